@@ -1,0 +1,1 @@
+"""The `tracklens` command line: one module per subcommand, loaded lazily."""

@@ -1,0 +1,75 @@
+"""The `tracklens` entry point.
+
+Subcommands live in their own modules and are imported only when used, so
+`tracklens import` never pays for Qt and `tracklens` (the GUI) never pays for
+the collector's web stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from app import __version__
+
+#: subcommand name -> "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "demo": "app.cli.demo_cmd:demo",
+    "simulate": "app.cli.demo_cmd:simulate",
+    "import": "app.cli.import_cmd:import_",
+    "query": "app.cli.query_cmd:query",
+    "collect": "app.cli.collect_cmd:collect",
+    "gui": "app.cli.gui_cmd:gui",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("app."):
+                return None
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="tracklens")
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file to open in the app.")
+@click.option("--screenshot", "screenshot_dir", default=None, type=click.Path(file_okay=False),
+              help="Render every panel to PNGs in this folder, then exit.")
+@click.option("--no-simulate", is_flag=True, default=False, help="Do not simulate live traffic on the demo database.")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -> None:
+    """Tracklens: product analytics on your own event database.
+
+    With no subcommand, opens the desktop app.
+    """
+    if ctx.invoked_subcommand is None:
+        gui = LazyGroup.get_command(cli, ctx, "gui")  # type: ignore[arg-type]
+        if gui is None:
+            raise click.ClickException("the desktop app is not available in this build")
+        ctx.invoke(gui, db_url=db_url, screenshot_dir=screenshot_dir, no_simulate=no_simulate)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="tracklens")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Qt-free core: event database schema, connections and dialect differences."""

@@ -1,0 +1,183 @@
+"""The event database schema, in SQLAlchemy Core, and its versioned migrations.
+
+Times are stored as integer milliseconds since the Unix epoch (UTC): integer
+arithmetic buckets them identically and fast on every dialect, which date
+functions do not. See docs/schema.md for the analyst-facing description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA_VERSION = 1
+
+#: The call types whose rows count as events in segmentation and funnels.
+ANALYSIS_TYPES = ("track", "page", "screen")
+
+#: Enriched event fields, as analysts name them, and the column each is stored in.
+ENRICHED_COLUMNS: dict[str, str] = {
+    "$city": "city",
+    "$region": "region",
+    "$country_code": "country_code",
+    "$browser": "browser",
+    "$os": "os",
+    "$device": "device",
+    "$referring_domain": "referring_domain",
+}
+
+metadata = MetaData()
+
+_Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only makes INTEGER PRIMARY KEY a rowid alias, and AUTOINCREMENT there
+# guarantees ids are never reused, which the Live View's `id > N` poll relies on.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+_Str = String(255)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("message_id", _Str, nullable=False, unique=True),
+    Column("type", String(16), nullable=False),
+    # NULL for identify/group/alias: they belong to timelines, not to event counts.
+    Column("event", _Str, nullable=True),
+    Column("user_id", _Str, nullable=True),
+    Column("anonymous_id", _Str, nullable=True),
+    # The resolved person: user id once known, else the anonymous id; rewritten on merge.
+    Column("person", _Str, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("properties", _Json, nullable=False),
+    Column("context", _Json, nullable=False),
+    Column("city", _Str),
+    Column("region", _Str),
+    Column("country_code", String(8)),
+    Column("browser", _Str),
+    Column("os", _Str),
+    Column("device", _Str),
+    Column("referring_domain", _Str),
+    sqlite_autoincrement=True,
+)
+Index(
+    "ix_events_event_ts_person",
+    events.c.event,
+    events.c.ts,
+    events.c.person,
+)
+Index("ix_events_person_ts", events.c.person, events.c.ts)
+Index("ix_events_ts", events.c.ts)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", _Str, primary_key=True),
+    Column("traits", _Json, nullable=False),
+    # Copied out of traits so support staff can find a person by e-mail prefix quickly.
+    Column("email", _Str, nullable=True),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    # Analysis events (track/page/screen) of this person; maintained by the writer.
+    Column("event_count", Integer, nullable=False, default=0),
+)
+Index("ix_users_email", users.c.email)
+Index("ix_users_last_seen", users.c.last_seen, users.c.id)
+Index("ix_users_first_seen", users.c.first_seen, users.c.id)
+
+identities = Table(
+    "identities",
+    metadata,
+    # Every id a person was seen with (user ids map to themselves).
+    Column("distinct_id", _Str, primary_key=True),
+    Column("person", _Str, nullable=False),
+    Column("linked_at", BigInteger, nullable=False),
+)
+Index("ix_identities_person", identities.c.person)
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("name", _Str, nullable=False, unique=True),
+    # 'dynamic': `definition` (a users query) is re-evaluated; 'static': the members below.
+    Column("kind", String(16), nullable=False),
+    Column("definition", _Json, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+cohort_members = Table(
+    "cohort_members",
+    metadata,
+    Column("cohort_id", BigInteger, nullable=False),
+    Column("person", _Str, nullable=False),
+    PrimaryKeyConstraint("cohort_id", "person"),
+)
+
+meta = Table(
+    "tracklens_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(1024), nullable=False),
+)
+
+
+class SchemaError(Exception):
+    """The database exists but cannot be used as a Tracklens database."""
+
+
+#: Migrations from version N to N+1, keyed by N. Each runs inside one transaction.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def schema_version(conn: Connection) -> int | None:
+    """The stored schema version, or None when the database has no Tracklens tables."""
+    if not inspect(conn).has_table(meta.name):
+        return None
+    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(engine: Engine) -> int:
+    """Create the schema in an empty database, migrate an older one, refuse a foreign one."""
+    with engine.begin() as conn:
+        version = schema_version(conn)
+        if version is None:
+            foreign = [t for t in inspect(conn).get_table_names() if t not in metadata.tables]
+            known = [t for t in inspect(conn).get_table_names() if t in metadata.tables]
+            if foreign and not known:
+                raise SchemaError(
+                    "this database is not a Tracklens database "
+                    f"(it has other tables: {', '.join(sorted(foreign)[:5])})"
+                )
+            metadata.create_all(conn)
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            return SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"this database was written by a newer Tracklens (schema {version}, "
+                f"this version understands up to {SCHEMA_VERSION}); please upgrade"
+            )
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+            conn.execute(
+                meta.update().where(meta.c.key == "schema_version").values(value=str(version))
+            )
+        return version
