@@ -22,3 +22,255 @@ def insert_ignoring_conflicts(dialect: Dialect, table: Table, index_elements: li
     if dialect.name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
     raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+#: Key of the PostgreSQL advisory lock that serialises Tracklens writers on one database.
+WRITER_LOCK_KEY = 0x7472_6B6C  # "trkl"
+
+
+def lock_for_writing(conn: Any) -> None:
+    """Start the current transaction as the database's only writer.
+
+    The event writer reads (duplicates, identities, people) and then writes what it read;
+    taking the write lock first makes that safe with a collector, importer and simulator
+    writing at once. SQLite: BEGIN IMMEDIATE (readers still proceed under WAL);
+    PostgreSQL: a transaction-scoped advisory lock.
+    """
+    name = conn.dialect.name
+    if name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+    else:
+        raise NotImplementedError(f"unsupported database dialect: {name}")
+
+
+def json_text_param(dialect: Dialect, name: str) -> Any:
+    """A bind parameter for a JSON column that carries already-serialized JSON text.
+
+    The writer serializes each message once (it must, to enforce the 32 KB limit) and
+    hands that text over, instead of letting the JSON type serialize it a second time.
+    SQLite stores JSON as TEXT; PostgreSQL needs an explicit cast to JSONB.
+    """
+    from sqlalchemy import Text, bindparam, cast
+
+    if dialect.name == "postgresql":
+        return cast(bindparam(name, type_=Text), postgresql.JSONB)
+    return bindparam(name, type_=Text)
+
+
+# --------------------------------------------------------------------------------------------
+# Query engine pieces: JSON property access, numeric casts, case folding, text search,
+# medians, JSON key listing and statement cancellation. JSON keys and every value are bound
+# parameters; nothing here pastes user text into SQL.
+
+#: Normalised JSON type name -> each dialect's own json_type()/jsonb_typeof() names.
+_JSON_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "sqlite": {"string": ("text",), "number": ("integer", "real"), "true": ("true",),
+               "false": ("false",), "boolean": ("true", "false"), "null": ("null",),
+               "object": ("object",), "array": ("array",)},
+    "postgresql": {"string": ("string",), "number": ("number",), "boolean": ("boolean",),
+                   "null": ("null",), "object": ("object",), "array": ("array",)},
+}
+
+
+def _sqlite_path(key: str) -> Any:
+    from sqlalchemy import String, literal
+
+    # A quoted label: keys with dots or spaces stay one key. The model refuses '"' in names.
+    return literal(f'$."{key}"', String)
+
+
+def _pg_key(key: str) -> Any:
+    from sqlalchemy import String, literal
+
+    return literal(key, String)
+
+
+def json_raw_type(dialect: Dialect, doc: Any, key: str) -> Any:
+    """The dialect's own type name of doc[key]: NULL when the key is missing."""
+    from sqlalchemy import String, func
+
+    if dialect.name == "sqlite":
+        return func.json_type(doc, _sqlite_path(key), type_=String)
+    if dialect.name == "postgresql":
+        return func.jsonb_typeof(doc.op("->", return_type=postgresql.JSONB)(_pg_key(key)), type_=String)
+    raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def json_is(dialect: Dialect, doc: Any, key: str, kind: str) -> Any:
+    """True when doc[key] is of `kind`: string, number, boolean, true, false, null, object, array."""
+    from sqlalchemy import String, and_, literal
+
+    raw = json_raw_type(dialect, doc, key)
+    if dialect.name == "postgresql" and kind in ("true", "false"):
+        return and_(raw == literal("boolean", String), json_text(dialect, doc, key) == literal(kind, String))
+    names = _JSON_TYPES[dialect.name][kind]
+    return raw == literal(names[0], String) if len(names) == 1 else raw.in_(names)
+
+
+def json_present(dialect: Dialect, doc: Any, key: str) -> Any:
+    """True when doc has `key` with a non-null value (the `set` operator)."""
+    from sqlalchemy import String, func, literal
+
+    null = _JSON_TYPES[dialect.name]["null"][0]
+    return func.coalesce(json_raw_type(dialect, doc, key), literal(null, String)) != literal(null, String)
+
+
+def json_text(dialect: Dialect, doc: Any, key: str) -> Any:
+    """doc[key] as SQL text; meaningful for JSON strings (guard with json_is(..., 'string'))."""
+    from sqlalchemy import Text, func
+
+    if dialect.name == "sqlite":
+        return func.json_extract(doc, _sqlite_path(key), type_=Text)
+    if dialect.name == "postgresql":
+        return doc.op("->>", return_type=Text)(_pg_key(key))
+    raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def json_number(dialect: Dialect, doc: Any, key: str) -> Any:
+    """doc[key] as a SQL number when it is a JSON number, else NULL.
+
+    A CASE, not `AND`, guards the cast: PostgreSQL may evaluate AND operands in any order and
+    would fail casting 'abc'.
+    """
+    from sqlalchemy import Float, case, cast, func
+    from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
+
+    if dialect.name == "sqlite":
+        return case((json_is(dialect, doc, key, "number"), func.json_extract(doc, _sqlite_path(key), type_=Float)))
+    return case((json_is(dialect, doc, key, "number"),
+                 cast(json_text(dialect, doc, key), DOUBLE_PRECISION)))
+
+
+def json_display(dialect: Dialect, doc: Any, key: str) -> Any:
+    """Any scalar doc[key] as text ('true'/'false' for booleans); NULL when missing or null.
+
+    Used for breakdown groups and value pickers, so "5" and 5 land in one group on both
+    dialects. Objects and arrays give their JSON text (formatting may differ by dialect).
+    """
+    from sqlalchemy import String, Text, case, cast, func, literal
+
+    if dialect.name == "sqlite":
+        path = _sqlite_path(key)
+        typ = func.json_type(doc, path, type_=String)
+        return case(
+            (typ == literal("true", String), literal("true", String)),
+            (typ == literal("false", String), literal("false", String)),
+            else_=cast(func.json_extract(doc, path), Text),
+        )
+    if dialect.name == "postgresql":
+        return json_text(dialect, doc, key)
+    raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def json_type_label(dialect: Dialect, doc: Any, key: str) -> Any:
+    """doc[key]'s type as string/number/boolean/null/object/array on every dialect."""
+    from sqlalchemy import String, case, literal
+
+    raw = json_raw_type(dialect, doc, key)
+    if dialect.name == "postgresql":
+        return raw
+    return case(
+        (raw == literal("text", String), literal("string", String)),
+        (raw.in_(("integer", "real")), literal("number", String)),
+        (raw.in_(("true", "false")), literal("boolean", String)),
+        else_=raw,
+    )
+
+
+def json_entries(dialect: Dialect, doc: Any) -> Any:
+    """A table-valued function listing doc's top-level entries as columns `key` and `type`
+    (normalised type names); join it laterally to a sample of rows."""
+    from sqlalchemy import String, case, func, literal
+
+    if dialect.name == "sqlite":
+        each = func.json_each(doc).table_valued("key", "type")
+        return each, each.c.key, case(
+            (each.c.type == literal("text", String), literal("string", String)),
+            (each.c.type.in_(("integer", "real")), literal("number", String)),
+            (each.c.type.in_(("true", "false")), literal("boolean", String)),
+            else_=each.c.type,
+        )
+    if dialect.name == "postgresql":
+        each = func.jsonb_each(doc).table_valued("key", "value")
+        return each, each.c.key, func.jsonb_typeof(each.c.value, type_=String)
+    raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def fold_case(dialect: Dialect, expr: Any) -> Any:
+    """Lower-case A-Z only, identically everywhere (SQLite's lower() folds ASCII only;
+    PostgreSQL's follows the collation, so it is pinned to "C")."""
+    from sqlalchemy import func
+
+    if dialect.name == "postgresql":
+        return func.lower(expr.collate("C"))
+    return func.lower(expr)
+
+
+def text_contains(dialect: Dialect, haystack: Any, needle: Any) -> Any:
+    """Case-sensitive substring test (LIKE is case-insensitive on SQLite and needs escaping)."""
+    from sqlalchemy import func
+
+    if dialect.name == "postgresql":
+        return func.strpos(haystack, needle) > 0
+    return func.instr(haystack, needle) > 0
+
+
+def text_starts_with(dialect: Dialect, haystack: Any, needle: Any) -> Any:
+    """Case-sensitive prefix test."""
+    from sqlalchemy import func
+
+    return func.substr(haystack, 1, func.length(needle)) == needle
+
+
+def looks_like_date(dialect: Dialect, expr: Any) -> Any:
+    """True for text starting with YYYY-MM-DD (ISO dates and date-times)."""
+    from sqlalchemy import String, literal
+
+    if dialect.name == "postgresql":
+        return expr.op("~")(literal(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", String))
+    return expr.op("GLOB")(literal("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*", String))
+
+
+def median_by(dialect: Dialect, source: Any, groups: list[str], value: str) -> Any:
+    """SELECT <groups>, median(<value>) AS median FROM source GROUP BY <groups>.
+
+    PostgreSQL has percentile_cont; SQLite has no median, so it ranks rows per group with
+    window functions and averages the one or two middle rows, still inside the database.
+    Rows whose value is NULL are ignored, as by every aggregate.
+    """
+    from sqlalchemy import Float, func, select
+
+    cols = [source.c[g] for g in groups]
+    val = source.c[value]
+    if dialect.name == "postgresql":
+        median = func.percentile_cont(0.5).within_group(val.asc())
+        return select(*cols, median.label("median")).where(val.is_not(None)).group_by(*cols)
+    ranked = select(
+        *cols,
+        val.label("v"),
+        func.row_number().over(partition_by=cols, order_by=val).label("rn"),
+        func.count().over(partition_by=cols).label("cnt"),
+    ).where(val.is_not(None)).subquery("ranked")
+    rcols = [ranked.c[g] for g in groups]
+    middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
+    return select(*rcols, func.avg(ranked.c.v, type_=Float).label("median")).where(middle).group_by(*rcols)
+
+
+def interrupt(dialect: Dialect, driver_connection: Any) -> None:
+    """Stop the statement running on a driver connection, from another thread."""
+    if dialect.name == "sqlite":
+        driver_connection.interrupt()
+    elif dialect.name == "postgresql":
+        driver_connection.cancel()
+    else:
+        raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def is_interruption(exc: BaseException) -> bool:
+    """True when a driver error means the statement was interrupted or cancelled."""
+    original = getattr(exc, "orig", None) or exc
+    if getattr(original, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
+        return True
+    return "interrupted" in str(original).lower()

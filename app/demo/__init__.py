@@ -1,0 +1,1 @@
+"""Demo data: a deterministic believable product and live traffic (Qt-free)."""

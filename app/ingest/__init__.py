@@ -1,0 +1,1 @@
+"""Segment-spec ingestion: validation, enrichment, identity merge and storage (Qt-free)."""

@@ -1,0 +1,145 @@
+"""Identity merge, Mixpanel's simplified ID-merge semantics, resolved per batch in memory.
+
+A person's id is their userId once known, else their anonymousId. An identify, any
+message carrying both ids, or alias(previousId → userId) links the anonymous id to the
+user. When an id that was its own person gets linked, its earlier rows are rewritten to
+the user (one UPDATE per merged id, using ix_events_person_ts), so every query can group by
+`events.person` without a join. An id already linked to a different person is never
+re-linked: the first link wins, as in Mixpanel, so a shared device cannot pull one
+user's history into another's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from app.core.dialect import insert_ignoring_conflicts
+from app.core.schema import events, identities
+from app.ingest.messages import Record
+
+#: Bound parameters per IN (...) list: below every dialect's limit, big enough to be cheap.
+CHUNK = 900
+
+
+def chunked(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class Resolution:
+    """What one batch did to identities: the merges the database must apply."""
+
+    #: merged id → the person it now belongs to (only ids that had rows of their own).
+    merges: dict[str, str] = field(default_factory=dict)
+    new_ids: int = 0
+
+
+class _Links:
+    """The id → person map of one batch, loaded from `identities` and extended in order."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+        self.person: dict[str, str] = dict(known)
+        self.first_ts: dict[str, int] = {}
+        self.merged: list[str] = []
+
+    def find(self, distinct_id: str) -> str:
+        current = self.person.get(distinct_id, distinct_id)
+        # Merges within this batch make short chains (a → b → c); follow them.
+        while True:
+            nxt = self.person.get(current, current)
+            if nxt == current:
+                return current
+            current = nxt
+
+    def see(self, distinct_id: str, ts: int) -> None:
+        if distinct_id not in self.person:
+            self.person[distinct_id] = distinct_id
+            self.first_ts[distinct_id] = ts
+
+    def link(self, source: str, user: str, ts: int) -> None:
+        self.see(user, ts)
+        target = self.find(user)
+        if source not in self.person:
+            self.person[source] = target
+            self.first_ts[source] = ts
+            return
+        if self.person[source] != source:
+            return  # already belongs to someone (the same user or another): first link wins
+        if source == target:
+            return
+        self.person[source] = target
+        self.merged.append(source)
+
+
+def load_identities(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+    """distinct_id → person for the ids already in the database."""
+    wanted = sorted(set(ids))
+    known: dict[str, str] = {}
+    for part in chunked(wanted):
+        rows = conn.execute(
+            select(identities.c.distinct_id, identities.c.person).where(identities.c.distinct_id.in_(part))
+        )
+        known.update((row[0], row[1]) for row in rows)
+    return known
+
+
+def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
+    """Set `person` on every record, apply merges to stored rows, record new identities.
+
+    Must run inside the writer's transaction, before the records are inserted.
+    """
+    ids: set[str] = set()
+    for rec in records:
+        if rec.user_id is not None:
+            ids.add(rec.user_id)
+        if rec.anonymous_id is not None:
+            ids.add(rec.anonymous_id)
+        if rec.previous_id is not None:
+            ids.add(rec.previous_id)
+    links = _Links(load_identities(conn, ids))
+
+    for rec in records:
+        if rec.type == "alias":
+            assert rec.previous_id is not None and rec.user_id is not None
+            links.link(rec.previous_id, rec.user_id, rec.ts)
+            if rec.anonymous_id is not None:
+                links.see(rec.anonymous_id, rec.ts)
+        elif rec.user_id is not None:
+            if rec.anonymous_id is not None:
+                links.link(rec.anonymous_id, rec.user_id, rec.ts)
+            else:
+                links.see(rec.user_id, rec.ts)
+        elif rec.anonymous_id is not None:
+            links.see(rec.anonymous_id, rec.ts)
+
+    find = links.find
+    for rec in records:
+        # Both ids resolve through the map: a userId that was aliased resolves to its alias.
+        rec.person = find(rec.user_id) if rec.user_id is not None else find(rec.anonymous_id or "")
+
+    result = Resolution(new_ids=len(links.first_ts))
+    for source in links.merged:
+        if links.known.get(source) == source:
+            result.merges[source] = find(source)
+    if result.merges:
+        pairs = [{"src": s, "dst": t} for s, t in result.merges.items()]
+        conn.execute(
+            update(events).where(events.c.person == bindparam("src")).values(person=bindparam("dst")),
+            pairs,
+        )
+        conn.execute(
+            update(identities).where(identities.c.person == bindparam("src")).values(person=bindparam("dst")),
+            pairs,
+        )
+    if links.first_ts:
+        rows = [
+            {"distinct_id": i, "person": find(i), "linked_at": ts} for i, ts in links.first_ts.items()
+        ]
+        stmt = insert_ignoring_conflicts(conn.dialect, identities, ["distinct_id"])
+        conn.execute(stmt, rows)
+    return result

@@ -1,0 +1,323 @@
+"""Validate and normalise one Segment-spec message into a row-shaped record.
+
+Everything the writer needs is decided here, once per message, so the writer only
+deals with identity and storage. A bad message raises InvalidMessage with a reason a
+person can act on; it never takes its batch down with it.
+
+Time rule (see docs/ingestion.md):
+- the device time is `originalTimestamp` if present, else `timestamp`;
+- with `sentAt` and a known arrival time, ts = arrival − (sentAt − device time), which
+  is Segment's clock-skew correction (arrival = the message's own `receivedAt` if it
+  has one, else the moment the collector received it);
+- without `sentAt`, ts = `timestamp`, else `originalTimestamp`, else the arrival time.
+A Segment export carries both `originalTimestamp` and the already-corrected `timestamp`;
+preferring `originalTimestamp` as device time recomputes exactly Segment's value
+instead of correcting twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+#: Segment's limit on one message, as serialized JSON (bytes).
+MAX_MESSAGE_BYTES = 32 * 1024
+#: Longest id / name we store (the columns are VARCHAR(255)).
+MAX_ID_LENGTH = 255
+
+CALL_TYPES = ("track", "page", "screen", "identify", "group", "alias")
+ANALYSIS_EVENT = {"page": "Page Viewed", "screen": "Screen Viewed"}
+#: Page/screen properties filled from `context.page` when the call did not set them.
+PAGE_FIELDS = ("name", "url", "path", "title", "referrer", "search")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+class InvalidMessage(ValueError):
+    """A message that cannot be stored; str(exc) is the reason shown to the sender."""
+
+    def __init__(self, reason: str, message_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message_id = message_id
+
+
+@dataclass(slots=True)
+class Record:
+    """One normalised message, shaped like an `events` row plus what identity needs."""
+
+    message_id: str
+    type: str
+    event: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    ts: int
+    received_at: int
+    properties_json: str
+    context_json: str
+    #: Traits to merge into the person (identify traits, or context.traits of any call).
+    traits: dict[str, Any] | None = None
+    previous_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    #: The referrer URL, '' when the message came from a web page without one, None otherwise.
+    referrer: str | None = None
+    person: str = ""
+    city: str | None = None
+    region: str | None = None
+    country_code: str | None = None
+    browser: str | None = None
+    os: str | None = None
+    device: str | None = None
+    referring_domain: str | None = None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def to_millis(dt: datetime) -> int:
+    """Epoch milliseconds (UTC) of an aware or naive-UTC datetime, exactly (no float rounding)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return (dt - _EPOCH) // _MS
+
+
+_TS_CACHE: dict[str, int] = {}
+
+
+def parse_time(value: Any, name: str) -> int | None:
+    """Epoch ms from an ISO-8601 string (any UTC offset, 'Z', naive = UTC) or epoch number.
+
+    Numbers are epoch milliseconds when large enough, else seconds.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        cached = _TS_CACHE.get(value)
+        if cached is not None:
+            return cached
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidMessage(f"unparseable {name}: {value[:60]!r}") from None
+        ms = to_millis(dt)
+        if len(_TS_CACHE) > 4096:
+            _TS_CACHE.clear()
+        _TS_CACHE[value] = ms
+        return ms
+    if isinstance(value, bool):
+        raise InvalidMessage(f"unparseable {name}: {value!r}")
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidMessage(f"unparseable {name}: {value!r}")
+        return int(value) if abs(value) >= 100_000_000_000 else int(value * 1000)
+    raise InvalidMessage(f"unparseable {name}: expected an ISO-8601 string, got {type(value).__name__}")
+
+
+def _id(value: Any, name: str) -> str | None:
+    """An id as text: strings and integers are accepted, empty means absent."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    else:
+        raise InvalidMessage(f"{name} must be a string, got {type(value).__name__}")
+    if not text:
+        return None
+    if len(text) > MAX_ID_LENGTH:
+        raise InvalidMessage(f"{name} is longer than {MAX_ID_LENGTH} characters")
+    return text
+
+
+def _obj(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidMessage(f"{name} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _dump(value: Any, name: str) -> str:
+    try:
+        return _dumps(value)
+    except ValueError:
+        raise InvalidMessage(f"{name} contains NaN or Infinity, which JSON does not allow") from None
+    except TypeError as exc:
+        raise InvalidMessage(f"{name} is not JSON: {exc}") from None
+
+
+def _check_text(text: str, name: str) -> int:
+    """Byte length of serialized JSON; rejects what PostgreSQL's JSONB would refuse."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
+    if "\\u0000" in text:
+        raise InvalidMessage(f"{name} contains a NUL character (\\u0000)")
+    return size
+
+
+def content_message_id(message: dict[str, Any], salt: str = "") -> str:
+    """A stable id from the message content, so re-importing a file without ids is idempotent."""
+    try:
+        canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), default=str)
+    except ValueError:
+        canonical = repr(sorted(message.items(), key=lambda kv: kv[0]))
+    digest = hashlib.sha1((canonical + salt).encode("utf-8", "surrogatepass")).hexdigest()
+    return "tl-" + digest[:32]
+
+
+def _page_properties(kind: str, message: dict[str, Any], props: dict[str, Any],
+                     context: dict[str, Any]) -> dict[str, Any]:
+    """Page/screen properties with name, url, path, title, referrer filled in."""
+    page = context.get("page")
+    merged: dict[str, Any] = {}
+    if isinstance(page, dict):
+        for key in PAGE_FIELDS:
+            value = page.get(key)
+            if value is not None and value != "":
+                merged[key] = value
+    for key, value in props.items():
+        if value is not None or key not in merged:
+            merged[key] = value
+    name = message.get("name")
+    if name is not None and name != "":
+        merged["name"] = name
+    if kind == "page":
+        category = message.get("category")
+        if category is not None and category != "":
+            merged["category"] = category
+    return merged
+
+
+def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Record:
+    """Validate one Segment message and return its Record, or raise InvalidMessage.
+
+    received_ms is when the batch arrived. With arrived_now=False (files) there is no
+    arrival to correct device clocks against, so only a `receivedAt` in the message is used.
+    """
+    if not isinstance(message, dict):
+        raise InvalidMessage(f"a message must be a JSON object, got {type(message).__name__}")
+    raw_id = message.get("messageId")
+    try:
+        message_id = _id(raw_id, "messageId")
+        kind_raw = message.get("type")
+        if not isinstance(kind_raw, str) or not kind_raw.strip():
+            raise InvalidMessage("missing type")
+        kind = kind_raw.strip().lower()
+        if kind not in CALL_TYPES:
+            raise InvalidMessage(f"unknown type {kind_raw[:40]!r} (expected one of {', '.join(CALL_TYPES)})")
+        user_id = _id(message.get("userId"), "userId")
+        anonymous_id = _id(message.get("anonymousId"), "anonymousId")
+        previous_id: str | None = None
+        if kind == "alias":
+            previous_id = _id(message.get("previousId"), "previousId")
+            if previous_id is None or user_id is None:
+                raise InvalidMessage("alias needs both previousId and userId")
+        elif user_id is None and anonymous_id is None:
+            raise InvalidMessage("missing both userId and anonymousId")
+
+        context = _obj(message.get("context"), "context")
+        props = _obj(message.get("properties"), "properties")
+        traits: dict[str, Any] | None = None
+        event: str | None = None
+        if kind == "track":
+            name = message.get("event")
+            if name is None or name == "":
+                raise InvalidMessage("track without event name")
+            if not isinstance(name, str):
+                raise InvalidMessage(f"event must be a string, got {type(name).__name__}")
+            event = name.strip()
+            if not event:
+                raise InvalidMessage("track without event name")
+            if len(event) > MAX_ID_LENGTH:
+                raise InvalidMessage(f"event name is longer than {MAX_ID_LENGTH} characters")
+        elif kind in ANALYSIS_EVENT:
+            event = ANALYSIS_EVENT[kind]
+            props = _page_properties(kind, message, props, context)
+        elif kind == "identify":
+            traits = dict(_obj(message.get("traits"), "traits"))
+            props = traits
+        elif kind == "group":
+            group_id = _id(message.get("groupId"), "groupId")
+            if group_id is None:
+                raise InvalidMessage("group without groupId")
+            props = {"groupId": group_id, "traits": _obj(message.get("traits"), "traits")}
+        else:  # alias
+            props = {"previousId": previous_id}
+        ctx_traits = context.get("traits")
+        if isinstance(ctx_traits, dict) and ctx_traits:
+            traits = {**ctx_traits, **traits} if traits else dict(ctx_traits)
+
+        # Time.
+        own_received = parse_time(message.get("receivedAt"), "receivedAt")
+        arrival = received_ms if arrived_now else own_received
+        original = parse_time(message.get("originalTimestamp"), "originalTimestamp")
+        stamp = parse_time(message.get("timestamp"), "timestamp")
+        sent = parse_time(message.get("sentAt"), "sentAt")
+        if sent is not None and arrival is not None:
+            device = original if original is not None else stamp
+            ts = arrival - (sent - device) if device is not None else arrival
+        elif stamp is not None:
+            ts = stamp
+        elif original is not None:
+            ts = original
+        elif own_received is not None:
+            ts = own_received
+        else:
+            ts = received_ms
+        stored_received = received_ms if arrived_now or own_received is None else own_received
+
+        props_json = _dump(props, "properties")
+        ctx_json = _dump(context, "context")
+        size = _check_text(props_json, "properties") + _check_text(ctx_json, "context")
+        if traits is not None and kind != "identify":
+            size += len(_dump(traits, "traits"))
+        if size > MAX_MESSAGE_BYTES // 2:
+            # Close to the limit: measure the whole message exactly.
+            size = len(_dump(message, "message").encode("utf-8", "surrogatepass"))
+        if size > MAX_MESSAGE_BYTES:
+            raise InvalidMessage(f"message is {size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
+
+        if message_id is None:
+            has_time = stamp is not None or original is not None or own_received is not None
+            # Live messages without any time are distinct sends; file lines are stable content.
+            salt = "" if (has_time or not arrived_now) else f"@{received_ms}"
+            message_id = content_message_id(message, salt)
+
+        ip = context.get("ip")
+        user_agent = context.get("userAgent")
+        page = context.get("page")
+        referrer: str | None = None
+        if kind == "page":
+            ref = props.get("referrer")
+            referrer = ref if isinstance(ref, str) else ""
+        elif isinstance(page, dict):
+            ref = page.get("referrer")
+            referrer = ref if isinstance(ref, str) else ""
+        return Record(
+            message_id=message_id,
+            type=kind,
+            event=event,
+            user_id=user_id,
+            anonymous_id=anonymous_id,
+            ts=ts,
+            received_at=stored_received,
+            properties_json=props_json,
+            context_json=ctx_json,
+            traits=traits,
+            previous_id=previous_id,
+            ip=ip if isinstance(ip, str) and ip else None,
+            user_agent=user_agent if isinstance(user_agent, str) and user_agent else None,
+            referrer=referrer,
+        )
+    except InvalidMessage as exc:
+        if exc.message_id is None and isinstance(raw_id, str):
+            exc.message_id = raw_id[:MAX_ID_LENGTH]
+        raise

@@ -1,0 +1,169 @@
+"""EventWriter: the one path by which messages reach the database.
+
+The HTTP collector, the importer, the demo generator and the simulator all call
+`EventWriter.write`, so validation, enrichment, deduplication and identity merge behave
+identically whichever way data arrives. One call is one transaction, committed when it
+returns: the collector acknowledges a batch only after that.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.core.database import DatabaseError, describe_error
+from app.core.dialect import insert_ignoring_conflicts, json_text_param, lock_for_writing
+from app.core.schema import events
+from app.ingest.enrich import Enricher, shared_enricher
+from app.ingest.identity import chunked, resolve
+from app.ingest.messages import InvalidMessage, Record, normalize, to_millis
+from app.ingest.people import update_people
+
+_EVENT_COLUMNS = (
+    "message_id", "type", "event", "user_id", "anonymous_id", "person", "ts", "received_at",
+    "city", "region", "country_code", "browser", "os", "device", "referring_domain",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message that was not stored: its position in the input and why."""
+
+    index: int
+    reason: str
+    message_id: str | None = None
+
+
+@dataclass
+class IngestResult:
+    """What one write (or a whole import) did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return self.stored + self.duplicates + len(self.rejected)
+
+    def add(self, other: IngestResult, index_offset: int = 0, keep_rejections: int | None = None) -> None:
+        """Accumulate another result (e.g. the next chunk of a file) into this one."""
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        for rej in other.rejected:
+            if keep_rejections is not None and len(self.rejected) >= keep_rejections:
+                break
+            self.rejected.append(Rejection(rej.index + index_offset, rej.reason, rej.message_id))
+
+
+class EventWriter:
+    """Validates, enriches and stores Segment messages in one transaction per call.
+
+    Thread-safe: each write checks out its own connection; writers (also in other
+    processes) are serialised by the database's write lock (see app.core.dialect).
+    """
+
+    def __init__(self, engine: Engine, enrich: bool = True, *, enricher: Enricher | None = None,
+                 geoip_path: str | os.PathLike[str] | None = None) -> None:
+        self.engine = engine
+        self.enricher: Enricher | None = None
+        if enrich:
+            if enricher is not None:
+                self.enricher = enricher
+            elif geoip_path is not None:
+                self.enricher = Enricher(geoip_path)
+            else:
+                self.enricher = shared_enricher()
+        self._insert = insert_ignoring_conflicts(engine.dialect, events, ["message_id"]).values(
+            properties=json_text_param(engine.dialect, "properties"),
+            context=json_text_param(engine.dialect, "context"),
+        )
+
+    def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
+                arrived_now: bool = True) -> tuple[list[Record], IngestResult]:
+        """Validate, deduplicate within the batch and enrich, without touching the database."""
+        received_ms = to_millis(received_at or datetime.now(UTC))
+        result = IngestResult()
+        records: list[Record] = []
+        seen: set[str] = set()
+        for index, message in enumerate(messages):
+            try:
+                rec = normalize(message, received_ms, arrived_now=arrived_now)
+            except InvalidMessage as exc:
+                result.rejected.append(Rejection(index, exc.reason, exc.message_id))
+                continue
+            if rec.message_id in seen:
+                result.duplicates += 1
+                continue
+            seen.add(rec.message_id)
+            records.append(rec)
+        if self.enricher is not None:
+            self.enricher.enrich(records)
+        return records, result
+
+    def write(self, messages: Iterable[Any], received_at: datetime | None = None, *,
+              arrived_now: bool = True) -> IngestResult:
+        """Store a batch; invalid messages are rejected with a reason, valid ones stored.
+
+        received_at is when the batch arrived (default: now). arrived_now=False is for
+        files, whose messages did not just arrive: device clocks are then corrected only
+        against a `receivedAt` the message itself carries.
+        Raises DatabaseError (one-line message) if the database fails; nothing is stored then.
+        """
+        records, result = self.prepare(messages, received_at, arrived_now=arrived_now)
+        if not records:
+            return result
+        try:
+            with self.engine.connect() as conn:
+                lock_for_writing(conn)
+                fresh = self._drop_stored(conn, records)
+                result.duplicates += len(records) - len(fresh)
+                if fresh:
+                    resolution = resolve(conn, fresh)
+                    conn.execute(self._insert, [self._row(rec) for rec in fresh])
+                    update_people(conn, fresh, resolution.merges)
+                conn.commit()
+        except SQLAlchemyError as exc:
+            raise DatabaseError(describe_error(exc)) from exc
+        result.stored += len(fresh)
+        return result
+
+    @staticmethod
+    def _drop_stored(conn: Any, records: list[Record]) -> list[Record]:
+        ids = [rec.message_id for rec in records]
+        stored: set[str] = set()
+        for part in chunked(ids):
+            stored.update(row[0] for row in conn.execute(
+                select(events.c.message_id).where(events.c.message_id.in_(part))
+            ))
+        if not stored:
+            return records
+        return [rec for rec in records if rec.message_id not in stored]
+
+    @staticmethod
+    def _row(rec: Record) -> dict[str, Any]:
+        return {
+            "message_id": rec.message_id,
+            "type": rec.type,
+            "event": rec.event,
+            "user_id": rec.user_id,
+            "anonymous_id": rec.anonymous_id,
+            "person": rec.person,
+            "ts": rec.ts,
+            "received_at": rec.received_at,
+            "properties": rec.properties_json,
+            "context": rec.context_json,
+            "city": rec.city,
+            "region": rec.region,
+            "country_code": rec.country_code,
+            "browser": rec.browser,
+            "os": rec.os,
+            "device": rec.device,
+            "referring_domain": rec.referring_domain,
+        }

@@ -1,0 +1,1 @@
+"""Ingestion tests: messages, enrichment, identity, writer, importer, demo."""

@@ -1,0 +1,31 @@
+"""Helpers for ingestion tests: a writer on the parametrised engine and row readers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from app.core.schema import events, identities, users
+from app.ingest.writer import EventWriter
+
+
+@pytest.fixture
+def writer(engine: Engine) -> EventWriter:
+    return EventWriter(engine)
+
+
+def event_rows(engine: Engine, *where: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(events).where(*where).order_by(events.c.id))]
+
+
+def user_rows(engine: Engine) -> dict[str, dict[str, Any]]:
+    with engine.connect() as conn:
+        return {r.id: dict(r._mapping) for r in conn.execute(select(users))}
+
+
+def identity_map(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return {r.distinct_id: r.person for r in conn.execute(select(identities))}

@@ -1,0 +1,172 @@
+"""EventWriter on SQLite and PostgreSQL: every call type, rejections, duplicates, enrichment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from app.core.schema import events
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows, identity_map, user_rows
+
+T0 = "2024-03-10T09:00:00Z"
+T0_MS = 1710061200000
+
+CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/120.0.0.0 Safari/537.36")
+SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1")
+
+
+def test_every_call_type_is_stored(engine: Engine, writer: EventWriter) -> None:
+    batch = [
+        {"type": "track", "messageId": "t", "userId": "u1", "event": "Order Completed",
+         "properties": {"revenue": 19.5, "currency": "EUR"}, "timestamp": T0},
+        {"type": "page", "messageId": "p", "userId": "u1", "name": "Home", "timestamp": T0,
+         "properties": {"url": "https://acme.test/", "path": "/"}},
+        {"type": "screen", "messageId": "s", "userId": "u1", "name": "Settings", "timestamp": T0},
+        {"type": "identify", "messageId": "i", "userId": "u1", "traits": {"plan": "pro"}, "timestamp": T0},
+        {"type": "group", "messageId": "g", "userId": "u1", "groupId": "acme", "timestamp": T0},
+        {"type": "alias", "messageId": "a", "previousId": "old-1", "userId": "u1", "timestamp": T0},
+    ]
+    result = writer.write(batch)
+    assert (result.stored, result.duplicates, result.rejected) == (6, 0, [])
+    rows = {r["message_id"]: r for r in event_rows(engine)}
+    assert rows["t"]["event"] == "Order Completed"
+    assert rows["t"]["properties"] == {"revenue": 19.5, "currency": "EUR"}
+    assert rows["p"]["event"] == "Page Viewed"
+    assert rows["p"]["properties"]["name"] == "Home"
+    assert rows["s"]["event"] == "Screen Viewed"
+    assert rows["s"]["properties"] == {"name": "Settings"}
+    for kind in "iga":
+        assert rows[kind]["event"] is None
+    assert {r["type"] for r in rows.values()} == {"track", "page", "screen", "identify", "group", "alias"}
+    assert all(r["ts"] == T0_MS and r["person"] == "u1" for r in rows.values())
+    person = user_rows(engine)["u1"]
+    assert person["event_count"] == 3  # identify/group/alias are not analysis events
+    assert person["traits"] == {"plan": "pro"}
+    # Ids increase in input order (the Live View polls by id).
+    assert [r["message_id"] for r in event_rows(engine)] == ["t", "p", "s", "i", "g", "a"]
+
+
+def test_bad_messages_rejected_rest_of_batch_stored(engine: Engine, writer: EventWriter) -> None:
+    batch = [
+        {"type": "track", "messageId": "ok1", "userId": "u", "event": "A"},
+        {"type": "track", "messageId": "bad1", "event": "A"},
+        {"type": "launch", "messageId": "bad2", "userId": "u"},
+        {"type": "track", "messageId": "bad3", "userId": "u", "event": "A", "timestamp": "not a date"},
+        {"type": "track", "messageId": "bad4", "userId": "u"},
+        "not an object",
+        {"type": "track", "messageId": "ok2", "anonymousId": "a", "event": "B"},
+    ]
+    result = writer.write(batch)
+    assert result.stored == 2
+    assert [(r.index, r.message_id) for r in result.rejected] == [
+        (1, "bad1"), (2, "bad2"), (3, "bad3"), (4, "bad4"), (5, None)]
+    assert "userId" in result.rejected[0].reason and "anonymousId" in result.rejected[0].reason
+    assert "unknown type" in result.rejected[1].reason
+    assert "timestamp" in result.rejected[2].reason
+    assert "event" in result.rejected[3].reason
+    assert [r["message_id"] for r in event_rows(engine)] == ["ok1", "ok2"]
+
+
+def test_resent_message_is_stored_once(engine: Engine, writer: EventWriter) -> None:
+    msg = {"type": "track", "messageId": "m-1", "userId": "u", "event": "A", "timestamp": T0}
+    first = writer.write([msg, dict(msg)])
+    assert (first.stored, first.duplicates) == (1, 1)
+    again = writer.write([msg, {**msg, "messageId": "m-2"}])
+    assert (again.stored, again.duplicates) == (1, 1)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(events)).scalar() == 2
+    assert user_rows(engine)["u"]["event_count"] == 2
+
+
+def test_received_at_and_clock_correction(engine: Engine, writer: EventWriter) -> None:
+    arrived = datetime(2024, 3, 10, 9, 0, 10, tzinfo=UTC)
+    # Device clock 2 hours behind, in a +01:00 zone; sent 3 s after the call.
+    msg = {"type": "track", "messageId": "m", "userId": "u", "event": "A",
+           "timestamp": "2024-03-10T08:00:07+01:00", "sentAt": "2024-03-10T08:00:10+01:00"}
+    writer.write([msg], received_at=arrived)
+    row = event_rows(engine)[0]
+    assert row["received_at"] == T0_MS + 10_000
+    assert row["ts"] == T0_MS + 7_000
+
+
+def test_enrichment_of_ip_user_agent_and_referrer(engine: Engine, writer: EventWriter) -> None:
+    batch = [
+        {"type": "page", "messageId": "google", "anonymousId": "a1", "timestamp": T0,
+         "context": {"ip": "8.8.8.8", "userAgent": CHROME_WINDOWS,
+                     "page": {"url": "https://acme.test/", "referrer": "https://www.google.com/search?q=acme"}}},
+        {"type": "page", "messageId": "direct", "anonymousId": "a2", "timestamp": T0,
+         "context": {"ip": "1.1.1.1", "userAgent": SAFARI_IPHONE, "page": {"url": "https://acme.test/"}}},
+        {"type": "track", "messageId": "private", "anonymousId": "a3", "event": "E", "timestamp": T0,
+         "context": {"ip": "192.168.1.20", "page": {"referrer": "https://t.co/xyz"}}},
+        {"type": "track", "messageId": "server", "userId": "u", "event": "E", "timestamp": T0,
+         "context": {"library": {"name": "analytics-python"}}},
+    ]
+    assert writer.write(batch).stored == 4
+    rows = {r["message_id"]: r for r in event_rows(engine)}
+    google = rows["google"]
+    assert (google["city"], google["region"], google["country_code"]) == ("Mountain View", "California", "US")
+    assert (google["browser"], google["os"], google["device"]) == ("Chrome", "Windows", "Desktop")
+    assert google["referring_domain"] == "www.google.com"
+    direct = rows["direct"]
+    assert (direct["city"], direct["country_code"]) == ("Sydney", "AU")
+    assert (direct["browser"], direct["os"], direct["device"]) == ("Mobile Safari", "iOS", "iPhone")
+    assert direct["referring_domain"] == "$direct"
+    private = rows["private"]
+    assert (private["city"], private["region"], private["country_code"]) == (None, None, None)
+    assert private["referring_domain"] == "t.co"
+    server = rows["server"]
+    assert server["referring_domain"] is None and server["browser"] is None
+
+
+def test_enrichment_can_be_switched_off(engine: Engine) -> None:
+    EventWriter(engine, enrich=False).write([
+        {"type": "track", "messageId": "m", "userId": "u", "event": "E", "context": {"ip": "8.8.8.8"}}])
+    assert event_rows(engine)[0]["city"] is None
+
+
+def test_user_row_tracks_first_last_seen_traits_and_email(engine: Engine, writer: EventWriter) -> None:
+    writer.write([
+        {"type": "track", "userId": "u", "event": "E", "timestamp": "2024-03-10T10:00:00Z"},
+        {"type": "identify", "userId": "u", "timestamp": "2024-03-10T08:00:00Z",
+         "traits": {"email": "ann@example.com", "plan": "free", "age": 31}},
+    ])
+    writer.write([
+        {"type": "identify", "userId": "u", "timestamp": "2024-03-11T08:00:00Z", "traits": {"plan": "pro"}},
+        {"type": "track", "userId": "u", "event": "E", "timestamp": "2024-03-09T10:00:00Z"},
+    ])
+    person = user_rows(engine)["u"]
+    assert person["traits"] == {"email": "ann@example.com", "plan": "pro", "age": 31}
+    assert person["email"] == "ann@example.com"
+    assert person["first_seen"] == 1709978400000  # 2024-03-09T10:00Z
+    assert person["last_seen"] == 1710144000000  # 2024-03-11T08:00Z
+    assert person["event_count"] == 2
+    assert identity_map(engine) == {"u": "u"}
+
+
+def test_unicode_and_nested_properties_round_trip(engine: Engine, writer: EventWriter) -> None:
+    props = {"name": "Café ☕ 東京", "nested": {"list": [1, 2.5, True, None], "flag": False}}
+    writer.write([{"type": "track", "messageId": "u", "userId": "ü", "event": "Ünïcode", "properties": props}])
+    row = event_rows(engine)[0]
+    assert row["properties"] == props
+    assert (row["event"], row["person"]) == ("Ünïcode", "ü")
+
+
+def test_empty_and_all_invalid_batches_touch_nothing(engine: Engine, writer: EventWriter) -> None:
+    assert writer.write([]).stored == 0
+    result = writer.write([{"type": "nope"}])
+    assert result.stored == 0 and len(result.rejected) == 1
+    assert event_rows(engine) == []
+
+
+@pytest.mark.parametrize("bad", [{"p": "a\x00b"}, {"p": "\ud800"}])
+def test_text_postgresql_cannot_store_is_rejected_on_both(engine: Engine, writer: EventWriter, bad: dict) -> None:
+    result = writer.write([
+        {"type": "track", "messageId": "bad", "userId": "u", "event": "E", "properties": bad},
+        {"type": "track", "messageId": "good", "userId": "u", "event": "E"},
+    ])
+    assert result.stored == 1 and result.rejected[0].message_id == "bad"
