@@ -1,0 +1,43 @@
+"""`tracklens collect`: the Segment-compatible HTTP collector."""
+
+from __future__ import annotations
+
+import click
+
+from app.core.database import DatabaseError, open_database, redact
+
+
+@click.command("collect")
+@click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file to store events in.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8088, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--write-key", "write_keys", multiple=True, envvar="TRACKLENS_WRITE_KEYS",
+              help="A write key clients must send (repeatable; TRACKLENS_WRITE_KEYS holds "
+                   "space-separated keys, which keeps them out of the process list).")
+@click.option("--no-auth", is_flag=True, default=False, help="Accept events without any write key.")
+@click.option("--trust-proxy", is_flag=True, default=False,
+              help="Take the client address from X-Forwarded-For (only behind a proxy you run).")
+@click.option("--access-log", is_flag=True, default=False, help="Log every request.")
+def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_auth: bool,
+            trust_proxy: bool, access_log: bool) -> None:
+    """Receive events from Segment / RudderStack clients and analytics.js over HTTP."""
+    keys = [k for k in write_keys if k.strip()]
+    if no_auth and keys:
+        raise click.UsageError("--no-auth and --write-key contradict each other; give one of them")
+    if not no_auth and not keys:
+        raise click.UsageError("give at least one --write-key (or --no-auth to accept events from anyone)")
+    try:
+        engine = open_database(db_url)
+    except DatabaseError as exc:
+        raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from exc
+
+    from app.collector.server import CollectorOptions, build_app, serve
+
+    app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy))
+    auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
+    click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
+               err=True)
+    try:
+        serve(app, host, port, access_log=access_log)
+    finally:
+        engine.dispose()

@@ -1,0 +1,153 @@
+"""The Starlette application: Segment's HTTP API in front of the commit queue."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from app.collector.auth import WriteKeys, key_from_authorization
+from app.collector.body import check_media_type, parse_json_object, read_limited
+from app.collector.committer import CommitQueue, Outcome
+from app.collector.errors import CollectorError, DatabaseUnavailable
+from app.collector.payload import PATH_TYPES, Prepared, client_address, prepare
+
+log = logging.getLogger("tracklens.collector")
+
+#: Headers analytics.js sends cross-origin; the preflight must allow them or browsers drop events.
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Retry-Count"]
+
+#: Seconds a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 2
+
+
+@dataclass
+class CollectorSettings:
+    keys: WriteKeys
+    trust_proxy: bool = False
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def _body_has_key(keys: WriteKeys, body: dict[str, Any], is_batch: bool) -> bool:
+    """analytics.js and some older libraries put the key in the body; batches may carry it per message."""
+    if keys.allows(body.get("writeKey")):
+        return True
+    batch = body.get("batch") if is_batch else None
+    return bool(batch) and isinstance(batch, list) and all(
+        isinstance(m, dict) and keys.allows(m.get("writeKey")) for m in batch)
+
+
+def _rejections(prepared: Prepared, outcome: Outcome) -> list[dict[str, Any]]:
+    rejected = list(prepared.rejected)
+    for index, reason in outcome.rejected:
+        position = prepared.positions[index]
+        message_id = prepared.messages[index].get("messageId")
+        rejected.append({"index": position, "messageId": message_id if isinstance(message_id, str) else None,
+                         "reason": reason})
+    rejected.sort(key=lambda r: r["index"])
+    return rejected
+
+
+def create_app(committer: CommitQueue, settings: CollectorSettings,
+               ping: Callable[[], None] | None = None) -> Starlette:
+    """The collector application; `ping` checks the database for GET /health."""
+
+    async def ingest(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind not in PATH_TYPES:
+            raise CollectorError(404, "not_found", f"unknown endpoint /v1/{kind}")
+        call_type = PATH_TYPES[kind]
+        received_at = datetime.now(UTC)
+        keys = settings.keys
+        authorized = keys.allows(key_from_authorization(request.headers.get("authorization")))
+        check_media_type(request.headers.get("content-type"))
+        raw = await read_limited(request.stream(),
+                                 content_encoding=request.headers.get("content-encoding"),
+                                 content_length=request.headers.get("content-length"))
+        body = parse_json_object(raw)
+        if not authorized and not _body_has_key(keys, body, call_type is None):
+            raise CollectorError(401, "unauthorized", "missing or unknown write key")
+        peer = request.client.host if request.client else None
+        ip = client_address(peer, request.headers.get("x-forwarded-for"), trust_proxy=settings.trust_proxy)
+        prepared = prepare(call_type, body, ip=ip)
+        outcome = await committer.submit(prepared.messages, received_at) if prepared.messages else Outcome(0)
+        rejected = _rejections(prepared, outcome)
+        if call_type is not None and rejected:
+            return _error(400, "invalid_message", rejected[0]["reason"], rejected=rejected)
+        if prepared.count and len(rejected) == prepared.count:
+            return _error(400, "invalid_messages",
+                          f"all {prepared.count} messages were rejected; first: {rejected[0]['reason']}",
+                          rejected=rejected)
+        if rejected:
+            log.info("stored %d of %d messages; rejected: %s", outcome.accepted, prepared.count,
+                     "; ".join(f"#{r['index']}: {r['reason']}" for r in rejected[:5]))
+        return JSONResponse({"success": True, "accepted": outcome.accepted, "rejected": rejected})
+
+    async def health(_request: Request) -> Response:
+        state: dict[str, Any] = {"status": "ok", "queued": committer.queued_messages,
+                                 "committed": committer.committed_messages}
+        if ping is not None:
+            try:
+                await run_in_threadpool(ping)
+            except Exception as exc:
+                return _error(503, "database_unavailable", str(exc).splitlines()[0] if str(exc) else "error")
+        return JSONResponse(state)
+
+    async def on_collector_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CollectorError)
+        return _error(exc.status, exc.code, exc.message)
+
+    async def on_unavailable(_request: Request, exc: Exception) -> Response:
+        return _error(503, "database_unavailable", f"the events were not stored, retry later: {exc}")
+
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    async def on_crash(_request: Request, exc: Exception) -> Response:
+        log.exception("internal error", exc_info=exc)
+        return _error(500, "internal_error", "the collector failed on this request; nothing was stored")
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        committer.start()
+        try:
+            yield
+        finally:
+            # uvicorn has finished in-flight requests by now; commit what is still queued.
+            await run_in_threadpool(committer.close)
+
+    return Starlette(
+        routes=[
+            Route("/v1/{kind}", ingest, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST", "GET", "OPTIONS"],
+                       allow_headers=CORS_HEADERS, max_age=86400),
+        ],
+        exception_handlers={
+            CollectorError: on_collector_error,
+            DatabaseUnavailable: on_unavailable,
+            HTTPException: on_http_error,
+            Exception: on_crash,
+        },
+        lifespan=lifespan,
+    )

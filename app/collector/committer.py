@@ -1,0 +1,222 @@
+"""One writer thread that commits what concurrent requests queued, many requests per transaction.
+
+Requests never touch the database themselves: each puts its messages and a future on a queue
+and waits. The thread takes everything queued, writes it in ONE transaction through the
+ingestion core, and only then resolves the futures, so a 2xx always means "committed", and a
+busy collector pays one commit per round instead of one per request. SQLite allows one writer
+anyway, and the ingestion core is synchronous SQLAlchemy, which must stay off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import DataError, SQLAlchemyError
+
+from app.collector.errors import DatabaseUnavailable
+from app.core.database import DatabaseError, describe_error
+from app.ingest.writer import IngestResult
+
+log = logging.getLogger("tracklens.collector")
+
+
+class WriterLike(Protocol):
+    """The part of app.ingest.writer.EventWriter the queue uses."""
+
+    def write(self, messages: Iterable[Any], received_at: datetime | None = None) -> IngestResult: ...
+
+
+@dataclass
+class Outcome:
+    """What became of one request's messages; `rejected` holds (index in the request's list, reason)."""
+
+    accepted: int
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Job:
+    messages: list[dict[str, Any]]
+    received_at: datetime
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Outcome]
+
+
+_STOP = object()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether the database, not the data, is the problem, so the client should retry later.
+
+    The ingestion core wraps driver errors in DatabaseError; only a DataError (a value the
+    database refuses) is blamed on the messages. Anything else from the database (lost
+    connection, lock timeout, missing table, constraint race) must not turn into a "rejected"
+    answer, since clients drop rejected messages for good.
+    """
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ is not None else exc
+    if isinstance(cause, DataError):
+        return False
+    return isinstance(cause, SQLAlchemyError | DatabaseError)
+
+
+def _settle(job: _Job, result: Outcome | BaseException) -> None:
+    def apply() -> None:
+        if job.future.done():  # the request was cancelled (client went away)
+            return
+        if isinstance(result, BaseException):
+            job.future.set_exception(result)
+        else:
+            job.future.set_result(result)
+
+    # A closed loop means nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        job.loop.call_soon_threadsafe(apply)
+
+
+class CommitQueue:
+    """Groups concurrent requests into shared transactions on a dedicated thread."""
+
+    def __init__(self, writer: WriterLike, *, max_messages_per_commit: int = 20_000,
+                 max_queued_messages: int = 200_000, on_unavailable: Any = None) -> None:
+        self._writer = writer
+        self._max_per_commit = max_messages_per_commit
+        self._max_queued = max_queued_messages
+        self._on_unavailable = on_unavailable
+        self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self._queued = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closing = False
+        #: counters for /health and the benchmark: committed messages and transactions
+        self.committed_messages = 0
+        self.transactions = 0
+
+    @property
+    def queued_messages(self) -> int:
+        return self._queued
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tracklens-commit", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Commit everything already queued, then stop the thread."""
+        self._closing = True
+        self._queue.put(_STOP)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    async def submit(self, messages: list[dict[str, Any]], received_at: datetime) -> Outcome:
+        """Queue messages and wait until they are committed (or refused)."""
+        if self._closing:
+            raise DatabaseUnavailable("the collector is shutting down")
+        with self._lock:
+            if self._queued + len(messages) > self._max_queued and self._queued:
+                raise DatabaseUnavailable("the collector is overloaded; retry shortly")
+            self._queued += len(messages)
+        loop = asyncio.get_running_loop()
+        job = _Job(messages, received_at, loop, loop.create_future())
+        self._queue.put(job)
+        return await job.future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            jobs: list[_Job] = [first]  # type: ignore[list-item]
+            size = len(jobs[0].messages)
+            while size < self._max_per_commit:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                jobs.append(item)  # type: ignore[arg-type]
+                size += len(item.messages)  # type: ignore[attr-defined]
+            try:
+                self._commit_group(jobs)
+            finally:
+                with self._lock:
+                    self._queued -= size
+
+    def _commit_group(self, jobs: list[_Job]) -> None:
+        messages: list[dict[str, Any]] = []
+        for job in jobs:
+            messages.extend(job.messages)
+        try:
+            result = self._writer.write(messages, received_at=jobs[0].received_at)
+        except Exception as exc:
+            if is_unavailable(exc):
+                self._unavailable(jobs, exc)
+            elif len(jobs) > 1:
+                # One request's data broke the shared transaction: retry each alone so the
+                # others are not punished for it.
+                log.warning("shared commit failed (%s); committing requests one by one", describe_error(exc))
+                for job in jobs:
+                    self._commit_group([job])
+            else:
+                self._settle_alone(jobs[0], exc)
+            return
+        self.transactions += 1
+        self.committed_messages += len(messages)
+        by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
+        offset = 0
+        for job in jobs:
+            n = len(job.messages)
+            rejected = [(i - offset, by_position[i]) for i in range(offset, offset + n) if i in by_position] \
+                if by_position else []
+            _settle(job, Outcome(accepted=n - len(rejected), rejected=rejected))
+            offset += n
+
+    def _settle_alone(self, job: _Job, exc: Exception) -> None:
+        """A request whose messages fail even alone: bisect to find and refuse only the culprits."""
+        try:
+            outcome = self._bisect(job.messages, job.received_at, exc)
+        except Exception as again:
+            if is_unavailable(again):
+                self._unavailable([job], again)
+            else:
+                _settle(job, again)
+            return
+        for _index, reason in outcome.rejected:
+            log.warning("message refused: %s", reason)
+        _settle(job, outcome)
+
+    def _bisect(self, messages: list[dict[str, Any]], received_at: datetime, exc: Exception) -> Outcome:
+        """Write halves separately until each failing part is a single message."""
+        if len(messages) == 1:
+            return Outcome(0, [(0, f"the database refused it: {describe_error(exc)}")])
+        half = len(messages) // 2
+        total = Outcome(0)
+        for base, part in ((0, messages[:half]), (half, messages[half:])):
+            try:
+                result = self._writer.write(part, received_at=received_at)
+            except Exception as part_exc:
+                if is_unavailable(part_exc):
+                    raise
+                sub = self._bisect(part, received_at, part_exc)
+            else:
+                sub = Outcome(len(part) - len(result.rejected), [(r.index, r.reason) for r in result.rejected])
+            total.accepted += sub.accepted
+            total.rejected.extend((i + base, why) for i, why in sub.rejected)
+        return total
+
+    def _unavailable(self, jobs: list[_Job], exc: BaseException) -> None:
+        reason = describe_error(exc)
+        log.error("database unavailable: %s", reason)
+        if self._on_unavailable is not None:
+            self._on_unavailable()
+        for job in jobs:
+            _settle(job, DatabaseUnavailable(reason))

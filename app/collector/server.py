@@ -1,0 +1,64 @@
+"""Running the collector on uvicorn, wired to an event database."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import uvicorn
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+
+from app.collector.app import CollectorSettings, create_app
+from app.collector.auth import WriteKeys
+from app.collector.committer import CommitQueue
+from app.core.database import DatabaseError, describe_error
+
+log = logging.getLogger("tracklens.collector")
+
+#: Seconds uvicorn lets in-flight requests finish after SIGTERM/SIGINT before closing them.
+GRACEFUL_SECONDS = 30
+
+
+@dataclass
+class CollectorOptions:
+    write_keys: list[str] = field(default_factory=list)
+    no_auth: bool = False
+    trust_proxy: bool = False
+
+
+def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
+    """The application writing into `engine` through the ingestion core (validation, merge, enrichment)."""
+    from app.ingest.writer import EventWriter
+
+    writer = EventWriter(engine, enrich=True)
+
+    def ping() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise DatabaseError(describe_error(exc)) from exc
+
+    committer = CommitQueue(writer, on_unavailable=engine.dispose)
+    settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
+                                 trust_proxy=options.trust_proxy)
+    return create_app(committer, settings, ping=ping)
+
+
+def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log_level: str = "info") -> None:
+    """Serve until SIGTERM/SIGINT; uvicorn then stops accepting, finishes requests, and the
+    application's shutdown commits whatever is still queued."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        # X-Forwarded-For is honoured only with --trust-proxy, by the collector itself.
+        proxy_headers=False,
+        server_header=False,
+        access_log=access_log,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    uvicorn.Server(config).run()
