@@ -1,0 +1,31 @@
+"""The Qt-free query engine: JSON query dicts in, JSON-able results out, computed in the database.
+
+    from app.query import run_query, CancelToken
+    result = run_query(engine, {"kind": "segmentation", "range": {"last": 30, "unit": "day"}})
+
+See docs/query.md for every kind, option and result shape.
+"""
+
+from app.query.model import Query, QueryError, parse_query
+from app.query.runner import (
+    CancelToken,
+    QueryCancelled,
+    QueryRunner,
+    build_runner,
+    get_runner,
+    register_runner,
+    run_query,
+)
+
+__all__ = [
+    "CancelToken",
+    "Query",
+    "QueryCancelled",
+    "QueryError",
+    "QueryRunner",
+    "build_runner",
+    "get_runner",
+    "parse_query",
+    "register_runner",
+    "run_query",
+]

@@ -1,0 +1,656 @@
+"""The JSON query model: plain dicts in, typed frozen dataclasses inside, `to_dict()` back out.
+
+Every panel, saved report and the CLI speak the same JSON, so parsing is strict: an unknown
+kind, key, operator or value is a QueryError naming the offending path (`where[2].op`), never
+a silent default or a traceback. Kinds other runners own (funnel, users, profile) register
+their dataclass with `@query_model` in their own module; `parse_query` loads that module on
+first use (see app.query.runner.RUNNER_MODULES).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from app.core.schema import ENRICHED_COLUMNS
+
+
+class QueryError(ValueError):
+    """The query is malformed; the message says where and why, in one line."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a spec dict with clear errors
+
+
+class SpecReader:
+    """Typed access to one JSON object of a query, reporting errors by path.
+
+    `done()` rejects keys nobody asked for, so a typo such as `"mesure"` is an error
+    rather than a silently ignored option.
+    """
+
+    def __init__(self, data: Any, path: str) -> None:
+        if not isinstance(data, Mapping):
+            raise QueryError(f"{path or 'query'} must be a JSON object, got {_describe(data)}")
+        self.data: Mapping[str, Any] = data
+        self.path = path
+        self._seen: set[str] = set()
+
+    def sub(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def has(self, key: str) -> bool:
+        self._seen.add(key)
+        return key in self.data and self.data[key] is not None
+
+    def raw(self, key: str, default: Any = None) -> Any:
+        self._seen.add(key)
+        value = self.data.get(key, default)
+        return default if value is None else value
+
+    def string(self, key: str, default: str | None = None, *, choices: Sequence[str] | None = None,
+            required: bool = False) -> Any:
+        value = self.raw(key)
+        if value is None:
+            if required:
+                raise QueryError(f"{self.sub(key)} is required")
+            return default
+        if not isinstance(value, str):
+            raise QueryError(f"{self.sub(key)} must be a string, got {_describe(value)}")
+        if choices is not None and value not in choices:
+            raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def integer(self, key: str, default: int | None = None, *, minimum: int | None = None,
+            maximum: int | None = None, required: bool = False) -> Any:
+        value = self.raw(key)
+        if value is None:
+            if required:
+                raise QueryError(f"{self.sub(key)} is required")
+            return default
+        return check_int(value, self.sub(key), minimum=minimum, maximum=maximum)
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise QueryError(f"{self.sub(key)} must be true or false, got {_describe(value)}")
+        return value
+
+    def items(self, key: str) -> list[Any]:
+        value = self.raw(key)
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            raise QueryError(f"{self.sub(key)} must be a list, got {_describe(value)}")
+        return list(value)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self._seen)
+        if unknown:
+            where = f" in {self.path}" if self.path else ""
+            raise QueryError(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{where}")
+
+
+def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (JSON numbers like 7.0 are accepted), within bounds."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise QueryError(f"{path} must be an integer, got {_describe(value)}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise QueryError(f"{path} must be an integer, got {value!r}")
+        value = int(value)
+    if minimum is not None and value < minimum:
+        raise QueryError(f"{path} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise QueryError(f"{path} must be at most {maximum}, got {value}")
+    return int(value)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+# Property and trait names end up as bound JSON-path parameters. SQLite's path syntax has no
+# escape for a double quote inside a quoted key, so those (and control characters) are refused
+# on every dialect alike.
+_BAD_NAME = re.compile(r'["\\\x00-\x1f]')
+
+
+def check_name(value: Any, path: str) -> str:
+    """A property/trait/event name: a non-empty string a JSON path can quote."""
+    if not isinstance(value, str) or not value:
+        raise QueryError(f"{path} must be a non-empty string, got {_describe(value)}")
+    if len(value) > 255:
+        raise QueryError(f"{path} is longer than 255 characters")
+    if _BAD_NAME.search(value):
+        raise QueryError(f"{path} may not contain double quotes, backslashes or control characters: {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Time range
+
+
+RANGE_UNITS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive local dates (`from`/`to`) or a relative window (`last` N `unit`s up to today).
+
+    Relative ranges are resolved against "now" when the query runs (app.query.timerange).
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    last: int | None = None
+    unit: str = "day"
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "range") -> Range:
+        r = SpecReader(data, path)
+        if r.has("last"):
+            last = r.integer("last", minimum=1, maximum=100_000)
+            unit = r.string("unit", "day", choices=RANGE_UNITS)
+            r.done()
+            return cls(last=last, unit=unit)
+        start = _parse_date(r.raw("from"), r.sub("from"))
+        end = _parse_date(r.raw("to"), r.sub("to"))
+        r.done()
+        if end < start:
+            raise QueryError(f"{path}: 'to' ({end}) is before 'from' ({start})")
+        return cls(start=start, end=end)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.last is not None:
+            return {"last": self.last, "unit": self.unit}
+        assert self.start is not None and self.end is not None
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def _parse_date(value: Any, path: str) -> dt.date:
+    if value is None:
+        raise QueryError(f"{path} is required (a date like 2026-09-01), or use {{'last': N, 'unit': 'day'}}")
+    if not isinstance(value, str):
+        raise QueryError(f"{path} must be a date string like 2026-09-01, got {_describe(value)}")
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{path} is not a date (YYYY-MM-DD): {value!r}") from None
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_range(data: Any, path: str = "range", default: Range | None = None) -> Range:
+    if data is None:
+        if default is None:
+            raise QueryError(f"{path} is required")
+        return default
+    return Range.from_dict(data, path)
+
+
+DEFAULT_RANGE = Range(last=30, unit="day")
+
+
+def check_timezone(value: Any, path: str = "timezone") -> str | None:
+    """An IANA zone name, or None for the machine's zone."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise QueryError(f"{path} must be an IANA time zone name like 'Europe/Berlin', got {_describe(value)}")
+    from app.query.timerange import zone_info  # local: timerange imports this module
+
+    zone_info(value, path)
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Filters
+
+
+#: Every filter operator and what value it takes.
+OPS_SCALAR_OR_LIST = ("eq", "neq", "contains", "not_contains", "starts_with")
+OPS_NO_VALUE = ("set", "not_set", "true", "false")
+OPS_NUMBER = ("gt", "gte", "lt", "lte")
+OPS = (*OPS_SCALAR_OR_LIST, *OPS_NO_VALUE, *OPS_NUMBER, "between", "before", "after", "in_last_days")
+
+Scalar = str | int | float | bool
+
+
+class Filter:
+    """Base of every filter node; each kind compiles in app.query.filters."""
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ValueFilter(Filter):
+    """One condition on an event property (`target="property"`) or a person trait (`"trait"`)."""
+
+    target: str  # "property" | "trait"
+    name: str
+    op: str
+    value: Any = None  # normalised: scalar, tuple of scalars, (lo, hi), date ISO string, int days
+    ignore_case: bool = False
+
+    @property
+    def is_enriched(self) -> bool:
+        return self.target == "property" and self.name in ENRICHED_COLUMNS
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.target: self.name, "op": self.op}
+        if self.op not in OPS_NO_VALUE:
+            out["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
+        if self.ignore_case:
+            out["ignore_case"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class AnyFilter(Filter):
+    """`{"any": [...]}`: true when at least one member is true."""
+
+    filters: tuple[Filter, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"any": [f.to_dict() for f in self.filters]}
+
+
+#: Extension point: key that identifies a filter object -> parser. Query kinds owned by other
+#: modules add e.g. "cohort" here (`register_filter("cohort", parse_cohort_filter)`), and a
+#: compiler for the resulting class in app.query.filters.
+FILTER_PARSERS: dict[str, Callable[[SpecReader], Filter]] = {}
+
+
+def register_filter(key: str, parser: Callable[[SpecReader], Filter]) -> None:
+    """Teach `parse_filter` a new filter object, recognised by its `key`."""
+    FILTER_PARSERS[key] = parser
+
+
+def parse_filters(data: Any, path: str = "where", *, allow: Sequence[str] = ("property", "trait")) -> tuple[Filter, ...]:
+    """A list of filters ANDed together. `allow` limits the value-filter targets (users: traits)."""
+    if data is None:
+        return ()
+    if not isinstance(data, list | tuple):
+        raise QueryError(f"{path} must be a list of filters, got {_describe(data)}")
+    return tuple(parse_filter(item, f"{path}[{i}]", allow=allow) for i, item in enumerate(data))
+
+
+def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "trait")) -> Filter:
+    r = SpecReader(data, path)
+    if "any" in r.data:
+        members = r.items("any")
+        r.done()
+        if not members:
+            raise QueryError(f"{path}.any must list at least one filter")
+        return AnyFilter(tuple(parse_filter(m, f"{path}.any[{i}]", allow=allow) for i, m in enumerate(members)))
+    for key, parser in FILTER_PARSERS.items():
+        if key in r.data:
+            return parser(r)
+    targets = [t for t in ("property", "trait") if t in r.data]
+    if len(targets) != 1:
+        known = ["property", "trait", "any", *FILTER_PARSERS]
+        raise QueryError(f"{path} must have exactly one of {', '.join(repr(k) for k in known)}")
+    target = targets[0]
+    if target not in allow:
+        raise QueryError(f"{path}: {target} filters are not allowed here (only {', '.join(allow)})")
+    name = check_name(r.raw(target), r.sub(target))
+    op = r.string("op", required=True, choices=OPS)
+    ignore_case = r.boolean("ignore_case")
+    value = _parse_value(op, r.raw("value"), r.sub("value"), "value" in r.data)
+    r.done()
+    return ValueFilter(target=target, name=name, op=op, value=value, ignore_case=ignore_case)
+
+
+def _scalar(value: Any, path: str) -> Scalar:
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise QueryError(f"{path} must be a finite number")
+        return value
+    raise QueryError(f"{path} must be a string, number or boolean, got {_describe(value)}")
+
+
+def _number(value: Any, path: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise QueryError(f"{path} must be a number, got {_describe(value)}")
+    return _scalar(value, path)  # type: ignore[return-value]
+
+
+def _parse_value(op: str, value: Any, path: str, present: bool) -> Any:
+    if op in OPS_NO_VALUE:
+        if value is not None:
+            raise QueryError(f"{path}: operator {op!r} takes no value")
+        return None
+    if value is None:
+        raise QueryError(f"{path} is required for operator {op!r}" + (" (null is not a value; use set/not_set)" if present else ""))
+    if op in OPS_SCALAR_OR_LIST:
+        if isinstance(value, list | tuple):
+            if not value:
+                raise QueryError(f"{path} must not be an empty list")
+            items = tuple(_scalar(v, f"{path}[{i}]") for i, v in enumerate(value))
+            if op in ("contains", "not_contains", "starts_with"):
+                for i, v in enumerate(items):
+                    if not isinstance(v, str):
+                        raise QueryError(f"{path}[{i}] must be a string for operator {op!r}")
+            return items
+        scalar = _scalar(value, path)
+        if op in ("contains", "not_contains", "starts_with") and not isinstance(scalar, str):
+            raise QueryError(f"{path} must be a string for operator {op!r}")
+        return scalar
+    if op in OPS_NUMBER:
+        return _number(value, path)
+    if op == "between":
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise QueryError(f"{path} must be a list [low, high] for operator 'between'")
+        lo, hi = _number(value[0], f"{path}[0]"), _number(value[1], f"{path}[1]")
+        if hi < lo:
+            raise QueryError(f"{path}: high ({hi}) is below low ({lo})")
+        return (lo, hi)
+    if op in ("before", "after"):
+        return _parse_date(value, path).isoformat()
+    if op == "in_last_days":
+        return check_int(value, path, minimum=1, maximum=100_000)
+    raise QueryError(f"{path}: unknown operator {op!r}")  # pragma: no cover - OPS is closed
+
+
+def filters_to_list(filters: Sequence[Filter]) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in filters]
+
+
+# --------------------------------------------------------------------------------------------
+# Breakdown
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Split by an event property (`"plan"`, `"$city"`) or a person trait (`{"trait": "plan"}`)."""
+
+    target: str  # "property" | "trait"
+    name: str
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "breakdown") -> Breakdown | None:
+        if data is None:
+            return None
+        if isinstance(data, str):
+            return cls("property", check_name(data, path))
+        r = SpecReader(data, path)
+        targets = [t for t in ("property", "trait") if t in r.data]
+        if len(targets) != 1:
+            raise QueryError(f"{path} must be a property name or an object with 'property' or 'trait'")
+        name = check_name(r.raw(targets[0]), r.sub(targets[0]))
+        r.done()
+        return cls(targets[0], name)
+
+    def to_json(self) -> Any:
+        return self.name if self.target == "property" else {"trait": self.name}
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+
+
+class Query:
+    """Base of every query kind: a frozen dataclass with `kind`, `from_dict` and `to_dict`."""
+
+    kind: ClassVar[str]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Query:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+#: kind -> query class; filled by `@query_model`.
+QUERY_MODELS: dict[str, type[Query]] = {}
+
+Q = TypeVar("Q", bound=type[Query])
+
+
+def query_model(kind: str) -> Callable[[Q], Q]:
+    """Class decorator registering a query dataclass for `kind`."""
+
+    def register(cls: Q) -> Q:
+        cls.kind = kind
+        QUERY_MODELS[kind] = cls
+        return cls
+
+    return register
+
+
+def parse_query(spec: Any) -> Query:
+    """Validate a query dict and return its typed form (QueryError on anything wrong)."""
+    if isinstance(spec, Query):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise QueryError(f"a query must be a JSON object, got {_describe(spec)}")
+    kind = spec.get("kind")
+    if not isinstance(kind, str):
+        raise QueryError("the query needs a 'kind' (one of " + ", ".join(KINDS) + ")")
+    if kind not in QUERY_MODELS:
+        _load_kind(kind)
+    return QUERY_MODELS[kind].from_dict(spec)
+
+
+#: Every query kind the engine knows, and the module that holds its model and runner.
+KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery")
+
+
+def _load_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise QueryError(f"unknown query kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        importlib.import_module(f"app.query.runners.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"app.query.runners.{kind}":
+            raise QueryError(f"query kind {kind!r} is not available in this build") from None
+        raise
+    if kind not in QUERY_MODELS:
+        raise QueryError(f"query kind {kind!r} is not available in this build")
+
+
+MEASURES = ("total", "unique")
+NUMERIC_MEASURES = ("sum", "avg", "median")
+UNITS = ("hour", "day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """`"total"`, `"unique"`, or a numeric aggregate of a property: `{"sum"|"avg"|"median": P}`."""
+
+    kind: str
+    property: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "measure") -> Measure:
+        if data is None:
+            return cls("total")
+        if isinstance(data, str):
+            if data not in MEASURES:
+                raise QueryError(f"{path} must be 'total', 'unique' or {{'sum'|'avg'|'median': property}}; got {data!r}")
+            return cls(data)
+        r = SpecReader(data, path)
+        keys = [k for k in NUMERIC_MEASURES if k in r.data]
+        if len(keys) != 1:
+            raise QueryError(f"{path} must be 'total', 'unique' or an object with one of sum, avg, median")
+        name = check_name(r.raw(keys[0]), r.sub(keys[0]))
+        r.done()
+        return cls(keys[0], name)
+
+    def to_json(self) -> Any:
+        return self.kind if self.property is None else {self.kind: self.property}
+
+
+def _names(values: list[Any], path: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for i, v in enumerate(values):
+        name = check_name(v, f"{path}[{i}]")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+@query_model("segmentation")
+@dataclass(frozen=True)
+class SegmentationQuery(Query):
+    """Counts (or sums/averages/medians) of events per time bucket, optionally broken down."""
+
+    events: tuple[str, ...] = ()
+    measure: Measure = field(default_factory=lambda: Measure("total"))
+    unit: str = "day"
+    range: Range = DEFAULT_RANGE
+    timezone: str | None = None
+    where: tuple[Filter, ...] = ()
+    breakdown: Breakdown | None = None
+    limit: int = 12
+    compare_previous: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SegmentationQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        q = cls(
+            events=_names(r.items("events"), "events"),
+            measure=Measure.from_json(r.raw("measure")),
+            unit=r.string("unit", "day", choices=UNITS),
+            range=parse_range(r.raw("range"), default=DEFAULT_RANGE),
+            timezone=check_timezone(r.raw("timezone")),
+            where=parse_filters(r.raw("where")),
+            breakdown=Breakdown.from_json(r.raw("breakdown")),
+            limit=r.integer("limit", 12, minimum=1, maximum=1000),
+            compare_previous=r.boolean("compare_previous"),
+        )
+        r.done()
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "events": list(self.events),
+            "measure": self.measure.to_json(),
+            "unit": self.unit,
+            "range": self.range.to_dict(),
+            "where": filters_to_list(self.where),
+            "limit": self.limit,
+            "compare_previous": self.compare_previous,
+        }
+        if self.timezone is not None:
+            out["timezone"] = self.timezone
+        if self.breakdown is not None:
+            out["breakdown"] = self.breakdown.to_json()
+        return out
+
+
+@query_model("live")
+@dataclass(frozen=True)
+class LiveQuery(Query):
+    """The newest events after a known id (the Live View's poll)."""
+
+    after_id: int = 0
+    limit: int = 100
+    events: tuple[str, ...] = ()
+    where: tuple[Filter, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LiveQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        q = cls(
+            after_id=r.integer("after_id", 0, minimum=0),
+            limit=r.integer("limit", 100, minimum=1, maximum=10_000),
+            events=_names(r.items("events"), "events"),
+            where=parse_filters(r.raw("where")),
+        )
+        r.done()
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "after_id": self.after_id, "limit": self.limit,
+                "events": list(self.events), "where": filters_to_list(self.where)}
+
+
+DISCOVERY_WHATS = ("events", "properties", "traits", "values")
+
+
+@query_model("discovery")
+@dataclass(frozen=True)
+class DiscoveryQuery(Query):
+    """What the pickers offer: event names, property/trait keys, a property's common values."""
+
+    what: str = "events"
+    range: Range | None = None  # events/values: None = all time
+    timezone: str | None = None
+    event: str | None = None  # properties/values: restrict to one event
+    property: str | None = None  # values: an event property ...
+    trait: str | None = None  # ... or a trait
+    sample: int = 10_000  # properties/traits: how many recent rows to inspect
+    limit: int = 100
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DiscoveryQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        what = r.string("what", required=True, choices=DISCOVERY_WHATS)
+        rng = Range.from_dict(r.raw("range")) if r.has("range") else None
+        event = check_name(r.raw("event"), "event") if r.has("event") else None
+        prop = check_name(r.raw("property"), "property") if r.has("property") else None
+        trait = check_name(r.raw("trait"), "trait") if r.has("trait") else None
+        q = cls(
+            what=what,
+            range=rng,
+            timezone=check_timezone(r.raw("timezone")),
+            event=event,
+            property=prop,
+            trait=trait,
+            sample=r.integer("sample", 10_000, minimum=1, maximum=1_000_000),
+            limit=r.integer("limit", 100, minimum=1, maximum=10_000),
+        )
+        r.done()
+        if what == "values" and (prop is None) == (trait is None):
+            raise QueryError("discovery of values needs exactly one of 'property' or 'trait'")
+        if what != "values" and (prop is not None or trait is not None):
+            raise QueryError(f"'property'/'trait' only apply to discovery of values, not {what!r}")
+        if what in ("events", "traits") and event is not None:
+            raise QueryError(f"'event' does not apply to discovery of {what!r}")
+        if trait is not None and event is not None:
+            raise QueryError("'event' does not apply to the values of a trait")
+        if what in ("properties", "traits") and rng is not None:
+            raise QueryError(f"discovery of {what!r} samples recent rows and takes no 'range'")
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "what": self.what, "limit": self.limit, "sample": self.sample}
+        for key in ("event", "property", "trait", "timezone"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.range is not None:
+            out["range"] = self.range.to_dict()
+        return out

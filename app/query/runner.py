@@ -1,0 +1,166 @@
+"""One runner class per query kind, picked by `kind`, and `run_query`, the engine's front door.
+
+A runner turns its typed query into SQLAlchemy Core (`to_query()`) and computes the JSON
+result (`calculate()`), letting the database aggregate. `run_query` owns the connection, maps
+driver errors to one-line DatabaseErrors and lets another thread cancel the running
+statement through a CancelToken (the GUI's "Stop" button, or a newer query superseding it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy import Connection, Engine, Executable, Result
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+from app.core import dialect as sqld
+from app.core.database import DatabaseError, describe_error
+from app.query.model import KINDS, Query, QueryError, _load_kind, parse_query
+
+
+class QueryCancelled(Exception):
+    """The query was cancelled through its CancelToken before it finished."""
+
+
+class CancelToken:
+    """Cancels a running query from any thread.
+
+    `cancel()` marks the token and interrupts the statement in flight (sqlite3's
+    `Connection.interrupt()`, psycopg's `Connection.cancel()`); the runner checks the mark
+    between statements, so a cancel that lands between two statements stops the next one.
+    A token is single-use: once cancelled it stays cancelled.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._hook: Callable[[], None] | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            hook = self._hook
+            # Calling the hook under the lock keeps it from firing after `_detach`, when the
+            # connection may already be serving someone else's statement.
+            if hook is not None:
+                with contextlib.suppress(Exception):  # a closed connection: nothing to interrupt
+                    hook()
+
+    def raise_if_cancelled(self) -> None:
+        if self._cancelled:
+            raise QueryCancelled("the query was cancelled")
+
+    def _attach(self, hook: Callable[[], None]) -> None:
+        with self._lock:
+            self._hook = hook
+
+    def _detach(self) -> None:
+        with self._lock:
+            self._hook = None
+
+
+class QueryRunner:
+    """Base of the per-kind runners.
+
+    Subclasses set `query_class`, build their main statement in `to_query()` and their
+    result in `calculate(conn)`, running every statement through `self.execute` so that
+    cancellation works. `statements()` lists every statement a run may issue, for the SQL
+    snapshot tests.
+    """
+
+    kind: ClassVar[str]
+    query_class: ClassVar[type[Query]]
+
+    def __init__(self, query: Query, dialect: Dialect, *, now: dt.datetime | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        if not isinstance(query, self.query_class):
+            raise TypeError(f"{type(self).__name__} runs {self.query_class.__name__}, not {type(query).__name__}")
+        self.query = query
+        self.dialect = dialect
+        self.now = now if now is not None else dt.datetime.now(dt.UTC)
+        if self.now.tzinfo is None:
+            self.now = self.now.replace(tzinfo=dt.UTC)
+        self.cancel = cancel or CancelToken()
+
+    def to_query(self) -> Executable:
+        raise NotImplementedError
+
+    def statements(self) -> list[Executable]:
+        return [self.to_query()]
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def execute(self, conn: Connection, statement: Executable) -> Result[Any]:
+        self.cancel.raise_if_cancelled()
+        result = conn.execute(statement)
+        self.cancel.raise_if_cancelled()
+        return result
+
+
+#: kind -> runner class; filled by `@register_runner` as runner modules are imported.
+RUNNERS: dict[str, type[QueryRunner]] = {}
+
+R = TypeVar("R", bound=type[QueryRunner])
+
+
+def register_runner(cls: R) -> R:
+    """Class decorator: make `cls` the runner of `cls.query_class.kind`."""
+    cls.kind = cls.query_class.kind
+    RUNNERS[cls.kind] = cls
+    return cls
+
+
+def get_runner(kind: str) -> type[QueryRunner]:
+    """The runner class for a kind (imports app.query.runners.<kind> on first use)."""
+    if kind not in RUNNERS:
+        _load_kind(kind)
+    if kind not in RUNNERS:
+        raise QueryError(f"query kind {kind!r} has no runner in this build (known: {', '.join(KINDS)})")
+    return RUNNERS[kind]
+
+
+def build_runner(spec: Mapping[str, Any] | Query, dialect: Dialect, *, now: dt.datetime | None = None,
+                 cancel: CancelToken | None = None) -> QueryRunner:
+    """Parse a spec and make its runner (for callers that want `to_query()` or SQL text)."""
+    query = parse_query(spec)
+    return get_runner(query.kind)(query, dialect, now=now, cancel=cancel)
+
+
+def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: CancelToken | None = None,
+              now: dt.datetime | None = None) -> dict[str, Any]:
+    """Run one query and return its JSON-able result.
+
+    Raises QueryError (bad spec, one line), QueryCancelled (the token was cancelled) or
+    DatabaseError (one-line driver error). `now` pins "today" for relative ranges (tests).
+    """
+    token = cancel or CancelToken()
+    runner = build_runner(spec, engine.dialect, now=now, cancel=token)
+    token.raise_if_cancelled()
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            token._attach(lambda: sqld.interrupt(engine.dialect, driver))
+            try:
+                return runner.calculate(conn)
+            except DBAPIError as exc:
+                if token.cancelled or sqld.is_interruption(exc):
+                    raise QueryCancelled("the query was cancelled") from None
+                raise
+            finally:
+                token._detach()
+                if token.cancelled:
+                    # A cancel request may still be in flight to the server: never hand this
+                    # connection to the next query.
+                    conn.invalidate()
+    except DBAPIError as exc:
+        raise DatabaseError(describe_error(exc)) from exc
