@@ -197,7 +197,7 @@ class CommitQueue:
     def _bisect(self, messages: list[dict[str, Any]], received_at: datetime, exc: Exception) -> Outcome:
         """Write halves separately until each failing part is a single message."""
         if len(messages) == 1:
-            return Outcome(0, [(0, f"the database refused it: {describe_error(exc)}")])
+            return Outcome(0, [(0, f"could not be stored: {describe_error(exc)}")])
         half = len(messages) // 2
         total = Outcome(0)
         for base, part in ((0, messages[:half]), (half, messages[half:])):

@@ -1,0 +1,108 @@
+"""The commit queue: shared transactions, isolation of a poisonous request, outages, draining on close."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, OperationalError
+
+from app.collector.committer import CommitQueue, Outcome
+from app.collector.errors import DatabaseUnavailable
+from app.core.database import DatabaseError
+from app.ingest.writer import EventWriter, IngestResult
+from tests.collector.conftest import stored_ids
+from tests.collector.messages import track
+
+
+class CountingWriter(EventWriter):
+    """The real writer, counting transactions and failing the way a test asks it to."""
+
+    def __init__(self, engine: Engine, fail_with: BaseException | None = None) -> None:
+        super().__init__(engine, enrich=False)
+        self.calls = 0
+        self.fail_with = fail_with
+
+    def write(self, messages: Iterable[Any], received_at: datetime | None = None, *,
+              arrived_now: bool = True) -> IngestResult:
+        messages = list(messages)
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        if any(m.get("poison") for m in messages):
+            # What a value the database refuses looks like once the writer has wrapped it.
+            raise DatabaseError("invalid input value") from DataError("INSERT", {}, Exception("bad value"))
+        return super().write(messages, received_at, arrived_now=arrived_now)
+
+
+async def _submit_all(queue: CommitQueue, batches: list[list[dict[str, Any]]], *, start: bool) -> list[Any]:
+    tasks = [asyncio.ensure_future(queue.submit(batch, datetime.now(UTC))) for batch in batches]
+    await asyncio.sleep(0.05)  # every request is queued before the thread takes any
+    if start:
+        queue.start()
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def test_concurrent_requests_share_one_transaction(engine: Engine) -> None:
+    writer = CountingWriter(engine)
+    queue = CommitQueue(writer)
+    batches = [[track(), track()] for _ in range(20)]
+    outcomes = asyncio.run(_submit_all(queue, batches, start=True))
+    queue.close(10)
+    assert outcomes == [Outcome(accepted=2)] * 20
+    assert writer.calls == 1
+    assert len(stored_ids(engine)) == 40
+
+
+def test_a_poisonous_message_fails_alone_and_its_neighbours_are_stored(engine: Engine) -> None:
+    writer = CountingWriter(engine)
+    queue = CommitQueue(writer)
+    bad = [track(), {**track(), "poison": True}, track()]
+    good = [track(), track()]
+    outcomes = asyncio.run(_submit_all(queue, [good, bad], start=True))
+    queue.close(10)
+    assert outcomes[0] == Outcome(accepted=2)
+    assert outcomes[1].accepted == 2
+    assert [index for index, _ in outcomes[1].rejected] == [1]
+    assert "could not be stored" in outcomes[1].rejected[0][1]
+    expected = {m["messageId"] for m in good} | {bad[0]["messageId"], bad[2]["messageId"]}
+    assert set(stored_ids(engine)) == expected
+
+
+@pytest.mark.parametrize("failure", [
+    DatabaseError("cannot reach the database server"),
+    OperationalError("INSERT", {}, Exception("database is locked")),
+], ids=["wrapped", "raw"])
+def test_an_unavailable_database_fails_every_request_of_the_round(engine: Engine, failure: Exception) -> None:
+    queue = CommitQueue(CountingWriter(engine, fail_with=failure))
+    outcomes = asyncio.run(_submit_all(queue, [[track()], [track(), track()]], start=True))
+    queue.close(10)
+    assert all(isinstance(o, DatabaseUnavailable) for o in outcomes)
+    assert stored_ids(engine) == []
+
+
+def test_close_commits_what_is_still_queued(engine: Engine) -> None:
+    writer = CountingWriter(engine)
+    queue = CommitQueue(writer)
+
+    async def scenario() -> list[Any]:
+        tasks = [asyncio.ensure_future(queue.submit([track()], datetime.now(UTC))) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        queue.start()
+        await asyncio.get_running_loop().run_in_executor(None, queue.close, 10.0)
+        return await asyncio.gather(*tasks)
+
+    assert asyncio.run(scenario()) == [Outcome(accepted=1)] * 5
+    assert len(stored_ids(engine)) == 5
+
+
+def test_a_closing_queue_refuses_new_work_so_clients_retry_elsewhere(engine: Engine) -> None:
+    queue = CommitQueue(CountingWriter(engine))
+    queue.start()
+    queue.close(10)
+    with pytest.raises(DatabaseUnavailable):
+        asyncio.run(queue.submit([track()], datetime.now(UTC)))
