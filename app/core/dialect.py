@@ -144,23 +144,27 @@ def json_number(dialect: Dialect, doc: Any, key: str) -> Any:
 
 
 def json_display(dialect: Dialect, doc: Any, key: str) -> Any:
-    """Any scalar doc[key] as text ('true'/'false' for booleans); NULL when missing or null.
+    """A scalar doc[key] as text, identically on every dialect; NULL when missing, null, an
+    object or an array.
 
-    Used for breakdown groups and value pickers, so "5" and 5 land in one group on both
-    dialects. Objects and arrays give their JSON text (formatting may differ by dialect).
+    Strings as they are, booleans as 'true'/'false', numbers as their JSON text (SQLite's
+    `->` keeps it; CAST(real AS TEXT) would round to 15 digits). Used for breakdown groups and
+    value pickers.
     """
-    from sqlalchemy import String, Text, case, cast, func, literal
+    from sqlalchemy import String, Text, case, func, literal
 
     if dialect.name == "sqlite":
         path = _sqlite_path(key)
         typ = func.json_type(doc, path, type_=String)
         return case(
+            (typ == literal("text", String), func.json_extract(doc, path, type_=Text)),
+            (typ.in_(("integer", "real")), doc.op("->", return_type=Text)(path)),
             (typ == literal("true", String), literal("true", String)),
             (typ == literal("false", String), literal("false", String)),
-            else_=cast(func.json_extract(doc, path), Text),
         )
     if dialect.name == "postgresql":
-        return json_text(dialect, doc, key)
+        return case((json_raw_type(dialect, doc, key).in_(("string", "number", "boolean")),
+                     json_text(dialect, doc, key)))
     raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
 
 
@@ -274,3 +278,13 @@ def is_interruption(exc: BaseException) -> bool:
     if getattr(original, "sqlstate", None) == "57014":  # PostgreSQL query_canceled
         return True
     return "interrupted" in str(original).lower()
+
+
+def binary_order(dialect: Dialect, expr: Any) -> Any:
+    """Sort text by code point on every dialect (ties in rankings must not follow a locale).
+
+    SQLite's default collation is already BINARY; PostgreSQL's follows the database locale.
+    """
+    if dialect.name == "postgresql":
+        return expr.collate("C")
+    return expr

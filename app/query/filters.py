@@ -255,7 +255,7 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
         return field.number().between(literal(lo), literal(hi))
     if op in ("before", "after", "in_last_days"):
         text = field.text()
-        day = func.substr(text, 1, 10)
+        day = sqld.binary_order(d, func.substr(text, 1, 10))
         if op == "before":
             cond = day < literal(value, String)
         elif op == "after":

@@ -1,0 +1,332 @@
+"""Segmentation: a measure of events per time bucket, per event and optional breakdown group.
+
+Statements, all aggregated by the database:
+1. (breakdown only) the top `limit` group values per event, by occurrences in the range;
+2. the measure per (event, group, bucket) — groups outside the top values fold into "Other"
+   in SQL, so `unique` counts a person once in Other however many small values they touched;
+3. (unique/median only) the measure over the whole range per (event, group): distinct persons
+   and medians do not add up across buckets;
+4. with `compare_previous`, 2 and 3 again over the previous period.
+With no `events`, a first statement finds the top 12 events in the range; the others bind
+that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
+
+from app.core import dialect as sqld
+from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.query.filters import FilterContext, compile_filters, needs_users, property_field
+from app.query.model import SegmentationQuery
+from app.query.runner import QueryRunner, register_runner
+from app.query.timerange import Bucketing, Period, previous_period, resolve_range, today, zone_info
+
+#: How many events a segmentation without `events` shows.
+TOP_EVENTS = 12
+#: Decimal places kept for sums, averages and medians (floating-point sums may differ in the
+#: last bits between databases; rounding makes both answers identical).
+DECIMALS = 6
+
+GroupKey = tuple[str, str | None, bool]  # (event, group value, is Other)
+Tops = Mapping[str, Sequence[str | None]]  # event -> its top breakdown values, in rank order
+
+
+def round_number(value: Any) -> float:
+    """The engine's rounding of non-count measures: 6 decimals, no negative zero."""
+    if value is None:
+        return 0.0
+    out = round(float(value), DECIMALS)
+    return 0.0 if out == 0 else out
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The pieces every statement of one run shares."""
+
+    source: FromClause
+    filters: ColumnElement[bool] | None
+
+
+@register_runner
+class SegmentationRunner(QueryRunner):
+    query_class = SegmentationQuery
+    query: SegmentationQuery
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        q = self.query
+        self.zone = zone_info(q.timezone)
+        self.period = resolve_range(q.range, self.zone, self.now)
+        self.bucketing = Bucketing.build(self.period, q.unit)
+        self.previous: Bucketing | None = None
+        if q.compare_previous:
+            self.previous = Bucketing.build(previous_period(self.period, q.unit), q.unit)
+        uses_users = needs_users(q.where) or (q.breakdown is not None and q.breakdown.target == "trait")
+        self.ctx = FilterContext(self.dialect, events, users if uses_users else None, events.c.person,
+                                 today(self.zone, self.now))
+        source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
+        self.parts = _Parts(source, compile_filters(q.where, self.ctx))
+
+    # ---------------------------------------------------------------- SQL pieces
+
+    def _in_range(self, period: Period) -> list[ColumnElement[bool]]:
+        conds = [events.c.ts >= literal(period.start_ms, BigInteger), events.c.ts < literal(period.end_ms, BigInteger)]
+        if self.parts.filters is not None:
+            conds.append(self.parts.filters)
+        return conds
+
+    def top_events_statement(self) -> Select[Any]:
+        """The 12 events with the most occurrences in the range (ties by name, code-point order)."""
+        n = func.count().label("n")
+        return (
+            select(events.c.event, n)
+            .select_from(self.parts.source)
+            .where(events.c.event.is_not(None), *self._in_range(self.period))
+            .group_by(events.c.event)
+            .order_by(n.desc(), sqld.binary_order(self.dialect, events.c.event))
+            .limit(TOP_EVENTS)
+        )
+
+
+    def _group_expr(self) -> ColumnElement[Any]:
+        b = self.query.breakdown
+        assert b is not None
+        if b.target == "property" and b.name in ENRICHED_COLUMNS:
+            return events.c[ENRICHED_COLUMNS[b.name]]
+        doc = events.c.properties if b.target == "property" else users.c.traits
+        return sqld.json_display(self.dialect, doc, b.name)
+
+    def _number_expr(self) -> ColumnElement[Any]:
+        m = self.query.measure
+        assert m.property is not None
+        return property_field(self.ctx, m.property).number()
+
+    def _base(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool) -> Any:
+        """The filtered rows: event, person, bucket key, group value, number."""
+        cols: list[ColumnElement[Any]] = [events.c.event.label("event"), events.c.person.label("person")]
+        if with_bucket:
+            cols.append(bucketing.key_expr(events.c.ts).label("b"))
+        if self.query.breakdown is not None:
+            cols.append(self._group_expr().label("g"))
+        if self.query.measure.property is not None:
+            cols.append(self._number_expr().label("num"))
+        return (
+            select(*cols)
+            .select_from(self.parts.source)
+            .where(events.c.event.in_(list(names)), *self._in_range(bucketing.period))
+            .subquery("base")
+        )
+
+    def top_groups_statement(self, names: Sequence[str]) -> Select[Any]:
+        """Per event, the `limit` most frequent breakdown values (missing values rank too)."""
+        base = self._base(names, self.bucketing, with_bucket=False)
+        n = func.count()
+        rank = func.row_number().over(
+            partition_by=base.c.event,
+            order_by=[n.desc(), sqld.binary_order(self.dialect, base.c.g).asc().nulls_last()],
+        )
+        ranked = select(base.c.event, base.c.g, rank.label("rn")).group_by(base.c.event, base.c.g).subquery("ranked")
+        return (
+            select(ranked.c.event, ranked.c.g)
+            .where(ranked.c.rn <= literal(self.query.limit, Integer))
+            .order_by(ranked.c.event, ranked.c.rn)
+        )
+
+    def _grouped(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None, with_bucket: bool) -> Any:
+        """Rows with their final group (top value, or Other) as columns grp/other."""
+        base = self._base(names, bucketing, with_bucket)
+        cols: list[ColumnElement[Any]] = [base.c.event, base.c.person]
+        if with_bucket:
+            cols.append(base.c.b)
+        if self.query.breakdown is None:
+            cols += [null().label("grp"), literal(0, Integer).label("other")]
+        else:
+            is_top = _is_top(base.c.event, base.c.g, tops or {})
+            cols += [case((is_top, base.c.g), else_=null()).label("grp"),
+                     case((is_top, literal(0, Integer)), else_=literal(1, Integer)).label("other")]
+        if self.query.measure.property is not None:
+            cols.append(base.c.num)
+        return select(*cols).subquery("rows")
+
+    def buckets_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
+                          ) -> Select[Any]:
+        """The measure per (event, grp, other, b)."""
+        return self._aggregate(self._grouped(names, bucketing, tops, with_bucket=True), with_bucket=True)
+
+    def totals_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
+                         ) -> Select[Any]:
+        """The measure over the whole range per (event, grp, other): unique and median only."""
+        return self._aggregate(self._grouped(names, bucketing, tops, with_bucket=False), with_bucket=False)
+
+    def _aggregate(self, rows: Any, with_bucket: bool) -> Select[Any]:
+        keys = ["event", "grp", "other"] + (["b"] if with_bucket else [])
+        kind = self.query.measure.kind
+        if kind == "median":
+            return sqld.median_by(self.dialect, rows, keys, "num")  # type: ignore[no-any-return]
+        group_cols = [rows.c[k] for k in keys]
+        aggs: list[ColumnElement[Any]] = []
+        if kind == "total":
+            aggs.append(func.count().label("v"))
+        elif kind == "unique":
+            aggs.append(func.count(rows.c.person.distinct()).label("v"))
+        elif kind in ("sum", "avg"):
+            aggs += [func.sum(rows.c.num).label("s"), func.count(rows.c.num).label("c")]
+        return select(*group_cols, *aggs).group_by(*group_cols)
+
+    def to_query(self) -> Select[Any]:
+        """The main statement: the measure per bucket of the requested events (no breakdown
+        values resolved yet: every group is Other)."""
+        return self.buckets_statement(self.query.events, self.bucketing)
+
+    def statements(self, names: Sequence[str] = (), tops: Tops | None = None) -> list[Any]:
+        """Every statement a run issues, given the resolved events and top breakdown values
+        (for the SQL snapshot tests)."""
+        out: list[Any] = []
+        if not self.query.events:
+            out.append(self.top_events_statement())
+        names = self.query.events or names
+        if self.query.breakdown is not None:
+            out.append(self.top_groups_statement(names))
+        for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
+            out.append(self.buckets_statement(names, bucketing, tops))
+            if self.query.measure.kind in ("unique", "median"):
+                out.append(self.totals_statement(names, bucketing, tops))
+        return out
+
+    # ---------------------------------------------------------------- computing the result
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        q = self.query
+        names = list(q.events) or [row[0] for row in self.execute(conn, self.top_events_statement())]
+        tops: dict[str, list[str | None]] | None = None
+        if q.breakdown is not None and names:
+            tops = {}
+            for row in self.execute(conn, self.top_groups_statement(names)):
+                tops.setdefault(row.event, []).append(row.g)
+        current = self._series(conn, names, self.bucketing, tops, None) if names else []
+        result: dict[str, Any] = {
+            "buckets": self.bucketing.labels,
+            "series": current,
+            "unit": q.unit,
+            "timezone": self.zone.key,
+            "range": {"from": self.period.first_day.isoformat(), "to": self.period.last_day.isoformat()},
+        }
+        if self.previous is not None:
+            order = [(s["event"], None if s["other"] else s["group"], s["other"]) for s in current]
+            result["series"] = current + (self._series(conn, names, self.previous, tops, order) if names else [])
+            prev = self.previous.period
+            result["previous"] = {"buckets": self.previous.labels, "from": prev.first_day.isoformat(),
+                                  "to": prev.last_day.isoformat()}
+        return result
+
+    def _series(self, conn: Connection, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
+                order: list[GroupKey] | None) -> list[dict[str, Any]]:
+        q = self.query
+        kind = q.measure.kind
+        position = bucketing.position_of_key()
+        width = len(self.bucketing)  # previous series are aligned to the current buckets
+        zero: Any = 0 if kind in ("total", "unique") else 0.0
+        values: dict[GroupKey, list[Any]] = {}
+        counts: dict[GroupKey, list[int]] = {}  # avg: numbers per bucket
+        sums: dict[GroupKey, list[float]] = {}
+        for row in self.execute(conn, self.buckets_statement(names, bucketing, tops)).mappings():
+            key: GroupKey = (row["event"], row["grp"], bool(row["other"]))
+            pos = position.get(row["b"])
+            if pos is None or pos >= width:
+                continue
+            vals = values.setdefault(key, [zero] * width)
+            if kind in ("total", "unique"):
+                vals[pos] = int(row["v"])
+            elif kind == "median":
+                vals[pos] = round_number(row["median"])
+            else:
+                s = float(row["s"] or 0)
+                c = int(row["c"])
+                sums.setdefault(key, [0.0] * width)[pos] = s
+                counts.setdefault(key, [0] * width)[pos] = c
+                vals[pos] = round_number(s) if kind == "sum" else round_number(s / c if c else 0)
+        totals: dict[GroupKey, Any] = {}
+        if kind in ("unique", "median"):
+            for row in self.execute(conn, self.totals_statement(names, bucketing, tops)).mappings():
+                key = (row["event"], row["grp"], bool(row["other"]))
+                totals[key] = int(row["v"]) if kind == "unique" else round_number(row["median"])
+        for key, vals in values.items():
+            if kind == "total":
+                totals[key] = sum(vals)
+            elif kind == "sum":
+                totals[key] = round_number(sum(sums.get(key, [])))
+            elif kind == "avg":
+                c = sum(counts.get(key, []))
+                totals[key] = round_number(sum(sums.get(key, [])) / c if c else 0)
+
+        keys = self._order(names, values, tops)
+        if order is not None:
+            keys = list(order) + [k for k in keys if k not in order]
+        out = []
+        for key in keys:
+            event, group, other = key
+            out.append({
+                "event": event,
+                "group": "Other" if other else group,
+                "other": other,
+                "previous": order is not None,
+                "values": values.get(key, [zero] * width),
+                "total": totals.get(key, zero),
+            })
+        return out
+
+    def _order(self, names: Sequence[str], values: Mapping[GroupKey, Any], tops: Tops | None) -> list[GroupKey]:
+        """Series order: events as requested (or by occurrences, then name); groups in rank order,
+        Other last. Without a breakdown, requested events with no rows still get a zero series."""
+        q = self.query
+        keys: list[GroupKey] = []
+        for event in names:
+            if q.breakdown is None:
+                keys.append((event, None, False))
+                continue
+            for g in (tops or {}).get(event, []):
+                if (event, g, False) in values:
+                    keys.append((event, g, False))
+            if (event, None, True) in values:
+                keys.append((event, None, True))
+        return keys
+
+
+def _is_top(event: ColumnElement[Any], g: ColumnElement[Any], tops: Mapping[str, Sequence[str | None]]
+            ) -> ColumnElement[bool]:
+    """True when (event, g) is one of the top values of that event."""
+    parts: list[ColumnElement[bool]] = []
+    for name, values in tops.items():
+        real = [v for v in values if v is not None]
+        alts: list[ColumnElement[bool]] = []
+        if real:
+            alts.append(g.in_(real))
+        if len(real) < len(values):
+            alts.append(g.is_(None))
+        if alts:
+            parts.append(and_(event == literal(name, String), or_(*alts) if len(alts) > 1 else alts[0]))
+    if not parts:
+        return false()
+    return or_(*parts) if len(parts) > 1 else parts[0]
+
