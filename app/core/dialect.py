@@ -242,24 +242,25 @@ def median_by(dialect: Dialect, source: Any, groups: list[str], value: str) -> A
 
     PostgreSQL has percentile_cont; SQLite has no median, so it ranks rows per group with
     window functions and averages the one or two middle rows, still inside the database.
-    Rows whose value is NULL are ignored, as by every aggregate.
+    NULL values are ignored, as by every aggregate; a group with none has a NULL median.
     """
-    from sqlalchemy import Float, func, select
+    from sqlalchemy import Float, case, func, select
 
     cols = [source.c[g] for g in groups]
     val = source.c[value]
     if dialect.name == "postgresql":
         median = func.percentile_cont(0.5).within_group(val.asc())
-        return select(*cols, median.label("median")).where(val.is_not(None)).group_by(*cols)
+        return select(*cols, median.label("median")).group_by(*cols)
     ranked = select(
         *cols,
         val.label("v"),
-        func.row_number().over(partition_by=cols, order_by=val).label("rn"),
-        func.count().over(partition_by=cols).label("cnt"),
-    ).where(val.is_not(None)).subquery("ranked")
+        func.row_number().over(partition_by=cols, order_by=val.asc().nulls_last()).label("rn"),
+        func.count(val).over(partition_by=cols).label("cnt"),
+    ).subquery("ranked")
     rcols = [ranked.c[g] for g in groups]
     middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
-    return select(*rcols, func.avg(ranked.c.v, type_=Float).label("median")).where(middle).group_by(*rcols)
+    median = func.avg(case((middle, ranked.c.v)), type_=Float)
+    return select(*rcols, median.label("median")).group_by(*rcols)
 
 
 def interrupt(dialect: Dialect, driver_connection: Any) -> None:
