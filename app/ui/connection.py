@@ -1,0 +1,65 @@
+"""An open event database as the GUI holds it: the engine plus the threads that query it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy import Engine
+
+from app.core.database import redact
+from app.ui.workers import Job, WorkerPool
+
+
+class Connection(QObject):
+    """One database the window is connected to; panels query it through `query_job`.
+
+    `state_changed` carries "connected", "reconnecting" or "lost", as the panels' channels
+    observe the server; the status bar shows it.
+    """
+
+    state_changed = Signal(str)
+
+    def __init__(self, url: str, engine: Engine, *, is_demo: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.url = url
+        self.engine = engine
+        self.is_demo = is_demo
+        # SQLite serialises writers and a reader per core is plenty; PostgreSQL takes a few more.
+        threads = 3 if engine.dialect.name == "sqlite" else 4
+        self.pool = WorkerPool(max_threads=threads, parent=self)
+        self._state = "connected"
+
+    @property
+    def display_url(self) -> str:
+        return redact(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    def query_job(self, spec: dict[str, Any]) -> Job:
+        """A job for a worker: answer `spec` with the query engine, cancellable by its token."""
+        engine = self.engine
+        frozen = dict(spec)
+
+        def job(token: Any) -> Any:
+            from app.query import run_query
+
+            return run_query(engine, frozen, cancel=token)
+
+        return job
+
+    def close(self, wait_ms: int = 5000) -> None:
+        """Cancel running queries, wait for the workers, release the database."""
+        self.pool.close(wait_ms)
+        self.engine.dispose()

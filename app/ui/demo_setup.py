@@ -1,0 +1,99 @@
+"""Creating the demo database on first run, in the background, with progress in the window.
+
+The database is generated into a side file and renamed into place only when complete, so
+an interrupted first run never leaves a half-filled demo database that later runs would
+take for a finished one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.database import open_database
+from app.ui.errors import classify_error
+from app.ui.workers import SimpleToken, WorkerPool
+
+log = logging.getLogger(__name__)
+
+#: Events in a first-run demo database: enough for realistic charts, generated in well under a minute.
+DEMO_EVENTS = 200_000
+
+
+class DemoCancelled(Exception):
+    """The window closed while the demo database was being generated."""
+
+
+class DemoBuilder(QObject):
+    """Runs `app.demo.generator.generate_demo` on a worker; `progress(text, fraction)` on the GUI thread."""
+
+    progress = Signal(str, object)
+    finished_ok = Signal()
+    failed = Signal(str)
+    _relay_progress = Signal(str, object)
+
+    def __init__(self, path: Path, events: int = DEMO_EVENTS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.events = events
+        self._pool = WorkerPool(max_threads=1, parent=self)
+        self._token = SimpleToken()
+        self._relay_progress.connect(self.progress)
+
+    def start(self) -> None:
+        self.progress.emit("Creating the demo database…", 0.0)
+        self._pool.submit(self._job, self._token, self._on_done, self._on_error)
+
+    def stop(self) -> None:
+        self._token.cancel()
+        self._pool.close(10_000)
+
+    def _job(self, token: SimpleToken) -> None:
+        from app.demo.generator import generate_demo
+
+        partial = self.path.with_name(self.path.name + ".part")
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        engine = open_database(f"sqlite:///{partial}")
+
+        def report(done: int) -> None:
+            if token.cancelled:
+                raise DemoCancelled()
+            fraction = _fraction(done, self.events)
+            text = "Creating the demo database…"
+            if fraction is not None:
+                text = f"Creating the demo database… {fraction:.0%}"
+            self._relay_progress.emit(text, fraction)
+
+        try:
+            generate_demo(engine, self.events, progress=report)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+        if token.cancelled:
+            raise DemoCancelled()
+        partial.replace(self.path)
+        for side in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            with contextlib.suppress(OSError):
+                side.unlink(missing_ok=True)
+
+    def _on_done(self, _result: Any) -> None:
+        self.progress.emit("Demo database ready", 1.0)
+        self.finished_ok.emit()
+
+    def _on_error(self, exc: BaseException) -> None:
+        if isinstance(exc, DemoCancelled):
+            return
+        self.failed.emit(classify_error(exc).message)
+
+
+def _fraction(done: int, total: int) -> float | None:
+    """generate_demo reports messages written; the total is only approximate, so clamp."""
+    if total <= 0:
+        return None
+    return max(0.0, min(1.0, done / total))

@@ -1,0 +1,251 @@
+"""The Connect dialog: a SQLite file, a PostgreSQL server, or any SQLAlchemy URL.
+
+"Test connection" runs on a worker so a slow or unreachable server never freezes the
+dialog. The URL handed back carries the password; the window stores it in the keychain
+and keeps only the password-less URL in its settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.core.database import open_database
+from app.ui import settings as cfg
+from app.ui.errors import ErrorInfo
+from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
+
+SSL_MODES = ["prefer", "disable", "allow", "require", "verify-ca", "verify-full"]
+
+
+class ConnectDialog(QDialog):
+    """Pick a database; `url` holds the chosen SQLAlchemy URL after `accept()`."""
+
+    TAB_SQLITE, TAB_POSTGRES, TAB_URL = range(3)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect to a database")
+        self.setObjectName("connectDialog")
+        self.settings = settings
+        self.url: str | None = None
+        self.is_demo = False
+        self._pool = WorkerPool(max_threads=1, parent=self)
+        self._tester = QueryChannel(self._pool, token_factory=SimpleToken, parent=self)
+        self._tester.result.connect(self._on_test_ok)
+        self._tester.failed.connect(self._on_test_failed)
+        self._tester.reconnecting.connect(self._on_test_unreachable)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Recent connections:"))
+        self.recent_list = QListWidget(self)
+        self.recent_list.setObjectName("recentList")
+        self.recent_list.setMaximumHeight(110)
+        for url in cfg.recent_connections(settings):
+            QListWidgetItem(cfg.split_password(url)[0], self.recent_list)
+        self.recent_list.itemClicked.connect(self._on_recent_clicked)
+        self.recent_list.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout.addWidget(self.recent_list)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._sqlite_tab(), "SQLite file")
+        self.tabs.addTab(self._postgres_tab(), "PostgreSQL")
+        self.tabs.addTab(self._url_tab(), "SQLAlchemy URL")
+        layout.addWidget(self.tabs)
+
+        self.status = QLabel("", self)
+        self.status.setObjectName("testStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.test_button = QPushButton("Test connection", self)
+        self.test_button.setObjectName("testButton")
+        buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.test_button.clicked.connect(self.test_connection)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, 460)
+
+    # ----------------------------------------------------------------- tabs
+    def _sqlite_tab(self) -> QWidget:
+        tab = QWidget(self)
+        form = QFormLayout(tab)
+        self.sqlite_path = QLineEdit(tab)
+        self.sqlite_path.setObjectName("sqlitePath")
+        self.sqlite_path.setPlaceholderText("/path/to/events.sqlite")
+        row = QHBoxLayout()
+        row.addWidget(self.sqlite_path, 1)
+        browse = QPushButton("Open…", tab)
+        browse.clicked.connect(self._browse_sqlite)
+        new = QPushButton("New…", tab)
+        new.clicked.connect(self._new_sqlite)
+        row.addWidget(browse)
+        row.addWidget(new)
+        form.addRow("File:", row)
+        form.addRow(QLabel("A new file becomes an empty Tracklens database.", tab))
+        return tab
+
+    def _postgres_tab(self) -> QWidget:
+        tab = QWidget(self)
+        form = QFormLayout(tab)
+        self.pg_host = QLineEdit("localhost", tab)
+        self.pg_port = QSpinBox(tab)
+        self.pg_port.setRange(1, 65535)
+        self.pg_port.setValue(5432)
+        self.pg_database = QLineEdit("tracklens", tab)
+        self.pg_user = QLineEdit(tab)
+        self.pg_password = QLineEdit(tab)
+        self.pg_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pg_sslmode = QComboBox(tab)
+        self.pg_sslmode.addItems(SSL_MODES)
+        for name, widget in (
+            ("Host:", self.pg_host),
+            ("Port:", self.pg_port),
+            ("Database:", self.pg_database),
+            ("User:", self.pg_user),
+            ("Password:", self.pg_password),
+            ("SSL mode:", self.pg_sslmode),
+        ):
+            form.addRow(name, widget)
+        form.addRow(QLabel("The password is kept in the system keychain, not in settings.", tab))
+        return tab
+
+    def _url_tab(self) -> QWidget:
+        tab = QWidget(self)
+        form = QFormLayout(tab)
+        self.url_edit = QLineEdit(tab)
+        self.url_edit.setObjectName("urlEdit")
+        self.url_edit.setPlaceholderText("postgresql+psycopg://user:password@host/db  or  sqlite:///file.sqlite")
+        form.addRow("URL:", self.url_edit)
+        return tab
+
+    def _browse_sqlite(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a SQLite database", "", "SQLite (*.sqlite *.db);;All files (*)")
+        if path:
+            self.sqlite_path.setText(path)
+
+    def _new_sqlite(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New SQLite database", "events.sqlite", "SQLite (*.sqlite *.db)")
+        if path:
+            self.sqlite_path.setText(path)
+
+    def _on_recent_clicked(self, item: QListWidgetItem) -> None:
+        self.set_url(item.text())
+
+    # ----------------------------------------------------------------- URL
+    def set_url(self, url: str) -> None:
+        """Fill the tab that fits `url` (used by the recent list)."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            self.tabs.setCurrentIndex(self.TAB_URL)
+            self.url_edit.setText(url)
+            return
+        if parsed.get_backend_name() == "sqlite":
+            self.tabs.setCurrentIndex(self.TAB_SQLITE)
+            self.sqlite_path.setText(parsed.database or "")
+        elif parsed.get_backend_name() == "postgresql":
+            self.tabs.setCurrentIndex(self.TAB_POSTGRES)
+            self.pg_host.setText(parsed.host or "localhost")
+            self.pg_port.setValue(parsed.port or 5432)
+            self.pg_database.setText(parsed.database or "")
+            self.pg_user.setText(parsed.username or "")
+            password = parsed.password or cfg.load_password(cfg.split_password(url)[0])
+            self.pg_password.setText(str(password or ""))
+            mode = str(parsed.query.get("sslmode", "prefer"))
+            self.pg_sslmode.setCurrentText(mode if mode in SSL_MODES else "prefer")
+        else:
+            self.tabs.setCurrentIndex(self.TAB_URL)
+            self.url_edit.setText(url)
+
+    def current_url(self) -> str | None:
+        """The URL the form describes, password included; None when the form is incomplete."""
+        tab = self.tabs.currentIndex()
+        if tab == self.TAB_SQLITE:
+            path = self.sqlite_path.text().strip()
+            return f"sqlite:///{path}" if path else None
+        if tab == self.TAB_POSTGRES:
+            if not self.pg_host.text().strip() or not self.pg_database.text().strip():
+                return None
+            query: dict[str, Any] = {}
+            if self.pg_sslmode.currentText() != "prefer":
+                query["sslmode"] = self.pg_sslmode.currentText()
+            url = URL.create(
+                "postgresql+psycopg",
+                username=self.pg_user.text().strip() or None,
+                password=self.pg_password.text() or None,
+                host=self.pg_host.text().strip(),
+                port=self.pg_port.value(),
+                database=self.pg_database.text().strip(),
+                query=query,
+            )
+            return url.render_as_string(hide_password=False)
+        text = self.url_edit.text().strip()
+        return cfg.with_password(text) if text else None
+
+    # ----------------------------------------------------------------- testing
+    def test_connection(self) -> None:
+        url = self.current_url()
+        if not url:
+            self.status.setText("Fill in the connection first.")
+            return
+        self.status.setText("Testing…")
+        self.test_button.setEnabled(False)
+
+        def job(_token: Any) -> str:
+            engine = open_database(url, create=False)
+            try:
+                return f"{engine.dialect.name} {'.'.join(map(str, engine.dialect.server_version_info or ()))}"
+            finally:
+                engine.dispose()
+
+        self._tester.submit(job)
+
+    def _on_test_ok(self, server: str) -> None:
+        self.test_button.setEnabled(True)
+        self.status.setText(f"✔ Connected ({server.strip()}).")
+
+    def _on_test_failed(self, info: ErrorInfo) -> None:
+        self.test_button.setEnabled(True)
+        self.status.setText(f"✘ {info.message}")
+
+    def _on_test_unreachable(self, _seconds: float) -> None:
+        # A test answers once; no back-off loop here.
+        self._tester.cancel(quiet=True)
+        self.test_button.setEnabled(True)
+        self.status.setText("✘ cannot reach the database server")
+
+    def accept(self) -> None:
+        url = self.current_url()
+        if not url:
+            self.status.setText("Fill in the connection first.")
+            return
+        self.url = url
+        self._pool.close(0)
+        super().accept()
+
+    def reject(self) -> None:
+        self._pool.close(0)
+        super().reject()

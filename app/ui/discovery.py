@@ -1,0 +1,196 @@
+"""What the pickers offer, fetched once per connection with the engine's discovery queries.
+
+Event names with volumes feed the events picker; property and trait keys with their types
+feed the filter builder and the breakdown picker; a property's common values feed the
+filter builder's completer. All of it is asked of the database off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.schema import ENRICHED_COLUMNS
+from app.ui.workers import QueryChannel
+
+if TYPE_CHECKING:
+    from app.ui.connection import Connection
+
+#: Types the filter builder knows; anything else is edited as a string.
+TYPES = ("string", "number", "boolean", "date")
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    """A filterable field: an event property, a person trait, or an enriched `$` field."""
+
+    name: str
+    source: str  # "property" | "trait"
+    type: str = "string"
+
+    @property
+    def key(self) -> str:
+        """Unique across sources, for combo boxes: 'property:plan', 'trait:age'."""
+        return f"{self.source}:{self.name}"
+
+    @property
+    def label(self) -> str:
+        if self.source == "trait":
+            return f"👤 {self.name}"
+        return self.name
+
+    @property
+    def enriched(self) -> bool:
+        return self.source == "property" and self.name in ENRICHED_COLUMNS
+
+
+ENRICHED_PROPERTIES = tuple(PropertyInfo(name, "property", "string") for name in ENRICHED_COLUMNS)
+
+
+def _rows(result: Any, key: str) -> list[Any]:
+    if isinstance(result, dict):
+        rows = result.get(key)
+        if isinstance(rows, list):
+            return rows
+    return []
+
+
+def parse_events(result: Any) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for row in _rows(result, "events"):
+        if isinstance(row, dict):
+            out.append((str(row.get("event", row.get("name"))), int(row.get("count", 0) or 0)))
+    return out
+
+
+def parse_keys(result: Any, key: str, source: str) -> list[PropertyInfo]:
+    out: list[PropertyInfo] = []
+    for row in _rows(result, key):
+        if isinstance(row, dict):
+            name = row.get("name", row.get("property", row.get("trait", row.get("key"))))
+            kind = str(row.get("type", "string"))
+            if name:
+                out.append(PropertyInfo(str(name), source, kind if kind in TYPES else "string"))
+    return out
+
+
+def parse_values(result: Any) -> list[Any]:
+    out: list[Any] = []
+    for row in _rows(result, "values"):
+        out.append(row.get("value") if isinstance(row, dict) else row)
+    return out
+
+
+class DiscoveryCache(QObject):
+    """Per-connection cache of event names, property keys and common values."""
+
+    events_changed = Signal()
+    properties_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._events: list[tuple[str, int]] = []
+        self._event_props: list[PropertyInfo] = []
+        self._traits: list[PropertyInfo] = []
+        self._values: dict[str, list[Any]] = {}
+        self._connection: Connection | None = None
+        self._events_channel = QueryChannel(parent=self)
+        self._props_channel = QueryChannel(parent=self)
+        self._traits_channel = QueryChannel(parent=self)
+        self._values_channel = QueryChannel(parent=self)
+        self._events_channel.result.connect(self._on_events)
+        self._props_channel.result.connect(self._on_props)
+        self._traits_channel.result.connect(self._on_traits)
+        self._values_channel.result.connect(self._on_values)
+        self._pending_values: tuple[PropertyInfo, Callable[[list[Any]], None]] | None = None
+        self.loaded_events = False
+        self.loaded_properties = False
+
+    def set_connection(self, connection: Connection | None) -> None:
+        self._connection = connection
+        pool = connection.pool if connection is not None else None
+        for channel in (self._events_channel, self._props_channel, self._traits_channel, self._values_channel):
+            channel.set_pool(pool)
+        self._events = []
+        self._event_props = []
+        self._traits = []
+        self._values = {}
+        self.loaded_events = False
+        self.loaded_properties = False
+        self.events_changed.emit()
+        self.properties_changed.emit()
+        if connection is not None:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Ask the database again (new events may have arrived)."""
+        connection = self._connection
+        if connection is None:
+            return
+        self._values = {}
+        self._events_channel.submit(connection.query_job({"kind": "discovery", "what": "events", "limit": 1000}))
+        self._props_channel.submit(connection.query_job({"kind": "discovery", "what": "properties", "limit": 500}))
+        self._traits_channel.submit(connection.query_job({"kind": "discovery", "what": "traits", "limit": 500}))
+
+    # ----------------------------------------------------------------- answers
+    def events(self) -> list[tuple[str, int]]:
+        """(event name, occurrences) — most frequent first."""
+        return list(self._events)
+
+    def properties(self, *, traits: bool = True, event_properties: bool = True) -> list[PropertyInfo]:
+        """Enriched `$` fields first, then event properties, then traits."""
+        out: list[PropertyInfo] = []
+        if event_properties:
+            out.extend(ENRICHED_PROPERTIES)
+            out.extend(p for p in self._event_props if not p.enriched)
+        if traits:
+            out.extend(self._traits)
+        return out
+
+    def find(self, source: str, name: str) -> PropertyInfo:
+        for info in self.properties():
+            if info.source == source and info.name == name:
+                return info
+        return PropertyInfo(name, source, "string")
+
+    def values(self, info: PropertyInfo, callback: Callable[[list[Any]], None]) -> None:
+        """Common values of a field; cached, else fetched and passed to `callback` later."""
+        cached = self._values.get(info.key)
+        if cached is not None:
+            callback(cached)
+            return
+        connection = self._connection
+        if connection is None:
+            return
+        spec: dict[str, Any] = {"kind": "discovery", "what": "values", "limit": 50, info.source: info.name}
+        self._pending_values = (info, callback)
+        self._values_channel.submit(connection.query_job(spec))
+
+    # ----------------------------------------------------------------- slots
+    def _on_events(self, result: Any) -> None:
+        self._events = parse_events(result)
+        self.loaded_events = True
+        self.events_changed.emit()
+
+    def _on_props(self, result: Any) -> None:
+        self._event_props = parse_keys(result, "properties", "property")
+        self.loaded_properties = True
+        self.properties_changed.emit()
+
+    def _on_values(self, result: Any) -> None:
+        pending, self._pending_values = self._pending_values, None
+        if pending is None:
+            return
+        info, callback = pending
+        values = parse_values(result)
+        self._values[info.key] = values
+        with contextlib.suppress(RuntimeError):  # the asking widget was closed meanwhile
+            callback(values)
+
+    def _on_traits(self, result: Any) -> None:
+        self._traits = parse_keys(result, "traits", "trait")
+        self.properties_changed.emit()

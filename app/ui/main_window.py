@@ -1,0 +1,499 @@
+"""The main window: registered panels in dock widgets, menus, status bar, saved layout.
+
+The window opens databases off the GUI thread, hands the connection to the panels through
+the AppContext, and routes panel requests (open a person, list a users query) to the panel
+that accepts them. Layout and each panel's last query are saved in QSettings; the layout
+carries a version so that an incompatible saved state falls back to the default layout
+(Spyder's WINDOW_STATE_VERSION habit).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from app import __version__
+from app.core.database import open_database
+from app.core.paths import demo_db_path
+from app.ui import settings as cfg
+from app.ui.connection import Connection
+from app.ui.context import AppContext
+from app.ui.errors import ErrorInfo
+from app.ui.panel import Panel
+from app.ui.registry import extensions, panel_classes
+from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
+
+log = logging.getLogger(__name__)
+
+#: Bump when docks are renamed or the default arrangement changes incompatibly.
+STATE_VERSION = 1
+DEFAULT_SIZE = (1400, 900)
+GEOIP_ATTRIBUTION_FALLBACK = "IP geolocation by DB-IP (db-ip.com), CC BY 4.0"
+
+
+def geoip_attribution() -> str:
+    try:
+        from app.ingest.enrich import GEOIP_ATTRIBUTION
+    except ImportError:
+        return GEOIP_ATTRIBUTION_FALLBACK
+    return str(GEOIP_ATTRIBUTION)
+
+
+class MainWindow(QMainWindow):
+    """Build with a QSettings (tests pass one in a temp folder), then `open_database(url)`."""
+
+    #: The database the window is connected to changed (Connection or None).
+    connection_changed = Signal(object)
+    #: Creating the demo database finished (ok) or failed.
+    demo_ready = Signal(bool)
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("Tracklens")
+        self.settings = settings if settings is not None else cfg.open_settings()
+        self.context = AppContext(self.settings, self)
+        self.context.reconnect_requested.connect(self.reconnect)
+        self.panels: dict[str, Panel] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        #: Part 2 installs the Ctrl+S behaviour here: `handler(panel)`.
+        self.save_report_handler: Callable[[Panel], None] | None = None
+        self._focused_panel: Panel | None = None
+        self._pending_url: str | None = None
+        self._pending_is_demo = False
+        self._simulator: Any = None
+        self._opener_pool = WorkerPool(max_threads=1, parent=self)
+        self._opener = QueryChannel(self._opener_pool, token_factory=SimpleToken, parent=self)
+        self._opener.result.connect(self._on_opened)
+        self._opener.failed.connect(self._on_open_failed)
+        self._opener.reconnecting.connect(self._on_open_retrying)
+
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.setDocumentMode(True)
+        self._build_panels()
+        self._build_actions()
+        self._build_status_bar()
+        self._default_state = self.saveState(STATE_VERSION)
+        self.resize(*DEFAULT_SIZE)
+        self.restore_settings()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+        for extension in extensions():
+            extension(self)
+
+    # ----------------------------------------------------------------- construction
+    def _build_panels(self) -> None:
+        first_in_area: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for cls in panel_classes():
+            panel = cls(self.context)
+            dock = QDockWidget(cls.title, self)
+            dock.setObjectName(f"dock_{cls.panel_id}")
+            dock.setWidget(panel)
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetClosable
+                | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            )
+            area = cls.default_area
+            self.addDockWidget(area, dock)
+            if area in first_in_area:
+                self.tabifyDockWidget(first_in_area[area], dock)
+            else:
+                first_in_area[area] = dock
+            self.panels[cls.panel_id] = panel
+            self.docks[cls.panel_id] = dock
+            panel.open_person.connect(self.show_person)
+            panel.open_users_query.connect(self.show_users_query)
+            panel.status_text.connect(lambda text, pid=cls.panel_id: self._on_panel_status(pid, text))
+            panel.query_finished.connect(self._on_query_finished)
+        self._front_docks = list(first_in_area.values())
+        for dock in self._front_docks:
+            dock.raise_()
+        left = first_in_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = first_in_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
+        if left is not None and right is not None:
+            self.resizeDocks([left, right], [62, 38], Qt.Orientation.Horizontal)
+
+    def _build_actions(self) -> None:
+        menu_bar = self.menuBar()
+        file_menu = menu_bar.addMenu("&File")
+        self.connect_action = QAction("&Connect to database…", self)
+        self.connect_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.connect_action.triggered.connect(self.show_connect_dialog)
+        file_menu.addAction(self.connect_action)
+        self.open_demo_action = QAction("Open the &demo database", self)
+        self.open_demo_action.triggered.connect(self.open_demo)
+        file_menu.addAction(self.open_demo_action)
+        file_menu.addSeparator()
+        self.save_report_action = QAction("&Save report…", self)
+        self.save_report_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_report_action.triggered.connect(self.save_report)
+        file_menu.addAction(self.save_report_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
+
+        view_menu = menu_bar.addMenu("&View")
+        self.refresh_action = QAction("&Refresh panel", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.refresh_action.triggered.connect(self.refresh_focused_panel)
+        view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        for panel_id, dock in self.docks.items():
+            action = dock.toggleViewAction()
+            action.setObjectName(f"view_{panel_id}")
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        self.reset_layout_action = QAction("Reset &layout", self)
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        view_menu.addAction(self.reset_layout_action)
+        self.view_menu = view_menu
+
+        demo_menu = menu_bar.addMenu("&Demo")
+        self.simulate_action = QAction("&Simulate live traffic", self)
+        self.simulate_action.setCheckable(True)
+        self.simulate_action.setChecked(bool(self.settings.value("demo/simulate", True, type=bool)))
+        self.simulate_action.toggled.connect(self._on_simulate_toggled)
+        demo_menu.addAction(self.simulate_action)
+        self.demo_menu = demo_menu
+
+        help_menu = menu_bar.addMenu("&Help")
+        about = QAction("&About Tracklens", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        self.help_menu = help_menu
+        for action in (self.refresh_action, self.connect_action, self.save_report_action, self.quit_action):
+            self.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.connection_label = QLabel("Not connected", self)
+        self.connection_label.setObjectName("connectionLabel")
+        self.panel_status_label = QLabel("", self)
+        self.panel_status_label.setObjectName("liveStatusLabel")
+        self.refresh_label = QLabel("", self)
+        self.refresh_label.setObjectName("lastRefreshLabel")
+        bar.addWidget(self.connection_label, 1)
+        bar.addPermanentWidget(self.panel_status_label)
+        bar.addPermanentWidget(self.refresh_label)
+        self._panel_status: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- databases
+    @property
+    def connection(self) -> Connection | None:
+        return self.context.connection
+
+    def open_database(self, url: str, *, is_demo: bool = False) -> None:
+        """Open `url` off the GUI thread; panels show progress, then their first results."""
+        full_url = cfg.with_password(url)
+        self._pending_url = full_url
+        self._pending_is_demo = is_demo
+        self._close_connection()
+        self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
+        self.context.connecting.emit("Opening the database…", None)
+
+        def job(_token: Any) -> Any:
+            return open_database(full_url)
+
+        self._opener.submit(job)
+
+    def open_demo(self) -> None:
+        """Open the demo database, creating it first (in the background) when it is missing."""
+        path = demo_db_path()
+        if path.exists():
+            self.open_database(f"sqlite:///{path}", is_demo=True)
+            return
+        from app.ui.demo_setup import DemoBuilder
+
+        self._close_connection()
+        builder = DemoBuilder(path, parent=self)
+        builder.progress.connect(lambda text, frac: self.context.connecting.emit(text, frac))
+        builder.progress.connect(lambda text, _f: self.connection_label.setText(text))
+        builder.finished_ok.connect(lambda: self.open_database(f"sqlite:///{path}", is_demo=True))
+        builder.finished_ok.connect(lambda: self.demo_ready.emit(True))
+        builder.failed.connect(self._on_demo_failed)
+        self._demo_builder = builder
+        builder.start()
+
+    def _on_demo_failed(self, message: str) -> None:
+        self.connection_label.setText("The demo database could not be created")
+        self.context.connect_failed.emit(f"could not create the demo database: {message}")
+        self.demo_ready.emit(False)
+
+    def reconnect(self) -> None:
+        """Retry opening the last database (a panel's Retry while nothing is open)."""
+        if self._pending_url:
+            self.open_database(self._pending_url, is_demo=self._pending_is_demo)
+
+    def _on_opened(self, engine: Any) -> None:
+        url = self._pending_url or ""
+        connection = Connection(url, engine, is_demo=self._pending_is_demo, parent=self)
+        connection.state_changed.connect(self._update_connection_label)
+        if not self._pending_is_demo:
+            cfg.remember_connection(self.settings, url)
+        else:
+            self.settings.setValue("connection/last", cfg.split_password(url)[0])
+        self.context.set_connection(connection)
+        self._update_connection_label()
+        self.connection_changed.emit(connection)
+        self._update_simulation()
+
+    def _on_open_failed(self, info: ErrorInfo) -> None:
+        bare = cfg.split_password(self._pending_url or "")[0]
+        self.connection_label.setText(f"Cannot open {bare}")
+        self.context.connect_failed.emit(f"Cannot open the database: {info.message}")
+
+    def _on_open_retrying(self, seconds: float) -> None:
+        self.connection_label.setText(f"Database unreachable — retrying in {seconds:g} s…")
+        self.context.connecting.emit(f"The database server is unreachable — retrying in {seconds:g} s…", None)
+
+    def _close_connection(self) -> None:
+        self._stop_simulation()
+        old = self.context.connection
+        if old is not None:
+            self.context.set_connection(None)
+            self.connection_changed.emit(None)
+            old.close()
+            old.deleteLater()
+
+    def _update_connection_label(self, *_args: Any) -> None:
+        connection = self.context.connection
+        if connection is None:
+            self.connection_label.setText("Not connected")
+            return
+        kind = "SQLite" if connection.dialect == "sqlite" else "PostgreSQL"
+        demo = " (demo)" if connection.is_demo else ""
+        state = "" if connection.state == "connected" else f" — {connection.state}…"
+        self.connection_label.setText(f"{kind}{demo}: {connection.display_url}{state}")
+
+    # ----------------------------------------------------------------- live simulation
+    def _on_simulate_toggled(self, enabled: bool) -> None:
+        self.settings.setValue("demo/simulate", enabled)
+        self._update_simulation()
+
+    def set_simulation_allowed(self, allowed: bool) -> None:
+        """`--no-simulate`: never start the simulator in this session."""
+        self._simulation_allowed = allowed
+        self._update_simulation()
+
+    _simulation_allowed = True
+
+    def _update_simulation(self) -> None:
+        connection = self.context.connection
+        want = (
+            self._simulation_allowed
+            and self.simulate_action.isChecked()
+            and connection is not None
+            and connection.is_demo
+        )
+        self.simulate_action.setEnabled(connection is not None and connection.is_demo)
+        if want and self._simulator is None and connection is not None:
+            try:
+                from app.demo.simulator import Simulator
+            except ImportError:
+                self.simulate_action.setEnabled(False)
+                return
+            self._simulator = Simulator(connection.engine, rate=self._simulation_rate())
+            self._simulator.start()
+        elif not want:
+            self._stop_simulation()
+
+    def _simulation_rate(self) -> float:
+        return float(cfg.get_number(self.settings, "demo/rate", 5.0))
+
+    def _stop_simulation(self) -> None:
+        if self._simulator is not None:
+            simulator, self._simulator = self._simulator, None
+            simulator.stop()
+
+    # ----------------------------------------------------------------- routing
+    def show_person(self, person_id: str) -> None:
+        """Open a person in the panel that shows profiles (part 2), raising its dock."""
+        for panel_id, panel in self.panels.items():
+            if panel.accepts_person:
+                self.show_panel(panel_id)
+                panel.show_person(person_id)
+                return
+        self.statusBar().showMessage(f"Person {person_id} (no profile panel in this build)", 5000)
+
+    def show_users_query(self, spec: dict[str, Any]) -> None:
+        for panel_id, panel in self.panels.items():
+            if panel.accepts_users_query:
+                self.show_panel(panel_id)
+                panel.show_users_query(spec)
+                return
+        self.statusBar().showMessage("No user explorer panel in this build", 5000)
+
+    def show_panel(self, panel_id: str) -> Panel:
+        dock = self.docks[panel_id]
+        dock.show()
+        dock.raise_()
+        return self.panels[panel_id]
+
+    def default_front_docks(self) -> list[QDockWidget]:
+        """The dock shown on top in each area of the default layout."""
+        return list(self._front_docks)
+
+    def current_panel(self) -> Panel | None:
+        """The panel F5 and Ctrl+S act on: the focused one, else the first visible one."""
+        if self._focused_panel is not None and self._focused_panel.isVisible():
+            return self._focused_panel
+        for panel in self.panels.values():
+            if panel.isVisible():
+                return panel
+        return None
+
+    def refresh_focused_panel(self) -> None:
+        panel = self.current_panel()
+        if panel is not None:
+            panel.refresh()
+
+    def save_report(self) -> None:
+        panel = self.current_panel()
+        if panel is None or not panel.saveable:
+            self.statusBar().showMessage("Select a panel whose query can be saved", 5000)
+            return
+        if self.save_report_handler is None:
+            self.statusBar().showMessage("Saving reports is not available in this build", 5000)
+            return
+        self.save_report_handler(panel)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        widget = new
+        while widget is not None:
+            if isinstance(widget, Panel) and widget.panel_id in self.panels:
+                self._focused_panel = widget
+                return
+            widget = widget.parentWidget()
+
+    def _on_panel_status(self, panel_id: str, text: str) -> None:
+        self._panel_status[panel_id] = text
+        self.panel_status_label.setText("   ".join(t for t in self._panel_status.values() if t))
+
+    def _on_query_finished(self, ok: bool) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.refresh_label.setText(f"Last refresh {stamp}" if ok else f"Last refresh {stamp} (failed)")
+
+    # ----------------------------------------------------------------- dialogs
+    def show_connect_dialog(self) -> None:
+        from app.ui.dialogs.connect_dialog import ConnectDialog
+
+        dialog = ConnectDialog(self.settings, self)
+        if dialog.exec() == ConnectDialog.DialogCode.Accepted and dialog.url:
+            self.open_database(dialog.url, is_demo=dialog.is_demo)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Tracklens", self.about_text())
+
+    def about_text(self) -> str:
+        return (
+            f"<h3>Tracklens {__version__}</h3>"
+            "<p>Product analytics on your own Segment-spec event database.</p>"
+            f"<p>{geoip_attribution()}</p>"
+        )
+
+    # ----------------------------------------------------------------- layout and settings
+    def reset_layout(self) -> None:
+        """Back to the default arrangement, every panel docked and visible."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        for dock in self._front_docks:
+            dock.raise_()
+        self.resize(*DEFAULT_SIZE)
+        self._ensure_on_screen()
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.setValue("window/state_version", STATE_VERSION)
+        for panel_id, panel in self.panels.items():
+            cfg.set_json(self.settings, f"panels/{panel_id}/ui", panel.ui_state())
+            try:
+                cfg.set_json(self.settings, f"panels/{panel_id}/query", panel.query())
+            except NotImplementedError:
+                continue
+        self.settings.sync()
+
+    def restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        self._ensure_on_screen()
+        state = self.settings.value("window/state")
+        version = int(cfg.get_number(self.settings, "window/state_version", 0))
+        restored = False
+        if isinstance(state, QByteArray | bytes) and state and version == STATE_VERSION:
+            restored = bool(self.restoreState(QByteArray(state), STATE_VERSION))
+        if not restored:
+            self.restoreState(self._default_state, STATE_VERSION)
+        for panel_id, panel in self.panels.items():
+            ui = cfg.get_json(self.settings, f"panels/{panel_id}/ui")
+            spec = cfg.get_json(self.settings, f"panels/{panel_id}/query")
+            try:
+                if isinstance(ui, dict):
+                    panel.set_ui_state(ui)
+                if isinstance(spec, dict):
+                    panel.set_query(spec)
+            except (NotImplementedError, ValueError, KeyError, TypeError) as exc:
+                log.warning("ignoring the saved state of %s: %s", panel_id, exc)
+
+    def _ensure_on_screen(self) -> None:
+        """Pull a window restored onto a screen that is gone back onto a visible one."""
+        screens = QGuiApplication.screens()
+        if not screens:
+            return
+        frame = self.frameGeometry()
+        if any(screen.availableGeometry().intersects(frame) for screen in screens):
+            visible = max(
+                (screen.availableGeometry().intersected(frame) for screen in screens),
+                key=lambda r: r.width() * r.height(),
+            )
+            if visible.width() >= 200 and visible.height() >= 100:
+                return
+        available: QRect = QGuiApplication.primaryScreen().availableGeometry()
+        width = min(DEFAULT_SIZE[0], available.width())
+        height = min(DEFAULT_SIZE[1], available.height())
+        self.resize(width, height)
+        self.move(
+            available.x() + (available.width() - width) // 2,
+            available.y() + (available.height() - height) // 2,
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the simulator, cancel queries, release the database (idempotent)."""
+        self._stop_simulation()
+        builder = getattr(self, "_demo_builder", None)
+        if builder is not None:
+            builder.stop()
+        for panel in self.panels.values():
+            panel.cancel()
+        self._opener_pool.close(2000)
+        connection = self.context.connection
+        if connection is not None:
+            self.context.set_connection(None)
+            connection.close()

@@ -1,0 +1,263 @@
+"""The base class of every analysis panel (Segmentation, Live View, Funnels, Users, ...).
+
+A panel is a QWidget the main window puts in its own QDockWidget. It owns one query (a
+JSON-able dict, the same the CLI's `tracklens query --spec` accepts), runs it through a
+QueryChannel off the GUI thread, and shows busy, error and reconnecting states in its own
+StateBar. Subclasses implement `query`, `set_query` and `show_result`; see docs/ui.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.ui.connection import Connection
+from app.ui.context import AppContext
+from app.ui.errors import ErrorInfo
+from app.ui.widgets.state_bar import StateBar
+from app.ui.workers import Job, QueryChannel
+
+#: Busy indicators appear only for queries slower than this, so fast ones do not flicker.
+BUSY_DELAY_MS = 150
+
+
+class Panel(QWidget):
+    """Subclass, set the class attributes, and decorate with `@register_panel`."""
+
+    #: Stable identifier: the dock's objectName, the settings key, the screenshot file name.
+    panel_id: ClassVar[str] = ""
+    #: Shown on the dock's title bar and in the View menu.
+    title: ClassVar[str] = ""
+    #: Where the default layout docks it; panels in the same area are tabified.
+    default_area: ClassVar[Qt.DockWidgetArea] = Qt.DockWidgetArea.LeftDockWidgetArea
+    #: Sort key for the View menu and the default tab order.
+    order: ClassVar[int] = 100
+    #: Panels that can show a person (User profile) set this and implement `show_person`.
+    accepts_person: ClassVar[bool] = False
+    #: Panels that can list a users query (User explorer) set this and implement `show_users_query`.
+    accepts_users_query: ClassVar[bool] = False
+    #: Whether Ctrl+S may save this panel's query as a report.
+    saveable: ClassVar[bool] = True
+
+    #: Ask the window to open a person's profile (any of their ids).
+    open_person = Signal(str)
+    #: Ask the window to list the persons of a `{"kind": "users", ...}` query.
+    open_users_query = Signal(dict)
+    #: A short status for the window's status bar (Live View's polling state).
+    status_text = Signal(str)
+    #: The user changed the query (not yet answered).
+    query_edited = Signal()
+    #: A query finished: True with a result shown, False when it failed.
+    query_finished = Signal(bool)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(self.panel_id)
+        self.context = context
+        self.state_bar = StateBar(self)
+        self.body = QWidget(self)
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
+        outer.addWidget(self.state_bar)
+        outer.addWidget(self.body, 1)
+
+        self._channels: list[QueryChannel] = []
+        self.channel = self.new_channel()
+        self._finished_once = False
+        self._last_error: str | None = None
+        self._last_result: Any = None
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.timeout.connect(self._show_busy)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+        self.state_bar.retry_clicked.connect(self._retry)
+        self.state_bar.cancel_clicked.connect(self.cancel)
+        context.connection_changed.connect(self._on_connection_changed)
+        context.connecting.connect(self._on_connecting)
+        context.connect_failed.connect(self._on_connect_failed)
+        if context.connection is None:
+            self.state_bar.set_info("Not connected to a database.")
+
+    # ----------------------------------------------------------------- subclass API
+    def query(self) -> dict[str, Any]:
+        """The panel's current query as JSON-able dict (what Ctrl+S saves)."""
+        raise NotImplementedError
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        """Show `spec` in the panel's controls (restoring a saved report); does not run it."""
+        raise NotImplementedError
+
+    def ui_state(self) -> dict[str, Any]:
+        """View options that are not part of the query (chart type, column widths), JSON-able."""
+        return {}
+
+    def set_ui_state(self, state: dict[str, Any]) -> None:
+        """Restore what `ui_state` returned."""
+
+    def show_result(self, result: Any) -> None:
+        """Present a result of `query()`; runs on the GUI thread."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Forget shown results (the database changed or closed)."""
+
+    def connection_changed(self, connection: Connection | None) -> None:
+        """Hook: a new database is open (or none); the base class then calls `refresh`."""
+
+    def show_person(self, person_id: str) -> None:
+        """Panels with `accepts_person` show this person."""
+        raise NotImplementedError
+
+    def show_users_query(self, spec: dict[str, Any]) -> None:
+        """Panels with `accepts_users_query` list the persons of this query."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Run the current query again (F5). Subclasses with several queries override this."""
+        self._refresh_timer.stop()
+        if self.context.connection is None:
+            return
+        self.run_query(self.query())
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def connection(self) -> Connection | None:
+        return self.context.connection
+
+    @property
+    def finished_once(self) -> bool:
+        """True once a query of this panel finished (ok or failed) on the current database."""
+        return self._finished_once
+
+    @property
+    def last_error(self) -> str | None:
+        return self._last_error
+
+    @property
+    def last_result(self) -> Any:
+        return self._last_result
+
+    @property
+    def busy(self) -> bool:
+        return self.channel.busy
+
+    def new_channel(self) -> QueryChannel:
+        """A channel bound to this panel's connection; for panels with side queries."""
+        connection = self.context.connection
+        channel = QueryChannel(connection.pool if connection else None, parent=self)
+        self._channels.append(channel)
+        return channel
+
+    def schedule_refresh(self, delay_ms: int = 250) -> None:
+        """Collapse a burst of control changes into one query (restarted on each call)."""
+        self.query_edited.emit()
+        self._refresh_timer.start(delay_ms)
+
+    def run_query(self, spec: dict[str, Any]) -> None:
+        """Answer `spec` with the query engine; the result goes to `show_result`."""
+        connection = self.context.connection
+        if connection is None:
+            self.state_bar.set_info("Not connected to a database.")
+            return
+        self.run_job(connection.query_job(spec))
+
+    def run_job(self, job: Job) -> None:
+        """Run any `job(token)` on the panel's channel, superseding the one in flight."""
+        self._wire_channel()
+        self.channel.submit(job)
+
+    def cancel(self) -> None:
+        self._refresh_timer.stop()
+        self.channel.cancel()
+
+    # ----------------------------------------------------------------- internals
+    _wired = False
+
+    def _wire_channel(self) -> None:
+        if self._wired:
+            return
+        self._wired = True
+        self.channel.busy_changed.connect(self._on_busy_changed)
+        self.channel.result.connect(self._on_result)
+        self.channel.failed.connect(self._on_failed)
+        self.channel.cancelled.connect(self._on_cancelled)
+        self.channel.reconnecting.connect(self._on_reconnecting)
+        self.channel.recovered.connect(self._on_recovered)
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if busy:
+            if self.state_bar.state != StateBar.RECONNECTING:
+                self._busy_timer.start(BUSY_DELAY_MS)
+        else:
+            self._busy_timer.stop()
+
+    def _show_busy(self) -> None:
+        if self.channel.busy and self.state_bar.state != StateBar.RECONNECTING:
+            self.state_bar.set_busy()
+
+    def _on_result(self, result: Any) -> None:
+        self._busy_timer.stop()
+        self.state_bar.set_idle()
+        self._last_error = None
+        self._last_result = result
+        self.show_result(result)
+        self._finished_once = True
+        self.query_finished.emit(True)
+
+    def _on_failed(self, info: ErrorInfo) -> None:
+        self._busy_timer.stop()
+        self._last_error = info.message
+        self.state_bar.set_error(info.message)
+        self._finished_once = True
+        self.query_finished.emit(False)
+
+    def _on_cancelled(self) -> None:
+        self._busy_timer.stop()
+        self.state_bar.set_error("Query cancelled.", retry=True)
+
+    def _on_reconnecting(self, seconds: float) -> None:
+        self._busy_timer.stop()
+        self.state_bar.set_reconnecting(seconds)
+        if self.context.connection is not None:
+            self.context.connection.set_state("reconnecting")
+
+    def _on_recovered(self) -> None:
+        if self.context.connection is not None:
+            self.context.connection.set_state("connected")
+
+    def _retry(self) -> None:
+        if self.state_bar.state == StateBar.RECONNECTING:
+            self.channel.retry_now()
+        elif self.context.connection is None:
+            self.context.reconnect_requested.emit()
+        else:
+            self.refresh()
+
+    def _on_connection_changed(self, connection: Connection | None) -> None:
+        for channel in self._channels:
+            channel.set_pool(connection.pool if connection is not None else None)
+        self._finished_once = False
+        self._last_error = None
+        self._last_result = None
+        self._refresh_timer.stop()
+        self.clear()
+        self.connection_changed(connection)
+        if connection is None:
+            self.state_bar.set_info("Not connected to a database.")
+            return
+        self.state_bar.set_idle()
+        self.refresh()
+
+    def _on_connecting(self, message: str, fraction: object) -> None:
+        self.state_bar.set_progress(message, fraction if isinstance(fraction, float) else None)
+
+    def _on_connect_failed(self, message: str) -> None:
+        self.state_bar.set_error(message, retry=True)

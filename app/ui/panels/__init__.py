@@ -1,0 +1,9 @@
+"""The analysis panels. Each module registers its panel with `app.ui.registry`.
+
+To add a panel, create its module here and append the module name to UI_MODULES.
+"""
+
+UI_MODULES: list[str] = [
+    "app.ui.panels.segmentation",
+    "app.ui.panels.live_view",
+]

@@ -1,0 +1,107 @@
+"""The Live View's table model: newest events on top, a bounded buffer, no resets.
+
+New rows are inserted at the top with beginInsertRows and the oldest trimmed at the bottom
+with beginRemoveRows, never with a model reset, so the view neither flickers nor loses the
+user's selection (persistent indexes move with their rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
+
+#: (header, key in the engine's live rows)
+COLUMNS: list[tuple[str, str]] = [
+    ("Time", "ts"),
+    ("Event", "event"),
+    ("Person", "person"),
+    ("City", "$city"),
+    ("Country", "$country_code"),
+    ("Browser", "$browser"),
+    ("OS", "$os"),
+    ("Referrer", "$referring_domain"),
+]
+DEFAULT_CAPACITY = 5000
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def local_time(ms: Any) -> str:
+    """Epoch ms as the machine's local time (date shown only when not today)."""
+    try:
+        moment = QDateTime.fromMSecsSinceEpoch(int(ms))
+    except (TypeError, ValueError):
+        return ""
+    if moment.date() == QDateTime.currentDateTime().date():
+        return moment.toString("HH:mm:ss")
+    return moment.toString("yyyy-MM-dd HH:mm:ss")
+
+
+class LiveEventsModel(QAbstractTableModel):
+    """Rows are the engine's live event dicts, newest first, at most `capacity` of them."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.capacity = capacity
+        self._rows: list[dict[str, Any]] = []
+
+    # ----------------------------------------------------------------- Qt API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = row.get(key)
+            if key == "ts":
+                return local_time(value)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ToolTipRole and key == "ts":
+            return str(row.get("time") or row.get("ts"))
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return None
+
+    # ----------------------------------------------------------------- buffer
+    def prepend(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Add rows given newest first above the current ones; returns how many were added."""
+        fresh = list(rows[: self.capacity])
+        if not fresh:
+            return 0
+        self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+        self._rows[0:0] = fresh
+        self.endInsertRows()
+        if len(self._rows) > self.capacity:
+            self.beginRemoveRows(QModelIndex(), self.capacity, len(self._rows) - 1)
+            del self._rows[self.capacity :]
+            self.endRemoveRows()
+        return len(fresh)
+
+    def clear(self) -> None:
+        if not self._rows:
+            return
+        self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+        self._rows.clear()
+        self.endRemoveRows()
+
+    def row(self, index: int) -> dict[str, Any]:
+        return self._rows[index]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self._rows)
+
+    def ids(self) -> list[int]:
+        return [int(r["id"]) for r in self._rows if r.get("id") is not None]

@@ -1,0 +1,357 @@
+"""The Live View panel: events as they arrive, newest on top, polled off the GUI thread.
+
+Each poll asks the engine for events after the last id seen (`{"kind": "live", ...}`), so
+its cost depends on the new events only. A poll that fails because the connection dropped
+is retried with back-off by the panel's channel with the same `after_id`, so on recovery
+the view continues exactly where it stopped: nothing missed, nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from app.ui.context import AppContext
+from app.ui.panel import Panel
+from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
+from app.ui.registry import register_panel
+from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.filter_builder import FilterBuilder
+
+#: Rows shown when the view starts (or its filter changes) before polling for new ones.
+INITIAL_ROWS = 200
+#: Minutes the events-per-minute sparkline covers.
+SPARK_MINUTES = 30
+ALL_EVENTS = "All events"
+
+
+@register_panel
+class LiveViewPanel(Panel):
+    panel_id = "live"
+    title = "Live View"
+    order = 90
+    default_area = Qt.DockWidgetArea.RightDockWidgetArea
+    saveable = False
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.model = LiveEventsModel(DEFAULT_CAPACITY, self)
+        self.after_id = 0
+        self.loaded = False
+        self.polls = 0
+        self._per_minute: dict[int, int] = {}
+        self._building = True
+
+        bar = QHBoxLayout()
+        self.pause_button = QPushButton("Pause", self.body)
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.setCheckable(True)
+        bar.addWidget(self.pause_button)
+        bar.addWidget(QLabel("every", self.body))
+        self.interval = QDoubleSpinBox(self.body)
+        self.interval.setObjectName("intervalSpin")
+        self.interval.setRange(0.2, 60.0)
+        self.interval.setSingleStep(0.5)
+        self.interval.setValue(1.0)
+        self.interval.setSuffix(" s")
+        bar.addWidget(self.interval)
+        self.event_filter = QComboBox(self.body)
+        self.event_filter.setObjectName("liveEventFilter")
+        self.event_filter.setEditable(True)
+        self.event_filter.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.event_filter.addItem(ALL_EVENTS)
+        self.event_filter.setMinimumContentsLength(14)
+        bar.addWidget(self.event_filter, 1)
+        self.filters_toggle = QToolButton(self.body)
+        self.filters_toggle.setText("Filters ▸")
+        self.filters_toggle.setCheckable(True)
+        bar.addWidget(self.filters_toggle)
+        self.body_layout.addLayout(bar)
+
+        self.filter_builder = FilterBuilder(context.discovery, self.body)
+        self.filter_builder.setVisible(False)
+        self.body_layout.addWidget(self.filter_builder)
+
+        spark_row = QHBoxLayout()
+        self.spark = pg.PlotWidget(self.body)
+        self.spark.setObjectName("sparkline")
+        self.spark.setFixedHeight(54)
+        self.spark.hideAxis("bottom")
+        self.spark.hideAxis("left")
+        self.spark.setMouseEnabled(x=False, y=False)
+        self.spark.setMenuEnabled(False)
+        self.spark.hideButtons()
+        self.spark_curve = self.spark.plot(
+            [], [], pen=pg.mkPen("#4e79a7", width=2), fillLevel=0, brush=pg.mkBrush(78, 121, 167, 60)
+        )
+        self.rate_label = QLabel("", self.body)
+        self.rate_label.setObjectName("rateLabel")
+        self.rate_label.setMinimumWidth(120)
+        spark_row.addWidget(self.spark, 1)
+        spark_row.addWidget(self.rate_label)
+        self.body_layout.addLayout(spark_row)
+
+        split = QSplitter(Qt.Orientation.Vertical, self.body)
+        self.table = QTableView(split)
+        self.table.setObjectName("liveTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((70, 130, 150, 90, 55, 80, 80)):
+            header.resizeSection(column, width)
+        self.detail = QTreeWidget(split)
+        self.detail.setObjectName("liveDetail")
+        self.detail.setHeaderLabels(["Field", "Value"])
+        self.detail.setColumnWidth(0, 180)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([500, 180])
+        self.body_layout.addWidget(split, 1)
+
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.poll)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.interval.valueChanged.connect(self._on_interval_changed)
+        self.event_filter.currentIndexChanged.connect(self._on_filter_changed)
+        line_edit_of(self.event_filter).editingFinished.connect(self._on_filter_changed)
+        self.filter_builder.changed.connect(self._on_filter_debounced)
+        self.filters_toggle.toggled.connect(self._toggle_filters)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+        context.discovery.events_changed.connect(self._on_events_discovered)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.timeout.connect(self._on_filter_changed)
+        self._last_filter: tuple[str, str] | None = None
+        self._building = False
+
+    # ----------------------------------------------------------------- query
+    def events_filter(self) -> list[str]:
+        text = self.event_filter.currentText().strip()
+        return [] if not text or text == ALL_EVENTS else [text]
+
+    def query(self) -> dict[str, Any]:
+        """The poll as it would run now (also what the window saves as this panel's state)."""
+        return {
+            "kind": "live",
+            "after_id": self.after_id,
+            "limit": DEFAULT_CAPACITY if self.loaded else INITIAL_ROWS,
+            "events": self.events_filter(),
+            "where": self.filter_builder.filters(),
+        }
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        self._building = True
+        try:
+            events = spec.get("events") or []
+            self.event_filter.setCurrentText(str(events[0]) if events else ALL_EVENTS)
+            self.filter_builder.set_filters(list(spec.get("where") or []))
+            self._last_filter = self._filter_key()
+        finally:
+            self._building = False
+
+    def ui_state(self) -> dict[str, Any]:
+        return {"interval": self.interval.value(), "paused": self.pause_button.isChecked()}
+
+    def set_ui_state(self, state: dict[str, Any]) -> None:
+        self.interval.setValue(float(state.get("interval", 1.0)))
+        self.pause_button.setChecked(bool(state.get("paused", False)))
+
+    def refresh(self) -> None:
+        """F5: poll now."""
+        self.poll(force=True)
+
+    def poll(self, force: bool = False) -> None:
+        """Ask for events newer than the last one shown (skipped while one is in flight)."""
+        if self.context.connection is None or (self.pause_button.isChecked() and not force):
+            return
+        if self.channel.busy:
+            return
+        self.polls += 1
+        self.run_query(self.query())
+
+    def show_result(self, result: Any) -> None:
+        rows = [r for r in result.get("events", []) if int(r.get("id", 0)) > self.after_id]
+        next_after = result.get("last_id")
+        if rows:
+            self.after_id = max(self.after_id, max(int(r["id"]) for r in rows))
+        if isinstance(next_after, int) and next_after > self.after_id:
+            self.after_id = next_after
+        self.loaded = True
+        self._insert(rows)
+        self._update_status()
+        if not self.timer.isActive() and not self.pause_button.isChecked():
+            self.timer.start(int(self.interval.value() * 1000))
+
+    # ----------------------------------------------------------------- view upkeep
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            self._update_spark()
+            return
+        bar = self.table.verticalScrollBar()
+        at_top = bar.value() == 0
+        before = bar.value()
+        added = self.model.prepend(rows)
+        if not at_top:
+            # Keep the rows the user is reading where they are (ScrollPerItem: one step per row).
+            bar.setValue(min(before + added, bar.maximum()))
+        for row in rows:
+            ts = row.get("ts")
+            if isinstance(ts, int):
+                minute = ts // 60_000
+                self._per_minute[minute] = self._per_minute.get(minute, 0) + 1
+        self._update_spark()
+
+    def _update_spark(self) -> None:
+        now_minute = int(time.time() // 60)
+        first = now_minute - SPARK_MINUTES + 1
+        for minute in [m for m in self._per_minute if m < first]:
+            del self._per_minute[minute]
+        xs = np.arange(first, now_minute + 1, dtype=float)
+        ys = np.array([self._per_minute.get(int(m), 0) for m in xs], dtype=float)
+        self.spark_curve.setData(xs, ys)
+        last = int(ys[-2]) if len(ys) > 1 else 0
+        self.rate_label.setText(f"{int(ys[-1]):,}/min now\n{last:,} last minute")
+
+    def _update_status(self) -> None:
+        if self.pause_button.isChecked():
+            self.status_text.emit("Live View: paused")
+        else:
+            self.status_text.emit(
+                f"Live View: polling every {self.interval.value():g} s · {local_time(int(time.time() * 1000))}"
+            )
+
+    def clear(self) -> None:
+        self.timer.stop()
+        self.model.clear()
+        self.detail.clear()
+        self.after_id = 0
+        self.loaded = False
+        self._per_minute.clear()
+
+    def connection_changed(self, connection: Any) -> None:
+        if connection is None:
+            self.status_text.emit("Live View: not connected")
+
+    # ----------------------------------------------------------------- controls
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        if paused:
+            self.timer.stop()
+        elif self.context.connection is not None:
+            self.timer.start(int(self.interval.value() * 1000))
+            self.poll()
+        self._update_status()
+
+    def _on_interval_changed(self, seconds: float) -> None:
+        if self.timer.isActive():
+            self.timer.start(int(seconds * 1000))
+        self._update_status()
+
+    def _filter_key(self) -> tuple[str, str]:
+        return (json.dumps(self.events_filter()), json.dumps(self.filter_builder.filters(), sort_keys=True))
+
+    def _on_filter_debounced(self) -> None:
+        self._filter_timer.start(300)
+
+    def _on_filter_changed(self, *_args: Any) -> None:
+        if self._building:
+            return
+        key = self._filter_key()
+        if key == self._last_filter:
+            return
+        self._last_filter = key
+        # A new filter starts a new stream: the newest matching events, then new ones.
+        self.channel.cancel(quiet=True)
+        self.model.clear()
+        self.detail.clear()
+        self.after_id = 0
+        self.loaded = False
+        self._per_minute.clear()
+        self.poll(force=True)
+
+    def _toggle_filters(self, shown: bool) -> None:
+        self.filter_builder.setVisible(shown)
+        self.filters_toggle.setText("Filters ▾" if shown else "Filters ▸")
+
+    def _on_events_discovered(self) -> None:
+        current = self.event_filter.currentText()
+        self.event_filter.blockSignals(True)
+        self.event_filter.clear()
+        self.event_filter.addItem(ALL_EVENTS)
+        for name, _count in self.context.discovery.events():
+            self.event_filter.addItem(name)
+        self.event_filter.setCurrentText(current or ALL_EVENTS)
+        self.event_filter.blockSignals(False)
+
+    # ----------------------------------------------------------------- rows
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.clear()
+            return
+        self.show_details(self.model.row(current.row()))
+
+    def show_details(self, row: dict[str, Any]) -> None:
+        """All fields of an event, its properties and context as an expandable tree."""
+        self.detail.clear()
+        for key, value in row.items():
+            item = QTreeWidgetItem(self.detail, [str(key), "" if isinstance(value, dict | list) else _text(key, value)])
+            _add_children(item, value)
+            if key in ("properties", "context"):
+                item.setExpanded(True)
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            person = self.model.row(index.row()).get("person")
+            if person:
+                self.open_person.emit(str(person))
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+
+
+def _text(key: str, value: Any) -> str:
+    if key == "ts" and isinstance(value, int):
+        return f"{local_time(value)}  ({value})"
+    return "" if value is None else str(value)
+
+
+def _add_children(item: QTreeWidgetItem, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            sub = QTreeWidgetItem(item, [str(key), "" if isinstance(child, dict | list) else str(child)])
+            _add_children(sub, child)
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            sub = QTreeWidgetItem(item, [f"[{i}]", "" if isinstance(child, dict | list) else str(child)])
+            _add_children(sub, child)

@@ -1,0 +1,416 @@
+"""The Segmentation panel: event volumes over time, filtered, broken down, compared.
+
+The controls edit one `{"kind": "segmentation", ...}` query (docs/query.md); every burst of
+changes runs it once (debounced) through the panel's channel, and the chart and the table
+beneath show exactly the numbers the engine returned.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.context import AppContext
+from app.ui.discovery import PropertyInfo
+from app.ui.panel import Panel
+from app.ui.registry import register_panel
+from app.ui.widgets.combo import cell_data, line_edit_of
+from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.event_picker import EventPicker
+from app.ui.widgets.filter_builder import FilterBuilder
+from app.ui.widgets.series_chart import Series, SeriesChart, format_number
+
+MEASURES = [
+    ("total", "Total events"),
+    ("unique", "Unique users"),
+    ("sum", "Sum of property"),
+    ("avg", "Average of property"),
+    ("median", "Median of property"),
+]
+UNITS = [("hour", "Hour"), ("day", "Day"), ("week", "Week"), ("month", "Month")]
+VIEWS = [("line", "Line"), ("stacked", "Stacked bars"), ("totals", "Totals")]
+NO_BREAKDOWN = "(none)"
+
+
+def bucket_label(iso: str, unit: str) -> str:
+    """A column header for a bucket in the query's local time."""
+    if unit == "hour":
+        return iso[5:16].replace("T", " ")
+    if unit == "month":
+        return iso[:7]
+    if unit == "week":
+        return f"wk {iso[:10]}"
+    return iso[:10]
+
+
+def series_label(row: dict[str, Any], single_event: bool) -> str:
+    event = str(row.get("event"))
+    group = row.get("group")
+    if group is None:
+        return event
+    return str(group) if single_event else f"{event} · {group}"
+
+
+@register_panel
+class SegmentationPanel(Panel):
+    panel_id = "segmentation"
+    title = "Segmentation"
+    order = 10
+    default_area = Qt.DockWidgetArea.LeftDockWidgetArea
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self._building = True
+        #: What the table shows: each series with the engine's row it came from.
+        self.rows: list[tuple[Series, dict[str, Any]]] = []
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
+        self.body_layout.addWidget(splitter)
+        splitter.addWidget(self._build_controls())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 900])
+
+        discovery = context.discovery
+        discovery.events_changed.connect(self._on_events_discovered)
+        discovery.properties_changed.connect(self._on_properties_discovered)
+        self._on_properties_discovered()
+        self._building = False
+
+    # ----------------------------------------------------------------- construction
+    def _build_controls(self) -> QWidget:
+        scroll = QScrollArea(self.body)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(260)
+        holder = QWidget(scroll)
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(2, 2, 6, 2)
+
+        events_box = QGroupBox("Events", holder)
+        events_layout = QVBoxLayout(events_box)
+        self.event_picker = EventPicker(events_box)
+        self.event_picker.setMinimumHeight(180)
+        events_layout.addWidget(self.event_picker)
+        column.addWidget(events_box, 2)
+
+        measure_box = QGroupBox("Measure", holder)
+        form = QFormLayout(measure_box)
+        self.measure_combo = QComboBox(measure_box)
+        self.measure_combo.setObjectName("measureCombo")
+        for key, label in MEASURES:
+            self.measure_combo.addItem(label, key)
+        self.measure_property = QComboBox(measure_box)
+        self.measure_property.setObjectName("measureProperty")
+        self.measure_property.setEditable(True)
+        self.measure_property.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line_edit_of(self.measure_property).setPlaceholderText("numeric property…")
+        form.addRow(self.measure_combo)
+        form.addRow("of", self.measure_property)
+        column.addWidget(measure_box)
+
+        filter_box = QGroupBox("Filters", holder)
+        filter_layout = QVBoxLayout(filter_box)
+        self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
+        filter_layout.addWidget(self.filter_builder)
+        column.addWidget(filter_box)
+
+        breakdown_box = QGroupBox("Breakdown", holder)
+        breakdown_layout = QVBoxLayout(breakdown_box)
+        self.breakdown_combo = QComboBox(breakdown_box)
+        self.breakdown_combo.setObjectName("breakdownCombo")
+        self.breakdown_combo.setEditable(True)
+        self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        breakdown_layout.addWidget(self.breakdown_combo)
+        self.compare_check = QCheckBox("Compare with the previous period", breakdown_box)
+        self.compare_check.setObjectName("compareCheck")
+        breakdown_layout.addWidget(self.compare_check)
+        column.addWidget(breakdown_box)
+        column.addStretch(1)
+        scroll.setWidget(holder)
+
+        self.event_picker.changed.connect(self._edited)
+        self.measure_combo.currentIndexChanged.connect(self._on_measure_changed)
+        self.measure_property.currentTextChanged.connect(self._on_measure_property_changed)
+        self.filter_builder.changed.connect(self._edited)
+        self.breakdown_combo.currentIndexChanged.connect(self._edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
+        self.compare_check.toggled.connect(self._edited)
+        self._on_measure_changed(0)
+        return scroll
+
+    def _build_results(self) -> QWidget:
+        holder = QWidget(self.body)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        toolbar = QHBoxLayout()
+        self.range_picker = DateRangePicker(holder)
+        toolbar.addWidget(self.range_picker, 3)
+        toolbar.addWidget(QLabel("by", holder))
+        self.unit_combo = QComboBox(holder)
+        self.unit_combo.setObjectName("unitCombo")
+        for key, label in UNITS:
+            self.unit_combo.addItem(label, key)
+        self.unit_combo.setCurrentIndex(1)
+        toolbar.addWidget(self.unit_combo)
+        self.view_combo = QComboBox(holder)
+        self.view_combo.setObjectName("viewCombo")
+        for key, label in VIEWS:
+            self.view_combo.addItem(label, key)
+        toolbar.addWidget(self.view_combo)
+        export = QToolButton(holder)
+        export.setText("Export")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("Chart as PNG…", lambda: self._export_dialog("png"))
+        menu.addAction("Chart as SVG…", lambda: self._export_dialog("svg"))
+        menu.addAction("Numbers as CSV…", lambda: self._export_dialog("csv"))
+        export.setMenu(menu)
+        toolbar.addWidget(export)
+        layout.addLayout(toolbar)
+
+        split = QSplitter(Qt.Orientation.Vertical, holder)
+        self.chart = SeriesChart(split)
+        self.chart.setMinimumHeight(220)
+        self.table = QTableWidget(split)
+        self.table.setObjectName("numbersTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        split.addWidget(self.chart)
+        split.addWidget(self.table)
+        split.setSizes([520, 220])
+        layout.addWidget(split, 1)
+        self.summary = QLabel("", holder)
+        self.summary.setObjectName("segmentationSummary")
+        layout.addWidget(self.summary)
+
+        self.range_picker.changed.connect(self._edited)
+        self.unit_combo.currentIndexChanged.connect(self._edited)
+        self.view_combo.currentIndexChanged.connect(lambda _i: self.chart.set_view(self.view()))
+        self.chart.hovered.connect(self._on_hovered)
+        return holder
+
+    # ----------------------------------------------------------------- query
+    def query(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "kind": "segmentation",
+            "events": self.event_picker.selected(),
+            "measure": self._measure(),
+            "unit": str(self.unit_combo.currentData()),
+            "range": self.range_picker.range_spec(),
+            "timezone": self.range_picker.timezone(),
+            "where": self.filter_builder.filters(),
+            "limit": 12,
+            "compare_previous": self.compare_check.isChecked(),
+        }
+        breakdown = self._breakdown()
+        if breakdown is not None:
+            spec["breakdown"] = breakdown
+        return spec
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        self._building = True
+        try:
+            self.event_picker.set_selected([str(e) for e in spec.get("events") or []])
+            measure = spec.get("measure", "total")
+            if isinstance(measure, dict) and measure:
+                key, prop = next(iter(measure.items()))
+                self.measure_combo.setCurrentIndex(max(0, self.measure_combo.findData(key)))
+                self.measure_property.setCurrentText(str(prop))
+            else:
+                self.measure_combo.setCurrentIndex(max(0, self.measure_combo.findData(measure)))
+            self._on_measure_changed(0)
+            self.unit_combo.setCurrentIndex(max(0, self.unit_combo.findData(spec.get("unit", "day"))))
+            self.range_picker.set_timezone(spec.get("timezone"))
+            self.range_picker.set_range_spec(spec.get("range"))
+            self.filter_builder.set_filters(list(spec.get("where") or []))
+            self._set_breakdown(spec.get("breakdown"))
+            self.compare_check.setChecked(bool(spec.get("compare_previous", False)))
+        finally:
+            self._building = False
+
+    def ui_state(self) -> dict[str, Any]:
+        return {"view": self.view()}
+
+    def set_ui_state(self, state: dict[str, Any]) -> None:
+        index = self.view_combo.findData(state.get("view", "line"))
+        self.view_combo.setCurrentIndex(max(0, index))
+
+    def view(self) -> str:
+        return str(self.view_combo.currentData())
+
+    def set_view(self, view: str) -> None:
+        self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
+
+    def _measure(self) -> Any:
+        key = str(self.measure_combo.currentData())
+        if key in ("total", "unique"):
+            return key
+        prop = self.measure_property.currentText().strip()
+        return {key: prop} if prop else "total"
+
+    def _breakdown(self) -> Any:
+        text = self.breakdown_combo.currentText().strip()
+        if not text or text == NO_BREAKDOWN:
+            return None
+        index = self.breakdown_combo.findText(text)
+        data = self.breakdown_combo.itemData(index) if index >= 0 else None
+        if isinstance(data, PropertyInfo):
+            return data.name if data.source == "property" else {"trait": data.name}
+        return text
+
+    def _set_breakdown(self, breakdown: Any) -> None:
+        if breakdown is None:
+            self.breakdown_combo.setCurrentIndex(0)
+            return
+        info = (
+            PropertyInfo(str(breakdown["trait"]), "trait")
+            if isinstance(breakdown, dict)
+            else PropertyInfo(str(breakdown), "property")
+        )
+        for i in range(self.breakdown_combo.count()):
+            data = self.breakdown_combo.itemData(i)
+            if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
+                self.breakdown_combo.setCurrentIndex(i)
+                return
+        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
+
+    # ----------------------------------------------------------------- reacting
+    def _edited(self, *_args: Any) -> None:
+        if not self._building:
+            self.schedule_refresh()
+
+    def _on_measure_changed(self, _index: int) -> None:
+        numeric = str(self.measure_combo.currentData()) not in ("total", "unique")
+        self.measure_property.setEnabled(numeric)
+        self._edited()
+
+    def _on_measure_property_changed(self, _text: str) -> None:
+        if self.measure_property.isEnabled():
+            self._edited()
+
+    def _on_events_discovered(self) -> None:
+        self.event_picker.set_events(self.context.discovery.events())
+
+    def _on_properties_discovered(self) -> None:
+        current_breakdown = self._breakdown()
+        current_measure = self.measure_property.currentText()
+        was_building, self._building = self._building, True
+        try:
+            self.breakdown_combo.clear()
+            self.breakdown_combo.addItem(NO_BREAKDOWN, None)
+            for info in self.context.discovery.properties():
+                self.breakdown_combo.addItem(info.label, info)
+            self._set_breakdown(current_breakdown)
+            self.measure_property.clear()
+            for info in self.context.discovery.properties(traits=False):
+                if info.type == "number":
+                    self.measure_property.addItem(info.name, info)
+            self.measure_property.setCurrentText(current_measure)
+        finally:
+            self._building = was_building
+
+    def clear(self) -> None:
+        self.chart.set_data([], [], self.view())
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.summary.setText("")
+
+    # ----------------------------------------------------------------- results
+    def show_result(self, result: Any) -> None:
+        spec = self.query()
+        buckets = list(result.get("buckets", []))
+        rows = list(result.get("series", []))
+        events = {row.get("event") for row in rows}
+        single_event = len(events) == 1
+        # With compare_previous the engine appends the previous period's series (flagged
+        # "previous"), aligned to the current buckets: drawn dashed, labelled as such.
+        pairs = []
+        for row in rows:
+            dashed = bool(row.get("previous"))
+            label = series_label(row, single_event) + (" (previous)" if dashed else "")
+            pairs.append((Series(label, list(row.get("values", [])), row.get("total", 0) or 0, dashed=dashed), row))
+        self.rows = pairs
+        series = [s for s, _row in pairs]
+        self.chart.set_data(buckets, series, self.view())
+        self._fill_table(buckets, series, str(spec.get("unit", "day")))
+        what = "events" if spec["measure"] == "total" else "users" if spec["measure"] == "unique" else "value"
+        self.summary.setText(f"{len(series)} series · {len(buckets)} buckets · measure: {what}")
+
+    def _fill_table(self, buckets: list[str], series: list[Series], unit: str) -> None:
+        self.table.clear()
+        self.table.setColumnCount(2 + len(buckets))
+        self.table.setRowCount(len(series))
+        self.table.setHorizontalHeaderLabels(["Series", "Total", *[bucket_label(b, unit) for b in buckets]])
+        for col, iso in enumerate(buckets, start=2):
+            header = self.table.horizontalHeaderItem(col)
+            if header is not None:
+                header.setData(Qt.ItemDataRole.UserRole, iso)
+                header.setToolTip(iso)
+        for row, s in enumerate(series):
+            name = QTableWidgetItem(s.label)
+            name.setData(Qt.ItemDataRole.UserRole, s.label)
+            self.table.setItem(row, 0, name)
+            for col, value in enumerate([s.total, *s.values], start=1):
+                item = QTableWidgetItem(format_number(float(value)))
+                item.setData(Qt.ItemDataRole.UserRole, value)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnToContents(0)
+
+    def table_numbers(self) -> list[tuple[str, Any, list[Any]]]:
+        """(label, total, values) per table row, as the engine returned them."""
+        out = []
+        for row in range(self.table.rowCount()):
+            label = cell_data(self.table, row, 0)
+            numbers = [cell_data(self.table, row, col) for col in range(1, self.table.columnCount())]
+            out.append((label, numbers[0], numbers[1:]))
+        return out
+
+    def _on_hovered(self, index: int) -> None:
+        self.table.selectColumn(index + 2)
+
+    # ----------------------------------------------------------------- export
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"segmentation.{kind}", filters[kind])
+        if not path:
+            return
+        if kind == "csv":
+            self.export_csv(path)
+        else:
+            self.chart.export_image(path)
+
+    def export_csv(self, path: str | Path) -> None:
+        """The numbers exactly as the engine returned them, one row per series."""
+        result = self.last_result or {}
+        buckets = list(result.get("buckets", []))
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["series", "event", "group", "total", *buckets])
+            for series, row in self.rows:
+                group = row.get("group")
+                writer.writerow([series.label, row.get("event", ""), "" if group is None else group,
+                                 series.total, *series.values])

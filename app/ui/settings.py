@@ -1,0 +1,154 @@
+"""Where the app keeps its settings, recent connections and passwords.
+
+Settings go to an INI file in the user's config folder (portable and easy to inspect);
+passwords never do: they go to the OS keychain through `keyring`, keyed by the
+password-less URL that the settings file stores.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_path
+from PySide6.QtCore import QSettings
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.core.database import normalize_url
+from app.core.paths import APP_NAME
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = APP_NAME
+MAX_RECENT = 10
+
+
+def settings_path() -> Path:
+    """The INI file; TRACKLENS_CONFIG_DIR (or TRACKLENS_DATA_DIR, for tests) overrides it."""
+    override = os.environ.get("TRACKLENS_CONFIG_DIR") or os.environ.get("TRACKLENS_DATA_DIR")
+    folder = Path(override) if override else user_config_path(APP_NAME, appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "settings.ini"
+
+
+def open_settings(path: str | os.PathLike[str] | None = None) -> QSettings:
+    settings = QSettings(str(path or settings_path()), QSettings.Format.IniFormat)
+    migrate_settings(settings)
+    return settings
+
+
+SETTINGS_VERSION = 1
+
+
+def migrate_settings(settings: QSettings) -> None:
+    """Bring settings written by an older version up to date (Friture's migrateSettings habit)."""
+    version = get_number(settings, "meta/version", 0)
+    if version < 1:
+        settings.setValue("meta/version", SETTINGS_VERSION)
+
+
+def get_number(settings: QSettings, key: str, default: float) -> Any:
+    """A number setting (INI files store text); `default` when missing or unreadable."""
+    raw = settings.value(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        number = float(str(raw))
+    except ValueError:
+        return default
+    return int(number) if isinstance(default, int) else number
+
+
+def get_json(settings: QSettings, key: str, default: Any = None) -> Any:
+    raw = settings.value(key)
+    if not raw:
+        return default
+    try:
+        return json.loads(str(raw))
+    except ValueError:
+        log.warning("ignoring unreadable setting %s", key)
+        return default
+
+
+def set_json(settings: QSettings, key: str, value: Any) -> None:
+    settings.setValue(key, json.dumps(value, sort_keys=True))
+
+
+# ---------------------------------------------------------------- passwords and URLs
+def split_password(url: str) -> tuple[str, str | None]:
+    """(URL without password, password or None). Non-URLs come back unchanged."""
+    normalized = normalize_url(url)
+    try:
+        parsed = make_url(normalized)
+    except ArgumentError:
+        return normalized, None
+    password = parsed.password
+    if password is None:
+        return normalized, None
+    bare = parsed.set(password=None).render_as_string(hide_password=False)
+    return bare, str(password)
+
+
+def store_password(bare_url: str, password: str) -> bool:
+    """Put the password in the keychain; False (and a log line) when no keychain works."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, bare_url, password)
+    except (KeyringError, RuntimeError) as exc:
+        log.warning("password not saved in the keychain: %s", exc)
+        return False
+    return True
+
+
+def load_password(bare_url: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, bare_url)
+    except (KeyringError, RuntimeError) as exc:
+        log.warning("keychain not readable: %s", exc)
+        return None
+
+
+def with_password(bare_url: str) -> str:
+    """The URL with its password from the keychain, when one is stored and needed."""
+    try:
+        parsed = make_url(bare_url)
+    except ArgumentError:
+        return bare_url
+    if parsed.password is not None or not parsed.username or parsed.get_backend_name() == "sqlite":
+        return bare_url
+    password = load_password(bare_url)
+    if password is None:
+        return bare_url
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def remember_connection(settings: QSettings, url: str) -> str:
+    """Record `url` as the last and most recent connection; returns the password-less URL."""
+    bare, password = split_password(url)
+    if password:
+        store_password(bare, password)
+    recent = [u for u in recent_connections(settings) if u != bare]
+    recent.insert(0, bare)
+    set_json(settings, "connection/recent", recent[:MAX_RECENT])
+    settings.setValue("connection/last", bare)
+    settings.sync()
+    return bare
+
+
+def recent_connections(settings: QSettings) -> list[str]:
+    value = get_json(settings, "connection/recent", [])
+    return [str(u) for u in value] if isinstance(value, list) else []
+
+
+def last_connection(settings: QSettings) -> str | None:
+    value = settings.value("connection/last")
+    return str(value) if value else None

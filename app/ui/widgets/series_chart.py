@@ -1,0 +1,247 @@
+"""A time-series chart for segmentation results: line, stacked bars, or totals as bars.
+
+pyqtgraph draws it; the x axis is a DateAxisItem labelled in the query's zone (the buckets
+carry their UTC offset). The legend toggles series on click; hovering shows a crosshair
+and a box listing the hovered bucket's values. Nothing is computed here beyond stacking
+the numbers the engine returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+#: A qualitative palette (Tableau 20 order, strong colours first) readable on white.
+PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#98df8a", "#d62728",
+    "#9467bd", "#8c564b", "#e377c2", "#17becf",
+]
+
+VIEWS = ("line", "stacked", "totals")
+
+
+def colour(index: int) -> QColor:
+    return QColor(PALETTE[index % len(PALETTE)])
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of the chart: label, values per bucket, and the engine's total."""
+
+    label: str
+    values: Sequence[float]
+    total: float
+    dashed: bool = False
+
+
+def bucket_seconds(buckets: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Epoch seconds of each ISO bucket start, and the zone's offset east of UTC (seconds)."""
+    moments = [dt.datetime.fromisoformat(b) for b in buckets]
+    xs = np.array([m.timestamp() for m in moments], dtype=float)
+    offset = moments[0].utcoffset() if moments else None
+    return xs, int(offset.total_seconds()) if offset is not None else 0
+
+
+def format_number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+class SeriesChart(QWidget):
+    """`set_data(buckets, series, view)`; `hovered(index)` fires as the crosshair moves."""
+
+    hovered = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.stack = QStackedWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.date_axis = pg.DateAxisItem(orientation="bottom")
+        self.time_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
+        self.time_plot.setObjectName("timePlot")
+        self.time_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.time_plot.setMouseEnabled(x=True, y=False)
+        self.time_legend = self.time_plot.addLegend(offset=(10, 10), labelTextSize="9pt")
+        self.totals_plot = pg.PlotWidget()
+        self.totals_plot.setObjectName("totalsPlot")
+        self.totals_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.totals_plot.setMouseEnabled(x=False, y=False)
+        self.stack.addWidget(self.time_plot)
+        self.stack.addWidget(self.totals_plot)
+
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+        self.tooltip = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 230), border=pg.mkPen("#999"))
+        self.tooltip.setZValue(100)
+        self.crosshair.setZValue(90)
+        self._proxy = pg.SignalProxy(self.time_plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+
+        self.view = "line"
+        self.buckets: list[str] = []
+        self.series: list[Series] = []
+        self.items: list[pg.GraphicsObject] = []
+        self._xs = np.zeros(0)
+        self.hover_index: int | None = None
+
+    # ----------------------------------------------------------------- data
+    def set_data(self, buckets: Sequence[str], series: Sequence[Series], view: str = "line") -> None:
+        self.buckets = list(buckets)
+        self.series = list(series)
+        self.view = view if view in VIEWS else "line"
+        self._redraw()
+
+    def set_view(self, view: str) -> None:
+        if view != self.view:
+            self.view = view if view in VIEWS else "line"
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self.hover_index = None
+        self.items = []
+        if self.view == "totals":
+            self._draw_totals()
+            self.stack.setCurrentWidget(self.totals_plot)
+        else:
+            self._draw_time()
+            self.stack.setCurrentWidget(self.time_plot)
+
+    def _draw_time(self) -> None:
+        plot = self.time_plot.getPlotItem()
+        plot.clear()
+        self.time_legend.clear()
+        xs, offset = bucket_seconds(self.buckets)
+        self._xs = xs
+        self.date_axis.utcOffset = -offset
+        if len(xs) == 0:
+            return
+        spacing = float(np.min(np.diff(xs))) if len(xs) > 1 else 86400.0
+        if self.view == "stacked":
+            base = np.zeros(len(xs))
+            for i, s in enumerate(self.series):
+                values = np.asarray(s.values, dtype=float)
+                bar = pg.BarGraphItem(
+                    x=xs + spacing / 2, height=values, y0=base.copy(), width=spacing * 0.8,
+                    brush=colour(i), pen=pg.mkPen(colour(i).darker(120)),
+                )
+                base = base + values
+                plot.addItem(bar)
+                self.time_legend.addItem(bar, s.label)
+                self.items.append(bar)
+        else:
+            for i, s in enumerate(self.series):
+                pen = pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine)
+                curve = plot.plot(
+                    xs, np.asarray(s.values, dtype=float), pen=pen, name=s.label,
+                    symbol="o" if len(xs) <= 45 else None, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
+                )
+                self.items.append(curve)
+        plot.addItem(self.crosshair, ignoreBounds=True)
+        plot.addItem(self.tooltip, ignoreBounds=True)
+        self.crosshair.hide()
+        self.tooltip.hide()
+        plot.enableAutoRange()
+        plot.setXRange(xs[0], xs[-1] + (spacing if self.view == "stacked" else 0), padding=0.02)
+
+    def _draw_totals(self) -> None:
+        plot = self.totals_plot.getPlotItem()
+        plot.clear()
+        n = len(self.series)
+        if n == 0:
+            return
+        xs = np.arange(n, dtype=float)
+        heights = np.array([s.total for s in self.series], dtype=float)
+        brushes = [colour(i) for i in range(n)]
+        bar = pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes, pens=[pg.mkPen(c.darker(120)) for c in brushes])
+        plot.addItem(bar)
+        self.items.append(bar)
+        ticks = [(float(i), _short(s.label)) for i, s in enumerate(self.series)]
+        plot.getAxis("bottom").setTicks([ticks])
+        for i, s in enumerate(self.series):
+            label = pg.TextItem(format_number(s.total), anchor=(0.5, 1.0), color="#333")
+            label.setPos(float(i), float(s.total))
+            plot.addItem(label)
+        plot.setXRange(-0.6, n - 0.4, padding=0)
+        plot.setYRange(0, float(heights.max()) * 1.12 if heights.max() > 0 else 1, padding=0)
+
+    # ----------------------------------------------------------------- hover
+    def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
+        if self.view == "totals" or len(self._xs) == 0:
+            return
+        pos = event[0]
+        plot = self.time_plot.getPlotItem()
+        if not plot.sceneBoundingRect().contains(pos):
+            self.crosshair.hide()
+            self.tooltip.hide()
+            return
+        point = plot.vb.mapSceneToView(pos)
+        self.hover_at(point.x())
+
+    def hover_at(self, x: float) -> int | None:
+        """Snap the crosshair to the bucket nearest `x` (seconds) and describe it."""
+        if len(self._xs) == 0:
+            return None
+        offset = 0.0
+        if self.view == "stacked" and len(self._xs) > 1:
+            offset = float(np.min(np.diff(self._xs))) / 2
+        index = int(np.argmin(np.abs(self._xs + offset - x)))
+        self.hover_index = index
+        x_pos = float(self._xs[index] + offset)
+        self.crosshair.setPos(x_pos)
+        self.crosshair.show()
+        self.tooltip.setHtml(self.describe_bucket(index))
+        (x_min, x_max), (_y_min, y_max) = self.time_plot.getPlotItem().vb.viewRange()
+        anchor_right = x_pos > (x_min + x_max) / 2
+        self.tooltip.setAnchor((1, 0) if anchor_right else (0, 0))
+        self.tooltip.setPos(x_pos, y_max)
+        self.tooltip.show()
+        self.hovered.emit(index)
+        return index
+
+    def describe_bucket(self, index: int) -> str:
+        """HTML listing every visible series' value in bucket `index`."""
+        when = html.escape(self.buckets[index][:16].replace("T", " ")) if index < len(self.buckets) else ""
+        lines = [f"<b>{when}</b>"]
+        for i, s in enumerate(self.series):
+            if i < len(self.items) and not self.items[i].isVisible():
+                continue
+            value = s.values[index] if index < len(s.values) else 0
+            lines.append(
+                f'<span style="color:{PALETTE[i % len(PALETTE)]}">■</span> '
+                f"{html.escape(s.label)}: <b>{format_number(float(value))}</b>"
+            )
+        return "<br>".join(lines)
+
+    # ----------------------------------------------------------------- export
+    def export_image(self, path: str | Path) -> None:
+        """PNG or SVG by the file's suffix."""
+        from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+        target = Path(path)
+        widget = self.totals_plot if self.view == "totals" else self.time_plot
+        item = widget.getPlotItem()
+        self.crosshair.hide()
+        self.tooltip.hide()
+        if target.suffix.lower() == ".svg":
+            SVGExporter(item).export(str(target))
+        else:
+            exporter = ImageExporter(item)
+            exporter.parameters()["width"] = max(800, widget.width())
+            exporter.export(str(target))
+
+
+def _short(label: str, limit: int = 18) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"

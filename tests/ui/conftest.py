@@ -1,0 +1,147 @@
+"""Fixtures for the desktop app tests: a small real SQLite database, isolated settings, a window.
+
+Every UI test fails on Qt warnings (pytest-qt's qt_log_level_fail), except the offscreen
+platform's notice that it cannot resize native windows.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+from sqlalchemy import Engine
+
+from app.core.database import open_database
+from app.core.schema import events, users
+from app.ui.settings import open_settings
+
+DAY_MS = 86_400_000
+EVENT_NAMES = ["Page Viewed", "Product Viewed", "Added To Cart", "Signed Up", "Order Completed"]
+CITIES = [("Berlin", "DE"), ("Paris", "FR"), ("Lisbon", "PT"), ("Austin", "US")]
+BROWSERS = ["Chrome", "Firefox", "Safari"]
+PLANS = ["free", "pro", "team"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
+            item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support"))
+
+
+def make_rows(count: int, *, seed: int = 7, now_ms: int | None = None, days: int = 20, start_id: int = 0) -> list[dict[str, Any]]:
+    """Events spread over the last `days` days (none in the future), with properties to filter on."""
+    rng = random.Random(seed)
+    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    rows = []
+    for i in range(count):
+        city, country = rng.choice(CITIES)
+        rows.append(
+            {
+                "message_id": f"msg-{seed}-{start_id + i}",
+                "type": "track",
+                "event": rng.choice(EVENT_NAMES),
+                "person": f"user-{rng.randint(1, 40)}",
+                "user_id": None,
+                "anonymous_id": None,
+                "ts": now - rng.randint(60_000, days * DAY_MS),
+                "received_at": now,
+                "properties": {"plan": rng.choice(PLANS), "price": rng.randint(1, 200), "beta": rng.random() < 0.3},
+                "context": {"library": {"name": "test", "version": "1"}},
+                "city": city,
+                "region": None,
+                "country_code": country,
+                "browser": rng.choice(BROWSERS),
+                "os": "Linux",
+                "device": None,
+                "referring_domain": "$direct",
+            }
+        )
+    return rows
+
+
+def insert_events(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    with engine.begin() as conn:
+        conn.execute(events.insert(), rows)
+
+
+def insert_users(engine: Engine, count: int = 40) -> None:
+    now = int(time.time() * 1000)
+    rng = random.Random(3)
+    with engine.begin() as conn:
+        conn.execute(
+            users.insert(),
+            [
+                {
+                    "id": f"user-{i}",
+                    "traits": {"age": rng.randint(18, 70), "gender": rng.choice(["female", "male"]), "plan": rng.choice(PLANS)},
+                    "email": f"user{i}@example.com",
+                    "first_seen": now - 30 * DAY_MS,
+                    "last_seen": now,
+                    "event_count": 0,
+                }
+                for i in range(1, count + 1)
+            ],
+        )
+
+
+@pytest.fixture
+def ui_settings(tmp_path: Path) -> QSettings:
+    """Settings in a temp INI file, never the user's."""
+    return open_settings(tmp_path / "settings" / "tracklens.ini")
+
+
+@pytest.fixture
+def filled_db(sqlite_url: str) -> Iterator[tuple[str, Engine]]:
+    """A SQLite database with 1,500 events over 20 days and 40 persons with traits."""
+    engine = open_database(sqlite_url)
+    insert_events(engine, make_rows(1500))
+    insert_users(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Any]:
+    """Build main windows on the test settings; each is closed (and its threads joined) afterwards."""
+    from app.ui.main_window import MainWindow
+
+    made: list[MainWindow] = []
+
+    def make(url: str | None = None, *, wait: bool = True, settings: QSettings | None = None) -> MainWindow:
+        window = MainWindow(settings if settings is not None else ui_settings)
+        window.set_simulation_allowed(False)
+        qtbot.addWidget(window)
+        made.append(window)
+        window.show()
+        if url is not None:
+            window.open_database(url)
+            if wait:
+                wait_panels(qtbot, window)
+        return window
+
+    yield make
+    for window in made:
+        if window.isVisible():
+            window.close()
+        else:
+            window.shutdown()
+
+
+def wait_panels(qtbot: Any, window: Any, timeout: int = 20_000) -> None:
+    """Until every panel finished its first query on the current database."""
+    qtbot.waitUntil(
+        lambda: window.connection is not None and all(p.finished_once for p in window.panels.values()),
+        timeout=timeout,
+    )
+
+
+def wait_idle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
+    """Until a panel has no request in flight and no debounced refresh pending."""
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive(), timeout=timeout)

@@ -1,0 +1,158 @@
+"""The main window: docks, saved layout and queries, errors inside panels, shortcuts, About."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
+
+from app.ui.main_window import GEOIP_ATTRIBUTION_FALLBACK, MainWindow, geoip_attribution
+from app.ui.widgets.state_bar import StateBar
+from tests.ui.conftest import wait_idle, wait_panels
+
+
+def test_every_panel_is_a_named_dock_listed_in_the_view_menu(make_window: Any) -> None:
+    window = make_window()
+    assert {"segmentation", "live"} <= set(window.panels)
+    names = {action.objectName() for action in window.view_menu.actions()}
+    for panel_id, dock in window.docks.items():
+        assert isinstance(dock, QDockWidget)
+        assert dock.objectName() == f"dock_{panel_id}"
+        assert f"view_{panel_id}" in names
+
+
+def test_closed_panel_reopens_from_view_menu(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    dock = window.docks["live"]
+    dock.close()
+    qtbot.waitUntil(lambda: not dock.isVisible())
+    action = next(a for a in window.view_menu.actions() if a.objectName() == "view_live")
+    action.trigger()
+    qtbot.waitUntil(dock.isVisible)
+
+
+def test_layout_and_last_queries_survive_a_restart(make_window: Any, filled_db: Any, ui_settings: Any, qtbot: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url)
+    seg = window.panels["segmentation"]
+    seg.set_query(
+        {
+            "kind": "segmentation",
+            "events": ["Signed Up"],
+            "measure": "unique",
+            "unit": "week",
+            "range": {"last": 90, "unit": "day"},
+            "timezone": "Europe/Berlin",
+            "where": [{"property": "plan", "op": "eq", "value": "pro"}],
+            "breakdown": "$city",
+            "limit": 12,
+            "compare_previous": False,
+        }
+    )
+    seg.set_view("stacked")
+    saved_query = seg.query()
+    window.docks["live"].setFloating(True)
+    window.docks["live"].move(QPoint(40, 40))
+    window.close()
+
+    again = make_window(settings=ui_settings)
+    assert again.docks["live"].isFloating()
+    restored = again.panels["segmentation"]
+    assert restored.query() == saved_query
+    assert restored.view() == "stacked"
+    again.reset_layout()
+    assert not again.docks["live"].isFloating()
+    assert all(dock.isVisible() for dock in again.docks.values())
+
+
+def test_incompatible_saved_layout_falls_back_to_default(make_window: Any, ui_settings: Any) -> None:
+    ui_settings.setValue("window/state", QByteArray(b"not a Qt state"))
+    ui_settings.setValue("window/state_version", 999)
+    window = make_window()
+    assert all(dock.isVisible() and not dock.isFloating() for dock in window.docks.values())
+    assert window.dockWidgetArea(window.docks["live"]) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_window_saved_on_a_vanished_screen_comes_back(make_window: Any, ui_settings: Any, qtbot: Any) -> None:
+    first = make_window()
+    first.move(QPoint(30000, 30000))
+    first.close()
+    window = make_window(settings=ui_settings)
+    screen = QApplication.primaryScreen().availableGeometry()
+    assert screen.intersects(window.frameGeometry())
+
+
+def test_query_error_shows_inside_the_panel_with_retry(make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url)
+    seg = window.panels["segmentation"]
+    popups: list[Any] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda *a: popups.append(a))
+    seg.filter_builder.set_filters([{"property": 'bad"name', "op": "eq", "value": "x"}])
+    with qtbot.waitSignal(seg.query_finished, timeout=10_000) as blocker:
+        seg.refresh()
+    assert blocker.args == [False]
+    assert seg.state_bar.state == StateBar.ERROR
+    assert "double quotes" in seg.state_bar.message
+    assert seg.state_bar.retry_button.isVisible()
+    assert popups == []
+    # Fix the filter, press Retry: the panel recovers.
+    seg.filter_builder.set_filters([])
+    wait_idle(qtbot, seg)
+    with qtbot.waitSignal(seg.query_finished, timeout=10_000) as blocker:
+        qtbot.mouseClick(seg.state_bar.retry_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [True]
+    assert seg.state_bar.state == StateBar.IDLE
+
+
+def test_unopenable_database_shows_in_panels_not_a_popup(make_window: Any, tmp_path: Any, qtbot: Any) -> None:
+    bogus = tmp_path / "not-a-db.sqlite"
+    bogus.write_bytes(b"this is not sqlite at all" * 100)
+    window = make_window()
+    window.open_database(f"sqlite:///{bogus}")
+    seg = window.panels["segmentation"]
+    qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.ERROR, timeout=10_000)
+    assert "not a SQLite database" in seg.state_bar.message
+    assert "Cannot open" in window.connection_label.text()
+
+
+def test_f5_refreshes_the_focused_panel(make_window: Any, filled_db: Any, qtbot: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url)
+    seg = window.panels["segmentation"]
+    seg.event_picker.search.setFocus()
+    qtbot.waitUntil(lambda: window.current_panel() is seg)
+    with qtbot.waitSignal(seg.query_finished, timeout=10_000):
+        window.refresh_action.trigger()
+    assert window.refresh_label.text().startswith("Last refresh")
+
+
+def test_save_report_goes_to_the_installed_hook(make_window: Any, filled_db: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url)
+    saved: list[Any] = []
+    window.save_report_handler = lambda panel: saved.append(panel.query())
+    window.panels["segmentation"].event_picker.search.setFocus()
+    QApplication.processEvents()
+    window.save_report_action.trigger()
+    assert saved and saved[0]["kind"] == "segmentation"
+
+
+def test_about_names_version_and_geolocation_attribution(make_window: Any) -> None:
+    window: MainWindow = make_window()
+    text = window.about_text()
+    from app import __version__
+
+    assert __version__ in text
+    assert "DB-IP" in text
+    assert geoip_attribution() in text
+    assert "DB-IP" in GEOIP_ATTRIBUTION_FALLBACK
+
+
+def test_status_bar_names_the_connection(make_window: Any, filled_db: Any, qtbot: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url)
+    wait_panels(qtbot, window)
+    assert window.connection_label.text().startswith("SQLite")
+    assert "events.sqlite" in window.connection_label.text()
