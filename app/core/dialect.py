@@ -184,21 +184,22 @@ def json_type_label(dialect: Dialect, doc: Any, key: str) -> Any:
 
 
 def json_entries(dialect: Dialect, doc: Any) -> Any:
-    """A table-valued function listing doc's top-level entries as columns `key` and `type`
-    (normalised type names); join it laterally to a sample of rows."""
-    from sqlalchemy import String, case, func, literal
+    """A table-valued function over doc's top-level entries, and its `key`, normalised `type`
+    and text (for strings) columns: (function, key, type, text). Join it to a sample of rows."""
+    from sqlalchemy import String, Text, case, func, literal, literal_column
 
     if dialect.name == "sqlite":
-        each = func.json_each(doc).table_valued("key", "type")
+        each = func.json_each(doc).table_valued("key", "type", "atom")
         return each, each.c.key, case(
             (each.c.type == literal("text", String), literal("string", String)),
             (each.c.type.in_(("integer", "real")), literal("number", String)),
             (each.c.type.in_(("true", "false")), literal("boolean", String)),
             else_=each.c.type,
-        )
+        ), each.c.atom
     if dialect.name == "postgresql":
         each = func.jsonb_each(doc).table_valued("key", "value")
-        return each, each.c.key, func.jsonb_typeof(each.c.value, type_=String)
+        text = each.c.value.op("#>>", return_type=Text)(literal_column("'{}'::text[]"))
+        return each, each.c.key, func.jsonb_typeof(each.c.value, type_=String), text
     raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
 
 
@@ -259,8 +260,8 @@ def median_by(dialect: Dialect, source: Any, groups: list[str], value: str) -> A
     ).subquery("ranked")
     rcols = [ranked.c[g] for g in groups]
     middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
-    median = func.avg(case((middle, ranked.c.v)), type_=Float)
-    return select(*rcols, median.label("median")).group_by(*rcols)
+    middle_avg = func.avg(case((middle, ranked.c.v)), type_=Float)
+    return select(*rcols, middle_avg.label("median")).group_by(*rcols)
 
 
 def interrupt(dialect: Dialect, driver_connection: Any) -> None:

@@ -1,0 +1,87 @@
+"""Live polls and the pickers' discovery queries, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+
+from app.query import run_query
+from tests.query.support import event_row, insert_rows, ms, user_row
+
+NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
+
+
+def seed(engine: Engine) -> None:
+    insert_rows(engine, [
+        event_row("Signed Up", "p1", ms("2026-11-01 10:00:00.250"), {"plan": "pro", "n": 5, "d": "2026-10-01"},
+                  city="Berlin", country_code="DE", browser="Firefox", os="Linux", referring_domain="$direct"),
+        event_row("Signed Up", "p2", ms("2026-11-01 11:00"), {"plan": "pro", "n": 5.5, "flag": True}),
+        event_row("Bought", "p2", ms("2026-11-02 11:00"), {"plan": "free", "n": "5"}),
+        event_row(None, "p2", ms("2026-11-02 12:00"), {}, type_="identify"),
+    ], [user_row("p1", {"age": 3, "email": "a@example.com", "since": "2026-01-02"}, last_seen=5),
+        user_row("p2", {"age": "x"}, last_seen=9)])
+
+
+def test_live_returns_new_rows_newest_first_with_every_type(engine: Engine) -> None:
+    seed(engine)
+    first = run_query(engine, {"kind": "live"}, now=NOW)
+    assert [(e["id"], e["type"], e["event"]) for e in first["events"]] == [
+        (4, "identify", None), (3, "track", "Bought"), (2, "track", "Signed Up"), (1, "track", "Signed Up")]
+    oldest = first["events"][-1]
+    assert oldest["time"] == "2026-11-01T10:00:00.250Z" and oldest["ts"] == ms("2026-11-01 10:00:00.250")
+    assert (oldest["$city"], oldest["$country_code"], oldest["$browser"], oldest["$os"],
+            oldest["$referring_domain"]) == ("Berlin", "DE", "Firefox", "Linux", "$direct")
+    assert oldest["properties"] == {"plan": "pro", "n": 5, "d": "2026-10-01"} and oldest["person"] == "p1"
+    assert first["max_id"] == 4 and first["more"] is False
+    nothing_new = run_query(engine, {"kind": "live", "after_id": 4}, now=NOW)
+    assert nothing_new == {"events": [], "max_id": 4, "after_id": 4, "more": False}
+    burst = run_query(engine, {"kind": "live", "after_id": 1, "limit": 2}, now=NOW)
+    assert [e["id"] for e in burst["events"]] == [4, 3] and burst["more"] is True
+    filtered = run_query(engine, {"kind": "live", "events": ["Signed Up"],
+                                  "where": [{"trait": "age", "op": "gt", "value": 1}]}, now=NOW)
+    assert [e["id"] for e in filtered["events"]] == [1]
+
+
+def test_discovery_of_event_names(engine: Engine) -> None:
+    seed(engine)
+    everything = run_query(engine, {"kind": "discovery", "what": "events"}, now=NOW)
+    assert everything["events"] == [
+        {"event": "Signed Up", "count": 2, "last_seen": ms("2026-11-01 11:00")},
+        {"event": "Bought", "count": 1, "last_seen": ms("2026-11-02 11:00")}]
+    one_day = run_query(engine, {"kind": "discovery", "what": "events", "timezone": "UTC",
+                                 "range": {"from": "2026-11-02", "to": "2026-11-02"}}, now=NOW)
+    assert [e["event"] for e in one_day["events"]] == ["Bought"]
+
+
+def test_discovery_of_property_and_trait_keys(engine: Engine) -> None:
+    seed(engine)
+    props = run_query(engine, {"kind": "discovery", "what": "properties", "event": "Signed Up"}, now=NOW)["properties"]
+    assert [p["name"] for p in props if p["enriched"]] == ["$city", "$region", "$country_code", "$browser", "$os",
+                                                            "$device", "$referring_domain"]
+    found = {p["name"]: (p["type"], p["count"]) for p in props if not p["enriched"]}
+    assert found == {"plan": ("string", 2), "n": ("number", 2), "d": ("date", 1), "flag": ("boolean", 1)}
+    everywhere = run_query(engine, {"kind": "discovery", "what": "properties"}, now=NOW)["properties"]
+    n = next(p for p in everywhere if p["name"] == "n")
+    assert n["types"] == ["number", "string"] and n["type"] == "number" and n["count"] == 3
+    traits = run_query(engine, {"kind": "discovery", "what": "traits"}, now=NOW)["traits"]
+    assert [(t["name"], t["type"], t["types"]) for t in traits] == [
+        ("age", "number", ["number", "string"]), ("email", "string", ["string"]), ("since", "date", ["date"])]
+
+
+def test_discovery_of_common_values_keeps_their_types(engine: Engine) -> None:
+    seed(engine)
+    n = run_query(engine, {"kind": "discovery", "what": "values", "property": "n"}, now=NOW)["values"]
+    assert n == [{"value": 5, "type": "number", "count": 1}, {"value": 5.5, "type": "number", "count": 1},
+                 {"value": "5", "type": "string", "count": 1}]
+    plans = run_query(engine, {"kind": "discovery", "what": "values", "property": "plan"}, now=NOW)["values"]
+    assert [(v["value"], v["count"]) for v in plans] == [("pro", 2), ("free", 1)]
+    on_event = run_query(engine, {"kind": "discovery", "what": "values", "property": "plan", "event": "Bought"},
+                         now=NOW)["values"]
+    assert [v["value"] for v in on_event] == ["free"]
+    cities = run_query(engine, {"kind": "discovery", "what": "values", "property": "$city"}, now=NOW)["values"]
+    assert cities == [{"value": "Berlin", "type": "string", "count": 1}]
+    ages = run_query(engine, {"kind": "discovery", "what": "values", "trait": "age"}, now=NOW)["values"]
+    assert ages == [{"value": 3, "type": "number", "count": 1}, {"value": "x", "type": "string", "count": 1}]
+    nothing = run_query(engine, {"kind": "discovery", "what": "values", "property": "nope"}, now=NOW)
+    assert nothing == {"values": []}
