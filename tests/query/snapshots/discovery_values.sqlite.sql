@@ -1,0 +1,10 @@
+SELECT vals.t, vals.v, count(*) AS count
+FROM (SELECT CASE WHEN (json_type(events.properties, ?) = ?) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE json_type(events.properties, ?) END AS t, CASE WHEN (json_type(events.properties, ?) = ?) THEN json_extract(events.properties, ?) WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_3])) THEN events.properties -> ? WHEN (json_type(events.properties, ?) = ?) THEN ? WHEN (json_type(events.properties, ?) = ?) THEN ? END AS v
+FROM events
+WHERE events.event IS NOT NULL
+ORDER BY events.id DESC
+LIMIT ? OFFSET ?) AS vals
+WHERE vals.v IS NOT NULL
+GROUP BY vals.t, vals.v
+ORDER BY count DESC, vals.t, vals.v
+LIMIT ? OFFSET ?;
