@@ -1,0 +1,158 @@
+"""`tracklens query`: run one JSON query against a database and print the result.
+
+The query runs on a worker thread so that Ctrl-C cancels the statement in the database
+(through a CancelToken) instead of waiting for it to finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+import click
+
+#: kind -> function turning its result into (header, rows) for --format table/csv.
+Tabulator = Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]
+
+
+def _segmentation(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    series = result.get("series", [])
+    header = ["bucket"]
+    for s in series:
+        label = s["event"] if s.get("group") is None and not s.get("other") else f"{s['event']} / {s['group']}"
+        header.append(label + (" (previous)" if s.get("previous") else ""))
+    rows = [[bucket, *(s["values"][i] for s in series)] for i, bucket in enumerate(result.get("buckets", []))]
+    rows.append(["total", *(s["total"] for s in series)])
+    return header, rows
+
+
+def _records(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Any result holding a list of objects (events, users, steps, values...): one row each."""
+    records: list[dict[str, Any]] = next(
+        (v for v in result.values() if isinstance(v, list) and all(isinstance(x, dict) for x in v)), [])
+    header: list[str] = []
+    for record in records:
+        header += [k for k in record if k not in header]
+    return header, [[record.get(k) for k in header] for record in records]
+
+
+def _live(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = ["id", "time", "type", "event", "person", "$city", "$country_code", "$browser", "$os",
+              "$referring_domain"]
+    return header, [[e.get(k) for k in header] for e in result.get("events", [])]
+
+
+TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_table(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def write_csv(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+
+
+def _read_spec(spec_path: str) -> Any:
+    try:
+        if spec_path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(spec_path, encoding="utf-8") as fh:
+                text = fh.read()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read the query file: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"the query is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+
+
+def _run_cancellable(engine: Any, spec: Any) -> dict[str, Any]:
+    from app.query import CancelToken, run_query
+
+    token = CancelToken()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = run_query(engine, spec, cancel=token)
+        except BaseException as exc:  # handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="tracklens-query", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        token.cancel()
+        worker.join(10)
+        raise click.ClickException("cancelled") from None
+    if "error" in box:
+        raise box["error"]
+    result: dict[str, Any] = box["result"]
+    return result
+
+
+@click.command("query")
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
+@click.option("--spec", "spec_path", required=True, help="JSON query file; '-' reads standard input.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
+              help="json prints the result as is; table/csv print its rows.")
+def query(db_url: str | None, spec_path: str, fmt: str) -> None:
+    """Run a JSON query (see docs/query.md) and print the result."""
+    from app.core.database import DatabaseError, open_database
+    from app.core.paths import demo_db_path
+    from app.query import QueryCancelled, QueryError, parse_query
+
+    spec = _read_spec(spec_path)
+    try:
+        kind = parse_query(spec).kind
+    except QueryError as exc:
+        raise click.ClickException(f"bad query: {exc}") from None
+    if db_url is None:
+        if not demo_db_path().exists():
+            raise click.ClickException("no --db given and no demo database yet (run `tracklens demo` or pass --db)")
+        db_url = str(demo_db_path())
+    try:
+        engine = open_database(db_url, create=False)
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        result = _run_cancellable(engine, spec)
+    except QueryError as exc:
+        raise click.ClickException(f"bad query: {exc}") from None
+    except (DatabaseError, QueryCancelled) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    header, rows = TABULATORS.get(kind, _records)(result)
+    buffer = io.StringIO()
+    (write_table if fmt == "table" else write_csv)(header, rows, buffer)
+    click.echo(buffer.getvalue(), nl=False)

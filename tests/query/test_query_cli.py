@@ -1,0 +1,68 @@
+"""`tracklens query` from a shell: JSON, table and CSV output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from app.cli.main import cli
+from tests.query.support import event_row, insert_rows, ms
+
+SPEC = {"kind": "segmentation", "events": ["A", "B"], "timezone": "UTC",
+        "range": {"from": "2026-11-01", "to": "2026-11-02"}}
+
+
+def seed(engine: Engine) -> None:
+    insert_rows(engine, [event_row("A", "p1", ms("2026-11-01 10:00")), event_row("A", "p2", ms("2026-11-02 10:00")),
+                         event_row("B", "p1", ms("2026-11-02 11:00"), city="Berlin")])
+
+
+def test_json_from_stdin(engine: Engine, db_url: str) -> None:
+    seed(engine)
+    result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-"], input=json.dumps(SPEC))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["buckets"] == ["2026-11-01T00:00:00+00:00", "2026-11-02T00:00:00+00:00"]
+    assert [(s["event"], s["values"]) for s in out["series"]] == [("A", [1, 1]), ("B", [0, 1])]
+
+
+def test_table_and_csv_from_a_file(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    seed(engine)
+    spec_file = tmp_path / "q.json"
+    spec_file.write_text(json.dumps(SPEC), encoding="utf-8")
+    table = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(spec_file), "--format", "table"])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["bucket", "A", "B"]
+    assert lines[2].split() == ["2026-11-01T00:00:00+00:00", "1", "0"]
+    assert lines[-1].split() == ["total", "2", "1"]
+    as_csv = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(spec_file), "--format", "csv"])
+    assert as_csv.output.splitlines() == ["bucket,A,B", "2026-11-01T00:00:00+00:00,1,0",
+                                          "2026-11-02T00:00:00+00:00,1,1", "total,2,1"]
+    live = tmp_path / "live.json"
+    live.write_text('{"kind": "live"}', encoding="utf-8")
+    rows = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(live), "--format", "csv"])
+    assert rows.output.splitlines()[0] == "id,time,type,event,person,$city,$country_code,$browser,$os,$referring_domain"
+    assert rows.output.splitlines()[1].startswith("3,2026-11-02T11:00:00.000Z,track,B,p1,Berlin,")
+    values = tmp_path / "values.json"
+    values.write_text('{"kind": "discovery", "what": "events"}', encoding="utf-8")
+    picked = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(values), "--format", "csv"])
+    assert picked.output.splitlines()[:2] == ["event,count,last_seen", f"A,2,{ms('2026-11-02 10:00')}"]
+
+
+def test_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", "-"], input='{"kind": "segmentation", "unit": "year"}')
+    assert bad.exit_code != 0
+    assert bad.output.strip() == "Error: bad query: unit must be one of hour, day, week, month; got 'year'"
+    not_json = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", "-"], input="{kind:")
+    assert not_json.exit_code != 0 and "not valid JSON (line 1, column 2" in not_json.output
+    missing = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", str(tmp_path / "nope.json")])
+    assert missing.exit_code != 0 and "cannot read the query file" in missing.output
+    nowhere = runner.invoke(cli, ["query", "--db", str(tmp_path / "no" / "such.sqlite"), "--spec", "-"],
+                            input='{"kind": "live"}')
+    assert nowhere.exit_code != 0 and "folder does not exist" in nowhere.output
+    assert "Traceback" not in bad.output + not_json.output + missing.output + nowhere.output
