@@ -101,7 +101,8 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
 
     async def health(_request: Request) -> Response:
         state: dict[str, Any] = {"status": "ok", "queued": committer.queued_messages,
-                                 "committed": committer.committed_messages}
+                                 "committed": committer.committed_messages,
+                                 "transactions": committer.transactions}
         if ping is not None:
             try:
                 await run_in_threadpool(ping)

@@ -46,9 +46,20 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
     return create_app(committer, settings, ping=ping)
 
 
+def _show_collector_log(level: str) -> None:
+    """Send the collector's own messages (rejections, outages) where uvicorn's go: stderr."""
+    logger = logging.getLogger("tracklens")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(message)s"))
+        logger.addHandler(handler)
+
+
 def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log_level: str = "info") -> None:
     """Serve until SIGTERM/SIGINT; uvicorn then stops accepting, finishes requests, and the
     application's shutdown commits whatever is still queued."""
+    _show_collector_log(log_level)
     config = uvicorn.Config(
         app,
         host=host,

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,8 @@ class RunResult:
     seconds: float
     accepted: int = 0
     cpu: float = float("nan")
+    #: messages per database transaction (how well concurrent requests were grouped)
+    per_transaction: float = float("nan")
     requests: int = 0
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -161,6 +164,8 @@ def run_once(url: str, clients: int, warmup: float, seconds: float, log: Path) -
     port = int(running.url.rsplit(":", 1)[1])
     try:
         result, warm = asyncio.run(_drive(port, running.process.pid, clients, warmup, seconds))
+        health = json.loads(urllib.request.urlopen(running.url + "/health", timeout=10).read())
+        result.per_transaction = health["committed"] / max(1, health["transactions"])
     finally:
         stop_process(running)
     result.stored = _count(url) - warm.accepted
@@ -236,7 +241,8 @@ def main() -> None:
 def _report(backend: str, what: str, r: RunResult) -> None:
     print(f"{backend} {what}: {r.rate:,.0f} events/s, {r.cpu_us_per_event:.0f} CPU-us/event, "
           f"p50 {_pct(r.latencies, .5) * 1000:.0f} ms, p99 {_pct(r.latencies, .99) * 1000:.0f} ms, "
-          f"accepted {r.accepted:,}, stored {r.stored:,}, errors {r.errors}", flush=True)
+          f"accepted {r.accepted:,}, stored {r.stored:,}, errors {r.errors}, "
+          f"{r.per_transaction:.0f} messages/transaction", flush=True)
 
 
 def _write(path: Path, rows: list[tuple[str, list[RunResult]]], args: argparse.Namespace) -> None:
