@@ -8,6 +8,7 @@ filter builder's completer. All of it is asked of the database off the GUI threa
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 
 #: Types the filter builder knows; anything else is edited as a string.
 TYPES = ("string", "number", "boolean", "date")
+#: The event picker's volumes count this range (the Segmentation default).
+VOLUME_RANGE = {"last": 30, "unit": "day"}
+#: String properties whose names say they hold dates get date operators too.
+DATE_NAME = re.compile(r"(?:date|time|day|birthday|_at|At|_on)$")
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,11 @@ def parse_keys(result: Any, key: str, source: str) -> list[PropertyInfo]:
         if isinstance(row, dict):
             name = row.get("name", row.get("property", row.get("trait", row.get("key"))))
             kind = str(row.get("type", "string"))
+            kind = kind if kind in TYPES else "string"
+            if kind == "string" and name and DATE_NAME.search(str(name)):
+                kind = "date"
             if name:
-                out.append(PropertyInfo(str(name), source, kind if kind in TYPES else "string"))
+                out.append(PropertyInfo(str(name), source, kind))
     return out
 
 
@@ -132,7 +140,9 @@ class DiscoveryCache(QObject):
         if connection is None:
             return
         self._values = {}
-        self._events_channel.submit(connection.query_job({"kind": "discovery", "what": "events", "limit": 1000}))
+        self._events_channel.submit(connection.query_job(
+            {"kind": "discovery", "what": "events", "limit": 1000, "range": dict(VOLUME_RANGE)}
+        ))
         self._props_channel.submit(connection.query_job({"kind": "discovery", "what": "properties", "limit": 500}))
         self._traits_channel.submit(connection.query_job({"kind": "discovery", "what": "traits", "limit": 500}))
 

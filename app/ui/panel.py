@@ -168,9 +168,11 @@ class Panel(QWidget):
             self.state_bar.set_info("Not connected to a database.")
             return
         self.run_job(connection.query_job(spec))
+        self._pending_spec = spec
 
     def run_job(self, job: Job) -> None:
         """Run any `job(token)` on the panel's channel, superseding the one in flight."""
+        self._pending_spec = None
         self._wire_channel()
         self.channel.submit(job)
 
@@ -180,6 +182,9 @@ class Panel(QWidget):
 
     # ----------------------------------------------------------------- internals
     _wired = False
+    _pending_spec: dict[str, Any] | None = None
+    #: The spec whose answer is shown (None after `run_job` results and before any result).
+    last_result_spec: dict[str, Any] | None = None
 
     def _wire_channel(self) -> None:
         if self._wired:
@@ -208,6 +213,7 @@ class Panel(QWidget):
         self.state_bar.set_idle()
         self._last_error = None
         self._last_result = result
+        self.last_result_spec = self._pending_spec
         self.show_result(result)
         self._finished_once = True
         self.query_finished.emit(True)

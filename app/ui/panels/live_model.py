@@ -68,9 +68,11 @@ class LiveEventsModel(QAbstractTableModel):
             value = row.get(key)
             if key == "ts":
                 return local_time(value)
+            if key == "event" and value is None:
+                return f"({row.get('type', 'event')})"  # identify / group / alias
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.ToolTipRole and key == "ts":
-            return str(row.get("time") or row.get("ts"))
+            return f"{row.get('time')} (UTC)"
         if role == Qt.ItemDataRole.UserRole:
             return row
         return None

@@ -40,6 +40,10 @@ from app.ui.widgets.filter_builder import FilterBuilder
 
 #: Rows shown when the view starts (or its filter changes) before polling for new ones.
 INITIAL_ROWS = 200
+#: PostgreSQL: ids below the highest one seen may still commit (rows written by tools other
+#: than the Tracklens writer, which serialises its inserts). Each poll looks this many ids
+#: back and drops the ones already shown (docs/query.md, "Live").
+PG_LOOKBACK_IDS = 500
 #: Minutes the events-per-minute sparkline covers.
 SPARK_MINUTES = 30
 ALL_EVENTS = "All events"
@@ -59,6 +63,8 @@ class LiveViewPanel(Panel):
         self.after_id = 0
         self.loaded = False
         self.polls = 0
+        self.missed_bursts = 0
+        self._seen: set[int] = set()
         self._per_minute: dict[int, int] = {}
         self._building = True
 
@@ -161,11 +167,24 @@ class LiveViewPanel(Panel):
         """The poll as it would run now (also what the window saves as this panel's state)."""
         return {
             "kind": "live",
-            "after_id": self.after_id,
-            "limit": DEFAULT_CAPACITY if self.loaded else INITIAL_ROWS,
+            "after_id": self._poll_from(),
+            "limit": self._limit(),
             "events": self.events_filter(),
             "where": self.filter_builder.filters(),
         }
+
+    def _limit(self) -> int:
+        if not self.loaded:
+            return INITIAL_ROWS
+        connection = self.context.connection
+        lookback = PG_LOOKBACK_IDS if connection is not None and connection.dialect == "postgresql" else 0
+        return DEFAULT_CAPACITY + lookback
+
+    def _poll_from(self) -> int:
+        connection = self.context.connection
+        if self.loaded and connection is not None and connection.dialect == "postgresql":
+            return max(0, self.after_id - PG_LOOKBACK_IDS)
+        return self.after_id
 
     def set_query(self, spec: dict[str, Any]) -> None:
         self._building = True
@@ -198,12 +217,17 @@ class LiveViewPanel(Panel):
         self.run_query(self.query())
 
     def show_result(self, result: Any) -> None:
-        rows = [r for r in result.get("events", []) if int(r.get("id", 0)) > self.after_id]
-        next_after = result.get("last_id")
+        rows = [r for r in result.get("events", []) if int(r["id"]) not in self._seen]
         if rows:
             self.after_id = max(self.after_id, max(int(r["id"]) for r in rows))
-        if isinstance(next_after, int) and next_after > self.after_id:
-            self.after_id = next_after
+            self._seen.update(int(r["id"]) for r in rows)
+        floor = self.after_id - PG_LOOKBACK_IDS
+        if len(self._seen) > 4 * PG_LOOKBACK_IDS:
+            self._seen = {i for i in self._seen if i > floor}
+        if self.loaded and result.get("more"):
+            # More arrived than the buffer holds: the newest fill it, the rest would have
+            # scrolled out anyway.
+            self.missed_bursts += 1
         self.loaded = True
         self._insert(rows)
         self._update_status()
@@ -254,6 +278,7 @@ class LiveViewPanel(Panel):
         self.detail.clear()
         self.after_id = 0
         self.loaded = False
+        self._seen.clear()
         self._per_minute.clear()
 
     def connection_changed(self, connection: Any) -> None:
@@ -294,6 +319,7 @@ class LiveViewPanel(Panel):
         self.detail.clear()
         self.after_id = 0
         self.loaded = False
+        self._seen.clear()
         self._per_minute.clear()
         self.poll(force=True)
 

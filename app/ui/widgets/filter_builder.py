@@ -62,6 +62,8 @@ OPERATORS: dict[str, list[tuple[str, str]]] = {
         ("after", "after"),
         ("before", "before"),
         ("in_last_days", "in the last … days"),
+        ("eq", "is"),
+        ("neq", "is not"),
         ("set", "is set"),
         ("not_set", "is not set"),
     ],

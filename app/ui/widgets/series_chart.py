@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 #: A qualitative palette (Tableau 20 order, strong colours first) readable on white.
@@ -228,7 +228,8 @@ class SeriesChart(QWidget):
     # ----------------------------------------------------------------- export
     def export_image(self, path: str | Path) -> None:
         """PNG or SVG by the file's suffix."""
-        from pyqtgraph.exporters import ImageExporter, SVGExporter
+        from pyqtgraph.exporters import ImageExporter
+        from PySide6.QtSvg import QSvgGenerator
 
         target = Path(path)
         widget = self.totals_plot if self.view == "totals" else self.time_plot
@@ -236,7 +237,18 @@ class SeriesChart(QWidget):
         self.crosshair.hide()
         self.tooltip.hide()
         if target.suffix.lower() == ".svg":
-            SVGExporter(item).export(str(target))
+            # pyqtgraph's SVGExporter cannot parse the path data Qt 6 writes; QSvgGenerator
+            # records the widget's own vector painting instead.
+            generator = QSvgGenerator()
+            generator.setFileName(str(target))
+            generator.setSize(widget.size())
+            generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+            generator.setTitle("Tracklens chart")
+            painter = QPainter(generator)
+            try:
+                widget.render(painter)
+            finally:
+                painter.end()
         else:
             exporter = ImageExporter(item)
             exporter.parameters()["width"] = max(800, widget.width())

@@ -1,0 +1,145 @@
+"""The shared filter builder edits exactly the engine's `where` list and round-trips it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QWidget
+
+from app.query import parse_query
+from app.ui.discovery import DiscoveryCache, PropertyInfo
+from app.ui.widgets.filter_builder import (
+    FilterBuilder,
+    FilterRowBase,
+    OrGroup,
+    PropertyFilterRow,
+    RowType,
+)
+
+ROUND_TRIPS = [
+    [{"property": "plan", "op": "eq", "value": "pro"}],
+    [{"property": "plan", "op": "neq", "value": ["free", "team"]}],
+    [{"property": "price", "op": "gt", "value": 35}],
+    [{"property": "price", "op": "between", "value": [1.5, 20]}],
+    [{"trait": "age", "op": "gte", "value": 35}, {"trait": "gender", "op": "eq", "value": "female"}],
+    [{"property": "beta", "op": "true"}],
+    [{"property": "$browser", "op": "not_set"}],
+    [{"trait": "signup_date", "op": "before", "value": "2026-09-01"}],
+    [{"trait": "signup_date", "op": "in_last_days", "value": 14}],
+    [{"any": [{"property": "$city", "op": "eq", "value": "Berlin"}, {"trait": "plan", "op": "contains", "value": "pr"}]}],
+]
+
+
+@pytest.mark.parametrize("filters", ROUND_TRIPS)
+def test_set_filters_round_trips(qtbot: Any, filters: list[dict[str, Any]]) -> None:
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    with qtbot.waitSignal(builder.changed):
+        builder.set_filters(filters)
+    assert builder.filters() == filters
+    # What the builder emits is a valid engine filter list.
+    parse_query({"kind": "segmentation", "where": builder.filters()})
+
+
+def test_property_type_chooses_operators_and_editor(qtbot: Any) -> None:
+    discovery = DiscoveryCache()
+    discovery._event_props = [PropertyInfo("price", "property", "number"), PropertyInfo("beta", "property", "boolean")]
+    discovery._traits = [PropertyInfo("signup_date", "trait", "date")]
+    builder = FilterBuilder(discovery)
+    qtbot.addWidget(builder)
+    row = builder.add_row()
+    assert isinstance(row, PropertyFilterRow)
+
+    row._select_property(discovery.find("property", "price"))
+    ops = [row.op_combo.itemData(i) for i in range(row.op_combo.count())]
+    assert {"gt", "between"} <= set(ops) and "contains" not in ops
+    row.op_combo.setCurrentIndex(row.op_combo.findData("lt"))
+    assert row.values.currentWidget() is row.number_edit
+    row.number_edit.setText("12")
+    assert builder.filters() == [{"property": "price", "op": "lt", "value": 12}]
+
+    row._select_property(discovery.find("property", "beta"))
+    assert [row.op_combo.itemData(i) for i in range(row.op_combo.count())][:2] == ["true", "false"]
+    assert builder.filters() == [{"property": "beta", "op": "true"}]
+
+    row._select_property(discovery.find("trait", "signup_date"))
+    row.op_combo.setCurrentIndex(row.op_combo.findData("after"))
+    assert row.values.currentWidget() is row.date_edit
+    row.date_edit.setDate(QDate(2026, 10, 3))
+    assert builder.filters() == [{"trait": "signup_date", "op": "after", "value": "2026-10-03"}]
+
+
+def test_incomplete_rows_are_left_out_and_rows_can_be_removed(qtbot: Any) -> None:
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    qtbot.mouseClick(builder.add_button, Qt.MouseButton.LeftButton)
+    assert builder.filters() == []
+    row = builder.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    row.property_combo.setCurrentText("plan")
+    assert builder.filters() == []  # no value yet
+    row.text_edit.setText("pro")
+    assert builder.filters() == [{"property": "plan", "op": "eq", "value": "pro"}]
+    with qtbot.waitSignal(builder.changed):
+        row.remove_requested.emit()
+    assert builder.filters() == [] and builder.rows == []
+
+
+def test_or_group_built_by_clicks(qtbot: Any) -> None:
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    qtbot.mouseClick(builder.add_group_button, Qt.MouseButton.LeftButton)
+    group = builder.rows[0]
+    assert isinstance(group, OrGroup)
+    first, second = group.rows
+    for row, city in ((first, "Berlin"), (second, "Paris")):
+        assert isinstance(row, PropertyFilterRow)
+        row.property_combo.setCurrentText("$city")
+        row.text_edit.setText(city)
+    assert builder.filters() == [
+        {"any": [{"property": "$city", "op": "eq", "value": "Berlin"}, {"property": "$city", "op": "eq", "value": "Paris"}]}
+    ]
+
+
+def test_common_values_feed_the_completer(qtbot: Any) -> None:
+    discovery = DiscoveryCache()
+    discovery._values["property:plan"] = ["pro", "free", "team"]
+    builder = FilterBuilder(discovery)
+    qtbot.addWidget(builder)
+    row = builder.add_row({"property": "plan", "op": "eq", "value": "p"})
+    assert isinstance(row, PropertyFilterRow)
+    assert row._value_model.stringList() == ["pro", "free", "team"]
+
+
+class DidRow(FilterRowBase):
+    """A stand-in for part 2's behavioural rows."""
+
+    def __init__(self, builder: FilterBuilder, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.spec: dict[str, Any] = {"did": {"event": "Order Completed", "min": 3}}
+
+    def to_json(self) -> dict[str, Any] | None:
+        return self.spec
+
+    def set_json(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+
+def test_other_row_kinds_plug_in(qtbot: Any) -> None:
+    builder = FilterBuilder(traits=True, event_properties=False)
+    qtbot.addWidget(builder)
+    button = builder.register_row_type(RowType("did", "+ Did event", DidRow, lambda spec: "did" in spec))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert builder.filters() == [{"did": {"event": "Order Completed", "min": 3}}]
+    mixed = [{"trait": "age", "op": "gt", "value": 35}, {"did": {"event": "Signed Up", "max": 0}}]
+    builder.set_filters(mixed)
+    assert builder.filters() == mixed
+    assert isinstance(builder.rows[1], DidRow)
+    # In trait-only mode a typed name is a trait.
+    row = builder.add_row()
+    assert isinstance(row, PropertyFilterRow)
+    row.property_combo.setCurrentText("email")
+    row.op_combo.setCurrentIndex(row.op_combo.findData("set"))
+    assert builder.filters()[-1] == {"trait": "email", "op": "set"}

@@ -1,0 +1,190 @@
+"""Driving the Segmentation panel's widgets changes the chart and table to exactly the engine's numbers."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.query import run_query
+from app.ui.panels.segmentation import SegmentationPanel, series_label
+from app.ui.widgets.filter_builder import PropertyFilterRow
+from tests.ui.conftest import wait_idle
+
+
+def settle(qtbot: Any, panel: SegmentationPanel) -> None:
+    """Until the panel shows the answer to the query its controls describe now."""
+    qtbot.waitUntil(
+        lambda: not panel.busy and not panel._refresh_timer.isActive() and panel.last_result_spec == panel.query(),
+        timeout=20_000,
+    )
+
+
+def expected(engine: Any, panel: SegmentationPanel) -> list[tuple[str, Any, list[Any]]]:
+    result = run_query(engine, panel.query())
+    single = len({s["event"] for s in result["series"]}) == 1
+    return [
+        (series_label(s, single) + (" (previous)" if s.get("previous") else ""), s["total"], s["values"])
+        for s in result["series"]
+    ]
+
+
+def assert_matches_engine(engine: Any, panel: SegmentationPanel) -> list[tuple[str, Any, list[Any]]]:
+    want = expected(engine, panel)
+    assert panel.table_numbers() == want
+    # The chart draws the same series, in the same order, with the same values.
+    if panel.view() == "line":
+        drawn = [list(item.getData()[1]) for item in panel.chart.items]
+        assert drawn == [list(map(float, values)) for _label, _total, values in want]
+    return want
+
+
+@pytest.fixture
+def seg(make_window: Any, filled_db: Any, qtbot: Any) -> tuple[SegmentationPanel, Any]:
+    url, engine = filled_db
+    window = make_window(url)
+    panel = window.panels["segmentation"]
+    settle(qtbot, panel)
+    return panel, engine
+
+
+def test_default_shows_top_events_as_the_engine_counts_them(seg: Any) -> None:
+    panel, engine = seg
+    want = assert_matches_engine(engine, panel)
+    assert {label for label, _t, _v in want} == {
+        "Page Viewed", "Product Viewed", "Added To Cart", "Signed Up", "Order Completed",
+    }
+    assert panel.table.columnCount() == 2 + 30  # series, total, 30 days
+
+
+def test_choosing_events_unit_and_range(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+    qtbot.waitUntil(lambda: panel.event_picker.list.count() == 5, timeout=10_000)
+    panel.event_picker.set_checked("Signed Up", True)
+    panel.event_picker.set_checked("Order Completed", True)
+    settle(qtbot, panel)
+    want = assert_matches_engine(engine, panel)
+    assert [label for label, _t, _v in want] == ["Signed Up", "Order Completed"] or {
+        label for label, _t, _v in want
+    } == {"Signed Up", "Order Completed"}
+
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("week"))
+    settle(qtbot, panel)
+    assert panel.query()["unit"] == "week"
+    assert_matches_engine(engine, panel)
+
+    panel.range_picker.set_preset("7d")
+    panel.range_picker.changed.emit()
+    settle(qtbot, panel)
+    assert panel.query()["range"] == {"last": 7, "unit": "day"}
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("day"))
+    settle(qtbot, panel)
+    want = assert_matches_engine(engine, panel)
+    assert all(len(values) == 7 for _l, _t, values in want)
+
+
+def test_filter_typed_in_the_builder(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+    before = {label: total for label, total, _v in panel.table_numbers()}
+    qtbot.mouseClick(panel.filter_builder.add_button, Qt.MouseButton.LeftButton)
+    row = panel.filter_builder.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    row.property_combo.setCurrentText("plan")
+    row.property_combo.lineEdit().editingFinished.emit()
+    row.text_edit.setText("pro")
+    settle(qtbot, panel)
+    assert panel.query()["where"] == [{"property": "plan", "op": "eq", "value": "pro"}]
+    want = assert_matches_engine(engine, panel)
+    assert all(total < before[label] for label, total, _v in want)
+
+
+def test_breakdown_by_city_and_unique_users(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+    qtbot.waitUntil(lambda: panel.event_picker.list.count() == 5, timeout=10_000)
+    panel.event_picker.set_checked("Page Viewed", True)
+    panel.breakdown_combo.setCurrentText("$city")
+    panel.breakdown_combo.lineEdit().editingFinished.emit()
+    settle(qtbot, panel)
+    assert panel.query()["breakdown"] == "$city"
+    want = assert_matches_engine(engine, panel)
+    assert {label for label, _t, _v in want} == {"Berlin", "Paris", "Lisbon", "Austin"}
+
+    panel.measure_combo.setCurrentIndex(panel.measure_combo.findData("unique"))
+    settle(qtbot, panel)
+    assert panel.query()["measure"] == "unique"
+    assert_matches_engine(engine, panel)
+
+
+def test_numeric_measure_and_compare_previous(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+    panel.measure_combo.setCurrentIndex(panel.measure_combo.findData("sum"))
+    panel.measure_property.setCurrentText("price")
+    settle(qtbot, panel)
+    assert panel.query()["measure"] == {"sum": "price"}
+    assert_matches_engine(engine, panel)
+
+    panel.measure_combo.setCurrentIndex(panel.measure_combo.findData("total"))
+    panel.compare_check.setChecked(True)
+    settle(qtbot, panel)
+    want = assert_matches_engine(engine, panel)
+    previous = [label for label, _t, _v in want if label.endswith("(previous)")]
+    assert previous, "the previous period's series are shown"
+    dashed = [s for s, _row in panel.rows if s.dashed]
+    assert [s.label for s in dashed] == previous
+
+
+def test_views_hover_and_legend(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+    chart = panel.chart
+    want = expected(engine, panel)
+    index = chart.hover_at(float(chart._xs[-1]))
+    assert index == len(chart.buckets) - 1
+    text = chart.describe_bucket(index)
+    for label, _total, values in want:
+        assert label in text
+        assert f"{values[-1]:,}" in text
+    # Hiding a series (what a legend click does) drops it from the hover box.
+    chart.items[0].setVisible(False)
+    assert want[0][0] not in chart.describe_bucket(index)
+
+    panel.set_view("stacked")
+    assert chart.stack.currentWidget() is chart.time_plot
+    tops = np.zeros(len(chart.buckets))
+    for bar, (_label, _total, values) in zip(chart.items, want, strict=True):
+        assert list(bar.opts["y0"]) == list(tops)
+        tops = tops + np.asarray(values, dtype=float)
+    panel.set_view("totals")
+    assert chart.stack.currentWidget() is chart.totals_plot
+    assert list(chart.items[0].opts["height"]) == [float(total) for _l, total, _v in want]
+
+
+def test_exports(seg: Any, tmp_path: Path, qtbot: Any) -> None:
+    panel, engine = seg
+    want = expected(engine, panel)
+    panel.export_csv(tmp_path / "numbers.csv")
+    with open(tmp_path / "numbers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:4] == ["series", "event", "group", "total"]
+    assert [(r[0], int(r[3]), [int(v) for v in r[4:]]) for r in rows[1:]] == want
+    panel.chart.export_image(tmp_path / "chart.png")
+    panel.chart.export_image(tmp_path / "chart.svg")
+    assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (tmp_path / "chart.svg").read_text()
+
+
+def test_burst_of_changes_runs_one_query(seg: Any, qtbot: Any) -> None:
+    panel, _engine = seg
+    runs: list[Any] = []
+    original = panel.run_query
+    panel.run_query = lambda spec: (runs.append(spec), original(spec))  # type: ignore[method-assign]
+    for key in ("hour", "week", "month", "day", "week"):
+        panel.unit_combo.setCurrentIndex(panel.unit_combo.findData(key))
+        QApplication.processEvents()
+    settle(qtbot, panel)
+    assert len(runs) == 1 and runs[0]["unit"] == "week"
+    wait_idle(qtbot, panel)
