@@ -198,3 +198,15 @@ def test_filters_on_traits_and_enriched_fields(engine: Engine) -> None:
 def test_bad_timezone_is_a_query_error(engine: Engine) -> None:
     with pytest.raises(QueryError, match="unknown time zone"):
         run_query(engine, {"kind": "segmentation", "timezone": "Nowhere/Else"})
+
+
+def test_all_events_counts_every_analysis_event(engine: Engine) -> None:
+    t = ms("2026-11-01 12:00")
+    insert_rows(engine, [event_row("A", "p1", t), event_row("B", "p1", t), event_row("B", "p2", t),
+                         event_row(None, "p3", t, type_="identify")])
+    got = check(engine, {"kind": "segmentation", "events": ["B", "$all_events"], "measure": "unique",
+                         "timezone": "UTC", "range": {"from": "2026-11-01", "to": "2026-11-01"}})
+    assert [(s["event"], s["total"]) for s in got["series"]] == [("B", 2), ("$all_events", 2)]
+    total = check(engine, {"kind": "segmentation", "events": ["$all_events"], "timezone": "UTC",
+                           "range": {"from": "2026-11-01", "to": "2026-11-01"}, "breakdown": "x"})
+    assert [(s["group"], s["total"]) for s in total["series"]] == [(None, 3)]

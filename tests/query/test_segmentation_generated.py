@@ -82,7 +82,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "range": rng,
         "timezone": draw(st.sampled_from(["Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata"])),
         "measure": draw(st.sampled_from(["total", "unique", {"sum": "price"}, {"avg": "price"}, {"median": "price"}])),
-        "events": draw(st.sampled_from([[], ["A"], ["B", "Ä", "Nope"]])),
+        "events": draw(st.sampled_from([[], ["A"], ["B", "Ä", "Nope"], ["$all_events"], ["A", "$all_events"]])),
         "where": draw(st.lists(filters, max_size=2)),
         "compare_previous": draw(st.booleans()),
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.query.model import SegmentationQuery, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches, number
-from app.query.runners.segmentation import TOP_EVENTS, round_number
+from app.query.runners.segmentation import ALL_EVENTS, TOP_EVENTS, round_number
 from app.query.timerange import Bucketing, previous_period, resolve_range, today, zone_info
 
 Key = tuple[str, str | None, bool]
@@ -36,6 +36,11 @@ def segmentation(data: Dataset, spec: Mapping[str, Any], now: dt.datetime) -> di
         counts = Counter(r.event for r in current_rows if r.event is not None)
         names = sorted(counts, key=lambda e: (-counts[e], code_points(e)))[:TOP_EVENTS]
 
+    def labels(r: Event) -> list[str]:
+        """The series names a row counts for: its event, and $all_events when asked."""
+        out = [r.event] if r.event in names and r.event != ALL_EVENTS else []
+        return out + ([ALL_EVENTS] if ALL_EVENTS in names else [])
+
     def group_of(r: Event) -> str | None:
         assert q.breakdown is not None
         value, _ = lookup(r, data, q.breakdown.target, q.breakdown.name)
@@ -45,30 +50,28 @@ def segmentation(data: Dataset, spec: Mapping[str, Any], now: dt.datetime) -> di
     if q.breakdown is not None:
         per_event: dict[str, Counter[str | None]] = defaultdict(Counter)
         for r in current_rows:
-            if r.event in names:
-                per_event[r.event][group_of(r)] += 1  # type: ignore[index]
+            for label in labels(r):
+                per_event[label][group_of(r)] += 1
         for event, counter in per_event.items():
             ranked = sorted(counter, key=lambda g: (-counter[g], g is None, code_points(g or "")))
             tops[event] = ranked[: q.limit]
 
-    def key_of(r: Event) -> Key:
-        assert r.event is not None
+    def key_of(r: Event, label: str) -> Key:
         if q.breakdown is None:
-            return (r.event, None, False)
+            return (label, None, False)
         g = group_of(r)
-        return (r.event, g, False) if g in tops.get(r.event, []) else (r.event, None, True)
+        return (label, g, False) if g in tops.get(label, []) else (label, None, True)
 
     def series(b: Bucketing, rows: list[Event], order: list[Key] | None) -> list[dict[str, Any]]:
         width = len(buckets)
         per: dict[Key, list[list[Event]]] = {}
         for r in rows:
-            if r.event not in names:
-                continue
             pos = b.position_of_ms(r.ts)
             assert pos is not None
             if pos >= width:
                 continue
-            per.setdefault(key_of(r), [[] for _ in range(width)])[pos].append(r)
+            for label in labels(r):
+                per.setdefault(key_of(r, label), [[] for _ in range(width)])[pos].append(r)
         kind = q.measure.kind
         zero: Any = 0 if kind in ("total", "unique") else 0.0
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 
 from app.core import dialect as sqld
@@ -44,6 +45,8 @@ from app.query.timerange import Bucketing, Period, previous_period, resolve_rang
 
 #: How many events a segmentation without `events` shows.
 TOP_EVENTS = 12
+#: The pseudo-event name for "any analysis event".
+ALL_EVENTS = "$all_events"
 #: Decimal places kept for sums, averages and medians (floating-point sums may differ in the
 #: last bits between databases; rounding makes both answers identical).
 DECIMALS = 6
@@ -123,20 +126,29 @@ class SegmentationRunner(QueryRunner):
         return property_field(self.ctx, m.property).number()
 
     def _base(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool) -> Any:
-        """The filtered rows: event, person, bucket key, group value, number."""
-        cols: list[ColumnElement[Any]] = [events.c.event.label("event"), events.c.person.label("person")]
+        """The filtered rows: event, person, bucket key, group value, number.
+
+        `$all_events` is every analysis event under one name (daily active people); with
+        other names beside it, a row counts for its own event and for `$all_events`.
+        """
+        rest: list[ColumnElement[Any]] = [events.c.person.label("person")]
         if with_bucket:
-            cols.append(bucketing.key_expr(events.c.ts).label("b"))
+            rest.append(bucketing.key_expr(events.c.ts).label("b"))
         if self.query.breakdown is not None:
-            cols.append(self._group_expr().label("g"))
+            rest.append(self._group_expr().label("g"))
         if self.query.measure.property is not None:
-            cols.append(self._number_expr().label("num"))
-        return (
-            select(*cols)
-            .select_from(self.parts.source)
-            .where(events.c.event.in_(list(names)), *self._in_range(bucketing.period))
-            .subquery("base")
-        )
+            rest.append(self._number_expr().label("num"))
+        specific = [n for n in names if n != ALL_EVENTS]
+        selects: list[Select[Any]] = []
+        if specific:
+            selects.append(select(events.c.event.label("event"), *rest).select_from(self.parts.source)
+                           .where(events.c.event.in_(specific), *self._in_range(bucketing.period)))
+        if ALL_EVENTS in names:
+            selects.append(select(literal(ALL_EVENTS, String).label("event"), *rest).select_from(self.parts.source)
+                           .where(events.c.event.is_not(None), *self._in_range(bucketing.period)))
+        if not selects:  # no events to count: a statement that matches no row
+            selects.append(select(events.c.event.label("event"), *rest).select_from(self.parts.source).where(false()))
+        return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("base")
 
     def top_groups_statement(self, names: Sequence[str]) -> Select[Any]:
         """Per event, the `limit` most frequent breakdown values (missing values rank too)."""
