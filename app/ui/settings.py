@@ -89,7 +89,8 @@ def split_password(url: str) -> tuple[str, str | None]:
     password = parsed.password
     if password is None:
         return normalized, None
-    bare = parsed.set(password=None).render_as_string(hide_password=False)
+    # URL.set() reads None as "unchanged"; the named tuple's _replace really clears it.
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)
     return bare, str(password)
 
 

@@ -1,0 +1,59 @@
+"""Starting the app: which database opens, and `--screenshot` end to end in a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from app.core.paths import demo_db_path
+from app.ui.app import choose_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_db_option_wins_then_last_database_then_demo(tmp_path: Path) -> None:
+    demo = f"sqlite:///{demo_db_path()}"
+    assert choose_database("sqlite:///x.sqlite", "sqlite:///last.sqlite") == ("sqlite:///x.sqlite", False)
+    assert choose_database(None, "sqlite:///last.sqlite") == ("sqlite:///last.sqlite", False)
+    # First run: no demo database yet -> None asks the window to create it.
+    assert choose_database(None, None) == (None, True)
+    demo_db_path().write_bytes(b"")
+    assert choose_database(None, None) == (demo, True)
+    assert choose_database(None, demo) == (demo, True)
+    assert choose_database(demo, None) == (demo, True)
+
+
+def run_tracklens(*args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_screenshot_writes_every_panel_and_the_window(filled_db: Any, tmp_path: Path) -> None:
+    url, _engine = filled_db
+    out = tmp_path / "shots"
+    done = run_tracklens("--db", url, "--screenshot", str(out))
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == ["live.png", "segmentation.png", "window.png"]
+    for name in names:
+        image = QImage(str(out / name))
+        assert image.width() > 300 and image.height() > 200
+        # Not a blank canvas: a rendered panel has many distinct colours.
+        colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+        assert len(colours) > 20, name
+
+
+def test_screenshot_fails_with_a_reason(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"not a database" * 500)
+    done = run_tracklens("--db", f"sqlite:///{bogus}", "--screenshot", str(tmp_path / "shots"))
+    assert done.returncode == 1
+    assert "not a SQLite database" in done.stderr

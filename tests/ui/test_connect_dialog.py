@@ -1,0 +1,112 @@
+"""The Connect dialog: forms build the right URL, tests run off the GUI thread, passwords go to the keychain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import Qt
+
+from app.ui import settings as cfg
+from app.ui.dialogs.connect_dialog import ConnectDialog
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keychain that lives in a dict, so a test can see what was stored."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Any:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_postgres_form_builds_url_and_password_goes_to_the_keychain(
+    qtbot: Any, ui_settings: Any, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(ConnectDialog.TAB_POSTGRES)
+    dialog.pg_host.setText("db.example.com")
+    dialog.pg_port.setValue(6543)
+    dialog.pg_database.setText("analytics")
+    dialog.pg_user.setText("ana")
+    dialog.pg_password.setText("s3cret-pw")
+    dialog.pg_sslmode.setCurrentText("require")
+    url = dialog.current_url()
+    assert url == "postgresql+psycopg://ana:s3cret-pw@db.example.com:6543/analytics?sslmode=require"
+
+    bare = cfg.remember_connection(ui_settings, url)
+    ui_settings.sync()
+    text = Path(ui_settings.fileName()).read_text()
+    assert "s3cret-pw" not in text
+    assert "db.example.com" in text
+    assert memory_keyring.store == {("Tracklens", bare): "s3cret-pw"}
+    # Reopening the recent connection fetches the password back from the keychain.
+    assert cfg.with_password(bare) == url
+
+    again = ConnectDialog(ui_settings)
+    qtbot.addWidget(again)
+    assert again.recent_list.count() == 1
+    assert "s3cret-pw" not in again.recent_list.item(0).text()
+    again.recent_list.itemClicked.emit(again.recent_list.item(0))
+    assert again.tabs.currentIndex() == ConnectDialog.TAB_POSTGRES
+    assert again.pg_password.text() == "s3cret-pw"
+    assert again.current_url() == url
+
+
+def test_without_a_keychain_the_password_is_still_never_written(qtbot: Any, ui_settings: Any) -> None:
+    # conftest selects keyring's null backend: nothing can be stored, nothing may leak.
+    bare = cfg.remember_connection(ui_settings, "postgresql://bob:hunter2@localhost/events")
+    ui_settings.sync()
+    assert "hunter2" not in Path(ui_settings.fileName()).read_text()
+    assert "hunter2" not in bare
+
+
+def test_test_connection_reports_success_and_failure(qtbot: Any, ui_settings: Any, sqlite_url: str, tmp_path: Path) -> None:
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.sqlite_path.setText(sqlite_url.removeprefix("sqlite:///"))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text() == "Testing…"  # the answer comes later, from a worker
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("✔"), timeout=10_000)
+    assert "sqlite" in dialog.status.text()
+
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"garbage" * 1000)
+    dialog.sqlite_path.setText(str(bogus))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("✘"), timeout=10_000)
+    assert "not a SQLite database" in dialog.status.text()
+
+
+def test_url_tab_and_accept(qtbot: Any, ui_settings: Any) -> None:
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(ConnectDialog.TAB_URL)
+    dialog.accept()
+    assert dialog.url is None and "Fill in" in dialog.status.text()
+    dialog.url_edit.setText("sqlite:////tmp/some.sqlite")
+    dialog.accept()
+    assert dialog.url == "sqlite:////tmp/some.sqlite"
