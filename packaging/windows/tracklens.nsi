@@ -111,7 +111,12 @@ Function .onInit
     Abort
   ${EndIf}
   SetRegView 64
+  ; MultiUser replaces $INSTDIR with its per-mode default; keep a folder given with /D=.
+  StrCpy $R9 $INSTDIR
   !insertmacro MULTIUSER_INIT
+  ${If} $R9 != ""
+    StrCpy $INSTDIR $R9
+  ${EndIf}
 FunctionEnd
 
 Function un.onInit
