@@ -95,7 +95,7 @@ class CommitQueue:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closing = False
-        #: counters for /health and the benchmark: committed messages and transactions
+        #: counters for /health and the benchmark: messages accepted, transactions committed
         self.committed_messages = 0
         self.transactions = 0
 
@@ -147,6 +147,11 @@ class CommitQueue:
                 size += len(item.messages)  # type: ignore[attr-defined]
             try:
                 self._commit_group(jobs)
+            except Exception as exc:
+                # A bug here must not kill the thread: every later request would hang.
+                log.exception("commit failed unexpectedly")
+                for job in jobs:
+                    _settle(job, exc)
             finally:
                 with self._lock:
                     self._queued -= size
@@ -170,7 +175,7 @@ class CommitQueue:
                 self._settle_alone(jobs[0], exc)
             return
         self.transactions += 1
-        self.committed_messages += len(messages)
+        self.committed_messages += len(messages) - len(result.rejected)
         by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
         offset = 0
         for job in jobs:
