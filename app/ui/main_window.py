@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         else:
             self.settings.setValue("connection/last", cfg.split_password(url)[0])
         self.context.set_connection(connection)
+        self.setWindowTitle(f"Tracklens — {connection.display_url}")
         self._update_connection_label()
         self.connection_changed.emit(connection)
         self._update_simulation()

@@ -34,9 +34,12 @@ def local_time(ms: Any) -> str:
         moment = QDateTime.fromMSecsSinceEpoch(int(ms))
     except (TypeError, ValueError):
         return ""
-    if moment.date() == QDateTime.currentDateTime().date():
+    today = QDateTime.currentDateTime().date()
+    if moment.date() == today:
         return moment.toString("HH:mm:ss")
-    return moment.toString("yyyy-MM-dd HH:mm:ss")
+    if moment.date().year() == today.year():
+        return moment.toString("MMM d HH:mm:ss")
+    return moment.toString("yyyy-MM-dd HH:mm")
 
 
 class LiveEventsModel(QAbstractTableModel):

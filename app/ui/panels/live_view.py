@@ -130,7 +130,7 @@ class LiveViewPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((70, 130, 150, 90, 55, 80, 80)):
+        for column, width in enumerate((112, 130, 150, 90, 55, 80, 80)):
             header.resizeSection(column, width)
         self.detail = QTreeWidget(split)
         self.detail.setObjectName("liveDetail")
@@ -156,6 +156,7 @@ class LiveViewPanel(Panel):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.timeout.connect(self._on_filter_changed)
         self._last_filter: tuple[str, str] | None = None
+        self._show_hint()
         self._building = False
 
     # ----------------------------------------------------------------- query
@@ -274,8 +275,11 @@ class LiveViewPanel(Panel):
 
     def clear(self) -> None:
         self.timer.stop()
+        self._reset_stream()
+
+    def _reset_stream(self) -> None:
         self.model.clear()
-        self.detail.clear()
+        self._show_hint()
         self.after_id = 0
         self.loaded = False
         self._seen.clear()
@@ -315,12 +319,7 @@ class LiveViewPanel(Panel):
         self._last_filter = key
         # A new filter starts a new stream: the newest matching events, then new ones.
         self.channel.cancel(quiet=True)
-        self.model.clear()
-        self.detail.clear()
-        self.after_id = 0
-        self.loaded = False
-        self._seen.clear()
-        self._per_minute.clear()
+        self._reset_stream()
         self.poll(force=True)
 
     def _toggle_filters(self, shown: bool) -> None:
@@ -340,9 +339,15 @@ class LiveViewPanel(Panel):
     # ----------------------------------------------------------------- rows
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
-            self.detail.clear()
+            self._show_hint()
             return
         self.show_details(self.model.row(current.row()))
+
+    def _show_hint(self) -> None:
+        self.detail.clear()
+        hint = QTreeWidgetItem(self.detail, ["Select an event to see all its fields, properties and context."])
+        hint.setFirstColumnSpanned(True)
+        hint.setDisabled(True)
 
     def show_details(self, row: dict[str, Any]) -> None:
         """All fields of an event, its properties and context as an expandable tree."""

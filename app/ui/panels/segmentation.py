@@ -101,6 +101,7 @@ class SegmentationPanel(Panel):
     def _build_controls(self) -> QWidget:
         scroll = QScrollArea(self.body)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(260)
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)

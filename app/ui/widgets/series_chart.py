@@ -77,6 +77,8 @@ class SeriesChart(QWidget):
         self.time_plot.showGrid(x=False, y=True, alpha=0.25)
         self.time_plot.setMouseEnabled(x=True, y=False)
         self.time_legend = self.time_plot.addLegend(offset=(10, 10), labelTextSize="9pt")
+        self.time_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+        self.time_legend.setPen(pg.mkPen("#ccc"))
         self.totals_plot = pg.PlotWidget()
         self.totals_plot.setObjectName("totalsPlot")
         self.totals_plot.showGrid(x=False, y=True, alpha=0.25)
