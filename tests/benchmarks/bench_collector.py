@@ -210,13 +210,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="8,32", help="comma-separated numbers of concurrent clients")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--out", default=str(REPO / "docs" / "benchmarks" / "collector.md"))
     args = parser.parse_args()
 
-    rows: list[tuple[str, list[RunResult], list[RunResult]]] = []
+    client_counts = [int(c) for c in args.clients.split(",")]
+    rows: list[tuple[str, int, list[RunResult], list[RunResult]]] = []
     work = Path(tempfile.mkdtemp(prefix="tracklens-bench-"))
     counter = iter(range(10_000))
     for backend in args.backends.split(","):
@@ -227,14 +228,17 @@ def main() -> None:
             else:
                 server = stack.enter_context(postgres_server())
                 new_url = server.create_database
-            runs: list[RunResult] = []
+            runs: dict[int, list[RunResult]] = {c: [] for c in client_counts}
             alone: list[RunResult] = []
+            # Interleaved, so a burst of load from elsewhere on the machine hits every variant alike.
             for _ in range(args.runs):
-                runs.append(run_once(new_url(), args.clients, args.warmup, args.seconds, work / "collector.log"))
-                _report(backend, "collector", runs[-1])
+                for clients in client_counts:
+                    result = run_once(new_url(), clients, args.warmup, args.seconds, work / "collector.log")
+                    runs[clients].append(result)
+                    _report(backend, f"collector, {clients} clients", result)
                 alone.append(writer_alone(new_url(), args.seconds))
                 _report(backend, "writer alone", alone[-1])
-        rows.append((backend, runs, alone))
+        rows.extend((backend, clients, runs[clients], alone) for clients in client_counts)
     _write(Path(args.out), rows, args)
 
 
@@ -249,7 +253,8 @@ def _write(path: Path, rows: list[tuple[str, list[RunResult]]], args: argparse.N
     lines = [
         "# Collector throughput",
         "",
-        f"`tests/benchmarks/bench_collector.py`: {args.clients} concurrent keep-alive clients post batches of "
+        f"`tests/benchmarks/bench_collector.py`: {args.clients.replace(',', ' or ')} concurrent keep-alive "
+        f"clients post batches of "
         f"100 messages (track/page/identify with IP, user agent and referrer, so enrichment and identity "
         f"merge run) to a `tracklens collect` subprocess on loopback for {args.seconds:g} s after "
         f"{args.warmup:g} s warm-up. Medians of {args.runs} runs, each on a fresh database.",
@@ -261,11 +266,12 @@ def _write(path: Path, rows: list[tuple[str, list[RunResult]]], args: argparse.N
         "process, no HTTP. *CPU/event* is the collector process's own CPU time (user+system) per stored "
         "event, which the shared machine's noise disturbs far less than events/s.",
         "",
-        "| database | collector events/s (median) | runs | p50 latency | p99 latency | accepted = stored "
-        "| collector CPU/event | writer alone events/s | writer CPU/event |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | clients | collector events/s (median) | runs | p50 latency | p99 latency "
+        "| accepted = stored | messages per transaction | collector CPU/event | writer alone events/s "
+        "| writer CPU/event |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for backend, runs, alone in rows:
+    for backend, clients, runs, alone in rows:
         rates = [r.rate for r in runs]
         p50 = statistics.median(_pct(r.latencies, .5) for r in runs) * 1000
         p99 = statistics.median(_pct(r.latencies, .99) for r in runs) * 1000
@@ -273,9 +279,11 @@ def _write(path: Path, rows: list[tuple[str, list[RunResult]]], args: argparse.N
         cpu = statistics.median(r.cpu_us_per_event for r in runs)
         alone_rate = statistics.median(r.rate for r in alone)
         alone_cpu = statistics.median(r.cpu_us_per_event for r in alone)
-        lines.append(f"| {backend} | {statistics.median(rates):,.0f} | "
+        grouping = statistics.median(r.per_transaction for r in runs)
+        lines.append(f"| {backend} | {clients} | {statistics.median(rates):,.0f} | "
                      f"{', '.join(f'{x:,.0f}' for x in rates)} | {p50:.0f} ms | {p99:.0f} ms | "
-                     f"{'yes' if equal else 'NO'} | {cpu:.0f} µs | {alone_rate:,.0f} | {alone_cpu:.0f} µs |")
+                     f"{'yes' if equal else 'NO'} | {grouping:,.0f} | {cpu:.0f} µs | {alone_rate:,.0f} "
+                     f"| {alone_cpu:.0f} µs |")
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text() if path.exists() else ""
     marker = "\n## Notes"
