@@ -1,0 +1,73 @@
+"""A slow database never freezes the window; long queries show a busy strip and can be cancelled."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import Engine, event
+
+from app.ui.widgets.state_bar import StateBar
+from tests.ui.conftest import wait_idle
+from tests.ui.test_workers import GapMeter
+
+
+@pytest.fixture
+def slow_sqlite() -> Iterator[dict[str, float]]:
+    """Every new SQLite connection sleeps 2 ms per 500 VM steps: each query takes seconds."""
+    knob = {"sleep": 0.002}
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if hasattr(dbapi_conn, "set_progress_handler"):
+            dbapi_conn.set_progress_handler(lambda: time.sleep(knob["sleep"]) or 0, 500)
+
+    event.listen(Engine, "connect", on_connect)
+    yield knob
+    event.remove(Engine, "connect", on_connect)
+
+
+def test_slow_query_keeps_the_event_loop_running(make_window: Any, filled_db: Any, qtbot: Any, slow_sqlite: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url, wait=False)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=20_000)
+    seg = window.panels["segmentation"]
+    wait_idle(qtbot, seg, timeout=120_000)
+    meter = GapMeter()
+    started = time.perf_counter()
+    meter.start()
+    with qtbot.waitSignal(seg.query_finished, timeout=120_000):
+        seg.refresh()
+        qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY, timeout=10_000)
+        assert seg.state_bar.cancel_button.isVisible()
+    meter.stop()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert elapsed_ms > 300, "the slowed query should take a while"
+    assert meter.longest_ms < elapsed_ms / 2, (meter.longest_ms, elapsed_ms)
+    assert seg.state_bar.state == StateBar.IDLE
+
+
+def test_cancel_button_stops_a_long_query(make_window: Any, filled_db: Any, qtbot: Any, slow_sqlite: Any) -> None:
+    url, _engine = filled_db
+    window = make_window(url, wait=False)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=20_000)
+    seg = window.panels["segmentation"]
+    wait_idle(qtbot, seg, timeout=120_000)
+    slow_sqlite["sleep"] = 0.02  # now far slower: minutes unless cancelled
+    finished: list[bool] = []
+    seg.query_finished.connect(finished.append)
+    seg.refresh()
+    qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY, timeout=10_000)
+    with qtbot.waitSignal(seg.channel.cancelled, timeout=10_000):
+        qtbot.mouseClick(seg.state_bar.cancel_button, Qt.MouseButton.LeftButton)
+    assert seg.state_bar.state == StateBar.ERROR and "cancelled" in seg.state_bar.message
+    assert seg.state_bar.retry_button.isVisible()
+    assert finished == []
+    slow_sqlite["sleep"] = 0.0
+    # The worker was freed: closing the window does not wait for a runaway statement.
+    started = time.perf_counter()
+    assert window.connection is not None
+    assert window.connection.pool.close(20_000)
+    assert time.perf_counter() - started < 20
