@@ -146,3 +146,31 @@ def test_lost_connection_reconnects_without_missing_or_repeating_rows(
     assert len(ids) == len(set(ids))
     assert panel.state_bar.state == StateBar.IDLE
     assert connection.state == "connected"
+
+
+@pytest.mark.postgres
+def test_postgres_row_committed_late_with_a_lower_id_still_appears_once(
+    make_window: Any, pg_server: Any, qtbot: Any
+) -> None:
+    """Two writers outside the Tracklens writer: the lower id commits after the higher one is shown."""
+    url = pg_server.create_database()
+    engine = open_database(url)
+    insert_events(engine, make_rows(30, seed=1))
+    window = make_window(url)
+    panel: LiveViewPanel = window.panels["live"]
+    panel.interval.setValue(0.2)
+    qtbot.waitUntil(lambda: panel.loaded and panel.model.rowCount() == 30, timeout=10_000)
+    slow, fast = make_rows(2, seed=2, start_id=100)
+    with engine.connect() as late:
+        late.execute(events.insert(), [slow])  # takes the lower id, not committed yet
+        insert_events(engine, [fast])  # a higher id, committed at once
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 31, timeout=10_000)
+        late.commit()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 32, timeout=10_000)
+    # Give the view a few more polls: the late row must not come back a second time.
+    polls = panel.polls
+    qtbot.waitUntil(lambda: panel.polls >= polls + 3, timeout=10_000)
+    ids = panel.model.ids()
+    assert len(ids) == len(set(ids)) == 32
+    assert sorted(ids, reverse=True) == db_ids(engine)
+    engine.dispose()
