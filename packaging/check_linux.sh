@@ -41,6 +41,11 @@ t0=$(date +%s)
   --distpath "$DIST" --workpath "$BUILD/work" packaging/tracklens.spec > "$BUILD/pyinstaller.log" 2>&1 \
   || { tail -40 "$BUILD/pyinstaller.log" >&2; fail "PyInstaller build failed (log: $BUILD/pyinstaller.log)"; }
 build_s=$(( $(date +%s) - t0 ))
+# collect_submodules("app") skips a package that fails to import at build time; the frozen app
+# would then miss those modules, so a broken import is a build failure here.
+if grep -E "Failed to collect submodules for 'app|Hidden import \"app\." "$BUILD/pyinstaller.log"; then
+  fail "PyInstaller could not collect every app module (see above; log: $BUILD/pyinstaller.log)"
+fi
 [ -x "$BUNDLE/tracklens" ] || fail "no executable at $BUNDLE/tracklens"
 echo "built in ${build_s} s"
 

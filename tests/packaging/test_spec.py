@@ -7,6 +7,7 @@ PyInstaller fails here in seconds instead of as a crash of the installed app.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import plistlib
@@ -109,3 +110,33 @@ def test_macos_info_plist_declares_saved_reports(spec_run: dict[str, Any]) -> No
     # The template itself must stay a valid plist (PyInstaller merges it as a dict).
     with open(ROOT / "packaging" / "macos" / "Info.plist", "rb") as fh:
         assert isinstance(plistlib.load(fh), dict)
+
+
+
+def qt_modules_imported_by_the_app() -> dict[str, str]:
+    """PySide6 modules imported anywhere under app/, each with one file that imports it."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "PySide6":
+                    names = [f"PySide6.{alias.name}" for alias in node.names]
+                else:
+                    names = [node.module]
+            for name in names:
+                if name.startswith("PySide6.Qt"):
+                    found.setdefault(".".join(name.split(".")[:2]), str(path.relative_to(ROOT)))
+    return found
+
+
+def test_no_qt_module_the_app_imports_is_excluded(spec_run: dict[str, Any]) -> None:
+    """A panel that starts using e.g. QtPrintSupport must not crash only in the installed app."""
+    excludes = set(analysis_kwargs(spec_run)["excludes"])
+    used = qt_modules_imported_by_the_app()
+    assert "PySide6.QtWidgets" in used  # the scan sees the GUI at all
+    clashes = {module: where for module, where in used.items() if module in excludes}
+    assert not clashes, f"imported by the app but excluded in packaging/tracklens.spec: {clashes}"
