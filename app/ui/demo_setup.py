@@ -36,10 +36,10 @@ class DemoBuilder(QObject):
     failed = Signal(str)
     _relay_progress = Signal(str, object)
 
-    def __init__(self, path: Path, events: int = DEMO_EVENTS, parent: QObject | None = None) -> None:
+    def __init__(self, path: Path, events: int | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
-        self.events = events
+        self.events = events if events is not None else DEMO_EVENTS
         self._pool = WorkerPool(max_threads=1, parent=self)
         self._token = SimpleToken()
         self._relay_progress.connect(self.progress)

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -391,7 +391,13 @@ class SegmentationPanel(Panel):
         return out
 
     def _on_hovered(self, index: int) -> None:
-        self.table.selectColumn(index + 2)
+        """Highlight the hovered bucket's column without scrolling the table under the user."""
+        rows = self.table.rowCount()
+        column = index + 2
+        if rows == 0 or column >= self.table.columnCount():
+            return
+        selection = QItemSelection(self.table.model().index(0, column), self.table.model().index(rows - 1, column))
+        self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     # ----------------------------------------------------------------- export
     def _export_dialog(self, kind: str) -> None:

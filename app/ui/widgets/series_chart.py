@@ -87,7 +87,7 @@ class SeriesChart(QWidget):
         self.stack.addWidget(self.totals_plot)
 
         self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
-        self.tooltip = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 230), border=pg.mkPen("#999"))
+        self.tooltip = pg.TextItem(anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#999"))
         self.tooltip.setZValue(100)
         self.crosshair.setZValue(90)
         self._proxy = pg.SignalProxy(self.time_plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
