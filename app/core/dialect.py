@@ -290,3 +290,50 @@ def binary_order(dialect: Dialect, expr: Any) -> Any:
     if dialect.name == "postgresql":
         return expr.collate("C")
     return expr
+
+
+def aggregate_with_medians(dialect: Dialect, source: Any, groups: list[str], values: list[str],
+                           extras: Any) -> Any:
+    """SELECT <groups>, extras(src)..., median(<v>) AS median_<v> ... FROM source GROUP BY <groups>.
+
+    Several medians next to other aggregates in ONE pass (funnels need a median per step):
+    PostgreSQL's percentile_cont per column; SQLite ranks each column with window functions
+    and averages the one or two middle rows. `extras(src)` builds the other aggregates from a
+    FROM clause whose columns keep the source's names. NULL values are ignored.
+    """
+    from sqlalchemy import Float, case, func, select
+
+    if dialect.name == "postgresql":
+        cols = [source.c[g] for g in groups]
+        medians = [func.percentile_cont(0.5).within_group(source.c[v].asc()).label(f"median_{v}") for v in values]
+        return select(*cols, *extras(source), *medians).group_by(*cols)
+    part = [source.c[g] for g in groups]
+    windows = []
+    for i, v in enumerate(values):
+        windows.append(func.row_number().over(partition_by=part or None,
+                                              order_by=source.c[v].asc().nulls_last()).label(f"_rn{i}"))
+        windows.append(func.count(source.c[v]).over(partition_by=part or None).label(f"_cnt{i}"))
+    ranked = select(source, *windows).subquery("ranked")
+    cols = [ranked.c[g] for g in groups]
+    medians = []
+    for i, v in enumerate(values):
+        rn, cnt = ranked.c[f"_rn{i}"], ranked.c[f"_cnt{i}"]
+        middle = rn.in_([(cnt + 1) // 2, (cnt + 2) // 2])
+        medians.append(func.avg(case((middle, ranked.c[v])), type_=Float).label(f"median_{v}"))
+    return select(*cols, *extras(ranked), *medians).group_by(*cols)
+
+
+def text_prefix(dialect: Dialect, column: Any, prefix: str) -> Any:
+    """Case-sensitive `column` starts with `prefix`, in a form the column's index can serve.
+
+    SQLite: a BINARY range [prefix, prefix + U+10FFFF) (its LIKE ignores case and would not
+    use the index); PostgreSQL: LIKE 'prefix%' with the prefix escaped (served by a
+    text_pattern_ops index). Both also test the exact prefix, so the range is only a guide.
+    """
+    from sqlalchemy import String, and_, func, literal
+
+    exact = func.substr(column, 1, len(prefix)) == literal(prefix, String)
+    if dialect.name == "postgresql":
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return and_(column.like(literal(escaped + "%", String), escape="\\"), exact)
+    return and_(column >= literal(prefix, String), column < literal(prefix + "\U0010ffff", String), exact)

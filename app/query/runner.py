@@ -107,6 +107,10 @@ class QueryRunner:
         return result
 
 
+#: Callables `(engine, spec) -> spec` that `run_query` applies before parsing, for parts of a
+#: query only the database can resolve (app.query.cohorts inlines dynamic cohort definitions).
+SPEC_PREPARERS: list[Callable[[Engine, Any], Any]] = []
+
 #: kind -> runner class; filled by `@register_runner` as runner modules are imported.
 RUNNERS: dict[str, type[QueryRunner]] = {}
 
@@ -144,6 +148,8 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
     DatabaseError (one-line driver error). `now` pins "today" for relative ranges (tests).
     """
     token = cancel or CancelToken()
+    for prepare in SPEC_PREPARERS:
+        spec = prepare(engine, spec)
     runner = build_runner(spec, engine.dialect, now=now, cancel=token)
     token.raise_if_cancelled()
     try:

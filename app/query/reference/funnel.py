@@ -1,0 +1,138 @@
+"""The oracle for funnels (docs/query.md "Funnel"), person by person in plain Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from app.query.model import parse_query
+from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches
+from app.query.runners.funnel import FunnelQuery, rate, seconds, step_results
+from app.query.runners.funnel_time_to_convert import bin_bounds, bin_count
+from app.query.timerange import Bucketing, resolve_range, today, zone_info
+
+Path = list[int | None]  # the ts matched for each step, None where not reached
+
+
+def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime) -> dict[str, tuple[Event, Path]]:
+    """person -> (entry event, matched times per step) for every person who entered."""
+    zone = zone_info(q.timezone)
+    period = resolve_range(q.range, zone, now)
+    day = today(zone, now)
+    window = q.window.ms
+
+    def qualifies(r: Event, k: int) -> bool:
+        step = q.steps[k]
+        return (r.event == step.event and all(matches(f, r, data, day) for f in q.where)
+                and all(matches(f, r, data, day) for f in step.where))
+
+    per_person: dict[str, list[Event]] = {}
+    for r in sorted(data.events, key=lambda e: (e.ts, e.id)):
+        per_person.setdefault(r.person, []).append(r)
+    out: dict[str, tuple[Event, Path]] = {}
+    for person, rows in per_person.items():
+        entry = next((r for r in rows if period.start_ms <= r.ts < period.end_ms and qualifies(r, 0)), None)
+        if entry is None:
+            continue
+        path: Path = [entry.ts]
+        for k in range(1, len(q.steps)):
+            prev = path[-1]
+            hit = None if prev is None else next(
+                (r.ts for r in rows if prev < r.ts <= entry.ts + window and qualifies(r, k)), None)
+            path.append(hit)
+        out[person] = (entry, path)
+    return out
+
+
+def _steps(q: FunnelQuery, paths: list[Path]) -> list[dict[str, Any]]:
+    n = len(q.steps)
+    counts = [sum(1 for p in paths if p[k] is not None) for k in range(n)]
+    sums: list[int | None] = [None]
+    medians: list[Any] = [None]
+    for k in range(1, n):
+        diffs = [p[k] - p[k - 1] for p in paths if p[k] is not None]  # type: ignore[operator]
+        sums.append(sum(diffs) if diffs else None)
+        medians.append(statistics.median(diffs) if diffs else None)
+    return step_results(q, counts, sums, medians)
+
+
+def funnel(data: Dataset, spec: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    q = parse_query(spec)
+    assert isinstance(q, FunnelQuery)
+    zone = zone_info(q.timezone)
+    period = resolve_range(q.range, zone, now)
+    found = funnel_paths(data, q, now)
+    result: dict[str, Any] = {
+        "view": q.view, "timezone": zone.key,
+        "range": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
+        "window_seconds": q.window.ms // 1000,
+    }
+    paths = [p for _, p in found.values()]
+    n = len(q.steps)
+    if q.view == "trends":
+        buckets = Bucketing.build(period, q.unit)
+        entered = [0] * len(buckets)
+        converted = [0] * len(buckets)
+        for p in paths:
+            pos = buckets.position_of_ms(p[0])  # type: ignore[arg-type]
+            assert pos is not None
+            entered[pos] += 1
+            converted[pos] += p[-1] is not None
+        result.update({"unit": q.unit, "buckets": buckets.labels, "entered": entered, "converted": converted,
+                       "rates": [rate(c, e) for c, e in zip(converted, entered, strict=True)],
+                       "total": {"entered": sum(entered), "converted": sum(converted),
+                                 "rate": rate(sum(converted), sum(entered))}})
+        return result
+    if q.view == "time_to_convert":
+        times = [p[-1] - p[0] for p in paths if p[-1] is not None]  # type: ignore[operator]
+        if not times:
+            result.update({"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": []})
+            return result
+        lo, hi = min(times), max(times)
+        bins = bin_count(q.bins, lo, hi)
+        bounds = bin_bounds(lo, hi, bins)
+        result.update({
+            "converted": len(times),
+            "median_seconds": seconds(statistics.median(times)),
+            "avg_seconds": seconds(sum(times) / len(times)),
+            "bins": [{"from_seconds": seconds(a), "to_seconds": seconds(b),
+                      "count": sum(1 for t in times if a <= t < b)} for a, b in bounds],
+        })
+        return result
+    result["steps"] = _steps(q, paths)
+    result["breakdown"] = []
+    if q.breakdown is None:
+        return result
+    b = q.breakdown
+
+    def group(entry: Event) -> str | None:
+        return display(lookup(entry, data, b.target, b.name)[0])
+
+    groups = {person: group(entry) for person, (entry, _) in found.items()}
+    counter = Counter(groups.values())
+    tops = sorted(counter, key=lambda g: (-counter[g], g is None, code_points(g or "")))[: q.limit]
+    for g in tops:
+        result["breakdown"].append({"group": g, "other": False,
+                                    "steps": _steps(q, [found[p][1] for p in found if groups[p] == g])})
+    rest = [found[p][1] for p in found if groups[p] not in tops]
+    if rest:
+        result["breakdown"].append({"group": "Other", "other": True, "steps": _steps(q, rest)})
+    assert n == len(result["steps"])
+    return result
+
+
+def funnel_people(data: Dataset, q: FunnelQuery, now: dt.datetime, step: int, status: str) -> set[str]:
+    """Persons who reached `step` (1-based), or reached it and not the next one."""
+    out = set()
+    for person, (_, path) in funnel_paths(data, q, now).items():
+        if path[step - 1] is None:
+            continue
+        if status == "dropped" and step < len(path) and path[step] is not None:
+            continue
+        if status == "dropped" and step == len(path):
+            continue
+        out.add(person)
+    return out

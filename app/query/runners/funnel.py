@@ -1,0 +1,504 @@
+"""Funnels: how many persons went through a sequence of steps, in order, within a window.
+
+Semantics (Mixpanel's uniques funnel; docs/query.md "Funnel"):
+- a person enters at their FIRST step-1 event inside the range (earliest `ts`, ties by event
+  id); later step-1 events never restart the window; each person counts once;
+- step k+1 is the person's earliest qualifying event STRICTLY LATER (in ms) than the event
+  matched for step k, and no later than entry + window (inclusive); it may fall after the
+  range end. Events with the same millisecond as the previous step's event do not count:
+  one deterministic rule on every database, whatever the arrival order.
+
+SQL shape (the fastest of the formulations measured, /work/shared/REFERENCE.md): the events of
+every step are filtered once into a CTE `funnel_events` with one 0/1 match column per step;
+`funnel_step0` takes each person's first step-1 event; `funnel_stepK` joins the previous step
+to the step-K events of the same person inside the window and keeps MIN(ts); `funnel_people`
+left-joins them into one row per entered person (t0..tN, NULL where not reached) and the group
+(breakdown rank). The views (steps here, trends and time-to-convert in their own modules)
+aggregate that row set in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Dialect
+
+from app.core import dialect as sqld
+from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.query.filters import FilterContext, compile_filters, needs_users
+from app.query.model import (
+    DEFAULT_RANGE,
+    UNITS,
+    Breakdown,
+    Filter,
+    Query,
+    QueryError,
+    Range,
+    SpecReader,
+    check_name,
+    check_timezone,
+    filters_to_list,
+    parse_filters,
+    parse_range,
+    query_model,
+)
+from app.query.runner import QueryRunner, register_runner
+from app.query.timerange import Period, resolve_range, today, zone_info
+
+#: Window units and their length in ms.
+WINDOW_UNITS: dict[str, int] = {"minutes": 60_000, "hours": 3_600_000, "days": 86_400_000,
+                                "weeks": 7 * 86_400_000}
+MAX_STEPS = 20
+VIEWS = ("steps", "trends", "time_to_convert")
+#: Decimal places of conversion rates, and of seconds (ms resolution).
+RATE_DECIMALS = 6
+SECONDS_DECIMALS = 3
+
+
+def rate(part: int, whole: int) -> float:
+    """A conversion rate, rounded the same way for every database and the oracle."""
+    return round(part / whole, RATE_DECIMALS) if whole else 0.0
+
+
+def seconds(ms_value: Any) -> float | None:
+    """Milliseconds (an int, or a .5 median) as seconds rounded to the millisecond."""
+    if ms_value is None:
+        return None
+    out = round(float(ms_value) / 1000, SECONDS_DECIMALS)
+    return 0.0 if out == 0 else out
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class Window:
+    """The conversion window, counted from the entry event: `{"days": 7}` (minutes/hours/days/weeks)."""
+
+    amount: int = 7
+    unit: str = "days"
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "window") -> Window:
+        if data is None:
+            return cls()
+        r = SpecReader(data, path)
+        keys = [k for k in WINDOW_UNITS if k in r.data]
+        if len(keys) != 1:
+            raise QueryError(f"{path} must have exactly one of {', '.join(WINDOW_UNITS)}, e.g. {{'days': 7}}")
+        amount = r.integer(keys[0], minimum=1, maximum=100_000)
+        r.done()
+        window = cls(amount, keys[0])
+        if window.ms > 366 * 86_400_000:
+            raise QueryError(f"{path} may be at most 366 days")
+        return window
+
+    @property
+    def ms(self) -> int:
+        return self.amount * WINDOW_UNITS[self.unit]
+
+    def to_json(self) -> dict[str, int]:
+        return {self.unit: self.amount}
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step: an event name and filters on that event (ANDed with the funnel's `where`)."""
+
+    event: str
+    where: tuple[Filter, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> FunnelStep:
+        if isinstance(data, str):
+            return cls(check_name(data, path))
+        r = SpecReader(data, path)
+        step = cls(check_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
+        r.done()
+        return step
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "where": filters_to_list(self.where)}
+
+
+@query_model("funnel")
+@dataclass(frozen=True)
+class FunnelQuery(Query):
+    """A funnel; `view` picks the result: per-step counts, conversion over time, or time to convert.
+
+    Room to grow without breaking specs: exclusion steps and "hold property constant" would be
+    new optional keys (`"exclusions"`, `"hold"`), per-step options new keys of a step object.
+    """
+
+    steps: tuple[FunnelStep, ...] = ()
+    window: Window = field(default_factory=Window)
+    range: Range = DEFAULT_RANGE
+    timezone: str | None = None
+    where: tuple[Filter, ...] = ()
+    breakdown: Breakdown | None = None
+    limit: int = 10
+    view: str = "steps"
+    unit: str = "day"  # trends: the bucket of the entry time
+    bins: int = 20  # time_to_convert: histogram bins
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FunnelQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        q = cls._read(r)
+        r.done()
+        return q
+
+    @classmethod
+    def _read(cls, r: SpecReader) -> FunnelQuery:
+        raw_steps = r.items("steps")
+        if not raw_steps:
+            raise QueryError(f"{r.sub('steps')} must list at least one step")
+        if len(raw_steps) > MAX_STEPS:
+            raise QueryError(f"{r.sub('steps')} may have at most {MAX_STEPS} steps")
+        q = cls(
+            steps=tuple(FunnelStep.from_json(s, f"{r.sub('steps')}[{i}]") for i, s in enumerate(raw_steps)),
+            window=Window.from_json(r.raw("window"), r.sub("window")),
+            range=parse_range(r.raw("range"), r.sub("range"), default=DEFAULT_RANGE),
+            timezone=check_timezone(r.raw("timezone"), r.sub("timezone")),
+            where=parse_filters(r.raw("where"), r.sub("where")),
+            breakdown=Breakdown.from_json(r.raw("breakdown"), r.sub("breakdown")),
+            limit=r.integer("limit", 10, minimum=1, maximum=1000),
+            view=r.string("view", "steps", choices=VIEWS),
+            unit=r.string("unit", "day", choices=UNITS),
+            bins=r.integer("bins", 20, minimum=1, maximum=1000),
+        )
+        if q.breakdown is not None and q.view != "steps":
+            raise QueryError(f"{r.sub('breakdown')} applies to the 'steps' view only (view is {q.view!r})")
+        return q
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> FunnelQuery:
+        """A funnel spec nested in another query (its `kind` may be omitted)."""
+        r = SpecReader(data, path)
+        kind = r.string("kind", "funnel")
+        if kind != "funnel":
+            raise QueryError(f"{r.sub('kind')} must be 'funnel'")
+        q = cls._read(r)
+        r.done()
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "funnel",
+            "steps": [s.to_json() for s in self.steps],
+            "window": self.window.to_json(),
+            "range": self.range.to_dict(),
+            "where": filters_to_list(self.where),
+            "limit": self.limit,
+            "view": self.view,
+            "unit": self.unit,
+            "bins": self.bins,
+        }
+        if self.timezone is not None:
+            out["timezone"] = self.timezone
+        if self.breakdown is not None:
+            out["breakdown"] = self.breakdown.to_json()
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# SQL
+
+
+class FunnelSQL:
+    """The funnel's shared statements for one dialect, period and set of top breakdown values."""
+
+    def __init__(self, q: FunnelQuery, dialect: Dialect, now: dt.datetime, *, prefix: str = "") -> None:
+        self.prefix = prefix  # CTE names must be unique when a funnel is nested in another statement
+        self.q = q
+        self.dialect = dialect
+        self.zone = zone_info(q.timezone)
+        self.period: Period = resolve_range(q.range, self.zone, now)
+        self.window_ms = q.window.ms
+        step_filters = [f for s in q.steps for f in s.where]
+        self.trait_breakdown = q.breakdown is not None and q.breakdown.target == "trait"
+        uses_users = needs_users(q.where) or needs_users(step_filters)
+        self.ctx = FilterContext(dialect, events, users if uses_users else None, events.c.person,
+                                 today(self.zone, now))
+        self.source: FromClause = (events.outerjoin(users, users.c.id == events.c.person)
+                                   if uses_users else events)
+        self.where = compile_filters(q.where, self.ctx)
+        self.step_where = [compile_filters(s.where, self.ctx) for s in q.steps]
+
+    @property
+    def n(self) -> int:
+        return len(self.q.steps)
+
+    def _step_match(self, k: int) -> ColumnElement[bool]:
+        conds: list[ColumnElement[bool]] = [events.c.event == literal(self.q.steps[k].event)]
+        if k == 0:
+            conds.append(events.c.ts < literal(self.period.end_ms, BigInteger))
+        extra = self.step_where[k]
+        if extra is not None:
+            conds.append(extra)
+        return and_(*conds)
+
+    def _event_group(self) -> ColumnElement[Any]:
+        b = self.q.breakdown
+        assert b is not None and b.target == "property"
+        if b.name in ENRICHED_COLUMNS:
+            return events.c[ENRICHED_COLUMNS[b.name]]
+        return sqld.json_display(self.dialect, events.c.properties, b.name)  # type: ignore[no-any-return]
+
+    def step_events(self) -> Any:
+        """The CTE of every event that may match a step, with a 0/1 column per step."""
+        names = sorted({s.event for s in self.q.steps})
+        matches = [self._step_match(k) for k in range(self.n)]
+        cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts")]
+        cols += [case((m, literal(1, Integer)), else_=literal(0, Integer)).label(f"m{k}")
+                 for k, m in enumerate(matches)]
+        if self.q.breakdown is not None and not self.trait_breakdown:
+            cols += [events.c.id.label("id"), case((matches[0], self._event_group())).label("g")]
+        conds: list[ColumnElement[bool]] = [
+            events.c.event.in_(names) if len(names) > 1 else events.c.event == literal(names[0]),
+            events.c.ts >= literal(self.period.start_ms, BigInteger),
+            events.c.ts < literal(self.period.end_ms + self.window_ms, BigInteger),
+        ]
+        if self.where is not None:
+            conds.append(self.where)
+        conds.append(or_(*matches) if self.n > 1 else matches[0])
+        return select(*cols).select_from(self.source).where(*conds).cte(f"{self.prefix}funnel_events")
+
+    def entries(self, se: Any) -> Any:
+        """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
+        if self.q.breakdown is None or self.trait_breakdown:
+            return (select(se.c.person, func.min(se.c.ts).label("t0"))
+                    .where(se.c.m0 == literal(1, Integer)).group_by(se.c.person))
+        rn = func.row_number().over(partition_by=se.c.person, order_by=[se.c.ts, se.c.id])
+        ranked = (select(se.c.person, se.c.ts, se.c.g, rn.label("rn"))
+                  .where(se.c.m0 == literal(1, Integer)).subquery("first_entry"))
+        return select(ranked.c.person, ranked.c.ts.label("t0"), ranked.c.g).where(ranked.c.rn == literal(1, Integer))
+
+    def _entry_group_source(self, f0: Any) -> tuple[Any, ColumnElement[Any]]:
+        """(from clause, group value column) of the entered persons, for a breakdown."""
+        b = self.q.breakdown
+        assert b is not None
+        if self.trait_breakdown:
+            joined = f0.outerjoin(users, users.c.id == f0.c.person)
+            return joined, sqld.json_display(self.dialect, users.c.traits, b.name)
+        return f0, f0.c.g
+
+    def top_groups_statement(self) -> Select[Any]:
+        """The `limit` breakdown values most persons entered with (ties: code-point order, null last)."""
+        se = self.step_events()
+        f0 = self.entries(se).subquery("funnel_step0")
+        source, g = self._entry_group_source(f0)
+        n = func.count().label("n")
+        return (select(g.label("g"), n).select_from(source).group_by(g)
+                .order_by(n.desc(), sqld.binary_order(self.dialect, g).asc().nulls_last())
+                .limit(self.q.limit))
+
+    def people(self, tops: Sequence[str | None] | None = None) -> Any:
+        """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
+        order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
+        se = self.step_events()
+        f0 = self.entries(se).cte(f"{self.prefix}funnel_step0")
+        levels = [f0]
+        for k in range(1, self.n):
+            prev = levels[-1]
+            carried = [prev.c[f"t{j}"] for j in range(k)]
+            join = and_(
+                se.c.person == prev.c.person,
+                se.c[f"m{k}"] == literal(1, Integer),
+                se.c.ts > prev.c[f"t{k - 1}"],
+                se.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
+            )
+            levels.append(
+                select(prev.c.person, *carried, func.min(se.c.ts).label(f"t{k}"))
+                .select_from(prev.join(se, join))
+                .group_by(prev.c.person, *carried)
+                .cte(f"{self.prefix}funnel_step{k}")
+            )
+        joined: Any = f0
+        for level in levels[1:]:
+            joined = joined.outerjoin(level, level.c.person == f0.c.person)
+        times = [f0.c.t0] + [level.c[f"t{k}"] for k, level in enumerate(levels) if k > 0]
+        grp: ColumnElement[Any] = literal(0, Integer)
+        if self.q.breakdown is not None:
+            joined, g = self._entry_group_source_joined(joined, f0)
+            grp = _rank_case(g, tops or [])
+        return select(f0.c.person.label("person"), grp.label("grp"),
+                      *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(joined).cte(f"{self.prefix}funnel_people")
+
+    def _entry_group_source_joined(self, joined: Any, f0: Any) -> tuple[Any, ColumnElement[Any]]:
+        b = self.q.breakdown
+        assert b is not None
+        if self.trait_breakdown:
+            return (joined.outerjoin(users, users.c.id == f0.c.person),
+                    sqld.json_display(self.dialect, users.c.traits, b.name))
+        return joined, f0.c.g
+
+    def steps_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
+        """Per group: entered count, and per later step its count, the sum and the median of the
+        ms since the previous step (the sum, not the average, so both databases agree exactly)."""
+        fp = self.people(tops)
+        d = [(fp.c[f"t{k}"] - fp.c[f"t{k - 1}"]).label(f"d{k}") for k in range(1, self.n)]
+        diffs: Any = select(fp.c.grp, fp.c.t0, *d)
+        if self.q.breakdown is not None:
+            # grp -1: every person, for the overall steps (medians do not add up across groups).
+            diffs = diffs.union_all(select(literal(-1, Integer).label("grp"), fp.c.t0, *d))
+        diffs = diffs.subquery("funnel_diffs")
+
+        def extras(src: Any) -> list[ColumnElement[Any]]:
+            out: list[ColumnElement[Any]] = [func.count().label("c0")]
+            for k in range(1, self.n):
+                out += [func.count(src.c[f"d{k}"]).label(f"c{k}"), func.sum(src.c[f"d{k}"]).label(f"s{k}")]
+            return out
+
+        return sqld.aggregate_with_medians(  # type: ignore[no-any-return]
+            self.dialect, diffs, ["grp"], [f"d{k}" for k in range(1, self.n)], extras)
+
+    def persons_condition(self, person: ColumnElement[Any], step: int, status: str) -> ColumnElement[bool]:
+        """`person` reached step `step` (1-based), or reached it and not the next one."""
+        fp = self.people()
+        sel = select(fp.c.person).where(fp.c[f"t{step - 1}"].is_not(None))
+        if status == "dropped":
+            sel = sel.where(fp.c[f"t{step}"].is_(None))
+        return person.in_(sel.correlate(None))
+
+
+def _rank_case(g: ColumnElement[Any], tops: Sequence[str | None]) -> ColumnElement[Any]:
+    """1..N for the top values in rank order (NULL may be one of them), N+1 for Other."""
+    other = literal(len(tops) + 1, Integer)
+    whens = []
+    for i, value in enumerate(tops, start=1):
+        cond = g.is_(None) if value is None else g == literal(value)
+        whens.append((cond, literal(i, Integer)))
+    return case(*whens, else_=other) if whens else other
+
+
+# --------------------------------------------------------------------------------------------
+# Runner
+
+
+def step_results(q: FunnelQuery, counts: Sequence[int], sums: Sequence[int | None],
+                 medians: Sequence[Any]) -> list[dict[str, Any]]:
+    """The documented per-step dicts, from integer counts and ms sums/medians (k >= 1 only)."""
+    out = []
+    for k, step in enumerate(q.steps):
+        count = counts[k]
+        first = counts[0]
+        prev = counts[k - 1] if k else count
+        item: dict[str, Any] = {
+            "step": k + 1,
+            "event": step.event,
+            "count": count,
+            "conversion_from_previous": rate(count, prev) if k else (1.0 if count else 0.0),
+            "conversion_from_first": rate(count, first) if k else (1.0 if count else 0.0),
+            "median_seconds_from_previous": None,
+            "avg_seconds_from_previous": None,
+        }
+        if k and count:
+            item["median_seconds_from_previous"] = seconds(medians[k])
+            item["avg_seconds_from_previous"] = seconds((sums[k] or 0) / count)
+        out.append(item)
+    return out
+
+
+def funnel_header(sql: FunnelSQL) -> dict[str, Any]:
+    return {
+        "view": sql.q.view,
+        "timezone": sql.zone.key,
+        "range": {"from": sql.period.first_day.isoformat(), "to": sql.period.last_day.isoformat()},
+        "window_seconds": sql.window_ms // 1000,
+    }
+
+
+@register_runner
+class FunnelRunner(QueryRunner):
+    query_class = FunnelQuery
+    query: FunnelQuery
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql = FunnelSQL(self.query, self.dialect, self.now)
+
+    def to_query(self) -> Select[Any]:
+        if self.query.view == "trends":
+            from app.query.runners.funnel_trends import trends_statement
+
+            return trends_statement(self.sql)
+        if self.query.view == "time_to_convert":
+            from app.query.runners.funnel_time_to_convert import stats_statement
+
+            return stats_statement(self.sql)
+        return self.sql.steps_statement()
+
+    def statements(self, tops: Sequence[str | None] | None = None) -> list[Any]:
+        q = self.query
+        if q.view == "trends":
+            return [self.to_query()]
+        if q.view == "time_to_convert":
+            from app.query.runners.funnel_time_to_convert import bins_statement, stats_statement
+
+            return [stats_statement(self.sql), bins_statement(self.sql, 0, 1, 1)]
+        out: list[Any] = []
+        if q.breakdown is not None:
+            out.append(self.sql.top_groups_statement())
+        out.append(self.sql.steps_statement(tops))
+        return out
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        q = self.query
+        result = funnel_header(self.sql)
+        if q.view == "trends":
+            from app.query.runners.funnel_trends import calculate_trends
+
+            result.update(calculate_trends(self, conn))
+            return result
+        if q.view == "time_to_convert":
+            from app.query.runners.funnel_time_to_convert import calculate_time_to_convert
+
+            result.update(calculate_time_to_convert(self, conn))
+            return result
+        tops: list[str | None] = []
+        if q.breakdown is not None:
+            tops = [row.g for row in self.execute(conn, self.sql.top_groups_statement())]
+        per_group: dict[int, tuple[list[int], list[int | None], list[Any]]] = {}
+        for row in self.execute(conn, self.sql.steps_statement(tops)).mappings():
+            counts = [int(row["c0"])] + [int(row[f"c{k}"]) for k in range(1, self.sql.n)]
+            sums = [None] + [None if row[f"s{k}"] is None else int(row[f"s{k}"]) for k in range(1, self.sql.n)]
+            medians = [None] + [row[f"median_d{k}"] for k in range(1, self.sql.n)]
+            per_group[int(row["grp"])] = (counts, sums, medians)
+        if q.breakdown is None:
+            counts, sums, medians = per_group.get(0, ([0] * self.sql.n, [None] * self.sql.n, [None] * self.sql.n))
+            result["steps"] = step_results(q, counts, sums, medians)
+            result["breakdown"] = []
+            return result
+        groups = []
+        for rank in sorted(per_group):
+            counts, sums, medians = per_group[rank]
+            if rank < 0:
+                continue
+            other = rank > len(tops)
+            groups.append({"group": "Other" if other else tops[rank - 1], "other": other,
+                           "steps": step_results(q, counts, sums, medians)})
+        empty: tuple[list[int], list[int | None], list[Any]] = ([0] * self.sql.n, [None] * self.sql.n,
+                                                                  [None] * self.sql.n)
+        result["steps"] = step_results(q, *per_group.get(-1, empty))
+        result["breakdown"] = groups
+        return result

@@ -1,0 +1,123 @@
+"""Funnel persons: who reached a step, or dropped off right after it — as a users result.
+
+`{"kind": "funnel_persons", "funnel": {...}, "step": k, "status": "reached" | "dropped"}` is a
+users query whose only filter is the funnel filter below, so the person list pages, sorts,
+searches and exports exactly like the User explorer (it takes every users option too).
+The filter itself, `{"funnel": {...}, "step": k, "status": ...}`, may appear in any users
+`where` (and in segmentation/funnel `where`: it applies to the event's person).
+
+Steps are 1-based, as the funnel result's `step` field: step 1 = entered; "dropped" after step
+k = reached k but not k+1 (so k must be below the number of steps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, Select
+
+from app.query.filters import FilterContext, register_filter_compiler
+from app.query.model import Filter, Query, QueryError, SpecReader, query_model, register_filter
+from app.query.runner import QueryRunner, register_runner
+from app.query.runners.funnel import FunnelQuery, FunnelSQL
+from app.query.runners.users import UsersQuery, UsersRunner, context_now
+
+STATUSES = ("reached", "dropped")
+
+
+@dataclass(frozen=True)
+class FunnelFilter(Filter):
+    """The persons who reached step `step` (1-based) of `funnel`, or dropped off after it."""
+
+    funnel: FunnelQuery
+    step: int
+    status: str = "reached"
+
+    @classmethod
+    def read(cls, r: SpecReader) -> FunnelFilter:
+        funnel = FunnelQuery.from_json(r.raw("funnel"), r.sub("funnel"))
+        funnel = replace(funnel, view="steps", breakdown=None)
+        n = len(funnel.steps)
+        status = r.string("status", "reached", choices=STATUSES)
+        step = r.integer("step", required=True, minimum=1, maximum=n)
+        if status == "dropped" and step >= n:
+            raise QueryError(f"{r.sub('step')}: nobody drops off after the last step ({n}); "
+                             "use a lower step or status 'reached'")
+        return cls(funnel, step, status)
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = self.funnel.to_dict()
+        for key in ("view", "unit", "bins", "limit"):
+            spec.pop(key, None)
+        return {"funnel": spec, "step": self.step, "status": self.status}
+
+
+def _parse_funnel_filter(r: SpecReader) -> Filter:
+    f = FunnelFilter.read(r)
+    r.done()
+    return f
+
+
+def compile_funnel_filter(f: FunnelFilter, ctx: FilterContext) -> Any:
+    if ctx.person is None:
+        raise QueryError("funnel filters need a person to apply to")
+    sql = FunnelSQL(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))
+    return sql.persons_condition(ctx.person, f.step, f.status)
+
+
+def _prefix(f: FunnelFilter) -> str:
+    """Stable, distinct CTE names per nested funnel (SQL snapshots stay reproducible)."""
+    digest = hashlib.sha1(json.dumps(f.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
+    return f"ff{digest}_"
+
+
+register_filter("funnel", _parse_funnel_filter)
+register_filter_compiler(FunnelFilter, compile_funnel_filter)
+
+
+@query_model("funnel_persons")
+@dataclass(frozen=True)
+class FunnelPersonsQuery(Query):
+    """A funnel step's persons, with every users option (sort, limit, after, search, columns)."""
+
+    users: UsersQuery
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FunnelPersonsQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        f = FunnelFilter.read(r)
+        users = UsersQuery._read(r)
+        r.done()
+        return cls(replace(users, where=(f, *users.where)))
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = self.users.to_dict()
+        first, *rest = self.users.where
+        spec.update(first.to_dict())
+        spec["where"] = [w.to_dict() for w in rest]
+        spec["kind"] = "funnel_persons"
+        return spec
+
+
+@register_runner
+class FunnelPersonsRunner(QueryRunner):
+    query_class = FunnelPersonsQuery
+    query: FunnelPersonsQuery
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.users = UsersRunner(self.query.users, self.dialect, now=self.now, cancel=self.cancel)
+
+    def to_query(self) -> Select[Any]:
+        return self.users.to_query()
+
+    def statements(self) -> list[Any]:
+        return self.users.statements()
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        return self.users.calculate(conn)

@@ -1,0 +1,167 @@
+"""Profile: one person's traits, identities, summary and activity timeline.
+
+`user` may be any id the person was seen with (an anonymous id finds the merged person
+through `identities`). The timeline is every stored row of the person (identify, group and
+alias included, with their type), newest first, paged by event id (`before_id`), optionally
+restricted to analysis event names. Newest first means by `ts` (then id); `before_id` is the last
+id of the previous page. Each page is one backwards range on the (person, ts) index, so a
+person with 50,000 events opens as fast as one with 5. An unknown id is a result with
+`"found": false`, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, Integer, Select, String, and_, literal, or_, select, union_all
+
+from app.core.schema import ENRICHED_COLUMNS, events, identities, users
+from app.query.model import Query, QueryError, SpecReader, _names, query_model
+from app.query.runner import QueryRunner, register_runner
+from app.query.runners.users import iso_utc
+
+#: The "last known" fields shown on a profile: the newest event that has each.
+LAST_KNOWN = ("$city", "$country_code", "$region", "$browser", "$os", "$device")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    limit: int = 50
+    before_id: int | None = None
+    events: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "timeline") -> Timeline:
+        if data is None:
+            return cls()
+        r = SpecReader(data, path)
+        t = cls(limit=r.integer("limit", 50, minimum=1, maximum=1000),
+                before_id=r.integer("before_id", minimum=1),
+                events=_names(r.items("events"), r.sub("events")))
+        r.done()
+        return t
+
+    def to_json(self) -> dict[str, Any]:
+        return {"limit": self.limit, "before_id": self.before_id, "events": list(self.events)}
+
+
+@query_model("profile")
+@dataclass(frozen=True)
+class ProfileQuery(Query):
+    user: str
+    timeline: Timeline = field(default_factory=Timeline)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProfileQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        user = r.string("user", required=True)
+        if not user.strip():
+            raise QueryError("user must be a non-empty id")
+        q = cls(user, Timeline.from_json(r.raw("timeline")))
+        r.done()
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "profile", "user": self.user, "timeline": self.timeline.to_json()}
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@register_runner
+class ProfileRunner(QueryRunner):
+    query_class = ProfileQuery
+    query: ProfileQuery
+
+    def person_statement(self) -> Select[Any]:
+        """The person's row: the id itself, or the person an identity points to."""
+        uid = literal(self.query.user, String)
+        via = select(identities.c.person).where(identities.c.distinct_id == uid).correlate(None)
+        return (select(users).where(or_(users.c.id == uid, users.c.id.in_(via)))
+                .order_by((users.c.id == uid).desc()).limit(1))
+
+    def identities_statement(self, person: str) -> Select[Any]:
+        return (select(identities.c.distinct_id, identities.c.linked_at)
+                .where(identities.c.person == literal(person, String))
+                .order_by(identities.c.linked_at, identities.c.distinct_id))
+
+    def last_known_statement(self, person: str) -> Select[Any]:
+        """Per field, its value on the person's newest event that has it (one LIMIT 1 each)."""
+        parts = []
+        for i, name in enumerate(LAST_KNOWN):
+            col = events.c[ENRICHED_COLUMNS[name]]
+            parts.append(select(literal(i, Integer).label("k"), col.label("v"))
+                         .where(events.c.person == literal(person, String), col.is_not(None))
+                         .order_by(events.c.ts.desc(), events.c.id.desc()).limit(1).subquery(f"last{i}"))
+        return union_all(*[select(p.c.k, p.c.v) for p in parts])  # type: ignore[return-value]
+
+    def timeline_statement(self, person: str) -> Select[Any]:
+        t = self.query.timeline
+        conds = [events.c.person == literal(person, String)]
+        if t.before_id is not None:
+            before = events.alias("before")
+            bts = select(before.c.ts).where(before.c.id == literal(t.before_id, BigInteger)).scalar_subquery()
+            conds.append(or_(events.c.ts < bts, and_(events.c.ts == bts,
+                                                     events.c.id < literal(t.before_id, BigInteger))))
+        if t.events:
+            conds.append(events.c.event.in_(list(t.events)))
+        return (select(events.c.id, events.c.type, events.c.event, events.c.ts, events.c.user_id,
+                       events.c.anonymous_id, events.c.properties, events.c.context,
+                       *[events.c[c] for c in ENRICHED_COLUMNS.values()])
+                .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc()).limit(t.limit + 1))
+
+    def to_query(self) -> Select[Any]:
+        return self.person_statement()
+
+    def statements(self) -> list[Any]:
+        return [self.person_statement(), self.identities_statement("P"), self.last_known_statement("P"),
+                self.timeline_statement("P")]
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        q = self.query
+        row = self.execute(conn, self.person_statement()).mappings().first()
+        if row is None:
+            return {"found": False, "user": q.user, "message": f"no person has the id {q.user!r}"}
+        person = row["id"]
+        ids = [{"id": r.distinct_id, "linked_at": iso_utc(r.linked_at)}
+               for r in self.execute(conn, self.identities_statement(person))]
+        if not any(i["id"] == person for i in ids):
+            ids.insert(0, {"id": person, "linked_at": None})
+        known: dict[str, Any] = dict.fromkeys(LAST_KNOWN)
+        for r in self.execute(conn, self.last_known_statement(person)):
+            known[LAST_KNOWN[int(r.k)]] = r.v
+        rows: list[Any] = [dict(m) for m in self.execute(conn, self.timeline_statement(person)).mappings()]
+        more = len(rows) > q.timeline.limit
+        rows = rows[: q.timeline.limit]
+        timeline = []
+        for r in rows:
+            timeline.append({
+                "id": int(r["id"]),
+                "type": r["type"],
+                "event": r["event"],
+                "time": iso_utc(r["ts"]),
+                "ts": int(r["ts"]),
+                "user_id": r["user_id"],
+                "anonymous_id": r["anonymous_id"],
+                "properties": _json(r["properties"]) or {},
+                "context": _json(r["context"]) or {},
+                **{name: r[col] for name, col in ENRICHED_COLUMNS.items()},
+            })
+        return {
+            "found": True,
+            "user": q.user,
+            "id": person,
+            "traits": _json(row["traits"]) or {},
+            "identities": ids,
+            "first_seen": iso_utc(row["first_seen"]),
+            "last_seen": iso_utc(row["last_seen"]),
+            "events": int(row["event_count"] or 0),
+            "last_known": known,
+            "timeline": timeline,
+            "next_before_id": timeline[-1]["id"] if more and timeline else None,
+        }

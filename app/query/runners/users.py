@@ -1,0 +1,486 @@
+"""Users: the persons matching trait, behavioural ("did"), cohort and funnel filters, sorted and
+paged with an opaque keyset cursor (page 10,000 costs what page 1 does: an index range, no
+OFFSET).
+
+Behavioural filters `{"did": {"event", "where", "min", "max", "range"}}` compile to
+`person IN (SELECT person FROM events ... GROUP BY person HAVING count BETWEEN ...)`, or
+`NOT IN (... HAVING count > max)` when zero occurrences qualify ("did not" is `max: 0`).
+They take the person from the FilterContext, so the same filter also works in segmentation
+and funnel `where` (the event's person).
+
+The selection (`users_condition`) is shared by the cohort compiler, static cohort snapshots
+(INSERT ... SELECT), funnel person lists and the CSV export.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.engine import Dialect
+
+from app.core import dialect as sqld
+from app.core.schema import events, identities, users
+from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
+from app.query.model import (
+    Filter,
+    Query,
+    QueryError,
+    Range,
+    SpecReader,
+    check_int,
+    check_name,
+    check_timezone,
+    filters_to_list,
+    parse_filters,
+    parse_range,
+    query_model,
+    register_filter,
+)
+from app.query.runner import QueryRunner, register_runner
+from app.query.timerange import resolve_range, today, zone_info
+
+SORT_KEYS = ("last_seen", "first_seen", "events", "id")
+MATCHES = ("all", "any")
+MAX_LIMIT = 10_000
+
+
+def iso_utc(ms_value: int | None) -> str | None:
+    """Epoch ms as ISO-8601 UTC with milliseconds, e.g. 2026-11-01T12:00:00.000Z."""
+    if ms_value is None:
+        return None
+    moment = dt.datetime.fromtimestamp(int(ms_value) / 1000, tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------------------------
+# Context: what person-level filters need beyond query A's FilterContext
+
+
+@dataclass(frozen=True)
+class PersonContext(FilterContext):
+    """A FilterContext that also knows the query's zone and "now" (relative ranges inside
+    behavioural, cohort and funnel filters resolve against them)."""
+
+    zone: ZoneInfo | None = None
+    now: dt.datetime | None = None
+
+
+def context_now(ctx: FilterContext) -> dt.datetime:
+    now = getattr(ctx, "now", None)
+    if now is not None:
+        return now  # type: ignore[no-any-return]
+    # Another runner's context: noon UTC of its "today" has that same date in every zone
+    # within ±12 h, so relative ranges resolve to the outer query's days.
+    return dt.datetime.combine(ctx.today, dt.time(12), tzinfo=dt.UTC)
+
+
+def context_zone(ctx: FilterContext, name: str | None) -> ZoneInfo:
+    if name is not None:
+        return zone_info(name)
+    zone = getattr(ctx, "zone", None)
+    return zone if zone is not None else zone_info(None)
+
+
+# --------------------------------------------------------------------------------------------
+# Behavioural filter
+
+
+@dataclass(frozen=True)
+class DidFilter(Filter):
+    """Did `event` (matching `where`) between `min` and `max` times (inclusive) in `range`.
+
+    `min` defaults to 1; `max: null` means no upper bound; `max: 0` means "did not".
+    `range` absent = all time. `timezone` absent = the enclosing query's zone.
+    """
+
+    event: str
+    where: tuple[Filter, ...] = ()
+    min: int = 1
+    max: int | None = None
+    range: Range | None = None
+    timezone: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> DidFilter:
+        r = SpecReader(data, path)
+        event = check_name(r.raw("event"), r.sub("event"))
+        where = parse_filters(r.raw("where"), r.sub("where"), allow=("property",))
+        maximum = r.integer("max", minimum=0)
+        minimum = r.integer("min", 0 if maximum == 0 else 1, minimum=0)
+        if maximum is not None and maximum < minimum:
+            raise QueryError(f"{path}: max ({maximum}) is below min ({minimum})")
+        rng = parse_range(r.raw("range"), r.sub("range")) if r.has("range") else None
+        tz = check_timezone(r.raw("timezone"), r.sub("timezone"))
+        r.done()
+        return cls(event, where, minimum, maximum, rng, tz)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.event, "where": filters_to_list(self.where), "min": self.min,
+                               "max": self.max}
+        if self.range is not None:
+            out["range"] = self.range.to_dict()
+        if self.timezone is not None:
+            out["timezone"] = self.timezone
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"did": self.to_json()}
+
+
+def _parse_did_filter(r: SpecReader) -> Filter:
+    f = DidFilter.from_json(r.raw("did"), r.sub("did"))
+    r.done()
+    return f
+
+
+def compile_did(f: DidFilter, ctx: FilterContext) -> ColumnElement[bool]:
+    if ctx.person is None:
+        raise QueryError("behavioural (did) filters need a person to apply to")
+    ev = events.alias("did_events")
+    inner = FilterContext(ctx.dialect, ev, None, ev.c.person, ctx.today)
+    conds: list[ColumnElement[bool]] = [ev.c.event == literal(f.event, String)]
+    if f.range is not None:
+        period = resolve_range(f.range, context_zone(ctx, f.timezone), context_now(ctx))
+        conds += [ev.c.ts >= literal(period.start_ms, BigInteger), ev.c.ts < literal(period.end_ms, BigInteger)]
+    extra = compile_filters(f.where, inner)
+    if extra is not None:
+        conds.append(extra)
+    n = func.count()
+    base = select(ev.c.person).where(*conds).group_by(ev.c.person).correlate(None)
+    if f.min >= 1:
+        having = [n >= literal(f.min, Integer)]
+        if f.max is not None:
+            having.append(n <= literal(f.max, Integer))
+        return ctx.person.in_(base.having(and_(*having)))
+    if f.max is None:
+        return true()
+    return ctx.person.not_in(base.having(n > literal(f.max, Integer)))
+
+
+register_filter("did", _parse_did_filter)
+register_filter_compiler(DidFilter, compile_did)
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class Sort:
+    """`{"by": "last_seen" | "first_seen" | "events" | "id" | {"trait": T}, "desc": bool}`."""
+
+    by: str = "last_seen"
+    trait: str | None = None
+    desc: bool = True
+
+    @classmethod
+    def from_json(cls, data: Any, path: str = "sort") -> Sort:
+        if data is None:
+            return cls()
+        r = SpecReader(data, path)
+        by = r.raw("by", "last_seen")
+        desc = r.boolean("desc", True)
+        r.done()
+        if isinstance(by, str):
+            if by not in SORT_KEYS:
+                raise QueryError(f"{path}.by must be one of {', '.join(SORT_KEYS)} or {{'trait': name}}; got {by!r}")
+            return cls(by, None, desc)
+        t = SpecReader(by, f"{path}.by")
+        name = check_name(t.raw("trait"), t.sub("trait"))
+        t.done()
+        return cls("trait", name, desc)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": {"trait": self.trait} if self.by == "trait" else self.by, "desc": self.desc}
+
+
+@query_model("users")
+@dataclass(frozen=True)
+class UsersQuery(Query):
+    """Persons matching filters, one page at a time."""
+
+    where: tuple[Filter, ...] = ()
+    did: tuple[DidFilter, ...] = ()
+    match: str = "all"
+    search: str | None = None
+    timezone: str | None = None
+    columns: tuple[str, ...] | None = None
+    sort: Sort = field(default_factory=Sort)
+    limit: int = 100
+    after: str | None = None
+    count: bool = True
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UsersQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        q = cls._read(r)
+        r.done()
+        return q
+
+    @classmethod
+    def _read(cls, r: SpecReader) -> UsersQuery:
+        search = r.string("search")
+        if search is not None:
+            search = search.strip() or None
+        cols = None
+        if r.has("columns"):
+            cols = tuple(check_name(c, f"{r.sub('columns')}[{i}]") for i, c in enumerate(r.items("columns")))
+        q = cls(
+            where=parse_filters(r.raw("where"), r.sub("where"), allow=("trait",)),
+            did=tuple(DidFilter.from_json(d, f"{r.sub('did')}[{i}]") for i, d in enumerate(r.items("did"))),
+            match=r.string("match", "all", choices=MATCHES),
+            search=search,
+            timezone=check_timezone(r.raw("timezone"), r.sub("timezone")),
+            columns=cols,
+            sort=Sort.from_json(r.raw("sort"), r.sub("sort")),
+            limit=r.integer("limit", 100, minimum=1, maximum=MAX_LIMIT),
+            after=r.string("after"),
+            count=r.boolean("count", True),
+        )
+        if q.after is not None:
+            decode_cursor(q.after, q.sort)  # fail early on a bad cursor
+        return q
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> UsersQuery:
+        """A users query nested in another object (cohort definitions); `kind` optional."""
+        r = SpecReader(data, path)
+        if r.string("kind", "users") != "users":
+            raise QueryError(f"{r.sub('kind')} must be 'users'")
+        q = cls._read(r)
+        r.done()
+        return q
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "users",
+            "where": filters_to_list(self.where),
+            "did": [d.to_json() for d in self.did],
+            "match": self.match,
+            "sort": self.sort.to_json(),
+            "limit": self.limit,
+            "count": self.count,
+        }
+        for key in ("search", "timezone", "after"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.columns is not None:
+            out["columns"] = list(self.columns)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Selection
+
+
+def users_condition(q: UsersQuery, dialect: Dialect, now: dt.datetime, table: FromClause = users
+                    ) -> ColumnElement[bool]:
+    """Every filter of a users query (not the cursor) as one condition on `table` (users or an
+    alias of it, when the selection is nested in a statement that has its own `users`)."""
+    zone = zone_info(q.timezone)
+    ctx = PersonContext(dialect, None, table, table.c.id, today(zone, now), zone=zone, now=now)
+    parts = [compile_filter(f, ctx) for f in (*q.where, *q.did)]
+    cond: ColumnElement[bool] = true()
+    if parts:
+        cond = parts[0] if len(parts) == 1 else (and_(*parts) if q.match == "all" else or_(*parts))
+    if q.search is not None:
+        cond = and_(cond, search_condition(dialect, table, q.search))
+    return cond
+
+
+def search_condition(dialect: Dialect, table: FromClause, text: str) -> ColumnElement[bool]:
+    """Any of the person's ids equals `text` (identities: anonymous ids find the merged person),
+    or the e-mail starts with it (case-sensitive; ix_users_email serves both dialects)."""
+    ids = select(identities.c.person).where(identities.c.distinct_id == literal(text, String)).correlate(None)
+    return or_(table.c.id == literal(text, String), table.c.id.in_(ids),
+               sqld.text_prefix(dialect, table.c.email, text))
+
+
+def selection(q: UsersQuery, dialect: Dialect, now: dt.datetime, table: FromClause = users) -> Select[Any]:
+    """SELECT id FROM users WHERE <filters> (no order, no page): for IN (...) and INSERT ... SELECT."""
+    return select(table.c.id).where(users_condition(q, dialect, now, table)).correlate(None)
+
+
+# --------------------------------------------------------------------------------------------
+# Sorting and the keyset cursor
+
+
+def _trait_keys(dialect: Dialect, table: FromClause, name: str) -> tuple[Any, Any, Any]:
+    """(rank, number, text) of a trait: numbers first (rank 0, by value), then strings and
+    booleans (rank 1, code-point order of their text), then missing/null/objects (rank 2)."""
+    doc = table.c.traits
+    is_number = sqld.json_is(dialect, doc, name, "number")
+    is_text = or_(sqld.json_is(dialect, doc, name, "string"), sqld.json_is(dialect, doc, name, "boolean"))
+    rank = case((is_number, literal(0, Integer)), (is_text, literal(1, Integer)), else_=literal(2, Integer))
+    number = sqld.json_number(dialect, doc, name)
+    text = case((is_text, sqld.json_display(dialect, doc, name)))
+    return rank, number, text
+
+
+def sort_columns(q: UsersQuery, dialect: Dialect, table: FromClause = users) -> list[tuple[str, Any]]:
+    """The named sort expressions, most significant first, ending with the id."""
+    if q.sort.by == "trait":
+        assert q.sort.trait is not None
+        rank, number, text = _trait_keys(dialect, table, q.sort.trait)
+        return [("rank", rank), ("num", number), ("txt", text), ("id", table.c.id)]
+    column = {"last_seen": "last_seen", "first_seen": "first_seen", "events": "event_count"}.get(q.sort.by)
+    out = [("key", table.c[column])] if column else []
+    return [*out, ("id", table.c.id)]
+
+
+def _ordered(dialect: Dialect, name: str, expr: Any) -> Any:
+    return sqld.binary_order(dialect, expr) if name in ("txt", "id") else expr
+
+
+def order_by(q: UsersQuery, dialect: Dialect, cols: Sequence[tuple[str, Any]]) -> list[Any]:
+    out = []
+    for name, expr in cols:
+        e = _ordered(dialect, name, expr)
+        out.append(e.asc() if name == "rank" or not q.sort.desc else e.desc())
+    return out
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise QueryError("after: not a cursor from a previous page (it may belong to another sort)") from None
+    expected = 3 if sort.by == "trait" else (1 if sort.by == "id" else 2)
+    if not isinstance(values, list) or len(values) != expected or not isinstance(values[-1], str):
+        raise QueryError("after: not a cursor of this sort order")
+    if sort.by == "trait":
+        if values[0] not in (0, 1, 2):
+            raise QueryError("after: not a cursor of this sort order")
+    elif sort.by != "id":
+        check_int(values[0], "after")
+    return values
+
+
+def cursor_values(q: UsersQuery, row: Mapping[str, Any]) -> list[Any]:
+    if q.sort.by == "trait":
+        rank = int(row["_rank"])
+        value = row["_num"] if rank == 0 else (row["_txt"] if rank == 1 else None)
+        return [rank, value, row["id"]]
+    if q.sort.by == "id":
+        return [row["id"]]
+    return [int(row["_key"]), row["id"]]
+
+
+def after_condition(q: UsersQuery, dialect: Dialect, cols: Sequence[tuple[str, Any]], values: list[Any]
+                    ) -> ColumnElement[bool]:
+    """Rows strictly after the cursor in the sort order (keyset pagination)."""
+    exprs = dict(cols)
+
+    def beyond(name: str, value: Any) -> ColumnElement[bool]:
+        e = _ordered(dialect, name, exprs[name])
+        v = literal(value, String) if name in ("txt", "id") else literal(value)
+        if name in ("txt", "id"):
+            v = sqld.binary_order(dialect, v)
+        return e < v if q.sort.desc else e > v  # type: ignore[no-any-return]
+
+    def equal(name: str, value: Any) -> ColumnElement[bool]:
+        return exprs[name] == (literal(value, String) if name in ("txt", "id") else literal(value))  # type: ignore[no-any-return]
+
+    if q.sort.by == "trait":
+        rank, value, last_id = values
+        later_rank = exprs["rank"] > literal(rank, Integer)
+        if rank == 2:
+            within = beyond("id", last_id)
+        else:
+            name = "num" if rank == 0 else "txt"
+            within = or_(beyond(name, value), and_(equal(name, value), beyond("id", last_id)))
+        return or_(later_rank, and_(exprs["rank"] == literal(rank, Integer), within))
+    if q.sort.by == "id":
+        return beyond("id", values[0])
+    key, last_id = values
+    return or_(beyond("key", key), and_(equal("key", key), beyond("id", last_id)))
+
+
+def page_statement(q: UsersQuery, dialect: Dialect, now: dt.datetime) -> Select[Any]:
+    """One page of persons (limit + 1 rows: the extra one says whether there is a next page)."""
+    cols = sort_columns(q, dialect)
+    conds = [users_condition(q, dialect, now)]
+    if q.after is not None:
+        conds.append(after_condition(q, dialect, cols, decode_cursor(q.after, q.sort)))
+    extra = [expr.label(f"_{name}") for name, expr in cols if name != "id"]
+    return (select(users.c.id, users.c.traits, users.c.first_seen, users.c.last_seen, users.c.event_count, *extra)
+            .where(*conds).order_by(*order_by(q, dialect, cols)).limit(q.limit + 1))
+
+
+def count_statement(q: UsersQuery, dialect: Dialect, now: dt.datetime) -> Select[Any]:
+    return select(func.count().label("n")).select_from(users).where(users_condition(q, dialect, now))
+
+
+def user_dict(row: Mapping[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
+    traits = row["traits"]
+    if isinstance(traits, str):
+        traits = json.loads(traits)
+    traits = dict(traits or {})
+    if columns is not None:
+        traits = {k: traits[k] for k in columns if k in traits}
+    return {"id": row["id"], "traits": traits, "first_seen": iso_utc(row["first_seen"]),
+            "last_seen": iso_utc(row["last_seen"]), "events": int(row["event_count"] or 0)}
+
+
+@register_runner
+class UsersRunner(QueryRunner):
+    query_class = UsersQuery
+    query: UsersQuery
+
+    def to_query(self) -> Select[Any]:
+        return page_statement(self.query, self.dialect, self.now)
+
+    def statements(self) -> list[Any]:
+        out: list[Any] = [self.to_query()]
+        if self.query.count:
+            out.append(count_statement(self.query, self.dialect, self.now))
+        return out
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        q = self.query
+        rows: list[Any] = list(self.execute(conn, self.to_query()).mappings())
+        more = len(rows) > q.limit
+        rows = rows[: q.limit]
+        total = None
+        if q.count:
+            total = int(self.execute(conn, count_statement(q, self.dialect, self.now)).scalar_one())
+        return {
+            "total": total,
+            "users": [user_dict(r, q.columns) for r in rows],
+            "next": encode_cursor(cursor_values(q, rows[-1])) if more and rows else None,
+        }
+
+
+# The funnel filter (a users `where` item) lives with the funnel kinds; importing it here makes
+# it available wherever users queries are parsed. (It imports this module: keep this last.)
+from app.query.runners import funnel_persons as _funnel_persons  # noqa: E402, F401
