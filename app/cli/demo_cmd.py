@@ -1,0 +1,94 @@
+"""`tracklens demo` (write a demo product) and `tracklens simulate` (live traffic until Ctrl+C)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+
+import click
+
+from app.core.database import DatabaseError, open_database, redact
+from app.core.paths import demo_db_path
+
+
+def _open(db_url: str | None) -> tuple[str, object]:
+    url = db_url or str(demo_db_path())
+    try:
+        return url, open_database(url)
+    except DatabaseError as exc:
+        raise click.ClickException(f"cannot open {redact(url)}: {exc}") from None
+
+
+def _parse_end(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO-8601 date/time: {value}", param_hint="--end") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@click.command()
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
+@click.option("--events", default=200_000, show_default=True, type=click.IntRange(min=0),
+              help="About how many events to generate.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(min=1), help="Length of the history.")
+@click.option("--end", default=None, help="Last moment of the history (ISO-8601, default: now).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None, quiet: bool) -> None:
+    """Generate a believable demo product (an online coffee-gear shop) into a database."""
+    from tqdm import tqdm
+
+    from app.demo.generator import generate_demo
+
+    end_dt = _parse_end(end)
+    url, engine = _open(db_url)
+    started = time.perf_counter()
+    with tqdm(total=events, unit="ev", unit_scale=True, file=sys.stderr, disable=quiet,
+              desc="demo") as bar:
+        def progress(done: int) -> None:
+            bar.update(done - bar.n)
+
+        try:
+            summary = generate_demo(engine, events, seed=seed, end=end_dt, days=days,  # type: ignore[arg-type]
+                                    progress=progress)
+        except DatabaseError as exc:
+            raise click.ClickException(str(exc)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"demo: stored {summary.stored:,} events ({summary.visitors:,} visitors, {summary.identified:,} signed up) "
+        f"into {redact(url)} in {elapsed:.1f} s ({summary.stored / max(elapsed, 1e-9):,.0f} events/s)"
+    )
+    if summary.duplicates:
+        click.echo(f"demo: {summary.duplicates:,} events were already there (same seed and end)")
+
+
+@click.command()
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
+@click.option("--rate", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Events per second.")
+@click.option("--seed", default=None, type=int, help="Seed (default: random, so runs never collide).")
+@click.option("--duration", default=None, type=click.FloatRange(min=0),
+              help="Stop after this many seconds (default: run until Ctrl+C).")
+def simulate(db_url: str | None, rate: float, seed: int | None, duration: float | None) -> None:
+    """Append live demo traffic until stopped (feeds the Live View)."""
+    from app.demo.simulator import Simulator
+
+    url, engine = _open(db_url)
+    sim = Simulator(engine, rate, seed)  # type: ignore[arg-type]
+    click.echo(f"simulate: writing about {rate:g} events/s into {redact(url)}; Ctrl+C to stop", err=True)
+    sim.start()
+    started = time.monotonic()
+    try:
+        while duration is None or time.monotonic() - started < duration:
+            time.sleep(min(1.0, duration or 1.0))
+            if sim.last_error:
+                click.echo(f"simulate: {sim.last_error} (retrying)", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    click.echo(f"simulate: stored {sim.stored:,} events")
