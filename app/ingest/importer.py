@@ -1,0 +1,372 @@
+"""Import Segment messages from files: JSON Lines or batch documents, gzip or plain.
+
+Files are streamed in constant memory (a multi-GB export works): JSON Lines line by line,
+and a `{"batch": [...]}` or `[...]` document element by element with an incremental
+decoder, so memory is bounded by the largest single message, not the file. Messages
+go through EventWriter in large chunks (one transaction each).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from app.ingest.writer import EventWriter
+
+#: Messages per EventWriter call (one transaction).
+CHUNK = 5000
+#: Problems listed in the summary (all are counted).
+KEEP_PROBLEMS = 20
+_READ = 1 << 20
+
+
+class ImportFileError(Exception):
+    """A file could not be read (missing, unreadable, corrupt compression); one-line message."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A line or element that was not stored, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    """Totals of one import run."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def messages(self) -> int:
+        return self.stored + self.duplicates + self.rejected
+
+    def reject(self, problem: Problem) -> None:
+        self.rejected += 1
+        if len(self.problems) < KEEP_PROBLEMS:
+            self.problems.append(problem)
+
+
+class _Source:
+    """A binary stream over a plain or gzip file, reporting how far into the file we are."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.raw = open(path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise ImportFileError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        magic = self.raw.read(2)
+        self.raw.seek(0)
+        self.stream: IO[bytes] = (
+            gzip.GzipFile(fileobj=self.raw, mode="rb") if magic == b"\x1f\x8b" else self.raw  # type: ignore[assignment]
+        )
+        self.size = os.fstat(self.raw.fileno()).st_size
+
+    def position(self) -> int:
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return self.size
+
+    def close(self) -> None:
+        if self.stream is not self.raw:
+            self.stream.close()
+        self.raw.close()
+
+
+Item = tuple[int, Any]  # (line number, message dict or an Exception explaining why not)
+
+
+def _iter_json_lines(stream: Iterable[bytes], first_line_no: int = 1) -> Iterator[Item]:
+    for line_no, raw in enumerate(stream, start=first_line_no):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            yield line_no, ValueError(f"invalid JSON ({_short(exc)})")
+            continue
+        if isinstance(value, dict) and isinstance(value.get("batch"), list):
+            yield from ((line_no, m) for m in _with_batch_fields(value))
+        else:
+            yield line_no, value
+
+
+def _with_batch_fields(document: dict[str, Any]) -> Iterator[Any]:
+    """The batch's messages, each given the batch-level sentAt/context it lacks."""
+    sent_at = document.get("sentAt")
+    context = document.get("context")
+    for message in document["batch"]:
+        if isinstance(message, dict):
+            if sent_at is not None and message.get("sentAt") is None:
+                message = {**message, "sentAt": sent_at}
+            if isinstance(context, dict):
+                message = {**message, "context": {**context, **(message.get("context") or {})}}
+        yield message
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+class _Document:
+    """Incremental reader of one JSON document holding a top-level array of messages.
+
+    Accepts `[m, m, ...]` and `{"batch": [m, ...], "sentAt": ..., ...}`; decodes one element
+    at a time from a sliding buffer (json.JSONDecoder.raw_decode), so memory stays bounded.
+    """
+
+    def __init__(self, stream: _Prepend) -> None:
+        self.stream = stream
+        self.buf = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+        self.tail = b""
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.stream.read(_READ)
+        if not chunk:
+            self.eof = True
+            if self.tail:
+                raise ValueError("the file ends inside a UTF-8 character")
+            return False
+        data = self.tail + chunk
+        try:
+            text = data.decode("utf-8")
+            self.tail = b""
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 3:
+                text = data[: exc.start].decode("utf-8")
+                self.tail = data[exc.start:]
+            else:
+                raise ValueError(f"not UTF-8 text near byte {exc.start}") from None
+        # Drop what was consumed, counting its lines for error messages.
+        self.line += self.buf.count("\n", 0, self.pos)
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        return True
+
+    def _skip_ws(self) -> str:
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n\ufeff":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def _expect(self, chars: str) -> str:
+        char = self._skip_ws()
+        if not char or char not in chars:
+            found = repr(char) if char else "the end of the file"
+            raise ValueError(f"expected {' or '.join(repr(c) for c in chars)}, found {found}")
+        self.pos += 1
+        return char
+
+    def _value(self) -> tuple[int, Any]:
+        self._skip_ws()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                # Incomplete at the end of the buffer: read more and retry; else a real error.
+                if self._more():
+                    continue
+                raise ValueError(f"invalid JSON ({_short(exc)})") from None
+            # A number at the end of the buffer may continue in the next chunk.
+            if end == len(self.buf) and isinstance(value, int | float) and self._more():
+                continue
+            line = self.line + self.buf.count("\n", 0, self.pos)
+            self.pos = end
+            return line, value
+
+    def _array(self) -> Iterator[Item]:
+        self._expect("[")
+        if self._skip_ws() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self._value()
+            if self._expect(",]") == "]":
+                return
+
+    def items(self, batch_fields: dict[str, Any]) -> Iterator[Item]:
+        first = self._skip_ws()
+        if first == "[":
+            yield from self._array()
+            return
+        self._expect("{")
+        if self._skip_ws() == "}":
+            return
+        while True:
+            _line, key = self._value()
+            self._expect(":")
+            if key == "batch":
+                for line, message in self._array():
+                    if isinstance(message, dict):
+                        for name in ("sentAt", "context"):
+                            if name in batch_fields and message.get(name) is None:
+                                message[name] = batch_fields[name]
+                    yield line, message
+            else:
+                _line, value = self._value()
+                if key in ("sentAt", "context"):
+                    batch_fields[key] = value
+            if self._expect(",}") == "}":
+                return
+
+
+def _parses_as_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def iter_messages(source: _Source) -> Iterator[Item]:
+    """(line, message) for every message in a file of any supported layout.
+
+    JSON Lines when the first or second content line is a JSON object on its own
+    (so a corrupt first line does not hide a good file); otherwise one JSON document.
+    """
+    stream = source.stream
+    head: list[bytes] = []
+    content: list[bytes] = []
+    while len(content) < 2:
+        raw = stream.readline()
+        if not raw:
+            break
+        head.append(raw)
+        stripped = raw.strip().lstrip(b"\xef\xbb\xbf")
+        if stripped:
+            content.append(stripped)
+    if not content:
+        return
+    line_mode = content[0].startswith(b"{") and (
+        _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
+    prefixed = _Prepend(b"".join(head), stream)
+    if line_mode:
+        yield from _iter_json_lines(_LineSplit(head, stream))
+        return
+    document = _Document(prefixed)
+    try:
+        yield from document.items({})
+    except ValueError as exc:
+        yield document.line + document.buf.count("\n", 0, document.pos), ValueError(
+            f"{exc}; the rest of this file cannot be read")
+
+
+class _LineSplit:
+    """Lines already read, then the rest of the stream, as one iterable of lines."""
+
+    def __init__(self, head: list[bytes], stream: IO[bytes]) -> None:
+        self.head = head
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.head
+        yield from self.stream
+
+
+class _Prepend:
+    """A stream with already-read bytes put back in front."""
+
+    def __init__(self, first: bytes, stream: Any) -> None:
+        self.first = first
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.first:
+            first, self.first = self.first, b""
+            yield first
+        yield from self.stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self.first:
+            first, self.first = self.first, b""
+            return first + self.stream.read(-1 if size < 0 else max(1, size - len(first)))
+        return bytes(self.stream.read(size))
+
+
+def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, chunk: int = CHUNK,
+                 progress: Callable[[int, int], None] | None = None,
+                 on_file: Callable[[Path, int], None] | None = None,
+                 summary: ImportSummary | None = None) -> ImportSummary:
+    """Import the files in order; returns totals with the first problems and their line numbers.
+
+    Pass `summary` to keep the partial totals when an error interrupts the import.
+
+    progress(bytes_read_in_current_file, messages_so_far) is called after every chunk;
+    on_file(path, size) when a file starts. Raises ImportFileError when a file cannot be
+    read (chunks already written stay written: re-running the import skips them).
+    """
+    summary = summary if summary is not None else ImportSummary()
+    for raw_path in paths:
+        path = Path(raw_path)
+        if not path.is_file():
+            raise ImportFileError(f"no such file: {path}")
+    for raw_path in paths:
+        path = Path(raw_path)
+        source = _Source(path)
+        summary.files += 1
+        if on_file is not None:
+            on_file(path, source.size)
+        try:
+            _import_one(writer, source, str(path), summary, chunk, progress)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ImportFileError(f"cannot read {path}: {_short(exc)}") from exc
+        finally:
+            source.close()
+    return summary
+
+
+def _import_one(writer: EventWriter, source: _Source, name: str, summary: ImportSummary, chunk: int,
+                progress: Callable[[int, int], None] | None) -> None:
+    batch: list[Any] = []
+    lines: list[int] = []
+
+    def flush() -> None:
+        result = writer.write(batch, arrived_now=False)
+        summary.stored += result.stored
+        summary.duplicates += result.duplicates
+        for rej in result.rejected:
+            summary.reject(Problem(name, lines[rej.index], rej.reason))
+        batch.clear()
+        lines.clear()
+        if progress is not None:
+            progress(source.position(), summary.messages)
+
+    try:
+        for line, message in iter_messages(source):
+            if isinstance(message, Exception):
+                summary.reject(Problem(name, line, str(message)))
+                continue
+            batch.append(message)
+            lines.append(line)
+            if len(batch) >= chunk:
+                flush()
+    except (OSError, EOFError, zlib.error):
+        # Whatever was read before a read error is still stored.
+        if batch:
+            flush()
+        raise
+    if batch:
+        flush()

@@ -1,0 +1,158 @@
+"""`tracklens import`: JSON Lines and batch files, gzip, idempotent re-import, exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from app.cli.main import cli
+from app.ingest.importer import ImportFileError, import_files
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows
+
+
+def _messages(n: int, prefix: str = "m") -> list[dict[str, Any]]:
+    return [
+        {"type": "track", "messageId": f"{prefix}{i}", "userId": f"user{i % 3}", "event": "Imported",
+         "properties": {"n": i}, "timestamp": f"2023-07-01T10:00:{i % 60:02d}Z"}
+        for i in range(n)
+    ]
+
+
+def _jsonl(path: Path, lines: list[str], gz: bool = False) -> Path:
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def test_jsonl_with_bad_lines_stores_the_rest(tmp_path: Path, db_url: str) -> None:
+    good = [json.dumps(m) for m in _messages(5)]
+    lines = [good[0], "{not json", good[1], json.dumps({"type": "track", "userId": "u"}), "", good[2],
+             json.dumps({"type": "track", "event": "E"}), good[3], good[4]]
+    path = _jsonl(tmp_path / "export.jsonl", lines)
+    result = CliRunner().invoke(cli, ["import", "--db", db_url, "--quiet", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "5 stored" in result.output and "3 rejected" in result.output
+    assert f"{path}:2: invalid JSON" in result.output
+    assert f"{path}:4: track without event name" in result.output
+    assert f"{path}:7: missing both userId and anonymousId" in result.output
+
+
+def test_gzip_batch_file_and_reimport_stores_nothing_twice(tmp_path: Path, engine: Engine) -> None:
+    batch = {"batch": _messages(30), "sentAt": "2023-07-01T10:01:00Z"}
+    path = tmp_path / "batch.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(batch, indent=2).encode()))
+    writer = EventWriter(engine)
+    first = import_files(writer, [path], chunk=7)
+    assert (first.stored, first.duplicates, first.rejected) == (30, 0, 0)
+    again = import_files(writer, [path], chunk=7)
+    assert (again.stored, again.duplicates) == (0, 30)
+    rows = event_rows(engine)
+    assert len(rows) == 30
+    assert rows[0]["properties"] == {"n": 0}
+    assert rows[0]["ts"] == 1688205600000  # 2023-07-01T10:00:00Z: no arrival time, device time kept
+
+
+def test_lines_without_message_ids_are_idempotent_too(tmp_path: Path, engine: Engine) -> None:
+    msgs = [{k: v for k, v in m.items() if k != "messageId"} for m in _messages(10)]
+    path = _jsonl(tmp_path / "noids.jsonl.gz", [json.dumps(m) for m in msgs], gz=True)
+    writer = EventWriter(engine)
+    assert import_files(writer, [path]).stored == 10
+    assert import_files(writer, [path]).duplicates == 10
+    assert len(event_rows(engine)) == 10
+
+
+@pytest.mark.parametrize("layout", ["array", "pretty-batch", "batch-lines"])
+def test_document_layouts(tmp_path: Path, sqlite_url: str, layout: str) -> None:
+    from app.core.database import open_database
+
+    msgs = _messages(12)
+    path = tmp_path / "in.json"
+    if layout == "array":
+        path.write_text(json.dumps(msgs, indent=1))
+    elif layout == "pretty-batch":
+        path.write_text(json.dumps({"sentAt": "2023-07-01T10:01:00Z", "batch": msgs, "writeKey": "k"}, indent=2))
+    else:
+        path.write_text("\n".join(json.dumps({"batch": msgs[i:i + 4]}) for i in range(0, 12, 4)))
+    engine = open_database(sqlite_url)
+    summary = import_files(EventWriter(engine, enrich=False), [path])
+    assert (summary.stored, summary.rejected) == (12, 0)
+    assert [r["message_id"] for r in event_rows(engine)] == [f"m{i}" for i in range(12)]
+
+
+def test_document_streams_across_read_chunks(tmp_path: Path, sqlite_url: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.database import open_database
+    from app.ingest import importer
+
+    monkeypatch.setattr(importer, "_READ", 17)  # force elements to straddle buffer refills
+    msgs = _messages(40)
+    msgs[3]["properties"] = {"text": "naïve ☕ 東京", "price": 12.5, "big": 12345678901234}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"batch": msgs}, indent=2, ensure_ascii=False), encoding="utf-8")
+    engine = open_database(sqlite_url)
+    assert import_files(EventWriter(engine, enrich=False), [path]).stored == 40
+    assert event_rows(engine)[3]["properties"] == msgs[3]["properties"]
+
+
+def test_broken_document_reports_the_line_and_keeps_what_was_read(tmp_path: Path, sqlite_url: str) -> None:
+    from app.core.database import open_database
+
+    text = json.dumps({"batch": _messages(3)}, indent=2)
+    path = tmp_path / "broken.json"
+    path.write_text(text[: text.rindex("}", 0, len(text) - 5)] + "}, {oops]}")
+    engine = open_database(sqlite_url)
+    summary = import_files(EventWriter(engine, enrich=False), [path])
+    assert summary.stored == 3
+    assert summary.rejected == 1
+    assert "cannot be read" in summary.problems[0].reason
+    assert summary.problems[0].line > 10
+
+
+def test_missing_file_fails_with_one_line(tmp_path: Path, sqlite_url: str) -> None:
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: no such file: {tmp_path / 'nope.jsonl'}"
+
+
+def test_unreachable_database_fails_with_one_line(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "a.jsonl", [json.dumps(m) for m in _messages(1)])
+    result = CliRunner().invoke(cli, ["import", "--db", "postgresql://nobody@127.0.0.1:1/none", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot open") and "Traceback" not in result.output
+
+
+def test_corrupt_gzip_is_a_failure_after_storing_what_was_readable(tmp_path: Path, sqlite_url: str) -> None:
+    from app.core.database import open_database
+
+    data = gzip.compress(("\n".join(json.dumps(m) for m in _messages(2000)) + "\n").encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
+    assert result.exit_code == 1
+    assert "Error: cannot read" in result.output
+    assert "stored" in result.output
+    engine = open_database(sqlite_url)
+    assert 0 < len(event_rows(engine)) < 2000
+
+
+def test_import_files_checks_every_file_before_writing(tmp_path: Path, engine: Engine) -> None:
+    good = _jsonl(tmp_path / "a.jsonl", [json.dumps(m) for m in _messages(3)])
+    with pytest.raises(ImportFileError, match="no such file"):
+        import_files(EventWriter(engine), [good, tmp_path / "missing.jsonl"])
+    assert event_rows(engine) == []
+
+
+def test_empty_file_is_fine(tmp_path: Path, sqlite_url: str) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n")
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
+    assert result.exit_code == 0
+    assert "0 stored" in result.output
