@@ -20,8 +20,8 @@ from app.ui.workers import SimpleToken, WorkerPool
 
 log = logging.getLogger(__name__)
 
-#: Events in a first-run demo database: enough for realistic charts, generated in well under a minute.
-DEMO_EVENTS = 200_000
+#: Events in a first-run demo database: realistic charts, generated in about half a minute.
+DEMO_EVENTS = 100_000
 
 
 class DemoCancelled(Exception):

@@ -130,7 +130,7 @@ class LiveViewPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((112, 130, 150, 90, 55, 80, 80)):
+        for column, width in enumerate((72, 125, 120, 95, 55, 75, 75)):
             header.resizeSection(column, width)
         self.detail = QTreeWidget(split)
         self.detail.setObjectName("liveDetail")

@@ -151,6 +151,9 @@ class SeriesChart(QWidget):
                     symbol="o" if len(xs) <= 45 else None, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
                 )
                 self.items.append(curve)
+        # Spread a long legend over columns so it covers less of the chart.
+        count = len(self.series)
+        self.time_legend.setColumnCount(1 if count <= 6 else 2 if count <= 14 else 3)
         plot.addItem(self.crosshair, ignoreBounds=True)
         plot.addItem(self.tooltip, ignoreBounds=True)
         self.crosshair.hide()

@@ -1,0 +1,61 @@
+"""First run: the demo database is created in the background with progress shown, then simulated traffic flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.core.paths import demo_db_path
+from app.ui import demo_setup
+from app.ui.widgets.state_bar import StateBar
+from tests.ui.conftest import wait_panels
+from tests.ui.test_workers import GapMeter
+
+
+@pytest.mark.slow
+def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, qtbot: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 6000)
+    assert not demo_db_path().exists()
+    window = make_window()
+    seg = window.panels["segmentation"]
+    progress: list[Any] = []
+    window.context.connecting.connect(lambda text, fraction: progress.append((text, fraction)))
+    meter = GapMeter()
+    meter.start()
+    window.open_demo()
+    qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY and "demo database" in seg.state_bar.message)
+    with qtbot.waitSignal(window.demo_ready, timeout=120_000) as blocker:
+        pass
+    meter.stop()
+    assert blocker.args == [True]
+    assert meter.ticks > 20  # the event loop kept running while the demo was generated
+    fractions = [f for _t, f in progress if isinstance(f, float)]
+    assert fractions and fractions == sorted(fractions)
+    assert demo_db_path().exists()
+    assert not demo_db_path().with_name("demo.sqlite.part").exists()
+    wait_panels(qtbot, window, timeout=60_000)
+    assert window.connection is not None and window.connection.is_demo
+    assert seg.table_numbers(), "the demo's events are charted"
+
+
+@pytest.mark.slow
+def test_simulated_traffic_reaches_the_live_view_and_can_be_switched_off(
+    make_window: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 3000)
+    window = make_window()
+    window.settings.setValue("demo/rate", 40)
+    window.set_simulation_allowed(True)
+    window.simulate_action.setChecked(True)
+    with qtbot.waitSignal(window.demo_ready, timeout=120_000):
+        window.open_demo()
+    wait_panels(qtbot, window, timeout=60_000)
+    live = window.panels["live"]
+    live.interval.setValue(0.2)
+    assert window._simulator is not None and window._simulator.running
+    start = live.after_id
+    qtbot.waitUntil(lambda: live.after_id > start + 20, timeout=30_000)
+    window.simulate_action.setChecked(False)
+    assert window._simulator is None
+    assert not window.simulate_action.isChecked()
