@@ -58,6 +58,7 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -
         from app.ui.screenshot import ScreenshotRunner
 
         shooter = ScreenshotRunner(window, Path(screenshot_dir))
+        window.remember_connections = False
     window.show()
     if url is None:
         window.open_demo()

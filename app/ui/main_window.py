@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.context.reconnect_requested.connect(self.reconnect)
         self.panels: dict[str, Panel] = {}
         self.docks: dict[str, QDockWidget] = {}
+        #: False for `--screenshot`: rendering docs must not change the user's last database.
+        self.remember_connections = True
         #: Part 2 installs the Ctrl+S behaviour here: `handler(panel)`.
         self.save_report_handler: Callable[[Panel], None] | None = None
         self._focused_panel: Panel | None = None
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
         left = first_in_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
         right = first_in_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
         if left is not None and right is not None:
-            self.resizeDocks([left, right], [62, 38], Qt.Orientation.Horizontal)
+            self.resizeDocks([left, right], [58, 42], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         menu_bar = self.menuBar()
@@ -246,7 +248,9 @@ class MainWindow(QMainWindow):
         url = self._pending_url or ""
         connection = Connection(url, engine, is_demo=self._pending_is_demo, parent=self)
         connection.state_changed.connect(self._update_connection_label)
-        if not self._pending_is_demo:
+        if not self.remember_connections:
+            pass
+        elif not self._pending_is_demo:
             cfg.remember_connection(self.settings, url)
         else:
             self.settings.setValue("connection/last", cfg.split_password(url)[0])

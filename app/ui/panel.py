@@ -180,6 +180,13 @@ class Panel(QWidget):
         self._refresh_timer.stop()
         self.channel.cancel()
 
+    def mark_ready(self) -> None:
+        """For panels with nothing to ask yet (a profile with no person chosen): count as
+        finished, so `--screenshot` and tests do not wait for a query that never comes."""
+        self.state_bar.set_idle()
+        self._finished_once = True
+        self.query_finished.emit(True)
+
     # ----------------------------------------------------------------- internals
     _wired = False
     _pending_spec: dict[str, Any] | None = None

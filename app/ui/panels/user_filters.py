@@ -1,0 +1,291 @@
+"""Filter rows only the User explorer offers: behavioural "did / did not do X" and funnel steps.
+
+Both plug into the shared FilterBuilder (`register_row_type`) and edit exactly the JSON the
+users query takes: `{"did": {"event", "where", "min", "max", "range"}}` and
+`{"funnel": {...}, "step": k, "status": "reached" | "dropped"}` (docs/query.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
+
+#: Quantifier id -> label. "at most" includes persons who never did it.
+QUANTIFIERS = [("at_least", "at least"), ("at_most", "at most"), ("exactly", "exactly")]
+PERIODS = [("last", "in the last"), ("between", "between"), ("ever", "ever")]
+
+
+class DidFilterRow(FilterRowBase):
+    """did / did not do [event] [filters…] [at least|at most|exactly] [N] times [in the last D days | between]."""
+
+    def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.builder = builder
+        self.setObjectName("didRow")
+        self._event_filters: list[dict[str, Any]] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(4)
+        outer.addLayout(top)
+        outer.addLayout(bottom)
+
+        self.verb = QComboBox(self)
+        self.verb.setObjectName("didVerb")
+        self.verb.addItem("did", "did")
+        self.verb.addItem("did not do", "did_not")
+        self.event_combo = QComboBox(self)
+        self.event_combo.setObjectName("didEvent")
+        self.event_combo.setEditable(True)
+        self.event_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.event_combo.setMinimumContentsLength(14)
+        line_edit_of(self.event_combo).setPlaceholderText("event…")
+        self.filters_button = QPushButton("where…", self)
+        self.filters_button.setObjectName("didFilters")
+        self.filters_button.setToolTip("Filters on the event's properties")
+        remove = QPushButton("✕", self)
+        remove.setObjectName("removeButton")
+        remove.setFlat(True)
+        remove.setMaximumWidth(28)
+        top.addWidget(self.verb)
+        top.addWidget(self.event_combo, 1)
+        top.addWidget(self.filters_button)
+        top.addWidget(remove)
+
+        self.quantifier = QComboBox(self)
+        self.quantifier.setObjectName("didQuantifier")
+        for key, label in QUANTIFIERS:
+            self.quantifier.addItem(label, key)
+        self.quantifier.setItemData(1, "at most N times, including never", 3)  # ToolTipRole
+        self.count = QSpinBox(self)
+        self.count.setObjectName("didCount")
+        self.count.setRange(0, 1_000_000)
+        self.count.setValue(1)
+        self.times_label = QLabel("times", self)
+        self.period = QComboBox(self)
+        self.period.setObjectName("didPeriod")
+        for key, label in PERIODS:
+            self.period.addItem(label, key)
+        self.days = QSpinBox(self)
+        self.days.setObjectName("didDays")
+        self.days.setRange(1, 100_000)
+        self.days.setValue(30)
+        self.days.setSuffix(" days")
+        self.start = QDateEdit(self)
+        self.end = QDateEdit(self)
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        today = QDate.currentDate()
+        self.start.setDate(today.addDays(-29))
+        self.end.setDate(today)
+        for widget in (self.quantifier, self.count, self.times_label, self.period, self.days, self.start, self.end):
+            bottom.addWidget(widget)
+        bottom.addStretch(1)
+
+        self._fill_events()
+        self.event_combo.setCurrentIndex(-1)
+        discovery = builder.discovery
+        if discovery is not None:
+            discovery.events_changed.connect(self._fill_events)
+        self.verb.currentIndexChanged.connect(self._sync)
+        self.period.currentIndexChanged.connect(self._sync)
+        self.event_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        line_edit_of(self.event_combo).editingFinished.connect(self.changed)
+        for spin in (self.count, self.days):
+            spin.valueChanged.connect(lambda _v: self.changed.emit())
+        self.quantifier.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.start.dateChanged.connect(lambda _d: self.changed.emit())
+        self.end.dateChanged.connect(lambda _d: self.changed.emit())
+        self.filters_button.clicked.connect(self.edit_event_filters)
+        remove.clicked.connect(self.remove_requested)
+        self._sync()
+
+    def _fill_events(self) -> None:
+        discovery = self.builder.discovery
+        current = self.event_combo.currentText()
+        self.event_combo.blockSignals(True)
+        self.event_combo.clear()
+        if discovery is not None:
+            for name, _count in discovery.events():
+                self.event_combo.addItem(name)
+        self.event_combo.setCurrentText(current)
+        self.event_combo.blockSignals(False)
+
+    def _sync(self, *_args: Any) -> None:
+        did = self.verb.currentData() == "did"
+        for widget in (self.quantifier, self.count, self.times_label):
+            widget.setVisible(did)
+        period = self.period.currentData()
+        self.days.setVisible(period == "last")
+        self.start.setVisible(period == "between")
+        self.end.setVisible(period == "between")
+        self.changed.emit()
+
+    # ----------------------------------------------------------------- editing helpers
+    def set_event(self, name: str) -> None:
+        self.event_combo.setCurrentText(name)
+        self.changed.emit()
+
+    def set_event_filters(self, filters: list[dict[str, Any]]) -> None:
+        self._event_filters = list(filters)
+        n = len(self._event_filters)
+        self.filters_button.setText(f"where ({n})" if n else "where…")
+        self.changed.emit()
+
+    def edit_event_filters(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Filters on {self.event_combo.currentText() or 'the event'}")
+        layout = QVBoxLayout(dialog)
+        editor = FilterBuilder(self.builder.discovery, dialog, traits=False, event_properties=True)
+        editor.set_filters(self._event_filters)
+        layout.addWidget(editor)
+        layout.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.resize(560, 240)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_event_filters(editor.filters())
+
+    # ----------------------------------------------------------------- JSON
+    def to_json(self) -> dict[str, Any] | None:
+        event = self.event_combo.currentText().strip()
+        if not event:
+            return None
+        spec: dict[str, Any] = {"event": event, "where": list(self._event_filters)}
+        if self.verb.currentData() == "did_not":
+            spec.update(min=0, max=0)
+        else:
+            n = self.count.value()
+            quantifier = self.quantifier.currentData()
+            if quantifier == "at_least":
+                spec.update(min=max(1, n), max=None)
+            elif quantifier == "at_most":
+                spec.update(min=0, max=n)
+            else:
+                spec.update(min=n, max=n)
+        period = self.period.currentData()
+        if period == "last":
+            spec["range"] = {"last": self.days.value(), "unit": "day"}
+        elif period == "between":
+            a = self.start.date().toString("yyyy-MM-dd")
+            b = self.end.date().toString("yyyy-MM-dd")
+            spec["range"] = {"from": min(a, b), "to": max(a, b)}
+        return {"did": spec}
+
+    def set_json(self, spec: dict[str, Any]) -> None:
+        did = dict(spec.get("did") or {})
+        self.blockSignals(True)
+        try:
+            self.event_combo.setCurrentText(str(did.get("event", "")))
+            self._event_filters = list(did.get("where") or [])
+            n = len(self._event_filters)
+            self.filters_button.setText(f"where ({n})" if n else "where…")
+            low = int(did.get("min", 1) if did.get("min") is not None else 1)
+            high = did.get("max")
+            if high == 0:
+                self.verb.setCurrentIndex(1)
+            else:
+                self.verb.setCurrentIndex(0)
+                if high is None:
+                    self.quantifier.setCurrentIndex(0)
+                    self.count.setValue(low)
+                elif low == high:
+                    self.quantifier.setCurrentIndex(2)
+                    self.count.setValue(int(high))
+                else:
+                    self.quantifier.setCurrentIndex(1)
+                    self.count.setValue(int(high))
+            rng = did.get("range")
+            if not rng:
+                self.period.setCurrentIndex(2)
+            elif "last" in rng and rng.get("unit", "day") == "day":
+                self.period.setCurrentIndex(0)
+                self.days.setValue(int(rng["last"]))
+            elif "last" in rng:
+                # A saved weeks/months range: the editor offers days, so it becomes days.
+                self.period.setCurrentIndex(0)
+                self.days.setValue(int(rng["last"]) * (7 if rng.get("unit") == "week" else 30))
+            else:
+                self.period.setCurrentIndex(1)
+                self.start.setDate(QDate.fromString(str(rng.get("from")), "yyyy-MM-dd"))
+                self.end.setDate(QDate.fromString(str(rng.get("to")), "yyyy-MM-dd"))
+            self._sync()
+        finally:
+            self.blockSignals(False)
+
+
+def is_did_filter(spec: dict[str, Any]) -> bool:
+    return "did" in spec
+
+
+DID_ROW = RowType("did", "+ Did event", lambda builder, parent: DidFilterRow(builder, parent), is_did_filter)
+
+
+def funnel_summary(spec: dict[str, Any]) -> str:
+    funnel = spec.get("funnel") or {}
+    names = [s if isinstance(s, str) else str(s.get("event")) for s in funnel.get("steps") or []]
+    step = int(spec.get("step", 1))
+    path = " → ".join(names) or "?"
+    if spec.get("status") == "dropped":
+        return f"dropped off after step {step} ({names[step - 1] if 0 < step <= len(names) else '?'}) of {path}"
+    return f"reached step {step} ({names[step - 1] if 0 < step <= len(names) else '?'}) of {path}"
+
+
+class FunnelFilterRow(FilterRowBase):
+    """A funnel step's persons (set by clicking a step in Funnels): shown, removable, not edited."""
+
+    def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("funnelRow")
+        self._spec: dict[str, Any] | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("", self)
+        self.label.setObjectName("funnelRowLabel")
+        self.label.setWordWrap(True)
+        self.label.setStyleSheet("QLabel { background: #eef3fb; border-radius: 3px; padding: 3px; }")
+        remove = QPushButton("✕", self)
+        remove.setObjectName("removeButton")
+        remove.setFlat(True)
+        remove.setMaximumWidth(28)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(remove)
+        remove.clicked.connect(self.remove_requested)
+
+    def to_json(self) -> dict[str, Any] | None:
+        return None if self._spec is None else dict(self._spec)
+
+    def set_json(self, spec: dict[str, Any]) -> None:
+        self._spec = dict(spec)
+        self.label.setText("Persons who " + funnel_summary(spec))
+        self.label.setToolTip(str(spec.get("funnel")))
+
+
+def is_funnel_filter(spec: dict[str, Any]) -> bool:
+    return "funnel" in spec and "step" in spec
+
+
+FUNNEL_ROW = RowType("funnel", "+ Funnel step", lambda builder, parent: FunnelFilterRow(builder, parent),
+                     is_funnel_filter)

@@ -1,0 +1,305 @@
+"""The User explorer's table model: a sparse page cache over the engine's keyset-paged users query.
+
+`rowCount()` is the query's total, so the scroll bar spans every matching person from the
+first answer; rows are fetched a page at a time only when the view paints them, and at most
+`CACHE_PAGES` pages stay in memory (least recently shown dropped first), so a million persons
+scroll with flat memory. The engine pages with opaque keyset cursors (never OFFSET); the model
+remembers the cursor that starts each page it has passed. A page far below the last known
+cursor is reached by walking forward in large cursor-only steps (`columns: []`, no traits) on
+a worker thread, keeping every cursor met on the way, so scrolling back and forth is cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+
+from app.ui.workers import QueryChannel
+
+#: Rows per page shown (one query each).
+PAGE_SIZE = 200
+#: Pages kept in memory.
+CACHE_PAGES = 24
+#: Rows per cursor-walking step towards a far page (the engine's largest page).
+SKIP_STEP = 10_000
+#: Pages the view asked for most recently; older requests are forgotten (scrolled past).
+WANTED_PAGES = 4
+
+FIXED_COLUMNS = [("id", "Person"), ("first_seen", "First seen"), ("last_seen", "Last seen"), ("events", "Events")]
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def local_time(iso: str | None) -> str:
+    """An engine UTC timestamp in the machine's local time, to the minute."""
+    if not iso:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def trait_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def sort_key_for(column: str) -> Any:
+    """The users query's sort `by` for a column key ('id', 'events', 'trait:age' ...)."""
+    if column.startswith("trait:"):
+        return {"trait": column[len("trait:"):]}
+    return column
+
+
+class UsersPageModel(QAbstractTableModel):
+    """Rows of a users query, fetched by page as the view needs them.
+
+    `reset(spec, first_page)` shows a new answer (the panel runs page 0 itself, so its
+    busy/error states apply); later pages go through `channel`. Counters `pages_loaded`
+    and `rows_walked` tell tests and benchmarks how much was actually fetched.
+    """
+
+    #: A page fetch failed (one-line message).
+    failed = Signal(str)
+    #: A page arrived (its index).
+    page_loaded = Signal(int)
+    #: The header asked for another sort: (column key, descending).
+    sort_requested = Signal(str, bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._spec: dict[str, Any] | None = None
+        self._traits: list[str] = []
+        self._total = 0
+        self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
+        self._cursors: dict[int, str | None] = {0: None}
+        self._end_page: int | None = None
+        self._wanted: OrderedDict[int, None] = OrderedDict()
+        self._inflight: int | None = None
+        self._generation = 0
+        self._engine: Any = None
+        self._channel: QueryChannel | None = None
+        self.pages_loaded = 0
+        self.rows_walked = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(15)
+        self._timer.timeout.connect(self._fetch_next)
+
+    # ----------------------------------------------------------------- setup
+    def set_channel(self, channel: QueryChannel) -> None:
+        self._channel = channel
+        channel.result.connect(self._on_page)
+        channel.failed.connect(lambda info: self._on_failed(info.message))
+        channel.cancelled.connect(self._on_cancelled)
+
+    def set_engine(self, engine: Any) -> None:
+        self._engine = engine
+
+    def set_trait_columns(self, traits: list[str]) -> None:
+        """Which traits get a column; pages already shown keep every trait, so no refetch."""
+        self.beginResetModel()
+        self._traits = list(traits)
+        self.endResetModel()
+
+    def trait_columns(self) -> list[str]:
+        return list(self._traits)
+
+    def column_keys(self) -> list[str]:
+        return [key for key, _label in FIXED_COLUMNS] + [f"trait:{t}" for t in self._traits]
+
+    def reset(self, spec: dict[str, Any] | None, first_page: dict[str, Any] | None) -> None:
+        """Show a new answer: `spec` without paging keys, `first_page` its page 0 (with total)."""
+        self.beginResetModel()
+        self._generation += 1
+        if self._channel is not None:
+            self._channel.cancel(quiet=True)
+        self._spec = None if spec is None else {k: v for k, v in spec.items() if k not in ("after", "limit", "count")}
+        self._pages = OrderedDict()
+        self._cursors = {0: None}
+        self._wanted = OrderedDict()
+        self._inflight = None
+        self._end_page = None
+        self._total = 0
+        if first_page is not None:
+            self._total = int(first_page.get("total") or 0)
+            self._store(0, list(first_page.get("users") or []), first_page.get("next"))
+        self.endResetModel()
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def cached_pages(self) -> list[int]:
+        return list(self._pages)
+
+    def person_at(self, row: int) -> dict[str, Any] | None:
+        index = row // PAGE_SIZE
+        page = self._pages.get(index)
+        if page is None:
+            return None
+        self._pages.move_to_end(index)
+        offset = row % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    def is_loaded(self, row: int) -> bool:
+        return self.person_at(row) is not None
+
+    # ----------------------------------------------------------------- Qt model
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(FIXED_COLUMNS) + len(self._traits)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section < len(FIXED_COLUMNS):
+            return FIXED_COLUMNS[section][1]
+        index = section - len(FIXED_COLUMNS)
+        return self._traits[index] if index < len(self._traits) else None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        person = self.person_at(row)
+        if person is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                self._want(row // PAGE_SIZE)
+                return "…" if column == 0 else ""
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#999")
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return person
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        if column == 0:
+            return person.get("id")
+        if column == 1:
+            return local_time(person.get("first_seen"))
+        if column == 2:
+            return local_time(person.get("last_seen"))
+        if column == 3:
+            return f"{int(person.get('events') or 0):,}"
+        trait = self._traits[column - len(FIXED_COLUMNS)]
+        return trait_text((person.get("traits") or {}).get(trait))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        keys = self.column_keys()
+        if 0 <= column < len(keys):
+            self.sort_requested.emit(keys[column], order == Qt.SortOrder.DescendingOrder)
+
+    # ----------------------------------------------------------------- paging
+    def _want(self, page: int) -> None:
+        if page in self._pages or (self._end_page is not None and page > self._end_page):
+            return
+        self._wanted.pop(page, None)
+        self._wanted[page] = None
+        while len(self._wanted) > WANTED_PAGES:
+            self._wanted.popitem(last=False)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _fetch_next(self) -> None:
+        """Fetch the page most recently asked for (the one on screen now)."""
+        if self._spec is None or self._channel is None or self._engine is None:
+            return
+        while self._wanted:
+            page, _ = self._wanted.popitem(last=True)
+            if page in self._pages:
+                continue
+            if page == self._inflight:
+                return
+            self._inflight = page
+            self._channel.submit(self._job(page))
+            return
+
+    def _job(self, page: int) -> Any:
+        engine = self._engine
+        spec = dict(self._spec or {})
+        cursors = self._cursors  # shared with the worker: it records the cursors it walks past
+        generation = self._generation
+
+        def job(token: Any) -> Any:
+            from app.query import run_query
+
+            known = max(p for p in list(cursors) if p <= page)
+            after = cursors[known]
+            walked = 0
+            while known < page:
+                step = min((page - known) * PAGE_SIZE, SKIP_STEP)
+                answer = run_query(engine, {**spec, "columns": [], "count": False, "limit": step,
+                                            **({"after": after} if after else {})}, cancel=token)
+                walked += len(answer["users"])
+                if answer["next"] is None:
+                    return generation, page, [], None, walked, True
+                known += step // PAGE_SIZE
+                after = answer["next"]
+                cursors[known] = after
+            answer = run_query(engine, {**spec, "count": False, "limit": PAGE_SIZE,
+                                        **({"after": after} if after else {})}, cancel=token)
+            return generation, page, answer["users"], answer["next"], walked, False
+
+        return job
+
+    def _on_page(self, result: Any) -> None:
+        generation, page, users, next_cursor, walked, past_end = result
+        if generation != self._generation:
+            return
+        self._inflight = None
+        self.rows_walked += int(walked)
+        if past_end:
+            self._end_page = page - 1
+        else:
+            self._store(page, list(users), next_cursor)
+            first = page * PAGE_SIZE
+            if first < self._total:
+                last = min(self._total, first + PAGE_SIZE) - 1
+                self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+            self.page_loaded.emit(page)
+        if self._wanted:
+            self._timer.start()
+
+    def _store(self, page: int, users: list[dict[str, Any]], next_cursor: str | None) -> None:
+        self._pages[page] = users
+        self._pages.move_to_end(page)
+        self.pages_loaded += 1
+        if next_cursor is not None:
+            self._cursors[page + 1] = next_cursor
+        else:
+            self._end_page = page
+        while len(self._pages) > CACHE_PAGES:
+            self._pages.popitem(last=False)
+
+    def _on_failed(self, message: str) -> None:
+        self._inflight = None
+        self.failed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self._inflight = None
