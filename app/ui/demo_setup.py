@@ -44,7 +44,10 @@ class DemoBuilder(QObject):
         self._token = SimpleToken()
         self._relay_progress.connect(self.progress)
 
+    running = False
+
     def start(self) -> None:
+        self.running = True
         self.progress.emit("Creating the demo database…", 0.0)
         self._pool.submit(self._job, self._token, self._on_done, self._on_error)
 
@@ -83,10 +86,12 @@ class DemoBuilder(QObject):
                 side.unlink(missing_ok=True)
 
     def _on_done(self, _result: Any) -> None:
+        self.running = False
         self.progress.emit("Demo database ready", 1.0)
         self.finished_ok.emit()
 
     def _on_error(self, exc: BaseException) -> None:
+        self.running = False
         if isinstance(exc, DemoCancelled):
             return
         self.failed.emit(classify_error(exc).message)

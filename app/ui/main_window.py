@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         full_url = cfg.with_password(url)
         self._pending_url = full_url
         self._pending_is_demo = is_demo
+        self._want_demo = False  # a demo still being built no longer takes over when done
         self._close_connection()
         self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
         self.context.connecting.emit("Opening the database…", None)
@@ -215,6 +216,9 @@ class MainWindow(QMainWindow):
             return open_database(full_url)
 
         self._opener.submit(job)
+
+    _want_demo = False
+    _demo_builder: Any = None
 
     def open_demo(self) -> None:
         """Open the demo database, creating it first (in the background) when it is missing."""
@@ -225,24 +229,39 @@ class MainWindow(QMainWindow):
         from app.ui.demo_setup import DemoBuilder
 
         self._close_connection()
+        self._pending_url = None
+        self._want_demo = True
+        if self._demo_builder is not None and self._demo_builder.running:
+            return
         builder = DemoBuilder(path, parent=self)
-        builder.progress.connect(lambda text, frac: self.context.connecting.emit(text, frac))
-        builder.progress.connect(lambda text, _f: self.connection_label.setText(text))
-        builder.finished_ok.connect(lambda: self.open_database(f"sqlite:///{path}", is_demo=True))
-        builder.finished_ok.connect(lambda: self.demo_ready.emit(True))
+        builder.progress.connect(self._on_demo_progress)
+        builder.finished_ok.connect(self._on_demo_built)
         builder.failed.connect(self._on_demo_failed)
         self._demo_builder = builder
         builder.start()
 
+    def _on_demo_progress(self, text: str, fraction: object) -> None:
+        if self._want_demo:
+            self.context.connecting.emit(text, fraction)
+            self.connection_label.setText(text)
+
+    def _on_demo_built(self) -> None:
+        if self._want_demo:
+            self.open_database(f"sqlite:///{demo_db_path()}", is_demo=True)
+        self.demo_ready.emit(True)
+
     def _on_demo_failed(self, message: str) -> None:
-        self.connection_label.setText("The demo database could not be created")
-        self.context.connect_failed.emit(f"could not create the demo database: {message}")
+        if self._want_demo:
+            self.connection_label.setText("The demo database could not be created")
+            self.context.connect_failed.emit(f"could not create the demo database: {message}")
         self.demo_ready.emit(False)
 
     def reconnect(self) -> None:
         """Retry opening the last database (a panel's Retry while nothing is open)."""
         if self._pending_url:
             self.open_database(self._pending_url, is_demo=self._pending_is_demo)
+        elif self._want_demo:
+            self.open_demo()
 
     def _on_opened(self, engine: Any) -> None:
         url = self._pending_url or ""
@@ -492,9 +511,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the simulator, cancel queries, release the database (idempotent)."""
         self._stop_simulation()
-        builder = getattr(self, "_demo_builder", None)
-        if builder is not None:
-            builder.stop()
+        if self._demo_builder is not None:
+            self._demo_builder.stop()
         for panel in self.panels.values():
             panel.cancel()
         self._opener_pool.close(2000)

@@ -59,3 +59,19 @@ def test_simulated_traffic_reaches_the_live_view_and_can_be_switched_off(
     window.simulate_action.setChecked(False)
     assert window._simulator is None
     assert not window.simulate_action.isChecked()
+
+
+@pytest.mark.slow
+def test_opening_another_database_while_the_demo_builds_keeps_it(
+    make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 3000)
+    url, _engine = filled_db
+    window = make_window()
+    window.open_demo()
+    window.open_database(url)
+    with qtbot.waitSignal(window.demo_ready, timeout=120_000):
+        pass
+    wait_panels(qtbot, window)
+    assert window.connection is not None and not window.connection.is_demo
+    assert window.connection.url == url

@@ -1,0 +1,498 @@
+"""The User explorer: find persons by traits, behaviour, cohort or funnel step; page, sort, export.
+
+The controls edit one `{"kind": "users", ...}` query (docs/query.md). Page 0 (with the total)
+runs through the panel's channel, so busy, error and reconnecting states show as everywhere;
+the table's model fetches further pages itself as they scroll into view (users_model.py). The
+search box finds a person by any id they were seen with or by an e-mail prefix — where support
+staff start. Export streams every matching person to CSV on a worker, with progress and Cancel.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.cohorts import CohortsDialog, SaveCohortDialog, add_cohort_rows, cohort_store
+from app.ui.connection import Connection
+from app.ui.context import AppContext
+from app.ui.errors import ErrorInfo
+from app.ui.panel import Panel
+from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW
+from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
+from app.ui.registry import register_panel
+from app.ui.widgets.filter_builder import FilterBuilder
+
+#: Traits shown by default when discovery knows them (else the first few discovered).
+DEFAULT_TRAITS = ("email", "name", "gender", "age", "plan")
+MAX_DEFAULT_TRAITS = 5
+
+
+class _ExportSignals(QObject):
+    """Lives on the GUI thread; the export worker emits progress through it (queued)."""
+
+    progress = Signal(int, int)
+
+
+def split_filters(filters: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The builder's rows as the users query's `where` and `did` lists."""
+    where: list[dict[str, Any]] = []
+    did: list[dict[str, Any]] = []
+    for spec in filters:
+        if set(spec) == {"did"}:
+            did.append(spec["did"])
+        else:
+            where.append(spec)
+    return where, did
+
+
+def users_spec_from(spec: dict[str, Any]) -> dict[str, Any]:
+    """A users query from a users or funnel_persons query (the funnel part becomes a filter)."""
+    if spec.get("kind") == "funnel_persons":
+        funnel_filter = {"funnel": spec["funnel"], "step": spec["step"], "status": spec.get("status", "reached")}
+        rest = {k: v for k, v in spec.items() if k not in ("kind", "funnel", "step", "status")}
+        return {**rest, "kind": "users", "where": [funnel_filter, *(rest.get("where") or [])]}
+    return dict(spec)
+
+
+@register_panel
+class UsersPanel(Panel):
+    panel_id = "users"
+    title = "User explorer"
+    order = 30
+    default_area = Qt.DockWidgetArea.LeftDockWidgetArea
+    accepts_users_query = True
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self._building = True
+        self._sort: dict[str, Any] = {"by": "last_seen", "desc": True}
+        self._traits_chosen = False
+        self._export_channel = self.new_channel()
+        self._export_path: Path | None = None
+        self._export_signals = _ExportSignals(self)
+        self._export_signals.progress.connect(self._on_export_progress)
+        self._export_channel.result.connect(self._on_export_done)
+        self._export_channel.failed.connect(self._on_export_failed)
+        self._export_channel.cancelled.connect(self._on_export_cancelled)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
+        self.body_layout.addWidget(splitter)
+        splitter.addWidget(self._build_filters())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 800])
+
+        self.model = UsersPageModel(self)
+        self.model.set_channel(self.new_channel())
+        self.model.failed.connect(lambda message: self.state_bar.set_error(message))
+        self.model.sort_requested.connect(self._on_sort_requested)
+        self.table.setModel(self.model)
+        if context.connection is not None:
+            self.model.set_engine(context.connection.engine)
+        context.discovery.properties_changed.connect(self._on_traits_discovered)
+        self._set_traits(self._default_traits())
+        self._building = False
+
+    # ----------------------------------------------------------------- construction
+    def _build_filters(self) -> QWidget:
+        scroll = QScrollArea(self.body)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(360)
+        holder = QWidget(scroll)
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(2, 2, 6, 2)
+
+        search_box = QGroupBox("Find a person", holder)
+        search_layout = QVBoxLayout(search_box)
+        self.search_edit = QLineEdit(search_box)
+        self.search_edit.setObjectName("userSearch")
+        self.search_edit.setPlaceholderText("Any id, or the start of an e-mail…")
+        self.search_edit.setClearButtonEnabled(True)
+        search_layout.addWidget(self.search_edit)
+        hint = QLabel("Enter opens the profile when exactly one person matches.", search_box)
+        hint.setStyleSheet("color: #777;")
+        search_layout.addWidget(hint)
+        column.addWidget(search_box)
+
+        filter_box = QGroupBox("Persons who", holder)
+        filter_layout = QVBoxLayout(filter_box)
+        match_row = QHBoxLayout()
+        match_row.addWidget(QLabel("match", filter_box))
+        self.match_combo = QComboBox(filter_box)
+        self.match_combo.setObjectName("matchCombo")
+        self.match_combo.addItem("all of these (AND)", "all")
+        self.match_combo.addItem("any of these (OR)", "any")
+        match_row.addWidget(self.match_combo)
+        match_row.addStretch(1)
+        filter_layout.addLayout(match_row)
+        self.filter_builder = FilterBuilder(self.context.discovery, filter_box, traits=True, event_properties=False)
+        self.filter_builder.add_button.setText("+ Trait")
+        self.filter_builder.register_row_type(DID_ROW)
+        add_cohort_rows(self.filter_builder, self.context)
+        # Funnel-step rows arrive from the Funnels panel; nobody types them in.
+        self.filter_builder.register_row_type(FUNNEL_ROW).hide()
+        filter_layout.addWidget(self.filter_builder)
+        column.addWidget(filter_box)
+
+        cohort_row = QHBoxLayout()
+        self.save_cohort_button = QPushButton("Save as cohort…", holder)
+        self.save_cohort_button.setObjectName("saveCohort")
+        self.cohorts_button = QPushButton("Cohorts…", holder)
+        self.cohorts_button.setObjectName("manageCohortsButton")
+        cohort_row.addWidget(self.save_cohort_button)
+        cohort_row.addWidget(self.cohorts_button)
+        cohort_row.addStretch(1)
+        column.addLayout(cohort_row)
+        self.cohort_message = QLabel("", holder)
+        self.cohort_message.setObjectName("cohortMessage")
+        self.cohort_message.setWordWrap(True)
+        column.addWidget(self.cohort_message)
+        column.addStretch(1)
+        scroll.setWidget(holder)
+
+        self.search_edit.textChanged.connect(self._edited)
+        self.search_edit.returnPressed.connect(self._on_search_enter)
+        self.match_combo.currentIndexChanged.connect(self._edited)
+        self.filter_builder.changed.connect(self._edited)
+        self.save_cohort_button.clicked.connect(self.save_cohort_dialog)
+        self.cohorts_button.clicked.connect(self._manage_cohorts)
+        return scroll
+
+    def _build_results(self) -> QWidget:
+        holder = QWidget(self.body)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        toolbar = QHBoxLayout()
+        self.total_label = QLabel("", holder)
+        self.total_label.setObjectName("usersTotal")
+        font = self.total_label.font()
+        font.setBold(True)
+        self.total_label.setFont(font)
+        toolbar.addWidget(self.total_label, 1)
+        self.columns_button = QToolButton(holder)
+        self.columns_button.setObjectName("columnsButton")
+        self.columns_button.setText("Columns")
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.columns_menu = QMenu(self.columns_button)
+        self.columns_button.setMenu(self.columns_menu)
+        self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
+        toolbar.addWidget(self.columns_button)
+        self.export_button = QPushButton("Export CSV…", holder)
+        self.export_button.setObjectName("exportCsv")
+        toolbar.addWidget(self.export_button)
+        layout.addLayout(toolbar)
+
+        export_row = QHBoxLayout()
+        self.export_progress = QProgressBar(holder)
+        self.export_progress.setObjectName("exportProgress")
+        self.export_progress.setFormat("Exporting… %v of %m persons")
+        self.export_cancel = QPushButton("Cancel export", holder)
+        self.export_cancel.setObjectName("exportCancel")
+        self.export_message = QLabel("", holder)
+        self.export_message.setObjectName("exportMessage")
+        export_row.addWidget(self.export_progress, 1)
+        export_row.addWidget(self.export_cancel)
+        export_row.addWidget(self.export_message)
+        layout.addLayout(export_row)
+        self.export_progress.hide()
+        self.export_cancel.hide()
+
+        self.table = QTableView(holder)
+        self.table.setObjectName("usersTable")
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
+        self.table.setWordWrap(False)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+        layout.addWidget(self.table, 1)
+        hint = QLabel("Double-click a person to open their profile. Click a header to sort.", holder)
+        hint.setStyleSheet("color: #777;")
+        layout.addWidget(hint)
+
+        self.export_button.clicked.connect(self._export_dialog)
+        self.export_cancel.clicked.connect(self.cancel_export)
+        return holder
+
+    # ----------------------------------------------------------------- query
+    def query(self) -> dict[str, Any]:
+        where, did = split_filters(self.filter_builder.filters())
+        spec: dict[str, Any] = {
+            "kind": "users",
+            "where": where,
+            "did": did,
+            "match": str(self.match_combo.currentData()),
+            "sort": dict(self._sort),
+            "columns": self.model.trait_columns(),
+            "limit": PAGE_SIZE,
+        }
+        search = self.search_edit.text().strip()
+        if search:
+            spec["search"] = search
+        return spec
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        spec = users_spec_from(spec)
+        self._building = True
+        try:
+            filters = list(spec.get("where") or []) + [{"did": d} for d in spec.get("did") or []]
+            self.filter_builder.set_filters(filters)
+            self.match_combo.setCurrentIndex(max(0, self.match_combo.findData(spec.get("match", "all"))))
+            self.search_edit.setText(str(spec.get("search") or ""))
+            sort = spec.get("sort")
+            if isinstance(sort, dict):
+                self._sort = {"by": sort.get("by", "last_seen"), "desc": bool(sort.get("desc", True))}
+            columns = spec.get("columns")
+            if isinstance(columns, list):
+                self._traits_chosen = True
+                self._set_traits([str(c) for c in columns])
+            self._show_sort_indicator()
+        finally:
+            self._building = False
+
+    def show_users_query(self, spec: dict[str, Any]) -> None:
+        """Another panel asks to list these persons (a funnel step, a cohort)."""
+        self.set_query(spec)
+        self.refresh()
+
+    def _edited(self, *_args: Any) -> None:
+        if not self._building:
+            self.schedule_refresh(300)
+
+    def connection_changed(self, connection: Connection | None) -> None:
+        self.model.set_engine(connection.engine if connection is not None else None)
+
+    def clear(self) -> None:
+        self.model.reset(None, None)
+        self.total_label.setText("")
+
+    def show_result(self, result: Any) -> None:
+        spec = self.last_result_spec or self.query()
+        self.model.reset(spec, result)
+        total = int(result.get("total") or 0)
+        self.total_label.setText(f"{total:,} person{'s' if total != 1 else ''}")
+        self.table.scrollToTop()
+        if not self._resized_once and total:
+            self._resized_once = True
+            QTimer.singleShot(0, self._fit_columns)
+        if self._open_single_when_found and total == 1 and result.get("users"):
+            self.open_person.emit(str(result["users"][0]["id"]))
+        self._open_single_when_found = False
+
+    _resized_once = False
+    _open_single_when_found = False
+
+    def _fit_columns(self) -> None:
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for i in range(header.count()):
+            header.resizeSection(i, min(header.sectionSize(i) + 12, 260))
+
+    # ----------------------------------------------------------------- sorting and columns
+    def _on_header_clicked(self, section: int) -> None:
+        keys = self.model.column_keys()
+        if not 0 <= section < len(keys):
+            return
+        by = sort_key_for(keys[section])
+        desc = True
+        if by == self._sort.get("by"):
+            desc = not bool(self._sort.get("desc", True))
+        self._sort = {"by": by, "desc": desc}
+        self._show_sort_indicator()
+        self.refresh()
+
+    def _on_sort_requested(self, key: str, desc: bool) -> None:
+        self._sort = {"by": sort_key_for(key), "desc": desc}
+        self._show_sort_indicator()
+        self.refresh()
+
+    def set_sort(self, by: Any, desc: bool = True) -> None:
+        self._sort = {"by": by, "desc": desc}
+        self._show_sort_indicator()
+        self.schedule_refresh(0)
+
+    def _show_sort_indicator(self) -> None:
+        keys = self.model.column_keys()
+        by = self._sort.get("by")
+        key = f"trait:{by['trait']}" if isinstance(by, dict) else str(by)
+        header = self.table.horizontalHeader()
+        if key in keys:
+            order = Qt.SortOrder.DescendingOrder if self._sort.get("desc", True) else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(keys.index(key), order)
+
+    def _default_traits(self) -> list[str]:
+        known = [p.name for p in self.context.discovery.properties(traits=True, event_properties=False)]
+        if not known:
+            return ["email", "name"]
+        preferred = [t for t in DEFAULT_TRAITS if t in known]
+        rest = [t for t in known if t not in preferred]
+        return (preferred + rest)[:MAX_DEFAULT_TRAITS]
+
+    def _on_traits_discovered(self) -> None:
+        if not self._traits_chosen:
+            self._set_traits(self._default_traits())
+
+    def _set_traits(self, traits: list[str]) -> None:
+        if traits == self.model.trait_columns():
+            return
+        self.model.set_trait_columns(traits)
+        self._show_sort_indicator()
+        if not self._building and self.last_result is not None:
+            self.schedule_refresh(0)
+
+    def _fill_columns_menu(self) -> None:
+        self.columns_menu.clear()
+        chosen = self.model.trait_columns()
+        known = [p.name for p in self.context.discovery.properties(traits=True, event_properties=False)]
+        for name in list(dict.fromkeys(chosen + known)):
+            action = QAction(name, self.columns_menu)
+            action.setCheckable(True)
+            action.setChecked(name in chosen)
+            action.toggled.connect(lambda on, n=name: self.toggle_trait_column(n, on))
+            self.columns_menu.addAction(action)
+
+    def toggle_trait_column(self, name: str, on: bool) -> None:
+        chosen = self.model.trait_columns()
+        if on and name not in chosen:
+            chosen.append(name)
+        elif not on and name in chosen:
+            chosen.remove(name)
+        self._traits_chosen = True
+        self._set_traits(chosen)
+
+    # ----------------------------------------------------------------- persons
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        person = self.model.person_at(index.row())
+        if person is not None:
+            self.open_person.emit(str(person["id"]))
+
+    def _on_search_enter(self) -> None:
+        """Enter in the search box: open the profile when the search finds exactly one person."""
+        result = self.last_result
+        if (self.last_result_spec == self.query() and not self.busy and not self._refresh_timer.isActive()
+                and isinstance(result, dict)):
+            if result.get("total") == 1 and result.get("users"):
+                self.open_person.emit(str(result["users"][0]["id"]))
+            return
+        self._open_single_when_found = True
+        self.refresh()
+
+    # ----------------------------------------------------------------- cohorts
+    def save_cohort_dialog(self) -> None:
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        dialog = SaveCohortDialog(self, result.get("total"))
+        if dialog.exec() == SaveCohortDialog.DialogCode.Accepted:
+            self.save_cohort(dialog.name, static=dialog.is_static)
+
+    def save_cohort(self, name: str, *, static: bool) -> None:
+        """Store the current filters as a cohort (in the database, shared by everyone on it)."""
+        definition = {k: v for k, v in self.query().items() if k not in ("columns", "limit")}
+        self.cohort_message.setText("Saving the cohort…")
+        cohort_store(self.context).create(
+            name, definition, static=static,
+            on_done=lambda cohort: self.cohort_message.setText(
+                f"Saved cohort “{cohort['name']}” ({'static, ' + format(cohort.get('size') or 0, ',') + ' persons' if cohort['kind'] == 'static' else 'dynamic'})."),
+            on_error=lambda message: self.cohort_message.setText(f"⚠ {message}"),
+        )
+
+    def _manage_cohorts(self) -> None:
+        dialog = CohortsDialog(cohort_store(self.context), self)
+        dialog.show_members.connect(self.show_users_query)
+        dialog.show_members.connect(lambda _spec: dialog.accept())
+        dialog.exec()
+
+    # ----------------------------------------------------------------- export
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export persons", "persons.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str | os.PathLike[str]) -> None:
+        """Stream every person the current query matches to `path` (written as .part, then renamed)."""
+        connection = self.context.connection
+        if connection is None:
+            self.export_message.setText("Not connected to a database.")
+            return
+        spec = self.query()
+        columns = self.model.trait_columns()
+        target = Path(path)
+        partial = target.with_name(target.name + ".part")
+        engine = connection.engine
+        signals = self._export_signals
+
+        def job(token: Any) -> Any:
+            from app.query.export import export_users_csv
+
+            try:
+                with open(partial, "w", newline="", encoding="utf-8") as handle:
+                    written = export_users_csv(engine, spec, handle, columns=columns,
+                                               progress=lambda done, total: signals.progress.emit(done, total),
+                                               cancel=token)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            os.replace(partial, target)
+            return written
+
+        self._export_path = target
+        self.export_progress.setRange(0, 0)
+        self.export_progress.show()
+        self.export_cancel.show()
+        self.export_button.setEnabled(False)
+        self.export_message.setText("")
+        self._export_channel.submit(job)
+
+    def cancel_export(self) -> None:
+        self._export_channel.cancel()
+
+    @property
+    def exporting(self) -> bool:
+        return self._export_channel.busy
+
+    def _on_export_progress(self, done: int, total: int) -> None:
+        self.export_progress.setRange(0, max(total, 1))
+        self.export_progress.setValue(done)
+
+    def _export_finished(self, message: str) -> None:
+        self.export_progress.hide()
+        self.export_cancel.hide()
+        self.export_button.setEnabled(True)
+        self.export_message.setText(message)
+
+    def _on_export_done(self, written: Any) -> None:
+        name = self._export_path.name if self._export_path else "the file"
+        self._export_finished(f"Exported {int(written):,} persons to {name}.")
+
+    def _on_export_failed(self, info: ErrorInfo) -> None:
+        self._export_finished(f"⚠ Export failed: {info.message}")
+
+    def _on_export_cancelled(self) -> None:
+        self._export_finished("Export cancelled.")
