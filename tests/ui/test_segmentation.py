@@ -188,3 +188,17 @@ def test_burst_of_changes_runs_one_query(seg: Any, qtbot: Any) -> None:
     settle(qtbot, panel)
     assert len(runs) == 1 and runs[0]["unit"] == "week"
     wait_idle(qtbot, panel)
+
+
+def test_clicking_a_legend_entry_toggles_its_series(seg: Any, qtbot: Any) -> None:
+    panel, _engine = seg
+    chart = panel.chart
+    plot = chart.time_plot
+    sample, _label = chart.time_legend.items[1]
+    curve = chart.items[1]
+    assert curve.isVisible()
+    point = plot.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: not curve.isVisible(), timeout=5000)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(curve.isVisible, timeout=5000)
