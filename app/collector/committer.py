@@ -16,7 +16,7 @@ import queue
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.exc import DataError, SQLAlchemyError
@@ -31,7 +31,8 @@ log = logging.getLogger("tracklens.collector")
 class WriterLike(Protocol):
     """The part of app.ingest.writer.EventWriter the queue uses."""
 
-    def write(self, messages: Iterable[Any], received_at: datetime | None = None) -> IngestResult: ...
+    def write(self, messages: Iterable[Any], received_at: datetime | None = None, *,
+              arrived_now: bool = True) -> IngestResult: ...
 
 
 @dataclass
@@ -115,7 +116,16 @@ class CommitQueue:
             self._thread.join(timeout)
 
     async def submit(self, messages: list[dict[str, Any]], received_at: datetime) -> Outcome:
-        """Queue messages and wait until they are committed (or refused)."""
+        """Queue messages and wait until they are committed (or refused).
+
+        Each message is stamped with its own request's arrival as `receivedAt` (replacing
+        whatever a client sent), and written with arrived_now=False so the ingestion core
+        corrects device clocks against that stamp: requests sharing a transaction keep
+        their own arrival times instead of the round's.
+        """
+        stamp = received_at.astimezone(UTC).isoformat(timespec="milliseconds")
+        for message in messages:
+            message["receivedAt"] = stamp
         if self._closing:
             raise DatabaseUnavailable("the collector is shutting down")
         with self._lock:
@@ -161,7 +171,7 @@ class CommitQueue:
         for job in jobs:
             messages.extend(job.messages)
         try:
-            result = self._writer.write(messages, received_at=jobs[0].received_at)
+            result = self._writer.write(messages, received_at=jobs[0].received_at, arrived_now=False)
         except Exception as exc:
             if is_unavailable(exc):
                 self._unavailable(jobs, exc)
@@ -207,7 +217,7 @@ class CommitQueue:
         total = Outcome(0)
         for base, part in ((0, messages[:half]), (half, messages[half:])):
             try:
-                result = self._writer.write(part, received_at=received_at)
+                result = self._writer.write(part, received_at=received_at, arrived_now=False)
             except Exception as part_exc:
                 if is_unavailable(part_exc):
                     raise

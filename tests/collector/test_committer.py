@@ -15,7 +15,7 @@ from app.collector.committer import CommitQueue, Outcome
 from app.collector.errors import DatabaseUnavailable
 from app.core.database import DatabaseError
 from app.ingest.writer import EventWriter, IngestResult
-from tests.collector.conftest import stored_ids
+from tests.collector.conftest import stored, stored_ids
 from tests.collector.messages import track
 
 
@@ -106,3 +106,32 @@ def test_a_closing_queue_refuses_new_work_so_clients_retry_elsewhere(engine: Eng
     queue.close(10)
     with pytest.raises(DatabaseUnavailable):
         asyncio.run(queue.submit([track()], datetime.now(UTC)))
+
+
+def test_requests_sharing_a_transaction_keep_their_own_arrival_time(engine: Engine) -> None:
+    writer = CountingWriter(engine)
+    queue = CommitQueue(writer)
+    first_arrival = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    later_arrival = datetime(2026, 5, 1, 12, 0, 1, 250_000, tzinfo=UTC)
+    early = track(originalTimestamp="2026-05-01T11:00:00Z", sentAt="2026-05-01T11:00:10Z")
+    late = track(originalTimestamp="2026-05-01T11:00:00Z", sentAt="2026-05-01T11:00:10Z",
+                 receivedAt="1999-01-01T00:00:00Z")
+
+    async def scenario() -> list[Any]:
+        tasks = [asyncio.ensure_future(queue.submit([early], first_arrival)),
+                 asyncio.ensure_future(queue.submit([late], later_arrival))]
+        await asyncio.sleep(0.05)
+        queue.start()
+        return await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    queue.close(10)
+    assert writer.calls == 1
+    rows = {r["message_id"]: r for r in stored(engine)}
+    ms = 1000
+    for message, arrival in ((early, first_arrival), (late, later_arrival)):
+        row = rows[message["messageId"]]
+        # receivedAt is this request's arrival (a client's own receivedAt is overridden), and the
+        # device clock is corrected against it: 10 s between call and send on the device.
+        assert row["received_at"] == int(arrival.timestamp() * ms)
+        assert row["ts"] == int(arrival.timestamp() * ms) - 10 * ms
