@@ -110,3 +110,22 @@ def test_a_client_retrying_the_same_batch_stores_it_once(collector: ThreadCollec
     again.join()
     assert errors == []
     assert sorted(r["message_id"] for r in stored(collector.engine)) == sorted(sent)
+
+
+def test_the_live_view_poll_shows_what_the_segment_client_sent(collector: ThreadCollector) -> None:
+    """The issue's "done when": events sent by the official client appear in the Live View's query."""
+    from app.query import run_query
+
+    errors: list[Any] = []
+    client = _segment(collector.url, errors, gzip=False)
+    client.page(anonymous_id="anon-live", name="Home", context=dict(BROWSER_CONTEXT))
+    client.flush()
+    first = run_query(collector.engine, {"kind": "live", "after_id": 0})
+    assert [(e["event"], e["$city"], e["$browser"]) for e in first["events"]] == [
+        ("Page Viewed", "Mountain View", "Chrome")]
+    client.track(anonymous_id="anon-live", event="Signed Up", context=dict(BROWSER_CONTEXT))
+    client.flush()
+    client.join()
+    assert errors == []
+    newer = run_query(collector.engine, {"kind": "live", "after_id": first["max_id"]})
+    assert [e["event"] for e in newer["events"]] == ["Signed Up"]
