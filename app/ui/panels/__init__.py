@@ -6,4 +6,9 @@ To add a panel, create its module here and append the module name to UI_MODULES.
 UI_MODULES: list[str] = [
     "app.ui.panels.segmentation",
     "app.ui.panels.live_view",
+    "app.ui.panels.funnels",
+    "app.ui.panels.users",
+    "app.ui.panels.profile",
+    "app.ui.panels.reports",
+    "app.ui.cohorts",
 ]
