@@ -102,7 +102,7 @@ class UsersPanel(Panel):
         splitter.addWidget(self._build_filters())
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 800])
+        splitter.setSizes([340, 860])
 
         self.model = UsersPageModel(self)
         self.model.set_channel(self.new_channel())
@@ -119,7 +119,7 @@ class UsersPanel(Panel):
     def _build_filters(self) -> QWidget:
         scroll = QScrollArea(self.body)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(360)
+        scroll.setMinimumWidth(300)
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)
         column.setContentsMargins(2, 2, 6, 2)
@@ -314,7 +314,7 @@ class UsersPanel(Panel):
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         for i in range(header.count()):
-            header.resizeSection(i, min(header.sectionSize(i) + 12, 260))
+            header.resizeSection(i, min(header.sectionSize(i) + 12, 220 if i == 0 else 260))
 
     # ----------------------------------------------------------------- sorting and columns
     def _on_header_clicked(self, section: int) -> None:

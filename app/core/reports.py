@@ -1,0 +1,211 @@
+"""Saved reports: a named panel query, one JSON file each in the user's data folder.
+
+A report file in `reports_dir()` holds `{"name", "panel", "query", "ui", "saved_at"}`. Shared
+files (export/import, `*.tracklens.json`) hold the bare query only, so a colleague can run
+the same file with `tracklens query --spec FILE` (which rejects unknown keys); the report's
+name travels as the file name. Import accepts both forms. No Qt here: the CLI and tests use
+it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.paths import reports_dir
+
+#: What shared report files are called (the `.json` suffix keeps editors and `--spec` happy).
+EXPORT_SUFFIX = ".tracklens.json"
+#: Which panel shows a query of each kind.
+PANEL_FOR_KIND = {
+    "segmentation": "segmentation",
+    "funnel": "funnels",
+    "users": "users",
+    "funnel_persons": "users",
+    "profile": "profile",
+}
+
+
+class ReportError(ValueError):
+    """A report could not be saved, read or imported; one line for the user."""
+
+
+@dataclass
+class Report:
+    """One saved report. `id` is its file's stem in the reports folder."""
+
+    name: str
+    panel: str
+    query: dict[str, Any]
+    ui: dict[str, Any] = field(default_factory=dict)
+    saved_at: str = ""
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "panel": self.panel, "query": self.query, "ui": self.ui,
+                "saved_at": self.saved_at}
+
+
+def panel_for(query: Mapping[str, Any]) -> str:
+    """The panel that shows `query`, from its kind."""
+    kind = query.get("kind")
+    if not isinstance(kind, str) or kind not in PANEL_FOR_KIND:
+        raise ReportError(f"no panel shows queries of kind {kind!r}")
+    return PANEL_FOR_KIND[kind]
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+    return slug[:60] or "report"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write through a temporary file and rename, so a crash never leaves half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ReportStore:
+    """The saved reports of this user (a folder of JSON files)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else reports_dir()
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, report_id: str) -> Path:
+        if not re.fullmatch(r"[a-z0-9-]+", report_id):
+            raise ReportError(f"not a report id: {report_id!r}")
+        return self.folder / f"{report_id}.json"
+
+    def list(self) -> list[Report]:
+        """Every readable report, by name (case-insensitive); unreadable files are skipped."""
+        out = []
+        for path in self.folder.glob("*.json"):
+            try:
+                out.append(self._read(path))
+            except ReportError:
+                continue
+        return sorted(out, key=lambda r: (r.name.casefold(), r.id))
+
+    def get(self, report_id: str) -> Report:
+        path = self._path(report_id)
+        if not path.exists():
+            raise ReportError(f"report {report_id!r} does not exist")
+        return self._read(path)
+
+    def find(self, name: str) -> Report | None:
+        for report in self.list():
+            if report.name == name:
+                return report
+        return None
+
+    def _read(self, path: Path) -> Report:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"cannot read {path.name}: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("query"), dict) or not data.get("name"):
+            raise ReportError(f"{path.name} is not a saved report")
+        return Report(name=str(data["name"]), panel=str(data.get("panel") or panel_for(data["query"])),
+                      query=data["query"], ui=dict(data.get("ui") or {}), saved_at=str(data.get("saved_at", "")),
+                      id=path.stem)
+
+    def save(self, name: str, panel: str, query: Mapping[str, Any], ui: Mapping[str, Any] | None = None, *,
+             replace: bool = False) -> Report:
+        """Save a report; a report with the same name is replaced only when `replace`."""
+        name = name.strip()
+        if not name:
+            raise ReportError("a report needs a name")
+        existing = self.find(name)
+        if existing is not None and not replace:
+            raise ReportError(f"a report named {name!r} already exists")
+        report_id = existing.id if existing is not None else self._new_id(name)
+        report = Report(name=name, panel=panel, query=json.loads(json.dumps(dict(query))), ui=dict(ui or {}),
+                        saved_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), id=report_id)
+        _write_json(self._path(report_id), report.to_json())
+        return report
+
+    def _new_id(self, name: str) -> str:
+        base = _slug(name)
+        candidate, n = base, 2
+        while (self.folder / f"{candidate}.json").exists():
+            candidate = f"{base}-{n}"
+            n += 1
+        return candidate
+
+    def rename(self, report_id: str, name: str) -> Report:
+        name = name.strip()
+        if not name:
+            raise ReportError("a report needs a name")
+        other = self.find(name)
+        if other is not None and other.id != report_id:
+            raise ReportError(f"a report named {name!r} already exists")
+        report = self.get(report_id)
+        report.name = name
+        _write_json(self._path(report_id), report.to_json())
+        return report
+
+    def delete(self, report_id: str) -> None:
+        self._path(report_id).unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- sharing
+    def export(self, report_id: str, path: str | os.PathLike[str]) -> Path:
+        """Write the bare query, exactly what `tracklens query --spec` runs."""
+        report = self.get(report_id)
+        target = Path(path)
+        _write_json(target, report.query)
+        return target
+
+    def import_file(self, path: str | os.PathLike[str], name: str | None = None) -> Report:
+        """Import a shared query (or a report file); the name defaults to the file's name.
+
+        An existing name gets " (2)", " (3)"… rather than overwriting a colleague's report.
+        """
+        source = Path(path)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"cannot read {source.name}: {exc}") from None
+        if not isinstance(data, dict):
+            raise ReportError(f"{source.name} does not hold a query (a JSON object)")
+        ui: dict[str, Any] = {}
+        if isinstance(data.get("query"), dict):
+            query, ui = data["query"], dict(data.get("ui") or {})
+            name = name or str(data.get("name") or "")
+        else:
+            query = data
+        panel = panel_for(query)
+        base = (name or report_name_from_file(source)).strip() or "Imported report"
+        final, n = base, 2
+        while self.find(final) is not None:
+            final = f"{base} ({n})"
+            n += 1
+        return self.save(final, panel, query, ui)
+
+
+def report_name_from_file(path: Path) -> str:
+    name = path.name
+    for suffix in (EXPORT_SUFFIX, ".json"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def export_file_name(report: Report) -> str:
+    safe = re.sub(r'[\\/:*?"<>|]+', "-", report.name).strip() or "report"
+    return f"{safe}{EXPORT_SUFFIX}"

@@ -1,0 +1,271 @@
+"""Funnel drawings: step bars with the drop-off between them, and a plain histogram.
+
+Painted with QPainter rather than a plotting library because the funnel is a handful of bars
+whose value is in their annotations (conversion from the previous and the first step, median
+time between steps) and in clicking them. Nothing is computed here: every number is the
+engine's, as returned in the funnel result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from app.ui.widgets.series_chart import PALETTE
+
+DROP_COLOUR = QColor("#f4c7c3")
+AXIS_COLOUR = QColor("#bbb")
+TEXT_COLOUR = QColor("#333")
+MUTED_COLOUR = QColor("#777")
+
+
+def duration(seconds: float | None) -> str:
+    """A short human duration: 45s, 3m 20s, 5h 02m, 2d 4h."""
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def percent(rate: float | None) -> str:
+    if rate is None:
+        return "—"
+    return f"{rate * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class BarSeries:
+    """One coloured set of bars: a breakdown group (or the whole funnel) and its steps."""
+
+    label: str
+    steps: Sequence[dict[str, Any]]
+
+
+class FunnelChart(QWidget):
+    """Bars per step; `step_clicked(step, global_pos)` with the 1-based step under the mouse."""
+
+    step_clicked = Signal(int, QPoint)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("funnelChart")
+        self.setMinimumHeight(260)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)
+        self.series: list[BarSeries] = []
+        self.step_names: list[str] = []
+        self._slots: list[QRectF] = []
+        self._hover: int | None = None
+        self.message = ""
+
+    def set_data(self, steps: Sequence[dict[str, Any]], groups: Sequence[dict[str, Any]] | None = None) -> None:
+        """`steps`: the result's overall steps; `groups`: its breakdown list (grouped bars)."""
+        self.step_names = [str(s.get("event")) for s in steps]
+        if groups:
+            self.series = [BarSeries(str(g.get("group")) if g.get("group") is not None else "(none)",
+                                     list(g.get("steps") or [])) for g in groups]
+        else:
+            self.series = [BarSeries("All persons", list(steps))] if steps else []
+        self.message = "" if steps else "Add steps to see the funnel."
+        self.update()
+
+    def bar_counts(self) -> list[list[int]]:
+        """Per series, the count drawn for each step (what tests compare with the engine)."""
+        return [[int(s.get("count") or 0) for s in series.steps] for series in self.series]
+
+    # ----------------------------------------------------------------- painting
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.series or not self.step_names:
+            painter.setPen(MUTED_COLOUR)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message or "No data")
+            painter.end()
+            return
+        n = len(self.step_names)
+        groups = len(self.series)
+        legend_h = 22 if groups > 1 else 0
+        left, right, top, bottom = 56, 16, 28 + legend_h, 70
+        width = max(10.0, self.width() - left - right)
+        height = max(10.0, self.height() - top - bottom)
+        peak = max([max(c) if c else 0 for c in self.bar_counts()] + [1])
+        base_y = top + height
+
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        bold = QFont(self.font())
+        bold.setBold(True)
+
+        # Axis and grid.
+        painter.setPen(QPen(AXIS_COLOUR, 1))
+        painter.drawLine(int(left), int(base_y), int(left + width), int(base_y))
+        painter.setFont(small)
+        for frac in (0.25, 0.5, 0.75, 1.0):
+            y = base_y - height * frac
+            painter.setPen(QPen(QColor("#eee"), 1))
+            painter.drawLine(int(left), int(y), int(left + width), int(y))
+            painter.setPen(MUTED_COLOUR)
+            painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             f"{round(peak * frac):,}")
+
+        slot_w = width / n
+        self._slots = []
+        for k in range(n):
+            x0 = left + k * slot_w
+            slot = QRectF(x0, top - 6, slot_w, height + bottom)
+            self._slots.append(slot)
+            if self._hover == k:
+                painter.fillRect(QRectF(x0 + 2, top - 6, slot_w - 4, height + 6), QColor("#f3f6fb"))
+            inner = slot_w * 0.7
+            bar_w = inner / groups
+            bx0 = x0 + (slot_w - inner) / 2
+            for g, series in enumerate(self.series):
+                if k >= len(series.steps):
+                    continue
+                count = int(series.steps[k].get("count") or 0)
+                colour = QColor(PALETTE[g % len(PALETTE)])
+                bx = bx0 + g * bar_w
+                h = height * count / peak
+                if k > 0:
+                    prev = int(series.steps[k - 1].get("count") or 0)
+                    ph = height * prev / peak
+                    # The drop-off: what the previous step had and this one lost.
+                    painter.fillRect(QRectF(bx + 1, base_y - ph, bar_w - 2, ph - h), QBrush(DROP_COLOUR))
+                painter.fillRect(QRectF(bx + 1, base_y - h, bar_w - 2, h), QBrush(colour))
+                if groups == 1 or bar_w > 34:
+                    painter.setPen(TEXT_COLOUR)
+                    painter.setFont(small if groups > 1 else bold)
+                    painter.drawText(QRectF(bx - 10, base_y - h - 18, bar_w + 20, 16),
+                                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, f"{count:,}")
+            # Labels beneath the step: name, conversion, median time (overall = first series
+            # without breakdown; with a breakdown the table holds the per-group numbers).
+            overall = self.series[0].steps if groups == 1 else None
+            painter.setPen(TEXT_COLOUR)
+            painter.setFont(bold)
+            painter.drawText(QRectF(x0 + 2, base_y + 4, slot_w - 4, 18),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             painter.fontMetrics().elidedText(f"{k + 1}. {self.step_names[k]}",
+                                                              Qt.TextElideMode.ElideRight, int(slot_w - 6)))
+            painter.setFont(small)
+            painter.setPen(MUTED_COLOUR)
+            if overall is not None and k < len(overall):
+                step = overall[k]
+                lines = [f"{percent(step.get('conversion_from_first'))} of step 1"]
+                if k > 0:
+                    lines.append(f"{percent(step.get('conversion_from_previous'))} from previous")
+                    lines.append(f"median {duration(step.get('median_seconds_from_previous'))}")
+                painter.drawText(QRectF(x0 + 2, base_y + 22, slot_w - 4, 48),
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
+        if groups > 1:
+            x = left
+            painter.setFont(small)
+            for g, series in enumerate(self.series):
+                painter.fillRect(QRectF(x, 8, 12, 12), QColor(PALETTE[g % len(PALETTE)]))
+                painter.setPen(TEXT_COLOUR)
+                text_w = painter.fontMetrics().horizontalAdvance(series.label) + 22
+                painter.drawText(QRectF(x + 16, 5, text_w, 18), Qt.AlignmentFlag.AlignVCenter, series.label)
+                x += text_w + 10
+        painter.setPen(MUTED_COLOUR)
+        painter.setFont(small)
+        painter.drawText(QRectF(left, top - 26 - legend_h + (legend_h and 22), width, 16),
+                         Qt.AlignmentFlag.AlignRight, "Click a step for its persons")
+        painter.end()
+
+    # ----------------------------------------------------------------- mouse
+    def step_at(self, x: float) -> int | None:
+        for k, slot in enumerate(self._slots):
+            if slot.left() <= x < slot.right():
+                return k
+        return None
+
+    def step_center(self, k: int) -> QPoint:
+        """Where step k (0-based) is drawn (tests click there)."""
+        slot = self._slots[k]
+        return QPoint(int(slot.center().x()), int(slot.center().y()))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        hover = self.step_at(event.position().x())
+        if hover != self._hover:
+            self._hover = hover
+            self.setCursor(Qt.CursorShape.PointingHandCursor if hover is not None else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def leaveEvent(self, _event: Any) -> None:
+        self._hover = None
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        k = self.step_at(event.position().x())
+        if k is not None:
+            self.step_clicked.emit(k + 1, event.globalPosition().toPoint())
+
+
+class HistogramChart(QWidget):
+    """Bars of counts with range labels (the time-to-convert distribution)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("histogramChart")
+        self.setMinimumHeight(220)
+        self.labels: list[str] = []
+        self.counts: list[int] = []
+        self.title = ""
+
+    def set_data(self, labels: Sequence[str], counts: Sequence[int], title: str = "") -> None:
+        self.labels = list(labels)
+        self.counts = [int(c) for c in counts]
+        self.title = title
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.counts:
+            painter.setPen(MUTED_COLOUR)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Nobody converted in this range.")
+            painter.end()
+            return
+        left, right, top, bottom = 56, 16, 30, 56
+        width = max(10.0, self.width() - left - right)
+        height = max(10.0, self.height() - top - bottom)
+        peak = max([*self.counts, 1])
+        base_y = top + height
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        painter.setFont(small)
+        painter.setPen(TEXT_COLOUR)
+        painter.drawText(QRectF(left, 4, width, 20), Qt.AlignmentFlag.AlignLeft, self.title)
+        for frac in (0.5, 1.0):
+            y = base_y - height * frac
+            painter.setPen(QPen(QColor("#eee"), 1))
+            painter.drawLine(int(left), int(y), int(left + width), int(y))
+            painter.setPen(MUTED_COLOUR)
+            painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             f"{round(peak * frac):,}")
+        painter.setPen(QPen(AXIS_COLOUR, 1))
+        painter.drawLine(int(left), int(base_y), int(left + width), int(base_y))
+        n = len(self.counts)
+        bar_w = width / n
+        every = max(1, int(90 // max(bar_w, 1)))
+        for i, count in enumerate(self.counts):
+            h = height * count / peak
+            painter.fillRect(QRectF(left + i * bar_w + 1, base_y - h, bar_w - 2, h), QColor(PALETTE[0]))
+            if i % every == 0:
+                painter.setPen(MUTED_COLOUR)
+                painter.drawText(QRectF(left + i * bar_w - 30, base_y + 4, 90, 30),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.labels[i])
+        painter.end()

@@ -1,0 +1,481 @@
+"""The Funnels panel: a step editor and three views of one funnel query.
+
+The controls edit one `{"kind": "funnel", ...}` query (docs/query.md); "view" picks the
+answer: the steps (bars with drop-off and time between steps, grouped with a breakdown),
+conversion over time by the day persons entered, or the time-to-convert distribution.
+Clicking a step offers its persons — who reached it, who dropped off after it — which open
+in the User explorer as a `funnel_persons` query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.cohorts import add_cohort_rows
+from app.ui.context import AppContext
+from app.ui.discovery import PropertyInfo
+from app.ui.panel import Panel
+from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, percent
+from app.ui.panels.funnel_steps import StepsEditor
+from app.ui.registry import register_panel
+from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.filter_builder import FilterBuilder
+from app.ui.widgets.series_chart import Series, SeriesChart
+
+WINDOW_UNITS = [("minutes", "minutes"), ("hours", "hours"), ("days", "days"), ("weeks", "weeks")]
+VIEWS = [("steps", "Steps"), ("trends", "Conversion over time"), ("time_to_convert", "Time to convert")]
+TREND_UNITS = [("hour", "Hour"), ("day", "Day"), ("week", "Week"), ("month", "Month")]
+NO_BREAKDOWN = "(no breakdown)"
+#: The demo product's purchase journey: the default when it exists.
+DEMO_STEPS = ["Product Viewed", "Added To Cart", "Checkout Started", "Order Completed"]
+
+
+def default_steps(events: list[tuple[str, int]]) -> list[str]:
+    """A first funnel to look at: the demo's purchase journey, else the three most frequent events."""
+    names = [name for name, _count in events]
+    if all(step in names for step in DEMO_STEPS):
+        return list(DEMO_STEPS)
+    return names[:3]
+
+
+def persons_spec(funnel: dict[str, Any], step: int, status: str) -> dict[str, Any]:
+    """The `funnel_persons` query listing a step's persons (1-based step)."""
+    core = {k: v for k, v in funnel.items() if k not in ("kind", "view", "unit", "bins", "limit", "breakdown")}
+    return {"kind": "funnel_persons", "funnel": core, "step": step, "status": status}
+
+
+@register_panel
+class FunnelsPanel(Panel):
+    panel_id = "funnels"
+    title = "Funnels"
+    order = 20
+    default_area = Qt.DockWidgetArea.LeftDockWidgetArea
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self._building = True
+        self._defaults_applied = False
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
+        self.body_layout.addWidget(splitter)
+        splitter.addWidget(self._build_controls())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([340, 900])
+        context.discovery.properties_changed.connect(self._on_properties_discovered)
+        context.discovery.events_changed.connect(self._on_events_discovered)
+        self._on_properties_discovered()
+        self._building = False
+
+    # ----------------------------------------------------------------- construction
+    def _build_controls(self) -> QWidget:
+        scroll = QScrollArea(self.body)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        holder = QWidget(scroll)
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(2, 2, 6, 2)
+
+        steps_box = QGroupBox("Steps (drag to reorder)", holder)
+        steps_layout = QVBoxLayout(steps_box)
+        self.steps_editor = StepsEditor(self.context.discovery, steps_box)
+        steps_layout.addWidget(self.steps_editor)
+        column.addWidget(steps_box)
+
+        window_box = QGroupBox("Conversion window", holder)
+        window_layout = QHBoxLayout(window_box)
+        window_layout.addWidget(QLabel("within", window_box))
+        self.window_amount = QSpinBox(window_box)
+        self.window_amount.setObjectName("windowAmount")
+        self.window_amount.setRange(1, 100_000)
+        self.window_amount.setValue(7)
+        self.window_unit = QComboBox(window_box)
+        self.window_unit.setObjectName("windowUnit")
+        for key, label in WINDOW_UNITS:
+            self.window_unit.addItem(label, key)
+        self.window_unit.setCurrentIndex(2)
+        window_layout.addWidget(self.window_amount)
+        window_layout.addWidget(self.window_unit)
+        window_layout.addWidget(QLabel("of step 1", window_box))
+        window_layout.addStretch(1)
+        column.addWidget(window_box)
+
+        filter_box = QGroupBox("Filters (every step)", holder)
+        filter_layout = QVBoxLayout(filter_box)
+        self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
+        add_cohort_rows(self.filter_builder, self.context)
+        filter_layout.addWidget(self.filter_builder)
+        column.addWidget(filter_box)
+
+        breakdown_box = QGroupBox("Breakdown (value on step 1)", holder)
+        breakdown_layout = QVBoxLayout(breakdown_box)
+        self.breakdown_combo = QComboBox(breakdown_box)
+        self.breakdown_combo.setObjectName("funnelBreakdown")
+        self.breakdown_combo.setEditable(True)
+        self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        breakdown_layout.addWidget(self.breakdown_combo)
+        column.addWidget(breakdown_box)
+        column.addStretch(1)
+        scroll.setWidget(holder)
+
+        self.steps_editor.changed.connect(self._edited)
+        self.window_amount.valueChanged.connect(self._edited)
+        self.window_unit.currentIndexChanged.connect(self._edited)
+        self.filter_builder.changed.connect(self._edited)
+        self.breakdown_combo.currentIndexChanged.connect(self._edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
+        return scroll
+
+    def _build_results(self) -> QWidget:
+        holder = QWidget(self.body)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        toolbar = QHBoxLayout()
+        self.range_picker = DateRangePicker(holder)
+        toolbar.addWidget(self.range_picker, 3)
+        self.view_combo = QComboBox(holder)
+        self.view_combo.setObjectName("funnelView")
+        for key, label in VIEWS:
+            self.view_combo.addItem(label, key)
+        toolbar.addWidget(self.view_combo)
+        self.unit_label = QLabel("by", holder)
+        toolbar.addWidget(self.unit_label)
+        self.unit_combo = QComboBox(holder)
+        self.unit_combo.setObjectName("funnelUnit")
+        for key, label in TREND_UNITS:
+            self.unit_combo.addItem(label, key)
+        self.unit_combo.setCurrentIndex(1)
+        toolbar.addWidget(self.unit_combo)
+        layout.addLayout(toolbar)
+
+        self.stack = QStackedWidget(holder)
+        # Steps: bars + table.
+        steps_page = QSplitter(Qt.Orientation.Vertical, self.stack)
+        self.chart = FunnelChart(steps_page)
+        self.table = QTableWidget(steps_page)
+        self.table.setObjectName("funnelTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        steps_page.addWidget(self.chart)
+        steps_page.addWidget(self.table)
+        steps_page.setSizes([460, 200])
+        self.stack.addWidget(steps_page)
+        # Conversion over time.
+        trends_page = QSplitter(Qt.Orientation.Vertical, self.stack)
+        self.trend_chart = SeriesChart(trends_page)
+        self.trend_table = QTableWidget(trends_page)
+        self.trend_table.setObjectName("trendTable")
+        self.trend_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.trend_table.verticalHeader().setVisible(False)
+        trends_page.addWidget(self.trend_chart)
+        trends_page.addWidget(self.trend_table)
+        trends_page.setSizes([460, 160])
+        self.stack.addWidget(trends_page)
+        # Time to convert.
+        self.histogram = HistogramChart(self.stack)
+        self.stack.addWidget(self.histogram)
+        layout.addWidget(self.stack, 1)
+        self.summary = QLabel("", holder)
+        self.summary.setObjectName("funnelSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        self.range_picker.changed.connect(self._edited)
+        self.view_combo.currentIndexChanged.connect(self._on_view_changed)
+        self.unit_combo.currentIndexChanged.connect(self._edited)
+        self.chart.step_clicked.connect(self._on_step_clicked)
+        self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
+        self._on_view_changed(0)
+        return holder
+
+    # ----------------------------------------------------------------- query
+    def view(self) -> str:
+        return str(self.view_combo.currentData())
+
+    def query(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "kind": "funnel",
+            "steps": self.steps_editor.steps(),
+            "window": {str(self.window_unit.currentData()): self.window_amount.value()},
+            "range": self.range_picker.range_spec(),
+            "timezone": self.range_picker.timezone(),
+            "where": self.filter_builder.filters(),
+            "view": self.view(),
+        }
+        if self.view() == "trends":
+            spec["unit"] = str(self.unit_combo.currentData())
+        breakdown = self._breakdown()
+        if breakdown is not None and self.view() == "steps":
+            spec["breakdown"] = breakdown
+        return spec
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        self._building = True
+        try:
+            self.steps_editor.set_steps(list(spec.get("steps") or []))
+            self._defaults_applied = True
+            window = spec.get("window") or {"days": 7}
+            unit, amount = next(iter(window.items())) if window else ("days", 7)
+            self.window_unit.setCurrentIndex(max(0, self.window_unit.findData(unit)))
+            self.window_amount.setValue(int(amount))
+            self.range_picker.set_timezone(spec.get("timezone"))
+            self.range_picker.set_range_spec(spec.get("range"))
+            self.filter_builder.set_filters(list(spec.get("where") or []))
+            self._set_breakdown(spec.get("breakdown"))
+            self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(spec.get("view", "steps"))))
+            self.unit_combo.setCurrentIndex(max(0, self.unit_combo.findData(spec.get("unit", "day"))))
+            self._sync_view_controls()
+        finally:
+            self._building = False
+
+    def _breakdown(self) -> Any:
+        text = self.breakdown_combo.currentText().strip()
+        if not text or text == NO_BREAKDOWN:
+            return None
+        index = self.breakdown_combo.findText(text)
+        data = self.breakdown_combo.itemData(index) if index >= 0 else None
+        if isinstance(data, PropertyInfo):
+            return data.name if data.source == "property" else {"trait": data.name}
+        return text
+
+    def _set_breakdown(self, breakdown: Any) -> None:
+        if breakdown is None:
+            self.breakdown_combo.setCurrentIndex(0)
+            return
+        info = (PropertyInfo(str(breakdown["trait"]), "trait") if isinstance(breakdown, dict)
+                else PropertyInfo(str(breakdown), "property"))
+        for i in range(self.breakdown_combo.count()):
+            data = self.breakdown_combo.itemData(i)
+            if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
+                self.breakdown_combo.setCurrentIndex(i)
+                return
+        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
+
+    def set_breakdown(self, breakdown: Any) -> None:
+        self._set_breakdown(breakdown)
+        self._edited()
+
+    def set_view(self, view: str) -> None:
+        self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
+
+    def ui_state(self) -> dict[str, Any]:
+        return {}
+
+    # ----------------------------------------------------------------- reacting
+    def _edited(self, *_args: Any) -> None:
+        if not self._building:
+            self.schedule_refresh()
+
+    def _on_view_changed(self, _index: int) -> None:
+        self._sync_view_controls()
+        self._edited()
+
+    def _sync_view_controls(self) -> None:
+        view = self.view()
+        self.stack.setCurrentIndex([key for key, _ in VIEWS].index(view))
+        trends = view == "trends"
+        self.unit_label.setVisible(trends)
+        self.unit_combo.setVisible(trends)
+        self.breakdown_combo.setEnabled(view == "steps")
+        self.breakdown_combo.setToolTip("" if view == "steps" else "A breakdown applies to the Steps view")
+
+    def _on_events_discovered(self) -> None:
+        if not self._defaults_applied and not self.steps_editor.steps():
+            steps = default_steps(self.context.discovery.events())
+            if steps:
+                self._defaults_applied = True
+                self._building = True
+                try:
+                    self.steps_editor.set_steps(steps)
+                finally:
+                    self._building = False
+                if self.context.connection is not None:
+                    self.schedule_refresh(0)
+
+    def _on_properties_discovered(self) -> None:
+        current = self._breakdown()
+        was, self._building = self._building, True
+        try:
+            self.breakdown_combo.clear()
+            self.breakdown_combo.addItem(NO_BREAKDOWN, None)
+            for info in self.context.discovery.properties():
+                self.breakdown_combo.addItem(info.label, info)
+            self._set_breakdown(current)
+        finally:
+            self._building = was
+
+    def refresh(self) -> None:
+        self._refresh_timer.stop()
+        if self.context.connection is None:
+            return
+        if not self.steps_editor.steps():
+            discovery = self.context.discovery
+            if discovery.loaded_events and not discovery.events():
+                self.clear()
+                self.chart.message = "No events in this database yet."
+                self._finish_without_query("Add steps: the database has no events yet.")
+            elif discovery.loaded_events:
+                self.clear()
+                self._finish_without_query("Add a step to start the funnel.")
+            # else: discovery is still loading; _on_events_discovered fills defaults and runs.
+            return
+        self.run_query(self.query())
+
+    def _finish_without_query(self, message: str) -> None:
+        """Nothing to ask the database: say so, and count as answered (screenshots wait on it)."""
+        self.mark_ready()
+        self.state_bar.set_info(message)
+
+    def clear(self) -> None:
+        self.chart.set_data([], None)
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.trend_chart.set_data([], [], "line")
+        self.trend_table.clear()
+        self.histogram.set_data([], [])
+        self.summary.setText("")
+
+    # ----------------------------------------------------------------- results
+    def show_result(self, result: Any) -> None:
+        view = result.get("view", "steps")
+        self._shown_view = view
+        if view == "trends":
+            self._show_trends(result)
+        elif view == "time_to_convert":
+            self._show_time_to_convert(result)
+        else:
+            self._show_steps(result)
+        rng = result.get("range") or {}
+        window = duration(result.get("window_seconds"))
+        self.summary.setText(self.summary.text() + f"   ·   {rng.get('from')} – {rng.get('to')}, window {window}")
+
+    _shown_view = "steps"
+
+    def _show_steps(self, result: dict[str, Any]) -> None:
+        steps = list(result.get("steps") or [])
+        groups = list(result.get("breakdown") or [])
+        self.chart.set_data(steps, groups or None)
+        self.table.clear()
+        if groups:
+            headers = ["Group", *[f"{i + 1}. {s['event']}" for i, s in enumerate(steps)], "Conversion"]
+            rows: list[list[Any]] = []
+            for g in [{"group": "All persons", "steps": steps}, *groups]:
+                gsteps = g.get("steps") or []
+                label = "(none)" if g.get("group") is None else str(g.get("group"))
+                rows.append([label, *[int(s.get("count") or 0) for s in gsteps],
+                             percent(gsteps[-1].get("conversion_from_first")) if gsteps else "—"])
+        else:
+            headers = ["Step", "Persons", "From previous", "From first", "Dropped off", "Median time", "Average time"]
+            rows = []
+            for k, s in enumerate(steps):
+                nxt = steps[k + 1]["count"] if k + 1 < len(steps) else None
+                rows.append([f"{k + 1}. {s['event']}", int(s.get("count") or 0),
+                             percent(s.get("conversion_from_previous")), percent(s.get("conversion_from_first")),
+                             "" if nxt is None else int(s["count"]) - int(nxt),
+                             duration(s.get("median_seconds_from_previous")) if k else "",
+                             duration(s.get("avg_seconds_from_previous")) if k else ""])
+        self._fill(self.table, headers, rows)
+        if steps:
+            last = steps[-1]
+            self.summary.setText(f"{int(steps[0]['count']):,} persons entered, {int(last['count']):,} converted "
+                                 f"({percent(last.get('conversion_from_first'))}).")
+        else:
+            self.summary.setText("")
+
+    def _show_trends(self, result: dict[str, Any]) -> None:
+        buckets = list(result.get("buckets") or [])
+        rates = [float(r) * 100 for r in result.get("rates") or []]
+        total = result.get("total") or {}
+        self.trend_chart.set_data(buckets, [Series("Conversion %", rates, round(float(total.get("rate") or 0) * 100, 2))],
+                                  "line")
+        headers = ["", *[b[:10] if result.get("unit") != "hour" else b[5:16].replace("T", " ") for b in buckets]]
+        rows = [["Entered", *result.get("entered", [])], ["Converted", *result.get("converted", [])],
+                ["Conversion", *[percent(r) for r in result.get("rates", [])]]]
+        self._fill(self.trend_table, headers, rows)
+        self.summary.setText(f"{int(total.get('entered') or 0):,} entered, {int(total.get('converted') or 0):,} "
+                             f"converted ({percent(total.get('rate'))}), by the {result.get('unit', 'day')} they entered.")
+
+    def _show_time_to_convert(self, result: dict[str, Any]) -> None:
+        bins = list(result.get("bins") or [])
+        labels = [duration(b.get("from_seconds")) for b in bins]
+        counts = [int(b.get("count") or 0) for b in bins]
+        title = (f"{int(result.get('converted') or 0):,} converted · median {duration(result.get('median_seconds'))}"
+                 f" · average {duration(result.get('avg_seconds'))}")
+        self.histogram.set_data(labels, counts, title)
+        self.summary.setText(f"Time from step 1 to the last step: median {duration(result.get('median_seconds'))}.")
+
+    @staticmethod
+    def _fill(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setRowCount(len(rows))
+        table.setHorizontalHeaderLabels(headers)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                text = f"{value:,}" if isinstance(value, int) else str(value)
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, value)
+                if c > 0:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+
+    # ----------------------------------------------------------------- drilling into persons
+    def step_menu(self, step: int) -> QMenu:
+        """The menu a click on step `step` (1-based) opens."""
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        steps = result.get("steps") or []
+        menu = QMenu(self)
+        count = int(steps[step - 1]["count"]) if step - 1 < len(steps) else None
+        reached = menu.addAction(f"Persons who reached step {step}" + (f" ({count:,})" if count is not None else ""))
+        reached.setObjectName("reachedAction")
+        reached.triggered.connect(lambda: self.open_step_persons(step, "reached"))
+        if step < len(self.last_result_steps()):
+            dropped_n = int(steps[step - 1]["count"]) - int(steps[step]["count"]) if step < len(steps) else None
+            dropped = menu.addAction(f"Persons who dropped off after step {step}"
+                                     + (f" ({dropped_n:,})" if dropped_n is not None else ""))
+            dropped.setObjectName("droppedAction")
+            dropped.triggered.connect(lambda: self.open_step_persons(step, "dropped"))
+        return menu
+
+    def last_result_steps(self) -> list[dict[str, Any]]:
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        return list(result.get("steps") or [])
+
+    def _on_step_clicked(self, step: int, pos: QPoint) -> None:
+        if self._shown_view != "steps" or not self.last_result_steps():
+            return
+        self._menu = self.step_menu(step)
+        self._menu.popup(pos)
+
+    def _on_table_double_clicked(self, row: int, _column: int) -> None:
+        if self._shown_view == "steps" and not (self.last_result or {}).get("breakdown"):
+            self._menu = self.step_menu(row + 1)
+            self._menu.popup(QCursor.pos())
+
+    def open_step_persons(self, step: int, status: str) -> None:
+        """List a step's persons in the User explorer (the funnel that is shown, not the edited one)."""
+        funnel = self.last_result_spec or self.query()
+        self.open_users_query.emit(persons_spec(funnel, step, status))

@@ -1,0 +1,263 @@
+"""Saved reports in the desktop app: Ctrl+S saves the focused panel's query; a Reports menu
+opens, renames, deletes, exports and imports them.
+
+The files are app.core.reports' (one JSON file per report in the user's data folder); shared
+files are bare queries, runnable as `tracklens query --spec FILE`. Importing checks the query
+with the engine's parser first, so a broken file is refused with the parser's one-line reason
+instead of landing in a panel.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.reports import EXPORT_SUFFIX, Report, ReportError, ReportStore, export_file_name
+from app.ui.registry import register_extension
+
+log = logging.getLogger(__name__)
+
+
+def check_query(query: dict[str, Any]) -> None:
+    """Refuse a query the engine would refuse (ReportError with the parser's message)."""
+    from app.query import QueryError, parse_query
+
+    try:
+        parse_query(query)
+    except QueryError as exc:
+        raise ReportError(f"not a valid query: {exc}") from None
+
+
+class ReportsDialog(QDialog):
+    """The saved reports: open, rename, delete, export, import."""
+
+    open_requested = Signal(object)  # Report
+
+    def __init__(self, store: ReportStore, panel_titles: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Saved reports")
+        self.resize(640, 420)
+        self.store = store
+        self.panel_titles = panel_titles
+        layout = QVBoxLayout(self)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("reportList")
+        self.tree.setHeaderLabels(["Name", "Panel", "Saved"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setColumnWidth(0, 300)
+        layout.addWidget(self.tree, 1)
+        self.message = QLabel("", self)
+        self.message.setObjectName("reportMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        self.open_button = QPushButton("Open", self)
+        self.rename_button = QPushButton("Rename…", self)
+        self.delete_button = QPushButton("Delete", self)
+        self.export_button = QPushButton("Export…", self)
+        self.import_button = QPushButton("Import…", self)
+        close = QPushButton("Close", self)
+        for button in (self.open_button, self.rename_button, self.delete_button, self.export_button,
+                       self.import_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(close)
+        layout.addLayout(row)
+        self.open_button.clicked.connect(self._open)
+        self.tree.itemDoubleClicked.connect(lambda _item, _col: self._open())
+        self.rename_button.clicked.connect(self._rename)
+        self.delete_button.clicked.connect(self._delete)
+        self.export_button.clicked.connect(self._export)
+        self.import_button.clicked.connect(self._import)
+        close.clicked.connect(self.accept)
+        self.fill()
+
+    def fill(self) -> None:
+        self.tree.clear()
+        reports = self.store.list()
+        for report in reports:
+            item = QTreeWidgetItem(self.tree, [report.name, self.panel_titles.get(report.panel, report.panel),
+                                               report.saved_at.replace("T", " ")[:16]])
+            item.setData(0, Qt.ItemDataRole.UserRole, report.id)
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
+        else:
+            self.message.setText("No saved reports yet: press Ctrl+S in a panel to save its query.")
+
+    def selected(self) -> Report | None:
+        item = self.tree.currentItem()
+        if item is None:
+            return None
+        try:
+            return self.store.get(str(item.data(0, Qt.ItemDataRole.UserRole)))
+        except ReportError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return None
+
+    def select(self, name: str) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item is not None and item.text(0) == name:
+                self.tree.setCurrentItem(item)
+                return
+
+    def _open(self) -> None:
+        report = self.selected()
+        if report is not None:
+            self.open_requested.emit(report)
+            self.accept()
+
+    def _rename(self) -> None:
+        report = self.selected()
+        if report is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename report", "New name", text=report.name)
+        if ok:
+            self.rename(report, name)
+
+    def rename(self, report: Report, name: str) -> None:
+        try:
+            self.store.rename(report.id, name)
+        except ReportError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return
+        self.fill()
+        self.select(name.strip())
+
+    def _delete(self) -> None:
+        report = self.selected()
+        if report is None:
+            return
+        if QMessageBox.question(self, "Delete report", f"Delete the report {report.name!r}?") == \
+                QMessageBox.StandardButton.Yes:
+            self.store.delete(report.id)
+            self.fill()
+
+    def _export(self) -> None:
+        report = self.selected()
+        if report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", export_file_name(report),
+                                              f"Tracklens report (*{EXPORT_SUFFIX} *.json)")
+        if path:
+            self.store.export(report.id, path)
+            self.message.setText(f"Exported to {path} — run it with: tracklens query --spec \"{path}\"")
+
+    def _import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import report", "", f"Tracklens report (*{EXPORT_SUFFIX} *.json)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> Report | None:
+        try:
+            report = import_report(self.store, path)
+        except ReportError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return None
+        self.fill()
+        self.select(report.name)
+        self.message.setText(f"Imported “{report.name}”.")
+        return report
+
+
+def import_report(store: ReportStore, path: str) -> Report:
+    """Import a shared file after checking its query with the engine's parser."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read {Path(path).name}: {exc}") from None
+    query = data.get("query") if isinstance(data, dict) and isinstance(data.get("query"), dict) else data
+    if isinstance(query, dict):
+        check_query(query)
+    return store.import_file(path)
+
+
+class ReportsController:
+    """Saves and opens reports for one main window."""
+
+    def __init__(self, window: Any, store: ReportStore | None = None) -> None:
+        self.window = window
+        self.store = store or ReportStore()
+
+    def save_dialog(self, panel: Any) -> None:
+        """Ctrl+S: ask for a name (offering to replace a report of the same name)."""
+        name, ok = QInputDialog.getText(self.window, "Save report", f"Save the {panel.title} query as",
+                                        QLineEdit.EchoMode.Normal, "")
+        if not ok or not name.strip():
+            return
+        replace = False
+        if self.store.find(name.strip()) is not None:
+            answer = QMessageBox.question(self.window, "Save report", f"Replace the report {name.strip()!r}?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            replace = True
+        self.save(panel, name, replace=replace)
+
+    def save(self, panel: Any, name: str, *, replace: bool = False) -> Report | None:
+        try:
+            report = self.store.save(name, panel.panel_id, panel.query(), panel.ui_state(), replace=replace)
+        except (ReportError, NotImplementedError) as exc:
+            self.window.statusBar().showMessage(f"Could not save the report: {exc}", 8000)
+            return None
+        self.window.statusBar().showMessage(f"Saved report “{report.name}”", 5000)
+        return report
+
+    def open(self, report: Report) -> None:
+        """Show the report in its panel and run it."""
+        panel = self.window.panels.get(report.panel)
+        if panel is None:
+            self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
+            return
+        self.window.show_panel(report.panel)
+        if report.ui:
+            panel.set_ui_state(report.ui)
+        panel.set_query(report.query)
+        panel.refresh()
+
+    def dialog(self) -> ReportsDialog:
+        titles = {pid: p.title for pid, p in self.window.panels.items()}
+        dialog = ReportsDialog(self.store, titles, self.window)
+        dialog.open_requested.connect(self.open)
+        return dialog
+
+    def show_dialog(self) -> None:
+        self.dialog().exec()
+
+
+@register_extension
+def install_reports(window: Any) -> None:
+    """Ctrl+S saves the focused panel's query; Reports menu lists and shares them."""
+    controller = ReportsController(window)
+    window.reports = controller
+    window.save_report_handler = controller.save_dialog
+    menu = window.menuBar().addMenu("&Reports")
+    # Ctrl+S itself belongs to the File menu's action (one owner, no ambiguous shortcut).
+    save = QAction("&Save report…\tCtrl+S", window)
+    save.triggered.connect(window.save_report)
+    menu.addAction(save)
+    manage = QAction("&Open saved reports…", window)
+    manage.setObjectName("openReports")
+    manage.triggered.connect(controller.show_dialog)
+    menu.addAction(manage)
+    window.reports_menu = menu
