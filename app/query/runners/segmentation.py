@@ -30,6 +30,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -125,86 +126,95 @@ class SegmentationRunner(QueryRunner):
         assert m.property is not None
         return property_field(self.ctx, m.property).number()
 
-    def _base(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool) -> Any:
-        """The filtered rows: event, person, bucket key, group value, number.
-
-        `$all_events` is every analysis event under one name (daily active people); with
-        other names beside it, a row counts for its own event and for `$all_events`.
-        """
-        rest: list[ColumnElement[Any]] = [events.c.person.label("person")]
-        if with_bucket:
-            rest.append(bucketing.key_expr(events.c.ts).label("b"))
-        if self.query.breakdown is not None:
-            rest.append(self._group_expr().label("g"))
-        if self.query.measure.property is not None:
-            rest.append(self._number_expr().label("num"))
+    def _passes(self, names: Sequence[str], period: Period) -> list[tuple[ColumnElement[Any], list[Any]]]:
+        """(event expression, WHERE conditions) per pass over `events`: the named events, and
+        `$all_events` (every analysis event under one name, e.g. daily active people). With both,
+        a row counts for its own event and for `$all_events`."""
         specific = [n for n in names if n != ALL_EVENTS]
-        selects: list[Select[Any]] = []
+        out: list[tuple[ColumnElement[Any], list[Any]]] = []
         if specific:
-            selects.append(select(events.c.event.label("event"), *rest).select_from(self.parts.source)
-                           .where(events.c.event.in_(specific), *self._in_range(bucketing.period)))
+            out.append((events.c.event, [events.c.event.in_(specific), *self._in_range(period)]))
         if ALL_EVENTS in names:
-            selects.append(select(literal(ALL_EVENTS, String).label("event"), *rest).select_from(self.parts.source)
-                           .where(events.c.event.is_not(None), *self._in_range(bucketing.period)))
-        if not selects:  # no events to count: a statement that matches no row
-            selects.append(select(events.c.event.label("event"), *rest).select_from(self.parts.source).where(false()))
-        return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("base")
+            out.append((literal(ALL_EVENTS, String), [events.c.event.is_not(None), *self._in_range(period)]))
+        if not out:  # no events to count: a statement that matches no row
+            out.append((events.c.event, [false()]))
+        return out
+
+    def _keys(self, ev: ColumnElement[Any], bucketing: Bucketing, tops: Tops | None,
+              with_bucket: bool) -> list[ColumnElement[Any]]:
+        """The grouping columns of one pass: ev, [grp, oth], [b] (labelled)."""
+        cols: list[ColumnElement[Any]] = [ev.label("ev")]
+        if self.query.breakdown is not None:
+            g = self._group_expr()
+            is_top = _is_top(ev, g, tops or {})
+            cols += [case((is_top, g), else_=null()).label("grp"),
+                     case((is_top, literal(0, Integer)), else_=literal(1, Integer)).label("oth")]
+        if with_bucket:
+            cols.append(bucketing.key_expr(events.c.ts).label("b"))
+        return cols
 
     def top_groups_statement(self, names: Sequence[str]) -> Select[Any]:
         """Per event, the `limit` most frequent breakdown values (missing values rank too)."""
-        base = self._base(names, self.bucketing, with_bucket=False)
+        passes = [select(ev.label("ev"), self._group_expr().label("g")).select_from(self.parts.source).where(*conds)
+                  for ev, conds in self._passes(names, self.period)]
+        base = (passes[0] if len(passes) == 1 else union_all(*passes)).subquery("base")
         n = func.count()
         rank = func.row_number().over(
-            partition_by=base.c.event,
+            partition_by=base.c.ev,
             order_by=[n.desc(), sqld.binary_order(self.dialect, base.c.g).asc().nulls_last()],
         )
-        ranked = select(base.c.event, base.c.g, rank.label("rn")).group_by(base.c.event, base.c.g).subquery("ranked")
+        ranked = select(base.c.ev, base.c.g, rank.label("rn")).group_by(base.c.ev, base.c.g).subquery("ranked")
         return (
-            select(ranked.c.event, ranked.c.g)
+            select(ranked.c.ev, ranked.c.g)
             .where(ranked.c.rn <= literal(self.query.limit, Integer))
-            .order_by(ranked.c.event, ranked.c.rn)
+            .order_by(ranked.c.ev, ranked.c.rn)
         )
-
-    def _grouped(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None, with_bucket: bool) -> Any:
-        """Rows with their final group (top value, or Other) as columns grp/other."""
-        base = self._base(names, bucketing, with_bucket)
-        cols: list[ColumnElement[Any]] = [base.c.event, base.c.person]
-        if with_bucket:
-            cols.append(base.c.b)
-        if self.query.breakdown is None:
-            cols += [null().label("grp"), literal(0, Integer).label("other")]
-        else:
-            is_top = _is_top(base.c.event, base.c.g, tops or {})
-            cols += [case((is_top, base.c.g), else_=null()).label("grp"),
-                     case((is_top, literal(0, Integer)), else_=literal(1, Integer)).label("other")]
-        if self.query.measure.property is not None:
-            cols.append(base.c.num)
-        return select(*cols).subquery("rows")
 
     def buckets_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
                           ) -> Select[Any]:
-        """The measure per (event, grp, other, b)."""
-        return self._aggregate(self._grouped(names, bucketing, tops, with_bucket=True), with_bucket=True)
+        """The measure per (ev, [grp, oth], b)."""
+        return self._aggregate(names, bucketing, tops, with_bucket=True)
 
     def totals_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
                          ) -> Select[Any]:
-        """The measure over the whole range per (event, grp, other): unique and median only."""
-        return self._aggregate(self._grouped(names, bucketing, tops, with_bucket=False), with_bucket=False)
+        """The measure over the whole range per (ev, [grp, oth]): unique and median only."""
+        return self._aggregate(names, bucketing, tops, with_bucket=False)
 
-    def _aggregate(self, rows: Any, with_bucket: bool) -> Select[Any]:
-        keys = ["event", "grp", "other"] + (["b"] if with_bucket else [])
+    def _aggregate(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
+                   with_bucket: bool) -> Select[Any]:
+        """One flat GROUP BY over `events` (flat SQL measured up to 1.6x faster on SQLite than
+        the same through subqueries); a UNION ALL subquery only when `$all_events` is mixed with
+        named events, and for medians, which rank rows first."""
         kind = self.query.measure.kind
-        if kind == "median":
-            return sqld.median_by(self.dialect, rows, keys, "num")  # type: ignore[no-any-return]
-        group_cols = [rows.c[k] for k in keys]
-        aggs: list[ColumnElement[Any]] = []
+        passes = self._passes(names, bucketing.period)
+        extra: list[ColumnElement[Any]] = [events.c.person.label("person")]
+        if self.query.measure.property is not None:
+            extra.append(self._number_expr().label("num"))
+        if kind == "median" or len(passes) > 1:
+            rows = [select(*self._keys(ev, bucketing, tops, with_bucket), *extra).select_from(self.parts.source)
+                    .where(*conds) for ev, conds in passes]
+            source = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("rows")
+            keys = [c.name for c in source.c if c.name not in ("person", "num")]
+            if kind == "median":
+                return sqld.median_by(self.dialect, source, keys, "num")  # type: ignore[no-any-return]
+            return select(*(source.c[k] for k in keys), *self._measure(source.c.person, source.c.get("num"))
+                          ).group_by(*(source.c[k] for k in keys))
+        ev, conds = passes[0]
+        key_cols = self._keys(ev, bucketing, tops, with_bucket)
+        num = self._number_expr() if self.query.measure.property is not None else None
+        # GROUP BY the output names: PostgreSQL would otherwise compare two copies of each
+        # expression, whose bound parameters differ. ("ev" is no input column, so no ambiguity.)
+        return (select(*key_cols, *self._measure(events.c.person, num)).select_from(self.parts.source)
+                .where(*conds).group_by(*(literal_column(c.name) for c in key_cols)))
+
+    def _measure(self, person: ColumnElement[Any], num: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
+        kind = self.query.measure.kind
         if kind == "total":
-            aggs.append(func.count().label("v"))
-        elif kind == "unique":
-            aggs.append(func.count(rows.c.person.distinct()).label("v"))
-        elif kind in ("sum", "avg"):
-            aggs += [func.sum(rows.c.num).label("s"), func.count(rows.c.num).label("c")]
-        return select(*group_cols, *aggs).group_by(*group_cols)
+            return [func.count().label("v")]
+        if kind == "unique":
+            return [func.count(person.distinct()).label("v")]
+        assert num is not None
+        return [func.sum(num).label("s"), func.count(num).label("c")]
 
     def to_query(self) -> Select[Any]:
         """The main statement: the measure per bucket of the requested events (no breakdown
@@ -235,7 +245,7 @@ class SegmentationRunner(QueryRunner):
         if q.breakdown is not None and names:
             tops = {}
             for row in self.execute(conn, self.top_groups_statement(names)):
-                tops.setdefault(row.event, []).append(row.g)
+                tops.setdefault(row.ev, []).append(row.g)
         current = self._series(conn, names, self.bucketing, tops, None) if names else []
         result: dict[str, Any] = {
             "buckets": self.bucketing.labels,
@@ -263,7 +273,7 @@ class SegmentationRunner(QueryRunner):
         counts: dict[GroupKey, list[int]] = {}  # avg: numbers per bucket
         sums: dict[GroupKey, list[float]] = {}
         for row in self.execute(conn, self.buckets_statement(names, bucketing, tops)).mappings():
-            key: GroupKey = (row["event"], row["grp"], bool(row["other"]))
+            key = _group_key(row)
             pos = position.get(row["b"])
             if pos is None or pos >= width:
                 continue
@@ -281,7 +291,7 @@ class SegmentationRunner(QueryRunner):
         totals: dict[GroupKey, Any] = {}
         if kind in ("unique", "median"):
             for row in self.execute(conn, self.totals_statement(names, bucketing, tops)).mappings():
-                key = (row["event"], row["grp"], bool(row["other"]))
+                key = _group_key(row)
                 totals[key] = int(row["v"]) if kind == "unique" else round_number(row["median"])
         for key, vals in values.items():
             if kind == "total":
@@ -323,6 +333,10 @@ class SegmentationRunner(QueryRunner):
             if (event, None, True) in values:
                 keys.append((event, None, True))
         return keys
+
+
+def _group_key(row: Any) -> GroupKey:
+    return (row["ev"], row.get("grp"), bool(row.get("oth", 0)))
 
 
 def _is_top(event: ColumnElement[Any], g: ColumnElement[Any], tops: Mapping[str, Sequence[str | None]]

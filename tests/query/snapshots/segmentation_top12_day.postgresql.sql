@@ -5,9 +5,7 @@ GROUP BY events.event
 ORDER BY n DESC, events.event COLLATE "C"
 LIMIT %(param_3)s::INTEGER;
 
-SELECT rows.event, rows.grp, rows.other, rows.b, count(*) AS v
-FROM (SELECT base.event AS event, base.person AS person, base.b AS b, NULL AS grp, %(param_1)s::INTEGER AS other
-FROM (SELECT events.event AS event, events.person AS person, (events.ts + CASE WHEN (events.ts < %(param_2)s::BIGINT) THEN %(param_3)s::BIGINT ELSE %(param_4)s::BIGINT END) / %(param_5)s::BIGINT AS b
+SELECT events.event AS ev, (events.ts + CASE WHEN (events.ts < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT AS b, count(*) AS v
 FROM events
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= %(param_6)s::BIGINT AND events.ts < %(param_7)s::BIGINT) AS base) AS rows
-GROUP BY rows.event, rows.grp, rows.other, rows.b;
+WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= %(param_5)s::BIGINT AND events.ts < %(param_6)s::BIGINT
+GROUP BY ev, b;
