@@ -7,9 +7,12 @@ gzip bomb costs at most the limit in memory and the time to inflate it, never it
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
+
+import orjson
 
 from app.collector.errors import CollectorError
 from app.collector.limits import MAX_REQUEST_BYTES
@@ -110,12 +113,31 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+#: Integer literals orjson cannot hold exactly (beyond 64 bits) have 20+ digits; it would turn
+#: them into floats, so such bodies (or ones with long digit runs in strings) take the exact path.
+_LONG_DIGITS = re.compile(rb"\d{20}")
+
+
+def _loads(raw: bytes) -> Any:
+    """orjson where it is exact (twice as fast), the standard library otherwise.
+
+    The standard library also gets the last word on bodies orjson refuses: it accepts lone
+    surrogate escapes, which the ingestion core then rejects per message, not per batch.
+    """
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw, parse_constant=_refuse_constant)
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object; 400 with a reason for anything else."""
     if not raw.strip():
         raise CollectorError(400, "invalid_json", "the request body is empty")
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = _loads(raw)
     except (ValueError, RecursionError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CollectorError(400, "invalid_json", f"the body is not valid JSON: {reason}") from exc

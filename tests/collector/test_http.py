@@ -335,3 +335,18 @@ def test_cross_origin_posts_carry_the_allow_origin_header(sqlite_collector: Thre
                           headers={"Origin": "https://shop.example.com", "Content-Type": "text/plain"})
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] in ("*", "https://shop.example.com")
+
+
+def test_json_edge_cases_keep_exact_values_and_per_message_rejection(client: httpx.Client,
+                                                                     sqlite_collector: ThreadCollector) -> None:
+    big = track(properties={"order": 123456789012345678901234567890, "price": 0.1})
+    # A lone surrogate escape is valid JSON syntax; only that message is refused, not the batch.
+    broken = track(properties={"name": "SURROGATE"})
+    body = json.dumps({"batch": [big, broken]}).replace('"SURROGATE"', '"\\ud800"')
+    response = client.post("/v1/batch", content=body.encode())
+    assert response.status_code == 200, response.text
+    [rejected] = response.json()["rejected"]
+    assert rejected["index"] == 1
+    assert "Unicode" in rejected["reason"]
+    rows = {r["message_id"]: r for r in stored(sqlite_collector.engine)}
+    assert rows[big["messageId"]]["properties"] == {"order": 123456789012345678901234567890, "price": 0.1}
