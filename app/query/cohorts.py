@@ -142,8 +142,15 @@ def _json(value: Any) -> Any:
 
 def _definition(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The stored form of a users query: normalised, without the page (cursor, limit, columns)."""
-    q = UsersQuery.from_json({k: v for k, v in spec.items() if k not in ("after", "limit", "columns", "count")},
-                             "definition")
+    if not isinstance(spec, Mapping):
+        raise CohortError("a cohort definition must be a users query (a JSON object)")
+    try:
+        q = UsersQuery.from_json({k: v for k, v in spec.items() if k not in ("after", "limit", "columns", "count")},
+                                 "definition")
+    except CohortError:
+        raise
+    except QueryError as exc:
+        raise CohortError(f"the cohort definition is not a valid users query: {exc}") from None
     out = q.to_dict()
     for key in ("after", "limit", "columns", "count"):
         out.pop(key, None)

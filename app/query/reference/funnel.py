@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from app.query.model import parse_query
+from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches
 from app.query.runners.funnel import FunnelQuery, rate, seconds, step_results
 from app.query.runners.funnel_time_to_convert import bin_bounds, bin_count
@@ -17,17 +17,30 @@ from app.query.timerange import Bucketing, resolve_range, today, zone_info
 Path = list[int | None]  # the ts matched for each step, None where not reached
 
 
-def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime) -> dict[str, tuple[Event, Path]]:
+def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = None
+                 ) -> dict[str, tuple[Event, Path]]:
     """person -> (entry event, matched times per step) for every person who entered."""
     zone = zone_info(q.timezone)
     period = resolve_range(q.range, zone, now)
     day = today(zone, now)
     window = q.window.ms
 
+    def match(f: Filter, r: Event) -> bool:
+        if isinstance(f, AnyFilter):
+            return any(match(m, r) for m in f.filters)
+        if isinstance(f, ValueFilter):
+            return matches(f, r, data, day)
+        # person-level filters (cohort, did, funnel): the event's person
+        from app.query.reference.users import person_matches
+
+        if people is None:
+            raise NotImplementedError("person-level filters need the oracle's `people` (load_people)")
+        return person_matches(f, r.person, data, people, q.timezone, now)
+
     def qualifies(r: Event, k: int) -> bool:
         step = q.steps[k]
-        return (r.event == step.event and all(matches(f, r, data, day) for f in q.where)
-                and all(matches(f, r, data, day) for f in step.where))
+        return (r.event == step.event and all(match(f, r) for f in q.where)
+                and all(match(f, r) for f in step.where))
 
     per_person: dict[str, list[Event]] = {}
     for r in sorted(data.events, key=lambda e: (e.ts, e.id)):
@@ -59,12 +72,14 @@ def _steps(q: FunnelQuery, paths: list[Path]) -> list[dict[str, Any]]:
     return step_results(q, counts, sums, medians)
 
 
-def funnel(data: Dataset, spec: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+def funnel(data: Dataset, spec: Mapping[str, Any], now: dt.datetime, people: Any = None) -> dict[str, Any]:
+    """The funnel result; `people` (reference.users.load_people) is needed for cohort, did and
+    funnel filters in `where`."""
     q = parse_query(spec)
     assert isinstance(q, FunnelQuery)
     zone = zone_info(q.timezone)
     period = resolve_range(q.range, zone, now)
-    found = funnel_paths(data, q, now)
+    found = funnel_paths(data, q, now, people)
     result: dict[str, Any] = {
         "view": q.view, "timezone": zone.key,
         "range": {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()},
@@ -124,10 +139,11 @@ def funnel(data: Dataset, spec: Mapping[str, Any], now: dt.datetime) -> dict[str
     return result
 
 
-def funnel_people(data: Dataset, q: FunnelQuery, now: dt.datetime, step: int, status: str) -> set[str]:
+def funnel_people(data: Dataset, q: FunnelQuery, now: dt.datetime, step: int, status: str,
+                  people: Any = None) -> set[str]:
     """Persons who reached `step` (1-based), or reached it and not the next one."""
     out = set()
-    for person, (_, path) in funnel_paths(data, q, now).items():
+    for person, (_, path) in funnel_paths(data, q, now, people).items():
         if path[step - 1] is None:
             continue
         if status == "dropped" and step < len(path) and path[step] is not None:

@@ -64,7 +64,7 @@ def person_matches(f: Filter, person: str, data: Dataset, people: People, zone_n
                 and all(matches(w, r, data, day) for w in f.where))
         return n >= f.min and (f.max is None or n <= f.max)
     if isinstance(f, FunnelFilter):
-        return person in funnel_people(data, f.funnel, now, f.step, f.status)
+        return person in funnel_people(data, f.funnel, now, f.step, f.status, people)
     from app.query.cohorts import CohortFilter
 
     if isinstance(f, CohortFilter):

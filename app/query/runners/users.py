@@ -112,7 +112,8 @@ def context_zone(ctx: FilterContext, name: str | None) -> ZoneInfo:
 class DidFilter(Filter):
     """Did `event` (matching `where`) between `min` and `max` times (inclusive) in `range`.
 
-    `min` defaults to 1; `max: null` means no upper bound; `max: 0` means "did not".
+    `min` defaults to 1 without `max` ("did at least once") and to 0 with it ("at most N times"
+    includes never); `max: null` means no upper bound; `max: 0` means "did not".
     `range` absent = all time. `timezone` absent = the enclosing query's zone.
     """
 
@@ -129,7 +130,7 @@ class DidFilter(Filter):
         event = check_name(r.raw("event"), r.sub("event"))
         where = parse_filters(r.raw("where"), r.sub("where"), allow=("property",))
         maximum = r.integer("max", minimum=0)
-        minimum = r.integer("min", 0 if maximum == 0 else 1, minimum=0)
+        minimum = r.integer("min", 1 if maximum is None else 0, minimum=0)
         if maximum is not None and maximum < minimum:
             raise QueryError(f"{path}: max ({maximum}) is below min ({minimum})")
         rng = parse_range(r.raw("range"), r.sub("range")) if r.has("range") else None
