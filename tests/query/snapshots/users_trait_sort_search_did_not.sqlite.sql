@@ -1,0 +1,25 @@
+SELECT users.id, users.traits, users.first_seen, users.last_seen, users.event_count, CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE ? END AS _rank, CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END AS _num, CASE WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN CASE WHEN (json_type(users.traits, ?) = ?) THEN json_extract(users.traits, ?) WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_4])) THEN users.traits -> ? WHEN (json_type(users.traits, ?) = ?) THEN ? WHEN (json_type(users.traits, ?) = ?) THEN ? END END AS _txt
+FROM users
+WHERE ((users.id NOT IN (SELECT did_events.person
+FROM events AS did_events
+WHERE did_events.event = ?
+GROUP BY did_events.person HAVING count(*) > ?)) OR (users.id NOT IN (SELECT did_events.person
+FROM events AS did_events
+WHERE did_events.event = ?
+GROUP BY did_events.person HAVING count(*) > ?))) AND (users.id = ? OR users.id IN (SELECT identities.person
+FROM identities
+WHERE identities.distinct_id = ?) OR users.email >= ? AND users.email < ? AND substr(users.email, ?, ?) = ?) AND (CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE ? END > ? OR CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE ? END = ? AND (CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END > ? OR CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END = ? AND users.id > ?))
+ORDER BY CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE ? END ASC, CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END ASC, CASE WHEN (json_type(users.traits, ?) = ? OR json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN CASE WHEN (json_type(users.traits, ?) = ?) THEN json_extract(users.traits, ?) WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_4])) THEN users.traits -> ? WHEN (json_type(users.traits, ?) = ?) THEN ? WHEN (json_type(users.traits, ?) = ?) THEN ? END END ASC, users.id ASC
+LIMIT ? OFFSET ?;
+
+SELECT count(*) AS n
+FROM users
+WHERE ((users.id NOT IN (SELECT did_events.person
+FROM events AS did_events
+WHERE did_events.event = ?
+GROUP BY did_events.person HAVING count(*) > ?)) OR (users.id NOT IN (SELECT did_events.person
+FROM events AS did_events
+WHERE did_events.event = ?
+GROUP BY did_events.person HAVING count(*) > ?))) AND (users.id = ? OR users.id IN (SELECT identities.person
+FROM identities
+WHERE identities.distinct_id = ?) OR users.email >= ? AND users.email < ? AND substr(users.email, ?, ?) = ?);
