@@ -337,3 +337,15 @@ def text_prefix(dialect: Dialect, column: Any, prefix: str) -> Any:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return and_(column.like(literal(escaped + "%", String), escape="\\"), exact)
     return and_(column >= literal(prefix, String), column < literal(prefix + "\U0010ffff", String), exact)
+
+
+def driver_placeholder(dialect: Dialect) -> str:
+    """The positional parameter marker of the driver's own cursor ('?' or '%s').
+
+    For the few hot statements the writer sends straight to the DBAPI cursor.
+    """
+    if dialect.name == "sqlite":
+        return "?"
+    if dialect.name == "postgresql":
+        return "%s"
+    raise NotImplementedError(f"unsupported database dialect: {dialect.name}")

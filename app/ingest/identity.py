@@ -14,19 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from app.core.dialect import insert_ignoring_conflicts
 from app.core.schema import events, identities
 from app.ingest.messages import Record
-
-#: Bound parameters per IN (...) list: below every dialect's limit, big enough to be cheap.
-CHUNK = 900
-
-
-def chunked(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+from app.ingest.rawsql import RawStatement, cached, select_in
 
 
 @dataclass
@@ -78,14 +71,16 @@ class _Links:
 
 def load_identities(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
     """distinct_id → person for the ids already in the database."""
-    wanted = sorted(set(ids))
-    known: dict[str, str] = {}
-    for part in chunked(wanted):
-        rows = conn.execute(
-            select(identities.c.distinct_id, identities.c.person).where(identities.c.distinct_id.in_(part))
-        )
-        known.update((row[0], row[1]) for row in rows)
-    return known
+    rows = select_in(conn, identities, identities.c.distinct_id, sorted(set(ids)),
+                     identities.c.distinct_id, identities.c.person)
+    return {row[0]: row[1] for row in rows}
+
+
+def _insert_identities(conn: Connection) -> RawStatement:
+    return cached(conn.dialect, "insert_identities",
+                  lambda: insert_ignoring_conflicts(conn.dialect, identities, ["distinct_id"]).values(
+                      distinct_id=bindparam("distinct_id"), person=bindparam("person"),
+                      linked_at=bindparam("linked_at")))
 
 
 def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
@@ -137,9 +132,7 @@ def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
             pairs,
         )
     if links.first_ts:
-        rows = [
+        _insert_identities(conn).executemany(conn, [
             {"distinct_id": i, "person": find(i), "linked_at": ts} for i, ts in links.first_ts.items()
-        ]
-        stmt = insert_ignoring_conflicts(conn.dialect, identities, ["distinct_id"])
-        conn.execute(stmt, rows)
+        ])
     return result

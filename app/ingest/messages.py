@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 #: Segment's limit on one message, as serialized JSON (bytes).
 MAX_MESSAGE_BYTES = 32 * 1024
 #: Longest id / name we store (the columns are VARCHAR(255)).
@@ -33,7 +35,8 @@ ANALYSIS_EVENT = {"page": "Page Viewed", "screen": "Screen Viewed"}
 #: Page/screen properties filled from `context.page` when the call did not set them.
 PAGE_FIELDS = ("name", "url", "path", "title", "referrer", "search")
 
-_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_ORJSON = orjson.OPT_NON_STR_KEYS
+_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class InvalidMessage(ValueError):
@@ -143,33 +146,37 @@ def _obj(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
-def _dump(value: Any, name: str) -> str:
-    try:
-        return _dumps(value)
-    except ValueError:
-        raise InvalidMessage(f"{name} contains NaN or Infinity, which JSON does not allow") from None
-    except TypeError as exc:
-        raise InvalidMessage(f"{name} is not JSON: {exc}") from None
+def _dump(value: Any, name: str) -> tuple[str, int]:
+    """Serialized JSON and its size in bytes; rejects what PostgreSQL's JSONB would refuse.
 
-
-def _check_text(text: str, name: str) -> int:
-    """Byte length of serialized JSON; rejects what PostgreSQL's JSONB would refuse."""
+    NaN and Infinity (not JSON) become null, as orjson writes them.
+    """
     try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
-    if "\\u0000" in text:
+        data = orjson.dumps(value, option=_ORJSON)
+    except TypeError as exc:  # orjson.JSONEncodeError
+        reason = str(exc)
+        if "surrogates" in reason:
+            raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
+        if "64-bit" not in reason:
+            raise InvalidMessage(f"{name} is not JSON: {reason}") from None
+        # Integers beyond 64 bits: valid JSON, which the standard library writes.
+        try:
+            text = _std_dumps(value)
+        except (TypeError, ValueError) as err:
+            raise InvalidMessage(f"{name} is not JSON: {err}") from None
+        data = text.encode("utf-8", "surrogatepass")
+    if data.find(b"\\u0000") >= 0:
         raise InvalidMessage(f"{name} contains a NUL character (\\u0000)")
-    return size
+    return data.decode("utf-8"), len(data)
 
 
 def content_message_id(message: dict[str, Any], salt: str = "") -> str:
     """A stable id from the message content, so re-importing a file without ids is idempotent."""
     try:
-        canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), default=str)
-    except ValueError:
-        canonical = repr(sorted(message.items(), key=lambda kv: kv[0]))
-    digest = hashlib.sha1((canonical + salt).encode("utf-8", "surrogatepass")).hexdigest()
+        canonical = orjson.dumps(message, option=_ORJSON | orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(message, sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha1(canonical + salt.encode()).hexdigest()
     return "tl-" + digest[:32]
 
 
@@ -196,71 +203,101 @@ def _page_properties(kind: str, message: dict[str, Any], props: dict[str, Any],
     return merged
 
 
+_TYPE_NAMES = {name: name for name in CALL_TYPES}
+
+
+def _fast_id(value: Any, name: str) -> str | None:
+    """_id for the common case (a clean short string) without the checks' cost."""
+    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.strip() is value:
+        return value
+    return _id(value, name)
+
+
+def _time(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if type(value) is int and value >= 100_000_000_000:
+        return value
+    return parse_time(value, name)
+
+
 def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Record:
     """Validate one Segment message and return its Record, or raise InvalidMessage.
 
     received_ms is when the batch arrived. With arrived_now=False (files) there is no
     arrival to correct device clocks against, so only a `receivedAt` in the message is used.
     """
-    if not isinstance(message, dict):
+    if type(message) is not dict and not isinstance(message, dict):
         raise InvalidMessage(f"a message must be a JSON object, got {type(message).__name__}")
-    raw_id = message.get("messageId")
+    get = message.get
+    raw_id = get("messageId")
     try:
-        message_id = _id(raw_id, "messageId")
-        kind_raw = message.get("type")
-        if not isinstance(kind_raw, str) or not kind_raw.strip():
-            raise InvalidMessage("missing type")
-        kind = kind_raw.strip().lower()
-        if kind not in CALL_TYPES:
-            raise InvalidMessage(f"unknown type {kind_raw[:40]!r} (expected one of {', '.join(CALL_TYPES)})")
-        user_id = _id(message.get("userId"), "userId")
-        anonymous_id = _id(message.get("anonymousId"), "anonymousId")
+        message_id = _fast_id(raw_id, "messageId") if raw_id is not None else None
+        kind_raw = get("type")
+        kind = _TYPE_NAMES.get(kind_raw) if type(kind_raw) is str else None
+        if kind is None:
+            if not isinstance(kind_raw, str) or not kind_raw.strip():
+                raise InvalidMessage("missing type")
+            kind = kind_raw.strip().lower()
+            if kind not in _TYPE_NAMES:
+                raise InvalidMessage(
+                    f"unknown type {kind_raw[:40]!r} (expected one of {', '.join(CALL_TYPES)})")
+        user_id = get("userId")
+        if user_id is not None:
+            user_id = _fast_id(user_id, "userId")
+        anonymous_id = get("anonymousId")
+        if anonymous_id is not None:
+            anonymous_id = _fast_id(anonymous_id, "anonymousId")
         previous_id: str | None = None
         if kind == "alias":
-            previous_id = _id(message.get("previousId"), "previousId")
+            previous_id = _id(get("previousId"), "previousId")
             if previous_id is None or user_id is None:
                 raise InvalidMessage("alias needs both previousId and userId")
         elif user_id is None and anonymous_id is None:
             raise InvalidMessage("missing both userId and anonymousId")
 
-        context = _obj(message.get("context"), "context")
-        props = _obj(message.get("properties"), "properties")
+        context = get("context")
+        if type(context) is not dict:
+            context = _obj(context, "context")
+        props = get("properties")
+        if type(props) is not dict:
+            props = _obj(props, "properties")
         traits: dict[str, Any] | None = None
         event: str | None = None
         if kind == "track":
-            name = message.get("event")
+            name = get("event")
             if name is None or name == "":
                 raise InvalidMessage("track without event name")
             if not isinstance(name, str):
                 raise InvalidMessage(f"event must be a string, got {type(name).__name__}")
-            event = name.strip()
+            event = name if name.strip() is name else name.strip()
             if not event:
                 raise InvalidMessage("track without event name")
             if len(event) > MAX_ID_LENGTH:
                 raise InvalidMessage(f"event name is longer than {MAX_ID_LENGTH} characters")
-        elif kind in ANALYSIS_EVENT:
+        elif kind == "page" or kind == "screen":
             event = ANALYSIS_EVENT[kind]
             props = _page_properties(kind, message, props, context)
         elif kind == "identify":
-            traits = dict(_obj(message.get("traits"), "traits"))
+            traits = dict(_obj(get("traits"), "traits"))
             props = traits
         elif kind == "group":
-            group_id = _id(message.get("groupId"), "groupId")
+            group_id = _id(get("groupId"), "groupId")
             if group_id is None:
                 raise InvalidMessage("group without groupId")
-            props = {"groupId": group_id, "traits": _obj(message.get("traits"), "traits")}
+            props = {"groupId": group_id, "traits": _obj(get("traits"), "traits")}
         else:  # alias
             props = {"previousId": previous_id}
         ctx_traits = context.get("traits")
-        if isinstance(ctx_traits, dict) and ctx_traits:
+        if ctx_traits and isinstance(ctx_traits, dict):
             traits = {**ctx_traits, **traits} if traits else dict(ctx_traits)
 
-        # Time.
-        own_received = parse_time(message.get("receivedAt"), "receivedAt")
+        # Time (rule in the module docstring).
+        own_received = _time(get("receivedAt"), "receivedAt")
+        stamp = _time(get("timestamp"), "timestamp")
+        original = _time(get("originalTimestamp"), "originalTimestamp")
+        sent = _time(get("sentAt"), "sentAt")
         arrival = received_ms if arrived_now else own_received
-        original = parse_time(message.get("originalTimestamp"), "originalTimestamp")
-        stamp = parse_time(message.get("timestamp"), "timestamp")
-        sent = parse_time(message.get("sentAt"), "sentAt")
         if sent is not None and arrival is not None:
             device = original if original is not None else stamp
             ts = arrival - (sent - device) if device is not None else arrival
@@ -274,14 +311,14 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Re
             ts = received_ms
         stored_received = received_ms if arrived_now or own_received is None else own_received
 
-        props_json = _dump(props, "properties")
-        ctx_json = _dump(context, "context")
-        size = _check_text(props_json, "properties") + _check_text(ctx_json, "context")
+        props_json, size = _dump(props, "properties")
+        ctx_json, ctx_size = _dump(context, "context")
+        size += ctx_size
         if traits is not None and kind != "identify":
-            size += len(_dump(traits, "traits"))
+            size += _dump(traits, "traits")[1]
         if size > MAX_MESSAGE_BYTES // 2:
             # Close to the limit: measure the whole message exactly.
-            size = len(_dump(message, "message").encode("utf-8", "surrogatepass"))
+            size = _dump(message, "message")[1]
         if size > MAX_MESSAGE_BYTES:
             raise InvalidMessage(f"message is {size} bytes, over the {MAX_MESSAGE_BYTES // 1024} KB limit")
 
@@ -293,29 +330,21 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Re
 
         ip = context.get("ip")
         user_agent = context.get("userAgent")
-        page = context.get("page")
         referrer: str | None = None
         if kind == "page":
             ref = props.get("referrer")
             referrer = ref if isinstance(ref, str) else ""
-        elif isinstance(page, dict):
-            ref = page.get("referrer")
-            referrer = ref if isinstance(ref, str) else ""
+        else:
+            page = context.get("page")
+            if page is not None and isinstance(page, dict):
+                ref = page.get("referrer")
+                referrer = ref if isinstance(ref, str) else ""
         return Record(
-            message_id=message_id,
-            type=kind,
-            event=event,
-            user_id=user_id,
-            anonymous_id=anonymous_id,
-            ts=ts,
-            received_at=stored_received,
-            properties_json=props_json,
-            context_json=ctx_json,
-            traits=traits,
-            previous_id=previous_id,
-            ip=ip if isinstance(ip, str) and ip else None,
-            user_agent=user_agent if isinstance(user_agent, str) and user_agent else None,
-            referrer=referrer,
+            message_id, kind, event, user_id, anonymous_id, ts, stored_received, props_json, ctx_json,
+            traits, previous_id,
+            ip if ip and isinstance(ip, str) else None,
+            user_agent if user_agent and isinstance(user_agent, str) else None,
+            referrer,
         )
     except InvalidMessage as exc:
         if exc.message_id is None and isinstance(raw_id, str):

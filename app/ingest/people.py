@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, update
 
+from app.core.dialect import json_text_param
 from app.core.schema import ANALYSIS_TYPES, users
-from app.ingest.identity import chunked
 from app.ingest.messages import MAX_ID_LENGTH, Record
+from app.ingest.rawsql import cached, json_text, json_value, select_in
 
 _ANALYSIS = frozenset(ANALYSIS_TYPES)
 
@@ -39,13 +40,10 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
     """Apply a batch (already resolved to persons) and its merges to `users`."""
     wanted = {rec.person for rec in records} | set(merges) | set(merges.values())
     people: dict[str, _Person] = {}
-    for part in chunked(sorted(wanted)):
-        rows = conn.execute(
-            select(users.c.id, users.c.traits, users.c.first_seen, users.c.last_seen, users.c.event_count)
-            .where(users.c.id.in_(part))
-        )
-        for pid, traits, first, last, count in rows:
-            people[pid] = _Person(dict(traits or {}), first, last, count or 0, True)
+    rows = select_in(conn, users, users.c.id, sorted(wanted),
+                     users.c.id, users.c.traits, users.c.first_seen, users.c.last_seen, users.c.event_count)
+    for pid, traits, first, last, count in rows:
+        people[pid] = _Person(dict(json_value(traits) or {}), first, last, count or 0, True)
 
     removed: list[str] = []
     for source, target in merges.items():
@@ -89,7 +87,7 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
         if person is None:
             continue
         row = {
-            "traits": person.traits,
+            "traits": json_text(person.traits),
             "email": _email(person.traits),
             "first_seen": person.first,
             "last_seen": person.last,
@@ -101,13 +99,16 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
         else:
             row["id"] = pid
             inserts.append(row)
+    dialect = conn.dialect
     if updates:
-        conn.execute(
-            update(users).where(users.c.id == bindparam("pid")).values(
-                traits=bindparam("traits"), email=bindparam("email"), first_seen=bindparam("first_seen"),
-                last_seen=bindparam("last_seen"), event_count=bindparam("event_count"),
-            ),
-            updates,
-        )
+        cached(dialect, "update_users", lambda: update(users).where(users.c.id == bindparam("pid")).values(
+            traits=json_text_param(dialect, "traits"), email=bindparam("email"),
+            first_seen=bindparam("first_seen"), last_seen=bindparam("last_seen"),
+            event_count=bindparam("event_count"),
+        )).executemany(conn, updates)
     if inserts:
-        conn.execute(insert(users), inserts)
+        cached(dialect, "insert_users", lambda: insert(users).values(
+            id=bindparam("id"), traits=json_text_param(dialect, "traits"), email=bindparam("email"),
+            first_seen=bindparam("first_seen"), last_seen=bindparam("last_seen"),
+            event_count=bindparam("event_count"),
+        )).executemany(conn, inserts)

@@ -1,0 +1,94 @@
+"""Hot-path statements sent straight to the DBAPI cursor, inside a SQLAlchemy transaction.
+
+SQLAlchemy's per-row parameter processing costs about as much as SQLite's insert itself,
+so the writer compiles each Core statement once for the engine's dialect and hands rows
+to `cursor.executemany`. Only plain values (str, int, None, pre-serialized JSON) go this
+way; everything else uses ordinary Core execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Column, Connection, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from app.core.dialect import driver_placeholder
+
+#: Values per IN (...) list: below every dialect's parameter limit, big enough to be cheap.
+IN_CHUNK = 900
+
+
+class RawStatement:
+    """A Core statement compiled once; executemany takes dicts keyed by bind-parameter name."""
+
+    def __init__(self, dialect: Dialect, stmt: ClauseElement) -> None:
+        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect))
+        self.sql = compiled.string
+        self.order: tuple[str, ...] | None = (
+            tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+        )
+
+    def params(self, rows: Iterable[dict[str, Any]]) -> list[Any]:
+        if self.order is None:
+            return list(rows)
+        order = self.order
+        return [tuple(row[name] for name in order) for row in rows]
+
+    def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(self.sql, self.params(rows))
+        finally:
+            cursor.close()
+
+
+def select_in(conn: Connection, table: Table, key: Column[Any], values: Sequence[Any],
+              *columns: Column[Any]) -> list[tuple[Any, ...]]:
+    """Rows of `columns` whose `key` is one of `values`, in chunks of IN_CHUNK."""
+    if not values:
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    head = (f"SELECT {', '.join(quote(c.name) for c in columns)} FROM {quote(table.name)} "
+            f"WHERE {quote(key.name)} IN (")
+    mark = driver_placeholder(conn.dialect)
+    out: list[tuple[Any, ...]] = []
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(values), IN_CHUNK):
+            part = list(values[start:start + IN_CHUNK])
+            cursor.execute(head + ", ".join([mark] * len(part)) + ")", part)
+            out.extend(tuple(row) for row in cursor.fetchall())
+    finally:
+        cursor.close()
+    return out
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column value as read by the raw cursor: text on SQLite, already parsed on PostgreSQL."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value)
+    return value
+
+
+def json_text(value: Any) -> str:
+    """JSON text for a pre-serialized JSON parameter."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+_cache: dict[tuple[str, str, str], RawStatement] = {}
+
+
+def cached(dialect: Dialect, name: str, build: Callable[[], ClauseElement]) -> RawStatement:
+    """The statement `name` compiled for this dialect and driver (built on first use)."""
+    key = (dialect.name, dialect.driver, name)
+    stmt = _cache.get(key)
+    if stmt is None:
+        stmt = _cache[key] = RawStatement(dialect, build())
+    return stmt
