@@ -312,6 +312,8 @@ class FunnelsPanel(Panel):
                     self._building = False
                 if self.context.connection is not None:
                     self.schedule_refresh(0)
+            elif self.context.discovery.loaded_events and self.context.connection is not None:
+                self.refresh()  # nothing to suggest: say so (and count as answered)
 
     def _on_properties_discovered(self) -> None:
         current = self._breakdown()
