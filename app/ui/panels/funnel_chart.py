@@ -65,7 +65,6 @@ class FunnelChart(QWidget):
         self.setMouseTracking(True)
         self.series: list[BarSeries] = []
         self.step_names: list[str] = []
-        self._slots: list[QRectF] = []
         self._hover: int | None = None
         self.message = ""
 
@@ -121,11 +120,8 @@ class FunnelChart(QWidget):
                              f"{round(peak * frac):,}")
 
         slot_w = width / n
-        self._slots = []
         for k in range(n):
             x0 = left + k * slot_w
-            slot = QRectF(x0, top - 6, slot_w, height + bottom)
-            self._slots.append(slot)
             if self._hover == k:
                 painter.fillRect(QRectF(x0 + 2, top - 6, slot_w - 4, height + 6), QColor("#f3f6fb"))
             inner = slot_w * 0.7
@@ -184,15 +180,27 @@ class FunnelChart(QWidget):
         painter.end()
 
     # ----------------------------------------------------------------- mouse
+    def slot_rects(self) -> list[QRectF]:
+        """Each step's column at the current size (what painting and clicks both use)."""
+        n = len(self.step_names)
+        if not n or not self.series:
+            return []
+        legend_h = 22 if len(self.series) > 1 else 0
+        left, right, top, bottom = 56, 16, 28 + legend_h, 70
+        width = max(10.0, self.width() - left - right)
+        height = max(10.0, self.height() - top - bottom)
+        slot_w = width / n
+        return [QRectF(left + k * slot_w, top - 6, slot_w, height + bottom) for k in range(n)]
+
     def step_at(self, x: float) -> int | None:
-        for k, slot in enumerate(self._slots):
+        for k, slot in enumerate(self.slot_rects()):
             if slot.left() <= x < slot.right():
                 return k
         return None
 
     def step_center(self, k: int) -> QPoint:
         """Where step k (0-based) is drawn (tests click there)."""
-        slot = self._slots[k]
+        slot = self.slot_rects()[k]
         return QPoint(int(slot.center().x()), int(slot.center().y()))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
