@@ -1,0 +1,130 @@
+"""The User profile: one person's whole history, however they were first seen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import Engine, select
+
+from app.core.database import open_database
+from app.core.schema import events
+from app.ingest.writer import EventWriter
+from app.query import run_query
+from app.ui.panels.profile import ProfilePanel
+from tests.ui.part2_data import iso, write_shop
+
+
+@pytest.fixture
+def shop_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+def person_event_ids(engine: Engine, person: str) -> list[int]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(events.c.id).where(events.c.person == person)
+                            .order_by(events.c.ts.desc(), events.c.id.desc()))
+        return [int(r[0]) for r in rows]
+
+
+def long_history(engine: Engine) -> None:
+    """anon-x browses 70 times anonymously, then signs up as cust-x and orders twice."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    msgs: list[dict[str, Any]] = []
+    for n in range(70):
+        msgs.append({"type": "track", "messageId": f"x{n}", "anonymousId": "anon-x", "event": "Product Viewed",
+                     "timestamp": iso(start + dt.timedelta(minutes=n)), "properties": {"sku": f"s{n}"},
+                     "context": {"page": {"url": f"https://shop.example/p/{n}"}}})
+    msgs.append({"type": "identify", "messageId": "x-id", "anonymousId": "anon-x", "userId": "cust-x",
+                 "timestamp": iso(start + dt.timedelta(hours=2)), "traits": {"email": "xavier@shop.example", "age": 51}})
+    for n in range(2):
+        msgs.append({"type": "track", "messageId": f"x-order{n}", "userId": "cust-x", "event": "Order Completed",
+                     "timestamp": iso(start + dt.timedelta(hours=3 + n)), "properties": {"total": 30 + n}})
+    assert not EventWriter(engine, enrich=False).write(msgs).rejected
+
+
+def test_anonymous_then_identified_person_shows_the_whole_history(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("anon-x")  # the anonymous id finds the merged person
+    result = panel.last_result
+    assert result == run_query(engine, panel.query())
+    assert panel.id_label.text() == "cust-x"
+    identities = {panel.identities.item(i).text().split()[0] for i in range(panel.identities.count())}
+    assert identities == {"cust-x", "anon-x"}
+    assert panel.events_label.text() == "72"
+    traits = {panel.traits.topLevelItem(i).text(0): panel.traits.topLevelItem(i).text(1)
+              for i in range(panel.traits.topLevelItemCount())}
+    assert traits == {"email": "xavier@shop.example", "age": "51"}
+    # Newest first, 50 at a time; "Load older events" until everything is there.
+    assert panel.timeline_ids() == person_event_ids(engine, "cust-x")[:50]
+    assert panel.timeline.topLevelItem(0).text(1) == "Order Completed"
+    while panel.more_button.isVisible():
+        qtbot.mouseClick(panel.more_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not panel.loading_more, timeout=10_000)
+    assert panel.timeline_ids() == person_event_ids(engine, "cust-x")
+    assert len(panel.timeline_ids()) == 73  # 70 anonymous views, the identify call, 2 orders
+    last = panel.timeline.topLevelItem(panel.timeline.topLevelItemCount() - 1)
+    assert last.text(1) == "Product Viewed"
+    # Expanding an event shows its properties and context.
+    children = {last.child(i).text(0): last.child(i) for i in range(last.childCount())}
+    assert {"fields", "properties", "context"} <= set(children)
+    assert children["properties"].child(0).text(0) == "sku" and children["properties"].child(0).text(1) == "s0"
+
+
+def test_timeline_filters_by_event_name(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("cust-x")
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        panel.event_filter.setCurrentText("Order Completed")
+        panel.event_filter.lineEdit().editingFinished.emit()
+    assert [panel.timeline.topLevelItem(i).text(1) for i in range(panel.timeline.topLevelItemCount())] == \
+        ["Order Completed", "Order Completed"]
+    assert not panel.more_button.isVisible()
+
+
+def test_profile_opens_from_the_live_view_and_the_search_box(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, _engine = shop_db
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    live = window.panels["live"]
+    qtbot.waitUntil(lambda: live.model.rowCount() > 0, timeout=10_000)
+    person = live.model.row(0).get("person")
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        live.table.doubleClicked.emit(live.model.index(0, 0))
+    assert panel.last_result["id"] == person
+    # Support staff start from an e-mail.
+    qtbot.keyClicks(panel.search_edit, "user33@")
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    assert panel.last_result["id"] == "u33"
+    # Several matches go to the explorer.
+    panel.search_edit.setText("user2")
+    explorer = window.panels["users"]
+    with qtbot.waitSignal(explorer.query_finished, timeout=10_000):
+        qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    assert explorer.model.total == 10 and "10 persons match" in panel.find_message.text()
+
+
+def test_unknown_person_says_so_in_the_panel(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, _engine = shop_db
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    # Before anybody is chosen it shows the most recently active signed-up person.
+    assert panel.last_result["found"] and panel.last_result.get("latest")
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("nobody-at-all")
+    assert "nobody-at-all" in panel.state_bar.message
+    assert panel.timeline.topLevelItemCount() == 0
