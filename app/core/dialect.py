@@ -155,12 +155,12 @@ def json_display(dialect: Dialect, doc: Any, key: str) -> Any:
 
     if dialect.name == "sqlite":
         path = _sqlite_path(key)
-        typ = func.json_type(doc, path, type_=String)
+        number = doc.op("->", return_type=Text)(path)
+        # A simple CASE evaluates json_type once per row.
         return case(
-            (typ == literal("text", String), func.json_extract(doc, path, type_=Text)),
-            (typ.in_(("integer", "real")), doc.op("->", return_type=Text)(path)),
-            (typ == literal("true", String), literal("true", String)),
-            (typ == literal("false", String), literal("false", String)),
+            {"text": func.json_extract(doc, path, type_=Text), "integer": number, "real": number,
+             "true": literal("true", String), "false": literal("false", String)},
+            value=func.json_type(doc, path, type_=String),
         )
     if dialect.name == "postgresql":
         return case((json_raw_type(dialect, doc, key).in_(("string", "number", "boolean")),

@@ -13,6 +13,7 @@ from app.core.schema import events, users
 from app.query import run_query
 from app.query.reference.common import load
 from app.query.reference.segmentation import segmentation as oracle
+from app.query.runners import segmentation as segmentation_runner
 from tests.query.support import event_row, insert_rows, user_row
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
@@ -97,13 +98,19 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                                                                   HealthCheck.too_slow])
 @given(rows=st.lists(event_rows(), max_size=40), traits=st.lists(st.fixed_dictionaries(
     {"age": st.sampled_from([20, 30, 45.5, "30"]), "tier": st.sampled_from(["gold", "silver", 1])}), min_size=4,
-    max_size=4), queries=st.lists(specs(), min_size=3, max_size=3))
+    max_size=4), queries=st.lists(specs(), min_size=3, max_size=3), raw_rows=st.sampled_from([20_000, 3]))
 def test_engine_matches_oracle(engine: Engine, rows: list[dict[str, Any]], traits: list[dict[str, Any]],
-                               queries: list[dict[str, Any]]) -> None:
+                               queries: list[dict[str, Any]], raw_rows: int) -> None:
+    """raw_rows=3 forces breakdowns of additive measures onto the fold-in-SQL path."""
     with engine.begin() as conn:
         conn.execute(delete(events))
         conn.execute(delete(users))
     insert_rows(engine, rows, [user_row(p, t) for p, t in zip(PEOPLE, traits, strict=False)])
     data = load(engine)
-    for spec in queries:
-        assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW), spec
+    saved = segmentation_runner.RAW_ROWS
+    segmentation_runner.RAW_ROWS = raw_rows
+    try:
+        for spec in queries:
+            assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW), spec
+    finally:
+        segmentation_runner.RAW_ROWS = saved

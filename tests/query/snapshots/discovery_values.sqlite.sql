@@ -1,5 +1,5 @@
 SELECT vals.t, vals.v, count(*) AS count
-FROM (SELECT CASE WHEN (json_type(events.properties, ?) = ?) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE json_type(events.properties, ?) END AS t, CASE WHEN (json_type(events.properties, ?) = ?) THEN json_extract(events.properties, ?) WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_3])) THEN events.properties -> ? WHEN (json_type(events.properties, ?) = ?) THEN ? WHEN (json_type(events.properties, ?) = ?) THEN ? END AS v
+FROM (SELECT CASE WHEN (json_type(events.properties, ?) = ?) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN ? WHEN (json_type(events.properties, ?) IN (__[POSTCOMPILE_json_type_2])) THEN ? ELSE json_type(events.properties, ?) END AS t, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS v
 FROM events
 WHERE events.event IS NOT NULL
 ORDER BY events.id DESC

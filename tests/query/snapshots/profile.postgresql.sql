@@ -1,59 +1,59 @@
 SELECT users.id, users.traits, users.email, users.first_seen, users.last_seen, users.event_count
 FROM users
-WHERE users.id = %(param_1)s::VARCHAR OR users.id IN (SELECT identities.person
+WHERE users.id = %(uid)s::VARCHAR OR users.id IN (SELECT identities.person
 FROM identities
-WHERE identities.distinct_id = %(param_1)s::VARCHAR)
-ORDER BY users.id = %(param_1)s::VARCHAR DESC
-LIMIT %(param_2)s::INTEGER;
+WHERE identities.distinct_id = %(uid)s::VARCHAR)
+ORDER BY users.id = %(uid)s::VARCHAR DESC
+LIMIT %(param_1)s::INTEGER;
 
 SELECT identities.distinct_id, identities.linked_at
 FROM identities
-WHERE identities.person = %(param_1)s::VARCHAR
+WHERE identities.person = %(uid)s::VARCHAR
 ORDER BY identities.linked_at, identities.distinct_id;
 
 SELECT last0.k, last0.v
 FROM (SELECT %(param_1)s::INTEGER AS k, events.city AS v
 FROM events
-WHERE events.person = %(param_2)s::VARCHAR AND events.city IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.city IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_3)s::INTEGER) AS last0
+LIMIT %(param_2)s::INTEGER) AS last0
 UNION ALL SELECT last1.k, last1.v
-FROM (SELECT %(param_4)s::INTEGER AS k, events.country_code AS v
+FROM (SELECT %(param_3)s::INTEGER AS k, events.country_code AS v
 FROM events
-WHERE events.person = %(param_5)s::VARCHAR AND events.country_code IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.country_code IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_6)s::INTEGER) AS last1
+LIMIT %(param_4)s::INTEGER) AS last1
 UNION ALL SELECT last2.k, last2.v
-FROM (SELECT %(param_7)s::INTEGER AS k, events.region AS v
+FROM (SELECT %(param_5)s::INTEGER AS k, events.region AS v
 FROM events
-WHERE events.person = %(param_8)s::VARCHAR AND events.region IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.region IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_9)s::INTEGER) AS last2
+LIMIT %(param_6)s::INTEGER) AS last2
 UNION ALL SELECT last3.k, last3.v
-FROM (SELECT %(param_10)s::INTEGER AS k, events.browser AS v
+FROM (SELECT %(param_7)s::INTEGER AS k, events.browser AS v
 FROM events
-WHERE events.person = %(param_11)s::VARCHAR AND events.browser IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.browser IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_12)s::INTEGER) AS last3
+LIMIT %(param_8)s::INTEGER) AS last3
 UNION ALL SELECT last4.k, last4.v
-FROM (SELECT %(param_13)s::INTEGER AS k, events.os AS v
+FROM (SELECT %(param_9)s::INTEGER AS k, events.os AS v
 FROM events
-WHERE events.person = %(param_14)s::VARCHAR AND events.os IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.os IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_15)s::INTEGER) AS last4
+LIMIT %(param_10)s::INTEGER) AS last4
 UNION ALL SELECT last5.k, last5.v
-FROM (SELECT %(param_16)s::INTEGER AS k, events.device AS v
+FROM (SELECT %(param_11)s::INTEGER AS k, events.device AS v
 FROM events
-WHERE events.person = %(param_17)s::VARCHAR AND events.device IS NOT NULL
+WHERE events.person = %(uid)s::VARCHAR AND events.device IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_18)s::INTEGER) AS last5;
+LIMIT %(param_12)s::INTEGER) AS last5;
 
 SELECT events.id, events.type, events.event, events.ts, events.user_id, events.anonymous_id, events.properties, events.context, events.city, events.region, events.country_code, events.browser, events.os, events.device, events.referring_domain
 FROM events
-WHERE events.person = %(param_1)s::VARCHAR AND (events.ts < (SELECT before.ts
+WHERE events.person = %(uid)s::VARCHAR AND (events.ts < (SELECT before.ts
 FROM events AS before
-WHERE before.id = %(param_2)s::BIGINT) OR events.ts = (SELECT before.ts
+WHERE before.id = %(before_id)s::BIGINT) OR events.ts = (SELECT before.ts
 FROM events AS before
-WHERE before.id = %(param_2)s::BIGINT) AND events.id < %(param_3)s::BIGINT) AND events.event IN (__[POSTCOMPILE_event_1])
+WHERE before.id = %(before_id)s::BIGINT) AND events.id < %(before_id)s::BIGINT) AND events.event IN (__[POSTCOMPILE_names])
 ORDER BY events.ts DESC, events.id DESC
-LIMIT %(param_4)s::INTEGER;
+LIMIT %(lim)s::INTEGER;

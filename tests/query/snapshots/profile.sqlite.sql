@@ -54,6 +54,6 @@ WHERE events.person = ? AND (events.ts < (SELECT "before".ts
 FROM events AS "before"
 WHERE "before".id = ?) OR events.ts = (SELECT "before".ts
 FROM events AS "before"
-WHERE "before".id = ?) AND events.id < ?) AND events.event IN (__[POSTCOMPILE_event_1])
+WHERE "before".id = ?) AND events.id < ?) AND events.event IN (__[POSTCOMPILE_names])
 ORDER BY events.ts DESC, events.id DESC
 LIMIT ? OFFSET ?;
