@@ -1,0 +1,122 @@
+"""Saved reports: saved from any panel, reopened after a restart, shared as `tracklens query` files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.database import open_database
+from app.core.reports import EXPORT_SUFFIX, ReportError, ReportStore
+from app.query import run_query
+from app.ui.panels.reports import ReportsDialog, import_report
+from tests.ui.part2_data import EXAMPLE_COHORT, write_shop
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shop_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+def settle(qtbot: Any, panel: Any) -> None:
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
+                    and panel.last_result_spec == panel.query(), timeout=20_000)
+
+
+def test_store_saves_renames_deletes_and_refuses_duplicates(tmp_path: Path) -> None:
+    store = ReportStore(tmp_path / "reports")
+    first = store.save("Weekly funnel", "funnels", {"kind": "funnel", "steps": ["A", "B"]})
+    store.save("Big spenders", "users", EXAMPLE_COHORT)
+    assert [r.name for r in store.list()] == ["Big spenders", "Weekly funnel"]
+    with pytest.raises(ReportError, match="already exists"):
+        store.save("Weekly funnel", "funnels", {"kind": "funnel", "steps": ["A"]})
+    store.save("Weekly funnel", "funnels", {"kind": "funnel", "steps": ["A"]}, replace=True)
+    assert store.get(first.id).query == {"kind": "funnel", "steps": ["A"]}
+    store.rename(first.id, "Monthly funnel")
+    assert store.find("Monthly funnel") is not None and store.find("Weekly funnel") is None
+    with pytest.raises(ReportError, match="already exists"):
+        store.rename(first.id, "Big spenders")
+    store.delete(first.id)
+    assert [r.name for r in store.list()] == ["Big spenders"]
+    # A broken file in the folder is skipped, not fatal.
+    (tmp_path / "reports" / "junk.json").write_text("{not json", encoding="utf-8")
+    assert [r.name for r in store.list()] == ["Big spenders"]
+
+
+def test_exported_report_runs_with_tracklens_query_and_imports_back(shop_db: Any, tmp_path: Path) -> None:
+    url, engine = shop_db
+    store = ReportStore(tmp_path / "reports")
+    report = store.save("Loyal women", "users", EXAMPLE_COHORT)
+    shared = store.export(report.id, tmp_path / f"Loyal women{EXPORT_SUFFIX}")
+    done = subprocess.run([sys.executable, "-m", "app", "query", "--db", url, "--spec", str(shared)],
+                          cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == run_query(engine, EXAMPLE_COHORT)
+    colleague = ReportStore(tmp_path / "colleague")
+    imported = import_report(colleague, str(shared))
+    assert imported.name == "Loyal women" and imported.panel == "users" and imported.query == EXAMPLE_COHORT
+    again = import_report(colleague, str(shared))
+    assert again.name == "Loyal women (2)"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kind": "users", "mesure": 1}), encoding="utf-8")
+    with pytest.raises(ReportError, match="mesure"):
+        import_report(colleague, str(bad))
+
+
+def test_reports_saved_from_panels_survive_a_restart(make_window: Any, shop_db: Any, qtbot: Any, ui_settings: Any,
+                                                     tmp_path: Path) -> None:
+    url, engine = shop_db
+    window = make_window(url)
+    funnels = window.show_panel("funnels")
+    settle(qtbot, funnels)
+    funnels.window_amount.setValue(2)
+    settle(qtbot, funnels)
+    saved_funnel = funnels.query()
+    assert window.reports.save(funnels, "Two-day purchase funnel") is not None
+    explorer = window.show_panel("users")
+    explorer.set_query(EXAMPLE_COHORT)
+    explorer.refresh()
+    settle(qtbot, explorer)
+    saved_users = explorer.query()
+    assert window.reports.save(explorer, "Loyal women") is not None
+    window.close()
+
+    again = make_window(url, settings=ui_settings)
+    dialog = again.reports.dialog()
+    names = [dialog.tree.topLevelItem(i).text(0) for i in range(dialog.tree.topLevelItemCount())]
+    assert names == ["Loyal women", "Two-day purchase funnel"]
+    dialog.select("Two-day purchase funnel")
+    funnels2 = again.panels["funnels"]
+    dialog.open_button.click()
+    settle(qtbot, funnels2)
+    assert funnels2.query() == saved_funnel
+    assert funnels2.last_result == run_query(engine, saved_funnel)
+    dialog = again.reports.dialog()
+    dialog.select("Loyal women")
+    explorer2 = again.panels["users"]
+    dialog.open_button.click()
+    settle(qtbot, explorer2)
+    assert explorer2.query() == saved_users
+    assert explorer2.model.total == run_query(engine, EXAMPLE_COHORT)["total"]
+    # Rename and import through the dialog.
+    dialog = again.reports.dialog()
+    dialog.select("Loyal women")
+    report = dialog.selected()
+    assert report is not None
+    dialog.rename(report, "Loyal female customers")
+    assert dialog.selected() is not None and dialog.selected().name == "Loyal female customers"
+    shared = tmp_path / f"seg{EXPORT_SUFFIX}"
+    shared.write_text(json.dumps({"kind": "segmentation", "events": ["Order Completed"]}), encoding="utf-8")
+    imported = dialog.import_file(str(shared))
+    assert imported is not None and imported.panel == "segmentation" and imported.name == "seg"
+    assert isinstance(dialog, ReportsDialog)
