@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +31,11 @@ EPOCH_DAY = dt.date(1970, 1, 1)
 MAX_BUCKETS = 50_000
 
 
+@functools.lru_cache(maxsize=1)
 def default_zone_name() -> str:
-    """The machine's IANA zone (tzlocal honours $TZ), or UTC when it cannot be told."""
+    """The machine's IANA zone (tzlocal honours $TZ), or UTC when it cannot be told.
+
+    Looked up once per process: every query without a `timezone` asks for it."""
     try:
         import tzlocal
 
