@@ -13,6 +13,7 @@
 ; every platform, which is why the paths below use them (Linux makensis checks this script in CI).
 ; Optional: /DSIGN_COMMAND="cmd /c packaging\windows\sign.cmd" signs the embedded uninstaller and
 ; the finished installer (makensis runs it with the file name appended as %1).
+; /DNO_COMPRESSION stores the files uncompressed (a quick compile check, not for release).
 ; Silent installs: Tracklens-x.y.z-setup.exe /S /CurrentUser   (or /AllUsers, from an admin shell)
 ;
 ; Saved reports are named *.tracklens.json. Windows picks a file's type from its last extension
@@ -74,7 +75,13 @@ ManifestDPIAware true
 Name "${APP_NAME} ${VERSION}"
 OutFile "${OUTFILE}"
 BrandingText "${APP_NAME} ${VERSION}"
-SetCompressor /SOLID lzma
+!ifdef NO_COMPRESSION
+  ; Only for checking that the script compiles (packaging/check_linux.sh): LZMA over ~300 MB
+  ; takes minutes, storing takes seconds.
+  SetCompress off
+!else
+  SetCompressor /SOLID lzma
+!endif
 ShowInstDetails show
 ShowUninstDetails show
 

@@ -42,7 +42,7 @@ def staged(tmp_path: Path) -> Path:
 
 
 def compile_nsi(makensis: str, *defines: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([makensis, "-V2", "-XSetCompressor /FINAL zlib", *defines, str(NSI)],
+    return subprocess.run([makensis, "-V2", *defines, str(NSI)],
                           capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
 
 
