@@ -311,10 +311,19 @@ class UsersPanel(Panel):
     _open_single_when_found = False
 
     def _fit_columns(self) -> None:
-        self.table.resizeColumnsToContents()
+        """Widths from the header text and the first page only: Qt's resizeColumnsToContents
+        would ask the model for a thousand rows (and so for pages nobody looks at)."""
         header = self.table.horizontalHeader()
-        for i in range(header.count()):
-            header.resizeSection(i, min(header.sectionSize(i) + 12, 220 if i == 0 else 260))
+        metrics = self.table.fontMetrics()
+        model = self.model
+        sample = [model.index(r, 0) for r in range(min(model.rowCount(), PAGE_SIZE)) if model.is_loaded(r)]
+        for column in range(model.columnCount()):
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            widest = metrics.horizontalAdvance(title) + 28
+            for index in sample[:200]:
+                text = model.data(index.siblingAtColumn(column))
+                widest = max(widest, metrics.horizontalAdvance(str(text or "")) + 16)
+            header.resizeSection(column, min(widest, 220 if column == 0 else 260))
 
     # ----------------------------------------------------------------- sorting and columns
     def _on_header_clicked(self, section: int) -> None:
