@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.core.database import DatabaseError, describe_error
 from app.core.dialect import insert_ignoring_conflicts, json_text_param, lock_for_writing
@@ -139,8 +139,13 @@ class EventWriter:
                     self._insert_events(conn, fresh)
                     update_people(conn, fresh, resolution.merges)
                 conn.commit()
-        except (SQLAlchemyError, self._driver_error) as exc:
+        except SQLAlchemyError as exc:
             raise DatabaseError(describe_error(exc)) from exc
+        except self._driver_error as exc:
+            # From the raw cursor: wrap as SQLAlchemy would (OperationalError, DataError, ...) so
+            # callers can tell "database unavailable" from "data refused" the same way.
+            wrapped = DBAPIError.instance(None, None, exc, self._driver_error, dialect=self.engine.dialect)
+            raise DatabaseError(describe_error(wrapped)) from wrapped
         result.stored += len(fresh)
         return result
 

@@ -170,3 +170,19 @@ def test_text_postgresql_cannot_store_is_rejected_on_both(engine: Engine, writer
         {"type": "track", "messageId": "good", "userId": "u", "event": "E"},
     ])
     assert result.stored == 1 and result.rejected[0].message_id == "bad"
+
+
+def test_database_failure_is_one_line_and_classified(sqlite_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.core.database import DatabaseError, open_database
+
+    engine = open_database(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE identities"))
+    with pytest.raises(DatabaseError) as info:
+        EventWriter(engine, enrich=False).write([{"type": "track", "userId": "u", "event": "E"}])
+    assert "identities" in str(info.value) and "\n" not in str(info.value)
+    # Callers (the collector) tell "database unavailable" from "data refused" by the cause's class.
+    assert isinstance(info.value.__cause__, OperationalError)
