@@ -43,6 +43,7 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
     from tqdm import tqdm
 
     from app.demo.generator import generate_demo
+    from app.ingest.enrich import GeoIPError
 
     end_dt = _parse_end(end)
     url, engine = _open(db_url)
@@ -55,7 +56,7 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
         try:
             summary = generate_demo(engine, events, seed=seed, end=end_dt, days=days,  # type: ignore[arg-type]
                                     progress=progress)
-        except DatabaseError as exc:
+        except (DatabaseError, GeoIPError) as exc:
             raise click.ClickException(str(exc)) from None
     elapsed = time.perf_counter() - started
     click.echo(
@@ -76,9 +77,13 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
 def simulate(db_url: str | None, rate: float, seed: int | None, duration: float | None) -> None:
     """Append live demo traffic until stopped (feeds the Live View)."""
     from app.demo.simulator import Simulator
+    from app.ingest.enrich import GeoIPError
 
     url, engine = _open(db_url)
-    sim = Simulator(engine, rate, seed)  # type: ignore[arg-type]
+    try:
+        sim = Simulator(engine, rate, seed)  # type: ignore[arg-type]
+    except GeoIPError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"simulate: writing about {rate:g} events/s into {redact(url)}; Ctrl+C to stop", err=True)
     sim.start()
     started = time.monotonic()

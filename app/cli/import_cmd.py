@@ -39,14 +39,12 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, f
         engine = open_database(db_url)
     except DatabaseError as exc:
         raise click.ClickException(f"cannot open {redact(db_url)}: {exc}") from None
-    enricher = None
-    if not no_enrich and geoip_path:
-        enricher = Enricher(geoip_path)
-        try:
-            enricher.geo("8.8.8.8")
-        except GeoIPError as exc:
-            raise click.ClickException(str(exc)) from None
-    writer = EventWriter(engine, enrich=not no_enrich, enricher=enricher)
+    try:
+        enricher = Enricher(geoip_path) if geoip_path and not no_enrich else None
+        writer = EventWriter(engine, enrich=not no_enrich, enricher=enricher)
+    except GeoIPError as exc:
+        engine.dispose()
+        raise click.ClickException(str(exc)) from None
 
     bar: Any = None
     started = time.perf_counter()

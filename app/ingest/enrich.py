@@ -78,6 +78,10 @@ class Enricher:
     """Caching lookups for the enriched columns; safe to share between threads."""
 
     def __init__(self, geoip_path: str | os.PathLike[str] | None = None, *, geoip: bool = True) -> None:
+        """geoip_path (or $TRACKLENS_GEOIP_DB) names a .mmdb to use instead of the bundled one.
+
+        Raises GeoIPError when that file cannot be read; the bundled file opens on first use.
+        """
         self._reader: Any = None
         self._stack: ExitStack | None = None
         self.geoip_path = geoip_path
@@ -86,6 +90,9 @@ class Enricher:
         self._geo_cache: dict[str, Geo] = {}
         self._agent_cache: dict[str, Agent] = {}
         self._domain_cache: dict[str, str] = {}
+        if geoip and (geoip_path or os.environ.get(GEOIP_ENV)):
+            # A file the user chose: say now (one line) if it is unusable, not at the first event.
+            self._geo_reader()
 
     # -- IP -----------------------------------------------------------------------------
     def _geo_reader(self) -> Any:
