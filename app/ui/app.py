@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 def ensure_application() -> QApplication:
     """The process's QApplication (pytest-qt may already have made one)."""
+    # Workers spend Python time shaping results; with the default 5 ms GIL switch interval the
+    # GUI thread can wait that long for each of the many callbacks a repaint makes into Python.
+    sys.setswitchinterval(0.001)
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

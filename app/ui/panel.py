@@ -149,6 +149,11 @@ class Panel(QWidget):
     def busy(self) -> bool:
         return self.channel.busy
 
+    @property
+    def settled(self) -> bool:
+        """Nothing running or still being drawn (panels that draw in steps extend this)."""
+        return not self.channel.busy
+
     def new_channel(self) -> QueryChannel:
         """A channel bound to this panel's connection; for panels with side queries."""
         connection = self.context.connection

@@ -43,7 +43,7 @@ class ScreenshotRunner(QObject):
 
     def _check(self) -> None:
         panels = self.window.panels
-        if self.window.connection is not None and all(p.finished_once for p in panels.values()):
+        if self.window.connection is not None and all(p.finished_once and p.settled for p in panels.values()):
             self._timer.stop()
             # Let the last results paint before grabbing.
             QTimer.singleShot(300, self._shoot)

@@ -24,7 +24,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -141,34 +140,62 @@ def bench_launch(url: str, repeat: int, tmp: Path) -> dict[str, float]:
     return {"paint": statistics.median(paints), "ready": statistics.median(readies)}
 
 
-CHANGES: list[tuple[str, Any]] = [
-    ("unit → week", lambda p: p.unit_combo.setCurrentIndex(p.unit_combo.findData("week"))),
-    ("unit → day", lambda p: p.unit_combo.setCurrentIndex(p.unit_combo.findData("day"))),
-    ("range → last 90 days", lambda p: (p.range_picker.set_preset("90d"), p.range_picker.changed.emit())),
-    ("range → last 30 days", lambda p: (p.range_picker.set_preset("30d"), p.range_picker.changed.emit())),
-    ("breakdown → $country_code", lambda p: (p.breakdown_combo.setCurrentText("$country_code"),
-                                             p._edited())),
-    ("breakdown → none", lambda p: (p.breakdown_combo.setCurrentIndex(0), p._edited())),
-    ("filter $browser = Chrome", lambda p: p.filter_builder.set_filters(
-        [{"property": "$browser", "op": "eq", "value": "Chrome"}])),
-    ("filter removed", lambda p: p.filter_builder.set_filters([])),
-    ("measure → unique users", lambda p: p.measure_combo.setCurrentIndex(p.measure_combo.findData("unique"))),
-    ("measure → total", lambda p: p.measure_combo.setCurrentIndex(p.measure_combo.findData("total"))),
+def _unit(key: str) -> Any:
+    return lambda p: p.unit_combo.setCurrentIndex(p.unit_combo.findData(key))
+
+
+def _preset(key: str) -> Any:
+    return lambda p: (p.range_picker.set_preset(key), p.range_picker.changed.emit())
+
+
+def _breakdown(name: str | None) -> Any:
+    def apply(p: Any) -> None:
+        if name is None:
+            p.breakdown_combo.setCurrentIndex(0)
+        else:
+            p.breakdown_combo.setCurrentText(name)
+        p._edited()
+
+    return apply
+
+
+def _measure(key: str) -> Any:
+    return lambda p: p.measure_combo.setCurrentIndex(p.measure_combo.findData(key))
+
+
+def _filters(where: list[dict[str, Any]]) -> Any:
+    return lambda p: p.filter_builder.set_filters(where)
+
+
+#: (what the user changes, the change, how to undo it). Each repeat applies and times the
+#: change, then undoes it untimed, so every timed run really re-queries.
+CHANGES: list[tuple[str, Any, Any]] = [
+    ("unit day → week", _unit("week"), _unit("day")),
+    ("range 30 → 90 days", _preset("90d"), _preset("30d")),
+    ("range 30 → 7 days", _preset("7d"), _preset("30d")),
+    ("breakdown by $country_code", _breakdown("$country_code"), _breakdown(None)),
+    ("filter $browser = Chrome", _filters([{"property": "$browser", "op": "eq", "value": "Chrome"}]), _filters([])),
+    ("measure → unique users", _measure("unique"), _measure("total")),
+    ("one event: Order Completed", lambda p: p.event_picker.set_selected(["Order Completed"]),
+     lambda p: p.event_picker.set_selected([])),
 ]
+
+
+def _settle(panel: Any) -> None:
+    wait_until(lambda: panel.settled and panel.last_result_spec == panel.query())
 
 
 def bench_changes(window: Any, engine: Any, repeat: int) -> list[dict[str, Any]]:
     panel = window.panels["segmentation"]
     rows = []
-    for name, change in CHANGES:
+    for name, apply, revert in CHANGES:
         gui_times, engine_times, stalls = [], [], []
         for _ in range(repeat):
             meter = GapMeter()
             meter.start()
             started = time.perf_counter()
-            change(panel)
-            wait_until(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                       and panel.last_result_spec == panel.query())
+            apply(panel)
+            _settle(panel)
             panel.chart.repaint()
             QApplication.processEvents()
             gui_times.append(time.perf_counter() - started)
@@ -178,77 +205,78 @@ def bench_changes(window: Any, engine: Any, repeat: int) -> list[dict[str, Any]]
             t0 = time.perf_counter()
             run_query(engine, spec)
             engine_times.append(time.perf_counter() - t0)
-            if name.startswith(("unit → day", "range → last 30", "breakdown → none", "filter removed", "measure → total")):
-                break  # back to the default: one run is enough
+            revert(panel)
+            _settle(panel)
         rows.append({"change": name, "gui": statistics.median(gui_times), "engine": statistics.median(engine_times),
                      "stall": max(stalls)})
     return rows
 
 
-def bench_live(window: Any, url: str, rate: int, seconds: float) -> dict[str, Any]:
-    from app.ingest.writer import EventWriter
+PRODUCER = r"""
+import sys, time
+from app.core.database import open_database
+from app.ingest.writer import EventWriter
+url, rate, seconds, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+writer = EventWriter(open_database(url))
+tick, n = 0.1, 0
+per_tick = int(rate * tick)
+next_at = time.perf_counter()
+end = next_at + seconds
+with open(out, "w") as log:
+    while time.perf_counter() < end:
+        batch = []
+        for _ in range(per_tick):
+            n += 1
+            batch.append({"type": "track", "event": "Bench Tick", "messageId": f"bench-{n}",
+                          "anonymousId": f"bench-{n % 500}", "properties": {"n": n}})
+        writer.write(batch)
+        log.write(f"{n} {time.time():.6f}\n")
+        log.flush()
+        next_at += tick
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+"""
 
+
+def bench_live(window: Any, url: str, rate: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    """Another process writes `rate` events/s through EventWriter; the Live View must show each once."""
     panel = window.panels["live"]
     wait_until(lambda: panel.loaded)
-    writer_engine = open_database(url)
-    writer = EventWriter(writer_engine)
-    committed: dict[str, float] = {}
-    stop = threading.Event()
-    written = [0]
-
-    def produce() -> None:
-        tick = 0.1
-        per_tick = int(rate * tick)
-        next_at = time.perf_counter()
-        n = 0
-        while not stop.is_set():
-            batch = []
-            for _ in range(per_tick):
-                n += 1
-                batch.append({"type": "track", "event": "Bench Tick", "messageId": f"bench-{time.time_ns()}-{n}",
-                              "anonymousId": f"bench-{n % 500}", "properties": {"n": n}})
-            writer.write(batch)
-            now = time.perf_counter()
-            for msg in batch:
-                committed[msg["messageId"]] = now
-            written[0] += len(batch)
-            next_at += tick
-            time.sleep(max(0.0, next_at - time.perf_counter()))
-
-    seen_at: dict[str, float] = {}
+    seen_at: dict[int, float] = {}
     original_insert = panel._insert
 
     def insert(rows: list[dict[str, Any]]) -> None:
-        now = time.perf_counter()
+        now = time.time()
         for row in rows:
             if row.get("event") == "Bench Tick":
-                seen_at.setdefault(str(row.get("properties", {}).get("n")), now)
+                seen_at.setdefault(int(row["properties"]["n"]), now)
         original_insert(rows)
 
     panel._insert = insert  # type: ignore[method-assign]
     first_id = panel.after_id
+    log_path = tmp / "producer.log"
     meter = GapMeter()
     meter.start()
-    producer = threading.Thread(target=produce)
-    producer.start()
-    end = time.perf_counter() + seconds
-    wait_until(lambda: time.perf_counter() > end, timeout=seconds + 60)
-    stop.set()
-    producer.join()
-    wait_until(lambda: len(seen_at) >= written[0], timeout=60)
+    producer = subprocess.Popen([sys.executable, "-c", PRODUCER, url, str(rate), str(seconds), str(log_path)],
+                                cwd=ROOT, env=dict(os.environ))
+    wait_until(lambda: producer.poll() is not None, timeout=seconds + 120)
+    committed: dict[int, float] = {}
+    last_n = 0
+    for line in log_path.read_text().splitlines():
+        n, at = line.split()
+        for k in range(last_n + 1, int(n) + 1):
+            committed[k] = float(at)
+        last_n = int(n)
+    wait_until(lambda: len(seen_at) >= len(committed), timeout=60)
     meter.stop()
     panel._insert = original_insert  # type: ignore[method-assign]
-    # Lags: commit time of message n -> time its row reached the view.
-    by_n = {}
-    for message_id, at in committed.items():
-        by_n[message_id.rsplit("-", 1)[1]] = at
-    lags = [seen_at[n] - by_n[n] for n in seen_at if n in by_n]
-    with writer_engine.connect() as conn:
+    lags = [seen_at[n] - committed[n] for n in seen_at if n in committed]
+    engine = open_database(url)
+    with engine.connect() as conn:
         in_db = conn.execute(select(func.count()).where(events.c.event == "Bench Tick", events.c.id > first_id)).scalar_one()
+    engine.dispose()
     ids = panel.model.ids()
-    writer_engine.dispose()
     return {
-        "rate": rate, "seconds": seconds, "written": written[0], "in_db": in_db, "shown": len(seen_at),
+        "rate": rate, "seconds": seconds, "written": len(committed), "in_db": in_db, "shown": len(seen_at),
         "duplicates": len(ids) - len(set(ids)), "lag_median": statistics.median(lags), "lag_max": max(lags),
         "stall": meter.longest, "stalls_over_50": meter.over(50), "ticks": len(meter.gaps),
     }
@@ -286,7 +314,7 @@ def write_markdown(path: Path, args: argparse.Namespace, n_events: int, launch: 
         "",
         "## Live View at 1,000 new events/s",
         "",
-        f"Another connection wrote {live['written']:,} events through EventWriter in {live['seconds']:.0f} s "
+        f"Another process wrote {live['written']:,} events through EventWriter in {live['seconds']:.0f} s "
         f"(batches of {live['rate'] // 10} every 100 ms); the Live View polled every 1 s.",
         "",
         "| rows written | rows in DB | rows shown | duplicates | lag median s | lag max s | longest GUI pause ms | pauses > 50 ms |",
@@ -330,8 +358,10 @@ def main() -> None:
     launch = bench_launch(url, args.repeat, tmp)
     print(f"  {launch}")
 
-    app = QApplication.instance() or QApplication([])
+    from app.ui.app import ensure_application
     from app.ui.main_window import MainWindow
+
+    app = ensure_application()
 
     settings = QSettings(str(tmp / "bench.ini"), QSettings.Format.IniFormat)
     settings.clear()
@@ -352,7 +382,7 @@ def main() -> None:
         print(f"  {row}")
     print("live view…")
     window.panels["live"].interval.setValue(1.0)
-    live = bench_live(window, url, 1000, args.live_seconds)
+    live = bench_live(window, url, 1000, args.live_seconds, tmp)
     print(f"  {live}")
     window.close()
     engine.dispose()

@@ -20,7 +20,7 @@ from tests.ui.conftest import wait_idle
 def settle(qtbot: Any, panel: SegmentationPanel) -> None:
     """Until the panel shows the answer to the query its controls describe now."""
     qtbot.waitUntil(
-        lambda: not panel.busy and not panel._refresh_timer.isActive() and panel.last_result_spec == panel.query(),
+        lambda: panel.settled and panel.last_result_spec == panel.query(),
         timeout=20_000,
     )
 
@@ -154,6 +154,7 @@ def test_views_hover_and_legend(seg: Any, qtbot: Any) -> None:
 
     panel.set_view("stacked")
     assert chart.stack.currentWidget() is chart.time_plot
+    qtbot.waitUntil(lambda: not chart.drawing, timeout=5000)
     tops = np.zeros(len(chart.buckets))
     for bar, (_label, _total, values) in zip(chart.items, want, strict=True):
         assert list(bar.opts["y0"]) == list(tops)

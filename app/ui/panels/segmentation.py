@@ -38,7 +38,7 @@ from app.ui.widgets.combo import cell_data, line_edit_of
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.event_picker import EventPicker
 from app.ui.widgets.filter_builder import FilterBuilder
-from app.ui.widgets.series_chart import Series, SeriesChart, format_number
+from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart, format_number
 
 MEASURES = [
     ("total", "Total events"),
@@ -257,6 +257,10 @@ class SegmentationPanel(Panel):
         index = self.view_combo.findData(state.get("view", "line"))
         self.view_combo.setCurrentIndex(max(0, index))
 
+    @property
+    def settled(self) -> bool:
+        return super().settled and not self.chart.drawing and not self._refresh_timer.isActive()
+
     def view(self) -> str:
         return str(self.view_combo.currentData())
 
@@ -358,7 +362,10 @@ class SegmentationPanel(Panel):
         self.chart.set_data(buckets, series, self.view())
         self._fill_table(buckets, series, str(spec.get("unit", "day")))
         what = "events" if spec["measure"] == "total" else "users" if spec["measure"] == "unique" else "value"
-        self.summary.setText(f"{len(series)} series · {len(buckets)} buckets · measure: {what}")
+        text = f"{len(series)} series · {len(buckets)} buckets · measure: {what}"
+        if len(series) > MAX_DRAWN:
+            text += f" · the chart shows the first {MAX_DRAWN} series, the table all of them"
+        self.summary.setText(text)
 
     def _fill_table(self, buckets: list[str], series: list[Series], unit: str) -> None:
         self.table.clear()

@@ -102,7 +102,7 @@ class UsersPanel(Panel):
         splitter.addWidget(self._build_filters())
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 860])
+        splitter.setSizes([430, 800])
 
         self.model = UsersPageModel(self)
         self.model.set_channel(self.new_channel())
@@ -119,6 +119,7 @@ class UsersPanel(Panel):
     def _build_filters(self) -> QWidget:
         scroll = QScrollArea(self.body)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(300)
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -28,6 +29,10 @@ PALETTE = [
 ]
 
 VIEWS = ("line", "stacked", "totals")
+#: Series drawn at most (the table lists them all): more lines are unreadable and slow.
+MAX_DRAWN = 30
+#: GUI-thread time spent drawing per event-loop turn, so the window never stalls.
+FRAME_BUDGET_S = 0.02
 
 
 def colour(index: int) -> QColor:
@@ -62,6 +67,8 @@ class SeriesChart(QWidget):
     """`set_data(buckets, series, view)`; `hovered(index)` fires as the crosshair moves."""
 
     hovered = Signal(int)
+    #: Every series of the current data is on screen.
+    drawn = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +105,16 @@ class SeriesChart(QWidget):
         self.items: list[pg.GraphicsObject] = []
         self._xs = np.zeros(0)
         self.hover_index: int | None = None
+        #: True while series are still being added (drawing is spread over event-loop turns).
+        self.drawing = False
+        self.drawn_count = 0
+        self._pending: list[tuple[int, Series]] = []
+        self._base = np.zeros(0)
+        self._spacing = 86400.0
+        self._symbols = True
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw_step)
 
     # ----------------------------------------------------------------- data
     def set_data(self, buckets: Sequence[str], series: Sequence[Series], view: str = "line") -> None:
@@ -123,59 +140,107 @@ class SeriesChart(QWidget):
 
     def _draw_time(self) -> None:
         plot = self.time_plot.getPlotItem()
+        self._draw_timer.stop()
         plot.clear()
         self.time_legend.clear()
         xs, offset = bucket_seconds(self.buckets)
         self._xs = xs
         self.date_axis.utcOffset = -offset
+        self._pending = []
         if len(xs) == 0:
+            self._finish()
             return
         spacing = float(np.min(np.diff(xs))) if len(xs) > 1 else 86400.0
+        self._spacing = spacing
+        shown = self.series[:MAX_DRAWN]
+        self.drawn_count = len(shown)
+        # Fixed ranges: autoranging after every added curve costs more than drawing it.
+        plot.disableAutoRange()
         if self.view == "stacked":
-            base = np.zeros(len(xs))
-            for i, s in enumerate(self.series):
-                values = np.asarray(s.values, dtype=float)
-                bar = pg.BarGraphItem(
-                    x=xs + spacing / 2, height=values, y0=base.copy(), width=spacing * 0.8,
-                    brush=colour(i), pen=pg.mkPen(colour(i).darker(120)),
-                )
-                base = base + values
-                plot.addItem(bar)
-                self.time_legend.addItem(bar, s.label)
-                self.items.append(bar)
+            top = np.sum([np.asarray(s.values, dtype=float) for s in shown], axis=0) if shown else np.zeros(1)
         else:
-            for i, s in enumerate(self.series):
-                pen = pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine)
-                curve = plot.plot(
-                    xs, np.asarray(s.values, dtype=float), pen=pen, name=s.label,
-                    symbol="o" if len(xs) <= 45 else None, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
-                )
-                self.items.append(curve)
-        # Spread a long legend over columns so it covers less of the chart.
-        count = len(self.series)
-        self.time_legend.setColumnCount(1 if count <= 6 else 2 if count <= 14 else 3)
+            top = np.max([np.asarray(s.values, dtype=float) for s in shown], axis=0) if shown else np.zeros(1)
+        low = min(0.0, float(np.min([np.min(np.asarray(s.values, dtype=float)) for s in shown]))) if shown else 0.0
+        high = float(np.max(top)) if len(top) else 1.0
+        plot.setYRange(low, high * 1.08 if high > 0 else 1.0, padding=0)
+        plot.setXRange(xs[0], xs[-1] + (spacing if self.view == "stacked" else 0), padding=0.02)
+        self.time_legend.setColumnCount(1 if len(shown) <= 6 else 2 if len(shown) <= 14 else 3)
+        self._symbols = len(shown) <= 12 and len(xs) <= 45
+        self._base = np.zeros(len(xs))
+        self._pending = list(enumerate(shown))
         plot.addItem(self.crosshair, ignoreBounds=True)
         plot.addItem(self.tooltip, ignoreBounds=True)
         self.crosshair.hide()
         self.tooltip.hide()
-        plot.enableAutoRange()
-        plot.setXRange(xs[0], xs[-1] + (spacing if self.view == "stacked" else 0), padding=0.02)
+        self.drawing = True
+        self._draw_step()
+
+    def _draw_one(self, i: int, s: Series) -> None:
+        plot = self.time_plot.getPlotItem()
+        xs = self._xs
+        if self.view == "stacked":
+            values = np.asarray(s.values, dtype=float)
+            bar = pg.BarGraphItem(
+                x=xs + self._spacing / 2, height=values, y0=self._base.copy(), width=self._spacing * 0.8,
+                brush=colour(i), pen=pg.mkPen(colour(i).darker(120)),
+            )
+            self._base = self._base + values
+            plot.addItem(bar)
+            self.time_legend.addItem(bar, s.label)
+            self.items.append(bar)
+            return
+        pen = pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine)
+        curve = plot.plot(
+            xs, np.asarray(s.values, dtype=float), pen=pen, name=s.label,
+            symbol="o" if self._symbols else None, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
+        )
+        self.items.append(curve)
+
+    def _draw_step(self) -> None:
+        """Draw series until this event-loop turn's time budget is spent, then yield."""
+        deadline = time.perf_counter() + FRAME_BUDGET_S
+        while self._pending:
+            i, s = self._pending.pop(0)
+            self._draw_one(i, s)
+            if time.perf_counter() > deadline:
+                break
+        if self._pending:
+            self._draw_timer.start(0)
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        self._draw_timer.stop()
+        self.drawing = False
+        self.drawn.emit()
+
+    def finish_drawing(self) -> None:
+        """Draw whatever is still pending now (before exporting or grabbing the chart)."""
+        while self._pending:
+            i, s = self._pending.pop(0)
+            self._draw_one(i, s)
+        if self.drawing:
+            self._finish()
 
     def _draw_totals(self) -> None:
         plot = self.totals_plot.getPlotItem()
+        self._draw_timer.stop()
+        self._pending = []
         plot.clear()
-        n = len(self.series)
+        shown = self.series[:MAX_DRAWN]
+        self.drawn_count = n = len(shown)
+        self._finish()
         if n == 0:
             return
         xs = np.arange(n, dtype=float)
-        heights = np.array([s.total for s in self.series], dtype=float)
+        heights = np.array([s.total for s in shown], dtype=float)
         brushes = [colour(i) for i in range(n)]
         bar = pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes, pens=[pg.mkPen(c.darker(120)) for c in brushes])
         plot.addItem(bar)
         self.items.append(bar)
-        ticks = [(float(i), _short(s.label)) for i, s in enumerate(self.series)]
+        ticks = [(float(i), _short(s.label)) for i, s in enumerate(shown)]
         plot.getAxis("bottom").setTicks([ticks])
-        for i, s in enumerate(self.series):
+        for i, s in enumerate(shown):
             label = pg.TextItem(format_number(s.total), anchor=(0.5, 1.0), color="#333")
             label.setPos(float(i), float(s.total))
             plot.addItem(label)
@@ -220,7 +285,7 @@ class SeriesChart(QWidget):
         """HTML listing every visible series' value in bucket `index`."""
         when = html.escape(self.buckets[index][:16].replace("T", " ")) if index < len(self.buckets) else ""
         lines = [f"<b>{when}</b>"]
-        for i, s in enumerate(self.series):
+        for i, s in enumerate(self.series[: self.drawn_count]):
             if i < len(self.items) and not self.items[i].isVisible():
                 continue
             value = s.values[index] if index < len(s.values) else 0
@@ -237,6 +302,7 @@ class SeriesChart(QWidget):
         from PySide6.QtSvg import QSvgGenerator
 
         target = Path(path)
+        self.finish_drawing()
         widget = self.totals_plot if self.view == "totals" else self.time_plot
         item = widget.getPlotItem()
         self.crosshair.hide()
