@@ -186,3 +186,34 @@ def test_database_failure_is_one_line_and_classified(sqlite_url: str) -> None:
     assert "identities" in str(info.value) and "\n" not in str(info.value)
     # Callers (the collector) tell "database unavailable" from "data refused" by the cause's class.
     assert isinstance(info.value.__cause__, OperationalError)
+
+
+def test_concurrent_writers_lose_nothing(engine: Engine) -> None:
+    """Collector, importer and simulator may write at once; the write lock serialises them."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        writer = EventWriter(engine, enrich=False)
+        try:
+            for batch in range(5):
+                writer.write([
+                    {"type": "track", "messageId": f"w{worker}-{batch}-{i}", "anonymousId": f"d{i % 7}",
+                     "userId": f"u{i % 3}" if i % 2 else None, "event": "E", "timestamp": T0}
+                    for i in range(40)
+                ])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(events)).scalar() == 3 * 5 * 40
+    people = user_rows(engine)
+    assert sum(p["event_count"] for p in people.values()) == 600
+    assert set(identity_map(engine).values()) <= set(people)
