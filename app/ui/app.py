@@ -21,14 +21,18 @@ def ensure_application() -> QApplication:
     # Workers spend Python time shaping results; with the default 5 ms GIL switch interval the
     # GUI thread can wait that long for each of the many callbacks a repaint makes into Python.
     sys.setswitchinterval(0.001)
+    from app.ui.gc_guard import install_gui_gc
+
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        install_gui_gc(existing)
         return existing
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
+    install_gui_gc(app)  # cycles are collected on the GUI thread only (see gc_guard)
     return app
 
 

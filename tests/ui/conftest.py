@@ -91,6 +91,21 @@ def insert_users(engine: Engine, count: int = 40) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """As the app does (app.ui.gc_guard): a cycle holding a Qt object is never freed by a worker.
+
+    Automatic collection comes back after the test, for the non-Qt tests that follow."""
+    import gc
+
+    from app.ui.gc_guard import install_gui_gc
+
+    install_gui_gc(qapp)
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def ui_settings(tmp_path: Path) -> QSettings:
     """Settings in a temp INI file, never the user's."""
