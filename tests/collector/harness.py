@@ -81,10 +81,11 @@ class ProcessCollector:
 
 
 def start_process(db_url: str, log_path: Path, *, port: int | None = None,
-                  extra: Sequence[str] = ("--write-key", WRITE_KEY), timeout: float = 60) -> ProcessCollector:
+                  extra: Sequence[str] = ("--write-key", WRITE_KEY), timeout: float = 60,
+                  env_extra: dict[str, str] | None = None) -> ProcessCollector:
     """`python -m app collect` as a child process, returned once /health answers."""
     port = port or free_port()
-    env = dict(os.environ)
+    env = {**os.environ, **(env_extra or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
     log_file = open(log_path, "ab")  # noqa: SIM115 - handed to the child, closed when it exits
     process = subprocess.Popen(

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+import pytest
 from click.testing import CliRunner
 
 from app.cli.main import cli
+from app.core.database import open_database
+from tests.collector.conftest import stored
+from tests.collector.harness import WRITE_KEY, start_process, stop_process
+from tests.collector.messages import track
 
 
 def test_refuses_to_start_without_a_write_key(sqlite_url: str) -> None:
@@ -36,3 +42,25 @@ def test_write_keys_can_come_from_the_environment(sqlite_url: str) -> None:
                                 env={"TRACKLENS_WRITE_KEYS": "web-key server-key"})
     assert result.exit_code == 2
     assert "contradict" in result.output
+
+
+@pytest.mark.slow
+def test_the_command_wires_keys_from_the_environment_and_trust_proxy(sqlite_url: str, tmp_path: Path) -> None:
+    running = start_process(sqlite_url, tmp_path / "collector.log", extra=["--trust-proxy"],
+                            env_extra={"TRACKLENS_WRITE_KEYS": "web-key server-key"})
+    try:
+        message = track()
+        ok = httpx.post(running.url + "/v1/track", json=message, auth=("server-key", ""),
+                        headers={"X-Forwarded-For": "10.0.0.1, 8.8.8.8"})
+        refused = httpx.post(running.url + "/v1/track", json=track(), auth=(WRITE_KEY, ""))
+    finally:
+        stop_process(running)
+    assert ok.status_code == 200, running.log()
+    assert refused.status_code == 401
+    engine = open_database(sqlite_url)
+    try:
+        [row] = stored(engine)
+    finally:
+        engine.dispose()
+    assert (row["message_id"], row["context"]["ip"], row["city"]) == (message["messageId"], "8.8.8.8",
+                                                                      "Mountain View")
