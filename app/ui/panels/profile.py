@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -76,7 +77,7 @@ def _add_json(parent: QTreeWidgetItem, key: str, value: Any) -> None:
 class ProfilePanel(Panel):
     panel_id = "profile"
     title = "User profile"
-    order = 40
+    order = 95  # after the Live View: the right-hand area opens on the Live View
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
     accepts_person = True
 
@@ -110,7 +111,7 @@ class ProfilePanel(Panel):
         self.body_layout.addWidget(splitter, 1)
         splitter.addWidget(self._build_summary())
         splitter.addWidget(self._build_timeline())
-        splitter.setSizes([260, 520])
+        splitter.setSizes([380, 420])
         self.search_edit.returnPressed.connect(self.find_person)
         context.discovery.events_changed.connect(self._fill_event_filter)
         self._fill_event_filter()
@@ -119,7 +120,9 @@ class ProfilePanel(Panel):
     # ----------------------------------------------------------------- construction
     def _build_summary(self) -> QWidget:
         holder = QWidget(self.body)
-        layout = QHBoxLayout(holder)
+        # Side by side when the dock is wide, stacked when it is narrow (the default right dock).
+        layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, holder)
+        self._summary_layout = layout
         layout.setContentsMargins(0, 0, 0, 0)
         about = QGroupBox("Person", holder)
         form = QFormLayout(about)
@@ -144,9 +147,9 @@ class ProfilePanel(Panel):
         form.addRow("Browser / OS", self.device_label)
         self.identities = QListWidget(about)
         self.identities.setObjectName("identities")
-        self.identities.setMaximumHeight(90)
+        self.identities.setMaximumHeight(70)
         form.addRow("Identities", self.identities)
-        layout.addWidget(about, 3)
+        layout.addWidget(about, 1)
 
         traits_box = QGroupBox("Traits", holder)
         traits_layout = QVBoxLayout(traits_box)
@@ -156,7 +159,7 @@ class ProfilePanel(Panel):
         self.traits.setColumnWidth(0, 110)
         self.traits.setRootIsDecorated(False)
         traits_layout.addWidget(self.traits)
-        layout.addWidget(traits_box, 2)
+        layout.addWidget(traits_box, 1)
         return holder
 
     def _build_timeline(self) -> QWidget:
@@ -202,6 +205,12 @@ class ProfilePanel(Panel):
             self.event_filter.addItem(name)
         self.event_filter.setCurrentText(current)
         self.event_filter.blockSignals(False)
+
+    def resizeEvent(self, event: Any) -> None:
+        wide = self.width() >= 900
+        self._summary_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide
+                                          else QBoxLayout.Direction.TopToBottom)
+        super().resizeEvent(event)
 
     # ----------------------------------------------------------------- query
     def timeline_events(self) -> list[str]:
