@@ -202,14 +202,15 @@ class Enricher:
             self._stack = None
 
 
-_shared: Enricher | None = None
+_shared: dict[str | None, Enricher] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_enricher() -> Enricher:
-    """One process-wide Enricher (default GeoIP file), so caches are shared by all writers."""
-    global _shared
+    """One process-wide Enricher per GeoIP choice ($TRACKLENS_GEOIP_DB), so writers share caches."""
+    choice = os.environ.get(GEOIP_ENV) or None
     with _shared_lock:
-        if _shared is None:
-            _shared = Enricher()
-        return _shared
+        enricher = _shared.get(choice)
+        if enricher is None:
+            enricher = _shared[choice] = Enricher()
+        return enricher
