@@ -4,9 +4,11 @@
 
 1. `<cli> --version` prints the version from pyproject.toml (so the bundled metadata is there);
 2. `<cli> demo` generates a small demo database with the FROZEN binary;
-3. `<app> --db <that database> --screenshot <dir>` runs offscreen and must exit 0 without a
+3. `<cli> query` finds cities and browsers in it (bundled GeoIP database and ua-parser work), and
+   a PostgreSQL URL fails with a clean connection error (psycopg and libpq are bundled);
+4. `<app> --db <that database> --screenshot <dir>` runs offscreen and must exit 0 without a
    traceback or a Qt platform-plugin error;
-4. every expected panel PNG and window.png exist and are real renders (size, dimensions, colours).
+5. every expected panel PNG and window.png exist and are real renders (size, dimensions, colours).
 
 Runs with the standard library; Pillow (the `packaging` extra) adds the colour check. The frozen
 programs run from an empty working directory with a private data folder and no PYTHONPATH, so a
@@ -17,6 +19,7 @@ packaging/check_linux.sh and by every platform of .github/workflows/release.yml.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import struct
 import subprocess
@@ -68,26 +71,72 @@ def clean_env(home: Path) -> dict[str, str]:
 
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> str:
-    """Run a frozen program; its combined output, or SmokeFailure with the reason."""
+    """Run a frozen program; its standard output, or SmokeFailure with the reason.
+
+    It must exit 0, and neither output stream may contain one of FATAL_MARKERS.
+    """
     shown = " ".join(cmd)
     print(f"$ {shown}", flush=True)
     started = time.monotonic()
     try:
-        proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, stdin=subprocess.DEVNULL,
+                              timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
-        out = (exc.stdout or b"").decode("utf-8", "replace")
+        out = (exc.stdout or b"").decode("utf-8", "replace") + (exc.stderr or b"").decode("utf-8", "replace")
         raise SmokeFailure(f"{shown}: still running after {timeout:g} s\n{out}") from None
-    out = proc.stdout.decode("utf-8", "replace")
+    stdout = proc.stdout.decode("utf-8", "replace")
+    both = stdout + proc.stderr.decode("utf-8", "replace")
     print(f"  exit {proc.returncode} in {time.monotonic() - started:.1f} s", flush=True)
-    if out.strip():
-        print("  | " + "\n  | ".join(out.rstrip().splitlines()[-40:]), flush=True)
+    if both.strip():
+        print("  | " + "\n  | ".join(both.rstrip().splitlines()[-40:]), flush=True)
     for marker in FATAL_MARKERS:
-        if marker in out:
+        if marker in both:
             raise SmokeFailure(f"{shown}: printed {marker!r}")
     if proc.returncode != 0:
         raise SmokeFailure(f"{shown}: exit code {proc.returncode}")
-    return out
+    return stdout
+
+
+def check_enrichment(cli: Path, db_url: str, env: dict[str, str], work: Path, timeout: float) -> str:
+    """The frozen query engine sees cities (bundled GeoIP database) and browsers (ua-parser)."""
+    found = []
+    for prop, minimum in (("$city", 2), ("$browser", 2)):
+        spec_file = work / f"query-{prop.strip('$')}.json"
+        spec_file.write_text(json.dumps({
+            "kind": "segmentation", "events": ["$all_events"], "range": {"last": 365, "unit": "day"},
+            "breakdown": prop, "timezone": "UTC",
+        }), encoding="utf-8")
+        out = run([str(cli), "query", "--db", db_url, "--spec", str(spec_file)], env, work, timeout)
+        try:
+            result = json.loads(out)
+        except json.JSONDecodeError as exc:
+            raise SmokeFailure(f"query by {prop} did not print JSON: {exc}") from None
+        values = {s["group"] for s in result.get("series", []) if s.get("group") and not s.get("other")}
+        if len(values) < minimum:
+            raise SmokeFailure(f"the demo events have {len(values)} {prop} values (enrichment broken?)")
+        found.append(f"{len(values)} {prop} values")
+    return "enrichment: " + ", ".join(found)
+
+
+def check_postgres_driver(cli: Path, env: dict[str, str], work: Path) -> str:
+    """psycopg and its libpq are bundled: a refused connection is a clean one-line error."""
+    spec_file = work / "query-postgres.json"
+    spec_file.write_text(json.dumps({"kind": "segmentation"}), encoding="utf-8")
+    out_file = work / "postgres-error.txt"
+    url = "postgresql+psycopg://tracklens@127.0.0.1:9/tracklens"  # port 9 (discard): refused
+    cmd = [str(cli), "query", "--db", url, "--spec", str(spec_file)]
+    print(f"$ {' '.join(cmd)}", flush=True)
+    proc = subprocess.run(cmd, env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, timeout=120, check=False)
+    out = proc.stdout.decode("utf-8", "replace")
+    out_file.write_text(out, encoding="utf-8")
+    print("  | " + "\n  | ".join(out.rstrip().splitlines()[-5:]), flush=True)
+    for marker in (*FATAL_MARKERS, "No module named", "Can't load plugin"):
+        if marker in out:
+            raise SmokeFailure(f"PostgreSQL driver missing from the bundle: printed {marker!r}")
+    if proc.returncode == 0:
+        raise SmokeFailure("a query against a closed PostgreSQL port succeeded?")
+    return "PostgreSQL driver: loads (connection refused, reported in one line)"
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -149,7 +198,10 @@ def smoke(app: Path, cli: Path, expect_panels: list[str], events: int, timeout: 
     run([str(cli), "demo", "--db", db_url, "--events", str(events), "--seed", "7"], env, cwd, timeout)
     if not db_file.is_file() or db_file.stat().st_size == 0:
         raise SmokeFailure(f"demo did not create {db_file}")
-    report.append(f"demo database: {db_file.stat().st_size / 1024:.0f} KiB, {events} events")
+    report.append(f"demo database: {db_file.stat().st_size / 1024:.0f} KiB (about {events} events requested)")
+
+    report.append(check_enrichment(cli, db_url, env, work, timeout))
+    report.append(check_postgres_driver(cli, env, work))
 
     shots = work / "shots"
     run([str(app), "--db", db_url, "--screenshot", str(shots), "--no-simulate"], env, cwd, timeout)
