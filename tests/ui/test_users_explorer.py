@@ -188,7 +188,7 @@ def test_scrolling_100k_persons_fetches_only_the_pages_shown(make_window: Any, s
     # The last person is the one seen longest ago (sort: last seen, newest first).
     assert model.person_at(99_999)["id"] == "p099999"
     assert model.data(model.index(99_999, 0)) == "p099999"
-    # Only the pages on screen were fetched; the rows between were skipped by cursor.
+    # Only the pages on screen were fetched; the rows between were skipped by the database.
     assert model.pages_loaded <= 4, model.pages_loaded
     assert len(model.cached_pages()) <= CACHE_PAGES
     # Back to the middle: again only what is shown.

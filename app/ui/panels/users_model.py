@@ -4,9 +4,12 @@
 first answer; rows are fetched a page at a time only when the view paints them, and at most
 `CACHE_PAGES` pages stay in memory (least recently shown dropped first), so a million persons
 scroll with flat memory. The engine pages with opaque keyset cursors (never OFFSET); the model
-remembers the cursor that starts each page it has passed. A page far below the last known
-cursor is reached by walking forward in large cursor-only steps (`columns: []`, no traits) on
-a worker thread, keeping every cursor met on the way, so scrolling back and forth is cheap.
+remembers the cursor that starts each page it has passed. The cursor of a page far from
+any known one is found by the database in one statement: the engine's own page statement
+for this query, resumed at the nearest known cursor, with OFFSET to the row just before the
+page (`cursor_at`); its sort key becomes the cursor. So a jump to row 500,000 costs one
+index scan in the database, not 500,000 rows through Python, and the cursor is kept for
+scrolling back.
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ from app.ui.workers import QueryChannel
 PAGE_SIZE = 200
 #: Pages kept in memory.
 CACHE_PAGES = 24
-#: Rows per cursor-walking step towards a far page (the engine's largest page).
-SKIP_STEP = 10_000
 #: Pages the view asked for most recently; older requests are forgotten (scrolled past).
 WANTED_PAGES = 4
 
@@ -72,12 +73,45 @@ def sort_key_for(column: str) -> Any:
     return column
 
 
+def cursor_at(engine: Any, spec: dict[str, Any], after: str | None, skip: int, token: Any) -> str | None:
+    """The keyset cursor after `skip` more rows of a users query (resumed at `after`).
+
+    No Qt, no analytics: the engine's own page statement for the query (its filters, sort and
+    cursor condition), asked for the one row at OFFSET `skip - 1`, whose sort key the engine
+    encodes as a cursor. None when the query has no such row.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.database import DatabaseError, describe_error
+    from app.query.runner import SPEC_PREPARERS, QueryCancelled, build_runner
+    from app.query.runners.users import UsersRunner, cursor_values, encode_cursor, page_statement
+
+    prepared: Any = {**spec, "kind": "users", "count": False, "limit": 1, **({"after": after} if after else {})}
+    for prepare in SPEC_PREPARERS:
+        prepared = prepare(engine, prepared)
+    runner = build_runner(prepared, engine.dialect, cancel=token)
+    assert isinstance(runner, UsersRunner)
+    statement = page_statement(runner.query, engine.dialect, runner.now).limit(1).offset(skip - 1)
+    if token.cancelled:
+        raise QueryCancelled("the query was cancelled")
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(statement).mappings().first()
+    except DBAPIError as exc:
+        raise DatabaseError(describe_error(exc)) from exc
+    if token.cancelled:
+        raise QueryCancelled("the query was cancelled")
+    return None if row is None else encode_cursor(cursor_values(runner.query, row))
+
+
 class UsersPageModel(QAbstractTableModel):
     """Rows of a users query, fetched by page as the view needs them.
 
     `reset(spec, first_page)` shows a new answer (the panel runs page 0 itself, so its
     busy/error states apply); later pages go through `channel`. Counters `pages_loaded`
-    and `rows_walked` tell tests and benchmarks how much was actually fetched.
+    (pages fetched into the model) and `rows_walked` (rows the database skipped to find a
+    far page's cursor), counted since the last `reset`, tell tests and benchmarks how much
+    was actually done.
     """
 
     #: A page fetch failed (one-line message).
@@ -142,6 +176,8 @@ class UsersPageModel(QAbstractTableModel):
         self._inflight = None
         self._end_page = None
         self._total = 0
+        self.pages_loaded = 0
+        self.rows_walked = 0
         if first_page is not None:
             self._total = int(first_page.get("total") or 0)
             self._store(0, list(first_page.get("users") or []), first_page.get("next"))
@@ -252,16 +288,12 @@ class UsersPageModel(QAbstractTableModel):
             known = max(p for p in list(cursors) if p <= page)
             after = cursors[known]
             walked = 0
-            while known < page:
-                step = min((page - known) * PAGE_SIZE, SKIP_STEP)
-                answer = run_query(engine, {**spec, "columns": [], "count": False, "limit": step,
-                                            **({"after": after} if after else {})}, cancel=token)
-                walked += len(answer["users"])
-                if answer["next"] is None:
+            if known < page:
+                walked = (page - known) * PAGE_SIZE
+                after = cursor_at(engine, spec, after, walked, token)
+                if after is None:
                     return generation, page, [], None, walked, True
-                known += step // PAGE_SIZE
-                after = answer["next"]
-                cursors[known] = after
+                cursors[page] = after
             answer = run_query(engine, {**spec, "count": False, "limit": PAGE_SIZE,
                                         **({"after": after} if after else {})}, cancel=token)
             return generation, page, answer["users"], answer["next"], walked, False
