@@ -117,6 +117,26 @@ def _run_cancellable(engine: Any, spec: Any) -> dict[str, Any]:
     return result
 
 
+def _export_people(engine: Any, spec: dict[str, Any]) -> None:
+    """--format csv of a users/funnel_persons query: EVERY matching person, streamed page by page
+    (app.query.export), not just the first page."""
+    from app.core.database import DatabaseError
+    from app.query import QueryCancelled, QueryError, parse_query
+    from app.query.export import export_users_csv
+    from app.query.runners.funnel_persons import FunnelPersonsQuery
+
+    parsed = parse_query(spec)
+    users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery) else spec
+    try:
+        export_users_csv(engine, users_spec, sys.stdout, columns=list(users_spec.get("columns") or []))
+    except QueryError as exc:
+        raise click.ClickException(f"bad query: {exc}") from None
+    except (DatabaseError, QueryCancelled) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
 @click.command("query")
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
 @click.option("--spec", "spec_path", required=True, help="JSON query file; '-' reads standard input.")
@@ -141,6 +161,9 @@ def query(db_url: str | None, spec_path: str, fmt: str) -> None:
         engine = open_database(db_url, create=False)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
+    if fmt == "csv" and kind in ("users", "funnel_persons"):
+        _export_people(engine, spec)
+        return
     try:
         result = _run_cancellable(engine, spec)
     except QueryError as exc:

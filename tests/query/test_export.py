@@ -87,3 +87,32 @@ def test_memory_stays_flat_across_pages(sqlite_url: str, monkeypatch: pytest.Mon
 
     small, large = peak(1000), peak(8000)
     assert large < small * 2.5  # 8x the persons, not 8x the memory
+
+
+def test_cli_csv_streams_every_person_and_funnel_persons(engine: Engine, db_url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tracklens query --format csv` of a users query prints all pages, not just the first."""
+    import json
+
+    from click.testing import CliRunner
+
+    from app.cli.main import cli
+    from tests.query.support import event_row, ms
+
+    monkeypatch.setattr(export_module, "PAGE_SIZE", 2)
+    t = ms("2026-11-02 10:00")
+    insert_rows(engine, [event_row("A", f"p{i}", t) for i in range(5)] + [event_row("B", "p1", t + 1)],
+                [user_row(f"p{i}", {"plan": "pro"}, i, i, 1) for i in range(5)])
+    spec = {"kind": "users", "columns": ["plan"], "sort": {"by": "id", "desc": False}, "limit": 1}
+    out = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "csv"], input=json.dumps(spec))
+    assert out.exit_code == 0, out.output
+    rows = list(csv.reader(io.StringIO(out.output)))
+    assert rows[0] == ["id", "first_seen", "last_seen", "events", "plan"]
+    assert [r[0] for r in rows[1:]] == ["p0", "p1", "p2", "p3", "p4"]
+    dropped = {"kind": "funnel_persons", "funnel": {"steps": ["A", "B"], "timezone": "UTC",
+                                                     "range": {"from": "2026-11-01", "to": "2026-11-03"}},
+               "step": 1, "status": "dropped", "sort": {"by": "id", "desc": False}}
+    out = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "csv"],
+                             input=json.dumps(dropped))
+    assert out.exit_code == 0, out.output
+    assert [r[0] for r in list(csv.reader(io.StringIO(out.output)))[1:]] == ["p0", "p2", "p3", "p4"]

@@ -11,12 +11,25 @@ person with 50,000 events opens as fast as one with 5. An unknown id is a result
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, Select, String, and_, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from app.core.schema import ENRICHED_COLUMNS, events, identities, users
 from app.query.model import Query, QueryError, SpecReader, _names, query_model
@@ -73,69 +86,85 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+_BEFORE = events.alias("before")
+
+
+@functools.lru_cache(maxsize=8)
+def _statements(with_before: bool, with_events: bool) -> dict[str, Any]:
+    """The profile's statements, built once with bound parameters (uid, before_id, names,
+    lim) and reused: building Core statements per open cost more than running them."""
+    uid = bindparam("uid", type_=String)
+    via = select(identities.c.person).where(identities.c.distinct_id == uid).correlate(None)
+    person = select(users).where(or_(users.c.id == uid, users.c.id.in_(via))).order_by((users.c.id == uid).desc()).limit(1)
+    ids = (select(identities.c.distinct_id, identities.c.linked_at).where(identities.c.person == uid)
+           .order_by(identities.c.linked_at, identities.c.distinct_id))
+    parts = []
+    for i, name in enumerate(LAST_KNOWN):
+        col = events.c[ENRICHED_COLUMNS[name]]
+        parts.append(select(literal(i, Integer).label("k"), col.label("v"))
+                     .where(events.c.person == uid, col.is_not(None))
+                     .order_by(events.c.ts.desc(), events.c.id.desc()).limit(1).subquery(f"last{i}"))
+    last = union_all(*[select(p.c.k, p.c.v) for p in parts])
+    conds = [events.c.person == uid]
+    if with_before:
+        before_id = bindparam("before_id", type_=BigInteger)
+        bts = select(_BEFORE.c.ts).where(_BEFORE.c.id == before_id).scalar_subquery()
+        conds.append(or_(events.c.ts < bts, and_(events.c.ts == bts, events.c.id < before_id)))
+    if with_events:
+        conds.append(events.c.event.in_(bindparam("names", expanding=True)))
+    timeline = (select(events.c.id, events.c.type, events.c.event, events.c.ts, events.c.user_id,
+                       events.c.anonymous_id, events.c.properties, events.c.context,
+                       *[events.c[c] for c in ENRICHED_COLUMNS.values()])
+                .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc())
+                .limit(bindparam("lim", type_=Integer)))
+    return {"person": person, "identities": ids, "last_known": last, "timeline": timeline}
+
+
 @register_runner
 class ProfileRunner(QueryRunner):
     query_class = ProfileQuery
     query: ProfileQuery
 
-    def person_statement(self) -> Select[Any]:
-        """The person's row: the id itself, or the person an identity points to."""
-        uid = literal(self.query.user, String)
-        via = select(identities.c.person).where(identities.c.distinct_id == uid).correlate(None)
-        return (select(users).where(or_(users.c.id == uid, users.c.id.in_(via)))
-                .order_by((users.c.id == uid).desc()).limit(1))
-
-    def identities_statement(self, person: str) -> Select[Any]:
-        return (select(identities.c.distinct_id, identities.c.linked_at)
-                .where(identities.c.person == literal(person, String))
-                .order_by(identities.c.linked_at, identities.c.distinct_id))
-
-    def last_known_statement(self, person: str) -> Select[Any]:
-        """Per field, its value on the person's newest event that has it (one LIMIT 1 each)."""
-        parts = []
-        for i, name in enumerate(LAST_KNOWN):
-            col = events.c[ENRICHED_COLUMNS[name]]
-            parts.append(select(literal(i, Integer).label("k"), col.label("v"))
-                         .where(events.c.person == literal(person, String), col.is_not(None))
-                         .order_by(events.c.ts.desc(), events.c.id.desc()).limit(1).subquery(f"last{i}"))
-        return union_all(*[select(p.c.k, p.c.v) for p in parts])  # type: ignore[return-value]
-
-    def timeline_statement(self, person: str) -> Select[Any]:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         t = self.query.timeline
-        conds = [events.c.person == literal(person, String)]
+        self.sql = _statements(t.before_id is not None, bool(t.events))
+
+    def params(self, person: str) -> dict[str, Any]:
+        t = self.query.timeline
+        out: dict[str, Any] = {"uid": person, "lim": t.limit + 1}
         if t.before_id is not None:
-            before = events.alias("before")
-            bts = select(before.c.ts).where(before.c.id == literal(t.before_id, BigInteger)).scalar_subquery()
-            conds.append(or_(events.c.ts < bts, and_(events.c.ts == bts,
-                                                     events.c.id < literal(t.before_id, BigInteger))))
+            out["before_id"] = t.before_id
         if t.events:
-            conds.append(events.c.event.in_(list(t.events)))
-        return (select(events.c.id, events.c.type, events.c.event, events.c.ts, events.c.user_id,
-                       events.c.anonymous_id, events.c.properties, events.c.context,
-                       *[events.c[c] for c in ENRICHED_COLUMNS.values()])
-                .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc()).limit(t.limit + 1))
+            out["names"] = list(t.events)
+        return out
 
     def to_query(self) -> Select[Any]:
-        return self.person_statement()
+        return self.sql["person"]  # type: ignore[no-any-return]
 
     def statements(self) -> list[Any]:
-        return [self.person_statement(), self.identities_statement("P"), self.last_known_statement("P"),
-                self.timeline_statement("P")]
+        return [self.sql[k] for k in ("person", "identities", "last_known", "timeline")]
+
+    def run(self, conn: Connection, name: str, person: str) -> Any:
+        self.cancel.raise_if_cancelled()
+        result = conn.execute(self.sql[name], self.params(person))
+        self.cancel.raise_if_cancelled()
+        return result
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
-        row = self.execute(conn, self.person_statement()).mappings().first()
+        row = self.run(conn, "person", q.user).mappings().first()
         if row is None:
             return {"found": False, "user": q.user, "message": f"no person has the id {q.user!r}"}
         person = row["id"]
         ids = [{"id": r.distinct_id, "linked_at": iso_utc(r.linked_at)}
-               for r in self.execute(conn, self.identities_statement(person))]
+               for r in self.run(conn, "identities", person)]
         if not any(i["id"] == person for i in ids):
             ids.insert(0, {"id": person, "linked_at": None})
         known: dict[str, Any] = dict.fromkeys(LAST_KNOWN)
-        for r in self.execute(conn, self.last_known_statement(person)):
+        for r in self.run(conn, "last_known", person):
             known[LAST_KNOWN[int(r.k)]] = r.v
-        rows: list[Any] = [dict(m) for m in self.execute(conn, self.timeline_statement(person)).mappings()]
+        rows: list[Any] = [dict(m) for m in self.run(conn, "timeline", person).mappings()]
         more = len(rows) > q.timeline.limit
         rows = rows[: q.timeline.limit]
         timeline = []

@@ -1,0 +1,290 @@
+"""Funnel, users and profile benchmark at 1M+ events, SQLite and PostgreSQL.
+
+For each question the engine's time (run_query end to end) is compared with the best
+hand-written SQL we found answering the same question (several candidates; the fastest
+counts). Medians of --repeat interleaved runs after a warm-up.
+
+    .venv/bin/python tests/benchmarks/bench_funnel_users.py --db /tmp/demo-1000000.sqlite
+    .venv/bin/python tests/benchmarks/bench_funnel_users.py --events 1000000 --source synthetic
+
+Data: an existing SQLite event database (--db; e.g. one written by app.demo.generator, which
+has the funnel Product Viewed → Added To Cart → Checkout Started → Order Completed and traits
+gender/age), or one built by tests/benchmarks/bench_query.py's loader (--source
+synthetic|demo). PostgreSQL is loaded from the SQLite file with COPY, then ANALYZE.
+Writes docs/benchmarks/funnel_users.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app.core.database import open_database  # noqa: E402
+from app.query import run_query  # noqa: E402
+from app.query.timerange import Period, zone_info  # noqa: E402
+
+ZONE = "UTC"
+DAY = 86_400_000
+STEPS = ["Product Viewed", "Added To Cart", "Checkout Started", "Order Completed"]
+WINDOW = 7 * DAY
+
+
+def _loader() -> Any:
+    """tests/benchmarks/bench_query.py: its synthetic/demo builder and PostgreSQL COPY loader."""
+    spec = importlib.util.spec_from_file_location("bench_query", Path(__file__).with_name("bench_query.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------------------------
+# Hand-written SQL. {coll} becomes COLLATE "C" on PostgreSQL (binary order, as the engine).
+
+_FUNNEL_FIRST = """
+f0 AS (SELECT person, MIN(ts) AS t0 FROM {src0} WHERE {e0} AND ts >= :start AND ts < :end GROUP BY person),
+f1 AS (SELECT f0.person, f0.t0, MIN(e.ts) AS t1 FROM f0 JOIN {src} e ON e.person = f0.person AND {e1}
+       AND e.ts > f0.t0 AND e.ts <= f0.t0 + :w GROUP BY f0.person, f0.t0),
+f2 AS (SELECT f1.person, f1.t0, f1.t1, MIN(e.ts) AS t2 FROM f1 JOIN {src} e ON e.person = f1.person AND {e2}
+       AND e.ts > f1.t1 AND e.ts <= f1.t0 + :w GROUP BY f1.person, f1.t0, f1.t1),
+f3 AS (SELECT f2.person, f2.t0, f2.t2, MIN(e.ts) AS t3 FROM f2 JOIN {src} e ON e.person = f2.person AND {e3}
+       AND e.ts > f2.t2 AND e.ts <= f2.t0 + :w GROUP BY f2.person, f2.t0, f2.t2),
+fp AS (SELECT f0.person, f0.t0, f1.t1, f2.t2, f3.t3 FROM f0 LEFT JOIN f1 ON f1.person = f0.person
+       LEFT JOIN f2 ON f2.person = f0.person LEFT JOIN f3 ON f3.person = f0.person)
+"""
+
+_PG_AGG = """SELECT count(*), count(t1), sum(t1 - t0), percentile_cont(0.5) WITHIN GROUP (ORDER BY t1 - t0),
+count(t2), sum(t2 - t1), percentile_cont(0.5) WITHIN GROUP (ORDER BY t2 - t1),
+count(t3), sum(t3 - t2), percentile_cont(0.5) WITHIN GROUP (ORDER BY t3 - t2) FROM fp"""
+
+_SQLITE_AGG = """, d AS (SELECT t1 - t0 AS d1, t2 - t1 AS d2, t3 - t2 AS d3 FROM fp),
+r AS (SELECT d1, d2, d3,
+  row_number() OVER (ORDER BY d1 NULLS LAST) AS r1, count(d1) OVER () AS c1,
+  row_number() OVER (ORDER BY d2 NULLS LAST) AS r2, count(d2) OVER () AS c2,
+  row_number() OVER (ORDER BY d3 NULLS LAST) AS r3, count(d3) OVER () AS c3 FROM d)
+SELECT count(*), count(d1), sum(d1), avg(CASE WHEN r1 IN ((c1 + 1) / 2, (c1 + 2) / 2) THEN d1 END),
+  count(d2), sum(d2), avg(CASE WHEN r2 IN ((c2 + 1) / 2, (c2 + 2) / 2) THEN d2 END),
+  count(d3), sum(d3), avg(CASE WHEN r3 IN ((c3 + 1) / 2, (c3 + 2) / 2) THEN d3 END) FROM r"""
+
+
+def funnel_sql(dialect: str, variant: str) -> str:
+    """'direct': every step joins the events table (index on person, ts); 'cte': the step events
+    are filtered once into a CTE first (REFERENCE.md's fastest on PostgreSQL)."""
+    agg = _PG_AGG if dialect == "postgresql" else _SQLITE_AGG
+    if variant == "direct":
+        body = _FUNNEL_FIRST.format(src0="events", src="events", e0="event = :s0", e1="e.event = :s1",
+                                    e2="e.event = :s2", e3="e.event = :s3")
+        return "WITH " + body.strip() + ("\n" + agg if dialect == "postgresql" else agg)
+    se = ("se AS (SELECT person, ts, event FROM events WHERE event IN (:s0, :s1, :s2, :s3) "
+          "AND ts >= :start AND ts < :end + :w),")
+    body = _FUNNEL_FIRST.format(src0="se", src="se", e0="event = :s0", e1="e.event = :s1", e2="e.event = :s2",
+                                e3="e.event = :s3")
+    return "WITH " + se + body.strip() + ("\n" + agg if dialect == "postgresql" else agg)
+
+
+def users_sql(trait_sql: str) -> list[str]:
+    """The example cohort's first page and total: traits from users, the did-clause as IN (GROUP BY HAVING)."""
+    did = ("SELECT person FROM events WHERE event = :did AND ts >= :dstart AND ts < :dend "
+           "GROUP BY person HAVING count(*) >= 3")
+    where = f"{trait_sql} AND id IN ({did})"
+    return [f"SELECT id, traits, first_seen, last_seen, event_count FROM users WHERE {where} "
+            "ORDER BY last_seen DESC, id{coll} DESC LIMIT 101",
+            f"SELECT count(*) FROM users WHERE {where}"]
+
+
+def traits(dialect: str) -> str:
+    if dialect == "postgresql":
+        return ("jsonb_typeof(traits -> 'gender') = 'string' AND traits ->> 'gender' = 'female' "
+                "AND jsonb_typeof(traits -> 'age') = 'number' AND (traits ->> 'age')::float8 > 35")
+    return ("json_type(traits, '$.gender') = 'text' AND json_extract(traits, '$.gender') = 'female' "
+            "AND json_type(traits, '$.age') IN ('integer', 'real') AND json_extract(traits, '$.age') > 35")
+
+
+PROFILE_SQL = [
+    "SELECT * FROM users WHERE id = :uid OR id IN (SELECT person FROM identities WHERE distinct_id = :uid) LIMIT 1",
+    "SELECT distinct_id, linked_at FROM identities WHERE person = :uid ORDER BY linked_at, distinct_id{coll}",
+    *[f"SELECT {c} FROM events WHERE person = :uid AND {c} IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1"
+      for c in ("city", "country_code", "region", "browser", "os", "device")],
+    "SELECT id, type, event, ts, user_id, anonymous_id, properties, context, city, region, country_code, browser, "
+    "os, device, referring_domain FROM events WHERE person = :uid ORDER BY ts DESC, id DESC LIMIT 51",
+]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def interleaved_medians(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
+    for i in range(repeat):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def hand_runner(engine: Engine, statements: list[str], params: dict[str, Any]) -> Callable[[], Any]:
+    coll = ' COLLATE "C"' if engine.dialect.name == "postgresql" else ""
+    compiled = [text(s.replace("{coll}", coll)) for s in statements]
+
+    def run() -> Any:
+        with engine.connect() as conn:
+            return [conn.execute(s, {k: v for k, v in params.items() if f":{k}" in str(s)}).all() for s in compiled]
+
+    return run
+
+
+def questions(engine: Engine, dialect: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        end_ms = int(conn.execute(text("SELECT max(ts) FROM events")).scalar() or 0)
+        heavy = conn.execute(text("SELECT person FROM events GROUP BY person ORDER BY count(*) DESC LIMIT 1")).scalar()
+        has_gender = bool(conn.execute(text(
+            "SELECT count(*) FROM users WHERE email IS NOT NULL AND traits LIKE '%gender%'" if dialect == "sqlite"
+            else "SELECT count(*) FROM users WHERE traits ? 'gender'")).scalar())
+    now = dt.datetime.fromtimestamp(end_ms / 1000, tz=dt.UTC)
+    last = now.date()
+    first = last - dt.timedelta(days=89)
+    zone = zone_info(ZONE)
+    p90 = Period.of_days(first, last, zone)
+    p30 = Period.of_days(last - dt.timedelta(days=29), last, zone)
+    funnel_spec = {"kind": "funnel", "steps": STEPS, "window": {"days": 7}, "timezone": ZONE,
+                   "range": {"from": first.isoformat(), "to": last.isoformat()}}
+    fparams = {"s0": STEPS[0], "s1": STEPS[1], "s2": STEPS[2], "s3": STEPS[3], "start": p90.start_ms,
+               "end": p90.end_ms, "w": WINDOW}
+    trait_filters = ([{"trait": "gender", "op": "eq", "value": "female"}] if has_gender
+                     else [{"trait": "plan", "op": "eq", "value": "pro"}])
+    trait_sql = traits(dialect)
+    if not has_gender:  # synthetic data: plan instead of gender
+        trait_sql = trait_sql.replace("gender", "plan").replace("'female'", "'pro'")
+    users_spec = {"kind": "users", "timezone": ZONE,
+                  "where": [*trait_filters, {"trait": "age", "op": "gt", "value": 35}],
+                  "did": [{"event": "Order Completed", "min": 3, "range": {"last": 30, "unit": "day"}}]}
+    uparams = {"did": "Order Completed", "dstart": p30.start_ms, "dend": p30.end_ms}
+    return [
+        {"name": "4-step funnel, 7-day window, 90 days", "spec": funnel_spec, "now": now,
+         "sql": {"direct": [funnel_sql(dialect, "direct")], "cte": [funnel_sql(dialect, "cte")]}, "params": fparams},
+        {"name": "users: traits + did Order Completed >= 3 in 30 days (page + total)", "spec": users_spec,
+         "now": now, "sql": {"in-group-by": users_sql(trait_sql)}, "params": uparams},
+        {"name": f"profile open (heaviest person, {heavy})", "spec": {"kind": "profile", "user": heavy},
+         "now": now, "sql": {"per-field limit 1": PROFILE_SQL}, "params": {"uid": heavy}},
+    ]
+
+
+def bench(engine: Engine, dialect: str, repeat: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        count = int(conn.execute(text("SELECT count(*) FROM events")).scalar() or 0)
+    rows = []
+    for q in questions(engine, dialect):
+        fns: dict[str, Callable[[], Any]] = {"engine": lambda q=q: run_query(engine, q["spec"], now=q["now"])}
+        for cand, sql in q["sql"].items():
+            fns[cand] = hand_runner(engine, sql, q["params"])
+        medians = interleaved_medians(fns, repeat)
+        engine_s = medians.pop("engine")
+        for cand, sec in medians.items():
+            log(f"  {dialect} {q['name']}: hand [{cand}] {sec * 1000:.1f} ms")
+        best = min(medians, key=lambda k: medians[k])
+        log(f"  {dialect} {q['name']}: engine {engine_s * 1000:.1f} ms, best hand {medians[best] * 1000:.1f} ms")
+        rows.append({"question": q["name"], "dialect": dialect, "events": count, "engine": engine_s,
+                     "hand": medians[best], "hand_name": best, "ratio": engine_s / medians[best]})
+    return rows
+
+
+def fmt_time(s: float) -> str:
+    return f"{s * 1000:.2f} ms" if s < 0.01 else (f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s")
+
+
+def write_markdown(path: Path, rows: list[dict[str, Any]], args: argparse.Namespace, source: str,
+                   notes: list[str]) -> None:
+    lines = [
+        "# Funnel, users and profile benchmark",
+        "",
+        f"Generated by `tests/benchmarks/bench_funnel_users.py` on {dt.date.today().isoformat()} "
+        f"({platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, PostgreSQL from tests/support/postgres.py) on {source}. Medians of "
+        f"{args.repeat} runs after one warm-up, engine and hand-written runs interleaved; the machine is shared "
+        "and noisy (±40%). *Engine* is `run_query` end to end (parse, compile, execute, build the JSON); "
+        "*hand-written* is the fastest of the candidate SQL texts in the script answering the same question "
+        "(for the funnel: counts, sums and medians per step).",
+        "",
+        "| question | database | events | engine | best hand-written | ratio | hand-written candidate |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['question']} | {r['dialect']} | {r['events']:,} | {fmt_time(r['engine'])} | "
+                     f"{fmt_time(r['hand'])} | {r['ratio']:.2f} | {r['hand_name']} |")
+    lines += ["", *notes, ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="an existing SQLite event database (not modified except ANALYZE)")
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--source", choices=["synthetic", "demo"], default="demo")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dialects", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/tracklens-bench-b"))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "funnel_users.md")
+    parser.add_argument("--notes", type=Path, default=None, help="markdown appended under the table")
+    args = parser.parse_args()
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    loader = _loader()
+    if args.db is not None:
+        path, source = args.db, f"the database {args.db.name}"
+    else:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        path = args.cache / f"{args.source}-{args.events}-{args.seed}.sqlite"
+        source = f"{args.source} data ({args.events:,} events requested, seed {args.seed})"
+        if not path.exists():
+            t0 = time.perf_counter()
+            loader.build_sqlite(path, args.events, args.seed, args.source)
+            log(f"built {path} in {time.perf_counter() - t0:.0f} s")
+    with sqlite3.connect(path) as conn:
+        conn.execute("ANALYZE")  # indexes may be new since the file was written (REFERENCE.md)
+    dialects = args.dialects.split(",")
+    rows: list[dict[str, Any]] = []
+    if "sqlite" in dialects:
+        engine = open_database(f"sqlite:///{path}")
+        rows += bench(engine, "sqlite", args.repeat, log)
+        engine.dispose()
+    if "postgresql" in dialects:
+        from tests.support.postgres import postgres_server
+
+        with postgres_server() as server:
+            url = server.create_database()
+            t0 = time.perf_counter()
+            loader.load_postgres(url, path)
+            log(f"loaded PostgreSQL in {time.perf_counter() - t0:.0f} s")
+            engine = open_database(url)
+            rows += bench(engine, "postgresql", args.repeat, log)
+            engine.dispose()
+    notes = [args.notes.read_text(encoding="utf-8")] if args.notes else []
+    write_markdown(args.out, rows, args, source, notes)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
