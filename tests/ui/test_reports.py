@@ -120,3 +120,25 @@ def test_reports_saved_from_panels_survive_a_restart(make_window: Any, shop_db: 
     imported = dialog.import_file(str(shared))
     assert imported is not None and imported.panel == "segmentation" and imported.name == "seg"
     assert isinstance(dialog, ReportsDialog)
+
+
+def test_ctrl_s_saves_the_focused_panels_query(make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    url, _engine = shop_db
+    window = make_window(url)
+    funnels = window.show_panel("funnels")
+    settle(qtbot, funnels)
+    asked: list[str] = []
+
+    def answer(_parent: Any, _title: str, label: str, *_args: Any, **_kwargs: Any) -> tuple[str, bool]:
+        asked.append(label)
+        return "Checkout funnel", True
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    funnels.steps_editor.list.setFocus()
+    qtbot.waitUntil(lambda: window.current_panel() is funnels, timeout=5_000)
+    window.save_report_action.trigger()  # what Ctrl+S does
+    assert asked == ["Save the Funnels query as"]
+    report = ReportStore().find("Checkout funnel")
+    assert report is not None and report.panel == "funnels" and report.query == funnels.query()
