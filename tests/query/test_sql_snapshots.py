@@ -24,6 +24,9 @@ SEGMENTATION: dict[str, dict[str, Any]] = {
     "segmentation_median_breakdown_previous": {
         "kind": "segmentation", "events": ["A"], "measure": {"median": "price"}, "unit": "month",
         "timezone": "America/New_York", "range": RANGE, "breakdown": "plan", "limit": 3, "compare_previous": True},
+    "segmentation_daily_active_people": {
+        "kind": "segmentation", "events": ["$all_events"], "measure": "unique", "unit": "day",
+        "timezone": "Europe/Berlin", "range": RANGE},
     "segmentation_avg_hour_trait_breakdown": {
         "kind": "segmentation", "events": ["A"], "measure": {"avg": "price"}, "unit": "hour", "timezone": "UTC",
         "range": {"from": "2026-10-25", "to": "2026-10-25"}, "breakdown": {"trait": "plan"}},

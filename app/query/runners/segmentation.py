@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     Connection,
     FromClause,
@@ -192,6 +193,14 @@ class SegmentationRunner(QueryRunner):
         passes = self._passes(names, bucketing.period)
         num = self._number_expr() if self.query.measure.property is not None else None
         if kind == "unique":
+            if len(passes) == 1 and isinstance(passes[0][0], BindParameter) and not with_bucket \
+                    and self.query.breakdown is None:
+                # `$all_events` over the range: a bare SELECT DISTINCT person lets SQLite skip
+                # through the (person, ts) index, 10x faster than with a constant column beside it.
+                people = (select(events.c.person).select_from(self.parts.source).where(*passes[0][1])
+                          .distinct().subquery("people"))
+                columns: list[ColumnElement[Any]] = [passes[0][0].label("ev"), func.count().label("v")]
+                return select(*columns).select_from(people)
             rows = [select(*self._keys(ev, bucketing, tops, with_bucket), events.c.person.label("person"))
                     .select_from(self.parts.source).where(*conds).distinct() for ev, conds in passes]
             pairs = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("pairs")
