@@ -59,7 +59,7 @@ def test_default_shows_top_events_as_the_engine_counts_them(seg: Any) -> None:
     assert {label for label, _t, _v in want} == {
         "Page Viewed", "Product Viewed", "Added To Cart", "Signed Up", "Order Completed",
     }
-    assert panel.table.columnCount() == 2 + 30  # series, total, 30 days
+    assert panel.table_model.columnCount() == 2 + 30  # series, total, 30 days
 
 
 def test_choosing_events_unit_and_range(seg: Any, qtbot: Any) -> None:

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,11 +33,12 @@ from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
-from app.ui.widgets.combo import cell_data, line_edit_of
+from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.event_picker import EventPicker
 from app.ui.widgets.filter_builder import FilterBuilder
-from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart, format_number
+from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart
+from app.ui.widgets.series_table import SeriesTableModel
 
 MEASURES = [
     ("total", "Total events"),
@@ -192,9 +192,11 @@ class SegmentationPanel(Panel):
         split = QSplitter(Qt.Orientation.Vertical, holder)
         self.chart = SeriesChart(split)
         self.chart.setMinimumHeight(220)
-        self.table = QTableWidget(split)
+        self.table = QTableView(split)
         self.table.setObjectName("numbersTable")
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table_model = SeriesTableModel(self.table)
+        self.table.setModel(self.table_model)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         split.addWidget(self.chart)
@@ -338,9 +340,7 @@ class SegmentationPanel(Panel):
 
     def clear(self) -> None:
         self.chart.set_data([], [], self.view())
-        self.table.clear()
-        self.table.setRowCount(0)
-        self.table.setColumnCount(0)
+        self.table_model.set_series([], [], [])
         self.summary.setText("")
 
     # ----------------------------------------------------------------- results
@@ -368,42 +368,26 @@ class SegmentationPanel(Panel):
         self.summary.setText(text)
 
     def _fill_table(self, buckets: list[str], series: list[Series], unit: str) -> None:
-        self.table.clear()
-        self.table.setColumnCount(2 + len(buckets))
-        self.table.setRowCount(len(series))
-        self.table.setHorizontalHeaderLabels(["Series", "Total", *[bucket_label(b, unit) for b in buckets]])
-        for col, iso in enumerate(buckets, start=2):
-            header = self.table.horizontalHeaderItem(col)
-            if header is not None:
-                header.setData(Qt.ItemDataRole.UserRole, iso)
-                header.setToolTip(iso)
-        for row, s in enumerate(series):
-            name = QTableWidgetItem(s.label)
-            name.setData(Qt.ItemDataRole.UserRole, s.label)
-            self.table.setItem(row, 0, name)
-            for col, value in enumerate([s.total, *s.values], start=1):
-                item = QTableWidgetItem(format_number(float(value)))
-                item.setData(Qt.ItemDataRole.UserRole, value)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, col, item)
-        self.table.resizeColumnToContents(0)
+        self.table_model.set_series(buckets, [bucket_label(b, unit) for b in buckets], series)
+        self.table.setColumnWidth(0, 190)
 
     def table_numbers(self) -> list[tuple[str, Any, list[Any]]]:
         """(label, total, values) per table row, as the engine returned them."""
+        model = self.table_model
         out = []
-        for row in range(self.table.rowCount()):
-            label = cell_data(self.table, row, 0)
-            numbers = [cell_data(self.table, row, col) for col in range(1, self.table.columnCount())]
-            out.append((label, numbers[0], numbers[1:]))
+        for row in range(model.rowCount()):
+            numbers = [model.value(row, col) for col in range(1, model.columnCount())]
+            out.append((model.value(row, 0), numbers[0], numbers[1:]))
         return out
 
     def _on_hovered(self, index: int) -> None:
         """Highlight the hovered bucket's column without scrolling the table under the user."""
-        rows = self.table.rowCount()
+        model = self.table_model
+        rows = model.rowCount()
         column = index + 2
-        if rows == 0 or column >= self.table.columnCount():
+        if rows == 0 or column >= model.columnCount():
             return
-        selection = QItemSelection(self.table.model().index(0, column), self.table.model().index(rows - 1, column))
+        selection = QItemSelection(model.index(0, column), model.index(rows - 1, column))
         self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     # ----------------------------------------------------------------- export

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QTableWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 
 def line_edit_of(combo: QComboBox) -> QLineEdit:
@@ -15,7 +12,3 @@ def line_edit_of(combo: QComboBox) -> QLineEdit:
         raise ValueError("the combo box is not editable")
     return edit
 
-
-def cell_data(table: QTableWidget, row: int, column: int, role: int = Qt.ItemDataRole.UserRole) -> Any:
-    item = table.item(row, column)
-    return None if item is None else item.data(role)

@@ -112,6 +112,10 @@ class SeriesChart(QWidget):
         self._base = np.zeros(0)
         self._spacing = 86400.0
         self._symbols = True
+        self._curves: list[pg.PlotDataItem] = []
+        self._in_legend: set[int] = set()
+        self._pool_view: str | None = None
+        self._legend_columns = 0
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_step)
@@ -141,8 +145,17 @@ class SeriesChart(QWidget):
     def _draw_time(self) -> None:
         plot = self.time_plot.getPlotItem()
         self._draw_timer.stop()
-        plot.clear()
-        self.time_legend.clear()
+        if self.view != "line" or self._pool_view != "line":
+            # Line charts reuse their curves (creating and removing pyqtgraph items costs far
+            # more than new data); other views start from an empty plot.
+            plot.clear()
+            self.time_legend.clear()
+            self._curves = []
+            self._in_legend = set()
+            self._legend_columns = 0
+            plot.addItem(self.crosshair, ignoreBounds=True)
+            plot.addItem(self.tooltip, ignoreBounds=True)
+        self._pool_view = self.view
         xs, offset = bucket_seconds(self.buckets)
         self._xs = xs
         self.date_axis.utcOffset = -offset
@@ -164,12 +177,13 @@ class SeriesChart(QWidget):
         high = float(np.max(top)) if len(top) else 1.0
         plot.setYRange(low, high * 1.08 if high > 0 else 1.0, padding=0)
         plot.setXRange(xs[0], xs[-1] + (spacing if self.view == "stacked" else 0), padding=0.02)
-        self.time_legend.setColumnCount(1 if len(shown) <= 6 else 2 if len(shown) <= 14 else 3)
+        columns = 1 if len(shown) <= 6 else 2 if len(shown) <= 14 else 3
+        if columns != self._legend_columns:
+            self.time_legend.setColumnCount(columns)
+            self._legend_columns = columns
         self._symbols = len(shown) <= 12 and len(xs) <= 45
         self._base = np.zeros(len(xs))
         self._pending = list(enumerate(shown))
-        plot.addItem(self.crosshair, ignoreBounds=True)
-        plot.addItem(self.tooltip, ignoreBounds=True)
         self.crosshair.hide()
         self.tooltip.hide()
         self.drawing = True
@@ -190,11 +204,30 @@ class SeriesChart(QWidget):
             self.items.append(bar)
             return
         pen = pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine)
-        curve = plot.plot(
-            xs, np.asarray(s.values, dtype=float), pen=pen, name=s.label,
-            symbol="o" if self._symbols else None, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
-        )
+        symbol = "o" if self._symbols else None
+        ys = np.asarray(s.values, dtype=float)
+        if i < len(self._curves):
+            curve = self._curves[i]
+            curve.setData(xs, ys, pen=pen, symbol=symbol, symbolSize=4, symbolBrush=colour(i), symbolPen=None)
+            curve.show()
+            self._set_legend_label(curve, i, s.label)
+        else:
+            curve = plot.plot(xs, ys, pen=pen, name=s.label, symbol=symbol, symbolSize=4,
+                              symbolBrush=colour(i), symbolPen=None)
+            self._curves.append(curve)
+            self._in_legend.add(i)
         self.items.append(curve)
+
+    def _set_legend_label(self, curve: pg.PlotDataItem, i: int, label: str) -> None:
+        if i not in self._in_legend:
+            self.time_legend.addItem(curve, label)
+            self._in_legend.add(i)
+            return
+        for sample, text in self.time_legend.items:
+            if sample.item is curve:
+                if text.text != label:
+                    text.setText(label)
+                return
 
     def _draw_step(self) -> None:
         """Draw series until this event-loop turn's time budget is spent, then yield."""
@@ -211,6 +244,15 @@ class SeriesChart(QWidget):
 
     def _finish(self) -> None:
         self._draw_timer.stop()
+        if self._pool_view == "line" and self.view != "totals":
+            # Curves left over from a result with more series: hide them and their legend entries.
+            for i in range(len(self.items), len(self._curves)):
+                curve = self._curves[i]
+                if curve.isVisible() or i in self._in_legend:
+                    curve.hide()
+                    if i in self._in_legend:
+                        self.time_legend.removeItem(curve)
+                        self._in_legend.discard(i)
         self.drawing = False
         self.drawn.emit()
 
