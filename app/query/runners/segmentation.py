@@ -184,23 +184,27 @@ class SegmentationRunner(QueryRunner):
                    with_bucket: bool) -> Select[Any]:
         """The measure grouped by the pass keys, as flat SQL where possible.
 
-        Measured on SQLite and PostgreSQL: a flat GROUP BY beats the same through subqueries
-        (up to 1.6x), and distinct persons are faster as SELECT DISTINCT (keys, person) then
-        count(*) than as count(DISTINCT person) (1.2-2x). A UNION ALL subquery is used only when
-        `$all_events` is mixed with named events; medians rank rows first.
+        Measured at 1M events: on SQLite a flat GROUP BY beats the same through subqueries (up
+        to 1.6x). Distinct persons are counted as SELECT DISTINCT (keys, person) then count(*),
+        which was as fast as count(DISTINCT person) per bucket and 10x faster over a whole range
+        of `$all_events` on SQLite. A UNION ALL subquery is used only when `$all_events` is mixed
+        with named events; medians rank rows first.
         """
         kind = self.query.measure.kind
         passes = self._passes(names, bucketing.period)
         num = self._number_expr() if self.query.measure.property is not None else None
         if kind == "unique":
-            if len(passes) == 1 and isinstance(passes[0][0], BindParameter) and not with_bucket \
-                    and self.query.breakdown is None:
-                # `$all_events` over the range: a bare SELECT DISTINCT person lets SQLite skip
-                # through the (person, ts) index, 10x faster than with a constant column beside it.
-                people = (select(events.c.person).select_from(self.parts.source).where(*passes[0][1])
-                          .distinct().subquery("people"))
-                columns: list[ColumnElement[Any]] = [passes[0][0].label("ev"), func.count().label("v")]
-                return select(*columns).select_from(people)
+            if len(passes) == 1 and isinstance(passes[0][0], BindParameter):
+                # `$all_events` alone: the constant name stays out of the DISTINCT, which lets
+                # SQLite skip through the (person, ts) index for a whole range (10x faster).
+                ev, conds = passes[0]
+                inner = [c for c in self._keys(ev, bucketing, tops, with_bucket) if c.name != "ev"]
+                pairs = (select(*inner, events.c.person.label("person")).select_from(self.parts.source)
+                         .where(*conds).distinct().subquery("pairs"))
+                keys = [pairs.c[c.name] for c in inner]
+                columns: list[ColumnElement[Any]] = [ev.label("ev"), *keys, func.count().label("v")]
+                stmt = select(*columns).select_from(pairs)
+                return stmt.group_by(*keys) if keys else stmt
             rows = [select(*self._keys(ev, bucketing, tops, with_bucket), events.c.person.label("person"))
                     .select_from(self.parts.source).where(*conds).distinct() for ev, conds in passes]
             pairs = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("pairs")
