@@ -22,6 +22,9 @@ DROP_COLOUR = QColor("#f4c7c3")
 AXIS_COLOUR = QColor("#bbb")
 TEXT_COLOUR = QColor("#333")
 MUTED_COLOUR = QColor("#777")
+#: Room beneath the bars: the step name (two lines) and three lines of numbers.
+NAME_HEIGHT = 32
+BOTTOM_MARGIN = 90
 
 
 def duration(seconds: float | None) -> str:
@@ -35,7 +38,8 @@ def duration(seconds: float | None) -> str:
         return f"{s // 60}m {s % 60:02d}s"
     if s < 86400:
         return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
+    days, hours = s // 86400, s % 86400 // 3600
+    return f"{days}d {hours}h" if hours else f"{days}d"
 
 
 def percent(rate: float | None) -> str:
@@ -96,7 +100,7 @@ class FunnelChart(QWidget):
         n = len(self.step_names)
         groups = len(self.series)
         legend_h = 22 if groups > 1 else 0
-        left, right, top, bottom = 56, 16, 28 + legend_h, 70
+        left, right, top, bottom = 56, 16, 28 + legend_h, BOTTOM_MARGIN
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
         peak = max([max(c) if c else 0 for c in self.bar_counts()] + [1])
@@ -150,10 +154,13 @@ class FunnelChart(QWidget):
             overall = self.series[0].steps if groups == 1 else None
             painter.setPen(TEXT_COLOUR)
             painter.setFont(bold)
-            painter.drawText(QRectF(x0 + 2, base_y + 4, slot_w - 4, 18),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                             painter.fontMetrics().elidedText(f"{k + 1}. {self.step_names[k]}",
-                                                              Qt.TextElideMode.ElideRight, int(slot_w - 6)))
+            # The step's name on up to two lines (long event names are common).
+            name_rect = QRectF(x0 + 2, base_y + 4, slot_w - 4, NAME_HEIGHT)
+            name = f"{k + 1}. {self.step_names[k]}"
+            if painter.fontMetrics().horizontalAdvance(name) > 2 * (slot_w - 8):
+                name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(2 * (slot_w - 8)))
+            painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, name)
             painter.setFont(small)
             painter.setPen(MUTED_COLOUR)
             if overall is not None and k < len(overall):
@@ -162,7 +169,7 @@ class FunnelChart(QWidget):
                 if k > 0:
                     lines.append(f"{percent(step.get('conversion_from_previous'))} from previous")
                     lines.append(f"median {duration(step.get('median_seconds_from_previous'))}")
-                painter.drawText(QRectF(x0 + 2, base_y + 22, slot_w - 4, 48),
+                painter.drawText(QRectF(x0 + 2, base_y + 6 + NAME_HEIGHT, slot_w - 4, 48),
                                  Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
         if groups > 1:
             x = left
@@ -186,7 +193,7 @@ class FunnelChart(QWidget):
         if not n or not self.series:
             return []
         legend_h = 22 if len(self.series) > 1 else 0
-        left, right, top, bottom = 56, 16, 28 + legend_h, 70
+        left, right, top, bottom = 56, 16, 28 + legend_h, BOTTOM_MARGIN
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
         slot_w = width / n
