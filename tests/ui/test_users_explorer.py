@@ -270,3 +270,24 @@ def test_an_invalid_filter_shows_the_error_in_the_panel(make_window: Any, shop_d
     settle(qtbot, panel)
     assert panel.last_error is None and panel.model.total == 60
     assert panel.model.index(0, 0) != QModelIndex()
+
+
+@pytest.mark.parametrize("sort", [{"by": "last_seen", "desc": True}, {"by": "events", "desc": False},
+                                  {"by": {"trait": "n"}, "desc": True}, {"by": "id", "desc": False}])
+def test_cursor_found_by_offset_equals_the_engines_own_paging(engine: Engine, sort: dict[str, Any]) -> None:
+    """On SQLite and PostgreSQL: the cursor of row k (from the start or from a known cursor)
+    continues exactly where paging through the engine page by page would."""
+    from app.query import CancelToken
+    from app.ui.panels.users_model import cursor_at
+
+    insert_many_users(engine, 700)
+    spec = {"kind": "users", "sort": sort, "where": [{"trait": "n", "op": "gte", "value": 20}]}
+    every = all_ids(engine, spec)
+    assert len(every) == 680
+    cursor = cursor_at(engine, spec, None, 250, CancelToken())
+    page = run_query(engine, {**spec, "limit": 5, "after": cursor})
+    assert [u["id"] for u in page["users"]] == every[250:255]
+    further = cursor_at(engine, spec, cursor, 300, CancelToken())
+    page = run_query(engine, {**spec, "limit": 5, "after": further})
+    assert [u["id"] for u in page["users"]] == every[550:555]
+    assert cursor_at(engine, spec, further, 200, CancelToken()) is None  # past the end
