@@ -9,7 +9,9 @@ instead of landing in a panel.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -180,9 +182,6 @@ class ReportsDialog(QDialog):
 
 def import_report(store: ReportStore, path: str) -> Report:
     """Import a shared file after checking its query with the engine's parser."""
-    import json
-    from pathlib import Path
-
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -76,7 +76,7 @@ class DidFilterRow(FilterRowBase):
         self.quantifier.setObjectName("didQuantifier")
         for key, label in QUANTIFIERS:
             self.quantifier.addItem(label, key)
-        self.quantifier.setItemData(1, "at most N times, including never", 3)  # ToolTipRole
+        self.quantifier.setItemData(1, "at most N times, including never", Qt.ItemDataRole.ToolTipRole)
         self.count = QSpinBox(self)
         self.count.setObjectName("didCount")
         self.count.setRange(0, 1_000_000)

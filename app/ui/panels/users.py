@@ -426,12 +426,12 @@ class UsersPanel(Panel):
         """Store the current filters as a cohort (in the database, shared by everyone on it)."""
         definition = {k: v for k, v in self.query().items() if k not in ("columns", "limit")}
         self.cohort_message.setText("Saving the cohort…")
-        cohort_store(self.context).create(
-            name, definition, static=static,
-            on_done=lambda cohort: self.cohort_message.setText(
-                f"Saved cohort “{cohort['name']}” ({'static, ' + format(cohort.get('size') or 0, ',') + ' persons' if cohort['kind'] == 'static' else 'dynamic'})."),
-            on_error=lambda message: self.cohort_message.setText(f"⚠ {message}"),
-        )
+        cohort_store(self.context).create(name, definition, static=static, on_done=self._on_cohort_saved,
+                                          on_error=lambda message: self.cohort_message.setText(f"⚠ {message}"))
+
+    def _on_cohort_saved(self, cohort: dict[str, Any]) -> None:
+        kind = f"static, {int(cohort.get('size') or 0):,} persons" if cohort["kind"] == "static" else "dynamic"
+        self.cohort_message.setText(f"Saved cohort “{cohort['name']}” ({kind}).")
 
     def _manage_cohorts(self) -> None:
         dialog = CohortsDialog(cohort_store(self.context), self)
