@@ -1,0 +1,58 @@
+"""The Cohorts dialog: list, rename, delete and show a cohort's persons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from app.core.database import open_database
+from app.query import run_query
+from app.query.cohorts import create_cohort
+from app.ui.cohorts import CohortsDialog, cohort_store
+from tests.ui.part2_data import write_shop
+
+
+@pytest.fixture
+def shop_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+def test_cohorts_dialog_renames_deletes_and_shows_members(make_window: Any, shop_db: Any, qtbot: Any,
+                                                          monkeypatch: Any) -> None:
+    url, engine = shop_db
+    men = create_cohort(engine, "Men", {"kind": "users", "where": [{"trait": "gender", "op": "eq", "value": "male"}]})
+    create_cohort(engine, "Pro plan", {"kind": "users", "where": [{"trait": "plan", "op": "eq", "value": "pro"}]},
+                  static=True)
+    window = make_window(url)
+    store = cohort_store(window.context)
+    qtbot.waitUntil(lambda: len(store.cohorts()) == 2, timeout=10_000)
+    dialog = CohortsDialog(store, window)
+    qtbot.addWidget(dialog)
+    labels = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert labels == ["Men  (dynamic)", "Pro plan  (static, 20)"]
+
+    dialog.list.setCurrentRow(0)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Male customers", True))
+    dialog.rename_button.click()
+    qtbot.waitUntil(lambda: store.get(men["id"]) is not None and store.get(men["id"])["name"] == "Male customers",
+                    timeout=10_000)
+    assert dialog.list.item(0).text() == "Male customers  (dynamic)"
+
+    dialog.list.setCurrentRow(1)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    dialog.delete_button.click()
+    qtbot.waitUntil(lambda: len(store.cohorts()) == 1, timeout=10_000)
+    assert dialog.list.count() == 1
+
+    explorer = window.panels["users"]
+    dialog.show_members.connect(window.show_users_query)
+    dialog.list.setCurrentRow(0)
+    with qtbot.waitSignal(explorer.query_finished, timeout=10_000):
+        dialog.show_button.click()
+    want = run_query(engine, {"kind": "users", "where": [{"trait": "gender", "op": "eq", "value": "male"}]})
+    assert explorer.model.total == want["total"] == 20
