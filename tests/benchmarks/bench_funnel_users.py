@@ -97,14 +97,20 @@ def funnel_sql(dialect: str, variant: str) -> str:
     return "WITH " + se + body.strip() + ("\n" + agg if dialect == "postgresql" else agg)
 
 
-def users_sql(trait_sql: str) -> list[str]:
-    """The example cohort's first page and total: traits from users, the did-clause as IN (GROUP BY HAVING)."""
+def users_sql(trait_sql: str, materialized: bool) -> list[str]:
+    """The example cohort's first page and total: traits from users, the did-clause as IN (GROUP BY
+    HAVING), inline or as a MATERIALIZED CTE (evaluated once; PostgreSQL otherwise re-scans it)."""
     did = ("SELECT person FROM events WHERE event = :did AND ts >= :dstart AND ts < :dend "
            "GROUP BY person HAVING count(*) >= 3")
-    where = f"{trait_sql} AND id IN ({did})"
-    return [f"SELECT id, traits, first_seen, last_seen, event_count FROM users WHERE {where} "
+    if materialized:
+        with_ = f"WITH d AS MATERIALIZED ({did}) "
+        where = f"{trait_sql} AND id IN (SELECT person FROM d)"
+    else:
+        with_ = ""
+        where = f"{trait_sql} AND id IN ({did})"
+    return [f"{with_}SELECT id, traits, first_seen, last_seen, event_count FROM users WHERE {where} "
             "ORDER BY last_seen DESC, id{coll} DESC LIMIT 101",
-            f"SELECT count(*) FROM users WHERE {where}"]
+            f"{with_}SELECT count(*) FROM users WHERE {where}"]
 
 
 def traits(dialect: str) -> str:
@@ -116,7 +122,7 @@ def traits(dialect: str) -> str:
 
 
 PROFILE_SQL = [
-    "SELECT * FROM users WHERE id = :uid OR id IN (SELECT person FROM identities WHERE distinct_id = :uid) LIMIT 1",
+    "SELECT * FROM users WHERE id = coalesce((SELECT person FROM identities WHERE distinct_id = :uid LIMIT 1), :uid)",
     "SELECT distinct_id, linked_at FROM identities WHERE person = :uid ORDER BY linked_at, distinct_id{coll}",
     *[f"SELECT {c} FROM events WHERE person = :uid AND {c} IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1"
       for c in ("city", "country_code", "region", "browser", "os", "device")],
@@ -182,7 +188,8 @@ def questions(engine: Engine, dialect: str) -> list[dict[str, Any]]:
         {"name": "4-step funnel, 7-day window, 90 days", "spec": funnel_spec, "now": now,
          "sql": {"direct": [funnel_sql(dialect, "direct")], "cte": [funnel_sql(dialect, "cte")]}, "params": fparams},
         {"name": "users: traits + did Order Completed >= 3 in 30 days (page + total)", "spec": users_spec,
-         "now": now, "sql": {"in-group-by": users_sql(trait_sql)}, "params": uparams},
+         "now": now, "sql": {"in-group-by": users_sql(trait_sql, False),
+                                       "materialized-cte": users_sql(trait_sql, True)}, "params": uparams},
         {"name": f"profile open (heaviest person, {heavy})", "spec": {"kind": "profile", "user": heavy},
          "now": now, "sql": {"per-field limit 1": PROFILE_SQL}, "params": {"uid": heavy}},
     ]

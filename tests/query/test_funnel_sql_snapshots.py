@@ -11,6 +11,7 @@ import pytest
 
 from app.query import build_runner
 from app.query.runners import funnel_persons
+from app.query.runners import users as users_runner
 from tests.query.snapshot import DIALECTS, assert_sql_snapshot
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
@@ -41,6 +42,7 @@ SPECS: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_sql(name: str, dialect_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(funnel_persons, "_occurrence", itertools.count(1))
+    monkeypatch.setattr(users_runner, "_did_occurrence", itertools.count(1))
     runner = build_runner(SPECS[name], DIALECTS[dialect_name], now=NOW)
     statements = runner.statements(tops=["Berlin", None]) if name == "funnel_steps_breakdown" else runner.statements()
     assert_sql_snapshot(name, statements, dialect_name)

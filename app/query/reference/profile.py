@@ -25,7 +25,7 @@ def profile(engine: Engine, spec: Mapping[str, Any]) -> dict[str, Any]:
         people = {r.id: dict(r._mapping) for r in conn.execute(select(users))}
         ids = [dict(r._mapping) for r in conn.execute(select(identities))]
         rows = [dict(r._mapping) for r in conn.execute(select(events))]
-    person = q.user if q.user in people else next((i["person"] for i in ids if i["distinct_id"] == q.user), None)
+    person = next((i["person"] for i in ids if i["distinct_id"] == q.user), q.user)
     if person is None or person not in people:
         return {"found": False, "user": q.user, "message": f"no person has the id {q.user!r}"}
     row = people[person]

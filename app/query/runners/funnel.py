@@ -243,6 +243,11 @@ class FunnelSQL:
                                    if uses_users else events)
         self.where = compile_filters(q.where, self.ctx)
         self.step_where = [compile_filters(s.where, self.ctx) for s in q.steps]
+        self.uses_users = uses_users
+        self.today = today(self.zone, now)
+        # SQLite: later steps join one filtered CTE of step events; PostgreSQL: they join the
+        # events table itself (see dialect.funnel_events_cte).
+        self.use_cte = sqld.funnel_events_cte(dialect)
 
     @property
     def n(self) -> int:
@@ -283,6 +288,46 @@ class FunnelSQL:
         conds.append(or_(*matches) if self.n > 1 else matches[0])
         return select(*cols).select_from(self.source).where(*conds).cte(f"{self.prefix}funnel_events")
 
+    def entry_events(self) -> Any:
+        """Without the CTE: the step-1 events in the range (person, ts[, id, g]), m0 always 1."""
+        cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts"),
+                                          literal(1, Integer).label("m0")]
+        if self.q.breakdown is not None and not self.trait_breakdown:
+            cols += [events.c.id.label("id"), self._event_group().label("g")]
+        conds: list[ColumnElement[bool]] = [self._step_match(0),
+                                            events.c.ts >= literal(self.period.start_ms, BigInteger)]
+        if self.where is not None:
+            conds.append(self.where)
+        return select(*cols).select_from(self.source).where(*conds).subquery(f"{self.prefix}funnel_entry_events")
+
+    def _step_join(self, k: int, prev: Any, se: Any) -> tuple[Any, ColumnElement[Any], list[ColumnElement[bool]]]:
+        """(FROM clause, ts column, WHERE conditions) of the step-k events of `prev`'s persons
+        within the window."""
+        if se is not None:
+            join = and_(
+                se.c.person == prev.c.person,
+                se.c[f"m{k}"] == literal(1, Integer),
+                se.c.ts > prev.c[f"t{k - 1}"],
+                se.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
+            )
+            return prev.join(se, join), se.c.ts, []
+        ev = events.alias(f"{self.prefix}funnel_e{k}")
+        us = users.alias(f"{self.prefix}funnel_u{k}") if self.uses_users else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        conds: list[ColumnElement[bool]] = [
+            ev.c.person == prev.c.person,
+            ev.c.event == literal(self.q.steps[k].event),
+            ev.c.ts > prev.c[f"t{k - 1}"],
+            ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
+        ]
+        for extra in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx)):
+            if extra is not None:
+                conds.append(extra)
+        joined = prev.join(ev, and_(*conds[:4]))
+        if us is not None:
+            joined = joined.outerjoin(us, us.c.id == ev.c.person)
+        return joined, ev.c.ts, conds[4:]
+
     def entries(self, se: Any) -> Any:
         """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
         if self.q.breakdown is None or self.trait_breakdown:
@@ -304,8 +349,7 @@ class FunnelSQL:
 
     def top_groups_statement(self) -> Select[Any]:
         """The `limit` breakdown values most persons entered with (ties: code-point order, null last)."""
-        se = self.step_events()
-        f0 = self.entries(se).subquery("funnel_step0")
+        f0 = self.entries(self.step_events() if self.use_cte else self.entry_events()).subquery("funnel_step0")
         source, g = self._entry_group_source(f0)
         n = func.count().label("n")
         return (select(g.label("g"), n).select_from(source).group_by(g)
@@ -315,21 +359,17 @@ class FunnelSQL:
     def people(self, tops: Sequence[str | None] | None = None) -> Any:
         """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
         order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
-        se = self.step_events()
-        f0 = self.entries(se).cte(f"{self.prefix}funnel_step0")
+        se = self.step_events() if self.use_cte else None
+        f0 = self.entries(se if se is not None else self.entry_events()).cte(f"{self.prefix}funnel_step0")
         levels = [f0]
         for k in range(1, self.n):
             prev = levels[-1]
             carried = [prev.c[f"t{j}"] for j in range(k)]
-            join = and_(
-                se.c.person == prev.c.person,
-                se.c[f"m{k}"] == literal(1, Integer),
-                se.c.ts > prev.c[f"t{k - 1}"],
-                se.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
-            )
+            joined, ts, conds = self._step_join(k, prev, se)
             levels.append(
-                select(prev.c.person, *carried, func.min(se.c.ts).label(f"t{k}"))
-                .select_from(prev.join(se, join))
+                select(prev.c.person, *carried, func.min(ts).label(f"t{k}"))
+                .select_from(joined)
+                .where(*conds)
                 .group_by(prev.c.person, *carried)
                 .cte(f"{self.prefix}funnel_step{k}")
             )

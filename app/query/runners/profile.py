@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    func,
     literal,
     or_,
     select,
@@ -94,8 +95,10 @@ def _statements(with_before: bool, with_events: bool) -> dict[str, Any]:
     """The profile's statements, built once with bound parameters (uid, before_id, names,
     lim) and reused: building Core statements per open cost more than running them."""
     uid = bindparam("uid", type_=String)
-    via = select(identities.c.person).where(identities.c.distinct_id == uid).correlate(None)
-    person = select(users).where(or_(users.c.id == uid, users.c.id.in_(via))).order_by((users.c.id == uid).desc()).limit(1)
+    # The person an identity points to, else the id itself: one primary-key lookup (an OR of
+    # the two made PostgreSQL scan `users`).
+    via = select(identities.c.person).where(identities.c.distinct_id == uid).limit(1).scalar_subquery()
+    person = select(users).where(users.c.id == func.coalesce(via, uid))
     ids = (select(identities.c.distinct_id, identities.c.linked_at).where(identities.c.person == uid)
            .order_by(identities.c.linked_at, identities.c.distinct_id))
     parts = []

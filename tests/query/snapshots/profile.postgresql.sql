@@ -1,10 +1,9 @@
 SELECT users.id, users.traits, users.email, users.first_seen, users.last_seen, users.event_count
 FROM users
-WHERE users.id = %(uid)s::VARCHAR OR users.id IN (SELECT identities.person
+WHERE users.id = coalesce((SELECT identities.person
 FROM identities
-WHERE identities.distinct_id = %(uid)s::VARCHAR)
-ORDER BY users.id = %(uid)s::VARCHAR DESC
-LIMIT %(param_1)s::INTEGER;
+WHERE identities.distinct_id = %(uid)s::VARCHAR
+LIMIT %(param_1)s::INTEGER), %(uid)s::VARCHAR);
 
 SELECT identities.distinct_id, identities.linked_at
 FROM identities

@@ -1,10 +1,9 @@
 SELECT users.id, users.traits, users.email, users.first_seen, users.last_seen, users.event_count
 FROM users
-WHERE users.id = ? OR users.id IN (SELECT identities.person
+WHERE users.id = coalesce((SELECT identities.person
 FROM identities
-WHERE identities.distinct_id = ?)
-ORDER BY users.id = ? DESC
-LIMIT ? OFFSET ?;
+WHERE identities.distinct_id = ?
+LIMIT ? OFFSET ?), ?);
 
 SELECT identities.distinct_id, identities.linked_at
 FROM identities
