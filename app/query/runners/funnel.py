@@ -365,10 +365,10 @@ class FunnelSQL:
         for k in range(1, self.n):
             prev = levels[-1]
             carried = [prev.c[f"t{j}"] for j in range(k)]
-            joined, ts, conds = self._step_join(k, prev, se)
+            step_from, ts, conds = self._step_join(k, prev, se)
             levels.append(
                 select(prev.c.person, *carried, func.min(ts).label(f"t{k}"))
-                .select_from(joined)
+                .select_from(step_from)
                 .where(*conds)
                 .group_by(prev.c.person, *carried)
                 .cte(f"{self.prefix}funnel_step{k}")
