@@ -18,7 +18,7 @@ import bisect
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from app.demo import catalog as cat
 from app.demo.places import COUNTRIES, Country
+from app.ingest.pipeline import write_pipelined
 from app.ingest.writer import EventWriter, IngestResult
 
 T = TypeVar("T")
@@ -650,21 +651,27 @@ def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | No
     writer = writer or EventWriter(engine)
     summary = DemoSummary(start=datetime.fromtimestamp(start_ms / 1000, UTC), end=end_dt)
     stats: dict[str, int] = {}
-    batch: list[dict[str, Any]] = []
     done = 0
-    for msg in generate_messages(seed, events, start_ms, end_ms, stats):
-        batch.append(msg)
-        if len(batch) >= BATCH:
-            summary.add(writer.write(batch, arrived_now=False), done)
-            done += len(batch)
-            batch = []
-            if progress is not None:
-                progress(done)
-    if batch:
-        summary.add(writer.write(batch, arrived_now=False), done)
-        done += len(batch)
+
+    def batches() -> Iterator[tuple[list[dict[str, Any]], None]]:
+        batch: list[dict[str, Any]] = []
+        for msg in generate_messages(seed, events, start_ms, end_ms, stats):
+            batch.append(msg)
+            if len(batch) >= BATCH:
+                yield batch, None
+                batch = []
+        if batch:
+            yield batch, None
+
+    def stored(result: IngestResult, messages: list[dict[str, Any]], _tag: None) -> None:
+        nonlocal done
+        summary.add(result, done)
+        done += len(messages)
         if progress is not None:
             progress(done)
+
+    # Generating and validating the next batch overlaps with storing this one.
+    write_pipelined(writer, batches(), stored, arrived_now=False)
     summary.visitors = stats.get("visitors", 0)
     summary.identified = stats.get("identified", 0)
     return summary

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from app.ingest.writer import EventWriter
+from app.ingest.pipeline import write_pipelined
+from app.ingest.writer import EventWriter, IngestResult
 
 #: Messages per EventWriter call (one transaction).
 CHUNK = 5000
@@ -340,33 +341,38 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
 
 def _import_one(writer: EventWriter, source: _Source, name: str, summary: ImportSummary, chunk: int,
                 progress: Callable[[int, int], None] | None) -> None:
-    batch: list[Any] = []
-    lines: list[int] = []
+    """Read on a helper thread (parse, validate, enrich) while this thread stores the previous chunk."""
 
-    def flush() -> None:
-        result = writer.write(batch, arrived_now=False)
+    def chunks() -> Iterator[tuple[list[Any], tuple[list[int], list[Problem], int]]]:
+        batch: list[Any] = []
+        lines: list[int] = []
+        unreadable: list[Problem] = []
+        try:
+            for line, message in iter_messages(source):
+                if isinstance(message, Exception):
+                    unreadable.append(Problem(name, line, str(message)))
+                    continue
+                batch.append(message)
+                lines.append(line)
+                if len(batch) >= chunk:
+                    yield batch, (lines, unreadable, source.position())
+                    batch, lines, unreadable = [], [], []
+        except (OSError, EOFError, zlib.error):
+            # Whatever was read before a read error is still stored.
+            if batch or unreadable:
+                yield batch, (lines, unreadable, source.position())
+            raise
+        if batch or unreadable:
+            yield batch, (lines, unreadable, source.position())
+
+    def stored(result: IngestResult, _batch: list[Any], tag: tuple[list[int], list[Problem], int]) -> None:
+        lines, unreadable, position = tag
         summary.stored += result.stored
         summary.duplicates += result.duplicates
-        for rej in result.rejected:
-            summary.reject(Problem(name, lines[rej.index], rej.reason))
-        batch.clear()
-        lines.clear()
+        problems = unreadable + [Problem(name, lines[rej.index], rej.reason) for rej in result.rejected]
+        for problem in sorted(problems, key=lambda p: p.line):
+            summary.reject(problem)
         if progress is not None:
-            progress(source.position(), summary.messages)
+            progress(position, summary.messages)
 
-    try:
-        for line, message in iter_messages(source):
-            if isinstance(message, Exception):
-                summary.reject(Problem(name, line, str(message)))
-                continue
-            batch.append(message)
-            lines.append(line)
-            if len(batch) >= chunk:
-                flush()
-    except (OSError, EOFError, zlib.error):
-        # Whatever was read before a read error is still stored.
-        if batch:
-            flush()
-        raise
-    if batch:
-        flush()
+    write_pipelined(writer, chunks(), stored, arrived_now=False)

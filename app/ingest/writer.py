@@ -127,6 +127,14 @@ class EventWriter:
         Raises DatabaseError (one-line message) if the database fails; nothing is stored then.
         """
         records, result = self.prepare(messages, received_at, arrived_now=arrived_now)
+        return self.store(records, result)
+
+    def store(self, records: list[Record], result: IngestResult) -> IngestResult:
+        """The database half of write(): store prepared records in one transaction.
+
+        Split out so bulk loaders can prepare the next batch (Python) on another thread
+        while this one waits on the database, which runs without the GIL.
+        """
         if not records:
             return result
         try:
