@@ -11,7 +11,6 @@
 # the size is reported, the lead decides the budget). Exits non-zero with the reason on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT="$PWD"
 started=$(date +%s)
 
 fail() { echo "check_linux: FAILED: $*" >&2; exit 1; }
