@@ -228,6 +228,11 @@ def questions(max_id: int) -> list[dict[str, Any]]:
                     f"SELECT d, count(*) FROM (SELECT DISTINCT {k90} AS d, person FROM events "
                     "WHERE event IS NOT NULL AND ts >= :s AND ts < :e) x GROUP BY d",
                     "SELECT count(DISTINCT person) FROM events WHERE event IS NOT NULL AND ts >= :s AND ts < :e"],
+                "DISTINCT (day, person) then count; total from SELECT DISTINCT person": [
+                    f"SELECT d, count(*) FROM (SELECT DISTINCT {k90} AS d, person FROM events "
+                    "WHERE event IS NOT NULL AND ts >= :s AND ts < :e) x GROUP BY d",
+                    "SELECT count(*) FROM (SELECT DISTINCT person FROM events "
+                    "WHERE event IS NOT NULL AND ts >= :s AND ts < :e) x"],
             },
         },
         {
