@@ -8,13 +8,15 @@ Semantics (Mixpanel's uniques funnel; docs/query.md "Funnel"):
   range end. Events with the same millisecond as the previous step's event do not count:
   one deterministic rule on every database, whatever the arrival order.
 
-SQL shape (the fastest of the formulations measured, /work/shared/REFERENCE.md): the events of
-every step are filtered once into a CTE `funnel_events` with one 0/1 match column per step;
+SQL shape ("first step-1 per person, then MIN(ts) of each next step joined on person within
+the window", the fastest formulation measured; docs/benchmarks/funnel_users.md):
 `funnel_step0` takes each person's first step-1 event; `funnel_stepK` joins the previous step
 to the step-K events of the same person inside the window and keeps MIN(ts); `funnel_people`
 left-joins them into one row per entered person (t0..tN, NULL where not reached) and the group
-(breakdown rank). The views (steps here, trends and time-to-convert in their own modules)
-aggregate that row set in the database.
+(breakdown rank). On SQLite the step events are first filtered once into a CTE
+`funnel_events` (one 0/1 match column per step) that every step joins; on PostgreSQL each step
+joins `events` itself (dialect.funnel_events_cte says why). The views (steps here, trends and
+time-to-convert in their own modules) aggregate `funnel_people` in the database.
 """
 
 from __future__ import annotations
