@@ -1,12 +1,10 @@
-"""Writer threads that commit what concurrent requests queued, many requests per transaction.
+"""One writer thread that commits what concurrent requests queued, many requests per transaction.
 
 Requests never touch the database themselves: each puts its messages and a future on a queue
-and waits. A commit thread takes everything queued, writes it in ONE transaction through the
+and waits. The thread takes everything queued, writes it in ONE transaction through the
 ingestion core, and only then resolves the futures, so a 2xx always means "committed", and a
-busy collector pays one commit per round instead of one per request. The ingestion core is
-synchronous SQLAlchemy, which must stay off the event loop. SQLite gets one commit thread
-(one writer at a time anyway); PostgreSQL two, so one prepares its batch while the other holds
-the write lock (app.core.dialect.parallel_writers).
+busy collector pays one commit per round instead of one per request. SQLite allows one writer
+anyway, and the ingestion core is synchronous SQLAlchemy, which must stay off the event loop.
 """
 
 from __future__ import annotations
@@ -88,16 +86,15 @@ class CommitQueue:
     """Groups concurrent requests into shared transactions on a dedicated thread."""
 
     def __init__(self, writer: WriterLike, *, max_messages_per_commit: int = 20_000,
-                 max_queued_messages: int = 200_000, on_unavailable: Any = None, threads: int = 1) -> None:
+                 max_queued_messages: int = 200_000, on_unavailable: Any = None) -> None:
         self._writer = writer
-        self._threads_wanted = threads
-        self._threads: list[threading.Thread] = []
         self._max_per_commit = max_messages_per_commit
         self._max_queued = max_queued_messages
         self._on_unavailable = on_unavailable
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._queued = 0
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         self._closing = False
         #: counters for /health and the benchmark: messages accepted, transactions committed
         self.committed_messages = 0
@@ -108,18 +105,15 @@ class CommitQueue:
         return self._queued
 
     def start(self) -> None:
-        for n in range(self._threads_wanted):
-            thread = threading.Thread(target=self._run, name=f"tracklens-commit-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._thread = threading.Thread(target=self._run, name="tracklens-commit", daemon=True)
+        self._thread.start()
 
     def close(self, timeout: float | None = None) -> None:
-        """Commit everything already queued, then stop the threads."""
+        """Commit everything already queued, then stop the thread."""
         self._closing = True
-        for _ in range(self._threads_wanted):
-            self._queue.put(_STOP)
-        for thread in self._threads:
-            thread.join(timeout)
+        self._queue.put(_STOP)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     async def submit(self, messages: list[dict[str, Any]], received_at: datetime) -> Outcome:
         """Queue messages and wait until they are committed (or refused).
@@ -190,9 +184,8 @@ class CommitQueue:
             else:
                 self._settle_alone(jobs[0], exc)
             return
-        with self._lock:
-            self.transactions += 1
-            self.committed_messages += len(messages) - len(result.rejected)
+        self.transactions += 1
+        self.committed_messages += len(messages) - len(result.rejected)
         by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
         offset = 0
         for job in jobs:

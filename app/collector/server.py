@@ -13,7 +13,6 @@ from app.collector.app import CollectorSettings, create_app
 from app.collector.auth import WriteKeys
 from app.collector.committer import CommitQueue
 from app.core.database import DatabaseError, describe_error
-from app.core.dialect import parallel_writers
 
 log = logging.getLogger("tracklens.collector")
 
@@ -41,7 +40,7 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
         except Exception as exc:
             raise DatabaseError(describe_error(exc)) from exc
 
-    committer = CommitQueue(writer, on_unavailable=engine.dispose, threads=parallel_writers(engine.dialect))
+    committer = CommitQueue(writer, on_unavailable=engine.dispose)
     settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
                                  trust_proxy=options.trust_proxy)
     return create_app(committer, settings, ping=ping)

@@ -85,10 +85,9 @@ def test_an_unavailable_database_fails_every_request_of_the_round(engine: Engine
     assert stored_ids(engine) == []
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_close_commits_what_is_still_queued(engine: Engine, threads: int) -> None:
+def test_close_commits_what_is_still_queued(engine: Engine) -> None:
     writer = CountingWriter(engine)
-    queue = CommitQueue(writer, threads=threads)
+    queue = CommitQueue(writer)
 
     async def scenario() -> list[Any]:
         tasks = [asyncio.ensure_future(queue.submit([track()], datetime.now(UTC))) for _ in range(5)]
@@ -99,32 +98,6 @@ def test_close_commits_what_is_still_queued(engine: Engine, threads: int) -> Non
 
     assert asyncio.run(scenario()) == [Outcome(accepted=1)] * 5
     assert len(stored_ids(engine)) == 5
-
-
-def test_two_commit_threads_store_every_message_once_with_ids_in_commit_order(engine: Engine) -> None:
-    """PostgreSQL's mode: concurrent writers, serialised by the writer's lock; nothing lost or doubled."""
-    writer = CountingWriter(engine)
-    queue = CommitQueue(writer, threads=2)
-    queue.start()
-    batches = [[track(anonymous_id=f"anon-{n % 7}") for _ in range(20)] for n in range(60)]
-
-    async def scenario() -> list[Any]:
-        results = []
-        for wave in range(0, len(batches), 10):
-            tasks = [queue.submit(batch, datetime.now(UTC)) for batch in batches[wave:wave + 10]]
-            results.extend(await asyncio.gather(*tasks))
-        return results
-
-    outcomes = asyncio.run(scenario())
-    queue.close(30)
-    assert outcomes == [Outcome(accepted=20)] * 60
-    ids = stored_ids(engine)
-    assert sorted(ids) == sorted(m["messageId"] for batch in batches for m in batch)
-    # Each request's messages were committed together, in their order (ids ascending).
-    position = {message_id: n for n, message_id in enumerate(ids)}
-    for batch in batches:
-        spots = [position[m["messageId"]] for m in batch]
-        assert spots == sorted(spots)
 
 
 def test_a_closing_queue_refuses_new_work_so_clients_retry_elsewhere(engine: Engine) -> None:
