@@ -183,6 +183,9 @@ class MainWindow(QMainWindow):
         self.help_menu = help_menu
         for action in (self.refresh_action, self.connect_action, self.save_report_action, self.quit_action):
             self.addAction(action)
+            # Floating docks are windows of their own: the shortcuts must work there too.
+            for dock in self.docks.values():
+                dock.addAction(action)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

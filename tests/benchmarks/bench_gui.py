@@ -283,7 +283,7 @@ def bench_live(window: Any, url: str, rate: int, seconds: float, tmp: Path) -> d
 
 
 def write_markdown(path: Path, args: argparse.Namespace, n_events: int, launch: dict[str, float],
-                   changes: list[dict[str, Any]], first_stall: int, live: dict[str, Any]) -> None:
+                   changes: list[dict[str, Any]], first_stall: int, idle_stall: int, live: dict[str, Any]) -> None:
     lines = [
         "# Desktop app benchmark",
         "",
@@ -310,7 +310,10 @@ def write_markdown(path: Path, args: argparse.Namespace, n_events: int, launch: 
         lines.append(f"| {row['change']} | {row['gui']:.2f} | {row['engine']:.2f} | {row['stall']} |")
     lines += [
         "",
-        f"Longest GUI-thread pause while the window opened the database and ran its first queries: {first_stall} ms.",
+        f"Longest GUI-thread pause while the window opened the database and ran its first queries: {first_stall} ms. "
+        f"For scale, the same window sitting idle for 5 s on this machine paused at most {idle_stall} ms "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of the run): pauses "
+        "near that floor are the machine's, not the app's.",
         "",
         "## Live View at 1,000 new events/s",
         "",
@@ -323,6 +326,20 @@ def write_markdown(path: Path, args: argparse.Namespace, n_events: int, launch: 
         f"{live['lag_max']:.2f} | {live['stall']} | {live['stalls_over_50']} |",
         "",
         "Lag is commit → row in the view; with a 1 s poll interval it is bounded by the interval plus one poll.",
+        "",
+        "## Reading the pause column",
+        "",
+        "The goal is no GUI-thread pause over 50 ms. The app's own GUI-thread work per event is bounded: "
+        "results are shaped on workers, the numbers table is a model over the result (no item per cell), "
+        "line charts reuse their curves, and series are drawn in steps of at most 20 ms per event-loop "
+        "turn (a single new pyqtgraph curve can overrun that step when the machine is busy). The pauses "
+        "in the tables above include the operating system not scheduling the GUI thread at all: compare "
+        "them with the idle window's pause on the same machine in the same run. On a shared 2-core "
+        "machine running other test suites the floor alone can exceed 50 ms, so the goal can only be "
+        "checked on a quiet machine; rerun the benchmark there.",
+        "",
+        "GUI time exceeds engine time by the 250 ms debounce, the drawing, and the queries the window "
+        "runs at the same time (Live View polls every second, and the other panels).",
         "",
     ]
     path.write_text("\n".join(lines))
@@ -376,6 +393,17 @@ def main() -> None:
     wait_until(lambda: window.context.discovery.loaded_events and window.context.discovery.loaded_properties)
     meter.stop()
     first_stall = meter.longest
+    # The noise floor: the same window doing nothing (Live View paused) on this machine.
+    live_panel = window.panels["live"]
+    live_panel.pause_button.setChecked(True)
+    idle = GapMeter()
+    idle.start()
+    end = time.perf_counter() + 5
+    wait_until(lambda: time.perf_counter() > end)
+    idle.stop()
+    idle_stall = idle.longest
+    live_panel.pause_button.setChecked(False)
+    print(f"first stall {first_stall} ms, idle stall {idle_stall} ms")
     print("changes…")
     changes = bench_changes(window, engine, args.repeat)
     for row in changes:
@@ -386,7 +414,7 @@ def main() -> None:
     print(f"  {live}")
     window.close()
     engine.dispose()
-    write_markdown(args.out, args, n_events, launch, changes, first_stall, live)
+    write_markdown(args.out, args, n_events, launch, changes, first_stall, idle_stall, live)
     print(f"wrote {args.out}")
     del app
 
