@@ -7,16 +7,25 @@ destructor then runs on the worker thread, where PySide waits for the GIL the co
 thread gave up: the worker and the GUI thread deadlock (seen as a frozen window). So the
 automatic collector is switched off and a GUI-thread timer collects, with the same
 generation thresholds, instead.
+
+A full (oldest-generation) collection walks every tracked object, tens of milliseconds or
+more with a big heap, and explicit `gc.collect(2)` skips CPython's own "only when the old
+generation grew by a quarter" rule; so full collections run at most every
+`FULL_INTERVAL_S`, and what exists at installation (modules, classes: never garbage) is
+moved out of the collector's sight with `gc.freeze()`.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 #: How often the GUI thread checks whether a collection is due.
 INTERVAL_MS = 250
+#: Least time between two full collections.
+FULL_INTERVAL_S = 60.0
 
 
 class GuiThreadCollector(QObject):
@@ -28,18 +37,24 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.collect_if_due)
         gc.disable()
+        gc.collect()
+        gc.freeze()
+        self._last_full = time.monotonic()
         self._timer.start()
 
     def collect_if_due(self) -> int:
         """Collect the oldest generation whose count passed its threshold; 0 when none is due."""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
+        full_allowed = time.monotonic() - self._last_full >= FULL_INTERVAL_S
         generation = -1
-        for gen in range(3):
+        for gen in range(3 if full_allowed else 2):
             if thresholds[gen] and counts[gen] > thresholds[gen]:
                 generation = gen
         if generation < 0:
             return 0
+        if generation == 2:
+            self._last_full = time.monotonic()
         return gc.collect(generation)
 
 
