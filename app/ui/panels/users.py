@@ -321,7 +321,7 @@ class UsersPanel(Panel):
         for column in range(model.columnCount()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
             widest = metrics.horizontalAdvance(title) + 28
-            for index in sample[:200]:
+            for index in sample[:40]:
                 text = model.data(index.siblingAtColumn(column))
                 widest = max(widest, metrics.horizontalAdvance(str(text or "")) + 16)
             header.resizeSection(column, min(widest, 220 if column == 0 else 260))
