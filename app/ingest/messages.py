@@ -90,6 +90,9 @@ def to_millis(dt: datetime) -> int:
 
 
 _TS_CACHE: dict[str, int] = {}
+#: Years 1 to 9999, as for ISO strings (and well inside BIGINT).
+_MIN_MS = to_millis(datetime(1, 1, 1, tzinfo=UTC))
+_MAX_MS = to_millis(datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC))
 
 
 def parse_time(value: Any, name: str) -> int | None:
@@ -117,7 +120,10 @@ def parse_time(value: Any, name: str) -> int | None:
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise InvalidMessage(f"unparseable {name}: {value!r}")
-        return int(value) if abs(value) >= 100_000_000_000 else int(value * 1000)
+        ms = int(value) if abs(value) >= 100_000_000_000 else int(value * 1000)
+        if not _MIN_MS <= ms <= _MAX_MS:
+            raise InvalidMessage(f"{name} out of range: {value!r}")
+        return ms
     raise InvalidMessage(f"unparseable {name}: expected an ISO-8601 string, got {type(value).__name__}")
 
 
@@ -216,7 +222,7 @@ def _fast_id(value: Any, name: str) -> str | None:
 def _time(value: Any, name: str) -> int | None:
     if value is None:
         return None
-    if type(value) is int and value >= 100_000_000_000:
+    if type(value) is int and 100_000_000_000 <= value <= _MAX_MS:
         return value
     return parse_time(value, name)
 

@@ -139,6 +139,7 @@ def test_type_is_case_insensitive_and_numeric_ids_become_text() -> None:
         ({"type": "track", "userId": "u", "event": ""}, "track without event name"),
         ({"type": "track", "userId": "u", "event": "E", "timestamp": "yesterday"}, "unparseable timestamp"),
         ({"type": "track", "userId": "u", "event": "E", "sentAt": "2024-13-45"}, "unparseable sentAt"),
+        ({"type": "track", "userId": "u", "event": "E", "timestamp": 10**30}, "timestamp out of range"),
         ({"type": "alias", "userId": "u"}, "alias needs both previousId and userId"),
         ({"type": "group", "userId": "u"}, "group without groupId"),
         ({"type": "track", "userId": "u", "event": "E", "properties": [1, 2]}, "properties must be an object"),
