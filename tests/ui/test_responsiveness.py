@@ -17,12 +17,12 @@ from tests.ui.test_workers import GapMeter
 
 @pytest.fixture
 def slow_sqlite() -> Iterator[dict[str, float]]:
-    """Every new SQLite connection sleeps 2 ms per 500 VM steps: each query takes seconds."""
+    """Every new SQLite connection sleeps 2 ms per 100 VM steps: each query takes seconds."""
     knob = {"sleep": 0.002}
 
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         if hasattr(dbapi_conn, "set_progress_handler"):
-            dbapi_conn.set_progress_handler(lambda: time.sleep(knob["sleep"]) or 0, 500)
+            dbapi_conn.set_progress_handler(lambda: time.sleep(knob["sleep"]) or 0, 100)
 
     event.listen(Engine, "connect", on_connect)
     yield knob
@@ -44,7 +44,7 @@ def test_slow_query_keeps_the_event_loop_running(make_window: Any, filled_db: An
         assert seg.state_bar.cancel_button.isVisible()
     meter.stop()
     elapsed_ms = (time.perf_counter() - started) * 1000
-    assert elapsed_ms > 300, "the slowed query should take a while"
+    assert elapsed_ms > 300, f"the slowed query should take a while, took {elapsed_ms:.0f} ms"
     assert meter.longest_ms < elapsed_ms / 2, (meter.longest_ms, elapsed_ms)
     assert seg.state_bar.state == StateBar.IDLE
 
