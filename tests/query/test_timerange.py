@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import tzlocal
 
 from app.query import QueryError
 from app.query.model import Range
@@ -78,10 +79,13 @@ def test_previous_periods_keep_the_bucket_structure() -> None:
 def test_default_zone_follows_tz(monkeypatch: pytest.MonkeyPatch) -> None:
     default_zone_name.cache_clear()
     monkeypatch.setenv("TZ", "America/New_York")
+    tzlocal.reload_localzone()  # tzlocal caches the zone too
     try:
         assert default_zone_name() == "America/New_York"
         assert zone_info(None).key == "America/New_York"
     finally:
+        monkeypatch.undo()
+        tzlocal.reload_localzone()
         default_zone_name.cache_clear()
 
 
