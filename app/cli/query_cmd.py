@@ -47,7 +47,19 @@ def _live(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, [[e.get(k) for k in header] for e in result.get("events", [])]
 
 
-TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live}
+def _users(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """People with one column per trait (the union of the page's trait names)."""
+    people: list[dict[str, Any]] = result.get("users", [])
+    fixed = [k for k in ("id", "first_seen", "last_seen", "events") if any(k in p for p in people)]
+    traits: list[str] = []
+    for person in people:
+        traits += [t for t in (person.get("traits") or {}) if t not in traits]
+    header = fixed + traits
+    rows = [[p.get(k) for k in fixed] + [(p.get("traits") or {}).get(t) for t in traits] for p in people]
+    return header, rows
+
+
+TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live, "users": _users}
 
 
 def _cell(value: Any) -> str:

@@ -66,3 +66,17 @@ def test_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
                             input='{"kind": "live"}')
     assert nowhere.exit_code != 0 and "folder does not exist" in nowhere.output
     assert "Traceback" not in bad.output + not_json.output + missing.output + nowhere.output
+
+
+def test_people_as_a_table_with_a_column_per_trait(engine: Engine, db_url: str) -> None:
+    from tests.query.support import user_row
+
+    insert_rows(engine, [], [user_row("p1", {"plan": "pro", "age": 40}, first_seen=1, last_seen=2, event_count=3),
+                             user_row("p2", {"plan": "free"}, first_seen=1, last_seen=5, event_count=1)])
+    out = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "table"],
+                             input='{"kind": "users", "sort": {"by": "last_seen", "desc": true}}')
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].split() == ["id", "first_seen", "last_seen", "events", "plan", "age"]
+    assert lines[2].split()[0] == "p2" and lines[2].split()[-1] == "free"
+    assert lines[3].split()[0] == "p1" and lines[3].split()[-2:] == ["pro", "40"]
