@@ -291,3 +291,31 @@ def test_cursor_found_by_offset_equals_the_engines_own_paging(engine: Engine, so
     page = run_query(engine, {**spec, "limit": 5, "after": further})
     assert [u["id"] for u in page["users"]] == every[550:555]
     assert cursor_at(engine, spec, further, 200, CancelToken()) is None  # past the end
+
+
+def test_export_can_be_cancelled_and_leaves_no_file(make_window: Any, sqlite_url: str, qtbot: Any,
+                                                    tmp_path: Path) -> None:
+    engine = open_database(sqlite_url)
+    insert_many_users(engine, 40_000)
+    window = make_window(sqlite_url)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    target = tmp_path / "all.csv"
+    progress: list[int] = []
+    panel._export_signals.progress.connect(lambda done, _total: progress.append(done))
+    panel.export_csv(target)
+    assert panel.export_progress.isVisible() and panel.export_cancel.isVisible()
+    qtbot.mouseClick(panel.export_cancel, Qt.MouseButton.LeftButton)
+    assert panel.export_message.text() == "Export cancelled."
+    assert not panel.export_progress.isVisible() and panel.export_button.isEnabled()
+    # The worker stops at its next page (or statement) and removes its partial file.
+    qtbot.waitUntil(lambda: window.connection is not None and window.connection.pool.active_count() == 0,
+                    timeout=30_000)
+    assert not target.exists() and not (tmp_path / "all.csv.part").exists()
+    assert not progress or progress[-1] < 40_000
+    # A second export runs to the end.
+    panel.export_csv(target)
+    qtbot.waitUntil(lambda: not panel.exporting, timeout=60_000)
+    with open(target, newline="", encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) == 40_001
+    engine.dispose()
