@@ -39,7 +39,7 @@ from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder
 
 #: Rows shown when the view starts (or its filter changes) before polling for new ones.
-INITIAL_ROWS = 200
+INITIAL_ROWS = 1000
 #: PostgreSQL: ids below the highest one seen may still commit (rows written by tools other
 #: than the Tracklens writer, which serialises its inserts). Each poll looks this many ids
 #: back and drops the ones already shown (docs/query.md, "Live").
@@ -66,6 +66,8 @@ class LiveViewPanel(Panel):
         self.missed_bursts = 0
         self._seen: set[int] = set()
         self._per_minute: dict[int, int] = {}
+        #: The first minute whose every event the view has received (earlier ones: unknown).
+        self._known_from_minute = 0
         self._building = True
 
         bar = QHBoxLayout()
@@ -225,10 +227,13 @@ class LiveViewPanel(Panel):
         floor = self.after_id - PG_LOOKBACK_IDS
         if len(self._seen) > 4 * PG_LOOKBACK_IDS:
             self._seen = {i for i in self._seen if i > floor}
-        if self.loaded and result.get("more"):
-            # More arrived than the buffer holds: the newest fill it, the rest would have
-            # scrolled out anyway.
-            self.missed_bursts += 1
+        if result.get("more") and rows:
+            # Older events exist that this answer left out (the first load, or a burst larger
+            # than the buffer): per-minute counts before the oldest row shown are unknown.
+            if self.loaded:
+                self.missed_bursts += 1
+            oldest = min(int(r["ts"]) for r in rows)
+            self._known_from_minute = max(self._known_from_minute, oldest // 60_000 + 1)
         self.loaded = True
         self._insert(rows)
         self._update_status()
@@ -260,10 +265,17 @@ class LiveViewPanel(Panel):
         for minute in [m for m in self._per_minute if m < first]:
             del self._per_minute[minute]
         xs = np.arange(first, now_minute + 1, dtype=float)
-        ys = np.array([self._per_minute.get(int(m), 0) for m in xs], dtype=float)
-        self.spark_curve.setData(xs, ys)
-        last = int(ys[-2]) if len(ys) > 1 else 0
-        self.rate_label.setText(f"{int(ys[-1]):,}/min now\n{last:,} last minute")
+        # Minutes before the first complete one are unknown, not zero: left blank.
+        ys = np.array(
+            [self._per_minute.get(int(m), 0) if m >= self._known_from_minute else np.nan for m in xs], dtype=float
+        )
+        self.spark_curve.setData(xs, ys, connect="finite")
+        self.spark.setXRange(first, now_minute, padding=0.02)
+        now_count = self._per_minute.get(now_minute, 0) if now_minute >= self._known_from_minute else None
+        last_count = self._per_minute.get(now_minute - 1, 0) if now_minute - 1 >= self._known_from_minute else None
+        self.rate_label.setText(
+            f"{_count(now_count)}/min this minute\n{_count(last_count)} last minute"
+        )
 
     def _update_status(self) -> None:
         if self.pause_button.isChecked():
@@ -284,6 +296,7 @@ class LiveViewPanel(Panel):
         self.loaded = False
         self._seen.clear()
         self._per_minute.clear()
+        self._known_from_minute = 0
 
     def connection_changed(self, connection: Any) -> None:
         if connection is None:
@@ -369,6 +382,10 @@ class LiveViewPanel(Panel):
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
 
 
 def _text(key: str, value: Any) -> str:

@@ -102,7 +102,7 @@ class SegmentationPanel(Panel):
         scroll = QScrollArea(self.body)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(260)
+        scroll.setMinimumWidth(290)
         holder = QWidget(scroll)
         column = QVBoxLayout(holder)
         column.setContentsMargins(2, 2, 6, 2)
