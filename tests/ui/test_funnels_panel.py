@@ -189,3 +189,24 @@ def test_cohort_filter_in_funnels(make_window: Any, shop_db: Any, qtbot: Any) ->
     assert panel.query()["where"] == [{"cohort": cohort["id"], "op": "in"}]
     got = run_query(engine, panel.query())
     assert panel.chart.bar_counts() == [counts(got)] and counts(got)[0] == 40
+
+
+def test_funnel_and_example_cohort_on_sqlite_and_postgresql(make_window: Any, db_url: str, qtbot: Any) -> None:
+    """The panels show the engine's answers on either database."""
+    from tests.ui.part2_data import EXAMPLE_COHORT
+
+    engine = open_database(db_url)
+    write_shop(engine)
+    window = make_window(db_url)
+    panel: FunnelsPanel = window.show_panel("funnels")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    assert panel.chart.bar_counts() == [counts(run_query(engine, panel.query()))]
+    explorer: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    explorer.set_query(EXAMPLE_COHORT)
+    explorer.refresh()
+    settle(qtbot, explorer)
+    want = run_query(engine, {**EXAMPLE_COHORT, "limit": 1000})
+    assert explorer.model.total == want["total"] > 0
+    assert [explorer.model.person_at(r)["id"] for r in range(explorer.model.rowCount())] == \
+        [u["id"] for u in want["users"]]
+    engine.dispose()
