@@ -174,3 +174,33 @@ def test_postgres_row_committed_late_with_a_lower_id_still_appears_once(
     assert len(ids) == len(set(ids)) == 32
     assert sorted(ids, reverse=True) == db_ids(engine)
     engine.dispose()
+
+
+def test_sparkline_counts_per_minute_and_leaves_unseen_minutes_blank(qtbot: Any, ui_settings: Any) -> None:
+    import time
+
+    import numpy as np
+
+    from app.ui.context import AppContext
+
+    panel = LiveViewPanel(AppContext(ui_settings))
+    qtbot.addWidget(panel)
+    minute = int(time.time() // 60)
+
+    def row(i: int, minutes_ago: int) -> dict[str, Any]:
+        return {"id": i, "type": "track", "event": "E", "person": "p", "ts": (minute - minutes_ago) * 60_000 + 5_000,
+                "properties": {}, "context": {}}
+
+    # The first answer holds only the newest rows (more exist): minute -6 is partly seen.
+    first = [row(10, 3), row(9, 3), row(8, 4), row(7, 5), row(6, 6)]
+    panel.show_result({"events": first, "max_id": 10, "more": True})
+    panel.timer.stop()
+    xs, ys = panel.spark_curve.getData()
+    counts = {int(x): y for x, y in zip(xs, ys, strict=True)}
+    assert counts[minute - 3] == 2 and counts[minute - 4] == 1 and counts[minute - 5] == 1
+    assert np.isnan(counts[minute - 6]) and np.isnan(counts[minute - 20])
+    panel.show_result({"events": [row(12, 3), row(11, 4)], "max_id": 12, "more": False})
+    panel.timer.stop()
+    xs, ys = panel.spark_curve.getData()
+    counts = {int(x): y for x, y in zip(xs, ys, strict=True)}
+    assert counts[minute - 3] == 3 and counts[minute - 4] == 2
