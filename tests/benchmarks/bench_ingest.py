@@ -92,11 +92,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dialects", default="sqlite,postgresql")
+    parser.add_argument("--what", default="demo,import,import-noenrich",
+                        help="which measurements; rows of the others already in --out are kept")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tracklens-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "ingest.md")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     dialects = [d.strip() for d in args.dialects.split(",") if d.strip()]
+    what = {w.strip() for w in args.what.split(",") if w.strip()}
     load_before = os.getloadavg()
     results: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -125,10 +128,14 @@ def main() -> None:
                 server_cm = postgres_server()
                 server = server_cm.__enter__()
                 make_url = server.create_database
-            results.append(bench("demo", dialect, make_url, demo(events), args.repeat))
-            results.append(bench("import (gzip JSON Lines)", dialect, make_url, importer(export), args.repeat))
-            results.append(bench("import, enrichment off", dialect, make_url, importer(export, False),
-                                 max(1, args.repeat // 2)))
+            if "demo" in what:
+                results.append(bench("demo", dialect, make_url, demo(events), args.repeat))
+            if "import" in what:
+                results.append(bench("import (gzip JSON Lines)", dialect, make_url, importer(export),
+                                     args.repeat))
+            if "import-noenrich" in what:
+                results.append(bench("import, enrichment off", dialect, make_url, importer(export, False),
+                                     max(1, args.repeat // 2)))
             if server_cm is not None:
                 server_cm.__exit__(None, None, None)
                 server_cm = None
@@ -141,6 +148,7 @@ def main() -> None:
 
 def write_report(args: argparse.Namespace, results: list[dict[str, Any]],
                  load_before: tuple[float, float, float], load_after: tuple[float, float, float]) -> None:
+    stamp = f"{dt.datetime.now(dt.UTC):%H:%M}, load {load_before[0]:.0f}-{load_after[0]:.0f}"
     lines = [
         "# Ingestion benchmark",
         "",
@@ -156,15 +164,22 @@ def write_report(args: argparse.Namespace, results: list[dict[str, Any]],
         f"Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (2 cores: above 2 means "
         "other jobs were competing for the CPU).",
         "",
-        "| what | database | events | median wall s | events/s | CPU events/s |",
-        "|---|---|---:|---:|---:|---:|",
+        "| what | database | events | median wall s | events/s | CPU events/s | measured (UTC), load |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
-    for r in results:
-        lines.append(f"| {r['what']} | {r['dialect']} | {r['events']:,} | {r['wall']:.1f} | "
-                     f"{r['rate']:,.0f} | {r['cpu_rate']:,.0f} |")
-    lines.append("")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     existing = args.out.read_text() if args.out.exists() else ""
+    rows = {(r["what"], r["dialect"]): (f"| {r['what']} | {r['dialect']} | {r['events']:,} | {r['wall']:.1f} | "
+                                        f"{r['rate']:,.0f} | {r['cpu_rate']:,.0f} | {stamp} |") for r in results}
+    for line in existing.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) in (6, 7) and cells[1] in ("sqlite", "postgresql") and (cells[0], cells[1]) not in rows:
+            # Measured in an earlier run: kept.
+            rows[(cells[0], cells[1])] = line if len(cells) == 7 else line.rstrip() + " earlier run |"
+    order = ["demo", "import (gzip JSON Lines)", "import, enrichment off"]
+    for key in sorted(rows, key=lambda k: (k[1] != "sqlite", order.index(k[0]) if k[0] in order else 9)):
+        lines.append(rows[key])
+    lines.append("")
     marker = "\n## Notes"
     notes = existing[existing.index(marker):] if marker in existing else ""
     args.out.write_text("\n".join(lines) + notes)
