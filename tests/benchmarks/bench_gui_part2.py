@@ -338,7 +338,7 @@ def main() -> None:
     path = prepare(args)
     QApplication.instance() or QApplication(sys.argv[:1])
     rows, notes = run(args, path)
-    notes.append(f"Max RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB.")
+    notes.append(f"Max RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6:,.0f} MB.")
     write_markdown(args.out, rows, notes, args)
     print(args.out.read_text(encoding="utf-8"))
 
