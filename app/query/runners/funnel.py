@@ -275,9 +275,12 @@ class FunnelSQL:
         """The CTE of every event that may match a step, with a 0/1 column per step."""
         names = sorted({s.event for s in self.q.steps})
         matches = [self._step_match(k) for k in range(self.n)]
-        cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts")]
+        # Steps with their own filters get a 0/1 match column; the others match on `event` alone,
+        # which keeps the common case as lean as the hand-written SQL.
+        cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts"),
+                                          events.c.event.label("event")]
         cols += [case((m, literal(1, Integer)), else_=literal(0, Integer)).label(f"m{k}")
-                 for k, m in enumerate(matches)]
+                 for k, m in enumerate(matches) if self.step_where[k] is not None]
         if self.q.breakdown is not None and not self.trait_breakdown:
             cols += [events.c.id.label("id"), case((matches[0], self._event_group())).label("g")]
         conds: list[ColumnElement[bool]] = [
@@ -287,7 +290,8 @@ class FunnelSQL:
         ]
         if self.where is not None:
             conds.append(self.where)
-        conds.append(or_(*matches) if self.n > 1 else matches[0])
+        if any(w is not None for w in self.step_where):
+            conds.append(or_(*matches) if self.n > 1 else matches[0])
         return select(*cols).select_from(self.source).where(*conds).cte(f"{self.prefix}funnel_events")
 
     def entry_events(self) -> Any:
@@ -308,7 +312,7 @@ class FunnelSQL:
         if se is not None:
             join = and_(
                 se.c.person == prev.c.person,
-                se.c[f"m{k}"] == literal(1, Integer),
+                self._se_match(se, k),
                 se.c.ts > prev.c[f"t{k - 1}"],
                 se.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
             )
@@ -330,14 +334,24 @@ class FunnelSQL:
             joined = joined.outerjoin(us, us.c.id == ev.c.person)
         return joined, ev.c.ts, conds[4:]
 
+    def _se_match(self, se: Any, k: int) -> ColumnElement[bool]:
+        """A row of the step-events CTE is an event of step k (step 0: inside the range)."""
+        conds: list[ColumnElement[bool]] = [se.c.event == literal(self.q.steps[k].event)]
+        if k == 0:
+            conds.append(se.c.ts < literal(self.period.end_ms, BigInteger))
+        if self.step_where[k] is not None:
+            conds.append(se.c[f"m{k}"] == literal(1, Integer))
+        return and_(*conds)
+
     def entries(self, se: Any) -> Any:
         """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
+        first = se.c.m0 == literal(1, Integer) if not self.use_cte else self._se_match(se, 0)
         if self.q.breakdown is None or self.trait_breakdown:
             return (select(se.c.person, func.min(se.c.ts).label("t0"))
-                    .where(se.c.m0 == literal(1, Integer)).group_by(se.c.person))
+                    .where(first).group_by(se.c.person))
         rn = func.row_number().over(partition_by=se.c.person, order_by=[se.c.ts, se.c.id])
         ranked = (select(se.c.person, se.c.ts, se.c.g, rn.label("rn"))
-                  .where(se.c.m0 == literal(1, Integer)).subquery("first_entry"))
+                  .where(first).subquery("first_entry"))
         return select(ranked.c.person, ranked.c.ts.label("t0"), ranked.c.g).where(ranked.c.rn == literal(1, Integer))
 
     def _entry_group_source(self, f0: Any) -> tuple[Any, ColumnElement[Any]]:

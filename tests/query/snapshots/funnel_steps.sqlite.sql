@@ -1,17 +1,17 @@
-WITH funnel_events AS (SELECT events.person AS person, events.ts AS ts, CASE WHEN (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ?) THEN ? ELSE ? END AS m0, CASE WHEN (events.event = ?) THEN ? ELSE ? END AS m1, CASE WHEN (events.event = ?) THEN ? ELSE ? END AS m2
+WITH funnel_events AS (SELECT events.person AS person, events.ts AS ts, events.event AS event, CASE WHEN (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ?) THEN ? ELSE ? END AS m0
 FROM events
 LEFT OUTER JOIN users ON users.id = events.person
 WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= ? AND events.ts < ? AND CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(users.traits, ?) END > ? AND events.person IN (SELECT cohort_members.person
 FROM cohort_members
 WHERE cohort_members.cohort_id = ?) AND (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? OR events.event = ? OR events.event = ?)), funnel_step0 AS (SELECT funnel_events.person AS person, min(funnel_events.ts) AS t0
 FROM funnel_events
-WHERE funnel_events.m0 = ?
+WHERE funnel_events.event = ? AND funnel_events.ts < ? AND funnel_events.m0 = ?
 GROUP BY funnel_events.person), funnel_step1 AS (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, min(funnel_events.ts) AS t1
 FROM funnel_step0
-JOIN funnel_events ON funnel_events.person = funnel_step0.person AND funnel_events.m1 = ? AND funnel_events.ts > funnel_step0.t0 AND funnel_events.ts <= funnel_step0.t0 + ?
+JOIN funnel_events ON funnel_events.person = funnel_step0.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step0.t0 AND funnel_events.ts <= funnel_step0.t0 + ?
 GROUP BY funnel_step0.person, funnel_step0.t0), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, min(funnel_events.ts) AS t2
 FROM funnel_step1
-JOIN funnel_events ON funnel_events.person = funnel_step1.person AND funnel_events.m2 = ? AND funnel_events.ts > funnel_step1.t1 AND funnel_events.ts <= funnel_step1.t0 + ?
+JOIN funnel_events ON funnel_events.person = funnel_step1.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step1.t1 AND funnel_events.ts <= funnel_step1.t0 + ?
 GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step0
 LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
