@@ -11,10 +11,13 @@ import click
               help="Render every panel to PNGs in this folder once loaded, then exit.")
 @click.option("--no-simulate", is_flag=True, default=False,
               help="Do not simulate live traffic on the demo database.")
+@click.option("--open-report", "open_report", default=None, metavar="FILE",
+              help="Import this report file (*.tracklens.json) and show it in its panel.")
 @click.pass_context
-def gui(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -> None:
+def gui(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
+        open_report: str | None = None) -> None:
     """Open the desktop app."""
     from app.ui.app import run_app
 
-    code = run_app(db_url, screenshot_dir, no_simulate)
+    code = run_app(db_url, screenshot_dir, no_simulate, open_report)
     ctx.exit(code)

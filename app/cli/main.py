@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -53,8 +54,11 @@ class LazyGroup(click.Group):
 @click.option("--screenshot", "screenshot_dir", default=None, type=click.Path(file_okay=False),
               help="Render every panel to PNGs in this folder, then exit.")
 @click.option("--no-simulate", is_flag=True, default=False, help="Do not simulate live traffic on the demo database.")
+@click.option("--open-report", "open_report", default=None, metavar="FILE",
+              help="Import this report file (*.tracklens.json) and show it; `tracklens FILE` does the same.")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -> None:
+def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
+        open_report: str | None = None) -> None:
     """Tracklens: product analytics on your own event database.
 
     With no subcommand, opens the desktop app.
@@ -63,12 +67,40 @@ def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_s
         gui = LazyGroup.get_command(cli, ctx, "gui")  # type: ignore[arg-type]
         if gui is None:
             raise click.ClickException("the desktop app is not available in this build")
-        ctx.invoke(gui, db_url=db_url, screenshot_dir=screenshot_dir, no_simulate=no_simulate)
+        ctx.invoke(gui, db_url=db_url, screenshot_dir=screenshot_dir, no_simulate=no_simulate,
+                   open_report=open_report)
+
+
+def translate_report_argument(args: list[str]) -> list[str]:
+    """`tracklens FILE.json` -> `tracklens --open-report FILE.json`.
+
+    File managers open a double-clicked `*.tracklens.json` as `tracklens "<file>"`, which click
+    would take for a subcommand name. Only the first non-option argument is considered, and only
+    when it is an existing `.json` file that is not a subcommand, so subcommands keep working.
+    """
+    takes_value = {
+        opt for param in cli.params if isinstance(param, click.Option) and not param.is_flag for opt in param.opts
+    }
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg == "--":
+            return args
+        if arg.startswith("-"):
+            skip = arg in takes_value
+            continue
+        if arg not in COMMANDS and arg.lower().endswith(".json") and Path(arg).is_file():
+            return [*args[:i], "--open-report", arg, *args[i + 1:]]
+        return args
+    return args
 
 
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
-    return cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="tracklens")
+    args = translate_report_argument(list(argv if argv is not None else sys.argv[1:]))
+    return cli.main(args=args, prog_name="tracklens")
 
 
 if __name__ == "__main__":

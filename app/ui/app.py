@@ -6,11 +6,13 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent, QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app import __version__
 from app.core.paths import APP_NAME, demo_db_path
+from app.resources import read_bytes
 from app.ui import settings as cfg
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,61 @@ def ensure_application() -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         install_gui_gc(existing)
+        existing.setWindowIcon(app_icon())
         return existing
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())  # every window's default icon (title bar, taskbar, Alt+Tab)
     install_gui_gc(app)  # cycles are collected on the GUI thread only (see gc_guard)
     return app
+
+
+def app_icon() -> QIcon:
+    """The Tracklens icon from the package data (importlib.resources, so frozen builds have it too).
+
+    A missing or unreadable icon is logged and gives Qt's empty icon: never a reason not to start.
+    """
+    pixmap = QPixmap()
+    try:
+        data = read_bytes("icon.png")
+    except (OSError, ValueError) as exc:
+        log.warning("no application icon: %s", exc)
+        return QIcon()
+    if not pixmap.loadFromData(data):
+        log.warning("no application icon: icon.png is not a readable image")
+        return QIcon()
+    return QIcon(pixmap)
+
+
+def open_report_file(window: QMainWindow, path: str) -> None:
+    """Import a report file handed to the app and show it in its panel (Reports > Import… then Open).
+
+    Problems (unreadable file, invalid query, no reports support) are one line in the status bar.
+    """
+    controller = getattr(window, "reports", None)
+    if controller is None:
+        window.statusBar().showMessage("Opening saved reports is not available in this build", 15000)
+        return
+    controller.open_file(path)
+
+
+class FileOpenFilter(QObject):
+    """macOS hands documents (Finder double-click, Open With) to the QApplication as FileOpen events."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            path = event.file()
+            if path:
+                open_report_file(self.window, path)
+                return True
+        return super().eventFilter(watched, event)
 
 
 def choose_database(db_url: str | None, settings_last: str | None) -> tuple[str | None, bool]:
@@ -51,13 +100,21 @@ def choose_database(db_url: str | None, settings_last: str | None) -> tuple[str 
     return (demo_url if demo.exists() else None), True
 
 
-def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -> int:
-    """Show the main window and run the event loop; returns the process exit code."""
+def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
+            open_report: str | None = None) -> int:
+    """Show the main window and run the event loop; returns the process exit code.
+
+    `open_report` is a report file given on the command line (what Explorer and Linux file
+    managers pass for a double-clicked `*.tracklens.json`).
+    """
     app = ensure_application()
     from app.ui.main_window import MainWindow
 
     settings = cfg.open_settings()
     window = MainWindow(settings)
+    window.setWindowIcon(app.windowIcon())
+    file_filter = FileOpenFilter(window)
+    app.installEventFilter(file_filter)
     window.set_simulation_allowed(not no_simulate and screenshot_dir is None)
     url, is_demo = choose_database(db_url, cfg.last_connection(settings))
     shooter = None
@@ -71,9 +128,12 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool) -
         window.open_demo()
     else:
         window.open_database(url, is_demo=is_demo)
+    if open_report:
+        open_report_file(window, open_report)
     if shooter is not None:
         shooter.start()
     code = app.exec()
+    app.removeEventFilter(file_filter)
     if shooter is not None:
         code = shooter.exit_code
         if shooter.reason:

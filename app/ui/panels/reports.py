@@ -234,6 +234,27 @@ class ReportsController:
         panel.set_query(report.query)
         panel.refresh()
 
+    def open_file(self, path: str) -> Report | None:
+        """A report file handed to the app (command line, Finder): import it, then show it.
+
+        Any problem is one line in the status bar: the app was started from a file manager,
+        so there is no terminal to print to and a dialog over a starting window helps nobody.
+        """
+        bar = self.window.statusBar()
+        try:
+            report = import_report(self.store, path)
+        except (ReportError, OSError) as exc:
+            bar.showMessage(f"Could not open the report {Path(path).name}: {exc}", 30000)
+            return None
+        try:
+            self.open(report)
+        except (ValueError, KeyError, TypeError) as exc:
+            bar.showMessage(f"Could not show the report “{report.name}”: {exc}", 30000)
+            return None
+        if report.panel in self.window.panels:
+            bar.showMessage(f"Opened report “{report.name}”", 8000)
+        return report
+
     def dialog(self) -> ReportsDialog:
         titles = {pid: p.title for pid, p in self.window.panels.items()}
         dialog = ReportsDialog(self.store, titles, self.window)
