@@ -71,6 +71,8 @@ class DateRangePicker(QWidget):
         layout.addWidget(self._to_label)
         layout.addWidget(self.end)
         layout.addWidget(self.zone, 1)
+        #: A saved relative range no preset offers (e.g. last 14 days), shown as its own item.
+        self._relative: dict[str, Any] | None = None
         self.set_preset("30d")
         self.preset.currentIndexChanged.connect(self._on_preset)
         self.start.dateChanged.connect(self._on_custom_date)
@@ -100,6 +102,8 @@ class DateRangePicker(QWidget):
 
     def range_spec(self) -> dict[str, Any]:
         key = self.preset_key()
+        if key == "relative" and self._relative is not None:
+            return dict(self._relative)
         for preset_key, _label, spec in PRESETS:
             if preset_key == key and spec is not None:
                 return dict(spec)
@@ -133,10 +137,26 @@ class DateRangePicker(QWidget):
                 self.end.setDate(QDate.fromString(spec["to"], "yyyy-MM-dd"))
                 self._sync_dates()
                 return
-            # A relative range no preset offers (e.g. last 14 days): show it as custom dates.
+            if "last" in spec:
+                # A relative range no preset offers (e.g. last 14 days) keeps its meaning: it
+                # gets an item of its own, so the report still moves with today.
+                self._show_relative(int(spec["last"]), str(spec.get("unit", "day")))
+                return
             self.set_preset("30d")
         finally:
             self.blockSignals(False)
+
+    def _show_relative(self, last: int, unit: str) -> None:
+        index = self.preset.findData("relative")
+        if index >= 0:
+            self.preset.removeItem(index)
+        self._relative = {"last": last, "unit": unit}
+        label = f"Last {last} {unit}" + ("" if last == 1 else "s")
+        self.preset.blockSignals(True)
+        self.preset.insertItem(self.preset.findData("custom"), label, "relative")
+        self.preset.setCurrentIndex(self.preset.findData("relative"))
+        self.preset.blockSignals(False)
+        self._sync_dates()
 
     def _sync_dates(self) -> None:
         custom = self.preset_key() == "custom"
@@ -148,8 +168,9 @@ class DateRangePicker(QWidget):
             end = today_in(zone)
             spec = self.range_spec()
             start = dt.date.fromisoformat(spec["from"]) if "from" in spec else end - dt.timedelta(days=29)
-            if "last" in spec and spec.get("unit") == "day":
-                start = end - dt.timedelta(days=int(spec["last"]) - 1)
+            if "last" in spec and spec.get("unit") in ("day", "week"):
+                days = int(spec["last"]) * (7 if spec["unit"] == "week" else 1)
+                start = end - dt.timedelta(days=days - 1)
             elif "last" in spec:
                 start = end.replace(day=1)
             self.start.blockSignals(True)
