@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 #: Types the filter builder knows; anything else is edited as a string.
 TYPES = ("string", "number", "boolean", "date")
-#: The event picker's volumes count this range (the Segmentation default).
+#: The cached event list counts this range (the Segmentation default); the Segmentation
+#: panel re-counts its picker for its own selected range and zone.
 VOLUME_RANGE = {"last": 30, "unit": "day"}
 #: String properties whose names say they hold dates get date operators too.
 DATE_NAME = re.compile(r"(?:date|time|day|birthday|_at|At|_on)$")

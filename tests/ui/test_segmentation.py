@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from app.query import run_query
 from app.ui.panels.segmentation import SegmentationPanel, series_label
 from app.ui.widgets.filter_builder import PropertyFilterRow
+from app.ui.widgets.series_chart import bucket_title
 from tests.ui.conftest import wait_idle
 
 
@@ -203,3 +204,58 @@ def test_clicking_a_legend_entry_toggles_its_series(seg: Any, qtbot: Any) -> Non
     qtbot.waitUntil(lambda: not curve.isVisible(), timeout=5000)
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
     qtbot.waitUntil(curve.isVisible, timeout=5000)
+
+
+def test_picker_volumes_follow_the_selected_range(seg: Any, qtbot: Any) -> None:
+    panel, engine = seg
+
+    def engine_counts() -> dict[str, int]:
+        result = run_query(engine, panel.volume_spec())
+        return {row["event"]: row["count"] for row in result["events"]}
+
+    qtbot.waitUntil(lambda: panel.event_picker.list.count() == 5, timeout=10_000)
+    month = engine_counts()
+    assert panel.event_picker.volume("Page Viewed") == month["Page Viewed"]
+    assert "last 30 days" in panel.event_picker.volume_caption.text()
+
+    panel.range_picker.set_preset("7d")
+    panel.range_picker.changed.emit()
+    settle(qtbot, panel)
+    week = engine_counts()
+    assert week["Page Viewed"] < month["Page Viewed"]  # the data span 20 days: a real change
+    for name in ("Page Viewed", "Signed Up", "Order Completed"):
+        assert panel.event_picker.volume(name) == week.get(name, 0)
+    caption = panel.event_picker.volume_caption.text()
+    assert "last 7 days" in caption and panel.range_picker.timezone() in caption
+    # Nothing checked: the chart still shows the engine's automatic top events.
+    assert panel.event_picker.selected() == []
+    assert_matches_engine(engine, panel)
+
+    panel.range_picker.set_timezone("Pacific/Kiritimati")
+    panel.range_picker.changed.emit()
+    settle(qtbot, panel)
+    assert panel.volume_key_shown is not None and "Pacific/Kiritimati" in panel.volume_key_shown[1]
+    shifted = engine_counts()
+    assert panel.event_picker.volume("Page Viewed") == shifted["Page Viewed"]
+
+
+def test_hover_box_names_buckets_without_a_time_of_day_unless_hourly(seg: Any, qtbot: Any) -> None:
+    assert bucket_title("2026-11-02T00:00:00+01:00", "day") == "Mon 2026-11-02"
+    assert bucket_title("2026-11-02T00:00:00+01:00", "week") == "week of 2026-11-02"
+    assert bucket_title("2026-11-01T00:00:00-05:00", "month") == "2026-11"
+    assert bucket_title("2026-11-02T14:00:00+01:00", "hour") == "Mon 2026-11-02 14:00"
+
+    panel, _engine = seg
+    chart = panel.chart
+    for unit, heading in (("week", "<b>week of "), ("month", None), ("hour", None), ("day", None)):
+        panel.unit_combo.setCurrentIndex(panel.unit_combo.findData(unit))
+        settle(qtbot, panel)
+        index = chart.hover_at(float(chart._xs[-1]))
+        assert index is not None
+        text = chart.describe_bucket(index)
+        want = bucket_title(chart.buckets[index], unit)
+        assert text.startswith(f"<b>{want}</b>")
+        if heading:
+            assert text.startswith(heading)
+        # A time of day only for hourly buckets.
+        assert (":" in want) == (unit == "hour")

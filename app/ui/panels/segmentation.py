@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.context import AppContext
-from app.ui.discovery import PropertyInfo
+from app.ui.discovery import PropertyInfo, parse_events
+from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
@@ -91,6 +92,14 @@ class SegmentationPanel(Panel):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 900])
 
+        #: The picker's volumes count the panel's own range and zone, asked on a side channel.
+        self.volume_channel = self.new_channel()
+        self.volume_channel.result.connect(self._on_volumes)
+        self.volume_channel.failed.connect(self._on_volumes_failed)
+        self._volume_key: tuple[str, str] | None = None
+        #: (range, zone) whose volumes the picker shows; None before the first answer.
+        self.volume_key_shown: tuple[str, str] | None = None
+        self._volume_pending: tuple[tuple[str, str], str] | None = None
         discovery = context.discovery
         discovery.events_changed.connect(self._on_events_discovered)
         discovery.properties_changed.connect(self._on_properties_discovered)
@@ -207,7 +216,7 @@ class SegmentationPanel(Panel):
         self.summary.setObjectName("segmentationSummary")
         layout.addWidget(self.summary)
 
-        self.range_picker.changed.connect(self._edited)
+        self.range_picker.changed.connect(self._on_range_changed)
         self.unit_combo.currentIndexChanged.connect(self._edited)
         self.view_combo.currentIndexChanged.connect(lambda _i: self.chart.set_view(self.view()))
         self.chart.hovered.connect(self._on_hovered)
@@ -261,7 +270,60 @@ class SegmentationPanel(Panel):
 
     @property
     def settled(self) -> bool:
-        return super().settled and not self.chart.drawing and not self._refresh_timer.isActive()
+        return (super().settled and not self.chart.drawing and not self._refresh_timer.isActive()
+                and not self.volume_channel.busy)
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.refresh_volumes()
+
+    def connection_changed(self, connection: Any) -> None:
+        self._volume_key = None
+        self.volume_key_shown = None
+
+    # ----------------------------------------------------------------- picker volumes
+    def volume_spec(self) -> dict[str, Any]:
+        """The discovery query whose counts the events picker shows: the panel's range and zone."""
+        return {
+            "kind": "discovery",
+            "what": "events",
+            "limit": 1000,
+            "range": self.range_picker.range_spec(),
+            "timezone": self.range_picker.timezone(),
+        }
+
+    def refresh_volumes(self, *, force: bool = False) -> None:
+        """Re-count the picker's events off the GUI thread when the range or zone changed."""
+        connection = self.context.connection
+        if connection is None:
+            return
+        spec = self.volume_spec()
+        key = (repr(spec["range"]), str(spec["timezone"]))
+        if not force and key == self._volume_key:
+            return
+        self._volume_key = key
+        caption = f"Counts: events in {self.range_picker.describe()} ({spec['timezone']})"
+        self._volume_pending = (key, caption)
+        self.volume_channel.submit(connection.query_job(spec))
+
+    def _on_volumes(self, result: Any) -> None:
+        counted = parse_events(result)
+        # Events the database knows but that did not happen in the range stay pickable.
+        known = {name for name, _count in counted}
+        others = [(name, 0) for name, _count in self.context.discovery.events() if name not in known]
+        if self._volume_pending is not None:
+            self.volume_key_shown, caption = self._volume_pending
+            self.event_picker.set_volume_caption(caption)
+        self.event_picker.set_events(counted + others)
+
+    def _on_volumes_failed(self, info: ErrorInfo) -> None:
+        self._volume_key = None
+        self.event_picker.set_volume_caption(f"Counts unavailable: {info.message}")
+
+    def _on_range_changed(self) -> None:
+        self._edited()
+        if not self._building:
+            self.refresh_volumes()
 
     def view(self) -> str:
         return str(self.view_combo.currentData())
@@ -318,7 +380,14 @@ class SegmentationPanel(Panel):
             self._edited()
 
     def _on_events_discovered(self) -> None:
-        self.event_picker.set_events(self.context.discovery.events())
+        discovery = self.context.discovery
+        if not discovery.loaded_events:  # a new database: forget the old one's names
+            self._volume_key = None
+            self.volume_key_shown = None
+            self.event_picker.set_volume_caption("")
+            self.event_picker.set_events([])
+            return
+        self.refresh_volumes(force=True)  # new events may have arrived
 
     def _on_properties_discovered(self) -> None:
         current_breakdown = self._breakdown()
@@ -359,7 +428,7 @@ class SegmentationPanel(Panel):
             pairs.append((Series(label, list(row.get("values", [])), row.get("total", 0) or 0, dashed=dashed), row))
         self.rows = pairs
         series = [s for s, _row in pairs]
-        self.chart.set_data(buckets, series, self.view())
+        self.chart.set_data(buckets, series, self.view(), str(spec.get("unit", "day")))
         self._fill_table(buckets, series, str(spec.get("unit", "day")))
         what = "events" if spec["measure"] == "total" else "users" if spec["measure"] == "unique" else "value"
         text = f"{len(series)} series · {len(buckets)} buckets · measure: {what}"

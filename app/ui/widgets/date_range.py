@@ -100,6 +100,15 @@ class DateRangePicker(QWidget):
         self.zone.setCurrentText(name or local_zone_name())
         self.zone.blockSignals(False)
 
+    def describe(self) -> str:
+        """The range as the user reads it ("last 7 days", "2026-11-01 – 2026-11-20")."""
+        key = self.preset_key()
+        if key == "custom":
+            spec = self.range_spec()
+            return f"{spec['from']} – {spec['to']}"
+        text = self.preset.currentText()
+        return text[:1].lower() + text[1:] if key != "yesterday" else "yesterday"
+
     def range_spec(self) -> dict[str, Any]:
         key = self.preset_key()
         if key == "relative" and self._relative is not None:

@@ -36,6 +36,14 @@ class EventPicker(QWidget):
         self.search.setPlaceholderText("Search events…")
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
+        #: What the volumes beside the names count (the panel's range and zone).
+        self.volume_caption = QLabel("", self)
+        self.volume_caption.setObjectName("eventVolumeCaption")
+        self.volume_caption.setWordWrap(True)
+        self.volume_caption.setStyleSheet("color: palette(mid);")
+        self.volume_caption.hide()
+        layout.addWidget(self.volume_caption)
+        self._counts_what = "events"
         self.list = QListWidget(self)
         self.list.setObjectName("eventList")
         self.list.setUniformItemSizes(True)
@@ -54,6 +62,20 @@ class EventPicker(QWidget):
         self.list.itemChanged.connect(self._on_item_changed)
         self.clear_button.clicked.connect(lambda: self.set_selected([]))
 
+    def set_volume_caption(self, text: str, counts_what: str = "events") -> None:
+        """Say what the volumes count ("Events in last 7 days · UTC"); empty hides it."""
+        self.volume_caption.setText(text)
+        self.volume_caption.setVisible(bool(text))
+        self._counts_what = counts_what
+
+    def volume(self, name: str) -> int | None:
+        """The volume shown beside `name` (None when the event is not listed)."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == name:
+                return int(item.data(Qt.ItemDataRole.UserRole + 1) or 0)
+        return None
+
     def set_events(self, events: Sequence[tuple[str, int]]) -> None:
         """Fill the list (most frequent first); checked events stay checked."""
         self.list.blockSignals(True)
@@ -63,9 +85,10 @@ class EventPicker(QWidget):
         for name, count in rows:
             item = QListWidgetItem(f"{name}    {count:,}" if count else name, self.list)
             item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setData(Qt.ItemDataRole.UserRole + 1, count)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if name in self._selected else Qt.CheckState.Unchecked)
-            item.setToolTip(f"{name}: {count:,} events" if count else name)
+            item.setToolTip(f"{name}: {count:,} {self._counts_what}" if count else name)
         self.list.blockSignals(False)
         self._apply_search(self.search.text())
         self._update_summary()

@@ -57,6 +57,30 @@ def bucket_seconds(buckets: Sequence[str]) -> tuple[np.ndarray, int]:
     return xs, int(offset.total_seconds()) if offset is not None else 0
 
 
+#: English day abbreviations, fixed so tooltips do not follow the C locale Qt sets.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def bucket_title(iso: str, unit: str | None) -> str:
+    """The hover box's heading for a bucket: a time of day only where buckets are hours.
+
+    A day or week bucket starts at local midnight, so "00:00" would only suggest a precision
+    the number does not have. An unknown unit keeps date and time.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    day = f"{WEEKDAYS[moment.weekday()]} {moment:%Y-%m-%d}"
+    if unit == "day":
+        return day
+    if unit == "week":
+        return f"week of {moment:%Y-%m-%d}"
+    if unit == "month":
+        return f"{moment:%Y-%m}"
+    return f"{day} {moment:%H:%M}"
+
+
 def format_number(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
@@ -64,7 +88,7 @@ def format_number(value: float) -> str:
 
 
 class SeriesChart(QWidget):
-    """`set_data(buckets, series, view)`; `hovered(index)` fires as the crosshair moves."""
+    """`set_data(buckets, series, view, unit)`; `hovered(index)` fires as the crosshair moves."""
 
     hovered = Signal(int)
     #: Every series of the current data is on screen.
@@ -101,6 +125,7 @@ class SeriesChart(QWidget):
 
         self.view = "line"
         self.buckets: list[str] = []
+        self.unit: str | None = None
         self.series: list[Series] = []
         self.items: list[pg.GraphicsObject] = []
         self._xs = np.zeros(0)
@@ -121,7 +146,11 @@ class SeriesChart(QWidget):
         self._draw_timer.timeout.connect(self._draw_step)
 
     # ----------------------------------------------------------------- data
-    def set_data(self, buckets: Sequence[str], series: Sequence[Series], view: str = "line") -> None:
+    def set_data(
+        self, buckets: Sequence[str], series: Sequence[Series], view: str = "line", unit: str | None = None
+    ) -> None:
+        """`unit` (hour/day/week/month) decides how the hover box names a bucket."""
+        self.unit = unit
         self.buckets = list(buckets)
         self.series = list(series)
         self.view = view if view in VIEWS else "line"
@@ -325,7 +354,7 @@ class SeriesChart(QWidget):
 
     def describe_bucket(self, index: int) -> str:
         """HTML listing every visible series' value in bucket `index`."""
-        when = html.escape(self.buckets[index][:16].replace("T", " ")) if index < len(self.buckets) else ""
+        when = html.escape(bucket_title(self.buckets[index], self.unit)) if index < len(self.buckets) else ""
         lines = [f"<b>{when}</b>"]
         for i, s in enumerate(self.series[: self.drawn_count]):
             if i < len(self.items) and not self.items[i].isVisible():
