@@ -59,7 +59,10 @@ def _users(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live, "users": _users}
+TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live, "users": _users,
+                                     "funnel_persons": _users}
+#: What a people query with no match prints on stderr, so an empty table still shows the query ran.
+NO_PEOPLE = "(no matching people)"
 
 
 def _cell(value: Any) -> str:
@@ -140,13 +143,16 @@ def _export_people(engine: Any, spec: dict[str, Any]) -> None:
     parsed = parse_query(spec)
     users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery) else spec
     try:
-        export_users_csv(engine, users_spec, sys.stdout, columns=list(users_spec.get("columns") or []))
+        written = export_users_csv(engine, users_spec, sys.stdout, columns=list(users_spec.get("columns") or []))
     except QueryError as exc:
         raise click.ClickException(f"bad query: {exc}") from None
     except (DatabaseError, QueryCancelled) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+    if written == 0:
+        sys.stdout.flush()  # the header first, then the note
+        click.echo(NO_PEOPLE, err=True)
 
 
 @click.command("query")
@@ -159,6 +165,7 @@ def query(db_url: str | None, spec_path: str, fmt: str) -> None:
     from app.core.database import DatabaseError, open_database
     from app.core.paths import demo_db_path
     from app.query import QueryCancelled, QueryError, parse_query
+    from app.query.export import FIXED_COLUMNS
 
     spec = _read_spec(spec_path)
     try:
@@ -188,6 +195,12 @@ def query(db_url: str | None, spec_path: str, fmt: str) -> None:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     header, rows = TABULATORS.get(kind, _records)(result)
+    people_kind = kind in ("users", "funnel_persons")
+    if people_kind and not rows:
+        # No person to take column names from: the columns the CSV export would have.
+        header = [*FIXED_COLUMNS, *(spec.get("columns") or [])]
     buffer = io.StringIO()
     (write_table if fmt == "table" else write_csv)(header, rows, buffer)
     click.echo(buffer.getvalue(), nl=False)
+    if people_kind and not rows:
+        click.echo(NO_PEOPLE, err=True)

@@ -80,3 +80,22 @@ def test_people_as_a_table_with_a_column_per_trait(engine: Engine, db_url: str) 
     assert lines[0].split() == ["id", "first_seen", "last_seen", "events", "plan", "age"]
     assert lines[2].split()[0] == "p2" and lines[2].split()[-1] == "free"
     assert lines[3].split()[0] == "p1" and lines[3].split()[-2:] == ["pro", "40"]
+
+
+def test_people_query_without_matches_still_prints_the_header(engine: Engine, db_url: str) -> None:
+    seed(engine)  # events but no person with plan=gold, so both queries match nobody
+    users = json.dumps({"kind": "users", "where": [{"trait": "plan", "op": "eq", "value": "gold"}],
+                        "columns": ["plan"]})
+    funnel = json.dumps({"kind": "funnel_persons", "step": 1, "columns": ["plan"],
+                         "funnel": {"steps": [{"event": "Never"}, {"event": "A"}], "timezone": "UTC",
+                                    "range": {"from": "2026-11-01", "to": "2026-11-02"}}})
+    for spec in (users, funnel):
+        table = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "table"], input=spec)
+        assert table.exit_code == 0, table.output
+        assert table.stdout.splitlines()[0].split() == ["id", "first_seen", "last_seen", "events", "plan"]
+        assert len(table.stdout.splitlines()) == 2  # header and rule, no rows
+        assert table.stderr.strip() == "(no matching people)"
+        as_csv = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "csv"], input=spec)
+        assert as_csv.exit_code == 0, as_csv.output
+        assert as_csv.stdout.splitlines() == ["id,first_seen,last_seen,events,plan"]
+        assert as_csv.stderr.strip() == "(no matching people)"
