@@ -118,14 +118,23 @@ USER_AGENTS: list[tuple[tuple[str, bool], float]] = [
     (("Mozilla/5.0 (Android 14; Mobile; rv:125.0) Gecko/125.0 Firefox/125.0", True), 0.6),
 ]
 
-FIRST_NAMES = [
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Mateo", "Sofia", "Leon", "Hanna", "Elias",
-    "Chloé", "Hugo", "Giulia", "Marco", "Lucía", "Pablo", "Aarav", "Priya", "Ananya", "Rohan", "Yuki",
-    "Haruto", "Sakura", "Min-jun", "Ji-woo", "Wei", "Mei", "Chen", "Ana", "João", "Beatriz", "Pedro",
-    "Amara", "Chidi", "Zanele", "Thabo", "Fatima", "Omar", "Layla", "Youssef", "Ingrid", "Lars", "Freya",
-    "Oskar", "Zofia", "Jakub", "Emily", "James", "Charlotte", "Oliver", "Isabella", "Ethan", "Grace",
-    "Daniel", "Sarah", "David", "Nora", "Sam",
+#: First names by the `gender` trait, so a person's name and gender agree. Non-binary people and
+#: those who left gender unspecified get names common for any gender.
+FEMALE_FIRST_NAMES = [
+    "Emma", "Olivia", "Ava", "Mia", "Sofia", "Hanna", "Chloé", "Giulia", "Lucía", "Priya", "Ananya",
+    "Sakura", "Mei", "Ana", "Beatriz", "Amara", "Zanele", "Fatima", "Layla", "Ingrid", "Freya", "Zofia",
+    "Emily", "Charlotte", "Isabella", "Grace", "Sarah", "Nora",
 ]
+MALE_FIRST_NAMES = [
+    "Liam", "Noah", "Lucas", "Mateo", "Leon", "Elias", "Hugo", "Marco", "Pablo", "Aarav", "Rohan", "Haruto",
+    "Min-jun", "Wei", "João", "Pedro", "Chidi", "Thabo", "Omar", "Youssef", "Lars", "Oskar", "Jakub",
+    "James", "Oliver", "Ethan", "Daniel", "David",
+]
+NEUTRAL_FIRST_NAMES = ["Sam", "Alex", "Robin", "Kai", "Charlie", "Jordan", "Yuki", "Ji-woo", "Quinn", "Ariel"]
+FIRST_NAMES_BY_GENDER: dict[str, list[str]] = {
+    "female": FEMALE_FIRST_NAMES, "male": MALE_FIRST_NAMES,
+    "non-binary": NEUTRAL_FIRST_NAMES, "unspecified": NEUTRAL_FIRST_NAMES,
+}
 LAST_NAMES = [
     "Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Martínez", "Müller", "Schmidt",
     "Schneider", "Dubois", "Martin", "Bernard", "Rossi", "Russo", "Fernández", "López", "Sharma", "Patel",

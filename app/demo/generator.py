@@ -338,7 +338,8 @@ class _Session:
     def sign_up(self) -> None:
         rng = self.rng
         v = self.v
-        first = rng.choice(cat.FIRST_NAMES)
+        gender = _gender(rng)
+        first = rng.choice(cat.FIRST_NAMES_BY_GENDER[gender])
         last = rng.choice(cat.LAST_NAMES)
         company = rng.choice(cat.COMPANIES) if rng.random() < 0.65 else None
         handle = (first + "." + last).lower().replace(" ", "").replace("'", "")
@@ -353,7 +354,7 @@ class _Session:
         self.wait(20, 150)
         self.track("Signed Up", {"method": _signup_method(rng), "referrer_source": v.channel[1] or "none"})
         traits: dict[str, Any] = {
-            "name": f"{first} {last}", "email": email, "gender": _gender(rng), "age": rng.randint(18, 72),
+            "name": f"{first} {last}", "email": email, "gender": gender, "age": rng.randint(18, 72),
             "plan": v.plan, "created_at": iso(self.t), "country": v.country.code,
             "newsletter": rng.random() < 0.4,
         }

@@ -73,6 +73,23 @@ def test_small_demo_is_a_believable_product(engine: Engine) -> None:
         assert isinstance(props["revenue"], float | int) and props["currency"] == "USD"
 
 
+def test_first_names_agree_with_gender(tmp_path: Path) -> None:
+    from app.demo import catalog
+
+    engine = open_database(tmp_path / "names.sqlite")
+    generate_demo(engine, 2500, seed=6, end=END, days=20)
+    with engine.connect() as conn:
+        people = conn.execute(select(users.c.traits).where(users.c.email.is_not(None))).scalars().all()
+    by_gender: dict[str, list[str]] = {}
+    for traits in people:
+        by_gender.setdefault(traits["gender"], []).append(traits["name"].split(" ")[0])
+    assert len(by_gender.get("female", [])) >= 10 and len(by_gender.get("male", [])) >= 10
+    assert set(by_gender["female"]) <= set(catalog.FEMALE_FIRST_NAMES)
+    assert set(by_gender["male"]) <= set(catalog.MALE_FIRST_NAMES)
+    for gender in ("non-binary", "unspecified"):
+        assert set(by_gender.get(gender, [])) <= set(catalog.NEUTRAL_FIRST_NAMES)
+
+
 def test_demo_command_writes_a_database(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite"
     result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--events", "800", "--seed", "2", "--quiet",
