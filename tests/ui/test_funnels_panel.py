@@ -130,6 +130,8 @@ def test_conversion_over_time_and_time_to_convert_views(make_window: Any, shop_d
     entered = [panel.trend_table.item(0, c).data(Qt.ItemDataRole.UserRole) for c in range(1, panel.trend_table.columnCount())]
     assert entered == trends["entered"] and sum(entered) == 60
     assert panel.stack.currentIndex() == 1 and panel.unit_combo.isVisible()
+    # The hover box names day buckets by date, without a time of day.
+    assert panel.trend_chart.unit == trends["unit"] == "day"
     panel.set_view("time_to_convert")
     settle(qtbot, panel)
     ttc = run_query(engine, panel.query())

@@ -411,7 +411,7 @@ class FunnelsPanel(Panel):
         rates = [float(r) * 100 for r in result.get("rates") or []]
         total = result.get("total") or {}
         self.trend_chart.set_data(buckets, [Series("Conversion %", rates, round(float(total.get("rate") or 0) * 100, 2))],
-                                  "line")
+                                  "line", unit=result.get("unit"))
         headers = ["", *[b[:10] if result.get("unit") != "hour" else b[5:16].replace("T", " ") for b in buckets]]
         rows = [["Entered", *result.get("entered", [])], ["Converted", *result.get("converted", [])],
                 ["Conversion", *[percent(r) for r in result.get("rates", [])]]]
