@@ -58,7 +58,7 @@ done
 # dist-info from a pip install, egg-info when building from a checkout with an editable install
 [ -n "$(ls -d "$BUNDLE"/_internal/tracklens*-info 2>/dev/null)" ] || fail "tracklens metadata not bundled"
 for unwanted in QtQml QtQuick QtWebEngineCore QtNetwork Qt3DCore QtMultimedia; do
-  if find "$BUNDLE" -name "lib${unwanted}.so*" -o -name "${unwanted}.abi3.so" | grep -q .; then
+  if [ -n "$(find "$BUNDLE" -name "lib${unwanted}.so*" -o -name "${unwanted}.abi3.so")" ]; then
     fail "unwanted Qt module in the bundle: $unwanted"
   fi
 done
@@ -70,7 +70,8 @@ app_kb=$(( total_kb - mmdb_kb ))
 size_line="bundle size: $(( total_kb / 1024 )) MiB total, $(( app_kb / 1024 )) MiB without the GeoIP database ($(( mmdb_kb / 1024 )) MiB)"
 echo "$size_line"
 echo "largest parts (MiB):"
-du -sk "$BUNDLE"/_internal/* | sort -rn | head -8 | awk '{ printf "  %6.1f  %s\n", $1 / 1024, $2 }' | sed "s|$BUNDLE/||"
+# awk reads everything (no `head`): under pipefail an early-exiting reader would SIGPIPE `sort`.
+du -sk "$BUNDLE"/_internal/* | sort -rn | awk 'NR <= 8 { printf "  %6.1f  %s\n", $1 / 1024, $2 }' | sed "s|$BUNDLE/||"
 if [ -n "${MAX_BUNDLE_MB:-}" ] && [ $(( app_kb / 1024 )) -gt "$MAX_BUNDLE_MB" ]; then
   fail "bundle is $(( app_kb / 1024 )) MiB without GeoIP, over MAX_BUNDLE_MB=$MAX_BUNDLE_MB"
 fi
