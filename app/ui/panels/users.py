@@ -375,7 +375,9 @@ class UsersPanel(Panel):
             return
         self.model.set_trait_columns(traits)
         self._show_sort_indicator()
-        if not self._building and self.last_result is not None:
+        # Also when a query is still in flight (traits discovered while the first page loads):
+        # its answer was asked with the old columns, so ask again and let it supersede.
+        if not self._building and (self.last_result is not None or self.busy):
             self.schedule_refresh(0)
 
     def _fill_columns_menu(self) -> None:
