@@ -17,8 +17,12 @@ from tests.ui.test_workers import GapMeter
 
 @pytest.fixture
 def slow_sqlite() -> Iterator[dict[str, float]]:
-    """Every new SQLite connection sleeps 2 ms per 100 VM steps: each query takes seconds."""
-    knob = {"sleep": 0.002}
+    """Every new SQLite connection sleeps 4 ms per 100 VM steps: each query takes seconds.
+
+    Long enough that the gap bound below (half the query's time) leaves room for a shared,
+    loaded machine's scheduling pauses, which are not the app's.
+    """
+    knob = {"sleep": 0.004}
 
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         if hasattr(dbapi_conn, "set_progress_handler"):
