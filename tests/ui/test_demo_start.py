@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -15,21 +16,27 @@ from tests.ui.test_workers import GapMeter
 
 @pytest.mark.slow
 def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, qtbot: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 6000)
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 20_000)
     assert not demo_db_path().exists()
     window = make_window()
     seg = window.panels["segmentation"]
     progress: list[Any] = []
     window.context.connecting.connect(lambda text, fraction: progress.append((text, fraction)))
     meter = GapMeter()
+    started = time.perf_counter()
     meter.start()
     window.open_demo()
     qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY and "demo database" in seg.state_bar.message)
     with qtbot.waitSignal(window.demo_ready, timeout=120_000) as blocker:
         pass
     meter.stop()
+    elapsed_ms = (time.perf_counter() - started) * 1000
     assert blocker.args == [True]
-    assert meter.ticks > 20  # the event loop kept running while the demo was generated
+    # The event loop kept running while the demo was generated: built on the GUI thread, one
+    # pause would span the whole build and the 5 ms timer would barely tick. (Known: the
+    # worker's start-up, loading the enrichment data, still pauses the GUI for up to ~0.8 s.)
+    assert meter.ticks >= 20 and meter.longest_ms < 0.9 * elapsed_ms, (
+        meter.ticks, meter.longest_ms, elapsed_ms)
     fractions = [f for _t, f in progress if isinstance(f, float)]
     assert fractions and fractions == sorted(fractions)
     assert demo_db_path().exists()
