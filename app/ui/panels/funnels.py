@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -37,6 +36,7 @@ from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, pe
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import Series, SeriesChart
@@ -87,13 +87,8 @@ class FunnelsPanel(Panel):
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
-        scroll = QScrollArea(self.body)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
-        holder = QWidget(scroll)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(2, 2, 6, 2)
+        scroll = ControlsColumn(self.body, 300)
+        holder, column = scroll.holder, scroll.column
 
         steps_box = QGroupBox("Steps (drag to reorder)", holder)
         steps_layout = QVBoxLayout(steps_box)
@@ -134,8 +129,7 @@ class FunnelsPanel(Panel):
         self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         breakdown_layout.addWidget(self.breakdown_combo)
         column.addWidget(breakdown_box)
-        column.addStretch(1)
-        scroll.setWidget(holder)
+        scroll.finish()
 
         self.steps_editor.changed.connect(self._edited)
         self.window_amount.valueChanged.connect(self._edited)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QScrollArea,
     QSplitter,
     QTableView,
     QToolButton,
@@ -35,6 +34,7 @@ from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.event_picker import EventPicker
 from app.ui.widgets.filter_builder import FilterBuilder
@@ -108,13 +108,8 @@ class SegmentationPanel(Panel):
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
-        scroll = QScrollArea(self.body)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(290)
-        holder = QWidget(scroll)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(2, 2, 6, 2)
+        scroll = ControlsColumn(self.body, 290)
+        holder, column = scroll.holder, scroll.column
 
         events_box = QGroupBox("Events", holder)
         events_layout = QVBoxLayout(events_box)
@@ -155,8 +150,7 @@ class SegmentationPanel(Panel):
         self.compare_check.setObjectName("compareCheck")
         breakdown_layout.addWidget(self.compare_check)
         column.addWidget(breakdown_box)
-        column.addStretch(1)
-        scroll.setWidget(holder)
+        scroll.finish()
 
         self.event_picker.changed.connect(self._edited)
         self.measure_combo.currentIndexChanged.connect(self._on_measure_changed)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QToolButton,
@@ -42,6 +41,7 @@ from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
 from app.ui.registry import register_panel
+from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.filter_builder import FilterBuilder
 
 #: Traits shown by default when discovery knows them (else the first few discovered).
@@ -117,13 +117,8 @@ class UsersPanel(Panel):
 
     # ----------------------------------------------------------------- construction
     def _build_filters(self) -> QWidget:
-        scroll = QScrollArea(self.body)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
-        holder = QWidget(scroll)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(2, 2, 6, 2)
+        scroll = ControlsColumn(self.body, 300)
+        holder, column = scroll.holder, scroll.column
 
         search_box = QGroupBox("Find a person", holder)
         search_layout = QVBoxLayout(search_box)
@@ -170,8 +165,7 @@ class UsersPanel(Panel):
         self.cohort_message.setObjectName("cohortMessage")
         self.cohort_message.setWordWrap(True)
         column.addWidget(self.cohort_message)
-        column.addStretch(1)
-        scroll.setWidget(holder)
+        scroll.finish()
 
         self.search_edit.textChanged.connect(self._edited)
         self.search_edit.returnPressed.connect(self._on_search_enter)
