@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The call types whose rows count as events in segmentation and funnels.
 ANALYSIS_TYPES = ("track", "page", "screen")
@@ -83,6 +83,33 @@ Index(
 )
 Index("ix_events_person_ts", events.c.person, events.c.ts)
 Index("ix_events_ts", events.c.ts)
+# Funnels: a person's first step-k event after a time is one seek here (schema 2).
+Index("ix_events_event_person_ts", events.c.event, events.c.person, events.c.ts)
+
+# Hourly rollups of the analysis events (event IS NOT NULL), kept exact by triggers on
+# `events` (app/core/rollups.py), so every program that writes events keeps them right.
+# `hour` is the UTC hour's first instant (epoch ms): any bucket of a zone whose offsets are
+# whole hours is a union of UTC hours, so segmentation without filters reads these instead
+# of every event (schema 2).
+event_hours = Table(
+    "event_hours",
+    metadata,
+    Column("hour", BigInteger, nullable=False),
+    Column("event", _Str, nullable=False),
+    Column("n", Integer, nullable=False),  # events of that name in that hour
+    PrimaryKeyConstraint("hour", "event"),
+    sqlite_with_rowid=False,
+)
+
+person_hours = Table(
+    "person_hours",
+    metadata,
+    Column("hour", BigInteger, nullable=False),
+    Column("person", _Str, nullable=False),
+    Column("n", Integer, nullable=False),  # that person's events in that hour
+    PrimaryKeyConstraint("hour", "person"),
+    sqlite_with_rowid=False,
+)
 
 users = Table(
     "users",
@@ -143,7 +170,19 @@ class SchemaError(Exception):
 
 
 #: Migrations from version N to N+1, keyed by N. Each runs inside one transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+def _add_funnel_index_and_rollups(conn: Connection) -> None:
+    """1 -> 2: the (event, person, ts) index for funnels and the hourly rollups."""
+    from app.core import rollups
+
+    for table in (event_hours, person_hours):
+        table.create(conn)
+    for index in events.indexes:
+        if index.name == "ix_events_event_person_ts":
+            index.create(conn)
+    rollups.install(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups}
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -167,6 +206,9 @@ def ensure_schema(engine: Engine) -> int:
                     f"(it has other tables: {', '.join(sorted(foreign)[:5])})"
                 )
             metadata.create_all(conn)
+            from app.core import rollups
+
+            rollups.install(conn)
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             return SCHEMA_VERSION
         if version > SCHEMA_VERSION:

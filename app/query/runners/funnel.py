@@ -8,14 +8,13 @@ Semantics (Mixpanel's uniques funnel; docs/query.md "Funnel"):
   range end. Events with the same millisecond as the previous step's event do not count:
   one deterministic rule on every database, whatever the arrival order.
 
-SQL shape ("first step-1 per person, then MIN(ts) of each next step joined on person within
-the window", the fastest formulation measured; docs/benchmarks/funnel_users.md):
-`funnel_step0` takes each person's first step-1 event; `funnel_stepK` joins the previous step
-to the step-K events of the same person inside the window and keeps MIN(ts); `funnel_people`
-left-joins them into one row per entered person (t0..tN, NULL where not reached) and the group
-(breakdown rank). On SQLite the step events are first filtered once into a CTE
-`funnel_events` (one 0/1 match column per step) that every step joins; on PostgreSQL each step
-joins `events` itself (dialect.funnel_events_cte says why). The views (steps here, trends and
+SQL shape: `funnel_step0` takes each person's first step-1 event in the range; `funnel_stepK`
+asks, for each person who reached step K-1, the MIN(ts) of their step-K events after it and
+inside the window — a correlated subquery that is one seek in the (event, person, ts) index
+(cost grows with the persons entered, not the events stored: 10x faster than joining the step
+events on person at 1M events, 17x at 10M; docs/benchmarks/funnel_users.md);
+`funnel_people` left-joins the levels into one row per entered person (t0..tN, NULL where not
+reached) and the group (breakdown rank). The views (steps here, trends and
 time-to-convert in their own modules) aggregate `funnel_people` in the database.
 """
 
@@ -37,7 +36,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -247,9 +245,6 @@ class FunnelSQL:
         self.step_where = [compile_filters(s.where, self.ctx) for s in q.steps]
         self.uses_users = uses_users
         self.today = today(self.zone, now)
-        # SQLite: later steps join one filtered CTE of step events; PostgreSQL: they join the
-        # events table itself (see dialect.funnel_events_cte).
-        self.use_cte = sqld.funnel_events_cte(dialect)
 
     @property
     def n(self) -> int:
@@ -271,31 +266,8 @@ class FunnelSQL:
             return events.c[ENRICHED_COLUMNS[b.name]]
         return sqld.json_display(self.dialect, events.c.properties, b.name)  # type: ignore[no-any-return]
 
-    def step_events(self) -> Any:
-        """The CTE of every event that may match a step, with a 0/1 column per step."""
-        names = sorted({s.event for s in self.q.steps})
-        matches = [self._step_match(k) for k in range(self.n)]
-        # Steps with their own filters get a 0/1 match column; the others match on `event` alone,
-        # which keeps the common case as lean as the hand-written SQL.
-        cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts"),
-                                          events.c.event.label("event")]
-        cols += [case((m, literal(1, Integer)), else_=literal(0, Integer)).label(f"m{k}")
-                 for k, m in enumerate(matches) if self.step_where[k] is not None]
-        if self.q.breakdown is not None and not self.trait_breakdown:
-            cols += [events.c.id.label("id"), case((matches[0], self._event_group())).label("g")]
-        conds: list[ColumnElement[bool]] = [
-            events.c.event.in_(names) if len(names) > 1 else events.c.event == literal(names[0]),
-            events.c.ts >= literal(self.period.start_ms, BigInteger),
-            events.c.ts < literal(self.period.end_ms + self.window_ms, BigInteger),
-        ]
-        if self.where is not None:
-            conds.append(self.where)
-        if any(w is not None for w in self.step_where):
-            conds.append(or_(*matches) if self.n > 1 else matches[0])
-        return select(*cols).select_from(self.source).where(*conds).cte(f"{self.prefix}funnel_events")
-
     def entry_events(self) -> Any:
-        """Without the CTE: the step-1 events in the range (person, ts[, id, g]), m0 always 1."""
+        """The step-1 events in the range (person, ts[, id, g]), m0 always 1."""
         cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts"),
                                           literal(1, Integer).label("m0")]
         if self.q.breakdown is not None and not self.trait_breakdown:
@@ -306,46 +278,29 @@ class FunnelSQL:
             conds.append(self.where)
         return select(*cols).select_from(self.source).where(*conds).subquery(f"{self.prefix}funnel_entry_events")
 
-    def _step_join(self, k: int, prev: Any, se: Any) -> tuple[Any, ColumnElement[Any], list[ColumnElement[bool]]]:
-        """(FROM clause, ts column, WHERE conditions) of the step-k events of `prev`'s persons
-        within the window."""
-        if se is not None:
-            join = and_(
-                se.c.person == prev.c.person,
-                self._se_match(se, k),
-                se.c.ts > prev.c[f"t{k - 1}"],
-                se.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
-            )
-            return prev.join(se, join), se.c.ts, []
+    def next_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
+        """The ts of `prev`'s person's first step-k event after step k-1 and within the window:
+        a correlated MIN, one seek in (event, person, ts) per person where the step has no
+        filters of its own."""
         ev = events.alias(f"{self.prefix}funnel_e{k}")
         us = users.alias(f"{self.prefix}funnel_u{k}") if self.uses_users else None
         ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
         conds: list[ColumnElement[bool]] = [
-            ev.c.person == prev.c.person,
             ev.c.event == literal(self.q.steps[k].event),
+            ev.c.person == prev.c.person,
             ev.c.ts > prev.c[f"t{k - 1}"],
             ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
         ]
         for extra in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx)):
             if extra is not None:
                 conds.append(extra)
-        joined = prev.join(ev, and_(*conds[:4]))
-        if us is not None:
-            joined = joined.outerjoin(us, us.c.id == ev.c.person)
-        return joined, ev.c.ts, conds[4:]
-
-    def _se_match(self, se: Any, k: int) -> ColumnElement[bool]:
-        """A row of the step-events CTE is an event of step k (step 0: inside the range)."""
-        conds: list[ColumnElement[bool]] = [se.c.event == literal(self.q.steps[k].event)]
-        if k == 0:
-            conds.append(se.c.ts < literal(self.period.end_ms, BigInteger))
-        if self.step_where[k] is not None:
-            conds.append(se.c[f"m{k}"] == literal(1, Integer))
-        return and_(*conds)
+        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+        return (select(func.min(ev.c.ts)).select_from(source).where(*conds)
+                .correlate(prev).scalar_subquery())
 
     def entries(self, se: Any) -> Any:
         """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
-        first = se.c.m0 == literal(1, Integer) if not self.use_cte else self._se_match(se, 0)
+        first = se.c.m0 == literal(1, Integer)
         if self.q.breakdown is None or self.trait_breakdown:
             return (select(se.c.person, func.min(se.c.ts).label("t0"))
                     .where(first).group_by(se.c.person))
@@ -365,7 +320,7 @@ class FunnelSQL:
 
     def top_groups_statement(self) -> Select[Any]:
         """The `limit` breakdown values most persons entered with (ties: code-point order, null last)."""
-        f0 = self.entries(self.step_events() if self.use_cte else self.entry_events()).subquery("funnel_step0")
+        f0 = self.entries(self.entry_events()).subquery("funnel_step0")
         source, g = self._entry_group_source(f0)
         n = func.count().label("n")
         return (select(g.label("g"), n).select_from(source).group_by(g)
@@ -375,38 +330,24 @@ class FunnelSQL:
     def people(self, tops: Sequence[str | None] | None = None) -> Any:
         """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
         order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
-        se = self.step_events() if self.use_cte else None
-        f0 = self.entries(se if se is not None else self.entry_events()).cte(f"{self.prefix}funnel_step0")
-        levels = [f0]
+        level = self.entries(self.entry_events()).cte(f"{self.prefix}funnel_step0")
         for k in range(1, self.n):
-            prev = levels[-1]
-            carried = [prev.c[f"t{j}"] for j in range(k)]
-            step_from, ts, conds = self._step_join(k, prev, se)
-            levels.append(
-                select(prev.c.person, *carried, func.min(ts).label(f"t{k}"))
-                .select_from(step_from)
-                .where(*conds)
-                .group_by(prev.c.person, *carried)
-                .cte(f"{self.prefix}funnel_step{k}")
-            )
-        joined: Any = f0
-        for level in levels[1:]:
-            joined = joined.outerjoin(level, level.c.person == f0.c.person)
-        times = [f0.c.t0] + [level.c[f"t{k}"] for k, level in enumerate(levels) if k > 0]
+            # One row per entered person at every level; the subquery only runs for persons
+            # who reached the previous step. MATERIALIZED: it runs once per person, however
+            # often the level is read (SQLite would otherwise inline it into every use).
+            prev = level
+            reached = prev.c[f"t{k - 1}"].is_not(None)
+            tk = case((reached, self.next_step_time(k, prev)))
+            level = (select(*prev.c, tk.label(f"t{k}"))
+                     .cte(f"{self.prefix}funnel_step{k}").prefix_with("MATERIALIZED"))
+        times = [level.c[f"t{k}"] for k in range(self.n)]
+        source: Any = level
         grp: ColumnElement[Any] = literal(0, Integer)
         if self.q.breakdown is not None:
-            joined, g = self._entry_group_source_joined(joined, f0)
+            source, g = self._entry_group_source(level)
             grp = _rank_case(g, tops or [])
-        return select(f0.c.person.label("person"), grp.label("grp"),
-                      *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(joined).cte(f"{self.prefix}funnel_people")
-
-    def _entry_group_source_joined(self, joined: Any, f0: Any) -> tuple[Any, ColumnElement[Any]]:
-        b = self.q.breakdown
-        assert b is not None
-        if self.trait_breakdown:
-            return (joined.outerjoin(users, users.c.id == f0.c.person),
-                    sqld.json_display(self.dialect, users.c.traits, b.name))
-        return joined, f0.c.g
+        return select(level.c.person.label("person"), grp.label("grp"),
+                      *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(source).cte(f"{self.prefix}funnel_people")
 
     def steps_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
         """Per group: entered count, and per later step its count, the sum and the median of the

@@ -1,24 +1,40 @@
-WITH funnel_events AS (SELECT events.person AS person, events.ts AS ts, events.event AS event, CASE WHEN (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ?) THEN ? ELSE ? END AS m0
+WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
+FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
 LEFT OUTER JOIN users ON users.id = events.person
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= ? AND events.ts < ? AND CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(users.traits, ?) END > ? AND events.person IN (SELECT cohort_members.person
+WHERE events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts >= ? AND CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END > ? AND events.person IN (SELECT cohort_members.person
 FROM cohort_members
-WHERE cohort_members.cohort_id = ?) AND (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? OR events.event = ? OR events.event = ?)), funnel_step0 AS (SELECT funnel_events.person AS person, min(funnel_events.ts) AS t0
-FROM funnel_events
-WHERE funnel_events.event = ? AND funnel_events.ts < ? AND funnel_events.m0 = ?
-GROUP BY funnel_events.person), funnel_step1 AS (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, min(funnel_events.ts) AS t1
-FROM funnel_step0
-JOIN funnel_events ON funnel_events.person = funnel_step0.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step0.t0 AND funnel_events.ts <= funnel_step0.t0 + ?
-GROUP BY funnel_step0.person, funnel_step0.t0), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, min(funnel_events.ts) AS t2
-FROM funnel_step1
-JOIN funnel_events ON funnel_events.person = funnel_step1.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step1.t1 AND funnel_events.ts <= funnel_step1.t0 + ?
-GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step0
-LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT ranked.grp, count(*) AS c0, count(ranked.d1) AS c1, sum(ranked.d1) AS s1, count(ranked.d2) AS c2, sum(ranked.d2) AS s2, avg(CASE WHEN (ranked._rn0 IN ((ranked._cnt0 + ?) / ?, (ranked._cnt0 + ?) / ?)) THEN ranked.d1 END) AS median_d1, avg(CASE WHEN (ranked._rn1 IN ((ranked._cnt1 + ?) / ?, (ranked._cnt1 + ?) / ?)) THEN ranked.d2 END) AS median_d2
-FROM (SELECT funnel_diffs.grp AS grp, funnel_diffs.t0 AS t0, funnel_diffs.d1 AS d1, funnel_diffs.d2 AS d2, row_number() OVER (PARTITION BY funnel_diffs.grp
-ORDER BY funnel_diffs.d1 ASC NULLS LAST) AS _rn0, count(funnel_diffs.d1) OVER (PARTITION BY funnel_diffs.grp) AS _cnt0, row_number() OVER (PARTITION BY funnel_diffs.grp
-ORDER BY funnel_diffs.d2 ASC NULLS LAST) AS _rn1, count(funnel_diffs.d2) OVER (PARTITION BY funnel_diffs.grp) AS _cnt1
+WHERE cohort_members.cohort_id = ?)) AS funnel_entry_events
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
+FROM events AS funnel_e1
+LEFT OUTER JOIN users AS funnel_u1 ON funnel_u1.id = funnel_e1.person
+WHERE funnel_e1.event = ? AND funnel_e1.person = funnel_step0.person AND funnel_e1.ts > funnel_step0.t0 AND funnel_e1.ts <= funnel_step0.t0 + ? AND CASE WHEN (json_type(funnel_u1.traits, ?) IN (__[POSTCOMPILE_json_type_2])) THEN json_extract(funnel_u1.traits, ?) END > ? AND funnel_e1.person IN (SELECT cohort_members.person
+FROM cohort_members
+WHERE cohort_members.cohort_id = ?)) END AS t1
+FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, CASE WHEN (funnel_step1.t1 IS NOT NULL) THEN (SELECT min(funnel_e2.ts) AS min_1
+FROM events AS funnel_e2
+LEFT OUTER JOIN users AS funnel_u2 ON funnel_u2.id = funnel_e2.person
+WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ? AND CASE WHEN (json_type(funnel_u2.traits, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(funnel_u2.traits, ?) END > ? AND funnel_e2.person IN (SELECT cohort_members.person
+FROM cohort_members
+WHERE cohort_members.cohort_id = ?)) END AS t2
+FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
+FROM funnel_step2) SELECT main.grp, main.c0, main.c1, main.s1, main.c2, main.s2, medians.median_d1, medians.median_d2
+FROM (SELECT funnel_diffs.grp AS grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
-FROM funnel_people) AS funnel_diffs) AS ranked
-GROUP BY ranked.grp;
+FROM funnel_people) AS funnel_diffs
+GROUP BY funnel_diffs.grp) AS main
+LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d1, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d2
+FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
+FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
+ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
+FROM (SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d1 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d1 IS NOT NULL
+UNION ALL SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d2 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d2 IS NOT NULL) AS long) AS ranked
+GROUP BY ranked.grp, ranked.k) AS per_k
+GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;

@@ -1,40 +1,46 @@
-WITH funnel_events AS (SELECT events.person AS person, events.ts AS ts, events.event AS event, CASE WHEN (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ?) THEN ? ELSE ? END AS m0
+WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
+FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= ? AND events.ts < ? AND (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? OR events.event = ? OR events.event = ?)), funnel_step0 AS (SELECT funnel_events.person AS person, min(funnel_events.ts) AS t0
-FROM funnel_events
-WHERE funnel_events.event = ? AND funnel_events.ts < ? AND funnel_events.m0 = ?
-GROUP BY funnel_events.person), funnel_step1 AS (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, min(funnel_events.ts) AS t1
-FROM funnel_step0
-JOIN funnel_events ON funnel_events.person = funnel_step0.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step0.t0 AND funnel_events.ts <= funnel_step0.t0 + ?
-GROUP BY funnel_step0.person, funnel_step0.t0), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, min(funnel_events.ts) AS t2
-FROM funnel_step1
-JOIN funnel_events ON funnel_events.person = funnel_step1.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step1.t1 AND funnel_events.ts <= funnel_step1.t0 + ?
-GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step0
-LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT ranked.grp, count(ranked.d) AS n, sum(ranked.d) AS total, min(ranked.d) AS lo, max(ranked.d) AS hi, avg(CASE WHEN (ranked._rn0 IN ((ranked._cnt0 + ?) / ?, (ranked._cnt0 + ?) / ?)) THEN ranked.d END) AS median_d
-FROM (SELECT funnel_converted.grp AS grp, funnel_converted.d AS d, row_number() OVER (PARTITION BY funnel_converted.grp
-ORDER BY funnel_converted.d ASC NULLS LAST) AS _rn0, count(funnel_converted.d) OVER (PARTITION BY funnel_converted.grp) AS _cnt0
+WHERE events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts >= ?) AS funnel_entry_events
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
+FROM events AS funnel_e1
+WHERE funnel_e1.event = ? AND funnel_e1.person = funnel_step0.person AND funnel_e1.ts > funnel_step0.t0 AND funnel_e1.ts <= funnel_step0.t0 + ?) END AS t1
+FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, CASE WHEN (funnel_step1.t1 IS NOT NULL) THEN (SELECT min(funnel_e2.ts) AS min_1
+FROM events AS funnel_e2
+WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ?) END AS t2
+FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
+FROM funnel_step2) SELECT main.grp, main.n, main.total, main.lo, main.hi, medians.median_d
+FROM (SELECT funnel_converted.grp AS grp, count(funnel_converted.d) AS n, sum(funnel_converted.d) AS total, min(funnel_converted.d) AS lo, max(funnel_converted.d) AS hi
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
 FROM funnel_people
-WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted) AS ranked
-GROUP BY ranked.grp;
+WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
+GROUP BY funnel_converted.grp) AS main
+LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d
+FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
+FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
+ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
+FROM (SELECT funnel_converted.grp AS grp, ? AS k, funnel_converted.d AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
+FROM funnel_people
+WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
+WHERE funnel_converted.d IS NOT NULL) AS long) AS ranked
+GROUP BY ranked.grp, ranked.k) AS per_k
+GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;
 
-WITH funnel_events AS (SELECT events.person AS person, events.ts AS ts, events.event AS event, CASE WHEN (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ?) THEN ? ELSE ? END AS m0
+WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
+FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= ? AND events.ts < ? AND (events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? OR events.event = ? OR events.event = ?)), funnel_step0 AS (SELECT funnel_events.person AS person, min(funnel_events.ts) AS t0
-FROM funnel_events
-WHERE funnel_events.event = ? AND funnel_events.ts < ? AND funnel_events.m0 = ?
-GROUP BY funnel_events.person), funnel_step1 AS (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, min(funnel_events.ts) AS t1
-FROM funnel_step0
-JOIN funnel_events ON funnel_events.person = funnel_step0.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step0.t0 AND funnel_events.ts <= funnel_step0.t0 + ?
-GROUP BY funnel_step0.person, funnel_step0.t0), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, min(funnel_events.ts) AS t2
-FROM funnel_step1
-JOIN funnel_events ON funnel_events.person = funnel_step1.person AND funnel_events.event = ? AND funnel_events.ts > funnel_step1.t1 AND funnel_events.ts <= funnel_step1.t0 + ?
-GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step0
-LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT ((funnel_converted.d - ?) * ?) / ? AS bin, count(*) AS n
+WHERE events.event = ? AND events.ts < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts >= ?) AS funnel_entry_events
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
+FROM events AS funnel_e1
+WHERE funnel_e1.event = ? AND funnel_e1.person = funnel_step0.person AND funnel_e1.ts > funnel_step0.t0 AND funnel_e1.ts <= funnel_step0.t0 + ?) END AS t1
+FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, CASE WHEN (funnel_step1.t1 IS NOT NULL) THEN (SELECT min(funnel_e2.ts) AS min_1
+FROM events AS funnel_e2
+WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ?) END AS t2
+FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
+FROM funnel_step2) SELECT ((funnel_converted.d - ?) * ?) / ? AS bin, count(*) AS n
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
 FROM funnel_people
 WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted

@@ -1,0 +1,126 @@
+"""The hourly rollups stay equal to what the events say, whoever writes and however."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from app.core import rollups
+from app.core.schema import event_hours, events, person_hours
+from app.ingest.writer import EventWriter
+
+HOUR = rollups.HOUR_MS
+
+
+def stored(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+    with engine.connect() as conn:
+        by_event = {(r.hour, r.event): r.n for r in conn.execute(select(event_hours))}
+        by_person = {(r.hour, r.person): r.n for r in conn.execute(select(person_hours))}
+    return by_event, by_person
+
+
+def recomputed(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+    """The rollups as a reader would compute them from the events, in Python."""
+    by_event: dict[tuple[int, str], int] = {}
+    by_person: dict[tuple[int, str], int] = {}
+    with engine.connect() as conn:
+        for event, person, ts in conn.execute(select(events.c.event, events.c.person, events.c.ts)):
+            if event is None:
+                continue
+            hour = ts // HOUR * HOUR
+            by_event[(hour, event)] = by_event.get((hour, event), 0) + 1
+            by_person[(hour, person)] = by_person.get((hour, person), 0) + 1
+    return by_event, by_person
+
+
+def _t(hour: int, minute: int) -> str:
+    return f"2026-03-29T{hour:02d}:{minute:02d}:00Z"
+
+
+def test_writer_and_identity_merge_keep_the_rollups_exact(engine: Engine) -> None:
+    writer = EventWriter(engine)
+    writer.write([
+        {"type": "track", "messageId": "a", "anonymousId": "anon", "event": "Viewed", "timestamp": _t(9, 10)},
+        {"type": "track", "messageId": "b", "anonymousId": "anon", "event": "Viewed", "timestamp": _t(9, 50)},
+        {"type": "page", "messageId": "c", "anonymousId": "anon", "name": "Home", "timestamp": _t(10, 0)},
+        {"type": "track", "messageId": "d", "userId": "ann", "event": "Viewed", "timestamp": _t(9, 20)},
+    ])
+    assert stored(engine) == recomputed(engine)
+    by_event, by_person = stored(engine)
+    nine = 1774774800000  # 2026-03-29T09:00Z
+    assert by_event[(nine, "Viewed")] == 3
+    assert by_person[(nine, "anon")] == 2 and by_person[(nine, "ann")] == 1
+
+    # anon signs in as ann: their hours move to ann, adding up where both were active.
+    writer.write([{"type": "identify", "messageId": "i", "anonymousId": "anon", "userId": "ann",
+                   "timestamp": _t(11, 0)}])
+    assert stored(engine) == recomputed(engine)
+    _, by_person = stored(engine)
+    assert by_person[(nine, "ann")] == 3
+    assert not any(person == "anon" for _, person in by_person)
+
+
+def test_direct_inserts_updates_and_deletes_keep_the_rollups_exact(engine: Engine) -> None:
+    rows = [{"message_id": f"m{i}", "type": "track", "event": name, "person": person, "ts": ts,
+             "received_at": ts, "properties": {}, "context": {}}
+            for i, (name, person, ts) in enumerate([
+                ("A", "p1", 5), ("A", "p1", HOUR - 1), ("B", "p2", HOUR), ("A", "p2", 3 * HOUR + 7),
+                (None, "p1", 20)])]
+    rows[-1]["type"] = "identify"
+    with engine.begin() as conn:
+        conn.execute(insert(events), rows)
+    assert stored(engine) == recomputed(engine)
+    assert stored(engine)[0] == {(0, "A"): 2, (HOUR, "B"): 1, (3 * HOUR, "A"): 1}
+
+    with engine.begin() as conn:
+        conn.execute(update(events).where(events.c.person == "p2").values(person="p1"))
+        conn.execute(update(events).where(events.c.message_id == "m0").values(ts=2 * HOUR))
+    assert stored(engine) == recomputed(engine)
+
+    with engine.begin() as conn:
+        conn.execute(delete(events).where(events.c.event == "A"))
+    assert stored(engine) == recomputed(engine) == ({(HOUR, "B"): 1}, {(HOUR, "p1"): 1})
+
+    with engine.begin() as conn:
+        conn.execute(delete(events))
+        left = conn.execute(select(func.count()).select_from(person_hours)).scalar_one()
+    assert stored(engine) == ({}, {}) and left == 0
+
+
+def test_backfill_recomputes_rollups_that_were_lost(engine: Engine) -> None:
+    EventWriter(engine).write([
+        {"type": "track", "messageId": f"x{i}", "userId": f"u{i % 3}", "event": f"E{i % 2}",
+         "timestamp": _t(i % 5, i)} for i in range(30)])
+    expected = stored(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(event_hours))
+        conn.execute(delete(person_hours))
+        rollups.backfill(conn)
+    assert stored(engine) == expected == recomputed(engine)
+
+
+def test_a_schema_1_database_is_migrated_with_filled_rollups(db_url: str) -> None:
+    from app.core.database import open_database
+    from app.core.schema import meta
+
+    engine = open_database(db_url)
+    EventWriter(engine).write([
+        {"type": "track", "messageId": f"x{i}", "userId": f"u{i % 4}", "event": "Viewed",
+         "timestamp": _t(i % 3, i)} for i in range(12)])
+    expected = recomputed(engine)
+    with engine.begin() as conn:  # what a schema-1 database looked like
+        for trigger in ("events_rollup_insert", "events_rollup_delete", "events_rollup_update"):
+            conn.exec_driver_sql(f"DROP TRIGGER {trigger}" + (" ON events" if conn.dialect.name != "sqlite" else ""))
+        conn.exec_driver_sql("DROP INDEX ix_events_event_person_ts")
+        conn.exec_driver_sql("DROP TABLE event_hours")
+        conn.exec_driver_sql("DROP TABLE person_hours")
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
+    engine.dispose()
+
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "2"
+    assert stored(engine) == expected
+    EventWriter(engine).write([{"type": "track", "messageId": "new", "userId": "u9", "event": "Viewed",
+                                "timestamp": _t(1, 1)}])  # the triggers are back
+    assert stored(engine) == recomputed(engine) != expected
+    engine.dispose()
