@@ -36,7 +36,8 @@ from sqlalchemy import (
 )
 
 from app.core import dialect as sqld
-from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.core.rollups import HOUR_MS
+from app.core.schema import ENRICHED_COLUMNS, event_hours, events, person_hours, users
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
 from app.query.model import SegmentationQuery
 from app.query.runner import QueryRunner, register_runner
@@ -91,6 +92,25 @@ class SegmentationRunner(QueryRunner):
                                  today(self.zone, self.now))
         source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
         self.parts = _Parts(source, compile_filters(q.where, self.ctx))
+        self.rollup = self._rollup()
+
+    def _rollup(self) -> str | None:
+        """'events' (event_hours) or 'people' (person_hours) when the hourly rollups answer this
+        query exactly: no filters or breakdown, a count of events or of all active persons, and
+        every bucket edge on a whole UTC hour (zones with whole-hour offsets)."""
+        q = self.query
+        if q.where or q.breakdown is not None:
+            return None
+        for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
+            p = bucketing.period
+            if p.start_ms % HOUR_MS or p.end_ms % HOUR_MS or any(
+                    start % HOUR_MS or offset % HOUR_MS for start, offset in bucketing.segments):
+                return None
+        if q.measure.kind == "total":
+            return "events"
+        if q.measure.kind == "unique" and list(q.events) == [ALL_EVENTS]:
+            return "people"
+        return None
 
     # ---------------------------------------------------------------- SQL pieces
 
@@ -102,6 +122,11 @@ class SegmentationRunner(QueryRunner):
 
     def top_events_statement(self) -> Select[Any]:
         """The 12 events with the most occurrences in the range (ties by name, code-point order)."""
+        if self.rollup is not None:
+            t = event_hours
+            total = func.sum(t.c.n).label("n")
+            return (select(t.c.event, total).where(*self._hours_in(t, self.period)).group_by(t.c.event)
+                    .order_by(total.desc(), sqld.binary_order(self.dialect, t.c.event)).limit(TOP_EVENTS))
         n = func.count().label("n")
         return (
             select(events.c.event, n)
@@ -173,12 +198,48 @@ class SegmentationRunner(QueryRunner):
     def buckets_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
                           ) -> Select[Any]:
         """The measure per (ev, [grp, oth], b)."""
+        if self.rollup is not None:
+            return self._from_rollup(names, bucketing, with_bucket=True)
         return self._aggregate(names, bucketing, tops, with_bucket=True)
 
     def totals_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
                          ) -> Select[Any]:
         """The measure over the whole range per (ev, [grp, oth]): unique and median only."""
+        if self.rollup is not None:
+            return self._from_rollup(names, bucketing, with_bucket=False)
         return self._aggregate(names, bucketing, tops, with_bucket=False)
+
+    @staticmethod
+    def _hours_in(table: Any, period: Period) -> list[ColumnElement[bool]]:
+        return [table.c.hour >= literal(period.start_ms, BigInteger), table.c.hour < literal(period.end_ms, BigInteger)]
+
+    def _from_rollup(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool) -> Select[Any]:
+        """The measure from the hourly rollups (see `_rollup`): an hour's first instant falls in
+        the same bucket as every event of that hour, so keying hours is keying their events."""
+        if self.rollup == "people":
+            t = person_hours
+            inner = [bucketing.key_expr(t.c.hour).label("b")] if with_bucket else []
+            pairs = (select(*inner, t.c.person).where(*self._hours_in(t, bucketing.period))
+                     .distinct().subquery("pairs"))
+            keys = [pairs.c.b] if with_bucket else []
+            stmt = select(literal(ALL_EVENTS, String).label("ev"), *keys, func.count().label("v")).select_from(pairs)
+            return stmt.group_by(*keys) if keys else stmt
+        e = event_hours
+        specific = [n for n in names if n != ALL_EVENTS]
+        passes: list[tuple[ColumnElement[Any], list[ColumnElement[bool]]]] = []
+        if specific:
+            passes.append((e.c.event, [e.c.event.in_(specific)]))
+        if ALL_EVENTS in names:
+            passes.append((literal(ALL_EVENTS, String), []))
+        if not passes:
+            passes.append((e.c.event, [false()]))
+        selects = []
+        for ev, conds in passes:
+            cols = [ev.label("ev")] + ([bucketing.key_expr(e.c.hour).label("b")] if with_bucket else [])
+            selects.append(select(*cols, func.sum(e.c.n).label("v"))
+                           .where(*conds, *self._hours_in(e, bucketing.period))
+                           .group_by(*(literal_column(c.name) for c in cols)))
+        return selects[0] if len(selects) == 1 else union_all(*selects)  # type: ignore[return-value]
 
     def _aggregate(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
                    with_bucket: bool) -> Select[Any]:

@@ -1,10 +1,10 @@
 SELECT ? AS ev, pairs.b, count(*) AS v
-FROM (SELECT DISTINCT (events.ts + CASE WHEN (events.ts < ?) THEN ? ELSE ? END) / ? AS b, events.person AS person
-FROM events
-WHERE events.event IS NOT NULL AND events.ts >= ? AND events.ts < ?) AS pairs
+FROM (SELECT DISTINCT (person_hours.hour + CASE WHEN (person_hours.hour < ?) THEN ? ELSE ? END) / ? AS b, person_hours.person AS person
+FROM person_hours
+WHERE person_hours.hour >= ? AND person_hours.hour < ?) AS pairs
 GROUP BY pairs.b;
 
 SELECT ? AS ev, count(*) AS v
-FROM (SELECT DISTINCT events.person AS person
-FROM events
-WHERE events.event IS NOT NULL AND events.ts >= ? AND events.ts < ?) AS pairs;
+FROM (SELECT DISTINCT person_hours.person AS person
+FROM person_hours
+WHERE person_hours.hour >= ? AND person_hours.hour < ?) AS pairs;

@@ -1,11 +1,11 @@
-SELECT events.event, count(*) AS n
-FROM events
-WHERE events.event IS NOT NULL AND events.ts >= ? AND events.ts < ?
-GROUP BY events.event
-ORDER BY n DESC, events.event
+SELECT event_hours.event, sum(event_hours.n) AS n
+FROM event_hours
+WHERE event_hours.hour >= ? AND event_hours.hour < ?
+GROUP BY event_hours.event
+ORDER BY n DESC, event_hours.event
 LIMIT ? OFFSET ?;
 
-SELECT events.event AS ev, (events.ts + CASE WHEN (events.ts < ?) THEN ? ELSE ? END) / ? AS b, count(*) AS v
-FROM events
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= ? AND events.ts < ?
+SELECT event_hours.event AS ev, (event_hours.hour + CASE WHEN (event_hours.hour < ?) THEN ? ELSE ? END) / ? AS b, sum(event_hours.n) AS v
+FROM event_hours
+WHERE event_hours.event IN (__[POSTCOMPILE_event_1]) AND event_hours.hour >= ? AND event_hours.hour < ?
 GROUP BY ev, b;
