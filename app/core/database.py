@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
@@ -54,7 +57,9 @@ def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
         parsed: URL = make_url(normalized)
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!s}") from exc
-    options: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+    # orjson parses the JSON columns ~4x faster than the json module (a Live View poll of 100
+    # events spent most of its time there); `_loads` falls back for what orjson refuses.
+    options: dict[str, Any] = {"pool_pre_ping": True, "future": True, "json_deserializer": _loads}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -81,6 +86,21 @@ def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+#: 19+ digits in a row: maybe an integer beyond 64 bits, which orjson would turn into a float.
+_LONG_NUMBER = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+
+
+def _loads(text: str | bytes) -> Any:
+    """JSON text -> Python, exactly as json.loads, with orjson's speed for the common case."""
+    if (_LONG_NUMBER.search(text) if isinstance(text, str) else _LONG_NUMBER_BYTES.search(text)):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN / Infinity written by other tools
+        return json.loads(text)
 
 
 def describe_error(exc: BaseException) -> str:

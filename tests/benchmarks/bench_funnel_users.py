@@ -82,10 +82,35 @@ SELECT count(*), count(d1), sum(d1), avg(CASE WHEN r1 IN ((c1 + 1) / 2, (c1 + 2)
   count(d3), sum(d3), avg(CASE WHEN r3 IN ((c3 + 1) / 2, (c3 + 2) / 2) THEN d3 END) FROM r"""
 
 
+_SEEK = """
+f0 AS (SELECT person, MIN(ts) AS t0 FROM events WHERE event = :s0 AND ts >= :start AND ts < :end GROUP BY person),
+f1 AS MATERIALIZED (SELECT person, t0, (SELECT MIN(e.ts) FROM events e WHERE e.event = :s1
+       AND e.person = f0.person AND e.ts > f0.t0 AND e.ts <= f0.t0 + :w) AS t1 FROM f0),
+f2 AS MATERIALIZED (SELECT person, t0, t1, CASE WHEN t1 IS NOT NULL THEN (SELECT MIN(e.ts) FROM events e
+       WHERE e.event = :s2 AND e.person = f1.person AND e.ts > f1.t1 AND e.ts <= f1.t0 + :w) END AS t2 FROM f1),
+f3 AS MATERIALIZED (SELECT person, t0, t1, t2, CASE WHEN t2 IS NOT NULL THEN (SELECT MIN(e.ts) FROM events e
+       WHERE e.event = :s3 AND e.person = f2.person AND e.ts > f2.t2 AND e.ts <= f2.t0 + :w) END AS t3 FROM f2),
+fp AS (SELECT person, t0, t1, t2, t3 FROM f3)
+"""
+
+# Medians ranking only the non-NULL differences, all steps in one sorted list.
+_SQLITE_AGG_LONG = """, d AS (SELECT t1 - t0 AS d1, t2 - t1 AS d2, t3 - t2 AS d3 FROM fp),
+l AS (SELECT 1 AS k, d1 AS v FROM d WHERE d1 IS NOT NULL UNION ALL SELECT 2, d2 FROM d WHERE d2 IS NOT NULL
+      UNION ALL SELECT 3, d3 FROM d WHERE d3 IS NOT NULL),
+r AS (SELECT k, v, row_number() OVER (PARTITION BY k ORDER BY v) AS rn, count(*) OVER (PARTITION BY k) AS c FROM l),
+m AS (SELECT k, avg(v) AS med FROM r WHERE rn IN ((c + 1) / 2, (c + 2) / 2) GROUP BY k)
+SELECT count(*), count(d1), sum(d1), (SELECT med FROM m WHERE k = 1), count(d2), sum(d2),
+  (SELECT med FROM m WHERE k = 2), count(d3), sum(d3), (SELECT med FROM m WHERE k = 3) FROM d"""
+
+
 def funnel_sql(dialect: str, variant: str) -> str:
     """'direct': every step joins the events table (index on person, ts); 'cte': the step events
-    are filtered once into a CTE first (REFERENCE.md's fastest on PostgreSQL)."""
+    are filtered once into a CTE first (REFERENCE.md's fastest on PostgreSQL); 'seek': each next
+    step is a correlated MIN per person, one seek in (event, person, ts)."""
     agg = _PG_AGG if dialect == "postgresql" else _SQLITE_AGG
+    if variant == "seek":
+        agg = _PG_AGG if dialect == "postgresql" else _SQLITE_AGG_LONG
+        return "WITH " + _SEEK.strip() + ("\n" + agg if dialect == "postgresql" else agg)
     if variant == "direct":
         body = _FUNNEL_FIRST.format(src0="events", src="events", e0="event = :s0", e1="e.event = :s1",
                                     e2="e.event = :s2", e3="e.event = :s3")
@@ -184,7 +209,8 @@ def questions(engine: Engine, dialect: str, big: bool = False) -> list[dict[str,
                   "where": [*trait_filters, {"trait": "age", "op": "gt", "value": 35}],
                   "did": [{"event": "Order Completed", "min": 3, "range": {"last": 30, "unit": "day"}}]}
     uparams = {"did": "Order Completed", "dstart": p30.start_ms, "dend": p30.end_ms}
-    funnel_candidates = {"direct": [funnel_sql(dialect, "direct")], "cte": [funnel_sql(dialect, "cte")]}
+    funnel_candidates = {"direct": [funnel_sql(dialect, "direct")], "cte": [funnel_sql(dialect, "cte")],
+                         "seek": [funnel_sql(dialect, "seek")]}
     if dialect == "sqlite" and big:
         del funnel_candidates["direct"]  # 5x slower than "cte" on SQLite at 1M: minutes at 10M
     return [
@@ -256,6 +282,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tracklens-bench-b"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "funnel_users.md")
     parser.add_argument("--notes", type=Path, default=None, help="markdown appended under the table")
+    parser.add_argument("--pg-url", default=None,
+                        help="an existing PostgreSQL database to use (loaded unless it holds as many events)")
     args = parser.parse_args()
 
     def log(msg: str) -> None:
@@ -272,23 +300,21 @@ def main() -> None:
             t0 = time.perf_counter()
             loader.build_sqlite(path, args.events, args.seed, args.source)
             log(f"built {path} in {time.perf_counter() - t0:.0f} s")
-    with sqlite3.connect(path) as conn:
-        conn.execute("ANALYZE")  # indexes may be new since the file was written (REFERENCE.md)
     dialects = args.dialects.split(",")
     rows: list[dict[str, Any]] = []
     if "sqlite" in dialects:
-        engine = open_database(f"sqlite:///{path}")
+        engine = loader.open_sqlite(path, log)  # migrates an older schema; ANALYZEs new indexes
         rows += bench(engine, "sqlite", args.repeat, log)
         engine.dispose()
-    if "postgresql" in dialects:
+    if "postgresql" in dialects and args.pg_url:
+        engine = open_database(loader.postgres_copy(path, args.pg_url, log))
+        rows += bench(engine, "postgresql", args.repeat, log)
+        engine.dispose()
+    elif "postgresql" in dialects:
         from tests.support.postgres import postgres_server
 
         with postgres_server() as server:
-            url = server.create_database()
-            t0 = time.perf_counter()
-            loader.load_postgres(url, path)
-            log(f"loaded PostgreSQL in {time.perf_counter() - t0:.0f} s")
-            engine = open_database(url)
+            engine = open_database(loader.postgres_copy(path, server.create_database(), log))
             rows += bench(engine, "postgresql", args.repeat, log)
             engine.dispose()
     notes = [args.notes.read_text(encoding="utf-8")] if args.notes else []

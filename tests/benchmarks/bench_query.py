@@ -7,11 +7,12 @@ compared with the best hand-written SQL we found for that engine answering the s
     .venv/bin/python tests/benchmarks/bench_query.py --events 1000000
     .venv/bin/python tests/benchmarks/bench_query.py --events 1000000 --dialects sqlite --repeat 3
 
-Data: synthetic events written with bulk inserts (deterministic for --seed): ~50 events per
-person over 90 days ending 2026-11-01, 24 event names with skewed frequencies, JSON properties
-and enriched columns; or `--source demo` for app.demo.generator.generate_demo. Databases are
-cached under --cache (SQLite file; PostgreSQL is reloaded from it with COPY). Writes a markdown
-table to docs/benchmarks/query.md (use --out to change).
+Data: the demo generator's (app.demo.generator.generate_demo: sessions of realistic users over
+90 days ending 2026-11-01, written through the ingestion pipeline), or `--source synthetic`:
+events written with bulk inserts (deterministic for --seed), ~50 events per person at random
+times, 24 event names with skewed frequencies. Databases are cached under --cache (SQLite file;
+PostgreSQL is loaded from it with COPY, into a throw-away server or --pg-url). Writes a
+markdown table to docs/benchmarks/query.md (use --out to change).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from app.core import rollups  # noqa: E402
 from app.core.database import open_database  # noqa: E402
 from app.query import run_query  # noqa: E402
 from app.query.timerange import Bucketing, Period, zone_info  # noqa: E402
@@ -146,12 +149,41 @@ def build_sqlite(path: Path, n: int, seed: int, source: str) -> None:
     tmp.rename(path)
 
 
+def open_sqlite(path: Path, log: Callable[[str], None]) -> Engine:
+    """Open a cached database (migrating an older schema), with planner statistics for every index."""
+    engine = open_database(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        stats = {r[0] for r in conn.exec_driver_sql("SELECT idx FROM sqlite_stat1")}
+        indexes = {r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'")}
+        if indexes - stats:
+            t0 = time.perf_counter()
+            conn.exec_driver_sql("ANALYZE")
+            log(f"ANALYZE (new indexes: {', '.join(sorted(indexes - stats))}) in {time.perf_counter() - t0:.0f} s")
+    return engine
+
+
+def postgres_copy(path: Path, url: str, log: Callable[[str], None]) -> str:
+    """`url`, holding the events of `path` (loaded unless it already holds as many)."""
+    src = sqlite3.connect(path)
+    want = src.execute("SELECT count(*) FROM events").fetchone()[0]
+    src.close()
+    engine = open_database(url)
+    with engine.connect() as conn:
+        have = conn.execute(text("SELECT count(*) FROM events")).scalar()
+    engine.dispose()
+    if have != want:
+        t0 = time.perf_counter()
+        load_postgres(url, path)
+        log(f"loaded PostgreSQL in {time.perf_counter() - t0:.0f} s")
+    return url
+
+
 def load_postgres(url: str, sqlite_path: Path) -> None:
     """Copy the cached SQLite data into a fresh PostgreSQL database with COPY, then ANALYZE."""
     import psycopg
 
     engine = open_database(url)
-    engine.dispose()
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     src = sqlite3.connect(sqlite_path)
     with psycopg.connect(dsn, autocommit=True) as pg:
@@ -160,6 +192,8 @@ def load_postgres(url: str, sqlite_path: Path) -> None:
         for (name,) in pg.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'events' "
                                   "AND indexname LIKE 'ix_%'").fetchall():
             pg.execute(f'DROP INDEX "{name}"')
+        # The rollup triggers would keep a 10M-row transition table; compute the rollups once instead.
+        pg.execute("ALTER TABLE events DISABLE TRIGGER USER")
         for table, cols in (("events", ("id", *EVENT_COLS)), ("users", USER_COLS), ("identities",
                             ("distinct_id", "person", "linked_at"))):
             with pg.cursor() as cur, cur.copy(f"COPY {table} ({','.join(cols)}) FROM STDIN") as copy:
@@ -168,6 +202,11 @@ def load_postgres(url: str, sqlite_path: Path) -> None:
         pg.execute("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT max(id) FROM events))")
         for sql in index_defs:
             pg.execute(sql)
+        pg.execute("ALTER TABLE events ENABLE TRIGGER USER")
+    with engine.begin() as conn:
+        rollups.backfill(conn)
+    engine.dispose()
+    with psycopg.connect(dsn, autocommit=True) as pg:
         pg.execute("VACUUM ANALYZE")
     src.close()
 
@@ -212,6 +251,16 @@ def questions(max_id: int) -> list[dict[str, Any]]:
                 "CTE, join": (
                     f"WITH top AS ({top12}) SELECT e.event, {k30.replace('ts', 'e.ts')} AS d, count(*) "
                     "FROM events e JOIN top ON top.event = e.event WHERE e.ts >= :s AND e.ts < :e GROUP BY e.event, d"),
+                "hourly rollup, one statement": (
+                    f"SELECT event, {k30.replace('ts', 'hour')} AS d, sum(n) FROM event_hours WHERE event IN ("
+                    "SELECT event FROM event_hours WHERE hour >= :s AND hour < :e "
+                    "GROUP BY event ORDER BY sum(n) DESC, event {coll} LIMIT 12) "
+                    "AND hour >= :s AND hour < :e GROUP BY event, d"),
+                "hourly rollup, top-12 then per day": [
+                    "SELECT event FROM event_hours WHERE hour >= :s AND hour < :e "
+                    "GROUP BY event ORDER BY sum(n) DESC, event {coll} LIMIT 12",
+                    f"SELECT event, {k30.replace('ts', 'hour')} AS d, sum(n) FROM event_hours "
+                    "WHERE hour >= :s AND hour < :e GROUP BY event, d"],
             },
         },
         {
@@ -233,6 +282,14 @@ def questions(max_id: int) -> list[dict[str, Any]]:
                     "WHERE event IS NOT NULL AND ts >= :s AND ts < :e) x GROUP BY d",
                     "SELECT count(*) FROM (SELECT DISTINCT person FROM events "
                     "WHERE event IS NOT NULL AND ts >= :s AND ts < :e) x"],
+                "hourly rollup: DISTINCT (day, person), total from SELECT DISTINCT person": [
+                    f"SELECT d, count(*) FROM (SELECT DISTINCT {k90.replace('ts', 'hour')} AS d, person "
+                    "FROM person_hours WHERE hour >= :s AND hour < :e) x GROUP BY d",
+                    "SELECT count(*) FROM (SELECT DISTINCT person FROM person_hours WHERE hour >= :s AND hour < :e) x"],
+                "hourly rollup: count(DISTINCT person) per day and over the range": [
+                    f"SELECT {k90.replace('ts', 'hour')} AS d, count(DISTINCT person) FROM person_hours "
+                    "WHERE hour >= :s AND hour < :e GROUP BY d",
+                    "SELECT count(DISTINCT person) FROM person_hours WHERE hour >= :s AND hour < :e"],
             },
         },
         {
@@ -312,19 +369,22 @@ def hand_runner(engine: Engine, sql: Any, params: dict[str, Any], decode: tuple[
         with engine.connect() as conn:
             out = [conn.execute(s, {k: v for k, v in params.items() if f":{k}" in str(s)}).all() for s in compiled]
         if decode:  # SQLite hands JSON back as text; psycopg has already parsed jsonb
-            out = [[[json.loads(v) if i in decode and isinstance(v, str) else v for i, v in enumerate(row)]
+            out = [[[orjson.loads(v) if i in decode and isinstance(v, str) else v for i, v in enumerate(row)]
                     for row in rows] for rows in out]
         return out
 
     return run
 
 
-def bench(engine: Engine, dialect: str, n: int, repeat: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
+def bench(engine: Engine, dialect: str, n: int, repeat: int, log: Callable[[str], None],
+          only: str | None = None) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         max_id = int(conn.execute(text("SELECT max(id) FROM events")).scalar() or 0)
         count = int(conn.execute(text("SELECT count(*) FROM events")).scalar() or 0)
     rows = []
     for q in questions(max_id):
+        if only and only not in q["name"]:
+            continue
         fns: dict[str, Callable[[], Any]] = {"engine": lambda q=q: run_query(engine, q["spec"], now=NOW)}
         for cand, sql in q["sql"].items():
             fns[cand] = hand_runner(engine, sql[dialect] if isinstance(sql, dict) else sql, q["params"],
@@ -373,7 +433,10 @@ def main() -> None:
     parser.add_argument("--dialects", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--source", choices=["synthetic", "demo"], default="synthetic")
+    parser.add_argument("--source", choices=["synthetic", "demo"], default="demo")
+    parser.add_argument("--only", default=None, help="run only the questions whose name contains this")
+    parser.add_argument("--pg-url", default=None,
+                        help="an existing PostgreSQL database to use (loaded unless it holds as many events)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tracklens-bench"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "query.md")
     parser.add_argument("--notes", type=Path, default=None, help="markdown appended under the table")
@@ -387,7 +450,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     pg_cm = None
     server = None
-    if "postgresql" in dialects:
+    if "postgresql" in dialects and not args.pg_url:
         from tests.support.postgres import postgres_server
 
         pg_cm = postgres_server()
@@ -400,16 +463,13 @@ def main() -> None:
                 build_sqlite(path, n, args.seed, args.source)
                 log(f"built {path} in {time.perf_counter() - t0:.0f} s")
             if "sqlite" in dialects:
-                engine = open_database(f"sqlite:///{path}")
-                rows += bench(engine, "sqlite", n, args.repeat, log)
+                engine = open_sqlite(path, log)
+                rows += bench(engine, "sqlite", n, args.repeat, log, args.only)
                 engine.dispose()
-            if server is not None:
-                url = server.create_database()
-                t0 = time.perf_counter()
-                load_postgres(url, path)
-                log(f"loaded PostgreSQL in {time.perf_counter() - t0:.0f} s")
+            if "postgresql" in dialects:
+                url = postgres_copy(path, args.pg_url or (server.create_database() if server else ""), log)
                 engine = open_database(url)
-                rows += bench(engine, "postgresql", n, args.repeat, log)
+                rows += bench(engine, "postgresql", n, args.repeat, log, args.only)
                 engine.dispose()
     finally:
         if pg_cm is not None:

@@ -43,6 +43,29 @@ def test_live_returns_new_rows_newest_first_with_every_type(engine: Engine) -> N
     assert [e["id"] for e in filtered["events"]] == [1]
 
 
+def test_live_polls_with_different_filters_do_not_share_answers(engine: Engine) -> None:
+    """Poll statements are built once per filter set and reused: each filter set keeps its own."""
+    seed(engine)
+    for _ in range(2):
+        pro = run_query(engine, {"kind": "live", "where": [{"property": "plan", "op": "eq", "value": "pro"}]}, now=NOW)
+        free = run_query(engine, {"kind": "live", "where": [{"property": "plan", "op": "eq", "value": "free"}]},
+                         now=NOW)
+        bought = run_query(engine, {"kind": "live", "events": ["Bought"], "after_id": 0}, now=NOW)
+        assert [e["id"] for e in pro["events"]] == [2, 1]
+        assert [e["id"] for e in free["events"]] == [3] == [e["id"] for e in bought["events"]]
+
+
+def test_json_documents_come_back_exactly_as_stored(engine: Engine) -> None:
+    """Big integers stay integers (the fast JSON parser would turn them into floats)."""
+    insert_rows(engine, [event_row("E", "p", ms("2026-11-01 10:00"),
+                                   {"big": 123456789012345678901234567890, "max": 9223372036854775807,
+                                    "neg": -0.5, "text": "ä 1234567890123456789"})])
+    props = run_query(engine, {"kind": "live"}, now=NOW)["events"][0]["properties"]
+    assert props == {"big": 123456789012345678901234567890, "max": 9223372036854775807, "neg": -0.5,
+                     "text": "ä 1234567890123456789"}
+    assert isinstance(props["big"], int)
+
+
 def test_discovery_of_event_names(engine: Engine) -> None:
     seed(engine)
     everything = run_query(engine, {"kind": "discovery", "what": "events"}, now=NOW)

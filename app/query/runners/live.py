@@ -13,14 +13,18 @@ tools, the view should poll with `after_id = max_id - lookback` and drop ids it 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, literal, select
+from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, bindparam, select
+from sqlalchemy.engine import Dialect
 
 from app.core.schema import ENRICHED_COLUMNS, events, users
 from app.query.filters import FilterContext, compile_filters, needs_users
-from app.query.model import LiveQuery
+from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import today, zone_info
 
@@ -37,44 +41,56 @@ class LiveRunner(QueryRunner):
 
     def to_query(self) -> Select[Any]:
         q = self.query
-        uses_users = needs_users(q.where)
-        source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
-        ctx = FilterContext(self.dialect, events, users if uses_users else None, events.c.person,
-                            today(zone_info(None), self.now))
-        conds = [events.c.id > literal(q.after_id, BigInteger)]
-        if q.events:
-            conds.append(events.c.event.in_(list(q.events)))
-        where = compile_filters(q.where, ctx)
-        if where is not None:
-            conds.append(where)
-        columns = [events.c.id, events.c.type, events.c.event, events.c.person, events.c.user_id,
-                   events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
-                   events.c.context, *(events.c[c] for c in ENRICHED_COLUMNS.values())]
-        # One row more than asked tells whether the view missed a burst.
-        return (select(*columns).select_from(source).where(*conds).order_by(events.c.id.desc())
-                .limit(literal(q.limit + 1, Integer)))
+        filters = json.dumps(filters_to_list(q.where), sort_keys=True)
+        return _statement(self.dialect, tuple(q.events), filters, today(zone_info(None), self.now).isoformat())
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
-        rows = self.execute(conn, self.to_query()).mappings().all()
+        self.cancel.raise_if_cancelled()
+        # One row more than asked tells whether the view missed a burst.
+        rows = conn.execute(self.to_query(), {"after_id": q.after_id, "limit": q.limit + 1}).all()
+        self.cancel.raise_if_cancelled()
         more = len(rows) > q.limit
         out = []
+        enriched = list(ENRICHED_COLUMNS)
         for row in rows[: q.limit]:
+            ident, type_, event, person, user_id, anonymous_id, ts, received_at, props, context = row[:10]
             item: dict[str, Any] = {
-                "id": int(row["id"]),
-                "type": row["type"],
-                "event": row["event"],
-                "person": row["person"],
-                "user_id": row["user_id"],
-                "anonymous_id": row["anonymous_id"],
-                "time": iso_utc(int(row["ts"])),
-                "ts": int(row["ts"]),
-                "received_at": int(row["received_at"]),
+                "id": int(ident),
+                "type": type_,
+                "event": event,
+                "person": person,
+                "user_id": user_id,
+                "anonymous_id": anonymous_id,
+                "time": iso_utc(int(ts)),
+                "ts": int(ts),
+                "received_at": int(received_at),
             }
-            for name, column in ENRICHED_COLUMNS.items():
-                item[name] = row[column]
-            item["properties"] = row["properties"] or {}
-            item["context"] = row["context"] or {}
+            item.update(zip(enriched, row[10:], strict=True))
+            item["properties"] = props or {}
+            item["context"] = context or {}
             out.append(item)
         max_id = out[0]["id"] if out else q.after_id
         return {"events": out, "max_id": max_id, "after_id": q.after_id, "more": more}
+
+
+@lru_cache(maxsize=64)
+def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str) -> Select[Any]:
+    """The poll statement for one set of event names and filters, built once and reused: a view
+    polls the same question every second, with only `after_id` (a bound parameter) moving."""
+    where_filters = parse_filters(json.loads(filters))
+    uses_users = needs_users(where_filters)
+    source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
+    ctx = FilterContext(dialect, events, users if uses_users else None, events.c.person,
+                        dt.date.fromisoformat(day))
+    conds = [events.c.id > bindparam("after_id", type_=BigInteger)]
+    if names:
+        conds.append(events.c.event.in_(list(names)))
+    where = compile_filters(where_filters, ctx)
+    if where is not None:
+        conds.append(where)
+    columns = [events.c.id, events.c.type, events.c.event, events.c.person, events.c.user_id,
+               events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
+               events.c.context, *(events.c[c] for c in ENRICHED_COLUMNS.values())]
+    return (select(*columns).select_from(source).where(*conds).order_by(events.c.id.desc())
+            .limit(bindparam("limit", type_=Integer)))

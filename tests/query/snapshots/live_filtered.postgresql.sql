@@ -1,5 +1,5 @@
 SELECT events.id, events.type, events.event, events.person, events.user_id, events.anonymous_id, events.ts, events.received_at, events.properties, events.context, events.city, events.region, events.country_code, events.browser, events.os, events.device, events.referring_domain
 FROM events
-WHERE events.id > %(param_1)s::BIGINT AND events.event IN (__[POSTCOMPILE_event_1]) AND CASE WHEN (jsonb_typeof(events.properties -> %(param_2)s::VARCHAR) = %(param_3)s::VARCHAR) THEN CAST(events.properties ->> %(param_4)s::VARCHAR AS DOUBLE PRECISION) END >= %(param_5)s::INTEGER
+WHERE events.id > %(after_id)s::BIGINT AND events.event IN (__[POSTCOMPILE_event_1]) AND CASE WHEN (jsonb_typeof(events.properties -> %(param_1)s::VARCHAR) = %(param_2)s::VARCHAR) THEN CAST(events.properties ->> %(param_3)s::VARCHAR AS DOUBLE PRECISION) END >= %(param_4)s::INTEGER
 ORDER BY events.id DESC
-LIMIT %(param_6)s::INTEGER;
+LIMIT %(limit)s::INTEGER;
