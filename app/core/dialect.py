@@ -362,6 +362,17 @@ def driver_placeholder(dialect: Dialect) -> str:
         return "%s"
     raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
 
+def not_for_lookup(dialect: Dialect, column: Any) -> Any:
+    """`column` in a form SQLite will not range-scan an index by (`column + 0`), so its planner
+    walks another index that yields rows already grouped. SQLite otherwise range-scans
+    `person_hours`' primary key by hour and sorts 1.2M rows to count distinct persons (1.0 s
+    at 10M events) instead of walking (person, hour) in order (0.3 s; 7 days of 90: 0.09 s
+    instead of 0.07 s). PostgreSQL plans it well unaided."""
+    if dialect.name == "sqlite":
+        return column + 0
+    return column
+
+
 def materialized(dialect: Dialect, stmt: Any, name: str) -> Any:
     """`stmt` (a one-column SELECT used in IN (...)) evaluated once, before the outer query.
 
