@@ -362,6 +362,18 @@ def driver_placeholder(dialect: Dialect) -> str:
         return "%s"
     raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
 
+def funnel_steps_by_join(dialect: Dialect) -> bool:
+    """Should a funnel find each next step by joining the persons to the step's events and
+    grouping (PostgreSQL), rather than by a correlated MIN per person (SQLite)?
+
+    Measured at 10M demo events (4 steps, 288k persons entering): PostgreSQL hash/merge-joins
+    a step's events read from (event, person, ts) in 0.2 s, where 288k correlated seeks took
+    1.2 s; SQLite has no hash join, and the seeks took it from 9 s (joining a CTE of step
+    events) to 0.8 s.
+    """
+    return dialect.name == "postgresql"
+
+
 def not_for_lookup(dialect: Dialect, column: Any) -> Any:
     """`column` in a form SQLite will not range-scan an index by (`column + 0`), so its planner
     walks another index that yields rows already grouped. SQLite otherwise range-scans

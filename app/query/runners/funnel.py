@@ -278,25 +278,41 @@ class FunnelSQL:
             conds.append(self.where)
         return select(*cols).select_from(self.source).where(*conds).subquery(f"{self.prefix}funnel_entry_events")
 
-    def next_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
-        """The ts of `prev`'s person's first step-k event after step k-1 and within the window:
-        a correlated MIN, one seek in (event, person, ts) per person where the step has no
-        filters of its own."""
+    def _step_events(self, k: int, prev: Any) -> tuple[Any, list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+        """(FROM clause, join conditions, filter conditions) of `prev`'s persons' step-k events
+        after their step k-1 and within the window."""
         ev = events.alias(f"{self.prefix}funnel_e{k}")
         us = users.alias(f"{self.prefix}funnel_u{k}") if self.uses_users else None
         ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
-        conds: list[ColumnElement[bool]] = [
+        join: list[ColumnElement[bool]] = [
             ev.c.event == literal(self.q.steps[k].event),
             ev.c.person == prev.c.person,
             ev.c.ts > prev.c[f"t{k - 1}"],
             ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
         ]
-        for extra in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx)):
-            if extra is not None:
-                conds.append(extra)
+        filters = [f for f in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx))
+                   if f is not None]
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
-        return (select(func.min(ev.c.ts)).select_from(source).where(*conds)
+        return source, join, filters
+
+    def next_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
+        """SQLite: the ts of `prev`'s person's first step-k event after step k-1 and within the
+        window, as a correlated MIN — one seek in (event, person, ts) per person where the step
+        has no filters of its own."""
+        source, join, filters = self._step_events(k, prev)
+        ts = join[0].left.table.c.ts  # type: ignore[attr-defined]
+        return (select(func.min(ts)).select_from(source).where(*join, *filters)
                 .correlate(prev).scalar_subquery())
+
+    def step_join(self, k: int, prev: Any) -> Select[Any]:
+        """PostgreSQL: the persons of `prev` who reached step k, with its first time: `prev`
+        joined to the step-k events and grouped (hash or merge joins over (event, person, ts))."""
+        source, join, filters = self._step_events(k, prev)
+        ts = join[0].left.table.c.ts  # type: ignore[attr-defined]
+        carried = [prev.c[f"t{j}"] for j in range(k)]
+        return (select(prev.c.person, *carried, func.min(ts).label(f"t{k}"))
+                .select_from(prev.join(source, and_(*join))).where(*filters)
+                .group_by(prev.c.person, *carried))
 
     def entries(self, se: Any) -> Any:
         """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
@@ -330,23 +346,39 @@ class FunnelSQL:
     def people(self, tops: Sequence[str | None] | None = None) -> Any:
         """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
         order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
-        level = self.entries(self.entry_events()).cte(f"{self.prefix}funnel_step0")
-        for k in range(1, self.n):
-            # One row per entered person at every level; the subquery only runs for persons
-            # who reached the previous step. MATERIALIZED: it runs once per person, however
-            # often the level is read (SQLite would otherwise inline it into every use).
-            prev = level
-            reached = prev.c[f"t{k - 1}"].is_not(None)
-            tk = case((reached, self.next_step_time(k, prev)))
-            level = (select(*prev.c, tk.label(f"t{k}"))
-                     .cte(f"{self.prefix}funnel_step{k}").prefix_with("MATERIALIZED"))
-        times = [level.c[f"t{k}"] for k in range(self.n)]
-        source: Any = level
+        f0 = self.entries(self.entry_events()).cte(f"{self.prefix}funnel_step0")
+        if sqld.funnel_steps_by_join(self.dialect):
+            levels = [f0]
+            for k in range(1, self.n):
+                levels.append(self.step_join(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
+            source: Any = f0
+            for level in levels[1:]:
+                source = source.outerjoin(level, level.c.person == f0.c.person)
+            times = [f0.c.t0] + [level.c[f"t{k}"] for k, level in enumerate(levels) if k > 0]
+            base = f0
+        else:
+            level = f0
+            for k in range(1, self.n):
+                # One row per entered person at every level; the subquery only runs for persons
+                # who reached the previous step. MATERIALIZED: it runs once per person, however
+                # often the level is read (SQLite would otherwise inline it into every use).
+                prev = level
+                reached = prev.c[f"t{k - 1}"].is_not(None)
+                tk = case((reached, self.next_step_time(k, prev)))
+                level = (select(*prev.c, tk.label(f"t{k}"))
+                         .cte(f"{self.prefix}funnel_step{k}").prefix_with("MATERIALIZED"))
+            times = [level.c[f"t{k}"] for k in range(self.n)]
+            source = base = level
         grp: ColumnElement[Any] = literal(0, Integer)
         if self.q.breakdown is not None:
-            source, g = self._entry_group_source(level)
+            b = self.q.breakdown
+            if self.trait_breakdown:
+                source = source.outerjoin(users, users.c.id == base.c.person)
+                g = sqld.json_display(self.dialect, users.c.traits, b.name)
+            else:
+                g = base.c.g
             grp = _rank_case(g, tops or [])
-        return select(level.c.person.label("person"), grp.label("grp"),
+        return select(base.c.person.label("person"), grp.label("grp"),
                       *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(source).cte(f"{self.prefix}funnel_people")
 
     def steps_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
