@@ -374,6 +374,23 @@ def funnel_steps_by_join(dialect: Dialect) -> bool:
     return dialect.name == "postgresql"
 
 
+def evaluates_group_keys_twice(dialect: Dialect) -> bool:
+    """Does a flat `SELECT expr AS g ... GROUP BY g` evaluate `expr` twice per row?
+
+    SQLite does (for the sorter and for the output): a JSON breakdown value grouped with its
+    day cost 1.96 s for 760k events flat and 1.18 s computed once in a subquery."""
+    return dialect.name == "sqlite"
+
+
+def unflattened(dialect: Dialect, stmt: Any) -> Any:
+    """`stmt` as a subquery SQLite will not merge into the outer query (LIMIT -1, "no limit")."""
+    if dialect.name == "sqlite":
+        from sqlalchemy import literal_column
+
+        return stmt.limit(literal_column("-1"))
+    return stmt
+
+
 def not_for_lookup(dialect: Dialect, column: Any) -> Any:
     """`column` in a form SQLite will not range-scan an index by (`column + 0`), so its planner
     walks another index that yields rows already grouped. SQLite otherwise range-scans

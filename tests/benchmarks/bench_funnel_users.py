@@ -83,7 +83,8 @@ SELECT count(*), count(d1), sum(d1), avg(CASE WHEN r1 IN ((c1 + 1) / 2, (c1 + 2)
 
 
 _SEEK = """
-f0 AS (SELECT person, MIN(ts) AS t0 FROM events WHERE event = :s0 AND ts >= :start AND ts < :end GROUP BY person),
+f0 AS (SELECT person, MIN(ts) AS t0 FROM events WHERE event = :s0 AND ts{plus} >= :start AND ts{plus} < :end
+       GROUP BY person),
 f1 AS MATERIALIZED (SELECT person, t0, (SELECT MIN(e.ts) FROM events e WHERE e.event = :s1
        AND e.person = f0.person AND e.ts > f0.t0 AND e.ts <= f0.t0 + :w) AS t1 FROM f0),
 f2 AS MATERIALIZED (SELECT person, t0, t1, CASE WHEN t1 IS NOT NULL THEN (SELECT MIN(e.ts) FROM events e
@@ -110,7 +111,10 @@ def funnel_sql(dialect: str, variant: str) -> str:
     agg = _PG_AGG if dialect == "postgresql" else _SQLITE_AGG
     if variant == "seek":
         agg = _PG_AGG if dialect == "postgresql" else _SQLITE_AGG_LONG
-        return "WITH " + _SEEK.strip() + ("\n" + agg if dialect == "postgresql" else agg)
+        # SQLite: `+ 0` makes it walk (event, person, ts) in person order rather than range-scan
+        # the wide segmentation index and sort (2.4x faster over 90 days).
+        seek = _SEEK.replace("{plus}", " + 0" if dialect == "sqlite" else "")
+        return "WITH " + seek.strip() + ("\n" + agg if dialect == "postgresql" else agg)
     if variant == "direct":
         body = _FUNNEL_FIRST.format(src0="events", src="events", e0="event = :s0", e1="e.event = :s1",
                                     e2="e.event = :s2", e3="e.event = :s3")

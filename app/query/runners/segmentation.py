@@ -161,7 +161,12 @@ class SegmentationRunner(QueryRunner):
         a row counts for its own event and for `$all_events`."""
         specific = [n for n in names if n != ALL_EVENTS]
         out: list[tuple[ColumnElement[Any], list[Any]]] = []
-        if specific:
+        if len(specific) == 1:
+            # One name: a constant `ev`, which no sorter has to carry per row (0.4 s of 1.6 s
+            # for a breakdown of 760k events on SQLite).
+            name = literal(specific[0], String)
+            out.append((name, [events.c.event == literal(specific[0]), *self._in_range(period)]))
+        elif specific:
             out.append((events.c.event, [events.c.event.in_(specific), *self._in_range(period)]))
         if ALL_EVENTS in names:
             out.append((literal(ALL_EVENTS, String), [events.c.event.is_not(None), *self._in_range(period)]))
@@ -311,6 +316,15 @@ class SegmentationRunner(QueryRunner):
                           ).group_by(*(source.c[k] for k in keys))
         ev, conds = passes[0]
         key_cols = self._keys(ev, bucketing, tops, with_bucket)
+        if self.query.breakdown is not None and sqld.evaluates_group_keys_twice(self.dialect):
+            # The breakdown value is a JSON expression: computed once per row in a subquery.
+            extra = [num.label("num")] if num is not None else []
+            varying = [c for c in key_cols if not isinstance(c.element, BindParameter)]
+            inner = sqld.unflattened(self.dialect, select(*varying, *extra).select_from(self.parts.source)
+                                     .where(*conds)).subquery("keyed")
+            keys = [inner.c[c.name] for c in varying]
+            outer = [c if isinstance(c.element, BindParameter) else inner.c[c.name] for c in key_cols]
+            return select(*outer, *self._measure(inner.c.get("num"))).group_by(*keys)
         # GROUP BY the output names: PostgreSQL would otherwise compare two copies of each
         # expression, whose bound parameters differ. ("ev" is no input column, so no ambiguity.)
         return (select(*key_cols, *self._measure(num)).select_from(self.parts.source)

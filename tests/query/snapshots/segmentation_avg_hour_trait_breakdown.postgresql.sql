@@ -1,16 +1,16 @@
 SELECT ranked.ev, ranked.g
 FROM (SELECT base.ev AS ev, base.g AS g, row_number() OVER (PARTITION BY base.ev
 ORDER BY count(*) DESC, base.g COLLATE "C" ASC NULLS LAST) AS rn
-FROM (SELECT events.event AS ev, CASE WHEN (jsonb_typeof(users.traits -> %(param_1)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_2)s::VARCHAR END AS g
+FROM (SELECT %(param_1)s::VARCHAR AS ev, CASE WHEN (jsonb_typeof(users.traits -> %(param_2)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_3)s::VARCHAR END AS g
 FROM events
 LEFT OUTER JOIN users ON users.id = events.person
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= %(param_3)s::BIGINT AND events.ts < %(param_4)s::BIGINT) AS base
+WHERE events.event = %(param_4)s::VARCHAR AND events.ts >= %(param_5)s::BIGINT AND events.ts < %(param_6)s::BIGINT) AS base
 GROUP BY base.ev, base.g) AS ranked
-WHERE ranked.rn <= %(param_5)s::INTEGER
+WHERE ranked.rn <= %(param_7)s::INTEGER
 ORDER BY ranked.ev, ranked.rn;
 
-SELECT events.event AS ev, CASE events.event WHEN %(param_1)s::VARCHAR THEN CASE CASE WHEN (jsonb_typeof(users.traits -> %(param_2)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_3)s::VARCHAR END WHEN %(param_4)s::VARCHAR THEN %(param_5)s::INTEGER ELSE CASE WHEN (CASE WHEN (jsonb_typeof(users.traits -> %(param_2)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_3)s::VARCHAR END IS NULL) THEN %(param_6)s::INTEGER ELSE %(param_7)s::INTEGER END END WHEN %(param_8)s::VARCHAR THEN CASE CASE WHEN (jsonb_typeof(users.traits -> %(param_2)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_3)s::VARCHAR END WHEN %(param_9)s::VARCHAR THEN %(param_10)s::INTEGER ELSE %(param_11)s::INTEGER END ELSE %(param_12)s::INTEGER END AS gi, (events.ts + %(param_13)s::BIGINT) / %(param_14)s::BIGINT AS b, sum(CASE WHEN (jsonb_typeof(events.properties -> %(param_15)s::VARCHAR) = %(param_16)s::VARCHAR) THEN CAST(events.properties ->> %(param_17)s::VARCHAR AS DOUBLE PRECISION) END) AS s, count(CASE WHEN (jsonb_typeof(events.properties -> %(param_15)s::VARCHAR) = %(param_16)s::VARCHAR) THEN CAST(events.properties ->> %(param_17)s::VARCHAR AS DOUBLE PRECISION) END) AS c, count(*) AS n
+SELECT %(param_1)s::VARCHAR AS ev, CASE %(param_1)s::VARCHAR WHEN %(param_2)s::VARCHAR THEN CASE CASE WHEN (jsonb_typeof(users.traits -> %(param_3)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_4)s::VARCHAR END WHEN %(param_5)s::VARCHAR THEN %(param_6)s::INTEGER ELSE CASE WHEN (CASE WHEN (jsonb_typeof(users.traits -> %(param_3)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_4)s::VARCHAR END IS NULL) THEN %(param_7)s::INTEGER ELSE %(param_8)s::INTEGER END END WHEN %(param_9)s::VARCHAR THEN CASE CASE WHEN (jsonb_typeof(users.traits -> %(param_3)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN users.traits ->> %(param_4)s::VARCHAR END WHEN %(param_10)s::VARCHAR THEN %(param_11)s::INTEGER ELSE %(param_12)s::INTEGER END ELSE %(param_13)s::INTEGER END AS gi, (events.ts + %(param_14)s::BIGINT) / %(param_15)s::BIGINT AS b, sum(CASE WHEN (jsonb_typeof(events.properties -> %(param_16)s::VARCHAR) = %(param_17)s::VARCHAR) THEN CAST(events.properties ->> %(param_18)s::VARCHAR AS DOUBLE PRECISION) END) AS s, count(CASE WHEN (jsonb_typeof(events.properties -> %(param_16)s::VARCHAR) = %(param_17)s::VARCHAR) THEN CAST(events.properties ->> %(param_18)s::VARCHAR AS DOUBLE PRECISION) END) AS c, count(*) AS n
 FROM events
 LEFT OUTER JOIN users ON users.id = events.person
-WHERE events.event IN (__[POSTCOMPILE_event_1]) AND events.ts >= %(param_18)s::BIGINT AND events.ts < %(param_19)s::BIGINT
+WHERE events.event = %(param_19)s::VARCHAR AND events.ts >= %(param_20)s::BIGINT AND events.ts < %(param_21)s::BIGINT
 GROUP BY ev, gi, b;
