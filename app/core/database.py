@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
@@ -56,9 +54,7 @@ def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
         parsed: URL = make_url(normalized)
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!s}") from exc
-    # orjson parses the JSON columns ~4x faster than the json module (a Live View poll of 100
-    # events spent most of its time there); `_loads` falls back for what orjson refuses.
-    options: dict[str, Any] = {"pool_pre_ping": True, "future": True, "json_deserializer": _loads}
+    options: dict[str, Any] = {"pool_pre_ping": True, "future": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -88,19 +84,6 @@ def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def _loads(text: str | bytes) -> Any:
-    """JSON text -> Python with orjson (4x faster than json.loads on event documents).
-
-    Integers beyond 64 bits come back as floats, the same on both databases and as SQLite's
-    own JSON functions treat them in filters and sums; NaN/Infinity, which orjson refuses,
-    fall back to the json module.
-    """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def describe_error(exc: BaseException) -> str:

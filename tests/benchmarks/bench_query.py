@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -389,7 +388,7 @@ def hand_runner(engine: Engine, sql: Any, params: dict[str, Any], decode: tuple[
         with engine.connect() as conn:
             out = [conn.execute(s, {k: v for k, v in params.items() if f":{k}" in str(s)}).all() for s in compiled]
         if decode:  # SQLite hands JSON back as text; psycopg has already parsed jsonb
-            out = [[[orjson.loads(v) if i in decode and isinstance(v, str) else v for i, v in enumerate(row)]
+            out = [[[json.loads(v) if i in decode and isinstance(v, str) else v for i, v in enumerate(row)]
                     for row in rows] for rows in out]
         return out
 
