@@ -64,6 +64,14 @@ def test_discovery_of_event_names(engine: Engine) -> None:
     one_day = run_query(engine, {"kind": "discovery", "what": "events", "timezone": "UTC",
                                  "range": {"from": "2026-11-02", "to": "2026-11-02"}}, now=NOW)
     assert [e["event"] for e in one_day["events"]] == ["Bought"]
+    # Whole-hour ranges read the hourly rollup, a +05:30 zone's range reads events: same answers.
+    for zone in ("UTC", "Asia/Kolkata"):
+        week = run_query(engine, {"kind": "discovery", "what": "events", "timezone": zone,
+                                  "range": {"from": "2026-10-31", "to": "2026-11-02"}}, now=NOW)
+        assert week["events"] == everything["events"], zone
+    before = run_query(engine, {"kind": "discovery", "what": "events", "timezone": "UTC",
+                                "range": {"from": "2026-11-01", "to": "2026-11-01"}}, now=NOW)
+    assert before["events"] == [{"event": "Signed Up", "count": 2, "last_seen": ms("2026-11-01 11:00")}]
 
 
 def test_discovery_of_property_and_trait_keys(engine: Engine) -> None:

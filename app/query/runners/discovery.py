@@ -8,7 +8,7 @@ no range is given, so a picker never waits on a full scan it did not ask for.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +25,8 @@ from sqlalchemy import (
 )
 
 from app.core import dialect as sqld
-from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.core.rollups import HOUR_MS
+from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
 from app.query.model import DiscoveryQuery
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import resolve_range, zone_info
@@ -45,7 +46,33 @@ class DiscoveryRunner(QueryRunner):
 
     # ------------------------------------------------------------------ statements
 
+    def _hour_bounds(self) -> tuple[int, int] | Literal[False] | None:
+        """The range's (start, end) ms when both are whole UTC hours, None for all time, False
+        when the hourly rollup cannot answer it."""
+        q = self.query
+        if q.range is None:
+            return None
+        period = resolve_range(q.range, zone_info(q.timezone), self.now)
+        if period.start_ms % HOUR_MS or period.end_ms % HOUR_MS:
+            return False
+        return period.start_ms, period.end_ms
+
     def events_statement(self) -> Select[Any]:
+        bounds = self._hour_bounds()
+        if bounds is not False:
+            # Counts from the hourly rollup, the last time from one index seek per name: the
+            # pickers open in milliseconds at 10M events (counting `events` took seconds).
+            h = event_hours
+            total = func.sum(h.c.n)
+            hours = [] if bounds is None else [h.c.hour >= literal(bounds[0], BigInteger),
+                                               h.c.hour < literal(bounds[1], BigInteger)]
+            top = (select(h.c.event, total.label("count")).where(*hours).group_by(h.c.event)
+                   .order_by(total.desc(), sqld.binary_order(self.dialect, h.c.event))
+                   .limit(literal(self.query.limit, Integer)).subquery("top"))
+            last = (select(func.max(events.c.ts)).where(events.c.event == top.c.event, *self._range_conds())
+                    .scalar_subquery())
+            return (select(top.c.event, top.c.count, last.label("last_seen"))
+                    .order_by(top.c.count.desc(), sqld.binary_order(self.dialect, top.c.event)))
         n = func.count().label("count")
         return (select(events.c.event, n, func.max(events.c.ts).label("last_seen"))
                 .where(events.c.event.is_not(None), *self._range_conds())

@@ -1,6 +1,10 @@
-SELECT events.event, count(*) AS count, max(events.ts) AS last_seen
+SELECT top.event, top.count, (SELECT max(events.ts) AS max_1
 FROM events
-WHERE events.event IS NOT NULL AND events.ts >= ? AND events.ts < ?
-GROUP BY events.event
-ORDER BY count DESC, events.event
-LIMIT ? OFFSET ?;
+WHERE events.event = top.event AND events.ts >= ? AND events.ts < ?) AS last_seen
+FROM (SELECT event_hours.event AS event, sum(event_hours.n) AS count
+FROM event_hours
+WHERE event_hours.hour >= ? AND event_hours.hour < ?
+GROUP BY event_hours.event
+ORDER BY sum(event_hours.n) DESC, event_hours.event
+LIMIT ? OFFSET ?) AS top
+ORDER BY top.count DESC, top.event;
