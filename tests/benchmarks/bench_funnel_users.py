@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import json
 import os
 import platform
 import sqlite3
@@ -176,13 +177,20 @@ def interleaved_medians(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def hand_runner(engine: Engine, statements: list[str], params: dict[str, Any]) -> Callable[[], Any]:
+def hand_runner(engine: Engine, statements: list[str], params: dict[str, Any],
+                decode: dict[int, tuple[int, ...]] | None = None) -> Callable[[], Any]:
+    """`decode`: statement index -> JSON columns to parse, as the engine's answer has them parsed
+    (SQLite hands JSON back as text; psycopg has already parsed jsonb)."""
     coll = ' COLLATE "C"' if engine.dialect.name == "postgresql" else ""
     compiled = [text(s.replace("{coll}", coll)) for s in statements]
 
     def run() -> Any:
         with engine.connect() as conn:
-            return [conn.execute(s, {k: v for k, v in params.items() if f":{k}" in str(s)}).all() for s in compiled]
+            out = [conn.execute(s, {k: v for k, v in params.items() if f":{k}" in str(s)}).all() for s in compiled]
+        for i, cols in (decode or {}).items():
+            out[i] = [[json.loads(v) if j in cols and isinstance(v, str) else v for j, v in enumerate(row)]
+                      for row in out[i]]
+        return out
 
     return run
 
@@ -224,7 +232,8 @@ def questions(engine: Engine, dialect: str, big: bool = False) -> list[dict[str,
          "now": now, "sql": {"in-group-by": users_sql(trait_sql, False),
                                        "materialized-cte": users_sql(trait_sql, True)}, "params": uparams},
         {"name": f"profile open (heaviest person, {heavy})", "spec": {"kind": "profile", "user": heavy},
-         "now": now, "sql": {"per-field limit 1": PROFILE_SQL}, "params": {"uid": heavy}},
+         "now": now, "sql": {"per-field limit 1, JSON decoded": PROFILE_SQL}, "params": {"uid": heavy},
+         "decode": {0: (1,), len(PROFILE_SQL) - 1: (6, 7)}},
     ]
 
 
@@ -235,7 +244,7 @@ def bench(engine: Engine, dialect: str, repeat: int, log: Callable[[str], None])
     for q in questions(engine, dialect, big=count > 2_000_000):
         fns: dict[str, Callable[[], Any]] = {"engine": lambda q=q: run_query(engine, q["spec"], now=q["now"])}
         for cand, sql in q["sql"].items():
-            fns[cand] = hand_runner(engine, sql, q["params"])
+            fns[cand] = hand_runner(engine, sql, q["params"], q.get("decode"))
         medians = interleaved_medians(fns, repeat)
         engine_s = medians.pop("engine")
         for cand, sec in medians.items():
