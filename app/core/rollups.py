@@ -20,6 +20,12 @@ from app.core.schema import event_hours, events, person_hours
 HOUR_MS = 3_600_000
 
 
+def whole_hours(*instants: int) -> bool:
+    """Are all these instants (and UTC offsets) whole UTC hours, so that a range bounded by them
+    is a union of rollup hours and the rollups answer it exactly?"""
+    return all(ms % HOUR_MS == 0 for ms in instants)
+
+
 def hour_of(ts: ColumnElement[Any]) -> ColumnElement[Any]:
     """The SQL expression of a timestamp's UTC hour start, as the triggers compute it."""
     ms = literal(HOUR_MS, BigInteger)

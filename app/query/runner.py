@@ -100,9 +100,10 @@ class QueryRunner:
     def calculate(self, conn: Connection) -> dict[str, Any]:
         raise NotImplementedError
 
-    def execute(self, conn: Connection, statement: Executable) -> Result[Any]:
+    def execute(self, conn: Connection, statement: Executable,
+                params: Mapping[str, Any] | None = None) -> Result[Any]:
         self.cancel.raise_if_cancelled()
-        result = conn.execute(statement)
+        result = conn.execute(statement, params)
         self.cancel.raise_if_cancelled()
         return result
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from app.core import dialect as sqld
-from app.core.rollups import HOUR_MS
+from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
 from app.query.model import DiscoveryQuery
 from app.query.runner import QueryRunner, register_runner
@@ -53,7 +53,7 @@ class DiscoveryRunner(QueryRunner):
         if q.range is None:
             return None
         period = resolve_range(q.range, zone_info(q.timezone), self.now)
-        if period.start_ms % HOUR_MS or period.end_ms % HOUR_MS:
+        if not whole_hours(period.start_ms, period.end_ms):
             return False
         return period.start_ms, period.end_ms
 

@@ -286,9 +286,10 @@ class FunnelSQL:
             conds.append(self.where)
         return select(*cols).select_from(self.source).where(*conds).subquery(f"{self.prefix}funnel_entry_events")
 
-    def _step_events(self, k: int, prev: Any) -> tuple[Any, list[ColumnElement[bool]], list[ColumnElement[bool]]]:
-        """(FROM clause, join conditions, filter conditions) of `prev`'s persons' step-k events
-        after their step k-1 and within the window."""
+    def _step_events(self, k: int, prev: Any
+                     ) -> tuple[Any, Any, list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+        """(events alias, FROM clause, join conditions, filter conditions) of `prev`'s persons'
+        step-k events after their step k-1 and within the window."""
         ev = events.alias(f"{self.prefix}funnel_e{k}")
         us = users.alias(f"{self.prefix}funnel_u{k}") if self.uses_users else None
         ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
@@ -301,24 +302,22 @@ class FunnelSQL:
         filters = [f for f in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx))
                    if f is not None]
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
-        return source, join, filters
+        return ev, source, join, filters
 
     def next_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
         """SQLite: the ts of `prev`'s person's first step-k event after step k-1 and within the
         window, as a correlated MIN — one seek in (event, person, ts) per person where the step
         has no filters of its own."""
-        source, join, filters = self._step_events(k, prev)
-        ts = join[0].left.table.c.ts  # type: ignore[attr-defined]
-        return (select(func.min(ts)).select_from(source).where(*join, *filters)
+        ev, source, join, filters = self._step_events(k, prev)
+        return (select(func.min(ev.c.ts)).select_from(source).where(*join, *filters)
                 .correlate(prev).scalar_subquery())
 
     def step_join(self, k: int, prev: Any) -> Select[Any]:
         """PostgreSQL: the persons of `prev` who reached step k, with its first time: `prev`
         joined to the step-k events and grouped (hash or merge joins over (event, person, ts))."""
-        source, join, filters = self._step_events(k, prev)
-        ts = join[0].left.table.c.ts  # type: ignore[attr-defined]
+        ev, source, join, filters = self._step_events(k, prev)
         carried = [prev.c[f"t{j}"] for j in range(k)]
-        return (select(prev.c.person, *carried, func.min(ts).label(f"t{k}"))
+        return (select(prev.c.person, *carried, func.min(ev.c.ts).label(f"t{k}"))
                 .select_from(prev.join(source, and_(*join))).where(*filters)
                 .group_by(prev.c.person, *carried))
 
@@ -333,19 +332,20 @@ class FunnelSQL:
                   .where(first).subquery("first_entry"))
         return select(ranked.c.person, ranked.c.ts.label("t0"), ranked.c.g).where(ranked.c.rn == literal(1, Integer))
 
-    def _entry_group_source(self, f0: Any) -> tuple[Any, ColumnElement[Any]]:
-        """(from clause, group value column) of the entered persons, for a breakdown."""
+    def _entry_group_source(self, source: Any, entered: Any) -> tuple[Any, ColumnElement[Any]]:
+        """(`source` joined as needed, group value column) of the persons in `entered` (a level
+        with `person` and, for a property breakdown, its entry value `g`)."""
         b = self.q.breakdown
         assert b is not None
         if self.trait_breakdown:
-            joined = f0.outerjoin(users, users.c.id == f0.c.person)
+            joined = source.outerjoin(users, users.c.id == entered.c.person)
             return joined, sqld.json_display(self.dialect, users.c.traits, b.name)
-        return f0, f0.c.g
+        return source, entered.c.g
 
     def top_groups_statement(self) -> Select[Any]:
         """The `limit` breakdown values most persons entered with (ties: code-point order, null last)."""
         f0 = self.entries(self.entry_events()).subquery("funnel_step0")
-        source, g = self._entry_group_source(f0)
+        source, g = self._entry_group_source(f0, f0)
         n = func.count().label("n")
         return (select(g.label("g"), n).select_from(source).group_by(g)
                 .order_by(n.desc(), sqld.binary_order(self.dialect, g).asc().nulls_last())
@@ -379,12 +379,7 @@ class FunnelSQL:
             source = base = level
         grp: ColumnElement[Any] = literal(0, Integer)
         if self.q.breakdown is not None:
-            b = self.q.breakdown
-            if self.trait_breakdown:
-                source = source.outerjoin(users, users.c.id == base.c.person)
-                g = sqld.json_display(self.dialect, users.c.traits, b.name)
-            else:
-                g = base.c.g
+            source, g = self._entry_group_source(source, base)
             grp = _rank_case(g, tops or [])
         return select(base.c.person.label("person"), grp.label("grp"),
                       *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(source).cte(f"{self.prefix}funnel_people")

@@ -53,10 +53,8 @@ class LiveRunner(QueryRunner):
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
-        self.cancel.raise_if_cancelled()
         # One row more than asked tells whether the view missed a burst.
-        rows = conn.execute(self.to_query(), {"after_id": q.after_id, "limit": q.limit + 1}).all()
-        self.cancel.raise_if_cancelled()
+        rows: list[Any] = list(self.execute(conn, self.to_query(), {"after_id": q.after_id, "limit": q.limit + 1}))
         more = len(rows) > q.limit
         out = []
         enriched = list(ENRICHED_COLUMNS)

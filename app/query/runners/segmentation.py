@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy import values as values_list
 
 from app.core import dialect as sqld
-from app.core.rollups import HOUR_MS
+from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, person_hours, users
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
 from app.query.model import SegmentationQuery
@@ -107,8 +107,7 @@ class SegmentationRunner(QueryRunner):
             return None
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             p = bucketing.period
-            if p.start_ms % HOUR_MS or p.end_ms % HOUR_MS or any(
-                    start % HOUR_MS or offset % HOUR_MS for start, offset in bucketing.segments):
+            if not whole_hours(p.start_ms, p.end_ms, *(ms for segment in bucketing.segments for ms in segment)):
                 return None
         if q.measure.kind == "total":
             return "events"
