@@ -66,3 +66,23 @@ def test_values_are_never_pasted_into_sql() -> None:
         assert isinstance(runner, SegmentationRunner)
         sql = "\n".join(str(s.compile(dialect=dialect)) for s in runner.statements(tops={"x": ["y'z"]}))
         assert "DROP" not in sql and "it's" not in sql and "we'ird" not in sql and "y'z" not in sql
+
+
+#: Statements SQLAlchemy never caches, and why (their compile time is small beside their run time).
+UNCACHEABLE = {"segmentation_daily_active_people": "its VALUES list of bucket bounds (not cached by SQLAlchemy)"}
+
+
+@pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
+@pytest.mark.parametrize("name", sorted(set(SEGMENTATION) - set(UNCACHEABLE)) + sorted(OTHERS))
+def test_same_query_same_cache_key(name: str, dialect_name: str) -> None:
+    """Building a query twice gives statements SQLAlchemy recognises as the same (compiled once,
+    then taken from its statement cache)."""
+    def keys() -> list[Any]:
+        runner = build_runner({**SEGMENTATION, **OTHERS}[name], DIALECTS[dialect_name], now=NOW)
+        statements = (runner.statements(names=["A", "B"], tops={"A": ["pro", None], "B": ["free"]})
+                      if isinstance(runner, SegmentationRunner) else runner.statements())
+        return [s._generate_cache_key() for s in statements]
+
+    first, second = keys(), keys()
+    assert None not in first
+    assert [k.key for k in first] == [k.key for k in second]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -161,8 +160,6 @@ def _parse_did_filter(r: SpecReader) -> Filter:
 #: One alias object for every did-clause: building an alias (and its column collection) per
 #: filter cost milliseconds of Python per query.
 _DID_EVENTS = events.alias("did_events")
-#: Distinct CTE names per did-clause in one statement (SQL snapshot tests reset it).
-_did_occurrence = itertools.count(1)
 
 
 def compile_did(f: DidFilter, ctx: FilterContext) -> ColumnElement[bool]:
@@ -179,15 +176,14 @@ def compile_did(f: DidFilter, ctx: FilterContext) -> ColumnElement[bool]:
         conds.append(extra)
     n = func.count()
     base = select(ev.c.person).where(*conds).group_by(ev.c.person).correlate(None)
-    name = f"did{next(_did_occurrence)}"
     if f.min >= 1:
         having = [n >= literal(f.min, Integer)]
         if f.max is not None:
             having.append(n <= literal(f.max, Integer))
-        return ctx.person.in_(sqld.materialized(ctx.dialect, base.having(and_(*having)), name))
+        return ctx.person.in_(sqld.materialized(ctx.dialect, base.having(and_(*having))))
     if f.max is None:
         return true()
-    return ctx.person.not_in(sqld.materialized(ctx.dialect, base.having(n > literal(f.max, Integer)), name))
+    return ctx.person.not_in(sqld.materialized(ctx.dialect, base.having(n > literal(f.max, Integer))))
 
 
 register_filter("did", _parse_did_filter)
