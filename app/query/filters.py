@@ -16,6 +16,7 @@ Every value and every JSON key is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,10 @@ class _Field:
     def is_string(self) -> ColumnElement[bool]:
         raise NotImplementedError
 
+    def equality_guard(self, values: Sequence[str]) -> ColumnElement[bool] | None:
+        """The type test `text() = v` needs to be exact for these values, or None."""
+        return self.is_string()
+
     def text(self) -> ColumnElement[Any]:
         raise NotImplementedError
 
@@ -134,6 +139,17 @@ class _JsonField(_Field):
     def is_string(self) -> ColumnElement[bool]:
         return sqld.json_is(self.dialect, self.doc, self.key, "string")  # type: ignore[no-any-return]
 
+    def equality_guard(self, values: Sequence[str]) -> ColumnElement[bool] | None:
+        """None when no value is the text form of a non-string JSON value.
+
+        The text of a key (`->>`, json_extract) is the string itself for JSON strings, and for
+        numbers, booleans, objects and arrays their JSON text, which parses as JSON. A value
+        that does not parse ("Beans") can only equal a string, so the per-row type test is
+        left out (SQLite: one JSON lookup per row instead of two, ~40% of a filtered scan)."""
+        if all(_json_text_of_string_only(v) for v in values):
+            return None
+        return self.is_string()
+
     def text(self) -> ColumnElement[Any]:
         return sqld.json_text(self.dialect, self.doc, self.key)  # type: ignore[no-any-return]
 
@@ -150,12 +166,23 @@ class _JsonField(_Field):
         return sqld.json_present(self.dialect, self.doc, self.key)  # type: ignore[no-any-return]
 
 
+def _json_text_of_string_only(value: str) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return True
+    return False
+
+
 class _TextColumn(_Field):
     def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column
 
     def is_string(self) -> ColumnElement[bool]:
         return self.column.is_not(None)
+
+    def equality_guard(self, values: Sequence[str]) -> ColumnElement[bool] | None:
+        return None  # a NULL column equals nothing
 
     def text(self) -> ColumnElement[Any]:
         return self.column
@@ -215,7 +242,9 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
             folded = [fold_ascii(s) if f.ignore_case else s for s in strings]
             target = folded_text()
             cmp = target == literal(folded[0], String) if len(folded) == 1 else target.in_(folded)
-            parts.append(and_(field.is_string(), cmp))
+            # Case-folded text may equal a non-string's text ("TRUE" -> "true"): always guarded.
+            guard = field.is_string() if f.ignore_case else field.equality_guard(strings)
+            parts.append(cmp if guard is None else and_(guard, cmp))
         for n in numbers:
             parts.append(field.number() == literal(n))
         if True in bools:

@@ -135,6 +135,29 @@ def test_numeric_measures_and_numbers_inside_json(engine: Engine) -> None:
     assert gt["total"] == 1  # 10 (a number); "100" is text, and 10 > 9 numerically, not as text
 
 
+def test_string_equality_matches_only_strings(engine: Engine) -> None:
+    """`eq "5"` is the string "5", not the number 5; `eq "true"` not the boolean; `eq '{"a": 1}'`
+    not an object whose JSON text reads so; a plain word needs no type test but still misses
+    other types (the SQL leaves the type test out only when the value cannot be such text)."""
+    t = ms("2026-11-01 12:00")
+    insert_rows(engine, [
+        event_row("A", "s5", t, {"v": "5"}), event_row("A", "n5", t, {"v": 5}),
+        event_row("A", "st", t, {"v": "true"}), event_row("A", "bt", t, {"v": True}),
+        event_row("A", "so", t, {"v": '{"a":1}'}), event_row("A", "o", t, {"v": {"a": 1}}),
+        event_row("A", "sa", t, {"v": "[1]"}), event_row("A", "a", t, {"v": [1]}),
+        event_row("A", "w", t, {"v": "Beans"}), event_row("A", "missing", t, {}),
+    ])
+    base = {"kind": "segmentation", "events": ["A"], "measure": "unique", "timezone": "UTC",
+            "range": {"from": "2026-11-01", "to": "2026-11-01"}}
+    for value in ("5", "true", '{"a":1}', "[1]", "Beans"):
+        got = check(engine, {**base, "where": [{"property": "v", "op": "eq", "value": value}]})
+        assert got["series"][0]["total"] == 1, value
+        got = check(engine, {**base, "where": [{"property": "v", "op": "neq", "value": value}]})
+        assert got["series"][0]["total"] == 9, value
+    got = check(engine, {**base, "where": [{"property": "v", "op": "eq", "value": ["Beans", "5"]}]})
+    assert got["series"][0]["total"] == 2
+
+
 def test_breakdown_top_values_other_and_unique_people(engine: Engine) -> None:
     t = ms("2026-11-01 12:00")
     rows = [event_row("A", "p1", t, {"plan": "pro"}), event_row("A", "p2", t, {"plan": "pro"}),

@@ -1,14 +1,14 @@
 WITH ff1_funnel_step0 AS (SELECT ff1_funnel_entry_events.person AS person, min(ff1_funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, %(param_2)s::INTEGER AS m0
 FROM events
-WHERE events.event = %(param_3)s::VARCHAR AND events.ts < %(param_4)s::BIGINT AND jsonb_typeof(events.properties -> %(param_5)s::VARCHAR) = %(param_6)s::VARCHAR AND (events.properties ->> %(param_7)s::VARCHAR) = %(param_8)s::VARCHAR AND events.ts >= %(param_9)s::BIGINT) AS ff1_funnel_entry_events
-WHERE ff1_funnel_entry_events.m0 = %(param_10)s::INTEGER
+WHERE events.event = %(param_3)s::VARCHAR AND events.ts < %(param_4)s::BIGINT AND (events.properties ->> %(param_5)s::VARCHAR) = %(param_6)s::VARCHAR AND events.ts >= %(param_7)s::BIGINT) AS ff1_funnel_entry_events
+WHERE ff1_funnel_entry_events.m0 = %(param_8)s::INTEGER
 GROUP BY ff1_funnel_entry_events.person), ff1_funnel_step1 AS (SELECT ff1_funnel_step0.person AS person, ff1_funnel_step0.t0 AS t0, min(ff1_funnel_e1.ts) AS t1
 FROM ff1_funnel_step0
-JOIN events AS ff1_funnel_e1 ON ff1_funnel_e1.event = %(param_11)s::VARCHAR AND ff1_funnel_e1.person = ff1_funnel_step0.person AND ff1_funnel_e1.ts > ff1_funnel_step0.t0 AND ff1_funnel_e1.ts <= ff1_funnel_step0.t0 + %(param_12)s::BIGINT
+JOIN events AS ff1_funnel_e1 ON ff1_funnel_e1.event = %(param_9)s::VARCHAR AND ff1_funnel_e1.person = ff1_funnel_step0.person AND ff1_funnel_e1.ts > ff1_funnel_step0.t0 AND ff1_funnel_e1.ts <= ff1_funnel_step0.t0 + %(param_10)s::BIGINT
 GROUP BY ff1_funnel_step0.person, ff1_funnel_step0.t0), ff1_funnel_step2 AS (SELECT ff1_funnel_step1.person AS person, ff1_funnel_step1.t0 AS t0, ff1_funnel_step1.t1 AS t1, min(ff1_funnel_e2.ts) AS t2
 FROM ff1_funnel_step1
-JOIN events AS ff1_funnel_e2 ON ff1_funnel_e2.event = %(param_13)s::VARCHAR AND ff1_funnel_e2.person = ff1_funnel_step1.person AND ff1_funnel_e2.ts > ff1_funnel_step1.t1 AND ff1_funnel_e2.ts <= ff1_funnel_step1.t0 + %(param_14)s::BIGINT
+JOIN events AS ff1_funnel_e2 ON ff1_funnel_e2.event = %(param_11)s::VARCHAR AND ff1_funnel_e2.person = ff1_funnel_step1.person AND ff1_funnel_e2.ts > ff1_funnel_step1.t1 AND ff1_funnel_e2.ts <= ff1_funnel_step1.t0 + %(param_12)s::BIGINT
 GROUP BY ff1_funnel_step1.person, ff1_funnel_step1.t0, ff1_funnel_step1.t1), ff1_funnel_people AS (SELECT ff1_funnel_step0.person AS person, %(param_1)s::INTEGER AS grp, ff1_funnel_step0.t0 AS t0, ff1_funnel_step1.t1 AS t1, ff1_funnel_step2.t2 AS t2
 FROM ff1_funnel_step0
 LEFT OUTER JOIN ff1_funnel_step1 ON ff1_funnel_step1.person = ff1_funnel_step0.person
@@ -16,21 +16,21 @@ LEFT OUTER JOIN ff1_funnel_step2 ON ff1_funnel_step2.person = ff1_funnel_step0.p
 FROM users
 WHERE users.id IN (SELECT ff1_funnel_people.person
 FROM ff1_funnel_people
-WHERE ff1_funnel_people.t1 IS NOT NULL AND ff1_funnel_people.t2 IS NULL) AND (users.last_seen < %(param_15)s::INTEGER OR users.last_seen = %(param_16)s::INTEGER AND (users.id COLLATE "C") < (%(param_17)s::VARCHAR COLLATE "C"))
+WHERE ff1_funnel_people.t1 IS NOT NULL AND ff1_funnel_people.t2 IS NULL) AND (users.last_seen < %(param_13)s::INTEGER OR users.last_seen = %(param_14)s::INTEGER AND (users.id COLLATE "C") < (%(param_15)s::VARCHAR COLLATE "C"))
 ORDER BY users.last_seen DESC, users.id COLLATE "C" DESC
-LIMIT %(param_18)s::INTEGER;
+LIMIT %(param_16)s::INTEGER;
 
 WITH ff1_funnel_step0 AS (SELECT ff1_funnel_entry_events.person AS person, min(ff1_funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, %(param_2)s::INTEGER AS m0
 FROM events
-WHERE events.event = %(param_3)s::VARCHAR AND events.ts < %(param_4)s::BIGINT AND jsonb_typeof(events.properties -> %(param_5)s::VARCHAR) = %(param_6)s::VARCHAR AND (events.properties ->> %(param_7)s::VARCHAR) = %(param_8)s::VARCHAR AND events.ts >= %(param_9)s::BIGINT) AS ff1_funnel_entry_events
-WHERE ff1_funnel_entry_events.m0 = %(param_10)s::INTEGER
+WHERE events.event = %(param_3)s::VARCHAR AND events.ts < %(param_4)s::BIGINT AND (events.properties ->> %(param_5)s::VARCHAR) = %(param_6)s::VARCHAR AND events.ts >= %(param_7)s::BIGINT) AS ff1_funnel_entry_events
+WHERE ff1_funnel_entry_events.m0 = %(param_8)s::INTEGER
 GROUP BY ff1_funnel_entry_events.person), ff1_funnel_step1 AS (SELECT ff1_funnel_step0.person AS person, ff1_funnel_step0.t0 AS t0, min(ff1_funnel_e1.ts) AS t1
 FROM ff1_funnel_step0
-JOIN events AS ff1_funnel_e1 ON ff1_funnel_e1.event = %(param_11)s::VARCHAR AND ff1_funnel_e1.person = ff1_funnel_step0.person AND ff1_funnel_e1.ts > ff1_funnel_step0.t0 AND ff1_funnel_e1.ts <= ff1_funnel_step0.t0 + %(param_12)s::BIGINT
+JOIN events AS ff1_funnel_e1 ON ff1_funnel_e1.event = %(param_9)s::VARCHAR AND ff1_funnel_e1.person = ff1_funnel_step0.person AND ff1_funnel_e1.ts > ff1_funnel_step0.t0 AND ff1_funnel_e1.ts <= ff1_funnel_step0.t0 + %(param_10)s::BIGINT
 GROUP BY ff1_funnel_step0.person, ff1_funnel_step0.t0), ff1_funnel_step2 AS (SELECT ff1_funnel_step1.person AS person, ff1_funnel_step1.t0 AS t0, ff1_funnel_step1.t1 AS t1, min(ff1_funnel_e2.ts) AS t2
 FROM ff1_funnel_step1
-JOIN events AS ff1_funnel_e2 ON ff1_funnel_e2.event = %(param_13)s::VARCHAR AND ff1_funnel_e2.person = ff1_funnel_step1.person AND ff1_funnel_e2.ts > ff1_funnel_step1.t1 AND ff1_funnel_e2.ts <= ff1_funnel_step1.t0 + %(param_14)s::BIGINT
+JOIN events AS ff1_funnel_e2 ON ff1_funnel_e2.event = %(param_11)s::VARCHAR AND ff1_funnel_e2.person = ff1_funnel_step1.person AND ff1_funnel_e2.ts > ff1_funnel_step1.t1 AND ff1_funnel_e2.ts <= ff1_funnel_step1.t0 + %(param_12)s::BIGINT
 GROUP BY ff1_funnel_step1.person, ff1_funnel_step1.t0, ff1_funnel_step1.t1), ff1_funnel_people AS (SELECT ff1_funnel_step0.person AS person, %(param_1)s::INTEGER AS grp, ff1_funnel_step0.t0 AS t0, ff1_funnel_step1.t1 AS t1, ff1_funnel_step2.t2 AS t2
 FROM ff1_funnel_step0
 LEFT OUTER JOIN ff1_funnel_step1 ON ff1_funnel_step1.person = ff1_funnel_step0.person

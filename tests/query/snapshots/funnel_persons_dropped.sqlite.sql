@@ -1,7 +1,7 @@
 WITH ff1_funnel_step0 AS (SELECT ff1_funnel_entry_events.person AS person, min(ff1_funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS ff1_funnel_entry_events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS ff1_funnel_entry_events
 WHERE ff1_funnel_entry_events.m0 = ?
 GROUP BY ff1_funnel_entry_events.person), ff1_funnel_step1 AS MATERIALIZED (SELECT ff1_funnel_step0.person AS person, ff1_funnel_step0.t0 AS t0, CASE WHEN (ff1_funnel_step0.t0 IS NOT NULL) THEN (SELECT min(ff1_funnel_e1.ts) AS min_2
 FROM events AS ff1_funnel_e1
@@ -21,7 +21,7 @@ LIMIT ? OFFSET ?;
 WITH ff1_funnel_step0 AS (SELECT ff1_funnel_entry_events.person AS person, min(ff1_funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS ff1_funnel_entry_events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS ff1_funnel_entry_events
 WHERE ff1_funnel_entry_events.m0 = ?
 GROUP BY ff1_funnel_entry_events.person), ff1_funnel_step1 AS MATERIALIZED (SELECT ff1_funnel_step0.person AS person, ff1_funnel_step0.t0 AS t0, CASE WHEN (ff1_funnel_step0.t0 IS NOT NULL) THEN (SELECT min(ff1_funnel_e1.ts) AS min_2
 FROM events AS ff1_funnel_e1

@@ -2,7 +2,7 @@ WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_en
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
 LEFT OUTER JOIN users ON users.id = events.person
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ? AND CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END > ? AND events.person IN (SELECT cohort_members.person
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ? AND CASE WHEN (json_type(users.traits, ?) IN (__[POSTCOMPILE_json_type_3])) THEN json_extract(users.traits, ?) END > ? AND events.person IN (SELECT cohort_members.person
 FROM cohort_members
 WHERE cohort_members.cohort_id = ?)) AS funnel_entry_events
 WHERE funnel_entry_events.m0 = ?

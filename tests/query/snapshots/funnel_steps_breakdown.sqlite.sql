@@ -4,7 +4,7 @@ FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts,
 ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, events.city AS g
 FROM events
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
 WHERE funnel_entry_events.m0 = ?) AS first_entry
 WHERE first_entry.rn = ?) AS funnel_step0
 GROUP BY funnel_step0.g
@@ -16,7 +16,7 @@ FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts,
 ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, events.city AS g
 FROM events
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
 WHERE funnel_entry_events.m0 = ?) AS first_entry
 WHERE first_entry.rn = ?), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.g AS g, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
 FROM events AS funnel_e1

@@ -1,7 +1,7 @@
 WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
 FROM events
-WHERE events.event = ? AND events.ts + ? < ? AND json_type(events.properties, ?) = ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
 WHERE funnel_entry_events.m0 = ?
 GROUP BY funnel_entry_events.person), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
 FROM events AS funnel_e1
