@@ -339,6 +339,44 @@ def questions(max_id: int) -> list[dict[str, Any]]:
                 },
             },
         },
+        # Beyond the list: a filter keeps a question off the rollups, so these read `events`.
+        {
+            "name": "filtered: one event per day where a JSON property = value",
+            "spec": {"kind": "segmentation", "events": ["Product Viewed"], "unit": "day", "timezone": ZONE,
+                     "range": {"from": "2026-10-02", "to": "2026-10-31"},
+                     "where": [{"property": "category", "op": "eq", "value": "Beans"}]},
+            "params": {**r30, "ev": "Product Viewed", "v": "Beans"},
+            "sql": {
+                "group by day, total in Python": {
+                    "sqlite": (f"SELECT {k30} AS d, count(*) FROM events WHERE event = :ev AND ts >= :s AND ts < :e "
+                               "AND json_extract(properties, '$.category') = :v GROUP BY d"),
+                    "postgresql": (f"SELECT {k30} AS d, count(*) FROM events WHERE event = :ev AND ts >= :s "
+                                   "AND ts < :e AND properties ->> 'category' = :v GROUP BY d"),
+                },
+            },
+        },
+        {
+            "name": "filtered: top-12 events per day where $country_code = value",
+            "spec": {"kind": "segmentation", "unit": "day", "timezone": ZONE,
+                     "range": {"from": "2026-10-02", "to": "2026-10-31"},
+                     "where": [{"property": "$country_code", "op": "eq", "value": "US"}]},
+            "params": {**r30, "cc": "US"},
+            "sql": {
+                "one scan by (event, day), top 12 picked in Python": (
+                    f"SELECT event, {k30} AS d, count(*) FROM events WHERE event IS NOT NULL AND ts >= :s "
+                    "AND ts < :e AND country_code = :cc GROUP BY event, d"),
+                # SQLite walks (ts) for this grouping order, and skip-scans (event, ts, ...) for the other
+                "one scan by (day, event), top 12 picked in Python": (
+                    f"SELECT {k30} AS d, event, count(*) FROM events WHERE event IS NOT NULL AND ts >= :s "
+                    "AND ts < :e AND country_code = :cc GROUP BY d, event"),
+                "top-12 CTE, then per day": (
+                    "WITH f AS (SELECT event, ts FROM events WHERE event IS NOT NULL AND ts >= :s AND ts < :e "
+                    "AND country_code = :cc), top AS (SELECT event FROM f GROUP BY event "
+                    "ORDER BY count(*) DESC, event {coll} LIMIT 12) "
+                    f"SELECT event, {k30} AS d, count(*) FROM f WHERE event IN (SELECT event FROM top) "
+                    "GROUP BY event, d"),
+            },
+        },
         {
             "name": "live poll (100 newest after an id)",
             "spec": {"kind": "live", "after_id": max(0, max_id - 100), "limit": 100},

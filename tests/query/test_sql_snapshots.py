@@ -16,6 +16,9 @@ RANGE = {"from": "2026-10-20", "to": "2026-10-30"}  # spans Berlin's fall-back d
 
 SEGMENTATION: dict[str, dict[str, Any]] = {
     "segmentation_top12_day": {"kind": "segmentation", "timezone": "Europe/Berlin", "range": RANGE},
+    "segmentation_top12_filtered_previous": {
+        "kind": "segmentation", "timezone": "Europe/Berlin", "range": RANGE, "compare_previous": True,
+        "where": [{"property": "$country_code", "op": "eq", "value": "US"}]},
     "segmentation_unique_week_filters": {
         "kind": "segmentation", "events": ["A", "B"], "measure": "unique", "unit": "week", "timezone": "Europe/Berlin",
         "range": RANGE, "where": [{"property": "plan", "op": "eq", "value": ["pro", "team"], "ignore_case": True},

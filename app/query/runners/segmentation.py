@@ -141,6 +141,24 @@ class SegmentationRunner(QueryRunner):
         )
 
 
+    def every_event_statement(self, bucketing: Bucketing) -> Select[Any]:
+        """Occurrences per bucket of every event, for a top-12 count off the rollups (filters,
+        or a zone with fractional offsets): one pass over the range, the 12 picked in Python,
+        where the top-12 statement and then the buckets would read the filtered range twice.
+
+        Grouped by bucket first: SQLite then walks (ts) in row order for a filter on a plain
+        column instead of skip-scanning the (event, ts, ...) index, whose row lookups jump
+        around the table (200k demo events, `$country_code` filter: 110 ms -> 42 ms). It keeps
+        the covering index where that has every column."""
+        keys = [bucketing.key_expr(events.c.ts).label("b"), events.c.event.label("ev")]
+        return (select(*keys, func.count().label("v")).select_from(self.parts.source)
+                .where(events.c.event.is_not(None), *self._in_range(bucketing.period))
+                .group_by(*(literal_column(c.name) for c in keys)).limit(literal(RAW_ROWS + 1, Integer)))
+
+    def _counts_every_event(self) -> bool:
+        q = self.query
+        return not q.events and self.rollup is None and q.breakdown is None and q.measure.kind == "total"
+
     def _group_expr(self) -> ColumnElement[Any]:
         b = self.query.breakdown
         assert b is not None
@@ -345,6 +363,11 @@ class SegmentationRunner(QueryRunner):
         """Every statement a run issues, given the resolved events and top breakdown values
         (for the SQL snapshot tests)."""
         out: list[Any] = []
+        if self._counts_every_event():
+            out.append(self.every_event_statement(self.bucketing))
+            if self.previous:
+                out.append(self.buckets_statement(names, self.previous, tops))
+            return out
         if not self.query.events:
             out.append(self.top_events_statement())
         names = self.query.events or names
@@ -360,7 +383,18 @@ class SegmentationRunner(QueryRunner):
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
-        names = list(q.events) or [row[0] for row in self.execute(conn, self.top_events_statement())]
+        names = list(q.events)
+        every: list[Any] | None = None
+        if self._counts_every_event():
+            every = list(self.execute(conn, self.every_event_statement(self.bucketing)).mappings())
+            if len(every) > RAW_ROWS:
+                every = None
+            else:
+                names = _rank_events(every)
+                keep = set(names)
+                every = [row for row in every if row["ev"] in keep]
+        if not q.events and every is None:
+            names = [row[0] for row in self.execute(conn, self.top_events_statement())]
         result: dict[str, Any] = {
             "buckets": self.bucketing.labels,
             "series": [],
@@ -382,7 +416,7 @@ class SegmentationRunner(QueryRunner):
             tops = {}
             for row in self.execute(conn, self.top_groups_statement(names)):
                 tops.setdefault(row.ev, []).append(row.g)
-        current = self._series(conn, names, self.bucketing, tops, None, raw)
+        current = self._series(conn, names, self.bucketing, tops, None, raw if raw is not None else every)
         result["series"] = current
         if self.previous is not None:
             order = [(s["event"], None if s["other"] else s["group"], s["other"]) for s in current]
@@ -482,6 +516,15 @@ class SegmentationRunner(QueryRunner):
             if (event, None, True) in values:
                 keys.append((event, None, True))
         return keys
+
+
+def _rank_events(rows: Sequence[Any]) -> list[str]:
+    """The TOP_EVENTS events with the most occurrences, ties in code-point order — the same
+    order as top_events_statement."""
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["ev"]] = totals.get(row["ev"], 0) + int(row["v"])
+    return sorted(totals, key=lambda ev: (-totals[ev], ev))[:TOP_EVENTS]
 
 
 def _rank_raw(rows: Sequence[Any], limit: int) -> dict[str, list[str | None]]:
