@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: The call types whose rows count as events in segmentation and funnels.
 ANALYSIS_TYPES = ("track", "page", "screen")
@@ -65,7 +65,7 @@ events = Table(
     Column("ts", BigInteger, nullable=False),
     Column("received_at", BigInteger, nullable=False),
     Column("properties", _Json, nullable=False),
-    Column("context", _Json, nullable=False),
+    # The message's `context` lives in event_context (schema 3).
     Column("city", _Str),
     Column("region", _Str),
     Column("country_code", String(8)),
@@ -86,6 +86,18 @@ Index("ix_events_person_ts", events.c.person, events.c.ts)
 Index("ix_events_ts", events.c.ts)
 # Funnels: a person's first step-k event after a time is one seek here (schema 2).
 Index("ix_events_event_person_ts", events.c.event, events.c.person, events.c.ts)
+
+# The Segment `context` of each event (ip, user agent, page, library, campaign...), by events.id.
+# Analysis never reads it (enrichment has copied out what it needs), only the Live View and
+# profile timelines of a few rows do; in `events` it was half of every row, so every scan read
+# twice the pages (PostgreSQL breakdown of 760k events in a 10M table: see docs/schema.md).
+# Written with its event by the writer, in the same transaction (schema 3).
+event_context = Table(
+    "event_context",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=False),
+    Column("context", _Json, nullable=False),
+)
 
 # Hourly rollups of the analysis events (event IS NOT NULL), kept exact by triggers on
 # `events` (app/core/rollups.py), so every program that writes events keeps them right.
@@ -190,7 +202,18 @@ def _add_funnel_index_and_rollups(conn: Connection) -> None:
     rollups.install(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups}
+def _move_context_out(conn: Connection) -> None:
+    """2 -> 3: `events.context` moves to event_context. The table is rewritten (SQLite's DROP
+    COLUMN does; PostgreSQL drops the column at once but keeps its bytes in every row until a
+    rewrite, so CLUSTER by the primary key rewrites it in arrival order)."""
+    event_context.create(conn)
+    conn.exec_driver_sql("INSERT INTO event_context (id, context) SELECT id, context FROM events")
+    conn.exec_driver_sql("ALTER TABLE events DROP COLUMN context")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CLUSTER events USING events_pkey")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups, 2: _move_context_out}
 
 
 def schema_version(conn: Connection) -> int | None:

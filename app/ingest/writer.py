@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.core.database import DatabaseError, describe_error
 from app.core.dialect import insert_ignoring_conflicts, json_text_param, lock_for_writing, stages_inserts
-from app.core.schema import events
+from app.core.schema import event_context, events
 from app.ingest.enrich import Enricher, shared_enricher
 from app.ingest.identity import resolve
 from app.ingest.messages import InvalidMessage, Record, normalize, to_millis
@@ -31,9 +31,11 @@ _EVENT_COLUMNS = (
     "message_id", "type", "event", "user_id", "anonymous_id", "person", "ts", "received_at",
     "city", "region", "country_code", "browser", "os", "device", "referring_domain",
 )
-_EVENT_COLUMNS_ALL = (*_EVENT_COLUMNS, "properties", "context")
+_EVENT_COLUMNS_ALL = (*_EVENT_COLUMNS, "properties")
 #: events column -> Record attribute, where they differ.
 _ATTR = {"properties": "properties_json", "context": "context_json"}
+#: PostgreSQL's staging table (the name carries the schema version its columns follow).
+_STAGING = "tracklens_incoming3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +91,17 @@ class EventWriter:
             {name: bindparam(name) for name in _EVENT_COLUMNS},
         ).values(
             properties=json_text_param(engine.dialect, "properties"),
-            context=json_text_param(engine.dialect, "context"),
+        )
+        # Each new event's context, keyed by the id its message id was given just before.
+        context_stmt = insert_ignoring_conflicts(engine.dialect, event_context, ["id"]).from_select(
+            ["id", "context"],
+            select(events.c.id, json_text_param(engine.dialect, "context"))
+            .where(events.c.message_id == bindparam("message_id")),
         )
         #: Errors of the raw cursor below come from the driver, not wrapped by SQLAlchemy.
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._insert = RawStatement(engine.dialect, stmt)
+        self._insert_context = RawStatement(engine.dialect, context_stmt)
 
     def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
                 arrived_now: bool = True) -> tuple[list[Record], IngestResult]:
@@ -160,21 +168,25 @@ class EventWriter:
     def _insert_staged(self, conn: Connection, records: list[Record]) -> None:
         """PostgreSQL: COPY the batch into a session-local staging table, then one INSERT ...
         SELECT (in arrival order, skipping stored message ids), so the statement-level rollup
-        triggers run once per batch (see dialect.stages_inserts)."""
-        names = _EVENT_COLUMNS_ALL
-        cols = ", ".join(names)
+        triggers run once per batch (see dialect.stages_inserts); the contexts follow the ids
+        it returns."""
+        names = (*_EVENT_COLUMNS_ALL, "context")
+        cols = ", ".join(_EVENT_COLUMNS_ALL)
         cursor = conn.connection.cursor()
         try:
             # Session-local and emptied after each batch; `ord` keeps the arrival order for the ids.
-            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS tracklens_incoming AS "
-                           f"SELECT {cols}, 0 AS ord FROM events WITH NO DATA")
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} AS "
+                           f"SELECT {cols}, NULL::jsonb AS context, 0 AS ord FROM events WITH NO DATA")
             getter = operator.attrgetter(*(_ATTR.get(name, name) for name in names))
-            with cursor.copy(f"COPY tracklens_incoming ({cols}, ord) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {_STAGING} ({cols}, context, ord) FROM STDIN") as copy:
                 for i, rec in enumerate(records):
                     copy.write_row((*getter(rec), i))
-            cursor.execute(f"INSERT INTO events ({cols}) SELECT {cols} FROM tracklens_incoming ORDER BY ord "
-                           "ON CONFLICT (message_id) DO NOTHING")
-            cursor.execute("DELETE FROM tracklens_incoming")
+            cursor.execute(
+                f"WITH stored AS (INSERT INTO events ({cols}) SELECT {cols} FROM {_STAGING} ORDER BY ord "
+                "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id) "
+                f"INSERT INTO event_context (id, context) SELECT stored.id, s.context FROM stored "
+                f"JOIN {_STAGING} s ON s.message_id = stored.message_id")
+            cursor.execute(f"DELETE FROM {_STAGING}")
         finally:
             cursor.close()
 
@@ -196,8 +208,11 @@ class EventWriter:
         params: list[Any] = [getter(rec) for rec in records]
         if self._insert.order is None:
             params = [dict(zip(order, values, strict=True)) for values in params]
+        contexts = self._insert_context.params(
+            {"message_id": rec.message_id, "context": rec.context_json} for rec in records)
         cursor = conn.connection.cursor()
         try:
             cursor.executemany(self._insert.sql, params)
+            cursor.executemany(self._insert_context.sql, contexts)
         finally:
             cursor.close()

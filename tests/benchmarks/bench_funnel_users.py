@@ -156,8 +156,9 @@ PROFILE_SQL = [
     "SELECT distinct_id, linked_at FROM identities WHERE person = :uid ORDER BY linked_at, distinct_id{coll}",
     *[f"SELECT {c} FROM events WHERE person = :uid AND {c} IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1"
       for c in ("city", "country_code", "region", "browser", "os", "device")],
-    "SELECT id, type, event, ts, user_id, anonymous_id, properties, context, city, region, country_code, browser, "
-    "os, device, referring_domain FROM events WHERE person = :uid ORDER BY ts DESC, id DESC LIMIT 51",
+    "SELECT e.id, type, event, ts, user_id, anonymous_id, properties, context, city, region, country_code, browser, "
+    "os, device, referring_domain FROM events e LEFT JOIN event_context c ON c.id = e.id WHERE person = :uid "
+    "ORDER BY ts DESC, e.id DESC LIMIT 51",
 ]
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from app.core.schema import events
+from app.core.schema import event_context, events
 from tests.collector.harness import WRITE_KEY, ThreadCollector, collector_in_thread
 
 
@@ -37,7 +37,10 @@ def client(sqlite_collector: ThreadCollector) -> Iterator[httpx.Client]:
 def stored(engine: Engine) -> list[dict[str, Any]]:
     """Every stored event row, oldest first."""
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(select(events).order_by(events.c.id))]
+        stmt = (select(events, event_context.c.context)
+                .select_from(events.outerjoin(event_context, event_context.c.id == events.c.id))
+                .order_by(events.c.id))
+        return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
 def stored_ids(engine: Engine) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from app.core.schema import events, identities, users
+from app.core.schema import event_context, events, identities, users
 from app.ingest.writer import EventWriter
 
 
@@ -18,7 +18,10 @@ def writer(engine: Engine) -> EventWriter:
 
 def event_rows(engine: Engine, *where: Any) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(select(events).where(*where).order_by(events.c.id))]
+        stmt = (select(events, event_context.c.context)
+                .select_from(events.outerjoin(event_context, event_context.c.id == events.c.id))
+                .where(*where).order_by(events.c.id))
+        return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
 def user_rows(engine: Engine) -> dict[str, dict[str, Any]]:

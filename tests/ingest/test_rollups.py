@@ -61,7 +61,7 @@ def test_writer_and_identity_merge_keep_the_rollups_exact(engine: Engine) -> Non
 
 def test_direct_inserts_updates_and_deletes_keep_the_rollups_exact(engine: Engine) -> None:
     rows = [{"message_id": f"m{i}", "type": "track", "event": name, "person": person, "ts": ts,
-             "received_at": ts, "properties": {}, "context": {}}
+             "received_at": ts, "properties": {}}
             for i, (name, person, ts) in enumerate([
                 ("A", "p1", 5), ("A", "p1", HOUR - 1), ("B", "p2", HOUR), ("A", "p2", 3 * HOUR + 7),
                 (None, "p1", 20)])]
@@ -98,16 +98,23 @@ def test_backfill_recomputes_rollups_that_were_lost(engine: Engine) -> None:
     assert stored(engine) == expected == recomputed(engine)
 
 
-def test_a_schema_1_database_is_migrated_with_filled_rollups(db_url: str) -> None:
+def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_out(db_url: str) -> None:
     from app.core.database import open_database
-    from app.core.schema import meta
+    from app.core.schema import event_context, meta
+    from app.query import run_query
 
     engine = open_database(db_url)
     EventWriter(engine).write([
         {"type": "track", "messageId": f"x{i}", "userId": f"u{i % 4}", "event": "Viewed",
-         "timestamp": _t(i % 3, i)} for i in range(12)])
+         "timestamp": _t(i % 3, i), "context": {"ip": f"10.0.0.{i}", "locale": "de-DE"}} for i in range(12)])
     expected = recomputed(engine)
+    live = run_query(engine, {"kind": "live", "after_id": 0, "limit": 100})["events"]
+    assert live[0]["context"]["locale"] == "de-DE"
     with engine.begin() as conn:  # what a schema-1 database looked like
+        json_type = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
+        conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN context {json_type} NOT NULL DEFAULT '{{}}'")
+        conn.exec_driver_sql("UPDATE events SET context = (SELECT c.context FROM event_context c WHERE c.id = events.id)")
+        conn.exec_driver_sql("DROP TABLE event_context")
         for trigger in ("events_rollup_insert", "events_rollup_delete", "events_rollup_update"):
             conn.exec_driver_sql(f"DROP TRIGGER {trigger}" + (" ON events" if conn.dialect.name != "sqlite" else ""))
         conn.exec_driver_sql("DROP INDEX ix_events_event_person_ts")
@@ -121,8 +128,11 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups(db_url: str) -> Non
 
     engine = open_database(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "2"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "3"
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("events")}
+        assert "context" not in {c["name"] for c in inspect(conn).get_columns("events")}
+        assert conn.execute(select(func.count()).select_from(event_context)).scalar_one() == 12
+    assert run_query(engine, {"kind": "live", "after_id": 0, "limit": 100})["events"] == live
     assert "ix_events_event_person_ts" in indexes
     if engine.dialect.name == "sqlite":  # the covering index replaces the narrower one
         assert "ix_events_event_ts_person_props" in indexes and "ix_events_event_ts_person" not in indexes

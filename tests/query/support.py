@@ -41,7 +41,6 @@ def event_row(event: str | None, person: str, ts: int, properties: Mapping[str, 
         "ts": ts,
         "received_at": ts,
         "properties": dict(properties or {}),
-        "context": {},
     }
     for column in ENRICHED_COLUMNS.values():
         row[column] = enriched.get(column)

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from app.core.database import open_database
-from app.core.schema import events, users
+from app.core.schema import event_context, events, users
 from app.ui.settings import open_settings
 
 DAY_MS = 86_400_000
@@ -67,8 +67,13 @@ def make_rows(count: int, *, seed: int = 7, now_ms: int | None = None, days: int
 
 
 def insert_events(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Rows of `events`; a row's "context" goes to event_context, as the writer stores it."""
     with engine.begin() as conn:
-        conn.execute(events.insert(), rows)
+        conn.execute(events.insert(), [{k: v for k, v in row.items() if k != "context"} for row in rows])
+        ids = dict(conn.execute(select(events.c.message_id, events.c.id)).all())
+        contexts = [{"id": ids[row["message_id"]], "context": row["context"]} for row in rows if "context" in row]
+        if contexts:
+            conn.execute(event_context.insert(), contexts)
 
 
 def insert_users(engine: Engine, count: int = 40) -> None:

@@ -162,6 +162,7 @@ def test_postgres_row_committed_late_with_a_lower_id_still_appears_once(
     qtbot.waitUntil(lambda: panel.loaded and panel.model.rowCount() == 30, timeout=10_000)
     slow, fast = make_rows(2, seed=2, start_id=100)
     with engine.connect() as late:
+        slow.pop("context")  # the view shows {} for an event stored without one
         late.execute(events.insert(), [slow])  # takes the lower id, not committed yet
         insert_events(engine, [fast])  # a higher id, committed at once
         qtbot.waitUntil(lambda: panel.model.rowCount() == 31, timeout=10_000)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from app.core.schema import ENRICHED_COLUMNS, events, identities, users
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, identities, users
 from app.query.model import parse_query
 from app.query.runners.profile import LAST_KNOWN, ProfileQuery
 from app.query.runners.users import iso_utc
@@ -24,7 +24,8 @@ def profile(engine: Engine, spec: Mapping[str, Any]) -> dict[str, Any]:
     with engine.connect() as conn:
         people = {r.id: dict(r._mapping) for r in conn.execute(select(users))}
         ids = [dict(r._mapping) for r in conn.execute(select(identities))]
-        rows = [dict(r._mapping) for r in conn.execute(select(events))]
+        contexts = dict(conn.execute(select(event_context.c.id, event_context.c.context)).all())
+        rows = [{**r._mapping, "context": contexts.get(r.id)} for r in conn.execute(select(events))]
     person = next((i["person"] for i in ids if i["distinct_id"] == q.user), q.user)
     if person is None or person not in people:
         return {"found": False, "user": q.user, "message": f"no person has the id {q.user!r}"}

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, bindparam, select
 from sqlalchemy.engine import Dialect
 
-from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, users
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
@@ -86,6 +86,7 @@ def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str)
     where_filters = parse_filters(json.loads(filters))
     uses_users = needs_users(where_filters)
     source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
+    source = source.outerjoin(event_context, event_context.c.id == events.c.id)
     ctx = FilterContext(dialect, events, users if uses_users else None, events.c.person,
                         dt.date.fromisoformat(day))
     conds = [events.c.id > bindparam("after_id", type_=BigInteger)]
@@ -96,6 +97,6 @@ def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str)
         conds.append(where)
     columns = [events.c.id, events.c.type, events.c.event, events.c.person, events.c.user_id,
                events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
-               events.c.context, *(events.c[c] for c in ENRICHED_COLUMNS.values())]
+               event_context.c.context, *(events.c[c] for c in ENRICHED_COLUMNS.values())]
     return (select(*columns).select_from(source).where(*conds).order_by(events.c.id.desc())
             .limit(bindparam("limit", type_=Integer)))
