@@ -7,6 +7,7 @@ functions do not. See docs/schema.md for the analyst-facing description.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 
 SCHEMA_VERSION = 3
 
@@ -247,10 +249,20 @@ def ensure_schema(engine: Engine) -> int:
                 f"this database was written by a newer Tracklens (schema {version}, "
                 f"this version understands up to {SCHEMA_VERSION}); please upgrade"
             )
+        started = version
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](conn)
             version += 1
             conn.execute(
                 meta.update().where(meta.c.key == "schema_version").values(value=str(version))
             )
-        return version
+    if started < 3 and engine.dialect.name == "sqlite":
+        # Dropping `events.context` shrank every row where it stood: the pages stay half empty
+        # (and a scan reads as many) until VACUUM rebuilds the file, outside any transaction.
+        # Best effort: the migration is committed; a busy file only stays larger and slower.
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
+        except DBAPIError as exc:
+            logging.getLogger(__name__).warning("VACUUM after the schema-3 migration failed: %s", exc.orig)
+    return version
