@@ -85,7 +85,15 @@ Index("ix_events_event_ts_person", events.c.event, events.c.ts, events.c.person)
 Index("ix_events_event_ts_person_props", events.c.event, events.c.ts, events.c.person,
       events.c.properties).ddl_if(dialect="sqlite")
 Index("ix_events_person_ts", events.c.person, events.c.ts)
-Index("ix_events_ts", events.c.ts)
+# Time ranges across every event (filtered top-12, persons of all events off the rollups). On
+# PostgreSQL a BRIN index (schema 3): rows arrive in time order, so block ranges summarise it
+# in a few pages, and a B-tree on `ts` misled the planner into walking all of a range's rows
+# for one event's question (cheap-looking thanks to the physical order) instead of picking that
+# event's rows from (event, ts, person): a 30-day breakdown at 10M events took 1.5 s instead of
+# 0.76 s. SQLite has no BRIN, and picks its plans well with the B-tree.
+Index("ix_events_ts", events.c.ts).ddl_if(dialect="sqlite")
+Index("ix_events_ts_brin", events.c.ts, postgresql_using="brin",
+      postgresql_with={"autosummarize": "on"}).ddl_if(dialect="postgresql")
 # Funnels: a person's first step-k event after a time is one seek here (schema 2).
 Index("ix_events_event_person_ts", events.c.event, events.c.person, events.c.ts)
 
@@ -207,12 +215,17 @@ def _add_funnel_index_and_rollups(conn: Connection) -> None:
 def _move_context_out(conn: Connection) -> None:
     """2 -> 3: `events.context` moves to event_context. The table is rewritten (SQLite's DROP
     COLUMN does; PostgreSQL drops the column at once but keeps its bytes in every row until a
-    rewrite, so CLUSTER by the primary key rewrites it in arrival order)."""
+    rewrite, so CLUSTER by the primary key rewrites it in arrival order). PostgreSQL's `ts`
+    B-tree becomes a BRIN index."""
     event_context.create(conn)
     conn.exec_driver_sql("INSERT INTO event_context (id, context) SELECT id, context FROM events")
     conn.exec_driver_sql("ALTER TABLE events DROP COLUMN context")
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_ts")
         conn.exec_driver_sql("CLUSTER events USING events_pkey")
+        for index in events.indexes:
+            if index.name == "ix_events_ts_brin":
+                index.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups, 2: _move_context_out}
