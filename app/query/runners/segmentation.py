@@ -140,7 +140,6 @@ class SegmentationRunner(QueryRunner):
             .limit(TOP_EVENTS)
         )
 
-
     def every_event_statement(self, bucketing: Bucketing) -> Select[Any]:
         """Occurrences per bucket of every event, for a top-12 count off the rollups (filters,
         or a zone with fractional offsets): one pass over the range, the 12 picked in Python,
