@@ -108,6 +108,8 @@ event_context = Table(
     Column("id", _Id, primary_key=True, autoincrement=False),
     Column("context", _Json, nullable=False),
 )
+#: `events` with each row's context (NULL where none was stored), for the few readers that show it.
+events_with_context = events.outerjoin(event_context, event_context.c.id == events.c.id)
 
 # Hourly rollups of the analysis events (event IS NOT NULL), kept exact by triggers on
 # `events` (app/core/rollups.py), so every program that writes events keeps them right.

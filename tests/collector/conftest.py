@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from app.core.schema import event_context, events
+from app.core.schema import event_context, events, events_with_context
 from tests.collector.harness import WRITE_KEY, ThreadCollector, collector_in_thread
 
 
@@ -38,7 +38,7 @@ def stored(engine: Engine) -> list[dict[str, Any]]:
     """Every stored event row, oldest first."""
     with engine.connect() as conn:
         stmt = (select(events, event_context.c.context)
-                .select_from(events.outerjoin(event_context, event_context.c.id == events.c.id))
+                .select_from(events_with_context)
                 .order_by(events.c.id))
         return [dict(row._mapping) for row in conn.execute(stmt)]
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from app.core.schema import event_context, events, identities, users
+from app.core.schema import event_context, events, events_with_context, identities, users
 from app.ingest.writer import EventWriter
 
 
@@ -19,7 +19,7 @@ def writer(engine: Engine) -> EventWriter:
 def event_rows(engine: Engine, *where: Any) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         stmt = (select(events, event_context.c.context)
-                .select_from(events.outerjoin(event_context, event_context.c.id == events.c.id))
+                .select_from(events_with_context)
                 .where(*where).order_by(events.c.id))
         return [dict(r._mapping) for r in conn.execute(stmt)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +40,11 @@ def assert_sql_snapshot(name: str, statements: Sequence[Any], dialect_name: str)
     assert path.exists(), f"no snapshot {path.name}; run with TRACKLENS_UPDATE_SNAPSHOTS=1 to create it"
     assert text == path.read_text(encoding="utf-8"), (
         f"the SQL of {name} ({dialect_name}) changed; review it and regenerate with TRACKLENS_UPDATE_SNAPSHOTS=1")
+
+
+def assert_same_cache_keys(build: Callable[[], Sequence[Any]]) -> None:
+    """Statements built twice for one query have equal SQLAlchemy cache keys, so the statement
+    cache compiles them once instead of on every run."""
+    first, second = [s._generate_cache_key() for s in build()], [s._generate_cache_key() for s in build()]
+    assert None not in first
+    assert [k.key for k in first] == [k.key for k in second]

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, bindparam, select
 from sqlalchemy.engine import Dialect
 
-from app.core.schema import ENRICHED_COLUMNS, event_context, events, users
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, users
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
@@ -85,8 +85,8 @@ def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str)
     polls the same question every second, with only `after_id` (a bound parameter) moving."""
     where_filters = parse_filters(json.loads(filters))
     uses_users = needs_users(where_filters)
-    source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
-    source = source.outerjoin(event_context, event_context.c.id == events.c.id)
+    source: FromClause = (events_with_context.outerjoin(users, users.c.id == events.c.person) if uses_users
+                          else events_with_context)
     ctx = FilterContext(dialect, events, users if uses_users else None, events.c.person,
                         dt.date.fromisoformat(day))
     conds = [events.c.id > bindparam("after_id", type_=BigInteger)]

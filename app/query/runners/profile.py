@@ -32,7 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.core.schema import ENRICHED_COLUMNS, event_context, events, identities, users
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, identities, users
 from app.query.model import Query, QueryError, SpecReader, _names, query_model
 from app.query.runner import QueryRunner, register_runner
 from app.query.runners.users import iso_utc
@@ -118,7 +118,7 @@ def _statements(with_before: bool, with_events: bool) -> dict[str, Any]:
     timeline = (select(events.c.id, events.c.type, events.c.event, events.c.ts, events.c.user_id,
                        events.c.anonymous_id, events.c.properties, event_context.c.context,
                        *[events.c[c] for c in ENRICHED_COLUMNS.values()])
-                .select_from(events.outerjoin(event_context, event_context.c.id == events.c.id))
+                .select_from(events_with_context)
                 .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc())
                 .limit(bindparam("lim", type_=Integer)))
     return {"person": person, "identities": ids, "last_known": last, "timeline": timeline}
