@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -22,6 +23,7 @@ from app.collector.auth import WriteKeys, key_from_authorization
 from app.collector.body import check_media_type, parse_json_object, read_limited
 from app.collector.committer import CommitQueue, Outcome
 from app.collector.errors import CollectorError, DatabaseUnavailable
+from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 from app.collector.payload import PATH_TYPES, Prepared, client_address, prepare
 
 log = logging.getLogger("tracklens.collector")
@@ -37,11 +39,26 @@ RETRY_AFTER_SECONDS = 2
 class CollectorSettings:
     keys: WriteKeys
     trust_proxy: bool = False
+    #: see app.collector.body.read_limited
+    body_idle_timeout: float = BODY_IDLE_SECONDS
+    body_total_timeout: float = BODY_TOTAL_SECONDS
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON in ASCII: answers echo what clients sent (message ids, reasons), and any string,
+    lone surrogates included, must still encode, or a committed batch would be answered 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
-    return JSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+    if status in (408, 413):
+        # The body was not read to its end: close, or the server would go on reading the rest
+        # of it (at the client's pace) to keep the connection alive.
+        headers["Connection"] = "close"
+    return SafeJSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
 def _body_has_key(keys: WriteKeys, body: dict[str, Any], is_batch: bool) -> bool:
@@ -79,7 +96,9 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         check_media_type(request.headers.get("content-type"))
         raw = await read_limited(request.stream(),
                                  content_encoding=request.headers.get("content-encoding"),
-                                 content_length=request.headers.get("content-length"))
+                                 content_length=request.headers.get("content-length"),
+                                 idle_timeout=settings.body_idle_timeout,
+                                 total_timeout=settings.body_total_timeout)
         body = parse_json_object(raw)
         if not authorized and not _body_has_key(keys, body, call_type is None):
             raise CollectorError(401, "unauthorized", "missing or unknown write key")
@@ -97,18 +116,24 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         if rejected:
             log.info("stored %d of %d messages; rejected: %s", outcome.accepted, prepared.count,
                      "; ".join(f"#{r['index']}: {r['reason']}" for r in rejected[:5]))
-        return JSONResponse({"success": True, "accepted": outcome.accepted, "rejected": rejected})
+        return SafeJSONResponse({"success": True, "accepted": outcome.accepted, "rejected": rejected})
 
-    async def health(_request: Request) -> Response:
-        state: dict[str, Any] = {"status": "ok", "queued": committer.queued_messages,
-                                 "committed": committer.committed_messages,
-                                 "transactions": committer.transactions}
+    async def health(request: Request) -> Response:
+        """Status for anyone (load balancers); counters and the database's error only with a key,
+        since the error names the database's host and port."""
+        insider = settings.keys.required and settings.keys.allows(
+            key_from_authorization(request.headers.get("authorization")))
+        state: dict[str, Any] = {"status": "ok"}
+        if insider:
+            state.update(queued=committer.queued_messages, committed=committer.committed_messages,
+                         transactions=committer.transactions)
         if ping is not None:
             try:
                 await run_in_threadpool(ping)
             except Exception as exc:
-                return _error(503, "database_unavailable", str(exc).splitlines()[0] if str(exc) else "error")
-        return JSONResponse(state)
+                detail = (str(exc).splitlines() or ["error"])[0] if insider else "the database is unreachable"
+                return _error(503, "database_unavailable", detail)
+        return SafeJSONResponse(state)
 
     async def on_collector_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CollectorError)
@@ -121,6 +146,10 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         assert isinstance(exc, HTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
+
+    async def on_disconnect(_request: Request, _exc: Exception) -> Response:
+        # Nobody is listening any more; nothing was read, so nothing was stored.
+        return _error(400, "client_disconnected", "the client went away before sending the whole body")
 
     async def on_crash(_request: Request, exc: Exception) -> Response:
         log.exception("internal error", exc_info=exc)
@@ -147,6 +176,7 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         exception_handlers={
             CollectorError: on_collector_error,
             DatabaseUnavailable: on_unavailable,
+            ClientDisconnect: on_disconnect,
             HTTPException: on_http_error,
             Exception: on_crash,
         },

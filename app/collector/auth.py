@@ -17,7 +17,7 @@ def key_from_authorization(header: str | None) -> str | None:
         return None
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # also non-ASCII text, which b64decode refuses
         return None
     user, _, _password = decoded.partition(":")
     return user or None

@@ -6,16 +6,14 @@ gzip bomb costs at most the limit in memory and the time to inflate it, never it
 
 from __future__ import annotations
 
-import json
-import re
+import asyncio
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
-
 from app.collector.errors import CollectorError
-from app.collector.limits import MAX_REQUEST_BYTES
+from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS, MAX_REQUEST_BYTES
+from app.ingest.jsonread import loads
 
 #: Media types clients use for Segment payloads; analytics.js sends text/plain to avoid a preflight
 #: on some paths, server libraries send application/json.
@@ -72,8 +70,14 @@ async def read_limited(
     content_encoding: str | None,
     content_length: str | None,
     limit: int = MAX_REQUEST_BYTES,
+    idle_timeout: float = BODY_IDLE_SECONDS,
+    total_timeout: float = BODY_TOTAL_SECONDS,
 ) -> bytes:
-    """The request body, decompressed, at most `limit` bytes; CollectorError otherwise."""
+    """The request body, decompressed, at most `limit` bytes; CollectorError otherwise.
+
+    A body must keep flowing (no pause over `idle_timeout`) and arrive within `total_timeout`:
+    a client that announces more than it sends would otherwise hold its connection forever.
+    """
     encoding = (content_encoding or "").strip().lower()
     if encoding in ("", "identity"):
         gzip_reader = None
@@ -93,7 +97,18 @@ async def read_limited(
             raise _too_large(limit)
     received = 0
     plain = bytearray()
-    async for chunk in chunks:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + total_timeout
+    iterator = aiter(chunks)
+    while True:
+        wait = min(idle_timeout, deadline - loop.time())
+        try:
+            chunk = await asyncio.wait_for(anext(iterator), timeout=max(wait, 0.001))
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise CollectorError(408, "request_timeout",
+                                 "the request body arrived too slowly; send it again") from None
         if not chunk:
             continue
         received += len(chunk)
@@ -108,37 +123,13 @@ async def read_limited(
     return bytes(plain)
 
 
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and PostgreSQL's jsonb refuses them at commit time.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-#: Integer literals orjson cannot hold exactly (beyond 64 bits) have 20+ digits; it would turn
-#: them into floats, so such bodies (or ones with long digit runs in strings) take the exact path.
-_LONG_DIGITS = re.compile(rb"\d{20}")
-
-
-def _loads(raw: bytes) -> Any:
-    """orjson where it is exact (twice as fast), the standard library otherwise.
-
-    The standard library also gets the last word on bodies orjson refuses: it accepts lone
-    surrogate escapes, which the ingestion core then rejects per message, not per batch.
-    """
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw, parse_constant=_refuse_constant)
-
-
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object; 400 with a reason for anything else."""
     if not raw.strip():
         raise CollectorError(400, "invalid_json", "the request body is empty")
     try:
-        value = _loads(raw)
-    except (ValueError, RecursionError) as exc:
+        value = loads(raw)
+    except ValueError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CollectorError(400, "invalid_json", f"the body is not valid JSON: {reason}") from exc
     if not isinstance(value, dict):

@@ -8,3 +8,7 @@ MAX_MESSAGE_BYTES = 32 * 1024
 MAX_REQUEST_BYTES = 500 * 1024
 #: Messages in one batch request.
 MAX_BATCH_MESSAGES = 2500
+#: Longest pause while a request body arrives, and longest time for a whole body (500 KB at
+#: 10 KB/s is 50 s: slow mobile links fit, a client that stops sending does not hold on).
+BODY_IDLE_SECONDS = 15.0
+BODY_TOTAL_SECONDS = 60.0

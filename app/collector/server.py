@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from app.collector.app import CollectorSettings, create_app
 from app.collector.auth import WriteKeys
 from app.collector.committer import CommitQueue
+from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 from app.core.database import DatabaseError, describe_error
 
 log = logging.getLogger("tracklens.collector")
@@ -25,6 +26,8 @@ class CollectorOptions:
     write_keys: list[str] = field(default_factory=list)
     no_auth: bool = False
     trust_proxy: bool = False
+    body_idle_timeout: float = BODY_IDLE_SECONDS
+    body_total_timeout: float = BODY_TOTAL_SECONDS
 
 
 def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
@@ -42,7 +45,8 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
 
     committer = CommitQueue(writer, on_unavailable=engine.dispose)
     settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
-                                 trust_proxy=options.trust_proxy)
+                                 trust_proxy=options.trust_proxy, body_idle_timeout=options.body_idle_timeout,
+                                 body_total_timeout=options.body_total_timeout)
     return create_app(committer, settings, ping=ping)
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
+from app.ingest.jsonread import loads, parse_int
+from app.ingest.messages import OversizedNumber
 from app.ingest.pipeline import write_pipelined
 from app.ingest.writer import EventWriter, IngestResult
 
@@ -27,6 +28,9 @@ CHUNK = 5000
 #: Problems listed in the summary (all are counted).
 KEEP_PROBLEMS = 20
 _READ = 1 << 20
+#: Longest line (JSON Lines) or array element (documents) read; the rest of it is skipped, so a
+#: hostile file costs bounded memory. One message is at most 32 KB, so this is generous.
+MAX_LINE_BYTES = 1 << 20
 
 
 class ImportFileError(Exception):
@@ -92,13 +96,41 @@ class _Source:
 Item = tuple[int, Any]  # (line number, message dict or an Exception explaining why not)
 
 
-def _iter_json_lines(stream: Iterable[bytes], first_line_no: int = 1) -> Iterator[Item]:
+class _LongLine:
+    """Stands for a line longer than MAX_LINE_BYTES, skipped without being kept in memory."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def _bounded_lines(stream: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | _LongLine]:
+    """The stream's lines, each at most `limit` bytes; longer ones are read past, not kept."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = stream.readline(_READ)
+            if not raw:
+                break
+            size += len(raw)
+        yield _LongLine(size)
+
+
+def _iter_json_lines(stream: Iterable[bytes | _LongLine], first_line_no: int = 1) -> Iterator[Item]:
     for line_no, raw in enumerate(stream, start=first_line_no):
+        if isinstance(raw, _LongLine):
+            yield line_no, ValueError(f"line of {raw.size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit")
+            continue
         text = raw.strip()
         if not text:
             continue
         try:
-            value = _loads(text)
+            value = loads(text)
         except ValueError as exc:
             yield line_no, ValueError(f"invalid JSON ({_short(exc)})")
             continue
@@ -106,15 +138,6 @@ def _iter_json_lines(stream: Iterable[bytes], first_line_no: int = 1) -> Iterato
             yield from ((line_no, m) for m in _with_batch_fields(value))
         else:
             yield line_no, value
-
-
-def _loads(text: bytes) -> Any:
-    """orjson where it can (several times faster); the standard library for what it refuses
-    but Python's json accepts (NaN, integers beyond 64 bits), so both read the same files."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def _with_batch_fields(document: dict[str, Any]) -> Iterator[Any]:
@@ -135,6 +158,12 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+#: What ends a number or literal; what matters inside a string; what nests outside strings.
+_SCALAR_END = re.compile(r"[,\]}\s]")
+_STRING_BODY = re.compile(r'(?:[^"\\]++|\\.)*+', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 class _Document:
     """Incremental reader of one JSON document holding a top-level array of messages.
 
@@ -148,7 +177,7 @@ class _Document:
         self.pos = 0
         self.line = 1
         self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(parse_int=parse_int)
         self.tail = b""
 
     def _more(self) -> bool:
@@ -194,21 +223,77 @@ class _Document:
         return char
 
     def _value(self) -> tuple[int, Any]:
+        """The next value, or (line, ValueError) for one too long or too deep to read (skipped)."""
         self._skip_ws()
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
+                if len(self.buf) - self.pos > MAX_LINE_BYTES:
+                    return self._skip_value(f"an element over the {MAX_LINE_BYTES:,}-byte limit")
                 # Incomplete at the end of the buffer: read more and retry; else a real error.
                 if self._more():
                     continue
                 raise ValueError(f"invalid JSON ({_short(exc)})") from None
+            except RecursionError:
+                return self._skip_value("an element nested too deeply to read")
             # A number at the end of the buffer may continue in the next chunk.
-            if end == len(self.buf) and isinstance(value, int | float) and self._more():
-                continue
+            if end == len(self.buf) and isinstance(value, int | float | OversizedNumber):
+                if end - self.pos > MAX_LINE_BYTES:
+                    return self._skip_value(f"an element over the {MAX_LINE_BYTES:,}-byte limit")
+                if self._more():
+                    continue
             line = self.line + self.buf.count("\n", 0, self.pos)
             self.pos = end
             return line, value
+
+    def _skip_value(self, reason: str) -> tuple[int, Any]:
+        """Read past the value at pos (strings and brackets matched), keeping none of it.
+
+        Runs of string content and of brackets that cannot close the value are passed by
+        regular expressions and str.count, so even a file of nothing but brackets is skipped
+        at C speed.
+        """
+        line = self.line + self.buf.count("\n", 0, self.pos)
+        if self.buf[self.pos] not in '[{"':
+            while (found := _SCALAR_END.search(self.buf, self.pos)) is None:
+                self.pos = len(self.buf)
+                if not self._more():
+                    return line, ValueError(reason)
+            self.pos = found.start()
+            return line, ValueError(reason)
+        depth = 0 if self.buf[self.pos] == '"' else 1
+        in_string = depth == 0
+        self.pos += 1
+        while True:
+            if in_string:
+                self.pos = _STRING_BODY.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+                if self.pos < len(self.buf) and self.buf[self.pos] == '"':
+                    self.pos += 1
+                    in_string = False
+                    if depth == 0:
+                        return line, ValueError(reason)
+                elif not self._more():  # the string goes on (or a backslash waits for its char)
+                    return line, ValueError(reason)
+                continue
+            quote = self.buf.find('"', self.pos)
+            stop = len(self.buf) if quote < 0 else quote
+            closes = self.buf.count("]", self.pos, stop) + self.buf.count("}", self.pos, stop)
+            if closes < depth:  # this stretch cannot close the value: count it in one go
+                depth += self.buf.count("[", self.pos, stop) + self.buf.count("{", self.pos, stop) - closes
+                self.pos = stop
+            else:
+                for found in _BRACKET.finditer(self.buf, self.pos, stop):
+                    depth += 1 if found.group() in "[{" else -1
+                    if depth == 0:
+                        self.pos = found.end()
+                        return line, ValueError(reason)
+                self.pos = stop
+            if quote >= 0:
+                self.pos += 1
+                in_string = True
+            elif not self._more():
+                return line, ValueError(reason)
 
     def _array(self) -> Iterator[Item]:
         self._expect("[")
@@ -248,9 +333,26 @@ class _Document:
 
 def _parses_as_object(line: bytes) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(loads(line), dict)
     except ValueError:
         return False
+
+
+def _read_head(stream: IO[bytes]) -> bytes:
+    """The file's start: up to two complete content lines, at most MAX_LINE_BYTES.
+
+    Read in small pieces so that a file corrupt further on is still detected (and its first
+    lines stored) the way later reads are.
+    """
+    head = b""
+    while len(head) < MAX_LINE_BYTES:
+        piece = stream.read(min(1 << 16, MAX_LINE_BYTES - len(head)))
+        if not piece:
+            break
+        head += piece
+        if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 2:
+            break
+    return head
 
 
 def iter_messages(source: _Source) -> Iterator[Item]:
@@ -259,24 +361,18 @@ def iter_messages(source: _Source) -> Iterator[Item]:
     JSON Lines when the first or second content line is a JSON object on its own
     (so a corrupt first line does not hide a good file); otherwise one JSON document.
     """
-    stream = source.stream
-    head: list[bytes] = []
-    content: list[bytes] = []
-    while len(content) < 2:
-        raw = stream.readline()
-        if not raw:
-            break
-        head.append(raw)
-        stripped = raw.strip().lstrip(b"\xef\xbb\xbf")
-        if stripped:
-            content.append(stripped)
-    if not content:
+    # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
+    head = _read_head(source.stream)
+    prefixed = _Prepend(head, source.stream)
+    lines = head.split(b"\n")
+    complete = lines[:-1] if len(head) == MAX_LINE_BYTES else lines
+    content = [s for s in (line.strip().lstrip(b"\xef\xbb\xbf") for line in complete[:2000]) if s][:2]
+    if not content and not head.strip():
         return
-    line_mode = content[0].startswith(b"{") and (
+    line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
-    prefixed = _Prepend(b"".join(head), stream)
     if line_mode:
-        yield from _iter_json_lines(_LineSplit(head, stream))
+        yield from _iter_json_lines(_bounded_lines(prefixed))
         return
     document = _Document(prefixed)
     try:
@@ -284,18 +380,6 @@ def iter_messages(source: _Source) -> Iterator[Item]:
     except ValueError as exc:
         yield document.line + document.buf.count("\n", 0, document.pos), ValueError(
             f"{exc}; the rest of this file cannot be read")
-
-
-class _LineSplit:
-    """Lines already read, then the rest of the stream, as one iterable of lines."""
-
-    def __init__(self, head: list[bytes], stream: IO[bytes]) -> None:
-        self.head = head
-        self.stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield from self.head
-        yield from self.stream
 
 
 class _Prepend:
@@ -310,6 +394,17 @@ class _Prepend:
             first, self.first = self.first, b""
             yield first
         yield from self.stream
+
+    def readline(self, size: int = -1) -> bytes:
+        if not self.first:
+            return bytes(self.stream.readline(size))
+        end = self.first.find(b"\n") + 1 or len(self.first)
+        if 0 <= size < end:
+            end = size
+        line, self.first = self.first[:end], self.first[end:]
+        if line.endswith(b"\n") or self.first or (0 <= size <= len(line)):
+            return line
+        return line + bytes(self.stream.readline(-1 if size < 0 else size - len(line)))
 
     def read(self, size: int = -1) -> bytes:
         if self.first:

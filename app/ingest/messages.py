@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +31,8 @@ import orjson
 MAX_MESSAGE_BYTES = 32 * 1024
 #: Longest id / name we store (the columns are VARCHAR(255)).
 MAX_ID_LENGTH = 255
+#: Deepest nesting of objects and arrays a stored document may have (orjson's own limit).
+MAX_DEPTH = 254
 
 CALL_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 ANALYSIS_EVENT = {"page": "Page Viewed", "screen": "Screen Viewed"}
@@ -97,6 +101,60 @@ _MIN_MS = to_millis(datetime(1, 1, 1, tzinfo=UTC))
 _MAX_MS = to_millis(datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC))
 
 
+#: The window a stored time must fall in (after clock-skew correction): nothing analysed here
+#: happened before 2000, and more than a day ahead of the clock is a broken device, not a plan.
+EARLIEST_MS = to_millis(datetime(2000, 1, 1, tzinfo=UTC))
+FUTURE_SLACK_MS = 86_400_000
+
+
+def _show_ms(ms: int) -> str:
+    """A stored-time candidate as ISO text, also for values no datetime can hold."""
+    try:
+        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)).isoformat(timespec="seconds")
+    except OverflowError:
+        return f"in the year {1970 + ms // 31_556_952_000}"
+
+
+def _in_window(ms: int, name: str, latest_ms: int) -> int:
+    if EARLIEST_MS <= ms <= latest_ms:
+        return ms
+    raise InvalidMessage(f"{name} {_show_ms(ms)} is outside the accepted window "
+                         f"(2000-01-01 to one day from now)")
+
+
+class OversizedNumber:
+    """Stands in for a JSON integer too long to convert (Python refuses over 4,300 digits).
+
+    The JSON readers put it where such a number was, so only the message holding it is
+    rejected (with a reason) instead of the whole request or file failing to parse.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.digits} digits>"
+
+
+def _check_text(value: str, name: str) -> str:
+    """Refuse control characters (NUL included) and unpaired surrogates in ids and names.
+
+    PostgreSQL cannot store NUL, no driver can encode a lone surrogate, and control characters
+    in a name make it impossible to type into a filter; one rule for every database.
+    """
+    if value.isprintable():
+        return value
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)")
+        if category == "Cc":
+            raise InvalidMessage(f"{name} contains a control character ({char!a})")
+    return value
+
+
 def parse_time(value: Any, name: str) -> int | None:
     """Epoch ms from an ISO-8601 string (any UTC offset, 'Z', naive = UTC) or epoch number.
 
@@ -111,7 +169,7 @@ def parse_time(value: Any, name: str) -> int | None:
         try:
             dt = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidMessage(f"unparseable {name}: {value[:60]!r}") from None
+            raise InvalidMessage(f"unparseable {name}: {value[:60]!a}") from None
         ms = to_millis(dt)
         if len(_TS_CACHE) > 4096:
             _TS_CACHE.clear()
@@ -122,6 +180,8 @@ def parse_time(value: Any, name: str) -> int | None:
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise InvalidMessage(f"unparseable {name}: {value!r}")
+        if abs(value) > 1e18:
+            raise InvalidMessage(f"{name} out of range: {value:.3g}")
         ms = int(value) if abs(value) >= 100_000_000_000 else int(value * 1000)
         if not _MIN_MS <= ms <= _MAX_MS:
             raise InvalidMessage(f"{name} out of range: {value!r}")
@@ -143,7 +203,7 @@ def _id(value: Any, name: str) -> str | None:
         return None
     if len(text) > MAX_ID_LENGTH:
         raise InvalidMessage(f"{name} is longer than {MAX_ID_LENGTH} characters")
-    return text
+    return _check_text(text, name)
 
 
 def _obj(value: Any, name: str) -> dict[str, Any]:
@@ -165,6 +225,10 @@ def _dump(value: Any, name: str) -> tuple[str, int]:
         reason = str(exc)
         if "surrogates" in reason:
             raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
+        if "OversizedNumber" in reason:
+            raise InvalidMessage(f"{name} holds an integer of more than 4,300 digits") from None
+        if "ecursion" in reason:
+            raise InvalidMessage(f"{name} is nested more than {MAX_DEPTH} levels deep") from None
         if "64-bit" not in reason:
             raise InvalidMessage(f"{name} is not JSON: {reason}") from None
         # Integers beyond 64 bits: valid JSON, which the standard library writes.
@@ -215,8 +279,8 @@ _TYPE_NAMES = {name: name for name in CALL_TYPES}
 
 
 def _fast_id(value: Any, name: str) -> str | None:
-    """_id for the common case (a clean short string) without the checks' cost."""
-    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.strip() is value:
+    """_id for the common case (a clean short printable string) without the checks' cost."""
+    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and value.strip() is value and value.isprintable():
         return value
     return _id(value, name)
 
@@ -229,11 +293,17 @@ def _time(value: Any, name: str) -> int | None:
     return parse_time(value, name)
 
 
-def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Record:
+def latest_allowed_ms() -> int:
+    """The latest stored time accepted now (see EARLIEST_MS)."""
+    return int(time.time() * 1000) + FUTURE_SLACK_MS
+
+
+def normalize(message: Any, received_ms: int, *, arrived_now: bool = True, latest_ms: int | None = None) -> Record:
     """Validate one Segment message and return its Record, or raise InvalidMessage.
 
     received_ms is when the batch arrived. With arrived_now=False (files) there is no
     arrival to correct device clocks against, so only a `receivedAt` in the message is used.
+    latest_ms bounds the stored times (default: a day from now; pass it to save a clock read).
     """
     if type(message) is not dict and not isinstance(message, dict):
         raise InvalidMessage(f"a message must be a JSON object, got {type(message).__name__}")
@@ -283,6 +353,8 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Re
                 raise InvalidMessage("track without event name")
             if len(event) > MAX_ID_LENGTH:
                 raise InvalidMessage(f"event name is longer than {MAX_ID_LENGTH} characters")
+            if not event.isprintable():
+                _check_text(event, "event name")
         elif kind == "page" or kind == "screen":
             event = ANALYSIS_EVENT[kind]
             props = _page_properties(kind, message, props, context)
@@ -318,6 +390,9 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True) -> Re
         else:
             ts = received_ms
         stored_received = received_ms if arrived_now or own_received is None else own_received
+        latest = latest_ms if latest_ms is not None else latest_allowed_ms()
+        ts = _in_window(ts, "event time", latest)
+        stored_received = _in_window(stored_received, "receivedAt", max(latest, received_ms))
 
         props_json, size = _dump(props, "properties")
         ctx_json, ctx_size = _dump(context, "context")

@@ -40,11 +40,13 @@ class ThreadCollector:
 
 @contextlib.contextmanager
 def collector_in_thread(db_url: str, *, write_keys: Sequence[str] = (WRITE_KEY,), no_auth: bool = False,
-                        trust_proxy: bool = False) -> Iterator[ThreadCollector]:
-    """The real application on uvicorn, on a free loopback port, in a background thread."""
+                        trust_proxy: bool = False, **options: float) -> Iterator[ThreadCollector]:
+    """The real application on uvicorn, on a free loopback port, in a background thread.
+
+    `options` are further CollectorOptions (the body timeouts)."""
     engine = open_database(db_url)
     app = build_app(engine, CollectorOptions(write_keys=list(write_keys), no_auth=no_auth,
-                                             trust_proxy=trust_proxy))
+                                             trust_proxy=trust_proxy, **options))
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False,
                             lifespan="on", timeout_graceful_shutdown=10)

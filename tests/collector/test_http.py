@@ -152,7 +152,6 @@ def test_concatenated_gzip_members_are_one_body(client: httpx.Client, sqlite_col
         (b"{not json", {}, 400, "invalid_json"),
         (b"", {}, 400, "invalid_json"),
         (b"[1, 2]", {}, 400, "invalid_json"),
-        (b'{"batch": [{"type": "track", "event": "x", "anonymousId": "a", "n": NaN}]}', {}, 400, "invalid_json"),
         (b"\xff\xfe{", {}, 400, "invalid_json"),
         (b'{"batch": {"type": "track"}}', {}, 400, "invalid_batch"),
         (b'{"sentAt": "2024-01-01T00:00:00Z"}', {}, 400, "invalid_batch"),
@@ -161,7 +160,7 @@ def test_concatenated_gzip_members_are_one_body(client: httpx.Client, sqlite_col
         (b'{"batch": []}', {"Content-Encoding": "br"}, 415, "unsupported_encoding"),
         (b'{"batch": []}', {"Content-Type": "multipart/form-data; boundary=x"}, 415, "unsupported_media_type"),
     ],
-    ids=["malformed", "empty", "array", "nan", "not-utf8", "batch-not-list", "no-batch", "bad-gzip",
+    ids=["malformed", "empty", "array", "not-utf8", "batch-not-list", "no-batch", "bad-gzip",
          "truncated-gzip", "brotli", "multipart"],
 )
 def test_malformed_requests_get_a_json_error_and_store_nothing(

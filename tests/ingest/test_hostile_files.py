@@ -1,0 +1,163 @@
+"""Import files made to hurt (issue 18): every unreadable line or element is a rejected line with a
+reason, the rest of the file is stored, re-runs finish, and memory stays bounded."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from app.cli.main import cli
+from app.ingest.importer import MAX_LINE_BYTES, import_files
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows
+
+
+def _message(i: int, **fields: Any) -> dict[str, Any]:
+    return {"type": "track", "messageId": f"m{i}", "userId": f"user{i % 3}", "event": "Imported",
+            "timestamp": "2024-07-01T10:00:00Z", **fields}
+
+
+def _lines(n: int) -> list[str]:
+    return [json.dumps(_message(i)) for i in range(n)]
+
+
+def _deep(depth: int) -> str:
+    return ('{"type": "track", "messageId": "deep", "userId": "u", "event": "E", "properties": {"x": '
+            + "[" * depth + "]" * depth + "}}")
+
+
+@pytest.mark.parametrize("depth", [300, 5_000, 200_000])
+def test_a_deeply_nested_line_is_one_rejected_line_and_reruns_finish(tmp_path: Path, engine: Engine,
+                                                                     depth: int) -> None:
+    lines = _lines(20)
+    lines.insert(7, _deep(depth))
+    path = tmp_path / "deep.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    writer = EventWriter(engine, enrich=False)
+    summary = import_files(writer, [path])
+    assert (summary.stored, summary.rejected) == (20, 1)
+    [problem] = summary.problems
+    assert problem.line == 8
+    assert "nested" in problem.reason
+    again = import_files(writer, [path])
+    assert (again.stored, again.duplicates, again.rejected) == (0, 20, 1)
+
+
+@pytest.mark.parametrize("depth", [300, 5_000])
+def test_a_deeply_nested_element_of_a_batch_document_is_skipped(tmp_path: Path, sqlite_url: str,
+                                                                 depth: int) -> None:
+    from app.core.database import open_database
+
+    elements = _lines(10)
+    elements.insert(4, _deep(depth))
+    path = tmp_path / "deep.json"
+    path.write_text('{"sentAt": "2024-07-01T10:00:00Z",\n "batch": [\n' + ",\n".join(elements) + "\n]}\n")
+    engine = open_database(sqlite_url)
+    summary = import_files(EventWriter(engine, enrich=False), [path])
+    assert (summary.stored, summary.rejected) == (10, 1)
+    assert "nested" in summary.problems[0].reason
+    assert summary.problems[0].line == 7
+
+
+def test_a_huge_line_is_rejected_without_being_held_in_memory(tmp_path: Path, sqlite_url: str) -> None:
+    from app.core.database import open_database
+
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as out:
+        out.write(("\n".join(_lines(5)) + "\n").encode())
+        out.write(b'{"type": "track", "event": "E", "userId": "u", "properties": {"blob": "')
+        for _ in range(60):  # 60 MB on one line
+            out.write(b"x" * (1 << 20))
+        out.write(b'"}}\n')
+        out.write(("\n".join(json.dumps(_message(i)) for i in range(5, 10)) + "\n").encode())
+    engine = open_database(sqlite_url)
+    tracemalloc.start()
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (summary.stored, summary.rejected) == (10, 1)
+    assert summary.problems[0].line == 6
+    assert "over the 1,048,576-byte limit" in summary.problems[0].reason
+    assert peak < 12 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_sparse_file_of_nothing_but_zero_bytes_is_refused_in_bounded_memory(tmp_path: Path,
+                                                                             sqlite_url: str) -> None:
+    path = tmp_path / "sparse.jsonl"
+    with path.open("wb") as out:
+        out.truncate(300 << 20)  # 300 MB of NUL bytes, no newline (takes no disk)
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "Traceback" not in result.output
+    assert "0 stored" in result.output and "1 rejected" in result.output
+    assert peak < 12 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_huge_element_of_a_document_is_skipped_and_the_rest_stored(tmp_path: Path, sqlite_url: str) -> None:
+    from app.core.database import open_database
+
+    path = tmp_path / "huge.json.gz"
+    with gzip.open(path, "wb") as out:
+        out.write(b"[\n" + ",\n".join(_lines(3)).encode() + b",\n")
+        out.write(b'{"type": "track", "event": "E", "userId": "u", "properties": {"blob": "')
+        for _ in range(20):
+            out.write(b'ab\\"c{[' * (1 << 17))  # escaped quotes and brackets inside the string
+        out.write(b'"}},\n')
+        out.write(b"1" * (3 << 20) + b",\n")  # a 3 MB number
+        out.write(",\n".join(json.dumps(_message(i)) for i in range(3, 6)).encode() + b"\n]\n")
+    engine = open_database(sqlite_url)
+    tracemalloc.start()
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (summary.stored, summary.rejected) == (6, 2), summary.problems
+    assert [p.line for p in summary.problems] == [5, 6]
+    assert all("byte limit" in p.reason for p in summary.problems)
+    assert [r["message_id"] for r in event_rows(engine)] == [f"m{i}" for i in range(6)]
+    assert peak < 16 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_bad_values_cost_only_their_line(tmp_path: Path, engine: Engine) -> None:
+    lines = [
+        json.dumps(_message(0)),
+        '{"type": "track", "messageId": "nan", "userId": "u", "event": "E", "timestamp": "2024-07-01T10:00:00Z",'
+        ' "properties": {"x": NaN, "y": -Infinity}}',
+        '{"type": "track", "messageId": "huge", "userId": "u", "event": "E", "properties": {"n": '
+        + "7" * 5000 + "}}",
+        json.dumps(_message(1, originalTimestamp="9999-12-31T00:00:00Z", sentAt="0001-01-01T00:00:00Z",
+                            receivedAt="2024-07-01T10:00:00Z")),
+        json.dumps(_message(2, event="Sign\u0000ed")),
+        json.dumps(_message(3, userId="x\ud800")).replace("\\\\", "\\"),
+        json.dumps(_message(4, timestamp="1970-01-01T00:00:00Z")),
+        json.dumps(_message(5, receivedAt="9999-01-01T00:00:00Z")),
+        json.dumps(_message(6)),
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    summary = import_files(EventWriter(engine, enrich=False), [path])
+    reasons = {p.line: p.reason for p in summary.problems}
+    assert summary.stored == 3, reasons
+    assert "4,300 digits" in reasons[3]
+    assert "outside the accepted window" in reasons[4]
+    assert "control character" in reasons[5]
+    assert "unpaired surrogate" in reasons[6]
+    assert "outside the accepted window" in reasons[7]
+    assert "receivedAt" in reasons[8]
+    rows = {r["message_id"]: r for r in event_rows(engine)}
+    assert set(rows) == {"m0", "nan", "m6"}
+    assert rows["nan"]["properties"] == {"x": None, "y": None}
