@@ -24,13 +24,20 @@ from sqlalchemy.engine import Dialect
 
 from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, users
 from app.query.filters import FilterContext, compile_filters, needs_users
+from app.query.isotime import as_ms, iso_utc_ms
 from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import today, zone_info
 
+#: Times from 1970 to 2999 take the cached fast path (time.gmtime covers them on every
+#: platform); others, as stored by older writers or other tools, the calendar arithmetic.
+_FAST_END_MS = 32_503_680_000_000
+
 
 def iso_utc(ms: int) -> str:
     """ISO-8601 UTC with milliseconds, e.g. 2026-11-01T12:00:00.123Z."""
+    if not 0 <= ms < _FAST_END_MS:
+        return iso_utc_ms(ms)
     minute, rest = divmod(ms, 60_000)
     return f"{_minute_prefix(minute)}{rest // 1000:02d}.{rest % 1000:03d}Z"
 
@@ -60,6 +67,7 @@ class LiveRunner(QueryRunner):
         enriched = list(ENRICHED_COLUMNS)
         for row in rows[: q.limit]:
             ident, type_, event, person, user_id, anonymous_id, ts, received_at, props, context = row[:10]
+            ts, received_at = as_ms(ts), as_ms(received_at)
             item: dict[str, Any] = {
                 "id": int(ident),
                 "type": type_,
@@ -67,9 +75,9 @@ class LiveRunner(QueryRunner):
                 "person": person,
                 "user_id": user_id,
                 "anonymous_id": anonymous_id,
-                "time": iso_utc(int(ts)),
-                "ts": int(ts),
-                "received_at": int(received_at),
+                "time": iso_utc(ts) if ts is not None else None,
+                "ts": ts,
+                "received_at": received_at,
             }
             item.update(zip(enriched, row[10:], strict=True))
             item["properties"] = props or {}

@@ -33,9 +33,9 @@ from sqlalchemy import (
 )
 
 from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, identities, users
+from app.query.isotime import as_ms, iso_utc
 from app.query.model import Query, QueryError, SpecReader, _names, query_model
 from app.query.runner import QueryRunner, register_runner
-from app.query.runners.users import iso_utc
 
 #: The "last known" fields shown on a profile: the newest event that has each.
 LAST_KNOWN = ("$city", "$country_code", "$region", "$browser", "$os", "$device")
@@ -178,7 +178,7 @@ class ProfileRunner(QueryRunner):
                 "type": r["type"],
                 "event": r["event"],
                 "time": iso_utc(r["ts"]),
-                "ts": int(r["ts"]),
+                "ts": as_ms(r["ts"]),
                 "user_id": r["user_id"],
                 "anonymous_id": r["anonymous_id"],
                 "properties": _json(r["properties"]) or {},

@@ -44,6 +44,7 @@ from sqlalchemy.engine import Dialect
 from app.core import dialect as sqld
 from app.core.schema import events, identities, users
 from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
+from app.query.isotime import iso_utc
 from app.query.model import (
     Filter,
     Query,
@@ -65,14 +66,6 @@ from app.query.timerange import resolve_range, today, zone_info
 SORT_KEYS = ("last_seen", "first_seen", "events", "id")
 MATCHES = ("all", "any")
 MAX_LIMIT = 10_000
-
-
-def iso_utc(ms_value: int | None) -> str | None:
-    """Epoch ms as ISO-8601 UTC with milliseconds, e.g. 2026-11-01T12:00:00.000Z."""
-    if ms_value is None:
-        return None
-    moment = dt.datetime.fromtimestamp(int(ms_value) / 1000, tz=dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------------------------
