@@ -6,6 +6,7 @@ numeric casts, time bucketing, upserts) instead of testing `dialect.name` themse
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import Table
@@ -284,6 +285,26 @@ def interrupt(dialect: Dialect, driver_connection: Any) -> None:
         driver_connection.cancel()
     else:
         raise NotImplementedError(f"unsupported database dialect: {dialect.name}")
+
+
+def set_statement_timeout(conn: Any, seconds: float) -> None:
+    """Stop any statement of this connection's transaction after `seconds` in the server.
+
+    PostgreSQL: `statement_timeout`, local to the transaction (the pool gets the connection
+    back without it). SQLite has no such setting: the query's deadline interrupts it
+    (app.query.runner.Deadline).
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                     {"ms": str(max(1, math.ceil(seconds * 1000)))})
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when a driver error is PostgreSQL's statement_timeout firing."""
+    original = getattr(exc, "orig", None) or exc
+    return getattr(original, "sqlstate", None) == "57014" and "statement timeout" in str(original).lower()
 
 
 def is_interruption(exc: BaseException) -> bool:

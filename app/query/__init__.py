@@ -8,6 +8,7 @@ See docs/query.md for every kind, option and result shape.
 
 # Cohort filters are valid in every kind: register them (and the users kind they build on).
 from app.query import cohorts as _cohorts  # noqa: F401
+from app.query.errors import QueryTimeout, QueryTooLarge
 from app.query.model import Query, QueryError, parse_query
 from app.query.runner import (
     CancelToken,
@@ -25,6 +26,8 @@ __all__ = [
     "QueryCancelled",
     "QueryError",
     "QueryRunner",
+    "QueryTimeout",
+    "QueryTooLarge",
     "build_runner",
     "get_runner",
     "parse_query",

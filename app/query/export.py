@@ -35,12 +35,13 @@ def cell(value: Any) -> str:
 def export_users_csv(engine: Engine, users_spec: Mapping[str, Any], fileobj: IO[str], *,
                      columns: list[str] | None = None,
                      progress: Callable[[int, int], None] | None = None,
-                     cancel: CancelToken | None = None) -> int:
+                     cancel: CancelToken | None = None, timeout: float | None = None) -> int:
     """Write id, first_seen, last_seen, events and the chosen traits of every matching person.
 
     `columns`: trait names (default: the spec's `columns`, else none). `progress(done, total)`
     is called after the header and after every page. Returns the number of persons written.
-    Raises QueryError (bad spec), QueryCancelled, or DatabaseError.
+    `timeout` bounds each page's query (run_query). Raises QueryError (bad spec),
+    QueryCancelled, or DatabaseError (QueryTimeout among them).
     """
     spec = {k: v for k, v in users_spec.items() if k not in ("after", "limit", "count", "columns")}
     if spec.get("kind", "users") != "users":
@@ -52,7 +53,7 @@ def export_users_csv(engine: Engine, users_spec: Mapping[str, Any], fileobj: IO[
     token = cancel or CancelToken()
     writer = csv.writer(fileobj)
     writer.writerow([*FIXED_COLUMNS, *traits])
-    first = run_query(engine, {**spec, "limit": PAGE_SIZE, "count": True}, cancel=token)
+    first = run_query(engine, {**spec, "limit": PAGE_SIZE, "count": True}, cancel=token, timeout=timeout)
     total = int(first["total"])
     done = 0
     if progress is not None:
@@ -71,4 +72,4 @@ def export_users_csv(engine: Engine, users_spec: Mapping[str, Any], fileobj: IO[
         if token.cancelled:
             raise QueryCancelled("the export was cancelled")
         page = run_query(engine, {**spec, "limit": PAGE_SIZE, "count": False, "after": page["next"]},
-                         cancel=token)
+                         cancel=token, timeout=timeout)

@@ -17,11 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from app.core.schema import ENRICHED_COLUMNS
-
-
-class QueryError(ValueError):
-    """The query is malformed; the message says where and why, in one line."""
-
+from app.query import limits
+from app.query.errors import QueryError, QueryTooLarge
 
 # --------------------------------------------------------------------------------------------
 # Reading a spec dict with clear errors
@@ -63,7 +60,7 @@ class SpecReader:
         if not isinstance(value, str):
             raise QueryError(f"{self.sub(key)} must be a string, got {_describe(value)}")
         if choices is not None and value not in choices:
-            raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {value!r}")
+            raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {_short(value)!r}")
         return value
 
     def integer(self, key: str, default: int | None = None, *, minimum: int | None = None,
@@ -99,13 +96,16 @@ class SpecReader:
 
 
 def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer (JSON numbers like 7.0 are accepted), within bounds."""
+    """An integer (JSON numbers like 7.0 are accepted), within bounds; without explicit bounds,
+    within the databases' 64-bit integers (a bound parameter of 10**30 fails in the driver)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise QueryError(f"{path} must be an integer, got {_describe(value)}")
     if isinstance(value, float):
         if not value.is_integer():
             raise QueryError(f"{path} must be an integer, got {value!r}")
         value = int(value)
+    minimum = limits.MIN_INT if minimum is None else minimum
+    maximum = limits.MAX_INT if maximum is None else maximum
     if minimum is not None and value < minimum:
         raise QueryError(f"{path} must be at least {minimum}, got {value}")
     if maximum is not None and value > maximum:
@@ -118,15 +118,22 @@ def _describe(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, int) and not limits.MIN_INT <= value <= limits.MAX_INT:
+        return "a number beyond 64-bit integers"
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {_short(value)!r}"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, list | tuple):
         return "a list"
     return type(value).__name__
+
+
+def _short(text: str, width: int = 80) -> str:
+    """A string cut for an error message (a 10,000-character value would make it unreadable)."""
+    return text if len(text) <= width else text[:width] + "..."
 
 
 # Property and trait names end up as bound JSON-path parameters. SQLite's path syntax has no
@@ -195,12 +202,19 @@ def _parse_date(value: Any, path: str) -> dt.date:
     try:
         if not _DATE.fullmatch(value):
             raise ValueError(value)
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise QueryError(f"{path} is not a date (YYYY-MM-DD): {value!r}") from None
+        raise QueryError(f"{path} is not a date (YYYY-MM-DD): {_short(value)!r}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise QueryError(f"{path} must be between {FIRST_DATE} and {LAST_DATE}, got {value}")
+    return day
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+#: Dates a spec may name: bucket arithmetic and the previous period stay inside Python's
+#: datetime range (years 1-9999) with room to spare.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(9998, 12, 31)
 
 
 def parse_range(data: Any, path: str = "range", default: Range | None = None) -> Range:
@@ -241,6 +255,9 @@ Scalar = str | int | float | bool
 
 class Filter:
     """Base of every filter node; each kind compiles in app.query.filters."""
+
+    #: A subquery over events per use (did, funnel): counted against MAX_PERSON_CLAUSES.
+    person_level: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -296,6 +313,7 @@ def parse_filters(data: Any, path: str = "where", *, allow: Sequence[str] = ("pr
         return ()
     if not isinstance(data, list | tuple):
         raise QueryError(f"{path} must be a list of filters, got {_describe(data)}")
+    limits.check_count(len(data), limits.MAX_FILTERS, path)
     return tuple(parse_filter(item, f"{path}[{i}]", allow=allow) for i, item in enumerate(data))
 
 
@@ -306,6 +324,7 @@ def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "t
         r.done()
         if not members:
             raise QueryError(f"{path}.any must list at least one filter")
+        limits.check_count(len(members), limits.MAX_ANY_MEMBERS, f"{path}.any")
         return AnyFilter(tuple(parse_filter(m, f"{path}.any[{i}]", allow=allow) for i, m in enumerate(members)))
     for key, parser in FILTER_PARSERS.items():
         if key in r.data:
@@ -331,6 +350,8 @@ def _scalar(value: Any, path: str) -> Scalar:
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise QueryError(f"{path} must be a finite number")
+        if isinstance(value, int) and not limits.MIN_INT <= value <= limits.MAX_INT:
+            raise QueryError(f"{path} must be a number within 64-bit integers (or a float), got {_describe(value)}")
         return value
     raise QueryError(f"{path} must be a string, number or boolean, got {_describe(value)}")
 
@@ -352,11 +373,18 @@ def _parse_value(op: str, value: Any, path: str, present: bool) -> Any:
         if isinstance(value, list | tuple):
             if not value:
                 raise QueryError(f"{path} must not be an empty list")
+            limits.check_count(len(value), limits.MAX_LIST_VALUES, path)
             items = tuple(_scalar(v, f"{path}[{i}]") for i, v in enumerate(value))
             if op in ("contains", "not_contains", "starts_with"):
                 for i, v in enumerate(items):
                     if not isinstance(v, str):
                         raise QueryError(f"{path}[{i}] must be a string for operator {op!r}")
+            # Each of these values is a comparison of its own, ORed: SQLite nests an OR chain
+            # one level per term (at most 1,000 levels).
+            terms = len(items) if op not in ("eq", "neq") else sum(not isinstance(v, str) for v in items)
+            if terms > limits.MAX_LIST_TERMS:
+                what = "values" if op not in ("eq", "neq") else "numbers and booleans"
+                raise QueryTooLarge(f"{path} has {terms:,} {what} (at most {limits.MAX_LIST_TERMS} for {op!r})")
             return items
         scalar = _scalar(value, path)
         if op in ("contains", "not_contains", "starts_with") and not isinstance(scalar, str):
@@ -451,12 +479,15 @@ def parse_query(spec: Any) -> Query:
         return spec
     if not isinstance(spec, Mapping):
         raise QueryError(f"a query must be a JSON object, got {_describe(spec)}")
+    limits.check_spec_shape(spec)
     kind = spec.get("kind")
     if not isinstance(kind, str):
         raise QueryError("the query needs a 'kind' (one of " + ", ".join(KINDS) + ")")
     if kind not in QUERY_MODELS:
         _load_kind(kind)
-    return QUERY_MODELS[kind].from_dict(spec)
+    query = QUERY_MODELS[kind].from_dict(spec)
+    limits.check_query_totals(query)
+    return query
 
 
 #: Every query kind the engine knows, and the module that holds its model and runner.
@@ -465,7 +496,7 @@ KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery", "fun
 
 def _load_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise QueryError(f"unknown query kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise QueryError(f"unknown query kind {_short(kind)!r}; expected one of {', '.join(KINDS)}")
     try:
         importlib.import_module(f"app.query.runners.{kind}")
     except ModuleNotFoundError as exc:
@@ -509,6 +540,7 @@ class Measure:
 
 
 def _names(values: list[Any], path: str) -> tuple[str, ...]:
+    limits.check_count(len(values), limits.MAX_EVENTS, path)
     out: list[str] = []
     for i, v in enumerate(values):
         name = check_name(v, f"{path}[{i}]")

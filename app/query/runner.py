@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core import dialect as sqld
 from app.core.database import DatabaseError, describe_error
+from app.query.errors import QueryTimeout
 from app.query.model import KINDS, Query, QueryError, _load_kind, parse_query
 
 
@@ -142,28 +143,42 @@ def build_runner(spec: Mapping[str, Any] | Query, dialect: Dialect, *, now: dt.d
 
 
 def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: CancelToken | None = None,
-              now: dt.datetime | None = None) -> dict[str, Any]:
+              now: dt.datetime | None = None, timeout: float | None = None) -> dict[str, Any]:
     """Run one query and return its JSON-able result.
 
-    Raises QueryError (bad spec, one line), QueryCancelled (the token was cancelled) or
-    DatabaseError (one-line driver error). `now` pins "today" for relative ranges (tests).
+    Raises QueryError (bad spec, one line; QueryTooLarge past the documented limits, before
+    any SQL runs), QueryCancelled (the token was cancelled), QueryTimeout (it ran longer than
+    `timeout` seconds: the statement is interrupted, and on PostgreSQL each statement also
+    runs under `statement_timeout`) or DatabaseError (one-line driver error). `now` pins
+    "today" for relative ranges (tests).
     """
     token = cancel or CancelToken()
+    if not isinstance(spec, Query):
+        parse_query(spec)  # every bound is checked before the preparers read the database
     for prepare in SPEC_PREPARERS:
         spec = prepare(engine, spec)
     runner = build_runner(spec, engine.dialect, now=now, cancel=token)
     token.raise_if_cancelled()
+    deadline = Deadline(timeout, token)
     try:
         with engine.connect() as conn:
             driver = conn.connection.driver_connection
             token._attach(lambda: sqld.interrupt(engine.dialect, driver))
             try:
+                if timeout is not None:
+                    sqld.set_statement_timeout(conn, timeout)
+                deadline.start()
                 return runner.calculate(conn)
+            except QueryCancelled:
+                deadline.raise_if_expired()
+                raise
             except DBAPIError as exc:
+                deadline.raise_if_expired(exc)
                 if token.cancelled or sqld.is_interruption(exc):
                     raise QueryCancelled("the query was cancelled") from None
                 raise
             finally:
+                deadline.stop()
                 token._detach()
                 if token.cancelled:
                     # A cancel request may still be in flight to the server: never hand this
@@ -171,3 +186,32 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
                     conn.invalidate()
     except DBAPIError as exc:
         raise DatabaseError(describe_error(exc)) from exc
+
+
+class Deadline:
+    """Cancels a query's token when its time is up (the same interrupt as the Stop button), and
+    turns the resulting cancellation into a QueryTimeout."""
+
+    def __init__(self, seconds: float | None, token: CancelToken) -> None:
+        self.seconds = seconds
+        self.token = token
+        self.expired = False
+        self._timer: threading.Timer | None = None
+
+    def start(self) -> None:
+        if self.seconds is not None:
+            self._timer = threading.Timer(self.seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.token.cancel()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def raise_if_expired(self, exc: BaseException | None = None) -> None:
+        if self.seconds is not None and (self.expired or (exc is not None and sqld.is_statement_timeout(exc))):
+            raise QueryTimeout(self.seconds) from None

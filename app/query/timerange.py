@@ -21,14 +21,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import BigInteger, ColumnElement, case, literal
 
-from app.query.model import QueryError, Range
+from app.query.limits import MAX_BUCKETS
+from app.query.model import QueryError, QueryTooLarge, Range
 
 UTC = dt.UTC
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 EPOCH_DAY = dt.date(1970, 1, 1)
-#: A guard against a spec that would chart a million hour buckets.
-MAX_BUCKETS = 50_000
 
 
 @functools.lru_cache(maxsize=1)
@@ -148,12 +147,15 @@ def resolve_range(rng: Range, zone: ZoneInfo, now: dt.datetime | None = None) ->
         assert rng.start is not None and rng.end is not None
         return Period.of_days(rng.start, rng.end, zone)
     end = today(zone, now)
-    if rng.unit == "day":
-        start = end - dt.timedelta(days=rng.last - 1)
-    elif rng.unit == "week":
-        start = monday(end) - dt.timedelta(weeks=rng.last - 1)
-    else:
-        start = add_months(end.replace(day=1), -(rng.last - 1))
+    try:
+        if rng.unit == "day":
+            start = end - dt.timedelta(days=rng.last - 1)
+        elif rng.unit == "week":
+            start = monday(end) - dt.timedelta(weeks=rng.last - 1)
+        else:
+            start = add_months(end.replace(day=1), -(rng.last - 1))
+    except (ValueError, OverflowError):  # before year 1
+        start = dt.date.min
     if start.year < 1971:
         raise QueryError("range: starts before 1971")
     return Period.of_days(start, end, zone)
@@ -265,7 +267,8 @@ class Bucketing:
                 if len(starts) > MAX_BUCKETS:
                     break
         if len(starts) > MAX_BUCKETS:
-            raise QueryError(f"the range has more than {MAX_BUCKETS} {unit} buckets; use a larger unit")
+            raise QueryTooLarge(f"the range has more than {MAX_BUCKETS:,} {unit} buckets; use a larger unit "
+                                "or a shorter range")
         keys = tuple(_python_key(unit, s, zone, i) for i, s in enumerate(starts))
         return cls(unit, period, tuple(starts), keys, segments)
 

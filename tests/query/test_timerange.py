@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import tzlocal
 
-from app.query import QueryError
+from app.query import QueryError, QueryTooLarge
 from app.query.model import Range
 from app.query.timerange import (
     Bucketing,
@@ -91,5 +91,6 @@ def test_default_zone_follows_tz(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_too_many_buckets_is_a_query_error() -> None:
     period = Period.of_days(dt.date(2020, 1, 1), dt.date(2026, 1, 1), BERLIN)
-    with pytest.raises(QueryError, match="more than 50000 hour buckets"):
+    with pytest.raises(QueryTooLarge, match=r"^too large: the range has more than 10,000 hour buckets"):
         Bucketing.build(period, "hour")
+    assert issubclass(QueryTooLarge, QueryError)

@@ -36,6 +36,8 @@ class FunnelFilter(Filter):
     step: int
     status: str = "reached"
 
+    person_level = True
+
     @classmethod
     def read(cls, r: SpecReader) -> FunnelFilter:
         funnel = FunnelQuery.from_json(r.raw("funnel"), r.sub("funnel"))

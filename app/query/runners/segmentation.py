@@ -41,6 +41,7 @@ from app.core import dialect as sqld
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, person_hours, users
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
+from app.query.limits import check_cells
 from app.query.model import SegmentationQuery
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import Bucketing, Period, previous_period, resolve_range, today, zone_info
@@ -88,6 +89,8 @@ class SegmentationRunner(QueryRunner):
         self.zone = zone_info(q.timezone)
         self.period = resolve_range(q.range, self.zone, self.now)
         self.bucketing = Bucketing.build(self.period, q.unit)
+        series = (len(q.events) or TOP_EVENTS) * (q.limit + 1 if q.breakdown is not None else 1)
+        check_cells(len(self.bucketing), series * (2 if q.compare_previous else 1))
         self.previous: Bucketing | None = None
         if q.compare_previous:
             self.previous = Bucketing.build(previous_period(self.period, q.unit), q.unit)

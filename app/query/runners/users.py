@@ -43,6 +43,7 @@ from sqlalchemy.engine import Dialect
 
 from app.core import dialect as sqld
 from app.core.schema import events, identities, users
+from app.query import limits
 from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
 from app.query.isotime import iso_utc
 from app.query.model import (
@@ -66,6 +67,8 @@ from app.query.timerange import resolve_range, today, zone_info
 SORT_KEYS = ("last_seen", "first_seen", "events", "id")
 MATCHES = ("all", "any")
 MAX_LIMIT = 10_000
+#: did.min/max: counts are compared as 32-bit integers on PostgreSQL.
+MAX_COUNT = 2**31 - 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,13 +120,15 @@ class DidFilter(Filter):
     range: Range | None = None
     timezone: str | None = None
 
+    person_level = True
+
     @classmethod
     def from_json(cls, data: Any, path: str) -> DidFilter:
         r = SpecReader(data, path)
         event = check_name(r.raw("event"), r.sub("event"))
         where = parse_filters(r.raw("where"), r.sub("where"), allow=("property",))
-        maximum = r.integer("max", minimum=0)
-        minimum = r.integer("min", 1 if maximum is None else 0, minimum=0)
+        maximum = r.integer("max", minimum=0, maximum=MAX_COUNT)
+        minimum = r.integer("min", 1 if maximum is None else 0, minimum=0, maximum=MAX_COUNT)
         if maximum is not None and maximum < minimum:
             raise QueryError(f"{path}: max ({maximum}) is below min ({minimum})")
         rng = parse_range(r.raw("range"), r.sub("range")) if r.has("range") else None
@@ -250,7 +255,7 @@ class UsersQuery(Query):
             cols = tuple(check_name(c, f"{r.sub('columns')}[{i}]") for i, c in enumerate(r.items("columns")))
         q = cls(
             where=parse_filters(r.raw("where"), r.sub("where"), allow=("trait",)),
-            did=tuple(DidFilter.from_json(d, f"{r.sub('did')}[{i}]") for i, d in enumerate(r.items("did"))),
+            did=_did_clauses(r),
             match=r.string("match", "all", choices=MATCHES),
             search=search,
             timezone=check_timezone(r.raw("timezone"), r.sub("timezone")),
@@ -290,6 +295,12 @@ class UsersQuery(Query):
         if self.columns is not None:
             out["columns"] = list(self.columns)
         return out
+
+
+def _did_clauses(r: SpecReader) -> tuple[DidFilter, ...]:
+    items = r.items("did")
+    limits.check_count(len(items), limits.MAX_PERSON_CLAUSES, r.sub("did"))
+    return tuple(DidFilter.from_json(d, f"{r.sub('did')}[{i}]") for i, d in enumerate(items))
 
 
 # --------------------------------------------------------------------------------------------

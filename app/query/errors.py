@@ -1,0 +1,31 @@
+"""The engine's error types, in a module of their own so the parser, the limits and the runner
+can all raise them without importing each other.
+
+Every message is one line meant for a person: the CLI prints it after `Error: ` and the GUI
+panels show it in place.
+"""
+
+from __future__ import annotations
+
+from app.core.database import DatabaseError
+
+
+class QueryError(ValueError):
+    """The query is malformed; the message says where and why, in one line."""
+
+
+class QueryTooLarge(QueryError):
+    """The query is well formed but bigger than the engine's documented bounds (docs/query.md,
+    "Limits"). Refused before any SQL runs; the message starts with "too large: "."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"too large: {message}")
+
+
+class QueryTimeout(DatabaseError):
+    """The query ran longer than its time limit and was stopped in the database."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"the query took longer than {seconds:g} s and was stopped "
+                         "(a narrower range, fewer events or filters, or a larger --timeout may help)")
