@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from app.core.schema import SchemaError, ensure_schema
+from app.core.schema import SchemaError, ensure_schema, meta, metadata, schema_version
 
 
 class DatabaseError(Exception):
@@ -36,10 +38,12 @@ def redact(url: str) -> str:
         return url
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
     cur = dbapi_conn.cursor()
-    # WAL lets the simulator or collector write while the app reads.
-    cur.execute("PRAGMA journal_mode=WAL")
+    if wal:
+        # WAL lets the simulator or collector write while the app reads. It is a change to the
+        # file (its header), so engines that only read leave the journal mode as it is.
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA temp_store=MEMORY")
@@ -47,8 +51,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
-    """An Engine for the URL, configured for Tracklens (no schema check)."""
+def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs: Any) -> Engine:
+    """An Engine for the URL, configured for Tracklens (no schema check). `wal=False`: leave a
+    SQLite file's journal mode alone (readers)."""
     normalized = normalize_url(url)
     try:
         parsed: URL = make_url(normalized)
@@ -82,7 +87,7 @@ def create_db_engine(url: str | os.PathLike[str], **kwargs: Any) -> Engine:
     except ModuleNotFoundError as exc:
         raise DatabaseError(f"the database driver is not installed: {exc.name}") from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, wal=wal))
     return engine
 
 
@@ -106,21 +111,103 @@ def describe_error(exc: BaseException) -> str:
     return message
 
 
-def open_database(url: str | os.PathLike[str], *, create: bool = True, **kwargs: Any) -> Engine:
+def open_database(url: str | os.PathLike[str], *, create: bool = True, require_tracklens: bool = False,
+                  **kwargs: Any) -> Engine:
     """Connect, check (or create) the Tracklens schema, and return the Engine.
 
-    Raises DatabaseError with a one-line reason on any failure.
+    `create=False` opens for reading: nothing is created or migrated and a SQLite file's
+    journal mode is left alone. An existing SQLite file is inspected read-only first, so
+    another application's file is refused ("PATH is not a Tracklens database") before any
+    connection could change it. `require_tracklens`: also refuse a missing or empty
+    database (`tracklens query`). Raises DatabaseError with a one-line reason on any failure.
     """
-    engine = create_db_engine(url, **kwargs)
+    engine = create_db_engine(url, wal=create, **kwargs)  # no connection yet
+    normalized = normalize_url(url)
+    path = _sqlite_file(normalized)
     try:
+        if path is not None:
+            _check_sqlite_file(path, require_tracklens=require_tracklens)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            if require_tracklens and schema_version(conn) is None:
+                raise DatabaseError(f"{path or redact(normalized)} is not a Tracklens database")
         if create:
             ensure_schema(engine)
     except (OperationalError, DBAPIError, SchemaError) as exc:
         engine.dispose()
         raise DatabaseError(describe_error(exc)) from exc
+    except DatabaseError:
+        engine.dispose()
+        raise
     return engine
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None: another database, or in memory)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None  # a URI filename: the caller chose its own open mode
+    return Path(parsed.database).expanduser()
+
+
+#: The first 16 bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_sqlite_file(path: Path, *, require_tracklens: bool) -> None:
+    """Refuse a SQLite file that holds another application's tables, reading it only.
+
+    A missing or empty file is a new database (refused only with `require_tracklens`).
+    """
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except FileNotFoundError:
+        if require_tracklens:
+            raise DatabaseError(f"{path} does not exist") from None
+        return
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path} ({exc.strerror or exc})") from None
+    if not header:
+        if require_tracklens:
+            raise DatabaseError(f"{path} is empty, not a Tracklens database")
+        return
+    if not header.startswith(SQLITE_HEADER):
+        raise DatabaseError(f"{path} is not a SQLite database")
+    tables = _sqlite_tables(path, wal=len(header) > 18 and header[18] == 2)
+    if meta.name in tables:
+        return
+    foreign = sorted(t for t in tables if t not in metadata.tables and not t.startswith("sqlite_"))
+    known = [t for t in tables if t in metadata.tables]
+    if (foreign and not known) or require_tracklens:
+        others = f" (it has other tables: {', '.join(foreign[:5])})" if foreign else ""
+        raise DatabaseError(f"{path} is not a Tracklens database{others}")
+
+
+def _sqlite_tables(path: Path, *, wal: bool) -> list[str]:
+    """The table names of a SQLite file, opened read-only. A WAL-mode file without a `-wal`
+    file has everything in the main file: it is opened `immutable`, which creates no `-shm`
+    or `-wal` next to another application's file."""
+    from urllib.parse import quote
+
+    immutable = wal and not Path(f"{path}-wal").exists()
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+        try:
+            return [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        message = str(exc).lower()
+        if "not a database" in message or "encrypted" in message or "malformed" in message:
+            raise DatabaseError(f"{path} is not a SQLite database") from None
+        raise DatabaseError(f"cannot read {path} ({exc})") from None
 
 
 def is_disconnect(exc: BaseException) -> bool:
