@@ -1,7 +1,8 @@
 """`tracklens query`: run one JSON query against a database and print the result.
 
-The query runs on a worker thread so that Ctrl-C cancels the statement in the database
-(through a CancelToken) instead of waiting for it to finish.
+The query runs on a worker thread so that Ctrl-C or SIGTERM (a service manager, `kill`, a
+CI job's timeout) cancels the statement in the database (through a CancelToken) instead of
+leaving it running in the server; a default time limit stops it there too.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable
 from typing import IO, Any
 
 import click
+
+#: Seconds a query may run before it is stopped (`--timeout`; 0 for no limit).
+DEFAULT_TIMEOUT = 120.0
 
 #: kind -> function turning its result into (header, rows) for --format table/csv.
 Tabulator = Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]
@@ -91,48 +96,82 @@ def write_csv(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
 
 
 def _read_spec(spec_path: str) -> Any:
+    from app.query.limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH
+
     try:
         if spec_path == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(MAX_SPEC_BYTES + 1)
         else:
             with open(spec_path, encoding="utf-8") as fh:
-                text = fh.read()
+                text = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise click.ClickException(f"cannot read the query file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException("the query is not UTF-8 text") from None
+    if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
+        raise click.ClickException(f"bad query: too large: the query has more than {MAX_SPEC_BYTES:,} bytes")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"the query is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise click.ClickException(f"bad query: too large: the query is nested more than {MAX_SPEC_DEPTH} levels deep") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise click.ClickException(f"the query is not valid JSON ({exc})") from None
 
 
-def _run_cancellable(engine: Any, spec: Any) -> dict[str, Any]:
-    from app.query import CancelToken, run_query
+class Terminated(click.ClickException):
+    """SIGTERM stopped the command after cancelling its query: status 143 (128 + 15, the
+    shell's convention for a process ended by SIGTERM)."""
+
+    exit_code = 128 + signal.SIGTERM
+
+
+class _Terminated(Exception):
+    """Raised in the main thread by the SIGTERM handler."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise _Terminated
+
+
+def _run_cancellable(work: Callable[[Any], Any]) -> Any:
+    """Run `work(token)` on a worker thread; Ctrl-C or SIGTERM cancel its token (interrupting
+    the statement in the database) and stop the command with a non-zero status."""
+    from app.query import CancelToken
 
     token = CancelToken()
     box: dict[str, Any] = {}
 
-    def work() -> None:
+    def run() -> None:
         try:
-            box["result"] = run_query(engine, spec, cancel=token)
+            box["result"] = work(token)
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
 
-    worker = threading.Thread(target=work, name="tracklens-query", daemon=True)
-    worker.start()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
-        while worker.is_alive():
-            worker.join(0.1)
-    except KeyboardInterrupt:
-        token.cancel()
-        worker.join(10)
-        raise click.ClickException("cancelled") from None
+        worker = threading.Thread(target=run, name="tracklens-query", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except (KeyboardInterrupt, _Terminated) as exc:
+            token.cancel()
+            worker.join(10)
+            if isinstance(exc, _Terminated):
+                raise Terminated("terminated (SIGTERM): the query was cancelled") from None
+            raise click.ClickException("cancelled") from None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     if "error" in box:
         raise box["error"]
-    result: dict[str, Any] = box["result"]
-    return result
+    return box["result"]
 
 
-def _export_people(engine: Any, spec: dict[str, Any]) -> None:
+def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> None:
     """--format csv of a users/funnel_persons query: EVERY matching person, streamed page by page
     (app.query.export), not just the first page."""
     from app.core.database import DatabaseError
@@ -142,8 +181,10 @@ def _export_people(engine: Any, spec: dict[str, Any]) -> None:
 
     parsed = parse_query(spec)
     users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery) else spec
+    columns = list(users_spec.get("columns") or [])
     try:
-        written = export_users_csv(engine, users_spec, sys.stdout, columns=list(users_spec.get("columns") or []))
+        written = _run_cancellable(lambda token: export_users_csv(engine, users_spec, sys.stdout, columns=columns,
+                                                                  cancel=token, timeout=timeout))
     except QueryError as exc:
         raise click.ClickException(f"bad query: {exc}") from None
     except (DatabaseError, QueryCancelled) as exc:
@@ -160,11 +201,13 @@ def _export_people(engine: Any, spec: dict[str, Any]) -> None:
 @click.option("--spec", "spec_path", required=True, help="JSON query file; '-' reads standard input.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
               help="json prints the result as is; table/csv print its rows.")
-def query(db_url: str | None, spec_path: str, fmt: str) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Stop the query after this many seconds (0: no limit).")
+def query(db_url: str | None, spec_path: str, fmt: str, timeout: float) -> None:
     """Run a JSON query (see docs/query.md) and print the result."""
     from app.core.database import DatabaseError, open_database
     from app.core.paths import demo_db_path
-    from app.query import QueryCancelled, QueryError, parse_query
+    from app.query import QueryCancelled, QueryError, parse_query, run_query
     from app.query.export import FIXED_COLUMNS
 
     spec = _read_spec(spec_path)
@@ -177,14 +220,16 @@ def query(db_url: str | None, spec_path: str, fmt: str) -> None:
             raise click.ClickException("no --db given and no demo database yet (run `tracklens demo` or pass --db)")
         db_url = str(demo_db_path())
     try:
-        engine = open_database(db_url, create=False)
+        # Read only: another application's SQLite file is refused unchanged, nothing is created.
+        engine = open_database(db_url, create=False, require_tracklens=True)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
+    limit = timeout or None
     if fmt == "csv" and kind in ("users", "funnel_persons"):
-        _export_people(engine, spec)
+        _export_people(engine, spec, limit)
         return
     try:
-        result = _run_cancellable(engine, spec)
+        result: dict[str, Any] = _run_cancellable(lambda token: run_query(engine, spec, cancel=token, timeout=limit))
     except QueryError as exc:
         raise click.ClickException(f"bad query: {exc}") from None
     except (DatabaseError, QueryCancelled) as exc:
