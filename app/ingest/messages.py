@@ -214,6 +214,17 @@ def _obj(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities as None, as orjson writes them (for the standard library)."""
+    if isinstance(value, float):
+        return value if value - value == 0 else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
 def _dump(value: Any, name: str) -> tuple[str, int]:
     """Serialized JSON and its size in bytes; rejects what PostgreSQL's JSONB would refuse.
 
@@ -233,10 +244,13 @@ def _dump(value: Any, name: str) -> tuple[str, int]:
             raise InvalidMessage(f"{name} is not JSON: {reason}") from None
         # Integers beyond 64 bits: valid JSON, which the standard library writes.
         try:
-            text = _std_dumps(value)
+            data = _std_dumps(_finite(value)).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
+        except RecursionError:
+            raise InvalidMessage(f"{name} is nested more than {MAX_DEPTH} levels deep") from None
         except (TypeError, ValueError) as err:
             raise InvalidMessage(f"{name} is not JSON: {err}") from None
-        data = text.encode("utf-8", "surrogatepass")
     if data.find(b"\\u0000") >= 0:
         raise InvalidMessage(f"{name} contains a NUL character (\\u0000)")
     return data.decode("utf-8"), len(data)
