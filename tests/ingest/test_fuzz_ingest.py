@@ -9,7 +9,6 @@ surrounds it. A short budget runs in CI; TRACKLENS_FUZZ_EXAMPLES=5000 runs a lon
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
