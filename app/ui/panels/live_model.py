@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
 
+from app.query.isotime import iso_utc
+
 #: (header, key in the engine's live rows)
 COLUMNS: list[tuple[str, str]] = [
     ("Time", "ts"),
@@ -32,8 +34,10 @@ def local_time(ms: Any) -> str:
     """Epoch ms as the machine's local time (date shown only when not today)."""
     try:
         moment = QDateTime.fromMSecsSinceEpoch(int(ms))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return ""
+    if not moment.isValid():  # beyond Qt's calendar: the engine's UTC text (+292278994-...Z)
+        return iso_utc(int(ms)) or ""
     today = QDateTime.currentDateTime().date()
     if moment.date() == today:
         return moment.toString("HH:mm:ss")

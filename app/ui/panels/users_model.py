@@ -44,14 +44,19 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def local_time(iso: str | None) -> str:
-    """An engine UTC timestamp in the machine's local time, to the minute."""
+    """An engine UTC timestamp in the machine's local time, to the minute.
+
+    Times outside datetime's years 1-9999 (the engine prints them in ISO 8601's expanded form,
+    `+012025-...`), or whose local time would be (9999-12-31 23:59 UTC east of Greenwich),
+    are shown as the engine's UTC text rather than failing the panel.
+    """
     if not iso:
         return ""
     try:
-        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except (ValueError, OverflowError):
         return iso
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def trait_text(value: Any) -> str:
