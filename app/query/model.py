@@ -153,6 +153,24 @@ def check_name(value: Any, path: str) -> str:
     return value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_event_name(value: Any, path: str) -> str:
+    """An event name: any non-empty text without control characters (ingestion refuses those).
+
+    Unlike property names, event names are only ever compared as bound values, never put into
+    a JSON path, so quotes and backslashes are fine: names like 'Say "hi"' must be queryable.
+    """
+    if not isinstance(value, str) or not value:
+        raise QueryError(f"{path} must be a non-empty string, got {_describe(value)}")
+    if len(value) > 255:
+        raise QueryError(f"{path} is longer than 255 characters")
+    if _CONTROL.search(value):
+        raise QueryError(f"{path} may not contain control characters: {value!a}")
+    return value
+
+
 # --------------------------------------------------------------------------------------------
 # Time range
 
@@ -543,7 +561,7 @@ def _names(values: list[Any], path: str) -> tuple[str, ...]:
     limits.check_count(len(values), limits.MAX_EVENTS, path)
     out: list[str] = []
     for i, v in enumerate(values):
-        name = check_name(v, f"{path}[{i}]")
+        name = check_event_name(v, f"{path}[{i}]")
         if name not in out:
             out.append(name)
     return tuple(out)
@@ -651,7 +669,7 @@ class DiscoveryQuery(Query):
         r.string("kind")
         what = r.string("what", required=True, choices=DISCOVERY_WHATS)
         rng = Range.from_dict(r.raw("range")) if r.has("range") else None
-        event = check_name(r.raw("event"), "event") if r.has("event") else None
+        event = check_event_name(r.raw("event"), "event") if r.has("event") else None
         prop = check_name(r.raw("property"), "property") if r.has("property") else None
         trait = check_name(r.raw("trait"), "trait") if r.has("trait") else None
         q = cls(

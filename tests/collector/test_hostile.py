@@ -163,7 +163,6 @@ def test_control_characters_in_names_and_ids_are_rejected_alike_on_every_databas
     assert _transactions(collector) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the query model still refuses quotes in event names (next commit)")
 def test_event_names_with_quotes_backslashes_and_unicode_are_stored_and_queryable(
     collector: ThreadCollector,
 ) -> None:

@@ -53,7 +53,7 @@ from app.query.model import (
     QueryError,
     Range,
     SpecReader,
-    check_name,
+    check_event_name,
     check_timezone,
     filters_to_list,
     parse_filters,
@@ -130,9 +130,9 @@ class FunnelStep:
     @classmethod
     def from_json(cls, data: Any, path: str) -> FunnelStep:
         if isinstance(data, str):
-            return cls(check_name(data, path))
+            return cls(check_event_name(data, path))
         r = SpecReader(data, path)
-        step = cls(check_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
+        step = cls(check_event_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
         r.done()
         return step
 

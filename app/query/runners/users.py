@@ -52,6 +52,7 @@ from app.query.model import (
     QueryError,
     Range,
     SpecReader,
+    check_event_name,
     check_int,
     check_name,
     check_timezone,
@@ -125,7 +126,7 @@ class DidFilter(Filter):
     @classmethod
     def from_json(cls, data: Any, path: str) -> DidFilter:
         r = SpecReader(data, path)
-        event = check_name(r.raw("event"), r.sub("event"))
+        event = check_event_name(r.raw("event"), r.sub("event"))
         where = parse_filters(r.raw("where"), r.sub("where"), allow=("property",))
         maximum = r.integer("max", minimum=0, maximum=MAX_COUNT)
         minimum = r.integer("min", 1 if maximum is None else 0, minimum=0, maximum=MAX_COUNT)
