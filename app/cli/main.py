@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "query": "app.cli.query_cmd:query",
     "collect": "app.cli.collect_cmd:collect",
     "gui": "app.cli.gui_cmd:gui",
+    "send": "app.cli.send_cmd:send",
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Engine,
@@ -193,6 +194,51 @@ meta = Table(
 )
 
 
+# --- Outbound (app.outbound): what leaves Tracklens. --------------------------------------------
+# Tables added after schema 3 that no older table depends on are created on open when missing
+# (ADDITIVE_TABLES), without a version bump, so a database stays readable by the build before.
+
+# The delivery ledger (transactional outbox): one row per (stream, item) -- for campaigns
+# (stream "campaign:<name>", item = the person) -- written *before* anything is sent and
+# updated after, so a crash, a SIGKILL or a second sender never delivers an item twice and
+# never skips one silently. States: sending (claimed, in flight), sent, held (holdout), retry
+# (temporary failure, due at next_attempt_at), failed (permanent, `detail` = the reply),
+# unknown (interrupted mid-transmission: not resent automatically). See docs/messages.md.
+outbound_ledger = Table(
+    "outbound_ledger",
+    metadata,
+    Column("stream", _Str, nullable=False),
+    Column("item", _Str, nullable=False),
+    Column("grp", String(16), nullable=False),  # message | holdout
+    Column("state", String(16), nullable=False),
+    Column("owner", _Str, nullable=True),  # host:pid:run of the sender holding a `sending` row
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("done_at", BigInteger, nullable=True),  # sent / held out (the goal window starts here)
+    Column("next_attempt_at", BigInteger, nullable=True),
+    Column("channel", String(16), nullable=True),
+    Column("detail", String(1024), nullable=True),
+    # The person's Message Sent / Failed event has been written (repaired on the next run if not).
+    Column("recorded", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("stream", "item"),
+)
+Index("ix_outbound_ledger_state", outbound_ledger.c.stream, outbound_ledger.c.state)
+
+# Campaigns as last saved or sent (the JSON of a *.campaign.json file), by name: the app edits
+# them here and campaign_results reads the goal from here.
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("name", _Str, primary_key=True),
+    Column("definition", _Json, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+#: Created on open when missing (no migration, no version bump).
+ADDITIVE_TABLES = (outbound_ledger, campaigns)
+
+
 class SchemaError(Exception):
     """The database exists but cannot be used as a Tracklens database."""
 
@@ -271,6 +317,8 @@ def ensure_schema(engine: Engine) -> int:
             conn.execute(
                 meta.update().where(meta.c.key == "schema_version").values(value=str(version))
             )
+        for table in ADDITIVE_TABLES:
+            table.create(conn, checkfirst=True)
     if started < 3 and engine.dialect.name == "sqlite":
         # Dropping `events.context` shrank every row where it stood: the pages stay half empty
         # (and a scan reads as many) until VACUUM rebuilds the file, outside any transaction.

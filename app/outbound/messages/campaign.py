@@ -1,0 +1,217 @@
+"""The campaign model: a plain JSON object (`*.campaign.json`), parsed strictly like a query.
+
+    {"kind": "campaign", "name": "...",
+     "audience": {"where": [...], "did": [...], "match": "all"},     # a users query's filters
+     "channel": {"type": "email", "to_trait": "email", "from": "...", "subject": "...",
+                 "text": "...", "html": "..."}
+              | {"type": "webhook", "url": "...", "headers": {...}, "body": {...}},
+     "holdout": 0.1, "goal": {"event": "...", "within": {"days": 7}},
+     "unsubscribe_trait": "unsubscribed"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.outbound.messages.errors import CampaignError
+from app.outbound.messages.templates import JsonTemplate, Template
+from app.query.model import QueryError, SpecReader, check_event_name, check_name
+from app.query.runners.users import UsersQuery
+
+CHANNELS = ("email", "webhook")
+AUDIENCE_KEYS = ("where", "did", "match", "timezone")
+MAX_WITHIN_DAYS = 365
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    to_trait: str
+    sender: str
+    subject: Template
+    text: Template | None
+    html: Template | None
+    reply_to: str | None = None
+    type: str = "email"
+
+    def templates(self) -> list[Template | JsonTemplate]:
+        return [t for t in (self.subject, self.text, self.html) if t is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "email", "to_trait": self.to_trait, "from": self.sender,
+                               "subject": self.subject.source}
+        if self.text is not None:
+            out["text"] = self.text.source
+        if self.html is not None:
+            out["html"] = self.html.source
+        if self.reply_to is not None:
+            out["reply_to"] = self.reply_to
+        return out
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    url: Template
+    headers: JsonTemplate
+    body: JsonTemplate
+    type: str = "webhook"
+
+    def templates(self) -> list[Template | JsonTemplate]:
+        return [self.url, self.headers, self.body]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "webhook", "url": self.url.source, "headers": self.headers.value, "body": self.body.value}
+
+
+@dataclass(frozen=True)
+class Goal:
+    event: str
+    within_ms: int
+    within: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "within": dict(self.within)}
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    audience: dict[str, Any]
+    channel: EmailChannel | WebhookChannel
+    holdout: float = 0.0
+    goal: Goal | None = None
+    unsubscribe_trait: str = "unsubscribed"
+
+    @property
+    def stream(self) -> str:
+        """The ledger stream of this campaign."""
+        return f"campaign:{self.name}"
+
+    def audience_query(self, *, limit: int = 1000, after: str | None = None, count: bool = False) -> dict[str, Any]:
+        spec: dict[str, Any] = {"kind": "users", **self.audience, "sort": {"by": "id", "desc": False},
+                                "limit": limit, "count": count}
+        if after is not None:
+            spec["after"] = after
+        return spec
+
+    def in_holdout(self, person: str) -> bool:
+        """Deterministic per (campaign, person): every run, every machine agrees."""
+        if self.holdout <= 0:
+            return False
+        digest = hashlib.sha256(f"{self.name}\x00{person}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.holdout
+
+    def templates(self) -> list[Template | JsonTemplate]:
+        return self.channel.templates()
+
+    def referenced_traits(self) -> set[str]:
+        names = set().union(*(t.traits for t in self.templates()))
+        if isinstance(self.channel, EmailChannel):
+            names.add(self.channel.to_trait)
+        return names
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "campaign", "name": self.name, "audience": dict(self.audience),
+                               "channel": self.channel.to_dict(), "holdout": self.holdout}
+        if self.goal is not None:
+            out["goal"] = self.goal.to_dict()
+        if self.unsubscribe_trait != "unsubscribed":
+            out["unsubscribe_trait"] = self.unsubscribe_trait
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Campaign:
+        try:
+            return _parse(data)
+        except QueryError as exc:
+            raise CampaignError(str(exc)) from None
+
+
+def _parse(data: Any) -> Campaign:
+    r = SpecReader(data, "")
+    if r.string("kind", "campaign") != "campaign":
+        raise CampaignError("kind must be 'campaign'")
+    name = r.string("name", required=True).strip()
+    if not name or len(name) > 200 or any(ord(c) < 32 for c in name):
+        raise CampaignError("name must be 1-200 printable characters")
+    audience = _audience(r.raw("audience", {}))
+    channel = _channel(r.raw("channel"), "channel")
+    holdout = r.raw("holdout", 0)
+    if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
+        raise CampaignError(f"holdout must be a share from 0 up to (not including) 1, got {holdout!r}")
+    goal = _goal(r.raw("goal"), "goal") if r.has("goal") else None
+    unsub = check_name(r.raw("unsubscribe_trait", "unsubscribed"), "unsubscribe_trait")
+    r.done()
+    return Campaign(name, audience, channel, float(holdout), goal, unsub)
+
+
+def _audience(data: Any) -> dict[str, Any]:
+    r = SpecReader(data, "audience")
+    out = {k: r.raw(k) for k in AUDIENCE_KEYS if r.has(k)}
+    r.done()
+    UsersQuery.from_json({"kind": "users", **out}, "audience")  # the users query's own checks
+    return out
+
+
+def _channel(data: Any, path: str) -> EmailChannel | WebhookChannel:
+    if data is None:
+        raise CampaignError(f"{path} is required (type email or webhook)")
+    r = SpecReader(data, path)
+    kind = r.string("type", required=True, choices=CHANNELS)
+    if kind == "email":
+        to_trait = check_name(r.raw("to_trait", "email"), r.sub("to_trait"))
+        sender = r.string("from", required=True)
+        if "@" not in sender or "\n" in sender or "\r" in sender:
+            raise CampaignError(f"{r.sub('from')} must be an address such as 'Brewline <hello@brewline.example>'")
+        subject = Template(r.string("subject", required=True), r.sub("subject"))
+        text = Template(r.string("text"), r.sub("text")) if r.has("text") else None
+        html = Template(r.string("html"), r.sub("html"), html=True) if r.has("html") else None
+        if text is None and html is None:
+            raise CampaignError(f"{path} needs a text or an html body")
+        reply_to = r.string("reply_to")
+        r.done()
+        return EmailChannel(to_trait, sender, subject, text, html, reply_to)
+    url = Template(r.string("url", required=True), r.sub("url"))
+    if not url.source.startswith(("http://", "https://")):
+        raise CampaignError(f"{r.sub('url')} must start with http:// or https://")
+    headers = r.raw("headers", {})
+    if not isinstance(headers, Mapping) or not all(isinstance(v, str) for v in headers.values()):
+        raise CampaignError(f"{r.sub('headers')} must be an object of strings")
+    body = r.raw("body", {})
+    r.done()
+    return WebhookChannel(url, JsonTemplate(dict(headers), r.sub("headers")), JsonTemplate(body, r.sub("body")))
+
+
+def _goal(data: Any, path: str) -> Goal:
+    r = SpecReader(data, path)
+    event = check_event_name(r.raw("event"), r.sub("event"))
+    w = SpecReader(r.raw("within", {"days": 7}), r.sub("within"))
+    days = w.integer("days", 0, minimum=0, maximum=MAX_WITHIN_DAYS)
+    hours = w.integer("hours", 0, minimum=0, maximum=MAX_WITHIN_DAYS * 24)
+    w.done()
+    r.done()
+    if days == 0 and hours == 0:
+        raise CampaignError(f"{path}.within must be at least one hour ({{'days': N}} or {{'hours': N}})")
+    within = {k: v for k, v in (("days", days), ("hours", hours)) if v}
+    return Goal(event, (days * 24 + hours) * 3_600_000, within)
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and check a `*.campaign.json` file (CampaignError with a one-line reason)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CampaignError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"{p}: cannot read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise CampaignError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    try:
+        return Campaign.from_dict(data)
+    except CampaignError as exc:
+        raise CampaignError(f"{p.name}: {exc}") from None

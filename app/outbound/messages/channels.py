@@ -1,0 +1,232 @@
+"""Delivery channels: SMTP (your own server or a provider's) and webhooks.
+
+Each `deliver` either returns (accepted), or raises TemporaryFailure (certainly not delivered:
+retry later), PermanentFailure (refused: recorded with the server's reply) or
+UncertainDelivery (the connection broke after the message was handed over). A wrong setting
+(bad URL, authentication refused, no TLS before a password) is a CampaignError: the run stops.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from app.outbound.messages.errors import CampaignError
+from app.outbound.retry import PermanentFailure, TemporaryFailure, UncertainDelivery
+
+#: Keychain service under which `user@host` SMTP passwords are stored.
+KEYRING_SERVICE = "tracklens-smtp"
+ENV_URL = "TRACKLENS_SMTP_URL"
+ENV_PASSWORD = "TRACKLENS_SMTP_PASSWORD"
+#: Extra CA bundle for a server with a private certificate authority.
+ENV_CAFILE = "TRACKLENS_SMTP_CAFILE"
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    scheme: str  # smtp (STARTTLS when offered, required before a password) | smtps (implicit TLS)
+    host: str
+    port: int
+    user: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpSettings:
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError as exc:
+            raise CampaignError(f"invalid SMTP URL {_redact(url)!r}: {exc}") from None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise CampaignError(f"invalid SMTP URL {_redact(url)!r}: expected smtp://[user@]host[:587] or "
+                                "smtps://[user@]host[:465]")
+        if parts.password is not None:
+            raise CampaignError("the SMTP URL must not contain a password: put it in the keychain "
+                                f"(service {KEYRING_SERVICE!r}) or in {ENV_PASSWORD}")
+        if parts.path not in ("", "/") or parts.query:
+            raise CampaignError(f"invalid SMTP URL {_redact(url)!r}: no path or query expected")
+        user = unquote(parts.username) if parts.username else None
+        default = 465 if parts.scheme == "smtps" else (587 if user else 25)
+        return cls(parts.scheme, parts.hostname, port or default, user)
+
+    def describe(self) -> str:
+        return f"{self.scheme}://{self.user + '@' if self.user else ''}{self.host}:{self.port}"
+
+    def password(self) -> str | None:
+        if self.user is None:
+            return None
+        env = os.environ.get(ENV_PASSWORD)
+        if env:
+            return env
+        try:
+            import keyring
+
+            stored = keyring.get_password(KEYRING_SERVICE, f"{self.user}@{self.host}")
+        except Exception:  # no keychain backend on this machine: the env variable is the way
+            stored = None
+        if not stored:
+            raise CampaignError(f"no password for {self.user}@{self.host}: set {ENV_PASSWORD} or store it in "
+                                f"the keychain (service {KEYRING_SERVICE!r}, user '{self.user}@{self.host}')")
+        return stored
+
+
+def _redact(url: str) -> str:
+    if "@" in url and ":" in url.split("@", 1)[0].split("//", 1)[-1]:
+        scheme, _, rest = url.partition("//")
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        return f"{scheme}//{user}:***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {' '.join(text.split())}".strip()
+
+
+def _classify(code: int, message: bytes | str, what: str) -> Exception:
+    reason = f"{what}: {_reply(code, message)}"
+    return TemporaryFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on first use and reopened after it breaks."""
+
+    def __init__(self, settings: SmtpSettings, *, timeout: float = TIMEOUT) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._password = settings.password()  # fail before anything is sent
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=os.environ.get(ENV_CAFILE) or None)
+
+    def open(self) -> None:
+        if self._smtp is not None:
+            return
+        s = self.settings
+        try:
+            if s.scheme == "smtps":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self._context())
+                secure = True
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+                secure = False
+            smtp.ehlo()
+            if not secure and smtp.has_extn("starttls"):
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+                secure = True
+        except smtplib.SMTPResponseException as exc:
+            raise _classify(exc.smtp_code, exc.smtp_error, f"SMTP server {s.host}:{s.port}") from None
+        except ssl.SSLError as exc:
+            raise CampaignError(f"TLS with {s.host}:{s.port} failed: {exc.reason or exc}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"cannot reach the SMTP server {s.host}:{s.port} ({exc})",
+                                   channel_down=True) from None
+        if s.user is not None:
+            if not secure:
+                smtp.close()
+                raise CampaignError(f"{s.host}:{s.port} does not offer STARTTLS: refusing to send the password "
+                                    "unencrypted (use smtps:// or a server with TLS)")
+            try:
+                smtp.login(s.user, self._password or "")
+            except smtplib.SMTPAuthenticationError as exc:
+                smtp.close()
+                raise CampaignError(f"the SMTP server refused the login of {s.user}: "
+                                    f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+            except smtplib.SMTPException as exc:
+                smtp.close()
+                raise CampaignError(f"SMTP login of {s.user} failed: {exc}") from None
+        self._smtp = smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            finally:
+                self._smtp = None
+
+    def deliver(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        self.open()
+        smtp = self._smtp
+        assert smtp is not None
+        try:
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                self._reset()
+                raise _classify(code, reply, "sender refused")
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise _classify(code, reply, f"recipient {recipient} refused")
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            raise TemporaryFailure(f"connection lost before the message was sent ({exc})") from None
+        try:
+            code, reply = smtp.data(message.as_bytes())
+        except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was handed over
+            self._reset()
+            raise _classify(exc.smtp_code, exc.smtp_error, "message refused") from None
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            raise UncertainDelivery(f"connection lost while the message was being sent ({exc})") from None
+        if code != 250:
+            self._reset()
+            raise _classify(code, reply, "message refused")
+
+    def _reset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+
+class WebhookTransport:
+    """POSTs JSON; the `Idempotency-Key` header lets a receiver drop an operator's resend."""
+
+    def __init__(self, *, timeout: float = TIMEOUT) -> None:
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False,
+                                   headers={"User-Agent": "Tracklens messages"})
+
+    def open(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def deliver(self, url: str, headers: dict[str, str], body: Any, key: str) -> None:
+        try:
+            response = self.client.post(url, json=body, headers={"Idempotency-Key": key, **headers})
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise TemporaryFailure(f"cannot reach {_origin(url)} ({exc})", channel_down=True) from None
+        except httpx.InvalidURL as exc:
+            raise PermanentFailure(f"invalid URL {url!r}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise UncertainDelivery(f"{_origin(url)}: the request broke off ({type(exc).__name__}: {exc})") from None
+        if response.is_success:
+            return
+        reason = f"HTTP {response.status_code} from {_origin(url)}: {' '.join(response.text.split())[:300]}"
+        if response.status_code in (408, 425, 429) or response.status_code >= 500:
+            raise TemporaryFailure(reason)
+        raise PermanentFailure(reason)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
