@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, delete, func, insert, literal, select
 
-from app.core import dialect as sqld
+from app.core.backends import backend_for
 from app.core.schema import event_hours, events, person_hours
 
 #: Milliseconds in an hour: the rollups' granularity.
@@ -38,7 +38,7 @@ def install(conn: Connection) -> None:
     Triggers first: on PostgreSQL, CREATE TRIGGER locks out concurrent writers until this
     transaction commits, so no event lands between the backfill and its trigger.
     """
-    for ddl in sqld.rollup_triggers(conn.dialect.name):
+    for ddl in backend_for(conn).rollup_triggers():
         conn.exec_driver_sql(ddl)
     backfill(conn)
 

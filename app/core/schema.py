@@ -7,11 +7,10 @@ functions do not. See docs/schema.md for the analyst-facing description.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -26,8 +25,8 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError
+
+from app.core.backends import backend_for, column_type
 
 SCHEMA_VERSION = 3
 
@@ -47,11 +46,16 @@ ENRICHED_COLUMNS: dict[str, str] = {
 
 metadata = MetaData()
 
-_Json = JSON().with_variant(JSONB(), "postgresql")
-# SQLite only makes INTEGER PRIMARY KEY a rowid alias, and AUTOINCREMENT there
-# guarantees ids are never reused, which the Live View's `id > N` poll relies on.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
+# JSON documents and auto-incremented keys take each backend's own type (JSONB; SQLite's rowid).
+_Json = column_type("json")
+_Id = column_type("id")
 _Str = String(255)
+
+def _wanted(ddl: Any, target: Any, bind: Any, tables: Any = None, state: Any = None, *,
+            dialect: Any, compiler: Any = None, checkfirst: bool = False) -> bool:
+    """Whether the connected database's backend has the index `target` (some are one database's)."""
+    return backend_for(dialect).wants_index(target.name)
+
 
 events = Table(
     "events",
@@ -82,9 +86,9 @@ events = Table(
 # property filters and breakdowns read the index alone instead of fetching each wide row (a
 # breakdown of 760k events: 1.9 s -> 1.1 s). PostgreSQL caps an index entry at ~2.7 kB, which
 # a large properties document would exceed, and reads rows faster anyway (schema 2).
-Index("ix_events_event_ts_person", events.c.event, events.c.ts, events.c.person).ddl_if(dialect="postgresql")
+Index("ix_events_event_ts_person", events.c.event, events.c.ts, events.c.person).ddl_if(callable_=_wanted)
 Index("ix_events_event_ts_person_props", events.c.event, events.c.ts, events.c.person,
-      events.c.properties).ddl_if(dialect="sqlite")
+      events.c.properties).ddl_if(callable_=_wanted)
 Index("ix_events_person_ts", events.c.person, events.c.ts)
 # Time ranges across every event (filtered top-12, persons of all events off the rollups). On
 # PostgreSQL a BRIN index (schema 3): rows arrive in time order, so block ranges summarise it
@@ -92,9 +96,9 @@ Index("ix_events_person_ts", events.c.person, events.c.ts)
 # for one event's question (cheap-looking thanks to the physical order) instead of picking that
 # event's rows from (event, ts, person): a 30-day breakdown at 10M events took 1.5 s instead of
 # 0.76 s. SQLite has no BRIN, and picks its plans well with the B-tree.
-Index("ix_events_ts", events.c.ts).ddl_if(dialect="sqlite")
+Index("ix_events_ts", events.c.ts).ddl_if(callable_=_wanted)
 Index("ix_events_ts_brin", events.c.ts, postgresql_using="brin",
-      postgresql_with={"autosummarize": "on"}).ddl_if(dialect="postgresql")
+      postgresql_with={"autosummarize": "on"}).ddl_if(callable_=_wanted)
 # Funnels: a person's first step-k event after a time is one seek here (schema 2).
 Index("ix_events_event_person_ts", events.c.event, events.c.person, events.c.ts)
 
@@ -251,29 +255,27 @@ def _add_funnel_index_and_rollups(conn: Connection) -> None:
 
     for table in (event_hours, person_hours):
         table.create(conn)
+    backend = backend_for(conn)
     for index in events.indexes:
-        if index.name == "ix_events_event_person_ts" or (
-                index.name == "ix_events_event_ts_person_props" and conn.dialect.name == "sqlite"):
+        if index.name in ("ix_events_event_person_ts", "ix_events_event_ts_person_props") \
+                and backend.wants_index(index.name):
             index.create(conn, checkfirst=True)
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_event_ts_person")
+    backend.after_migration(conn, 2)
     rollups.install(conn)
 
 
 def _move_context_out(conn: Connection) -> None:
-    """2 -> 3: `events.context` moves to event_context. The table is rewritten (SQLite's DROP
-    COLUMN does; PostgreSQL drops the column at once but keeps its bytes in every row until a
-    rewrite, so CLUSTER by the primary key rewrites it in arrival order). PostgreSQL's `ts`
-    B-tree becomes a BRIN index."""
+    """2 -> 3: `events.context` moves to event_context, and the table is rewritten where the
+    database keeps the dropped column's bytes (the backend's part); PostgreSQL's `ts` B-tree
+    becomes a BRIN index."""
     event_context.create(conn)
     conn.exec_driver_sql("INSERT INTO event_context (id, context) SELECT id, context FROM events")
     conn.exec_driver_sql("ALTER TABLE events DROP COLUMN context")
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_ts")
-        conn.exec_driver_sql("CLUSTER events USING events_pkey")
-        for index in events.indexes:
-            if index.name == "ix_events_ts_brin":
-                index.create(conn, checkfirst=True)
+    backend = backend_for(conn)
+    backend.after_migration(conn, 3)
+    for index in events.indexes:
+        if index.name == "ix_events_ts_brin" and backend.wants_index(index.name):
+            index.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups, 2: _move_context_out}
@@ -319,13 +321,5 @@ def ensure_schema(engine: Engine) -> int:
             )
         for table in ADDITIVE_TABLES:
             table.create(conn, checkfirst=True)
-    if started < 3 and engine.dialect.name == "sqlite":
-        # Dropping `events.context` shrank every row where it stood: the pages stay half empty
-        # (and a scan reads as many) until VACUUM rebuilds the file, outside any transaction.
-        # Best effort: the migration is committed; a busy file only stays larger and slower.
-        try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM")
-        except DBAPIError as exc:
-            logging.getLogger(__name__).warning("VACUUM after the schema-3 migration failed: %s", exc.orig)
+    backend_for(engine).after_migrations(engine, started)
     return version

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, update
 
-from app.core.dialect import insert_ignoring_conflicts
+from app.core.backends import backend_for
 from app.core.schema import events, identities
 from app.ingest.messages import Record
 from app.ingest.rawsql import RawStatement, cached, select_in
@@ -78,7 +78,7 @@ def load_identities(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
 
 def _insert_identities(conn: Connection) -> RawStatement:
     return cached(conn.dialect, "insert_identities",
-                  lambda: insert_ignoring_conflicts(conn.dialect, identities, ["distinct_id"]).values(
+                  lambda: backend_for(conn).insert_ignoring_conflicts(identities, ["distinct_id"]).values(
                       distinct_id=bindparam("distinct_id"), person=bindparam("person"),
                       linked_at=bindparam("linked_at")))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, update
 
-from app.core.dialect import json_text_param
+from app.core.backends import backend_for
 from app.core.schema import ANALYSIS_TYPES, users
 from app.ingest.messages import MAX_ID_LENGTH, Record
 from app.ingest.rawsql import cached, json_text, json_value, select_in
@@ -102,13 +102,13 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
     dialect = conn.dialect
     if updates:
         cached(dialect, "update_users", lambda: update(users).where(users.c.id == bindparam("pid")).values(
-            traits=json_text_param(dialect, "traits"), email=bindparam("email"),
+            traits=backend_for(dialect).json_text_param("traits"), email=bindparam("email"),
             first_seen=bindparam("first_seen"), last_seen=bindparam("last_seen"),
             event_count=bindparam("event_count"),
         )).executemany(conn, updates)
     if inserts:
         cached(dialect, "insert_users", lambda: insert(users).values(
-            id=bindparam("id"), traits=json_text_param(dialect, "traits"), email=bindparam("email"),
+            id=bindparam("id"), traits=backend_for(dialect).json_text_param("traits"), email=bindparam("email"),
             first_seen=bindparam("first_seen"), last_seen=bindparam("last_seen"),
             event_count=bindparam("event_count"),
         )).executemany(conn, inserts)

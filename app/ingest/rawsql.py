@@ -17,7 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from app.core.dialect import driver_placeholder
+from app.core.backends import backend_for
 
 #: Values per IN (...) list: below every dialect's parameter limit, big enough to be cheap.
 IN_CHUNK = 900
@@ -57,7 +57,7 @@ def select_in(conn: Connection, table: Table, key: Column[Any], values: Sequence
     quote = conn.dialect.identifier_preparer.quote
     head = (f"SELECT {', '.join(quote(c.name) for c in columns)} FROM {quote(table.name)} "
             f"WHERE {quote(key.name)} IN (")
-    mark = driver_placeholder(conn.dialect)
+    mark = backend_for(conn).driver_placeholder
     out: list[tuple[Any, ...]] = []
     cursor = conn.connection.cursor()
     try:
@@ -82,12 +82,12 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
-_cache: dict[tuple[str, str, str], RawStatement] = {}
+_cache: dict[tuple[type[Dialect], str], RawStatement] = {}
 
 
 def cached(dialect: Dialect, name: str, build: Callable[[], ClauseElement]) -> RawStatement:
     """The statement `name` compiled for this dialect and driver (built on first use)."""
-    key = (dialect.name, dialect.driver, name)
+    key = (type(dialect), name)  # the dialect class is the database and the driver
     stmt = _cache.get(key)
     if stmt is None:
         stmt = _cache[key] = RawStatement(dialect, build())

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from app.core.backends import backend_for
 from app.core.database import DatabaseError, describe_error
-from app.core.dialect import insert_ignoring_conflicts, json_text_param, lock_for_writing, stages_inserts
 from app.core.schema import event_context, events
 from app.ingest.enrich import Enricher, shared_enricher
 from app.ingest.identity import resolve
@@ -73,7 +73,7 @@ class EventWriter:
     """Validates, enriches and stores Segment messages in one transaction per call.
 
     Thread-safe: each write checks out its own connection; writers (also in other
-    processes) are serialised by the database's write lock (see app.core.dialect).
+    processes) are serialised by the database's write lock (see Backend.lock_for_writing).
     """
 
     def __init__(self, engine: Engine, enrich: bool = True, *, enricher: Enricher | None = None,
@@ -87,15 +87,16 @@ class EventWriter:
                 self.enricher = Enricher(geoip_path)
             else:
                 self.enricher = shared_enricher()
-        stmt = insert_ignoring_conflicts(engine.dialect, events, ["message_id"]).values(
+        self.backend = backend = backend_for(engine)
+        stmt = backend.insert_ignoring_conflicts(events, ["message_id"]).values(
             {name: bindparam(name) for name in _EVENT_COLUMNS},
         ).values(
-            properties=json_text_param(engine.dialect, "properties"),
+            properties=backend.json_text_param("properties"),
         )
         # Each new event's context, keyed by the id its message id was given just before.
-        context_stmt = insert_ignoring_conflicts(engine.dialect, event_context, ["id"]).from_select(
+        context_stmt = backend.insert_ignoring_conflicts(event_context, ["id"]).from_select(
             ["id", "context"],
-            select(events.c.id, json_text_param(engine.dialect, "context"))
+            select(events.c.id, backend.json_text_param("context"))
             .where(events.c.message_id == bindparam("message_id")),
         )
         #: Errors of the raw cursor below come from the driver, not wrapped by SQLAlchemy.
@@ -147,7 +148,7 @@ class EventWriter:
             return result
         try:
             with self.engine.connect() as conn:
-                lock_for_writing(conn)
+                self.backend.lock_for_writing(conn)
                 fresh = self._drop_stored(conn, records)
                 result.duplicates += len(records) - len(fresh)
                 if fresh:
@@ -168,7 +169,7 @@ class EventWriter:
     def _insert_staged(self, conn: Connection, records: list[Record]) -> None:
         """PostgreSQL: COPY the batch into a session-local staging table, then one INSERT ...
         SELECT (in arrival order, skipping stored message ids), so the statement-level rollup
-        triggers run once per batch (see dialect.stages_inserts); the contexts follow the ids
+        triggers run once per batch (see Backend.stages_inserts); the contexts follow the ids
         it returns."""
         names = (*_EVENT_COLUMNS_ALL, "context")
         cols = ", ".join(_EVENT_COLUMNS_ALL)
@@ -200,7 +201,7 @@ class EventWriter:
 
     def _insert_events(self, conn: Connection, records: list[Record]) -> None:
         # Rows go straight to the driver (see app.ingest.rawsql): this is the hottest statement.
-        if stages_inserts(self.engine.dialect):
+        if self.backend.stages_inserts:
             self._insert_staged(conn, records)
             return
         order = self._insert.order or _EVENT_COLUMNS_ALL

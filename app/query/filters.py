@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from app.core import dialect as sqld
+from app.core.backends import Backend, backend_for
 from app.core.schema import ENRICHED_COLUMNS
 from app.query.model import AnyFilter, Filter, QueryError, ValueFilter
 
@@ -63,6 +63,10 @@ class FilterContext:
     users: FromClause | None
     person: ColumnElement[Any] | None
     today: dt.date
+
+    @property
+    def backend(self) -> Backend:
+        return backend_for(self.dialect)
 
 
 #: Extension point: filter class -> compiler. Other modules register theirs, e.g. cohorts:
@@ -133,11 +137,11 @@ class _Field:
 
 
 class _JsonField(_Field):
-    def __init__(self, dialect: Dialect, doc: ColumnElement[Any], key: str) -> None:
-        self.dialect, self.doc, self.key = dialect, doc, key
+    def __init__(self, backend: Backend, doc: ColumnElement[Any], key: str) -> None:
+        self.backend, self.doc, self.key = backend, doc, key
 
     def is_string(self) -> ColumnElement[bool]:
-        return sqld.json_is(self.dialect, self.doc, self.key, "string")  # type: ignore[no-any-return]
+        return self.backend.json_is(self.doc, self.key, "string")
 
     def equality_guard(self, values: Sequence[str]) -> ColumnElement[bool] | None:
         """None when no value is the text form of a non-string JSON value.
@@ -151,19 +155,19 @@ class _JsonField(_Field):
         return self.is_string()
 
     def text(self) -> ColumnElement[Any]:
-        return sqld.json_text(self.dialect, self.doc, self.key)  # type: ignore[no-any-return]
+        return self.backend.json_text(self.doc, self.key)
 
     def number(self) -> ColumnElement[Any]:
-        return sqld.json_number(self.dialect, self.doc, self.key)  # type: ignore[no-any-return]
+        return self.backend.json_number(self.doc, self.key)
 
     def is_true(self) -> ColumnElement[bool]:
-        return sqld.json_is(self.dialect, self.doc, self.key, "true")  # type: ignore[no-any-return]
+        return self.backend.json_is(self.doc, self.key, "true")
 
     def is_false(self) -> ColumnElement[bool]:
-        return sqld.json_is(self.dialect, self.doc, self.key, "false")  # type: ignore[no-any-return]
+        return self.backend.json_is(self.doc, self.key, "false")
 
     def present(self) -> ColumnElement[bool]:
-        return sqld.json_present(self.dialect, self.doc, self.key)  # type: ignore[no-any-return]
+        return self.backend.json_present(self.doc, self.key)
 
 
 def _json_text_of_string_only(value: str) -> bool:
@@ -205,13 +209,13 @@ def property_field(ctx: FilterContext, name: str) -> _Field:
         raise QueryError(f"event property filters ({name!r}) do not apply here; use a trait filter")
     if name in ENRICHED_COLUMNS:
         return _TextColumn(ctx.events.c[ENRICHED_COLUMNS[name]])
-    return _JsonField(ctx.dialect, ctx.events.c.properties, name)
+    return _JsonField(ctx.backend, ctx.events.c.properties, name)
 
 
 def trait_field(ctx: FilterContext, name: str) -> _Field:
     if ctx.users is None:
         raise QueryError(f"trait filters ({name!r}) do not apply here")
-    return _JsonField(ctx.dialect, ctx.users.c.traits, name)
+    return _JsonField(ctx.backend, ctx.users.c.traits, name)
 
 
 def _not(expr: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -225,10 +229,10 @@ def _any(parts: list[ColumnElement[bool]]) -> ColumnElement[bool]:
 
 def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
     field = property_field(ctx, f.name) if f.target == "property" else trait_field(ctx, f.name)
-    op, value, d = f.op, f.value, ctx.dialect
+    op, value = f.op, f.value
 
     def folded_text() -> ColumnElement[Any]:
-        return sqld.fold_case(d, field.text()) if f.ignore_case else field.text()  # type: ignore[no-any-return]
+        return ctx.backend.fold_case(field.text()) if f.ignore_case else field.text()
 
     def needle(v: str) -> ColumnElement[Any]:
         return literal(fold_ascii(v) if f.ignore_case else v, String)
@@ -257,8 +261,8 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
         return v if isinstance(v, tuple) else (v,)
 
     def text_test(kind: str, values: tuple[str, ...]) -> ColumnElement[bool]:
-        test = sqld.text_contains if kind == "contains" else sqld.text_starts_with
-        return and_(field.is_string(), _any([test(d, folded_text(), needle(v)) for v in values]))
+        test = ctx.backend.text_contains if kind == "contains" else ctx.backend.text_starts_with
+        return and_(field.is_string(), _any([test(folded_text(), needle(v)) for v in values]))
 
     if op == "eq":
         return eq(as_tuple(value))
@@ -284,7 +288,7 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
         return field.number().between(literal(lo), literal(hi))
     if op in ("before", "after", "in_last_days"):
         text = field.text()
-        day = sqld.binary_order(d, func.substr(text, 1, 10))
+        day = ctx.backend.binary_order(func.substr(text, 1, 10))
         if op == "before":
             cond = day < literal(value, String)
         elif op == "after":
@@ -292,7 +296,7 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
         else:
             first = (ctx.today - dt.timedelta(days=int(value) - 1)).isoformat()
             cond = and_(day >= literal(first, String), day <= literal(ctx.today.isoformat(), String))
-        return and_(field.is_string(), sqld.looks_like_date(d, text), cond)
+        return and_(field.is_string(), ctx.backend.looks_like_date(text), cond)
     raise QueryError(f"unknown operator {op!r}")  # pragma: no cover - the model validates ops
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Executable, Result
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
-from app.core import dialect as sqld
+from app.core.backends import Backend, backend_for
 from app.core.database import DatabaseError, describe_error
 from app.query.errors import QueryTimeout
 from app.query.model import KINDS, Query, QueryError, _load_kind, parse_query
@@ -87,6 +87,7 @@ class QueryRunner:
             raise TypeError(f"{type(self).__name__} runs {self.query_class.__name__}, not {type(query).__name__}")
         self.query = query
         self.dialect = dialect
+        self.backend = backend_for(dialect)
         self.now = now if now is not None else dt.datetime.now(dt.UTC)
         if self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=dt.UTC)
@@ -159,14 +160,15 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
         spec = prepare(engine, spec)
     runner = build_runner(spec, engine.dialect, now=now, cancel=token)
     token.raise_if_cancelled()
-    deadline = Deadline(timeout, token)
+    backend = backend_for(engine)
+    deadline = Deadline(timeout, token, backend)
     try:
         with engine.connect() as conn:
             driver = conn.connection.driver_connection
-            token._attach(lambda: sqld.interrupt(engine.dialect, driver))
+            token._attach(lambda: backend.interrupt(driver))
             try:
                 if timeout is not None:
-                    sqld.set_statement_timeout(conn, timeout)
+                    backend.set_statement_timeout(conn, timeout)
                 deadline.start()
                 return runner.calculate(conn)
             except QueryCancelled:
@@ -174,7 +176,7 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
                 raise
             except DBAPIError as exc:
                 deadline.raise_if_expired(exc)
-                if token.cancelled or sqld.is_interruption(exc):
+                if token.cancelled or backend.is_interruption(exc):
                     raise QueryCancelled("the query was cancelled") from None
                 raise
             finally:
@@ -192,9 +194,10 @@ class Deadline:
     """Cancels a query's token when its time is up (the same interrupt as the Stop button), and
     turns the resulting cancellation into a QueryTimeout."""
 
-    def __init__(self, seconds: float | None, token: CancelToken) -> None:
+    def __init__(self, seconds: float | None, token: CancelToken, backend: Backend) -> None:
         self.seconds = seconds
         self.token = token
+        self.backend = backend
         self.expired = False
         self._timer: threading.Timer | None = None
 
@@ -213,5 +216,5 @@ class Deadline:
             self._timer.cancel()
 
     def raise_if_expired(self, exc: BaseException | None = None) -> None:
-        if self.seconds is not None and (self.expired or (exc is not None and sqld.is_statement_timeout(exc))):
+        if self.seconds is not None and (self.expired or (exc is not None and self.backend.is_statement_timeout(exc))):
             raise QueryTimeout(self.seconds) from None

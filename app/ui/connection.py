@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
 
+from app.core.backends import backend_for
 from app.core.database import redact
 from app.ui.workers import Job, WorkerPool
 
@@ -25,18 +26,13 @@ class Connection(QObject):
         self.url = url
         self.engine = engine
         self.is_demo = is_demo
-        # SQLite serialises writers and a reader per core is plenty; PostgreSQL takes a few more.
-        threads = 3 if engine.dialect.name == "sqlite" else 4
-        self.pool = WorkerPool(max_threads=threads, parent=self)
+        self.backend = backend_for(engine)
+        self.pool = WorkerPool(max_threads=self.backend.query_threads, parent=self)
         self._state = "connected"
 
     @property
     def display_url(self) -> str:
         return redact(self.url)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
 
     @property
     def state(self) -> str:

@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         if connection is None:
             self.connection_label.setText("Not connected")
             return
-        kind = "SQLite" if connection.dialect == "sqlite" else "PostgreSQL"
+        kind = connection.backend.label
         demo = " (demo)" if connection.is_demo else ""
         state = "" if connection.state == "connected" else f" — {connection.state}…"
         self.connection_label.setText(f"{kind}{demo}: {connection.display_url}{state}")

@@ -124,7 +124,7 @@ def with_password(bare_url: str) -> str:
         parsed = make_url(bare_url)
     except ArgumentError:
         return bare_url
-    if parsed.password is not None or not parsed.username or parsed.get_backend_name() == "sqlite":
+    if parsed.password is not None or not parsed.username or parsed.host is None:
         return bare_url
     password = load_password(bare_url)
     if password is None:

@@ -77,14 +77,15 @@ def test_postgresql_runs_each_statement_under_statement_timeout(pg_engine: Engin
 def test_postgresql_server_side_timeout_is_a_timeout(pg_engine: Engine) -> None:
     """Even when the server's statement_timeout fires before the client's timer."""
     engine = pg_engine
-    from app.core import dialect as sqld
+    from app.core.backends import backend_for
     from app.query.runner import Deadline
 
+    backend = backend_for(engine)
     with engine.connect() as conn:
-        sqld.set_statement_timeout(conn, 0.2)
+        backend.set_statement_timeout(conn, 0.2)
         with pytest.raises(Exception) as caught:
             conn.execute(text("SELECT pg_sleep(5)"))
-    assert sqld.is_statement_timeout(caught.value)
-    assert not sqld.is_statement_timeout(RuntimeError("canceling statement due to user request"))
+    assert backend.is_statement_timeout(caught.value)
+    assert not backend.is_statement_timeout(RuntimeError("canceling statement due to user request"))
     with pytest.raises(QueryTimeout):
-        Deadline(0.2, None).raise_if_expired(caught.value)  # type: ignore[arg-type]
+        Deadline(0.2, None, backend).raise_if_expired(caught.value)  # type: ignore[arg-type]

@@ -91,7 +91,7 @@ def test_test_connection_reports_success_and_failure(qtbot: Any, ui_settings: An
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.status.text() == "Testing…"  # the answer comes later, from a worker
     qtbot.waitUntil(lambda: dialog.status.text().startswith("✔"), timeout=10_000)
-    assert "sqlite" in dialog.status.text()
+    assert "SQLite" in dialog.status.text()
 
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(b"garbage" * 1000)

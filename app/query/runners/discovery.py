@@ -24,7 +24,6 @@ from sqlalchemy import (
     true,
 )
 
-from app.core import dialect as sqld
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
 from app.query.model import DiscoveryQuery
@@ -67,17 +66,17 @@ class DiscoveryRunner(QueryRunner):
             hours = [] if bounds is None else [h.c.hour >= literal(bounds[0], BigInteger),
                                                h.c.hour < literal(bounds[1], BigInteger)]
             top = (select(h.c.event, total.label("count")).where(*hours).group_by(h.c.event)
-                   .order_by(total.desc(), sqld.binary_order(self.dialect, h.c.event))
+                   .order_by(total.desc(), self.backend.binary_order(h.c.event))
                    .limit(literal(self.query.limit, Integer)).subquery("top"))
             last = (select(func.max(events.c.ts)).where(events.c.event == top.c.event, *self._range_conds())
                     .scalar_subquery())
             return (select(top.c.event, top.c.count, last.label("last_seen"))
-                    .order_by(top.c.count.desc(), sqld.binary_order(self.dialect, top.c.event)))
+                    .order_by(top.c.count.desc(), self.backend.binary_order(top.c.event)))
         n = func.count().label("count")
         return (select(events.c.event, n, func.max(events.c.ts).label("last_seen"))
                 .where(events.c.event.is_not(None), *self._range_conds())
                 .group_by(events.c.event)
-                .order_by(n.desc(), sqld.binary_order(self.dialect, events.c.event))
+                .order_by(n.desc(), self.backend.binary_order(events.c.event))
                 .limit(literal(self.query.limit, Integer)))
 
     def _sample(self, doc_name: str) -> Any:
@@ -95,8 +94,8 @@ class DiscoveryRunner(QueryRunner):
 
     def keys_statement(self) -> Select[Any]:
         sample = self._sample("traits" if self.query.what == "traits" else "properties")
-        each, key, typ, text = sqld.json_entries(self.dialect, sample.c.doc)
-        label = case(((typ == literal("string", String)) & sqld.looks_like_date(self.dialect, text),
+        each, key, typ, text = self.backend.json_entries(sample.c.doc)
+        label = case(((typ == literal("string", String)) & self.backend.looks_like_date(text),
                       literal("date", String)), else_=typ).label("type")
         n = func.count().label("count")
         return (select(key.label("key"), label, n).select_from(sample).join(each, true())
@@ -106,8 +105,8 @@ class DiscoveryRunner(QueryRunner):
         q = self.query
         if q.trait is not None:
             doc, name = users.c.traits, q.trait
-            typ = sqld.json_type_label(self.dialect, doc, name)
-            text = sqld.json_display(self.dialect, doc, name)
+            typ = self.backend.json_type_label(doc, name)
+            text = self.backend.json_display(doc, name)
             source = select(typ.label("t"), text.label("v")).subquery("vals")
         else:
             assert q.property is not None
@@ -118,8 +117,8 @@ class DiscoveryRunner(QueryRunner):
                 text = events.c[ENRICHED_COLUMNS[q.property]]
                 typ = case((text.is_not(None), literal("string", String)))
             else:
-                typ = sqld.json_type_label(self.dialect, events.c.properties, q.property)
-                text = sqld.json_display(self.dialect, events.c.properties, q.property)
+                typ = self.backend.json_type_label(events.c.properties, q.property)
+                text = self.backend.json_display(events.c.properties, q.property)
             inner = select(typ.label("t"), text.label("v")).where(*conds, *self._range_conds())
             if q.range is None:
                 inner = inner.order_by(events.c.id.desc() if q.event is None else events.c.ts.desc()).limit(
@@ -128,7 +127,7 @@ class DiscoveryRunner(QueryRunner):
         n = func.count().label("count")
         return (select(source.c.t, source.c.v, n).where(source.c.v.is_not(None))
                 .group_by(source.c.t, source.c.v)
-                .order_by(n.desc(), source.c.t, sqld.binary_order(self.dialect, source.c.v))
+                .order_by(n.desc(), source.c.t, self.backend.binary_order(source.c.v))
                 .limit(literal(q.limit, Integer)))
 
     def to_query(self) -> Select[Any]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Connection, Select, func, literal, select
 
-from app.core import dialect as sqld
+from app.core.backends import backend_for
 
 if TYPE_CHECKING:
     from app.query.runners.funnel import FunnelRunner, FunnelSQL
@@ -33,7 +33,7 @@ def stats_statement(sql: FunnelSQL) -> Select[Any]:
         return [func.count(src.c.d).label("n"), func.sum(src.c.d).label("total"),
                 func.min(src.c.d).label("lo"), func.max(src.c.d).label("hi")]
 
-    return sqld.aggregate_with_medians(sql.dialect, conv, ["grp"], ["d"], extras)  # type: ignore[no-any-return]
+    return backend_for(sql.dialect).aggregate_with_medians(conv, ["grp"], ["d"], extras)
 
 
 def bin_count(bins: int, lo: int, hi: int) -> int:

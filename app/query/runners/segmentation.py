@@ -37,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import values as values_list
 
-from app.core import dialect as sqld
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, person_hours, users
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
@@ -132,14 +131,14 @@ class SegmentationRunner(QueryRunner):
             t = event_hours
             total = func.sum(t.c.n).label("n")
             return (select(t.c.event, total).where(*self._hours_in(t, self.period)).group_by(t.c.event)
-                    .order_by(total.desc(), sqld.binary_order(self.dialect, t.c.event)).limit(TOP_EVENTS))
+                    .order_by(total.desc(), self.backend.binary_order(t.c.event)).limit(TOP_EVENTS))
         n = func.count().label("n")
         return (
             select(events.c.event, n)
             .select_from(self.parts.source)
             .where(events.c.event.is_not(None), *self._in_range(self.period))
             .group_by(events.c.event)
-            .order_by(n.desc(), sqld.binary_order(self.dialect, events.c.event))
+            .order_by(n.desc(), self.backend.binary_order(events.c.event))
             .limit(TOP_EVENTS)
         )
 
@@ -167,7 +166,7 @@ class SegmentationRunner(QueryRunner):
         if b.target == "property" and b.name in ENRICHED_COLUMNS:
             return events.c[ENRICHED_COLUMNS[b.name]]
         doc = events.c.properties if b.target == "property" else users.c.traits
-        return sqld.json_display(self.dialect, doc, b.name)
+        return self.backend.json_display(doc, b.name)
 
     def _number_expr(self) -> ColumnElement[Any]:
         m = self.query.measure
@@ -214,7 +213,7 @@ class SegmentationRunner(QueryRunner):
         n = func.count()
         rank = func.row_number().over(
             partition_by=base.c.ev,
-            order_by=[n.desc(), sqld.binary_order(self.dialect, base.c.g).asc().nulls_last()],
+            order_by=[n.desc(), self.backend.binary_order(base.c.g).asc().nulls_last()],
         )
         ranked = select(base.c.ev, base.c.g, rank.label("rn")).group_by(base.c.ev, base.c.g).subquery("ranked")
         return (
@@ -275,7 +274,7 @@ class SegmentationRunner(QueryRunner):
         ev: Any = literal(ALL_EVENTS, String).label("ev")
         p = bucketing.period
         if not with_bucket:
-            hour = sqld.not_for_lookup(self.dialect, t.c.hour)
+            hour = self.backend.not_for_lookup(t.c.hour)
             persons = (select(t.c.person).where(hour >= literal(p.start_ms, BigInteger),
                                                 hour < literal(p.end_ms, BigInteger))
                        .group_by(t.c.person).subquery("persons"))
@@ -330,16 +329,16 @@ class SegmentationRunner(QueryRunner):
             source = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("rows")
             keys = [c.name for c in source.c if c.name != "num"]
             if kind == "median":
-                return sqld.median_by(self.dialect, source, keys, "num")  # type: ignore[no-any-return]
+                return self.backend.median_by(source, keys, "num")
             return select(*(source.c[k] for k in keys), *self._measure(source.c.get("num"))
                           ).group_by(*(source.c[k] for k in keys))
         ev, conds = passes[0]
         key_cols = self._keys(ev, bucketing, tops, with_bucket)
-        if self.query.breakdown is not None and sqld.evaluates_group_keys_twice(self.dialect):
+        if self.query.breakdown is not None and self.backend.evaluates_group_keys_twice:
             # The breakdown value is a JSON expression: computed once per row in a subquery.
             extra = [num.label("num")] if num is not None else []
             varying = [c for c in key_cols if not isinstance(c.element, BindParameter)]
-            inner = sqld.unflattened(self.dialect, select(*varying, *extra).select_from(self.parts.source)
+            inner = self.backend.unflattened(select(*varying, *extra).select_from(self.parts.source)
                                      .where(*conds)).subquery("keyed")
             keys = [inner.c[c.name] for c in varying]
             outer = [c if isinstance(c.element, BindParameter) else inner.c[c.name] for c in key_cols]

@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from app.core import dialect as sqld
+from app.core.backends import backend_for
 from app.core.schema import events, identities, users
 from app.query import limits
 from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
@@ -179,10 +179,10 @@ def compile_did(f: DidFilter, ctx: FilterContext) -> ColumnElement[bool]:
         having = [n >= literal(f.min, Integer)]
         if f.max is not None:
             having.append(n <= literal(f.max, Integer))
-        return ctx.person.in_(sqld.materialized(ctx.dialect, base.having(and_(*having))))
+        return ctx.person.in_(ctx.backend.materialized(base.having(and_(*having))))
     if f.max is None:
         return true()
-    return ctx.person.not_in(sqld.materialized(ctx.dialect, base.having(n > literal(f.max, Integer))))
+    return ctx.person.not_in(ctx.backend.materialized(base.having(n > literal(f.max, Integer))))
 
 
 register_filter("did", _parse_did_filter)
@@ -328,7 +328,7 @@ def search_condition(dialect: Dialect, table: FromClause, text: str) -> ColumnEl
     or the e-mail starts with it (case-sensitive; ix_users_email serves both dialects)."""
     ids = select(identities.c.person).where(identities.c.distinct_id == literal(text, String)).correlate(None)
     return or_(table.c.id == literal(text, String), table.c.id.in_(ids),
-               sqld.text_prefix(dialect, table.c.email, text))
+               backend_for(dialect).text_prefix(table.c.email, text))
 
 
 def selection(q: UsersQuery, dialect: Dialect, now: dt.datetime, table: FromClause = users) -> Select[Any]:
@@ -344,11 +344,11 @@ def _trait_keys(dialect: Dialect, table: FromClause, name: str) -> tuple[Any, An
     """(rank, number, text) of a trait: numbers first (rank 0, by value), then strings and
     booleans (rank 1, code-point order of their text), then missing/null/objects (rank 2)."""
     doc = table.c.traits
-    is_number = sqld.json_is(dialect, doc, name, "number")
-    is_text = or_(sqld.json_is(dialect, doc, name, "string"), sqld.json_is(dialect, doc, name, "boolean"))
+    is_number = backend_for(dialect).json_is(doc, name, "number")
+    is_text = or_(backend_for(dialect).json_is(doc, name, "string"), backend_for(dialect).json_is(doc, name, "boolean"))
     rank = case((is_number, literal(0, Integer)), (is_text, literal(1, Integer)), else_=literal(2, Integer))
-    number = sqld.json_number(dialect, doc, name)
-    text = case((is_text, sqld.json_display(dialect, doc, name)))
+    number = backend_for(dialect).json_number(doc, name)
+    text = case((is_text, backend_for(dialect).json_display(doc, name)))
     return rank, number, text
 
 
@@ -364,7 +364,7 @@ def sort_columns(q: UsersQuery, dialect: Dialect, table: FromClause = users) -> 
 
 
 def _ordered(dialect: Dialect, name: str, expr: Any) -> Any:
-    return sqld.binary_order(dialect, expr) if name in ("txt", "id") else expr
+    return backend_for(dialect).binary_order(expr) if name in ("txt", "id") else expr
 
 
 def order_by(q: UsersQuery, dialect: Dialect, cols: Sequence[tuple[str, Any]]) -> list[Any]:
@@ -416,7 +416,7 @@ def after_condition(q: UsersQuery, dialect: Dialect, cols: Sequence[tuple[str, A
         e = _ordered(dialect, name, exprs[name])
         v = literal(value, String) if name in ("txt", "id") else literal(value)
         if name in ("txt", "id"):
-            v = sqld.binary_order(dialect, v)
+            v = backend_for(dialect).binary_order(v)
         return e < v if q.sort.desc else e > v  # type: ignore[no-any-return]
 
     def equal(name: str, value: Any) -> ColumnElement[bool]:

@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
+from app.core.backends.postgresql import PostgreSQLBackend
+from app.core.backends.sqlite import SQLiteBackend
 from app.core.database import open_database
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
@@ -163,10 +166,14 @@ class ConnectDialog(QDialog):
             self.tabs.setCurrentIndex(self.TAB_URL)
             self.url_edit.setText(url)
             return
-        if parsed.get_backend_name() == "sqlite":
+        try:
+            backend: str | None = backend_for_url(url).name
+        except UnsupportedDatabase:
+            backend = None
+        if backend == SQLiteBackend.name:
             self.tabs.setCurrentIndex(self.TAB_SQLITE)
             self.sqlite_path.setText(parsed.database or "")
-        elif parsed.get_backend_name() == "postgresql":
+        elif backend == PostgreSQLBackend.name:
             self.tabs.setCurrentIndex(self.TAB_POSTGRES)
             self.pg_host.setText(parsed.host or "localhost")
             self.pg_port.setValue(parsed.port or 5432)
@@ -217,7 +224,8 @@ class ConnectDialog(QDialog):
         def job(_token: Any) -> str:
             engine = open_database(url, create=False)
             try:
-                return f"{engine.dialect.name} {'.'.join(map(str, engine.dialect.server_version_info or ()))}"
+                version = ".".join(map(str, engine.dialect.server_version_info or ()))
+                return f"{backend_for(engine).label} {version}"
             finally:
                 engine.dispose()
 

@@ -43,7 +43,7 @@ INITIAL_ROWS = 1000
 #: PostgreSQL: ids below the highest one seen may still commit (rows written by tools other
 #: than the Tracklens writer, which serialises its inserts). Each poll looks this many ids
 #: back and drops the ones already shown (docs/query.md, "Live").
-PG_LOOKBACK_IDS = 500
+SEEN_IDS_KEPT = 500
 #: Minutes the events-per-minute sparkline covers.
 SPARK_MINUTES = 30
 ALL_EVENTS = "All events"
@@ -180,13 +180,12 @@ class LiveViewPanel(Panel):
         if not self.loaded:
             return INITIAL_ROWS
         connection = self.context.connection
-        lookback = PG_LOOKBACK_IDS if connection is not None and connection.dialect == "postgresql" else 0
-        return DEFAULT_CAPACITY + lookback
+        return DEFAULT_CAPACITY + (connection.backend.live_lookback_ids if connection is not None else 0)
 
     def _poll_from(self) -> int:
         connection = self.context.connection
-        if self.loaded and connection is not None and connection.dialect == "postgresql":
-            return max(0, self.after_id - PG_LOOKBACK_IDS)
+        if self.loaded and connection is not None and connection.backend.live_lookback_ids:
+            return max(0, self.after_id - connection.backend.live_lookback_ids)
         return self.after_id
 
     def set_query(self, spec: dict[str, Any]) -> None:
@@ -224,8 +223,8 @@ class LiveViewPanel(Panel):
         if rows:
             self.after_id = max(self.after_id, max(int(r["id"]) for r in rows))
             self._seen.update(int(r["id"]) for r in rows)
-        floor = self.after_id - PG_LOOKBACK_IDS
-        if len(self._seen) > 4 * PG_LOOKBACK_IDS:
+        floor = self.after_id - SEEN_IDS_KEPT
+        if len(self._seen) > 4 * SEEN_IDS_KEPT:
             self._seen = {i for i in self._seen if i > floor}
         if result.get("more") and rows:
             # Older events exist that this answer left out (the first load, or a burst larger

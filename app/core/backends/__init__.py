@@ -1,0 +1,58 @@
+"""One backend object per database, chosen once from the URL or the engine's dialect.
+
+Everything that differs between SQLite and PostgreSQL (SQL pieces, the writer's bulk path,
+engine settings, capabilities the app shows) lives in app/core/backends/<database>.py; the
+rest of the program asks `backend_for(...)` and never tests a dialect's name itself. A URL or
+dialect of another database raises UnsupportedDatabase, naming the ones supported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger
+
+from app.core.backends.base import Backend, UnsupportedDatabase
+from app.core.backends.postgresql import PostgreSQLBackend
+from app.core.backends.sqlite import SQLiteBackend
+
+__all__ = ["BACKENDS", "Backend", "UnsupportedDatabase", "backend_for", "backend_for_url", "column_type",
+           "supported_list"]
+
+#: dialect name -> its backend (one shared, stateless instance each)
+BACKENDS: dict[str, Backend] = {b.name: b for b in (SQLiteBackend(), PostgreSQLBackend())}
+
+
+def column_type(kind: str) -> Any:
+    """The schema's type for `kind` ("json", "id"): generic, with each backend's own variant."""
+    generic: Any = {"json": JSON(), "id": BigInteger()}[kind]
+    for backend in BACKENDS.values():
+        own = backend.column_types.get(kind)
+        if own is not None:
+            generic = generic.with_variant(own, backend.name)
+    return generic
+
+
+def supported_list() -> str:
+    """'SQLite (sqlite:///file.sqlite or a file path) or PostgreSQL (postgresql://...)'."""
+    return "SQLite (sqlite:///path/events.sqlite or a plain file path) or PostgreSQL (postgresql://user@host/db)"
+
+
+def backend_for(target: Any) -> Backend:
+    """The backend of an Engine, Connection, Dialect or dialect name."""
+    name = target if isinstance(target, str) else getattr(getattr(target, "dialect", target), "name", None)
+    backend = BACKENDS.get(name) if isinstance(name, str) else None
+    if backend is None:
+        raise UnsupportedDatabase(f"Tracklens does not work with {name or target!r} databases; "
+                                  f"it supports {supported_list()}")
+    return backend
+
+
+def backend_for_url(url: str) -> Backend:
+    """The backend a URL asks for (by its scheme before any `+driver`)."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    for backend in BACKENDS.values():
+        if scheme in backend.schemes:
+            return backend
+    raise UnsupportedDatabase(f"Tracklens does not work with {scheme or url!r} databases; "
+                              f"it supports {supported_list()}")

@@ -1,0 +1,235 @@
+"""What every database backend answers: the SQL pieces, the writer's bulk path, the engine's
+configuration and the capabilities the app shows. One subclass per database (sqlite.py,
+postgresql.py); app.core.backends picks one from the URL or dialect, and nothing else in the
+program asks which database it is talking to.
+
+JSON keys and every value are bound parameters: nothing here pastes user text into SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Engine, Float, String, Table, case, func, literal, select
+from sqlalchemy.engine import URL
+
+
+class UnsupportedDatabase(Exception):
+    """A URL or dialect of a database Tracklens does not work with; the message names those it does."""
+
+
+class Backend:
+    """One database's differences. Instances are stateless and shared (one per database)."""
+
+    #: SQLAlchemy's dialect name (`engine.dialect.name`)
+    name: ClassVar[str] = ""
+    #: the database's name for people (status bar, connect dialog)
+    label: ClassVar[str] = ""
+    #: URL schemes (before `+driver`) that choose this backend
+    schemes: ClassVar[tuple[str, ...]] = ()
+    #: the writer COPYs a batch into a staging table and inserts it in one statement
+    stages_inserts: ClassVar[bool] = False
+    #: funnels find each next step by joining the persons to the step's events (else one
+    #: correlated MIN per person); see the subclasses for the measurements
+    funnel_steps_by_join: ClassVar[bool] = False
+    #: a flat `SELECT expr AS g ... GROUP BY g` evaluates `expr` twice per row
+    evaluates_group_keys_twice: ClassVar[bool] = False
+    #: positional parameter marker of the driver's own cursor (the writer's hot statements)
+    driver_placeholder: ClassVar[str] = "?"
+    #: query threads the app runs at once (SQLite serialises writers; servers take more)
+    query_threads: ClassVar[int] = 4
+    #: how many ids before the newest seen the Live View re-reads: ids that commit out of order
+    #: (PostgreSQL sequences) would otherwise be skipped
+    live_lookback_ids: ClassVar[int] = 0
+    #: this database's own column types where the schema's generic one is not the best:
+    #: "json" (documents), "id" (auto-incremented keys)
+    column_types: ClassVar[dict[str, Any]] = {}
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    def normalize_url(self, url: str) -> str:
+        """The URL as given, or rewritten to the driver Tracklens ships."""
+        return url
+
+    def engine_options(self, url: URL) -> dict[str, Any]:
+        """create_engine() options for this database (pool, connect_args)."""
+        return {}
+
+    def configure_engine(self, engine: Engine, *, writable: bool) -> None:
+        """Hooks on a new engine (per-connection settings)."""
+
+    def check_before_open(self, url: URL, *, require_tracklens: bool, meta_table: str,
+                          tables: frozenset[str]) -> None:
+        """Refuse, before any connection could change it, a database that is not Tracklens's
+        (DatabaseError); `tables` are the schema's, `meta_table` the one only Tracklens writes."""
+
+    def describe_location(self, url: URL) -> str:
+        """Where the database is, for messages (no password)."""
+        return url.render_as_string(hide_password=True)
+
+    # -- the writer -----------------------------------------------------------------------------
+
+    def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:
+        """An INSERT that skips rows whose unique key already exists (re-sent messages)."""
+        raise NotImplementedError
+
+    def lock_for_writing(self, conn: Connection) -> None:
+        """Start the current transaction as the database's only writer (see the subclasses)."""
+        raise NotImplementedError
+
+    def json_text_param(self, name: str) -> Any:
+        """A bind parameter for a JSON column that carries already-serialized JSON text.
+
+        The writer serializes each message once (it must, to enforce the 32 KB limit) and
+        hands that text over, instead of letting the JSON type serialize it a second time.
+        """
+        from sqlalchemy import Text, bindparam
+
+        return bindparam(name, type_=Text)
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def wants_index(self, name: str) -> bool:
+        """Whether the schema's index `name` exists on this database (some are one database's)."""
+        return True
+
+    def rollup_triggers(self) -> list[str]:
+        """DDL of the triggers that keep `event_hours` and `person_hours` exact."""
+        raise NotImplementedError
+
+    def after_migration(self, conn: Connection, version: int) -> None:
+        """This database's own part of the migration to schema `version` (in its transaction)."""
+
+    def after_migrations(self, engine: Engine, started: int) -> None:
+        """Work after the migrations committed (outside any transaction), e.g. reclaiming space."""
+
+    # -- JSON documents -------------------------------------------------------------------------
+
+    def json_raw_type(self, doc: Any, key: str) -> Any:
+        """The database's own type name of doc[key]: NULL when the key is missing."""
+        raise NotImplementedError
+
+    #: normalised JSON type name -> this database's json type names
+    json_types: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def json_is(self, doc: Any, key: str, kind: str) -> Any:
+        """True when doc[key] is of `kind`: string, number, boolean, true, false, null, object, array."""
+        raw = self.json_raw_type(doc, key)
+        names = self.json_types[kind]
+        return raw == literal(names[0], String) if len(names) == 1 else raw.in_(names)
+
+    def json_present(self, doc: Any, key: str) -> Any:
+        """True when doc has `key` with a non-null value (the `set` operator)."""
+        null = self.json_types["null"][0]
+        return func.coalesce(self.json_raw_type(doc, key), literal(null, String)) != literal(null, String)
+
+    def json_text(self, doc: Any, key: str) -> Any:
+        """doc[key] as SQL text; meaningful for JSON strings (guard with json_is(..., 'string'))."""
+        raise NotImplementedError
+
+    def json_number(self, doc: Any, key: str) -> Any:
+        """doc[key] as a SQL number when it is a JSON number, else NULL."""
+        raise NotImplementedError
+
+    def json_display(self, doc: Any, key: str) -> Any:
+        """A scalar doc[key] as text, identically on every database; NULL when missing, null, an
+        object or an array. Strings as they are, booleans as 'true'/'false', numbers as their
+        JSON text. Used for breakdown groups and value pickers."""
+        raise NotImplementedError
+
+    def json_type_label(self, doc: Any, key: str) -> Any:
+        """doc[key]'s type as string/number/boolean/null/object/array."""
+        raise NotImplementedError
+
+    def json_entries(self, doc: Any) -> Any:
+        """A table-valued function over doc's top-level entries, and its `key`, normalised `type`
+        and text (for strings) columns: (function, key, type, text). Join it to a sample of rows."""
+        raise NotImplementedError
+
+    # -- text -----------------------------------------------------------------------------------
+
+    def fold_case(self, expr: Any) -> Any:
+        """Lower-case A-Z only, identically everywhere."""
+        return func.lower(expr)
+
+    def text_contains(self, haystack: Any, needle: Any) -> Any:
+        """Case-sensitive substring test."""
+        raise NotImplementedError
+
+    def text_starts_with(self, haystack: Any, needle: Any) -> Any:
+        """Case-sensitive prefix test."""
+        return func.substr(haystack, 1, func.length(needle)) == needle
+
+    def looks_like_date(self, expr: Any) -> Any:
+        """True for text starting with YYYY-MM-DD (ISO dates and date-times)."""
+        raise NotImplementedError
+
+    def binary_order(self, expr: Any) -> Any:
+        """Sort text by code point (ties in rankings must not follow a locale)."""
+        return expr
+
+    def text_prefix(self, column: Any, prefix: str) -> Any:
+        """Case-sensitive `column` starts with `prefix`, in a form the column's index can serve."""
+        raise NotImplementedError
+
+    # -- aggregates and planning ----------------------------------------------------------------
+
+    def median_by(self, source: Any, groups: list[str], value: str) -> Any:
+        """SELECT <groups>, median(<value>) AS median FROM source GROUP BY <groups>.
+
+        The portable form ranks rows per group with window functions and averages the one or
+        two middle rows, inside the database. NULL values are ignored, as by every aggregate; a
+        group with none has a NULL median.
+        """
+        cols = [source.c[g] for g in groups]
+        val = source.c[value]
+        ranked = select(
+            *cols,
+            val.label("v"),
+            func.row_number().over(partition_by=cols, order_by=val.asc().nulls_last()).label("rn"),
+            func.count(val).over(partition_by=cols).label("cnt"),
+        ).subquery("ranked")
+        rcols = [ranked.c[g] for g in groups]
+        middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
+        middle_avg = func.avg(case((middle, ranked.c.v)), type_=Float)
+        return select(*rcols, middle_avg.label("median")).group_by(*rcols)
+
+    def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
+        """SELECT <groups>, extras(src)..., median(<v>) AS median_<v> ... FROM source GROUP BY <groups>.
+
+        Several medians next to other aggregates in ONE pass (funnels need a median per step).
+        `extras(src)` builds the other aggregates from a FROM clause whose columns keep the
+        source's names. NULL values are ignored.
+        """
+        raise NotImplementedError
+
+    def unflattened(self, stmt: Any) -> Any:
+        """`stmt` as a subquery the planner will not merge into the outer query."""
+        return stmt
+
+    def not_for_lookup(self, column: Any) -> Any:
+        """`column` in a form the planner will not range-scan an index by."""
+        return column
+
+    def materialized(self, stmt: Any) -> Any:
+        """`stmt` (a one-column SELECT used in IN (...)) evaluated once, before the outer query."""
+        return stmt
+
+    # -- running statements ---------------------------------------------------------------------
+
+    def interrupt(self, driver_connection: Any) -> None:
+        """Stop the statement running on a driver connection, from another thread."""
+        raise NotImplementedError
+
+    def set_statement_timeout(self, conn: Connection, seconds: float) -> None:
+        """Stop any statement of this connection's transaction after `seconds`, in the server,
+        where the database can; elsewhere the query's deadline interrupts it."""
+
+    def is_statement_timeout(self, exc: BaseException) -> bool:
+        """True when a driver error is the server's statement timeout firing."""
+        return False
+
+    def is_interruption(self, exc: BaseException) -> bool:
+        """True when a driver error means the statement was interrupted or cancelled."""
+        original = getattr(exc, "orig", None) or exc
+        return "interrupted" in str(original).lower()
