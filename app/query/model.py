@@ -509,7 +509,8 @@ def parse_query(spec: Any) -> Query:
 
 
 #: Every query kind the engine knows, and the module that holds its model and runner.
-KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery", "funnel_persons")
+KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery", "funnel_persons",
+         "campaign_results")
 
 
 def _load_kind(kind: str) -> None:

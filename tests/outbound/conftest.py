@@ -118,7 +118,7 @@ def receiver() -> Iterator[HttpReceiver]:
     state = HttpReceiver(0)
 
     class Handle(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with state.lock:
                 status = state.statuses.pop(0) if state.statuses else 200

@@ -14,18 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.templates import JsonTemplate, Template
-from app.query.model import QueryError, SpecReader, check_event_name, check_name
+from app.query.model import QueryError, SpecReader, check_name
+from app.query.runners.campaign_results import Goal, parse_goal
 from app.query.runners.users import UsersQuery
 
 CHANNELS = ("email", "webhook")
 AUDIENCE_KEYS = ("where", "did", "match", "timezone")
-MAX_WITHIN_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -65,16 +65,6 @@ class WebhookChannel:
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "webhook", "url": self.url.source, "headers": self.headers.value, "body": self.body.value}
-
-
-@dataclass(frozen=True)
-class Goal:
-    event: str
-    within_ms: int
-    within: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "within": dict(self.within)}
 
 
 @dataclass(frozen=True)
@@ -143,7 +133,7 @@ def _parse(data: Any) -> Campaign:
     holdout = r.raw("holdout", 0)
     if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 <= holdout < 1:
         raise CampaignError(f"holdout must be a share from 0 up to (not including) 1, got {holdout!r}")
-    goal = _goal(r.raw("goal"), "goal") if r.has("goal") else None
+    goal = parse_goal(r.raw("goal"), "goal") if r.has("goal") else None
     unsub = check_name(r.raw("unsubscribe_trait", "unsubscribed"), "unsubscribe_trait")
     r.done()
     return Campaign(name, audience, channel, float(holdout), goal, unsub)
@@ -184,20 +174,6 @@ def _channel(data: Any, path: str) -> EmailChannel | WebhookChannel:
     body = r.raw("body", {})
     r.done()
     return WebhookChannel(url, JsonTemplate(dict(headers), r.sub("headers")), JsonTemplate(body, r.sub("body")))
-
-
-def _goal(data: Any, path: str) -> Goal:
-    r = SpecReader(data, path)
-    event = check_event_name(r.raw("event"), r.sub("event"))
-    w = SpecReader(r.raw("within", {"days": 7}), r.sub("within"))
-    days = w.integer("days", 0, minimum=0, maximum=MAX_WITHIN_DAYS)
-    hours = w.integer("hours", 0, minimum=0, maximum=MAX_WITHIN_DAYS * 24)
-    w.done()
-    r.done()
-    if days == 0 and hours == 0:
-        raise CampaignError(f"{path}.within must be at least one hour ({{'days': N}} or {{'hours': N}})")
-    within = {k: v for k, v in (("days", days), ("hours", hours)) if v}
-    return Goal(event, (days * 24 + hours) * 3_600_000, within)
 
 
 def load_campaign(path: str | Path) -> Campaign:
