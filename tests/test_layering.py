@@ -16,6 +16,8 @@ def test_import_linter_contract_holds() -> None:
     result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "The core never imports Qt KEPT" in result.stdout
+    # ...and no two modules of a package import each other, not even inside a function.
+    assert "No import cycles between sibling modules KEPT" in result.stdout
 
 
 def test_core_imports_with_qt_made_unimportable() -> None:

@@ -12,7 +12,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError
-from app.core.schema import SchemaError, ensure_schema, meta, metadata, schema_version
+from app.core.migrations import SchemaError, ensure_schema, schema_version
+from app.core.schema import meta, metadata
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:

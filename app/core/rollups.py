@@ -2,7 +2,7 @@
 
 `event_hours` (events per UTC hour and name) and `person_hours` (events per UTC hour and
 person) let segmentation without filters count a 10M-event range from a few hundred thousand
-rows. Triggers (app/core/dialect.py: rollup_triggers) maintain them on every insert, delete
+rows. Triggers (Backend.rollup_triggers, app/core/backends/) maintain them on every insert, delete
 and identity-merge update of `events`, whoever writes, so they never drift from the events;
 `backfill` computes them from the events once, when a database gets them.
 """

@@ -7,23 +7,18 @@ functions do not. See docs/schema.md for the analyst-facing description.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
-    Engine,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
-    inspect,
-    select,
 )
 
 from app.core.backends import backend_for, column_type
@@ -241,85 +236,3 @@ campaigns = Table(
 
 #: Created on open when missing (no migration, no version bump).
 ADDITIVE_TABLES = (outbound_ledger, campaigns)
-
-
-class SchemaError(Exception):
-    """The database exists but cannot be used as a Tracklens database."""
-
-
-#: Migrations from version N to N+1, keyed by N. Each runs inside one transaction.
-def _add_funnel_index_and_rollups(conn: Connection) -> None:
-    """1 -> 2: the (event, person, ts) index for funnels, SQLite's covering segmentation index
-    and the hourly rollups."""
-    from app.core import rollups
-
-    for table in (event_hours, person_hours):
-        table.create(conn)
-    backend = backend_for(conn)
-    for index in events.indexes:
-        if index.name in ("ix_events_event_person_ts", "ix_events_event_ts_person_props") \
-                and backend.wants_index(index.name):
-            index.create(conn, checkfirst=True)
-    backend.after_migration(conn, 2)
-    rollups.install(conn)
-
-
-def _move_context_out(conn: Connection) -> None:
-    """2 -> 3: `events.context` moves to event_context, and the table is rewritten where the
-    database keeps the dropped column's bytes (the backend's part); PostgreSQL's `ts` B-tree
-    becomes a BRIN index."""
-    event_context.create(conn)
-    conn.exec_driver_sql("INSERT INTO event_context (id, context) SELECT id, context FROM events")
-    conn.exec_driver_sql("ALTER TABLE events DROP COLUMN context")
-    backend = backend_for(conn)
-    backend.after_migration(conn, 3)
-    for index in events.indexes:
-        if index.name == "ix_events_ts_brin" and backend.wants_index(index.name):
-            index.create(conn, checkfirst=True)
-
-
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups, 2: _move_context_out}
-
-
-def schema_version(conn: Connection) -> int | None:
-    """The stored schema version, or None when the database has no Tracklens tables."""
-    if not inspect(conn).has_table(meta.name):
-        return None
-    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
-    return int(row[0]) if row else None
-
-
-def ensure_schema(engine: Engine) -> int:
-    """Create the schema in an empty database, migrate an older one, refuse a foreign one."""
-    with engine.begin() as conn:
-        version = schema_version(conn)
-        if version is None:
-            foreign = [t for t in inspect(conn).get_table_names() if t not in metadata.tables]
-            known = [t for t in inspect(conn).get_table_names() if t in metadata.tables]
-            if foreign and not known:
-                raise SchemaError(
-                    "this database is not a Tracklens database "
-                    f"(it has other tables: {', '.join(sorted(foreign)[:5])})"
-                )
-            metadata.create_all(conn)
-            from app.core import rollups
-
-            rollups.install(conn)
-            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            return SCHEMA_VERSION
-        if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"this database was written by a newer Tracklens (schema {version}, "
-                f"this version understands up to {SCHEMA_VERSION}); please upgrade"
-            )
-        started = version
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](conn)
-            version += 1
-            conn.execute(
-                meta.update().where(meta.c.key == "schema_version").values(value=str(version))
-            )
-        for table in ADDITIVE_TABLES:
-            table.create(conn, checkfirst=True)
-    backend_for(engine).after_migrations(engine, started)
-    return version

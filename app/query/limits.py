@@ -106,9 +106,11 @@ def check_count(count: int, limit: int, what: str) -> None:
         raise QueryTooLarge(f"{what} has {count:,} items (at most {limit:,})")
 
 
-def check_query_totals(query: Any) -> None:
-    """Count the filters, behavioural clauses and list values of a parsed query, at any depth."""
-    from app.query.model import Filter, ValueFilter  # local: the model imports this module
+def check_query_totals(query: Any, filter_type: type, value_filter_type: type) -> None:
+    """Count the filters, behavioural clauses and list values of a parsed query, at any depth.
+
+    The model passes its Filter and ValueFilter classes (it imports this module, not the
+    other way round)."""
 
     filters = person_clauses = values = 0
     stack: list[Any] = [query]
@@ -119,12 +121,13 @@ def check_query_totals(query: Any) -> None:
             continue
         if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
             continue
-        if isinstance(obj, Filter):
+        if isinstance(obj, filter_type):
             filters += 1
-            person_clauses += obj.person_level
-            if isinstance(obj, ValueFilter):
-                if isinstance(obj.value, tuple):
-                    values += len(obj.value)
+            person_clauses += int(getattr(obj, "person_level", 0))
+            if isinstance(obj, value_filter_type):
+                value = getattr(obj, "value", None)
+                if isinstance(value, tuple):
+                    values += len(value)
                 continue
         stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
     if filters > MAX_FILTERS:

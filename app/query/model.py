@@ -19,6 +19,7 @@ from typing import Any, ClassVar, TypeVar
 from app.core.schema import ENRICHED_COLUMNS
 from app.query import limits
 from app.query.errors import QueryError, QueryTooLarge
+from app.query.zones import zone_info
 
 # --------------------------------------------------------------------------------------------
 # Reading a spec dict with clear errors
@@ -252,8 +253,6 @@ def check_timezone(value: Any, path: str = "timezone") -> str | None:
         return None
     if not isinstance(value, str) or not value:
         raise QueryError(f"{path} must be an IANA time zone name like 'Europe/Berlin', got {_describe(value)}")
-    from app.query.timerange import zone_info  # local: timerange imports this module
-
     zone_info(value, path)
     return value
 
@@ -504,7 +503,7 @@ def parse_query(spec: Any) -> Query:
     if kind not in QUERY_MODELS:
         _load_kind(kind)
     query = QUERY_MODELS[kind].from_dict(spec)
-    limits.check_query_totals(query)
+    limits.check_query_totals(query, Filter, ValueFilter)
     return query
 
 

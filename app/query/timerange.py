@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, ColumnElement, case, literal
 
@@ -28,35 +27,6 @@ UTC = dt.UTC
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 EPOCH_DAY = dt.date(1970, 1, 1)
-
-
-@functools.lru_cache(maxsize=1)
-def default_zone_name() -> str:
-    """The machine's IANA zone (tzlocal honours $TZ), or UTC when it cannot be told.
-
-    Looked up once per process: every query without a `timezone` asks for it."""
-    try:
-        import tzlocal
-
-        name = tzlocal.get_localzone_name()
-    except Exception:  # tzlocal raises on broken /etc/localtime; UTC is the safe answer
-        name = None
-    if not name:
-        return "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name
-
-
-def zone_info(name: str | None, path: str = "timezone") -> ZoneInfo:
-    """The ZoneInfo for an IANA name (None: the machine's zone); QueryError if unknown."""
-    name = name or default_zone_name()
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise QueryError(f"{path}: unknown time zone {name!r} (use an IANA name like 'Europe/Berlin')") from None
 
 
 def local_midnight_ms(day: dt.date, zone: ZoneInfo) -> int:

@@ -26,6 +26,7 @@ from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
+from app.ui.panels import load_ui_modules
 from app.ui.registry import extensions, panel_classes
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowNestedDocks
         )
         self.setDocumentMode(True)
+        load_ui_modules()
         self._build_panels()
         self._build_actions()
         self._build_status_bar()

@@ -3,12 +3,12 @@
 A panel module registers its class with `@register_panel`; a module that adds menus or
 hooks (saved reports, cohorts) registers a function with `@register_extension`, which is
 called with the finished MainWindow. The modules are listed in `app.ui.panels.UI_MODULES`
-(explicit imports keep frozen builds working, where package scanning does not).
+and imported by `app.ui.panels.load_ui_modules()` (explicit imports keep frozen builds working,
+where package scanning does not); this module imports none of them, so they can import it.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -37,20 +37,11 @@ def register_extension(fn: Callable[[Any], None]) -> Callable[[Any], None]:
     return fn
 
 
-def load_ui_modules() -> None:
-    """Import every module that registers panels or extensions."""
-    from app.ui.panels import UI_MODULES
-
-    for name in UI_MODULES:
-        importlib.import_module(name)
-
-
 def panel_classes() -> list[type[Panel]]:
-    """Registered panels in display order (`order`, then title)."""
-    load_ui_modules()
+    """Registered panels in display order (`order`, then title); app.ui.panels.load_ui_modules()
+    imports the modules that register them."""
     return sorted(_PANELS.values(), key=lambda cls: (cls.order, cls.title))
 
 
 def extensions() -> list[Callable[[Any], None]]:
-    load_ui_modules()
     return list(_EXTENSIONS)

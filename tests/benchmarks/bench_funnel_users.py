@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.database import open_database  # noqa: E402
 from app.query import run_query  # noqa: E402
-from app.query.timerange import Period, zone_info  # noqa: E402
+from app.query.timerange import Period  # noqa: E402
+from app.query.zones import zone_info  # noqa: E402
 
 ZONE = "UTC"
 DAY = 86_400_000

@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 from app.core import rollups  # noqa: E402
 from app.core.database import open_database  # noqa: E402
 from app.query import run_query  # noqa: E402
-from app.query.timerange import Bucketing, Period, zone_info  # noqa: E402
+from app.query.timerange import Bucketing, Period  # noqa: E402
+from app.query.zones import zone_info  # noqa: E402
 
 END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 END_MS = int(END.timestamp() * 1000)

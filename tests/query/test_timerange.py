@@ -9,15 +9,8 @@ import tzlocal
 
 from app.query import QueryError, QueryTooLarge
 from app.query.model import Range
-from app.query.timerange import (
-    Bucketing,
-    Period,
-    default_zone_name,
-    offset_segments,
-    previous_period,
-    resolve_range,
-    zone_info,
-)
+from app.query.timerange import Bucketing, Period, offset_segments, previous_period, resolve_range
+from app.query.zones import default_zone_name, zone_info
 
 BERLIN = zone_info("Europe/Berlin")
 NOW = dt.datetime(2026, 11, 4, 23, 30, tzinfo=dt.UTC)  # already Nov 5 in Berlin

@@ -10,9 +10,10 @@ from typing import Any
 
 from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches
-from app.query.runners.funnel import FunnelQuery, rate, seconds, step_results
+from app.query.runners.funnel_base import FunnelQuery, rate, seconds, step_results
 from app.query.runners.funnel_time_to_convert import bin_bounds, bin_count
-from app.query.timerange import Bucketing, resolve_range, today, zone_info
+from app.query.timerange import Bucketing, resolve_range, today
+from app.query.zones import zone_info
 
 Path = list[int | None]  # the ts matched for each step, None where not reached
 
@@ -31,11 +32,9 @@ def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = 
         if isinstance(f, ValueFilter):
             return matches(f, r, data, day)
         # person-level filters (cohort, did, funnel): the event's person
-        from app.query.reference.users import person_matches
-
         if people is None:
             raise NotImplementedError("person-level filters need the oracle's `people` (load_people)")
-        return person_matches(f, r.person, data, people, q.timezone, now)
+        return bool(people.matches(f, r.person, data, q.timezone, now))
 
     def qualifies(r: Event, k: int) -> bool:
         step = q.steps[k]

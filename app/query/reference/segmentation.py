@@ -11,7 +11,8 @@ from typing import Any
 from app.query.model import SegmentationQuery, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches, number
 from app.query.runners.segmentation import ALL_EVENTS, TOP_EVENTS, round_number
-from app.query.timerange import Bucketing, previous_period, resolve_range, today, zone_info
+from app.query.timerange import Bucketing, previous_period, resolve_range, today
+from app.query.zones import zone_info
 
 Key = tuple[str, str | None, bool]
 

@@ -18,7 +18,8 @@ from app.query.reference.common import Dataset, Event, code_points, display, jso
 from app.query.reference.funnel import funnel_people
 from app.query.runners.funnel_persons import FunnelFilter, FunnelPersonsQuery
 from app.query.runners.users import DidFilter, UsersQuery, user_dict
-from app.query.timerange import resolve_range, today, zone_info
+from app.query.timerange import resolve_range, today
+from app.query.zones import zone_info
 
 
 @dataclass
@@ -29,6 +30,11 @@ class People:
     identities: dict[str, str]
     cohorts: dict[int, tuple[str, Any]]
     members: dict[int, set[str]]
+
+    def matches(self, f: Filter, person: str, data: Dataset, zone_name: str | None, now: dt.datetime) -> bool:
+        """A person-level filter (cohort, did, funnel) holds for `person`. The funnel oracle
+        calls this on the `people` it is given, so it need not import this module."""
+        return person_matches(f, person, data, self, zone_name, now)
 
 
 def _json(value: Any) -> Any:

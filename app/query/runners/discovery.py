@@ -28,7 +28,8 @@ from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
 from app.query.model import DiscoveryQuery
 from app.query.runner import QueryRunner, register_runner
-from app.query.timerange import resolve_range, zone_info
+from app.query.timerange import resolve_range
+from app.query.zones import zone_info
 
 
 @register_runner

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Select
 from app.query.filters import FilterContext, register_filter_compiler
 from app.query.model import Filter, Query, QueryError, SpecReader, query_model, register_filter
 from app.query.runner import QueryRunner, register_runner
-from app.query.runners.funnel import FunnelQuery, FunnelSQL
+from app.query.runners.funnel_base import FunnelQuery, FunnelSQL
 from app.query.runners.users import UsersQuery, UsersRunner, context_now
 
 STATUSES = ("reached", "dropped")

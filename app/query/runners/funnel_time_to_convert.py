@@ -8,14 +8,13 @@ millisecond and both databases put every person in the same bin.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Select, func, literal, select
 
 from app.core.backends import backend_for
-
-if TYPE_CHECKING:
-    from app.query.runners.funnel import FunnelRunner, FunnelSQL
+from app.query.runner import QueryRunner
+from app.query.runners.funnel_base import FunnelSQL, seconds
 
 
 def _converters(sql: FunnelSQL) -> Any:
@@ -55,10 +54,7 @@ def bin_bounds(lo: int, hi: int, bins: int) -> list[tuple[int, int]]:
     return [(starts[i], starts[i + 1]) for i in range(bins)]
 
 
-def calculate_time_to_convert(runner: FunnelRunner, conn: Connection) -> dict[str, Any]:
-    from app.query.runners.funnel import seconds
-
-    sql = runner.sql
+def calculate_time_to_convert(sql: FunnelSQL, runner: QueryRunner, conn: Connection) -> dict[str, Any]:
     row = runner.execute(conn, stats_statement(sql)).mappings().first()
     if row is None or not row["n"]:
         return {"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": []}

@@ -7,14 +7,13 @@ person converting after the range end still counts for the day they entered.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
+from app.query.runner import QueryRunner
+from app.query.runners.funnel_base import FunnelSQL, rate
 from app.query.timerange import Bucketing
-
-if TYPE_CHECKING:
-    from app.query.runners.funnel import FunnelRunner, FunnelSQL
 
 
 def trends_statement(sql: FunnelSQL) -> Select[Any]:
@@ -25,10 +24,7 @@ def trends_statement(sql: FunnelSQL) -> Select[Any]:
     return stmt.group_by(key)
 
 
-def calculate_trends(runner: FunnelRunner, conn: Connection) -> dict[str, Any]:
-    from app.query.runners.funnel import rate
-
-    sql = runner.sql
+def calculate_trends(sql: FunnelSQL, runner: QueryRunner, conn: Connection) -> dict[str, Any]:
     bucketing = Bucketing.build(sql.period, sql.q.unit)
     position = bucketing.position_of_key()
     entered = [0] * len(bucketing)

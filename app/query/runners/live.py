@@ -5,8 +5,8 @@ so a poll costs only the rows that arrived since the last one, whatever the tabl
 
 Ids and commit order: on SQLite one writer at a time means ids are committed in order. On
 PostgreSQL ids come from a sequence, and two transactions could commit out of id order; the
-Tracklens writer takes a transaction-scoped advisory lock before inserting (app.core.dialect.
-lock_for_writing), which serialises writers so ids commit in order. For rows written by other
+Tracklens writer takes a transaction-scoped advisory lock before inserting
+(PostgreSQLBackend.lock_for_writing), which serialises writers so ids commit in order. For rows written by other
 tools, the view should poll with `after_id = max_id - lookback` and drop ids it already shows
 (docs/query.md, "Live").
 """
@@ -27,7 +27,8 @@ from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.isotime import as_ms, iso_utc_ms
 from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
-from app.query.timerange import today, zone_info
+from app.query.timerange import today
+from app.query.zones import zone_info
 
 #: Times from 1970 to 2999 take the cached fast path (time.gmtime covers them on every
 #: platform); others, as stored by older writers or other tools, the calendar arithmetic.

@@ -43,7 +43,8 @@ from app.query.filters import FilterContext, compile_filters, needs_users, prope
 from app.query.limits import check_cells
 from app.query.model import SegmentationQuery
 from app.query.runner import QueryRunner, register_runner
-from app.query.timerange import Bucketing, Period, previous_period, resolve_range, today, zone_info
+from app.query.timerange import Bucketing, Period, previous_period, resolve_range, today
+from app.query.zones import zone_info
 
 #: How many events a segmentation without `events` shows.
 TOP_EVENTS = 12

@@ -63,7 +63,8 @@ from app.query.model import (
     register_filter,
 )
 from app.query.runner import QueryRunner, register_runner
-from app.query.timerange import resolve_range, today, zone_info
+from app.query.timerange import resolve_range, today
+from app.query.zones import zone_info
 
 SORT_KEYS = ("last_seen", "first_seen", "events", "id")
 MATCHES = ("all", "any")
@@ -497,8 +498,3 @@ class UsersRunner(QueryRunner):
             "users": [user_dict(r, q.columns) for r in rows],
             "next": encode_cursor(cursor_values(q, rows[-1])) if more and rows else None,
         }
-
-
-# The funnel filter (a users `where` item) lives with the funnel kinds; importing it here makes
-# it available wherever users queries are parsed. (It imports this module: keep this last.)
-from app.query.runners import funnel_persons as _funnel_persons  # noqa: E402, F401

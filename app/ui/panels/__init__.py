@@ -3,6 +3,8 @@
 To add a panel, create its module here and append the module name to UI_MODULES.
 """
 
+import importlib
+
 UI_MODULES: list[str] = [
     "app.ui.panels.segmentation",
     "app.ui.panels.live_view",
@@ -12,3 +14,9 @@ UI_MODULES: list[str] = [
     "app.ui.panels.reports",
     "app.ui.cohorts",
 ]
+
+
+def load_ui_modules() -> None:
+    """Import every module that registers panels or extensions (the main window does, first)."""
+    for name in UI_MODULES:
+        importlib.import_module(name)
