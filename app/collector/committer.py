@@ -52,6 +52,8 @@ class _Job:
 
 
 _STOP = object()
+#: Committed messages after which the collector first refreshes the planner's statistics.
+FIRST_STATISTICS_AT = 10_000
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -99,6 +101,9 @@ class CommitQueue:
         #: counters for /health and the benchmark: messages accepted, transactions committed
         self.committed_messages = 0
         self.transactions = 0
+        #: refresh the planner's statistics when the committed count reaches this, then double
+        #: it: a collector filling a new database should not leave it without any
+        self._statistics_at = FIRST_STATISTICS_AT
 
     @property
     def queued_messages(self) -> int:
@@ -186,6 +191,7 @@ class CommitQueue:
             return
         self.transactions += 1
         self.committed_messages += len(messages) - len(result.rejected)
+        self._maybe_refresh_statistics()
         by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
         offset = 0
         for job in jobs:
@@ -194,6 +200,16 @@ class CommitQueue:
                 if by_position else []
             _settle(job, Outcome(accepted=n - len(rejected), rejected=rejected))
             offset += n
+
+    def _maybe_refresh_statistics(self) -> None:
+        refresh = getattr(self._writer, "refresh_statistics", None)
+        if refresh is None or self.committed_messages < self._statistics_at:
+            return
+        self._statistics_at = max(self._statistics_at * 2, self.committed_messages)
+        try:
+            refresh()
+        except Exception as exc:  # statistics are an optimisation: never fail a commit round
+            log.warning("could not refresh the database's statistics: %s", describe_error(exc))
 
     def _settle_alone(self, job: _Job, exc: Exception) -> None:
         """A request whose messages fail even alone: bisect to find and refuse only the culprits."""

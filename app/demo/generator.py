@@ -673,6 +673,7 @@ def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | No
 
     # Generating and validating the next batch overlaps with storing this one.
     write_pipelined(writer, batches(), stored, arrived_now=False)
+    writer.refresh_statistics()
     summary.visitors = stats.get("visitors", 0)
     summary.identified = stats.get("identified", 0)
     return summary

@@ -442,6 +442,8 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
             raise ImportFileError(f"cannot read {path}: {_short(exc)}") from exc
         finally:
             source.close()
+    if summary.stored:
+        writer.refresh_statistics()
     return summary
 
 

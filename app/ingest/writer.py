@@ -104,6 +104,14 @@ class EventWriter:
         self._insert = RawStatement(engine.dialect, stmt)
         self._insert_context = RawStatement(engine.dialect, context_stmt)
 
+    def refresh_statistics(self) -> None:
+        """After a bulk load: statistics for the query planner (Backend.refresh_statistics).
+        DatabaseError when the database fails."""
+        try:
+            self.backend.refresh_statistics(self.engine)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(describe_error(exc)) from exc
+
     def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
                 arrived_now: bool = True) -> tuple[list[Record], IngestResult]:
         """Validate, deduplicate within the batch and enrich, without touching the database."""

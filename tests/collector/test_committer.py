@@ -135,3 +135,24 @@ def test_requests_sharing_a_transaction_keep_their_own_arrival_time(engine: Engi
         # device clock is corrected against it: 10 s between call and send on the device.
         assert row["received_at"] == int(arrival.timestamp() * ms)
         assert row["ts"] == int(arrival.timestamp() * ms) - 10 * ms
+
+
+def test_a_filling_database_gets_planner_statistics_as_it_grows(engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite never analyses by itself: the collector refreshes statistics at 3, 6, 12... messages."""
+    from app.collector import committer
+
+    monkeypatch.setattr(committer, "FIRST_STATISTICS_AT", 3)
+    writer = CountingWriter(engine)
+    refreshed: list[int] = []
+    monkeypatch.setattr(writer, "refresh_statistics", lambda: refreshed.append(queue.committed_messages))
+    queue = CommitQueue(writer)
+    queue.start()
+
+    async def send(n: int) -> None:
+        for _ in range(n):
+            await queue.submit([track()], datetime.now(UTC))
+
+    asyncio.run(send(13))
+    queue.close(10)
+    assert refreshed == [3, 6, 12]

@@ -103,6 +103,11 @@ class Backend:
     def after_migrations(self, engine: Engine, started: int) -> None:
         """Work after the migrations committed (outside any transaction), e.g. reclaiming space."""
 
+    def refresh_statistics(self, engine: Engine) -> None:
+        """Give the planner statistics of what a bulk load wrote: without them it guesses, and a
+        guess can pick a plan slower by orders of magnitude (a fresh demo database had none)."""
+        raise NotImplementedError
+
     # -- JSON documents -------------------------------------------------------------------------
 
     def json_raw_type(self, doc: Any, key: str) -> Any:

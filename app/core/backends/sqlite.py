@@ -224,6 +224,15 @@ class SQLiteBackend(Backend):
         except DBAPIError as exc:
             log.warning("VACUUM after the schema-3 migration failed: %s", exc.orig)
 
+    def refresh_statistics(self, engine: Engine) -> None:
+        """ANALYZE with analysis_limit: each index sampled (about 1,000 rows), so it costs
+        milliseconds at any size; SQLite's own advice for applications (PRAGMA optimize only
+        analyses what the same connection's queries asked for)."""
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
     # -- JSON documents -----------------------------------------------------------------------
 
     def json_raw_type(self, doc: Any, key: str) -> Any:
