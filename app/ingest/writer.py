@@ -34,8 +34,6 @@ _EVENT_COLUMNS = (
 _EVENT_COLUMNS_ALL = (*_EVENT_COLUMNS, "properties")
 #: events column -> Record attribute, where they differ.
 _ATTR = {"properties": "properties_json", "context": "context_json"}
-#: PostgreSQL's staging table (the name carries the schema version its columns follow).
-_STAGING = "tracklens_incoming3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,31 +172,6 @@ class EventWriter:
         result.stored += len(fresh)
         return result
 
-    def _insert_staged(self, conn: Connection, records: list[Record]) -> None:
-        """PostgreSQL: COPY the batch into a session-local staging table, then one INSERT ...
-        SELECT (in arrival order, skipping stored message ids), so the statement-level rollup
-        triggers run once per batch (see Backend.stages_inserts); the contexts follow the ids
-        it returns."""
-        names = (*_EVENT_COLUMNS_ALL, "context")
-        cols = ", ".join(_EVENT_COLUMNS_ALL)
-        cursor = conn.connection.cursor()
-        try:
-            # Session-local and emptied after each batch; `ord` keeps the arrival order for the ids.
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} AS "
-                           f"SELECT {cols}, NULL::jsonb AS context, 0 AS ord FROM events WITH NO DATA")
-            getter = operator.attrgetter(*(_ATTR.get(name, name) for name in names))
-            with cursor.copy(f"COPY {_STAGING} ({cols}, context, ord) FROM STDIN") as copy:
-                for i, rec in enumerate(records):
-                    copy.write_row((*getter(rec), i))
-            cursor.execute(
-                f"WITH stored AS (INSERT INTO events ({cols}) SELECT {cols} FROM {_STAGING} ORDER BY ord "
-                "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id) "
-                f"INSERT INTO event_context (id, context) SELECT stored.id, s.context FROM stored "
-                f"JOIN {_STAGING} s ON s.message_id = stored.message_id")
-            cursor.execute(f"DELETE FROM {_STAGING}")
-        finally:
-            cursor.close()
-
     @staticmethod
     def _drop_stored(conn: Connection, records: list[Record]) -> list[Record]:
         stored = {row[0] for row in select_in(conn, events, events.c.message_id,
@@ -210,7 +183,8 @@ class EventWriter:
     def _insert_events(self, conn: Connection, records: list[Record]) -> None:
         # Rows go straight to the driver (see app.ingest.rawsql): this is the hottest statement.
         if self.backend.stages_inserts:
-            self._insert_staged(conn, records)
+            getter = operator.attrgetter(*(_ATTR.get(name, name) for name in (*_EVENT_COLUMNS_ALL, "context")))
+            self.backend.insert_staged(conn, _EVENT_COLUMNS_ALL, (getter(rec) for rec in records))
             return
         order = self._insert.order or _EVENT_COLUMNS_ALL
         getter = operator.attrgetter(*(_ATTR.get(name, name) for name in order))

@@ -92,6 +92,8 @@ class QueryRunner:
         if self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=dt.UTC)
         self.cancel = cancel or CancelToken()
+        #: when a list: every statement run, with its parameters (app.query.explain)
+        self.record: list[tuple[Executable, Mapping[str, Any] | None]] | None = None
 
     def to_query(self) -> Executable:
         raise NotImplementedError
@@ -105,6 +107,8 @@ class QueryRunner:
     def execute(self, conn: Connection, statement: Executable,
                 params: Mapping[str, Any] | None = None) -> Result[Any]:
         self.cancel.raise_if_cancelled()
+        if self.record is not None:
+            self.record.append((statement, params))
         result = conn.execute(statement, params)
         self.cancel.raise_if_cancelled()
         return result
@@ -144,14 +148,16 @@ def build_runner(spec: Mapping[str, Any] | Query, dialect: Dialect, *, now: dt.d
 
 
 def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: CancelToken | None = None,
-              now: dt.datetime | None = None, timeout: float | None = None) -> dict[str, Any]:
+              now: dt.datetime | None = None, timeout: float | None = None,
+              record: list[tuple[Executable, Mapping[str, Any] | None]] | None = None) -> dict[str, Any]:
     """Run one query and return its JSON-able result.
 
     Raises QueryError (bad spec, one line; QueryTooLarge past the documented limits, before
     any SQL runs), QueryCancelled (the token was cancelled), QueryTimeout (it ran longer than
     `timeout` seconds: the statement is interrupted, and on PostgreSQL each statement also
     runs under `statement_timeout`) or DatabaseError (one-line driver error). `now` pins
-    "today" for relative ranges (tests).
+    "today" for relative ranges (tests). `record`, a list, receives every statement run with
+    its parameters (app.query.explain shows them).
     """
     token = cancel or CancelToken()
     if not isinstance(spec, Query):
@@ -159,6 +165,7 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
     for prepare in SPEC_PREPARERS:
         spec = prepare(engine, spec)
     runner = build_runner(spec, engine.dialect, now=now, cancel=token)
+    runner.record = record
     token.raise_if_cancelled()
     backend = backend_for(engine)
     deadline = Deadline(timeout, token, backend)

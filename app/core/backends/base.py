@@ -8,6 +8,7 @@ JSON keys and every value are bound parameters: nothing here pastes user text in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, Float, String, Table, case, func, literal, select
@@ -76,6 +77,11 @@ class Backend:
     def lock_for_writing(self, conn: Connection) -> None:
         """Start the current transaction as the database's only writer (see the subclasses)."""
         raise NotImplementedError
+
+    def insert_staged(self, conn: Connection, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        """With `stages_inserts`: insert events (`columns`, then each row's context document
+        as JSON text) skipping stored message ids, keeping the rows' order for the ids."""
+        raise RuntimeError(f"{self.label} inserts row by row (stages_inserts is False)")
 
     def json_text_param(self, name: str) -> Any:
         """A bind parameter for a JSON column that carries already-serialized JSON text.
@@ -215,6 +221,11 @@ class Backend:
     def not_for_lookup(self, column: Any) -> Any:
         """`column` in a form the planner will not range-scan an index by."""
         return column
+
+    def materialized_cte(self, cte: Any) -> Any:
+        """`cte` computed once however often the statement reads it (SQLite and PostgreSQL
+        would otherwise inline it into every use): `AS MATERIALIZED`."""
+        return cte.prefix_with("MATERIALIZED")
 
     def materialized(self, stmt: Any) -> Any:
         """`stmt` (a one-column SELECT used in IN (...)) evaluated once, before the outer query."""

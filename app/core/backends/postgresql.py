@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -29,6 +30,8 @@ from app.core.backends.base import Backend
 
 #: Key of the PostgreSQL advisory lock that serialises Tracklens writers on one database.
 WRITER_LOCK_KEY = 0x7472_6B6C  # "trkl"
+#: The writer's staging table (the name carries the schema version its columns follow).
+_STAGING = "tracklens_incoming3"
 #: Indexes of the schema that PostgreSQL does without (SQLite's own).
 _NOT_HERE = frozenset({"ix_events_event_ts_person_props", "ix_events_ts"})
 
@@ -89,6 +92,28 @@ class PostgreSQLBackend(Backend):
     def lock_for_writing(self, conn: Connection) -> None:
         """A transaction-scoped advisory lock: one Tracklens writer at a time per database."""
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+    def insert_staged(self, conn: Connection, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        """COPY the batch into a session-local staging table, then one INSERT ... SELECT (in
+        arrival order, skipping stored message ids), so the statement-level rollup triggers run
+        once per batch; the contexts follow the ids it returns."""
+        cols = ", ".join(columns)
+        cursor = conn.connection.cursor()
+        try:
+            # Session-local and emptied after each batch; `ord` keeps the arrival order for the ids.
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} AS "
+                           f"SELECT {cols}, NULL::jsonb AS context, 0 AS ord FROM events WITH NO DATA")
+            with cursor.copy(f"COPY {_STAGING} ({cols}, context, ord) FROM STDIN") as copy:
+                for i, row in enumerate(rows):
+                    copy.write_row((*row, i))
+            cursor.execute(
+                f"WITH stored AS (INSERT INTO events ({cols}) SELECT {cols} FROM {_STAGING} ORDER BY ord "
+                "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id) "
+                f"INSERT INTO event_context (id, context) SELECT stored.id, s.context FROM stored "
+                f"JOIN {_STAGING} s ON s.message_id = stored.message_id")
+            cursor.execute(f"DELETE FROM {_STAGING}")
+        finally:
+            cursor.close()
 
     def json_text_param(self, name: str) -> Any:
         return cast(bindparam(name, type_=Text), JSONB)

@@ -374,8 +374,8 @@ class FunnelSQL:
                 prev = level
                 reached = prev.c[f"t{k - 1}"].is_not(None)
                 tk = case((reached, self.next_step_time(k, prev)))
-                level = (select(*prev.c, tk.label(f"t{k}"))
-                         .cte(f"{self.prefix}funnel_step{k}").prefix_with("MATERIALIZED"))
+                level = self.backend.materialized_cte(
+                    select(*prev.c, tk.label(f"t{k}")).cte(f"{self.prefix}funnel_step{k}"))
             times = [level.c[f"t{k}"] for k in range(self.n)]
             source = base = level
         grp: ColumnElement[Any] = literal(0, Integer)
