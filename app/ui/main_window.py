@@ -24,6 +24,7 @@ from app.core.paths import demo_db_path
 from app.ui import settings as cfg
 from app.ui.connection import Connection
 from app.ui.context import AppContext
+from app.ui.dialogs.show_query import ShowQueryDialog
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
@@ -158,6 +159,12 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.refresh_action.triggered.connect(self.refresh_focused_panel)
         view_menu.addAction(self.refresh_action)
+        self.show_query_action = QAction("Show &query and SQL…", self)
+        self.show_query_action.setObjectName("showQuery")
+        self.show_query_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.show_query_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.show_query_action.triggered.connect(self.show_query)
+        view_menu.addAction(self.show_query_action)
         view_menu.addSeparator()
         for panel_id, dock in self.docks.items():
             action = dock.toggleViewAction()
@@ -395,6 +402,16 @@ class MainWindow(QMainWindow):
         panel = self.current_panel()
         if panel is not None:
             panel.refresh()
+
+    def show_query(self) -> ShowQueryDialog | None:
+        """The focused panel's JSON query and the SQL it sends (a modeless window)."""
+        panel = self.current_panel()
+        if panel is None:
+            return None
+        dialog = ShowQueryDialog(panel.title, panel.query(), self.context.connection, self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def save_report(self) -> None:
         panel = self.current_panel()
