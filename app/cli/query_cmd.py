@@ -64,8 +64,20 @@ def _users(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def _retention(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """One row per cohort (the average first): its size and each period's rate and count."""
+    periods = int(result.get("periods", 0))
+    header = ["cohort", "size"] + [f"period {n}" for n in range(periods)] + [f"count {n}" for n in range(periods)]
+    rows: list[list[Any]] = [["average", None, *result.get("average", []), *([None] * periods)]]
+    rows += [[c["start"], c["size"], *c["rates"], *c["counts"]] for c in result.get("cohorts", [])]
+    return header, rows
+
+
+#: Kinds whose result is a list of people (CSV streams all of them, like the explorer's export).
+PEOPLE_KINDS = ("users", "funnel_persons", "retention_persons")
 TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live, "users": _users,
-                                     "funnel_persons": _users}
+                                     "funnel_persons": _users, "retention_persons": _users,
+                                     "retention": _retention}
 #: What a people query with no match prints on stderr, so an empty table still shows the query ran.
 NO_PEOPLE = "(no matching people)"
 
@@ -172,15 +184,16 @@ def _run_cancellable(work: Callable[[Any], Any]) -> Any:
 
 
 def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> None:
-    """--format csv of a users/funnel_persons query: EVERY matching person, streamed page by page
+    """--format csv of a users/funnel_persons/retention_persons query: EVERY matching person, streamed page by page
     (app.query.export), not just the first page."""
     from app.core.database import DatabaseError
     from app.query import QueryCancelled, QueryError, parse_query
     from app.query.export import export_users_csv
     from app.query.runners.funnel_persons import FunnelPersonsQuery
+    from app.query.runners.retention_persons import RetentionPersonsQuery
 
     parsed = parse_query(spec)
-    users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery) else spec
+    users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery | RetentionPersonsQuery) else spec
     columns = list(users_spec.get("columns") or [])
     try:
         written = _run_cancellable(lambda token: export_users_csv(engine, users_spec, sys.stdout, columns=columns,
@@ -225,7 +238,7 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float) -> None:
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     limit = timeout or None
-    if fmt == "csv" and kind in ("users", "funnel_persons"):
+    if fmt == "csv" and kind in PEOPLE_KINDS:
         _export_people(engine, spec, limit)
         return
     try:
@@ -240,7 +253,7 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float) -> None:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     header, rows = TABULATORS.get(kind, _records)(result)
-    people_kind = kind in ("users", "funnel_persons")
+    people_kind = kind in PEOPLE_KINDS
     if people_kind and not rows:
         # No person to take column names from: the columns the CSV export would have.
         header = [*FIXED_COLUMNS, *(spec.get("columns") or [])]

@@ -6,8 +6,8 @@
 See docs/query.md for every kind, option and result shape.
 """
 
-# Cohort filters are valid in every kind, funnel filters in users queries: register them (and
-# the kinds they build on) wherever queries are parsed.
+# Cohort filters are valid in every kind, funnel and retention filters in users queries: register
+# them (and the kinds they build on) wherever queries are parsed.
 from app.query import cohorts as _cohorts  # noqa: F401
 from app.query.errors import QueryTimeout, QueryTooLarge
 from app.query.model import Query, QueryError, parse_query
@@ -21,6 +21,7 @@ from app.query.runner import (
     run_query,
 )
 from app.query.runners import funnel_persons as _funnel_persons  # noqa: F401
+from app.query.runners import retention_persons as _retention_persons  # noqa: F401
 
 __all__ = [
     "CancelToken",

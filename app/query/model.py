@@ -509,7 +509,7 @@ def parse_query(spec: Any) -> Query:
 
 #: Every query kind the engine knows, and the module that holds its model and runner.
 KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery", "funnel_persons",
-         "campaign_results")
+         "campaign_results", "retention", "retention_persons")
 
 
 def _load_kind(kind: str) -> None:

@@ -16,7 +16,10 @@ from app.core.schema import users as users_table
 from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, json_kind, matches
 from app.query.reference.funnel import funnel_people
+from app.query.reference.retention import retention_people
 from app.query.runners.funnel_persons import FunnelFilter, FunnelPersonsQuery
+from app.query.runners.retention import Cohorts
+from app.query.runners.retention_persons import RetentionFilter, RetentionPersonsQuery
 from app.query.runners.users import DidFilter, UsersQuery, user_dict
 from app.query.timerange import resolve_range, today
 from app.query.zones import zone_info
@@ -71,6 +74,9 @@ def person_matches(f: Filter, person: str, data: Dataset, people: People, zone_n
         return n >= f.min and (f.max is None or n <= f.max)
     if isinstance(f, FunnelFilter):
         return person in funnel_people(data, f.funnel, now, f.step, f.status, people)
+    if isinstance(f, RetentionFilter):
+        cohort = f.cohort_index(Cohorts.of(f.retention, now))
+        return person in retention_people(data, f.retention, now, cohort, f.period, f.status, people)
     from app.query.cohorts import CohortFilter
 
     if isinstance(f, CohortFilter):
@@ -138,7 +144,7 @@ def _signed(value: tuple[int, ...], sign: int) -> Any:
 def users(data: Dataset, people: People, spec: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     """{"total", "users"}: EVERY matching person in order (no paging: tests concatenate pages)."""
     q = parse_query(spec)
-    if isinstance(q, FunnelPersonsQuery):
+    if isinstance(q, FunnelPersonsQuery | RetentionPersonsQuery):
         q = q.users
     assert isinstance(q, UsersQuery)
     chosen = [row for pid, row in people.rows.items() if selected(q, pid, data, people, now)]
