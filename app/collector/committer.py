@@ -52,8 +52,11 @@ class _Job:
 
 
 _STOP = object()
-#: Committed messages after which the collector first refreshes the planner's statistics.
+#: Committed messages after which the collector first refreshes the planner's statistics (and
+#: again at each doubling, up to LAST_STATISTICS_AT: by then the proportions SQLite plans by
+#: are settled, and a full ANALYZE of a bigger database would hold the commit thread for seconds).
 FIRST_STATISTICS_AT = 10_000
+LAST_STATISTICS_AT = 2_000_000
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -203,7 +206,8 @@ class CommitQueue:
 
     def _maybe_refresh_statistics(self) -> None:
         refresh = getattr(self._writer, "refresh_statistics", None)
-        if refresh is None or self.committed_messages < self._statistics_at:
+        if refresh is None or self.committed_messages < self._statistics_at \
+                or self._statistics_at > LAST_STATISTICS_AT:
             return
         self._statistics_at = max(self._statistics_at * 2, self.committed_messages)
         try:

@@ -139,10 +139,12 @@ def test_requests_sharing_a_transaction_keep_their_own_arrival_time(engine: Engi
 
 def test_a_filling_database_gets_planner_statistics_as_it_grows(engine: Engine,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite never analyses by itself: the collector refreshes statistics at 3, 6, 12... messages."""
+    """SQLite never analyses by itself: the collector refreshes statistics at 3, 6, 12... messages,
+    up to a size past which the proportions are settled."""
     from app.collector import committer
 
     monkeypatch.setattr(committer, "FIRST_STATISTICS_AT", 3)
+    monkeypatch.setattr(committer, "LAST_STATISTICS_AT", 12)
     writer = CountingWriter(engine)
     refreshed: list[int] = []
     monkeypatch.setattr(writer, "refresh_statistics", lambda: refreshed.append(queue.committed_messages))
@@ -153,6 +155,6 @@ def test_a_filling_database_gets_planner_statistics_as_it_grows(engine: Engine,
         for _ in range(n):
             await queue.submit([track()], datetime.now(UTC))
 
-    asyncio.run(send(13))
+    asyncio.run(send(30))
     queue.close(10)
     assert refreshed == [3, 6, 12]
