@@ -216,7 +216,9 @@ def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> 
               help="json prints the result as is; table/csv print its rows.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
               help="Stop the query after this many seconds (0: no limit).")
-def query(db_url: str | None, spec_path: str, fmt: str, timeout: float) -> None:
+@click.option("--explain", is_flag=True, default=False,
+              help="Print the SQL the query sends to this database (values written in) instead of its result.")
+def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain: bool) -> None:
     """Run a JSON query (see docs/query.md) and print the result."""
     from app.core.database import DatabaseError, open_database
     from app.core.paths import demo_db_path
@@ -238,6 +240,19 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float) -> None:
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     limit = timeout or None
+    if explain:
+        from app.query.explain import explain_query
+
+        try:
+            statements = _run_cancellable(lambda token: explain_query(engine, spec, cancel=token, timeout=limit))
+        except QueryError as exc:
+            raise click.ClickException(f"bad query: {exc}") from None
+        except (DatabaseError, QueryCancelled) as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo("\n\n".join(statements))
+        return
     if fmt == "csv" and kind in PEOPLE_KINDS:
         _export_people(engine, spec, limit)
         return

@@ -88,3 +88,17 @@ def test_values_are_written_in_for_reading_but_never_in_what_the_engine_runs(sho
     finally:
         event.remove(shop, "before_cursor_execute", keep)
     assert sent and not any("Brien" in s for s in sent)
+
+
+def test_tracklens_query_explain_prints_the_sql(shop: Engine) -> None:
+    from click.testing import CliRunner
+
+    from app.cli.main import cli
+
+    url = shop.url.render_as_string(hide_password=False)
+    spec = json.dumps({**SPECS["users"], "timezone": "UTC"})
+    result = CliRunner().invoke(cli, ["query", "--db", url, "--spec", "-", "--explain"], input=spec)
+    assert result.exit_code == 0, result.output
+    assert result.output.count(";") >= 2 and "'s-Her" in result.output and "Order Completed" in result.output
+    bad = CliRunner().invoke(cli, ["query", "--db", url, "--spec", "-", "--explain"], input='{"kind": "users", "x": 1}')
+    assert bad.exit_code != 0 and "bad query" in bad.output
