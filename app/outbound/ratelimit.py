@@ -43,7 +43,8 @@ class RateLimiter:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.per_second)
                 self._last = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                # (a hair below 1 counts: float rounding must not turn into endless tiny sleeps)
+                if self._tokens >= 1.0 - 1e-9:
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return
                 self._sleep((1.0 - self._tokens) / self.per_second)
