@@ -1,5 +1,6 @@
 """Hypothesis-generated event logs and funnels: SQLite, PostgreSQL and the oracle agree exactly
-(steps with breakdowns, trends, time to convert, and the persons of each step)."""
+(steps with breakdowns, trends, time to convert, and the persons of each step; strict order,
+exclusions and a held property)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def event_rows(draw: st.DrawFn) -> dict[str, Any]:
     plan = draw(st.sampled_from([MISSING, "pro", "free", 5, True, None]))
     if plan is not MISSING:
         props["plan"] = plan
-    return event_row(draw(st.sampled_from(["A", "B", "C", "A", None])), draw(st.sampled_from(PEOPLE)), ts, props,
+    return event_row(draw(st.sampled_from(["A", "B", "C", "A", "D", None])), draw(st.sampled_from(PEOPLE)), ts, props,
                      city=draw(st.sampled_from([None, "Berlin", "Paris"])))
 
 
@@ -69,6 +70,18 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             spec["range"] = {"from": "2026-10-25", "to": "2026-10-26"}
     else:
         spec["bins"] = draw(st.integers(1, 6))
+    if draw(st.integers(0, 2)) == 0:
+        spec["order"] = "strict"
+    n = len(spec["steps"])
+    if n >= 2 and draw(st.booleans()):
+        first = draw(st.integers(1, n - 1))
+        exclusion: dict[str, Any] = {"event": draw(st.sampled_from(["D", "C", "A"])), "from_step": first,
+                                     "to_step": draw(st.integers(first + 1, n))}
+        if draw(st.booleans()):
+            exclusion["where"] = [{"property": "plan", "op": "eq", "value": "free"}]
+        spec["exclusions"] = [exclusion]
+    if draw(st.integers(0, 3)) == 0:
+        spec["hold"] = draw(st.sampled_from(["plan", "$city"]))
     return spec
 
 

@@ -23,6 +23,12 @@ SPECS: dict[str, dict[str, Any]] = {
     "funnel_steps": {**FUNNEL, "where": [{"trait": "age", "op": "gt", "value": 35}, {"cohort": 3}]},
     "funnel_steps_breakdown": {**FUNNEL, "breakdown": "$city", "limit": 3},
     "funnel_trends": {**FUNNEL, "view": "trends", "unit": "week"},
+    "funnel_strict_exclusion_hold": {
+        **FUNNEL, "order": "strict", "hold": "product_id",
+        "exclusions": [{"event": "Refund", "from_step": 1, "to_step": 3,
+                        "where": [{"property": "amount", "op": "gt", "value": 100}]}]},
+    "funnel_exclusion_hold": {**FUNNEL, "hold": "$browser",
+                              "exclusions": [{"event": "Refund", "from_step": 2, "to_step": 3}]},
     "funnel_time_to_convert": {**FUNNEL, "view": "time_to_convert", "bins": 10},
     "funnel_persons_dropped": {"kind": "funnel_persons", "funnel": FUNNEL, "step": 2, "status": "dropped",
                                "after": "WzEwLCJ1MSJd"},

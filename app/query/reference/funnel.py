@@ -41,6 +41,20 @@ def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = 
         return (r.event == step.event and all(match(f, r) for f in q.where)
                 and all(match(f, r) for f in step.where))
 
+    def held(r: Event) -> str | None:
+        return display(lookup(r, data, "property", q.hold)[0]) if q.hold is not None else None
+
+    def excluded(rows: list[Event], entry: Event, path: Path) -> bool:
+        for x in q.exclusions:
+            after, before = path[x.from_step - 1], path[x.to_step - 1]
+            if after is None:
+                continue
+            for r in rows:
+                inside = r.ts < before if before is not None else r.ts <= entry.ts + window
+                if r.event == x.event and r.ts > after and inside and all(match(f, r) for f in x.where):
+                    return True
+        return False
+
     per_person: dict[str, list[Event]] = {}
     for r in sorted(data.events, key=lambda e: (e.ts, e.id)):
         per_person.setdefault(r.person, []).append(r)
@@ -49,13 +63,24 @@ def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = 
         entry = next((r for r in rows if period.start_ms <= r.ts < period.end_ms and qualifies(r, 0)), None)
         if entry is None:
             continue
+        hold = held(entry)
+        tracked = [r for r in rows if any(qualifies(r, j) for j in range(len(q.steps)))]
         path: Path = [entry.ts]
         for k in range(1, len(q.steps)):
             prev = path[-1]
-            hit = None if prev is None else next(
-                (r.ts for r in rows if prev < r.ts <= entry.ts + window and qualifies(r, k)), None)
+            hit = None
+            if prev is not None and q.order == "strict":
+                # the very next step event (by ts, then id) must be this step's, within the window
+                nxt = next((r for r in tracked if r.ts > prev), None)
+                if nxt is not None and nxt.ts <= entry.ts + window and qualifies(nxt, k) \
+                        and (q.hold is None or (hold is not None and held(nxt) == hold)):
+                    hit = nxt.ts
+            elif prev is not None:
+                hit = next((r.ts for r in rows if prev < r.ts <= entry.ts + window and qualifies(r, k)
+                            and (q.hold is None or (hold is not None and held(r) == hold))), None)
             path.append(hit)
-        out[person] = (entry, path)
+        if not excluded(rows, entry, path):
+            out[person] = (entry, path)
     return out
 
 

@@ -35,8 +35,10 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -54,6 +56,7 @@ from app.query.model import (
     Range,
     SpecReader,
     check_event_name,
+    check_name,
     check_timezone,
     filters_to_list,
     parse_filters,
@@ -67,7 +70,11 @@ from app.query.zones import zone_info
 WINDOW_UNITS: dict[str, int] = {"minutes": 60_000, "hours": 3_600_000, "days": 86_400_000,
                                 "weeks": 7 * 86_400_000}
 MAX_STEPS = 20
+MAX_EXCLUSIONS = 10
 VIEWS = ("steps", "trends", "time_to_convert")
+#: `ordered`: other events may come between steps; `strict`: the next step must be the very next
+#: event of any of the funnel's steps (docs/query.md "Funnel").
+ORDERS = ("ordered", "strict")
 #: Decimal places of conversion rates, and of seconds (ms resolution).
 RATE_DECIMALS = 6
 SECONDS_DECIMALS = 3
@@ -140,13 +147,41 @@ class FunnelStep:
         return {"event": self.event, "where": filters_to_list(self.where)}
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """An event that removes a person from the whole funnel when done between two steps."""
+
+    event: str
+    from_step: int  # 1-based: strictly after the event matched for this step...
+    to_step: int  # ...and strictly before the one matched for this step (or the window's end)
+    where: tuple[Filter, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Any, path: str, steps: int) -> Exclusion:
+        r = SpecReader(data, path)
+        event = check_event_name(r.raw("event"), r.sub("event"))
+        first = r.integer("from_step", 1, minimum=1, maximum=MAX_STEPS)
+        last = r.integer("to_step", steps, minimum=1, maximum=MAX_STEPS)
+        if not first < last <= steps:
+            raise QueryError(f"{path}: from_step ({first}) must be before to_step ({last}), "
+                             f"and to_step at most the number of steps ({steps})")
+        excl = cls(event, first, last, parse_filters(r.raw("where"), r.sub("where")))
+        r.done()
+        return excl
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "where": filters_to_list(self.where),
+                "from_step": self.from_step, "to_step": self.to_step}
+
+
 @query_model("funnel")
 @dataclass(frozen=True)
 class FunnelQuery(Query):
     """A funnel; `view` picks the result: per-step counts, conversion over time, or time to convert.
 
-    Room to grow without breaking specs: exclusion steps and "hold property constant" would be
-    new optional keys (`"exclusions"`, `"hold"`), per-step options new keys of a step object.
+    Options: `order` (strict: no other step event in between), `exclusions` (events that remove
+    a person), `hold` (a property every step must share with the entry event). Per-step
+    options would be new keys of a step object.
     """
 
     steps: tuple[FunnelStep, ...] = ()
@@ -159,6 +194,9 @@ class FunnelQuery(Query):
     view: str = "steps"
     unit: str = "day"  # trends: the bucket of the entry time
     bins: int = 20  # time_to_convert: histogram bins
+    order: str = "ordered"
+    exclusions: tuple[Exclusion, ...] = ()
+    hold: str | None = None  # a property name (or enriched field) held constant from the entry
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FunnelQuery:
@@ -186,10 +224,20 @@ class FunnelQuery(Query):
             view=r.string("view", "steps", choices=VIEWS),
             unit=r.string("unit", "day", choices=UNITS),
             bins=r.integer("bins", 20, minimum=1, maximum=1000),
+            order=r.string("order", "ordered", choices=ORDERS),
+            exclusions=cls._exclusions(r, len(raw_steps)),
+            hold=check_name(r.raw("hold"), r.sub("hold")) if r.raw("hold") is not None else None,
         )
         if q.breakdown is not None and q.view != "steps":
             raise QueryError(f"{r.sub('breakdown')} applies to the 'steps' view only (view is {q.view!r})")
         return q
+
+    @staticmethod
+    def _exclusions(r: SpecReader, steps: int) -> tuple[Exclusion, ...]:
+        raw = r.items("exclusions")
+        if len(raw) > MAX_EXCLUSIONS:
+            raise QueryError(f"{r.sub('exclusions')} may have at most {MAX_EXCLUSIONS} exclusions")
+        return tuple(Exclusion.from_json(x, f"{r.sub('exclusions')}[{i}]", steps) for i, x in enumerate(raw))
 
     @classmethod
     def from_json(cls, data: Any, path: str) -> FunnelQuery:
@@ -218,6 +266,12 @@ class FunnelQuery(Query):
             out["timezone"] = self.timezone
         if self.breakdown is not None:
             out["breakdown"] = self.breakdown.to_json()
+        if self.order != "ordered":
+            out["order"] = self.order
+        if self.exclusions:
+            out["exclusions"] = [x.to_json() for x in self.exclusions]
+        if self.hold is not None:
+            out["hold"] = self.hold
         return out
 
 
@@ -268,6 +322,20 @@ class FunnelSQL:
         0.54 s instead of 1.28 s; 7 days: 0.20 s instead of 0.22 s)."""
         return self.backend.not_for_lookup(events.c.ts)
 
+    def _hold_value(self, table: Any) -> ColumnElement[Any]:
+        """The held property of `table`'s event, as breakdown values are compared (text)."""
+        name = self.q.hold
+        assert name is not None
+        if name in ENRICHED_COLUMNS:
+            return table.c[ENRICHED_COLUMNS[name]]
+        return self.backend.json_display(table.c.properties, name)
+
+    @property
+    def _first_by_id(self) -> bool:
+        """Whether step 0 must pick each person's first entry event itself (not just its time):
+        its breakdown value or held property decide."""
+        return (self.q.breakdown is not None and not self.trait_breakdown) or self.q.hold is not None
+
     def _event_group(self) -> ColumnElement[Any]:
         b = self.q.breakdown
         assert b is not None and b.target == "property"
@@ -279,8 +347,12 @@ class FunnelSQL:
         """The step-1 events in the range (person, ts[, id, g]), m0 always 1."""
         cols: list[ColumnElement[Any]] = [events.c.person.label("person"), events.c.ts.label("ts"),
                                           literal(1, Integer).label("m0")]
+        if self._first_by_id:
+            cols.append(events.c.id.label("id"))
         if self.q.breakdown is not None and not self.trait_breakdown:
-            cols += [events.c.id.label("id"), self._event_group().label("g")]
+            cols.append(self._event_group().label("g"))
+        if self.q.hold is not None:
+            cols.append(self._hold_value(events).label("h"))
         conds: list[ColumnElement[bool]] = [self._step_match(0),
                                             self._entry_ts() >= literal(self.period.start_ms, BigInteger)]
         if self.where is not None:
@@ -300,6 +372,8 @@ class FunnelSQL:
             ev.c.ts > prev.c[f"t{k - 1}"],
             ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger),
         ]
+        if self.q.hold is not None:
+            join.append(self._hold_value(ev) == prev.c.h)
         filters = [f for f in (compile_filters(self.q.where, ctx), compile_filters(self.q.steps[k].where, ctx))
                    if f is not None]
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
@@ -313,11 +387,36 @@ class FunnelSQL:
         return (select(func.min(ev.c.ts)).select_from(source).where(*join, *filters)
                 .correlate(prev).scalar_subquery())
 
+    def strict_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
+        """Strict order: the person's very next event of any of the funnel's steps after step
+        k-1 (earliest ts, then id), and its ts if it is a step-k event within the window."""
+        ev = events.alias(f"{self.prefix}funnel_s{k}")
+        us = users.alias(f"{self.prefix}funnel_su{k}") if self.uses_users else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        steps = []
+        for step in self.q.steps:
+            own = compile_filters(step.where, ctx)
+            steps.append(ev.c.event == literal(step.event) if own is None
+                         else and_(ev.c.event == literal(step.event), own))
+        conds: list[ColumnElement[bool]] = [ev.c.person == prev.c.person, ev.c.ts > prev.c[f"t{k - 1}"],
+                                            or_(*steps)]
+        shared = compile_filters(self.q.where, ctx)
+        if shared is not None:
+            conds.append(shared)
+        qualifies = [steps[k], ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger)]
+        if self.q.hold is not None:
+            qualifies.append(self._hold_value(ev) == prev.c.h)
+        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+        return (select(case((and_(*qualifies), ev.c.ts))).select_from(source).where(*conds)
+                .order_by(ev.c.ts, ev.c.id).limit(1).correlate(prev).scalar_subquery())
+
     def step_join(self, k: int, prev: Any) -> Select[Any]:
         """PostgreSQL: the persons of `prev` who reached step k, with its first time: `prev`
         joined to the step-k events and grouped (hash or merge joins over (event, person, ts))."""
         ev, source, join, filters = self._step_events(k, prev)
         carried = [prev.c[f"t{j}"] for j in range(k)]
+        if self.q.hold is not None:
+            carried.append(prev.c.h)
         return (select(prev.c.person, *carried, func.min(ev.c.ts).label(f"t{k}"))
                 .select_from(prev.join(source, and_(*join))).where(*filters)
                 .group_by(prev.c.person, *carried))
@@ -325,13 +424,15 @@ class FunnelSQL:
     def entries(self, se: Any) -> Any:
         """Step 0: each person's first step-1 event in the range (and its group value `g`)."""
         first = se.c.m0 == literal(1, Integer)
-        if self.q.breakdown is None or self.trait_breakdown:
+        if not self._first_by_id:
             return (select(se.c.person, func.min(se.c.ts).label("t0"))
                     .where(first).group_by(se.c.person))
         rn = func.row_number().over(partition_by=se.c.person, order_by=[se.c.ts, se.c.id])
-        ranked = (select(se.c.person, se.c.ts, se.c.g, rn.label("rn"))
+        kept = [se.c[name] for name in ("g", "h") if name in se.c]
+        ranked = (select(se.c.person, se.c.ts, *kept, rn.label("rn"))
                   .where(first).subquery("first_entry"))
-        return select(ranked.c.person, ranked.c.ts.label("t0"), ranked.c.g).where(ranked.c.rn == literal(1, Integer))
+        return select(ranked.c.person, ranked.c.ts.label("t0"), *(ranked.c[c.name] for c in kept)) \
+            .where(ranked.c.rn == literal(1, Integer))
 
     def _entry_group_source(self, source: Any, entered: Any) -> tuple[Any, ColumnElement[Any]]:
         """(`source` joined as needed, group value column) of the persons in `entered` (a level
@@ -356,7 +457,7 @@ class FunnelSQL:
         """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
         order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
         f0 = self.entries(self.entry_events()).cte(f"{self.prefix}funnel_step0")
-        if self.backend.funnel_steps_by_join:
+        if self.backend.funnel_steps_by_join and self.q.order == "ordered":
             levels = [f0]
             for k in range(1, self.n):
                 levels.append(self.step_join(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
@@ -373,7 +474,9 @@ class FunnelSQL:
                 # often the level is read (SQLite would otherwise inline it into every use).
                 prev = level
                 reached = prev.c[f"t{k - 1}"].is_not(None)
-                tk = case((reached, self.next_step_time(k, prev)))
+                found = (self.strict_step_time(k, prev) if self.q.order == "strict"
+                         else self.next_step_time(k, prev))
+                tk = case((reached, found))
                 level = self.backend.materialized_cte(
                     select(*prev.c, tk.label(f"t{k}")).cte(f"{self.prefix}funnel_step{k}"))
             times = [level.c[f"t{k}"] for k in range(self.n)]
@@ -382,8 +485,29 @@ class FunnelSQL:
         if self.q.breakdown is not None:
             source, g = self._entry_group_source(source, base)
             grp = _rank_case(g, tops or [])
-        return select(base.c.person.label("person"), grp.label("grp"),
-                      *[t.label(f"t{k}") for k, t in enumerate(times)]).select_from(source).cte(f"{self.prefix}funnel_people")
+        kept = [self._not_excluded(x, i, base.c.person, times) for i, x in enumerate(self.q.exclusions)]
+        return (select(base.c.person.label("person"), grp.label("grp"),
+                       *[t.label(f"t{k}") for k, t in enumerate(times)])
+                .select_from(source).where(*kept).cte(f"{self.prefix}funnel_people"))
+
+    def _not_excluded(self, x: Exclusion, i: int, person: ColumnElement[Any],
+                      times: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:
+        """No exclusion event strictly after step `from_step`'s event and strictly before step
+        `to_step`'s (no later than entry + window when that step was not reached)."""
+        ev = events.alias(f"{self.prefix}funnel_x{i}")
+        us = users.alias(f"{self.prefix}funnel_xu{i}") if needs_users(x.where) else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        after, before = times[x.from_step - 1], times[x.to_step - 1]
+        window_end = times[0] + literal(self.window_ms, BigInteger)
+        conds: list[ColumnElement[bool]] = [
+            ev.c.event == literal(x.event), ev.c.person == person, ev.c.ts > after,
+            or_(and_(before.is_not(None), ev.c.ts < before), and_(before.is_(None), ev.c.ts <= window_end)),
+        ]
+        own = compile_filters(x.where, ctx)
+        if own is not None:
+            conds.append(own)
+        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+        return or_(after.is_(None), ~exists(select(literal(1, Integer)).select_from(source).where(*conds)))
 
     def steps_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
         """Per group: entered count, and per later step its count, the sum and the median of the

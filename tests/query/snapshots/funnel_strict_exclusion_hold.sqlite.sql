@@ -1,0 +1,40 @@
+WITH funnel_step0 AS (SELECT first_entry.person AS person, first_entry.ts AS t0, first_entry.h AS h
+FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts, funnel_entry_events.h AS h, row_number() OVER (PARTITION BY funnel_entry_events.person
+ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
+FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
+FROM events
+WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
+WHERE funnel_entry_events.m0 = ?) AS first_entry
+WHERE first_entry.rn = ?), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.h AS h, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s1.event = ? AND funnel_s1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_s1.properties, ?) WHEN ? THEN json_extract(funnel_s1.properties, ?) WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h) THEN funnel_s1.ts END AS anon_2
+FROM events AS funnel_s1
+WHERE funnel_s1.person = funnel_step0.person AND funnel_s1.ts > funnel_step0.t0 AND (funnel_s1.event = ? AND json_extract(funnel_s1.properties, ?) = ? OR funnel_s1.event = ? OR funnel_s1.event = ?)
+ORDER BY funnel_s1.ts, funnel_s1.id
+LIMIT ? OFFSET ?) END AS t1
+FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.h AS h, funnel_step1.t1 AS t1, CASE WHEN (funnel_step1.t1 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s2.event = ? AND funnel_s2.ts <= funnel_step1.t0 + ? AND CASE json_type(funnel_s2.properties, ?) WHEN ? THEN json_extract(funnel_s2.properties, ?) WHEN ? THEN funnel_s2.properties -> ? WHEN ? THEN funnel_s2.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step1.h) THEN funnel_s2.ts END AS anon_1
+FROM events AS funnel_s2
+WHERE funnel_s2.person = funnel_step1.person AND funnel_s2.ts > funnel_step1.t1 AND (funnel_s2.event = ? AND json_extract(funnel_s2.properties, ?) = ? OR funnel_s2.event = ? OR funnel_s2.event = ?)
+ORDER BY funnel_s2.ts, funnel_s2.id
+LIMIT ? OFFSET ?) END AS t2
+FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
+FROM funnel_step2
+WHERE funnel_step2.t0 IS NULL OR NOT (EXISTS (SELECT ? AS anon_3
+FROM events AS funnel_x0
+WHERE funnel_x0.event = ? AND funnel_x0.person = funnel_step2.person AND funnel_x0.ts > funnel_step2.t0 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step2.t0 + ?) AND CASE WHEN (json_type(funnel_x0.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(funnel_x0.properties, ?) END > ?))) SELECT main.grp, main.c0, main.c1, main.s1, main.c2, main.s2, medians.median_d1, medians.median_d2
+FROM (SELECT funnel_diffs.grp AS grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+GROUP BY funnel_diffs.grp) AS main
+LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d1, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d2
+FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
+FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
+ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
+FROM (SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d1 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d1 IS NOT NULL
+UNION ALL SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d2 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d2 IS NOT NULL) AS long) AS ranked
+GROUP BY ranked.grp, ranked.k) AS per_k
+GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;

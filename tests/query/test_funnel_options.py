@@ -1,0 +1,140 @@
+"""Funnel options (issue 14): exclusion steps, strict order and a held property, on SQLite and
+PostgreSQL, each answer checked against the oracle too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from app.query import QueryError, run_query
+from app.query.reference.common import load
+from app.query.reference.funnel import funnel as oracle
+from tests.query.support import event_row, insert_rows, ms, user_row
+
+NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
+BASE: dict[str, Any] = {"kind": "funnel", "range": {"from": "2026-11-01", "to": "2026-11-03"}, "timezone": "UTC",
+                        "window": {"days": 1}}
+
+
+def store(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """The events, and a users row for each of their persons (the persons lists read users)."""
+    insert_rows(engine, rows, [user_row(p) for p in sorted({r["person"] for r in rows})])
+
+
+def counts(engine: Engine, spec: dict[str, Any]) -> list[int]:
+    got = run_query(engine, spec, now=NOW)
+    assert got == oracle(load(engine), spec, NOW)
+    return [s["count"] for s in got["steps"]]
+
+
+def persons(engine: Engine, spec: dict[str, Any], step: int, status: str = "reached") -> list[str]:
+    funnel = {k: v for k, v in spec.items() if k != "kind"}
+    result = run_query(engine, {"kind": "funnel_persons", "funnel": funnel, "step": step, "status": status,
+                                "sort": {"by": "id", "desc": False}}, now=NOW)
+    return [u["id"] for u in result["users"]]
+
+
+def test_an_exclusion_between_two_steps_removes_the_person_from_the_whole_funnel(engine: Engine) -> None:
+    store(engine, [
+        # ann: A, then Refund, then B -> excluded (also from step 1)
+        event_row("A", "ann", ms("2026-11-01 10:00")), event_row("Refund", "ann", ms("2026-11-01 10:30")),
+        event_row("B", "ann", ms("2026-11-01 11:00")),
+        # bob: Refund at exactly A's and B's milliseconds -> strictly after/before only: kept
+        event_row("A", "bob", ms("2026-11-01 10:00")), event_row("Refund", "bob", ms("2026-11-01 10:00")),
+        event_row("B", "bob", ms("2026-11-01 11:00")), event_row("Refund", "bob", ms("2026-11-01 11:00")),
+        # cat: never reaches B; Refund inside the window -> excluded; dan: Refund after the window -> kept
+        event_row("A", "cat", ms("2026-11-02 10:00")), event_row("Refund", "cat", ms("2026-11-03 10:00")),
+        event_row("A", "dan", ms("2026-11-02 10:00")), event_row("Refund", "dan", ms("2026-11-03 10:00:00.001")),
+        # eve: Refund before A: not between the steps -> kept
+        event_row("Refund", "eve", ms("2026-11-01 09:00")), event_row("A", "eve", ms("2026-11-01 10:00")),
+        event_row("B", "eve", ms("2026-11-01 12:00")),
+    ])
+    plain = {**BASE, "steps": ["A", "B"]}
+    assert counts(engine, plain) == [5, 3]
+    excluding = {**plain, "exclusions": [{"event": "Refund", "from_step": 1, "to_step": 2}]}
+    assert counts(engine, excluding) == [3, 2]
+    assert persons(engine, excluding, 1) == ["bob", "dan", "eve"]
+    assert persons(engine, excluding, 1, "dropped") == ["dan"]
+    trends = run_query(engine, {**excluding, "view": "trends"}, now=NOW)
+    assert trends["total"] == {"entered": 3, "converted": 2, "rate": round(2 / 3, 6)}
+
+
+def test_an_exclusion_has_its_own_filters(engine: Engine) -> None:
+    store(engine, [
+        event_row("A", "ann", ms("2026-11-01 10:00")),
+        event_row("Refund", "ann", ms("2026-11-01 10:30"), {"amount": 5}),
+        event_row("B", "ann", ms("2026-11-01 11:00")),
+        event_row("A", "bob", ms("2026-11-01 10:00")),
+        event_row("Refund", "bob", ms("2026-11-01 10:30"), {"amount": 500}),
+        event_row("B", "bob", ms("2026-11-01 11:00")),
+    ])
+    spec = {**BASE, "steps": ["A", "B"], "exclusions": [
+        {"event": "Refund", "from_step": 1, "to_step": 2, "where": [{"property": "amount", "op": "gt", "value": 100}]}]}
+    assert counts(engine, spec) == [1, 1]
+    assert persons(engine, spec, 2) == ["ann"]
+
+
+def test_strict_order_wants_the_next_step_event_to_be_the_next_step(engine: Engine) -> None:
+    store(engine, [
+        # ann: A B C in a row
+        event_row("A", "ann", ms("2026-11-01 10:00")), event_row("B", "ann", ms("2026-11-01 10:01")),
+        event_row("C", "ann", ms("2026-11-01 10:02")),
+        # bob: A C B C: C comes between A and B -> stops at A (ordered: reaches C)
+        event_row("A", "bob", ms("2026-11-01 10:00")), event_row("C", "bob", ms("2026-11-01 10:01")),
+        event_row("B", "bob", ms("2026-11-01 10:02")), event_row("C", "bob", ms("2026-11-01 10:03")),
+        # cat: A A B C: the repeated A is a step event in between -> stops at A
+        event_row("A", "cat", ms("2026-11-01 10:00")), event_row("A", "cat", ms("2026-11-01 10:01")),
+        event_row("B", "cat", ms("2026-11-01 10:02")), event_row("C", "cat", ms("2026-11-01 10:03")),
+        # dan: A, a page view (not a step), B, C -> other events do not break a strict funnel
+        event_row("A", "dan", ms("2026-11-01 10:00")), event_row("Page Viewed", "dan", ms("2026-11-01 10:01")),
+        event_row("B", "dan", ms("2026-11-01 10:02")), event_row("C", "dan", ms("2026-11-01 10:03")),
+    ])
+    ordered = {**BASE, "steps": ["A", "B", "C"]}
+    assert counts(engine, ordered) == [4, 4, 4]
+    strict = {**ordered, "order": "strict"}
+    assert counts(engine, strict) == [4, 2, 2]
+    assert persons(engine, strict, 1, "dropped") == ["bob", "cat"]
+
+
+def test_a_held_property_must_be_the_entry_events_on_every_step(engine: Engine) -> None:
+    store(engine, [
+        # ann views p1, adds p2 to the cart, then p1: the p1 add counts
+        event_row("Viewed", "ann", ms("2026-11-01 10:00"), {"product": "p1"}),
+        event_row("Added", "ann", ms("2026-11-01 10:10"), {"product": "p2"}),
+        event_row("Added", "ann", ms("2026-11-01 10:20"), {"product": "p1"}),
+        # bob views p1, adds only p2
+        event_row("Viewed", "bob", ms("2026-11-01 10:00"), {"product": "p1"}),
+        event_row("Added", "bob", ms("2026-11-01 10:10"), {"product": "p2"}),
+        # cat's entry has no product: nothing can match it; dan's entry holds 7, the add "7"
+        event_row("Viewed", "cat", ms("2026-11-01 10:00")),
+        event_row("Added", "cat", ms("2026-11-01 10:10")),
+        event_row("Viewed", "dan", ms("2026-11-01 10:00"), {"product": 7}),
+        event_row("Added", "dan", ms("2026-11-01 10:10"), {"product": "7"}),
+    ])
+    spec = {**BASE, "steps": ["Viewed", "Added"], "hold": "product"}
+    assert counts(engine, {**spec, "hold": None}) == [4, 4]
+    assert counts(engine, spec) == [4, 2]
+    assert persons(engine, spec, 2) == ["ann", "dan"]
+    ttc = run_query(engine, {**spec, "view": "time_to_convert"}, now=NOW)
+    assert ttc["converted"] == 2 and ttc["median_seconds"] == 900.0  # ann 20 min, dan 10 min
+
+
+def test_options_round_trip_and_refuse_nonsense() -> None:
+    from app.query import parse_query
+
+    spec = {**BASE, "steps": ["A", "B", "C"], "order": "strict", "hold": "$browser",
+            "exclusions": [{"event": "X", "from_step": 1, "to_step": 3, "where": []}]}
+    assert parse_query(parse_query(spec).to_dict()) == parse_query(spec)
+    for bad, message in [
+        ({"order": "sideways"}, "order must be one of"),
+        ({"exclusions": [{"event": "X", "from_step": 2, "to_step": 2}]}, "from_step (2) must be before to_step"),
+        ({"exclusions": [{"event": "X", "from_step": 1, "to_step": 4}]}, "to_step at most the number of steps"),
+        ({"hold": 'a"b'}, "may not contain double quotes"),
+        ({"exclusions": [{"event": "X", "from_step": 1, "to_step": 2}] * 11}, "at most 10 exclusions"),
+    ]:
+        with pytest.raises(QueryError) as info:
+            parse_query({**spec, **bad})
+        assert message in str(info.value), bad
