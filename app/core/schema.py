@@ -234,5 +234,44 @@ campaigns = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+# Destinations (app.outbound.destinations): where each configured destination has got to. The
+# cursor is the last `events.id` the destination acknowledged (2xx) or that its filters skipped;
+# ids are committed in order (the writer serialises writers), so everything above it is still to
+# send and a crash resumes there. `owner`/`heartbeat_at`: the forwarder holding the destination,
+# so two forwarders never send the same stream twice at once. See docs/destinations.md.
+destination_cursors = Table(
+    "destination_cursors",
+    metadata,
+    Column("name", _Str, primary_key=True),
+    Column("position", BigInteger, nullable=False, default=0),
+    Column("delivered", BigInteger, nullable=False, default=0),  # messages acknowledged, ever
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("owner", _Str, nullable=True),
+    Column("heartbeat_at", BigInteger, nullable=True),
+    Column("failing_since", BigInteger, nullable=True),
+    Column("last_error", String(1024), nullable=True),
+    Column("last_success_at", BigInteger, nullable=True),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Batches a destination refused for good (a permanent 4xx), with its answer: parked so the rest
+# goes on, re-sent by `tracklens forward --retry-dead`.
+destination_dead_letters = Table(
+    "destination_dead_letters",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("destination", _Str, nullable=False),
+    Column("first_id", BigInteger, nullable=False),  # events.id of the batch's first and last message
+    Column("last_id", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("messages", _Json, nullable=False),  # the Segment messages as they were sent
+    Column("status", Integer, nullable=True),  # the HTTP status of the answer
+    Column("answer", String(1024), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("resent_at", BigInteger, nullable=True),  # delivered by --retry-dead
+    sqlite_autoincrement=True,
+)
+Index("ix_destination_dead_letters_dest", destination_dead_letters.c.destination, destination_dead_letters.c.id)
+
 #: Created on open when missing (no migration, no version bump).
-ADDITIVE_TABLES = (outbound_ledger, campaigns)
+ADDITIVE_TABLES = (outbound_ledger, campaigns, destination_cursors, destination_dead_letters)

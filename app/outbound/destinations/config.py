@@ -1,0 +1,143 @@
+"""The destinations file: a JSON list of destinations, each checked into a `Destination`.
+
+Filters are the query model's (`events`, and `where` property/trait filters), so a destination
+selects exactly what the same filters select in a query. Secrets (`write_key`, `api_secret`,
+`project_token`, header values) may be left out of the file and come from the environment
+(`TRACKLENS_DEST_<NAME>_<FIELD>`) or the OS keychain (service `tracklens-destinations`, user
+`<name>:<field>`), so the file can be shared without them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
+
+TYPES = ("webhook", "segment", "mixpanel")
+KEYRING_SERVICE = "tracklens-destinations"
+#: Largest batch per destination type (Segment: 2,500 messages per request; Mixpanel: 2,000).
+MAX_BATCH = {"webhook": 1000, "segment": 500, "mixpanel": 2000}
+DEFAULT_BATCH = 100
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: Fields that may hold a secret, per type.
+SECRETS = {"segment": ("write_key",), "mixpanel": ("api_secret", "project_token"), "webhook": ()}
+
+
+class DestinationError(ValueError):
+    """The destinations file is wrong; the message names the place and what is expected."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One configured destination (secrets already resolved)."""
+
+    name: str
+    type: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    events: tuple[str, ...] = ()
+    where: tuple[Filter, ...] = ()
+    batch: int = DEFAULT_BATCH
+    timeout: float = 10.0
+    write_key: str | None = None
+    project_token: str | None = None
+    api_secret: str | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+
+def _secret(name: str, key: str, given: Any, path: str, *, required: bool) -> str | None:
+    if given is not None:
+        if not isinstance(given, str) or not given:
+            raise DestinationError(f"{path}.{key} must be a non-empty string")
+        return given
+    env_name = "TRACKLENS_DEST_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_" + key.upper()
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    try:
+        import keyring
+
+        value = keyring.get_password(KEYRING_SERVICE, f"{name}:{key}")
+    except Exception:  # no keychain on this machine: the environment is the way
+        value = None
+    if value:
+        return value
+    if required:
+        raise DestinationError(f"{path}: no {key}: put it in the file, set {env_name} or store it in the "
+                               f"keychain (service {KEYRING_SERVICE!r}, user '{name}:{key}')")
+    return None
+
+
+def parse_destination(data: Any, path: str) -> Destination:
+    r = SpecReader(data, path)
+    try:
+        name = r.string("name", required=True)
+        kind = r.string("type", required=True, choices=TYPES)
+        url = r.string("url", required=True)
+        headers_raw = r.raw("headers", {})
+        events_raw = r.raw("events", [])
+        where = parse_filters(r.raw("where"), r.sub("where"))
+        batch = r.integer("batch", DEFAULT_BATCH, minimum=1, maximum=MAX_BATCH[kind or "webhook"])
+        timeout_raw = r.raw("timeout", 10.0)
+        given = {key: r.raw(key) for key in ("write_key", "project_token", "api_secret")}
+        r.done()
+    except QueryError as exc:
+        raise DestinationError(str(exc)) from None
+    assert name is not None and kind is not None and url is not None and batch is not None
+    if not _NAME.match(name):
+        raise DestinationError(f"{path}.name must be letters, digits, '_', '.' or '-' (up to 64), got {name!r}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DestinationError(f"{path}.url must be an http:// or https:// URL, got {url!r}")
+    if not isinstance(headers_raw, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                    for k, v in headers_raw.items()):
+        raise DestinationError(f"{path}.headers must be an object of strings")
+    if not isinstance(events_raw, list):
+        raise DestinationError(f"{path}.events must be a list of event names")
+    try:
+        names = tuple(check_event_name(e, f"{path}.events[{i}]") for i, e in enumerate(events_raw))
+    except QueryError as exc:
+        raise DestinationError(str(exc)) from None
+    if isinstance(timeout_raw, bool) or not isinstance(timeout_raw, int | float) or not 0 < timeout_raw <= 300:
+        raise DestinationError(f"{path}.timeout must be seconds between 0 and 300")
+    for key, value in given.items():
+        if value is not None and key not in SECRETS[kind]:
+            raise DestinationError(f"{path}.{key} is not a field of a {kind} destination")
+    secrets = {key: _secret(name, key, given[key], path, required=(key != "project_token"))
+               for key in SECRETS[kind]}
+    return Destination(name=name, type=kind, url=url.rstrip("/"), headers=dict(headers_raw), events=names,
+                       where=where, batch=batch, timeout=float(timeout_raw), **secrets)
+
+
+def parse_destinations(data: Any) -> list[Destination]:
+    if not isinstance(data, list):
+        raise DestinationError("a destinations file is a JSON list of destinations")
+    out = [parse_destination(item, f"destinations[{i}]") for i, item in enumerate(data)]
+    seen: set[str] = set()
+    for d in out:
+        if d.name in seen:
+            raise DestinationError(f"two destinations are named {d.name!r}")
+        seen.add(d.name)
+    return out
+
+
+def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
+    """Read and check a destinations file (DestinationError with a one-line reason)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DestinationError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise DestinationError(f"{os.fspath(path)} is not JSON: {exc}") from None
+    return parse_destinations(data)

@@ -1,0 +1,316 @@
+"""Delivering each destination's events in id order, at least once, with retries and dead letters.
+
+One step of a destination: hold its cursor row, read the next matching events above the cursor
+(bounded by MAX(id) read first), POST them, and only after a 2xx move the cursor past them, in
+one commit. A crash or SIGKILL in between leaves the cursor where it was, so the same batch is
+sent again on restart (each message carries its messageId, so the receiver can drop the copy).
+
+Answers: 2xx delivered; 408, 425, 429, 5xx, timeouts and refused connections are temporary and
+retried with exponential backoff and full jitter (a Retry-After is honoured); 401, 403 and 404
+are treated as temporary too (wrong credentials or URL would refuse every batch alike: the
+destination shows as failing instead of parking everything); any other 4xx is permanent: the
+batch is parked in `destination_dead_letters` with the answer and the cursor moves on.
+
+Each destination runs on its own thread (`Forwarder`) with its own HTTP client, reading the
+database only, so a slow or dead destination delays neither the collector's commits nor the
+other destinations.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import Engine, update
+
+from app.core.schema import destination_cursors as C
+from app.outbound.destinations import store
+from app.outbound.destinations.config import Destination
+from app.outbound.destinations.formats import Request, request_for, resend_request
+from app.outbound.retry import Backoff
+
+log = logging.getLogger("tracklens.destinations")
+
+#: Temporary besides 5xx (see the module docstring for 401/403/404).
+TEMPORARY_STATUSES = frozenset({401, 403, 404, 408, 425, 429})
+#: A destination that keeps failing is tried at least this often (seconds).
+DEFAULT_BACKOFF = Backoff(base=1.0, cap=300.0, attempts=0)
+#: The longest Retry-After obeyed; a longer one waits this long and asks again.
+MAX_RETRY_AFTER = 3600.0
+#: While waiting to retry, the hold on the cursor is renewed this often (well inside the lease).
+_HEARTBEAT_SECONDS = 15.0
+
+SENT, DEAD, IDLE, BUSY, PAUSED, STOPPED = "sent", "dead", "idle", "busy", "paused", "stopped"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a destination answered to one POST."""
+
+    outcome: str  # "ok" | "temporary" | "permanent"
+    status: int | None
+    text: str
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    def describe(self) -> str:
+        return f"HTTP {self.status}: {self.text}" if self.status is not None else self.text
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    delta = when.timestamp() - (now if now is not None else datetime.now(UTC).timestamp())
+    return min(max(0.0, delta), MAX_RETRY_AFTER)
+
+
+def post(client: httpx.Client, request: Request) -> Answer:
+    """One POST, classified; never raises for what the network or the server does."""
+    try:
+        response = client.post(request.url, json=request.body, headers=request.headers,
+                               auth=request.auth if request.auth is not None else httpx.USE_CLIENT_DEFAULT)
+    except httpx.TimeoutException as exc:
+        return Answer("temporary", None, f"timed out ({type(exc).__name__})")
+    except httpx.HTTPError as exc:
+        return Answer("temporary", None, f"cannot reach {request.url}: {exc}")
+    text = store.one_line(response.text[:500]) or response.reason_phrase
+    status = response.status_code
+    if 200 <= status < 300:
+        return Answer("ok", status, text or "")
+    if status >= 500 or status in TEMPORARY_STATUSES:
+        return Answer("temporary", status, text or "", parse_retry_after(response.headers.get("Retry-After")))
+    return Answer("permanent", status, text or "")
+
+
+class LostHold(Exception):
+    """Another forwarder took the destination over (this one was silent longer than the lease)."""
+
+
+@dataclass
+class Summary:
+    """What one catch-up, replay or dead-letter run did for a destination."""
+
+    name: str
+    sent: int = 0
+    batches: int = 0
+    dead: int = 0
+    outcome: str = IDLE
+    errors: list[str] = field(default_factory=list)
+
+
+class DestinationWorker:
+    """Delivers one destination; `stop` interrupts waits and retries (the batch is then not marked)."""
+
+    def __init__(self, engine: Engine, dest: Destination, *, stop: threading.Event | None = None,
+                 backoff: Backoff = DEFAULT_BACKOFF, owner: str | None = None, max_attempts: int | None = None,
+                 client: httpx.Client | None = None) -> None:
+        self.engine = engine
+        self.dest = dest
+        self.stop = stop or threading.Event()
+        self.backoff = backoff
+        self.owner = owner or store.new_owner()
+        #: None: retry temporary failures until they pass or `stop` (the durable default).
+        self.max_attempts = max_attempts
+        self.client = client or httpx.Client(timeout=dest.timeout, follow_redirects=False)
+        #: messages in the batch the last step() delivered or parked
+        self.last_batch = 0
+
+    def close(self) -> None:
+        self.client.close()
+        store.release(self.engine, self.dest.name, self.owner)
+
+    # -- one POST, retried -----------------------------------------------------------------------
+
+    def deliver(self, request: Request, *, track: bool = True) -> Answer | None:
+        """POST until a 2xx or a permanent refusal; None if stopped (or out of attempts) first."""
+        attempt = 0
+        while not self.stop.is_set():
+            attempt += 1
+            answer = post(self.client, request)
+            if answer.outcome != "temporary":
+                return answer
+            log.warning("%s: %s (attempt %d)", self.dest.name, answer.describe(), attempt)
+            if track:
+                store.record_failure(self.engine, self.dest.name, answer.describe())
+            if self.max_attempts is not None and attempt >= self.max_attempts:
+                return None
+            wait = answer.retry_after if answer.retry_after is not None else self.backoff.delay(attempt)
+            self._wait(wait, track=track)
+        return None
+
+    def _wait(self, seconds: float, *, track: bool) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.stop.wait(min(left, _HEARTBEAT_SECONDS))
+            if track and not self.stop.is_set() and not store.claim(self.engine, self.dest.name, self.owner):
+                raise LostHold(self.dest.name)
+
+    # -- the live stream ---------------------------------------------------------------------------
+
+    def step(self) -> str:
+        """Deliver the next batch above the cursor; returns what happened (SENT, IDLE, ...)."""
+        if self.stop.is_set():
+            return STOPPED
+        name = self.dest.name
+        if not store.claim(self.engine, name, self.owner):
+            return BUSY
+        cur = store.cursor(self.engine, name)
+        assert cur is not None
+        if cur.paused:
+            return PAUSED
+        with self.engine.connect() as conn:
+            upto = store.max_event_id(conn)
+            batch = store.fetch(conn, self.dest, after=cur.position, upto=upto, limit=self.dest.batch)
+        if not batch:
+            if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
+                with self.engine.begin() as conn:
+                    store.advance(conn, name, self.owner, upto, 0)
+            return IDLE
+        request, items = request_for(self.dest, batch)
+        answer = self.deliver(request)
+        if answer is None:
+            return STOPPED
+        self.last_batch = len(batch)
+        # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
+        position = batch[-1].id if len(batch) == self.dest.batch else upto
+        with self.engine.begin() as conn:
+            if answer.ok:
+                if not store.advance(conn, name, self.owner, position, len(batch)):
+                    raise LostHold(name)
+                return SENT
+            store.add_dead_letter(conn, name, [e.id for e in batch], items, answer.status, answer.describe())
+            if not store.advance(conn, name, self.owner, position, 0):
+                raise LostHold(name)
+            conn.execute(update(C).where(C.c.name == name).values(
+                last_error=store.one_line(f"dead letter: {answer.describe()}")))
+        log.error("%s: batch of %d parked as a dead letter: %s", name, len(batch), answer.describe())
+        return DEAD
+
+    def catch_up(self) -> Summary:
+        """Deliver until nothing matching is left above the cursor (`tracklens forward`)."""
+        summary = Summary(self.dest.name)
+        while True:
+            outcome = self.step()
+            if outcome in (SENT, DEAD):
+                summary.batches += 1
+                if outcome == SENT:
+                    summary.sent += self.last_batch
+                else:
+                    summary.dead += 1
+                continue
+            summary.outcome = outcome
+            return summary
+
+    def run_forever(self, poll: float = 0.5) -> None:
+        """Forward as events arrive until `stop` (the collector's --destinations thread)."""
+        try:
+            while not self.stop.is_set():
+                try:
+                    outcome = self.step()
+                except LostHold:
+                    log.warning("%s: another forwarder took the destination over", self.dest.name)
+                    outcome = BUSY
+                except Exception as exc:  # the database was unavailable, ...: try again later
+                    log.error("%s: %s", self.dest.name, exc)
+                    outcome = IDLE
+                    self.stop.wait(poll * 4)
+                if outcome not in (SENT, DEAD):
+                    self.stop.wait(poll)
+        finally:
+            self.close()
+
+    # -- replay and dead letters -------------------------------------------------------------------
+
+    def replay(self, start_ms: int, end_ms: int) -> Summary:
+        """Send again the matching events with start <= ts < end, in id order; the cursor stays."""
+        summary = Summary(self.dest.name)
+        with self.engine.connect() as conn:
+            upto = store.max_event_id(conn)
+        position = 0
+        while True:
+            with self.engine.connect() as conn:
+                batch = store.fetch(conn, self.dest, after=position, upto=upto, limit=self.dest.batch,
+                                    ts_range=(start_ms, end_ms))
+            if not batch:
+                summary.outcome = IDLE
+                return summary
+            request, items = request_for(self.dest, batch)
+            answer = self.deliver(request, track=False)
+            if answer is None:
+                summary.outcome = STOPPED
+                return summary
+            summary.batches += 1
+            if answer.ok:
+                summary.sent += len(batch)
+            else:
+                with self.engine.begin() as conn:
+                    store.add_dead_letter(conn, self.dest.name, [e.id for e in batch], items, answer.status,
+                                          answer.describe())
+                summary.dead += 1
+            position = batch[-1].id
+
+    def retry_dead(self) -> Summary:
+        """Re-send this destination's open dead letters, oldest first (`--retry-dead`)."""
+        summary = Summary(self.dest.name)
+        for letter in store.dead_letters(self.engine, self.dest.name):
+            answer = self.deliver(resend_request(self.dest, letter.messages), track=False)
+            if answer is None:
+                summary.outcome = STOPPED
+                return summary
+            summary.batches += 1
+            if answer.ok:
+                store.mark_resent(self.engine, letter.id)
+                summary.sent += letter.count
+            else:
+                store.update_answer(self.engine, letter.id, answer.status, answer.describe())
+                summary.dead += 1
+                summary.errors.append(answer.describe())
+        summary.outcome = IDLE
+        return summary
+
+
+class Forwarder:
+    """One thread per destination, forwarding as events arrive (beside the collector)."""
+
+    def __init__(self, engine: Engine, destinations: Sequence[Destination], *, poll: float = 0.5,
+                 backoff: Backoff = DEFAULT_BACKOFF) -> None:
+        self.stop_event = threading.Event()
+        self.workers = [DestinationWorker(engine, d, stop=self.stop_event, backoff=backoff) for d in destinations]
+        self.poll = poll
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for worker in self.workers:
+            thread = threading.Thread(target=worker.run_forever, args=(self.poll,),
+                                      name=f"tracklens-forward-{worker.dest.name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Interrupt waits and retries; a batch in flight is sent again by the next run."""
+        self.stop_event.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))

@@ -1,0 +1,291 @@
+"""Where each destination has got to, its dead letters and status, in the event database.
+
+The cursor is the last `events.id` a destination acknowledged (2xx), parked as a dead letter or
+skipped by its filters. Tracklens writers serialise their transactions (Backend.lock_for_writing),
+so ids commit in increasing order: every committed id above the cursor is still to send, and one
+read of MAX(id) bounds a scan without missing a row still being committed.
+
+Only one forwarder delivers a destination at a time: it holds the cursor row (`owner`, refreshed
+in `heartbeat_at`). A holder that stopped -- a process gone from this host, or silent for longer
+than the lease -- is replaced, so a restart after a crash or SIGKILL resumes at the cursor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, users
+from app.core.schema import destination_cursors as C
+from app.core.schema import destination_dead_letters as D
+from app.outbound.destinations.config import Destination
+from app.outbound.destinations.formats import StoredEvent
+from app.query.filters import FilterContext, compile_filters, needs_users
+
+#: A holder silent for longer than this (another host, or a reused process id) is replaced.
+LEASE_MS = 60_000
+_TEXT_MAX = 1000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def one_line(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return " ".join(str(text).split())[:_TEXT_MAX]
+
+
+def new_owner() -> str:
+    """host|pid|run: lets another forwarder on this host see that the holder's process is gone."""
+    return f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
+
+
+def _holder_gone(owner: str | None) -> bool:
+    if not owner or os.name != "posix":
+        return False
+    host, _, rest = owner.partition("|")
+    pid_text = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+# -- cursors ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cursor:
+    name: str
+    position: int
+    delivered: int
+    paused: bool
+    owner: str | None
+    heartbeat_at: int | None
+    failing_since: int | None
+    last_error: str | None
+    last_success_at: int | None
+
+
+def ensure_cursor(engine: Engine, name: str) -> None:
+    """A new destination starts at the beginning: it receives every stored event (docs)."""
+    try:
+        with engine.begin() as conn:
+            if conn.execute(select(C.c.name).where(C.c.name == name)).first() is None:
+                conn.execute(C.insert().values(name=name, position=0, delivered=0, paused=False,
+                                               updated_at=now_ms()))
+    except IntegrityError:  # another forwarder created it at the same moment
+        pass
+
+
+def cursor(engine: Engine, name: str) -> Cursor | None:
+    with engine.connect() as conn:
+        r = conn.execute(select(C).where(C.c.name == name)).first()
+    if r is None:
+        return None
+    return Cursor(r.name, int(r.position), int(r.delivered or 0), bool(r.paused), r.owner, r.heartbeat_at,
+                  r.failing_since, r.last_error, r.last_success_at)
+
+
+def claim(engine: Engine, name: str, owner: str, *, lease_ms: int = LEASE_MS) -> bool:
+    """Hold the destination for `owner` (or renew the hold). False: another live forwarder has it."""
+    ensure_cursor(engine, name)
+    t = now_ms()
+    with engine.begin() as conn:
+        result = conn.execute(update(C).where(C.c.name == name, or_(
+            C.c.owner.is_(None), C.c.owner == owner, C.c.heartbeat_at < t - lease_ms)).values(owner=owner, heartbeat_at=t))
+        if result.rowcount == 1:
+            return True
+        holder = conn.execute(select(C.c.owner).where(C.c.name == name)).scalar()
+        if not _holder_gone(holder):
+            return False
+        result = conn.execute(update(C).where(C.c.name == name, C.c.owner == holder)
+                              .values(owner=owner, heartbeat_at=t))
+        return result.rowcount == 1
+
+
+def release(engine: Engine, name: str, owner: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(C).where(C.c.name == name, C.c.owner == owner).values(owner=None, heartbeat_at=None))
+
+
+def advance(conn: Connection, name: str, owner: str, position: int, delivered: int) -> bool:
+    """Move the cursor forward (never back) after an acknowledgement; False if the hold was lost."""
+    t = now_ms()
+    values: dict[str, Any] = {"position": position, "delivered": C.c.delivered + delivered, "updated_at": t,
+                              "heartbeat_at": t}
+    if delivered:
+        values.update(failing_since=None, last_success_at=t)
+    result = conn.execute(update(C).where(C.c.name == name, C.c.owner == owner, C.c.position <= position)
+                          .values(**values))
+    return result.rowcount == 1
+
+
+def record_failure(engine: Engine, name: str, error: str) -> None:
+    t = now_ms()
+    with engine.begin() as conn:
+        conn.execute(update(C).where(C.c.name == name).values(
+            failing_since=func.coalesce(C.c.failing_since, t), last_error=one_line(error), updated_at=t,
+            heartbeat_at=t))
+
+
+def set_paused(engine: Engine, name: str, paused: bool) -> None:
+    ensure_cursor(engine, name)
+    with engine.begin() as conn:
+        conn.execute(update(C).where(C.c.name == name).values(paused=paused, updated_at=now_ms()))
+
+
+def set_position(engine: Engine, name: str, position: int) -> None:
+    """Move a cursor by hand (e.g. skip everything stored so far: position = MAX(id))."""
+    ensure_cursor(engine, name)
+    with engine.begin() as conn:
+        conn.execute(update(C).where(C.c.name == name).values(position=position, updated_at=now_ms()))
+
+
+# -- reading events -------------------------------------------------------------------------------
+
+_ENRICHED = list(ENRICHED_COLUMNS.items())
+
+
+def max_event_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
+
+
+def _matching(dest: Destination, conn: Connection, *columns: Any) -> Select[Any]:
+    """`columns` of the events `dest` forwards; filters compiled by the query model, values bound."""
+    uses_users = needs_users(dest.where)
+    source = events_with_context.outerjoin(users, users.c.id == events.c.person) if uses_users \
+        else events_with_context
+    stmt = select(*columns).select_from(source)
+    if dest.events:
+        stmt = stmt.where(events.c.event.in_(list(dest.events)))
+    if dest.type == "mixpanel":  # Mixpanel takes events; identify/group/alias have no event name
+        stmt = stmt.where(events.c.event.is_not(None))
+    ctx = FilterContext(conn.dialect, events, users if uses_users else None, events.c.person,
+                        dt.datetime.now(dt.UTC).date())
+    where = compile_filters(dest.where, ctx)
+    if where is not None:
+        stmt = stmt.where(where)
+    return stmt
+
+
+def fetch(conn: Connection, dest: Destination, *, after: int, upto: int, limit: int,
+          ts_range: tuple[int, int] | None = None) -> list[StoredEvent]:
+    """The next matching events with after < id <= upto, in id order."""
+    columns = [events.c.id, events.c.message_id, events.c.type, events.c.event, events.c.user_id,
+               events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
+               event_context.c.context, *(events.c[col] for _, col in _ENRICHED)]
+    stmt = _matching(dest, conn, *columns).where(events.c.id > after, events.c.id <= upto)
+    if ts_range is not None:
+        stmt = stmt.where(events.c.ts >= ts_range[0], events.c.ts < ts_range[1])
+    rows = conn.execute(stmt.order_by(events.c.id).limit(limit)).all()
+    return [StoredEvent(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), r[8] or {}, r[9],
+                        {name: r[10 + i] for i, (name, _) in enumerate(_ENRICHED)}) for r in rows]
+
+
+def pending(conn: Connection, dest: Destination, after: int) -> tuple[int, int | None]:
+    """How many matching events wait above the cursor, and when the oldest of them arrived."""
+    stmt = _matching(dest, conn, func.count(), func.min(events.c.received_at)).where(events.c.id > after)
+    count, oldest = conn.execute(stmt).one()
+    return int(count or 0), (int(oldest) if oldest is not None else None)
+
+
+# -- dead letters ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    destination: str
+    first_id: int
+    last_id: int
+    count: int
+    messages: list[dict[str, Any]]
+    status: int | None
+    answer: str | None
+    created_at: int
+    resent_at: int | None
+
+
+def add_dead_letter(conn: Connection, name: str, batch_ids: Sequence[int], messages: list[dict[str, Any]],
+                    status: int | None, answer: str) -> None:
+    conn.execute(D.insert().values(destination=name, first_id=min(batch_ids), last_id=max(batch_ids),
+                                   count=len(messages), messages=messages, status=status,
+                                   answer=one_line(answer), created_at=now_ms()))
+
+
+def dead_letters(engine: Engine, name: str | None = None, *, open_only: bool = True) -> list[DeadLetter]:
+    stmt = select(D).order_by(D.c.id)
+    if name is not None:
+        stmt = stmt.where(D.c.destination == name)
+    if open_only:
+        stmt = stmt.where(D.c.resent_at.is_(None))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return [DeadLetter(int(r.id), r.destination, int(r.first_id), int(r.last_id), int(r._mapping["count"]),
+                       list(r.messages),
+                       r.status, r.answer, int(r.created_at), r.resent_at) for r in rows]
+
+
+def mark_resent(engine: Engine, letter_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(D).where(D.c.id == letter_id).values(resent_at=now_ms()))
+
+
+def update_answer(engine: Engine, letter_id: int, status: int | None, answer: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(D).where(D.c.id == letter_id).values(status=status, answer=one_line(answer)))
+
+
+# -- status ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    type: str
+    position: int
+    delivered: int
+    pending: int
+    lag_seconds: float | None
+    paused: bool
+    failing_since: int | None
+    last_error: str | None
+    last_success_at: int | None
+    dead_letters: int
+    active: bool  # a live forwarder holds it
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def status(engine: Engine, destinations: Sequence[Destination]) -> list[Status]:
+    out: list[Status] = []
+    t = now_ms()
+    for dest in destinations:
+        ensure_cursor(engine, dest.name)
+        cur = cursor(engine, dest.name)
+        assert cur is not None
+        with engine.connect() as conn:
+            count, oldest = pending(conn, dest, cur.position)
+            dead = int(conn.execute(select(func.count()).select_from(D).where(
+                and_(D.c.destination == dest.name, D.c.resent_at.is_(None)))).scalar() or 0)
+        active = cur.owner is not None and cur.heartbeat_at is not None and cur.heartbeat_at >= t - LEASE_MS \
+            and not _holder_gone(cur.owner)
+        out.append(Status(dest.name, dest.type, cur.position, cur.delivered, count,
+                          (t - oldest) / 1000 if oldest is not None else None, cur.paused, cur.failing_since,
+                          cur.last_error, cur.last_success_at, dead, active))
+    return out
