@@ -70,10 +70,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             spec["range"] = {"from": "2026-10-25", "to": "2026-10-26"}
     else:
         spec["bins"] = draw(st.integers(1, 6))
-    if draw(st.integers(0, 2)) == 0:
-        spec["order"] = "strict"
+    order = draw(st.sampled_from(["ordered", "ordered", "strict", "any"]))
+    if order != "ordered":
+        spec["order"] = order
     n = len(spec["steps"])
-    if n >= 2 and draw(st.booleans()):
+    if n >= 2 and order != "any" and draw(st.booleans()):
         first = draw(st.integers(1, n - 1))
         exclusion: dict[str, Any] = {"event": draw(st.sampled_from(["D", "C", "A"])), "from_step": first,
                                      "to_step": draw(st.integers(first + 1, n))}

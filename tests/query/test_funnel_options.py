@@ -138,3 +138,29 @@ def test_options_round_trip_and_refuse_nonsense() -> None:
         with pytest.raises(QueryError) as info:
             parse_query({**spec, **bad})
         assert message in str(info.value), bad
+
+
+def test_any_order_counts_the_steps_done_within_the_window_from_the_first(engine: Engine) -> None:
+    store(engine, [
+        # ann: C, A, B within the window -> all three, in any order
+        event_row("C", "ann", ms("2026-11-01 10:00")), event_row("A", "ann", ms("2026-11-01 10:10")),
+        event_row("B", "ann", ms("2026-11-01 10:40")),
+        # bob: only B -> entered (any step opens the funnel), one step done
+        event_row("B", "bob", ms("2026-11-01 10:00")),
+        # cat: C, then A two days later: outside the 1-day window from her first step event
+        event_row("C", "cat", ms("2026-11-01 10:00")), event_row("A", "cat", ms("2026-11-03 10:00")),
+        # dan: A A A: one step, however often
+        event_row("A", "dan", ms("2026-11-01 10:00")), event_row("A", "dan", ms("2026-11-01 11:00")),
+    ])
+    ordered = {**BASE, "steps": ["A", "B", "C"]}
+    assert counts(engine, ordered) == [3, 1, 0]  # ann, cat (A on the 3rd), dan enter at A
+    spec = {**ordered, "order": "any"}
+    got = run_query(engine, spec, now=NOW)
+    assert got == oracle(load(engine), spec, NOW)
+    assert [s["count"] for s in got["steps"]] == [4, 1, 1]
+    # ann reached her 2nd step 10 minutes after her first, her 3rd 30 minutes after that
+    assert [s["median_seconds_from_previous"] for s in got["steps"]] == [None, 600.0, 1800.0]
+    assert persons(engine, spec, 3) == ["ann"]
+    assert persons(engine, spec, 1, "dropped") == ["bob", "cat", "dan"]
+    with pytest.raises(QueryError, match="ordered or strict"):
+        run_query(engine, {**spec, "exclusions": [{"event": "X", "from_step": 1, "to_step": 2}]}, now=NOW)

@@ -27,6 +27,7 @@ SPECS: dict[str, dict[str, Any]] = {
         **FUNNEL, "order": "strict", "hold": "product_id",
         "exclusions": [{"event": "Refund", "from_step": 1, "to_step": 3,
                         "where": [{"property": "amount", "op": "gt", "value": 100}]}]},
+    "funnel_any_order": {**FUNNEL, "order": "any", "hold": "product_id"},
     "funnel_exclusion_hold": {**FUNNEL, "hold": "$browser",
                               "exclusions": [{"event": "Refund", "from_step": 2, "to_step": 3}]},
     "funnel_time_to_convert": {**FUNNEL, "view": "time_to_convert", "bins": 10},

@@ -60,10 +60,20 @@ def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = 
         per_person.setdefault(r.person, []).append(r)
     out: dict[str, tuple[Event, Path]] = {}
     for person, rows in per_person.items():
-        entry = next((r for r in rows if period.start_ms <= r.ts < period.end_ms and qualifies(r, 0)), None)
+        opens = range(len(q.steps)) if q.order == "any" else range(1)
+        entry = next((r for r in rows if period.start_ms <= r.ts < period.end_ms
+                      and any(qualifies(r, j) for j in opens)), None)
         if entry is None:
             continue
         hold = held(entry)
+        if q.order == "any":
+            # each step's first event in [entry, entry + window]; the k-th of those times is t_k
+            firsts = sorted(min(found) for j in range(len(q.steps)) if (found := [
+                r.ts for r in rows if entry.ts <= r.ts <= entry.ts + window and qualifies(r, j)
+                and (q.hold is None or (hold is not None and held(r) == hold))]))
+            out[person] = (entry, [entry.ts, *(firsts[k] if k < len(firsts) else None
+                                               for k in range(1, len(q.steps)))])
+            continue
         tracked = [r for r in rows if any(qualifies(r, j) for j in range(len(q.steps)))]
         path: Path = [entry.ts]
         for k in range(1, len(q.steps)):

@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Dialect
 
@@ -73,8 +74,9 @@ MAX_STEPS = 20
 MAX_EXCLUSIONS = 10
 VIEWS = ("steps", "trends", "time_to_convert")
 #: `ordered`: other events may come between steps; `strict`: the next step must be the very next
-#: event of any of the funnel's steps (docs/query.md "Funnel").
-ORDERS = ("ordered", "strict")
+#: event of any of the funnel's steps; `any`: steps in any order within the window from the
+#: first event of any step (docs/query.md "Funnel").
+ORDERS = ("ordered", "strict", "any")
 #: Decimal places of conversion rates, and of seconds (ms resolution).
 RATE_DECIMALS = 6
 SECONDS_DECIMALS = 3
@@ -228,6 +230,9 @@ class FunnelQuery(Query):
             exclusions=cls._exclusions(r, len(raw_steps)),
             hold=check_name(r.raw("hold"), r.sub("hold")) if r.raw("hold") is not None else None,
         )
+        if q.order == "any" and q.exclusions:
+            raise QueryError(f"{r.sub('exclusions')} need an ordered or strict funnel (steps have no "
+                             "order to be between in an 'any' funnel)")
         if q.breakdown is not None and q.view != "steps":
             raise QueryError(f"{r.sub('breakdown')} applies to the 'steps' view only (view is {q.view!r})")
         return q
@@ -307,6 +312,11 @@ class FunnelSQL:
         return len(self.q.steps)
 
     def _step_match(self, k: int) -> ColumnElement[bool]:
+        if k == 0 and self.q.order == "any":
+            # Any step's event may open an 'any' funnel.
+            anyone = [and_(events.c.event == literal(s.event), *([w] if w is not None else []))
+                      for s, w in zip(self.q.steps, self.step_where, strict=True)]
+            return and_(or_(*anyone), self._entry_ts() < literal(self.period.end_ms, BigInteger))
         conds: list[ColumnElement[bool]] = [events.c.event == literal(self.q.steps[k].event)]
         if k == 0:
             conds.append(self._entry_ts() < literal(self.period.end_ms, BigInteger))
@@ -457,11 +467,15 @@ class FunnelSQL:
         """The CTE of entered persons: person, grp (0 without breakdown; 1..N top values in rank
         order; N+1 Other), t0..t{n-1} (NULL where not reached)."""
         f0 = self.entries(self.entry_events()).cte(f"{self.prefix}funnel_step0")
-        if self.backend.funnel_steps_by_join and self.q.order == "ordered":
+        source: Any
+        if self.q.order == "any":
+            source, times = self._any_order_times(f0)
+            base = f0
+        elif self.backend.funnel_steps_by_join and self.q.order == "ordered":
             levels = [f0]
             for k in range(1, self.n):
                 levels.append(self.step_join(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
-            source: Any = f0
+            source = f0
             for level in levels[1:]:
                 source = source.outerjoin(level, level.c.person == f0.c.person)
             times = [f0.c.t0] + [level.c[f"t{k}"] for k, level in enumerate(levels) if k > 0]
@@ -489,6 +503,36 @@ class FunnelSQL:
         return (select(base.c.person.label("person"), grp.label("grp"),
                        *[t.label(f"t{k}") for k, t in enumerate(times)])
                 .select_from(source).where(*kept).cte(f"{self.prefix}funnel_people"))
+
+    def _any_order_times(self, f0: Any) -> tuple[Any, list[ColumnElement[Any]]]:
+        """'any' order: each step's first event in [entry, entry + window] (with the held value),
+        ranked per person; t_k is the (k+1)-th of those times, so t_k is set for persons who did
+        at least k+1 of the steps, and the differences are the times between reaching them."""
+        firsts = []
+        for k, step in enumerate(self.q.steps):
+            ev = events.alias(f"{self.prefix}funnel_a{k}")
+            us = users.alias(f"{self.prefix}funnel_au{k}") if self.uses_users else None
+            ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+            conds: list[ColumnElement[bool]] = [
+                ev.c.event == literal(step.event), ev.c.ts >= f0.c.t0,
+                ev.c.ts <= f0.c.t0 + literal(self.window_ms, BigInteger)]
+            conds += [f for f in (compile_filters(self.q.where, ctx), compile_filters(step.where, ctx))
+                      if f is not None]
+            if self.q.hold is not None:
+                conds.append(self._hold_value(ev) == f0.c.h)
+            events_of: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+            firsts.append(select(f0.c.person.label("person"), func.min(ev.c.ts).label("f"))
+                          .select_from(f0.join(events_of, ev.c.person == f0.c.person))
+                          .where(*conds).group_by(f0.c.person))
+        done = (firsts[0] if len(firsts) == 1 else union_all(*firsts)).subquery(f"{self.prefix}funnel_done")
+        rank = func.row_number().over(partition_by=done.c.person, order_by=done.c.f).label("rn")
+        ranked = select(done.c.person, done.c.f, rank).subquery(f"{self.prefix}funnel_ranked")
+        pivot = (select(ranked.c.person,
+                        *(func.max(case((ranked.c.rn == literal(k + 1, Integer), ranked.c.f))).label(f"t{k}")
+                          for k in range(1, self.n)))
+                 .group_by(ranked.c.person).cte(f"{self.prefix}funnel_reached"))
+        return (f0.outerjoin(pivot, pivot.c.person == f0.c.person),
+                [f0.c.t0, *(pivot.c[f"t{k}"] for k in range(1, self.n))])
 
     def _not_excluded(self, x: Exclusion, i: int, person: ColumnElement[Any],
                       times: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:

@@ -1,0 +1,46 @@
+WITH funnel_step0 AS (SELECT first_entry.person AS person, first_entry.ts AS t0, first_entry.h AS h
+FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts, funnel_entry_events.h AS h, row_number() OVER (PARTITION BY funnel_entry_events.person
+ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
+FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
+FROM events
+WHERE (events.event = ? AND json_extract(events.properties, ?) = ? OR events.event = ? OR events.event = ?) AND events.ts + ? < ? AND events.ts + ? >= ?) AS funnel_entry_events
+WHERE funnel_entry_events.m0 = ?) AS first_entry
+WHERE first_entry.rn = ?), funnel_reached AS (SELECT funnel_ranked.person AS person, max(CASE WHEN (funnel_ranked.rn = ?) THEN funnel_ranked.f END) AS t1, max(CASE WHEN (funnel_ranked.rn = ?) THEN funnel_ranked.f END) AS t2
+FROM (SELECT funnel_done.person AS person, funnel_done.f AS f, row_number() OVER (PARTITION BY funnel_done.person
+ORDER BY funnel_done.f) AS rn
+FROM (SELECT funnel_step0.person AS person, min(funnel_a0.ts) AS f
+FROM funnel_step0
+JOIN events AS funnel_a0 ON funnel_a0.person = funnel_step0.person
+WHERE funnel_a0.event = ? AND funnel_a0.ts >= funnel_step0.t0 AND funnel_a0.ts <= funnel_step0.t0 + ? AND json_extract(funnel_a0.properties, ?) = ? AND CASE json_type(funnel_a0.properties, ?) WHEN ? THEN json_extract(funnel_a0.properties, ?) WHEN ? THEN funnel_a0.properties -> ? WHEN ? THEN funnel_a0.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h
+GROUP BY funnel_step0.person
+UNION ALL SELECT funnel_step0.person AS person, min(funnel_a1.ts) AS f
+FROM funnel_step0
+JOIN events AS funnel_a1 ON funnel_a1.person = funnel_step0.person
+WHERE funnel_a1.event = ? AND funnel_a1.ts >= funnel_step0.t0 AND funnel_a1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_a1.properties, ?) WHEN ? THEN json_extract(funnel_a1.properties, ?) WHEN ? THEN funnel_a1.properties -> ? WHEN ? THEN funnel_a1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h
+GROUP BY funnel_step0.person
+UNION ALL SELECT funnel_step0.person AS person, min(funnel_a2.ts) AS f
+FROM funnel_step0
+JOIN events AS funnel_a2 ON funnel_a2.person = funnel_step0.person
+WHERE funnel_a2.event = ? AND funnel_a2.ts >= funnel_step0.t0 AND funnel_a2.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_a2.properties, ?) WHEN ? THEN json_extract(funnel_a2.properties, ?) WHEN ? THEN funnel_a2.properties -> ? WHEN ? THEN funnel_a2.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h
+GROUP BY funnel_step0.person) AS funnel_done) AS funnel_ranked
+GROUP BY funnel_ranked.person), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_reached.t1 AS t1, funnel_reached.t2 AS t2
+FROM funnel_step0
+LEFT OUTER JOIN funnel_reached ON funnel_reached.person = funnel_step0.person) SELECT main.grp, main.c0, main.c1, main.s1, main.c2, main.s2, medians.median_d1, medians.median_d2
+FROM (SELECT funnel_diffs.grp AS grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+GROUP BY funnel_diffs.grp) AS main
+LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d1, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d2
+FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
+FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
+ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
+FROM (SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d1 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d1 IS NOT NULL
+UNION ALL SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d2 AS v
+FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
+FROM funnel_people) AS funnel_diffs
+WHERE funnel_diffs.d2 IS NOT NULL) AS long) AS ranked
+GROUP BY ranked.grp, ranked.k) AS per_k
+GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;
