@@ -18,14 +18,25 @@ from app.core.database import DatabaseError, open_database, redact
 @click.option("--trust-proxy", is_flag=True, default=False,
               help="Take the client address from X-Forwarded-For (only behind a proxy you run).")
 @click.option("--access-log", is_flag=True, default=False, help="Log every request.")
+@click.option("--destinations", "destinations_file", default=None, type=click.Path(dir_okay=False),
+              help="Forward the stored events to the destinations of this file as they arrive "
+                   "(docs/destinations.md); each on its own thread, never slowing the commits.")
 def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_auth: bool,
-            trust_proxy: bool, access_log: bool) -> None:
+            trust_proxy: bool, access_log: bool, destinations_file: str | None = None) -> None:
     """Receive events from Segment / RudderStack clients and analytics.js over HTTP."""
     keys = [k for k in write_keys if k.strip()]
     if no_auth and keys:
         raise click.UsageError("--no-auth and --write-key contradict each other; give one of them")
     if not no_auth and not keys:
         raise click.UsageError("give at least one --write-key (or --no-auth to accept events from anyone)")
+    destinations = []
+    if destinations_file is not None:
+        from app.outbound.destinations.config import DestinationError, load_destinations
+
+        try:
+            destinations = load_destinations(destinations_file)
+        except DestinationError as exc:
+            raise click.ClickException(str(exc)) from None
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
@@ -37,7 +48,16 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
     auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
     click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
                err=True)
+    forwarder = None
+    if destinations:
+        from app.outbound.destinations.forwarder import Forwarder
+
+        forwarder = Forwarder(engine, destinations)
+        forwarder.start()
+        click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
     try:
         serve(app, host, port, access_log=access_log)
     finally:
+        if forwarder is not None:
+            forwarder.stop()
         engine.dispose()

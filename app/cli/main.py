@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "collect": "app.cli.collect_cmd:collect",
     "gui": "app.cli.gui_cmd:gui",
     "send": "app.cli.send_cmd:send",
+    "forward": "app.cli.forward_cmd:forward",
 }
 
 

@@ -47,6 +47,8 @@ class Receiver:
     hits: list[Hit] = field(default_factory=list)
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0
+    #: requests whose body has been read (answered or not yet)
+    arrived: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -60,6 +62,8 @@ class Receiver:
         class Handle(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with state.lock:
+                    state.arrived += 1
                 if state.delay:
                     time.sleep(state.delay)
                 with state.lock:
