@@ -9,6 +9,7 @@ UI_MODULES: list[str] = [
     "app.ui.panels.segmentation",
     "app.ui.panels.live_view",
     "app.ui.panels.funnels",
+    "app.ui.panels.retention",
     "app.ui.panels.users",
     "app.ui.panels.profile",
     "app.ui.panels.reports",

@@ -290,3 +290,36 @@ def is_funnel_filter(spec: dict[str, Any]) -> bool:
 
 FUNNEL_ROW = RowType("funnel", "+ Funnel step", lambda builder, parent: FunnelFilterRow(builder, parent),
                      is_funnel_filter)
+
+
+def retention_summary(spec: dict[str, Any]) -> str:
+    retention = spec.get("retention") or {}
+
+    def name(which: Any) -> str:
+        event = which if isinstance(which, str) else (which or {}).get("event", "$any")
+        return "any event" if event == "$any" else str(event)
+
+    unit = retention.get("unit", "day")
+    born = spec.get("born")
+    cohort = f"the {born} {unit} cohort" if born else "any cohort"
+    verb = "did not return" if spec.get("status") == "lost" else "returned"
+    return (f"did {name(retention.get('start'))} first in {cohort} and {verb} ({name(retention.get('return'))}) "
+            f"in {unit} {spec.get('period', 0)}")
+
+
+class RetentionFilterRow(FunnelFilterRow):
+    """A retention cell's persons (set by clicking a cell in Retention): shown, removable, not edited."""
+
+    def set_json(self, spec: dict[str, Any]) -> None:
+        self._spec = dict(spec)
+        self.setObjectName("retentionRow")
+        self.label.setText("Persons who " + retention_summary(spec))
+        self.label.setToolTip(str(spec.get("retention")))
+
+
+def is_retention_filter(spec: dict[str, Any]) -> bool:
+    return "retention" in spec and "period" in spec
+
+
+RETENTION_ROW = RowType("retention", "+ Retention cell",
+                        lambda builder, parent: RetentionFilterRow(builder, parent), is_retention_filter)

@@ -38,7 +38,7 @@ from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
-from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW
+from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
 from app.ui.registry import register_panel
 from app.ui.widgets.controls_column import ControlsColumn
@@ -149,6 +149,7 @@ class UsersPanel(Panel):
         add_cohort_rows(self.filter_builder, self.context)
         # Funnel-step rows arrive from the Funnels panel; nobody types them in.
         self.filter_builder.register_row_type(FUNNEL_ROW).hide()
+        self.filter_builder.register_row_type(RETENTION_ROW).hide()  # from the Retention panel
         filter_layout.addWidget(self.filter_builder)
         column.addWidget(filter_box)
 

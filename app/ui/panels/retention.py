@@ -1,0 +1,571 @@
+"""The Retention panel: start and return events with their filters, the cohort table as a heat
+map and the retention curve, for one `{"kind": "retention", ...}` query (docs/query.md).
+
+Every number is the engine's; the panel only colours and draws them. Clicking a cell offers its
+persons — retained in that period, or not — which open in the User explorer as a users query
+with the retention filter (so they page, export and save as a cohort like any other list).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.cohorts import add_cohort_rows
+from app.ui.context import AppContext
+from app.ui.discovery import PropertyInfo
+from app.ui.panel import Panel
+from app.ui.panels.funnel_chart import percent
+from app.ui.registry import register_panel
+from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.controls_column import ControlsColumn
+from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.filter_builder import FilterBuilder
+from app.ui.widgets.series_chart import PALETTE
+
+ANY_EVENT = "$any"
+ANY_LABEL = "Any event"
+MODES = [("first_time", "First time (first start event ever)"), ("recurring", "Recurring (every bucket)")]
+UNITS = [("day", "Day"), ("week", "Week"), ("month", "Month (30 days)")]
+BRACKETS = [("on", "On period n"), ("on_or_after", "On or after period n")]
+NO_BREAKDOWN = "(no breakdown)"
+ALL_GROUPS = "All persons"
+#: The demo product's sign-up, the natural start event when it exists.
+DEMO_START = "Signed Up"
+#: Heat map: rate 0 is white, rate 1 this colour; cells whose period has not started are grey.
+HOT = QColor("#1f6fb4")
+NOT_STARTED = QColor("#eeeeee")
+FIXED_COLUMNS = 2  # cohort, size
+
+
+def heat_colour(rate: float) -> QColor:
+    """White to HOT, linearly in the rate (0..1)."""
+    rate = min(max(rate, 0.0), 1.0)
+    return QColor(round(255 + (HOT.red() - 255) * rate), round(255 + (HOT.green() - 255) * rate),
+                  round(255 + (HOT.blue() - 255) * rate))
+
+
+def cell_filter(retention: dict[str, Any], born: str | None, period: int, status: str) -> dict[str, Any]:
+    """The users filter selecting a cell's persons (born: the cohort's start date, None for all)."""
+    core = {k: v for k, v in retention.items() if k not in ("kind", "breakdown", "limit")}
+    return {"retention": core, "born": born, "period": period, "status": status}
+
+
+class EventChooser(QWidget):
+    """An event combo (with "Any event") and filters on that event; `default` until one is chosen."""
+
+    def __init__(self, context: AppContext, default: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.allow_any = True
+        self.default = default
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.combo = QComboBox(self)
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        layout.addWidget(self.combo)
+        self.filters = FilterBuilder(context.discovery, self)
+        layout.addWidget(self.filters)
+        self.fill()
+
+    def fill(self) -> None:
+        current = self.event_name() or self.default
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        if self.allow_any:
+            self.combo.addItem(ANY_LABEL, ANY_EVENT)
+        for name, count in self.context.discovery.events():
+            self.combo.addItem(name, name)
+            self.combo.setItemData(self.combo.count() - 1, f"{count:,} events in 30 days", Qt.ItemDataRole.ToolTipRole)
+        self.combo.blockSignals(False)
+        self.set_event(current)
+
+    def event_name(self) -> str:
+        text = self.combo.currentText().strip()
+        if text == ANY_LABEL and self.allow_any:
+            return ANY_EVENT
+        return text
+
+    def set_event(self, name: str) -> None:
+        index = self.combo.findData(name) if name else -1
+        self.combo.blockSignals(True)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+        else:
+            self.combo.setCurrentText(ANY_LABEL if name == ANY_EVENT else name)
+        self.combo.blockSignals(False)
+
+    def spec(self) -> dict[str, Any]:
+        return {"event": self.event_name(), "where": self.filters.filters()}
+
+    def set_spec(self, spec: Any) -> None:
+        if isinstance(spec, str):
+            spec = {"event": spec}
+        spec = spec or {}
+        self.set_event(str(spec.get("event") or self.default))
+        self.filters.set_filters(list(spec.get("where") or []))
+
+
+@register_panel
+class RetentionPanel(Panel):
+    panel_id = "retention"
+    title = "Retention"
+    order = 25
+    default_area = Qt.DockWidgetArea.LeftDockWidgetArea
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self._building = True
+        self._defaults_applied = False
+        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
+        self.body_layout.addWidget(splitter)
+        splitter.addWidget(self._build_controls())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([340, 900])
+        context.discovery.properties_changed.connect(self._on_properties_discovered)
+        context.discovery.events_changed.connect(self._on_events_discovered)
+        self._on_properties_discovered()
+        self._building = False
+
+    # ----------------------------------------------------------------- construction
+    def _build_controls(self) -> QWidget:
+        scroll = ControlsColumn(self.body, 300)
+        holder, column = scroll.holder, scroll.column
+
+        start_box = QGroupBox("Start event (birth)", holder)
+        QVBoxLayout(start_box).addWidget(start := EventChooser(self.context, "", start_box))
+        self.start = start
+        self.start.combo.setObjectName("retentionStart")
+        column.addWidget(start_box)
+
+        return_box = QGroupBox("Return event", holder)
+        QVBoxLayout(return_box).addWidget(ret := EventChooser(self.context, ANY_EVENT, return_box))
+        self.returning = ret
+        self.returning.combo.setObjectName("retentionReturn")
+        column.addWidget(return_box)
+
+        options = QGroupBox("Cohorts and periods", holder)
+        form = QFormLayout(options)
+        self.mode_combo = self._combo(options, "retentionMode", MODES)
+        self.unit_combo = self._combo(options, "retentionUnit", UNITS)
+        self.periods_spin = QSpinBox(options)
+        self.periods_spin.setObjectName("retentionPeriods")
+        self.periods_spin.setRange(1, 100)
+        self.periods_spin.setValue(8)
+        self.bracket_combo = self._combo(options, "retentionBracket", BRACKETS)
+        form.addRow("Mode", self.mode_combo)
+        form.addRow("Unit", self.unit_combo)
+        form.addRow("Periods", self.periods_spin)
+        form.addRow("Count", self.bracket_combo)
+        column.addWidget(options)
+
+        filter_box = QGroupBox("Filters (every event)", holder)
+        filter_layout = QVBoxLayout(filter_box)
+        self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
+        add_cohort_rows(self.filter_builder, self.context)
+        filter_layout.addWidget(self.filter_builder)
+        column.addWidget(filter_box)
+
+        breakdown_box = QGroupBox("Breakdown (value at birth)", holder)
+        breakdown_layout = QVBoxLayout(breakdown_box)
+        self.breakdown_combo = QComboBox(breakdown_box)
+        self.breakdown_combo.setObjectName("retentionBreakdown")
+        self.breakdown_combo.setEditable(True)
+        self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        breakdown_layout.addWidget(self.breakdown_combo)
+        column.addWidget(breakdown_box)
+        scroll.finish()
+
+        for chooser in (self.start, self.returning):
+            chooser.combo.currentIndexChanged.connect(self._edited)
+            line_edit_of(chooser.combo).editingFinished.connect(self._edited)
+            chooser.filters.changed.connect(self._edited)
+        for combo in (self.mode_combo, self.unit_combo, self.bracket_combo, self.breakdown_combo):
+            combo.currentIndexChanged.connect(self._edited)
+        self.periods_spin.valueChanged.connect(self._edited)
+        self.filter_builder.changed.connect(self._edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
+        return scroll
+
+    @staticmethod
+    def _combo(parent: QWidget, name: str, items: list[tuple[str, str]]) -> QComboBox:
+        combo = QComboBox(parent)
+        combo.setObjectName(name)
+        for key, label in items:
+            combo.addItem(label, key)
+        return combo
+
+    def _build_results(self) -> QWidget:
+        holder = QWidget(self.body)
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        toolbar = QHBoxLayout()
+        self.range_picker = DateRangePicker(holder)
+        toolbar.addWidget(self.range_picker, 3)
+        self.group_label = QLabel("Show", holder)
+        toolbar.addWidget(self.group_label)
+        self.group_combo = QComboBox(holder)
+        self.group_combo.setObjectName("retentionGroup")
+        toolbar.addWidget(self.group_combo)
+        export = QToolButton(holder)
+        export.setText("Export")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("Heat map as PNG…", lambda: self._export_dialog("heatmap"))
+        menu.addAction("Curve as PNG…", lambda: self._export_dialog("curve"))
+        menu.addAction("Numbers as CSV…", lambda: self._export_dialog("csv"))
+        export.setMenu(menu)
+        toolbar.addWidget(export)
+        layout.addLayout(toolbar)
+
+        split = QSplitter(Qt.Orientation.Vertical, holder)
+        self.table = QTableWidget(split)
+        self.table.setObjectName("retentionTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setToolTip("Click a cell for its persons")
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.curve = pg.PlotWidget(split)
+        self.curve.setObjectName("retentionCurve")
+        self.curve.setMinimumHeight(160)
+        self.curve.showGrid(x=True, y=True, alpha=0.2)
+        self.curve.setLabel("left", "retained", units="%")
+        self.curve.setLabel("bottom", "period")
+        self.curve.setMouseEnabled(x=False, y=False)
+        self.curve.addLegend(offset=(-10, 10))
+        split.addWidget(self.table)
+        split.addWidget(self.curve)
+        split.setSizes([420, 240])
+        layout.addWidget(split, 1)
+        self.summary = QLabel("", holder)
+        self.summary.setObjectName("retentionSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        self.range_picker.changed.connect(self._edited)
+        self.group_combo.currentIndexChanged.connect(self._on_group_changed)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+        self._sync_group_combo([])
+        return holder
+
+    # ----------------------------------------------------------------- query
+    def query(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "kind": "retention",
+            "start": self.start.spec(),
+            "return": self.returning.spec(),
+            "mode": str(self.mode_combo.currentData()),
+            "unit": str(self.unit_combo.currentData()),
+            "periods": self.periods_spin.value(),
+            "bracket": str(self.bracket_combo.currentData()),
+            "range": self.range_picker.range_spec(),
+            "timezone": self.range_picker.timezone(),
+            "where": self.filter_builder.filters(),
+        }
+        breakdown = self._breakdown()
+        if breakdown is not None:
+            spec["breakdown"] = breakdown
+        return spec
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        self._building = True
+        try:
+            self.start.set_spec(spec.get("start"))
+            self._defaults_applied = True
+            self.returning.set_spec(spec.get("return") or ANY_EVENT)
+            for combo, key, default in ((self.mode_combo, "mode", "first_time"), (self.unit_combo, "unit", "day"),
+                                        (self.bracket_combo, "bracket", "on")):
+                combo.setCurrentIndex(max(0, combo.findData(spec.get(key, default))))
+            self.periods_spin.setValue(int(spec.get("periods") or 8))
+            self.range_picker.set_timezone(spec.get("timezone"))
+            self.range_picker.set_range_spec(spec.get("range"))
+            self.filter_builder.set_filters(list(spec.get("where") or []))
+            self._set_breakdown(spec.get("breakdown"))
+        finally:
+            self._building = False
+
+    def _breakdown(self) -> Any:
+        text = self.breakdown_combo.currentText().strip()
+        if not text or text == NO_BREAKDOWN:
+            return None
+        index = self.breakdown_combo.findText(text)
+        data = self.breakdown_combo.itemData(index) if index >= 0 else None
+        if isinstance(data, PropertyInfo):
+            return data.name if data.source == "property" else {"trait": data.name}
+        return text
+
+    def _set_breakdown(self, breakdown: Any) -> None:
+        if breakdown is None:
+            self.breakdown_combo.setCurrentIndex(0)
+            return
+        info = (PropertyInfo(str(breakdown["trait"]), "trait") if isinstance(breakdown, dict)
+                else PropertyInfo(str(breakdown), "property"))
+        for i in range(self.breakdown_combo.count()):
+            data = self.breakdown_combo.itemData(i)
+            if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
+                self.breakdown_combo.setCurrentIndex(i)
+                return
+        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
+
+    # ----------------------------------------------------------------- reacting
+    def _edited(self, *_args: Any) -> None:
+        if not self._building:
+            self.schedule_refresh()
+
+    def _on_events_discovered(self) -> None:
+        was, self._building = self._building, True
+        try:
+            self.start.fill()
+            self.returning.fill()
+        finally:
+            self._building = was
+        if not self._defaults_applied and not self.start.event_name():
+            names = [name for name, _count in self.context.discovery.events()]
+            if names:
+                self._defaults_applied = True
+                self._building = True
+                try:
+                    self.start.set_event(DEMO_START if DEMO_START in names else names[0])
+                finally:
+                    self._building = False
+                if self.context.connection is not None:
+                    self.schedule_refresh(0)
+            elif self.context.discovery.loaded_events and self.context.connection is not None:
+                self.refresh()
+
+    def _on_properties_discovered(self) -> None:
+        current = self._breakdown()
+        was, self._building = self._building, True
+        try:
+            self.breakdown_combo.clear()
+            self.breakdown_combo.addItem(NO_BREAKDOWN, None)
+            for info in self.context.discovery.properties():
+                self.breakdown_combo.addItem(info.label, info)
+            self._set_breakdown(current)
+        finally:
+            self._building = was
+
+    def refresh(self) -> None:
+        self._refresh_timer.stop()
+        if self.context.connection is None:
+            return
+        if not self.start.event_name():
+            if self.context.discovery.loaded_events:
+                self.clear()
+                self.mark_ready()
+                self.state_bar.set_info("Choose a start event (the database has no events yet)."
+                                        if not self.context.discovery.events() else "Choose a start event.")
+            return
+        self.run_query(self.query())
+
+    def clear(self) -> None:
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.curve.clear()
+        self.summary.setText("")
+
+    # ----------------------------------------------------------------- results
+    def groups(self) -> list[dict[str, Any]]:
+        """The tables a result holds: everyone first, then each breakdown group."""
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        out = [{"group": ALL_GROUPS, "other": False, "cohorts": result.get("cohorts") or [],
+                "average": result.get("average") or []}]
+        return out + list(result.get("breakdown") or [])
+
+    def shown_group(self) -> dict[str, Any]:
+        groups = self.groups()
+        index = self.group_combo.currentIndex()
+        return groups[index] if 0 <= index < len(groups) else groups[0]
+
+    def _sync_group_combo(self, groups: list[dict[str, Any]]) -> None:
+        self.group_combo.blockSignals(True)
+        self.group_combo.clear()
+        for g in groups:
+            self.group_combo.addItem("(none)" if g.get("group") is None else str(g["group"]))
+        self.group_combo.blockSignals(False)
+        visible = len(groups) > 1
+        self.group_combo.setVisible(visible)
+        self.group_label.setVisible(visible)
+
+    def show_result(self, result: Any) -> None:
+        self._sync_group_combo(self.groups())
+        self._show_table(self.shown_group())
+        self._show_curve()
+        cohorts = result.get("cohorts") or []
+        born = sum(int(c.get("size") or 0) for c in cohorts)
+        average = result.get("average") or []
+        first = next((r for r in average[1:] if r is not None), None) if len(average) > 1 else None
+        rng = result.get("range") or {}
+        unit = result.get("unit", "day")
+        self.summary.setText(
+            f"{born:,} persons born in {len(cohorts)} {unit} cohorts ({rng.get('from')} – {rng.get('to')})"
+            + (f"; {percent(first)} came back in {unit} 1" if first is not None else "")
+            + ". Periods are rolling windows from each birth; click a cell for its persons.")
+
+    def _on_group_changed(self, _index: int) -> None:
+        if isinstance(self.last_result, dict):
+            self._show_table(self.shown_group())
+
+    def _show_table(self, group: dict[str, Any]) -> None:
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        periods = int(result.get("periods") or 0)
+        unit = result.get("unit", "day")
+        cohorts = list(group.get("cohorts") or [])
+        self.table.clear()
+        self.table.setColumnCount(FIXED_COLUMNS + periods)
+        self.table.setRowCount(1 + len(cohorts))
+        self.table.setHorizontalHeaderLabels(["Cohort", "Persons", *[f"{unit.capitalize()} {n}" for n in range(periods)]])
+        average = list(group.get("average") or [])
+        size = sum(int(c.get("size") or 0) for c in cohorts)
+        self._set_row(0, "Average", size, average, [None] * periods, bold=True)
+        for r, cohort in enumerate(cohorts, start=1):
+            label = str(cohort.get("start", ""))[:10]
+            self._set_row(r, label, int(cohort.get("size") or 0), list(cohort.get("rates") or []),
+                          list(cohort.get("counts") or []))
+        self.table.resizeColumnsToContents()
+
+    def _set_row(self, row: int, label: str, size: int, rates: list[Any], counts: list[Any], *,
+                 bold: bool = False) -> None:
+        cells: list[tuple[str, QColor | None, str]] = [(label, None, ""), (f"{size:,}", None, "")]
+        for rate, count in zip(rates, counts, strict=False):
+            if rate is None:
+                cells.append(("", NOT_STARTED, "This period has not started yet"))
+            else:
+                tip = f"{count:,} of {size:,} persons" if count is not None else f"weighted over {size:,} persons"
+                cells.append((percent(rate), heat_colour(float(rate)), tip))
+        for c, (text, colour, tip) in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c > 0:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if colour is not None:
+                item.setBackground(QBrush(colour))
+                if colour.lightness() < 150:
+                    item.setForeground(QBrush(QColor("white")))
+            if tip:
+                item.setToolTip(tip)
+            if bold:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.table.setItem(row, c, item)
+
+    def _show_curve(self) -> None:
+        self.curve.clear()
+        for i, group in enumerate(self.groups()):
+            points = [(n, float(r) * 100) for n, r in enumerate(group.get("average") or []) if r is not None]
+            if not points:
+                continue
+            label = "(none)" if group.get("group") is None else str(group["group"])
+            colour = PALETTE[i % len(PALETTE)]
+            width = 3 if i == 0 else 1.5
+            self.curve.plot([p[0] for p in points], [p[1] for p in points], name=label,
+                            pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=6 if i == 0 else 4,
+                            symbolBrush=colour, symbolPen=None)
+        self.curve.setYRange(0, 100, padding=0.02)
+
+    # ----------------------------------------------------------------- drilling into persons
+    def cell_menu(self, row: int, column: int) -> QMenu | None:
+        """The menu a click on a period cell opens (row 0: the average, i.e. every cohort)."""
+        period = column - FIXED_COLUMNS
+        group = self.shown_group()
+        cohorts = list(group.get("cohorts") or [])
+        if period < 0 or row > len(cohorts):
+            return None
+        if row == 0:
+            born = None
+            count = sum(int(c["counts"][period]) for c in cohorts if c["counts"][period] is not None)
+            size = sum(int(c["size"]) for c in cohorts if c["counts"][period] is not None)
+            where = "all cohorts"
+        else:
+            cohort = cohorts[row - 1]
+            if cohort["counts"][period] is None:
+                return None
+            born = str(cohort["start"])[:10]
+            count, size = int(cohort["counts"][period]), int(cohort["size"])
+            where = f"the {born} cohort"
+        unit = (self.last_result or {}).get("unit", "day")
+        menu = QMenu(self)
+        retained = menu.addAction(f"Persons of {where} retained in {unit} {period} ({count:,})")
+        retained.setObjectName("retainedAction")
+        retained.triggered.connect(lambda: self.open_cell_persons(born, period, "retained"))
+        lost = menu.addAction(f"Persons of {where} not retained in {unit} {period} ({size - count:,})")
+        lost.setObjectName("lostAction")
+        lost.triggered.connect(lambda: self.open_cell_persons(born, period, "lost"))
+        if group.get("group") != ALL_GROUPS:
+            note = menu.addAction("(lists every group of the cohort)")
+            note.setEnabled(False)
+        return menu
+
+    def _on_cell_clicked(self, row: int, column: int) -> None:
+        menu = self.cell_menu(row, column)
+        if menu is not None:
+            self._menu = menu
+            menu.popup(QCursor.pos())
+
+    def open_cell_persons(self, born: str | None, period: int, status: str) -> None:
+        """List a cell's persons in the User explorer (the retention shown, not the edited one)."""
+        retention = self.last_result_spec or self.query()
+        self.open_users_query.emit({"kind": "users", "where": [cell_filter(retention, born, period, status)]})
+
+    # ----------------------------------------------------------------- export
+    def _export_dialog(self, what: str) -> None:
+        suffix, label = ("csv", "CSV (*.csv)") if what == "csv" else ("png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"retention-{what}.{suffix}", label)
+        if not path:
+            return
+        if what == "csv":
+            self.export_csv(path)
+        elif what == "curve":
+            self.export_curve(path)
+        else:
+            self.export_heatmap(path)
+
+    def export_heatmap(self, path: str | Path) -> None:
+        """The table as shown (colours included), as a PNG."""
+        self.table.grab().save(str(path))
+
+    def export_curve(self, path: str | Path) -> None:
+        from pyqtgraph.exporters import ImageExporter
+
+        ImageExporter(self.curve.getPlotItem()).export(str(path))
+
+    def export_csv(self, path: str | Path) -> None:
+        """The engine's numbers: per group and cohort, the size, each period's rate and count."""
+        result = self.last_result if isinstance(self.last_result, dict) else {}
+        periods = int(result.get("periods") or 0)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["group", "cohort", "size", *[f"rate {n}" for n in range(periods)],
+                             *[f"count {n}" for n in range(periods)]])
+            for group in self.groups():
+                name = "" if group.get("group") is None else str(group["group"])
+                average = list(group.get("average") or [])
+                writer.writerow([name, "average", "", *("" if r is None else r for r in average), *[""] * periods])
+                for c in group.get("cohorts") or []:
+                    writer.writerow([name, c["start"], c["size"], *("" if r is None else r for r in c["rates"]),
+                                     *("" if n is None else n for n in c["counts"])])

@@ -1,0 +1,115 @@
+"""The Retention panel driven through its widgets: the heat map shows the engine's numbers, a cell
+click lists its persons in the User explorer, the query saves and restores, exports work."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage
+
+from app.core.database import open_database
+from app.query import run_query
+from app.ui.panels.retention import RetentionPanel, heat_colour
+from app.ui.panels.users import UsersPanel
+from tests.ui.part2_data import write_shop
+
+
+@pytest.fixture
+def shop_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+def settle(qtbot: Any, panel: Any) -> None:
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
+                    and panel.last_result_spec == panel.query(), timeout=20_000)
+
+
+def shown_rates(panel: RetentionPanel) -> list[list[str]]:
+    table = panel.table
+    return [[table.item(r, c).text() for c in range(2, table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_heat_map_curve_cell_persons_report_and_exports(make_window: Any, shop_db: Any, qtbot: Any,
+                                                        tmp_path: Path) -> None:
+    url, engine = shop_db
+    window = make_window(url)
+    panel: RetentionPanel = window.show_panel("retention")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    assert panel.query()["start"]["event"]  # a default start event was chosen
+    panel.start.set_event("Product Viewed")
+    panel.returning.set_event("Order Completed")
+    panel.periods_spin.setValue(5)
+    panel.range_picker.set_range_spec({"last": 30, "unit": "day"})
+    panel._edited()
+    settle(qtbot, panel)
+    spec = panel.query()
+    assert spec["start"] == {"event": "Product Viewed", "where": []} and spec["periods"] == 5
+    result = run_query(engine, spec)
+    assert result == panel.last_result
+    # Row 0 is the average; then one row per cohort, one column per period.
+    assert panel.table.rowCount() == 1 + len(result["cohorts"]) and panel.table.columnCount() == 2 + 5
+    expected_avg = ["" if r is None else f"{r * 100:.1f}%" for r in result["average"]]
+    assert shown_rates(panel)[0] == expected_avg
+    born = [c for c in result["cohorts"] if c["size"]]
+    assert born, "the shop has persons born in the range"
+    row = result["cohorts"].index(born[0]) + 1
+    assert panel.table.item(row, 1).text() == f"{born[0]['size']:,}"
+    rate = born[0]["rates"][0]
+    assert panel.table.item(row, 2).background().color() == heat_colour(rate)
+    assert len(panel.curve.getPlotItem().listDataItems()) == 1
+
+    # A cell's persons open in the User explorer as a users query with the retention filter.
+    menu = panel.cell_menu(row, 2)
+    assert menu is not None
+    actions = {a.objectName(): a for a in menu.actions()}
+    actions["retainedAction"].trigger()
+    users: UsersPanel = window.panels["users"]  # type: ignore[assignment]
+    qtbot.waitUntil(lambda: not users.busy and users.last_result is not None
+                    and users.last_result.get("total") == born[0]["counts"][0], timeout=20_000)
+
+    # A breakdown adds groups to the curve and the "Show" choice; the table follows the choice.
+    panel._set_breakdown({"trait": "plan"})
+    panel._edited()
+    settle(qtbot, panel)
+    groups = panel.last_result["breakdown"]
+    assert [panel.group_combo.itemText(i) for i in range(panel.group_combo.count())] == \
+        ["All persons", *[g["group"] for g in groups]]
+    panel.group_combo.setCurrentIndex(1)
+    assert panel.table.item(1, 1).text() == f"{groups[0]['cohorts'][0]['size']:,}"
+
+    # Saved as a report: the query restores exactly.
+    saved = panel.query()
+    panel.set_query({"kind": "retention", "start": "Added To Cart"})
+    assert panel.query()["start"]["event"] == "Added To Cart"
+    panel.set_query(saved)
+    assert panel.query() == saved
+
+    # Exports: CSV of the engine's numbers, PNGs of the heat map and the curve.
+    settle(qtbot, panel)
+    panel.export_csv(tmp_path / "r.csv")
+    rows = list(csv.reader((tmp_path / "r.csv").open(encoding="utf-8")))
+    assert rows[0][:3] == ["group", "cohort", "size"] and rows[1][1] == "average"
+    panel.export_heatmap(tmp_path / "h.png")
+    panel.export_curve(tmp_path / "c.png")
+    for name in ("h.png", "c.png"):
+        assert QImage(str(tmp_path / name)).width() > 100
+
+
+def test_query_errors_show_in_the_panel(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, _engine = shop_db
+    window = make_window(url)
+    panel: RetentionPanel = window.show_panel("retention")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("day"))
+    panel.periods_spin.setValue(100)
+    panel.range_picker.set_range_spec({"from": "1990-01-01", "to": "2026-01-01"})
+    panel._set_breakdown("category")
+    panel._edited()
+    qtbot.waitUntil(lambda: panel.last_error is not None, timeout=20_000)
+    assert panel.last_error is not None and "too large" in panel.last_error
