@@ -70,11 +70,13 @@ def _lag(seconds: float | None) -> str:
 @click.option("--retry-dead", is_flag=True, help="Re-send the dead letters (batches a destination refused).")
 @click.option("--pause", is_flag=True, help="Pause the --name destinations (forwarders skip them).")
 @click.option("--resume", is_flag=True, help="Resume the --name destinations.")
+@click.option("--skip-stored", is_flag=True,
+              help="Move the --name destinations' cursors to the newest stored event: they get only what comes next.")
 @click.option("--attempts", type=click.IntRange(min=1), default=6, show_default=True,
               help="Without --follow: tries per batch before leaving a failing destination for the next run.")
 def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_text: str | None, to_text: str | None,
             follow: bool, show_status: bool, as_json: bool, retry_dead: bool, pause: bool, resume: bool,
-            attempts: int) -> None:
+            skip_stored: bool, attempts: int) -> None:
     """Forward the stored events to webhooks, Segment-compatible endpoints and Mixpanel."""
     from app.core.database import DatabaseError, open_database, redact
     from app.outbound.destinations import store
@@ -84,12 +86,12 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
     start_ms = _parse_when(from_text, "--from", end=False)
     end_ms = _parse_when(to_text, "--to", end=True)
     modes = [m for m, on in (("--status", show_status), ("--retry-dead", retry_dead), ("--follow", follow),
-                             ("--pause", pause), ("--resume", resume),
+                             ("--pause", pause), ("--resume", resume), ("--skip-stored", skip_stored),
                              ("--from/--to", start_ms is not None or end_ms is not None)) if on]
     if len(modes) > 1:
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
-    if (pause or resume) and not names:
-        raise click.UsageError("--pause and --resume need --name")
+    if (pause or resume or skip_stored) and not names:
+        raise click.UsageError("--pause, --resume and --skip-stored need --name")
     try:
         destinations = load_destinations(destinations_file)
     except DestinationError as exc:
@@ -112,6 +114,13 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
             for d in chosen:
                 store.set_paused(engine, d.name, pause)
                 click.echo(f"{d.name}: {'paused' if pause else 'resumed'}")
+            return
+        if skip_stored:
+            with engine.connect() as conn:
+                newest = store.max_event_id(conn)
+            for d in chosen:
+                store.set_position(engine, d.name, newest)
+                click.echo(f"{d.name}: starts after event {newest}")
             return
         if follow:
             _follow(engine, chosen, Forwarder)

@@ -71,6 +71,13 @@ def test_forward_catch_up_status_replay_pause_and_dead_letters(db_url: str, engi
     run("forward", "--db", db_url, "--destinations", str(file), "--name", "hook", "--resume")
     assert "delivered 1 message(s)" in run("forward", "--db", db_url, "--destinations", str(file)).output
 
+    store_messages(engine, [track(101, price=1)])
+    skipped = run("forward", "--db", db_url, "--destinations", str(file), "--name", "hook", "--skip-stored")
+    assert skipped.exit_code == 0 and "starts after event" in skipped.output
+    rx.hits.clear()
+    assert "delivered 0 message(s)" in run("forward", "--db", db_url, "--destinations", str(file)).output
+    assert not rx.hits
+
     bad = run("forward", "--db", db_url, "--destinations", str(file), "--name", "nope")
     assert bad.exit_code != 0 and "no destination named 'nope'" in bad.output
     both = run("forward", "--db", db_url, "--destinations", str(file), "--status", "--retry-dead")

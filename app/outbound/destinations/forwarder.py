@@ -212,7 +212,10 @@ class DestinationWorker:
         """Deliver until nothing matching is left above the cursor (`tracklens forward`)."""
         summary = Summary(self.dest.name)
         while True:
-            outcome = self.step()
+            try:
+                outcome = self.step()
+            except LostHold:
+                outcome = BUSY
             if outcome in (SENT, DEAD):
                 summary.batches += 1
                 if outcome == SENT:
