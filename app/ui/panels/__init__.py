@@ -13,6 +13,7 @@ UI_MODULES: list[str] = [
     "app.ui.panels.users",
     "app.ui.panels.profile",
     "app.ui.panels.reports",
+    "app.ui.panels.destinations",
     "app.ui.cohorts",
 ]
 

@@ -1,0 +1,245 @@
+"""The Destinations panel: where each destination of a destinations file has got to, its dead
+letters with the answers, and pause / resume / re-send dead letters / replay a range.
+
+Everything it shows and does goes through app.outbound.destinations (the same code as
+`tracklens forward`), on the panel's worker, never on the GUI thread: a replay or a re-send
+talks to the destination and may wait for its retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from app.ui.panel import Panel
+from app.ui.registry import register_panel
+from app.ui.settings import get_json, set_json
+
+SETTINGS_KEY = "destinations/file"
+STATUS_COLUMNS = ("Destination", "Type", "State", "Delivered", "Pending", "Lag", "Failing since", "Dead letters",
+                  "Last error")
+DEAD_COLUMNS = ("Parked", "Events (ids)", "Messages", "Status", "Answer")
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _lag(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds:.0f} s" if seconds < 120 else (f"{seconds / 60:.0f} min" if seconds < 7200
+                                                     else f"{seconds / 3600:.1f} h")
+
+
+@register_panel
+class DestinationsPanel(Panel):
+    panel_id = "destinations"
+    title = "Destinations"
+    order = 97
+    default_area = Qt.DockWidgetArea.RightDockWidgetArea
+    saveable = False
+
+    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.file: str | None = get_json(context.settings, SETTINGS_KEY) or None
+        top = QHBoxLayout()
+        self.file_label = QLabel("", self.body)
+        self.file_label.setObjectName("destinationsFile")
+        open_button = QPushButton("Destinations file…", self.body)
+        open_button.clicked.connect(self._choose_file)
+        top.addWidget(self.file_label, 1)
+        top.addWidget(open_button)
+        self.body_layout.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Vertical, self.body)
+        self.table = QTableWidget(0, len(STATUS_COLUMNS), split)
+        self.table.setObjectName("destinationTable")
+        self.table.setHorizontalHeaderLabels(list(STATUS_COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._show_dead_letters)
+        self.dead = QTableWidget(0, len(DEAD_COLUMNS), split)
+        self.dead.setObjectName("deadLetterTable")
+        self.dead.setHorizontalHeaderLabels(list(DEAD_COLUMNS))
+        self.dead.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.dead.horizontalHeader().setStretchLastSection(True)
+        self.body_layout.addWidget(split, 1)
+
+        actions = QHBoxLayout()
+        self.pause_button = QPushButton("Pause", self.body)
+        self.resume_button = QPushButton("Resume", self.body)
+        self.retry_button = QPushButton("Re-send dead letters", self.body)
+        self.from_date = QDateEdit(self.body)
+        self.to_date = QDateEdit(self.body)
+        for edit in (self.from_date, self.to_date):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDate(QDate.currentDate())
+        self.replay_button = QPushButton("Replay", self.body)
+        self.pause_button.clicked.connect(lambda: self._act("pause"))
+        self.resume_button.clicked.connect(lambda: self._act("resume"))
+        self.retry_button.clicked.connect(lambda: self._act("retry_dead"))
+        self.replay_button.clicked.connect(lambda: self._act("replay"))
+        for widget in (self.pause_button, self.resume_button, self.retry_button, QLabel("Replay from", self.body),
+                       self.from_date, QLabel("to", self.body), self.to_date, self.replay_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        self.body_layout.addLayout(actions)
+        self.message = QLabel("", self.body)
+        self.message.setObjectName("destinationsMessage")
+        self.message.setWordWrap(True)
+        self.body_layout.addWidget(self.message)
+        self._rows: list[dict[str, Any]] = []
+        self._letters: dict[str, list[dict[str, Any]]] = {}
+        self._show_file()
+
+    # -- Panel API --------------------------------------------------------------------------------
+
+    def query(self) -> dict[str, Any]:
+        return {}
+
+    def set_query(self, spec: dict[str, Any]) -> None:
+        return None
+
+    def set_destinations_file(self, path: str | None) -> None:
+        self.file = path
+        set_json(self.context.settings, SETTINGS_KEY, path)
+        self._show_file()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._refresh_timer.stop()
+        if self.context.connection is None:
+            return
+        if not self.file:
+            self.clear()
+            self.mark_ready()
+            return
+        self._run(None)
+
+    def clear(self) -> None:
+        self.table.setRowCount(0)
+        self.dead.setRowCount(0)
+        self._rows = []
+        self._letters = {}
+
+    def show_result(self, result: Any) -> None:
+        self._rows = result["status"]
+        self._letters = result["dead_letters"]
+        self.message.setText(result.get("message") or "")
+        selected = self.selected_name()
+        self.table.setRowCount(len(self._rows))
+        for r, row in enumerate(self._rows):
+            state = "paused" if row["paused"] else ("failing" if row["failing_since"] else
+                                                    ("active" if row["active"] else "idle"))
+            cells = (row["name"], row["type"], state, str(row["delivered"]), str(row["pending"]),
+                     _lag(row["lag_seconds"]), _when(row["failing_since"]), str(row["dead_letters"]),
+                     row["last_error"] or "")
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+            if row["name"] == selected:
+                self.table.selectRow(r)
+        if selected is None and self._rows:
+            self.table.selectRow(0)
+        self.table.resizeColumnsToContents()
+        self._show_dead_letters()
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or rows[0].row() >= len(self._rows):
+            return None
+        return str(self._rows[rows[0].row()]["name"])
+
+    def _show_file(self) -> None:
+        self.file_label.setText(self.file or "No destinations file chosen: pick one to see its destinations.")
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Destinations file", "", "JSON (*.json);;All files (*)")
+        if path:
+            self.set_destinations_file(path)
+
+    def _show_dead_letters(self) -> None:
+        letters = self._letters.get(self.selected_name() or "", [])
+        self.dead.setRowCount(len(letters))
+        for r, letter in enumerate(letters):
+            cells = (_when(letter["created_at"]), f"{letter['first_id']}–{letter['last_id']}", str(letter["count"]),
+                     "" if letter["status"] is None else str(letter["status"]), letter["answer"] or "")
+            for c, text in enumerate(cells):
+                self.dead.setItem(r, c, QTableWidgetItem(text))
+        self.dead.resizeColumnsToContents()
+
+    def _act(self, action: str) -> None:
+        name = self.selected_name()
+        if name is None or self.context.connection is None:
+            self.message.setText("Select a destination first.")
+            return
+        q_start, q_end = self.from_date.date(), self.to_date.date()
+        start = dt.date(q_start.year(), q_start.month(), q_start.day())
+        end = dt.date(q_end.year(), q_end.month(), q_end.day())
+        self._run((action, name, start, end))
+
+    def _run(self, action: tuple[str, str, dt.date, dt.date] | None) -> None:
+        connection = self.context.connection
+        if connection is None or not self.file:
+            return
+        engine = connection.engine
+        path = self.file
+
+        def job(token: Any) -> dict[str, Any]:
+            from app.outbound.destinations import store
+            from app.outbound.destinations.config import DestinationError, load_destinations
+            from app.outbound.destinations.forwarder import DestinationWorker
+
+            try:
+                destinations = load_destinations(path)
+            except DestinationError as exc:
+                return {"status": [], "dead_letters": {}, "message": str(exc)}
+            message = ""
+            if action is not None:
+                kind, name, start, end = action
+                dest = next(d for d in destinations if d.name == name)
+                if kind in ("pause", "resume"):
+                    store.set_paused(engine, name, kind == "pause")
+                    message = f"{name}: {'paused' if kind == 'pause' else 'resumed'}"
+                else:
+                    worker = DestinationWorker(engine, dest, max_attempts=3)
+                    try:
+                        if kind == "retry_dead":
+                            summary = worker.retry_dead()
+                            message = f"{name}: re-sent {summary.sent} message(s), {summary.dead} refused again"
+                        else:
+                            lo = dt.datetime.combine(start, dt.time(), dt.UTC)
+                            hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+                            summary = worker.replay(int(lo.timestamp() * 1000), int(hi.timestamp() * 1000))
+                            message = (f"{name}: replayed {summary.sent} message(s) from {start} to {end}"
+                                       + (", stopped: the destination is failing" if summary.outcome == "stopped"
+                                          else ""))
+                    finally:
+                        worker.client.close()
+            rows = [s.to_dict() for s in store.status(engine, destinations)]
+            letters = {d.name: [{k: v for k, v in letter.__dict__.items() if k != "messages"}
+                                for letter in store.dead_letters(engine, d.name)] for d in destinations}
+            return {"status": rows, "dead_letters": letters, "message": message}
+
+        self.run_job(job)
