@@ -59,12 +59,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                                        [{"trait": "tier", "op": "eq", "value": "gold"}]])),
         "view": view,
     }
-    if view == "steps":
-        breakdown = draw(st.sampled_from([None, "plan", "$city", {"trait": "tier"}]))
-        if breakdown is not None:
-            spec["breakdown"] = breakdown
-            spec["limit"] = draw(st.integers(1, 3))
-    elif view == "trends":
+    breakdown = draw(st.sampled_from([None, "plan", "$city", {"trait": "tier"}]))
+    if breakdown is not None:
+        spec["breakdown"] = breakdown
+        spec["limit"] = draw(st.integers(1, 3))
+    if view == "trends":
         spec["unit"] = draw(st.sampled_from(["day", "week", "hour"]))
         if spec["unit"] == "hour":
             spec["range"] = {"from": "2026-10-25", "to": "2026-10-26"}
@@ -91,9 +90,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                                                                   HealthCheck.too_slow])
 @given(rows=st.lists(event_rows(), max_size=45), tiers=st.lists(st.sampled_from(["gold", "silver", 1]),
        min_size=5, max_size=5), queries=st.lists(specs(), min_size=2, max_size=2),
-       step_no=st.integers(1, 4), dropped=st.booleans())
+       step_no=st.integers(1, 4), dropped=st.booleans(),
+       group_value=st.sampled_from(["pro", "free", "5", "true", "Berlin", "gold", None]))
 def test_engine_matches_oracle(engine: Engine, rows: list[dict[str, Any]], tiers: list[Any],
-                               queries: list[dict[str, Any]], step_no: int, dropped: bool) -> None:
+                               queries: list[dict[str, Any]], step_no: int, dropped: bool,
+                               group_value: str | None) -> None:
     with engine.begin() as conn:
         conn.execute(delete(events))
         conn.execute(delete(users))
@@ -102,11 +103,14 @@ def test_engine_matches_oracle(engine: Engine, rows: list[dict[str, Any]], tiers
     data = load(engine)
     for spec in queries:
         assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW), spec
-    funnel = {k: v for k, v in queries[0].items() if k not in ("view", "breakdown", "limit", "unit", "bins", "kind")}
+    funnel = {k: v for k, v in queries[0].items() if k not in ("view", "unit", "bins", "kind")}
     n = len(funnel["steps"])
     step_k = min(step_no, n - 1 if dropped and n > 1 else n)
     status = "dropped" if dropped and n > 1 else "reached"
     persons = {"kind": "funnel_persons", "funnel": funnel, "step": step_k, "status": status, "sort": {"by": "id"}}
+    if "breakdown" in funnel:
+        # the persons of one breakdown group, or of Other
+        persons.update({"other": True} if step_no % 2 else {"group": group_value})
     expected = users_oracle(data, load_people(engine), persons, NOW)
     got = pages(lambda s: run_query(engine, s, now=NOW), persons, 2)
     assert got == expected["users"], persons

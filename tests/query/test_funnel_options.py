@@ -164,3 +164,37 @@ def test_any_order_counts_the_steps_done_within_the_window_from_the_first(engine
     assert persons(engine, spec, 1, "dropped") == ["bob", "cat", "dan"]
     with pytest.raises(QueryError, match="ordered or strict"):
         run_query(engine, {**spec, "exclusions": [{"event": "X", "from_step": 1, "to_step": 2}]}, now=NOW)
+
+
+def test_breakdowns_in_every_view_and_the_persons_of_one_group(engine: Engine) -> None:
+    store(engine, [
+        event_row("A", "ann", ms("2026-11-01 10:00"), {"plan": "pro"}), event_row("B", "ann", ms("2026-11-01 10:30")),
+        event_row("A", "bob", ms("2026-11-01 10:00"), {"plan": "pro"}),
+        event_row("A", "cat", ms("2026-11-02 10:00"), {"plan": "free"}), event_row("B", "cat", ms("2026-11-02 12:00")),
+        event_row("A", "dan", ms("2026-11-02 10:00")), event_row("B", "dan", ms("2026-11-02 10:10")),
+    ])
+    spec = {**BASE, "steps": ["A", "B"], "breakdown": "plan", "limit": 1}
+    trends = run_query(engine, {**spec, "view": "trends"}, now=NOW)
+    assert trends == oracle(load(engine), {**spec, "view": "trends"}, NOW)
+    assert trends["entered"] == [2, 2, 0] and trends["converted"] == [1, 2, 0]
+    assert [(g["group"], g["entered"], g["converted"]) for g in trends["breakdown"]] == [
+        ("pro", [2, 0, 0], [1, 0, 0]), ("Other", [0, 2, 0], [0, 2, 0])]
+    ttc = run_query(engine, {**spec, "view": "time_to_convert", "bins": 2}, now=NOW)
+    assert ttc == oracle(load(engine), {**spec, "view": "time_to_convert", "bins": 2}, NOW)
+    assert ttc["converted"] == 3 and ttc["median_seconds"] == 1800.0
+    assert [(g["group"], g["converted"], g["median_seconds"]) for g in ttc["breakdown"]] == [
+        ("pro", 1, 1800.0), ("Other", 2, 3900.0)]
+    assert [b["count"] for b in ttc["breakdown"][1]["bins"]] == [1, 1]  # the overall bins, shared
+
+    def group_persons(**which: Any) -> list[str]:
+        result = run_query(engine, {"kind": "funnel_persons", "funnel": spec, "step": 1, "status": "dropped",
+                                    "sort": {"by": "id", "desc": False}, **which}, now=NOW)
+        return [u["id"] for u in result["users"]]
+
+    assert group_persons(group="pro") == ["bob"]
+    assert group_persons(other=True) == []
+    assert group_persons(group=None) == []
+    assert group_persons() == ["bob"]
+    with pytest.raises(QueryError, match="needs the funnel's breakdown"):
+        run_query(engine, {"kind": "funnel_persons", "funnel": {**BASE, "steps": ["A", "B"]}, "step": 1,
+                           "group": "pro"}, now=NOW)

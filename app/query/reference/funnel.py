@@ -121,63 +121,84 @@ def funnel(data: Dataset, spec: Mapping[str, Any], now: dt.datetime, people: Any
     }
     paths = [p for _, p in found.values()]
     n = len(q.steps)
+    b = q.breakdown
+    groups: dict[str, str | None] = {}
+    tops: list[str | None] = []
+    if b is not None:
+        groups = {person: display(lookup(entry, data, b.target, b.name)[0]) for person, (entry, _) in found.items()}
+        counter = Counter(groups.values())
+        tops = sorted(counter, key=lambda g: (-counter[g], g is None, code_points(g or "")))[: q.limit]
+
+    def by_group() -> list[tuple[dict[str, Any], list[Path]]]:
+        """(label, paths) per top group in rank order, then Other when anyone is left."""
+        if b is None:
+            return []
+        out = [({"group": g, "other": False}, [found[p][1] for p in found if groups[p] == g]) for g in tops]
+        rest = [found[p][1] for p in found if groups[p] not in tops]
+        if rest:
+            out.append(({"group": "Other", "other": True}, rest))
+        return out
+
     if q.view == "trends":
         buckets = Bucketing.build(period, q.unit)
-        entered = [0] * len(buckets)
-        converted = [0] * len(buckets)
-        for p in paths:
-            pos = buckets.position_of_ms(p[0])  # type: ignore[arg-type]
-            assert pos is not None
-            entered[pos] += 1
-            converted[pos] += p[-1] is not None
-        result.update({"unit": q.unit, "buckets": buckets.labels, "entered": entered, "converted": converted,
-                       "rates": [rate(c, e) for c, e in zip(converted, entered, strict=True)],
-                       "total": {"entered": sum(entered), "converted": sum(converted),
-                                 "rate": rate(sum(converted), sum(entered))}})
+
+        def series(group_paths: list[Path]) -> dict[str, Any]:
+            entered = [0] * len(buckets)
+            converted = [0] * len(buckets)
+            for p in group_paths:
+                pos = buckets.position_of_ms(p[0])  # type: ignore[arg-type]
+                assert pos is not None
+                entered[pos] += 1
+                converted[pos] += p[-1] is not None
+            return {"entered": entered, "converted": converted,
+                    "rates": [rate(c, e) for c, e in zip(converted, entered, strict=True)],
+                    "total": {"entered": sum(entered), "converted": sum(converted),
+                              "rate": rate(sum(converted), sum(entered))}}
+
+        result.update({"unit": q.unit, "buckets": buckets.labels, **series(paths),
+                       "breakdown": [{**label, **series(ps)} for label, ps in by_group()]})
         return result
     if q.view == "time_to_convert":
         times = [p[-1] - p[0] for p in paths if p[-1] is not None]  # type: ignore[operator]
         if not times:
-            result.update({"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": []})
+            result.update({"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": [],
+                           "breakdown": []})
             return result
         lo, hi = min(times), max(times)
-        bins = bin_count(q.bins, lo, hi)
-        bounds = bin_bounds(lo, hi, bins)
-        result.update({
-            "converted": len(times),
-            "median_seconds": seconds(statistics.median(times)),
-            "avg_seconds": seconds(sum(times) / len(times)),
-            "bins": [{"from_seconds": seconds(a), "to_seconds": seconds(b),
-                      "count": sum(1 for t in times if a <= t < b)} for a, b in bounds],
-        })
+        bounds = bin_bounds(lo, hi, bin_count(q.bins, lo, hi))
+
+        def figures(ts: list[int]) -> dict[str, Any]:
+            return {"converted": len(ts), "median_seconds": seconds(statistics.median(ts)),
+                    "avg_seconds": seconds(sum(ts) / len(ts)),
+                    "bins": [{"from_seconds": seconds(a), "to_seconds": seconds(b),
+                              "count": sum(1 for t in ts if a <= t < b)} for a, b in bounds]}
+
+        converters = [(label, [p[-1] - p[0] for p in ps if p[-1] is not None])  # type: ignore[operator]
+                      for label, ps in by_group()]
+        result.update({**figures(times),
+                       "breakdown": [{**label, **figures(ts)} for label, ts in converters if ts]})
         return result
     result["steps"] = _steps(q, paths)
-    result["breakdown"] = []
-    if q.breakdown is None:
-        return result
-    b = q.breakdown
-
-    def group(entry: Event) -> str | None:
-        return display(lookup(entry, data, b.target, b.name)[0])
-
-    groups = {person: group(entry) for person, (entry, _) in found.items()}
-    counter = Counter(groups.values())
-    tops = sorted(counter, key=lambda g: (-counter[g], g is None, code_points(g or "")))[: q.limit]
-    for g in tops:
-        result["breakdown"].append({"group": g, "other": False,
-                                    "steps": _steps(q, [found[p][1] for p in found if groups[p] == g])})
-    rest = [found[p][1] for p in found if groups[p] not in tops]
-    if rest:
-        result["breakdown"].append({"group": "Other", "other": True, "steps": _steps(q, rest)})
+    result["breakdown"] = [{**label, "steps": _steps(q, ps)} for label, ps in by_group()]
     assert n == len(result["steps"])
     return result
 
 
 def funnel_people(data: Dataset, q: FunnelQuery, now: dt.datetime, step: int, status: str,
-                  people: Any = None) -> set[str]:
-    """Persons who reached `step` (1-based), or reached it and not the next one."""
+                  people: Any = None, group: tuple[str | None, ...] = (), other: bool = False) -> set[str]:
+    """Persons who reached `step` (1-based), or reached it and not the next one (only in the
+    breakdown group `group[0]`, or outside the top values with `other`)."""
     out = set()
-    for person, (_, path) in funnel_paths(data, q, now, people).items():
+    found = funnel_paths(data, q, now, people)
+    if group or other:
+        b = q.breakdown
+        assert b is not None
+        groups = {person: display(lookup(entry, data, b.target, b.name)[0]) for person, (entry, _) in found.items()}
+        counter = Counter(groups.values())
+        tops = sorted(counter, key=lambda g: (-counter[g], g is None, code_points(g or "")))[: q.limit]
+        found = {p: v for p, v in found.items()
+                 if (groups[p] == group[0] if group else groups[p] not in tops)}
+    for person, (_, path) in found.items():
         if path[step - 1] is None:
             continue
         if status == "dropped" and step < len(path) and path[step] is not None:

@@ -73,7 +73,7 @@ def person_matches(f: Filter, person: str, data: Dataset, people: People, zone_n
                 and all(matches(w, r, data, day) for w in f.where))
         return n >= f.min and (f.max is None or n <= f.max)
     if isinstance(f, FunnelFilter):
-        return person in funnel_people(data, f.funnel, now, f.step, f.status, people)
+        return person in funnel_people(data, f.funnel, now, f.step, f.status, people, f.group, f.other)
     if isinstance(f, RetentionFilter):
         cohort = f.cohort_index(Cohorts.of(f.retention, now))
         return person in retention_people(data, f.retention, now, cohort, f.period, f.status, people)

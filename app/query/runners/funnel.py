@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select
 
 from app.query.runner import QueryRunner, register_runner
-from app.query.runners.funnel_base import FunnelQuery, FunnelSQL, funnel_header, step_results
+from app.query.runners.funnel_base import FunnelQuery, FunnelSQL, funnel_header, group_label, step_results
 from app.query.runners.funnel_time_to_convert import (
     bins_statement,
     calculate_time_to_convert,
@@ -37,14 +37,15 @@ class FunnelRunner(QueryRunner):
 
     def statements(self, tops: Sequence[str | None] | None = None) -> list[Any]:
         q = self.query
-        if q.view == "trends":
-            return [self.to_query()]
-        if q.view == "time_to_convert":
-            return [stats_statement(self.sql), bins_statement(self.sql, 0, 1, 1)]
         out: list[Any] = []
         if q.breakdown is not None:
             out.append(self.sql.top_groups_statement())
-        out.append(self.sql.steps_statement(tops))
+        if q.view == "trends":
+            out.append(trends_statement(self.sql, tops))
+        elif q.view == "time_to_convert":
+            out += [stats_statement(self.sql, tops), bins_statement(self.sql, 0, 1, 1, tops)]
+        else:
+            out.append(self.sql.steps_statement(tops))
         return out
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
@@ -70,14 +71,8 @@ class FunnelRunner(QueryRunner):
             result["steps"] = step_results(q, counts, sums, medians)
             result["breakdown"] = []
             return result
-        groups = []
-        for rank in sorted(per_group):
-            counts, sums, medians = per_group[rank]
-            if rank < 0:
-                continue
-            other = rank > len(tops)
-            groups.append({"group": "Other" if other else tops[rank - 1], "other": other,
-                           "steps": step_results(q, counts, sums, medians)})
+        groups = [{**group_label(rank, tops), "steps": step_results(q, *per_group[rank])}
+                  for rank in sorted(per_group) if rank >= 0]
         empty: tuple[list[int], list[int | None], list[Any]] = ([0] * self.sql.n, [None] * self.sql.n,
                                                                   [None] * self.sql.n)
         result["steps"] = step_results(q, *per_group.get(-1, empty))

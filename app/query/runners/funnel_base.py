@@ -233,8 +233,6 @@ class FunnelQuery(Query):
         if q.order == "any" and q.exclusions:
             raise QueryError(f"{r.sub('exclusions')} need an ordered or strict funnel (steps have no "
                              "order to be between in an 'any' funnel)")
-        if q.breakdown is not None and q.view != "steps":
-            raise QueryError(f"{r.sub('breakdown')} applies to the 'steps' view only (view is {q.view!r})")
         return q
 
     @staticmethod
@@ -454,9 +452,9 @@ class FunnelSQL:
             return joined, self.backend.json_display(users.c.traits, b.name)
         return source, entered.c.g
 
-    def top_groups_statement(self) -> Select[Any]:
+    def top_groups_statement(self, name: str = "funnel_step0") -> Select[Any]:
         """The `limit` breakdown values most persons entered with (ties: code-point order, null last)."""
-        f0 = self.entries(self.entry_events()).subquery("funnel_step0")
+        f0 = self.entries(self.entry_events()).subquery(name)
         source, g = self._entry_group_source(f0, f0)
         n = func.count().label("n")
         return (select(g.label("g"), n).select_from(source).group_by(g)
@@ -500,7 +498,8 @@ class FunnelSQL:
             source, g = self._entry_group_source(source, base)
             grp = _rank_case(g, tops or [])
         kept = [self._not_excluded(x, i, base.c.person, times) for i, x in enumerate(self.q.exclusions)]
-        return (select(base.c.person.label("person"), grp.label("grp"),
+        value = [g.label("g")] if self.q.breakdown is not None else []
+        return (select(base.c.person.label("person"), grp.label("grp"), *value,
                        *[t.label(f"t{k}") for k, t in enumerate(times)])
                 .select_from(source).where(*kept).cte(f"{self.prefix}funnel_people"))
 
@@ -573,13 +572,28 @@ class FunnelSQL:
         return self.backend.aggregate_with_medians(
             diffs, ["grp"], [f"d{k}" for k in range(1, self.n)], extras)
 
-    def persons_condition(self, person: ColumnElement[Any], step: int, status: str) -> ColumnElement[bool]:
-        """`person` reached step `step` (1-based), or reached it and not the next one."""
+    def persons_condition(self, person: ColumnElement[Any], step: int, status: str,
+                          group: tuple[str | None, ...] = (), other: bool = False) -> ColumnElement[bool]:
+        """`person` reached step `step` (1-based), or reached it and not the next one; with a
+        breakdown, only in the group `group[0]` (its value) or, with `other`, outside the top
+        `limit` values, as the result's Other."""
         fp = self.people()
         sel = select(fp.c.person).where(fp.c[f"t{step - 1}"].is_not(None))
         if status == "dropped":
             sel = sel.where(fp.c[f"t{step}"].is_(None))
+        if group:
+            sel = sel.where(fp.c.g.is_(None) if group[0] is None else fp.c.g == literal(group[0]))
+        if other:
+            tops = self.top_groups_statement(f"{self.prefix}funnel_tops_entry").subquery(f"{self.prefix}funnel_tops")
+            same = or_(tops.c.g == fp.c.g, and_(tops.c.g.is_(None), fp.c.g.is_(None)))
+            sel = sel.where(~exists(select(literal(1, Integer)).select_from(tops).where(same)))
         return person.in_(sel.correlate(None))
+
+
+def group_label(rank: int, tops: Sequence[str | None]) -> dict[str, Any]:
+    """A breakdown group of a result by its rank: {"group": value or "Other", "other": bool}."""
+    other = rank > len(tops)
+    return {"group": "Other" if other else tops[rank - 1], "other": other}
 
 
 def _rank_case(g: ColumnElement[Any], tops: Sequence[str | None]) -> ColumnElement[Any]:

@@ -35,26 +35,50 @@ class FunnelFilter(Filter):
     funnel: FunnelQuery
     step: int
     status: str = "reached"
+    #: with the funnel's breakdown: (value,) = only that group's persons (value may be None)
+    group: tuple[str | None, ...] = ()
+    #: with the funnel's breakdown: only the persons outside its top `limit` values ("Other")
+    other: bool = False
 
     person_level = True
 
     @classmethod
     def read(cls, r: SpecReader) -> FunnelFilter:
         funnel = FunnelQuery.from_json(r.raw("funnel"), r.sub("funnel"))
-        funnel = replace(funnel, view="steps", breakdown=None)
+        group: tuple[str | None, ...] = ()
+        if "group" in r.data:
+            r.raw("group")
+            value = r.data["group"]
+            if value is not None and not isinstance(value, str):
+                raise QueryError(f"{r.sub('group')} must be a breakdown value (text) or null")
+            group = (value,)
+        other = r.boolean("other")
+        if (group or other) and funnel.breakdown is None:
+            raise QueryError(f"{r.sub('group' if group else 'other')} needs the funnel's breakdown")
+        if group and other:
+            raise QueryError(f"{r.sub('group')}: give a group or other, not both")
+        keep = funnel.breakdown if group or other else None
+        funnel = replace(funnel, view="steps", breakdown=keep)
         n = len(funnel.steps)
         status = r.string("status", "reached", choices=STATUSES)
         step = r.integer("step", required=True, minimum=1, maximum=n)
         if status == "dropped" and step >= n:
             raise QueryError(f"{r.sub('step')}: nobody drops off after the last step ({n}); "
                              "use a lower step or status 'reached'")
-        return cls(funnel, step, status)
+        return cls(funnel, step, status, group, other)
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.funnel.to_dict()
-        for key in ("view", "unit", "bins", "limit"):
+        for key in ("view", "unit", "bins"):
             spec.pop(key, None)
-        return {"funnel": spec, "step": self.step, "status": self.status}
+        if self.funnel.breakdown is None:
+            spec.pop("limit", None)
+        out: dict[str, Any] = {"funnel": spec, "step": self.step, "status": self.status}
+        if self.group:
+            out["group"] = self.group[0]
+        if self.other:
+            out["other"] = True
+        return out
 
 
 def _parse_funnel_filter(r: SpecReader) -> Filter:
@@ -67,7 +91,7 @@ def compile_funnel_filter(f: FunnelFilter, ctx: FilterContext) -> Any:
     if ctx.person is None:
         raise QueryError("funnel filters need a person to apply to")
     sql = FunnelSQL(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))
-    return sql.persons_condition(ctx.person, f.step, f.status)
+    return sql.persons_condition(ctx.person, f.step, f.status, f.group, f.other)
 
 
 _occurrence = itertools.count(1)

@@ -8,25 +8,30 @@ millisecond and both databases put every person in the same bin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Select, func, literal, select
+from sqlalchemy import BigInteger, Connection, Integer, Select, func, literal, select
 
 from app.core.backends import backend_for
 from app.query.runner import QueryRunner
-from app.query.runners.funnel_base import FunnelSQL, seconds
+from app.query.runners.funnel_base import FunnelSQL, group_label, seconds
 
 
-def _converters(sql: FunnelSQL) -> Any:
-    fp = sql.people()
+def _converters(sql: FunnelSQL, tops: Sequence[str | None] | None = None) -> Any:
+    fp = sql.people(tops)
     last = fp.c[f"t{sql.n - 1}"]
-    return (select(fp.c.grp, (last - fp.c.t0).label("d")).where(last.is_not(None))
-            .subquery("funnel_converted"))
+    conv: Any = select(fp.c.grp, (last - fp.c.t0).label("d")).where(last.is_not(None))
+    if sql.q.breakdown is not None:
+        # grp -1: every converter, for the overall figures (medians do not add up across groups).
+        conv = conv.union_all(select(literal(-1, Integer).label("grp"), (last - fp.c.t0).label("d"))
+                              .where(last.is_not(None)))
+    return conv.subquery("funnel_converted")
 
 
-def stats_statement(sql: FunnelSQL) -> Select[Any]:
-    """count, sum, min, max and median of the converters' ms from entry to the last step."""
-    conv = _converters(sql)
+def stats_statement(sql: FunnelSQL, tops: Sequence[str | None] | None = None) -> Select[Any]:
+    """Per group: count, sum, min, max and median of the converters' ms from entry to the last step."""
+    conv = _converters(sql, tops)
 
     def extras(src: Any) -> list[Any]:
         return [func.count(src.c.d).label("n"), func.sum(src.c.d).label("total"),
@@ -40,11 +45,13 @@ def bin_count(bins: int, lo: int, hi: int) -> int:
     return max(1, min(bins, hi - lo + 1))
 
 
-def bins_statement(sql: FunnelSQL, lo: int, hi: int, bins: int) -> Select[Any]:
-    conv = _converters(sql)
+def bins_statement(sql: FunnelSQL, lo: int, hi: int, bins: int,
+                   tops: Sequence[str | None] | None = None) -> Select[Any]:
+    """Converters per (group, bin); every group shares the overall bins, so they compare."""
+    conv = _converters(sql, tops)
     span = hi - lo + 1
     b = ((conv.c.d - literal(lo, BigInteger)) * literal(bins, BigInteger) // literal(span, BigInteger)).label("bin")
-    return select(b, func.count().label("n")).group_by(b)
+    return select(conv.c.grp, b, func.count().label("n")).group_by(conv.c.grp, b)
 
 
 def bin_bounds(lo: int, hi: int, bins: int) -> list[tuple[int, int]]:
@@ -55,18 +62,31 @@ def bin_bounds(lo: int, hi: int, bins: int) -> list[tuple[int, int]]:
 
 
 def calculate_time_to_convert(sql: FunnelSQL, runner: QueryRunner, conn: Connection) -> dict[str, Any]:
-    row = runner.execute(conn, stats_statement(sql)).mappings().first()
-    if row is None or not row["n"]:
-        return {"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": []}
-    n, lo, hi = int(row["n"]), int(row["lo"]), int(row["hi"])
+    tops: list[str | None] = []
+    if sql.q.breakdown is not None:
+        tops = [row.g for row in runner.execute(conn, sql.top_groups_statement())]
+    stats = {int(r["grp"]): r for r in runner.execute(conn, stats_statement(sql, tops)).mappings()}
+    overall = stats.get(-1 if sql.q.breakdown is not None else 0)
+    empty: dict[str, Any] = {"converted": 0, "median_seconds": None, "avg_seconds": None, "bins": []}
+    if overall is None or not overall["n"]:
+        return {**empty, "breakdown": []}
+    lo, hi = int(overall["lo"]), int(overall["hi"])
     bins = bin_count(sql.q.bins, lo, hi)
-    counts = [0] * bins
-    for r in runner.execute(conn, bins_statement(sql, lo, hi, bins)):
-        counts[int(r.bin)] = int(r.n)
-    return {
-        "converted": n,
-        "median_seconds": seconds(row["median_d"]),
-        "avg_seconds": seconds(int(row["total"]) / n),
-        "bins": [{"from_seconds": seconds(a), "to_seconds": seconds(b), "count": c}
-                 for (a, b), c in zip(bin_bounds(lo, hi, bins), counts, strict=True)],
-    }
+    counts: dict[int, list[int]] = {}
+    for r in runner.execute(conn, bins_statement(sql, lo, hi, bins, tops)):
+        counts.setdefault(int(r.grp), [0] * bins)[int(r.bin)] = int(r.n)
+    bounds = bin_bounds(lo, hi, bins)
+
+    def figures(grp: int) -> dict[str, Any]:
+        row, n = stats[grp], int(stats[grp]["n"])
+        return {
+            "converted": n,
+            "median_seconds": seconds(row["median_d"]),
+            "avg_seconds": seconds(int(row["total"]) / n),
+            "bins": [{"from_seconds": seconds(a), "to_seconds": seconds(b), "count": c}
+                     for (a, b), c in zip(bounds, counts.get(grp, [0] * bins), strict=True)],
+        }
+
+    groups = sorted(g for g in stats if g >= 0) if sql.q.breakdown is not None else []
+    return {**figures(-1 if sql.q.breakdown is not None else 0),
+            "breakdown": [{**group_label(g, tops), **figures(g)} for g in groups]}

@@ -24,7 +24,7 @@ JOIN events AS funnel_e1 ON funnel_e1.event = %(param_13)s::VARCHAR AND funnel_e
 GROUP BY funnel_step0.person, funnel_step0.t0), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, min(funnel_e2.ts) AS t2
 FROM funnel_step1
 JOIN events AS funnel_e2 ON funnel_e2.event = %(param_15)s::VARCHAR AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + %(param_16)s::BIGINT
-GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, CASE WHEN (funnel_step0.g = %(param_1)s::VARCHAR) THEN %(param_2)s::INTEGER WHEN (funnel_step0.g IS NULL) THEN %(param_3)s::INTEGER ELSE %(param_4)s::INTEGER END AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
+GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, CASE WHEN (funnel_step0.g = %(param_1)s::VARCHAR) THEN %(param_2)s::INTEGER WHEN (funnel_step0.g IS NULL) THEN %(param_3)s::INTEGER ELSE %(param_4)s::INTEGER END AS grp, funnel_step0.g AS g, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step0
 LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
 LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, percentile_cont(%(percentile_cont_1)s) WITHIN GROUP (ORDER BY funnel_diffs.d1 ASC) AS median_d1, percentile_cont(%(percentile_cont_2)s) WITHIN GROUP (ORDER BY funnel_diffs.d2 ASC) AS median_d2

@@ -32,8 +32,8 @@ JOIN events AS funnel_e2 ON funnel_e2.event = %(param_14)s::VARCHAR AND funnel_e
 GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, %(param_4)s::INTEGER AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step0
 LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT ((funnel_converted.d - %(param_1)s::BIGINT) * %(param_2)s::BIGINT) / %(param_3)s::BIGINT AS bin, count(*) AS n
+LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT funnel_converted.grp, ((funnel_converted.d - %(param_1)s::BIGINT) * %(param_2)s::BIGINT) / %(param_3)s::BIGINT AS bin, count(*) AS n
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
 FROM funnel_people
 WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
-GROUP BY ((funnel_converted.d - %(param_1)s::BIGINT) * %(param_2)s::BIGINT) / %(param_3)s::BIGINT;
+GROUP BY funnel_converted.grp, ((funnel_converted.d - %(param_1)s::BIGINT) * %(param_2)s::BIGINT) / %(param_3)s::BIGINT;

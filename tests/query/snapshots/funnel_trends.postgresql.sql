@@ -12,6 +12,6 @@ JOIN events AS funnel_e2 ON funnel_e2.event = %(param_17)s::VARCHAR AND funnel_e
 GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1), funnel_people AS (SELECT funnel_step0.person AS person, %(param_7)s::INTEGER AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step0
 LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT + %(param_5)s::BIGINT) / %(param_6)s::BIGINT AS b, count(*) AS entered, count(funnel_people.t2) AS converted
+LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person) SELECT funnel_people.grp, ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT + %(param_5)s::BIGINT) / %(param_6)s::BIGINT AS b, count(*) AS entered, count(funnel_people.t2) AS converted
 FROM funnel_people
-GROUP BY ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT + %(param_5)s::BIGINT) / %(param_6)s::BIGINT;
+GROUP BY funnel_people.grp, ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT + %(param_5)s::BIGINT) / %(param_6)s::BIGINT;

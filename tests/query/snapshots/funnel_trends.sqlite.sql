@@ -10,6 +10,6 @@ FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS 
 FROM events AS funnel_e2
 WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ?) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2) SELECT ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < ?) THEN ? ELSE ? END) / ? + ?) / ? AS b, count(*) AS entered, count(funnel_people.t2) AS converted
+FROM funnel_step2) SELECT funnel_people.grp, ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < ?) THEN ? ELSE ? END) / ? + ?) / ? AS b, count(*) AS entered, count(funnel_people.t2) AS converted
 FROM funnel_people
-GROUP BY ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < ?) THEN ? ELSE ? END) / ? + ?) / ?;
+GROUP BY funnel_people.grp, ((funnel_people.t0 + CASE WHEN (funnel_people.t0 < ?) THEN ? ELSE ? END) / ? + ?) / ?;
