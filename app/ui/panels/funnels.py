@@ -33,6 +33,7 @@ from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, percent
+from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
@@ -57,10 +58,16 @@ def default_steps(events: list[tuple[str, int]]) -> list[str]:
     return names[:3]
 
 
-def persons_spec(funnel: dict[str, Any], step: int, status: str) -> dict[str, Any]:
-    """The `funnel_persons` query listing a step's persons (1-based step)."""
-    core = {k: v for k, v in funnel.items() if k not in ("kind", "view", "unit", "bins", "limit", "breakdown")}
-    return {"kind": "funnel_persons", "funnel": core, "step": step, "status": status}
+def persons_spec(funnel: dict[str, Any], step: int, status: str,
+                 group: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `funnel_persons` query listing a step's persons (1-based step), of every group or,
+    given a breakdown group of the result, of that one (`{"group", "other"}`)."""
+    drop = ("kind", "view", "unit", "bins") + (() if group is not None else ("limit", "breakdown"))
+    core = {k: v for k, v in funnel.items() if k not in drop}
+    spec: dict[str, Any] = {"kind": "funnel_persons", "funnel": core, "step": step, "status": status}
+    if group is not None:
+        spec.update({"other": True} if group.get("other") else {"group": group.get("group")})
+    return spec
 
 
 @register_panel
@@ -114,6 +121,12 @@ class FunnelsPanel(Panel):
         window_layout.addStretch(1)
         column.addWidget(window_box)
 
+        options_box = QGroupBox("Options", holder)
+        options_layout = QVBoxLayout(options_box)
+        self.options = FunnelOptions(self.context.discovery, options_box)
+        options_layout.addWidget(self.options)
+        column.addWidget(options_box)
+
         filter_box = QGroupBox("Filters (every step)", holder)
         filter_layout = QVBoxLayout(filter_box)
         self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
@@ -131,7 +144,8 @@ class FunnelsPanel(Panel):
         column.addWidget(breakdown_box)
         scroll.finish()
 
-        self.steps_editor.changed.connect(self._edited)
+        self.steps_editor.changed.connect(self._on_steps_changed)
+        self.options.changed.connect(self._edited)
         self.window_amount.valueChanged.connect(self._edited)
         self.window_unit.currentIndexChanged.connect(self._edited)
         self.filter_builder.changed.connect(self._edited)
@@ -219,8 +233,9 @@ class FunnelsPanel(Panel):
         if self.view() == "trends":
             spec["unit"] = str(self.unit_combo.currentData())
         breakdown = self._breakdown()
-        if breakdown is not None and self.view() == "steps":
+        if breakdown is not None:
             spec["breakdown"] = breakdown
+        spec.update(self.options.options())
         return spec
 
     def set_query(self, spec: dict[str, Any]) -> None:
@@ -235,6 +250,8 @@ class FunnelsPanel(Panel):
             self.range_picker.set_timezone(spec.get("timezone"))
             self.range_picker.set_range_spec(spec.get("range"))
             self.filter_builder.set_filters(list(spec.get("where") or []))
+            self.options.set_step_count(len(spec.get("steps") or []))
+            self.options.set_options(spec)
             self._set_breakdown(spec.get("breakdown"))
             self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(spec.get("view", "steps"))))
             self.unit_combo.setCurrentIndex(max(0, self.unit_combo.findData(spec.get("unit", "day"))))
@@ -281,6 +298,10 @@ class FunnelsPanel(Panel):
         if not self._building:
             self.schedule_refresh()
 
+    def _on_steps_changed(self) -> None:
+        self.options.set_step_count(len(self.steps_editor.steps()))
+        self._edited()
+
     def _on_view_changed(self, _index: int) -> None:
         self._sync_view_controls()
         self._edited()
@@ -291,8 +312,6 @@ class FunnelsPanel(Panel):
         trends = view == "trends"
         self.unit_label.setVisible(trends)
         self.unit_combo.setVisible(trends)
-        self.breakdown_combo.setEnabled(view == "steps")
-        self.breakdown_combo.setToolTip("" if view == "steps" else "A breakdown applies to the Steps view")
 
     def _on_events_discovered(self) -> None:
         if not self._defaults_applied and not self.steps_editor.steps():
@@ -402,13 +421,22 @@ class FunnelsPanel(Panel):
 
     def _show_trends(self, result: dict[str, Any]) -> None:
         buckets = list(result.get("buckets") or [])
-        rates = [float(r) * 100 for r in result.get("rates") or []]
         total = result.get("total") or {}
-        self.trend_chart.set_data(buckets, [Series("Conversion %", rates, round(float(total.get("rate") or 0) * 100, 2))],
-                                  "line", unit=result.get("unit"))
+        groups = list(result.get("breakdown") or [])
+
+        def series(name: str, part: dict[str, Any]) -> Series:
+            rates = [float(r) * 100 for r in part.get("rates") or []]
+            return Series(name, rates, round(float((part.get("total") or {}).get("rate") or 0) * 100, 2))
+
+        lines = [series("All persons" if groups else "Conversion %", result)]
+        lines += [series("(none)" if g.get("group") is None else str(g["group"]), g) for g in groups]
+        self.trend_chart.set_data(buckets, lines, "line", unit=result.get("unit"))
         headers = ["", *[b[:10] if result.get("unit") != "hour" else b[5:16].replace("T", " ") for b in buckets]]
         rows = [["Entered", *result.get("entered", [])], ["Converted", *result.get("converted", [])],
                 ["Conversion", *[percent(r) for r in result.get("rates", [])]]]
+        for g in groups:
+            label = "(none)" if g.get("group") is None else str(g["group"])
+            rows.append([f"{label}: conversion", *[percent(r) for r in g.get("rates", [])]])
         self._fill(self.trend_table, headers, rows)
         self.summary.setText(f"{int(total.get('entered') or 0):,} entered, {int(total.get('converted') or 0):,} "
                              f"converted ({percent(total.get('rate'))}), by the {result.get('unit', 'day')} they entered.")
@@ -420,7 +448,11 @@ class FunnelsPanel(Panel):
         title = (f"{int(result.get('converted') or 0):,} converted · median {duration(result.get('median_seconds'))}"
                  f" · average {duration(result.get('avg_seconds'))}")
         self.histogram.set_data(labels, counts, title)
-        self.summary.setText(f"Time from step 1 to the last step: median {duration(result.get('median_seconds'))}.")
+        per_group = "; ".join(f"{'(none)' if g.get('group') is None else g['group']}: median "
+                              f"{duration(g.get('median_seconds'))} ({int(g.get('converted') or 0):,})"
+                              for g in result.get("breakdown") or [])
+        self.summary.setText(f"Time from step 1 to the last step: median {duration(result.get('median_seconds'))}."
+                             + (f"   By group — {per_group}." if per_group else ""))
 
     @staticmethod
     def _fill(table: QTableWidget, headers: list[str], rows: list[list[Any]]) -> None:
@@ -454,6 +486,19 @@ class FunnelsPanel(Panel):
                                      + (f" ({dropped_n:,})" if dropped_n is not None else ""))
             dropped.setObjectName("droppedAction")
             dropped.triggered.connect(lambda: self.open_step_persons(step, "dropped"))
+        for group in result.get("breakdown") or []:
+            label = "(none)" if group.get("group") is None else str(group["group"])
+            gsteps = group.get("steps") or []
+            sub = menu.addMenu(f"In {label}")
+            n = int(gsteps[step - 1]["count"]) if step - 1 < len(gsteps) else 0
+            action = sub.addAction(f"Persons who reached step {step} ({n:,})")
+            action.setObjectName("groupReachedAction")
+            action.triggered.connect(lambda _=False, g=group: self.open_step_persons(step, "reached", g))
+            if step < len(gsteps):
+                gone = n - int(gsteps[step]["count"])
+                action = sub.addAction(f"Persons who dropped off after step {step} ({gone:,})")
+                action.setObjectName("groupDroppedAction")
+                action.triggered.connect(lambda _=False, g=group: self.open_step_persons(step, "dropped", g))
         return menu
 
     def last_result_steps(self) -> list[dict[str, Any]]:
@@ -471,7 +516,8 @@ class FunnelsPanel(Panel):
             self._menu = self.step_menu(row + 1)
             self._menu.popup(QCursor.pos())
 
-    def open_step_persons(self, step: int, status: str) -> None:
-        """List a step's persons in the User explorer (the funnel that is shown, not the edited one)."""
+    def open_step_persons(self, step: int, status: str, group: dict[str, Any] | None = None) -> None:
+        """List a step's persons in the User explorer (the funnel that is shown, not the edited
+        one); with a breakdown group, only that group's (or Other's) persons."""
         funnel = self.last_result_spec or self.query()
-        self.open_users_query.emit(persons_spec(funnel, step, status))
+        self.open_users_query.emit(persons_spec(funnel, step, status, group))
