@@ -42,7 +42,7 @@ def test_screenshot_writes_every_panel_and_the_window(filled_db: Any, tmp_path: 
     done = run_tracklens("--db", url, "--screenshot", str(out))
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in out.glob("*.png"))
-    assert names == ["destinations.png", "funnels.png", "live.png", "profile.png", "retention.png",
+    assert names == ["destinations.png", "funnels.png", "live.png", "messages.png", "profile.png", "retention.png",
                      "segmentation.png", "users.png", "window.png"]
     for name in names:
         image = QImage(str(out / name))

@@ -53,6 +53,8 @@ class SendOptions:
     #: dry-run lines and progress go here (the CLI prints them)
     out: Callable[[str], None] = lambda _line: None
     sleep: Callable[[float], None] = time.sleep
+    #: called with the running summary after each person is decided (the app's progress bar)
+    progress: Callable[[Summary], None] = lambda _summary: None
 
 
 @dataclass
@@ -331,6 +333,7 @@ def _run(engine: Engine, campaign: Campaign, channel: Channel, ledger: Ledger, l
     transmitted = 0
     for page in audience_pages(engine, campaign):
         for user in page:
+            opts.progress(summary)
             summary.audience += 1
             person = str(user["id"])
             entry = entries.get(person)

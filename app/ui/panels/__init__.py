@@ -14,6 +14,7 @@ UI_MODULES: list[str] = [
     "app.ui.panels.profile",
     "app.ui.panels.reports",
     "app.ui.panels.destinations",
+    "app.ui.panels.messages",
     "app.ui.cohorts",
 ]
 

@@ -1,0 +1,215 @@
+"""The Messages panel driven through its widgets: the stored campaign list, the audience's live
+count, previews (a person's values, a broken template), Send now against a real local SMTP
+server after the confirmation (exactly once, a second Send now sends nothing), the results,
+the profile's history, and an unreachable server shown in the panel."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy import Engine
+
+from app.core.database import open_database
+from app.outbound.messages import Campaign
+from app.outbound.messages.store import save_campaign
+from app.ui.panels.messages import MessagesPanel
+from tests.outbound.conftest import SmtpServer, add_people, campaign_dict, free_port, person
+
+NAME = "Win back big spenders"
+
+
+def population(engine: Engine, n: int = 20) -> set[str]:
+    """n people; the audience (female, 3+ orders in 30 days) is odd i not divisible by 3."""
+    people = {f"u{i:02d}": person(i) for i in range(1, n + 1)}
+    add_people(engine, people, orders={pid: (1 if int(pid[1:]) % 3 == 0 else 3) for pid in people})
+    return {pid for pid in people if int(pid[1:]) % 2 and int(pid[1:]) % 3}
+
+
+@pytest.fixture
+def shop(sqlite_url: str) -> Iterator[tuple[str, Engine, set[str]]]:
+    engine = open_database(sqlite_url)
+    audience = population(engine)
+    save_campaign(engine, campaign_dict(holdout=0.3))
+    yield sqlite_url, engine, audience
+    engine.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def open_panel(make_window: Any, qtbot: Any, url: str) -> tuple[Any, MessagesPanel]:
+    window = make_window(url)
+    panel: MessagesPanel = window.show_panel("messages")  # type: ignore[assignment]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    return window, panel
+
+
+def cells(panel: MessagesPanel, row: int = 0) -> list[str]:
+    return [panel.table.item(row, c).text() for c in range(panel.table.columnCount())]
+
+
+class AutoAnswer:
+    """Clicks Send in the confirmation when it appears (the nested loop of exec() runs timers)."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.texts: list[str] = []
+        self.accept = accept
+        self.timer = QTimer()
+        self.timer.timeout.connect(self._poke)
+        self.timer.start(30)
+
+    def _poke(self) -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            self.texts.append(box.text())
+            which = QMessageBox.StandardButton.Yes if self.accept else QMessageBox.StandardButton.Cancel
+            box.button(which).click()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def test_list_live_count_and_previews(make_window: Any, qtbot: Any, shop: Any) -> None:
+    url, _engine, audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    assert cells(panel) == [NAME, "email", str(len(audience)), "0", "0", "0", "draft"]
+
+    panel.table.selectRow(0)
+    assert panel.editor.name.text() == NAME
+    qtbot.waitUntil(lambda: not panel.counting and "people" in panel.editor.count_label.text(), timeout=20_000)
+    assert f"<b>{len(audience)}</b> people" in panel.editor.count_label.text()
+    # Dropping the "did" row leaves every woman: the live count follows the builder.
+    panel.editor.filters.set_filters([{"trait": "gender", "op": "eq", "value": "female"}])
+    qtbot.waitUntil(lambda: not panel.counting and "<b>10</b> people" in panel.editor.count_label.text(),
+                    timeout=20_000)
+    assert panel.editor.audience() == {"where": [{"trait": "gender", "op": "eq", "value": "female"}], "did": []}
+
+    panel.person.setText("p5@example.com")  # by e-mail; the id works too
+    panel.preview()
+    qtbot.waitUntil(lambda: not panel.previewing and "Subject" in panel.preview_text.toPlainText(), timeout=20_000)
+    shown = panel.preview_text.toPlainText()
+    assert "Person: u05" in shown and "To: p5@example.com" in shown
+    assert "Subject: Person 5, your beans are waiting" in shown and "Hi Person 5, you are 35." in shown
+    assert panel.preview_error.text() == ""
+
+    panel.editor.subject.setText("{{ traits.name ")  # does not compile: re-previewed after the edit
+    qtbot.waitUntil(lambda: not panel.previewing and "template error" in panel.preview_error.text(), timeout=20_000)
+    assert "channel.subject" in panel.preview_error.text() and panel.preview_text.toPlainText() == ""
+    panel.editor.subject.setText("Hi {{ traits.name }}")
+    panel.person.setText("nobody-here")
+    panel.preview()
+    qtbot.waitUntil(lambda: not panel.previewing and "no person matches" in panel.preview_error.text(),
+                    timeout=20_000)
+
+
+def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: Any, smtp: SmtpServer,
+                                           tmp_path: Path) -> None:
+    url, _engine, audience = shop
+    window, panel = open_panel(make_window, qtbot, url)
+    panel.table.selectRow(0)
+    campaign = Campaign.from_dict(campaign_dict(holdout=0.3))
+    held = {p for p in audience if campaign.in_holdout(p)}
+    messaged = audience - held
+    assert held and messaged, "the holdout splits this audience"
+    panel.smtp_url.setText(smtp.url)
+
+    answer = AutoAnswer()
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and "sent" in panel.send_message.text(), timeout=30_000)
+    finally:
+        answer.stop()
+    assert len(answer.texts) == 1
+    assert f"now to {len(messaged)} people?" in answer.texts[0] and f"{len(held)} more will be held out" in \
+        answer.texts[0]
+    assert f"sent {len(messaged)}, held out {len(held)}" in panel.send_message.text()
+    got = smtp.handler.by_rcpt()
+    assert set(got) == {f"p{int(p[1:])}@example.com" for p in messaged}
+    assert all(len(v) == 1 for v in got.values())
+
+    # The list and the results follow.
+    qtbot.waitUntil(lambda: panel.settled and cells(panel)[3] == str(len(messaged)), timeout=20_000)
+    assert cells(panel)[3:] == [str(len(messaged)), str(len(held)), "0", "sent"]
+    qtbot.waitUntil(lambda: not panel.results_channel.busy and "held out" in panel.results_label.text(),
+                    timeout=20_000)
+    text = panel.results_label.text()
+    assert f"audience {len(audience)}, sent {len(messaged)}, held out {len(held)}, failed 0" in text
+    assert "Goal: Order Completed within 7 days" in text and f"message 0/{len(messaged)}" in text
+    if os.environ.get("TRACKLENS_SCREENSHOT_DIR"):  # docs/screenshots/messages.png
+        dock = window.docks["messages"]
+        dock.setFloating(True)
+        dock.resize(1300, 760)
+        panel.tabs.setCurrentIndex(0)
+        qtbot.wait(300)
+        panel.grab().save(str(Path(os.environ["TRACKLENS_SCREENSHOT_DIR"]) / "messages.png"))
+        panel.tabs.setCurrentIndex(2)
+        qtbot.wait(300)
+        panel.grab().save(str(Path(os.environ["TRACKLENS_SCREENSHOT_DIR"]) / "messages-results.png"))
+
+    # A second Send now finds nobody left: no confirmation, nothing sent.
+    answer = AutoAnswer()
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and "Nothing to send" in panel.send_message.text(),
+                        timeout=30_000)
+    finally:
+        answer.stop()
+    assert answer.texts == []
+    assert f"already done {len(audience)}" in panel.send_message.text()
+    assert sum(len(v) for v in smtp.handler.by_rcpt().values()) == len(messaged)
+
+    # The profile's timeline shows the message like any event.
+    one = sorted(messaged)[0]
+    profile = window.show_panel("profile")
+    profile.show_person(one)
+    qtbot.waitUntil(lambda: not profile.busy and profile.timeline.topLevelItemCount() > 0, timeout=20_000)
+    names = [profile.timeline.topLevelItem(i).text(1) for i in range(profile.timeline.topLevelItemCount())]
+    assert names[0] == "Message Sent"
+
+
+def test_unreachable_smtp_and_bad_settings_shown_in_the_panel(make_window: Any, qtbot: Any, shop: Any) -> None:
+    url, _engine, audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.table.selectRow(0)
+    panel.smtp_url.setText(f"smtp://127.0.0.1:{free_port()}")  # nobody listens there
+
+    panel.person.setText("u05")
+    panel.test_to.setText("me@example.com")
+    panel.test_button.click()
+    qtbot.waitUntil(lambda: not panel.sending and "not delivered" in panel.send_message.text(), timeout=30_000)
+    assert "cannot reach the SMTP server" in panel.send_message.text()
+
+    answer = AutoAnswer()
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and "stopped early" in panel.send_message.text(), timeout=60_000)
+    finally:
+        answer.stop()
+    assert len(answer.texts) == 1  # the confirmation, and no other modal
+    message = panel.send_message.text()
+    assert message.startswith("⚠") and "cannot reach the SMTP server" in message and "Traceback" not in message
+    assert "sent 0" in message
+    assert QApplication.activeModalWidget() is None
+
+    panel.smtp_url.setText("ftp://nowhere")
+    panel.send_button.click()
+    qtbot.waitUntil(lambda: not panel.sending and "invalid SMTP URL" in panel.send_message.text(), timeout=20_000)
+    panel.smtp_url.setText("")
+    panel.send_button.click()
+    qtbot.waitUntil(lambda: not panel.sending and "needs an SMTP server" in panel.send_message.text(),
+                    timeout=20_000)
+    panel.editor.from_edit.setText("no address")
+    panel.send_button.click()
+    assert "channel.from" in panel.send_message.text()  # checked before anything runs
+    assert len(audience) == 7
