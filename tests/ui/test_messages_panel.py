@@ -5,19 +5,24 @@ the profile's history, and an unreachable server shown in the panel."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import Engine
 
 from app.core.database import open_database
+from app.ingest.writer import EventWriter
 from app.outbound.messages import Campaign
 from app.outbound.messages.store import save_campaign
+from app.query.runners.campaign_results import rate_interval
 from app.ui.panels.messages import MessagesPanel
 from tests.outbound.conftest import SmtpServer, add_people, campaign_dict, free_port, person
 
@@ -115,7 +120,7 @@ def test_list_live_count_and_previews(make_window: Any, qtbot: Any, shop: Any) -
 
 def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: Any, smtp: SmtpServer,
                                            tmp_path: Path) -> None:
-    url, _engine, audience = shop
+    url, engine, audience = shop
     window, panel = open_panel(make_window, qtbot, url)
     panel.table.selectRow(0)
     campaign = Campaign.from_dict(campaign_dict(holdout=0.3))
@@ -146,6 +151,23 @@ def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: A
     text = panel.results_label.text()
     assert f"audience {len(audience)}, sent {len(messaged)}, held out {len(held)}, failed 0" in text
     assert "Goal: Order Completed within 7 days" in text and f"message 0/{len(messaged)}" in text
+    # Goal events after the message: 3 of the message group and 1 of the holdout convert.
+    time.sleep(0.01)
+    converts = sorted(messaged)[:3] + sorted(held)[:1]
+    when = dt.datetime.now(dt.UTC).isoformat()
+    EventWriter(engine, enrich=False).write([
+        {"type": "track", "userId": p, "event": "Order Completed", "messageId": f"goal-{p}", "timestamp": when}
+        for p in converts])
+    panel.load_results()
+    qtbot.waitUntil(lambda: not panel.results_channel.busy and "message 3/" in panel.results_label.text(),
+                    timeout=20_000)
+    text = panel.results_label.text()
+    assert f"message 3/{len(messaged)}" in text and f"holdout 1/{len(held)}" in text
+    expected = rate_interval(3, len(messaged), 1, len(held))["lift"]
+    assert f"Lift {expected['value'] * 100:+.1f}% (95% CI {expected['low'] * 100:+.1f}%" in text
+    bars = [i for i in panel.chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert len(bars) == 1 and list(bars[0].opts["height"]) == pytest.approx(
+        [300 / len(messaged), 100 / len(held)])
     if os.environ.get("TRACKLENS_SCREENSHOT_DIR"):  # docs/screenshots/messages.png
         dock = window.docks["messages"]
         dock.setFloating(True)
@@ -175,7 +197,7 @@ def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: A
     profile.show_person(one)
     qtbot.waitUntil(lambda: not profile.busy and profile.timeline.topLevelItemCount() > 0, timeout=20_000)
     names = [profile.timeline.topLevelItem(i).text(1) for i in range(profile.timeline.topLevelItemCount())]
-    assert names[0] == "Message Sent"
+    assert names[:2] == ["Order Completed", "Message Sent"]  # the goal came after the message
 
 
 def test_unreachable_smtp_and_bad_settings_shown_in_the_panel(make_window: Any, qtbot: Any, shop: Any) -> None:

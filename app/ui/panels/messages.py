@@ -729,13 +729,16 @@ class MessagesPanel(Panel):
         x = [0, 1]
         self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6,
                                            brushes=[pg.mkBrush("#3b73c8"), pg.mkBrush("#b0b8c4")]))
-        self.chart.addItem(pg.ErrorBarItem(x=np.array(x, dtype=float), y=np.array(heights),
-                                           height=np.array(errors) * 2, beam=0.15, pen=pg.mkPen("#333", width=1.5)))
+        # Intervals clipped to 0-100 %: the normal approximation overshoots for small groups.
+        tops = np.array([min(hgt + e, 100.0) - hgt for hgt, e in zip(heights, errors, strict=True)])
+        bottoms = np.array([hgt - max(hgt - e, 0.0) for hgt, e in zip(heights, errors, strict=True)])
+        self.chart.addItem(pg.ErrorBarItem(x=np.array(x, dtype=float), y=np.array(heights), top=tops,
+                                           bottom=bottoms, beam=0.15, pen=pg.mkPen("#333", width=1.5)))
         axis = self.chart.getAxis("bottom")
         axis.setTicks([[(0, f"message ({m['people']:,})"), (1, f"holdout ({h['people']:,})")]])
         self.chart.setXRange(-0.7, 1.7, padding=0)
         top = max([a + b for a, b in zip(heights, errors, strict=True)] + [1.0])
-        self.chart.setYRange(0, min(100.0, top * 1.15), padding=0)
+        self.chart.setYRange(0, min(105.0, top * 1.15), padding=0)
 
     @property
     def settled(self) -> bool:

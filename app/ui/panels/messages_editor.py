@@ -59,8 +59,11 @@ class CampaignEditor(QWidget):
     def __init__(self, discovery: DiscoveryCache | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._extra: dict[str, Any] = {}
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)
         self.name = QLineEdit(self)
         self.name.setObjectName("campaignName")
         form.addRow("Name", self.name)
