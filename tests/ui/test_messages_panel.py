@@ -6,6 +6,7 @@ the profile's history, and an unreachable server shown in the panel."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -21,8 +22,9 @@ from sqlalchemy import Engine
 from app.core.database import open_database
 from app.ingest.writer import EventWriter
 from app.outbound.messages import Campaign
-from app.outbound.messages.store import save_campaign
+from app.outbound.messages.store import load_campaigns, save_campaign
 from app.query.runners.campaign_results import rate_interval
+from app.query.runners.users import UsersQuery
 from app.ui.panels.messages import MessagesPanel
 from tests.outbound.conftest import SmtpServer, add_people, campaign_dict, free_port, person
 
@@ -58,6 +60,10 @@ def open_panel(make_window: Any, qtbot: Any, url: str) -> tuple[Any, MessagesPan
     panel: MessagesPanel = window.show_panel("messages")  # type: ignore[assignment]
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
     return window, panel
+
+
+def same_audience(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return UsersQuery.from_json({"kind": "users", **a}, "a") == UsersQuery.from_json({"kind": "users", **b}, "a")
 
 
 def cells(panel: MessagesPanel, row: int = 0) -> list[str]:
@@ -235,3 +241,75 @@ def test_unreachable_smtp_and_bad_settings_shown_in_the_panel(make_window: Any, 
     panel.send_button.click()
     assert "channel.from" in panel.send_message.text()  # checked before anything runs
     assert len(audience) == 7
+
+
+def test_file_round_trip_store_delete_webhook_preview_and_test_send(make_window: Any, qtbot: Any, shop: Any,
+                                                                    smtp: SmtpServer, tmp_path: Path) -> None:
+    url, engine, _audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.table.selectRow(0)
+    path = tmp_path / "win-back.campaign.json"
+    panel.save_file(path)
+    saved, original = json.loads(path.read_text(encoding="utf-8")), campaign_dict(holdout=0.3)
+    # The did row spells out its defaults (where [], max null): the same users query.
+    assert same_audience(saved.pop("audience"), original.pop("audience"))
+    assert saved == {**original, "holdout": 0.3}
+    assert Campaign.from_dict(json.loads(path.read_text(encoding="utf-8"))).name == NAME
+
+    # A webhook campaign from a file: opened, previewed, stored in the list, deleted again.
+    hook = campaign_dict(name="Ping sales", holdout=0,
+                         channel={"type": "webhook", "url": "https://hooks.example/{{ id }}",
+                                  "headers": {"X-Who": "{{ traits.name }}"},
+                                  "body": {"text": "{{ traits.name }} <{{ traits.email }}>", "n": 3}})
+    hook_file = tmp_path / "ping.campaign.json"
+    hook_file.write_text(json.dumps(hook), encoding="utf-8")
+    panel.open_file(hook_file)
+    assert panel.editor.name.text() == "Ping sales" and panel.editor.channel_type.currentData() == "webhook"
+    shown_def, expected = panel.editor.definition(), Campaign.from_dict(hook).to_dict()
+    assert same_audience(shown_def.pop("audience"), expected.pop("audience")) and shown_def == expected
+    panel.person.setText("u07")
+    panel.preview()
+    qtbot.waitUntil(lambda: not panel.previewing and "POST" in panel.preview_text.toPlainText(), timeout=20_000)
+    shown = panel.preview_text.toPlainText()
+    assert "POST https://hooks.example/u07" in shown and "X-Who: Person 7" in shown
+    assert '"text": "Person 7 <p7@example.com>"' in shown and '"n": 3' in shown
+    panel.editor.body.setPlainText("{not json")
+    qtbot.waitUntil(lambda: not panel.previewing and "channel.body: not valid JSON" in panel.preview_error.text(),
+                    timeout=20_000)
+    panel.editor.body.setPlainText(json.dumps(hook["channel"]["body"]))
+
+    panel.save_button.click()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2 and panel.settled, timeout=20_000)
+    assert [cells(panel, r)[:2] for r in range(2)] == [["Ping sales", "webhook"], [NAME, "email"]]
+    assert load_campaigns(engine)[0]["channel"] == Campaign.from_dict(hook).to_dict()["channel"]
+    panel.select_campaign("Ping sales")
+    panel.delete_button.click()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    assert [c["name"] for c in load_campaigns(engine)] == [NAME]
+
+    bad = tmp_path / "bad.campaign.json"
+    bad.write_text(json.dumps(campaign_dict(holdout=2)), encoding="utf-8")
+    panel.open_file(bad)
+    assert "bad.campaign.json: holdout must be a share" in panel.list_message.text()
+
+    # Send test to me: rendered for u05, delivered to the typed address, recorded nowhere.
+    panel.table.selectRow(0)
+    panel.smtp_url.setText(smtp.url)
+    panel.person.setText("u05")
+    panel.test_to.setText("me@example.com")
+    panel.test_button.click()
+    qtbot.waitUntil(lambda: not panel.sending, timeout=30_000)
+    assert "sent to me@example.com" in panel.send_message.text()
+    got = smtp.handler.by_rcpt()
+    assert list(got) == ["me@example.com"] and got["me@example.com"][0].subject == \
+        "[test] Person 5, your beans are waiting"
+    assert cells(panel)[3:6] == ["0", "0", "0"]
+
+    # Cancelling the confirmation sends nothing.
+    answer = AutoAnswer(accept=False)
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and panel.send_message.text() == "Not sent.", timeout=30_000)
+    finally:
+        answer.stop()
+    assert len(answer.texts) == 1 and len(smtp.handler.received) == 1

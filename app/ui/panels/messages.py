@@ -293,6 +293,8 @@ class MessagesPanel(Panel):
         selected = self.selected_name() or self.editor.name.text().strip()
         self._rows = list(result)
         self.table.blockSignals(True)
+        # Rows move (a campaign added or deleted above): select by name, never by position.
+        self.table.clearSelection()
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
             cells = (row["name"], row["channel"], "" if row["audience"] is None else f"{row['audience']:,}",
