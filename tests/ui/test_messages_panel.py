@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QTimer
@@ -22,11 +23,13 @@ from sqlalchemy import Engine
 from app.core.database import open_database
 from app.ingest.writer import EventWriter
 from app.outbound.messages import Campaign
+from app.outbound.messages.channels import SmtpSettings
 from app.outbound.messages.store import load_campaigns, save_campaign
 from app.query.runners.campaign_results import rate_interval
 from app.query.runners.users import UsersQuery
 from app.ui.panels.messages import MessagesPanel
 from tests.outbound.conftest import SmtpServer, add_people, campaign_dict, free_port, person
+from tests.ui.test_connect_dialog import MemoryKeyring
 
 NAME = "Win back big spenders"
 
@@ -45,6 +48,15 @@ def shop(sqlite_url: str) -> Iterator[tuple[str, Engine, set[str]]]:
     save_campaign(engine, campaign_dict(holdout=0.3))
     yield sqlite_url, engine, audience
     engine.dispose()
+
+
+@pytest.fixture
+def keychain() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -313,3 +325,26 @@ def test_file_round_trip_store_delete_webhook_preview_and_test_send(make_window:
     finally:
         answer.stop()
     assert len(answer.texts) == 1 and len(smtp.handler.received) == 1
+
+
+def test_smtp_password_goes_to_the_keychain_never_to_the_settings(make_window: Any, qtbot: Any, shop: Any,
+                                                                  keychain: MemoryKeyring, ui_settings: Any) -> None:
+    url, _engine, _audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.smtp_url.setText("smtp://me%40example.com@smtp.example.com:587")
+    panel.smtp_password.setText("s3cret-pw")
+    panel.password_button.click()
+    qtbot.waitUntil(lambda: not panel.sending and "stored in the keychain" in panel.send_message.text(),
+                    timeout=20_000)
+    assert keychain.store == {("tracklens-smtp", "me@example.com@smtp.example.com"): "s3cret-pw"}
+    assert panel.smtp_password.text() == ""
+    # Where the sender looks for it.
+    assert SmtpSettings.parse(panel.smtp_url.text()).password() == "s3cret-pw"
+    ui_settings.sync()
+    text = Path(ui_settings.fileName()).read_text(encoding="utf-8")
+    assert "smtp.example.com" in text and "s3cret" not in text
+
+    panel.smtp_url.setText("smtp://me:pw@smtp.example.com:587")  # a password in the URL is refused
+    panel.smtp_password.setText("x")
+    panel.password_button.click()
+    assert "must not contain a password" in panel.send_message.text()
