@@ -1,24 +1,28 @@
 SELECT funnel_step0.g AS g, count(*) AS n
-FROM (SELECT first_entry.person AS person, first_entry.ts AS t0, first_entry.g AS g
-FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts, funnel_entry_events.g AS g, row_number() OVER (PARTITION BY funnel_entry_events.person
-ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
+FROM (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, funnel_entry_row.city AS g
+FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, events.city AS g
 FROM events
 WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
-WHERE funnel_entry_events.m0 = ?) AS first_entry
-WHERE first_entry.rn = ?) AS funnel_step0
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person) AS funnel_first_ts
+JOIN events AS funnel_entry_row ON funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_1
+FROM events AS funnel_entry
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)) AS funnel_step0
 GROUP BY funnel_step0.g
 ORDER BY n DESC, funnel_step0.g ASC NULLS LAST
 LIMIT ? OFFSET ?;
 
-WITH funnel_step0 AS (SELECT first_entry.person AS person, first_entry.ts AS t0, first_entry.g AS g
-FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts, funnel_entry_events.g AS g, row_number() OVER (PARTITION BY funnel_entry_events.person
-ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
+WITH funnel_step0 AS (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, funnel_entry_row.city AS g
+FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, events.city AS g
 FROM events
 WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
-WHERE funnel_entry_events.m0 = ?) AS first_entry
-WHERE first_entry.rn = ?), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.g AS g, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person) AS funnel_first_ts
+JOIN events AS funnel_entry_row ON funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_3
+FROM events AS funnel_entry
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.g AS g, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT min(funnel_e1.ts) AS min_2
 FROM events AS funnel_e1
 WHERE funnel_e1.event = ? AND funnel_e1.person = funnel_step0.person AND funnel_e1.ts > funnel_step0.t0 AND funnel_e1.ts <= funnel_step0.t0 + ?) END AS t1
 FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.g AS g, funnel_step1.t1 AS t1, CASE WHEN (funnel_step1.t1 IS NOT NULL) THEN (SELECT min(funnel_e2.ts) AS min_1

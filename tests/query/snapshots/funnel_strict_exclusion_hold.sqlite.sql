@@ -1,11 +1,13 @@
-WITH funnel_step0 AS (SELECT first_entry.person AS person, first_entry.ts AS t0, first_entry.h AS h
-FROM (SELECT funnel_entry_events.person AS person, funnel_entry_events.ts AS ts, funnel_entry_events.h AS h, row_number() OVER (PARTITION BY funnel_entry_events.person
-ORDER BY funnel_entry_events.ts, funnel_entry_events.id) AS rn
+WITH funnel_step0 AS (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, CASE json_type(funnel_entry_row.properties, ?) WHEN ? THEN json_extract(funnel_entry_row.properties, ?) WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
+FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
 FROM events
 WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
-WHERE funnel_entry_events.m0 = ?) AS first_entry
-WHERE first_entry.rn = ?), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.h AS h, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s1.event = ? AND funnel_s1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_s1.properties, ?) WHEN ? THEN json_extract(funnel_s1.properties, ?) WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h) THEN funnel_s1.ts END AS anon_2
+WHERE funnel_entry_events.m0 = ?
+GROUP BY funnel_entry_events.person) AS funnel_first_ts
+JOIN events AS funnel_entry_row ON funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_1
+FROM events AS funnel_entry
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.h AS h, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s1.event = ? AND funnel_s1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_s1.properties, ?) WHEN ? THEN json_extract(funnel_s1.properties, ?) WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h) THEN funnel_s1.ts END AS anon_2
 FROM events AS funnel_s1
 WHERE funnel_s1.person = funnel_step0.person AND funnel_s1.ts > funnel_step0.t0 AND (funnel_s1.event = ? AND json_extract(funnel_s1.properties, ?) = ? OR funnel_s1.event = ? OR funnel_s1.event = ?)
 ORDER BY funnel_s1.ts, funnel_s1.id
