@@ -73,11 +73,75 @@ def _retention(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def _group(g: dict[str, Any]) -> str:
+    return "(none)" if g.get("group") is None else str(g["group"])
+
+
+def _funnel(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Each view as rows: steps (per breakdown group too), buckets of conversion over time, or
+    the time-to-convert bins (with the median and average first)."""
+    groups = result.get("breakdown") or []
+    view = result.get("view", "steps")
+    if view == "trends":
+        header = ["bucket", "entered", "converted", "rate"]
+        parts = [("", result)] + [(_group(g), g) for g in groups]
+        if groups:
+            header = ["group", *header]
+        rows: list[list[Any]] = []
+        for label, part in parts:
+            buckets = list(result.get("buckets") or [])
+            for i, bucket in enumerate(buckets):
+                row = [bucket, part["entered"][i], part["converted"][i], part["rates"][i]]
+                rows.append([label or "all", *row] if groups else row)
+            total = part.get("total") or {}
+            row = ["total", total.get("entered"), total.get("converted"), total.get("rate")]
+            rows.append([label or "all", *row] if groups else row)
+        return header, rows
+    if view == "time_to_convert":
+        # One row per bin, each carrying its group's converted / median / average.
+        header = ["converted", "median_seconds", "avg_seconds", "from_seconds", "to_seconds", "count"]
+        parts = [("", result)] + [(_group(g), g) for g in groups]
+        if groups:
+            header = ["group", *header]
+        rows = []
+        for label, part in parts:
+            summary = [part.get("converted", 0), part.get("median_seconds"), part.get("avg_seconds")]
+            for b in part.get("bins") or [{"from_seconds": None, "to_seconds": None, "count": 0}]:
+                row = [*summary, b["from_seconds"], b["to_seconds"], b["count"]]
+                rows.append([label or "all", *row] if groups else row)
+        return header, rows
+    header = ["step", "event", "count", "conversion_from_previous", "conversion_from_first",
+              "median_seconds_from_previous", "avg_seconds_from_previous"]
+    parts = [("", result.get("steps") or [])] + [(_group(g), g.get("steps") or []) for g in groups]
+    if groups:
+        header = ["group", *header]
+    rows = []
+    for label, steps in parts:
+        for s in steps:
+            row = [s.get(k) for k in header[-7:]]
+            rows.append([label or "all", *row] if groups else row)
+    return header, rows
+
+
+def _profile(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The person (id, seen, events, last known place and device, every trait, identities) as
+    field/value rows, then the timeline's events."""
+    rows: list[list[Any]] = [["id", result.get("id")], ["first_seen", result.get("first_seen")],
+                             ["last_seen", result.get("last_seen")], ["events", result.get("events")]]
+    rows += [[name, value] for name, value in (result.get("last_known") or {}).items()]
+    rows += [[f"trait {name}", value] for name, value in (result.get("traits") or {}).items()]
+    rows += [["identity", f"{i.get('id')} (linked {i.get('linked_at')})"] for i in result.get("identities") or []]
+    for e in result.get("timeline") or []:
+        label = e.get("event") or e.get("type")
+        rows.append([e.get("time"), f"{label} {json.dumps(e.get('properties') or {}, ensure_ascii=False)}"])
+    return ["field", "value"], rows
+
+
 #: Kinds whose result is a list of people (CSV streams all of them, like the explorer's export).
 PEOPLE_KINDS = ("users", "funnel_persons", "retention_persons")
 TABULATORS: dict[str, Tabulator] = {"segmentation": _segmentation, "live": _live, "users": _users,
                                      "funnel_persons": _users, "retention_persons": _users,
-                                     "retention": _retention}
+                                     "retention": _retention, "funnel": _funnel, "profile": _profile}
 #: What a people query with no match prints on stderr, so an empty table still shows the query ran.
 NO_PEOPLE = "(no matching people)"
 
@@ -264,6 +328,11 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+    if kind == "profile" and result.get("found") is False:
+        # The answer is "nobody": say so and fail, for scripts (the JSON still goes to stdout).
+        if fmt == "json":
+            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        raise click.ClickException(str(result.get("message") or "no such person"))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -277,3 +346,6 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain:
     click.echo(buffer.getvalue(), nl=False)
     if people_kind and not rows:
         click.echo(NO_PEOPLE, err=True)
+    elif people_kind and fmt == "table" and result.get("total") is not None:
+        more = " (more with the next page: add its 'after')" if result.get("next") else ""
+        click.echo(f"{len(rows):,} of {int(result['total']):,} people{more}", err=True)

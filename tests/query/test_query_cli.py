@@ -99,3 +99,44 @@ def test_people_query_without_matches_still_prints_the_header(engine: Engine, db
         assert as_csv.exit_code == 0, as_csv.output
         assert as_csv.stdout.splitlines() == ["id,first_seen,last_seen,events,plan"]
         assert as_csv.stderr.strip() == "(no matching people)"
+
+
+def _csv(db_url: str, spec: dict) -> list[list[str]]:  # type: ignore[type-arg]
+    import csv
+    import io
+
+    result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "csv"],
+                                input=json.dumps(spec))
+    assert result.exit_code == 0, result.output
+    return list(csv.reader(io.StringIO(result.stdout)))
+
+
+def test_every_funnel_view_prints_its_rows(engine: Engine, db_url: str) -> None:
+    """Issue 16: the trends and time-to-convert views printed an empty line."""
+    insert_rows(engine, [event_row("A", "p1", ms("2026-11-01 10:00"), {"plan": "pro"}),
+                         event_row("B", "p1", ms("2026-11-01 10:30")),
+                         event_row("A", "p2", ms("2026-11-02 10:00"), {"plan": "free"})])
+    funnel = {"kind": "funnel", "steps": ["A", "B"], "timezone": "UTC",
+              "range": {"from": "2026-11-01", "to": "2026-11-02"}}
+    steps = _csv(db_url, funnel)
+    assert steps[0][:3] == ["step", "event", "count"] and [r[2] for r in steps[1:]] == ["2", "1"]
+    trends = _csv(db_url, {**funnel, "view": "trends"})
+    assert trends[1:] == [["2026-11-01T00:00:00+00:00", "1", "1", "1.0"], ["2026-11-02T00:00:00+00:00", "1", "0", "0.0"],
+                          ["total", "2", "1", "0.5"]]
+    ttc = _csv(db_url, {**funnel, "view": "time_to_convert", "bins": 1, "breakdown": "plan"})
+    assert ttc[0] == ["group", "converted", "median_seconds", "avg_seconds", "from_seconds", "to_seconds", "count"]
+    assert ttc[1] == ["all", "1", "1800.0", "1800.0", "1800.0", "1800.001", "1"]
+    assert ttc[2][0] == "pro"
+
+
+def test_a_profile_prints_the_person_and_a_missing_one_fails(engine: Engine, db_url: str) -> None:
+    from tests.query.support import user_row
+
+    insert_rows(engine, [event_row("A", "ann", ms("2026-11-01 10:00"))], [user_row("ann", {"plan": "pro"})])
+    rows = _csv(db_url, {"kind": "profile", "user": "ann"})
+    assert rows[0] == ["field", "value"]
+    assert ["id", "ann"] in rows and ["trait plan", "pro"] in rows
+    assert any(r[1].startswith("A ") for r in rows)
+    missing = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "table"],
+                                 input=json.dumps({"kind": "profile", "user": "nobody"}))
+    assert missing.exit_code == 1 and "no person has the id 'nobody'" in missing.output
