@@ -187,13 +187,17 @@ def _read_spec(spec_path: str) -> Any:
     if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
         raise click.ClickException(f"bad query: too large: the query has more than {MAX_SPEC_BYTES:,} bytes")
     try:
-        return json.loads(text)
+        spec = json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"the query is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise click.ClickException(f"bad query: too large: the query is nested more than {MAX_SPEC_DEPTH} levels deep") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise click.ClickException(f"the query is not valid JSON ({exc})") from None
+    if isinstance(spec, dict) and "kind" not in spec and isinstance(spec.get("query"), dict):
+        # A saved report (*.tracklens.json, what Ctrl+S writes) runs as the query it holds.
+        return spec["query"]
+    return spec
 
 
 class Terminated(click.ClickException):

@@ -140,3 +140,15 @@ def test_a_profile_prints_the_person_and_a_missing_one_fails(engine: Engine, db_
     missing = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "table"],
                                  input=json.dumps({"kind": "profile", "user": "nobody"}))
     assert missing.exit_code == 1 and "no person has the id 'nobody'" in missing.output
+
+
+def test_a_saved_report_file_runs_as_it_is(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """Issue 16: a report saved with Ctrl+S answered 'the query needs a kind'."""
+    from app.core.reports import Report
+
+    seed(engine)
+    path = tmp_path / "weekly.tracklens.json"
+    path.write_text(json.dumps(Report(name="weekly", panel="segmentation", query=SPEC).to_json()), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [(s["event"], s["values"]) for s in json.loads(result.output)["series"]] == [("A", [1, 1]), ("B", [0, 1])]
