@@ -11,6 +11,29 @@ import click
 
 from app.core.database import DatabaseError, open_database, redact
 
+#: What an export file may be called, when a folder is given.
+EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
+
+
+def expand_paths(names: tuple[str, ...]) -> list[Path]:
+    """The files to import: files as given, folders as the export files inside them (sorted,
+    subfolders included, hidden ones skipped). One-line error for a missing path or a folder
+    without export files."""
+    out: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(EXPORT_SUFFIXES)
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                raise click.ClickException(f"no export files ({', '.join(EXPORT_SUFFIXES)}) in the folder {name}")
+            out += found
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise click.ClickException(f"no such file: {name}")
+    return out
+
 
 @click.command("import")
 @click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file to import into.")
@@ -18,13 +41,17 @@ from app.core.database import DatabaseError, open_database, redact
 @click.option("--geoip", "geoip_path", default=None, type=click.Path(dir_okay=False),
               help="A MaxMind-format .mmdb to use instead of the bundled DB-IP City Lite.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--max-rejects", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Exit with status 1 when more than N lines were rejected (what was valid is stored).")
 @click.argument("files", nargs=-1, required=True)
-def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, files: tuple[str, ...]) -> None:
+def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, max_rejects: int | None,
+            files: tuple[str, ...]) -> None:
     """Import Segment messages from FILES (JSON Lines or {"batch": [...]}, gzip or plain).
 
-    Re-importing a file stores nothing twice. Exit status 0 when every file was read,
-    even if some lines were rejected (they are listed); 1 when a file or the database
-    could not be used.
+    A folder imports the export files inside it (and its subfolders, in name order:
+    *.json, *.jsonl, *.ndjson, *.gz). Re-importing a file stores nothing twice. Exit status
+    0 when every file was read, even if some lines were rejected (they are listed; see
+    --max-rejects); 1 when a file or the database could not be used.
     """
     from tqdm import tqdm
 
@@ -32,9 +59,7 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, f
     from app.ingest.importer import KEEP_PROBLEMS, ImportFileError, ImportSummary, import_files
     from app.ingest.writer import EventWriter
 
-    for name in files:
-        if not Path(name).is_file():
-            raise click.ClickException(f"no such file: {name}")
+    paths = expand_paths(files)
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
@@ -64,7 +89,7 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, f
     failure: str | None = None
     summary = ImportSummary()
     try:
-        import_files(writer, list(files), progress=progress, on_file=on_file, summary=summary)
+        import_files(writer, list(paths), progress=progress, on_file=on_file, summary=summary)
     except ImportFileError as exc:
         failure = str(exc)
     except DatabaseError as exc:
@@ -87,3 +112,6 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, f
                        f"(first {KEEP_PROBLEMS} shown)")
     if failure is not None:
         raise click.ClickException(failure)
+    if max_rejects is not None and summary.rejected > max_rejects:
+        raise click.ClickException(f"{summary.rejected:,} lines were rejected, more than --max-rejects {max_rejects:,} "
+                                   "(the valid ones are stored)")

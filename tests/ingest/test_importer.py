@@ -156,3 +156,39 @@ def test_empty_file_is_fine(tmp_path: Path, sqlite_url: str) -> None:
     result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
     assert result.exit_code == 0
     assert "0 stored" in result.output
+
+
+def test_a_folder_imports_the_export_files_inside(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 16: `tracklens import DIR` said 'no such file'."""
+    from app.core.database import open_database
+
+    folder = tmp_path / "export"
+    (folder / "2023" / "07").mkdir(parents=True)
+    (folder / ".cache").mkdir()
+    msgs = _messages(9)
+    _jsonl(folder / "2023" / "07" / "a.jsonl", [json.dumps(m) for m in msgs[:3]])
+    _jsonl(folder / "2023" / "07" / "b.jsonl.gz", [json.dumps(m) for m in msgs[3:6]], gz=True)
+    (folder / "c.json").write_text(json.dumps({"batch": msgs[6:]}))
+    (folder / "README.txt").write_text("not an export")
+    _jsonl(folder / ".cache" / "hidden.jsonl", [json.dumps(m) for m in _messages(5, "h")])
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "9 stored" in result.output and "0 rejected" in result.output
+    assert len(event_rows(open_database(sqlite_url))) == 9
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, str(empty)])
+    assert result.exit_code == 1 and "no export files" in result.output
+
+
+def test_max_rejects_fails_a_script_but_keeps_what_was_valid(tmp_path: Path, sqlite_url: str) -> None:
+    from app.core.database import open_database
+
+    lines = [json.dumps(m) for m in _messages(4)] + ["{not json", json.dumps({"type": "track", "userId": "u"})]
+    path = _jsonl(tmp_path / "x.jsonl", lines)
+    ok = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--max-rejects", "2", str(path)])
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--max-rejects", "1", str(path)])
+    assert bad.exit_code == 1
+    assert "2 lines were rejected, more than --max-rejects 1" in bad.output
+    assert len(event_rows(open_database(sqlite_url))) == 4
