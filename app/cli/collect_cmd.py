@@ -37,12 +37,17 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
             destinations = load_destinations(destinations_file)
         except DestinationError as exc:
             raise click.ClickException(str(exc)) from None
+    from app.collector.server import CollectorOptions, build_app, listen, serve
+
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
+        sock.close()
         raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from exc
-
-    from app.collector.server import CollectorOptions, build_app, serve
 
     app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy))
     auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
@@ -56,7 +61,7 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         forwarder.start()
         click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
     try:
-        serve(app, host, port, access_log=access_log)
+        serve(app, host, port, access_log=access_log, sock=sock)
     finally:
         if forwarder is not None:
             forwarder.stop()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -60,9 +62,33 @@ def _show_collector_log(level: str) -> None:
         logger.addHandler(handler)
 
 
-def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log_level: str = "info") -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """The collector's listening socket, bound before anything is announced: a port in use is
+    one clear error (OSError with a reason), not a success banner followed by uvicorn's log."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot listen on {host}: {exc.strerror}") from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(f"port {port} on {host} is already in use (another collector?); "
+                          "stop it or choose another --port") from None
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log_level: str = "info",
+          sock: socket.socket | None = None) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn then stops accepting, finishes requests, and the
-    application's shutdown commits whatever is still queued."""
+    application's shutdown commits whatever is still queued. `sock`: an already bound socket
+    (listen())."""
     _show_collector_log(log_level)
     config = uvicorn.Config(
         app,
@@ -76,4 +102,4 @@ def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)

@@ -64,3 +64,20 @@ def test_the_command_wires_keys_from_the_environment_and_trust_proxy(sqlite_url:
         engine.dispose()
     assert (row["message_id"], row["context"]["ip"], row["city"]) == (message["messageId"], "8.8.8.8",
                                                                       "Mountain View")
+
+
+def test_a_port_in_use_is_one_line_and_a_failure_before_any_banner(sqlite_url: str) -> None:
+    """Issue 16: it printed the success banner, then uvicorn's error."""
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        result = CliRunner().invoke(cli, ["collect", "--db", sqlite_url, "--write-key", "k", "--port", str(port)])
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: port {port} on 127.0.0.1 is already in use (another collector?); " \
+                                    "stop it or choose another --port"
