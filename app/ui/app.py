@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
@@ -100,6 +102,13 @@ def choose_database(db_url: str | None, settings_last: str | None) -> tuple[str 
     return (demo_url if demo.exists() else None), True
 
 
+def needs_offscreen(environ: Mapping[str, str], platform: str) -> bool:
+    """Whether Qt would find no display: Linux/BSD without X11 or Wayland, and no platform chosen."""
+    if environ.get("QT_QPA_PLATFORM") or platform in ("win32", "darwin"):
+        return False
+    return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
 def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
             open_report: str | None = None) -> int:
     """Show the main window and run the event loop; returns the process exit code.
@@ -107,6 +116,10 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
     `open_report` is a report file given on the command line (what Explorer and Linux file
     managers pass for a double-clicked `*.tracklens.json`).
     """
+    if screenshot_dir is not None and needs_offscreen(os.environ, sys.platform):
+        # Screenshots need no screen: on a headless Linux box (CI, a server) render offscreen
+        # instead of aborting on "could not load the Qt platform plugin xcb".
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = ensure_application()
     from app.ui.main_window import MainWindow
 

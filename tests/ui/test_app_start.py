@@ -28,18 +28,22 @@ def test_db_option_wins_then_last_database_then_demo(tmp_path: Path) -> None:
     assert choose_database(demo, None) == (demo, True)
 
 
-def run_tracklens(*args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
+def run_tracklens(*args: str, timeout: int = 240, headless: bool = False) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    if headless:  # a machine without any display, and nobody chose a Qt platform
+        for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+            env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
 def test_screenshot_writes_every_panel_and_the_window(filled_db: Any, tmp_path: Path) -> None:
+    """Also without a display: it used to abort with 'could not load the Qt platform plugin xcb'."""
     url, _engine = filled_db
     out = tmp_path / "shots"
-    done = run_tracklens("--db", url, "--screenshot", str(out))
+    done = run_tracklens("--db", url, "--screenshot", str(out), headless=sys.platform.startswith("linux"))
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in out.glob("*.png"))
     assert names == ["destinations.png", "funnels.png", "live.png", "messages.png", "profile.png", "retention.png",
@@ -58,3 +62,13 @@ def test_screenshot_fails_with_a_reason(tmp_path: Path) -> None:
     done = run_tracklens("--db", f"sqlite:///{bogus}", "--screenshot", str(tmp_path / "shots"))
     assert done.returncode == 1
     assert "not a SQLite database" in done.stderr
+
+
+def test_only_a_linux_box_without_a_display_renders_offscreen() -> None:
+    from app.ui.app import needs_offscreen
+
+    assert needs_offscreen({}, "linux")
+    assert not needs_offscreen({"DISPLAY": ":0"}, "linux")
+    assert not needs_offscreen({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert not needs_offscreen({"QT_QPA_PLATFORM": "xcb"}, "linux")
+    assert not needs_offscreen({}, "darwin") and not needs_offscreen({}, "win32")
