@@ -154,3 +154,27 @@ def test_errors_are_one_line_and_nothing_is_sent(engine: Engine, db_url: str, sm
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert smtp.handler.received == []
     assert ledger_states(engine) == {}
+
+
+def test_every_sends_to_new_audience_members_on_the_next_round_until_stopped(
+        engine: Engine, db_url: str, smtp: SmtpServer, tmp_path: Path) -> None:
+    """`--every 1s`: a person who joins the audience between rounds gets the message on the next
+    round, nobody gets it twice, and SIGTERM (a service manager) stops it with status 130."""
+    first = big_audience(engine, 3)
+    campaign = write_campaign(tmp_path)
+    proc = tracklens("send", "--db", db_url, campaign, "--smtp", smtp.url, "--every", "1s", wait=False)
+    try:
+        wait_received(smtp, 3, proc)
+        late = {"late1": person(101, gender="female")}
+        add_people(engine, late, orders={"late1": 3})
+        wait_received(smtp, 4, proc)
+        time.sleep(2.5)  # two more rounds: nothing new to send
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    got = smtp.handler.by_rcpt()
+    assert sorted(got) == sorted([*first.values(), late["late1"]["email"]])
+    assert all(len(messages) == 1 for messages in got.values())
+    rounds = [line for line in out.splitlines() if " sent " in f" {line}"]
+    assert len(rounds) >= 3 and "stopped" in err

@@ -1,0 +1,110 @@
+"""SMTP over TLS for real (issue 13): STARTTLS on a server that offers it (and requires it before
+a login), and implicit TLS (smtps://), each with a password, against aiosmtpd with a
+certificate made for the test and trusted through TRACKLENS_SMTP_CAFILE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import Engine
+
+from app.outbound.messages import Campaign, CampaignError
+from app.outbound.messages.sender import SendOptions, send_campaign
+from tests.outbound.conftest import Handler, add_people, campaign_dict, free_port, person
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (certificate file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class Logins:
+    """An aiosmtpd authenticator accepting one user; remembers who logged in over which link."""
+
+    def __init__(self, implicit_tls: bool = False) -> None:
+        self.implicit_tls = implicit_tls  # the listening socket itself is TLS
+        self.seen: list[tuple[str, bool]] = []
+
+    def __call__(self, _server: Any, session: Any, _envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword) and auth_data.login == b"me" and auth_data.password == b"hunter2":
+            self.seen.append((mechanism, self.implicit_tls or session.ssl is not None))
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path], request: pytest.FixtureRequest) -> Iterator[tuple[str, Handler, Logins]]:
+    """STARTTLS (required before AUTH) or implicit TLS, by the test's parameter."""
+    cert_file, key_file = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    implicit = request.param == "smtps"
+    handler, logins, port = Handler(), Logins(implicit), free_port()
+    options: dict[str, Any] = {"authenticator": logins, "auth_required": True}
+    if implicit:
+        # The socket speaks TLS from the first byte (aiosmtpd then does not see a STARTTLS
+        # upgrade, so it is told AUTH is fine without one).
+        controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context,
+                                auth_require_tls=False, **options)
+    else:
+        controller = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                                **options)
+    controller.start()
+    yield f"{request.param}://me@127.0.0.1:{port}", handler, logins
+    controller.stop()
+
+
+@pytest.mark.parametrize("tls_server", ["smtp", "smtps"], indirect=True)
+def test_a_password_goes_only_over_tls_and_the_mail_arrives(engine: Engine, tls_server: tuple[str, Handler, Logins],
+                                                            certificate: tuple[Path, Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    url, handler, logins = tls_server
+    monkeypatch.setenv("TRACKLENS_SMTP_PASSWORD", "hunter2")
+    monkeypatch.setenv("TRACKLENS_SMTP_CAFILE", str(certificate[0]))
+    add_people(engine, {"ann": person(1, gender="female")}, orders={"ann": 3})
+    summary = send_campaign(engine, Campaign.from_dict(campaign_dict()), smtp_url=url,
+                            options=SendOptions(sleep=lambda s: None))
+    assert summary.sent == 1, summary.line()
+    assert [r.rcpt for r in handler.received] == ["p1@example.com"]
+    assert logins.seen and all(over_tls for _mechanism, over_tls in logins.seen)
+
+
+@pytest.mark.parametrize("tls_server", ["smtp"], indirect=True)
+def test_an_untrusted_certificate_is_a_clear_error_and_nothing_is_sent(
+        engine: Engine, tls_server: tuple[str, Handler, Logins], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, handler, _logins = tls_server
+    monkeypatch.setenv("TRACKLENS_SMTP_PASSWORD", "hunter2")
+    monkeypatch.delenv("TRACKLENS_SMTP_CAFILE", raising=False)
+    add_people(engine, {"ann": person(1, gender="female")}, orders={"ann": 3})
+    with pytest.raises(CampaignError, match=r"TLS with 127\.0\.0\.1"):
+        send_campaign(engine, Campaign.from_dict(campaign_dict()), smtp_url=url, options=SendOptions(sleep=lambda s: None))
+    assert handler.received == []
