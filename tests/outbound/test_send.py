@@ -265,3 +265,13 @@ def test_no_password_in_clear_without_starttls(engine: Engine, smtp: SmtpServer,
     assert smtp.handler.received == []
     with engine.connect() as conn:  # the claimed row was given back: the person is not lost
         assert conn.execute(select(func.count()).select_from(outbound_ledger)).scalar_one() == 0
+
+
+def test_templates_see_the_persons_last_event(engine: Engine, smtp: SmtpServer) -> None:
+    """`last`: the person's last event (its name, properties and place), read only when used."""
+    add_people(engine, {"ann": person(1, gender="female")}, orders={"ann": 3})
+    spec = campaign_dict()
+    spec["channel"]["text"] = "Your last {{ last.event }} was worth {{ last.properties.revenue }}."
+    send_campaign(engine, Campaign.from_dict(spec), smtp_url=smtp.url, options=opts())
+    [message] = smtp.handler.by_rcpt()["p1@example.com"]
+    assert message.text().strip() == "Your last Order Completed was worth 10."

@@ -35,6 +35,7 @@ from app.outbound.messages.templates import MissingValue
 from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff, DeliveryError, PermanentFailure, TemporaryFailure, UncertainDelivery
 from app.query import QueryError, run_query
+from app.query.isotime import iso_utc
 
 PAGE = 1000
 EVENT_BATCH = 200
@@ -133,8 +134,8 @@ def last_event(engine: Engine, person: str) -> dict[str, Any]:
     if row is None:
         return {}
     props = json.loads(row.properties) if isinstance(row.properties, str) else dict(row.properties or {})
-    out: dict[str, Any] = {"event": row.event, "time": dt.datetime.fromtimestamp(row.ts / 1000, dt.UTC).isoformat(),
-                           "properties": props}
+    # iso_utc: a stored time outside the calendar's range (another tool's rows) must not break sending
+    out: dict[str, Any] = {"event": row.event, "time": iso_utc(int(row.ts)), "properties": props}
     for name in ("city", "region", "country_code", "browser", "os", "device"):
         out[name] = getattr(row, name)
     return out
