@@ -70,3 +70,31 @@ def test_status_dead_letters_pause_resume_retry_and_replay(make_window: Any, sql
     finally:
         rx.stop()
         engine.dispose()
+
+
+def test_the_destinations_file_is_edited_in_the_app_and_checked_before_saving(
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path) -> None:
+    """Issue 15: 'also editable in the app'. A file the forwarder would refuse is never saved."""
+    import json
+
+    file = write_destinations(tmp_path / "destinations.json",
+                              [{"name": "one", "type": "webhook", "url": "http://127.0.0.1:9/hook"}])
+    before = file.read_text()
+    window = make_window(sqlite_url)
+    panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+    panel.set_destinations_file(str(file))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and not panel.busy, timeout=20_000)
+    editor = panel.edit_file()
+    assert json.loads(editor.text.toPlainText())[0]["name"] == "one"
+    editor.text.setPlainText('[{"name": "two", "type": "webhook"}]')  # no url
+    assert not editor.save_to(str(file))
+    assert "✖" in editor.status.text() and "url" in editor.status.text()
+    assert file.read_text() == before
+    editor.text.setPlainText(json.dumps([{"name": "one", "type": "webhook", "url": "http://127.0.0.1:9/hook"},
+                                         {"name": "two", "type": "segment", "url": "http://127.0.0.1:9",
+                                          "write_key": "k"}]))
+    assert editor.check() and "2 destinations: one, two" in editor.status.text()
+    editor.save_to(str(file))
+    editor.accept()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2 and not panel.busy, timeout=20_000)
+    assert [panel.table.item(r, 0).text() for r in range(2)] == ["one", "two"]

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
@@ -64,8 +65,13 @@ class DestinationsPanel(Panel):
         self.file_label.setObjectName("destinationsFile")
         open_button = QPushButton("Destinations file…", self.body)
         open_button.clicked.connect(self._choose_file)
+        self.edit_button = QPushButton("Edit…", self.body)
+        self.edit_button.setObjectName("editDestinations")
+        self.edit_button.setToolTip("Edit the destinations file (checked before it is saved)")
+        self.edit_button.clicked.connect(self.edit_file)
         top.addWidget(self.file_label, 1)
         top.addWidget(open_button)
+        top.addWidget(self.edit_button)
         self.body_layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Vertical, self.body)
@@ -178,6 +184,13 @@ class DestinationsPanel(Panel):
         path, _ = QFileDialog.getOpenFileName(self, "Destinations file", "", "JSON (*.json);;All files (*)")
         if path:
             self.set_destinations_file(path)
+
+    def edit_file(self) -> DestinationsEditor:
+        """Edit (or create) the destinations file; on save, show what it now holds."""
+        editor = DestinationsEditor(self.file, self)
+        editor.accepted.connect(lambda: self.set_destinations_file(editor.path))
+        editor.open()
+        return editor
 
     def _show_dead_letters(self) -> None:
         letters = self._letters.get(self.selected_name() or "", [])
