@@ -14,10 +14,11 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from app.outbound.destinations.config import Destination
+from app.query.isotime import iso_utc_ms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Mixpanel accepts an $insert_id of up to 36 letters, digits and dashes.
@@ -52,8 +53,9 @@ class Request:
 
 
 def iso_ms(ms: int) -> str:
-    """ISO-8601 UTC with milliseconds (what Segment libraries send)."""
-    return (_EPOCH + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO-8601 UTC with milliseconds (what Segment libraries send); integer arithmetic, twice as
+    fast as datetime and never out of range for whatever another tool stored."""
+    return iso_utc_ms(ms)
 
 
 def segment_message(e: StoredEvent) -> dict[str, Any]:

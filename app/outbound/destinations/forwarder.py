@@ -19,14 +19,17 @@ other destinations.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import Engine, update
 
 from app.core.schema import destination_cursors as C
@@ -83,10 +86,19 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(0.0, delta), MAX_RETRY_AFTER)
 
 
+def encode_body(body: Any) -> bytes:
+    """The request's JSON: orjson (a third of the forwarder's CPU went to the standard library's
+    encoder), the standard library for what orjson cannot write exactly (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def post(client: httpx.Client, request: Request) -> Answer:
     """One POST, classified; never raises for what the network or the server does."""
     try:
-        response = client.post(request.url, json=request.body, headers=request.headers,
+        response = client.post(request.url, content=encode_body(request.body), headers=request.headers,
                                auth=request.auth if request.auth is not None else httpx.USE_CLIENT_DEFAULT)
     except httpx.TimeoutException as exc:
         return Answer("temporary", None, f"timed out ({type(exc).__name__})")
