@@ -186,6 +186,11 @@ def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: A
     bars = [i for i in panel.chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
     assert len(bars) == 1 and list(bars[0].opts["height"]) == pytest.approx(
         [300 / len(messaged), 100 / len(held)])
+    # ...and over time: one point per day of sending for each group (today's, here).
+    curves = {c.name(): c.getData()[1] for c in panel.over_time.getPlotItem().listDataItems()}
+    assert set(curves) == {"message", "holdout"}
+    assert list(curves["message"]) == pytest.approx([300 / len(messaged)])
+    assert list(curves["holdout"]) == pytest.approx([100 / len(held)])
     if os.environ.get("TRACKLENS_SCREENSHOT_DIR"):  # docs/screenshots/messages.png
         dock = window.docks["messages"]
         dock.setFloating(True)

@@ -260,6 +260,17 @@ class MessagesPanel(Panel):
         self.chart.showGrid(y=True, alpha=0.3)
         self.chart.setMouseEnabled(False, False)
         layout.addWidget(self.chart, 1)
+        # Conversion over time: by the day each person was messaged or held out.
+        self.over_time = pg.PlotWidget(page)
+        self.over_time.setObjectName("resultsOverTime")
+        self.over_time.setMinimumHeight(160)
+        self.over_time.setLabel("left", "converted", units="%")
+        self.over_time.setLabel("bottom", "day of the message or holdout decision")
+        self.over_time.showGrid(y=True, alpha=0.3)
+        self.over_time.setMouseEnabled(False, False)
+        self.over_time.addLegend(offset=(10, 5))
+        self.over_time.getAxis("bottom").enableAutoSIPrefix(False)
+        layout.addWidget(self.over_time, 1)
         return page
 
     # ----------------------------------------------------------------- Panel API
@@ -688,6 +699,7 @@ class MessagesPanel(Panel):
     def _on_results_failed(self, info: ErrorInfo) -> None:
         self.results_label.setText(info.message)
         self.chart.clear()
+        self.over_time.clear()
 
     def _on_results(self, r: Any) -> None:
         lines = [f"<b>{r['campaign']}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
@@ -697,6 +709,7 @@ class MessagesPanel(Panel):
         groups = r.get("groups")
         goal = r.get("goal")
         self.chart.clear()
+        self.over_time.clear()
         if not groups or not goal:
             lines.append("No goal event: set one to measure conversion.")
             self.results_label.setText("<br>".join(lines))
@@ -720,6 +733,20 @@ class MessagesPanel(Panel):
             lines.append("Some goal windows are still open: the numbers can still rise.")
         self.results_label.setText("<br>".join(lines))
         self._draw(m, h)
+        self._draw_over_time(list(r.get("over_time") or []))
+
+    def _draw_over_time(self, days: list[dict[str, Any]]) -> None:
+        """Each group's conversion per day of sending (gaps where a group had nobody that day)."""
+        x = np.arange(len(days), dtype=float)
+        for group, colour in (("message", "#3b73c8"), ("holdout", "#8a94a3")):
+            y = np.array([np.nan if d.get(f"{group}_rate") is None else d[f"{group}_rate"] * 100 for d in days])
+            self.over_time.plot(x, y, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6,
+                                symbolBrush=colour, name=group, connect="finite")
+        step = max(1, len(days) // 8)
+        self.over_time.getAxis("bottom").setTicks([[(i, d["day"][5:]) for i, d in enumerate(days)][::step]])
+        rates = [d[f"{g}_rate"] * 100 for d in days for g in ("message", "holdout") if d.get(f"{g}_rate") is not None]
+        self.over_time.setYRange(0, max([*rates, 1.0]) * 1.15, padding=0)
+        self.over_time.setXRange(-0.5, max(len(days) - 0.5, 0.5), padding=0)
 
     def _draw(self, m: dict[str, Any], h: dict[str, Any]) -> None:
         """Two bars (message, holdout) with their 95 % intervals."""
