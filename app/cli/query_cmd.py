@@ -257,11 +257,10 @@ def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> 
     from app.core.database import DatabaseError
     from app.query import QueryCancelled, QueryError, parse_query
     from app.query.export import export_users_csv
-    from app.query.runners.funnel_persons import FunnelPersonsQuery
-    from app.query.runners.retention_persons import RetentionPersonsQuery
+    from app.query.runners.persons_base import PersonsQuery
 
     parsed = parse_query(spec)
-    users_spec = parsed.users.to_dict() if isinstance(parsed, FunnelPersonsQuery | RetentionPersonsQuery) else spec
+    users_spec = parsed.users.to_dict() if isinstance(parsed, PersonsQuery) else spec
     columns = list(users_spec.get("columns") or [])
     try:
         written = _run_cancellable(lambda token: export_users_csv(engine, users_spec, sys.stdout, columns=columns,

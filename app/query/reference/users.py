@@ -17,9 +17,10 @@ from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
 from app.query.reference.common import Dataset, Event, code_points, display, json_kind, matches
 from app.query.reference.funnel import funnel_people
 from app.query.reference.retention import retention_people
-from app.query.runners.funnel_persons import FunnelFilter, FunnelPersonsQuery
+from app.query.runners.funnel_persons import FunnelFilter
+from app.query.runners.persons_base import PersonsQuery
 from app.query.runners.retention import Cohorts
-from app.query.runners.retention_persons import RetentionFilter, RetentionPersonsQuery
+from app.query.runners.retention_persons import RetentionFilter
 from app.query.runners.users import DidFilter, UsersQuery, user_dict
 from app.query.timerange import resolve_range, today
 from app.query.zones import zone_info
@@ -144,7 +145,7 @@ def _signed(value: tuple[int, ...], sign: int) -> Any:
 def users(data: Dataset, people: People, spec: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     """{"total", "users"}: EVERY matching person in order (no paging: tests concatenate pages)."""
     q = parse_query(spec)
-    if isinstance(q, FunnelPersonsQuery | RetentionPersonsQuery):
+    if isinstance(q, PersonsQuery):
         q = q.users
     assert isinstance(q, UsersQuery)
     chosen = [row for pid, row in people.rows.items() if selected(q, pid, data, people, now)]

@@ -13,17 +13,15 @@ k = reached k but not k+1 (so k must be below the number of steps).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select
-
 from app.query.filters import FilterContext, register_filter_compiler
-from app.query.model import Filter, Query, QueryError, SpecReader, query_model, register_filter
-from app.query.runner import QueryRunner, register_runner
+from app.query.model import Filter, QueryError, SpecReader, query_model, register_filter
+from app.query.runner import register_runner
 from app.query.runners.funnel_base import FunnelQuery, FunnelSQL
-from app.query.runners.users import UsersQuery, UsersRunner, context_now
+from app.query.runners.persons_base import PersonsQuery, PersonsRunner
+from app.query.runners.users import context_now
 
 STATUSES = ("reached", "dropped")
 
@@ -109,43 +107,12 @@ register_filter_compiler(FunnelFilter, compile_funnel_filter)
 
 @query_model("funnel_persons")
 @dataclass(frozen=True)
-class FunnelPersonsQuery(Query):
+class FunnelPersonsQuery(PersonsQuery):
     """A funnel step's persons, with every users option (sort, limit, after, search, columns)."""
 
-    users: UsersQuery
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FunnelPersonsQuery:
-        r = SpecReader(data, "")
-        r.string("kind")
-        f = FunnelFilter.read(r)
-        users = UsersQuery._read(r)
-        r.done()
-        return cls(replace(users, where=(f, *users.where)))
-
-    def to_dict(self) -> dict[str, Any]:
-        spec = self.users.to_dict()
-        first, *rest = self.users.where
-        spec.update(first.to_dict())
-        spec["where"] = [w.to_dict() for w in rest]
-        spec["kind"] = "funnel_persons"
-        return spec
+    filter_class = FunnelFilter
 
 
 @register_runner
-class FunnelPersonsRunner(QueryRunner):
+class FunnelPersonsRunner(PersonsRunner):
     query_class = FunnelPersonsQuery
-    query: FunnelPersonsQuery
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.users = UsersRunner(self.query.users, self.dialect, now=self.now, cancel=self.cancel)
-
-    def to_query(self) -> Select[Any]:
-        return self.users.to_query()
-
-    def statements(self) -> list[Any]:
-        return self.users.statements()
-
-    def calculate(self, conn: Connection) -> dict[str, Any]:
-        return self.users.calculate(conn)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select
-
 from app.query.filters import FilterContext, register_filter_compiler
-from app.query.model import Filter, Query, QueryError, SpecReader, _parse_date, query_model, register_filter
-from app.query.runner import QueryRunner, register_runner
+from app.query.model import Filter, QueryError, SpecReader, _parse_date, query_model, register_filter
+from app.query.runner import register_runner
+from app.query.runners.persons_base import PersonsQuery, PersonsRunner
 from app.query.runners.retention import Cohorts, RetentionQuery, RetentionSQL
-from app.query.runners.users import UsersQuery, UsersRunner, context_now
+from app.query.runners.users import context_now
 
 STATUSES = ("retained", "lost")
 
@@ -88,43 +86,12 @@ register_filter_compiler(RetentionFilter, compile_retention_filter)
 
 @query_model("retention_persons")
 @dataclass(frozen=True)
-class RetentionPersonsQuery(Query):
+class RetentionPersonsQuery(PersonsQuery):
     """A retention cell's persons, with every users option (sort, limit, after, search, columns)."""
 
-    users: UsersQuery
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RetentionPersonsQuery:
-        r = SpecReader(data, "")
-        r.string("kind")
-        f = RetentionFilter.read(r)
-        users = UsersQuery._read(r)
-        r.done()
-        return cls(replace(users, where=(f, *users.where)))
-
-    def to_dict(self) -> dict[str, Any]:
-        spec = self.users.to_dict()
-        first, *rest = self.users.where
-        spec.update(first.to_dict())
-        spec["where"] = [w.to_dict() for w in rest]
-        spec["kind"] = "retention_persons"
-        return spec
+    filter_class = RetentionFilter
 
 
 @register_runner
-class RetentionPersonsRunner(QueryRunner):
+class RetentionPersonsRunner(PersonsRunner):
     query_class = RetentionPersonsQuery
-    query: RetentionPersonsQuery
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.users = UsersRunner(self.query.users, self.dialect, now=self.now, cancel=self.cancel)
-
-    def to_query(self) -> Select[Any]:
-        return self.users.to_query()
-
-    def statements(self) -> list[Any]:
-        return self.users.statements()
-
-    def calculate(self, conn: Connection) -> dict[str, Any]:
-        return self.users.calculate(conn)

@@ -1,0 +1,63 @@
+"""The persons of something (a funnel step, a retention cell) as a users result.
+
+Such a kind is a users query whose first filter is a person-level filter of that something, so
+its list pages, sorts, searches and exports exactly like the User explorer and takes every users
+option. Subclasses name the filter class (its `read(SpecReader)` takes the kind's own keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Select
+
+from app.query.model import Query, SpecReader
+from app.query.runner import QueryRunner
+from app.query.runners.users import UsersQuery, UsersRunner
+
+
+@dataclass(frozen=True)
+class PersonsQuery(Query):
+    """A users query led by the kind's person-level filter."""
+
+    users: UsersQuery
+    #: the person-level filter the kind's own keys describe
+    filter_class: ClassVar[Any]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PersonsQuery:
+        r = SpecReader(data, "")
+        r.string("kind")
+        f = cls.filter_class.read(r)
+        users = UsersQuery._read(r)
+        r.done()
+        return cls(replace(users, where=(f, *users.where)))
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = self.users.to_dict()
+        first, *rest = self.users.where
+        spec.update(first.to_dict())
+        spec["where"] = [w.to_dict() for w in rest]
+        spec["kind"] = self.kind
+        return spec
+
+
+class PersonsRunner(QueryRunner):
+    """Runs a PersonsQuery as the users query it is."""
+
+    query: PersonsQuery
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.users = UsersRunner(self.query.users, self.dialect, now=self.now, cancel=self.cancel)
+
+    def to_query(self) -> Select[Any]:
+        return self.users.to_query()
+
+    def statements(self) -> list[Any]:
+        return self.users.statements()
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        return self.users.calculate(conn)
