@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 from app.core.database import open_database  # noqa: E402
 from app.demo.generator import generate_messages  # noqa: E402
 from app.ingest.writer import EventWriter  # noqa: E402
-from app.outbound.destinations import store  # noqa: E402
 from app.outbound.destinations.config import parse_destinations  # noqa: E402
 from app.outbound.destinations.forwarder import DestinationWorker  # noqa: E402
 
