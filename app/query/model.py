@@ -427,6 +427,27 @@ def filters_to_list(filters: Sequence[Filter]) -> list[dict[str, Any]]:
     return [f.to_dict() for f in filters]
 
 
+@dataclass(frozen=True)
+class EventSpec:
+    """An event name with filters on that event: a funnel step, a retention start or return
+    event. Written as the name alone or as `{"event": name, "where": [...]}`."""
+
+    event: str
+    where: tuple[Filter, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> EventSpec:
+        if isinstance(data, str):
+            return cls(check_event_name(data, path))
+        r = SpecReader(data, path)
+        spec = cls(check_event_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
+        r.done()
+        return spec
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "where": filters_to_list(self.where)}
+
+
 # --------------------------------------------------------------------------------------------
 # Breakdown
 

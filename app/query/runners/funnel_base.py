@@ -51,6 +51,7 @@ from app.query.model import (
     DEFAULT_RANGE,
     UNITS,
     Breakdown,
+    EventSpec,
     Filter,
     Query,
     QueryError,
@@ -129,24 +130,8 @@ class Window:
         return {self.unit: self.amount}
 
 
-@dataclass(frozen=True)
-class FunnelStep:
-    """One step: an event name and filters on that event (ANDed with the funnel's `where`)."""
-
-    event: str
-    where: tuple[Filter, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: Any, path: str) -> FunnelStep:
-        if isinstance(data, str):
-            return cls(check_event_name(data, path))
-        r = SpecReader(data, path)
-        step = cls(check_event_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
-        r.done()
-        return step
-
-    def to_json(self) -> dict[str, Any]:
-        return {"event": self.event, "where": filters_to_list(self.where)}
+#: One step: an event name and filters on that event (ANDed with the funnel's `where`).
+FunnelStep = EventSpec
 
 
 @dataclass(frozen=True)
@@ -538,7 +523,7 @@ class FunnelSQL:
         grp: ColumnElement[Any] = literal(0, Integer)
         if self.q.breakdown is not None:
             source, g = self._entry_group_source(source, base)
-            grp = _rank_case(g, tops or [])
+            grp = rank_case(g, tops or [])
         kept = [self._not_excluded(x, i, base.c.person, times) for i, x in enumerate(self.q.exclusions)]
         value = [g.label("g")] if self.q.breakdown is not None else []
         return (select(base.c.person.label("person"), grp.label("grp"), *value,
@@ -656,7 +641,7 @@ def group_label(rank: int, tops: Sequence[str | None]) -> dict[str, Any]:
     return {"group": "Other" if other else tops[rank - 1], "other": other}
 
 
-def _rank_case(g: ColumnElement[Any], tops: Sequence[str | None]) -> ColumnElement[Any]:
+def rank_case(g: ColumnElement[Any], tops: Sequence[str | None]) -> ColumnElement[Any]:
     """1..N for the top values in rank order (NULL may be one of them), N+1 for Other."""
     other = literal(len(tops) + 1, Integer)
     whens = []

@@ -46,13 +46,13 @@ from app.query import limits
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.model import (
     Breakdown,
+    EventSpec,
     Filter,
     Query,
     QueryError,
     QueryTooLarge,
     Range,
     SpecReader,
-    check_event_name,
     check_timezone,
     filters_to_list,
     parse_filters,
@@ -60,7 +60,7 @@ from app.query.model import (
     query_model,
 )
 from app.query.runner import QueryRunner, register_runner
-from app.query.runners.funnel_base import _rank_case, rate
+from app.query.runners.funnel_base import rank_case, rate
 from app.query.timerange import Bucketing, Period, local_midnight_ms, resolve_range, to_ms, today
 from app.query.zones import zone_info
 
@@ -80,24 +80,8 @@ DEFAULT_RETENTION_RANGE = Range(last=30, unit="day")
 # Model
 
 
-@dataclass(frozen=True)
-class RetentionEvent:
-    """The start or return event: a name (or "$any") and filters on that event."""
-
-    event: str
-    where: tuple[Filter, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: Any, path: str) -> RetentionEvent:
-        if isinstance(data, str):
-            return cls(check_event_name(data, path))
-        r = SpecReader(data, path)
-        out = cls(check_event_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
-        r.done()
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {"event": self.event, "where": filters_to_list(self.where)}
+#: The start or return event: a name (or "$any") and filters on that event.
+RetentionEvent = EventSpec
 
 
 @query_model("retention")
@@ -321,7 +305,7 @@ class RetentionSQL:
                 g = self.backend.json_display(users.c.traits, self.q.breakdown.name)
             else:
                 g = first.c.g
-            grp = _rank_case(g, tops or [])
+            grp = rank_case(g, tops or [])
         return (select(first.c.person.label("person"), first.c.birth.label("birth"),
                        self.cohorts.buckets.key_expr(first.c.birth).label("cohort"), grp.label("grp"))
                 .select_from(source)
