@@ -286,3 +286,40 @@ def _python_key(unit: str, start_ms: int, zone: ZoneInfo, index: int) -> int:
     local = from_ms(start_ms, zone).date()
     day_number = (local - EPOCH_DAY).days
     return day_number if unit == "day" else (day_number + 3) // 7
+
+
+def incomplete_bucket(buckets: Sequence[str], unit: str, zone_name: str, last_day: dt.date | str | None = None,
+                      now: dt.datetime | None = None) -> int | None:
+    """The index of the bucket still in progress at `now` (its numbers will still grow), or None.
+
+    `buckets` are a result's ISO labels (local starts with their offset), `zone_name` the
+    query's zone and `last_day` the range's last local date: a bucket ends at the next one's
+    start, the last one at its natural end (next hour, midnight, Monday, 1st) or the end of
+    the range, whichever comes first. A range that ended in the past has no such bucket.
+    """
+    if not buckets:
+        return None
+    zone = ZoneInfo(zone_name)
+    moment = now if now is not None else dt.datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    now_ms = to_ms(moment)
+    starts = [to_ms(dt.datetime.fromisoformat(label)) for label in buckets]
+    if now_ms < starts[0]:
+        return None
+    index = bisect.bisect_right(starts, now_ms) - 1
+    if index < len(starts) - 1:
+        return index
+    first = from_ms(starts[-1], zone).date()
+    if unit == "hour":
+        end = starts[-1] + HOUR_MS
+    elif unit == "week":
+        end = local_midnight_ms(monday(first) + dt.timedelta(weeks=1), zone)
+    elif unit == "month":
+        end = local_midnight_ms(add_months(first.replace(day=1), 1), zone)
+    else:
+        end = local_midnight_ms(first + dt.timedelta(days=1), zone)
+    if last_day is not None:
+        last = dt.date.fromisoformat(last_day) if isinstance(last_day, str) else last_day
+        end = min(end, local_midnight_ms(last + dt.timedelta(days=1), zone))
+    return index if now_ms < end else None
