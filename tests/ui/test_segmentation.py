@@ -149,9 +149,11 @@ def test_views_hover_and_legend(seg: Any, qtbot: Any) -> None:
     for label, _total, values in want:
         assert label in text
         assert f"{values[-1]:,}" in text
-    # Hiding a series (what a legend click does) drops it from the hover box.
-    chart.items[0].setVisible(False)
+    # Hiding a series (what a click on its row does) drops it from the hover box.
+    chart.set_series_visible(0, False)
+    qtbot.waitUntil(lambda: not chart.drawing, timeout=5000)
     assert want[0][0] not in chart.describe_bucket(index)
+    chart.set_series_visible(0, True)
 
     panel.set_view("stacked")
     assert chart.stack.currentWidget() is chart.time_plot
@@ -192,18 +194,41 @@ def test_burst_of_changes_runs_one_query(seg: Any, qtbot: Any) -> None:
     wait_idle(qtbot, panel)
 
 
-def test_clicking_a_legend_entry_toggles_its_series(seg: Any, qtbot: Any) -> None:
+def test_clicking_a_series_row_toggles_its_series(seg: Any, qtbot: Any) -> None:
     panel, _engine = seg
     chart = panel.chart
-    plot = chart.time_plot
-    sample, _label = chart.time_legend.items[1]
-    curve = chart.items[1]
-    assert curve.isVisible()
-    point = plot.mapFromScene(sample.mapToScene(sample.boundingRect().center()))
-    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    qtbot.waitUntil(lambda: not curve.isVisible(), timeout=5000)
-    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=point)
-    qtbot.waitUntil(curve.isVisible, timeout=5000)
+    listed = chart.series_list
+    label = listed.item(1).text()
+    assert label == chart.series[1].label and 1 in chart.drawn_indices
+    # The series list sits beside the plot, not on it.
+    assert listed.isVisible()
+    plot_rect = chart.time_plot.geometry()
+    side_rect = chart.side.geometry()
+    assert side_rect.left() >= plot_rect.right()
+    point = listed.visualItemRect(listed.item(1)).center()
+    qtbot.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: 1 not in chart.drawn_indices and not chart.drawing, timeout=5000)
+    assert listed.item(1).checkState() == Qt.CheckState.Unchecked
+    assert label not in chart.describe_bucket(0)
+    assert [list(c.getData()[1]) for c in chart.items] == [
+        list(map(float, chart.series[i].values)) for i in range(len(chart.series)) if i != 1]
+    qtbot.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: 1 in chart.drawn_indices and not chart.drawing, timeout=5000)
+    assert listed.item(1).checkState() == Qt.CheckState.Checked
+
+
+def test_hovering_a_series_row_brings_its_line_forward(seg: Any, qtbot: Any) -> None:
+    panel, _engine = seg
+    chart = panel.chart
+    listed = chart.series_list
+    qtbot.mouseMove(listed.viewport(), listed.visualItemRect(listed.item(2)).center())
+    qtbot.waitUntil(lambda: chart.highlighted == 2, timeout=5000)
+    mine = chart.items[chart.drawn_indices.index(2)]
+    others = [item for item in chart.items if item is not mine]
+    assert mine.opacity() == 1.0 and mine.opts["pen"].widthF() > 2
+    assert others and all(item.opacity() < 0.5 for item in others)
+    chart.highlight(None)  # what leaving the list does
+    assert all(item.opacity() == 1.0 for item in chart.items)
 
 
 def test_picker_volumes_follow_the_selected_range(seg: Any, qtbot: Any) -> None:

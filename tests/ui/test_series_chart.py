@@ -14,7 +14,9 @@ def series(labels: list[str]) -> list[Series]:
 
 
 def shown(chart: SeriesChart) -> tuple[list[str], list[list[float]]]:
-    legend = [label.text for _sample, label in chart.time_legend.items]
+    """The checked rows of the series list, and the curves on screen."""
+    listed = chart.series_list
+    legend = [listed.item(r).text() for r in listed.checked_rows()]
     curves = [list(c.getData()[1]) for c in chart._curves if c.isVisible()]
     return legend, curves
 

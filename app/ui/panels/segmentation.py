@@ -7,7 +7,6 @@ beneath show exactly the numbers the engine returned.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,17 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QSplitter,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.query.timerange import incomplete_bucket
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo, parse_events
 from app.ui.errors import ErrorInfo
@@ -36,9 +33,11 @@ from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.empty_state import empty_database_html
 from app.ui.widgets.event_picker import EventPicker
+from app.ui.widgets.export import ExportButton, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
-from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart
+from app.ui.widgets.series_chart import DEFAULT_TOP, Series, SeriesChart
 from app.ui.widgets.series_table import SeriesTableModel
 
 MEASURES = [
@@ -181,19 +180,13 @@ class SegmentationPanel(Panel):
         for key, label in VIEWS:
             self.view_combo.addItem(label, key)
         toolbar.addWidget(self.view_combo)
-        export = QToolButton(holder)
-        export.setText("Export")
-        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(export)
-        menu.addAction("Chart as PNG…", lambda: self._export_dialog("png"))
-        menu.addAction("Chart as SVG…", lambda: self._export_dialog("svg"))
-        menu.addAction("Numbers as CSV…", lambda: self._export_dialog("csv"))
-        export.setMenu(menu)
-        toolbar.addWidget(export)
-        layout.addLayout(toolbar)
-
         split = QSplitter(Qt.Orientation.Vertical, holder)
         self.chart = SeriesChart(split)
+        self.export_button = ExportButton(holder, "segmentation", images=[("Chart", self.chart.export_widget)],
+                                          csv=self.export_csv)
+        toolbar.addWidget(self.export_button)
+        layout.addLayout(toolbar)
+
         self.chart.setMinimumHeight(220)
         self.table = QTableView(split)
         self.table.setObjectName("numbersTable")
@@ -422,13 +415,35 @@ class SegmentationPanel(Panel):
             pairs.append((Series(label, list(row.get("values", [])), row.get("total", 0) or 0, dashed=dashed), row))
         self.rows = pairs
         series = [s for s, _row in pairs]
-        self.chart.set_data(buckets, series, self.view(), str(spec.get("unit", "day")))
-        self._fill_table(buckets, series, str(spec.get("unit", "day")))
+        unit = str(result.get("unit") or spec.get("unit", "day"))
+        self._fill_table(buckets, series, unit)
+        if not series and self._database_empty():
+            self.chart.message(empty_database_html(self._display_url()))
+            self.summary.setText("")
+            return
+        incomplete = None
+        if result.get("timezone") and buckets:
+            incomplete = incomplete_bucket(buckets, unit, str(result["timezone"]), (result.get("range") or {}).get("to"))
+        top = DEFAULT_TOP if spec.get("breakdown") is not None else None
+        self.chart.set_data(buckets, series, self.view(), unit, incomplete=incomplete, top=top)
+        if not series:
+            self.chart.message(f"No events in {self.range_picker.describe()} match this query.")
         what = "events" if spec["measure"] == "total" else "users" if spec["measure"] == "unique" else "value"
         text = f"{len(series)} series · {len(buckets)} buckets · measure: {what}"
-        if len(series) > MAX_DRAWN:
-            text += f" · the chart shows the first {MAX_DRAWN} series, the table all of them"
+        drawn = self.chart.drawn_count
+        if 0 < drawn < len(series):
+            text += f" · the chart draws {drawn} (pick them beside it), the table all {len(series)}"
+        if incomplete is not None:
+            text += " · the dashed end is the period still in progress"
         self.summary.setText(text)
+
+    def _database_empty(self) -> bool:
+        discovery = self.context.discovery
+        return bool(discovery.loaded_events) and not discovery.events()
+
+    def _display_url(self) -> str | None:
+        connection = self.context.connection
+        return connection.display_url if connection is not None else None
 
     def _fill_table(self, buckets: list[str], series: list[Series], unit: str) -> None:
         self.table_model.set_series(buckets, [bucket_label(b, unit) for b in buckets], series)
@@ -454,24 +469,10 @@ class SegmentationPanel(Panel):
         self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     # ----------------------------------------------------------------- export
-    def _export_dialog(self, kind: str) -> None:
-        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"segmentation.{kind}", filters[kind])
-        if not path:
-            return
-        if kind == "csv":
-            self.export_csv(path)
-        else:
-            self.chart.export_image(path)
-
     def export_csv(self, path: str | Path) -> None:
         """The numbers exactly as the engine returned them, one row per series."""
         result = self.last_result or {}
         buckets = list(result.get("buckets", []))
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["series", "event", "group", "total", *buckets])
-            for series, row in self.rows:
-                group = row.get("group")
-                writer.writerow([series.label, row.get("event", ""), "" if group is None else group,
-                                 series.total, *series.values])
+        write_csv(path, ["series", "event", "group", "total", *buckets],
+                  ([series.label, row.get("event", ""), row.get("group"), series.total, *series.values]
+                   for series, row in self.rows))

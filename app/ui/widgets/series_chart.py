@@ -1,9 +1,11 @@
 """A time-series chart for segmentation results: line, stacked bars, or totals as bars.
 
 pyqtgraph draws it; the x axis is a DateAxisItem labelled in the query's zone (the buckets
-carry their UTC offset). The legend toggles series on click; hovering shows a crosshair
-and a box listing the hovered bucket's values. Nothing is computed here beyond stacking
-the numbers the engine returned.
+carry their UTC offset), every tick naming its month. Beside the plot, not on it, a series
+list (as in Mixpanel and PostHog): a row per series with its colour, click to show or hide
+it, hover to bring its line forward; a breakdown starts with its top groups drawn and the
+rest listed. The bucket still in progress is drawn dashed and called "incomplete" in the
+hover box. Nothing is computed here beyond stacking the numbers the engine returned.
 """
 
 from __future__ import annotations
@@ -14,12 +16,38 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from pyqtgraph.graphicsItems.DateAxisItem import (
+    DAY_SPACING,
+    HMS_ZOOM_LEVEL,
+    HOUR_SPACING,
+    MINUTE_SPACING,
+    MONTH_SPACING,
+    MS_ZOOM_LEVEL,
+    YEAR_SPACING,
+    TickSpec,
+    ZoomLevel,
+    makeMStepper,
+    makeSStepper,
+    makeYStepper,
+)
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.widgets.export import save_image
 
 #: A qualitative palette (Tableau 20 order, strong colours first) readable on white.
 PALETTE = [
@@ -29,8 +57,11 @@ PALETTE = [
 ]
 
 VIEWS = ("line", "stacked", "totals")
-#: Series drawn at most (the table lists them all): more lines are unreadable and slow.
+#: Series drawn at most by default, and the most the "top" control offers (the table and the
+#: series list keep them all): more lines are unreadable and slow.
 MAX_DRAWN = 30
+#: A breakdown draws its top groups only, until the user asks for more.
+DEFAULT_TOP = 10
 #: GUI-thread time spent drawing per event-loop turn, so the window never stalls.
 FRAME_BUDGET_S = 0.02
 
@@ -87,35 +118,222 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}"
 
 
+#: English month abbreviations, for the same reason as WEEKDAYS.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: 1970-01-05, the first Monday of the epoch, in seconds: weekly ticks fall on Mondays.
+FIRST_MONDAY_S = 4 * DAY_SPACING
+
+
+def _day_stepper(val: float, n: int, first: bool) -> float:
+    """pyqtgraph's stepper protocol: n-day steps, whole weeks (n = 7, 14, …) from a Monday."""
+    step = DAY_SPACING * n
+    origin = FIRST_MONDAY_S if n % 7 == 0 else 0
+    if first:
+        return float(origin + np.ceil((val - origin) / step) * step)
+    return val + step
+
+
+def _day_label(moment: dt.datetime, _first: bool) -> str:
+    return f"{MONTHS[moment.month - 1]} {moment.day}"
+
+
+def _month_label(moment: dt.datetime, first: bool) -> str:
+    month = MONTHS[moment.month - 1]
+    return f"{month} {moment.year}" if first or moment.month == 1 else month
+
+
+def _time_label(moment: dt.datetime, _first: bool) -> str:
+    return f"{moment:%H:%M}"
+
+
+class _Spec(TickSpec):  # type: ignore[misc]
+    """A TickSpec that labels its ticks with a function (so every label can name its month)."""
+
+    def __init__(self, spacing: float, stepper: Any, label: Any, auto_skip: list[int] | None = None) -> None:
+        super().__init__(spacing, stepper, "", autoSkip=auto_skip)
+        self.label = label
+
+
+class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
+    """Time ticks whose labels always name the month: "Dec 8", "Dec 15", "Jan 2026", "06:00".
+
+    pyqtgraph's own levels label most day ticks with a bare "08" and only the 1st with
+    "Dec"; here a day-level tick is a date and weekly ticks fall on Mondays.
+    """
+
+    def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
+        super().__init__(orientation, **kwargs)
+        months = ZoomLevel([_Spec(YEAR_SPACING, makeYStepper(1), lambda m, _f: f"Jan {m.year}", [1, 5, 10, 25]),
+                            _Spec(MONTH_SPACING, makeMStepper(1), _month_label, [1, 2, 3, 6])], "MMM 0000")
+        days = ZoomLevel([_Spec(DAY_SPACING, _day_stepper, _day_label, [1, 2, 7, 14])], "MMM 00")
+        hours = ZoomLevel([_Spec(DAY_SPACING, makeSStepper(DAY_SPACING), _day_label),
+                           _Spec(HOUR_SPACING, makeSStepper(HOUR_SPACING), _time_label, [1, 3, 6, 12])], "00:00")
+        minutes = ZoomLevel([_Spec(DAY_SPACING, makeSStepper(DAY_SPACING), _day_label),
+                             _Spec(MINUTE_SPACING, makeSStepper(MINUTE_SPACING), _time_label, [1, 5, 15])], "00:00")
+        self.zoomLevels = {np.inf: months, 10 * DAY_SPACING: days, 6 * HOUR_SPACING: hours,
+                           15 * MINUTE_SPACING: minutes, 30: HMS_ZOOM_LEVEL, 1: MS_ZOOM_LEVEL}
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        if not isinstance(spec, _Spec):
+            return list(super().tickStrings(values, scale, spacing))
+        offset = self.utcOffset or 0
+        out = []
+        for i, value in enumerate(values):
+            try:
+                moment = dt.datetime.fromtimestamp(value - offset, tz=dt.UTC)
+            except (OverflowError, ValueError, OSError):
+                out.append("")
+                continue
+            out.append(spec.label(moment, i == 0))
+        return out
+
+    def tick_labels(self) -> list[str]:
+        """The labels drawn now, every level (what a user reads under the chart)."""
+        low, high = self.range
+        view = self.linkedView()
+        if view is not None:
+            low, high = view.viewRange()[0]
+        size = self.geometry().width() or 600
+        labels: list[str] = []
+        for spacing, values in self.tickValues(low, high, size):
+            labels += self.tickStrings(values, 1.0, spacing)
+        return labels
+
+
+class SeriesList(QListWidget):
+    """The series beside the chart: checked rows are drawn; a click anywhere on a row toggles
+    it (not only on the box); hovering a row reports it, leaving the list reports None."""
+
+    toggled = Signal(int, bool)
+    hovered_row = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("seriesList")
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setUniformItemSizes(True)
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        self.setFrameShape(QListWidget.Shape.NoFrame)
+        self.itemEntered.connect(lambda item: self.hovered_row.emit(self.row(item)))
+        self.itemChanged.connect(self._on_changed)
+
+    def fill(self, series: Sequence[Series], visible: Sequence[bool]) -> None:
+        self.blockSignals(True)
+        try:
+            self.clear()
+            for i, (s, on) in enumerate(zip(series, visible, strict=True)):
+                item = QListWidgetItem(swatch(i, s.dashed), s.label)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                item.setToolTip(f"{s.label}: {format_number(float(s.total))}")
+                self.addItem(item)
+        finally:
+            self.blockSignals(False)
+
+    def set_checked(self, row: int, on: bool) -> None:
+        item = self.item(row)
+        if item is not None:
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def checked_rows(self) -> list[int]:
+        return [r for r in range(self.count()) if self.item(r).checkState() == Qt.CheckState.Checked]
+
+    def _on_changed(self, item: QListWidgetItem) -> None:
+        self.toggled.emit(self.row(item), item.checkState() == Qt.CheckState.Checked)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and item is not None:
+            on = item.checkState() != Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hovered_row.emit(None)
+        return bool(super().viewportEvent(event))
+
+
+def swatch(index: int, dashed: bool = False) -> QIcon:
+    """The series' colour as a small square (a dashed stroke for a previous-period series)."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    if dashed:
+        painter.setPen(QPen(colour(index), 2.5, Qt.PenStyle.DashLine))
+        painter.drawLine(0, 7, 14, 7)
+    else:
+        painter.fillRect(1, 1, 12, 12, colour(index))
+    painter.end()
+    return QIcon(pixmap)
+
+
 class SeriesChart(QWidget):
-    """`set_data(buckets, series, view, unit)`; `hovered(index)` fires as the crosshair moves."""
+    """`set_data(buckets, series, view, unit, incomplete=, top=)`; `hovered(index)` fires as
+    the crosshair moves; `message(text)` shows a notice in place of the plot."""
 
     hovered = Signal(int)
-    #: Every series of the current data is on screen.
+    #: Every checked series of the current data is on screen.
     drawn = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         self.stack = QStackedWidget(self)
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
+        layout.setSpacing(4)
+        layout.addWidget(self.stack, 1)
 
-        self.date_axis = pg.DateAxisItem(orientation="bottom")
+        self.side = QWidget(self)
+        self.side.setObjectName("seriesSide")
+        self.side.setMinimumWidth(150)
+        self.side.setMaximumWidth(240)
+        side_layout = QVBoxLayout(self.side)
+        side_layout.setContentsMargins(0, 4, 0, 0)
+        side_layout.setSpacing(2)
+        top_row = QHBoxLayout()
+        self.top_label = QLabel("Show top", self.side)
+        self.top_spin = QSpinBox(self.side)
+        self.top_spin.setObjectName("seriesTop")
+        self.top_spin.setRange(1, MAX_DRAWN)
+        self.top_spin.setValue(DEFAULT_TOP)
+        self.top_spin.setToolTip("How many series to draw, largest first; check others in the list")
+        top_row.addWidget(self.top_label)
+        top_row.addWidget(self.top_spin)
+        top_row.addStretch(1)
+        side_layout.addLayout(top_row)
+        self.series_list = SeriesList(self.side)
+        side_layout.addWidget(self.series_list, 1)
+        layout.addWidget(self.side)
+        self.series_list.toggled.connect(self._on_toggled)
+        self.series_list.hovered_row.connect(self.highlight)
+        self.top_spin.valueChanged.connect(self._on_top_changed)
+
+        self.date_axis = ReadableDateAxis(orientation="bottom")
         self.time_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
         self.time_plot.setObjectName("timePlot")
         self.time_plot.showGrid(x=False, y=True, alpha=0.25)
         self.time_plot.setMouseEnabled(x=True, y=False)
-        self.time_legend = self.time_plot.addLegend(offset=(10, 10), labelTextSize="9pt")
-        self.time_legend.setBrush(pg.mkBrush(255, 255, 255, 210))
-        self.time_legend.setPen(pg.mkPen("#ccc"))
         self.totals_plot = pg.PlotWidget()
         self.totals_plot.setObjectName("totalsPlot")
         self.totals_plot.showGrid(x=False, y=True, alpha=0.25)
         self.totals_plot.setMouseEnabled(x=False, y=False)
+        self.message_label = QLabel(self.stack)
+        self.message_label.setObjectName("chartMessage")
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setStyleSheet("QLabel { background: white; color: #444; padding: 24px; }")
         self.stack.addWidget(self.time_plot)
         self.stack.addWidget(self.totals_plot)
+        self.stack.addWidget(self.message_label)
 
         self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.tooltip = pg.TextItem(anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 235), border=pg.mkPen("#999"))
@@ -127,43 +345,104 @@ class SeriesChart(QWidget):
         self.buckets: list[str] = []
         self.unit: str | None = None
         self.series: list[Series] = []
+        #: Per series: drawn (checked in the list) or not.
+        self.visible: list[bool] = []
+        #: The bucket still in progress (drawn dashed), if any.
+        self.incomplete: int | None = None
+        #: The series index each of `items` draws.
+        self.drawn_indices: list[int] = []
         self.items: list[pg.GraphicsObject] = []
+        self.highlighted: int | None = None
         self._xs = np.zeros(0)
         self.hover_index: int | None = None
         #: True while series are still being added (drawing is spread over event-loop turns).
         self.drawing = False
         self.drawn_count = 0
-        self._pending: list[tuple[int, Series]] = []
+        self._pending: list[tuple[int, int]] = []
         self._base = np.zeros(0)
         self._spacing = 86400.0
         self._symbols = True
         self._curves: list[pg.PlotDataItem] = []
-        self._in_legend: set[int] = set()
+        self._tails: list[pg.PlotDataItem] = []
         self._pool_view: str | None = None
-        self._legend_columns = 0
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_step)
 
     # ----------------------------------------------------------------- data
     def set_data(
-        self, buckets: Sequence[str], series: Sequence[Series], view: str = "line", unit: str | None = None
+        self, buckets: Sequence[str], series: Sequence[Series], view: str = "line", unit: str | None = None,
+        *, incomplete: int | None = None, top: int | None = None,
     ) -> None:
-        """`unit` (hour/day/week/month) decides how the hover box names a bucket."""
+        """`unit` (hour/day/week/month) decides how the hover box names a bucket; `incomplete`
+        is the bucket still in progress; `top` draws only the first `top` series at first (a
+        breakdown's largest groups), None draws them all up to MAX_DRAWN.
+
+        A series shown or hidden by the user stays so, by label, when new numbers arrive.
+        """
+        previous = {s.label: on for s, on in zip(self.series, self.visible, strict=False)}
         self.unit = unit
         self.buckets = list(buckets)
         self.series = list(series)
+        self.incomplete = incomplete if incomplete is not None and 0 <= incomplete < len(self.buckets) else None
         self.view = view if view in VIEWS else "line"
+        if top is not None and self._top_chosen is not None:
+            top = self._top_chosen
+        limit = min(MAX_DRAWN, top if top is not None else len(self.series))
+        self.top_spin.blockSignals(True)
+        self.top_spin.setValue(max(1, limit))
+        self.top_spin.blockSignals(False)
+        self.visible = [previous.get(s.label, i < limit) for i, s in enumerate(self.series)]
+        self.series_list.fill(self.series, self.visible)
+        several = len(self.series) > 1
+        self.side.setVisible(bool(self.series))
+        self.top_label.setVisible(several)
+        self.top_spin.setVisible(several)
+        self.message_label.clear()
         self._redraw()
+
+    #: The count the user picked in "Show top" (kept for the next results).
+    _top_chosen: int | None = None
 
     def set_view(self, view: str) -> None:
         if view != self.view:
             self.view = view if view in VIEWS else "line"
             self._redraw()
 
+    def message(self, text: str) -> None:
+        """Show `text` (rich text allowed) instead of the plot, e.g. an empty database's notice."""
+        self.set_data([], [], self.view)
+        self.message_label.setText(text)
+        self.stack.setCurrentWidget(self.message_label)
+
+    @property
+    def showing_message(self) -> bool:
+        return self.stack.currentWidget() is self.message_label
+
+    def set_series_visible(self, index: int, on: bool) -> None:
+        """What clicking the series' row does."""
+        self.series_list.set_checked(index, on)
+
+    def set_top(self, count: int) -> None:
+        """Draw the first `count` series only (what the "Show top" control does)."""
+        self.top_spin.setValue(count)
+
+    def _on_top_changed(self, count: int) -> None:
+        self._top_chosen = count
+        self.visible = [i < count for i in range(len(self.series))]
+        self.series_list.fill(self.series, self.visible)
+        self._redraw()
+
+    def _on_toggled(self, index: int, on: bool) -> None:
+        if 0 <= index < len(self.visible) and self.visible[index] != on:
+            self.visible[index] = on
+            self.highlighted = None
+            self._redraw()
+
     def _redraw(self) -> None:
         self.hover_index = None
         self.items = []
+        self.drawn_indices = [i for i, on in enumerate(self.visible) if on]
         if self.view == "totals":
             self._draw_totals()
             self.stack.setCurrentWidget(self.totals_plot)
@@ -178,10 +457,8 @@ class SeriesChart(QWidget):
             # Line charts reuse their curves (creating and removing pyqtgraph items costs far
             # more than new data); other views start from an empty plot.
             plot.clear()
-            self.time_legend.clear()
             self._curves = []
-            self._in_legend = set()
-            self._legend_columns = 0
+            self._tails = []
             plot.addItem(self.crosshair, ignoreBounds=True)
             plot.addItem(self.tooltip, ignoreBounds=True)
         self._pool_view = self.view
@@ -190,80 +467,91 @@ class SeriesChart(QWidget):
         self.date_axis.utcOffset = -offset
         self._pending = []
         if len(xs) == 0:
+            self.drawn_count = 0
             self._finish()
             return
         spacing = float(np.min(np.diff(xs))) if len(xs) > 1 else 86400.0
         self._spacing = spacing
-        shown = self.series[:MAX_DRAWN]
+        shown = [self.series[i] for i in self.drawn_indices]
         self.drawn_count = len(shown)
         # Fixed ranges: autoranging after every added curve costs more than drawing it.
         plot.disableAutoRange()
+        values = [np.asarray(s.values, dtype=float) for s in shown]
         if self.view == "stacked":
-            top = np.sum([np.asarray(s.values, dtype=float) for s in shown], axis=0) if shown else np.zeros(1)
+            top = np.sum(values, axis=0) if values else np.zeros(1)
         else:
-            top = np.max([np.asarray(s.values, dtype=float) for s in shown], axis=0) if shown else np.zeros(1)
-        low = min(0.0, float(np.min([np.min(np.asarray(s.values, dtype=float)) for s in shown]))) if shown else 0.0
+            top = np.max(values, axis=0) if values else np.zeros(1)
+        low = min(0.0, float(np.min([np.min(v) for v in values]))) if values else 0.0
         high = float(np.max(top)) if len(top) else 1.0
         plot.setYRange(low, high * 1.08 if high > 0 else 1.0, padding=0)
         plot.setXRange(xs[0], xs[-1] + (spacing if self.view == "stacked" else 0), padding=0.02)
-        columns = 1 if len(shown) <= 6 else 2 if len(shown) <= 14 else 3
-        if columns != self._legend_columns:
-            self.time_legend.setColumnCount(columns)
-            self._legend_columns = columns
         self._symbols = len(shown) <= 12 and len(xs) <= 45
         self._base = np.zeros(len(xs))
-        self._pending = list(enumerate(shown))
+        self._pending = list(enumerate(self.drawn_indices))
         self.crosshair.hide()
         self.tooltip.hide()
         self.drawing = True
         self._draw_step()
 
-    def _draw_one(self, i: int, s: Series) -> None:
+    def _draw_one(self, slot: int, i: int) -> None:
+        s = self.series[i]
         plot = self.time_plot.getPlotItem()
         xs = self._xs
+        k = self.incomplete
         if self.view == "stacked":
             values = np.asarray(s.values, dtype=float)
+            brushes = [QBrush(colour(i))] * len(xs)
+            if k is not None:
+                # The bucket in progress: hatched, as its bar will still grow.
+                brushes[k] = QBrush(colour(i), Qt.BrushStyle.BDiagPattern)
             bar = pg.BarGraphItem(
                 x=xs + self._spacing / 2, height=values, y0=self._base.copy(), width=self._spacing * 0.8,
-                brush=colour(i), pen=pg.mkPen(colour(i).darker(120)),
+                brushes=brushes, pen=pg.mkPen(colour(i).darker(120)),
             )
             self._base = self._base + values
             plot.addItem(bar)
-            self.time_legend.addItem(bar, s.label)
             self.items.append(bar)
             return
         pen = pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine)
         symbol = "o" if self._symbols else None
         ys = np.asarray(s.values, dtype=float)
-        if i < len(self._curves):
-            curve = self._curves[i]
-            curve.setData(xs, ys, pen=pen, symbol=symbol, symbolSize=4, symbolBrush=colour(i), symbolPen=None)
+        # The segment into the bucket in progress is left out of the solid line and drawn
+        # dashed by the series' tail (a previous period's series is complete: no tail).
+        split = k is not None and not s.dashed and len(xs) > 1
+        connect: Any = "all"
+        if split:
+            assert k is not None
+            connect = np.ones(len(xs), dtype=bool)
+            connect[max(0, k - 1):] = False
+        if slot < len(self._curves):
+            curve = self._curves[slot]
+            curve.setData(xs, ys, pen=pen, symbol=symbol, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
+                          connect=connect)
             curve.show()
-            self._set_legend_label(curve, i, s.label)
         else:
-            curve = plot.plot(xs, ys, pen=pen, name=s.label, symbol=symbol, symbolSize=4,
-                              symbolBrush=colour(i), symbolPen=None)
+            curve = plot.plot(xs, ys, pen=pen, symbol=symbol, symbolSize=4, symbolBrush=colour(i), symbolPen=None,
+                              connect=connect)
             self._curves.append(curve)
-            self._in_legend.add(i)
+            self._tails.append(plot.plot([], [], pen=pen))
+        curve.setOpacity(1.0)
+        curve.setZValue(0)
+        tail = self._tails[slot]
+        if split:
+            assert k is not None
+            start = max(0, k - 1)
+            tail.setData(xs[start:], ys[start:], pen=pg.mkPen(colour(i), width=2, style=Qt.PenStyle.DashLine))
+            tail.setOpacity(1.0)
+            tail.show()
+        else:
+            tail.hide()
         self.items.append(curve)
-
-    def _set_legend_label(self, curve: pg.PlotDataItem, i: int, label: str) -> None:
-        if i not in self._in_legend:
-            self.time_legend.addItem(curve, label)
-            self._in_legend.add(i)
-            return
-        for sample, text in self.time_legend.items:
-            if sample.item is curve:
-                if text.text != label:
-                    text.setText(label)
-                return
 
     def _draw_step(self) -> None:
         """Draw series until this event-loop turn's time budget is spent, then yield."""
         deadline = time.perf_counter() + FRAME_BUDGET_S
         while self._pending:
-            i, s = self._pending.pop(0)
-            self._draw_one(i, s)
+            slot, i = self._pending.pop(0)
+            self._draw_one(slot, i)
             if time.perf_counter() > deadline:
                 break
         if self._pending:
@@ -274,22 +562,18 @@ class SeriesChart(QWidget):
     def _finish(self) -> None:
         self._draw_timer.stop()
         if self._pool_view == "line" and self.view != "totals":
-            # Curves left over from a result with more series: hide them and their legend entries.
-            for i in range(len(self.items), len(self._curves)):
-                curve = self._curves[i]
-                if curve.isVisible() or i in self._in_legend:
-                    curve.hide()
-                    if i in self._in_legend:
-                        self.time_legend.removeItem(curve)
-                        self._in_legend.discard(i)
+            # Curves left over from a result with more series: hide them.
+            for slot in range(len(self.items), len(self._curves)):
+                self._curves[slot].hide()
+                self._tails[slot].hide()
         self.drawing = False
         self.drawn.emit()
 
     def finish_drawing(self) -> None:
         """Draw whatever is still pending now (before exporting or grabbing the chart)."""
         while self._pending:
-            i, s = self._pending.pop(0)
-            self._draw_one(i, s)
+            slot, i = self._pending.pop(0)
+            self._draw_one(slot, i)
         if self.drawing:
             self._finish()
 
@@ -298,25 +582,50 @@ class SeriesChart(QWidget):
         self._draw_timer.stop()
         self._pending = []
         plot.clear()
-        shown = self.series[:MAX_DRAWN]
+        shown = [self.series[i] for i in self.drawn_indices]
         self.drawn_count = n = len(shown)
         self._finish()
         if n == 0:
             return
         xs = np.arange(n, dtype=float)
         heights = np.array([s.total for s in shown], dtype=float)
-        brushes = [colour(i) for i in range(n)]
+        brushes = [colour(i) for i in self.drawn_indices]
         bar = pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes, pens=[pg.mkPen(c.darker(120)) for c in brushes])
         plot.addItem(bar)
         self.items.append(bar)
-        ticks = [(float(i), _short(s.label)) for i, s in enumerate(shown)]
+        ticks = [(float(slot), _short(s.label)) for slot, s in enumerate(shown)]
         plot.getAxis("bottom").setTicks([ticks])
-        for i, s in enumerate(shown):
+        for slot, s in enumerate(shown):
             label = pg.TextItem(format_number(s.total), anchor=(0.5, 1.0), color="#333")
-            label.setPos(float(i), float(s.total))
+            label.setPos(float(slot), float(s.total))
             plot.addItem(label)
         plot.setXRange(-0.6, n - 0.4, padding=0)
         plot.setYRange(0, float(heights.max()) * 1.12 if heights.max() > 0 else 1, padding=0)
+
+    # ----------------------------------------------------------------- highlight
+    def highlight(self, index: int | None) -> None:
+        """Bring series `index`'s line (or bars) forward and fade the others; None: all equal."""
+        if index is not None and index not in self.drawn_indices:
+            index = None
+        self.highlighted = index
+        if self.view == "totals":
+            if self.items:
+                faded = [colour(i) if index in (None, i) else _faded(colour(i)) for i in self.drawn_indices]
+                self.items[0].setOpts(brushes=faded)
+            return
+        for slot, i in enumerate(self.drawn_indices[: len(self.items)]):
+            item = self.items[slot]
+            mine = index is None or index == i
+            item.setOpacity(1.0 if mine else 0.18)
+            item.setZValue(10 if index == i else 0)
+            if self.view == "line":
+                s = self.series[i]
+                width = 3.5 if index == i else 2
+                style = Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine
+                item.setPen(pg.mkPen(colour(i), width=width, style=style))
+                tail = self._tails[slot]
+                tail.setOpacity(1.0 if mine else 0.18)
+                tail.setPen(pg.mkPen(colour(i), width=width, style=Qt.PenStyle.DashLine))
 
     # ----------------------------------------------------------------- hover
     def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
@@ -353,12 +662,14 @@ class SeriesChart(QWidget):
         return index
 
     def describe_bucket(self, index: int) -> str:
-        """HTML listing every visible series' value in bucket `index`."""
+        """HTML listing every drawn series' value in bucket `index`."""
         when = html.escape(bucket_title(self.buckets[index], self.unit)) if index < len(self.buckets) else ""
-        lines = [f"<b>{when}</b>"]
-        for i, s in enumerate(self.series[: self.drawn_count]):
-            if i < len(self.items) and not self.items[i].isVisible():
-                continue
+        heading = f"<b>{when}</b>"
+        if index == self.incomplete:
+            heading += ' <i style="color:#b35900">incomplete — still counting</i>'
+        lines = [heading]
+        for i in self.drawn_indices:
+            s = self.series[i]
             value = s.values[index] if index < len(s.values) else 0
             lines.append(
                 f'<span style="color:{PALETTE[i % len(PALETTE)]}">■</span> '
@@ -367,34 +678,23 @@ class SeriesChart(QWidget):
         return "<br>".join(lines)
 
     # ----------------------------------------------------------------- export
-    def export_image(self, path: str | Path) -> None:
-        """PNG or SVG by the file's suffix."""
-        from pyqtgraph.exporters import ImageExporter
-        from PySide6.QtSvg import QSvgGenerator
-
-        target = Path(path)
+    def export_widget(self) -> QWidget:
+        """The chart ready to be drawn into a file: everything drawn, no hover box."""
         self.finish_drawing()
-        widget = self.totals_plot if self.view == "totals" else self.time_plot
-        item = widget.getPlotItem()
         self.crosshair.hide()
         self.tooltip.hide()
-        if target.suffix.lower() == ".svg":
-            # pyqtgraph's SVGExporter cannot parse the path data Qt 6 writes; QSvgGenerator
-            # records the widget's own vector painting instead.
-            generator = QSvgGenerator()
-            generator.setFileName(str(target))
-            generator.setSize(widget.size())
-            generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-            generator.setTitle("Tracklens chart")
-            painter = QPainter(generator)
-            try:
-                widget.render(painter)
-            finally:
-                painter.end()
-        else:
-            exporter = ImageExporter(item)
-            exporter.parameters()["width"] = max(800, widget.width())
-            exporter.export(str(target))
+        self.highlight(None)
+        return self
+
+    def export_image(self, path: str | Path) -> None:
+        """PNG or SVG by the file's suffix: the plot with its series list."""
+        save_image(self.export_widget(), path)
+
+
+def _faded(c: QColor) -> QColor:
+    out = QColor(c)
+    out.setAlpha(60)
+    return out
 
 
 def _short(label: str, limit: int = 18) -> str:

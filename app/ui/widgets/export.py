@@ -1,0 +1,136 @@
+"""One export path for every panel: a chart or table as PNG/SVG, numbers as CSV.
+
+A panel names what it can export (`ExportButton(images=[("Chart", chart_widget)], csv=...)`)
+and this module does the rest — the menu, the save dialog, and the writing — so an image
+looks the same and a CSV is written the same way whichever panel it comes from.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton, QWidget
+
+PathLike = str | os.PathLike[str]
+#: PNGs are rendered at twice the on-screen size, so they stay sharp in slides and documents.
+PNG_SCALE = 2.0
+
+
+def save_image(widget: QWidget, path: PathLike) -> None:
+    """The widget as it looks now, as PNG or SVG by the file's suffix (SVG keeps it vector)."""
+    target = Path(path)
+    size = widget.size()
+    if target.suffix.lower() == ".svg":
+        from PySide6.QtSvg import QSvgGenerator
+
+        generator = QSvgGenerator()
+        generator.setFileName(str(target))
+        generator.setSize(size)
+        generator.setViewBox(QRect(0, 0, size.width(), size.height()))
+        generator.setTitle(f"Tracklens {widget.objectName() or 'export'}")
+        painter = QPainter(generator)
+        try:
+            widget.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
+        return
+    image = QImage(QSize(int(size.width() * PNG_SCALE), int(size.height() * PNG_SCALE)),
+                   QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(PNG_SCALE)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        widget.render(painter, QPoint(0, 0))
+    finally:
+        painter.end()
+    if not image.save(str(target), "PNG"):  # type: ignore[call-overload]  # PySide takes str
+        raise OSError(f"could not write {target}")
+
+
+def write_csv(path: PathLike, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(header))
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+
+
+def model_table(model: QAbstractItemModel) -> tuple[list[str], list[list[Any]]]:
+    """A table model's header and rows: each cell's raw value (UserRole) where the model keeps
+    one, else the text shown — numbers stay numbers, not "1,234"."""
+    columns, rows = model.columnCount(), model.rowCount()
+    header = [str(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+              for c in range(columns)]
+    out = []
+    for r in range(rows):
+        row = []
+        for c in range(columns):
+            index = model.index(r, c)
+            raw = model.data(index, Qt.ItemDataRole.UserRole)
+            row.append(raw if isinstance(raw, str | int | float) and not isinstance(raw, bool)
+                       else model.data(index, Qt.ItemDataRole.DisplayRole))
+        out.append(row)
+    return header, out
+
+
+def write_model_csv(model: QAbstractItemModel, path: PathLike) -> None:
+    header, rows = model_table(model)
+    write_csv(path, header, rows)
+
+
+FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+
+
+class ExportButton(QToolButton):
+    """"Export ▾": each image as PNG and SVG, and the numbers as CSV.
+
+    `images` are (name, function returning the widget to draw); `csv` writes the file.
+    `export(kind, path, image)` does what a menu choice does, without the dialog (tests).
+    """
+
+    def __init__(self, parent: QWidget, stem: str,
+                 images: Sequence[tuple[str, Callable[[], QWidget]]] = (),
+                 csv: Callable[[Path], None] | None = None, csv_label: str = "Numbers") -> None:
+        super().__init__(parent)
+        self.setObjectName("exportButton")
+        self.setText("Export")
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.stem = stem
+        self.images = list(images)
+        self.csv = csv
+        menu = QMenu(self)
+        for i, (name, _widget) in enumerate(self.images):
+            menu.addAction(f"{name} as PNG…", partial(self._dialog, "png", i))
+            menu.addAction(f"{name} as SVG…", partial(self._dialog, "svg", i))
+        if csv is not None:
+            menu.addAction(f"{csv_label} as CSV…", partial(self._dialog, "csv", 0))
+        self.setMenu(menu)
+
+    def kinds(self) -> list[str]:
+        """The menu's entries' texts (what a user can pick)."""
+        menu = self.menu()
+        return [action.text() for action in menu.actions()] if menu is not None else []
+
+    def export(self, kind: str, path: PathLike, image: int = 0) -> None:
+        if kind == "csv":
+            if self.csv is None:
+                raise ValueError("nothing to export as CSV here")
+            self.csv(Path(path))
+            return
+        _name, widget = self.images[image]
+        save_image(widget(), path)
+
+    def _dialog(self, kind: str, image: int) -> None:
+        name = self.images[image][0].lower().replace(" ", "-") if kind != "csv" and len(self.images) > 1 else ""
+        default = f"{self.stem}{'-' + name if name else ''}.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, "Export", default, FILTERS[kind])
+        if path:
+            self.export(kind, path, image)
