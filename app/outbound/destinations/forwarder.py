@@ -19,7 +19,6 @@ other destinations.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import threading
 import time
@@ -29,13 +28,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import orjson
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, Row, update
 
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
 from app.outbound.destinations.config import Destination
-from app.outbound.destinations.formats import Request, request_for, resend_request
+from app.outbound.destinations.formats import (
+    Request,
+    batch_messages,
+    encode_body,
+    request_for,
+    resend_request,
+)
 from app.outbound.retry import Backoff
 
 log = logging.getLogger("tracklens.destinations")
@@ -48,6 +52,9 @@ DEFAULT_BACKOFF = Backoff(base=1.0, cap=300.0, attempts=0)
 MAX_RETRY_AFTER = 3600.0
 #: While waiting to retry, the hold on the cursor is renewed this often (well inside the lease).
 _HEARTBEAT_SECONDS = 15.0
+#: A hold renewed (or a cursor advanced) this recently needs no renewal before the next batch:
+#: nobody may take it over for the rest of the lease (store.LEASE_MS).
+_HOLD_FRESH_MS = 10_000
 
 SENT, DEAD, IDLE, BUSY, PAUSED, STOPPED = "sent", "dead", "idle", "busy", "paused", "stopped"
 
@@ -86,19 +93,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(0.0, delta), MAX_RETRY_AFTER)
 
 
-def encode_body(body: Any) -> bytes:
-    """The request's JSON: orjson (a third of the forwarder's CPU went to the standard library's
-    encoder), the standard library for what orjson cannot write exactly (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(body)
-    except TypeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
 def post(client: httpx.Client, request: Request) -> Answer:
     """One POST, classified; never raises for what the network or the server does."""
     try:
-        response = client.post(request.url, content=encode_body(request.body), headers=request.headers,
+        content = request.content if request.content is not None else encode_body(request.body)
+        response = client.post(request.url, content=content, headers=request.headers,
                                auth=request.auth if request.auth is not None else httpx.USE_CLIENT_DEFAULT)
     except httpx.TimeoutException as exc:
         return Answer("temporary", None, f"timed out ({type(exc).__name__})")
@@ -145,6 +144,7 @@ class DestinationWorker:
         self.client = client or httpx.Client(timeout=dest.timeout, follow_redirects=False)
         #: messages in the batch the last step() delivered or parked
         self.last_batch = 0
+        self.reader = store.EventReader(dest)
 
     def close(self) -> None:
         self.client.close()
@@ -181,38 +181,52 @@ class DestinationWorker:
 
     # -- the live stream ---------------------------------------------------------------------------
 
+    def _read(self) -> tuple[store.Cursor, int, Sequence[Row[Any]]] | None:
+        """(cursor, MAX(id), the next batch) in one connection while this worker holds the
+        destination (claimed when its hold is not fresh); None: another forwarder holds it."""
+        name = self.dest.name
+        for _ in range(2):
+            with self.engine.connect() as conn:
+                cur = store.read_cursor(conn, name)
+                if cur is not None and cur.owner == self.owner and cur.heartbeat_at is not None \
+                        and cur.heartbeat_at >= store.now_ms() - _HOLD_FRESH_MS:
+                    if cur.paused:
+                        return cur, 0, []
+                    upto = store.max_event_id(conn)
+                    return cur, upto, self.reader.fetch(conn, after=cur.position, upto=upto, limit=self.dest.batch)
+            if not store.claim(self.engine, name, self.owner):
+                return None
+        return None
+
     def step(self) -> str:
         """Deliver the next batch above the cursor; returns what happened (SENT, IDLE, ...)."""
         if self.stop.is_set():
             return STOPPED
         name = self.dest.name
-        if not store.claim(self.engine, name, self.owner):
+        read = self._read()
+        if read is None:
             return BUSY
-        cur = store.cursor(self.engine, name)
-        assert cur is not None
+        cur, upto, batch = read
         if cur.paused:
             return PAUSED
-        with self.engine.connect() as conn:
-            upto = store.max_event_id(conn)
-            batch = store.fetch(conn, self.dest, after=cur.position, upto=upto, limit=self.dest.batch)
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
                 with self.engine.begin() as conn:
                     store.advance(conn, name, self.owner, upto, 0)
             return IDLE
-        request, items = request_for(self.dest, batch)
-        answer = self.deliver(request)
+        answer = self.deliver(request_for(self.dest, batch))
         if answer is None:
             return STOPPED
         self.last_batch = len(batch)
         # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
-        position = batch[-1].id if len(batch) == self.dest.batch else upto
+        position = batch[-1][0] if len(batch) == self.dest.batch else upto
         with self.engine.begin() as conn:
             if answer.ok:
                 if not store.advance(conn, name, self.owner, position, len(batch)):
                     raise LostHold(name)
                 return SENT
-            store.add_dead_letter(conn, name, [e.id for e in batch], items, answer.status, answer.describe())
+            store.add_dead_letter(conn, name, [r[0] for r in batch], batch_messages(self.dest, batch),
+                                  answer.status, answer.describe())
             if not store.advance(conn, name, self.owner, position, 0):
                 raise LostHold(name)
             conn.execute(update(C).where(C.c.name == name).values(
@@ -266,13 +280,12 @@ class DestinationWorker:
         position = 0
         while True:
             with self.engine.connect() as conn:
-                batch = store.fetch(conn, self.dest, after=position, upto=upto, limit=self.dest.batch,
-                                    ts_range=(start_ms, end_ms))
+                batch = self.reader.fetch(conn, after=position, upto=upto, limit=self.dest.batch,
+                                          ts_range=(start_ms, end_ms))
             if not batch:
                 summary.outcome = IDLE
                 return summary
-            request, items = request_for(self.dest, batch)
-            answer = self.deliver(request, track=False)
+            answer = self.deliver(request_for(self.dest, batch), track=False)
             if answer is None:
                 summary.outcome = STOPPED
                 return summary
@@ -281,10 +294,10 @@ class DestinationWorker:
                 summary.sent += len(batch)
             else:
                 with self.engine.begin() as conn:
-                    store.add_dead_letter(conn, self.dest.name, [e.id for e in batch], items, answer.status,
-                                          answer.describe())
+                    store.add_dead_letter(conn, self.dest.name, [r[0] for r in batch],
+                                          batch_messages(self.dest, batch), answer.status, answer.describe())
                 summary.dead += 1
-            position = batch[-1].id
+            position = batch[-1][0]
 
     def retry_dead(self) -> Summary:
         """Re-send this destination's open dead letters, oldest first (`--retry-dead`)."""

@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, Select, Text, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, users
 from app.core.schema import destination_cursors as C
 from app.core.schema import destination_dead_letters as D
+from app.core.schema import event_context, events, events_with_context, users
 from app.outbound.destinations.config import Destination
-from app.outbound.destinations.formats import StoredEvent
+from app.outbound.destinations.formats import row_columns
 from app.query.filters import FilterContext, compile_filters, needs_users
 
 #: A holder silent for longer than this (another host, or a reused process id) is replaced.
@@ -95,7 +95,11 @@ def ensure_cursor(engine: Engine, name: str) -> None:
 
 def cursor(engine: Engine, name: str) -> Cursor | None:
     with engine.connect() as conn:
-        r = conn.execute(select(C).where(C.c.name == name)).first()
+        return read_cursor(conn, name)
+
+
+def read_cursor(conn: Connection, name: str) -> Cursor | None:
+    r = conn.execute(select(C).where(C.c.name == name)).first()
     if r is None:
         return None
     return Cursor(r.name, int(r.position), int(r.delivered or 0), bool(r.paused), r.owner, r.heartbeat_at,
@@ -159,18 +163,17 @@ def set_position(engine: Engine, name: str, position: int) -> None:
 
 # -- reading events -------------------------------------------------------------------------------
 
-_ENRICHED = list(ENRICHED_COLUMNS.items())
-
-
 def max_event_id(conn: Connection) -> int:
     return int(conn.execute(select(func.max(events.c.id))).scalar() or 0)
 
 
-def _matching(dest: Destination, conn: Connection, *columns: Any) -> Select[Any]:
-    """`columns` of the events `dest` forwards; filters compiled by the query model, values bound."""
+def _matching(dest: Destination, conn: Connection, *columns: Any, context: bool = False) -> Select[Any]:
+    """`columns` of the events `dest` forwards; filters compiled by the query model, values bound.
+    `context`: joined with event_context (filters never read it)."""
     uses_users = needs_users(dest.where)
-    source = events_with_context.outerjoin(users, users.c.id == events.c.person) if uses_users \
-        else events_with_context
+    source: Any = events_with_context if context else events
+    if uses_users:
+        source = source.outerjoin(users, users.c.id == events.c.person)
     stmt = select(*columns).select_from(source)
     if dest.events:
         stmt = stmt.where(events.c.event.in_(list(dest.events)))
@@ -184,18 +187,51 @@ def _matching(dest: Destination, conn: Connection, *columns: Any) -> Select[Any]
     return stmt
 
 
+def _row_column(name: str) -> Any:
+    """A column of formats.row_columns(): the JSON documents as their stored text, unparsed."""
+    if name == "properties":
+        return cast(events.c.properties, Text)
+    if name == "context":
+        return cast(event_context.c.context, Text)
+    return events.c[name]
+
+
+class EventReader:
+    """Reads one destination's next events (fetch()); its statement is built once per day and
+    dialect (filters may be relative to today), not once per batch."""
+
+    def __init__(self, dest: Destination) -> None:
+        self.dest = dest
+        self._statements: dict[tuple[str, dt.date, bool], Select[Any]] = {}
+
+    def _statement(self, conn: Connection, ranged: bool) -> Select[Any]:
+        key = (conn.dialect.name, dt.datetime.now(dt.UTC).date(), ranged)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            names = row_columns(self.dest.type)
+            stmt = _matching(self.dest, conn, *(_row_column(n) for n in names), context="context" in names)
+            stmt = stmt.where(events.c.id > bindparam("after"), events.c.id <= bindparam("upto"))
+            if ranged:
+                stmt = stmt.where(events.c.ts >= bindparam("ts_from"), events.c.ts < bindparam("ts_to"))
+            stmt = stmt.order_by(events.c.id).limit(bindparam("limit"))
+            self._statements.clear()
+            self._statements[key] = stmt
+        return stmt
+
+    def fetch(self, conn: Connection, *, after: int, upto: int, limit: int,
+              ts_range: tuple[int, int] | None = None) -> Sequence[Row[Any]]:
+        """The next matching events with after < id <= upto, in id order, as rows of
+        formats.row_columns(dest.type) (what formats.request_for takes)."""
+        params: dict[str, Any] = {"after": after, "upto": upto, "limit": limit}
+        if ts_range is not None:
+            params.update(ts_from=ts_range[0], ts_to=ts_range[1])
+        return conn.execute(self._statement(conn, ts_range is not None), params).all()
+
+
 def fetch(conn: Connection, dest: Destination, *, after: int, upto: int, limit: int,
-          ts_range: tuple[int, int] | None = None) -> list[StoredEvent]:
-    """The next matching events with after < id <= upto, in id order."""
-    columns = [events.c.id, events.c.message_id, events.c.type, events.c.event, events.c.user_id,
-               events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
-               event_context.c.context, *(events.c[col] for _, col in _ENRICHED)]
-    stmt = _matching(dest, conn, *columns).where(events.c.id > after, events.c.id <= upto)
-    if ts_range is not None:
-        stmt = stmt.where(events.c.ts >= ts_range[0], events.c.ts < ts_range[1])
-    rows = conn.execute(stmt.order_by(events.c.id).limit(limit)).all()
-    return [StoredEvent(int(r[0]), r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), r[8] or {}, r[9],
-                        {name: r[10 + i] for i, (name, _) in enumerate(_ENRICHED)}) for r in rows]
+          ts_range: tuple[int, int] | None = None) -> Sequence[Row[Any]]:
+    """EventReader(dest).fetch(...), for one read."""
+    return EventReader(dest).fetch(conn, after=after, upto=upto, limit=limit, ts_range=ts_range)
 
 
 def pending(conn: Connection, dest: Destination, after: int) -> tuple[int, int | None]:
