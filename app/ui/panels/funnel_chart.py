@@ -8,12 +8,13 @@ engine's, as returned in the funnel result.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.ui.widgets.series_chart import PALETTE
@@ -40,6 +41,21 @@ def duration(seconds: float | None) -> str:
         return f"{s // 3600}h {s % 3600 // 60:02d}m"
     days, hours = s // 86400, s % 86400 // 3600
     return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def nice_ticks(peak: float, most: int = 5) -> list[int]:
+    """Round gridline values from 0 up to at least `peak` (1, 2, 2.5 or 5 times a power of
+    ten apart, at most `most` above zero): 0, 500, 1,000, 1,500, 2,000 — not 428 / 857."""
+    peak = max(1.0, float(peak))
+    for exponent in range(0, 16):
+        for factor in (1, 2, 2.5, 5):
+            step = factor * 10**exponent
+            if step != int(step):
+                continue
+            count = math.ceil(peak / step)
+            if count <= most:
+                return [int(step) * k for k in range(count + 1)]
+    return [0, int(peak)]
 
 
 def percent(rate: float | None) -> str:
@@ -71,6 +87,8 @@ class FunnelChart(QWidget):
         self.step_names: list[str] = []
         self._hover: int | None = None
         self.message = ""
+        #: The y-axis gridline values last painted (round numbers).
+        self.y_ticks: list[int] = []
 
     def set_data(self, steps: Sequence[dict[str, Any]], groups: Sequence[dict[str, Any]] | None = None) -> None:
         """`steps`: the result's overall steps; `groups`: its breakdown list (grouped bars)."""
@@ -99,15 +117,18 @@ class FunnelChart(QWidget):
             return
         n = len(self.step_names)
         groups = len(self.series)
-        legend_h = 22 if groups > 1 else 0
+        legend = self.legend_layout()
+        legend_h = legend[-1][1].bottom() - 2 if legend else 0
         left, right, top, bottom = 56, 16, 28 + legend_h, BOTTOM_MARGIN
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
-        peak = max([max(c) if c else 0 for c in self.bar_counts()] + [1])
+        ticks = nice_ticks(max([max(c) if c else 0 for c in self.bar_counts()] + [1]))
+        #: The axis top: a round number at or above the tallest bar.
+        peak = ticks[-1]
+        self.y_ticks = ticks
         base_y = top + height
 
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        small = self.small_font()
         bold = QFont(self.font())
         bold.setBold(True)
 
@@ -115,13 +136,13 @@ class FunnelChart(QWidget):
         painter.setPen(QPen(AXIS_COLOUR, 1))
         painter.drawLine(int(left), int(base_y), int(left + width), int(base_y))
         painter.setFont(small)
-        for frac in (0.25, 0.5, 0.75, 1.0):
-            y = base_y - height * frac
+        for value in ticks[1:]:
+            y = base_y - height * value / peak
             painter.setPen(QPen(QColor("#eee"), 1))
             painter.drawLine(int(left), int(y), int(left + width), int(y))
             painter.setPen(MUTED_COLOUR)
             painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{round(peak * frac):,}")
+                             f"{value:,}")
 
         slot_w = width / n
         for k in range(n):
@@ -171,20 +192,35 @@ class FunnelChart(QWidget):
                     lines.append(f"median {duration(step.get('median_seconds_from_previous'))}")
                 painter.drawText(QRectF(x0 + 2, base_y + 6 + NAME_HEIGHT, slot_w - 4, 48),
                                  Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
-        if groups > 1:
-            x = left
-            painter.setFont(small)
-            for g, series in enumerate(self.series):
-                painter.fillRect(QRectF(x, 8, 12, 12), QColor(PALETTE[g % len(PALETTE)]))
-                painter.setPen(TEXT_COLOUR)
-                text_w = painter.fontMetrics().horizontalAdvance(series.label) + 22
-                painter.drawText(QRectF(x + 16, 5, text_w, 18), Qt.AlignmentFlag.AlignVCenter, series.label)
-                x += text_w + 10
-        painter.setPen(MUTED_COLOUR)
         painter.setFont(small)
-        painter.drawText(QRectF(left, top - 26 - legend_h + (legend_h and 22), width, 16),
-                         Qt.AlignmentFlag.AlignRight, "Click a step for its persons")
+        for g, (label, rect) in enumerate(legend):
+            painter.fillRect(QRectF(rect.x(), rect.y() + 3, 12, 12), QColor(PALETTE[g % len(PALETTE)]))
+            painter.setPen(TEXT_COLOUR)
+            painter.drawText(rect.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, label)
+        painter.setPen(MUTED_COLOUR)
+        painter.drawText(QRectF(left, top - 22, width, 16), Qt.AlignmentFlag.AlignRight, "Click a step for its persons")
         painter.end()
+
+    def small_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+        return small
+
+    def legend_layout(self) -> list[tuple[str, QRectF]]:
+        """Where each group's legend entry goes: rows wrapped to the widget's width, so every
+        group is named (none runs off the right edge)."""
+        if len(self.series) <= 1:
+            return []
+        metrics = QFontMetricsF(self.small_font())
+        left, right = 56.0, 16.0
+        x, y, out = left, 5.0, []
+        for series in self.series:
+            w = metrics.horizontalAdvance(series.label) + 20
+            if x > left and x + w > self.width() - right:
+                x, y = left, y + 18
+            out.append((series.label, QRectF(x, y, w, 18)))
+            x += w + 12
+        return out
 
     # ----------------------------------------------------------------- mouse
     def slot_rects(self) -> list[QRectF]:
@@ -192,7 +228,8 @@ class FunnelChart(QWidget):
         n = len(self.step_names)
         if not n or not self.series:
             return []
-        legend_h = 22 if len(self.series) > 1 else 0
+        legend = self.legend_layout()
+        legend_h = legend[-1][1].bottom() - 2 if legend else 0
         left, right, top, bottom = 56, 16, 28 + legend_h, BOTTOM_MARGIN
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
@@ -239,6 +276,7 @@ class HistogramChart(QWidget):
         self.labels: list[str] = []
         self.counts: list[int] = []
         self.title = ""
+        self.y_ticks: list[int] = []
 
     def set_data(self, labels: Sequence[str], counts: Sequence[int], title: str = "") -> None:
         self.labels = list(labels)
@@ -257,20 +295,22 @@ class HistogramChart(QWidget):
         left, right, top, bottom = 56, 16, 30, 56
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
-        peak = max([*self.counts, 1])
+        ticks = nice_ticks(max([*self.counts, 1]), most=4)
+        peak = ticks[-1]
+        self.y_ticks = ticks
         base_y = top + height
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
         painter.setFont(small)
         painter.setPen(TEXT_COLOUR)
         painter.drawText(QRectF(left, 4, width, 20), Qt.AlignmentFlag.AlignLeft, self.title)
-        for frac in (0.5, 1.0):
-            y = base_y - height * frac
+        for value in ticks[1:]:
+            y = base_y - height * value / peak
             painter.setPen(QPen(QColor("#eee"), 1))
             painter.drawLine(int(left), int(y), int(left + width), int(y))
             painter.setPen(MUTED_COLOUR)
             painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{round(peak * frac):,}")
+                             f"{value:,}")
         painter.setPen(QPen(AXIS_COLOUR, 1))
         painter.drawLine(int(left), int(base_y), int(left + width), int(base_y))
         n = len(self.counts)

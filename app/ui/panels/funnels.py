@@ -9,6 +9,8 @@ in the User explorer as a `funnel_persons` query.
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.timerange import incomplete_bucket
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
@@ -39,6 +42,8 @@ from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.empty_state import empty_database_text
+from app.ui.widgets.export import ExportButton, model_table, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import Series, SeriesChart
 
@@ -48,6 +53,12 @@ TREND_UNITS = [("hour", "Hour"), ("day", "Day"), ("week", "Week"), ("month", "Mo
 NO_BREAKDOWN = "(no breakdown)"
 #: The demo product's purchase journey: the default when it exists.
 DEMO_STEPS = ["Product Viewed", "Added To Cart", "Checkout Started", "Order Completed"]
+
+
+def wrap_header(text: str, width: int = 16) -> str:
+    """A long column title on up to two lines (the header grows taller, the column narrower)."""
+    lines = textwrap.wrap(text, width)
+    return text if len(lines) <= 1 else "\n".join([lines[0], " ".join(lines[1:])])
 
 
 def default_steps(events: list[tuple[str, int]]) -> list[str]:
@@ -173,6 +184,9 @@ class FunnelsPanel(Panel):
             self.unit_combo.addItem(label, key)
         self.unit_combo.setCurrentIndex(1)
         toolbar.addWidget(self.unit_combo)
+        self.export_button = ExportButton(holder, "funnel", images=[("Chart", self.export_widget)],
+                                          csv=self.export_csv)
+        toolbar.addWidget(self.export_button)
         layout.addLayout(toolbar)
 
         self.stack = QStackedWidget(holder)
@@ -348,7 +362,8 @@ class FunnelsPanel(Panel):
             discovery = self.context.discovery
             if discovery.loaded_events and not discovery.events():
                 self.clear()
-                self.chart.message = "No events in this database yet."
+                connection = self.context.connection
+                self.chart.message = empty_database_text(connection.display_url if connection else None)
                 self._finish_without_query("Add steps: the database has no events yet.")
             elif discovery.loaded_events:
                 self.clear()
@@ -394,7 +409,9 @@ class FunnelsPanel(Panel):
         self.chart.set_data(steps, groups or None)
         self.table.clear()
         if groups:
-            headers = ["Group", *[f"{i + 1}. {s['event']}" for i, s in enumerate(steps)], "Conversion"]
+            # Step names wrapped onto two lines, so every column fits beside the others.
+            headers = ["Group", *[wrap_header(f"{i + 1}. {s['event']}") for i, s in enumerate(steps)],
+                       "Conversion"]
             rows: list[list[Any]] = []
             for g in [{"group": "All persons", "steps": steps}, *groups]:
                 gsteps = g.get("steps") or []
@@ -430,7 +447,12 @@ class FunnelsPanel(Panel):
 
         lines = [series("All persons" if groups else "Conversion %", result)]
         lines += [series("(none)" if g.get("group") is None else str(g["group"]), g) for g in groups]
-        self.trend_chart.set_data(buckets, lines, "line", unit=result.get("unit"))
+        unit = str(result.get("unit") or "day")
+        incomplete = None
+        if result.get("timezone") and buckets:
+            incomplete = incomplete_bucket(buckets, unit, str(result["timezone"]), (result.get("range") or {}).get("to"))
+        self.trend_chart.set_data(buckets, lines, "line", unit=unit, incomplete=incomplete,
+                                  top=10 if groups else None)
         headers = ["", *[b[:10] if result.get("unit") != "hour" else b[5:16].replace("T", " ") for b in buckets]]
         rows = [["Entered", *result.get("entered", [])], ["Converted", *result.get("converted", [])],
                 ["Conversion", *[percent(r) for r in result.get("rates", [])]]]
@@ -469,6 +491,25 @@ class FunnelsPanel(Panel):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+
+    # ----------------------------------------------------------------- export
+    def export_widget(self) -> QWidget:
+        """The chart of the view shown."""
+        if self._shown_view == "trends":
+            return self.trend_chart.export_widget()
+        return self.histogram if self._shown_view == "time_to_convert" else self.chart
+
+    def export_csv(self, path: str | Path) -> None:
+        """The numbers of the view shown: its table, or the time-to-convert bins."""
+        if self._shown_view == "time_to_convert":
+            result = self.last_result if isinstance(self.last_result, dict) else {}
+            write_csv(path, ["from_seconds", "to_seconds", "count"],
+                      ([b.get("from_seconds"), b.get("to_seconds"), b.get("count")] for b in result.get("bins") or []))
+            return
+        table = self.trend_table if self._shown_view == "trends" else self.table
+        header, rows = model_table(table.model())
+        write_csv(path, header, rows)
 
     # ----------------------------------------------------------------- drilling into persons
     def step_menu(self, step: int) -> QMenu:

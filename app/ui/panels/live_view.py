@@ -36,6 +36,7 @@ from app.ui.panel import Panel
 from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 
 #: Rows shown when the view starts (or its filter changes) before polling for new ones.
@@ -94,6 +95,10 @@ class LiveViewPanel(Panel):
         self.filters_toggle.setText("Filters ▸")
         self.filters_toggle.setCheckable(True)
         bar.addWidget(self.filters_toggle)
+        self.export_button = ExportButton(
+            self.body, "live-events", images=[("Events per minute", lambda: self.spark), ("Table", lambda: self.table)],
+            csv=lambda path: write_model_csv(self.model, path), csv_label="Events shown")
+        bar.addWidget(self.export_button)
         self.body_layout.addLayout(bar)
 
         self.filter_builder = FilterBuilder(context.discovery, self.body)

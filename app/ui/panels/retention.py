@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QCursor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.export import ExportButton
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import PALETTE
 
@@ -230,15 +229,10 @@ class RetentionPanel(Panel):
         self.group_combo = QComboBox(holder)
         self.group_combo.setObjectName("retentionGroup")
         toolbar.addWidget(self.group_combo)
-        export = QToolButton(holder)
-        export.setText("Export")
-        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(export)
-        menu.addAction("Heat map as PNG…", lambda: self._export_dialog("heatmap"))
-        menu.addAction("Curve as PNG…", lambda: self._export_dialog("curve"))
-        menu.addAction("Numbers as CSV…", lambda: self._export_dialog("csv"))
-        export.setMenu(menu)
-        toolbar.addWidget(export)
+        self.export_button = ExportButton(holder, "retention",
+                                          images=[("Heat map", lambda: self.table), ("Curve", lambda: self.curve)],
+                                          csv=self.export_csv)
+        toolbar.addWidget(self.export_button)
         layout.addLayout(toolbar)
 
         split = QSplitter(Qt.Orientation.Vertical, holder)
@@ -533,26 +527,12 @@ class RetentionPanel(Panel):
         self.open_users_query.emit({"kind": "users", "where": [cell_filter(retention, born, period, status)]})
 
     # ----------------------------------------------------------------- export
-    def _export_dialog(self, what: str) -> None:
-        suffix, label = ("csv", "CSV (*.csv)") if what == "csv" else ("png", "PNG image (*.png)")
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"retention-{what}.{suffix}", label)
-        if not path:
-            return
-        if what == "csv":
-            self.export_csv(path)
-        elif what == "curve":
-            self.export_curve(path)
-        else:
-            self.export_heatmap(path)
-
     def export_heatmap(self, path: str | Path) -> None:
-        """The table as shown (colours included), as a PNG."""
-        self.table.grab().save(str(path))
+        """The table as shown (colours included), PNG or SVG by the suffix."""
+        self.export_button.export(Path(path).suffix.lower().lstrip("."), path, 0)
 
     def export_curve(self, path: str | Path) -> None:
-        from pyqtgraph.exporters import ImageExporter
-
-        ImageExporter(self.curve.getPlotItem()).export(str(path))
+        self.export_button.export(Path(path).suffix.lower().lstrip("."), path, 1)
 
     def export_csv(self, path: str | Path) -> None:
         """The engine's numbers: per group and cohort, the size, each period's rate and count."""

@@ -17,7 +17,6 @@ from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +41,7 @@ from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
 from app.ui.registry import register_panel
 from app.ui.widgets.controls_column import ControlsColumn
+from app.ui.widgets.export import ExportButton
 from app.ui.widgets.filter_builder import FilterBuilder
 
 #: Traits shown by default when discovery knows them (else the first few discovered).
@@ -195,8 +195,10 @@ class UsersPanel(Panel):
         self.columns_button.setMenu(self.columns_menu)
         self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
         toolbar.addWidget(self.columns_button)
-        self.export_button = QPushButton("Export CSV…", holder)
-        self.export_button.setObjectName("exportCsv")
+        # The CSV streams every matching person (not only the rows on screen); the images are
+        # the table as shown.
+        self.export_button = ExportButton(holder, "persons", images=[("Table", lambda: self.table)],
+                                          csv=self.export_csv, csv_label="Every matching person")
         toolbar.addWidget(self.export_button)
         layout.addLayout(toolbar)
 
@@ -234,7 +236,6 @@ class UsersPanel(Panel):
         hint.setStyleSheet("color: #777;")
         layout.addWidget(hint)
 
-        self.export_button.clicked.connect(self._export_dialog)
         self.export_cancel.clicked.connect(self.cancel_export)
         return holder
 
@@ -437,11 +438,6 @@ class UsersPanel(Panel):
         dialog.exec()
 
     # ----------------------------------------------------------------- export
-    def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export persons", "persons.csv", "CSV (*.csv)")
-        if path:
-            self.export_csv(path)
-
     def export_csv(self, path: str | os.PathLike[str]) -> None:
         """Stream every person the current query matches to `path` (written as .part, then renamed)."""
         connection = self.context.connection

@@ -31,6 +31,13 @@ def commands(display_url: str | None) -> list[str]:
     ]
 
 
+def empty_database_text(display_url: str | None) -> str:
+    """The notice as plain lines, for widgets that paint their own text."""
+    collect, import_, demo = commands(display_url)
+    return (f"{TITLE}.\n\nGet data in from a terminal, then press F5:\n\n"
+            f"collect from your apps:  {collect}\nimport an export:  {import_}\ntry a demo product:  {demo}")
+
+
 def empty_database_html(display_url: str | None) -> str:
     """The notice, as rich text for a QLabel."""
     collect, import_, demo = (html.escape(c) for c in commands(display_url))

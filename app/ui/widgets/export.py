@@ -37,7 +37,7 @@ def save_image(widget: QWidget, path: PathLike) -> None:
         generator.setTitle(f"Tracklens {widget.objectName() or 'export'}")
         painter = QPainter(generator)
         try:
-            widget.render(painter, QPoint(0, 0))
+            QWidget.render(widget, painter, QPoint(0, 0))  # not QGraphicsView.render: the whole widget
         finally:
             painter.end()
         return
@@ -48,7 +48,7 @@ def save_image(widget: QWidget, path: PathLike) -> None:
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        widget.render(painter, QPoint(0, 0))
+        QWidget.render(widget, painter, QPoint(0, 0))
     finally:
         painter.end()
     if not image.save(str(target), "PNG"):  # type: ignore[call-overload]  # PySide takes str

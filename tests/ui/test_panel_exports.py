@@ -1,0 +1,135 @@
+"""Every panel with a chart or a table exports it (PNG, SVG) and its numbers (CSV) through the
+one export helper; the funnel's axis has round ticks and its table no clipped column."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from app.core.database import open_database
+from app.query import run_query
+from app.ui.panels.funnel_chart import nice_ticks
+from tests.ui.conftest import wait_idle, wait_panels
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def assert_images(button: Any, tmp_path: Path, index: int, widget: Any) -> None:
+    """Image `index` of the button's menu, as PNG (twice the size on screen) and SVG."""
+    png, svg = tmp_path / f"{button.stem}-{index}.png", tmp_path / f"{button.stem}-{index}.svg"
+    button.export("png", png, index)
+    button.export("svg", svg, index)
+    image = QImage(str(png))
+    assert image.width() >= widget.width() * 2 - 2 and image.height() >= widget.height() * 2 - 2
+    # Not a blank page: the picture has more than a handful of colours.
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 3
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+
+
+@pytest.fixture
+def window(make_window: Any, filled_db: Any, qtbot: Any) -> Any:
+    url, _engine = filled_db
+    win = make_window(url)
+    wait_panels(qtbot, win)
+    return win
+
+
+def test_funnels_export_chart_and_the_numbers_of_the_view_shown(window: Any, filled_db: Any, tmp_path: Path,
+                                                                 qtbot: Any) -> None:
+    _url, engine = filled_db
+    panel = window.panels["funnels"]
+    wait_idle(qtbot, panel)
+    button = panel.export_button
+    assert button.kinds() == ["Chart as PNG…", "Chart as SVG…", "Numbers as CSV…"]
+    assert_images(button, tmp_path, 0, panel.chart)
+    button.export("csv", tmp_path / "steps.csv")
+    rows = read_csv(tmp_path / "steps.csv")
+    want = run_query(engine, panel.query())
+    assert rows[0][:2] == ["Step", "Persons"]
+    assert [int(r[1]) for r in rows[1:]] == [s["count"] for s in want["steps"]]
+
+    panel.set_view("trends")
+    qtbot.waitUntil(lambda: panel.last_result_spec == panel.query() and not panel.busy, timeout=20_000)
+    button.export("csv", tmp_path / "trends.csv")
+    rows = read_csv(tmp_path / "trends.csv")
+    result = run_query(engine, panel.query())
+    assert rows[1][0] == "Entered" and [int(v) for v in rows[1][1:]] == result["entered"]
+    assert button.images[0][1]() is panel.trend_chart  # the chart of the view shown
+
+
+def test_funnel_axis_has_round_ticks_and_its_table_no_clipped_column(window: Any, qtbot: Any) -> None:
+    assert nice_ticks(1714) == [0, 500, 1000, 1500, 2000]
+    assert nice_ticks(45) == [0, 10, 20, 30, 40, 50]
+    panel = window.panels["funnels"]
+    wait_idle(qtbot, panel)
+    panel.chart.grab()  # paints
+    ticks = panel.chart.y_ticks
+    peak = max(max(c) for c in panel.chart.bar_counts())
+    step = ticks[1]
+    assert ticks[-1] >= peak and all(t % step == 0 for t in ticks)
+    assert str(step).rstrip("0") in ("1", "2", "25", "5")
+
+    panel.set_breakdown("$browser")
+    qtbot.waitUntil(lambda: panel.last_result_spec == panel.query() and not panel.busy, timeout=20_000)
+    panel.resize(900, 700)
+    table = panel.table
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        assert table.columnWidth(column) >= header.sectionSizeHint(column), column
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column), column
+    # Every breakdown group is named in the chart's legend, inside the chart.
+    legend = panel.chart.legend_layout()
+    assert [label for label, _rect in legend] == [s.label for s in panel.chart.series]
+    assert all(rect.right() <= panel.chart.width() for _label, rect in legend)
+
+
+def test_retention_users_and_live_view_export(window: Any, filled_db: Any, tmp_path: Path, qtbot: Any) -> None:
+    retention = window.panels["retention"]
+    wait_idle(qtbot, retention)
+    button = retention.export_button
+    assert button.kinds() == ["Heat map as PNG…", "Heat map as SVG…", "Curve as PNG…", "Curve as SVG…",
+                              "Numbers as CSV…"]
+    assert_images(button, tmp_path, 0, retention.table)
+    assert_images(button, tmp_path, 1, retention.curve)
+
+    users = window.panels["users"]
+    wait_idle(qtbot, users)
+    button = users.export_button
+    assert button.kinds() == ["Table as PNG…", "Table as SVG…", "Every matching person as CSV…"]
+    assert_images(button, tmp_path, 0, users.table)
+    button.export("csv", tmp_path / "persons.csv")
+    qtbot.waitUntil(lambda: (tmp_path / "persons.csv").exists(), timeout=20_000)
+    assert len(read_csv(tmp_path / "persons.csv")) == 1 + 40
+
+    live = window.panels["live"]
+    qtbot.waitUntil(lambda: live.model.rowCount() > 0, timeout=20_000)
+    button = live.export_button
+    assert button.kinds() == ["Events per minute as PNG…", "Events per minute as SVG…", "Table as PNG…",
+                              "Table as SVG…", "Events shown as CSV…"]
+    assert_images(button, tmp_path, 0, live.spark)
+    assert_images(button, tmp_path, 1, live.table)
+    button.export("csv", tmp_path / "live.csv")
+    rows = read_csv(tmp_path / "live.csv")
+    model = live.model
+    assert rows[0] == [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert len(rows) == 1 + model.rowCount()
+    assert rows[1] == [model.index(0, c).data() for c in range(model.columnCount())]
+
+
+def test_funnels_on_an_empty_database_say_how_to_get_data_in(make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    open_database(sqlite_url).dispose()
+    win = make_window(sqlite_url)
+    wait_panels(qtbot, win)
+    chart = win.panels["funnels"].chart
+    qtbot.waitUntil(lambda: "tracklens collect" in chart.message, timeout=10_000)
+    assert "--write-key KEY" in chart.message and "tracklens import" in chart.message
+    assert "tracklens demo" in chart.message
