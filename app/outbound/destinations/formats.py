@@ -173,6 +173,7 @@ def mixpanel_event(e: StoredEvent, token: str | None) -> dict[str, Any]:
 # -- the fast path: the stored JSON text spliced into the body ----------------------------------
 
 _Fragment = orjson.Fragment
+_MIXPANEL_NAMES = tuple(_MIXPANEL_ENRICHED.values())
 _HOUR_MS = 3_600_000
 #: "2026-11-01T12:" by the hour since the epoch; rows come in time order, so most are hits.
 _HOURS: dict[int, str] = {}
@@ -210,18 +211,16 @@ def _page_field(props: Any, key: str) -> tuple[bool, Any]:
 
 def _segment_fast(row: Sequence[Any]) -> dict[str, Any] | None:
     """segment_message() of the row with the documents spliced in; None: take the original path."""
-    kind = row[_TYPE]
-    props = row[_PROPERTIES]
-    context = row[_EXTRA]
+    _id, message_id, kind, event, user_id, anonymous_id, ts, received_at, props, context = row
     if not _spliceable(props) or (context is not None and not _spliceable(context)):
         return None
-    msg: dict[str, Any] = {"type": kind, "messageId": row[_MESSAGE_ID]}
-    if row[_USER_ID] is not None:
-        msg["userId"] = row[_USER_ID]
-    if row[_ANONYMOUS_ID] is not None:
-        msg["anonymousId"] = row[_ANONYMOUS_ID]
+    msg: dict[str, Any] = {"type": kind, "messageId": message_id}
+    if user_id is not None:
+        msg["userId"] = user_id
+    if anonymous_id is not None:
+        msg["anonymousId"] = anonymous_id
     if kind == "track":
-        msg["event"] = row[_EVENT]
+        msg["event"] = event
         msg["properties"] = _Fragment(props)
     elif kind == "identify":
         msg["traits"] = _Fragment(props)
@@ -245,26 +244,21 @@ def _segment_fast(row: Sequence[Any]) -> dict[str, Any] | None:
         msg["properties"] = _Fragment(props)
     else:  # group, alias (fields out of the document) and types Tracklens does not store
         return None
-    msg["timestamp"] = _iso(row[_TS])
-    msg["receivedAt"] = _iso(row[_RECEIVED_AT])
+    msg["timestamp"] = stamp = _iso(ts)
+    msg["receivedAt"] = stamp if received_at == ts else _iso(received_at)
     msg["context"] = _Fragment(context) if context is not None else {}
     return msg
 
 
 def _mixpanel_fast(row: Sequence[Any], token: str | None) -> dict[str, Any] | None:
     """mixpanel_event() of the row, the stored properties spliced with the added keys."""
-    props = row[_PROPERTIES]
+    _id, message_id, _kind, event, user_id, anonymous_id, ts, _received_at, props, *enriched = row
     if not _spliceable(props) or _MIXPANEL_KEYS.search(props):
         return None
-    added: dict[str, Any] = {}
-    for i, theirs in enumerate(_MIXPANEL_ENRICHED.values()):
-        value = row[_EXTRA + i]
-        if value is not None:
-            added[theirs] = value
-    user_id, anonymous_id = row[_USER_ID], row[_ANONYMOUS_ID]
-    added["time"] = row[_TS]
+    added = {theirs: value for theirs, value in zip(_MIXPANEL_NAMES, enriched, strict=True) if value is not None}
+    added["time"] = ts
     added["distinct_id"] = user_id if user_id is not None else anonymous_id
-    added["$insert_id"] = insert_id(row[_MESSAGE_ID])
+    added["$insert_id"] = insert_id(message_id)
     if user_id is not None:
         added["$user_id"] = user_id
     if anonymous_id is not None:
@@ -274,7 +268,7 @@ def _mixpanel_fast(row: Sequence[Any], token: str | None) -> dict[str, Any] | No
     tail = orjson.dumps(added).decode("utf-8")  # '{"time":...}'
     head = props.rstrip()[:-1].rstrip()  # the stored object without its closing brace
     merged = head + tail[1:] if head == "{" else head + "," + tail[1:]
-    return {"event": row[_EVENT], "properties": _Fragment(merged)}
+    return {"event": event, "properties": _Fragment(merged)}
 
 
 def _url_headers_auth(dest: Destination) -> tuple[str, dict[str, str], tuple[str, str] | None]:
