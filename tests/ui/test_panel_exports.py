@@ -133,3 +133,12 @@ def test_funnels_on_an_empty_database_say_how_to_get_data_in(make_window: Any, s
     qtbot.waitUntil(lambda: "tracklens collect" in chart.message, timeout=10_000)
     assert "--write-key KEY" in chart.message and "tracklens import" in chart.message
     assert "tracklens demo" in chart.message
+    # A saved funnel opened on it, in any view: the same notice, not axes from 0 to 1.
+    panel = win.panels["funnels"]
+    spec = {**panel.query(), "steps": [{"event": "Signed Up"}, {"event": "Order Completed"}], "view": "trends"}
+    panel.set_query(spec)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.last_result_spec == panel.query() and not panel.busy, timeout=20_000)
+    trend = panel.trend_chart
+    assert trend.showing_message and "tracklens collect" in trend.message_label.text()
+    assert "tracklens collect" in panel.chart.message

@@ -42,7 +42,7 @@ from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
-from app.ui.widgets.empty_state import empty_database_text
+from app.ui.widgets.empty_state import empty_database_html, empty_database_text
 from app.ui.widgets.export import ExportButton, model_table, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import Series, SeriesChart
@@ -397,11 +397,33 @@ class FunnelsPanel(Panel):
             self._show_time_to_convert(result)
         else:
             self._show_steps(result)
+        if self._database_empty() and not self._anyone_entered(result):
+            # Saved steps on a database without events: how to get data in, not empty axes.
+            url = self.context.connection.display_url if self.context.connection else None
+            self.chart.set_data([], None)
+            self.chart.message = empty_database_text(url)
+            self.trend_chart.message(empty_database_html(url))
+            self.summary.setText("")
+            return
         rng = result.get("range") or {}
         window = duration(result.get("window_seconds"))
         self.summary.setText(self.summary.text() + f"   ·   {rng.get('from')} – {rng.get('to')}, window {window}")
 
     _shown_view = "steps"
+
+    def _database_empty(self) -> bool:
+        discovery = self.context.discovery
+        return bool(discovery.loaded_events) and not discovery.events()
+
+    @staticmethod
+    def _anyone_entered(result: dict[str, Any]) -> bool:
+        view = result.get("view", "steps")
+        if view == "trends":
+            return bool((result.get("total") or {}).get("entered"))
+        if view == "time_to_convert":
+            return bool(result.get("converted"))
+        steps = result.get("steps") or []
+        return bool(steps and steps[0].get("count"))
 
     def _show_steps(self, result: dict[str, Any]) -> None:
         steps = list(result.get("steps") or [])
