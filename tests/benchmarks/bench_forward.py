@@ -8,8 +8,10 @@ enrichment, as the collector stores them), it measures
 - forwarding: events/s and CPU seconds per event of catching up one destination of each type
   (webhook, segment, mixpanel; batches of 100) against a local receiver in another process
   that answers 200 at once.
-CPU is this process's (time.process_time), so the receiver's work is not counted. Medians of
---repeat runs. Writes a markdown table to docs/benchmarks/forward.md.
+CPU is this process's (time.process_time), so the receiver's work is not counted (nor, on
+PostgreSQL, the server's: both steps are measured alike). Medians of --repeat runs, on SQLite and
+on a PostgreSQL server started for the run (skipped where PostgreSQL is not installed). Writes a
+markdown table to docs/benchmarks/forward.md.
 
     .venv/bin/python tests/benchmarks/bench_forward.py --events 50000
 """
@@ -17,6 +19,7 @@ CPU is this process's (time.process_time), so the receiver's work is not counted
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.server
 import multiprocessing
@@ -26,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +105,28 @@ def forward(url: str, kind: str, port: int, run: int) -> tuple[float, float, int
     return out
 
 
+@contextlib.contextmanager
+def databases(backend: str) -> Iterator[Callable[[], str]]:
+    """A maker of new, empty database URLs on `backend`."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            count = iter(range(1_000_000))
+            yield lambda: f"sqlite:///{folder}/bench{next(count)}.sqlite"
+        return
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as server:
+        yield server.create_database
+
+
+INGEST = "ingest (EventWriter, batches of 100)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "forward.md")
     args = parser.parse_args()
     end = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp() * 1000)
@@ -113,37 +135,44 @@ def main() -> None:
     receiver = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
     receiver.start()
     time.sleep(0.5)
-    rows: dict[str, list[tuple[float, float]]] = {}
+    rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    skipped: list[str] = []
     try:
-        for run in range(args.repeat):
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{folder}/bench.sqlite"
-                wall, cpu = ingest(url, messages)
-                rows.setdefault("ingest (EventWriter, batches of 100)", []).append((wall, cpu))
-                for kind in ("webhook", "segment", "mixpanel"):
-                    wall, cpu, delivered = forward(url, kind, port, run)
-                    print(f"run {run}: {kind} {delivered:,} in {wall:.2f} s", flush=True)
-                    assert delivered > 0, f"{kind} delivered nothing"
-                    rows.setdefault(f"forward to {kind} (batches of 100)", []).append((wall, cpu))
+        for backend in args.backends.split(","):
+            try:
+                with databases(backend) as new_url:
+                    for run in range(args.repeat):
+                        url = new_url()
+                        wall, cpu = ingest(url, messages)
+                        rows.setdefault((backend, INGEST), []).append((wall, cpu))
+                        for kind in ("webhook", "segment", "mixpanel"):
+                            wall, cpu, delivered = forward(url, kind, port, run)
+                            print(f"{backend} run {run}: {kind} {delivered:,} in {wall:.2f} s", flush=True)
+                            assert delivered > 0, f"{kind} delivered nothing"
+                            rows.setdefault((backend, f"forward to {kind} (batches of 100)"), []).append((wall, cpu))
+            except RuntimeError as exc:  # no PostgreSQL on this machine
+                skipped.append(f"{backend}: {exc}")
     finally:
         receiver.terminate()
     n = len(messages)
-    base_cpu = statistics.median(c for _, c in rows["ingest (EventWriter, batches of 100)"]) / n
     lines = [
         "# Destinations benchmark",
         "",
         f"`tests/benchmarks/bench_forward.py --events {args.events}` on {platform.machine()} "
-        f"({multiprocessing.cpu_count()} cores, shared), SQLite, {n:,} demo messages, medians of {args.repeat}. "
+        f"({multiprocessing.cpu_count()} cores, shared), {n:,} demo messages, medians of {args.repeat}. "
         "Forwarding catches one destination up from the start against a local receiver (another "
-        "process, answering 200 at once); CPU is this process's only.",
+        "process, answering 200 at once); CPU is this process's only (on PostgreSQL the server's "
+        "is left out of both steps).",
         "",
-        "| step | events/s | CPU µs/event | CPU vs ingestion |",
-        "|---|---:|---:|---:|",
+        "| database | step | events/s | CPU µs/event | CPU vs ingestion |",
+        "|---|---|---:|---:|---:|",
     ]
-    for name, samples in rows.items():
+    for (backend, name), samples in rows.items():
+        base_cpu = statistics.median(c for _, c in rows[(backend, INGEST)]) / n
         wall = statistics.median(w for w, _ in samples)
         cpu = statistics.median(c for _, c in samples) / n
-        lines.append(f"| {name} | {n / wall:,.0f} | {cpu * 1e6:,.0f} | {cpu / base_cpu:.2f} |")
+        lines.append(f"| {backend} | {name} | {n / wall:,.0f} | {cpu * 1e6:,.1f} | {cpu / base_cpu:.2f} |")
+    lines += [f"\nSkipped: {reason}" for reason in skipped]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
