@@ -1,4 +1,5 @@
-"""A token bucket for `--rate 10/s`: bursts of at most one second's worth, then the rate."""
+"""A token bucket for `--rate 10/s` and a destination's `rate`: bursts of at most one second's worth,
+then the rate."""
 
 from __future__ import annotations
 
@@ -35,16 +36,27 @@ class RateLimiter:
         self._last = clock()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self, count: int = 1, *, stop: threading.Event | None = None) -> bool:
+        """Take `count` deliveries' worth (a batch); False if `stop` was set while waiting.
+
+        A batch larger than the burst waits for a full bucket and leaves it in debt, so the next
+        one waits until the debt is paid: the average stays at the rate."""
         if self.per_second is None:
-            return
+            return True
         with self._lock:
             while True:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.per_second)
                 self._last = now
-                # (a hair below 1 counts: float rounding must not turn into endless tiny sleeps)
-                if self._tokens >= 1.0 - 1e-9:
-                    self._tokens = max(0.0, self._tokens - 1.0)
-                    return
-                self._sleep((1.0 - self._tokens) / self.per_second)
+                need = min(float(count), self.capacity)
+                # (a hair below counts: float rounding must not turn into endless tiny sleeps)
+                if self._tokens >= need - 1e-9:
+                    self._tokens -= count
+                    if count <= self.capacity:
+                        self._tokens = max(0.0, self._tokens)
+                    return True
+                wait = (need - self._tokens) / self.per_second
+                if stop is None:
+                    self._sleep(wait)
+                elif stop.wait(wait):
+                    return False

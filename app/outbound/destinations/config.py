@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.outbound.ratelimit import parse_rate
 from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
 
 TYPES = ("webhook", "segment", "mixpanel")
@@ -45,6 +46,8 @@ class Destination:
     where: tuple[Filter, ...] = ()
     batch: int = DEFAULT_BATCH
     timeout: float = 10.0
+    #: messages per second at most (`rate: "10/s"`, `"600/m"`, `"1000/h"`); None: as fast as it answers
+    rate: float | None = None
     write_key: str | None = None
     project_token: str | None = None
     api_secret: str | None = None
@@ -88,6 +91,7 @@ def parse_destination(data: Any, path: str) -> Destination:
         where = parse_filters(r.raw("where"), r.sub("where"))
         batch = r.integer("batch", DEFAULT_BATCH, minimum=1, maximum=MAX_BATCH[kind or "webhook"])
         timeout_raw = r.raw("timeout", 10.0)
+        rate_raw = r.raw("rate")
         given = {key: r.raw(key) for key in ("write_key", "project_token", "api_secret")}
         r.done()
     except QueryError as exc:
@@ -109,13 +113,19 @@ def parse_destination(data: Any, path: str) -> Destination:
         raise DestinationError(str(exc)) from None
     if isinstance(timeout_raw, bool) or not isinstance(timeout_raw, int | float) or not 0 < timeout_raw <= 300:
         raise DestinationError(f"{path}.timeout must be seconds between 0 and 300")
+    rate = None
+    if rate_raw is not None:
+        try:
+            rate = parse_rate(rate_raw) if isinstance(rate_raw, str) else parse_rate(repr(rate_raw))
+        except ValueError as exc:
+            raise DestinationError(f"{path}.{exc}") from None
     for key, value in given.items():
         if value is not None and key not in SECRETS[kind]:
             raise DestinationError(f"{path}.{key} is not a field of a {kind} destination")
     secrets = {key: _secret(name, key, given[key], path, required=(key != "project_token"))
                for key in SECRETS[kind]}
     return Destination(name=name, type=kind, url=url.rstrip("/"), headers=dict(headers_raw), events=names,
-                       where=where, batch=batch, timeout=float(timeout_raw), **secrets)
+                       where=where, batch=batch, timeout=float(timeout_raw), rate=rate, **secrets)
 
 
 def parse_destinations(data: Any) -> list[Destination]:

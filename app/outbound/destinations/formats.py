@@ -104,6 +104,8 @@ class Request:
     body: Any
     auth: tuple[str, str] | None = None
     content: bytes | None = None
+    #: messages it carries (a destination's rate limit counts them)
+    count: int = 1
 
 
 def iso_ms(ms: int) -> str:
@@ -321,10 +323,10 @@ def request_for(dest: Destination, rows: Sequence[Sequence[Any]]) -> Request:
         content = orjson.dumps(_body(dest, items))
     except TypeError:  # a rebuilt message orjson cannot write (an integer beyond 64 bits)
         content = encode_body(_body(dest, batch_messages(dest, rows)))
-    return Request(url, headers, None, auth, content)
+    return Request(url, headers, None, auth, content, len(rows))
 
 
 def resend_request(dest: Destination, items: list[dict[str, Any]]) -> Request:
     """The request re-sending a dead letter's stored items (already in the destination's format)."""
     url, headers, auth = _url_headers_auth(dest)
-    return Request(url, headers, _body(dest, items), auth)
+    return Request(url, headers, _body(dest, items), auth, count=len(items))

@@ -40,6 +40,7 @@ from app.outbound.destinations.formats import (
     request_for,
     resend_request,
 )
+from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff
 
 log = logging.getLogger("tracklens.destinations")
@@ -145,6 +146,7 @@ class DestinationWorker:
         #: messages in the batch the last step() delivered or parked
         self.last_batch = 0
         self.reader = store.EventReader(dest)
+        self.limiter = RateLimiter(dest.rate)
 
     def close(self) -> None:
         self.client.close()
@@ -153,7 +155,10 @@ class DestinationWorker:
     # -- one POST, retried -----------------------------------------------------------------------
 
     def deliver(self, request: Request, *, track: bool = True) -> Answer | None:
-        """POST until a 2xx or a permanent refusal; None if stopped (or out of attempts) first."""
+        """POST until a 2xx or a permanent refusal; None if stopped (or out of attempts) first.
+        The destination's rate limit paces the messages (retries of a batch do not count again)."""
+        if not self.limiter.acquire(request.count, stop=self.stop):
+            return None
         attempt = 0
         while not self.stop.is_set():
             attempt += 1
