@@ -35,6 +35,9 @@ def test_urls_choose_their_backend() -> None:
     assert backend_for_url("sqlite:///x.sqlite").label == "SQLite"
     assert backend_for_url("postgres://me@host/db").label == "PostgreSQL"
     assert backend_for_url("postgresql+psycopg://me@host/db").label == "PostgreSQL"
+    assert backend_for_url("clickhousedb://me@host:8123/db").label == "ClickHouse"
+    assert backend_for_url("clickhouse://me@host/db").label == "ClickHouse"
+    assert backend_for_url("chdb:///srv/events").label == "ClickHouse"
     with pytest.raises(UnsupportedDatabase):
         backend_for_url("mysql://x/y")
     with pytest.raises(UnsupportedDatabase):
@@ -61,7 +64,7 @@ def test_every_backend_answers_everything_the_base_leaves_open(name: str) -> Non
 
 
 #: What asking "which database is this?" looks like in code.
-_ASKS = re.compile(r"dialect\.name|get_backend_name\(|[\"'](sqlite|postgresql)[\"']")
+_ASKS = re.compile(r"dialect\.name|get_backend_name\(|[\"'](sqlite|postgresql|clickhouse|clickhousedb|chdb)[\"']")
 
 
 def test_nothing_outside_the_backends_asks_which_database_it_is() -> None:

@@ -106,6 +106,12 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
         engine = open_database(db_url)
     except DatabaseError as exc:
         raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from None
+    from app.outbound.support import unsupported_reason
+
+    reason = unsupported_reason(engine, "Destinations")
+    if reason is not None:
+        engine.dispose()
+        raise click.ClickException(reason)
     try:
         if show_status:
             _print_status(store.status(engine, chosen), as_json)

@@ -59,6 +59,12 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
         engine = open_database(db_url)
     except (CampaignError, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
+    from app.outbound.support import unsupported_reason
+
+    reason = unsupported_reason(engine, "Messages")
+    if reason is not None:
+        engine.dispose()
+        raise click.ClickException(reason)
     # SIGTERM (a service manager stopping `--every`) ends like Ctrl+C: the run in progress
     # finishes its current delivery's bookkeeping in the `finally` blocks.
     signal.signal(signal.SIGTERM, _terminate)

@@ -80,8 +80,12 @@ def ensure_schema(engine: Engine) -> int:
                     "this database is not a Tracklens database "
                     f"(it has other tables: {', '.join(sorted(foreign)[:5])})"
                 )
-            metadata.create_all(conn)
-            rollups.install(conn)
+            backend = backend_for(conn)
+            if backend.creates_schema():
+                backend.create_schema(conn, metadata.sorted_tables)
+            else:
+                metadata.create_all(conn)
+                rollups.install(conn)
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             return SCHEMA_VERSION
         if version > SCHEMA_VERSION:
@@ -97,6 +101,6 @@ def ensure_schema(engine: Engine) -> int:
                 meta.update().where(meta.c.key == "schema_version").values(value=str(version))
             )
         for table in ADDITIVE_TABLES:
-            table.create(conn, checkfirst=True)
+            backend_for(conn).create_table(conn, table)
     backend_for(engine).after_migrations(engine, started)
     return version

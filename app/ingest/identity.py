@@ -83,11 +83,8 @@ def _insert_identities(conn: Connection) -> RawStatement:
                       linked_at=bindparam("linked_at")))
 
 
-def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
-    """Set `person` on every record, apply merges to stored rows, record new identities.
-
-    Must run inside the writer's transaction, before the records are inserted.
-    """
+def ids_of(records: Sequence[Record]) -> set[str]:
+    """Every distinct id the records mention."""
     ids: set[str] = set()
     for rec in records:
         if rec.user_id is not None:
@@ -96,8 +93,13 @@ def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
             ids.add(rec.anonymous_id)
         if rec.previous_id is not None:
             ids.add(rec.previous_id)
-    links = _Links(load_identities(conn, ids))
+    return ids
 
+
+def link(records: Sequence[Record], known: dict[str, str]) -> tuple[Resolution, list[tuple[str, str, int]]]:
+    """Set `person` on every record from the stored links `known` (distinct_id -> person) and
+    the batch's own, in order; the merges to apply and the new identities (id, person, ts)."""
+    links = _Links(known)
     for rec in records:
         if rec.type == "alias":
             assert rec.previous_id is not None and rec.user_id is not None
@@ -121,6 +123,15 @@ def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
     for source in links.merged:
         if links.known.get(source) == source:
             result.merges[source] = find(source)
+    return result, [(i, find(i), ts) for i, ts in links.first_ts.items()]
+
+
+def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
+    """Set `person` on every record, apply merges to stored rows, record new identities.
+
+    Must run inside the writer's transaction, before the records are inserted.
+    """
+    result, new_ids = link(records, load_identities(conn, ids_of(records)))
     if result.merges:
         pairs = [{"src": s, "dst": t} for s, t in result.merges.items()]
         conn.execute(
@@ -131,8 +142,8 @@ def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
             update(identities).where(identities.c.person == bindparam("src")).values(person=bindparam("dst")),
             pairs,
         )
-    if links.first_ts:
+    if new_ids:
         _insert_identities(conn).executemany(conn, [
-            {"distinct_id": i, "person": find(i), "linked_at": ts} for i, ts in links.first_ts.items()
+            {"distinct_id": i, "person": p, "linked_at": ts} for i, p, ts in new_ids
         ])
     return result

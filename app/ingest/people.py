@@ -36,12 +36,11 @@ def _email(traits: Mapping[str, Any]) -> str | None:
     return value.strip()[:MAX_ID_LENGTH] if isinstance(value, str) and value.strip() else None
 
 
-def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[str, str]) -> None:
-    """Apply a batch (already resolved to persons) and its merges to `users`."""
-    wanted = {rec.person for rec in records} | set(merges) | set(merges.values())
+def plan_people(rows: Sequence[tuple[Any, ...]], records: Sequence[Record],
+                merges: Mapping[str, str]) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The users rows after this batch: (ids to remove, rows to update, rows to insert), from the
+    stored rows (id, traits, first_seen, last_seen, event_count) of every person involved."""
     people: dict[str, _Person] = {}
-    rows = select_in(conn, users, users.c.id, sorted(wanted),
-                     users.c.id, users.c.traits, users.c.first_seen, users.c.last_seen, users.c.event_count)
     for pid, traits, first, last, count in rows:
         people[pid] = _Person(dict(json_value(traits) or {}), first, last, count or 0, True)
 
@@ -78,8 +77,6 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
             person.traits.update(rec.traits)
         touched.add(rec.person)
 
-    if removed:
-        conn.execute(delete(users).where(users.c.id == bindparam("pid")), [{"pid": p} for p in removed])
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
     for pid in touched:
@@ -99,6 +96,21 @@ def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[s
         else:
             row["id"] = pid
             inserts.append(row)
+    return removed, updates, inserts
+
+
+def people_involved(records: Sequence[Record], merges: Mapping[str, str]) -> list[str]:
+    """The persons whose users rows a batch reads."""
+    return sorted({rec.person for rec in records} | set(merges) | set(merges.values()))
+
+
+def update_people(conn: Connection, records: Sequence[Record], merges: Mapping[str, str]) -> None:
+    """Apply a batch (already resolved to persons) and its merges to `users`."""
+    rows = select_in(conn, users, users.c.id, people_involved(records, merges),
+                     users.c.id, users.c.traits, users.c.first_seen, users.c.last_seen, users.c.event_count)
+    removed, updates, inserts = plan_people(rows, records, merges)
+    if removed:
+        conn.execute(delete(users).where(users.c.id == bindparam("pid")), [{"pid": p} for p in removed])
     dialect = conn.dialect
     if updates:
         cached(dialect, "update_users", lambda: update(users).where(users.c.id == bindparam("pid")).values(

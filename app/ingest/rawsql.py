@@ -8,6 +8,8 @@ way; everything else uses ordinary Core execution.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
@@ -70,16 +72,26 @@ def select_in(conn: Connection, table: Table, key: Column[Any], values: Sequence
     return out
 
 
+#: 20 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float.
+_LONG_NUMBER = re.compile(rb"[0-9]{20}")
+
+
 def json_value(value: Any) -> Any:
-    """A JSON column value as read by the raw cursor: text on SQLite, already parsed on PostgreSQL."""
+    """A JSON column value as read by the raw cursor: text on SQLite, already parsed on PostgreSQL.
+    Integers of any size stay exact (the standard parser takes documents that may hold one)."""
     if isinstance(value, str | bytes):
-        return orjson.loads(value)
+        raw = value.encode("utf-8") if isinstance(value, str) else value
+        return json.loads(raw) if _LONG_NUMBER.search(raw) else orjson.loads(raw)
     return value
 
 
 def json_text(value: Any) -> str:
-    """JSON text for a pre-serialized JSON parameter."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    """JSON text for a pre-serialized JSON parameter; integers beyond 64 bits (valid JSON, which
+    orjson refuses) through the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 _cache: dict[tuple[type[Dialect], str], RawStatement] = {}

@@ -86,6 +86,10 @@ class EventWriter:
             else:
                 self.enricher = shared_enricher()
         self.backend = backend = backend_for(engine)
+        #: Errors of the raw cursor below come from the driver, not wrapped by SQLAlchemy.
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        if backend.appends_only:
+            return
         stmt = backend.insert_ignoring_conflicts(events, ["message_id"]).values(
             {name: bindparam(name) for name in _EVENT_COLUMNS},
         ).values(
@@ -97,8 +101,6 @@ class EventWriter:
             select(events.c.id, backend.json_text_param("context"))
             .where(events.c.message_id == bindparam("message_id")),
         )
-        #: Errors of the raw cursor below come from the driver, not wrapped by SQLAlchemy.
-        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._insert = RawStatement(engine.dialect, stmt)
         self._insert_context = RawStatement(engine.dialect, context_stmt)
 
@@ -152,6 +154,8 @@ class EventWriter:
         """
         if not records:
             return result
+        if self.backend.appends_only:
+            return self._store_appending(records, result)
         try:
             with self.engine.connect() as conn:
                 self.backend.lock_for_writing(conn)
@@ -170,6 +174,23 @@ class EventWriter:
             wrapped = DBAPIError.instance(None, None, exc, self._driver_error, dialect=self.engine.dialect)
             raise DatabaseError(describe_error(wrapped)) from wrapped
         result.stored += len(fresh)
+        return result
+
+    def _store_appending(self, records: list[Record], result: IngestResult) -> IngestResult:
+        """store() on a database that only appends (app.ingest.appendstore)."""
+        from app.ingest import appendstore
+
+        backend: Any = self.backend
+        try:
+            with backend.write_lock(self.engine), self.engine.connect() as conn:
+                stored = appendstore.store(backend, conn, records)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(describe_error(exc)) from exc
+        except self._driver_error as exc:
+            wrapped = DBAPIError.instance(None, None, exc, self._driver_error, dialect=self.engine.dialect)
+            raise DatabaseError(describe_error(wrapped)) from wrapped
+        result.duplicates += len(records) - stored
+        result.stored += stored
         return result
 
     @staticmethod

@@ -19,9 +19,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Engine, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from app.core.backends import backend_for
 from app.core.schema import cohort_members, cohorts, users
 from app.query.filters import FilterContext, register_filter_compiler
 from app.query.model import Filter, QueryError, SpecReader, check_int, register_filter
@@ -176,9 +188,10 @@ def create_cohort(engine: Engine, name: str, definition: Mapping[str, Any], *, s
     query = UsersQuery.from_json(resolved, "definition")
     try:
         with engine.begin() as conn:
-            cid = conn.execute(insert(cohorts).values(
-                name=name, kind="static" if static else "dynamic", definition=stored,
-                created_at=int(when.timestamp() * 1000)).returning(cohorts.c.id)).scalar_one()
+            _check_free(conn, name)
+            cid = backend_for(conn).insert_returning_id(conn, cohorts, {
+                "name": name, "kind": "static" if static else "dynamic", "definition": stored,
+                "created_at": int(when.timestamp() * 1000)})
             if static:
                 members = selection(query, engine.dialect, when)
                 sel = members.with_only_columns(literal(cid, BigInteger).label("cohort_id"), users.c.id)
@@ -188,6 +201,15 @@ def create_cohort(engine: Engine, name: str, definition: Mapping[str, Any], *, s
     cohort = get_cohort(engine, int(cid))
     assert cohort is not None
     return cohort
+
+
+def _check_free(conn: Connection, name: str, other_than: int | None = None) -> None:
+    """CohortError when another cohort has this name (also where no unique index says so)."""
+    stmt = select(cohorts.c.id).where(cohorts.c.name == name)
+    if other_than is not None:
+        stmt = stmt.where(cohorts.c.id != other_than)
+    if conn.execute(stmt.limit(1)).first() is not None:
+        raise CohortError(f"a cohort named {name!r} already exists")
 
 
 def _check_name(name: Any) -> str:
@@ -229,6 +251,7 @@ def rename_cohort(engine: Engine, cohort_id: int, name: str) -> dict[str, Any]:
     name = _check_name(name)
     try:
         with engine.begin() as conn:
+            _check_free(conn, name, cohort_id)
             done = conn.execute(update(cohorts).where(cohorts.c.id == cohort_id).values(name=name)).rowcount
     except IntegrityError:
         raise CohortError(f"a cohort named {name!r} already exists") from None
@@ -242,8 +265,12 @@ def rename_cohort(engine: Engine, cohort_id: int, name: str) -> dict[str, Any]:
 def delete_cohort(engine: Engine, cohort_id: int) -> bool:
     """Delete a cohort and its members; False when it did not exist."""
     with engine.begin() as conn:
+        # Asked first: a lightweight DELETE (ClickHouse) does not count the rows it removed.
+        if conn.execute(select(cohorts.c.id).where(cohorts.c.id == cohort_id)).first() is None:
+            return False
         conn.execute(delete(cohort_members).where(cohort_members.c.cohort_id == cohort_id))
-        return bool(conn.execute(delete(cohorts).where(cohorts.c.id == cohort_id)).rowcount)
+        conn.execute(delete(cohorts).where(cohorts.c.id == cohort_id))
+        return True
 
 
 def cohort_users_query(cohort: Mapping[str, Any], **options: Any) -> dict[str, Any]:

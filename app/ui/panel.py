@@ -192,6 +192,20 @@ class Panel(QWidget):
         self._finished_once = True
         self.query_finished.emit(True)
 
+    def show_unavailable(self, reason: str | None) -> bool:
+        """With a reason: the panel cannot work on this database (Messages on ClickHouse). Its
+        controls are disabled and the reason stays in the state bar; True then. None: enable
+        them again (another database), False."""
+        for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child is not self.state_bar:
+                child.setEnabled(reason is None)
+        if reason is None:
+            return False
+        self.clear()
+        self.mark_ready()
+        self.state_bar.set_info(reason)
+        return True
+
     # ----------------------------------------------------------------- internals
     _wired = False
     _pending_spec: dict[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""Identity merge (Mixpanel simplified ID merge) on SQLite and PostgreSQL."""
+"""Identity merge (Mixpanel simplified ID merge) on SQLite, PostgreSQL and ClickHouse."""
 
 from __future__ import annotations
 
@@ -103,3 +103,15 @@ def test_every_seen_id_has_an_identity_row(engine: Engine, writer: EventWriter) 
         {"type": "alias", "previousId": "p", "userId": "u2"},
     ])
     assert identity_map(engine) == {"a": "a", "u": "u", "p": "u2", "u2": "u2"}
+
+
+def test_a_trait_beyond_64_bits_is_kept_exact_through_later_writes(engine: Engine, writer: EventWriter) -> None:
+    """An integer trait past 64 bits is valid JSON: the person's row keeps it exact when later
+    batches update that row (it used to fail the whole batch with a TypeError)."""
+    huge = 2**70 + 1
+    first = writer.write([{"type": "identify", "userId": "big", "traits": {"account": huge}, "timestamp": _t(1)}])
+    assert first.stored == 1 and not first.rejected
+    later = writer.write([{"type": "identify", "userId": "big", "traits": {"plan": "pro"}, "timestamp": _t(2)},
+                          {"type": "track", "userId": "big", "event": "E", "timestamp": _t(3)}])
+    assert later.stored == 2 and not later.rejected
+    assert user_rows(engine)["big"]["traits"] == {"account": huge, "plan": "pro"}

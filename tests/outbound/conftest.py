@@ -18,6 +18,17 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from app.ingest.writer import EventWriter
+from tests.support.postgres import PostgresServer
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """Messages and Destinations run on SQLite and PostgreSQL (their ledger needs transactions;
+    on ClickHouse they refuse in one line: tests/outbound/test_clickhouse_refusal.py)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.sqlite'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database()
 
 
 def free_port() -> int:

@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from app.core.backends.clickhouse_dialect import TracklensClickHouseDialect
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(), "postgresql": postgresql.psycopg.dialect()}
+DIALECTS: dict[str, Dialect] = {"sqlite": sqlite.dialect(), "postgresql": postgresql.psycopg.dialect(),
+                                "clickhouse": TracklensClickHouseDialect()}
 
 
 def render(statements: Sequence[Any], dialect: Dialect) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from app.core.schema import events, users
 from app.query import run_query
@@ -18,7 +18,7 @@ from app.query.reference.common import load
 from app.query.reference.funnel import funnel as oracle
 from app.query.reference.users import load_people, pages
 from app.query.reference.users import users as users_oracle
-from tests.query.support import event_row, insert_rows, user_row
+from tests.query.support import clear_rows, event_row, examples, insert_rows, user_row
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
 START = int(dt.datetime(2026, 10, 24, tzinfo=dt.UTC).timestamp() * 1000)
@@ -86,32 +86,31 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(rows=st.lists(event_rows(), max_size=45), tiers=st.lists(st.sampled_from(["gold", "silver", 1]),
-       min_size=5, max_size=5), queries=st.lists(specs(), min_size=2, max_size=2),
-       step_no=st.integers(1, 4), dropped=st.booleans(),
-       group_value=st.sampled_from(["pro", "free", "5", "true", "Berlin", "gold", None]))
-def test_engine_matches_oracle(engine: Engine, rows: list[dict[str, Any]], tiers: list[Any],
-                               queries: list[dict[str, Any]], step_no: int, dropped: bool,
-                               group_value: str | None) -> None:
-    with engine.begin() as conn:
-        conn.execute(delete(events))
-        conn.execute(delete(users))
-    insert_rows(engine, rows, [user_row(p, {"tier": t}, first_seen=i, last_seen=i % 3, event_count=i % 2)
-                               for i, (p, t) in enumerate(zip(PEOPLE, tiers, strict=True))])
-    data = load(engine)
-    for spec in queries:
-        assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW), spec
-    funnel = {k: v for k, v in queries[0].items() if k not in ("view", "unit", "bins", "kind")}
-    n = len(funnel["steps"])
-    step_k = min(step_no, n - 1 if dropped and n > 1 else n)
-    status = "dropped" if dropped and n > 1 else "reached"
-    persons = {"kind": "funnel_persons", "funnel": funnel, "step": step_k, "status": status, "sort": {"by": "id"}}
-    if "breakdown" in funnel:
-        # the persons of one breakdown group, or of Other
-        persons.update({"other": True} if step_no % 2 else {"group": group_value})
-    expected = users_oracle(data, load_people(engine), persons, NOW)
-    got = pages(lambda s: run_query(engine, s, now=NOW), persons, 2)
-    assert got == expected["users"], persons
-    assert run_query(engine, {**persons, "limit": 1}, now=NOW)["total"] == expected["total"]
+def test_engine_matches_oracle(engine: Engine) -> None:
+    @settings(max_examples=examples(engine, 150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=st.lists(event_rows(), max_size=45), tiers=st.lists(st.sampled_from(["gold", "silver", 1]),
+           min_size=5, max_size=5), queries=st.lists(specs(), min_size=2, max_size=2),
+           step_no=st.integers(1, 4), dropped=st.booleans(),
+           group_value=st.sampled_from(["pro", "free", "5", "true", "Berlin", "gold", None]))
+    def check(rows: list[dict[str, Any]], tiers: list[Any], queries: list[dict[str, Any]], step_no: int,
+              dropped: bool, group_value: str | None) -> None:
+        clear_rows(engine, events, users)
+        insert_rows(engine, rows, [user_row(p, {"tier": t}, first_seen=i, last_seen=i % 3, event_count=i % 2)
+                                   for i, (p, t) in enumerate(zip(PEOPLE, tiers, strict=True))])
+        data = load(engine)
+        for spec in queries:
+            assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW), spec
+        funnel = {k: v for k, v in queries[0].items() if k not in ("view", "unit", "bins", "kind")}
+        n = len(funnel["steps"])
+        step_k = min(step_no, n - 1 if dropped and n > 1 else n)
+        status = "dropped" if dropped and n > 1 else "reached"
+        persons = {"kind": "funnel_persons", "funnel": funnel, "step": step_k, "status": status, "sort": {"by": "id"}}
+        if "breakdown" in funnel:
+            # the persons of one breakdown group, or of Other
+            persons.update({"other": True} if step_no % 2 else {"group": group_value})
+        expected = users_oracle(data, load_people(engine), persons, NOW)
+        got = pages(lambda s: run_query(engine, s, now=NOW), persons, 2)
+        assert got == expected["users"], persons
+        assert run_query(engine, {**persons, "limit": 1}, now=NOW)["total"] == expected["total"]
+
+    check()

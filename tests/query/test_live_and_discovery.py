@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from app.core.schema import events
 from app.query import run_query
 from tests.query.support import event_row, insert_rows, ms, user_row
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
 
 
-def seed(engine: Engine) -> None:
+def seed(engine: Engine) -> dict[int, int]:
+    """The rows below; their ids by insertion order 1..4 (SQLite and PostgreSQL give 1..4;
+    ClickHouse's ids are time based)."""
     insert_rows(engine, [
         event_row("Signed Up", "p1", ms("2026-11-01 10:00:00.250"), {"plan": "pro", "n": 5, "d": "2026-10-01"},
                   city="Berlin", country_code="DE", browser="Firefox", os="Linux", referring_domain="$direct"),
@@ -21,38 +24,42 @@ def seed(engine: Engine) -> None:
         event_row(None, "p2", ms("2026-11-02 12:00"), {}, type_="identify"),
     ], [user_row("p1", {"age": 3, "email": "a@example.com", "since": "2026-01-02"}, last_seen=5),
         user_row("p2", {"age": "x"}, last_seen=9)])
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(select(events.c.id).order_by(events.c.id))]
+    return dict(enumerate(ids, start=1))
 
 
 def test_live_returns_new_rows_newest_first_with_every_type(engine: Engine) -> None:
-    seed(engine)
+    i = seed(engine)
     first = run_query(engine, {"kind": "live"}, now=NOW)
     assert [(e["id"], e["type"], e["event"]) for e in first["events"]] == [
-        (4, "identify", None), (3, "track", "Bought"), (2, "track", "Signed Up"), (1, "track", "Signed Up")]
+        (i[4], "identify", None), (i[3], "track", "Bought"), (i[2], "track", "Signed Up"),
+        (i[1], "track", "Signed Up")]
     oldest = first["events"][-1]
     assert oldest["time"] == "2026-11-01T10:00:00.250Z" and oldest["ts"] == ms("2026-11-01 10:00:00.250")
     assert (oldest["$city"], oldest["$country_code"], oldest["$browser"], oldest["$os"],
             oldest["$referring_domain"]) == ("Berlin", "DE", "Firefox", "Linux", "$direct")
     assert oldest["properties"] == {"plan": "pro", "n": 5, "d": "2026-10-01"} and oldest["person"] == "p1"
-    assert first["max_id"] == 4 and first["more"] is False
-    nothing_new = run_query(engine, {"kind": "live", "after_id": 4}, now=NOW)
-    assert nothing_new == {"events": [], "max_id": 4, "after_id": 4, "more": False}
-    burst = run_query(engine, {"kind": "live", "after_id": 1, "limit": 2}, now=NOW)
-    assert [e["id"] for e in burst["events"]] == [4, 3] and burst["more"] is True
+    assert first["max_id"] == i[4] and first["more"] is False
+    nothing_new = run_query(engine, {"kind": "live", "after_id": i[4]}, now=NOW)
+    assert nothing_new == {"events": [], "max_id": i[4], "after_id": i[4], "more": False}
+    burst = run_query(engine, {"kind": "live", "after_id": i[1], "limit": 2}, now=NOW)
+    assert [e["id"] for e in burst["events"]] == [i[4], i[3]] and burst["more"] is True
     filtered = run_query(engine, {"kind": "live", "events": ["Signed Up"],
                                   "where": [{"trait": "age", "op": "gt", "value": 1}]}, now=NOW)
-    assert [e["id"] for e in filtered["events"]] == [1]
+    assert [e["id"] for e in filtered["events"]] == [i[1]]
 
 
 def test_live_polls_with_different_filters_do_not_share_answers(engine: Engine) -> None:
     """Poll statements are built once per filter set and reused: each filter set keeps its own."""
-    seed(engine)
+    i = seed(engine)
     for _ in range(2):
         pro = run_query(engine, {"kind": "live", "where": [{"property": "plan", "op": "eq", "value": "pro"}]}, now=NOW)
         free = run_query(engine, {"kind": "live", "where": [{"property": "plan", "op": "eq", "value": "free"}]},
                          now=NOW)
         bought = run_query(engine, {"kind": "live", "events": ["Bought"], "after_id": 0}, now=NOW)
-        assert [e["id"] for e in pro["events"]] == [2, 1]
-        assert [e["id"] for e in free["events"]] == [3] == [e["id"] for e in bought["events"]]
+        assert [e["id"] for e in pro["events"]] == [i[2], i[1]]
+        assert [e["id"] for e in free["events"]] == [i[3]] == [e["id"] for e in bought["events"]]
 
 
 def test_discovery_of_event_names(engine: Engine) -> None:

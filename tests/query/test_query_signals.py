@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.support.processes import skip_if_one_process_per_database
+
 ROOT = Path(__file__).parents[2]
 SCRIPT = "import tests.query.test_cancel; from app.cli.main import cli; cli(prog_name='tracklens')"
 SLOW = "SELECT pg_sleep(60)"
@@ -48,6 +50,7 @@ def _wait(condition: object, seconds: float) -> bool:
 
 
 def test_sigterm_cancels_the_running_statement(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    skip_if_one_process_per_database(db_url)
     postgres = engine.dialect.name == "postgresql"
     admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres") if postgres else None
     database = db_url.rsplit("/", 1)[1]

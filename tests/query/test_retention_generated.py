@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from app.core.schema import events, users
 from app.query import run_query
@@ -17,7 +17,7 @@ from app.query.reference.common import load
 from app.query.reference.retention import retention as oracle
 from app.query.reference.users import load_people, pages
 from app.query.reference.users import users as users_oracle
-from tests.query.support import event_row, insert_rows, user_row
+from tests.query.support import clear_rows, event_row, examples, insert_rows, user_row
 
 # "Now" falls inside the ranges below, so some periods have not started (null).
 NOW = dt.datetime(2026, 10, 30, 12, 0, tzinfo=dt.UTC)
@@ -71,35 +71,34 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(rows=st.lists(event_rows(), max_size=45), tiers=st.lists(st.sampled_from(["gold", "silver", 1]),
-       min_size=5, max_size=5), queries=st.lists(specs(), min_size=2, max_size=2),
-       period=st.integers(0, 4), day=st.integers(0, 13), whole=st.booleans(), lost=st.booleans())
-def test_engine_matches_oracle(engine: Engine, rows: list[dict[str, Any]], tiers: list[Any],
-                               queries: list[dict[str, Any]], period: int, day: int, whole: bool,
-                               lost: bool) -> None:
-    with engine.begin() as conn:
-        conn.execute(delete(events))
-        conn.execute(delete(users))
-    insert_rows(engine, rows, [user_row(p, {"tier": t}, first_seen=i, last_seen=i % 3, event_count=i % 2)
-                               for i, (p, t) in enumerate(zip(PEOPLE, tiers, strict=True))])
-    data = load(engine)
-    people = load_people(engine)
-    for spec in queries:
-        assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW, people), spec
-    spec = {k: v for k, v in queries[0].items() if k not in ("kind", "breakdown", "limit")}
-    result = run_query(engine, {**spec, "kind": "retention"}, now=NOW)
-    starts = [c["start"][:10] for c in result["cohorts"]]
-    born = None if whole else starts[day % len(starts)]
-    cell = {"kind": "retention_persons", "retention": spec, "born": born, "period": period % spec["periods"],
-            "status": "lost" if lost else "retained", "sort": {"by": "id"}}
-    expected = users_oracle(data, people, cell, NOW)
-    assert pages(lambda s: run_query(engine, s, now=NOW), cell, 2) == expected["users"], cell
-    if born is not None:
-        # A cell's persons are exactly its count (lost: the size minus it), while the period has started.
-        i = starts.index(born)
-        count = result["cohorts"][i]["counts"][cell["period"]]
-        if count is not None:
-            size = result["cohorts"][i]["size"]
-            assert expected["total"] == (size - count if lost else count)
+def test_engine_matches_oracle(engine: Engine) -> None:
+    @settings(max_examples=examples(engine, 150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=st.lists(event_rows(), max_size=45), tiers=st.lists(st.sampled_from(["gold", "silver", 1]),
+           min_size=5, max_size=5), queries=st.lists(specs(), min_size=2, max_size=2),
+           period=st.integers(0, 4), day=st.integers(0, 13), whole=st.booleans(), lost=st.booleans())
+    def check(rows: list[dict[str, Any]], tiers: list[Any], queries: list[dict[str, Any]], period: int,
+              day: int, whole: bool, lost: bool) -> None:
+        clear_rows(engine, events, users)
+        insert_rows(engine, rows, [user_row(p, {"tier": t}, first_seen=i, last_seen=i % 3, event_count=i % 2)
+                                   for i, (p, t) in enumerate(zip(PEOPLE, tiers, strict=True))])
+        data = load(engine)
+        people = load_people(engine)
+        for spec in queries:
+            assert run_query(engine, spec, now=NOW) == oracle(data, spec, NOW, people), spec
+        spec = {k: v for k, v in queries[0].items() if k not in ("kind", "breakdown", "limit")}
+        result = run_query(engine, {**spec, "kind": "retention"}, now=NOW)
+        starts = [c["start"][:10] for c in result["cohorts"]]
+        born = None if whole else starts[day % len(starts)]
+        cell = {"kind": "retention_persons", "retention": spec, "born": born, "period": period % spec["periods"],
+                "status": "lost" if lost else "retained", "sort": {"by": "id"}}
+        expected = users_oracle(data, people, cell, NOW)
+        assert pages(lambda s: run_query(engine, s, now=NOW), cell, 2) == expected["users"], cell
+        if born is not None:
+            # A cell's persons are exactly its count (lost: the size minus it), while the period has started.
+            i = starts.index(born)
+            count = result["cohorts"][i]["counts"][cell["period"]]
+            if count is not None:
+                size = result["cohorts"][i]["size"]
+                assert expected["total"] == (size - count if lost else count)
+
+    check()

@@ -75,11 +75,11 @@ def test_values_are_never_pasted_into_sql() -> None:
 UNCACHEABLE = {"segmentation_daily_active_people": "its VALUES list of bucket bounds (not cached by SQLAlchemy)"}
 
 
-@pytest.mark.parametrize("dialect_name", sorted(DIALECTS))
+@pytest.mark.parametrize("dialect_name", sorted(d for d in DIALECTS if DIALECTS[d].supports_statement_cache))
 @pytest.mark.parametrize("name", sorted(set(SEGMENTATION) - set(UNCACHEABLE)) + sorted(OTHERS))
 def test_same_query_same_cache_key(name: str, dialect_name: str) -> None:
     """Building a query twice gives statements SQLAlchemy recognises as the same (compiled once,
-    then taken from its statement cache)."""
+    then taken from its statement cache). Not for ClickHouse: its dialect compiles every time."""
     def statements() -> list[Any]:
         runner = build_runner({**SEGMENTATION, **OTHERS}[name], DIALECTS[dialect_name], now=NOW)
         if isinstance(runner, SegmentationRunner):

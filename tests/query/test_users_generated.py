@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from app.core.schema import events, identities, users
 from app.query import run_query
 from app.query.reference.common import load
 from app.query.reference.users import load_people, pages
 from app.query.reference.users import users as oracle
-from tests.query.support import event_row, insert_rows, user_row
+from tests.query.support import clear_rows, event_row, examples, insert_identities, insert_rows, user_row
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 START = int(dt.datetime(2026, 10, 1, tzinfo=dt.UTC).timestamp() * 1000)
@@ -68,21 +68,21 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(people=st.tuples(*[person(p) for p in PEOPLE]),
-       rows=st.lists(st.tuples(st.sampled_from(["A", "B", None]), st.sampled_from(PEOPLE), st.integers(0, 50),
-                               st.sampled_from([{}, {"n": 1}, {"n": "1"}])), max_size=30),
-       queries=st.lists(specs(), min_size=2, max_size=2), page=st.integers(1, 3))
-def test_pages_match_oracle(engine: Engine, people: tuple[dict[str, Any], ...], rows: list[Any],
-                            queries: list[dict[str, Any]], page: int) -> None:
-    with engine.begin() as conn:
-        for table in (events, users, identities):
-            conn.execute(delete(table))
-        conn.execute(identities.insert(), [{"distinct_id": "anon-a", "person": "a", "linked_at": 0}])
-    insert_rows(engine, [event_row(e, p, START + d * 86_400_000, props) for e, p, d, props in rows], list(people))
-    data, everyone = load(engine), load_people(engine)
-    for spec in queries:
-        expected = oracle(data, everyone, spec, NOW)
-        assert pages(lambda s: run_query(engine, s, now=NOW), spec, page) == expected["users"], spec
-        assert run_query(engine, {**spec, "limit": 1}, now=NOW)["total"] == expected["total"], spec
+def test_pages_match_oracle(engine: Engine) -> None:
+    @settings(max_examples=examples(engine, 120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(people=st.tuples(*[person(p) for p in PEOPLE]),
+           rows=st.lists(st.tuples(st.sampled_from(["A", "B", None]), st.sampled_from(PEOPLE), st.integers(0, 50),
+                                   st.sampled_from([{}, {"n": 1}, {"n": "1"}])), max_size=30),
+           queries=st.lists(specs(), min_size=2, max_size=2), page=st.integers(1, 3))
+    def check(people: tuple[dict[str, Any], ...], rows: list[Any], queries: list[dict[str, Any]],
+              page: int) -> None:
+        clear_rows(engine, events, users, identities)
+        insert_identities(engine, [{"distinct_id": "anon-a", "person": "a", "linked_at": 0}])
+        insert_rows(engine, [event_row(e, p, START + d * 86_400_000, props) for e, p, d, props in rows], list(people))
+        data, everyone = load(engine), load_people(engine)
+        for spec in queries:
+            expected = oracle(data, everyone, spec, NOW)
+            assert pages(lambda s: run_query(engine, s, now=NOW), spec, page) == expected["users"], spec
+            assert run_query(engine, {**spec, "limit": 1}, now=NOW)["total"] == expected["total"], spec
+
+    check()

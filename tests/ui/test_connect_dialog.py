@@ -110,3 +110,43 @@ def test_url_tab_and_accept(qtbot: Any, ui_settings: Any) -> None:
     dialog.url_edit.setText("sqlite:////tmp/some.sqlite")
     dialog.accept()
     assert dialog.url == "sqlite:////tmp/some.sqlite"
+
+
+def test_clickhouse_tab_builds_server_and_folder_urls(qtbot: Any, ui_settings: Any) -> None:
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(ConnectDialog.TAB_CLICKHOUSE)
+    dialog.ch_host.setText("ch.example.com")
+    dialog.ch_user.setText("ann")
+    dialog.ch_password.setText("s3cret")
+    dialog.ch_database.setText("events")
+    dialog.ch_https.setChecked(True)
+    server = dialog.current_url()
+    assert server == "clickhousedb://ann:s3cret@ch.example.com:8443/events?secure=true"
+    qtbot.keyClicks(dialog.ch_folder, "/srv/events-chdb")  # typing a folder picks "embedded"
+    assert dialog.ch_embedded.isChecked()
+    assert dialog.current_url() == "chdb:///srv/events-chdb"
+
+    again = ConnectDialog(ui_settings)
+    qtbot.addWidget(again)
+    again.set_url(server)
+    assert again.tabs.currentIndex() == ConnectDialog.TAB_CLICKHOUSE and again.ch_server.isChecked()
+    assert (again.ch_host.text(), again.ch_port.value(), again.ch_database.text()) == ("ch.example.com", 8443, "events")
+    assert again.current_url() == server
+    again.set_url("chdb:///srv/events-chdb?database=team")
+    assert again.ch_embedded.isChecked() and again.ch_folder.text() == "/srv/events-chdb"
+    assert again.current_url() == "chdb:///srv/events-chdb?database=team"
+
+
+def test_test_connection_on_a_chdb_folder(qtbot: Any, ui_settings: Any, chdb_folder: Path) -> None:
+    from app.core.database import open_database
+    from tests.conftest import chdb_url
+
+    url = chdb_url(chdb_folder)
+    open_database(url).dispose()
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.set_url(url)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text()[:1] in "✔✘", timeout=20_000)
+    assert dialog.status.text().startswith("✔ Connected (ClickHouse 2"), dialog.status.text()

@@ -13,12 +13,12 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
 from app.core.database import open_database
-from app.core.schema import users
 from app.query import run_query
 from app.ui.panels.user_filters import DidFilterRow
 from app.ui.panels.users import UsersPanel
 from app.ui.panels.users_model import CACHE_PAGES, PAGE_SIZE
 from app.ui.widgets.filter_builder import PropertyFilterRow
+from tests.query.support import insert_rows
 from tests.ui.conftest import wait_idle, wait_panels
 from tests.ui.part2_data import EXAMPLE_COHORT, write_shop
 
@@ -168,8 +168,7 @@ def insert_many_users(engine: Engine, count: int) -> None:
     batch = [{"id": f"p{i:06d}", "traits": {"n": i}, "email": f"p{i:06d}@bulk.example",
               "first_seen": now - 10_000_000, "last_seen": now - i * 1000, "event_count": i % 50}
              for i in range(count)]
-    with engine.begin() as conn:
-        conn.execute(users.insert(), batch)
+    insert_rows(engine, (), batch)
 
 
 @pytest.mark.slow

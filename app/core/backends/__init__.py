@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger
 
 from app.core.backends.base import Backend, UnsupportedDatabase
+from app.core.backends.clickhouse import ClickHouseBackend
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
 
@@ -20,7 +21,7 @@ __all__ = ["BACKENDS", "Backend", "UnsupportedDatabase", "backend_for", "backend
            "supported_list"]
 
 #: dialect name -> its backend (one shared, stateless instance each)
-BACKENDS: dict[str, Backend] = {b.name: b for b in (SQLiteBackend(), PostgreSQLBackend())}
+BACKENDS: dict[str, Backend] = {b.name: b for b in (SQLiteBackend(), PostgreSQLBackend(), ClickHouseBackend())}
 
 
 def column_type(kind: str) -> Any:
@@ -34,8 +35,9 @@ def column_type(kind: str) -> Any:
 
 
 def supported_list() -> str:
-    """'SQLite (sqlite:///file.sqlite or a file path) or PostgreSQL (postgresql://...)'."""
-    return "SQLite (sqlite:///path/events.sqlite or a plain file path) or PostgreSQL (postgresql://user@host/db)"
+    """'SQLite (sqlite:///file.sqlite or a file path), PostgreSQL (postgresql://...) or ClickHouse (...)'."""
+    return ("SQLite (sqlite:///path/events.sqlite or a plain file path), PostgreSQL (postgresql://user@host/db) "
+            "or ClickHouse (clickhousedb://user@host:8123/db, or chdb:///path/to/folder for embedded chDB)")
 
 
 def backend_for(target: Any) -> Backend:

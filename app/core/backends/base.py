@@ -30,9 +30,18 @@ class Backend:
     schemes: ClassVar[tuple[str, ...]] = ()
     #: the writer COPYs a batch into a staging table and inserts it in one statement
     stages_inserts: ClassVar[bool] = False
+    #: the database appends and does not update rows in place (ClickHouse): the writer keeps
+    #: versions and identity overrides instead (app.ingest.appendstore)
+    appends_only: ClassVar[bool] = False
+    #: `event_hours`/`person_hours` exist and are exact (triggers), so segmentation may read them
+    hourly_rollups: ClassVar[bool] = True
     #: funnels find each next step by joining the persons to the step's events (else one
     #: correlated MIN per person); see the subclasses for the measurements
     funnel_steps_by_join: ClassVar[bool] = False
+    #: correlated subqueries (EXISTS, scalar MIN, ORDER BY ... LIMIT 1) run as written; ClickHouse
+    #: decorrelates only some of them (and a NOT EXISTS with inequalities gave wrong rows), so
+    #: there the engine joins instead
+    correlated_subqueries: ClassVar[bool] = True
     #: a flat `SELECT expr AS g ... GROUP BY g` evaluates `expr` twice per row
     evaluates_group_keys_twice: ClassVar[bool] = False
     #: positional parameter marker of the driver's own cursor (the writer's hot statements)
@@ -42,6 +51,8 @@ class Backend:
     #: how many ids before the newest seen the Live View re-reads: ids that commit out of order
     #: (PostgreSQL sequences) would otherwise be skipped
     live_lookback_ids: ClassVar[int] = 0
+    #: rows a Live View poll reads beyond its capacity to cover that lookback window
+    live_lookback_rows: ClassVar[int] = 0
     #: this database's own column types where the schema's generic one is not the best:
     #: "json" (documents), "id" (auto-incremented keys)
     column_types: ClassVar[dict[str, Any]] = {}
@@ -83,6 +94,12 @@ class Backend:
         as JSON text) skipping stored message ids, keeping the rows' order for the ids."""
         raise RuntimeError(f"{self.label} inserts row by row (stages_inserts is False)")
 
+    def insert_returning_id(self, conn: Connection, table: Table, values: dict[str, Any]) -> int:
+        """Insert one row into a table with an auto-incremented `id`; the id it got."""
+        from sqlalchemy import insert
+
+        return int(conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
+
     def json_text_param(self, name: str) -> Any:
         """A bind parameter for a JSON column that carries already-serialized JSON text.
 
@@ -94,6 +111,18 @@ class Backend:
         return bindparam(name, type_=Text)
 
     # -- schema ---------------------------------------------------------------------------------
+
+    def creates_schema(self) -> bool:
+        """Whether create_schema() lays out the database itself (else metadata.create_all)."""
+        return False
+
+    def create_schema(self, conn: Connection, tables: Iterable[Table]) -> None:
+        """Create the schema's tables in this database's own layout (with creates_schema)."""
+        raise RuntimeError(f"{self.label} takes the schema as declared (creates_schema is False)")
+
+    def create_table(self, conn: Connection, table: Table) -> None:
+        """Create one of the schema's tables when it is missing (tables added on open)."""
+        table.create(conn, checkfirst=True)
 
     def wants_index(self, name: str) -> bool:
         """Whether the schema's index `name` exists on this database (some are one database's)."""
@@ -113,6 +142,13 @@ class Backend:
         """Give the planner statistics of what a bulk load wrote: without them it guesses, and a
         guess can pick a plan slower by orders of magnitude (a fresh demo database had none)."""
         raise NotImplementedError
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def with_context(self, events: Any, event_context: Any) -> tuple[Any, Any]:
+        """`events` with each row's context document (NULL where none was stored), for the few
+        readers that show it: (from clause, context column)."""
+        return events.outerjoin(event_context, event_context.c.id == events.c.id), event_context.c.context
 
     # -- JSON documents -------------------------------------------------------------------------
 
@@ -152,9 +188,9 @@ class Backend:
         """doc[key]'s type as string/number/boolean/null/object/array."""
         raise NotImplementedError
 
-    def json_entries(self, doc: Any) -> Any:
-        """A table-valued function over doc's top-level entries, and its `key`, normalised `type`
-        and text (for strings) columns: (function, key, type, text). Join it to a sample of rows."""
+    def json_entries(self, sample: Any, doc: Any) -> Any:
+        """`sample` (a subquery) joined to each row's top-level entries of `doc`, and the entries'
+        `key`, normalised `type` and text (for strings) columns: (from clause, key, type, text)."""
         raise NotImplementedError
 
     # -- text -----------------------------------------------------------------------------------

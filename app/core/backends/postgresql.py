@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, JSONB
@@ -62,6 +63,7 @@ class PostgreSQLBackend(Backend):
     # Sequence values are taken at insert and become visible at commit, out of order (rows
     # written by tools other than the Tracklens writer, which serialises its inserts).
     live_lookback_ids = 500
+    live_lookback_rows = 500  # ids are dense: one row per id at most
     column_types: ClassVar[dict[str, Any]] = {"json": JSONB()}
 
     json_types: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -205,10 +207,10 @@ class PostgreSQLBackend(Backend):
     def json_type_label(self, doc: Any, key: str) -> Any:
         return self.json_raw_type(doc, key)
 
-    def json_entries(self, doc: Any) -> Any:
+    def json_entries(self, sample: Any, doc: Any) -> Any:
         each = func.jsonb_each(doc).table_valued("key", "value")
         text_ = each.c.value.op("#>>", return_type=Text)(literal_column("'{}'::text[]"))
-        return each, each.c.key, func.jsonb_typeof(each.c.value, type_=String), text_
+        return sample.join(each, true()), each.c.key, func.jsonb_typeof(each.c.value, type_=String), text_
 
     # -- text ---------------------------------------------------------------------------------
 

@@ -263,9 +263,9 @@ class SQLiteBackend(Backend):
             else_=raw,
         )
 
-    def json_entries(self, doc: Any) -> Any:
+    def json_entries(self, sample: Any, doc: Any) -> Any:
         each = func.json_each(doc).table_valued("key", "type", "atom")
-        return each, each.c.key, case(
+        return sample.join(each, true()), each.c.key, case(
             (each.c.type == literal("text", String), literal("string", String)),
             (each.c.type.in_(("integer", "real")), literal("number", String)),
             (each.c.type.in_(("true", "false")), literal("boolean", String)),

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, Select, Text, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.backends import backend_for
 from app.core.schema import destination_cursors as C
 from app.core.schema import destination_dead_letters as D
 from app.core.schema import event_context, events, events_with_context, users
@@ -213,7 +214,7 @@ class EventReader:
         self._statements: dict[tuple[str, dt.date, bool], Select[Any]] = {}
 
     def _statement(self, conn: Connection, ranged: bool) -> Select[Any]:
-        key = (conn.dialect.name, dt.datetime.now(dt.UTC).date(), ranged)
+        key = (backend_for(conn).name, dt.datetime.now(dt.UTC).date(), ranged)
         stmt = self._statements.get(key)
         if stmt is None:
             names = row_columns(self.dest.type)

@@ -21,7 +21,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    true,
 )
 
 from app.core.rollups import whole_hours
@@ -50,6 +49,8 @@ class DiscoveryRunner(QueryRunner):
         """The range's (start, end) ms when both are whole UTC hours, None for all time, False
         when the hourly rollup cannot answer it."""
         q = self.query
+        if not self.backend.hourly_rollups:
+            return False
         if q.range is None:
             return None
         period = resolve_range(q.range, zone_info(q.timezone), self.now)
@@ -95,11 +96,11 @@ class DiscoveryRunner(QueryRunner):
 
     def keys_statement(self) -> Select[Any]:
         sample = self._sample("traits" if self.query.what == "traits" else "properties")
-        each, key, typ, text = self.backend.json_entries(sample.c.doc)
+        source, key, typ, text = self.backend.json_entries(sample, sample.c.doc)
         label = case(((typ == literal("string", String)) & self.backend.looks_like_date(text),
                       literal("date", String)), else_=typ).label("type")
         n = func.count().label("count")
-        return (select(key.label("key"), label, n).select_from(sample).join(each, true())
+        return (select(key.label("key"), label, n).select_from(source)
                 .group_by(key, label).order_by(key, label))
 
     def values_statement(self) -> Select[Any]:

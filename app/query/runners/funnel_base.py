@@ -412,6 +412,36 @@ class FunnelSQL:
         return (select(case((and_(*qualifies), ev.c.ts))).select_from(source).where(*conds)
                 .order_by(ev.c.ts, ev.c.id).limit(1).correlate(prev).scalar_subquery())
 
+    def strict_step_join(self, k: int, prev: Any) -> Select[Any]:
+        """Strict order where joins are the better plan (and correlated LIMIT 1 subqueries cannot
+        run: ClickHouse): `prev`'s persons joined to their events of any funnel step after step
+        k-1, the earliest (ts, id) per person kept, and the persons for whom it is a qualifying
+        step-k event, with its time."""
+        ev = events.alias(f"{self.prefix}funnel_s{k}")
+        us = users.alias(f"{self.prefix}funnel_su{k}") if self.uses_users else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        steps = []
+        for step in self.q.steps:
+            own = compile_filters(step.where, ctx)
+            steps.append(ev.c.event == literal(step.event) if own is None
+                         else and_(ev.c.event == literal(step.event), own))
+        conds: list[ColumnElement[bool]] = [or_(*steps)]
+        shared = compile_filters(self.q.where, ctx)
+        if shared is not None:
+            conds.append(shared)
+        qualifies = [steps[k], ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger)]
+        if self.q.hold is not None:
+            qualifies.append(self._hold_value(ev) == prev.c.h)
+        carried = [prev.c[f"t{j}"] for j in range(k)] + ([prev.c.h] if self.q.hold is not None else [])
+        joined: Any = prev.join(ev, and_(ev.c.person == prev.c.person, ev.c.ts > prev.c[f"t{k - 1}"]))
+        if us is not None:
+            joined = joined.outerjoin(us, us.c.id == ev.c.person)
+        rn = func.row_number().over(partition_by=prev.c.person, order_by=[ev.c.ts, ev.c.id])
+        ranked = (select(prev.c.person, *carried, case((and_(*qualifies), ev.c.ts)).label("tq"), rn.label("rn"))
+                  .select_from(joined).where(*conds).subquery(f"{self.prefix}funnel_next{k}"))
+        return (select(ranked.c.person, *(ranked.c[c.name] for c in carried), ranked.c.tq.label(f"t{k}"))
+                .where(ranked.c.rn == literal(1, Integer), ranked.c.tq.is_not(None)))
+
     def step_join(self, k: int, prev: Any) -> Select[Any]:
         """PostgreSQL: the persons of `prev` who reached step k, with its first time: `prev`
         joined to the step-k events and grouped (hash or merge joins over (event, person, ts))."""
@@ -496,10 +526,11 @@ class FunnelSQL:
         if self.q.order == "any":
             source, times = self._any_order_times(f0)
             base = f0
-        elif self.backend.funnel_steps_by_join and self.q.order == "ordered":
+        elif self.backend.funnel_steps_by_join and (self.q.order == "ordered" or not self.backend.correlated_subqueries):
+            join_step = self.step_join if self.q.order == "ordered" else self.strict_step_join
             levels = [f0]
             for k in range(1, self.n):
-                levels.append(self.step_join(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
+                levels.append(join_step(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
             source = f0
             for level in levels[1:]:
                 source = source.outerjoin(level, level.c.person == f0.c.person)
@@ -524,11 +555,17 @@ class FunnelSQL:
         if self.q.breakdown is not None:
             source, g = self._entry_group_source(source, base)
             grp = rank_case(g, tops or [])
-        kept = [self._not_excluded(x, i, base.c.person, times) for i, x in enumerate(self.q.exclusions)]
         value = [g.label("g")] if self.q.breakdown is not None else []
-        return (select(base.c.person.label("person"), grp.label("grp"), *value,
-                       *[t.label(f"t{k}") for k, t in enumerate(times)])
-                .select_from(source).where(*kept).cte(f"{self.prefix}funnel_people"))
+        columns = [base.c.person.label("person"), grp.label("grp"), *value,
+                   *[t.label(f"t{k}") for k, t in enumerate(times)]]
+        if self.q.exclusions and not self.backend.correlated_subqueries:
+            # Without correlated subqueries (ClickHouse): the excluded persons are found by joining
+            # every entered person's times to the exclusion events, and left out.
+            every = select(*columns).select_from(source).cte(f"{self.prefix}funnel_entered")
+            out = [every.c.person.not_in(self._excluded(x, i, every)) for i, x in enumerate(self.q.exclusions)]
+            return select(*every.c).where(*out).cte(f"{self.prefix}funnel_people")
+        kept = [self._not_excluded(x, i, base.c.person, times) for i, x in enumerate(self.q.exclusions)]
+        return select(*columns).select_from(source).where(*kept).cte(f"{self.prefix}funnel_people")
 
     def _any_order_times(self, f0: Any) -> tuple[Any, list[ColumnElement[Any]]]:
         """'any' order: each step's first event in [entry, entry + window] (with the held value),
@@ -578,10 +615,11 @@ class FunnelSQL:
         return (f0.outerjoin(pivot, pivot.c.person == f0.c.person),
                 [f0.c.t0, *(pivot.c[f"t{k}"] for k in range(1, self.n))])
 
-    def _not_excluded(self, x: Exclusion, i: int, person: ColumnElement[Any],
-                      times: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:
-        """No exclusion event strictly after step `from_step`'s event and strictly before step
-        `to_step`'s (no later than entry + window when that step was not reached)."""
+    def _exclusion_conds(self, x: Exclusion, i: int, person: ColumnElement[Any],
+                         times: Sequence[ColumnElement[Any]]) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+        """(events alias, users alias or None, conditions) of an exclusion event of `person`
+        strictly after step `from_step`'s event and strictly before step `to_step`'s (no later
+        than entry + window when that step was not reached)."""
         ev = events.alias(f"{self.prefix}funnel_x{i}")
         us = users.alias(f"{self.prefix}funnel_xu{i}") if needs_users(x.where) else None
         ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
@@ -594,6 +632,22 @@ class FunnelSQL:
         own = compile_filters(x.where, ctx)
         if own is not None:
             conds.append(own)
+        return ev, us, conds
+
+    def _excluded(self, x: Exclusion, i: int, every: Any) -> Select[Any]:
+        """The persons of `every` (person, t0..) with an exclusion event (see _exclusion_conds)."""
+        times = [every.c[f"t{k}"] for k in range(self.n)]
+        ev, us, conds = self._exclusion_conds(x, i, every.c.person, times)
+        joined: Any = every.join(ev, ev.c.person == every.c.person)
+        if us is not None:
+            joined = joined.outerjoin(us, us.c.id == ev.c.person)
+        return select(every.c.person).select_from(joined).where(*conds).distinct()
+
+    def _not_excluded(self, x: Exclusion, i: int, person: ColumnElement[Any],
+                      times: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:
+        """No exclusion event (see _exclusion_conds) of the person, as a correlated NOT EXISTS."""
+        ev, us, conds = self._exclusion_conds(x, i, person, times)
+        after = times[x.from_step - 1]
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
         return or_(after.is_(None), ~exists(select(literal(1, Integer)).select_from(source).where(*conds)))
 
@@ -630,8 +684,15 @@ class FunnelSQL:
             sel = sel.where(fp.c.g.is_(None) if group[0] is None else fp.c.g == literal(group[0]))
         if other:
             tops = self.top_groups_statement(f"{self.prefix}funnel_tops_entry").subquery(f"{self.prefix}funnel_tops")
-            same = or_(tops.c.g == fp.c.g, and_(tops.c.g.is_(None), fp.c.g.is_(None)))
-            sel = sel.where(~exists(select(literal(1, Integer)).select_from(tops).where(same)))
+            if self.backend.correlated_subqueries:
+                same = or_(tops.c.g == fp.c.g, and_(tops.c.g.is_(None), fp.c.g.is_(None)))
+                sel = sel.where(~exists(select(literal(1, Integer)).select_from(tops).where(same)))
+            else:
+                # Uncorrelated: a value not among the non-null tops, or null where null is no top.
+                valued = select(tops.c.g).where(tops.c.g.is_not(None))
+                null_top = exists(select(literal(1, Integer)).select_from(tops).where(tops.c.g.is_(None)))
+                sel = sel.where(or_(fp.c.g.is_(None), fp.c.g.not_in(valued)),
+                                or_(fp.c.g.is_not(None), ~null_top))
         return person.in_(sel.correlate(None))
 
 

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, bindparam, select
 from sqlalchemy.engine import Dialect
 
-from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, users
+from app.core.backends import backend_for
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, users
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.isotime import as_ms, iso_utc_ms
 from app.query.model import LiveQuery, filters_to_list, parse_filters
@@ -94,8 +95,9 @@ def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str)
     polls the same question every second, with only `after_id` (a bound parameter) moving."""
     where_filters = parse_filters(json.loads(filters))
     uses_users = needs_users(where_filters)
-    source: FromClause = (events_with_context.outerjoin(users, users.c.id == events.c.person) if uses_users
-                          else events_with_context)
+    with_context, context = backend_for(dialect).with_context(events, event_context)
+    source: FromClause = (with_context.outerjoin(users, users.c.id == events.c.person) if uses_users
+                          else with_context)
     ctx = FilterContext(dialect, events, users if uses_users else None, events.c.person,
                         dt.date.fromisoformat(day))
     conds = [events.c.id > bindparam("after_id", type_=BigInteger)]
@@ -106,6 +108,6 @@ def _statement(dialect: Dialect, names: tuple[str, ...], filters: str, day: str)
         conds.append(where)
     columns = [events.c.id, events.c.type, events.c.event, events.c.person, events.c.user_id,
                events.c.anonymous_id, events.c.ts, events.c.received_at, events.c.properties,
-               event_context.c.context, *(events.c[c] for c in ENRICHED_COLUMNS.values())]
+               context.label("context"), *(events.c[c] for c in ENRICHED_COLUMNS.values())]
     return (select(*columns).select_from(source).where(*conds).order_by(events.c.id.desc())
             .limit(bindparam("limit", type_=Integer)))

@@ -32,7 +32,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.core.schema import ENRICHED_COLUMNS, event_context, events, events_with_context, identities, users
+from app.core.backends import Backend
+from app.core.schema import ENRICHED_COLUMNS, event_context, events, identities, users
 from app.query.isotime import as_ms, iso_utc
 from app.query.model import Query, QueryError, SpecReader, _names, query_model
 from app.query.runner import QueryRunner, register_runner
@@ -91,7 +92,7 @@ _BEFORE = events.alias("before")
 
 
 @functools.lru_cache(maxsize=8)
-def _statements(with_before: bool, with_events: bool) -> dict[str, Any]:
+def _statements(backend: Backend, with_before: bool, with_events: bool) -> dict[str, Any]:
     """The profile's statements, built once with bound parameters (uid, before_id, names,
     lim) and reused: building Core statements per open cost more than running them."""
     uid = bindparam("uid", type_=String)
@@ -115,10 +116,11 @@ def _statements(with_before: bool, with_events: bool) -> dict[str, Any]:
         conds.append(or_(events.c.ts < bts, and_(events.c.ts == bts, events.c.id < before_id)))
     if with_events:
         conds.append(events.c.event.in_(bindparam("names", expanding=True)))
+    source, context = backend.with_context(events, event_context)
     timeline = (select(events.c.id, events.c.type, events.c.event, events.c.ts, events.c.user_id,
-                       events.c.anonymous_id, events.c.properties, event_context.c.context,
+                       events.c.anonymous_id, events.c.properties, context.label("context"),
                        *[events.c[c] for c in ENRICHED_COLUMNS.values()])
-                .select_from(events_with_context)
+                .select_from(source)
                 .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc())
                 .limit(bindparam("lim", type_=Integer)))
     return {"person": person, "identities": ids, "last_known": last, "timeline": timeline}
@@ -132,7 +134,7 @@ class ProfileRunner(QueryRunner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         t = self.query.timeline
-        self.sql = _statements(t.before_id is not None, bool(t.events))
+        self.sql = _statements(self.backend, t.before_id is not None, bool(t.events))
 
     def params(self, person: str) -> dict[str, Any]:
         t = self.query.timeline

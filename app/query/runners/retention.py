@@ -10,9 +10,11 @@ strictly after the birth (`bracket: "on"`), or at or after its start (`"on_or_af
 
 SQL shape: `retention_births` (MATERIALIZED, one row per birth: person, birth ts, cohort key,
 group) and one statement counting, per (cohort, group), the births and, per period, the
-births with a return event in it: a correlated EXISTS over (event, person, ts) — or
+births with a return event in it. On SQLite a correlated EXISTS over (event, person, ts) — or
 (person, ts) for "$any" — one index seek per birth and period, so only the persons born in the
-range are read, never every later event of them.
+range are read, never every later event of them; where hash joins are the better plan
+(Backend.funnel_steps_by_join: PostgreSQL, ClickHouse) one grouped join of the births to their
+return events (RetentionSQL.per_birth).
 """
 
 from __future__ import annotations
@@ -306,12 +308,13 @@ class RetentionSQL:
             else:
                 g = first.c.g
             grp = rank_case(g, tops or [])
-        return (select(first.c.person.label("person"), first.c.birth.label("birth"),
-                       self.cohorts.buckets.key_expr(first.c.birth).label("cohort"), grp.label("grp"))
-                .select_from(source)
-                .where(first.c.birth >= literal(period.start_ms, BigInteger),
-                       first.c.birth < literal(period.end_ms, BigInteger))
-                .cte(f"{self.prefix}retention_births").prefix_with("MATERIALIZED"))
+        return self.backend.materialized_cte(
+            select(first.c.person.label("person"), first.c.birth.label("birth"),
+                   self.cohorts.buckets.key_expr(first.c.birth).label("cohort"), grp.label("grp"))
+            .select_from(source)
+            .where(first.c.birth >= literal(period.start_ms, BigInteger),
+                   first.c.birth < literal(period.end_ms, BigInteger))
+            .cte(f"{self.prefix}retention_births"))
 
     def top_groups_statement(self) -> Select[Any]:
         """The `limit` breakdown values with the most births (ties: code-point order, null last)."""
@@ -351,10 +354,49 @@ class RetentionSQL:
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
         return exists(select(literal(1, Integer)).select_from(source).where(and_(*conds)).correlate(births))
 
+    def per_birth(self, births: Any) -> Any:
+        """With Backend.funnel_steps_by_join: one row per birth that came back (person, birth)
+        and, per period, whether it was retained (`rN`, 1 or 0), from ONE join of the births to
+        their persons' return events, grouped: hash joins read each return event once, where
+        the correlated EXISTS per birth and period (the other databases' form) seeks an index
+        per birth and period. "on": a return event's period is (ts - birth) // U; "on or
+        after": the latest return event tells every period reached."""
+        ev = events.alias(f"{self.prefix}retention_ret")
+        us = users.alias(f"{self.prefix}retention_ret_u") if self.uses_users else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        u = literal(self.cohorts.period_ms, BigInteger)
+        periods = self.q.periods
+        conds: list[ColumnElement[bool]] = [self._event_match(ev, self.q.returning.event), ev.c.ts > births.c.birth]
+        if self.q.bracket == "on":
+            conds.append(ev.c.ts < births.c.birth + literal(periods * self.cohorts.period_ms, BigInteger))
+        conds += [c for c in (compile_filters(self.q.where, ctx), compile_filters(self.q.returning.where, ctx))
+                  if c is not None]
+        joined = births.join(ev, ev.c.person == births.c.person)
+        if us is not None:  # a flat chain: ClickHouse has no nested (parenthesised) joins
+            joined = joined.outerjoin(us, us.c.id == ev.c.person)
+        one, zero = literal(1, Integer), literal(0, Integer)
+        if self.q.bracket == "on":
+            n = (ev.c.ts - births.c.birth) // u
+            flags = [func.max(case((n == literal(k, BigInteger), one), else_=zero)).label(f"r{k}")
+                     for k in range(periods)]
+        else:
+            last = func.max(ev.c.ts)
+            flags = [case((last >= births.c.birth + literal(k * self.cohorts.period_ms, BigInteger), one),
+                          else_=zero).label(f"r{k}") if k else one.label("r0") for k in range(periods)]
+        return (select(births.c.person.label("person"), births.c.birth.label("birth"), *flags)
+                .select_from(joined).where(*conds).group_by(births.c.person, births.c.birth)
+                .subquery(f"{self.prefix}retention_returns"))
+
     def counts_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
         """Per (cohort, group): births (`size`) and, per period, the births retained (`cN`)."""
         b = self.births(tops)
         one, zero = literal(1, Integer), literal(0, Integer)
+        if self.backend.funnel_steps_by_join:
+            r = self.per_birth(b)
+            source = b.outerjoin(r, and_(r.c.person == b.c.person, r.c.birth == b.c.birth))
+            retained = [func.sum(func.coalesce(r.c[f"r{n}"], zero)).label(f"c{n}") for n in range(self.q.periods)]
+            return (select(b.c.cohort, b.c.grp, func.count().label("size"), *retained).select_from(source)
+                    .group_by(b.c.cohort, b.c.grp))
         retained = [func.sum(case((self.returned(b, n), one), else_=zero)).label(f"c{n}")
                     for n in range(self.q.periods)]
         return (select(b.c.cohort, b.c.grp, func.count().label("size"), *retained)
@@ -364,8 +406,16 @@ class RetentionSQL:
                           status: str) -> ColumnElement[bool]:
         """`person` has a birth (in cohort index `cohort`, or any) retained, or not, in period n."""
         b = self.births()
-        ret = self.returned(b, n)
-        sel = select(b.c.person).where(ret if status == "retained" else not_(ret))
+        if self.backend.funnel_steps_by_join:
+            r = self.per_birth(b)
+            flag = func.coalesce(r.c[f"r{n}"], literal(0, Integer))
+            ret: ColumnElement[bool] = flag == literal(1, Integer)
+            sel = (select(b.c.person).select_from(b.outerjoin(r, and_(r.c.person == b.c.person,
+                                                                       r.c.birth == b.c.birth)))
+                   .where(ret if status == "retained" else flag == literal(0, Integer)))
+        else:
+            ret = self.returned(b, n)
+            sel = select(b.c.person).where(ret if status == "retained" else not_(ret))
         if cohort is not None:
             sel = sel.where(b.c.cohort == literal(self.cohorts.buckets.keys[cohort], BigInteger))
         return person.in_(sel.correlate(None))

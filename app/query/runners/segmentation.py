@@ -106,7 +106,7 @@ class SegmentationRunner(QueryRunner):
         query exactly: no filters or breakdown, a count of events or of all active persons, and
         every bucket edge on a whole UTC hour (zones with whole-hour offsets)."""
         q = self.query
-        if q.where or q.breakdown is not None:
+        if q.where or q.breakdown is not None or not self.backend.hourly_rollups:
             return None
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             p = bucketing.period

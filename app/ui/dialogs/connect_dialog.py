@@ -1,4 +1,5 @@
-"""The Connect dialog: a SQLite file, a PostgreSQL server, or any SQLAlchemy URL.
+"""The Connect dialog: a SQLite file, a PostgreSQL server, ClickHouse (a server, or an embedded
+chDB folder), or any SQLAlchemy URL.
 
 "Test connection" runs on a worker so a slow or unreachable server never freezes the
 dialog. The URL handed back carries the password; the window stores it in the keychain
@@ -11,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -31,6 +34,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
+from app.core.backends.clickhouse import ClickHouseBackend, clickhouse_missing
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
 from app.core.database import open_database
@@ -44,7 +48,7 @@ SSL_MODES = ["prefer", "disable", "allow", "require", "verify-ca", "verify-full"
 class ConnectDialog(QDialog):
     """Pick a database; `url` holds the chosen SQLAlchemy URL after `accept()`."""
 
-    TAB_SQLITE, TAB_POSTGRES, TAB_URL = range(3)
+    TAB_SQLITE, TAB_POSTGRES, TAB_CLICKHOUSE, TAB_URL = range(4)
 
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +77,7 @@ class ConnectDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._sqlite_tab(), "SQLite file")
         self.tabs.addTab(self._postgres_tab(), "PostgreSQL")
+        self.tabs.addTab(self._clickhouse_tab(), "ClickHouse")
         self.tabs.addTab(self._url_tab(), "SQLAlchemy URL")
         layout.addWidget(self.tabs)
 
@@ -135,12 +140,61 @@ class ConnectDialog(QDialog):
         form.addRow(QLabel("The password is kept in the system keychain, not in settings.", tab))
         return tab
 
+    def _clickhouse_tab(self) -> QWidget:
+        tab = QWidget(self)
+        form = QFormLayout(tab)
+        self.ch_server = QRadioButton("Server or cluster (HTTP)", tab)
+        self.ch_server.setObjectName("chServer")
+        self.ch_embedded = QRadioButton("Embedded chDB folder (this computer)", tab)
+        self.ch_embedded.setObjectName("chEmbedded")
+        self.ch_server.setChecked(True)
+        form.addRow(self.ch_server)
+        self.ch_host = QLineEdit("localhost", tab)
+        self.ch_port = QSpinBox(tab)
+        self.ch_port.setRange(1, 65535)
+        self.ch_port.setValue(8123)
+        self.ch_database = QLineEdit("default", tab)
+        self.ch_user = QLineEdit("default", tab)
+        self.ch_password = QLineEdit(tab)
+        self.ch_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.ch_https = QCheckBox("HTTPS", tab)
+        self.ch_https.toggled.connect(lambda on: self.ch_port.setValue(8443 if on else 8123))
+        for name, widget in (("Host:", self.ch_host), ("Port:", self.ch_port), ("Database:", self.ch_database),
+                             ("User:", self.ch_user), ("Password:", self.ch_password), ("", self.ch_https)):
+            form.addRow(name, widget)
+        form.addRow(self.ch_embedded)
+        self.ch_folder = QLineEdit(tab)
+        self.ch_folder.setObjectName("chFolder")
+        self.ch_folder.setPlaceholderText("/path/to/events-chdb (a folder; created when new)")
+        row = QHBoxLayout()
+        row.addWidget(self.ch_folder, 1)
+        browse = QPushButton("Folder…", tab)
+        browse.clicked.connect(self._browse_chdb)
+        row.addWidget(browse)
+        form.addRow("Folder:", row)
+        self.ch_folder.textEdited.connect(lambda _text: self.ch_embedded.setChecked(True))
+        self._chdb_database: str | None = None  # a database inside the folder other than `default`
+        missing = clickhouse_missing()
+        note = QLabel(missing or "A chDB folder opens in one program at a time; the app runs the demo simulator "
+                      "and collector itself.", tab)
+        note.setObjectName("chNote")
+        note.setWordWrap(True)
+        form.addRow(note)
+        return tab
+
+    def _browse_chdb(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "A chDB folder (or an empty folder for a new database)")
+        if path:
+            self.ch_folder.setText(path)
+            self.ch_embedded.setChecked(True)
+
     def _url_tab(self) -> QWidget:
         tab = QWidget(self)
         form = QFormLayout(tab)
         self.url_edit = QLineEdit(tab)
         self.url_edit.setObjectName("urlEdit")
-        self.url_edit.setPlaceholderText("postgresql+psycopg://user:password@host/db  or  sqlite:///file.sqlite")
+        self.url_edit.setPlaceholderText("postgresql+psycopg://user:password@host/db, clickhousedb://user@host:8123/db "
+                                         "or sqlite:///file.sqlite")
         form.addRow("URL:", self.url_edit)
         return tab
 
@@ -183,6 +237,22 @@ class ConnectDialog(QDialog):
             self.pg_password.setText(str(password or ""))
             mode = str(parsed.query.get("sslmode", "prefer"))
             self.pg_sslmode.setCurrentText(mode if mode in SSL_MODES else "prefer")
+        elif backend == ClickHouseBackend.name:
+            self.tabs.setCurrentIndex(self.TAB_CLICKHOUSE)
+            if ClickHouseBackend.is_embedded(parsed):
+                self.ch_embedded.setChecked(True)
+                self.ch_folder.setText("/" + (parsed.database or "").lstrip("/"))
+                inside = parsed.query.get("database")
+                self._chdb_database = inside if isinstance(inside, str) else None
+            else:
+                self.ch_server.setChecked(True)
+                self.ch_host.setText(parsed.host or "localhost")
+                self.ch_https.setChecked(str(parsed.query.get("secure", "")).lower() in ("1", "true"))
+                self.ch_port.setValue(parsed.port or (8443 if self.ch_https.isChecked() else 8123))
+                self.ch_database.setText(parsed.database or "default")
+                self.ch_user.setText(parsed.username or "default")
+                password = parsed.password or cfg.load_password(cfg.split_password(url)[0])
+                self.ch_password.setText(str(password or ""))
         else:
             self.tabs.setCurrentIndex(self.TAB_URL)
             self.url_edit.setText(url)
@@ -209,6 +279,16 @@ class ConnectDialog(QDialog):
                 query=query,
             )
             return url.render_as_string(hide_password=False)
+        if tab == self.TAB_CLICKHOUSE:
+            if self.ch_embedded.isChecked():
+                folder = self.ch_folder.text().strip()
+                return ClickHouseBackend().folder_url(folder, self._chdb_database) if folder else None
+            if not self.ch_host.text().strip():
+                return None
+            return ClickHouseBackend.server_url(
+                host=self.ch_host.text().strip(), port=self.ch_port.value(),
+                database=self.ch_database.text().strip() or None, username=self.ch_user.text().strip() or None,
+                password=self.ch_password.text() or None, secure=self.ch_https.isChecked())
         text = self.url_edit.text().strip()
         return cfg.with_password(text) if text else None
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
@@ -135,6 +136,8 @@ class DestinationsPanel(Panel):
     def refresh(self) -> None:
         self._refresh_timer.stop()
         if self.context.connection is None:
+            return
+        if self.show_unavailable(unsupported_reason(self.context.connection.engine, "Destinations")):
             return
         if not self.file:
             self.clear()

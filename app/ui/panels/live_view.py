@@ -185,7 +185,7 @@ class LiveViewPanel(Panel):
         if not self.loaded:
             return INITIAL_ROWS
         connection = self.context.connection
-        return DEFAULT_CAPACITY + (connection.backend.live_lookback_ids if connection is not None else 0)
+        return DEFAULT_CAPACITY + (connection.backend.live_lookback_rows if connection is not None else 0)
 
     def _poll_from(self) -> int:
         connection = self.context.connection

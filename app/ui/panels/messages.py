@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.outbound.messages.errors import CampaignError
+from app.outbound.support import unsupported_reason
 from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
@@ -287,6 +288,8 @@ class MessagesPanel(Panel):
         if connection is None:
             return
         engine = connection.engine
+        if self.show_unavailable(unsupported_reason(engine, "Messages")):
+            return
 
         def job(token: Any) -> Any:
             from app.outbound.messages.workbench import overview

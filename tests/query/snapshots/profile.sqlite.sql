@@ -47,7 +47,7 @@ WHERE events.person = ? AND events.device IS NOT NULL
 ORDER BY events.ts DESC, events.id DESC
 LIMIT ? OFFSET ?) AS last5;
 
-SELECT events.id, events.type, events.event, events.ts, events.user_id, events.anonymous_id, events.properties, event_context.context, events.city, events.region, events.country_code, events.browser, events.os, events.device, events.referring_domain
+SELECT events.id, events.type, events.event, events.ts, events.user_id, events.anonymous_id, events.properties, event_context.context AS context, events.city, events.region, events.country_code, events.browser, events.os, events.device, events.referring_domain
 FROM events
 LEFT OUTER JOIN event_context ON event_context.id = events.id
 WHERE events.person = ? AND (events.ts < (SELECT "before".ts

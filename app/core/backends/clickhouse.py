@@ -1,0 +1,600 @@
+"""ClickHouse: a server or cluster (`clickhousedb://`), or embedded chDB in a folder (`chdb:///`).
+
+ClickHouse appends; it does not update rows in place, and has no transactions. So the schema
+here is its own (docs/schema.md, "ClickHouse"), and the query engine still reads tables named
+and shaped as on SQLite and PostgreSQL:
+
+- `events` is a view over `events_data` (MergeTree, sorted by (event, ts), monthly partitions)
+  that maps each row's stored person through `person_overrides` at query time. An identity
+  merge adds an override (old person -> new person) instead of rewriting events, and the next
+  query sees it (PostHog's person-override tables do the same). `context` is a column of
+  `events_data` (columns cost nothing unless read), and `event_context` a view of it.
+- `users` and `identities` are views of ReplacingMergeTree tables read FINAL: the writer appends
+  a new version of a person's row instead of updating it.
+- `event_ids` (message id -> id, sorted by message id, filled by a materialized view of every
+  insert into `events_data`) answers the writer's "stored already?" in index lookups, so a
+  re-import or a retried batch stores nothing twice.
+- the small tables (meta, cohorts, reports' companions) are MergeTree tables with lightweight
+  UPDATE/DELETE (ClickHouse 25.7 or later).
+
+The writer for this layout is app.ingest.appendstore (Backend.appends_only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    case,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import URL
+from sqlalchemy.sql.type_api import TypeEngine
+
+from app.core.backends.base import Backend
+from app.core.errors import DatabaseError
+
+registry.register("clickhousedb", "app.core.backends.clickhouse_dialect", "TracklensClickHouseDialect")
+registry.register("clickhousedb.connect", "app.core.backends.clickhouse_dialect", "TracklensClickHouseDialect")
+registry.register("chdb", "app.core.backends.clickhouse_dialect", "TracklensClickHouseDialect")
+
+#: Session settings every connection gets, so the engine's portable SQL means what it means on
+#: SQLite and PostgreSQL: LEFT JOIN fills NULLs (not 0 / ''), SUM/MIN/MAX of no rows is NULL,
+#: a bare UNION is UNION DISTINCT.
+SQL_SETTINGS: dict[str, Any] = {
+    "join_use_nulls": 1,
+    "aggregate_functions_null_for_empty": 1,
+    "union_default_mode": "DISTINCT",
+    # Batches with events of many months (an import of several years) write one part per month.
+    "max_partitions_per_insert_block": 0,
+    "mutations_sync": 2,  # lightweight UPDATE/DELETE of the small tables are visible on return
+}
+
+_NUMBER_TYPES = ("Int64", "UInt64", "Double")
+
+
+class JsonText(TypeDecorator[Any]):
+    """A JSON document kept as String: ClickHouse's JSON* functions read it where it lies."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        import orjson
+
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None or not isinstance(value, str | bytes):
+            return value
+        # The standard parser, as SQLAlchemy's JSON type on the other databases: integers of any
+        # size stay exact (orjson reads those beyond 64 bits as floats).
+        return json.loads(value) if value else None
+
+
+def _ch_type(sa_type: TypeEngine[Any]) -> str:
+    """The ClickHouse type of a schema column's SQLAlchemy type (the small tables)."""
+    if isinstance(sa_type, TypeDecorator):
+        return "String"
+    impl = getattr(sa_type, "impl", sa_type)
+    for variant_base in (Boolean, BigInteger, Integer, Float):
+        if isinstance(impl, variant_base):
+            return {Boolean: "Bool", BigInteger: "Int64", Integer: "Int64", Float: "Float64"}[variant_base]
+    return "String"
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _str(value: str) -> str:
+    """A ClickHouse string literal (only for names Tracklens itself chose: database names)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class _Ids:
+    """Event ids: increasing in insertion order within a process, near `now_ms << 10` so ids of
+    several writer processes interleave by time (the Live View re-reads a lookback window)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def take(self, n: int) -> int:
+        with self._lock:
+            first = max(self._last + 1, int(time.time() * 1000) << 10)
+            self._last = first + n - 1
+            return first
+
+
+class _Versions:
+    """Row versions for ReplacingMergeTree: strictly increasing within the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def take(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns())
+            return self._last
+
+
+class ClickHouseBackend(Backend):
+    name = "clickhousedb"
+    label = "ClickHouse"
+    schemes = ("clickhousedb", "clickhouse", "chdb")
+    stages_inserts = False
+    appends_only = True
+    hourly_rollups = False
+    # Joining a step's events to the persons is ClickHouse's way (hash joins); a correlated
+    # subquery per person becomes a join anyway.
+    funnel_steps_by_join = True
+    evaluates_group_keys_twice = False
+    correlated_subqueries = False
+    driver_placeholder = "%s"
+    query_threads = 2
+    # ids are `now_ms << 10`: 10 s of ids. Writers in other processes (a server's collectors)
+    # may commit a batch whose ids are a little older than rows already visible.
+    live_lookback_ids = 10_000 << 10
+    #: ... and rows of that window a poll reads (10 s at 500 events/s)
+    live_lookback_rows = 5_000
+    column_types: ClassVar[dict[str, Any]] = {"json": JsonText()}
+
+    json_types: ClassVar[dict[str, tuple[str, ...]]] = {
+        "string": ("String",), "number": _NUMBER_TYPES, "boolean": ("Bool",), "null": ("Null",),
+        "object": ("Object",), "array": ("Array",), "true": ("Bool",), "false": ("Bool",)}
+
+    ids = _Ids()
+    versions = _Versions()
+    #: one writer at a time per process and database (ClickHouse has no transactions to lock)
+    _write_locks: ClassVar[dict[str, threading.Lock]] = {}
+    _write_locks_guard = threading.Lock()
+    _id_guard = threading.Lock()
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    def normalize_url(self, url: str) -> str:
+        scheme, rest = url.split("://", 1)
+        base = scheme.split("+", 1)[0].lower()
+        if base == "chdb":
+            from pathlib import Path
+
+            path_part, _, query = rest.partition("?")
+            if path_part.startswith("/"):
+                folder = Path("/" + path_part.lstrip("/"))
+            else:
+                folder = Path(path_part).expanduser().resolve()
+            return f"chdb:///{str(folder).lstrip('/')}" + (f"?{query}" if query else "")
+        if base == "clickhouse":
+            return f"clickhousedb://{rest}"
+        return url
+
+    def engine_options(self, url: URL) -> dict[str, Any]:
+        missing = clickhouse_missing(embedded=url.drivername == "chdb")
+        if missing:
+            raise DatabaseError(missing)
+        if url.drivername == "chdb":
+            from app.core.backends.clickhouse_dialect import chdb_database, chdb_folder
+
+            folder, database = chdb_folder(url), chdb_database(url)
+            if not _is_identifier(database):
+                raise DatabaseError(f"not a ClickHouse database name: {database!r}")
+
+            def creator() -> Any:
+                return _connect_chdb(folder, database)
+
+            return {"creator": creator, "pool_size": 4, "max_overflow": 4}
+        return {"connect_args": dict(SQL_SETTINGS), "pool_size": 4, "max_overflow": 8}
+
+    @staticmethod
+    def is_embedded(url: URL) -> bool:
+        """A chDB folder (else a server)."""
+        return url.drivername == "chdb"
+
+    @staticmethod
+    def server_url(*, host: str, port: int, database: str | None, username: str | None, password: str | None,
+                   secure: bool) -> str:
+        """The URL of a ClickHouse server (password included)."""
+        return URL.create("clickhousedb", username=username, password=password, host=host, port=port,
+                          database=database, query={"secure": "true"} if secure else {}
+                          ).render_as_string(hide_password=False)
+
+    def folder_url(self, folder: str, database: str | None = None) -> str:
+        """The URL of a chDB folder (and a database inside other than `default`)."""
+        return self.normalize_url(f"chdb://{folder}" + (f"?database={database}" if database else ""))
+
+    def check_before_open(self, url: URL, *, require_tracklens: bool, meta_table: str,
+                          tables: frozenset[str]) -> None:
+        if url.drivername != "chdb":
+            return
+        from pathlib import Path
+
+        from app.core.backends.clickhouse_dialect import chdb_folder
+
+        folder = Path(chdb_folder(url))
+        if folder.exists() and not folder.is_dir():
+            raise DatabaseError(f"{folder} is a file, not a chDB folder")
+        if not folder.exists():
+            if require_tracklens:
+                raise DatabaseError(f"no Tracklens database at {folder}")
+            if not folder.parent.exists():
+                raise DatabaseError(f"folder does not exist: {folder.parent}")
+
+    def describe_location(self, url: URL) -> str:
+        if url.drivername == "chdb":
+            from app.core.backends.clickhouse_dialect import chdb_database, chdb_folder
+
+            database = chdb_database(url)
+            return chdb_folder(url) + ("" if database == "default" else f" (database {database})")
+        return super().describe_location(url)
+
+    # -- the writer ---------------------------------------------------------------------------
+
+    def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:
+        # Not used for events (app.ingest.appendstore checks `event_ids`); the small tables
+        # that call it are keyed by the caller.
+        return insert(table)
+
+    def lock_for_writing(self, conn: Connection) -> None:
+        """ClickHouse has no write lock; app.ingest.appendstore serialises the process's writers."""
+
+    def write_lock(self, engine: Engine) -> threading.Lock:
+        """The process's lock for writing to this database."""
+        key = engine.url.render_as_string(hide_password=False)
+        with self._write_locks_guard:
+            return self._write_locks.setdefault(key, threading.Lock())
+
+    def insert_returning_id(self, conn: Connection, table: Table, values: dict[str, Any]) -> int:
+        """The next id after the table's largest (no auto-increment here), under the process's lock."""
+        with self._id_guard:
+            current = conn.execute(select(func.max(table.c.id))).scalar()
+            new_id = int(current or 0) + 1
+            conn.execute(insert(table).values(id=new_id, **values))
+            return new_id
+
+    def json_text_param(self, name: str) -> Any:
+        from sqlalchemy import bindparam
+
+        return bindparam(name, type_=Text)
+
+    def client(self, conn: Connection) -> Any:
+        """The clickhouse-connect client under a SQLAlchemy connection (native inserts)."""
+        return conn.connection.dbapi_connection.client  # type: ignore[union-attr]
+
+    def append_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                    token: str | None = None) -> None:
+        """One native INSERT of `rows` (ClickHouse wants few large inserts); returns after the
+        server acknowledged it. `token`: the same token again inserts nothing (a retried batch
+        whose first attempt got this far, or whose acknowledgement was lost)."""
+        if not rows:
+            return
+        settings: dict[str, Any] = {"max_partitions_per_insert_block": 0}
+        if token is not None:
+            settings["insert_deduplication_token"] = f"{table}:{token}"
+        self.client(conn).insert(table, rows, column_names=list(columns), settings=settings)
+
+    def stored_message_ids(self, conn: Connection, message_ids: Sequence[str]) -> set[str]:
+        """The message ids among these that are stored already (`event_ids`, by its sort key)."""
+        out: set[str] = set()
+        client = self.client(conn)
+        for start in range(0, len(message_ids), 5000):
+            part = list(message_ids[start:start + 5000])
+            result = client.query("SELECT message_id FROM event_ids WHERE message_id IN %(ids)s",
+                                  parameters={"ids": part})
+            out.update(row[0] for row in result.result_rows)
+        return out
+
+    def person_rows(self, conn: Connection, persons: Sequence[str]) -> list[tuple[Any, ...]]:
+        """users rows (id, traits, first_seen, last_seen, event_count) of these persons."""
+        out: list[tuple[Any, ...]] = []
+        client = self.client(conn)
+        for start in range(0, len(persons), 5000):
+            part = list(persons[start:start + 5000])
+            result = client.query(
+                "SELECT id, traits, first_seen, last_seen, event_count FROM users_data FINAL "
+                "WHERE id IN %(ids)s AND deleted = 0", parameters={"ids": part})
+            out.extend(tuple(row) for row in result.result_rows)
+        return out
+
+    def identity_rows(self, conn: Connection, ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(distinct_id, person) of these ids."""
+        out: list[tuple[str, str]] = []
+        client = self.client(conn)
+        for start in range(0, len(ids), 5000):
+            part = list(ids[start:start + 5000])
+            result = client.query("SELECT distinct_id, person FROM identities_data FINAL WHERE distinct_id IN %(ids)s",
+                                  parameters={"ids": part})
+            out.extend((row[0], row[1]) for row in result.result_rows)
+        return out
+
+    def identities_of_persons(self, conn: Connection, persons: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(distinct_id, person, linked_at) of every id that belongs to one of these persons."""
+        result = self.client(conn).query(
+            "SELECT distinct_id, person, linked_at FROM identities_data FINAL WHERE person IN %(p)s",
+            parameters={"p": list(persons)})
+        return [(r[0], r[1], r[2]) for r in result.result_rows]
+
+    def overrides_of_persons(self, conn: Connection, persons: Sequence[str]) -> list[tuple[str, str]]:
+        """(old person, person) of the overrides that map events to one of these persons."""
+        result = self.client(conn).query(
+            "SELECT old_person, person FROM person_overrides WHERE person IN %(p)s", parameters={"p": list(persons)})
+        return [(r[0], r[1]) for r in result.result_rows]
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def creates_schema(self) -> bool:
+        return True
+
+    def create_schema(self, conn: Connection, tables: Iterable[Table]) -> None:
+        """The ClickHouse layout (module docstring); `tables` are the schema's other tables,
+        created as plain MergeTree tables sorted by their primary key."""
+        db = conn.exec_driver_sql("SELECT currentDatabase()").scalar()
+        for ddl in schema_ddl(str(db)):
+            conn.exec_driver_sql(ddl)
+        own = {"events", "event_context", "users", "identities", "event_hours", "person_hours"}
+        for table in tables:
+            if table.name not in own:
+                self.create_table(conn, table)
+
+    def create_table(self, conn: Connection, table: Table) -> None:
+        """A small table of the schema as a MergeTree with lightweight UPDATE/DELETE."""
+        cols = []
+        for col in table.columns:
+            ch = _ch_type(col.type)
+            cols.append(f"{_q(col.name)} {ch if not col.nullable or col.primary_key else f'Nullable({ch})'}")
+        key = ", ".join(_q(c.name) for c in table.primary_key.columns) or "tuple()"
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {_q(table.name)} ({', '.join(cols)}) ENGINE = MergeTree "
+            f"ORDER BY ({key}) SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1")
+
+    def wants_index(self, name: str) -> bool:
+        return False
+
+    def rollup_triggers(self) -> list[str]:
+        return []
+
+    def refresh_statistics(self, engine: Engine) -> None:
+        """Merge the person rows' versions after a bulk load, so FINAL reads one row each."""
+        with engine.connect() as conn:
+            conn.exec_driver_sql("OPTIMIZE TABLE users_data FINAL")
+            conn.exec_driver_sql("OPTIMIZE TABLE identities_data FINAL")
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def with_context(self, events: Any, event_context: Any) -> tuple[Any, Any]:
+        """The context is a column of the `events` view itself (no join)."""
+        return events, literal_column("`events`.`context`", JsonText())
+
+    # -- JSON documents -----------------------------------------------------------------------
+
+    def json_raw_type(self, doc: Any, key: str) -> Any:
+        k = literal(key, String)
+        return case((func.JSONHas(doc, k), func.toString(func.JSONType(doc, k))), else_=literal(None, String))
+
+    def json_is(self, doc: Any, key: str, kind: str) -> Any:
+        k = literal(key, String)
+        typ = func.toString(func.JSONType(doc, k))
+        if kind in ("true", "false"):
+            return (typ == literal("Bool", String)) & (
+                func.JSONExtractBool(doc, k) == literal(1 if kind == "true" else 0, Integer))
+        if kind == "null":
+            return func.JSONHas(doc, k) & (typ == literal("Null", String))
+        names = self.json_types[kind]
+        return typ == literal(names[0], String) if len(names) == 1 else typ.in_(names)
+
+    def json_present(self, doc: Any, key: str) -> Any:
+        return func.toString(func.JSONType(doc, literal(key, String))) != literal("Null", String)
+
+    def json_text(self, doc: Any, key: str) -> Any:
+        return func.JSONExtractString(doc, literal(key, String), type_=Text)
+
+    def json_number(self, doc: Any, key: str) -> Any:
+        k = literal(key, String)
+        return case((self.json_is(doc, key, "number"), func.JSONExtractFloat(doc, k, type_=Float)),
+                    else_=literal(None, Float))
+
+    def json_display(self, doc: Any, key: str) -> Any:
+        k = literal(key, String)
+        typ = func.toString(func.JSONType(doc, k))
+        return case((typ == literal("String", String), func.JSONExtractString(doc, k, type_=Text)),
+                    (typ.in_((*_NUMBER_TYPES, "Bool")), func.JSONExtractRaw(doc, k, type_=Text)),
+                    else_=literal(None, String))
+
+    def json_type_label(self, doc: Any, key: str) -> Any:
+        k = literal(key, String)
+        typ = func.toString(func.JSONType(doc, k))
+        return case((~func.JSONHas(doc, k), literal(None, String)),
+                    (typ == literal("String", String), literal("string", String)),
+                    (typ.in_(_NUMBER_TYPES), literal("number", String)),
+                    (typ == literal("Bool", String), literal("boolean", String)),
+                    (typ == literal("Null", String), literal("null", String)),
+                    (typ == literal("Object", String), literal("object", String)),
+                    else_=literal("array", String))
+
+    def json_entries(self, sample: Any, doc: Any) -> Any:
+        """The sample ARRAY JOINed with its documents' (key, raw JSON value) pairs."""
+        from clickhouse_connect.cc_sqlalchemy.sql.clauses import array_join
+
+        pairs = func.JSONExtractKeysAndValuesRaw(doc)
+        source = array_join(sample, pairs, alias="kv")
+        key = literal_column("kv.1", String)
+        raw = literal_column("kv.2", String)
+        kind = func.JSONType(raw)  # the type of a one-value document: the value's
+        typ = func.toString(kind)
+        label = case((typ == literal("String", String), literal("string", String)),
+                     (typ.in_(_NUMBER_TYPES), literal("number", String)),
+                     (typ == literal("Bool", String), literal("boolean", String)),
+                     (typ == literal("Null", String), literal("null", String)),
+                     (typ == literal("Object", String), literal("object", String)),
+                     else_=literal("array", String))
+        text_ = case((typ == literal("String", String), func.JSONExtractString(raw, type_=Text)),
+                     else_=literal(None, String))
+        return source, key, label, text_
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def fold_case(self, expr: Any) -> Any:
+        return func.lower(expr)  # ASCII only, as on SQLite
+
+    def text_contains(self, haystack: Any, needle: Any) -> Any:
+        return func.position(haystack, needle) > 0
+
+    def text_starts_with(self, haystack: Any, needle: Any) -> Any:
+        return func.startsWith(haystack, needle)
+
+    def looks_like_date(self, expr: Any) -> Any:
+        return func.match(expr, literal(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", String))
+
+    def text_prefix(self, column: Any, prefix: str) -> Any:
+        return func.startsWith(column, literal(prefix, String))
+
+    # -- aggregates and planning --------------------------------------------------------------
+
+    @staticmethod
+    def _median(value: Any) -> Any:
+        # The mean of the lower and upper middle values: the median as the other databases
+        # compute it (quantile() would interpolate or sample).
+        return (func.medianExactLow(value, type_=Float) + func.medianExactHigh(value, type_=Float)) / literal(2.0, Float)
+
+    def median_by(self, source: Any, groups: list[str], value: str) -> Any:
+        cols = [source.c[g] for g in groups]
+        return select(*cols, self._median(source.c[value]).label("median")).group_by(*cols)
+
+    def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
+        cols = [source.c[g] for g in groups]
+        medians = [self._median(source.c[v]).label(f"median_{v}") for v in values]
+        return select(*cols, *extras(source), *medians).group_by(*cols)
+
+    def materialized_cte(self, cte: Any) -> Any:
+        return cte
+
+    # -- running statements -------------------------------------------------------------------
+
+    def interrupt(self, driver_connection: Any) -> None:
+        """Close the connection's client: its running query stops (HTTP) or finishes unread."""
+        with contextlib.suppress(Exception):
+            driver_connection.close()
+
+    def set_statement_timeout(self, conn: Connection, seconds: float) -> None:
+        conn.exec_driver_sql(f"SET max_execution_time = {max(1, int(seconds + 0.999))}")
+
+    def is_statement_timeout(self, exc: BaseException) -> bool:
+        original = getattr(exc, "orig", None) or exc
+        text_ = str(original)
+        return "TIMEOUT_EXCEEDED" in text_ or "Timeout exceeded" in text_
+
+
+#: What to do when the ClickHouse packages are missing (they are an extra: chDB is ~0.5 GB).
+INSTALL_HINT = "pip install 'tracklens[clickhouse]'"
+
+
+def clickhouse_missing(embedded: bool = True) -> str | None:
+    """None when ClickHouse can be used here, else one line saying what to install."""
+    import importlib.util
+
+    need = ["clickhouse_connect", *(["chdb"] if embedded else [])]
+    missing = [name for name in need if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    what = "embedded ClickHouse (chDB)" if "chdb" in missing else "ClickHouse"
+    return f"{what} support is not installed here ({', '.join(missing)} missing): {INSTALL_HINT}"
+
+
+def _is_identifier(name: str) -> bool:
+    return bool(name) and name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
+
+
+#: chDB folder open in this process (chDB hosts one engine per process).
+_open_folder: list[str] = []
+_open_guard = threading.Lock()
+
+
+def _connect_chdb(folder: str, database: str) -> Any:
+    """A DB-API connection to a chDB folder; the database is created when missing."""
+    from clickhouse_connect import dbapi
+    from clickhouse_connect.driver.exceptions import Error as ChError
+
+    with _open_guard:
+        try:
+            boot = dbapi.connect(interface="chdb", path=folder, database="default", **SQL_SETTINGS)
+        except ChError as exc:
+            raise DatabaseError(_chdb_open_error(folder, exc)) from None
+        try:
+            if database != "default":
+                boot.client.command(f"CREATE DATABASE IF NOT EXISTS {_q(database)}")
+        finally:
+            boot.close()
+        _open_folder[:] = [folder]
+        return dbapi.connect(interface="chdb", path=folder, database=database, **SQL_SETTINGS)
+
+
+def _chdb_open_error(folder: str, exc: BaseException) -> str:
+    text_ = str(exc)
+    if "EmbeddedServer" in text_ or "lock" in text_.lower():
+        return (f"the chDB folder {folder} is open in another process (chDB opens a folder in one "
+                "process at a time): close that program, or run the simulator/collector from the app")
+    if "path" in text_.lower() and _open_folder and _open_folder[0] != folder:
+        return (f"this process has the chDB folder {_open_folder[0]} open; chDB opens one folder per "
+                f"process, so {folder} cannot be opened beside it")
+    return f"cannot open the chDB folder {folder} ({text_.splitlines()[0] if text_ else type(exc).__name__})"
+
+
+#: Inserts remembered per table for insert_deduplication_token (a retried batch's blocks).
+_DEDUP = "non_replicated_deduplication_window = 1000"
+
+
+def schema_ddl(db: str) -> list[str]:
+    """CREATE statements of the ClickHouse layout's own tables and views (database `db`)."""
+    lc = "LowCardinality(Nullable(String))"
+    overrides = _str(f"{db}.person_overrides")
+    enriched = ("city", "region", "country_code", "browser", "os", "device", "referring_domain")
+    return [
+        "CREATE TABLE IF NOT EXISTS events_data ("
+        "id Int64, message_id String, type LowCardinality(String), event LowCardinality(Nullable(String)), "
+        "user_id Nullable(String), anonymous_id Nullable(String), person String, ts Int64, received_at Int64, "
+        "properties String, context String, "
+        + ", ".join(f"{c} {lc if c != 'referring_domain' else 'Nullable(String)'}" for c in enriched)
+        + ") ENGINE = MergeTree PARTITION BY toYYYYMM(fromUnixTimestamp64Milli(ts)) ORDER BY (event, ts) "
+        f"SETTINGS allow_nullable_key = 1, {_DEDUP}",
+        "CREATE TABLE IF NOT EXISTS event_ids (message_id String, id Int64) ENGINE = MergeTree ORDER BY message_id",
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS event_ids_mv TO event_ids AS SELECT message_id, id FROM events_data",
+        # old person -> the person it merged into; later rows win (a chain is rewritten whole).
+        "CREATE TABLE IF NOT EXISTS person_overrides (old_person String, person String) "
+        "ENGINE = Join(ANY, LEFT, old_person) SETTINGS join_any_take_last_row = 1",
+        "CREATE VIEW IF NOT EXISTS events AS SELECT id, message_id, type, event, user_id, anonymous_id, "
+        f"ifNull(joinGetOrNull({overrides}, 'person', person), person) AS person, ts, received_at, properties, "
+        + ", ".join(enriched) + ", context FROM events_data",
+        "CREATE VIEW IF NOT EXISTS event_context AS SELECT id, context FROM events_data",
+        "CREATE TABLE IF NOT EXISTS users_data (id String, traits String, email Nullable(String), "
+        "first_seen Int64, last_seen Int64, event_count Int64, version UInt64, deleted UInt8) "
+        f"ENGINE = ReplacingMergeTree(version, deleted) ORDER BY id SETTINGS {_DEDUP}",
+        "CREATE VIEW IF NOT EXISTS users AS SELECT id, traits, email, first_seen, last_seen, event_count "
+        "FROM users_data FINAL WHERE deleted = 0",
+        "CREATE TABLE IF NOT EXISTS identities_data (distinct_id String, person String, linked_at Int64, "
+        f"version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY distinct_id SETTINGS {_DEDUP}",
+        "CREATE VIEW IF NOT EXISTS identities AS SELECT distinct_id, person, linked_at FROM identities_data FINAL",
+    ]
+

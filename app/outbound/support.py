@@ -1,0 +1,22 @@
+"""Where Messages and Destinations can run: their delivery ledger and cursors need transactions.
+
+Exactly-once delivery rests on claiming a ledger row and recording its outcome atomically
+(docs/messages.md, docs/destinations.md). ClickHouse has no transactions, so both stay on a
+SQLite or PostgreSQL database; the commands and panels say so in one line instead of failing
+midway.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from app.core.backends import backend_for
+
+
+def unsupported_reason(engine: Engine, feature: str) -> str | None:
+    """None when `feature` ("Messages", "Destinations") works on this database, else why not."""
+    backend = backend_for(engine)
+    if not backend.appends_only:
+        return None
+    return (f"{feature} keep a delivery ledger that needs transactions, which {backend.label} does not "
+            "have: run them on a SQLite or PostgreSQL database (the events can stay in ClickHouse)")

@@ -1,0 +1,58 @@
+SELECT `users`.`id`, `users`.`traits`, `users`.`email`, `users`.`first_seen`, `users`.`last_seen`, `users`.`event_count`
+FROM `users`
+WHERE `users`.`id` = coalesce((SELECT `identities`.`person`
+FROM `identities`
+WHERE `identities`.`distinct_id` = :uid
+LIMIT :param_1), :uid);
+
+SELECT `identities`.`distinct_id`, `identities`.`linked_at`
+FROM `identities`
+WHERE `identities`.`person` = :uid
+ORDER BY `identities`.`linked_at`, `identities`.`distinct_id`;
+
+SELECT `last0`.`k`, `last0`.`v`
+FROM (SELECT :param_1 AS `k`, `events`.`city` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`city` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_2) AS `last0`
+UNION ALL SELECT `last1`.`k`, `last1`.`v`
+FROM (SELECT :param_3 AS `k`, `events`.`country_code` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`country_code` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_4) AS `last1`
+UNION ALL SELECT `last2`.`k`, `last2`.`v`
+FROM (SELECT :param_5 AS `k`, `events`.`region` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`region` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_6) AS `last2`
+UNION ALL SELECT `last3`.`k`, `last3`.`v`
+FROM (SELECT :param_7 AS `k`, `events`.`browser` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`browser` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_8) AS `last3`
+UNION ALL SELECT `last4`.`k`, `last4`.`v`
+FROM (SELECT :param_9 AS `k`, `events`.`os` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`os` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_10) AS `last4`
+UNION ALL SELECT `last5`.`k`, `last5`.`v`
+FROM (SELECT :param_11 AS `k`, `events`.`device` AS `v`
+FROM `events`
+WHERE `events`.`person` = :uid AND `events`.`device` IS NOT NULL
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :param_12) AS `last5`;
+
+SELECT `events`.`id`, `events`.`type`, `events`.`event`, `events`.`ts`, `events`.`user_id`, `events`.`anonymous_id`, `events`.`properties`, `events`.`context` AS `context`, `events`.`city`, `events`.`region`, `events`.`country_code`, `events`.`browser`, `events`.`os`, `events`.`device`, `events`.`referring_domain`
+FROM `events`
+WHERE `events`.`person` = :uid AND (`events`.`ts` < (SELECT `before`.`ts`
+FROM `events` AS `before`
+WHERE `before`.`id` = :before_id) OR `events`.`ts` = (SELECT `before`.`ts`
+FROM `events` AS `before`
+WHERE `before`.`id` = :before_id) AND `events`.`id` < :before_id) AND `events`.`event` IN (__[POSTCOMPILE_names])
+ORDER BY `events`.`ts` DESC, `events`.`id` DESC
+LIMIT :lim;
