@@ -143,3 +143,30 @@ def test_other_row_kinds_plug_in(qtbot: Any) -> None:
     row.property_combo.setCurrentText("email")
     row.op_combo.setCurrentIndex(row.op_combo.findData("set"))
     assert builder.filters()[-1] == {"trait": "email", "op": "set"}
+
+
+def test_ignore_case_survives_the_builder(qtbot: Any) -> None:
+    """The confirmed bug: opening a saved report dropped ignore_case, changing its meaning."""
+    filters = [{"property": "$city", "op": "eq", "value": "berlin", "ignore_case": True},
+               {"any": [{"trait": "plan", "op": "contains", "value": "PRO", "ignore_case": True}]}]
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    builder.set_filters(filters)
+    assert builder.filters() == filters
+    row = builder.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    assert row.case_button.isChecked() and not row.case_button.isHidden()
+    row.case_button.click()  # the user switches it off: the filter says so
+    assert builder.filters()[0] == {"property": "$city", "op": "eq", "value": "berlin"}
+
+
+def test_values_no_editor_shows_exactly_stay_until_edited(qtbot: Any) -> None:
+    """A boolean or number compared with eq on a text row, a big integer: as loaded."""
+    filters = [{"property": "flag", "op": "eq", "value": True},
+               {"property": "n", "op": "neq", "value": [1, "1", 2.5]},
+               {"property": "id", "op": "gt", "value": 2**53 - 1},
+               {"property": "blank", "op": "eq", "value": ""}]
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    builder.set_filters(filters)
+    assert builder.filters() == filters

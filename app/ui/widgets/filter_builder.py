@@ -9,9 +9,10 @@ explorer) with `register_row_type`, and restrict fields with `traits`/`event_pro
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
@@ -32,70 +33,51 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import (
+    CASE_OPS,
+    DATE_OPS,
+    NO_VALUE_OPS,
+    NUMBER_ONLY_OPS,
+    OPERATORS_BY_TYPE,
+    ConditionState,
+    guess_type,
+    operator_choices,
+    operator_label,
+    value_editor,
+)
 from app.ui.discovery import DiscoveryCache, PropertyInfo
 from app.ui.widgets.combo import line_edit_of
 
-#: Operator -> label, per property type, in menu order.
-OPERATORS: dict[str, list[tuple[str, str]]] = {
-    "string": [
-        ("eq", "is"),
-        ("neq", "is not"),
-        ("contains", "contains"),
-        ("not_contains", "does not contain"),
-        ("starts_with", "starts with"),
-        ("set", "is set"),
-        ("not_set", "is not set"),
-    ],
-    "number": [
-        ("eq", "="),
-        ("neq", "≠"),
-        ("gt", ">"),
-        ("gte", "≥"),
-        ("lt", "<"),
-        ("lte", "≤"),
-        ("between", "between"),
-        ("set", "is set"),
-        ("not_set", "is not set"),
-    ],
-    "boolean": [("true", "is true"), ("false", "is false"), ("set", "is set"), ("not_set", "is not set")],
-    "date": [
-        ("after", "after"),
-        ("before", "before"),
-        ("in_last_days", "in the last … days"),
-        ("eq", "is"),
-        ("neq", "is not"),
-        ("set", "is set"),
-        ("not_set", "is not set"),
-    ],
-}
-NO_VALUE_OPS = {"set", "not_set", "true", "false"}
-DATE_OPS = {"before", "after", "in_last_days"}
-NUMBER_ONLY_OPS = {"gt", "gte", "lt", "lte", "between"}
+#: The vocabularies are the query model's (app.query.panel_state holds their labels); these
+#: names stay for the modules that imported them from here.
+OPERATORS: dict[str, list[tuple[str, str]]] = {kind: operator_choices(kind) for kind in OPERATORS_BY_TYPE}
 
 
-def guess_type(spec: dict[str, Any]) -> str:
-    """The type a saved filter implies when discovery does not know its property."""
-    op = spec.get("op")
-    value = spec.get("value")
-    if op in ("true", "false"):
-        return "boolean"
-    if op in DATE_OPS:
-        return "date"
-    if op in NUMBER_ONLY_OPS:
-        return "number"
-    sample = value[0] if isinstance(value, list) and value else value
-    if isinstance(sample, bool):
-        return "boolean"
-    if isinstance(sample, int | float):
-        return "number"
-    return "string"
+__all__ = ["DATE_OPS", "NO_VALUE_OPS", "NUMBER_ONLY_OPS", "OPERATORS", "FilterBuilder", "FilterRowBase",
+           "OrGroup", "PropertyFilterRow", "RowType", "guess_type"]
 
 
 class FilterRowBase(QWidget):
-    """What the builder needs from any row kind: `to_json`, `changed`, `remove_requested`."""
+    """What the builder needs from any row kind: `to_json`, `changed`, `remove_requested`.
+
+    A row made from a saved filter gives that filter back exactly (`current_json`) until the
+    user edits it, whatever its widgets can show: opening a report never changes its meaning.
+    """
 
     changed = Signal()
     remove_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: The filter this row was made from, until the row is edited.
+        self.loaded: dict[str, Any] | None = None
+        self.changed.connect(self._forget_loaded)
+
+    def _forget_loaded(self) -> None:
+        self.loaded = None
+
+    def current_json(self) -> dict[str, Any] | None:
+        return copy.deepcopy(self.loaded) if self.loaded is not None else self.to_json()
 
     def to_json(self) -> dict[str, Any] | None:
         """The filter this row describes, or None while it is incomplete."""
@@ -139,11 +121,20 @@ class _NumberEdit(QLineEdit):
 
 
 class PropertyFilterRow(FilterRowBase):
-    """[property ▾] [operator ▾] [value]: one condition on a property or trait."""
+    """[property ▾] [operator ▾] [value] [Aa]: one condition on a property or trait.
+
+    The row is a view of its `ConditionState`: every widget edit writes the field it edits,
+    `set_json` loads the state and then shows it, and `to_json` is the state's JSON. So a value
+    no editor shows exactly (the number 5 of a string property, a list) and `ignore_case` come
+    back as they were loaded.
+    """
 
     def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.builder = builder
+        self.state = ConditionState(target="property" if builder.event_properties else "trait")
+        #: True while the row shows its state (widget signals then must not write it back).
+        self._showing = False
         self.setObjectName("filterRow")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -191,23 +182,33 @@ class PropertyFilterRow(FilterRowBase):
         self.days_edit.setSuffix(" days")
         for widget in (self.text_edit, self.number_edit, between, self.date_edit, self.days_edit, QWidget(self)):
             self.values.addWidget(widget)
+        self.case_button = QToolButton(self)
+        self.case_button.setObjectName("ignoreCase")
+        self.case_button.setText("Aa")
+        self.case_button.setCheckable(True)
+        self.case_button.setAutoRaise(True)
+        self.case_button.setToolTip("Ignore case (A–Z): checked, 'berlin' also matches 'Berlin'")
         remove = _remove_button(self)
         layout.addWidget(self.property_combo, 3)
         layout.addWidget(self.op_combo, 2)
         layout.addWidget(self.values, 3)
+        layout.addWidget(self.case_button)
         layout.addWidget(remove)
 
         self._type = "string"
         self._fill_properties()
         self.property_combo.setCurrentIndex(-1)
         self._set_type("string")
+        self.state.op = self.current_op()
         self.property_combo.currentIndexChanged.connect(self._on_property_changed)
+        self.property_combo.editTextChanged.connect(self._on_property_text)
         line_edit_of(self.property_combo).editingFinished.connect(self._on_property_typed)
         self.op_combo.currentIndexChanged.connect(self._on_op_changed)
         for edit in (self.text_edit, self.number_edit, self.low_edit, self.high_edit):
-            edit.textChanged.connect(self.changed)
-        self.date_edit.dateChanged.connect(self.changed)
-        self.days_edit.valueChanged.connect(self.changed)
+            edit.textChanged.connect(self._on_value_edited)
+        self.date_edit.dateChanged.connect(self._on_value_edited)
+        self.days_edit.valueChanged.connect(self._on_value_edited)
+        self.case_button.toggled.connect(self._on_case_toggled)
         remove.clicked.connect(self.remove_requested)
 
     # ----------------------------------------------------------------- properties
@@ -244,6 +245,16 @@ class PropertyFilterRow(FilterRowBase):
         source = "trait" if not self.builder.event_properties else "property"
         return PropertyInfo(text, source, self._type)
 
+    def _write_property(self) -> None:
+        info = self.current_property()
+        with self.state.delay_callbacks():
+            self.state.target = info.source if info is not None else self.state.target
+            self.state.name = info.name if info is not None else ""
+
+    def _on_property_text(self, _text: str) -> None:
+        if not self._showing:
+            self._write_property()
+
     def _on_property_typed(self) -> None:
         info = self.current_property()
         if info is not None and self.property_combo.findText(info.label) < 0:
@@ -254,6 +265,11 @@ class PropertyFilterRow(FilterRowBase):
         info = self.current_property()
         self._set_type(info.type if info is not None else "string")
         self._load_values()
+        if not self._showing:
+            with self.state.delay_callbacks():
+                self._write_property()
+                self.state.op = self.current_op()
+                self.state.value = self._editor_value()
         self.changed.emit()
 
     def _load_values(self) -> None:
@@ -268,11 +284,11 @@ class PropertyFilterRow(FilterRowBase):
 
     # ----------------------------------------------------------------- operators
     def _set_type(self, kind: str) -> None:
-        self._type = kind if kind in OPERATORS else "string"
+        self._type = kind if kind in OPERATORS_BY_TYPE else "string"
         current = self.op_combo.currentData()
         self.op_combo.blockSignals(True)
         self.op_combo.clear()
-        for op, label in OPERATORS[self._type]:
+        for op, label in operator_choices(self._type):
             self.op_combo.addItem(label, op)
         index = self.op_combo.findData(current)
         self.op_combo.setCurrentIndex(max(0, index))
@@ -281,100 +297,118 @@ class PropertyFilterRow(FilterRowBase):
 
     def _on_op_changed(self, _index: int) -> None:
         self._show_value_editor()
+        if not self._showing:
+            with self.state.delay_callbacks():
+                self.state.op = self.current_op()
+                self.state.value = self._editor_value()
         self.changed.emit()
 
     def current_op(self) -> str:
         return str(self.op_combo.currentData() or "eq")
 
+    _PAGES: ClassVar[dict[str, int]] = {"text": 0, "number": 1, "between": 2, "date": 3, "days": 4, "none": 5}
+
     def _show_value_editor(self) -> None:
         op = self.current_op()
-        if op in NO_VALUE_OPS:
-            page = 5
-        elif op == "between":
-            page = 2
-        elif op in ("before", "after"):
-            page = 3
-        elif op == "in_last_days":
-            page = 4
-        elif self._type == "number":
-            page = 1
-        else:
-            page = 0
-        self.values.setCurrentIndex(page)
+        self.values.setCurrentIndex(self._PAGES[value_editor(op, self._type)])
+        self.case_button.setVisible((op in CASE_OPS and self._type != "number") or self.state.ignore_case)
 
-    # ----------------------------------------------------------------- JSON
-    def _value(self) -> Any:
+    # ----------------------------------------------------------------- values
+    def _on_value_edited(self, *_args: Any) -> None:
+        if self._showing:
+            return
+        self.state.value = self._editor_value()
+        self.changed.emit()
+
+    def _on_case_toggled(self, checked: bool) -> None:
+        if self._showing:
+            return
+        self.state.ignore_case = checked
+        self.changed.emit()
+
+    def _editor_value(self) -> Any:
+        """What the visible editor holds, as a filter value (None while it is empty)."""
         op = self.current_op()
-        if op in NO_VALUE_OPS:
+        kind = value_editor(op, self._type)
+        if kind == "none":
             return None
-        if op == "between":
+        if kind == "between":
             low, high = self.low_edit.number(), self.high_edit.number()
             return None if low is None or high is None else [low, high]
-        if op in ("before", "after"):
+        if kind == "date":
             return self.date_edit.date().toString("yyyy-MM-dd")
-        if op == "in_last_days":
+        if kind == "days":
             return self.days_edit.value()
-        if self._type == "number":
+        if kind == "number":
             return self.number_edit.number()
         text = self.text_edit.text()
         if self._list_value is not None and text == self._list_text:
             return list(self._list_value)  # a saved "any of" list, shown joined, kept as a list
         return text if text != "" else None
 
+    # ----------------------------------------------------------------- JSON
     def to_json(self) -> dict[str, Any] | None:
-        info = self.current_property()
-        if info is None:
-            return None
-        op = self.current_op()
-        out: dict[str, Any] = {info.source: info.name, "op": op}
-        if op not in NO_VALUE_OPS:
-            value = self._value()
-            if value is None:
-                return None
-            out["value"] = value
-        return out
+        return self.state.to_json()
 
     def set_json(self, spec: dict[str, Any]) -> None:
-        source = "trait" if "trait" in spec else "property"
-        name = str(spec[source])
+        self.state = ConditionState.from_json(spec)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """Show the state in the widgets (which do not write back meanwhile)."""
+        state = self.state
         discovery = self.builder.discovery
-        info = discovery.find(source, name) if discovery is not None else PropertyInfo(name, source)
-        if discovery is None or info not in discovery.properties():
-            info = PropertyInfo(name, source, guess_type(spec))
+        spec = state.to_json() or {state.target: state.name, "op": state.op}
+        info = discovery.find(state.target, state.name) if discovery is not None else None
+        if discovery is None or info is None or info not in discovery.properties():
+            info = PropertyInfo(state.name, state.target, guess_type(spec))
+        self._showing = True
         self.blockSignals(True)
-        self.property_combo.blockSignals(True)
-        self._select_property(info)
-        self.property_combo.blockSignals(False)
-        self._set_type(info.type)
-        op = str(spec.get("op", "eq"))
-        index = self.op_combo.findData(op)
-        if index < 0:  # an operator this type does not list (e.g. eq on a date): offer it anyway
-            self.op_combo.addItem(op, op)
-            index = self.op_combo.count() - 1
-        self.op_combo.setCurrentIndex(index)
-        self._show_value_editor()
-        value = spec.get("value")
-        if op == "between" and isinstance(value, list) and len(value) == 2:
-            self.low_edit.set_number(value[0])
-            self.high_edit.set_number(value[1])
-        elif op in ("before", "after") and isinstance(value, str):
-            self.date_edit.setDate(QDate.fromString(value, "yyyy-MM-dd"))
-        elif op == "in_last_days" and isinstance(value, int):
-            self.days_edit.setValue(value)
-        elif self._type == "number":
-            self.number_edit.set_number(value)
-        elif value is not None:
-            if isinstance(value, list):
-                self._list_value = list(value)
-                self._list_text = ", ".join(map(str, value))
-                self.text_edit.setText(self._list_text)
-            else:
-                self.text_edit.setText(str(value))
-        self.blockSignals(False)
+        try:
+            self.property_combo.blockSignals(True)
+            self._select_property(info)
+            self.property_combo.blockSignals(False)
+            self._set_type(info.type)
+            op = state.op
+            index = self.op_combo.findData(op)
+            if index < 0:  # an operator this type does not list (e.g. eq on a date): offer it anyway
+                self.op_combo.addItem(operator_label(op), op)
+                index = self.op_combo.count() - 1
+            self.op_combo.setCurrentIndex(index)
+            self.case_button.setChecked(state.ignore_case)
+            self._show_value_editor()
+            value = state.value
+            kind = value_editor(op, self._type)
+            if kind == "between" and isinstance(value, list) and len(value) == 2:
+                self.low_edit.set_number(value[0])
+                self.high_edit.set_number(value[1])
+            elif kind == "date" and isinstance(value, str):
+                self.date_edit.setDate(QDate.fromString(value, "yyyy-MM-dd"))
+            elif kind == "days" and isinstance(value, int):
+                self.days_edit.setValue(value)
+            elif kind == "number":
+                self.number_edit.set_number(value)
+            elif value is not None:
+                if isinstance(value, list):
+                    self._list_value = list(value)
+                    self._list_text = ", ".join(map(_text_of, value))
+                    self.text_edit.setText(self._list_text)
+                else:
+                    self.text_edit.setText(_text_of(value))
+        finally:
+            self.blockSignals(False)
+            self._showing = False
         self._load_values()
 
     _list_value: list[Any] | None = None
     _list_text = ""
+
+
+def _text_of(value: Any) -> str:
+    """A value as the text editor shows it (JSON's true/false, not Python's True/False)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 class OrGroup(FilterRowBase):
@@ -430,11 +464,10 @@ class OrGroup(FilterRowBase):
                 refresh()
 
     def to_json(self) -> dict[str, Any] | None:
-        members = [spec for spec in (row.to_json() for row in self.rows) if spec is not None]
+        """`{"any": [...]}` of the complete members (also of one: a loaded group stays a group)."""
+        members = [spec for spec in (row.current_json() for row in self.rows) if spec is not None]
         if not members:
             return None
-        if len(members) == 1:
-            return members[0]
         return {"any": members}
 
     def set_json(self, spec: dict[str, Any]) -> None:
@@ -518,6 +551,7 @@ class FilterBuilder(QWidget):
                 if row_type.matches(spec):
                     custom = row_type.factory(self, parent)
                     custom.set_json(spec)
+                    custom.loaded = copy.deepcopy(spec)  # given back as it is until edited
                     return custom
         row = PropertyFilterRow(self, parent)
         if spec is not None:
@@ -568,7 +602,7 @@ class FilterBuilder(QWidget):
     # ----------------------------------------------------------------- JSON
     def filters(self) -> list[dict[str, Any]]:
         """The `where` list: complete rows only, in order."""
-        return [spec for spec in (row.to_json() for row in self.rows) if spec is not None]
+        return [spec for spec in (row.current_json() for row in self.rows) if spec is not None]
 
     def set_filters(self, filters: list[dict[str, Any]] | None) -> None:
         """Show `filters` (a `where` list); emits one `changed`."""
