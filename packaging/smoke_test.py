@@ -139,6 +139,34 @@ def check_postgres_driver(cli: Path, env: dict[str, str], work: Path) -> str:
     return "PostgreSQL driver: loads (connection refused, reported in one line)"
 
 
+def check_clickhouse_driver(cli: Path, env: dict[str, str], work: Path) -> str:
+    """clickhouse-connect is bundled (chDB is not): a refused ClickHouse server and a chDB folder
+    are each one clean line, the second naming the extra to install."""
+    spec_file = work / "query-clickhouse.json"
+    spec_file.write_text(json.dumps({"kind": "segmentation"}), encoding="utf-8")
+    outputs = []
+    for url, expect in (("clickhousedb://default@127.0.0.1:9/default", None),
+                        (f"chdb:///{(work / 'events-chdb').as_posix().lstrip('/')}", "tracklens[clickhouse]")):
+        cmd = [str(cli), "query", "--db", url, "--spec", str(spec_file)]
+        print(f"$ {' '.join(cmd)}", flush=True)
+        proc = subprocess.run(cmd, env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, timeout=120, check=False)
+        out = proc.stdout.decode("utf-8", "replace")
+        print("  | " + "\n  | ".join(out.rstrip().splitlines()[-5:]), flush=True)
+        for marker in (*FATAL_MARKERS, "No module named", "Can't load plugin"):
+            if marker in out:
+                raise SmokeFailure(f"ClickHouse support broken in the bundle ({url}): printed {marker!r}")
+        if proc.returncode == 0:
+            raise SmokeFailure(f"a query against {url} succeeded?")
+        if expect is not None and expect not in out:
+            raise SmokeFailure(f"{url}: expected the install hint {expect!r}, got {out.strip()!r}")
+        if len([line for line in out.splitlines() if line.strip()]) != 1:
+            raise SmokeFailure(f"{url}: expected one line, got {out.strip()!r}")
+        outputs.append(out)
+    (work / "clickhouse-errors.txt").write_text("\n".join(outputs), encoding="utf-8")
+    return "ClickHouse driver: loads (server refused in one line; chDB folder names the extra)"
+
+
 def png_size(path: Path) -> tuple[int, int]:
     """Width and height from the PNG header; SmokeFailure if it is not a PNG."""
     head = path.read_bytes()[:24]
@@ -202,6 +230,7 @@ def smoke(app: Path, cli: Path, expect_panels: list[str], events: int, timeout: 
 
     report.append(check_enrichment(cli, db_url, env, work, timeout))
     report.append(check_postgres_driver(cli, env, work))
+    report.append(check_clickhouse_driver(cli, env, work))
 
     shots = work / "shots"
     run([str(app), "--db", db_url, "--screenshot", str(shots), "--no-simulate"], env, cwd, timeout)

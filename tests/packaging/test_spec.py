@@ -67,7 +67,7 @@ def test_runtime_data_and_metadata_are_collected(spec_run: dict[str, Any]) -> No
 def test_unused_qt_is_excluded_and_filtered(spec_run: dict[str, Any]) -> None:
     excludes = set(analysis_kwargs(spec_run)["excludes"])
     for module in ("PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.Qt3DCore",
-                   "PySide6.QtMultimedia", "PySide6.QtNetwork", "pyqtgraph.opengl", "tkinter", "chdb"):
+                   "PySide6.QtMultimedia", "PySide6.QtNetwork", "pyqtgraph.opengl", "tkinter", "chdb", "pyarrow", "pandas"):
         assert module in excludes, module
     for needed in ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtOpenGL"):
         assert needed not in excludes, needed

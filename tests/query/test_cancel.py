@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +43,9 @@ class SlowRunner(QueryRunner):
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         SlowRunner.started.set()
+        marker = os.environ.get("TRACKLENS_TEST_SLOW_STARTED")
+        if marker:  # another process waits for the statement to start (test_query_signals)
+            Path(marker).write_text("started", encoding="utf-8")
         return {"rows": self.execute(conn, self.to_query()).scalar()}
 
 

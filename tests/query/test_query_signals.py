@@ -30,7 +30,8 @@ def _start(db_url: str, folder: Path) -> subprocess.Popen[str]:
     spec.write_text('{"kind": "test_slow"}', encoding="utf-8")
     return subprocess.Popen([sys.executable, "-c", SCRIPT, "query", "--db", db_url, "--spec", str(spec)], cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT),
+                                 "TRACKLENS_TEST_SLOW_STARTED": str(folder / "started")})
 
 
 def _running(admin: Engine, database: str) -> list[tuple[str, str]]:
@@ -59,7 +60,10 @@ def test_sigterm_cancels_the_running_statement(engine: Engine, db_url: str, tmp_
         if admin is not None:
             assert _wait(lambda: ("active", SLOW) in _running(admin, database), 30), proc.stderr
         else:
-            time.sleep(2)  # the recursive CTE runs far longer than this
+            # the recursive CTE runs far longer than this; wait until it started (a loaded
+            # machine may need seconds to start Python and import the app)
+            assert _wait(lambda: (tmp_path / "started").exists(), 60), proc.stderr
+            time.sleep(0.3)
         assert proc.poll() is None, "the query ended before it was signalled"
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
