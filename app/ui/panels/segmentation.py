@@ -24,15 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.model import NUMERIC_MEASURES
+from app.query.panel_state import MEASURE_CHOICES, UNIT_CHOICES, SegmentationState
 from app.query.timerange import incomplete_bucket
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo, parse_events
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
+from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
-from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.date_range import DateRangePicker, local_zone_name
 from app.ui.widgets.empty_state import empty_database_html
 from app.ui.widgets.event_picker import EventPicker
 from app.ui.widgets.export import ExportButton, write_csv
@@ -40,14 +43,9 @@ from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import DEFAULT_TOP, Series, SeriesChart
 from app.ui.widgets.series_table import SeriesTableModel
 
-MEASURES = [
-    ("total", "Total events"),
-    ("unique", "Unique users"),
-    ("sum", "Sum of property"),
-    ("avg", "Average of property"),
-    ("median", "Median of property"),
-]
-UNITS = [("hour", "Hour"), ("day", "Day"), ("week", "Week"), ("month", "Month")]
+#: The query model's measures and units, with their labels (app.query.panel_state).
+MEASURES = MEASURE_CHOICES
+UNITS = UNIT_CHOICES
 VIEWS = [("line", "Line"), ("stacked", "Stacked bars"), ("totals", "Totals")]
 NO_BREAKDOWN = "(none)"
 
@@ -80,7 +78,9 @@ class SegmentationPanel(Panel):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._building = True
+        #: The query this panel shows; the controls are bound to it (query() is its JSON).
+        self.state = SegmentationState()
+        self.binder = Binder(self.state, self._edited)
         #: What the table shows: each series with the engine's row it came from.
         self.rows: list[tuple[Series, dict[str, Any]]] = []
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
@@ -103,7 +103,7 @@ class SegmentationPanel(Panel):
         discovery.events_changed.connect(self._on_events_discovered)
         discovery.properties_changed.connect(self._on_properties_discovered)
         self._on_properties_discovered()
-        self._building = False
+        self.binder.show_all()
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -151,14 +151,19 @@ class SegmentationPanel(Panel):
         column.addWidget(breakdown_box)
         scroll.finish()
 
-        self.event_picker.changed.connect(self._edited)
+        binder = self.binder
+        self.event_picker.changed.connect(lambda: binder.write(events=self.event_picker.selected()))
+        binder.watch("events", lambda: self.event_picker.set_selected(self.state.events))
         self.measure_combo.currentIndexChanged.connect(self._on_measure_changed)
-        self.measure_property.currentTextChanged.connect(self._on_measure_property_changed)
-        self.filter_builder.changed.connect(self._edited)
-        self.breakdown_combo.currentIndexChanged.connect(self._edited)
-        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
-        self.compare_check.toggled.connect(self._edited)
-        self._on_measure_changed(0)
+        self.measure_property.currentTextChanged.connect(self._on_measure_changed)
+        binder.watch("measure", self._show_measure)
+        self.filter_builder.changed.connect(lambda: binder.write(where=self.filter_builder.filters()))
+        binder.watch("where", lambda: self.filter_builder.set_filters(self.state.where))
+        self.breakdown_combo.currentIndexChanged.connect(self._on_breakdown_edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._on_breakdown_edited)
+        binder.watch("breakdown", lambda: self._set_breakdown(self.state.breakdown))
+        binder.check(self.compare_check, "compare_previous")
+        self._show_measure()
         return scroll
 
     def _build_results(self) -> QWidget:
@@ -171,9 +176,7 @@ class SegmentationPanel(Panel):
         toolbar.addWidget(QLabel("by", holder))
         self.unit_combo = QComboBox(holder)
         self.unit_combo.setObjectName("unitCombo")
-        for key, label in UNITS:
-            self.unit_combo.addItem(label, key)
-        self.unit_combo.setCurrentIndex(1)
+        self.binder.combo(self.unit_combo, "unit", UNITS)
         toolbar.addWidget(self.unit_combo)
         self.view_combo = QComboBox(holder)
         self.view_combo.setObjectName("viewCombo")
@@ -204,49 +207,17 @@ class SegmentationPanel(Panel):
         layout.addWidget(self.summary)
 
         self.range_picker.changed.connect(self._on_range_changed)
-        self.unit_combo.currentIndexChanged.connect(self._edited)
+        self.binder.watch(("range", "timezone"), self._show_range)
         self.view_combo.currentIndexChanged.connect(lambda _i: self.chart.set_view(self.view()))
         self.chart.hovered.connect(self._on_hovered)
         return holder
 
     # ----------------------------------------------------------------- query
     def query(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "kind": "segmentation",
-            "events": self.event_picker.selected(),
-            "measure": self._measure(),
-            "unit": str(self.unit_combo.currentData()),
-            "range": self.range_picker.range_spec(),
-            "timezone": self.range_picker.timezone(),
-            "where": self.filter_builder.filters(),
-            "limit": 12,
-            "compare_previous": self.compare_check.isChecked(),
-        }
-        breakdown = self._breakdown()
-        if breakdown is not None:
-            spec["breakdown"] = breakdown
-        return spec
+        return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._building = True
-        try:
-            self.event_picker.set_selected([str(e) for e in spec.get("events") or []])
-            measure = spec.get("measure", "total")
-            if isinstance(measure, dict) and measure:
-                key, prop = next(iter(measure.items()))
-                self.measure_combo.setCurrentIndex(max(0, self.measure_combo.findData(key)))
-                self.measure_property.setCurrentText(str(prop))
-            else:
-                self.measure_combo.setCurrentIndex(max(0, self.measure_combo.findData(measure)))
-            self._on_measure_changed(0)
-            self.unit_combo.setCurrentIndex(max(0, self.unit_combo.findData(spec.get("unit", "day"))))
-            self.range_picker.set_timezone(spec.get("timezone"))
-            self.range_picker.set_range_spec(spec.get("range"))
-            self.filter_builder.set_filters(list(spec.get("where") or []))
-            self._set_breakdown(spec.get("breakdown"))
-            self.compare_check.setChecked(bool(spec.get("compare_previous", False)))
-        finally:
-            self._building = False
+        self.binder.load(spec)
 
     def ui_state(self) -> dict[str, Any]:
         return {"view": self.view()}
@@ -275,8 +246,8 @@ class SegmentationPanel(Panel):
             "kind": "discovery",
             "what": "events",
             "limit": 1000,
-            "range": self.range_picker.range_spec(),
-            "timezone": self.range_picker.timezone(),
+            "range": self.state.range,
+            "timezone": self.state.timezone or local_zone_name(),
         }
 
     def refresh_volumes(self, *, force: bool = False) -> None:
@@ -308,22 +279,23 @@ class SegmentationPanel(Panel):
         self.event_picker.set_volume_caption(f"Counts unavailable: {info.message}")
 
     def _on_range_changed(self) -> None:
-        self._edited()
-        if not self._building:
-            self.refresh_volumes()
+        if self.binder.showing:
+            return
+        zone = self.range_picker.timezone()
+        # The machine's zone shown for a query without one stays "no zone" (None).
+        keep_none = self.state.timezone is None and zone == local_zone_name()
+        self.binder.write(range=self.range_picker.range_spec(), timezone=None if keep_none else zone)
+        self.refresh_volumes()
+
+    def _show_range(self) -> None:
+        self.range_picker.set_timezone(self.state.timezone)
+        self.range_picker.set_range_spec(self.state.range)
 
     def view(self) -> str:
         return str(self.view_combo.currentData())
 
     def set_view(self, view: str) -> None:
         self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
-
-    def _measure(self) -> Any:
-        key = str(self.measure_combo.currentData())
-        if key in ("total", "unique"):
-            return key
-        prop = self.measure_property.currentText().strip()
-        return {key: prop} if prop else "total"
 
     def _breakdown(self) -> Any:
         text = self.breakdown_combo.currentText().strip()
@@ -353,18 +325,23 @@ class SegmentationPanel(Panel):
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     # ----------------------------------------------------------------- reacting
-    def _edited(self, *_args: Any) -> None:
-        if not self._building:
-            self.schedule_refresh()
+    def _edited(self) -> None:
+        self.schedule_refresh()
 
-    def _on_measure_changed(self, _index: int) -> None:
-        numeric = str(self.measure_combo.currentData()) not in ("total", "unique")
-        self.measure_property.setEnabled(numeric)
-        self._edited()
+    def _on_measure_changed(self, *_args: Any) -> None:
+        kind = str(self.measure_combo.currentData())
+        self.measure_property.setEnabled(kind in NUMERIC_MEASURES)
+        self.binder.edit(lambda: self.state.set_measure(kind, self.measure_property.currentText()))
 
-    def _on_measure_property_changed(self, _text: str) -> None:
-        if self.measure_property.isEnabled():
-            self._edited()
+    def _show_measure(self) -> None:
+        kind = self.state.measure_kind
+        self.measure_combo.setCurrentIndex(max(0, self.measure_combo.findData(kind)))
+        if self.state.measure_property:
+            self.measure_property.setCurrentText(self.state.measure_property)
+        self.measure_property.setEnabled(kind in NUMERIC_MEASURES)
+
+    def _on_breakdown_edited(self, *_args: Any) -> None:
+        self.binder.write(breakdown=self._breakdown())
 
     def _on_events_discovered(self) -> None:
         discovery = self.context.discovery
@@ -377,22 +354,18 @@ class SegmentationPanel(Panel):
         self.refresh_volumes(force=True)  # new events may have arrived
 
     def _on_properties_discovered(self) -> None:
-        current_breakdown = self._breakdown()
         current_measure = self.measure_property.currentText()
-        was_building, self._building = self._building, True
-        try:
+        with self.binder.show():
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
                 self.breakdown_combo.addItem(info.label, info)
-            self._set_breakdown(current_breakdown)
+            self._set_breakdown(self.state.breakdown)
             self.measure_property.clear()
             for info in self.context.discovery.properties(traits=False):
                 if info.type == "number":
                     self.measure_property.addItem(info.name, info)
             self.measure_property.setCurrentText(current_measure)
-        finally:
-            self._building = was_building
 
     def clear(self) -> None:
         self.chart.set_data([], [], self.view())
