@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import FUNNEL_ORDER_CHOICES, FUNNEL_ORDER_TIPS
 from app.query.runners.funnel_base import MAX_EXCLUSIONS
 from app.ui.discovery import DiscoveryCache
 from app.ui.widgets.combo import line_edit_of
 
-#: (key, label, what it means)
-ORDERS = [("ordered", "In order", "Steps in order; other events may come between them"),
-          ("strict", "Strict order", "Each step must be the very next event of any of the funnel's steps"),
-          ("any", "Any order", "Steps in any order within the window from the first of them")]
+#: (key, label, what it means): the query model's orders (app.query.panel_state).
+ORDERS = [(key, label, FUNNEL_ORDER_TIPS.get(key, "")) for key, label in FUNNEL_ORDER_CHOICES]
 NO_HOLD = "(nothing held)"
 
 
@@ -161,6 +160,10 @@ class FunnelOptions(QWidget):
         if exclusions and order != "any":
             out["exclusions"] = exclusions
         return out
+
+    def exclusion_specs(self) -> list[dict[str, Any]]:
+        """Every complete exclusion row, also while an "any" order leaves them out of the query."""
+        return [spec for row in self.rows if (spec := row.spec()) is not None]
 
     def set_options(self, spec: dict[str, Any]) -> None:
         self._loading = True

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import FUNNEL_VIEW_CHOICES, UNIT_CHOICES, WINDOW_UNIT_CHOICES, FunnelState
 from app.query.timerange import incomplete_bucket
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
@@ -39,6 +40,7 @@ from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, pe
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.registry import register_panel
+from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
@@ -47,9 +49,10 @@ from app.ui.widgets.export import ExportButton, model_table, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import Series, SeriesChart
 
-WINDOW_UNITS = [("minutes", "minutes"), ("hours", "hours"), ("days", "days"), ("weeks", "weeks")]
-VIEWS = [("steps", "Steps"), ("trends", "Conversion over time"), ("time_to_convert", "Time to convert")]
-TREND_UNITS = [("hour", "Hour"), ("day", "Day"), ("week", "Week"), ("month", "Month")]
+#: The query model's window units, views and trend units, with their labels (app.query.panel_state).
+WINDOW_UNITS = WINDOW_UNIT_CHOICES
+VIEWS = FUNNEL_VIEW_CHOICES
+TREND_UNITS = UNIT_CHOICES
 NO_BREAKDOWN = "(no breakdown)"
 #: The demo product's purchase journey: the default when it exists.
 DEMO_STEPS = ["Product Viewed", "Added To Cart", "Checkout Started", "Order Completed"]
@@ -90,7 +93,9 @@ class FunnelsPanel(Panel):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._building = True
+        #: The query this panel shows; the controls are bound to it (query() is its JSON).
+        self.state = FunnelState()
+        self.binder = Binder(self.state, self._edited)
         self._defaults_applied = False
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
         self.body_layout.addWidget(splitter)
@@ -101,7 +106,7 @@ class FunnelsPanel(Panel):
         context.discovery.properties_changed.connect(self._on_properties_discovered)
         context.discovery.events_changed.connect(self._on_events_discovered)
         self._on_properties_discovered()
-        self._building = False
+        self.binder.show_all()
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -125,7 +130,6 @@ class FunnelsPanel(Panel):
         self.window_unit.setObjectName("windowUnit")
         for key, label in WINDOW_UNITS:
             self.window_unit.addItem(label, key)
-        self.window_unit.setCurrentIndex(2)
         window_layout.addWidget(self.window_amount)
         window_layout.addWidget(self.window_unit)
         window_layout.addWidget(QLabel("of step 1", window_box))
@@ -155,13 +159,19 @@ class FunnelsPanel(Panel):
         column.addWidget(breakdown_box)
         scroll.finish()
 
+        binder = self.binder
         self.steps_editor.changed.connect(self._on_steps_changed)
-        self.options.changed.connect(self._edited)
-        self.window_amount.valueChanged.connect(self._edited)
-        self.window_unit.currentIndexChanged.connect(self._edited)
-        self.filter_builder.changed.connect(self._edited)
-        self.breakdown_combo.currentIndexChanged.connect(self._edited)
-        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
+        binder.watch("steps", self._show_state_steps)
+        self.options.changed.connect(self._on_options_edited)
+        binder.watch(("order", "hold", "exclusions"), self._show_options)
+        self.window_amount.valueChanged.connect(self._on_window_edited)
+        self.window_unit.currentIndexChanged.connect(self._on_window_edited)
+        binder.watch("window", self._show_window)
+        self.filter_builder.changed.connect(lambda: binder.write(where=self.filter_builder.filters()))
+        binder.watch("where", lambda: self.filter_builder.set_filters(self.state.where))
+        self.breakdown_combo.currentIndexChanged.connect(self._on_breakdown_edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._on_breakdown_edited)
+        binder.watch("breakdown", lambda: self._set_breakdown(self.state.breakdown))
         return scroll
 
     def _build_results(self) -> QWidget:
@@ -173,16 +183,13 @@ class FunnelsPanel(Panel):
         toolbar.addWidget(self.range_picker, 3)
         self.view_combo = QComboBox(holder)
         self.view_combo.setObjectName("funnelView")
-        for key, label in VIEWS:
-            self.view_combo.addItem(label, key)
+        self.binder.combo(self.view_combo, "view", VIEWS)
         toolbar.addWidget(self.view_combo)
         self.unit_label = QLabel("by", holder)
         toolbar.addWidget(self.unit_label)
         self.unit_combo = QComboBox(holder)
         self.unit_combo.setObjectName("funnelUnit")
-        for key, label in TREND_UNITS:
-            self.unit_combo.addItem(label, key)
-        self.unit_combo.setCurrentIndex(1)
+        self.binder.combo(self.unit_combo, "unit", TREND_UNITS)
         toolbar.addWidget(self.unit_combo)
         self.export_button = ExportButton(holder, "funnel", images=[("Chart", self.export_widget)],
                                           csv=self.export_csv)
@@ -222,9 +229,9 @@ class FunnelsPanel(Panel):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
-        self.range_picker.changed.connect(self._edited)
+        self.binder.date_range(self.range_picker)
         self.view_combo.currentIndexChanged.connect(self._on_view_changed)
-        self.unit_combo.currentIndexChanged.connect(self._edited)
+        self.binder.watch("view", self._sync_view_controls)
         self.chart.step_clicked.connect(self._on_step_clicked)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
         self._on_view_changed(0)
@@ -235,43 +242,35 @@ class FunnelsPanel(Panel):
         return str(self.view_combo.currentData())
 
     def query(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "kind": "funnel",
-            "steps": self.steps_editor.steps(),
-            "window": {str(self.window_unit.currentData()): self.window_amount.value()},
-            "range": self.range_picker.range_spec(),
-            "timezone": self.range_picker.timezone(),
-            "where": self.filter_builder.filters(),
-            "view": self.view(),
-        }
-        if self.view() == "trends":
-            spec["unit"] = str(self.unit_combo.currentData())
-        breakdown = self._breakdown()
-        if breakdown is not None:
-            spec["breakdown"] = breakdown
-        spec.update(self.options.options())
-        return spec
+        return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._building = True
-        try:
-            self.steps_editor.set_steps(list(spec.get("steps") or []))
-            self._defaults_applied = True
-            window = spec.get("window") or {"days": 7}
-            unit, amount = next(iter(window.items())) if window else ("days", 7)
-            self.window_unit.setCurrentIndex(max(0, self.window_unit.findData(unit)))
-            self.window_amount.setValue(int(amount))
-            self.range_picker.set_timezone(spec.get("timezone"))
-            self.range_picker.set_range_spec(spec.get("range"))
-            self.filter_builder.set_filters(list(spec.get("where") or []))
-            self.options.set_step_count(len(spec.get("steps") or []))
-            self.options.set_options(spec)
-            self._set_breakdown(spec.get("breakdown"))
-            self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(spec.get("view", "steps"))))
-            self.unit_combo.setCurrentIndex(max(0, self.unit_combo.findData(spec.get("unit", "day"))))
-            self._sync_view_controls()
-        finally:
-            self._building = False
+        self._defaults_applied = True
+        self.binder.load(spec)
+
+    def _show_state_steps(self) -> None:
+        self.steps_editor.set_steps(self.state.steps)
+        self.options.set_step_count(len(self.state.steps))
+
+    def _show_options(self) -> None:
+        self.options.set_step_count(len(self.state.steps))
+        self.options.set_options({"order": self.state.order, "hold": self.state.hold,
+                                  "exclusions": self.state.exclusions})
+
+    def _on_options_edited(self) -> None:
+        options = self.options.options()
+        self.binder.write(order=options.get("order", "ordered"), hold=options.get("hold"),
+                          exclusions=self.options.exclusion_specs())
+
+    def _show_window(self) -> None:
+        self.window_unit.setCurrentIndex(max(0, self.window_unit.findData(self.state.window_unit)))
+        self.window_amount.setValue(self.state.window_amount)
+
+    def _on_window_edited(self, *_args: Any) -> None:
+        self.binder.write(window={str(self.window_unit.currentData()): self.window_amount.value()})
+
+    def _on_breakdown_edited(self, *_args: Any) -> None:
+        self.binder.write(breakdown=self._breakdown())
 
     def _breakdown(self) -> Any:
         text = self.breakdown_combo.currentText().strip()
@@ -298,8 +297,7 @@ class FunnelsPanel(Panel):
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     def set_breakdown(self, breakdown: Any) -> None:
-        self._set_breakdown(breakdown)
-        self._edited()
+        self.binder.write(breakdown=breakdown)
 
     def set_view(self, view: str) -> None:
         self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
@@ -308,17 +306,16 @@ class FunnelsPanel(Panel):
         return {}
 
     # ----------------------------------------------------------------- reacting
-    def _edited(self, *_args: Any) -> None:
-        if not self._building:
-            self.schedule_refresh()
+    def _edited(self) -> None:
+        self.schedule_refresh()
 
     def _on_steps_changed(self) -> None:
-        self.options.set_step_count(len(self.steps_editor.steps()))
-        self._edited()
+        steps = self.steps_editor.steps()
+        self.options.set_step_count(len(steps))
+        self.binder.write(steps=steps)
 
     def _on_view_changed(self, _index: int) -> None:
         self._sync_view_controls()
-        self._edited()
 
     def _sync_view_controls(self) -> None:
         view = self.view()
@@ -328,37 +325,29 @@ class FunnelsPanel(Panel):
         self.unit_combo.setVisible(trends)
 
     def _on_events_discovered(self) -> None:
-        if not self._defaults_applied and not self.steps_editor.steps():
+        if not self._defaults_applied and not self.state.steps:
             steps = default_steps(self.context.discovery.events())
             if steps:
                 self._defaults_applied = True
-                self._building = True
-                try:
-                    self.steps_editor.set_steps(steps)
-                finally:
-                    self._building = False
+                self.state.steps = [{"event": step, "where": []} for step in steps]
                 if self.context.connection is not None:
                     self.schedule_refresh(0)
             elif self.context.discovery.loaded_events and self.context.connection is not None:
                 self.refresh()  # nothing to suggest: say so (and count as answered)
 
     def _on_properties_discovered(self) -> None:
-        current = self._breakdown()
-        was, self._building = self._building, True
-        try:
+        with self.binder.show():
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
                 self.breakdown_combo.addItem(info.label, info)
-            self._set_breakdown(current)
-        finally:
-            self._building = was
+            self._set_breakdown(self.state.breakdown)
 
     def refresh(self) -> None:
         self._refresh_timer.stop()
         if self.context.connection is None:
             return
-        if not self.steps_editor.steps():
+        if not self.state.steps:
             discovery = self.context.discovery
             if discovery.loaded_events and not discovery.events():
                 self.clear()

@@ -43,7 +43,7 @@ class Binder:
         """A widget edited these fields (ignored while the state is being shown)."""
         if self.showing:
             return
-        with self.state.delay_callbacks():
+        with self.writing():
             for name, value in fields.items():
                 setattr(self.state, name, value)
         self.on_edit()
@@ -52,9 +52,20 @@ class Binder:
         """A widget edit that goes through a state method (`set_measure`)."""
         if self.showing:
             return
-        with self.state.delay_callbacks():
+        with self.writing():
             change()
         self.on_edit()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Widgets write the state: the widget that wrote shows the value already, so nothing is
+        shown back (a filter row or exclusion row is not rebuilt under the user's hands)."""
+        was, self._suspended = self._suspended, True
+        try:
+            with self.state.delay_callbacks():
+                yield
+        finally:
+            self._suspended = was
 
     # ----------------------------------------------------------------- state -> widget
     def watch(self, names: str | Sequence[str], show: Callable[[], None]) -> None:
@@ -104,3 +115,24 @@ class Binder:
     def spin(self, spin: QSpinBox, name: str) -> None:
         spin.valueChanged.connect(lambda value: self.write(**{name: int(value)}))
         self.watch(name, lambda: spin.setValue(int(getattr(self.state, name))))
+
+    def date_range(self, picker: Any, *, on_edit: Callable[[], None] | None = None) -> None:
+        """A DateRangePicker bound to the `range` and `timezone` fields. A query without a zone
+        (the machine's) stays without one until the user picks another zone."""
+        from app.ui.widgets.date_range import local_zone_name
+
+        def edited() -> None:
+            if self.showing:
+                return
+            zone = picker.timezone()
+            keep_none = self.state.timezone is None and zone == local_zone_name()  # type: ignore[attr-defined]
+            self.write(range=picker.range_spec(), timezone=None if keep_none else zone)
+            if on_edit is not None:
+                on_edit()
+
+        def show() -> None:
+            picker.set_timezone(self.state.timezone)  # type: ignore[attr-defined]
+            picker.set_range_spec(self.state.range)  # type: ignore[attr-defined]
+
+        picker.changed.connect(edited)
+        self.watch(("range", "timezone"), show)
