@@ -404,20 +404,29 @@ class RetentionSQL:
 
     def persons_condition(self, person: ColumnElement[Any], cohort: int | None, n: int,
                           status: str) -> ColumnElement[bool]:
-        """`person` has a birth (in cohort index `cohort`, or any) retained, or not, in period n."""
+        """`person` has a birth (in cohort index `cohort`, or any) retained, or not, in period n.
+
+        The correlated EXISTS per birth where the database runs it (PostgreSQL too: for one
+        cell's persons at 1M events 0.13 s, where the grouped join of every birth took 0.87 s);
+        without correlated subqueries (ClickHouse) the join, over that cohort's births only."""
         b = self.births()
-        if self.backend.funnel_steps_by_join:
-            r = self.per_birth(b)
-            flag = func.coalesce(r.c[f"r{n}"], literal(0, Integer))
-            ret: ColumnElement[bool] = flag == literal(1, Integer)
-            sel = (select(b.c.person).select_from(b.outerjoin(r, and_(r.c.person == b.c.person,
-                                                                       r.c.birth == b.c.birth)))
-                   .where(ret if status == "retained" else flag == literal(0, Integer)))
-        else:
+        if self.backend.correlated_subqueries:
             ret = self.returned(b, n)
             sel = select(b.c.person).where(ret if status == "retained" else not_(ret))
+            if cohort is not None:
+                sel = sel.where(b.c.cohort == literal(self.cohorts.buckets.keys[cohort], BigInteger))
+            return person.in_(sel.correlate(None))
+        cell: Any = b
         if cohort is not None:
-            sel = sel.where(b.c.cohort == literal(self.cohorts.buckets.keys[cohort], BigInteger))
+            cell = (select(b.c.person, b.c.birth)
+                    .where(b.c.cohort == literal(self.cohorts.buckets.keys[cohort], BigInteger))
+                    .subquery(f"{self.prefix}retention_cell"))
+        r = self.per_birth(cell)
+        flag = func.coalesce(r.c[f"r{n}"], literal(0, Integer))
+        wanted = literal(1 if status == "retained" else 0, Integer)
+        sel = (select(cell.c.person).select_from(cell.outerjoin(r, and_(r.c.person == cell.c.person,
+                                                                         r.c.birth == cell.c.birth)))
+               .where(flag == wanted))
         return person.in_(sel.correlate(None))
 
 

@@ -8,14 +8,11 @@ WHERE rf1_retention_first_births.birth >= %(param_9)s::BIGINT AND rf1_retention_
 FROM users
 WHERE users.id IN (SELECT rf1_retention_births.person
 FROM rf1_retention_births
-LEFT OUTER JOIN (SELECT rf1_retention_births.person AS person, rf1_retention_births.birth AS birth, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_12)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r0, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_15)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r1, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_16)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r2
-FROM rf1_retention_births
-JOIN events AS rf1_retention_ret ON rf1_retention_ret.person = rf1_retention_births.person
-WHERE rf1_retention_ret.event IS NOT NULL AND rf1_retention_ret.ts > rf1_retention_births.birth AND rf1_retention_ret.ts < rf1_retention_births.birth + %(param_17)s::BIGINT
-GROUP BY rf1_retention_births.person, rf1_retention_births.birth) AS rf1_retention_returns ON rf1_retention_returns.person = rf1_retention_births.person AND rf1_retention_returns.birth = rf1_retention_births.birth
-WHERE coalesce(rf1_retention_returns.r1, %(param_18)s::INTEGER) = %(param_19)s::INTEGER AND rf1_retention_births.cohort = %(param_20)s::BIGINT)
+WHERE NOT (EXISTS (SELECT %(param_11)s::INTEGER AS anon_1
+FROM events AS rf1_retention_e1
+WHERE rf1_retention_e1.event IS NOT NULL AND rf1_retention_e1.person = rf1_retention_births.person AND rf1_retention_e1.ts >= rf1_retention_births.birth + %(param_12)s::BIGINT AND rf1_retention_e1.ts < rf1_retention_births.birth + %(param_13)s::BIGINT)) AND rf1_retention_births.cohort = %(param_14)s::BIGINT)
 ORDER BY users.last_seen DESC, users.id COLLATE "C" DESC
-LIMIT %(param_21)s::INTEGER;
+LIMIT %(param_15)s::INTEGER;
 
 WITH rf1_retention_births AS MATERIALIZED (SELECT rf1_retention_first_births.person AS person, rf1_retention_first_births.birth AS birth, (rf1_retention_first_births.birth + CASE WHEN (rf1_retention_first_births.birth < %(param_1)s::BIGINT) THEN %(param_2)s::BIGINT ELSE %(param_3)s::BIGINT END) / %(param_4)s::BIGINT AS cohort, %(param_5)s::INTEGER AS grp
 FROM (SELECT rf1_retention_start.person AS person, min(rf1_retention_start.ts) AS birth
@@ -27,9 +24,6 @@ WHERE rf1_retention_first_births.birth >= %(param_9)s::BIGINT AND rf1_retention_
 FROM users
 WHERE users.id IN (SELECT rf1_retention_births.person
 FROM rf1_retention_births
-LEFT OUTER JOIN (SELECT rf1_retention_births.person AS person, rf1_retention_births.birth AS birth, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_12)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r0, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_15)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r1, max(CASE WHEN ((rf1_retention_ret.ts - rf1_retention_births.birth) / %(param_11)s::BIGINT = %(param_16)s::BIGINT) THEN %(param_13)s::INTEGER ELSE %(param_14)s::INTEGER END) AS r2
-FROM rf1_retention_births
-JOIN events AS rf1_retention_ret ON rf1_retention_ret.person = rf1_retention_births.person
-WHERE rf1_retention_ret.event IS NOT NULL AND rf1_retention_ret.ts > rf1_retention_births.birth AND rf1_retention_ret.ts < rf1_retention_births.birth + %(param_17)s::BIGINT
-GROUP BY rf1_retention_births.person, rf1_retention_births.birth) AS rf1_retention_returns ON rf1_retention_returns.person = rf1_retention_births.person AND rf1_retention_returns.birth = rf1_retention_births.birth
-WHERE coalesce(rf1_retention_returns.r1, %(param_18)s::INTEGER) = %(param_19)s::INTEGER AND rf1_retention_births.cohort = %(param_20)s::BIGINT);
+WHERE NOT (EXISTS (SELECT %(param_11)s::INTEGER AS anon_1
+FROM events AS rf1_retention_e1
+WHERE rf1_retention_e1.event IS NOT NULL AND rf1_retention_e1.person = rf1_retention_births.person AND rf1_retention_e1.ts >= rf1_retention_births.birth + %(param_12)s::BIGINT AND rf1_retention_e1.ts < rf1_retention_births.birth + %(param_13)s::BIGINT)) AND rf1_retention_births.cohort = %(param_14)s::BIGINT);
