@@ -38,13 +38,20 @@ def _parse_end(value: str | None) -> datetime | None:
 @click.option("--days", default=90, show_default=True, type=click.IntRange(min=1), help="Length of the history.")
 @click.option("--end", default=None, help="Last moment of the history (ISO-8601, default: now).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None, quiet: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+              help="0: generate in this process; 1: in a second process while this one stores "
+                   "(default for 50,000 events or more on a machine with two cores or more).")
+def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None, quiet: bool,
+         workers: int | None) -> None:
     """Generate a believable demo product (an online coffee-gear shop) into a database."""
     from tqdm import tqdm
 
     from app.demo.generator import generate_demo
     from app.ingest.enrich import GeoIPError
+    from app.ingest.workers import auto_workers
 
+    if workers is None:
+        workers = min(1, auto_workers()) if events >= 50_000 else 0
     end_dt = _parse_end(end)
     url, engine = _open(db_url)
     started = time.perf_counter()
@@ -55,7 +62,7 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
 
         try:
             summary = generate_demo(engine, events, seed=seed, end=end_dt, days=days,  # type: ignore[arg-type]
-                                    progress=progress)
+                                    progress=progress, workers=workers)
         except (DatabaseError, GeoIPError) as exc:
             raise click.ClickException(str(exc)) from None
     elapsed = time.perf_counter() - started

@@ -43,9 +43,12 @@ def expand_paths(names: tuple[str, ...]) -> list[Path]:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--max-rejects", type=click.IntRange(min=0), default=None, metavar="N",
               help="Exit with status 1 when more than N lines were rejected (what was valid is stored).")
+@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Processes that parse, validate and enrich while this one stores (default: one per "
+                   "core besides the writer's for files over 4 MB; 0: all in this process).")
 @click.argument("files", nargs=-1, required=True)
 def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, max_rejects: int | None,
-            files: tuple[str, ...]) -> None:
+            workers: int | None, files: tuple[str, ...]) -> None:
     """Import Segment messages from FILES (JSON Lines or {"batch": [...]}, gzip or plain).
 
     A folder imports the export files inside it (and its subfolders, in name order:
@@ -57,9 +60,12 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
 
     from app.ingest.enrich import Enricher, GeoIPError
     from app.ingest.importer import KEEP_PROBLEMS, ImportFileError, ImportSummary, import_files
+    from app.ingest.workers import auto_workers
     from app.ingest.writer import EventWriter
 
     paths = expand_paths(files)
+    if workers is None:
+        workers = auto_workers(sum(p.stat().st_size for p in paths))
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
@@ -89,7 +95,9 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     failure: str | None = None
     summary = ImportSummary()
     try:
-        import_files(writer, list(paths), progress=progress, on_file=on_file, summary=summary)
+        import_files(writer, list(paths), progress=progress, on_file=on_file, summary=summary, workers=workers)
+    except KeyboardInterrupt:
+        failure = "interrupted: the batches committed so far are stored; run the same import again to finish"
     except ImportFileError as exc:
         failure = str(exc)
     except DatabaseError as exc:

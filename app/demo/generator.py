@@ -27,8 +27,10 @@ from sqlalchemy import Engine
 
 from app.demo import catalog as cat
 from app.demo.places import COUNTRIES, Country
-from app.ingest.pipeline import write_pipelined
-from app.ingest.writer import EventWriter, IngestResult
+from app.ingest.enrich import Enricher
+from app.ingest.pipeline import store_in_order
+from app.ingest.workers import Batch, stream_from_process
+from app.ingest.writer import EventWriter, IngestResult, prepare_messages
 
 T = TypeVar("T")
 
@@ -636,13 +638,42 @@ def generate_messages(seed: int, events: int, start_ms: int, end_ms: int,
         stats.update(visitors=seen, identified=identified)
 
 
+def _prepared_batches(enricher: Enricher | None, seed: int, events: int, start_ms: int,
+                      end_ms: int) -> Iterator[Batch]:
+    """The demo's batches generated and prepared (in a worker process); each tagged with its
+    message count, the last also with the run's statistics."""
+    stats: dict[str, int] = {}
+
+    def prepared(messages: list[dict[str, Any]], last: bool) -> Batch:
+        records, result = prepare_messages(messages, enricher, arrived_now=False)
+        return records, result, (len(messages), dict(stats) if last else None)
+
+    # One batch is held back: the statistics are complete only once the generator is exhausted,
+    # and they ride on the last batch.
+    held: list[dict[str, Any]] | None = None
+    batch: list[dict[str, Any]] = []
+    for msg in generate_messages(seed, events, start_ms, end_ms, stats):
+        batch.append(msg)
+        if len(batch) >= BATCH:
+            if held is not None:
+                yield prepared(held, False)
+            held, batch = batch, []
+    if batch:
+        if held is not None:
+            yield prepared(held, False)
+        held = batch
+    yield prepared(held or [], True)
+
+
 def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | None = None, days: int = 90,
                   progress: Callable[[int], None] | None = None, *,
-                  writer: EventWriter | None = None) -> DemoSummary:
+                  writer: EventWriter | None = None, workers: int = 0) -> DemoSummary:
     """Write a demo product of about `events` events ending at `end` (default: now) into the database.
 
     Deterministic for (seed, end, events, days). progress(n) is called after each batch
-    with the number of messages written so far.
+    with the number of messages written so far. workers > 0 generates and prepares the batches
+    in a separate process (one: the model is one random sequence) while this one stores them;
+    the stored rows are the same.
     """
     if events < 0:
         raise ValueError("events must not be negative")
@@ -654,26 +685,27 @@ def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | No
     stats: dict[str, int] = {}
     done = 0
 
-    def batches() -> Iterator[tuple[list[dict[str, Any]], None]]:
-        batch: list[dict[str, Any]] = []
-        for msg in generate_messages(seed, events, start_ms, end_ms, stats):
-            batch.append(msg)
-            if len(batch) >= BATCH:
-                yield batch, None
-                batch = []
-        if batch:
-            yield batch, None
-
-    def stored(result: IngestResult, messages: list[dict[str, Any]], _tag: None) -> None:
+    def stored(result: IngestResult, tag: tuple[int, dict[str, int] | None]) -> None:
         nonlocal done
+        count, final = tag
         summary.add(result, done)
-        done += len(messages)
+        done += count
+        if final is not None:
+            stats.update(final)
         if progress is not None:
             progress(done)
 
+    if workers > 0:
+        batches: Iterator[Batch] = stream_from_process(writer, _prepared_batches, seed, events, start_ms, end_ms)
+    else:
+        batches = _prepared_batches(writer.enricher, seed, events, start_ms, end_ms)
     # Generating and validating the next batch overlaps with storing this one.
-    write_pipelined(writer, batches(), stored, arrived_now=False)
+    store_in_order(writer, (_ready(b) for b in batches), stored)
     writer.refresh_statistics()
     summary.visitors = stats.get("visitors", 0)
     summary.identified = stats.get("identified", 0)
     return summary
+
+
+def _ready(batch: Batch) -> Callable[[], list[Batch]]:
+    return lambda: [batch]

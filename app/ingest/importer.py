@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from app.ingest.enrich import Enricher
 from app.ingest.jsonread import loads, parse_int
 from app.ingest.messages import OversizedNumber
-from app.ingest.pipeline import write_pipelined
-from app.ingest.writer import EventWriter, IngestResult
+from app.ingest.pipeline import store_in_order
+from app.ingest.workers import Batch, Preparers
+from app.ingest.writer import EventWriter, IngestResult, prepare_messages
 
 #: Messages per EventWriter call (one transaction).
 CHUNK = 5000
@@ -355,8 +357,8 @@ def _read_head(stream: IO[bytes]) -> bytes:
     return head
 
 
-def iter_messages(source: _Source) -> Iterator[Item]:
-    """(line, message) for every message in a file of any supported layout.
+def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
+    """(JSON Lines?, the stream with its head put back); None for a file without content.
 
     JSON Lines when the first or second content line is a JSON object on its own
     (so a corrupt first line does not hide a good file); otherwise one JSON document.
@@ -368,18 +370,30 @@ def iter_messages(source: _Source) -> Iterator[Item]:
     complete = lines[:-1] if len(head) == MAX_LINE_BYTES else lines
     content = [s for s in (line.strip().lstrip(b"\xef\xbb\xbf") for line in complete[:2000]) if s][:2]
     if not content and not head.strip():
-        return
+        return None, prefixed
     line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
-    if line_mode:
-        yield from _iter_json_lines(_bounded_lines(prefixed))
-        return
+    return line_mode, prefixed
+
+
+def _document_items(prefixed: _Prepend) -> Iterator[Item]:
     document = _Document(prefixed)
     try:
         yield from document.items({})
     except ValueError as exc:
         yield document.line + document.buf.count("\n", 0, document.pos), ValueError(
             f"{exc}; the rest of this file cannot be read")
+
+
+def iter_messages(source: _Source) -> Iterator[Item]:
+    """(line, message) for every message in a file of any supported layout (see _layout)."""
+    line_mode, prefixed = _layout(source)
+    if line_mode is None:
+        return
+    if line_mode:
+        yield from _iter_json_lines(_bounded_lines(prefixed))
+    else:
+        yield from _document_items(prefixed)
 
 
 class _Prepend:
@@ -416,7 +430,7 @@ class _Prepend:
 def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, chunk: int = CHUNK,
                  progress: Callable[[int, int], None] | None = None,
                  on_file: Callable[[Path, int], None] | None = None,
-                 summary: ImportSummary | None = None) -> ImportSummary:
+                 summary: ImportSummary | None = None, workers: int = 0) -> ImportSummary:
     """Import the files in order; returns totals with the first problems and their line numbers.
 
     Pass `summary` to keep the partial totals when an error interrupts the import.
@@ -424,63 +438,123 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
     progress(bytes_read_in_current_file, messages_so_far) is called after every chunk;
     on_file(path, size) when a file starts. Raises ImportFileError when a file cannot be
     read (chunks already written stay written: re-running the import skips them).
+    workers > 0 parses, validates and enriches JSON Lines in that many processes (see
+    app.ingest.workers); what is stored is the same as with workers=0.
     """
     summary = summary if summary is not None else ImportSummary()
     for raw_path in paths:
         path = Path(raw_path)
         if not path.is_file():
             raise ImportFileError(f"no such file: {path}")
-    for raw_path in paths:
-        path = Path(raw_path)
-        source = _Source(path)
-        summary.files += 1
-        if on_file is not None:
-            on_file(path, source.size)
-        try:
-            _import_one(writer, source, str(path), summary, chunk, progress)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ImportFileError(f"cannot read {path}: {_short(exc)}") from exc
-        finally:
-            source.close()
+    with Preparers(writer, workers) as preparers:
+        for raw_path in paths:
+            path = Path(raw_path)
+            source = _Source(path)
+            summary.files += 1
+            if on_file is not None:
+                on_file(path, source.size)
+            try:
+                _import_one(writer, preparers, source, str(path), summary, chunk, progress)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise ImportFileError(f"cannot read {path}: {_short(exc)}") from exc
+            finally:
+                source.close()
     if summary.stored:
         writer.refresh_statistics()
     return summary
 
 
-def _import_one(writer: EventWriter, source: _Source, name: str, summary: ImportSummary, chunk: int,
-                progress: Callable[[int, int], None] | None) -> None:
-    """Read on a helper thread (parse, validate, enrich) while this thread stores the previous chunk."""
+#: Most bytes of JSON Lines handed to one preparing task (lines are at most MAX_LINE_BYTES each).
+_CHUNK_BYTES = 8 << 20
 
-    def chunks() -> Iterator[tuple[list[Any], tuple[list[int], list[Problem], int]]]:
-        batch: list[Any] = []
-        lines: list[int] = []
-        unreadable: list[Problem] = []
-        try:
-            for line, message in iter_messages(source):
-                if isinstance(message, Exception):
-                    unreadable.append(Problem(name, line, str(message)))
-                    continue
-                batch.append(message)
-                lines.append(line)
-                if len(batch) >= chunk:
-                    yield batch, (lines, unreadable, source.position())
-                    batch, lines, unreadable = [], [], []
-        except (OSError, EOFError, zlib.error):
-            # Whatever was read before a read error is still stored.
-            if batch or unreadable:
-                yield batch, (lines, unreadable, source.position())
-            raise
-        if batch or unreadable:
-            yield batch, (lines, unreadable, source.position())
 
-    def stored(result: IngestResult, _batch: list[Any], tag: tuple[list[int], list[Problem], int]) -> None:
-        lines, unreadable, position = tag
+def _line_chunks(stream: _Prepend, lines_per_chunk: int) -> Iterator[tuple[list[bytes | _LongLine], int]]:
+    """(raw lines, number of the first) in chunks; blank lines included so numbers stay right."""
+    first = 1
+    lines: list[bytes | _LongLine] = []
+    size = 0
+    try:
+        for raw in _bounded_lines(stream):
+            lines.append(raw)
+            if isinstance(raw, bytes):
+                size += len(raw)
+            if len(lines) >= lines_per_chunk or size >= _CHUNK_BYTES:
+                yield lines, first
+                first += len(lines)
+                lines, size = [], 0
+    except (OSError, EOFError, zlib.error):
+        # Whatever was read before a read error is still stored.
+        if lines:
+            yield lines, first
+        raise
+    if lines:
+        yield lines, first
+
+
+def _prepare_batch(enricher: Enricher | None, messages: list[Any], numbers: list[int],
+                   unreadable: list[Problem], name: str) -> Batch:
+    """Prepare one batch; its tag is every problem of its lines, in line order."""
+    records, result = prepare_messages(messages, enricher, arrived_now=False)
+    problems = unreadable + [Problem(name, numbers[rej.index], rej.reason) for rej in result.rejected]
+    return records, result, sorted(problems, key=lambda p: p.line)
+
+
+def _prepare_items(enricher: Enricher | None, items: Iterable[Item], chunk: int, name: str) -> Iterator[Batch]:
+    messages: list[Any] = []
+    numbers: list[int] = []
+    unreadable: list[Problem] = []
+    for line, message in items:
+        if isinstance(message, Exception):
+            unreadable.append(Problem(name, line, str(message)))
+            continue
+        messages.append(message)
+        numbers.append(line)
+        if len(messages) >= chunk:
+            yield _prepare_batch(enricher, messages, numbers, unreadable, name)
+            messages, numbers, unreadable = [], [], []
+    if messages or unreadable:
+        yield _prepare_batch(enricher, messages, numbers, unreadable, name)
+
+
+def _prepare_lines(enricher: Enricher | None, lines: list[bytes | _LongLine], first_line: int, chunk: int,
+                   name: str) -> list[Batch]:
+    """A chunk of JSON Lines parsed and prepared (in a worker process, or in this one)."""
+    return list(_prepare_items(enricher, _iter_json_lines(lines, first_line), chunk, name))
+
+
+def _prepare_list(enricher: Enricher | None, batch: list[Batch]) -> list[Batch]:
+    return batch
+
+
+def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name: str, summary: ImportSummary,
+                chunk: int, progress: Callable[[int, int], None] | None) -> None:
+    """Read and prepare on a helper thread (or worker processes) while this thread stores."""
+    line_mode, stream = _layout(source)
+    if line_mode is None:
+        return
+
+    def handles() -> Iterator[Callable[[], list[Batch]]]:
+        if line_mode:
+            # JSON Lines: raw lines go to the workers, which parse them too.
+            for lines, first in _line_chunks(stream, chunk):
+                yield _at(preparers.submit(_prepare_lines, lines, first, chunk, name), source.position())
+        else:
+            # One document: read element by element here (its parser keeps state), prepared here.
+            for batch in _prepare_items(preparers.enricher, _document_items(stream), chunk, name):
+                yield _at(preparers.inline(_prepare_list, [batch]), source.position())
+
+    def stored(result: IngestResult, tag: tuple[list[Problem], int]) -> None:
+        problems, position = tag
         summary.stored += result.stored
         summary.duplicates += result.duplicates
-        problems = unreadable + [Problem(name, lines[rej.index], rej.reason) for rej in result.rejected]
-        for problem in sorted(problems, key=lambda p: p.line):
+        for problem in problems:
             summary.reject(problem)
         if progress is not None:
             progress(position, summary.messages)
 
-    write_pipelined(writer, chunks(), stored, arrived_now=False)
+    store_in_order(writer, handles(), stored, depth=preparers.workers + 1 if preparers.workers else 2)
+
+
+def _at(handle: Callable[[], list[Batch]], position: int) -> Callable[[], list[Batch]]:
+    """The handle's batches tagged (problems, bytes of the file read when they were)."""
+    return lambda: [(records, result, (problems, position)) for records, result, problems in handle()]

@@ -67,6 +67,29 @@ class IngestResult:
             self.rejected.append(Rejection(rej.index + index_offset, rej.reason, rej.message_id))
 
 
+def prepare_messages(messages: Iterable[Any], enricher: Enricher | None, received_at: datetime | None = None, *,
+                     arrived_now: bool = True) -> tuple[list[Record], IngestResult]:
+    """EventWriter.prepare without a writer: what worker processes (app.ingest.workers) run."""
+    received_ms = to_millis(received_at or datetime.now(UTC))
+    result = IngestResult()
+    records: list[Record] = []
+    seen: set[str] = set()
+    for index, message in enumerate(messages):
+        try:
+            rec = normalize(message, received_ms, arrived_now=arrived_now)
+        except InvalidMessage as exc:
+            result.rejected.append(Rejection(index, exc.reason, exc.message_id))
+            continue
+        if rec.message_id in seen:
+            result.duplicates += 1
+            continue
+        seen.add(rec.message_id)
+        records.append(rec)
+    if enricher is not None:
+        enricher.enrich(records)
+    return records, result
+
+
 class EventWriter:
     """Validates, enriches and stores Segment messages in one transaction per call.
 
@@ -115,24 +138,7 @@ class EventWriter:
     def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
                 arrived_now: bool = True) -> tuple[list[Record], IngestResult]:
         """Validate, deduplicate within the batch and enrich, without touching the database."""
-        received_ms = to_millis(received_at or datetime.now(UTC))
-        result = IngestResult()
-        records: list[Record] = []
-        seen: set[str] = set()
-        for index, message in enumerate(messages):
-            try:
-                rec = normalize(message, received_ms, arrived_now=arrived_now)
-            except InvalidMessage as exc:
-                result.rejected.append(Rejection(index, exc.reason, exc.message_id))
-                continue
-            if rec.message_id in seen:
-                result.duplicates += 1
-                continue
-            seen.add(rec.message_id)
-            records.append(rec)
-        if self.enricher is not None:
-            self.enricher.enrich(records)
-        return records, result
+        return prepare_messages(messages, self.enricher, received_at, arrived_now=arrived_now)
 
     def write(self, messages: Iterable[Any], received_at: datetime | None = None, *,
               arrived_now: bool = True) -> IngestResult:

@@ -1,0 +1,193 @@
+"""Preparing batches (parse, validate, enrich) in worker processes for the one database writer.
+
+Python holds the GIL while it parses, validates and enriches, so threads take turns; worker
+processes do not. They never open the database (chDB allows one process per folder, and SQLite
+has one writer anyway): they return prepared records, and this process stores them in the order
+the batches were read (app.ingest.pipeline.store_in_order), one transaction per batch. Storing
+is where the order-dependent rules live (duplicates against stored rows, "first link wins",
+later traits win), so the stored rows do not depend on how many workers prepared them.
+
+Records cross the process boundary as plain tuples (a pickled dataclass costs several times
+more). Workers ignore Ctrl+C: the storing process stops them after keeping what it committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import multiprocessing
+import operator
+import os
+import queue
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from app.ingest.enrich import Enricher
+from app.ingest.messages import Record
+from app.ingest.writer import EventWriter, IngestResult
+
+#: A prepared batch: its records, what preparing found (rejections, in-batch duplicates), a tag.
+Batch = tuple[list[Record], IngestResult, Any]
+#: A task run where batches are prepared: task(enricher, *args) -> its batches, in order.
+Task = Callable[..., list[Batch]]
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Record))
+_row = operator.attrgetter(*_FIELDS)
+#: Worker processes most machines can feed one database writer with (it is the bottleneck beyond).
+MAX_AUTO_WORKERS = 4
+
+
+def auto_workers(input_bytes: int | None = None) -> int:
+    """Worker processes for a bulk load: none for a small input or a one-core machine
+    (starting a process costs about a second), else one per core besides the writer's."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or (input_bytes is not None and input_bytes < 4 << 20):
+        return 0
+    return max(1, min(cores - 1, MAX_AUTO_WORKERS))
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    """What a worker needs to prepare like the writer would: the same enrichment."""
+
+    enrich: bool
+    geoip_path: str | None
+    geoip: bool
+
+    @classmethod
+    def of(cls, writer: EventWriter) -> PrepareConfig:
+        enricher = writer.enricher
+        if enricher is None:
+            return cls(False, None, False)
+        path = enricher.geoip_path
+        return cls(True, os.fspath(path) if path is not None else None, enricher._geoip_enabled)
+
+    def enricher(self) -> Enricher | None:
+        return Enricher(self.geoip_path, geoip=self.geoip) if self.enrich else None
+
+
+def to_rows(records: list[Record]) -> list[tuple[Any, ...]]:
+    return [_row(rec) for rec in records]
+
+
+def from_rows(rows: list[tuple[Any, ...]]) -> list[Record]:
+    return [Record(*row) for row in rows]
+
+
+def bulk_gc() -> None:
+    """Collect the youngest generation less often: a bulk load allocates millions of short-lived
+    containers, and the default threshold (700) spends a measurable share of the CPU on them."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
+# -- worker process side --------------------------------------------------------------------------
+
+_enricher: Enricher | None = None
+
+
+def _start_worker(config: PrepareConfig) -> None:
+    global _enricher
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bulk_gc()
+    _enricher = config.enricher()
+
+
+def _run_task(task: Task, args: tuple[Any, ...]) -> list[tuple[list[tuple[Any, ...]], IngestResult, Any]]:
+    return [(to_rows(records), result, tag) for records, result, tag in task(_enricher, *args)]
+
+
+def _stream_task(config: PrepareConfig, task: Callable[..., Iterator[Batch]], args: tuple[Any, ...],
+                 out: Any) -> None:
+    """Body of a streaming worker: put each batch on `out`, then None (or the exception)."""
+    _start_worker(config)
+    try:
+        for records, result, tag in task(_enricher, *args):
+            out.put((to_rows(records), result, tag))
+    except BaseException as exc:  # handed to the storing process, which raises it
+        out.put(exc)
+        return
+    out.put(None)
+
+
+# -- storing process side --------------------------------------------------------------------------
+
+class Preparers:
+    """Where batches are prepared: `workers` processes, or with workers=0 the calling thread.
+
+    submit() returns a handle; calling it waits for the batches (in the order submitted by the
+    caller, who keeps at most a few handles so memory stays bounded).
+    """
+
+    def __init__(self, writer: EventWriter, workers: int) -> None:
+        self.enricher = writer.enricher
+        self.config = PrepareConfig.of(writer)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_start_worker, initargs=(self.config,))
+
+    def submit(self, task: Task, *args: Any) -> Callable[[], list[Batch]]:
+        if self._pool is None:
+            return self.inline(task, *args)
+        future: Future[Any] = self._pool.submit(_run_task, task, args)
+
+        def wait() -> list[Batch]:
+            return [(from_rows(rows), result, tag) for rows, result, tag in future.result()]
+        return wait
+
+    def inline(self, task: Task, *args: Any) -> Callable[[], list[Batch]]:
+        """Prepare here and now (for input a worker cannot take cheaply)."""
+        batches = task(self.enricher, *args)
+        return lambda: batches
+
+    def close(self) -> None:
+        """Stop the workers; queued work is dropped (what was stored stays stored)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Preparers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def stream_from_process(writer: EventWriter, task: Callable[..., Iterator[Batch]], *args: Any,
+                        depth: int = 3) -> Iterator[Batch]:
+    """The batches of task(enricher, *args), a generator run in ONE worker process (for inputs made
+    in sequence, such as the demo's single random stream). At most `depth` batches wait."""
+    ctx = multiprocessing.get_context("spawn")
+    out: Any = ctx.Queue(maxsize=depth)
+    process = ctx.Process(target=_stream_task, args=(PrepareConfig.of(writer), task, args, out),
+                          name="tracklens-prepare", daemon=True)
+    process.start()
+    try:
+        while True:
+            try:
+                item = out.get(timeout=0.5)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise RuntimeError(f"the preparing process stopped unexpectedly "
+                                       f"(exit code {process.exitcode})") from None
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            rows, result, tag = item
+            yield from_rows(rows), result, tag
+        process.join()
+    finally:
+        if process.is_alive():
+            process.terminate()
+            process.join(5)
+        with contextlib.suppress(Exception):
+            out.close()
+            out.cancel_join_thread()
