@@ -16,6 +16,10 @@ from tests.query.panel_queries import QUERIES
 
 PANEL_FOR = {"segmentation": "segmentation", "funnel": "funnels", "retention": "retention", "users": "users",
              "live": "live"}
+#: Panels not yet bound to their state object (UsersState, LiveState exist and round-trip in
+#: tests/query/test_panel_state.py; the widgets still build these queries by hand).
+NOT_YET = pytest.mark.xfail(strict=True, reason="panel not yet bound to its app.query.panel_state object")
+KINDS = [pytest.param(kind, marks=NOT_YET) if kind in ("users", "live") else kind for kind in sorted(PANEL_FOR)]
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -36,7 +40,7 @@ def window(make_window: Any) -> Any:
     return make_window(None)
 
 
-@pytest.mark.parametrize("kind", sorted(PANEL_FOR))
+@pytest.mark.parametrize("kind", KINDS)
 @SETTINGS
 @given(data=st.data())
 def test_query_panel_query_is_the_identity(window: Any, kind: str, data: st.DataObject) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,12 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import (
+    RETENTION_BRACKET_CHOICES,
+    RETENTION_MODE_CHOICES,
+    RETENTION_UNIT_CHOICES,
+    RetentionState,
+)
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import percent
 from app.ui.registry import register_panel
+from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
@@ -45,9 +52,10 @@ from app.ui.widgets.series_chart import PALETTE
 
 ANY_EVENT = "$any"
 ANY_LABEL = "Any event"
-MODES = [("first_time", "First time (first start event ever)"), ("recurring", "Recurring (every bucket)")]
-UNITS = [("day", "Day"), ("week", "Week"), ("month", "Month (30 days)")]
-BRACKETS = [("on", "On period n"), ("on_or_after", "On or after period n")]
+#: The query model's modes, units and brackets, with their labels (app.query.panel_state).
+MODES = RETENTION_MODE_CHOICES
+UNITS = RETENTION_UNIT_CHOICES
+BRACKETS = RETENTION_BRACKET_CHOICES
 NO_BREAKDOWN = "(no breakdown)"
 ALL_GROUPS = "All persons"
 #: The demo product's sign-up, the natural start event when it exists.
@@ -72,7 +80,10 @@ def cell_filter(retention: dict[str, Any], born: str | None, period: int, status
 
 
 class EventChooser(QWidget):
-    """An event combo (with "Any event") and filters on that event; `default` until one is chosen."""
+    """An event combo (with "Any event") and filters on that event; `default` until one is chosen.
+    `event_set` fires when `set_event` chose an event (as picking it in the combo does)."""
+
+    event_set = Signal()
 
     def __init__(self, context: AppContext, default: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +126,7 @@ class EventChooser(QWidget):
         else:
             self.combo.setCurrentText(ANY_LABEL if name == ANY_EVENT else name)
         self.combo.blockSignals(False)
+        self.event_set.emit()
 
     def spec(self) -> dict[str, Any]:
         return {"event": self.event_name(), "where": self.filters.filters()}
@@ -136,7 +148,9 @@ class RetentionPanel(Panel):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self._building = True
+        #: The query this panel shows; the controls are bound to it (query() is its JSON).
+        self.state = RetentionState()
+        self.binder = Binder(self.state, self._edited)
         self._defaults_applied = False
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
         self.body_layout.addWidget(splitter)
@@ -147,7 +161,7 @@ class RetentionPanel(Panel):
         context.discovery.properties_changed.connect(self._on_properties_discovered)
         context.discovery.events_changed.connect(self._on_events_discovered)
         self._on_properties_discovered()
-        self._building = False
+        self.binder.show_all()
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -198,15 +212,27 @@ class RetentionPanel(Panel):
         column.addWidget(breakdown_box)
         scroll.finish()
 
-        for chooser in (self.start, self.returning):
-            chooser.combo.currentIndexChanged.connect(self._edited)
-            line_edit_of(chooser.combo).editingFinished.connect(self._edited)
-            chooser.filters.changed.connect(self._edited)
-        for combo in (self.mode_combo, self.unit_combo, self.bracket_combo, self.breakdown_combo):
-            combo.currentIndexChanged.connect(self._edited)
-        self.periods_spin.valueChanged.connect(self._edited)
-        self.filter_builder.changed.connect(self._edited)
-        line_edit_of(self.breakdown_combo).editingFinished.connect(self._edited)
+        binder = self.binder
+        for chooser, name in ((self.start, "start"), (self.returning, "returning")):
+            def edited(*_args: Any, chooser: EventChooser = chooser, name: str = name) -> None:
+                binder.write(**{name: chooser.spec()})
+
+            chooser.combo.currentIndexChanged.connect(edited)
+            chooser.event_set.connect(edited)
+            line_edit_of(chooser.combo).editingFinished.connect(edited)
+            chooser.filters.changed.connect(edited)
+            def show(chooser: EventChooser = chooser, name: str = name) -> None:
+                chooser.set_spec(getattr(self.state, name))
+
+            binder.watch(name, show)
+        for combo, name in ((self.mode_combo, "mode"), (self.unit_combo, "unit"), (self.bracket_combo, "bracket")):
+            binder.combo(combo, name)
+        binder.spin(self.periods_spin, "periods")
+        self.filter_builder.changed.connect(lambda: binder.write(where=self.filter_builder.filters()))
+        binder.watch("where", lambda: self.filter_builder.set_filters(self.state.where))
+        self.breakdown_combo.currentIndexChanged.connect(self._on_breakdown_edited)
+        line_edit_of(self.breakdown_combo).editingFinished.connect(self._on_breakdown_edited)
+        binder.watch("breakdown", lambda: self._set_breakdown(self.state.breakdown))
         return scroll
 
     @staticmethod
@@ -259,7 +285,7 @@ class RetentionPanel(Panel):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
-        self.range_picker.changed.connect(self._edited)
+        self.binder.date_range(self.range_picker)
         self.group_combo.currentIndexChanged.connect(self._on_group_changed)
         self.table.cellClicked.connect(self._on_cell_clicked)
         self._sync_group_combo([])
@@ -267,39 +293,14 @@ class RetentionPanel(Panel):
 
     # ----------------------------------------------------------------- query
     def query(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {
-            "kind": "retention",
-            "start": self.start.spec(),
-            "return": self.returning.spec(),
-            "mode": str(self.mode_combo.currentData()),
-            "unit": str(self.unit_combo.currentData()),
-            "periods": self.periods_spin.value(),
-            "bracket": str(self.bracket_combo.currentData()),
-            "range": self.range_picker.range_spec(),
-            "timezone": self.range_picker.timezone(),
-            "where": self.filter_builder.filters(),
-        }
-        breakdown = self._breakdown()
-        if breakdown is not None:
-            spec["breakdown"] = breakdown
-        return spec
+        return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._building = True
-        try:
-            self.start.set_spec(spec.get("start"))
-            self._defaults_applied = True
-            self.returning.set_spec(spec.get("return") or ANY_EVENT)
-            for combo, key, default in ((self.mode_combo, "mode", "first_time"), (self.unit_combo, "unit", "day"),
-                                        (self.bracket_combo, "bracket", "on")):
-                combo.setCurrentIndex(max(0, combo.findData(spec.get(key, default))))
-            self.periods_spin.setValue(int(spec.get("periods") or 8))
-            self.range_picker.set_timezone(spec.get("timezone"))
-            self.range_picker.set_range_spec(spec.get("range"))
-            self.filter_builder.set_filters(list(spec.get("where") or []))
-            self._set_breakdown(spec.get("breakdown"))
-        finally:
-            self._building = False
+        self._defaults_applied = True
+        self.binder.load(spec)
+
+    def _on_breakdown_edited(self, *_args: Any) -> None:
+        self.binder.write(breakdown=self._breakdown())
 
     def _breakdown(self) -> Any:
         text = self.breakdown_combo.currentText().strip()
@@ -326,48 +327,37 @@ class RetentionPanel(Panel):
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     # ----------------------------------------------------------------- reacting
-    def _edited(self, *_args: Any) -> None:
-        if not self._building:
-            self.schedule_refresh()
+    def _edited(self) -> None:
+        self.schedule_refresh()
 
     def _on_events_discovered(self) -> None:
-        was, self._building = self._building, True
-        try:
+        with self.binder.show():
             self.start.fill()
             self.returning.fill()
-        finally:
-            self._building = was
-        if not self._defaults_applied and not self.start.event_name():
+        if not self._defaults_applied and not self.state.start.get("event"):
             names = [name for name, _count in self.context.discovery.events()]
             if names:
                 self._defaults_applied = True
-                self._building = True
-                try:
-                    self.start.set_event(DEMO_START if DEMO_START in names else names[0])
-                finally:
-                    self._building = False
+                self.state.start = {"event": DEMO_START if DEMO_START in names else names[0],
+                                    "where": self.state.start.get("where", [])}
                 if self.context.connection is not None:
                     self.schedule_refresh(0)
             elif self.context.discovery.loaded_events and self.context.connection is not None:
                 self.refresh()
 
     def _on_properties_discovered(self) -> None:
-        current = self._breakdown()
-        was, self._building = self._building, True
-        try:
+        with self.binder.show():
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
                 self.breakdown_combo.addItem(info.label, info)
-            self._set_breakdown(current)
-        finally:
-            self._building = was
+            self._set_breakdown(self.state.breakdown)
 
     def refresh(self) -> None:
         self._refresh_timer.stop()
         if self.context.connection is None:
             return
-        if not self.start.event_name():
+        if not self.state.start.get("event"):
             if self.context.discovery.loaded_events:
                 self.clear()
                 self.mark_ready()

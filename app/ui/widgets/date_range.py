@@ -124,7 +124,12 @@ class DateRangePicker(QWidget):
         return {"from": min(start, end), "to": max(start, end)}
 
     def set_range_spec(self, spec: dict[str, Any] | None) -> None:
-        """Show a saved range: a known relative preset, yesterday, or custom dates."""
+        """Show a saved range: a known relative preset, yesterday, or custom dates; then one
+        `changed` (a panel bound to its state takes it, unless it is showing that state)."""
+        self._apply_range_spec(spec)
+        self.changed.emit()
+
+    def _apply_range_spec(self, spec: dict[str, Any] | None) -> None:
         self.blockSignals(True)
         try:
             if not spec:
