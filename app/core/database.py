@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
-from app.core.errors import DatabaseError
+from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, schema_version
 from app.core.schema import meta, metadata
 
@@ -95,7 +95,10 @@ def open_database(url: str | os.PathLike[str], *, create: bool = True, require_t
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             if require_tracklens and schema_version(conn) is None:
-                raise DatabaseError(f"{backend.describe_location(make_url(normalized))} is not a Tracklens database")
+                where = backend.describe_location(make_url(normalized))
+                if not inspect(conn).get_table_names():
+                    raise NoTracklensDatabase(f"no Tracklens database at {where} (the database is empty)")
+                raise DatabaseError(f"{where} is not a Tracklens database")
         if create:
             ensure_schema(engine)
     except (OperationalError, DBAPIError, SchemaError) as exc:

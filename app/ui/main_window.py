@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 from app import __version__
 from app.core.database import open_database
+from app.core.errors import NoTracklensDatabase
 from app.core.paths import demo_db_path
 from app.ui import settings as cfg
 from app.ui.connection import Connection
@@ -214,18 +215,28 @@ class MainWindow(QMainWindow):
     def connection(self) -> Connection | None:
         return self.context.connection
 
-    def open_database(self, url: str, *, is_demo: bool = False) -> None:
-        """Open `url` off the GUI thread; panels show progress, then their first results."""
+    #: The URL whose opening found no database there, which the panels offer to create.
+    creatable_url: str | None = None
+
+    def open_database(self, url: str, *, is_demo: bool = False, create: bool = False) -> None:
+        """Open `url` off the GUI thread; panels show progress, then their first results.
+
+        Opening never creates a database (a mistyped path must not leave an empty file behind):
+        where there is none, the panels say so and offer to create one (`create=True`)."""
         full_url = cfg.with_password(url)
         self._pending_url = full_url
         self._pending_is_demo = is_demo
+        self.creatable_url = None
         self._want_demo = False  # a demo still being built no longer takes over when done
         self._close_connection()
         self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
         self.context.connecting.emit("Opening the database…", None)
 
         def job(_token: Any) -> Any:
-            return open_database(full_url)
+            try:
+                return open_database(full_url, require_tracklens=not (create or is_demo))
+            except NoTracklensDatabase as missing:
+                return missing  # not a failure to retry: a question for the person
 
         self._opener.submit(job)
 
@@ -269,13 +280,23 @@ class MainWindow(QMainWindow):
         self.demo_ready.emit(False)
 
     def reconnect(self) -> None:
-        """Retry opening the last database (a panel's Retry while nothing is open)."""
-        if self._pending_url:
+        """Retry opening the last database (a panel's Retry while nothing is open); where there
+        was no database, the button said "Create" and this creates it."""
+        if self.creatable_url is not None:
+            self.open_database(self.creatable_url, is_demo=self._pending_is_demo, create=True)
+        elif self._pending_url:
             self.open_database(self._pending_url, is_demo=self._pending_is_demo)
         elif self._want_demo:
             self.open_demo()
 
     def _on_opened(self, engine: Any) -> None:
+        if isinstance(engine, NoTracklensDatabase):
+            self.creatable_url = self._pending_url
+            bare = cfg.split_password(self._pending_url or "")[0]
+            self.connection_label.setText(f"No Tracklens database at {bare}")
+            self.context.connect_failed.emit(f"{str(engine)[:1].upper()}{str(engine)[1:]}: create an empty one "
+                                             "there, or choose another with File > Connect")
+            return
         url = self._pending_url or ""
         connection = Connection(url, engine, is_demo=self._pending_is_demo, parent=self)
         connection.state_changed.connect(self._update_connection_label)

@@ -292,4 +292,7 @@ class Panel(QWidget):
         self.state_bar.set_progress(message, fraction if isinstance(fraction, float) else None)
 
     def _on_connect_failed(self, message: str) -> None:
-        self.state_bar.set_error(message, retry=True)
+        window = self.window()
+        creatable = getattr(window, "creatable_url", None) is not None
+        self.state_bar.set_error(message, retry=True,
+                                 retry_label="Create an empty database here" if creatable else "Retry")

@@ -60,12 +60,13 @@ def test_missing_empty_and_garbage_files(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = tmp_path / "missing.sqlite"
     out = runner.invoke(cli, ["query", "--db", str(missing), "--spec", "-"], input=LIVE)
-    assert out.exit_code == 1 and out.stderr.strip() == f"Error: {missing} does not exist"
+    assert out.exit_code == 1
+    assert out.stderr.strip() == f"Error: no Tracklens database at {missing} (the file does not exist)"
     assert not missing.exists()
     empty = tmp_path / "empty.sqlite"
     empty.write_bytes(b"")
     out = runner.invoke(cli, ["query", "--db", str(empty), "--spec", "-"], input=LIVE)
-    assert out.exit_code == 1 and "is empty, not a Tracklens database" in out.stderr
+    assert out.exit_code == 1 and f"no Tracklens database at {empty} (the file is empty)" in out.stderr
     assert empty.read_bytes() == b""
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"garbage" * 1000)

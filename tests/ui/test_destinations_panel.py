@@ -80,6 +80,7 @@ def test_the_destinations_file_is_edited_in_the_app_and_checked_before_saving(
     file = write_destinations(tmp_path / "destinations.json",
                               [{"name": "one", "type": "webhook", "url": "http://127.0.0.1:9/hook"}])
     before = file.read_text()
+    open_database(sqlite_url).dispose()  # opening never creates one
     window = make_window(sqlite_url)
     panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
     panel.set_destinations_file(str(file))

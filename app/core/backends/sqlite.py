@@ -32,7 +32,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from app.core.backends.base import Backend
-from app.core.errors import DatabaseError
+from app.core.errors import DatabaseError, NoTracklensDatabase
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +144,15 @@ class SQLiteBackend(Backend):
                 header = fh.read(100)
         except FileNotFoundError:
             if require_tracklens:
-                raise DatabaseError(f"{path} does not exist") from None
+                if not path.parent.is_dir():
+                    raise DatabaseError(f"folder does not exist: {path.parent}") from None
+                raise NoTracklensDatabase(f"no Tracklens database at {path} (the file does not exist)") from None
             return
         except OSError as exc:
             raise DatabaseError(f"cannot read {path} ({exc.strerror or exc})") from None
         if not header:
             if require_tracklens:
-                raise DatabaseError(f"{path} is empty, not a Tracklens database")
+                raise NoTracklensDatabase(f"no Tracklens database at {path} (the file is empty)")
             return
         if not header.startswith(SQLITE_HEADER):
             raise DatabaseError(f"{path} is not a SQLite database")

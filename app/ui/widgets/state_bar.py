@@ -70,6 +70,7 @@ class StateBar(QWidget):
     def _show(self, state: str, text: str, *, progress: bool, cancel: bool, retry: bool, style: str) -> None:
         self._state = state
         self._label.setText(text)
+        self._retry.setText("Retry")
         self._progress.setVisible(progress)
         self._cancel.setVisible(cancel)
         self._retry.setVisible(retry)
@@ -91,9 +92,10 @@ class StateBar(QWidget):
             self._progress.setRange(0, 1000)
             self._progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
 
-    def set_error(self, text: str, retry: bool = True) -> None:
+    def set_error(self, text: str, retry: bool = True, retry_label: str = "Retry") -> None:
         self._progress.setRange(0, 0)
         self._show(self.ERROR, f"⚠ {text}", progress=False, cancel=False, retry=retry, style="#fdecea")
+        self._retry.setText(retry_label)
 
     def set_reconnecting(self, seconds: float) -> None:
         text = f"Connection lost — reconnecting… (next try in {seconds:g} s)"
