@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
 
         dialog = ConnectDialog(self.settings, self)
         if dialog.exec() == ConnectDialog.DialogCode.Accepted and dialog.url:
-            self.open_database(dialog.url, is_demo=dialog.is_demo)
+            self.open_database(dialog.url, is_demo=dialog.is_demo, create=dialog.create_new)
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About Tracklens", self.about_text())

@@ -57,6 +57,9 @@ class ConnectDialog(QDialog):
         self.settings = settings
         self.url: str | None = None
         self.is_demo = False
+        #: the person asked for a new database (SQLite "New…"): open it creating it
+        self.create_new = False
+        self._new_path: str | None = None
         self._pool = WorkerPool(max_threads=1, parent=self)
         self._tester = QueryChannel(self._pool, token_factory=SimpleToken, parent=self)
         self._tester.result.connect(self._on_test_ok)
@@ -207,6 +210,7 @@ class ConnectDialog(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "New SQLite database", "events.sqlite", "SQLite (*.sqlite *.db)")
         if path:
             self.sqlite_path.setText(path)
+            self._new_path = path
 
     def _on_recent_clicked(self, item: QListWidgetItem) -> None:
         self.set_url(item.text())
@@ -331,6 +335,8 @@ class ConnectDialog(QDialog):
             self.status.setText("Fill in the connection first.")
             return
         self.url = url
+        self.create_new = (self.tabs.currentIndex() == self.TAB_SQLITE and self._new_path is not None
+                           and self.sqlite_path.text().strip() == self._new_path)
         self._pool.close(0)
         super().accept()
 
