@@ -179,9 +179,10 @@ def test_a_batch_that_failed_midway_is_stored_exactly_once_when_retried(chdb_fol
             EventWriter(engine, enrich=False).write(history)
             calls = {"n": 0}
 
-            def flaky(self: Any, *args: Any, _at: int = fail_at, **kwargs: Any) -> None:
-                calls["n"] += 1
-                if calls["n"] > _at:
+            def flaky(self: Any, *args: Any, _at: int = fail_at, _calls: dict[str, int] = calls,
+                      **kwargs: Any) -> None:
+                _calls["n"] += 1
+                if _calls["n"] > _at:
                     raise ConnectionError("the server went away")
                 real(self, *args, **kwargs)
 
