@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -187,10 +188,8 @@ def test_a_batch_that_failed_midway_is_stored_exactly_once_when_retried(chdb_fol
                 real(self, *args, **kwargs)
 
             monkeypatch.setattr(backend, "append_rows", flaky)
-            try:
+            with pytest.raises((DatabaseError, ConnectionError)):
                 EventWriter(engine, enrich=False).write(batch)
-            except (DatabaseError, ConnectionError):
-                pass
             monkeypatch.setattr(backend, "append_rows", real)
             retried = EventWriter(engine, enrich=False).write(batch)
             assert retried.stored == 3, fail_at
