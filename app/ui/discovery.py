@@ -45,8 +45,10 @@ class PropertyInfo:
 
     @property
     def label(self) -> str:
+        """The name as the pickers show it; a trait says so in words (its icon is
+        app.ui.icons.field_icon: pickers draw it from a shipped SVG, never an emoji)."""
         if self.source == "trait":
-            return f"👤 {self.name}"
+            return f"{self.name} (trait)"
         return self.name
 
     @property

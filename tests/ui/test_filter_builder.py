@@ -170,3 +170,21 @@ def test_values_no_editor_shows_exactly_stay_until_edited(qtbot: Any) -> None:
     qtbot.addWidget(builder)
     builder.set_filters(filters)
     assert builder.filters() == filters
+
+
+def test_traits_carry_a_shipped_icon_and_the_trait_row_says_trait(qtbot: Any) -> None:
+    """Issue 16: no emoji in the pickers (a system without an emoji font draws empty boxes); the
+    User explorer's '+ Trait' row says 'trait…'."""
+    from app.ui.discovery import PropertyInfo
+    from app.ui.icons import field_icon
+    from app.ui.widgets.filter_builder import FilterBuilder, PropertyFilterRow
+
+    trait = PropertyInfo("gender", "trait")
+    assert trait.label == "gender (trait)" and all(ord(c) < 0x2000 for c in trait.label)
+    assert not field_icon("trait").isNull() and not field_icon("trait").pixmap(16, 16).isNull()
+    assert field_icon("property").isNull()
+    builder = FilterBuilder(None, traits=True, event_properties=False)
+    qtbot.addWidget(builder)
+    row = PropertyFilterRow(builder)
+    qtbot.addWidget(row)
+    assert row.property_combo.lineEdit().placeholderText() == "trait…"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.query.panel_state import FUNNEL_ORDER_CHOICES, FUNNEL_ORDER_TIPS
 from app.query.runners.funnel_base import MAX_EXCLUSIONS
 from app.ui.discovery import DiscoveryCache
+from app.ui.icons import field_icon
 from app.ui.widgets.combo import line_edit_of
 
 #: (key, label, what it means): the query model's orders (app.query.panel_state).
@@ -233,7 +234,7 @@ class FunnelOptions(QWidget):
             self.hold.addItem(NO_HOLD, None)
             if self.discovery is not None:
                 for info in self.discovery.properties(traits=False):
-                    self.hold.addItem(info.label, info.name)
+                    self.hold.addItem(field_icon(info.source), info.label, info.name)
             if current:
                 index = self.hold.findData(current)
                 if index < 0:

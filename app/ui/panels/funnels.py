@@ -35,6 +35,7 @@ from app.query.timerange import incomplete_bucket
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
+from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
@@ -293,7 +294,7 @@ class FunnelsPanel(Panel):
             if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
                 self.breakdown_combo.setCurrentIndex(i)
                 return
-        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     def set_breakdown(self, breakdown: Any) -> None:
@@ -340,7 +341,7 @@ class FunnelsPanel(Panel):
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
-                self.breakdown_combo.addItem(info.label, info)
+                self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
             self._set_breakdown(self.state.breakdown)
 
     def refresh(self) -> None:

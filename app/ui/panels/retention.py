@@ -39,6 +39,7 @@ from app.query.panel_state import (
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
+from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import percent
 from app.ui.registry import register_panel
@@ -323,7 +324,7 @@ class RetentionPanel(Panel):
             if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
                 self.breakdown_combo.setCurrentIndex(i)
                 return
-        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     # ----------------------------------------------------------------- reacting
@@ -350,7 +351,7 @@ class RetentionPanel(Panel):
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
-                self.breakdown_combo.addItem(info.label, info)
+                self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
             self._set_breakdown(self.state.breakdown)
 
     def refresh(self) -> None:

@@ -30,6 +30,7 @@ from app.query.timerange import incomplete_bucket
 from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo, parse_events
 from app.ui.errors import ErrorInfo
+from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
@@ -321,7 +322,7 @@ class SegmentationPanel(Panel):
             if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
                 self.breakdown_combo.setCurrentIndex(i)
                 return
-        self.breakdown_combo.addItem(info.label, info)
+        self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
         self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
 
     # ----------------------------------------------------------------- reacting
@@ -359,7 +360,7 @@ class SegmentationPanel(Panel):
             self.breakdown_combo.clear()
             self.breakdown_combo.addItem(NO_BREAKDOWN, None)
             for info in self.context.discovery.properties():
-                self.breakdown_combo.addItem(info.label, info)
+                self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
             self._set_breakdown(self.state.breakdown)
             self.measure_property.clear()
             for info in self.context.discovery.properties(traits=False):

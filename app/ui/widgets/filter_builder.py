@@ -46,6 +46,7 @@ from app.query.panel_state import (
     value_editor,
 )
 from app.ui.discovery import DiscoveryCache, PropertyInfo
+from app.ui.icons import field_icon
 from app.ui.widgets.combo import line_edit_of
 
 #: The vocabularies are the query model's (app.query.panel_state holds their labels); these
@@ -145,7 +146,7 @@ class PropertyFilterRow(FilterRowBase):
         self.property_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.property_combo.setMinimumContentsLength(12)
         self.property_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        line_edit_of(self.property_combo).setPlaceholderText("property…")
+        line_edit_of(self.property_combo).setPlaceholderText("property…" if builder.event_properties else "trait…")
         completer = self.property_combo.completer()
         if completer is not None:
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -217,7 +218,7 @@ class PropertyFilterRow(FilterRowBase):
         self.property_combo.blockSignals(True)
         self.property_combo.clear()
         for info in self.builder.available_properties():
-            self.property_combo.addItem(info.label, info)
+            self.property_combo.addItem(field_icon(info.source), info.label, info)
         if current is not None:
             self._select_property(current)
         self.property_combo.blockSignals(False)
@@ -231,7 +232,7 @@ class PropertyFilterRow(FilterRowBase):
             if isinstance(data, PropertyInfo) and data.key == info.key:
                 self.property_combo.setCurrentIndex(i)
                 return
-        self.property_combo.addItem(info.label, info)
+        self.property_combo.addItem(field_icon(info.source), info.label, info)
         self.property_combo.setCurrentIndex(self.property_combo.count() - 1)
 
     def current_property(self) -> PropertyInfo | None:
