@@ -390,7 +390,7 @@ def install_cohorts(window: Any) -> None:
                     panel.set_query(spec)
                 except (NotImplementedError, ValueError, KeyError, TypeError) as exc:
                     log.warning("ignoring the saved query of %s: %s", panel_id, exc)
-    menu = window.menuBar().addMenu("&Cohorts")
+    menu = window.add_menu("&Cohorts")
     manage = QAction("&Manage cohorts…", window)
     manage.setObjectName("manageCohorts")
 

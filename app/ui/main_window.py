@@ -15,8 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import __version__
 from app.core.database import open_database
@@ -154,6 +166,23 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
 
+        edit_menu = menu_bar.addMenu("&Edit")
+        self.undo_group = QUndoGroup(self)
+        for panel in self.panels.values():
+            self.undo_group.addStack(panel.undo_stack)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setObjectName("undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setObjectName("redo")
+        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
+        first = next(iter(self.panels.values()), None)
+        if first is not None:
+            self.undo_group.setActiveStack(first.undo_stack)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.edit_menu = edit_menu
+
         view_menu = menu_bar.addMenu("&View")
         self.refresh_action = QAction("&Refresh panel", self)
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
@@ -186,12 +215,19 @@ class MainWindow(QMainWindow):
         self.demo_menu = demo_menu
 
         help_menu = menu_bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setObjectName("shortcuts")
+        self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         about = QAction("&About Tracklens", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         self.help_menu = help_menu
-        for action in (self.refresh_action, self.connect_action, self.save_report_action, self.quit_action):
+        for action in (self.refresh_action, self.connect_action, self.save_report_action, self.quit_action,
+                       self.undo_action, self.redo_action):
             self.addAction(action)
             # Floating docks are windows of their own: the shortcuts must work there too.
             for dock in self.docks.values():
@@ -449,8 +485,45 @@ class MainWindow(QMainWindow):
         while widget is not None:
             if isinstance(widget, Panel) and widget.panel_id in self.panels:
                 self._focused_panel = widget
+                self.undo_group.setActiveStack(widget.undo_stack)
                 return
             widget = widget.parentWidget()
+
+    def add_menu(self, title: str) -> QMenu:
+        """A menu for an extension (Cohorts, Reports), before Help, which stays the last menu."""
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
+
+    def show_shortcuts(self) -> QDialog:
+        """Help > Keyboard shortcuts: every action of the window that has one (a modeless list)."""
+        rows: list[tuple[str, str]] = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if not isinstance(menu, QMenu):
+                continue
+            for action in menu.actions():
+                keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                if keys:
+                    rows.append((f"{menu_action.text().replace('&', '')} > {action.text().replace('&', '')}", keys))
+        dialog = QDialog(self)
+        dialog.setObjectName("shortcutsDialog")
+        dialog.setWindowTitle("Keyboard shortcuts")
+        layout = QVBoxLayout(dialog)
+        table = QTableWidget(len(rows), 2, dialog)
+        table.setObjectName("shortcutsTable")
+        table.setHorizontalHeaderLabels(["Command", "Keys"])
+        for r, (command, keys) in enumerate(rows):
+            table.setItem(r, 0, QTableWidgetItem(command))
+            table.setItem(r, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(table)
+        dialog.resize(520, 360)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def _on_panel_status(self, panel_id: str, text: str) -> None:
         self._panel_status[panel_id] = text

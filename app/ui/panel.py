@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.ui.connection import Connection
@@ -76,7 +77,11 @@ class Panel(QWidget):
         self._busy_timer.timeout.connect(self._show_busy)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(self._on_edits_settled)
+        #: Edit > Undo/Redo of this panel's query edits (the window's QUndoGroup holds it).
+        self.undo_stack = QUndoStack(self)
+        self._undo_query: dict[str, Any] | None = None
+        self._undoing = False
 
         self.state_bar.retry_clicked.connect(self._retry)
         self.state_bar.cancel_clicked.connect(self.cancel)
@@ -161,6 +166,40 @@ class Panel(QWidget):
         self._channels.append(channel)
         return channel
 
+    # ----------------------------------------------------------------- undo / redo
+    #: query edits can be undone (not for panels whose query moves by itself: Live View's cursor)
+    undoable = True
+
+    def note_query(self) -> None:
+        """Record the panel's query as the latest state: a change since the last one becomes one
+        step of Edit > Undo (a burst of control changes settles into one step)."""
+        if not self.undoable:
+            return
+        try:
+            spec = self.query()
+        except (ValueError, KeyError, TypeError, NotImplementedError):
+            return  # a half-edited query: recorded once it is whole
+        before = self._undo_query
+        self._undo_query = spec
+        if self._undoing or before is None or before == spec:
+            return
+        self.undo_stack.push(_QueryEdit(self, before, spec))
+
+    def apply_undo(self, spec: dict[str, Any]) -> None:
+        """Show `spec` (an undone or redone edit) and answer it, without recording a new step."""
+        self._undoing = True
+        try:
+            self.set_query(spec)
+            self._undo_query = self.query()
+        finally:
+            self._undoing = False
+        self._refresh_timer.stop()
+        self.refresh()
+
+    def _on_edits_settled(self) -> None:
+        self.note_query()
+        self.refresh()
+
     def schedule_refresh(self, delay_ms: int = 250) -> None:
         """Collapse a burst of control changes into one query (restarted on each call)."""
         self.query_edited.emit()
@@ -168,6 +207,8 @@ class Panel(QWidget):
 
     def run_query(self, spec: dict[str, Any]) -> None:
         """Answer `spec` with the query engine; the result goes to `show_result`."""
+        if self.undoable and not self._undoing:
+            self.note_query()
         connection = self.context.connection
         if connection is None:
             self.state_bar.set_info("Not connected to a database.")
@@ -296,3 +337,23 @@ class Panel(QWidget):
         creatable = getattr(window, "creatable_url", None) is not None
         self.state_bar.set_error(message, retry=True,
                                  retry_label="Create an empty database here" if creatable else "Retry")
+
+
+class _QueryEdit(QUndoCommand):
+    """One settled change of a panel's query: undo shows the query before it, redo the one after."""
+
+    def __init__(self, panel: Panel, before: dict[str, Any], after: dict[str, Any]) -> None:
+        super().__init__(f"{panel.title} query change")
+        self.panel = panel
+        self.before = before
+        self.after = after
+        self._pushed = True
+
+    def undo(self) -> None:
+        self.panel.apply_undo(self.before)
+
+    def redo(self) -> None:
+        if self._pushed:  # QUndoStack.push runs redo(): the panel already shows the edit
+            self._pushed = False
+            return
+        self.panel.apply_undo(self.after)

@@ -54,6 +54,7 @@ ALL_EVENTS = "All events"
 class LiveViewPanel(Panel):
     panel_id = "live"
     title = "Live View"
+    undoable = False  # its poll moves by itself (after_id); filters are one click to change back
     order = 90
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
     saveable = False

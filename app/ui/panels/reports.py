@@ -271,7 +271,7 @@ def install_reports(window: Any) -> None:
     controller = ReportsController(window)
     window.reports = controller
     window.save_report_handler = controller.save_dialog
-    menu = window.menuBar().addMenu("&Reports")
+    menu = window.add_menu("&Reports")
     # Ctrl+S itself belongs to the File menu's action (one owner, no ambiguous shortcut).
     save = QAction("&Save report…\tCtrl+S", window)
     save.triggered.connect(window.save_report)
