@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, case, update
 
 from app.core.backends import backend_for
 from app.core.schema import events, identities
@@ -133,17 +133,25 @@ def resolve(conn: Connection, records: Sequence[Record]) -> Resolution:
     """
     result, new_ids = link(records, load_identities(conn, ids_of(records)))
     if result.merges:
-        pairs = [{"src": s, "dst": t} for s, t in result.merges.items()]
-        conn.execute(
-            update(events).where(events.c.person == bindparam("src")).values(person=bindparam("dst")),
-            pairs,
-        )
-        conn.execute(
-            update(identities).where(identities.c.person == bindparam("src")).values(person=bindparam("dst")),
-            pairs,
-        )
+        _apply_merges(conn, result.merges)
     if new_ids:
         _insert_identities(conn).executemany(conn, [
             {"distinct_id": i, "person": p, "linked_at": ts} for i, p, ts in new_ids
         ])
     return result
+
+
+#: Merges per UPDATE statement (three parameters each, well below every parameter limit).
+_MERGES_PER_STATEMENT = 500
+
+
+def _apply_merges(conn: Connection, merges: dict[str, str]) -> None:
+    """Move every row of each merged person to its new person: one set-based UPDATE per table
+    (per 500 merges), not one per merge, so PostgreSQL's statement-level rollup triggers run once.
+    Merges never chain (each target is a person of its own), so their order does not matter."""
+    pairs = list(merges.items())
+    for start in range(0, len(pairs), _MERGES_PER_STATEMENT):
+        part = dict(pairs[start:start + _MERGES_PER_STATEMENT])
+        for table in (events, identities):
+            column = table.c.person
+            conn.execute(update(table).where(column.in_(list(part))).values(person=case(part, value=column)))

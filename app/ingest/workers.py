@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import multiprocessing
 import operator
 import os
@@ -78,13 +77,6 @@ def from_rows(rows: list[tuple[Any, ...]]) -> list[Record]:
     return [Record(*row) for row in rows]
 
 
-def bulk_gc() -> None:
-    """Collect the youngest generation less often: a bulk load allocates millions of short-lived
-    containers, and the default threshold (700) spends a measurable share of the CPU on them."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-
-
 # -- worker process side --------------------------------------------------------------------------
 
 _enricher: Enricher | None = None
@@ -93,7 +85,6 @@ _enricher: Enricher | None = None
 def _start_worker(config: PrepareConfig) -> None:
     global _enricher
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    bulk_gc()
     _enricher = config.enricher()
 
 

@@ -19,6 +19,7 @@ import datetime as dt
 import gzip
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -59,30 +60,49 @@ def export_file(path: Path, events: int, seed: int) -> Path:
     return path
 
 
-def timed(run: Callable[[], int]) -> tuple[int, float, float]:
-    """(stored, wall seconds, CPU seconds of this process)."""
-    wall, cpu = time.perf_counter(), time.process_time()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(run: Callable[[], int]) -> tuple[int, float, float, float]:
+    """(stored, wall seconds, CPU seconds of this process, CPU seconds of its worker processes).
+
+    Workers are reaped before run() returns, so RUSAGE_CHILDREN holds their CPU time. Only the
+    PostgreSQL server's CPU is not counted (it is another process tree)."""
+    wall, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     stored = run()
-    return stored, time.perf_counter() - wall, time.process_time() - cpu
+    return stored, time.perf_counter() - wall, time.process_time() - cpu, _children_cpu() - children
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory (MiB) of this process and of its largest worker so far."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def bench(name: str, dialect: str, make_url: Callable[[], str], action: Callable[[Any], int],
           repeat: int) -> dict[str, Any]:
     walls: list[float] = []
     cpus: list[float] = []
+    workers_cpu: list[float] = []
     stored = 0
     for i in range(repeat):
         engine = open_database(make_url())
-        stored, wall, cpu = timed(lambda engine=engine: action(engine))
+        load = os.getloadavg()[0]
+        stored, wall, cpu, children = timed(lambda engine=engine: action(engine))
         engine.dispose()
         walls.append(wall)
         cpus.append(cpu)
+        workers_cpu.append(children)
         print(f"  {name} on {dialect} run {i + 1}: {stored:,} events in {wall:.1f} s "
-              f"({stored / wall:,.0f}/s wall, {stored / cpu:,.0f}/s CPU)", flush=True)
+              f"({stored / wall:,.0f}/s wall; CPU s: this {cpu:.1f}, workers {children:.1f}; "
+              f"load {load:.1f}-{os.getloadavg()[0]:.1f}; peak RSS MiB this/worker "
+              f"{peak_rss_mb()[0]:.0f}/{peak_rss_mb()[1]:.0f})", flush=True)
     wall = statistics.median(walls)
     cpu = statistics.median(cpus)
     return {"what": name, "dialect": dialect, "events": stored, "wall": wall, "cpu": cpu,
-            "rate": stored / wall, "cpu_rate": stored / cpu}
+            "workers_cpu": statistics.median(workers_cpu), "rate": stored / wall, "cpu_rate": stored / cpu}
 
 
 def main() -> None:
@@ -94,6 +114,8 @@ def main() -> None:
     parser.add_argument("--dialects", default="sqlite,postgresql")
     parser.add_argument("--what", default="demo,import,import-noenrich",
                         help="which measurements; rows of the others already in --out are kept")
+    parser.add_argument("--workers", default="0,1",
+                        help="worker-process counts to measure (0: preparation in this process)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tracklens-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "ingest.md")
     args = parser.parse_args()
@@ -108,11 +130,16 @@ def main() -> None:
     def sqlite_url() -> str:
         return f"sqlite:///{work / f'db{next(counter)}.sqlite'}"
 
-    def demo(events: int) -> Callable[[Any], int]:
-        return lambda engine: generate_demo(engine, events, seed=args.seed, end=END).stored
+    def demo(events: int, workers: int) -> Callable[[Any], int]:
+        return lambda engine: generate_demo(engine, events, seed=args.seed, end=END, workers=workers).stored
 
-    def importer(path: Path, enrich: bool = True) -> Callable[[Any], int]:
-        return lambda engine: import_files(EventWriter(engine, enrich=enrich), [path]).stored
+    def importer(path: Path, workers: int, enrich: bool = True) -> Callable[[Any], int]:
+        return lambda engine: import_files(EventWriter(engine, enrich=enrich), [path], workers=workers).stored
+
+    worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
+
+    def label(name: str, workers: int) -> str:
+        return f"{name}, {workers} worker{'s' if workers != 1 else ''}"
 
     server_cm: Any = None
     try:
@@ -128,14 +155,16 @@ def main() -> None:
                 server_cm = postgres_server()
                 server = server_cm.__enter__()
                 make_url = server.create_database
-            if "demo" in what:
-                results.append(bench("demo", dialect, make_url, demo(events), args.repeat))
-            if "import" in what:
-                results.append(bench("import (gzip JSON Lines)", dialect, make_url, importer(export),
-                                     args.repeat))
-            if "import-noenrich" in what:
-                results.append(bench("import, enrichment off", dialect, make_url, importer(export, False),
-                                     max(1, args.repeat // 2)))
+            for workers in worker_counts:
+                if "demo" in what:
+                    results.append(bench(label("demo", min(workers, 1)), dialect, make_url,
+                                         demo(events, workers), args.repeat))
+                if "import" in what:
+                    results.append(bench(label("import (gzip JSON Lines)", workers), dialect, make_url,
+                                         importer(export, workers), args.repeat))
+                if "import-noenrich" in what:
+                    results.append(bench(label("import, enrichment off", workers), dialect, make_url,
+                                         importer(export, workers, False), max(1, args.repeat // 2)))
             if server_cm is not None:
                 server_cm.__exit__(None, None, None)
                 server_cm = None
@@ -159,26 +188,20 @@ def write_report(args: argparse.Namespace, results: list[dict[str, Any]],
         "",
         "Everything goes through `EventWriter` (validation, enrichment with GeoIP / user agent / referrer, "
         "duplicate check, identity merge, users table), 5,000 messages per transaction, into a fresh "
-        "database per run. *events/s* is wall time (what a user waits for); *CPU events/s* counts only "
-        "this process's CPU time, which the shared, noisy machine disturbs less.",
+        "database per run. *events/s* is wall time (what a user waits for); the CPU columns are seconds of "
+        "this process (reading, storing) and of its worker processes (parsing, validating, enriching).",
         f"Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (2 cores: above 2 means "
         "other jobs were competing for the CPU).",
         "",
-        "| what | database | events | median wall s | events/s | CPU events/s | measured (UTC), load |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| what | database | events | median wall s | events/s | CPU s: this process | CPU s: workers "
+        "| measured (UTC), load |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     existing = args.out.read_text() if args.out.exists() else ""
-    rows = {(r["what"], r["dialect"]): (f"| {r['what']} | {r['dialect']} | {r['events']:,} | {r['wall']:.1f} | "
-                                        f"{r['rate']:,.0f} | {r['cpu_rate']:,.0f} | {stamp} |") for r in results}
-    for line in existing.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) in (6, 7) and cells[1] in ("sqlite", "postgresql") and (cells[0], cells[1]) not in rows:
-            # Measured in an earlier run: kept.
-            rows[(cells[0], cells[1])] = line if len(cells) == 7 else line.rstrip() + " earlier run |"
-    order = ["demo", "import (gzip JSON Lines)", "import, enrichment off"]
-    for key in sorted(rows, key=lambda k: (k[1] != "sqlite", order.index(k[0]) if k[0] in order else 9)):
-        lines.append(rows[key])
+    for r in results:
+        lines.append(f"| {r['what']} | {r['dialect']} | {r['events']:,} | {r['wall']:.1f} | {r['rate']:,.0f} | "
+                     f"{r['cpu']:.1f} | {r['workers_cpu']:.1f} | {stamp} |")
     lines.append("")
     marker = "\n## Notes"
     notes = existing[existing.index(marker):] if marker in existing else ""
