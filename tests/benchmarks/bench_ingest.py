@@ -203,7 +203,7 @@ def write_report(args: argparse.Namespace, results: list[dict[str, Any]],
         lines.append(f"| {r['what']} | {r['dialect']} | {r['events']:,} | {r['wall']:.1f} | {r['rate']:,.0f} | "
                      f"{r['cpu']:.1f} | {r['workers_cpu']:.1f} | {stamp} |")
     lines.append("")
-    marker = "\n## Notes"
+    marker = "\n## "  # the sections written by hand below the latest run's table are kept
     notes = existing[existing.index(marker):] if marker in existing else ""
     args.out.write_text("\n".join(lines) + notes)
     print(f"wrote {args.out}")
