@@ -124,6 +124,10 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
     from app.ui.main_window import MainWindow
 
     settings = cfg.open_settings()
+    from app.ui import theme
+
+    theme.apply(str(settings.value("appearance", "system")))
+    theme.follow_system()
     window = MainWindow(settings)
     window.setWindowIcon(app.windowIcon())
     file_filter = FileOpenFilter(window)

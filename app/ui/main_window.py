@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -35,6 +35,7 @@ from app.core.database import open_database
 from app.core.errors import NoTracklensDatabase
 from app.core.paths import demo_db_path
 from app.ui import settings as cfg
+from app.ui import theme
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.dialogs.show_query import ShowQueryDialog
@@ -200,6 +201,17 @@ class MainWindow(QMainWindow):
             action = dock.toggleViewAction()
             action.setObjectName(f"view_{panel_id}")
             view_menu.addAction(action)
+        view_menu.addSeparator()
+        appearance = view_menu.addMenu("&Appearance")
+        self.appearance_group = QActionGroup(self)
+        current = str(self.settings.value("appearance", "system"))
+        for mode, label in (("system", "Follow the &system"), ("light", "&Light"), ("dark", "&Dark")):
+            action = QAction(label, self, checkable=True)
+            action.setObjectName(f"appearance_{mode}")
+            action.setChecked(mode == current)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_appearance(m))
+            self.appearance_group.addAction(action)
+            appearance.addAction(action)
         view_menu.addSeparator()
         self.reset_layout_action = QAction("Reset &layout", self)
         self.reset_layout_action.triggered.connect(self.reset_layout)
@@ -488,6 +500,13 @@ class MainWindow(QMainWindow):
                 self.undo_group.setActiveStack(widget.undo_stack)
                 return
             widget = widget.parentWidget()
+
+    def set_appearance(self, mode: str) -> None:
+        """View > Appearance: follow the system's light/dark scheme, or keep one (remembered)."""
+        self.settings.setValue("appearance", mode)
+        theme.apply(mode)
+        for action in self.appearance_group.actions():
+            action.setChecked(action.objectName() == f"appearance_{mode}")
 
     def add_menu(self, title: str) -> QMenu:
         """A menu for an extension (Cohorts, Reports), before Help, which stays the last menu."""

@@ -17,12 +17,11 @@ from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.ui import theme
 from app.ui.widgets.series_chart import PALETTE
 
 DROP_COLOUR = QColor("#f4c7c3")
 AXIS_COLOUR = QColor("#bbb")
-TEXT_COLOUR = QColor("#333")
-MUTED_COLOUR = QColor("#777")
 #: Room beneath the bars: the step name (two lines) and three lines of numbers.
 NAME_HEIGHT = 32
 BOTTOM_MARGIN = 90
@@ -79,6 +78,7 @@ class FunnelChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        theme.theme().changed.connect(self.update)
         self.setObjectName("funnelChart")
         self.setMinimumHeight(260)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -109,9 +109,9 @@ class FunnelChart(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("white"))
+        painter.fillRect(self.rect(), theme.chart_background())
         if not self.series or not self.step_names:
-            painter.setPen(MUTED_COLOUR)
+            painter.setPen(theme.muted())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message or "No data")
             painter.end()
             return
@@ -138,9 +138,9 @@ class FunnelChart(QWidget):
         painter.setFont(small)
         for value in ticks[1:]:
             y = base_y - height * value / peak
-            painter.setPen(QPen(QColor("#eee"), 1))
+            painter.setPen(QPen(theme.gridline(), 1))
             painter.drawLine(int(left), int(y), int(left + width), int(y))
-            painter.setPen(MUTED_COLOUR)
+            painter.setPen(theme.muted())
             painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{value:,}")
 
@@ -148,7 +148,7 @@ class FunnelChart(QWidget):
         for k in range(n):
             x0 = left + k * slot_w
             if self._hover == k:
-                painter.fillRect(QRectF(x0 + 2, top - 6, slot_w - 4, height + 6), QColor("#f3f6fb"))
+                painter.fillRect(QRectF(x0 + 2, top - 6, slot_w - 4, height + 6), (QColor("#2a3442") if theme.is_dark() else QColor("#f3f6fb")))
             inner = slot_w * 0.7
             bar_w = inner / groups
             bx0 = x0 + (slot_w - inner) / 2
@@ -166,14 +166,14 @@ class FunnelChart(QWidget):
                     painter.fillRect(QRectF(bx + 1, base_y - ph, bar_w - 2, ph - h), QBrush(DROP_COLOUR))
                 painter.fillRect(QRectF(bx + 1, base_y - h, bar_w - 2, h), QBrush(colour))
                 if groups == 1 or bar_w > 34:
-                    painter.setPen(TEXT_COLOUR)
+                    painter.setPen(theme.chart_foreground())
                     painter.setFont(small if groups > 1 else bold)
                     painter.drawText(QRectF(bx - 10, base_y - h - 18, bar_w + 20, 16),
                                      Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, f"{count:,}")
             # Labels beneath the step: name, conversion, median time (overall = first series
             # without breakdown; with a breakdown the table holds the per-group numbers).
             overall = self.series[0].steps if groups == 1 else None
-            painter.setPen(TEXT_COLOUR)
+            painter.setPen(theme.chart_foreground())
             painter.setFont(bold)
             # The step's name on up to two lines (long event names are common).
             name_rect = QRectF(x0 + 2, base_y + 4, slot_w - 4, NAME_HEIGHT)
@@ -183,7 +183,7 @@ class FunnelChart(QWidget):
             painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                              | Qt.TextFlag.TextWordWrap, name)
             painter.setFont(small)
-            painter.setPen(MUTED_COLOUR)
+            painter.setPen(theme.muted())
             if overall is not None and k < len(overall):
                 step = overall[k]
                 lines = [f"{percent(step.get('conversion_from_first'))} of step 1"]
@@ -195,9 +195,9 @@ class FunnelChart(QWidget):
         painter.setFont(small)
         for g, (label, rect) in enumerate(legend):
             painter.fillRect(QRectF(rect.x(), rect.y() + 3, 12, 12), QColor(PALETTE[g % len(PALETTE)]))
-            painter.setPen(TEXT_COLOUR)
+            painter.setPen(theme.chart_foreground())
             painter.drawText(rect.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, label)
-        painter.setPen(MUTED_COLOUR)
+        painter.setPen(theme.muted())
         painter.drawText(QRectF(left, top - 22, width, 16), Qt.AlignmentFlag.AlignRight, "Click a step for its persons")
         painter.end()
 
@@ -271,6 +271,7 @@ class HistogramChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        theme.theme().changed.connect(self.update)
         self.setObjectName("histogramChart")
         self.setMinimumHeight(220)
         self.labels: list[str] = []
@@ -286,9 +287,9 @@ class HistogramChart(QWidget):
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("white"))
+        painter.fillRect(self.rect(), theme.chart_background())
         if not self.counts:
-            painter.setPen(MUTED_COLOUR)
+            painter.setPen(theme.muted())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Nobody converted in this range.")
             painter.end()
             return
@@ -302,13 +303,13 @@ class HistogramChart(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
         painter.setFont(small)
-        painter.setPen(TEXT_COLOUR)
+        painter.setPen(theme.chart_foreground())
         painter.drawText(QRectF(left, 4, width, 20), Qt.AlignmentFlag.AlignLeft, self.title)
         for value in ticks[1:]:
             y = base_y - height * value / peak
-            painter.setPen(QPen(QColor("#eee"), 1))
+            painter.setPen(QPen(theme.gridline(), 1))
             painter.drawLine(int(left), int(y), int(left + width), int(y))
-            painter.setPen(MUTED_COLOUR)
+            painter.setPen(theme.muted())
             painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{value:,}")
         painter.setPen(QPen(AXIS_COLOUR, 1))
@@ -320,7 +321,7 @@ class HistogramChart(QWidget):
             h = height * count / peak
             painter.fillRect(QRectF(left + i * bar_w + 1, base_y - h, bar_w - 2, h), QColor(PALETTE[0]))
             if i % every == 0:
-                painter.setPen(MUTED_COLOUR)
+                painter.setPen(theme.muted())
                 painter.drawText(QRectF(left + i * bar_w - 30, base_y + 4, 90, 30),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, self.labels[i])
         painter.end()

@@ -35,6 +35,7 @@ from app.ui.context import AppContext
 from app.ui.panel import Panel
 from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
 from app.ui.registry import register_panel
+from app.ui.theme import style_plot
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
@@ -114,6 +115,7 @@ class LiveViewPanel(Panel):
         self.spark.hideAxis("left")
         self.spark.setMouseEnabled(x=False, y=False)
         self.spark.setMenuEnabled(False)
+        style_plot(self.spark)
         self.spark.hideButtons()
         self.spark_curve = self.spark.plot(
             [], [], pen=pg.mkPen("#4e79a7", width=2), fillLevel=0, brush=pg.mkBrush(78, 121, 167, 60)

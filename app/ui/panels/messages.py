@@ -47,6 +47,7 @@ from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
+from app.ui.theme import style_plot
 
 SMTP_SETTING = "messages/smtp_url"
 LIST_COLUMNS = ("Campaign", "Channel", "Audience", "Sent", "Held out", "Failed", "Status")
@@ -253,8 +254,8 @@ class MessagesPanel(Panel):
         self.results_label.setWordWrap(True)
         self.results_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.results_label)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         self.chart = pg.PlotWidget(page)
+        style_plot(self.chart)
         self.chart.setObjectName("resultsChart")
         self.chart.setMinimumHeight(200)
         self.chart.setLabel("left", "converted", units="%")
@@ -269,6 +270,7 @@ class MessagesPanel(Panel):
         self.over_time.setLabel("bottom", "day of the message or holdout decision")
         self.over_time.showGrid(y=True, alpha=0.3)
         self.over_time.setMouseEnabled(False, False)
+        style_plot(self.over_time)
         self.over_time.addLegend(offset=(10, 5))
         self.over_time.getAxis("bottom").enableAutoSIPrefix(False)
         layout.addWidget(self.over_time, 1)

@@ -43,6 +43,7 @@ from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import percent
 from app.ui.registry import register_panel
+from app.ui.theme import style_plot
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
@@ -268,8 +269,8 @@ class RetentionPanel(Panel):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setToolTip("Click a cell for its persons")
-        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
         self.curve = pg.PlotWidget(split)
+        style_plot(self.curve)
         self.curve.setObjectName("retentionCurve")
         self.curve.setMinimumHeight(160)
         self.curve.showGrid(x=True, y=True, alpha=0.2)

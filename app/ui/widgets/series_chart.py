@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.theme import chart_background, chart_foreground, style_plot, theme
 from app.ui.widgets.export import save_image
 
 #: A qualitative palette (Tableau 20 order, strong colours first) readable on white.
@@ -284,7 +285,7 @@ class SeriesChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        pg.setConfigOptions(antialias=True, background=chart_background(), foreground=chart_foreground())
         self.stack = QStackedWidget(self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -325,12 +326,15 @@ class SeriesChart(QWidget):
         self.totals_plot.setObjectName("totalsPlot")
         self.totals_plot.showGrid(x=False, y=True, alpha=0.25)
         self.totals_plot.setMouseEnabled(x=False, y=False)
+        style_plot(self.time_plot)
+        style_plot(self.totals_plot)
         self.message_label = QLabel(self.stack)
         self.message_label.setObjectName("chartMessage")
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setStyleSheet("QLabel { background: white; color: #444; padding: 24px; }")
+        self._style_message()
+        theme().changed.connect(self._style_message)
         self.stack.addWidget(self.time_plot)
         self.stack.addWidget(self.totals_plot)
         self.stack.addWidget(self.message_label)
@@ -370,6 +374,11 @@ class SeriesChart(QWidget):
         self._draw_timer.timeout.connect(self._draw_step)
 
     # ----------------------------------------------------------------- data
+
+    def _style_message(self) -> None:
+        """The message page (no data, errors) in the theme's chart colours."""
+        self.message_label.setStyleSheet(
+            f"QLabel {{ background: {chart_background().name()}; color: {chart_foreground().name()}; padding: 24px; }}")
     def set_data(
         self, buckets: Sequence[str], series: Sequence[Series], view: str = "line", unit: str | None = None,
         *, incomplete: int | None = None, top: int | None = None,
