@@ -202,6 +202,17 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"view_{panel_id}")
             view_menu.addAction(action)
         view_menu.addSeparator()
+        people = view_menu.addMenu("Show &people by")
+        self.people_group = QActionGroup(self)
+        shown = str(self.settings.value("people/display", "name"))
+        for mode, label in (("name", "&Name (else e-mail, else id)"), ("email", "&E-mail (else name, else id)"),
+                            ("id", "&Id")):
+            action = QAction(label, self, checkable=True)
+            action.setObjectName(f"people_{mode}")
+            action.setChecked(mode == shown)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_people_display(m))
+            self.people_group.addAction(action)
+            people.addAction(action)
         appearance = view_menu.addMenu("&Appearance")
         self.appearance_group = QActionGroup(self)
         current = str(self.settings.value("appearance", "system"))
@@ -500,6 +511,14 @@ class MainWindow(QMainWindow):
                 self.undo_group.setActiveStack(widget.undo_stack)
                 return
             widget = widget.parentWidget()
+
+    def set_people_display(self, mode: str) -> None:
+        """View > Show people by: how person lists name a person (remembered)."""
+        self.settings.setValue("people/display", mode)
+        for panel in self.panels.values():
+            relabel = getattr(getattr(panel, "model", None), "set_display_mode", None)
+            if relabel is not None:
+                relabel(mode)
 
     def set_appearance(self, mode: str) -> None:
         """View > Appearance: follow the system's light/dark scheme, or keep one (remembered)."""

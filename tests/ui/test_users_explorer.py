@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
@@ -318,3 +319,30 @@ def test_export_can_be_cancelled_and_leaves_no_file(make_window: Any, sqlite_url
     with open(target, newline="", encoding="utf-8") as handle:
         assert sum(1 for _ in handle) == 40_001
     engine.dispose()
+
+
+def test_persons_are_shown_by_name_else_email_else_id(make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    """Issue 16, 'People, not ids': the explorer names persons by their name trait, else their
+    e-mail, else their id (the id one hover away); View > Show people by changes it."""
+    engine = open_database(sqlite_url)
+    insert_rows(engine, (), [
+        {"id": "u-1", "traits": {"name": "Ann Lee", "email": "ann@example.com"}, "email": "ann@example.com",
+         "first_seen": 1, "last_seen": 3, "event_count": 0},
+        {"id": "u-2", "traits": {"email": "bo@example.com"}, "email": "bo@example.com",
+         "first_seen": 1, "last_seen": 2, "event_count": 0},
+        {"id": "u-3", "traits": {"name": "  "}, "email": None, "first_seen": 1, "last_seen": 1, "event_count": 0},
+    ])
+    window = make_window(sqlite_url)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    wait_idle(qtbot, panel)
+    model = panel.model
+
+    def column0(role: Any = Qt.ItemDataRole.DisplayRole) -> list[str]:
+        return [model.data(model.index(r, 0), role) for r in range(model.rowCount())]
+
+    assert column0() == ["Ann Lee", "bo@example.com", "u-3"]
+    assert column0(Qt.ItemDataRole.ToolTipRole) == ["id: u-1", "id: u-2", "id: u-3"]
+    window.findChild(QAction, "people_email").trigger()
+    assert column0() == ["ann@example.com", "bo@example.com", "u-3"]
+    window.findChild(QAction, "people_id").trigger()
+    assert column0() == ["u-1", "u-2", "u-3"] and window.settings.value("people/display") == "id"

@@ -105,6 +105,7 @@ class UsersPanel(Panel):
         splitter.setSizes([430, 800])
 
         self.model = UsersPageModel(self)
+        self.model.display_mode = str(self.context.settings.value("people/display", "name"))
         self.model.set_channel(self.new_channel())
         self.model.failed.connect(lambda message: self.state_bar.set_error(message))
         self.model.sort_requested.connect(self._on_sort_requested)

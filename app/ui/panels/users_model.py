@@ -30,6 +30,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.ui.people import display_name
 from app.ui.workers import QueryChannel
 
 #: Rows per page shown (one query each).
@@ -126,6 +127,9 @@ class UsersPageModel(QAbstractTableModel):
     #: The header asked for another sort: (column key, descending).
     sort_requested = Signal(str, bool)
 
+    #: how column 0 names a person: "name" (name, e-mail, id), "email" or "id" (app.ui.people)
+    display_mode = "name"
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._spec: dict[str, Any] | None = None
@@ -161,6 +165,12 @@ class UsersPageModel(QAbstractTableModel):
         self.beginResetModel()
         self._traits = list(traits)
         self.endResetModel()
+
+    def set_display_mode(self, mode: str) -> None:
+        """Name persons by `mode` (View > Show people by); the rows shown relabel at once."""
+        self.display_mode = mode
+        if self.rowCount() > 0:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
 
     def trait_columns(self) -> list[str]:
         return list(self._traits)
@@ -241,7 +251,10 @@ class UsersPageModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if column == 0:
-            return person.get("id")
+            ident = str(person.get("id"))
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"id: {ident}"
+            return display_name(ident, person.get("traits"), self.display_mode)
         if column == 1:
             return local_time(person.get("first_seen"))
         if column == 2:
