@@ -205,3 +205,20 @@ def test_sparkline_counts_per_minute_and_leaves_unseen_minutes_blank(qtbot: Any,
     xs, ys = panel.spark_curve.getData()
     counts = {int(x): y for x, y in zip(xs, ys, strict=True)}
     assert counts[minute - 3] == 3 and counts[minute - 4] == 2
+
+
+def test_columns_fit_their_contents_and_times_are_dates(live: Any, qtbot: Any) -> None:
+    """Issue 16: times readable in full, columns sized to what they hold, received_at a date."""
+    panel, _engine, _writer = live
+    header = panel.table.horizontalHeader()
+    metrics = panel.table.fontMetrics()
+    for column in (0, 3, 4, 5, 6):  # time, city, country, browser, OS
+        widest = max(metrics.horizontalAdvance(str(panel.model.data(panel.model.index(r, column)) or ""))
+                     for r in range(min(50, panel.model.rowCount())))
+        assert header.sectionSize(column) >= widest, column
+    assert sum(header.sectionSize(c) for c in range(7)) < 900  # country, browser, OS in a docked width
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: panel.detail.topLevelItemCount() > 3)
+    fields = {panel.detail.topLevelItem(i).text(0): panel.detail.topLevelItem(i).text(1)
+              for i in range(panel.detail.topLevelItemCount())}
+    assert ":" in fields["received_at"].split("(")[0]  # a clock time, then the raw ms

@@ -140,8 +140,10 @@ class LiveViewPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((72, 125, 120, 95, 55, 75, 75)):
-            header.resizeSection(column, width)
+        # Sized to what the columns hold (the first rows measured, not all 5,000), so time,
+        # country, browser and OS fit beside each other in the dock's default width.
+        header.setResizeContentsPrecision(60)
+        self._fit_columns(initial=True)
         self.detail = QTreeWidget(split)
         self.detail.setObjectName("liveDetail")
         self.detail.setHeaderLabels(["Field", "Value"])
@@ -241,13 +243,33 @@ class LiveViewPanel(Panel):
                 self.missed_bursts += 1
             oldest = min(int(r["ts"]) for r in rows)
             self._known_from_minute = max(self._known_from_minute, oldest // 60_000 + 1)
+        first = not self.loaded
         self.loaded = True
         self._insert(rows)
+        if first and rows:
+            self._fit_columns()
         self._update_status()
         if not self.timer.isActive() and not self.pause_button.isChecked():
             self.timer.start(int(self.interval.value() * 1000))
 
     # ----------------------------------------------------------------- view upkeep
+    #: widest a column gets from its contents (long ids and event names are cut, hover shows them)
+    MAX_COLUMN_WIDTH = 150
+
+    def _fit_columns(self, *, initial: bool = False) -> None:
+        """Each column as wide as its header or, once rows arrived, its widest content (capped)."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        samples = {0: local_time(1_700_000_000_000 + 86_400_000 * 30), 4: "WW"}
+        for column in range(self.model.columnCount() - 1):  # the last one stretches
+            if initial:
+                title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+                width = max(metrics.horizontalAdvance(title), metrics.horizontalAdvance(samples.get(column, ""))) + 18
+            else:
+                self.table.resizeColumnToContents(column)
+                width = min(header.sectionSize(column), self.MAX_COLUMN_WIDTH)
+            header.resizeSection(column, width)
+
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             self._update_spark()
@@ -396,7 +418,7 @@ def _count(value: int | None) -> str:
 
 
 def _text(key: str, value: Any) -> str:
-    if key == "ts" and isinstance(value, int):
+    if key in ("ts", "received_at") and isinstance(value, int):
         return f"{local_time(value)}  ({value})"
     return "" if value is None else str(value)
 
