@@ -65,6 +65,12 @@ def describe_error(exc: BaseException) -> str:
     low = message.lower()
     if "password authentication failed" in low:
         return "wrong user name or password for the PostgreSQL server"
+    if "authentication_failed" in low or "authentication failed" in low or "password is incorrect" in low:
+        return "wrong user name or password for the ClickHouse server"
+    if any(marker in low for marker in ("could not translate host name", "name or service not known",
+                                         "nodename nor servname", "temporary failure in name resolution",
+                                         "getaddrinfo failed", "no address associated with hostname")):
+        return f"cannot reach the database server: its host name is unknown (DNS) ({message})"
     if "file is not a database" in low or "file is encrypted" in low:
         return "this file is not a SQLite database"
     if "connection refused" in low or "could not connect" in low or "timeout expired" in low:

@@ -94,11 +94,29 @@ def split_password(url: str) -> tuple[str, str | None]:
     return bare, str(password)
 
 
+def keychain_missing() -> str | None:
+    """None when passwords can be kept in a system keychain; else the calm one-line notice the
+    connect dialog shows (nothing goes to stderr about it)."""
+    import keyring
+    from keyring.backends import fail, null
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # any failure to find one means there is none
+        backend = None
+    if backend is not None and not isinstance(backend, fail.Keyring | null.Keyring):
+        return None
+    return ("No system keychain is available here, so passwords are not remembered: "
+            "you type them each time you connect.")
+
+
 def store_password(bare_url: str, password: str) -> bool:
     """Put the password in the keychain; False (and a log line) when no keychain works."""
     import keyring
     from keyring.errors import KeyringError
 
+    if keychain_missing():
+        return False  # said once, calmly, in the connect dialog
     try:
         keyring.set_password(KEYRING_SERVICE, bare_url, password)
     except (KeyringError, RuntimeError) as exc:
@@ -111,6 +129,8 @@ def load_password(bare_url: str) -> str | None:
     import keyring
     from keyring.errors import KeyringError
 
+    if keychain_missing():
+        return None
     try:
         return keyring.get_password(KEYRING_SERVICE, bare_url)
     except (KeyringError, RuntimeError) as exc:

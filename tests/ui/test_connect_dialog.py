@@ -150,3 +150,26 @@ def test_test_connection_on_a_chdb_folder(qtbot: Any, ui_settings: Any, chdb_fol
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.status.text()[:1] in "✔✘", timeout=20_000)
     assert dialog.status.text().startswith("✔ Connected (ClickHouse 2"), dialog.status.text()
+
+
+def test_a_missing_keychain_is_one_calm_notice_in_the_dialog(qtbot: Any, ui_settings: Any,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 16: no keychain backend (conftest selects keyring's null one) is said once, in the
+    dialog, and nothing is logged as a warning when a password would have been kept."""
+    import logging
+
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    note = dialog.findChild(type(dialog.status), "keychainNote")
+    assert note is not None and "No system keychain" in note.text()
+    with caplog.at_level(logging.WARNING):
+        cfg.remember_connection(ui_settings, "postgresql://bob:hunter2@localhost/events")
+        assert cfg.load_password("postgresql://bob@localhost/events") is None
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_with_a_keychain_the_dialog_says_where_the_password_goes(qtbot: Any, ui_settings: Any,
+                                                                memory_keyring: Any) -> None:
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    assert "kept in the system keychain" in dialog.findChild(type(dialog.status), "keychainNote").text()

@@ -140,7 +140,11 @@ class ConnectDialog(QDialog):
             ("SSL mode:", self.pg_sslmode),
         ):
             form.addRow(name, widget)
-        form.addRow(QLabel("The password is kept in the system keychain, not in settings.", tab))
+        keychain = QLabel(cfg.keychain_missing() or "The password is kept in the system keychain, not in settings.",
+                          tab)
+        keychain.setObjectName("keychainNote")
+        keychain.setWordWrap(True)
+        form.addRow(keychain)
         return tab
 
     def _clickhouse_tab(self) -> QWidget:
