@@ -128,3 +128,26 @@ def test_unknown_person_says_so_in_the_panel(make_window: Any, shop_db: Any, qtb
         window.show_person("nobody-at-all")
     assert "nobody-at-all" in panel.state_bar.message
     assert panel.timeline.topLevelItemCount() == 0
+
+
+def test_traits_and_identities_show_whole(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    """Issue 16: a person's traits and identities are not clipped into a five-row box."""
+    url, engine = shop_db
+    traits = {f"trait_{k:02d}": f"value {k}" for k in range(11)}
+    assert not EventWriter(engine, enrich=False).write([
+        {"type": "identify", "userId": "many", "traits": traits, "timestamp": "2026-11-01T10:00:00Z"},
+        *({"type": "identify", "userId": "many", "anonymousId": f"device-{d}", "timestamp": "2026-11-01T10:00:00Z"}
+          for d in range(3))]).rejected
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    window.resize(1400, 1000)
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("many")
+    qtbot.wait(100)
+    tree = panel.traits
+    assert tree.topLevelItemCount() == 11
+    last = tree.visualItemRect(tree.topLevelItem(10))
+    assert last.bottom() <= tree.viewport().height(), "the last trait is cut off"
+    ids = panel.identities
+    assert ids.count() == 4
+    assert ids.visualItemRect(ids.item(3)).bottom() <= ids.viewport().height()

@@ -111,7 +111,7 @@ class ProfilePanel(Panel):
         self.body_layout.addWidget(splitter, 1)
         splitter.addWidget(self._build_summary())
         splitter.addWidget(self._build_timeline())
-        splitter.setSizes([380, 420])
+        splitter.setSizes([480, 420])
         self.search_edit.returnPressed.connect(self.find_person)
         context.discovery.events_changed.connect(self._fill_event_filter)
         self._fill_event_filter()
@@ -322,9 +322,26 @@ class ProfilePanel(Panel):
         for key, value in sorted((result.get("traits") or {}).items()):
             item = QTreeWidgetItem(self.traits, [str(key), trait_text(value)])
             item.setToolTip(1, trait_text(value))
+        self._fit_lists()
         self.timeline.clear()
         self._append_timeline(result.get("timeline") or [])
         self._set_next(result.get("next_before_id"))
+
+    #: rows the traits and identities lists show before they scroll (the timeline keeps the rest)
+    TRAIT_ROWS, IDENTITY_ROWS = 14, 5
+
+    def _fit_lists(self) -> None:
+        """Traits and identities shown whole (up to TRAIT_ROWS / IDENTITY_ROWS rows), not in a
+        five-row box with a scroll bar; the trait names' column as wide as the longest."""
+        self.traits.resizeColumnToContents(0)
+        self.traits.setColumnWidth(0, min(max(self.traits.columnWidth(0) + 12, 90), 220))
+        row = self.traits.sizeHintForRow(0) if self.traits.topLevelItemCount() else 18
+        shown = min(max(self.traits.topLevelItemCount(), 3), self.TRAIT_ROWS)
+        self.traits.setMinimumHeight(self.traits.header().height() + shown * row + 6)
+        line = self.identities.sizeHintForRow(0) if self.identities.count() else 18
+        lines = min(max(self.identities.count(), 1), self.IDENTITY_ROWS)
+        self.identities.setMaximumHeight(lines * line + 8)
+        self.identities.setMinimumHeight(lines * line + 8)
 
     def _append_timeline(self, rows: list[dict[str, Any]]) -> None:
         items = []
