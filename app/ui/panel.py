@@ -137,6 +137,15 @@ class Panel(QWidget):
     def connection(self) -> Connection | None:
         return self.context.connection
 
+    def database_empty(self) -> bool:
+        """The open database has no events at all (as far as the pickers' discovery knows)."""
+        discovery = self.context.discovery
+        return bool(discovery.loaded_events) and not discovery.events()
+
+    def display_url(self) -> str | None:
+        connection = self.context.connection
+        return connection.display_url if connection is not None else None
+
     @property
     def finished_once(self) -> bool:
         """True once a query of this panel finished (ok or failed) on the current database."""

@@ -164,3 +164,18 @@ def test_export_helper_writes_the_chart_with_its_series_list(seg: SegmentationPa
     assert image.width() >= 2 * seg.chart.width() - 2
     svg = (tmp_path / "c.svg").read_text()
     assert "<svg" in svg and seg.chart.series[0].label in svg  # the series list is in the file
+
+
+def test_retention_and_live_view_also_say_how_to_get_data_in(make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    """Issue 16: every panel of an empty database says how to get data in, not only Segmentation."""
+    open_database(sqlite_url).dispose()  # the schema, no events
+    window = make_window(sqlite_url)
+    wait_panels(qtbot, window)
+    path = sqlite_url.removeprefix("sqlite:///")
+    retention = window.show_panel("retention")
+    qtbot.waitUntil(lambda: "tracklens demo" in retention.summary.text(), timeout=10_000)
+    assert f"tracklens collect --db {path} --write-key KEY" in retention.summary.text()
+    live = window.panels["live"]
+    qtbot.waitUntil(lambda: live.detail.topLevelItemCount() > 2, timeout=10_000)
+    lines = [live.detail.topLevelItem(i).text(0) for i in range(live.detail.topLevelItemCount())]
+    assert any(f"tracklens import --db {path} FILE" in line for line in lines), lines

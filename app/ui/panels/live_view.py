@@ -37,6 +37,7 @@ from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_ti
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.empty_state import empty_database_text
 from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 
@@ -248,6 +249,8 @@ class LiveViewPanel(Panel):
         self._insert(rows)
         if first and rows:
             self._fit_columns()
+        if first and not rows and self.model.rowCount() == 0 and self.database_empty():
+            self._show_hint(empty_database_text(self.display_url()).splitlines())
         self._update_status()
         if not self.timer.isActive() and not self.pause_button.isChecked():
             self.timer.start(int(self.interval.value() * 1000))
@@ -369,6 +372,8 @@ class LiveViewPanel(Panel):
         self.filters_toggle.setText("Filters ▾" if shown else "Filters ▸")
 
     def _on_events_discovered(self) -> None:
+        if self.model.rowCount() == 0 and self.database_empty():
+            self._show_hint(empty_database_text(self.display_url()).splitlines())
         current = self.event_filter.currentText()
         self.event_filter.blockSignals(True)
         self.event_filter.clear()
@@ -385,11 +390,13 @@ class LiveViewPanel(Panel):
             return
         self.show_details(self.model.row(current.row()))
 
-    def _show_hint(self) -> None:
+    def _show_hint(self, lines: list[str] | None = None) -> None:
+        """The detail pane's text while no event is selected (or how to get data in)."""
         self.detail.clear()
-        hint = QTreeWidgetItem(self.detail, ["Select an event to see all its fields, properties and context."])
-        hint.setFirstColumnSpanned(True)
-        hint.setDisabled(True)
+        for line in lines or ["Select an event to see all its fields, properties and context."]:
+            hint = QTreeWidgetItem(self.detail, [line])
+            hint.setFirstColumnSpanned(True)
+            hint.setDisabled(True)
 
     def show_details(self, row: dict[str, Any]) -> None:
         """All fields of an event, its properties and context as an expandable tree."""

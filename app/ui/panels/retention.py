@@ -48,6 +48,7 @@ from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
+from app.ui.widgets.empty_state import empty_database_html
 from app.ui.widgets.export import ExportButton
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import PALETTE
@@ -333,6 +334,8 @@ class RetentionPanel(Panel):
         self.schedule_refresh()
 
     def _on_events_discovered(self) -> None:
+        if self.database_empty():
+            self._show_empty_database()
         with self.binder.show():
             self.start.fill()
             self.returning.fill()
@@ -363,8 +366,10 @@ class RetentionPanel(Panel):
             if self.context.discovery.loaded_events:
                 self.clear()
                 self.mark_ready()
-                self.state_bar.set_info("Choose a start event (the database has no events yet)."
-                                        if not self.context.discovery.events() else "Choose a start event.")
+                if self.database_empty():
+                    self._show_empty_database()
+                else:
+                    self.state_bar.set_info("Choose a start event.")
             return
         self.run_query(self.query())
 
@@ -408,10 +413,19 @@ class RetentionPanel(Panel):
         first = next((r for r in average[1:] if r is not None), None) if len(average) > 1 else None
         rng = result.get("range") or {}
         unit = result.get("unit", "day")
+        if not born and self.database_empty():
+            self._show_empty_database()
+            return
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setText(
             f"{born:,} persons born in {len(cohorts)} {unit} cohorts ({rng.get('from')} – {rng.get('to')})"
             + (f"; {percent(first)} came back in {unit} 1" if first is not None else "")
             + ". Periods are rolling windows from each birth; click a cell for its persons.")
+
+    def _show_empty_database(self) -> None:
+        """Not an empty heat map: how to get data in (issue 16)."""
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setText(empty_database_html(self.display_url()))
 
     def _on_group_changed(self, _index: int) -> None:
         if isinstance(self.last_result, dict):
