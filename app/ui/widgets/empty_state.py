@@ -40,10 +40,13 @@ def empty_database_text(display_url: str | None) -> str:
 
 def empty_database_html(display_url: str | None) -> str:
     """The notice, as rich text for a QLabel."""
+    from app.ui import theme
+
     collect, import_, demo = (html.escape(c) for c in commands(display_url))
-    code = "font-family: monospace; background: #f3f4f6; padding: 2px 6px;"
+    shade = "#2f3136" if theme.is_dark() else "#f3f4f6"
+    code = f"font-family: monospace; background: {shade}; padding: 2px 6px;"
     return (
-        f'<h3 style="color:#333">{TITLE}</h3>'
+        f'<h3 style="color:{theme.chart_foreground().name()}">{TITLE}</h3>'
         '<p>Get data in from a terminal, then press F5 to refresh this panel:</p>'
         '<table cellspacing="6">'
         f'<tr><td><b>Collect</b> from your apps (Segment clients, host http://127.0.0.1:8088, '
