@@ -503,15 +503,21 @@ def _prepare_items(enricher: Enricher | None, items: Iterable[Item], chunk: int,
     messages: list[Any] = []
     numbers: list[int] = []
     unreadable: list[Problem] = []
-    for line, message in items:
-        if isinstance(message, Exception):
-            unreadable.append(Problem(name, line, str(message)))
-            continue
-        messages.append(message)
-        numbers.append(line)
-        if len(messages) >= chunk:
+    try:
+        for line, message in items:
+            if isinstance(message, Exception):
+                unreadable.append(Problem(name, line, str(message)))
+                continue
+            messages.append(message)
+            numbers.append(line)
+            if len(messages) >= chunk:
+                yield _prepare_batch(enricher, messages, numbers, unreadable, name)
+                messages, numbers, unreadable = [], [], []
+    except (OSError, EOFError, zlib.error):
+        # A document read from a file: whatever was read before a read error is still stored.
+        if messages or unreadable:
             yield _prepare_batch(enricher, messages, numbers, unreadable, name)
-            messages, numbers, unreadable = [], [], []
+        raise
     if messages or unreadable:
         yield _prepare_batch(enricher, messages, numbers, unreadable, name)
 
@@ -522,8 +528,8 @@ def _prepare_lines(enricher: Enricher | None, lines: list[bytes | _LongLine], fi
     return list(_prepare_items(enricher, _iter_json_lines(lines, first_line), chunk, name))
 
 
-def _prepare_list(enricher: Enricher | None, batch: list[Batch]) -> list[Batch]:
-    return batch
+def _ready(batches: list[Batch]) -> Callable[[], list[Batch]]:
+    return lambda: batches
 
 
 def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name: str, summary: ImportSummary,
@@ -541,7 +547,7 @@ def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name
         else:
             # One document: read element by element here (its parser keeps state), prepared here.
             for batch in _prepare_items(preparers.enricher, _document_items(stream), chunk, name):
-                yield _at(preparers.inline(_prepare_list, [batch]), source.position())
+                yield _at(_ready([batch]), source.position())
 
     def stored(result: IngestResult, tag: tuple[list[Problem], int]) -> None:
         problems, position = tag

@@ -225,3 +225,24 @@ def test_ctrl_c_keeps_committed_batches_and_a_rerun_finishes_the_file(tmp_path: 
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"{total - kept:,} stored, {kept:,} duplicates skipped" in rerun.stdout
     assert _count(url) == total
+
+
+@pytest.mark.parametrize("layout", ["lines", "document"])
+def test_a_truncated_gzip_keeps_what_was_readable(tmp_path: Path, sqlite_url: str, layout: str) -> None:
+    from app.ingest.importer import ImportFileError, ImportSummary
+
+    total = 30_000  # several of the reader's 1 MiB reads succeed before the cut
+    messages = [orjson.dumps(_msg(i, type="track", event="E", userId="u")).decode() for i in range(total)]
+    text = "\n".join(messages) + "\n" if layout == "lines" else '{"batch": [\n' + ",\n".join(messages) + "\n]}\n"
+    data = gzip.compress(text.encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(data[: len(data) // 2])
+    engine = open_database(sqlite_url)
+    summary = ImportSummary()
+    with pytest.raises(ImportFileError, match="cannot read"):
+        import_files(EventWriter(engine, enrich=False), [path], workers=1 if layout == "lines" else 0,
+                     summary=summary)
+    stored = len(event_rows(engine))
+    assert 0 < stored < total
+    assert stored % 5000 != 0  # the batch being read when the error came is stored too
+    assert summary.stored == stored
