@@ -353,6 +353,10 @@ class SegmentationPanel(Panel):
             self.event_picker.set_events([])
             return
         self.refresh_volumes(force=True)  # new events may have arrived
+        if self._database_empty() and isinstance(self.last_result, dict) and not self.rows:
+            # The answer came before the pickers knew the database is empty: say how to get data in.
+            self.chart.message(empty_database_html(self._display_url()))
+            self.summary.setText("")
 
     def _on_properties_discovered(self) -> None:
         current_measure = self.measure_property.currentText()
