@@ -49,7 +49,9 @@ class DiscoveryRunner(QueryRunner):
         """The range's (start, end) ms when both are whole UTC hours, None for all time, False
         when the hourly rollup cannot answer it."""
         q = self.query
-        if not self.backend.hourly_rollups:
+        # The rollup form finds each name's last time with a correlated subquery (ClickHouse
+        # decorrelates it into NULLs): there, one GROUP BY over `events` answers instead.
+        if not self.backend.hourly_rollups or not self.backend.correlated_subqueries:
             return False
         if q.range is None:
             return None

@@ -274,6 +274,12 @@ class SegmentationRunner(QueryRunner):
         t = person_hours
         ev: Any = literal(ALL_EVENTS, String).label("ev")
         p = bucketing.period
+        if not self.backend.correlated_subqueries:
+            # No per-bucket correlated counts (ClickHouse): count(DISTINCT) per bucket, one hash
+            # set each (ClickHouse's uniqExact; at 10M events 2x faster than DISTINCT pairs).
+            keys = [bucketing.key_expr(t.c.hour).label("b")] if with_bucket else []
+            return (select(ev, *keys, func.count(t.c.person.distinct()).label("v"))
+                    .where(*self._hours_in(t, p)).group_by(*keys))
         if not with_bucket:
             hour = self.backend.not_for_lookup(t.c.hour)
             persons = (select(t.c.person).where(hour >= literal(p.start_ms, BigInteger),
