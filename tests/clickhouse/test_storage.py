@@ -39,12 +39,14 @@ def test_an_identity_merge_shows_in_the_next_query_without_rewriting_events(chdb
         writer.write([_track(1, "Viewed", anonymousId="anon-1"), _track(2, "Viewed", userId="ann"),
                       _track(3, "Viewed", anonymousId="anon-2")])
         assert _people(engine, "Viewed") == 3
+        assert _people(engine, "$all_events") == 3  # from the hourly person rollup
         funnel = {"kind": "funnel", "steps": [{"event": "Viewed"}, {"event": "Bought"}], "range": RANGE}
         writer.write([{"type": "identify", "userId": "ann", "anonymousId": "anon-1", "messageId": "m4",
                        "timestamp": "2026-11-02T11:00:00Z", "traits": {"name": "Ann"}},
                       _track(5, "Bought", day=3, userId="ann")])
         # The next query sees anon-1's earlier event as Ann's: 2 persons, and Ann converts.
         assert _people(engine, "Viewed") == 2
+        assert _people(engine, "$all_events") == 2  # the rollup maps persons at query time too
         steps = run_query(engine, funnel)["steps"]
         assert [s["count"] for s in steps] == [2, 1]
         profile = run_query(engine, {"kind": "profile", "user": "anon-1"})

@@ -92,7 +92,8 @@ def append_rows(backend: Any, conn: Any, event_rows: list[dict[str, Any]], user_
 
 
 #: The storage tables behind each table the engine reads, where the database appends only.
-_STORAGE = {"events": ("events_data", "event_ids", "person_overrides"), "users": ("users_data",),
+_STORAGE = {"events": ("events_data", "event_ids", "person_overrides", "event_hours_data", "person_hours_data"),
+            "users": ("users_data",),
             "identities": ("identities_data",)}
 
 

@@ -145,6 +145,23 @@ class Backend:
 
     # -- reading ------------------------------------------------------------------------------
 
+    def latest_values(self, events: Any, where: Any, columns: list[Any]) -> Any:
+        """(k, v) rows: for each of `columns` (k its index), its value in the newest row of
+        `events` matching `where` where it is not NULL (newest: ts, then id); no row for a
+        column that is NULL everywhere. One index seek per column on SQLite and PostgreSQL."""
+        from sqlalchemy import Integer, literal, union_all
+
+        parts = []
+        for i, col in enumerate(columns):
+            parts.append(select(literal(i, Integer).label("k"), col.label("v"))
+                         .where(where, col.is_not(None))
+                         .order_by(events.c.ts.desc(), events.c.id.desc()).limit(1).subquery(f"last{i}"))
+        return union_all(*[select(p.c.k, p.c.v) for p in parts])
+
+    def person_equals(self, events: Any, person: Any) -> Any:
+        """`events.person = person` in the form this database finds one person's rows fastest."""
+        return events.c.person == person
+
     def with_context(self, events: Any, event_context: Any) -> tuple[Any, Any]:
         """`events` with each row's context document (NULL where none was stored), for the few
         readers that show it: (from clause, context column)."""

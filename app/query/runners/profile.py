@@ -26,10 +26,8 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal,
     or_,
     select,
-    union_all,
 )
 
 from app.core.backends import Backend
@@ -102,14 +100,9 @@ def _statements(backend: Backend, with_before: bool, with_events: bool) -> dict[
     person = select(users).where(users.c.id == func.coalesce(via, uid))
     ids = (select(identities.c.distinct_id, identities.c.linked_at).where(identities.c.person == uid)
            .order_by(identities.c.linked_at, identities.c.distinct_id))
-    parts = []
-    for i, name in enumerate(LAST_KNOWN):
-        col = events.c[ENRICHED_COLUMNS[name]]
-        parts.append(select(literal(i, Integer).label("k"), col.label("v"))
-                     .where(events.c.person == uid, col.is_not(None))
-                     .order_by(events.c.ts.desc(), events.c.id.desc()).limit(1).subquery(f"last{i}"))
-    last = union_all(*[select(p.c.k, p.c.v) for p in parts])
-    conds = [events.c.person == uid]
+    last = backend.latest_values(events, backend.person_equals(events, uid),
+                                 [events.c[ENRICHED_COLUMNS[name]] for name in LAST_KNOWN])
+    conds = [backend.person_equals(events, uid)]
     if with_before:
         before_id = bindparam("before_id", type_=BigInteger)
         bts = select(_BEFORE.c.ts).where(_BEFORE.c.id == before_id).scalar_subquery()
