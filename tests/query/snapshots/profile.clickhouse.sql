@@ -10,46 +10,22 @@ FROM `identities`
 WHERE `identities`.`person` = :uid
 ORDER BY `identities`.`linked_at`, `identities`.`distinct_id`;
 
-SELECT `last0`.`k`, `last0`.`v`
-FROM (SELECT :param_1 AS `k`, `events`.`city` AS `v`
+SELECT k1 - :param_1 AS `k`, v AS `v`
+FROM (SELECT array(argMaxIf(toNullable(`events`.`city`), tuple(`events`.`ts`, `events`.`id`), `events`.`city` IS NOT NULL), argMaxIf(toNullable(`events`.`country_code`), tuple(`events`.`ts`, `events`.`id`), `events`.`country_code` IS NOT NULL), argMaxIf(toNullable(`events`.`region`), tuple(`events`.`ts`, `events`.`id`), `events`.`region` IS NOT NULL), argMaxIf(toNullable(`events`.`browser`), tuple(`events`.`ts`, `events`.`id`), `events`.`browser` IS NOT NULL), argMaxIf(toNullable(`events`.`os`), tuple(`events`.`ts`, `events`.`id`), `events`.`os` IS NOT NULL), argMaxIf(toNullable(`events`.`device`), tuple(`events`.`ts`, `events`.`id`), `events`.`device` IS NOT NULL)) AS `vals`
 FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`city` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_2) AS `last0`
-UNION ALL SELECT `last1`.`k`, `last1`.`v`
-FROM (SELECT :param_3 AS `k`, `events`.`country_code` AS `v`
-FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`country_code` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_4) AS `last1`
-UNION ALL SELECT `last2`.`k`, `last2`.`v`
-FROM (SELECT :param_5 AS `k`, `events`.`region` AS `v`
-FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`region` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_6) AS `last2`
-UNION ALL SELECT `last3`.`k`, `last3`.`v`
-FROM (SELECT :param_7 AS `k`, `events`.`browser` AS `v`
-FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`browser` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_8) AS `last3`
-UNION ALL SELECT `last4`.`k`, `last4`.`v`
-FROM (SELECT :param_9 AS `k`, `events`.`os` AS `v`
-FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`os` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_10) AS `last4`
-UNION ALL SELECT `last5`.`k`, `last5`.`v`
-FROM (SELECT :param_11 AS `k`, `events`.`device` AS `v`
-FROM `events`
-WHERE `events`.`person` = :uid AND `events`.`device` IS NOT NULL
-ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :param_12) AS `last5`;
+WHERE `events`.`stored_person` IN (SELECT `person_overrides`.`old_person`
+FROM `person_overrides`
+WHERE `person_overrides`.`person` = :uid
+UNION ALL SELECT :uid AS `anon_1`) AND `events`.`person` = :uid) AS `latest` ARRAY
+JOIN `latest`.`vals` AS `v`, arrayEnumerate(`latest`.`vals`) AS `k1`
+WHERE v IS NOT NULL;
 
 SELECT `events`.`id`, `events`.`type`, `events`.`event`, `events`.`ts`, `events`.`user_id`, `events`.`anonymous_id`, `events`.`properties`, `events`.`context` AS `context`, `events`.`city`, `events`.`region`, `events`.`country_code`, `events`.`browser`, `events`.`os`, `events`.`device`, `events`.`referring_domain`
 FROM `events`
-WHERE `events`.`person` = :uid AND (`events`.`ts` < (SELECT `before`.`ts`
+WHERE `events`.`stored_person` IN (SELECT `person_overrides`.`old_person`
+FROM `person_overrides`
+WHERE `person_overrides`.`person` = :uid
+UNION ALL SELECT :uid AS `anon_1`) AND `events`.`person` = :uid AND (`events`.`ts` < (SELECT `before`.`ts`
 FROM `events` AS `before`
 WHERE `before`.`id` = :before_id) OR `events`.`ts` = (SELECT `before`.`ts`
 FROM `events` AS `before`
