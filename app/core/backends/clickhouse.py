@@ -469,8 +469,13 @@ class ClickHouseBackend(Backend):
     def json_display(self, doc: Any, key: str) -> Any:
         k = literal(key, String)
         typ = func.toString(func.JSONType(doc, k))
+        raw = func.JSONExtractRaw(doc, k, type_=Text)
+        # JSONExtractRaw re-prints numbers (5.0 -> "5"); a double keeps its point, as the JSON
+        # text the other databases show does.
+        integral_double = (typ == literal("Double", String)) & ~func.match(raw, literal("[.eE]", String))
         return case((typ == literal("String", String), func.JSONExtractString(doc, k, type_=Text)),
-                    (typ.in_((*_NUMBER_TYPES, "Bool")), func.JSONExtractRaw(doc, k, type_=Text)),
+                    (integral_double, func.concat(raw, literal(".0", String))),
+                    (typ.in_((*_NUMBER_TYPES, "Bool")), raw),
                     else_=literal(None, String))
 
     def json_type_label(self, doc: Any, key: str) -> Any:
