@@ -108,6 +108,11 @@ def gridline() -> QColor:
 def style_plot(plot: Any) -> None:
     """Give a pyqtgraph PlotWidget the theme's colours now and whenever the theme changes."""
     def restyle() -> None:
+        try:
+            plot.objectName()
+        except RuntimeError:  # the plot is gone (its window closed): stop restyling it
+            theme().changed.disconnect(restyle)
+            return
         plot.setBackground(chart_background())
         item = plot.getPlotItem()
         for name in ("left", "bottom", "right", "top"):
