@@ -500,20 +500,26 @@ class DemoModel:
 
     def arrivals(self, count: int, first_idx: int = 0) -> list[tuple[int, int]]:
         """(arrival ms, visitor index), growing traffic with quieter weekends, in time order."""
+        # Every UTC day the range touches is drawn, the last (today) too, and a moment outside
+        # the range is drawn again: arrivals cover the range up to its end, at local daytime.
         master = self.rng
-        days = max(1, (self.end_ms - self.start_ms) // DAY)
         first_day = self.start_ms // DAY
+        day_count = (self.end_ms - 1) // DAY - first_day + 1
+        span = max(1, self.end_ms - self.start_ms)
         out: list[tuple[int, int]] = []
         for idx in range(first_idx, first_idx + count):
             while True:
-                frac = master.random()
-                day = first_day + int(frac * days)
+                day = first_day + int(master.random() * day_count)
+                country = _country(master)
+                t = local_daytime(master, day * DAY, country)
+                if not self.start_ms <= t <= self.end_ms:
+                    continue
+                frac = (t - self.start_ms) / span
                 weekend = (day + 3) % 7 >= 5  # 1970-01-01 was a Thursday
                 if master.random() * 2.0 < (1.0 + frac) * (0.72 if weekend else 1.0):
                     break
-            country = self.countries[idx] = _country(master)
-            t = local_daytime(master, day * DAY, country)
-            out.append((min(max(t, self.start_ms), self.end_ms), idx))
+            self.countries[idx] = country
+            out.append((t, idx))
         out.sort()
         return out
 
@@ -600,38 +606,71 @@ def _calibrate(model: DemoModel, events: int) -> int:
     return max(1, round(events * 0.985 / per_visitor))
 
 
+#: Arrivals drawn beyond the pilot's estimate, for generate_messages to choose from.
+SPARE_ARRIVALS = 0.5
+#: The share of the budget the admission of new visitors aims at: their later visits fill the rest.
+ADMIT_SHARE = 0.995
+#: Messages kept for the visitor who arrives just before the end (at most).
+NOW_RESERVE = 40
+
+
 def generate_messages(seed: int, events: int, start_ms: int, end_ms: int,
                       stats: dict[str, int] | None = None) -> Any:
-    """Yield at most `events` demo messages in time order (about `events` when the range allows)."""
+    """Yield at most `events` demo messages in time order (about `events` when the range allows),
+    the newest minutes before end_ms.
+
+    A stream capped in time order loses its newest end, and the pilot's estimate is off by a
+    few percent (by half for a few hundred events: a few visitors with long journeys), so the
+    history used to stop hours or days before "now". Instead, more arrivals are drawn than
+    estimated, a new visitor comes only while the messages made so far trail the arrivals'
+    share of the budget, and a visit that would exceed it ends early (the visitor leaves for
+    good): the cap never cuts the end. One last visitor arrives minutes before end_ms, with a
+    budget of its own (someone is on the site right now).
+    """
     model = DemoModel(seed, start_ms, end_ms)
-    heap = model.arrivals(_calibrate(model, events))  # sorted, hence a valid heap
+    planned = _calibrate(model, events) if events > 0 else 0
+    heap = model.arrivals(planned + int(planned * SPARE_ARRIVALS)) if planned else []  # sorted: a heap
+    drawn = len(heap)
+    now_idx = drawn
+    if planned:
+        heapq.heappush(heap, (max(start_ms, end_ms - model.rng.randrange(2 * MINUTE, 20 * MINUTE)), now_idx))
+    budget = events - min(events // 10, NOW_RESERVE)
     visitors: dict[int, Visitor] = {}
     pending: list[tuple[int, int, dict[str, Any]]] = []
     seq = 0
     emitted = 0
     identified = 0
     seen = 0
-    while heap and emitted < events:
+    arrived = 0
+    while heap:
         t, idx = heapq.heappop(heap)
-        while pending and pending[0][0] <= t and emitted < events:
+        while pending and pending[0][0] <= t:
             yield heapq.heappop(pending)[2]
             emitted += 1
         v = visitors.get(idx)
         if v is None:
+            arrived += 1
+            if idx != now_idx and seq >= ADMIT_SHARE * budget * arrived / drawn:
+                model.countries.pop(idx, None)  # ahead of the target: this visitor never comes
+                continue
             v = visitors[idx] = model.new_visitor(idx)
             seen += 1
         was_anonymous = v.user_id is None
-        for ts, msg in model.session(v, t):
-            if ts <= end_ms:
-                heapq.heappush(pending, (ts, seq, msg))
-                seq += 1
-        if was_anonymous and v.user_id is not None:
+        visit = [(ts, msg) for ts, msg in model.session(v, t) if ts <= end_ms]
+        room = (events if idx == now_idx else budget) - seq
+        if len(visit) > room:
+            visit = visit[:max(0, room)]
+            v.next_time = None
+        for ts, msg in visit:
+            heapq.heappush(pending, (ts, seq, msg))
+            seq += 1
+        if was_anonymous and any(msg["type"] == "identify" for _, msg in visit):
             identified += 1
         if v.next_time is not None and v.next_time <= end_ms:
             heapq.heappush(heap, (v.next_time, idx))
         else:
             del visitors[idx]
-    while pending and emitted < events:
+    while pending:
         yield heapq.heappop(pending)[2]
         emitted += 1
     if stats is not None:
