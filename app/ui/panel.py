@@ -176,8 +176,12 @@ class Panel(QWidget):
         return channel
 
     # ----------------------------------------------------------------- undo / redo
-    #: query edits can be undone (not for panels whose query moves by itself: Live View's cursor)
+    #: query edits can be undone
     undoable = True
+
+    def undo_query(self) -> dict[str, Any]:
+        """What an undo step records: the query, less what moves by itself (Live View's cursor)."""
+        return self.query()
 
     def note_query(self) -> None:
         """Record the panel's query as the latest state: a change since the last one becomes one
@@ -185,7 +189,7 @@ class Panel(QWidget):
         if not self.undoable:
             return
         try:
-            spec = self.query()
+            spec = self.undo_query()
         except (ValueError, KeyError, TypeError, NotImplementedError):
             return  # a half-edited query: recorded once it is whole
         before = self._undo_query
@@ -199,7 +203,7 @@ class Panel(QWidget):
         self._undoing = True
         try:
             self.set_query(spec)
-            self._undo_query = self.query()
+            self._undo_query = self.undo_query()
         finally:
             self._undoing = False
         self._refresh_timer.stop()

@@ -2,17 +2,24 @@
 
 New rows are inserted at the top with beginInsertRows and the oldest trimmed at the bottom
 with beginRemoveRows, never with a model reset, so the view neither flickers nor loses the
-user's selection (persistent indexes move with their rows).
+user's selection (persistent indexes move with their rows). The Person column names people as
+View > Show people by says (app.ui.people), from traits each poll's worker looked up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.errors import DatabaseError
+from app.core.schema import users
 from app.query.isotime import iso_utc
+from app.ui.people import DISPLAY_MODES, display_name
 
 #: (header, key in the engine's live rows)
 COLUMNS: list[tuple[str, str]] = [
@@ -26,6 +33,11 @@ COLUMNS: list[tuple[str, str]] = [
     ("Referrer", "$referring_domain"),
 ]
 DEFAULT_CAPACITY = 5000
+PERSON_COLUMN = next(i for i, (_header, key) in enumerate(COLUMNS) if key == "person")
+#: The traits a person's label may use (each display mode's candidates).
+LABEL_TRAITS = tuple(sorted({key for keys in DISPLAY_MODES.values() for key in keys}))
+#: Persons per lookup statement (SQLite's bound-parameter limit is 999 on old builds).
+LOOKUP_CHUNK = 500
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -46,6 +58,28 @@ def local_time(ms: Any) -> str:
     return moment.toString("yyyy-MM-dd HH:mm")
 
 
+def person_labels(engine: Engine, persons: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The label traits (name, e-mail) of these persons, by primary key: one statement per
+    LOOKUP_CHUNK persons, on the poll's worker. Persons without such traits are left out; a
+    failed lookup gives nothing (the ids show, and the next poll meets the lost connection)."""
+    ids = sorted({str(p) for p in persons if p})
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        with engine.connect() as conn:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                chunk = ids[start:start + LOOKUP_CHUNK]
+                for person, traits in conn.execute(select(users.c.id, users.c.traits).where(users.c.id.in_(chunk))):
+                    if isinstance(traits, str):
+                        traits = json.loads(traits)
+                    if isinstance(traits, dict):
+                        wanted = {k: traits[k] for k in LABEL_TRAITS if k in traits}
+                        if wanted:
+                            out[str(person)] = wanted
+    except (SQLAlchemyError, DatabaseError, ValueError):
+        return {}
+    return out
+
+
 class LiveEventsModel(QAbstractTableModel):
     """Rows are the engine's live event dicts, newest first, at most `capacity` of them."""
 
@@ -53,6 +87,11 @@ class LiveEventsModel(QAbstractTableModel):
         super().__init__(parent)
         self.capacity = capacity
         self._rows: list[dict[str, Any]] = []
+        #: person id -> label traits, as the latest poll that returned the person found them
+        self._people: dict[str, dict[str, Any]] = {}
+
+    #: how the Person column names a person: "name", "email" or "id" (app.ui.people)
+    display_mode = "name"
 
     # ----------------------------------------------------------------- Qt API
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -77,12 +116,42 @@ class LiveEventsModel(QAbstractTableModel):
                 return local_time(value)
             if key == "event" and value is None:
                 return f"({row.get('type', 'event')})"  # identify / group / alias
+            if key == "person" and value is not None:
+                return display_name(str(value), self._people.get(str(value)), self.display_mode)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.ToolTipRole and key == "ts":
             return f"{row.get('time')} (UTC)"
+        if role == Qt.ItemDataRole.ToolTipRole and key == "person" and row.get("person") is not None:
+            return f"id: {row['person']}"
         if role == Qt.ItemDataRole.UserRole:
             return row
         return None
+
+    # ----------------------------------------------------------------- people
+    def set_display_mode(self, mode: str) -> None:
+        """Name persons by `mode` (View > Show people by); the rows shown relabel at once."""
+        self.display_mode = mode
+        self._relabel()
+
+    def set_person_traits(self, traits: Mapping[str, Mapping[str, Any]]) -> None:
+        """Label traits a poll found (newer than what the rows shown were labelled with)."""
+        if not traits:
+            return
+        changed = any(self._people.get(p) != dict(t) for p, t in traits.items())
+        self._people.update({p: dict(t) for p, t in traits.items()})
+        if len(self._people) > 2 * self.capacity:
+            shown = {str(r.get("person")) for r in self._rows}
+            self._people = {p: t for p, t in self._people.items() if p in shown or p in traits}
+        if changed:
+            self._relabel()
+
+    def person_traits(self, person: str) -> dict[str, Any] | None:
+        found = self._people.get(person)
+        return dict(found) if found is not None else None
+
+    def _relabel(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, PERSON_COLUMN), self.index(len(self._rows) - 1, PERSON_COLUMN))
 
     # ----------------------------------------------------------------- buffer
     def prepend(self, rows: Sequence[dict[str, Any]]) -> int:

@@ -4,6 +4,12 @@ Each poll asks the engine for events after the last id seen (`{"kind": "live", .
 its cost depends on the new events only. A poll that fails because the connection dropped
 is retried with back-off by the panel's channel with the same `after_id`, so on recovery
 the view continues exactly where it stopped: nothing missed, nothing twice.
+
+What it filters by is the panel's LiveState (app.query.panel_state): the event combo and the
+filter builder are bound to it, a changed filter starts a new stream, and each filter change is
+one Edit > Undo step (the poll's moving `after_id` and `limit` are not part of it). Each poll's
+worker also looks up the name and e-mail traits of the persons it returned, so the Person column
+names people as View > Show people by says (app.ui.people) without queries on the GUI thread.
 """
 
 from __future__ import annotations
@@ -31,15 +37,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import LiveState
+from app.ui.cohorts import add_cohort_rows
+from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.panel import Panel
-from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
+from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time, person_labels
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
+from app.ui.widgets.bind import Binder
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.empty_state import empty_database_text
 from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
+from app.ui.workers import Job
 
 #: Rows shown when the view starts (or its filter changes) before polling for new ones.
 INITIAL_ROWS = 1000
@@ -56,14 +67,20 @@ ALL_EVENTS = "All events"
 class LiveViewPanel(Panel):
     panel_id = "live"
     title = "Live View"
-    undoable = False  # its poll moves by itself (after_id); filters are one click to change back
     order = 90
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
     saveable = False
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
+        #: What the view filters by; the controls are bound to it (query() adds the poll's cursor).
+        self.state = LiveState()
+        self.binder = Binder(self.state, self._on_filter_debounced)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.timeout.connect(self._on_filter_changed)
         self.model = LiveEventsModel(DEFAULT_CAPACITY, self)
+        self.model.display_mode = str(context.settings.value("people/display", "name"))
         self.after_id = 0
         self.loaded = False
         self.polls = 0
@@ -105,6 +122,7 @@ class LiveViewPanel(Panel):
         self.body_layout.addLayout(bar)
 
         self.filter_builder = FilterBuilder(context.discovery, self.body)
+        add_cohort_rows(self.filter_builder, context)
         self.filter_builder.setVisible(False)
         self.body_layout.addWidget(self.filter_builder)
 
@@ -160,32 +178,34 @@ class LiveViewPanel(Panel):
         self.interval.valueChanged.connect(self._on_interval_changed)
         self.event_filter.currentIndexChanged.connect(self._on_filter_changed)
         line_edit_of(self.event_filter).editingFinished.connect(self._on_filter_changed)
-        self.filter_builder.changed.connect(self._on_filter_debounced)
+        self.filter_builder.changed.connect(lambda: self.binder.write(where=self.filter_builder.filters()))
         self.filters_toggle.toggled.connect(self._toggle_filters)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.table.doubleClicked.connect(self._on_double_clicked)
         context.discovery.events_changed.connect(self._on_events_discovered)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.timeout.connect(self._on_filter_changed)
-        self._last_filter: tuple[str, str] | None = None
+        #: The event combo's text as last shown or committed (an unedited text writes nothing).
+        self._events_text = ALL_EVENTS
+        self.binder.watch("events", self._show_events)
+        self.binder.watch("where", self._show_where)
+        self.binder.show_all()
+        #: The filter the shown stream was started with.
+        self._last_filter: tuple[str, str] | None = self._filter_key()
         self._show_hint()
         self._building = False
 
     # ----------------------------------------------------------------- query
     def events_filter(self) -> list[str]:
-        text = self.event_filter.currentText().strip()
-        return [] if not text or text == ALL_EVENTS else [text]
+        return list(self.state.events)
 
     def query(self) -> dict[str, Any]:
         """The poll as it would run now (also what the window saves as this panel's state)."""
-        return {
-            "kind": "live",
-            "after_id": self._poll_from(),
-            "limit": self._limit(),
-            "events": self.events_filter(),
-            "where": self.filter_builder.filters(),
-        }
+        state = self.state.to_query()
+        return {"kind": "live", "after_id": self._poll_from(), "limit": self._limit(),
+                **{k: v for k, v in state.items() if k != "kind"}}
+
+    def undo_query(self) -> dict[str, Any]:
+        """Undo steps are filter changes, not the poll's cursor moving."""
+        return self.state.to_query()
 
     def _limit(self) -> int:
         if not self.loaded:
@@ -200,14 +220,35 @@ class LiveViewPanel(Panel):
         return self.after_id
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._building = True
-        try:
-            events = spec.get("events") or []
-            self.event_filter.setCurrentText(str(events[0]) if events else ALL_EVENTS)
-            self.filter_builder.set_filters(list(spec.get("where") or []))
-            self._last_filter = self._filter_key()
-        finally:
-            self._building = False
+        """Show a query's filter (its poll cursor and size are the view's own). A different
+        filter than the stream shown starts a new stream (at the next poll, or F5)."""
+        self.binder.load(spec)
+        key = self._filter_key()
+        if key != self._last_filter:
+            self._last_filter = key
+            if self.loaded or self.channel.busy:
+                self.channel.cancel(quiet=True)
+                self._reset_stream()
+
+    def _show_events(self) -> None:
+        events = self.state.events
+        self._events_text = ", ".join(events) if events else ALL_EVENTS
+        self.event_filter.setCurrentText(self._events_text)
+        self.event_filter.setToolTip("Events: " + self._events_text if len(events) > 1 else "")
+
+    def _show_where(self) -> None:
+        self.filter_builder.set_filters(self.state.where)
+        if self.state.where:
+            self.filters_toggle.setChecked(True)  # a filter in effect is never hidden
+
+    def _commit_events(self) -> None:
+        """The event combo's text as the state's events (an unedited text keeps what it shows,
+        such as a saved query's several events)."""
+        text = self.event_filter.currentText().strip()
+        if text == self._events_text:
+            return
+        self._events_text = text
+        self.binder.write(events=[] if not text or text == ALL_EVENTS else [text])
 
     def ui_state(self) -> dict[str, Any]:
         return {"interval": self.interval.value(), "paused": self.pause_button.isChecked()}
@@ -229,7 +270,33 @@ class LiveViewPanel(Panel):
         self.polls += 1
         self.run_query(self.query())
 
+    def run_query(self, spec: dict[str, Any]) -> None:
+        if self.undoable and not self._undoing:
+            self.note_query()
+        connection = self.context.connection
+        if connection is None:
+            self.state_bar.set_info("Not connected to a database.")
+            return
+        self.run_job(self._poll_job(connection, spec))
+        self._pending_spec = spec
+
+    @staticmethod
+    def _poll_job(connection: Connection, spec: dict[str, Any]) -> Job:
+        """The poll, then (on the same worker) the label traits of the persons it returned."""
+        poll = connection.query_job(spec)
+        engine = connection.engine
+
+        def job(token: Any) -> Any:
+            result = poll(token)
+            persons = {str(r["person"]) for r in result.get("events", ()) if r.get("person")}
+            if persons and not getattr(token, "cancelled", False):
+                result = {**result, "person_traits": person_labels(engine, persons)}
+            return result
+
+        return job
+
     def show_result(self, result: Any) -> None:
+        self.model.set_person_traits(result.get("person_traits") or {})
         rows = [r for r in result.get("events", []) if int(r["id"]) not in self._seen]
         if rows:
             self.after_id = max(self.after_id, max(int(r["id"]) for r in rows))
@@ -350,14 +417,15 @@ class LiveViewPanel(Panel):
         self._update_status()
 
     def _filter_key(self) -> tuple[str, str]:
-        return (json.dumps(self.events_filter()), json.dumps(self.filter_builder.filters(), sort_keys=True))
+        return (json.dumps(self.state.events), json.dumps(self.state.where, sort_keys=True))
 
     def _on_filter_debounced(self) -> None:
         self._filter_timer.start(300)
 
     def _on_filter_changed(self, *_args: Any) -> None:
-        if self._building:
+        if self._building or self.binder.showing:
             return
+        self._commit_events()
         key = self._filter_key()
         if key == self._last_filter:
             return

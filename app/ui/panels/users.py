@@ -1,6 +1,8 @@
 """The User explorer: find persons by traits, behaviour, cohort or funnel step; page, sort, export.
 
-The controls edit one `{"kind": "users", ...}` query (docs/query.md). Page 0 (with the total)
+The controls are bound to one `{"kind": "users", ...}` query, the panel's UsersState
+(app.query.panel_state): `query()` is that state's JSON, so a saved report opens unchanged and
+each settled edit is one Edit > Undo step. Page 0 (with the total)
 runs through the panel's channel, so busy, error and reconnecting states show as everywhere;
 the table's model fetches further pages itself as they scroll into view (users_model.py). The
 search box finds a person by any id they were seen with or by an e-mail prefix — where support
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.panel_state import MATCH_CHOICES, UsersState
 from app.ui.cohorts import CohortsDialog, SaveCohortDialog, add_cohort_rows, cohort_store
 from app.ui.connection import Connection
 from app.ui.context import AppContext
@@ -40,6 +43,7 @@ from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
 from app.ui.registry import register_panel
+from app.ui.widgets.bind import Binder
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.export import ExportButton
 from app.ui.widgets.filter_builder import FilterBuilder
@@ -87,8 +91,9 @@ class UsersPanel(Panel):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self._building = True
-        self._sort: dict[str, Any] = {"by": "last_seen", "desc": True}
-        self._traits_chosen = False
+        #: The query this panel shows; the controls are bound to it (query() is its JSON).
+        self.state = UsersState()
+        self.binder = Binder(self.state, self._edited)
         self._export_channel = self.new_channel()
         self._export_path: Path | None = None
         self._export_signals = _ExportSignals(self)
@@ -113,7 +118,8 @@ class UsersPanel(Panel):
         if context.connection is not None:
             self.model.set_engine(context.connection.engine)
         context.discovery.properties_changed.connect(self._on_traits_discovered)
-        self._set_traits(self._default_traits())
+        self._bind()
+        self.binder.show_all()
         self._building = False
 
     # ----------------------------------------------------------------- construction
@@ -139,8 +145,6 @@ class UsersPanel(Panel):
         match_row.addWidget(QLabel("match", filter_box))
         self.match_combo = QComboBox(filter_box)
         self.match_combo.setObjectName("matchCombo")
-        self.match_combo.addItem("all of these (AND)", "all")
-        self.match_combo.addItem("any of these (OR)", "any")
         match_row.addWidget(self.match_combo)
         match_row.addStretch(1)
         filter_layout.addLayout(match_row)
@@ -169,10 +173,7 @@ class UsersPanel(Panel):
         column.addWidget(self.cohort_message)
         scroll.finish()
 
-        self.search_edit.textChanged.connect(self._edited)
         self.search_edit.returnPressed.connect(self._on_search_enter)
-        self.match_combo.currentIndexChanged.connect(self._edited)
-        self.filter_builder.changed.connect(self._edited)
         self.save_cohort_button.clicked.connect(self.save_cohort_dialog)
         self.cohorts_button.clicked.connect(self._manage_cohorts)
         return scroll
@@ -240,41 +241,39 @@ class UsersPanel(Panel):
         self.export_cancel.clicked.connect(self.cancel_export)
         return holder
 
+    def _bind(self) -> None:
+        """Widgets write the state's fields; a loaded query shows in them (app.ui.widgets.bind)."""
+        binder = self.binder
+        binder.combo(self.match_combo, "match", MATCH_CHOICES)
+        self.search_edit.textChanged.connect(lambda text: binder.write(search=text.strip() or None))
+        binder.watch("search", lambda: self.search_edit.setText(self.state.search or ""))
+        self.filter_builder.changed.connect(
+            lambda: binder.edit(lambda: self.state.set_filters(self.filter_builder.filters())))
+        binder.watch(("where", "did"), lambda: self.filter_builder.set_filters(self.state.filters))
+        binder.watch("sort", self._show_sort_indicator)
+        binder.watch("columns", lambda: self._set_traits(self._shown_traits()))
+
     # ----------------------------------------------------------------- query
     def query(self) -> dict[str, Any]:
-        where, did = split_filters(self.filter_builder.filters())
-        spec: dict[str, Any] = {
-            "kind": "users",
-            "where": where,
-            "did": did,
-            "match": str(self.match_combo.currentData()),
-            "sort": dict(self._sort),
-            "columns": self.model.trait_columns(),
-            "limit": PAGE_SIZE,
-        }
-        search = self.search_edit.text().strip()
-        if search:
-            spec["search"] = search
-        return spec
+        return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        spec = users_spec_from(spec)
         self._building = True
         try:
-            filters = list(spec.get("where") or []) + [{"did": d} for d in spec.get("did") or []]
-            self.filter_builder.set_filters(filters)
-            self.match_combo.setCurrentIndex(max(0, self.match_combo.findData(spec.get("match", "all"))))
-            self.search_edit.setText(str(spec.get("search") or ""))
-            sort = spec.get("sort")
-            if isinstance(sort, dict):
-                self._sort = {"by": sort.get("by", "last_seen"), "desc": bool(sort.get("desc", True))}
-            columns = spec.get("columns")
-            if isinstance(columns, list):
-                self._traits_chosen = True
-                self._set_traits([str(c) for c in columns])
-            self._show_sort_indicator()
+            self.binder.load(users_spec_from(spec))
         finally:
             self._building = False
+
+    def page_query(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """What the table asks for `spec`: its first page of PAGE_SIZE with the total, and the
+        trait columns it shows (the saved query keeps its own limit, count and columns)."""
+        page = {k: v for k, v in spec.items() if k != "after"}
+        return {**page, "limit": PAGE_SIZE, "count": True, "columns": self.model.trait_columns()}
+
+    def run_query(self, spec: dict[str, Any]) -> None:
+        super().run_query(self.page_query(spec))
+        if self._pending_spec is not None:
+            self._pending_spec = spec  # last_result_spec: the query answered, as query() gives it
 
     def show_users_query(self, spec: dict[str, Any]) -> None:
         """Another panel asks to list these persons (a funnel step, a cohort)."""
@@ -294,7 +293,7 @@ class UsersPanel(Panel):
 
     def show_result(self, result: Any) -> None:
         spec = self.last_result_spec or self.query()
-        self.model.reset(spec, result)
+        self.model.reset(self.page_query(spec), result)
         total = int(result.get("total") or 0)
         self.total_label.setText(f"{total:,} person{'s' if total != 1 else ''}")
         self.table.scrollToTop()
@@ -329,30 +328,31 @@ class UsersPanel(Panel):
         if not 0 <= section < len(keys):
             return
         by = sort_key_for(keys[section])
-        desc = True
-        if by == self._sort.get("by"):
-            desc = not bool(self._sort.get("desc", True))
-        self._sort = {"by": by, "desc": desc}
-        self._show_sort_indicator()
+        sort = self.state.sort
+        desc = not bool(sort.get("desc", True)) if by == sort.get("by") else True
+        self._write_sort(by, desc)
         self.refresh()
 
     def _on_sort_requested(self, key: str, desc: bool) -> None:
-        self._sort = {"by": sort_key_for(key), "desc": desc}
-        self._show_sort_indicator()
+        self._write_sort(sort_key_for(key), desc)
         self.refresh()
 
     def set_sort(self, by: Any, desc: bool = True) -> None:
-        self._sort = {"by": by, "desc": desc}
-        self._show_sort_indicator()
+        self._write_sort(by, desc)
         self.schedule_refresh(0)
+
+    def _write_sort(self, by: Any, desc: bool) -> None:
+        self.binder.write(sort={"by": by, "desc": desc})
+        self._show_sort_indicator()
 
     def _show_sort_indicator(self) -> None:
         keys = self.model.column_keys()
-        by = self._sort.get("by")
+        sort = self.state.sort
+        by = sort.get("by")
         key = f"trait:{by['trait']}" if isinstance(by, dict) else str(by)
         header = self.table.horizontalHeader()
         if key in keys:
-            order = Qt.SortOrder.DescendingOrder if self._sort.get("desc", True) else Qt.SortOrder.AscendingOrder
+            order = Qt.SortOrder.DescendingOrder if sort.get("desc", True) else Qt.SortOrder.AscendingOrder
             header.setSortIndicator(keys.index(key), order)
 
     def _default_traits(self) -> list[str]:
@@ -363,8 +363,13 @@ class UsersPanel(Panel):
         rest = [t for t in known if t not in preferred]
         return (preferred + rest)[:MAX_DEFAULT_TRAITS]
 
+    def _shown_traits(self) -> list[str]:
+        """The query's columns once chosen (a saved report, the Columns menu); else the defaults."""
+        columns = self.state.columns
+        return [str(c) for c in columns] if isinstance(columns, list) else self._default_traits()
+
     def _on_traits_discovered(self) -> None:
-        if not self._traits_chosen:
+        if self.state.columns is None:
             self._set_traits(self._default_traits())
 
     def _set_traits(self, traits: list[str]) -> None:
@@ -394,7 +399,7 @@ class UsersPanel(Panel):
             chosen.append(name)
         elif not on and name in chosen:
             chosen.remove(name)
-        self._traits_chosen = True
+        self.binder.write(columns=chosen)
         self._set_traits(chosen)
 
     # ----------------------------------------------------------------- persons
@@ -423,7 +428,7 @@ class UsersPanel(Panel):
 
     def save_cohort(self, name: str, *, static: bool) -> None:
         """Store the current filters as a cohort (in the database, shared by everyone on it)."""
-        definition = {k: v for k, v in self.query().items() if k not in ("columns", "limit")}
+        definition = {k: v for k, v in self.query().items() if k not in ("columns", "limit", "count", "after")}
         self.cohort_message.setText("Saving the cohort…")
         cohort_store(self.context).create(name, definition, static=static, on_done=self._on_cohort_saved,
                                           on_error=lambda message: self.cohort_message.setText(f"⚠ {message}"))
