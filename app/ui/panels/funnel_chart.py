@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.ui import theme
 from app.ui.widgets.series_chart import PALETTE
@@ -25,6 +35,10 @@ AXIS_COLOUR = QColor("#bbb")
 #: Room beneath the bars: the step name (two lines) and three lines of numbers.
 NAME_HEIGHT = 32
 BOTTOM_MARGIN = 90
+#: What the step chart's y axis measures (a display choice, not part of the query), with labels.
+AXIS_CHOICES = [("count", "Persons"), ("percent", "% of step 1")]
+#: The percent axis' gridlines: conversion from step 1 never exceeds 100 %.
+PERCENT_TICKS = [0, 20, 40, 60, 80, 100]
 
 
 def duration(seconds: float | None) -> str:
@@ -63,6 +77,11 @@ def percent(rate: float | None) -> str:
     return f"{rate * 100:.1f}%"
 
 
+def step_rate(step: dict[str, Any]) -> float:
+    """The engine's conversion from step 1 of a step dict (0 when it has none)."""
+    return float(step.get("conversion_from_first") or 0.0)
+
+
 @dataclass(frozen=True)
 class BarSeries:
     """One coloured set of bars: a breakdown group (or the whole funnel) and its steps."""
@@ -87,8 +106,20 @@ class FunnelChart(QWidget):
         self.step_names: list[str] = []
         self._hover: int | None = None
         self.message = ""
-        #: The y-axis gridline values last painted (round numbers).
+        #: The y-axis gridline values last painted (round numbers: persons, or percents).
         self.y_ticks: list[int] = []
+        #: "count" (persons) or "percent" (of step 1): what the bars' heights and labels show.
+        self.axis = "count"
+
+    def set_axis(self, axis: str) -> None:
+        if axis not in dict(AXIS_CHOICES):
+            raise ValueError(f"unknown funnel axis: {axis!r}")
+        self.axis = axis
+        self.update()
+
+    def y_tick_labels(self) -> list[str]:
+        """The gridline labels last painted (what the axis reads)."""
+        return [f"{v}%" if self.axis == "percent" else f"{v:,}" for v in self.y_ticks]
 
     def set_data(self, steps: Sequence[dict[str, Any]], groups: Sequence[dict[str, Any]] | None = None) -> None:
         """`steps`: the result's overall steps; `groups`: its breakdown list (grouped bars)."""
@@ -104,6 +135,29 @@ class FunnelChart(QWidget):
     def bar_counts(self) -> list[list[int]]:
         """Per series, the count drawn for each step (what tests compare with the engine)."""
         return [[int(s.get("count") or 0) for s in series.steps] for series in self.series]
+
+    def bar_values(self) -> list[list[float]]:
+        """Per series, each bar's height on the axis: persons, or percent of the series' step 1."""
+        if self.axis == "percent":
+            return [[100.0 * step_rate(s) for s in series.steps] for series in self.series]
+        return [[float(c) for c in counts] for counts in self.bar_counts()]
+
+    def bar_label(self, step: dict[str, Any]) -> str:
+        """The text over a bar: its value in the axis' unit."""
+        return percent(step_rate(step)) if self.axis == "percent" else f"{int(step.get('count') or 0):,}"
+
+    def step_tooltip(self, k: int) -> str:
+        """The hover text of step k (0-based): the axis' value first, then the other measure."""
+        lines = [f"{k + 1}. {self.step_names[k]}"]
+        for series in self.series:
+            if k >= len(series.steps):
+                continue
+            step = series.steps[k]
+            count = f"{int(step.get('count') or 0):,} persons"
+            rate = f"{percent(step_rate(step))} of step 1"
+            value = f"{rate} ({count})" if self.axis == "percent" else f"{count} ({rate})"
+            lines.append(value if len(self.series) == 1 else f"{series.label}: {value}")
+        return "\n".join(lines)
 
     # ----------------------------------------------------------------- painting
     def paintEvent(self, _event: QPaintEvent) -> None:
@@ -122,10 +176,12 @@ class FunnelChart(QWidget):
         left, right, top, bottom = 56, 16, 28 + legend_h, BOTTOM_MARGIN
         width = max(10.0, self.width() - left - right)
         height = max(10.0, self.height() - top - bottom)
-        ticks = nice_ticks(max([max(c) if c else 0 for c in self.bar_counts()] + [1]))
+        values = self.bar_values()
+        ticks = PERCENT_TICKS if self.axis == "percent" else nice_ticks(max([max(v) if v else 0 for v in values] + [1]))
         #: The axis top: a round number at or above the tallest bar.
         peak = ticks[-1]
-        self.y_ticks = ticks
+        self.y_ticks = list(ticks)
+        labels = self.y_tick_labels()
         base_y = top + height
 
         small = self.small_font()
@@ -136,13 +192,13 @@ class FunnelChart(QWidget):
         painter.setPen(QPen(AXIS_COLOUR, 1))
         painter.drawLine(int(left), int(base_y), int(left + width), int(base_y))
         painter.setFont(small)
-        for value in ticks[1:]:
+        for value, label in zip(ticks[1:], labels[1:], strict=True):
             y = base_y - height * value / peak
             painter.setPen(QPen(theme.gridline(), 1))
             painter.drawLine(int(left), int(y), int(left + width), int(y))
             painter.setPen(theme.muted())
             painter.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{value:,}")
+                             label)
 
         slot_w = width / n
         for k in range(n):
@@ -155,13 +211,11 @@ class FunnelChart(QWidget):
             for g, series in enumerate(self.series):
                 if k >= len(series.steps):
                     continue
-                count = int(series.steps[k].get("count") or 0)
                 colour = QColor(PALETTE[g % len(PALETTE)])
                 bx = bx0 + g * bar_w
-                h = height * count / peak
+                h = height * values[g][k] / peak
                 if k > 0:
-                    prev = int(series.steps[k - 1].get("count") or 0)
-                    ph = height * prev / peak
+                    ph = height * values[g][k - 1] / peak
                     # The drop-off: what the previous step had and this one lost.
                     painter.fillRect(QRectF(bx + 1, base_y - ph, bar_w - 2, ph - h), QBrush(DROP_COLOUR))
                 painter.fillRect(QRectF(bx + 1, base_y - h, bar_w - 2, h), QBrush(colour))
@@ -169,7 +223,8 @@ class FunnelChart(QWidget):
                     painter.setPen(theme.chart_foreground())
                     painter.setFont(small if groups > 1 else bold)
                     painter.drawText(QRectF(bx - 10, base_y - h - 18, bar_w + 20, 16),
-                                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, f"{count:,}")
+                                     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                                     self.bar_label(series.steps[k]))
             # Labels beneath the step: name, conversion, median time (overall = first series
             # without breakdown; with a breakdown the table holds the per-group numbers).
             overall = self.series[0].steps if groups == 1 else None
@@ -186,7 +241,9 @@ class FunnelChart(QWidget):
             painter.setPen(theme.muted())
             if overall is not None and k < len(overall):
                 step = overall[k]
-                lines = [f"{percent(step.get('conversion_from_first'))} of step 1"]
+                # The bar's label gives the axis' measure; this line gives the other one.
+                lines = [f"{int(step.get('count') or 0):,} persons" if self.axis == "percent"
+                         else f"{percent(step.get('conversion_from_first'))} of step 1"]
                 if k > 0:
                     lines.append(f"{percent(step.get('conversion_from_previous'))} from previous")
                     lines.append(f"median {duration(step.get('median_seconds_from_previous'))}")
@@ -246,6 +303,16 @@ class FunnelChart(QWidget):
         """Where step k (0-based) is drawn (tests click there)."""
         slot = self.slot_rects()[k]
         return QPoint(int(slot.center().x()), int(slot.center().y()))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            k = self.step_at(event.pos().x())
+            if k is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.step_tooltip(k), self)
+            return True
+        return super().event(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         hover = self.step_at(event.position().x())

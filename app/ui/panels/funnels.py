@@ -37,7 +37,7 @@ from app.ui.context import AppContext
 from app.ui.discovery import PropertyInfo
 from app.ui.icons import field_icon
 from app.ui.panel import Panel
-from app.ui.panels.funnel_chart import FunnelChart, HistogramChart, duration, percent
+from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.registry import register_panel
@@ -186,6 +186,13 @@ class FunnelsPanel(Panel):
         self.view_combo.setObjectName("funnelView")
         self.binder.combo(self.view_combo, "view", VIEWS)
         toolbar.addWidget(self.view_combo)
+        # A display choice (kept with the panel's view options, not in the query).
+        self.axis_combo = QComboBox(holder)
+        self.axis_combo.setObjectName("funnelAxis")
+        self.axis_combo.setToolTip("What the bars' height shows: persons, or percent of those who entered step 1")
+        for key, label in AXIS_CHOICES:
+            self.axis_combo.addItem(label, key)
+        toolbar.addWidget(self.axis_combo)
         self.unit_label = QLabel("by", holder)
         toolbar.addWidget(self.unit_label)
         self.unit_combo = QComboBox(holder)
@@ -233,6 +240,7 @@ class FunnelsPanel(Panel):
         self.binder.date_range(self.range_picker)
         self.view_combo.currentIndexChanged.connect(self._on_view_changed)
         self.binder.watch("view", self._sync_view_controls)
+        self.axis_combo.currentIndexChanged.connect(lambda _i: self.chart.set_axis(str(self.axis_combo.currentData())))
         self.chart.step_clicked.connect(self._on_step_clicked)
         self.table.cellDoubleClicked.connect(self._on_table_double_clicked)
         self._on_view_changed(0)
@@ -303,8 +311,18 @@ class FunnelsPanel(Panel):
     def set_view(self, view: str) -> None:
         self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
 
+    def set_axis(self, axis: str) -> None:
+        """Bars in persons ("count") or in percent of step 1 ("percent")."""
+        index = self.axis_combo.findData(axis)
+        if index < 0:
+            raise ValueError(f"unknown funnel axis: {axis!r}")
+        self.axis_combo.setCurrentIndex(index)
+
     def ui_state(self) -> dict[str, Any]:
-        return {}
+        return {"axis": self.chart.axis}
+
+    def set_ui_state(self, state: dict[str, Any]) -> None:
+        self.axis_combo.setCurrentIndex(max(0, self.axis_combo.findData(state.get("axis", "count"))))
 
     # ----------------------------------------------------------------- reacting
     def _edited(self) -> None:
@@ -322,6 +340,7 @@ class FunnelsPanel(Panel):
         view = self.view()
         self.stack.setCurrentIndex([key for key, _ in VIEWS].index(view))
         trends = view == "trends"
+        self.axis_combo.setVisible(view == "steps")
         self.unit_label.setVisible(trends)
         self.unit_combo.setVisible(trends)
 

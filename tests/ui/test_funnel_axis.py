@@ -1,0 +1,98 @@
+"""The funnel chart's y axis in persons or in percent of step 1 (issue 16): a display choice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.database import open_database
+from app.query import run_query
+from app.ui.panels.funnel_chart import PERCENT_TICKS
+from app.ui.panels.funnels import FunnelsPanel
+from tests.ui.part2_data import write_shop
+
+
+@pytest.fixture
+def shop_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+def settle(qtbot: Any, panel: Any) -> None:
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
+                    and panel.last_result_spec == panel.query(), timeout=20_000)
+
+
+def from_first(steps: list[dict[str, Any]]) -> list[float]:
+    """Each step's persons as a percent of step 1's, from the counts."""
+    return [100.0 * s["count"] / steps[0]["count"] for s in steps]
+
+
+def test_percent_axis_has_round_percent_ticks_and_bars_at_conversion(make_window: Any, shop_db: Any,
+                                                                        qtbot: Any) -> None:
+    url, engine = shop_db
+    panel: FunnelsPanel = make_window(url).show_panel("funnels")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.resize(1100, 700)
+    assert panel.chart.axis == "count" and panel.axis_combo.isVisibleTo(panel)
+    panel.chart.repaint()
+    assert all(label[0].isdigit() and not label.endswith("%") for label in panel.chart.y_tick_labels())
+
+    query_before = panel.query()
+    panel.set_axis("percent")
+    assert panel.query() == query_before  # a display choice: the query does not change
+    panel.chart.repaint()
+    assert panel.chart.y_ticks == PERCENT_TICKS == [0, 20, 40, 60, 80, 100]
+    assert panel.chart.y_tick_labels() == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    steps = run_query(engine, panel.query())["steps"]
+    assert steps[-1]["count"] < steps[0]["count"]
+    assert panel.chart.bar_values() == [pytest.approx(from_first(steps))]
+    assert panel.chart.bar_values()[0][0] == 100.0
+    # Labels and hover say the axis' measure first.
+    assert panel.chart.bar_label(steps[1]) == f"{from_first(steps)[1]:.1f}%"
+    tip = panel.chart.step_tooltip(1)
+    assert tip.splitlines()[1].startswith(f"{from_first(steps)[1]:.1f}% of step 1 ({steps[1]['count']:,} persons)")
+
+    if os.environ.get("TRACKLENS_SHOT_DIR"):  # for looking at it: TRACKLENS_SHOT_DIR=/tmp pytest ...
+        panel.chart.grab().save(str(Path(os.environ["TRACKLENS_SHOT_DIR"]) / "funnel_percent.png"))
+
+    panel.set_axis("count")
+    panel.chart.repaint()
+    assert panel.chart.bar_values() == [[float(s["count"]) for s in steps]]
+    assert panel.chart.step_tooltip(1).splitlines()[1].startswith(f"{steps[1]['count']:,} persons (")
+
+
+def test_percent_axis_with_a_breakdown_is_each_groups_own_step_1(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, engine = shop_db
+    panel: FunnelsPanel = make_window(url).show_panel("funnels")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.breakdown_combo.findText("category") >= 0, timeout=10_000)
+    panel.set_breakdown("category")
+    settle(qtbot, panel)
+    panel.set_axis("percent")
+    groups = run_query(engine, panel.query())["breakdown"]
+    assert len(groups) > 1
+    assert panel.chart.bar_values() == [pytest.approx(from_first(g["steps"])) for g in groups]
+
+
+def test_axis_choice_is_a_view_option_kept_with_the_panel(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    url, _engine = shop_db
+    panel: FunnelsPanel = make_window(url).show_panel("funnels")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.set_axis("percent")
+    assert panel.ui_state() == {"axis": "percent"}
+    assert "axis" not in panel.query()
+    panel.set_ui_state({})
+    assert panel.chart.axis == "count"
+    panel.set_ui_state({"axis": "percent"})
+    assert panel.chart.axis == "percent"
+    # Only the steps view has the choice; conversion over time is a rate already.
+    panel.set_view("trends")
+    assert not panel.axis_combo.isVisibleTo(panel)
+    panel.set_view("steps")
+    assert panel.axis_combo.isVisibleTo(panel)
