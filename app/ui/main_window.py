@@ -238,6 +238,10 @@ class MainWindow(QMainWindow):
         self.demo_menu = demo_menu
 
         help_menu = menu_bar.addMenu("&Help")
+        self.documentation_action = QAction("&Documentation", self)
+        self.documentation_action.setObjectName("documentation")
+        self.documentation_action.triggered.connect(self.show_documentation)
+        help_menu.addAction(self.documentation_action)
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
         self.shortcuts_action.setObjectName("shortcuts")
         self.shortcuts_action.setShortcut(QKeySequence.StandardKey.HelpContents)
@@ -578,6 +582,18 @@ class MainWindow(QMainWindow):
         dialog = ConnectDialog(self.settings, self)
         if dialog.exec() == ConnectDialog.DialogCode.Accepted and dialog.url:
             self.open_database(dialog.url, is_demo=dialog.is_demo, create=dialog.create_new)
+
+    def show_documentation(self) -> QWidget:
+        """Help > Documentation: the shipped user docs in a window of their own (one, reused)."""
+        from app.ui.dialogs.documentation import DocumentationWindow
+
+        window = getattr(self, "_documentation_window", None)
+        if window is None:
+            window = self._documentation_window = DocumentationWindow(self)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About Tracklens", self.about_text())
