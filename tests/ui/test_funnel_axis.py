@@ -59,7 +59,7 @@ def test_percent_axis_has_round_percent_ticks_and_bars_at_conversion(make_window
     assert tip.splitlines()[1].startswith(f"{from_first(steps)[1]:.1f}% of step 1 ({steps[1]['count']:,} persons)")
 
     if os.environ.get("TRACKLENS_SHOT_DIR"):  # for looking at it: TRACKLENS_SHOT_DIR=/tmp pytest ...
-        panel.chart.grab().save(str(Path(os.environ["TRACKLENS_SHOT_DIR"]) / "funnel_percent.png"))
+        panel.grab().save(str(Path(os.environ["TRACKLENS_SHOT_DIR"]) / "funnel_percent.png"))
 
     panel.set_axis("count")
     panel.chart.repaint()
