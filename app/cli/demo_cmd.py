@@ -33,7 +33,7 @@ def _parse_end(value: str | None) -> datetime | None:
 @click.command()
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
 @click.option("--events", default=200_000, show_default=True, type=click.IntRange(min=0),
-              help="About how many events to generate.")
+              help="About how many events to generate (never more; the history still reaches --end).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
 @click.option("--days", default=90, show_default=True, type=click.IntRange(min=1), help="Length of the history.")
 @click.option("--end", default=None, help="Last moment of the history (ISO-8601, default: now).")
