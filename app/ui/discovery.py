@@ -120,6 +120,7 @@ class DiscoveryCache(QObject):
         self._pending_values: tuple[PropertyInfo, Callable[[list[Any]], None]] | None = None
         self.loaded_events = False
         self.loaded_properties = False
+        self._events_all_time = False  # the events asked for are of all time, not the last 30 days
 
     def set_connection(self, connection: Connection | None) -> None:
         self._connection = connection
@@ -143,6 +144,7 @@ class DiscoveryCache(QObject):
         if connection is None:
             return
         self._values = {}
+        self._events_all_time = False
         self._events_channel.submit(connection.query_job(
             {"kind": "discovery", "what": "events", "limit": 1000, "range": dict(VOLUME_RANGE)}
         ))
@@ -185,7 +187,16 @@ class DiscoveryCache(QObject):
 
     # ----------------------------------------------------------------- slots
     def _on_events(self, result: Any) -> None:
-        self._events = parse_events(result)
+        found = parse_events(result)
+        if not found and not self._events_all_time and self._connection is not None:
+            # Nothing in the last 30 days (an export of last quarter, a database not written
+            # to lately): list every event ever seen, not "the database has no events".
+            self._events_all_time = True
+            self._events_channel.submit(self._connection.query_job(
+                {"kind": "discovery", "what": "events", "limit": 1000}
+            ))
+            return
+        self._events = found
         self.loaded_events = True
         self.events_changed.emit()
 

@@ -254,7 +254,9 @@ class FunnelsPanel(Panel):
         return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._defaults_applied = True
+        # A query without steps (a session closed before any were picked) still gets the
+        # default journey; one with steps is shown as it is.
+        self._defaults_applied = bool(spec.get("steps"))
         self.binder.load(spec)
 
     def _show_state_steps(self) -> None:
@@ -345,15 +347,17 @@ class FunnelsPanel(Panel):
         self.unit_combo.setVisible(trends)
 
     def _on_events_discovered(self) -> None:
-        if not self._defaults_applied and not self.state.steps:
+        if self.state.steps or self.context.connection is None:
+            return
+        if not self._defaults_applied:
             steps = default_steps(self.context.discovery.events())
             if steps:
                 self._defaults_applied = True
                 self.state.steps = [{"event": step, "where": []} for step in steps]
-                if self.context.connection is not None:
-                    self.schedule_refresh(0)
-            elif self.context.discovery.loaded_events and self.context.connection is not None:
-                self.refresh()  # nothing to suggest: say so (and count as answered)
+                self.schedule_refresh(0)
+                return
+        if self.context.discovery.loaded_events:
+            self.refresh()  # no steps and nothing to suggest: say so (and count as answered)
 
     def _on_properties_discovered(self) -> None:
         with self.binder.show():

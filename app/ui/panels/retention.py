@@ -299,7 +299,9 @@ class RetentionPanel(Panel):
         return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
-        self._defaults_applied = True
+        # Without a start event (a session closed before one was picked) the default applies.
+        start = spec.get("start")
+        self._defaults_applied = bool(isinstance(start, dict) and start.get("event"))
         self.binder.load(spec)
 
     def _on_breakdown_edited(self, *_args: Any) -> None:
@@ -339,16 +341,16 @@ class RetentionPanel(Panel):
         with self.binder.show():
             self.start.fill()
             self.returning.fill()
-        if not self._defaults_applied and not self.state.start.get("event"):
-            names = [name for name, _count in self.context.discovery.events()]
-            if names:
-                self._defaults_applied = True
-                self.state.start = {"event": DEMO_START if DEMO_START in names else names[0],
-                                    "where": self.state.start.get("where", [])}
-                if self.context.connection is not None:
-                    self.schedule_refresh(0)
-            elif self.context.discovery.loaded_events and self.context.connection is not None:
-                self.refresh()
+        if self.state.start.get("event") or self.context.connection is None:
+            return
+        names = [name for name, _count in self.context.discovery.events()]
+        if not self._defaults_applied and names:
+            self._defaults_applied = True
+            self.state.start = {"event": DEMO_START if DEMO_START in names else names[0],
+                                "where": self.state.start.get("where", [])}
+            self.schedule_refresh(0)
+        elif self.context.discovery.loaded_events:
+            self.refresh()  # no start event and nothing to suggest: say so (and count as answered)
 
     def _on_properties_discovered(self) -> None:
         with self.binder.show():
