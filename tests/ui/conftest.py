@@ -128,6 +128,17 @@ def filled_db(sqlite_url: str) -> Iterator[tuple[str, Engine]]:
 
 
 @pytest.fixture
+def shop_db(sqlite_url: str) -> Iterator[tuple[str, Engine]]:
+    """A SQLite database of the small shop (tests/ui/part2_data.py): funnels, cohorts, profiles."""
+    from tests.ui.part2_data import write_shop
+
+    engine = open_database(sqlite_url)
+    write_shop(engine)
+    yield sqlite_url, engine
+    engine.dispose()
+
+
+@pytest.fixture
 def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Any]:
     """Build main windows on the test settings; each is closed (and its threads joined) afterwards."""
     from app.ui.main_window import MainWindow
@@ -165,3 +176,9 @@ def wait_panels(qtbot: Any, window: Any, timeout: int = 20_000) -> None:
 def wait_idle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
     """Until a panel has no request in flight and no debounced refresh pending."""
     qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive(), timeout=timeout)
+
+
+def settle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
+    """Until the panel shows the answer to the query its controls describe now."""
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
+                    and panel.last_result_spec == panel.query(), timeout=timeout)

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from app.core.database import open_database
 from app.query import run_query
 from app.query.cohorts import create_cohort
 from app.ui.cohorts import CohortsDialog, cohort_store
-from tests.ui.part2_data import write_shop
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
 
 
 def test_cohorts_dialog_renames_deletes_and_shows_members(make_window: Any, shop_db: Any, qtbot: Any,

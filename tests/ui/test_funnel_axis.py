@@ -8,24 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
 from app.query import run_query
 from app.ui.panels.funnel_chart import PERCENT_TICKS
 from app.ui.panels.funnels import FunnelsPanel
-from tests.ui.part2_data import write_shop
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: Any) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
+from tests.ui.conftest import settle
 
 
 def from_first(steps: list[dict[str, Any]]) -> list[float]:

@@ -8,25 +8,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.database import open_database
 from app.query import run_query
 from app.ui.panels.funnels import FunnelsPanel
-from tests.ui.part2_data import write_shop
+from tests.ui.conftest import settle
 
 JOURNEY = ["Product Viewed", "Added To Cart", "Order Completed"]
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: Any) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
 
 
 @pytest.mark.parametrize("extra", [

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -17,22 +16,10 @@ from app.core.database import open_database
 from app.query import run_query
 from app.ui.panels.funnels import DEMO_STEPS, FunnelsPanel
 from app.ui.panels.users import UsersPanel
+from tests.ui.conftest import settle
 from tests.ui.part2_data import write_shop
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: Any) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
 
 
 def counts(result: dict[str, Any]) -> list[int]:

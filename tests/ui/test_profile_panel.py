@@ -5,24 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import Engine, select
 
-from app.core.database import open_database
 from app.core.schema import events
 from app.ingest.writer import EventWriter
 from app.query import run_query
 from app.ui.panels.profile import ProfilePanel
-from tests.ui.part2_data import iso, write_shop
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
+from tests.ui.part2_data import iso
 
 
 def person_event_ids(engine: Engine, person: str) -> list[int]:

@@ -11,26 +11,13 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
 from app.core.reports import EXPORT_SUFFIX, ReportError, ReportStore
 from app.query import run_query
 from app.ui.panels.reports import ReportsDialog, import_report
-from tests.ui.part2_data import EXAMPLE_COHORT, write_shop
+from tests.ui.conftest import settle
+from tests.ui.part2_data import EXAMPLE_COHORT
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: Any) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
 
 
 def test_store_saves_renames_deletes_and_refuses_duplicates(tmp_path: Path) -> None:

@@ -7,27 +7,12 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtGui import QImage
 
-from app.core.database import open_database
 from app.query import run_query
 from app.ui.panels.retention import RetentionPanel, heat_colour
 from app.ui.panels.users import UsersPanel
-from tests.ui.part2_data import write_shop
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: Any) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
+from tests.ui.conftest import settle
 
 
 def shown_rates(panel: RetentionPanel) -> list[list[str]]:

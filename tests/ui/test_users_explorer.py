@@ -20,22 +20,8 @@ from app.ui.panels.users import UsersPanel
 from app.ui.panels.users_model import CACHE_PAGES, PAGE_SIZE
 from app.ui.widgets.filter_builder import PropertyFilterRow
 from tests.query.support import insert_rows
-from tests.ui.conftest import wait_idle, wait_panels
-from tests.ui.part2_data import EXAMPLE_COHORT, write_shop
-
-
-@pytest.fixture
-def shop_db(sqlite_url: str) -> Any:
-    engine = open_database(sqlite_url)
-    write_shop(engine)
-    yield sqlite_url, engine
-    engine.dispose()
-
-
-def settle(qtbot: Any, panel: UsersPanel) -> None:
-    """Until the panel shows the answer to the query its controls describe now."""
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
+from tests.ui.conftest import settle, wait_idle, wait_panels
+from tests.ui.part2_data import EXAMPLE_COHORT
 
 
 def all_ids(engine: Engine, spec: dict[str, Any]) -> list[str]:

@@ -13,39 +13,34 @@ from app.core.schema import users
 from app.ui.panels.live_model import PERSON_COLUMN
 from app.ui.panels.live_view import ALL_EVENTS, INITIAL_ROWS, LiveViewPanel
 from app.ui.panels.users import UsersPanel
-from tests.ui.conftest import wait_idle
-
-
-def settle_users(qtbot: Any, panel: UsersPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
-                    and panel.last_result_spec == panel.query(), timeout=20_000)
+from tests.ui.conftest import settle, wait_idle
 
 
 def test_user_explorer_edits_undo_and_redo(make_window: Any, filled_db: Any, qtbot: Any) -> None:
     url, _engine = filled_db
     window = make_window(url)
     panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     start = panel.query()
     panel.match_combo.setCurrentIndex(panel.match_combo.findData("any"))  # as a person picks it
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     qtbot.keyClicks(panel.search_edit, "user-1")
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     assert panel.query()["match"] == "any" and panel.query()["search"] == "user-1"
     window.undo_group.setActiveStack(panel.undo_stack)
     assert "User explorer" in window.undo_action.text()
 
     window.undo_action.trigger()
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     assert panel.query() == {**start, "match": "any"}
     assert panel.search_edit.text() == "" and panel.match_combo.currentData() == "any"
     window.undo_action.trigger()
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     assert panel.query() == start and panel.match_combo.currentData() == "all"
     assert not window.undo_action.isEnabled()
     window.redo_action.trigger()
     window.redo_action.trigger()
-    settle_users(qtbot, panel)
+    settle(qtbot, panel)
     assert panel.query()["search"] == "user-1" and panel.search_edit.text() == "user-1"
     assert panel.undo_stack.count() == 2  # undo and redo recorded no steps of their own
 
