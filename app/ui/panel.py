@@ -226,8 +226,12 @@ class Panel(QWidget):
         if connection is None:
             self.state_bar.set_info("Not connected to a database.")
             return
-        self.run_job(connection.query_job(spec))
+        self.run_job(self.query_job(connection, spec))
         self._pending_spec = spec
+
+    def query_job(self, connection: Connection, spec: dict[str, Any]) -> Job:
+        """The job answering `spec` (a panel that needs more than the engine's answer adds it)."""
+        return connection.query_job(spec)
 
     def run_job(self, job: Job) -> None:
         """Run any `job(token)` on the panel's channel, superseding the one in flight."""

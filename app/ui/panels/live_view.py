@@ -270,18 +270,7 @@ class LiveViewPanel(Panel):
         self.polls += 1
         self.run_query(self.query())
 
-    def run_query(self, spec: dict[str, Any]) -> None:
-        if self.undoable and not self._undoing:
-            self.note_query()
-        connection = self.context.connection
-        if connection is None:
-            self.state_bar.set_info("Not connected to a database.")
-            return
-        self.run_job(self._poll_job(connection, spec))
-        self._pending_spec = spec
-
-    @staticmethod
-    def _poll_job(connection: Connection, spec: dict[str, Any]) -> Job:
+    def query_job(self, connection: Connection, spec: dict[str, Any]) -> Job:
         """The poll, then (on the same worker) the label traits of the persons it returned."""
         poll = connection.query_job(spec)
         engine = connection.engine
