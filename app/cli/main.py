@@ -58,9 +58,11 @@ class LazyGroup(click.Group):
 @click.option("--no-simulate", is_flag=True, default=False, help="Do not simulate live traffic on the demo database.")
 @click.option("--open-report", "open_report", default=None, metavar="FILE",
               help="Import this report file (*.tracklens.json) and show it; `tracklens FILE` does the same.")
+@click.option("--appearance", type=click.Choice(["system", "light", "dark"]), default=None,
+              help="Light or dark for this run (default: View > Appearance, else the system's).")
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
-        open_report: str | None = None) -> None:
+        open_report: str | None = None, appearance: str | None = None) -> None:
     """Tracklens: product analytics on your own event database.
 
     With no subcommand, opens the desktop app.
@@ -70,7 +72,7 @@ def cli(ctx: click.Context, db_url: str | None, screenshot_dir: str | None, no_s
         if gui is None:
             raise click.ClickException("the desktop app is not available in this build")
         ctx.invoke(gui, db_url=db_url, screenshot_dir=screenshot_dir, no_simulate=no_simulate,
-                   open_report=open_report)
+                   open_report=open_report, appearance=appearance)
 
 
 def translate_report_argument(args: list[str]) -> list[str]:

@@ -110,11 +110,12 @@ def needs_offscreen(environ: Mapping[str, str], platform: str) -> bool:
 
 
 def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
-            open_report: str | None = None) -> int:
+            open_report: str | None = None, *, appearance: str | None = None) -> int:
     """Show the main window and run the event loop; returns the process exit code.
 
     `open_report` is a report file given on the command line (what Explorer and Linux file
-    managers pass for a double-clicked `*.tracklens.json`).
+    managers pass for a double-clicked `*.tracklens.json`); `appearance` (system, light, dark)
+    overrides View > Appearance for this run.
     """
     if screenshot_dir is not None and needs_offscreen(os.environ, sys.platform):
         # Screenshots need no screen: on a headless Linux box (CI, a server) render offscreen
@@ -126,9 +127,13 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
     settings = cfg.open_settings()
     from app.ui import theme
 
-    theme.apply(str(settings.value("appearance", "system")))
+    # --appearance is for this run only (screenshots of both schemes): the setting stays.
+    theme.apply(appearance or str(settings.value("appearance", "system")))
     theme.follow_system()
     window = MainWindow(settings)
+    if appearance:
+        for action in window.appearance_group.actions():
+            action.setChecked(action.objectName() == f"appearance_{appearance}")
     window.setWindowIcon(app.windowIcon())
     file_filter = FileOpenFilter(window)
     app.installEventFilter(file_filter)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from app.core.paths import demo_db_path
 from app.ui.app import choose_database
@@ -72,3 +72,28 @@ def test_only_a_linux_box_without_a_display_renders_offscreen() -> None:
     assert not needs_offscreen({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
     assert not needs_offscreen({"QT_QPA_PLATFORM": "xcb"}, "linux")
     assert not needs_offscreen({}, "darwin") and not needs_offscreen({}, "win32")
+
+
+def _mean_lightness(path: Path) -> float:
+    image = QImage(str(path))
+    values = [QColor(image.pixel(x, y)).lightnessF() for x in range(0, image.width(), 11)
+              for y in range(0, image.height(), 11)]
+    return sum(values) / len(values)
+
+
+def test_screenshots_in_dark_and_light_for_one_run_leave_the_setting_alone(filled_db: Any, tmp_path: Path) -> None:
+    url, _engine = filled_db
+    env_dir = tmp_path / "data"
+    os.environ["TRACKLENS_DATA_DIR"] = str(env_dir)
+    try:
+        dark = run_tracklens("--db", url, "--appearance", "dark", "--screenshot", str(tmp_path / "dark"))
+        light = run_tracklens("--db", url, "--appearance", "light", "--screenshot", str(tmp_path / "light"))
+    finally:
+        del os.environ["TRACKLENS_DATA_DIR"]
+    assert dark.returncode == 0 and light.returncode == 0, dark.stderr + light.stderr
+    for name in ("segmentation.png", "funnels.png", "window.png"):
+        assert _mean_lightness(tmp_path / "dark" / name) < 0.35 < 0.65 < _mean_lightness(tmp_path / "light" / name)
+    settings = list(env_dir.rglob("*.ini"))
+    assert not any("appearance" in p.read_text() for p in settings)
+    wrong = run_tracklens("--db", url, "--appearance", "dim", "--screenshot", str(tmp_path / "x"))
+    assert wrong.returncode == 2 and "'dim' is not one of" in wrong.stderr
