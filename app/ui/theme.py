@@ -63,6 +63,12 @@ def dark_palette() -> QPalette:
     return p
 
 
+#: Fusion outlines an item view's check box in a shade of the window colour, which on a dark
+#: base vanishes: unchecked events in the Segmentation list showed no box at all.
+DARK_STYLE = ("QAbstractItemView::indicator:unchecked { border: 1px solid #8a8d92; background: #1e1f22;"
+              " width: 11px; height: 11px; border-radius: 2px; }")
+
+
 def apply(mode: str = "system") -> None:
     """Set the application's palette for `mode` (system, light or dark) and restyle the charts."""
     app = QApplication.instance()
@@ -73,6 +79,7 @@ def apply(mode: str = "system") -> None:
     state.dark = state.mode == "dark" or (state.mode == "system" and _system_is_dark())
     style = app.style()
     app.setPalette(dark_palette() if state.dark else style.standardPalette())
+    app.setStyleSheet(DARK_STYLE if state.dark else "")
     pg.setConfigOptions(antialias=True, background=chart_background(), foreground=chart_foreground())
     state.changed.emit()
 

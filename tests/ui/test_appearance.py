@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -42,3 +43,35 @@ def test_dark_appearance_darkens_widgets_and_charts_and_is_remembered(make_windo
         window.set_appearance("light")
     assert _lightness(seg.chart.time_plot.backgroundBrush().color()) > 200
     assert not theme.is_dark()
+
+
+def test_dark_appearance_keeps_heat_map_text_and_list_check_boxes_readable(make_window: Any, shop_db: Any,
+                                                                           qtbot: Any) -> None:
+    """Light theme text on the near-white cells of low retention rates was unreadable in dark mode,
+    and the unchecked boxes of the Segmentation event list vanished into the dark base."""
+    url, _engine = shop_db
+    window = make_window(url)
+    wait_panels(qtbot, window)
+    try:
+        window.set_appearance("dark")
+        assert "indicator:unchecked" in QApplication.instance().styleSheet()  # type: ignore[union-attr]
+        retention = window.panels["retention"]
+        retention.refresh()
+        qtbot.waitUntil(lambda: not retention.busy and retention.table.rowCount() > 1, timeout=20_000)
+        table = retention.table
+        coloured = 0
+        for r in range(table.rowCount()):
+            for c in range(2, table.columnCount()):
+                item = table.item(r, c)
+                if item is None or item.background().style() == Qt.BrushStyle.NoBrush:
+                    continue
+                coloured += 1
+                # Without a foreground of its own the cell is drawn in the palette's text colour.
+                fg = item.foreground()
+                text = fg.color() if fg.style() != Qt.BrushStyle.NoBrush else table.palette().color(QPalette.ColorRole.Text)
+                contrast = abs(item.background().color().lightness() - text.lightness())
+                assert contrast > 100, (r, c, item.text())
+        assert coloured > 0
+    finally:
+        window.set_appearance("light")
+    assert QApplication.instance().styleSheet() == ""  # type: ignore[union-attr]

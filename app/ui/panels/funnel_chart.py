@@ -220,9 +220,14 @@ class FunnelChart(QWidget):
                     painter.fillRect(QRectF(bx + 1, base_y - ph, bar_w - 2, ph - h), QBrush(DROP_COLOUR))
                 painter.fillRect(QRectF(bx + 1, base_y - h, bar_w - 2, h), QBrush(colour))
                 if groups == 1 or bar_w > 34:
-                    painter.setPen(theme.chart_foreground())
+                    # Inside the light drop-off band where it fits (dark text in either theme),
+                    # else above the band, on the chart's background.
+                    band = height * (values[g][k - 1] - values[g][k]) / peak if k > 0 else 0.0
+                    over_drop = band >= 18
+                    label_top = base_y - h if over_drop or band <= 0 else base_y - h - band
+                    painter.setPen(QColor("#202124") if over_drop else theme.chart_foreground())
                     painter.setFont(small if groups > 1 else bold)
-                    painter.drawText(QRectF(bx - 10, base_y - h - 18, bar_w + 20, 16),
+                    painter.drawText(QRectF(bx - 10, label_top - 18, bar_w + 20, 16),
                                      Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
                                      self.bar_label(series.steps[k]))
             # Labels beneath the step: name, conversion, median time (overall = first series

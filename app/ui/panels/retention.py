@@ -466,8 +466,8 @@ class RetentionPanel(Panel):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if colour is not None:
                 item.setBackground(QBrush(colour))
-                if colour.lightness() < 150:
-                    item.setForeground(QBrush(QColor("white")))
+                # Text that reads on the cell whatever the theme's text colour (light in dark mode).
+                item.setForeground(QBrush(QColor("white" if colour.lightness() < 150 else "#202124")))
             if tip:
                 item.setToolTip(tip)
             if bold:
