@@ -203,7 +203,7 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
             cands["person-ordered index, one pass counted in Python"] = person_walk
     elif measure == "unique":
         g = q.jtext(breakdown)  # type: ignore[arg-type]
-        top_sql = text(f"SELECT {g} AS g FROM events WHERE {cond} GROUP BY g ORDER BY count(*) DESC, g{q.coll} LIMIT 12")
+        top_sql = text(f"SELECT {g} AS g FROM events WHERE {cond} GROUP BY g ORDER BY count(*) DESC, ({g}){q.coll} NULLS LAST LIMIT 12")
         p_all = params
 
         def unique_bd(conn: Connection) -> Any:
@@ -445,8 +445,27 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_matrix.md"))
     parser.add_argument("--json", type=Path, default=Path("/tmp/bench_matrix.json"))
     parser.add_argument("--list", action="store_true", help="print the question names and exit")
+    parser.add_argument("--pg-load", type=Path, default=None,
+                        help="a SQLite demo file: start a throw-away PostgreSQL server (tests/support/postgres.py), "
+                             "load the file into it with bench_query.py's COPY loader, and run there (--db is ignored)")
     args = parser.parse_args()
+    if args.pg_load:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_query import load_postgres
 
+        from tests.support.postgres import postgres_server
+
+        with postgres_server() as server:
+            args.db = server.create_database()
+            t0 = time.perf_counter()
+            load_postgres(args.db, args.pg_load)
+            print(f"loaded {args.pg_load} into PostgreSQL in {time.perf_counter() - t0:.0f} s", flush=True)
+            run(args)
+        return
+    run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     engine = open_database(args.db, create=False)
     dialect = engine.dialect.name
     q = Sql(dialect)
@@ -473,7 +492,11 @@ def main() -> None:
                     return cand(conn)
             fns[cname] = hand
         t0 = time.perf_counter()
-        med, rounds = timed_medians(fns, args.repeat, args.budget)
+        try:
+            med, rounds = timed_medians(fns, args.repeat, args.budget)
+        except Exception as exc:  # a failing candidate must not cost the rest of the run
+            print(f"{x['name']}: FAILED {str(exc).splitlines()[0]}", flush=True)
+            continue
         eng_s = med.pop("engine")
         best = min(med, key=lambda k: med[k])
         row = {"question": x["name"], "events_in_range": in_range(engine, x["count_event"], x["s"], x["e"]),
