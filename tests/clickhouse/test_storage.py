@@ -198,3 +198,44 @@ def test_a_batch_that_failed_midway_is_stored_exactly_once_when_retried(chdb_fol
             assert _state(engine) == expected, fail_at
         finally:
             engine.dispose()
+
+
+def test_a_profile_reads_the_by_person_projection_also_of_a_database_made_before_it(chdb_folder: Path) -> None:
+    """A person's rows lie in every granule the bloom filter passes, each with its wide JSON;
+    the by-person projection holds them in a few. The profile's statements must be able to use
+    it (the session's aggregate_functions_null_for_empty would forbid it), and a database made
+    before it existed gets it when opened."""
+    from app.core.backends import backend_for
+    from app.query.runners.profile import _statements
+
+    url = chdb_url(chdb_folder)
+    engine = open_database(url)
+    try:
+        EventWriter(engine, enrich=False).write([_track(i, "Viewed", anonymousId=f"a{i % 4}") for i in range(40)])
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE events_data DROP PROJECTION by_person"))
+            # Enough rows for several granules, each person's rows in all of them.
+            conn.execute(text("INSERT INTO events_data (id, message_id, type, event, person, ts, received_at, "
+                              "properties, context, city) SELECT 1000 + number, concat('x', toString(number)), 'track', "
+                              "concat('E', toString(number % 7)), concat('p', toString(number % 500)), "
+                              "1793491749000 + number, 1793491749000 + number, '{}', '{}', 'Lyon' FROM numbers(60000)"))
+    finally:
+        engine.dispose()
+    engine = open_database(url)  # the upgrade adds it and materializes the old parts
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count() FROM system.projections WHERE database = currentDatabase() "
+                                     "AND table = 'events_data' AND name = 'by_person'")).scalar() == 1
+            conn.execute(text("ALTER TABLE events_data MATERIALIZE PROJECTION by_person SETTINGS mutations_sync = 2"))
+            for name in ("timeline", "last_known"):
+                statement = _statements(backend_for(conn), False, False)[name]
+                compiled = statement.compile(conn)
+                sql, params = str(compiled), {**compiled.params, "uid": "p1", "lim": 51}
+                # Fails ("projection ... is rejected") unless this statement can use the projection.
+                forced = sql + ", force_optimize_projection_name = 'by_person'"
+                assert (conn.exec_driver_sql(forced, params).fetchall()
+                        == conn.exec_driver_sql(sql, params).fetchall() != [])
+        profile = run_query(engine, {"kind": "profile", "user": "a1"})
+        assert len(profile["timeline"]) == 10 and profile["events"] == 10
+    finally:
+        engine.dispose()

@@ -162,6 +162,11 @@ class Backend:
         """`events.person = person` in the form this database finds one person's rows fastest."""
         return events.c.person == person
 
+    def reading_one_person(self, statement: Any) -> Any:
+        """`statement`, which reads the rows of one person (person_equals), in the form this
+        database answers fastest; its aggregates must not rely on NULL for no rows."""
+        return statement
+
     def with_context(self, events: Any, event_context: Any) -> tuple[Any, Any]:
         """`events` with each row's context document (NULL where none was stored), for the few
         readers that show it: (from clause, context column)."""

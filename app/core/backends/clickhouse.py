@@ -391,7 +391,8 @@ class ClickHouseBackend(Backend):
 
     def after_migrations(self, engine: Engine, started: int) -> None:
         """A database made before the rollups existed gets them, computed from its events; one made
-        before `stored_person` gets it and the person index."""
+        before `stored_person` gets it and the person index; one without the by-person
+        projection gets it."""
         with engine.connect() as conn:
             ensure_rollups(conn)
             if not conn.exec_driver_sql("SELECT count() FROM system.columns WHERE database = currentDatabase() "
@@ -401,6 +402,13 @@ class ClickHouseBackend(Backend):
                 conn.exec_driver_sql("ALTER TABLE events_data ADD INDEX IF NOT EXISTS ix_person person "
                                      "TYPE bloom_filter GRANULARITY 1")
                 conn.exec_driver_sql("ALTER TABLE events_data MATERIALIZE INDEX ix_person")
+            if not conn.exec_driver_sql("SELECT count() FROM system.projections WHERE database = currentDatabase() "
+                                        "AND table = 'events_data' AND name = 'by_person'").scalar():
+                # New parts get it at once; the existing ones in the background (minutes at 10M
+                # events), meanwhile a profile reads them as before.
+                conn.exec_driver_sql(f"ALTER TABLE events_data ADD PROJECTION IF NOT EXISTS {_BY_PERSON}")
+                conn.exec_driver_sql("ALTER TABLE events_data MATERIALIZE PROJECTION by_person "
+                                     "SETTINGS mutations_sync = 0")
 
     def latest_values(self, events: Any, where: Any, columns: list[Any]) -> Any:
         """One pass over the matching rows instead of one ORDER BY ... LIMIT 1 per column (each
@@ -422,6 +430,13 @@ class ClickHouseBackend(Backend):
         stored = literal_column("`events`.`stored_person`", String)
         olds = select(_OVERRIDES.c.old_person).where(_OVERRIDES.c.person == person)
         return and_(stored.in_(olds.union_all(select(person))), events.c.person == person)
+
+    def reading_one_person(self, statement: Any) -> Any:
+        """Let the statement read `events_data`'s by-person projection (a few granules instead of
+        every granule the person's bloom filter passes, with the wide properties and context of
+        each: a profile's timeline at 10M events 0.2-0.4 s -> 30-60 ms). ClickHouse rejects
+        projections while aggregate_functions_null_for_empty is on, so it is off here."""
+        return statement.with_statement_hint("SETTINGS aggregate_functions_null_for_empty = 0")
 
     def refresh_statistics(self, engine: Engine) -> None:
         """Merge the person rows' versions after a bulk load, so FINAL reads one row each."""
@@ -659,6 +674,11 @@ def _events_view(overrides: str, enriched: Sequence[str], *, replace: bool) -> s
 _DEDUP = "non_replicated_deduplication_window = 1000"
 
 
+#: One person's rows in a few granules (profiles: reading_one_person); every part keeps a copy
+#: sorted by person, about doubling the events' disk size.
+_BY_PERSON = "by_person (SELECT * ORDER BY person, ts)"
+
+
 def schema_ddl(db: str) -> list[str]:
     """CREATE statements of the ClickHouse layout's own tables and views (database `db`)."""
     lc = "LowCardinality(Nullable(String))"
@@ -670,7 +690,7 @@ def schema_ddl(db: str) -> list[str]:
         "user_id Nullable(String), anonymous_id Nullable(String), person String, ts Int64, received_at Int64, "
         "properties String, context String, "
         + ", ".join(f"{c} {lc if c != 'referring_domain' else 'Nullable(String)'}" for c in enriched)
-        + ", INDEX ix_person person TYPE bloom_filter GRANULARITY 1"
+        + ", INDEX ix_person person TYPE bloom_filter GRANULARITY 1, PROJECTION " + _BY_PERSON +
         ") ENGINE = MergeTree PARTITION BY toYYYYMM(fromUnixTimestamp64Milli(ts)) ORDER BY (event, ts) "
         f"SETTINGS allow_nullable_key = 1, {_DEDUP}",
         "CREATE TABLE IF NOT EXISTS event_ids (message_id String, id Int64) ENGINE = MergeTree ORDER BY message_id",

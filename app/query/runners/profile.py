@@ -116,7 +116,8 @@ def _statements(backend: Backend, with_before: bool, with_events: bool) -> dict[
                 .select_from(source)
                 .where(*conds).order_by(events.c.ts.desc(), events.c.id.desc())
                 .limit(bindparam("lim", type_=Integer)))
-    return {"person": person, "identities": ids, "last_known": last, "timeline": timeline}
+    return {"person": person, "identities": ids, "last_known": backend.reading_one_person(last),
+            "timeline": backend.reading_one_person(timeline)}
 
 
 @register_runner

@@ -18,7 +18,7 @@ FROM `person_overrides`
 WHERE `person_overrides`.`person` = :uid
 UNION ALL SELECT :uid AS `anon_1`) AND `events`.`person` = :uid) AS `latest` ARRAY
 JOIN `latest`.`vals` AS `v`, arrayEnumerate(`latest`.`vals`) AS `k1`
-WHERE v IS NOT NULL;
+WHERE v IS NOT NULL SETTINGS aggregate_functions_null_for_empty = 0;
 
 SELECT `events`.`id`, `events`.`type`, `events`.`event`, `events`.`ts`, `events`.`user_id`, `events`.`anonymous_id`, `events`.`properties`, `events`.`context` AS `context`, `events`.`city`, `events`.`region`, `events`.`country_code`, `events`.`browser`, `events`.`os`, `events`.`device`, `events`.`referring_domain`
 FROM `events`
@@ -31,4 +31,4 @@ WHERE `before`.`id` = :before_id) OR `events`.`ts` = (SELECT `before`.`ts`
 FROM `events` AS `before`
 WHERE `before`.`id` = :before_id) AND `events`.`id` < :before_id) AND `events`.`event` IN (__[POSTCOMPILE_names])
 ORDER BY `events`.`ts` DESC, `events`.`id` DESC
-LIMIT :lim;
+LIMIT :lim SETTINGS aggregate_functions_null_for_empty = 0;
