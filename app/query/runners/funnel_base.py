@@ -389,34 +389,10 @@ class FunnelSQL:
         return (select(func.min(ev.c.ts)).select_from(source).where(*join, *filters)
                 .correlate(prev).scalar_subquery())
 
-    def strict_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
-        """Strict order: the person's very next event of any of the funnel's steps after step
-        k-1 (earliest ts, then id), and its ts if it is a step-k event within the window."""
-        ev = events.alias(f"{self.prefix}funnel_s{k}")
-        us = users.alias(f"{self.prefix}funnel_su{k}") if self.uses_users else None
-        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
-        steps = []
-        for step in self.q.steps:
-            own = compile_filters(step.where, ctx)
-            steps.append(ev.c.event == literal(step.event) if own is None
-                         else and_(ev.c.event == literal(step.event), own))
-        conds: list[ColumnElement[bool]] = [ev.c.person == prev.c.person, ev.c.ts > prev.c[f"t{k - 1}"],
-                                            or_(*steps)]
-        shared = compile_filters(self.q.where, ctx)
-        if shared is not None:
-            conds.append(shared)
-        qualifies = [steps[k], ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger)]
-        if self.q.hold is not None:
-            qualifies.append(self._hold_value(ev) == prev.c.h)
-        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
-        return (select(case((and_(*qualifies), ev.c.ts))).select_from(source).where(*conds)
-                .order_by(ev.c.ts, ev.c.id).limit(1).correlate(prev).scalar_subquery())
-
-    def strict_step_join(self, k: int, prev: Any) -> Select[Any]:
-        """Strict order where joins are the better plan (and correlated LIMIT 1 subqueries cannot
-        run: ClickHouse): `prev`'s persons joined to their events of any funnel step after step
-        k-1, the earliest (ts, id) per person kept, and the persons for whom it is a qualifying
-        step-k event, with its time."""
+    def _strict_next(self, k: int, prev: Any) -> tuple[Any, Any, list[ColumnElement[bool]], list[Any]]:
+        """What both strict-order forms share: step k's events alias (and its users alias, if
+        filters read traits), the conditions of "an event of any funnel step" with the shared
+        filters, and what makes such an event a qualifying step-k one for `prev`'s person."""
         ev = events.alias(f"{self.prefix}funnel_s{k}")
         us = users.alias(f"{self.prefix}funnel_su{k}") if self.uses_users else None
         ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
@@ -432,6 +408,23 @@ class FunnelSQL:
         qualifies = [steps[k], ev.c.ts <= prev.c.t0 + literal(self.window_ms, BigInteger)]
         if self.q.hold is not None:
             qualifies.append(self._hold_value(ev) == prev.c.h)
+        return ev, us, conds, qualifies
+
+    def strict_step_time(self, k: int, prev: Any) -> ColumnElement[Any]:
+        """Strict order: the person's very next event of any of the funnel's steps after step
+        k-1 (earliest ts, then id), and its ts if it is a step-k event within the window."""
+        ev, us, conds, qualifies = self._strict_next(k, prev)
+        conds = [ev.c.person == prev.c.person, ev.c.ts > prev.c[f"t{k - 1}"], *conds]
+        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+        return (select(case((and_(*qualifies), ev.c.ts))).select_from(source).where(*conds)
+                .order_by(ev.c.ts, ev.c.id).limit(1).correlate(prev).scalar_subquery())
+
+    def strict_step_join(self, k: int, prev: Any) -> Select[Any]:
+        """Strict order where joins are the better plan (and correlated LIMIT 1 subqueries cannot
+        run: ClickHouse): `prev`'s persons joined to their events of any funnel step after step
+        k-1, the earliest (ts, id) per person kept, and the persons for whom it is a qualifying
+        step-k event, with its time."""
+        ev, us, conds, qualifies = self._strict_next(k, prev)
         carried = [prev.c[f"t{j}"] for j in range(k)] + ([prev.c.h] if self.q.hold is not None else [])
         joined: Any = prev.join(ev, and_(ev.c.person == prev.c.person, ev.c.ts > prev.c[f"t{k - 1}"]))
         if us is not None:
