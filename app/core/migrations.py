@@ -57,7 +57,21 @@ def _move_context_out(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_funnel_index_and_rollups, 2: _move_context_out}
+def _rollups_by_the_writer(conn: Connection) -> None:
+    """3 -> 4: where the writer adds each batch's counts to the hourly rollups itself
+    (Backend.rollups_by_writer: SQLite), the insert trigger goes and the delete and update
+    triggers count only rows the rollups hold; the counts stay (the triggers kept them exact)."""
+    backend = backend_for(conn)
+    if not backend.rollups_by_writer:
+        return
+    backend.after_migration(conn, 4)
+    for ddl in backend.rollup_triggers():
+        conn.exec_driver_sql(ddl)
+    rollups.mark_counted(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _add_funnel_index_and_rollups, 2: _move_context_out, 3: _rollups_by_the_writer}
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -103,4 +117,6 @@ def ensure_schema(engine: Engine) -> int:
         for table in ADDITIVE_TABLES:
             backend_for(conn).create_table(conn, table)
     backend_for(engine).after_migrations(engine, started)
+    # Events another program inserted since the writer's last batch (SQLite: no insert trigger).
+    rollups.catch_up_on_open(engine)
     return version

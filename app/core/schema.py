@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from app.core.backends import backend_for, column_type
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The call types whose rows count as events in segmentation and funnels.
 ANALYSIS_TYPES = ("track", "page", "screen")
@@ -112,7 +112,9 @@ event_context = Table(
 events_with_context = events.outerjoin(event_context, event_context.c.id == events.c.id)
 
 # Hourly rollups of the analysis events (event IS NOT NULL), kept exact by triggers on
-# `events` (app/core/rollups.py), so every program that writes events keeps them right.
+# `events` (app/core/rollups.py), so every program that writes events keeps them right; on
+# SQLite the Tracklens writer adds each batch's counts itself, its insert trigger standing
+# aside meanwhile (schema 4).
 # `hour` is the UTC hour's first instant (epoch ms): any bucket of a zone whose offsets are
 # whole hours is a union of UTC hours, so segmentation without filters reads these instead
 # of every event (schema 2).

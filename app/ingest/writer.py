@@ -222,7 +222,15 @@ class EventWriter:
             {"message_id": rec.message_id, "context": rec.context_json} for rec in records)
         cursor = conn.connection.cursor()
         try:
+            # The hourly rollups (Backend.rollups_by_writer): one grouped upsert per rollup for
+            # the rows stored since the rollups' last counted id (this batch, plus any another
+            # program inserted), instead of a per-row insert trigger. In this transaction, so a
+            # failed batch leaves neither events nor counts; skipped duplicates have no row.
+            by_writer = self.backend.rollups_by_writer
+            after_id = self.backend.begin_rollup_batch(cursor) if by_writer else 0
             cursor.executemany(self._insert.sql, params)
             cursor.executemany(self._insert_context.sql, contexts)
+            if by_writer:
+                self.backend.end_rollup_batch(cursor, after_id)
         finally:
             cursor.close()

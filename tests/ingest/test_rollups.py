@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, insert, inspect, select, update
 
 from app.core import rollups
-from app.core.backends import backend_for_url
+from app.core.backends import backend_for, backend_for_url
 from app.core.schema import event_hours, events, person_hours
 from app.ingest.writer import EventWriter
 
@@ -78,6 +78,9 @@ def test_direct_inserts_updates_and_deletes_keep_the_rollups_exact(engine: Engin
     rows[-1]["type"] = "identify"
     with engine.begin() as conn:
         conn.execute(insert(events), rows)
+        # SQLite has no insert trigger: another program's rows count from the writer's next
+        # batch or the next writable open, or at once with catch_up (a no-op elsewhere).
+        assert rollups.catch_up(conn) == (5 if backend_for(conn).rollups_by_writer else 0)
     assert stored(engine) == recomputed(engine)
     assert stored(engine)[0] == {(0, "A"): 2, (HOUR, "B"): 1, (3 * HOUR, "A"): 1}
 
@@ -129,7 +132,7 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
             conn.exec_driver_sql("DROP INDEX ix_events_ts_brin")
             conn.exec_driver_sql("CREATE INDEX ix_events_ts ON events (ts)")
         for trigger in ("events_rollup_insert", "events_rollup_delete", "events_rollup_update"):
-            conn.exec_driver_sql(f"DROP TRIGGER {trigger}" + (" ON events" if conn.dialect.name != "sqlite" else ""))
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}" + (" ON events" if conn.dialect.name != "sqlite" else ""))
         conn.exec_driver_sql("DROP INDEX ix_events_event_person_ts")
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("DROP INDEX ix_events_event_ts_person_props")
@@ -141,7 +144,7 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
 
     engine = open_database(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "3"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "4"
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("events")}
         assert "context" not in {c["name"] for c in inspect(conn).get_columns("events")}
         assert conn.execute(select(func.count()).select_from(event_context)).scalar_one() == 12
@@ -153,6 +156,168 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
         assert "ix_events_ts_brin" in indexes and "ix_events_ts" not in indexes
     assert stored(engine) == expected
     EventWriter(engine).write([{"type": "track", "messageId": "new", "userId": "u9", "event": "Viewed",
-                                "timestamp": _t(1, 1)}])  # the triggers are back
+                                "timestamp": _t(1, 1)}])  # the triggers (SQLite: the writer) count again
     assert stored(engine) == recomputed(engine) != expected
+    engine.dispose()
+
+
+def backfilled(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+    """The rollups as rollups.backfill recomputes them from the events (rolled back after)."""
+    with engine.connect() as conn, conn.begin() as tx:
+        rollups.backfill(conn)
+        by_event = {(r.hour, r.event): r.n for r in conn.execute(select(event_hours))}
+        by_person = {(r.hour, r.person): r.n for r in conn.execute(select(person_hours))}
+        tx.rollback()
+    return by_event, by_person
+
+
+def test_batches_with_duplicates_merges_and_a_delete_keep_the_rollups_equal_to_backfill(engine: Engine) -> None:
+    """The writer's per-batch maintenance (SQLite: one grouped upsert per rollup and batch, the
+    insert trigger standing aside) against backfill's recomputation, row for row."""
+    writer = EventWriter(engine)
+
+    def track(mid: str, event: str, minute: int, hour: int, **ids: str) -> dict[str, object]:
+        return {"type": "track", "messageId": mid, "event": event, "timestamp": _t(hour, minute), **ids}
+
+    first = [
+        track("a1", "Viewed", 5, 9, anonymousId="anon"),
+        track("a1", "Viewed", 5, 9, anonymousId="anon"),  # a duplicate within the batch
+        track("a2", "Viewed", 59, 9, anonymousId="anon"),
+        track("a3", "Clicked", 0, 10, anonymousId="anon"),
+        {"type": "page", "messageId": "a4", "anonymousId": "anon2", "name": "Home", "timestamp": _t(10, 30)},
+        {"type": "identify", "messageId": "a5", "userId": "bob", "traits": {"plan": "pro"}, "timestamp": _t(9, 1)},
+        track("b1", "Viewed", 10, 9, userId="ann"),
+    ]
+    result = writer.write(first)
+    assert (result.stored, result.duplicates) == (6, 1)
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+
+    second = [
+        *first[:3],  # re-sent: stored already, must not count again
+        track("c1", "Viewed", 20, 9, userId="ann"),
+        {"type": "identify", "messageId": "c2", "anonymousId": "anon", "userId": "ann", "timestamp": _t(11, 0)},
+        track("c3", "Clicked", 1, 11, anonymousId="anon"),  # after the merge: ann's
+        {"type": "alias", "messageId": "c4", "previousId": "anon2", "userId": "bob", "timestamp": _t(12, 0)},
+        {"type": "group", "messageId": "c5", "userId": "bob", "groupId": "g1", "timestamp": _t(12, 5)},
+    ]
+    result = writer.write(second)
+    assert (result.stored, result.duplicates) == (5, 3)
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+    by_event, by_person = stored(engine)
+    nine = 1774774800000  # 2026-03-29T09:00Z
+    assert by_event[(nine, "Viewed")] == 4
+    assert by_person[(nine, "ann")] == 4 and not any(p in ("anon", "anon2") for _, p in by_person)
+
+    # Another program inserts (SQLite: counted by the writer's next batch, which has a merge),
+    # then a batch that is all duplicates.
+    with engine.begin() as conn:
+        conn.execute(insert(events), [
+            {"message_id": "x1", "type": "track", "event": "Viewed", "person": "zoe", "ts": nine + 60_000,
+             "received_at": nine, "properties": {}},
+            {"message_id": "x2", "type": "track", "event": "Viewed", "person": "anon3", "ts": nine + 70_000,
+             "received_at": nine, "properties": {}}])
+    writer.write([{"type": "identify", "messageId": "x3", "anonymousId": "anon3", "userId": "bob",
+                   "timestamp": _t(14, 0)}])
+    assert writer.write(second[:3]).stored == 0
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+
+    with engine.begin() as conn:
+        conn.execute(delete(events).where(events.c.message_id.in_(("a2", "x1"))))
+    writer.write([track("d1", "Viewed", 30, 9, userId="ann"), track("d2", "Bought", 0, 13, userId="bob")])
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+
+
+def test_rows_another_program_inserted_count_at_the_next_open(db_url: str) -> None:
+    from app.core.database import open_database
+
+    engine = open_database(db_url)
+    EventWriter(engine).write([{"type": "track", "messageId": "w", "userId": "u", "event": "E",
+                                "timestamp": _t(9, 0)}])
+    with engine.begin() as conn:
+        conn.execute(insert(events), [{"message_id": f"o{i}", "type": "track", "event": "E", "person": "v",
+                                       "ts": 1774774800000 + i, "received_at": 0, "properties": {}}
+                                      for i in range(3)])
+    engine.dispose()
+    engine = open_database(db_url)
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+    assert stored(engine)[0] == {(1774774800000, "E"): 4}
+    engine.dispose()
+
+
+def test_a_failed_batch_leaves_neither_events_nor_counts(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.database import DatabaseError
+
+    writer = EventWriter(engine)
+    writer.write([{"type": "track", "messageId": "ok", "userId": "u", "event": "E", "timestamp": _t(9, 0)}])
+    before = stored(engine)
+
+    def fail(self: object, cursor: object, after_id: int) -> None:
+        cursor.execute("SELECT no_such_column FROM events")  # type: ignore[attr-defined]
+
+    if writer.backend.rollups_by_writer:
+        monkeypatch.setattr(type(writer.backend), "end_rollup_batch", fail)  # after the inserts
+    else:  # the staged insert fails instead
+        monkeypatch.setattr(type(writer.backend), "insert_staged",
+                            lambda self, conn, cols, rows: conn.exec_driver_sql("SELECT no_such_column FROM events"))
+    with pytest.raises(DatabaseError):
+        writer.write([{"type": "track", "messageId": "bad", "userId": "u", "event": "E", "timestamp": _t(9, 1)}])
+    monkeypatch.undo()
+    assert stored(engine) == before == recomputed(engine)
+    assert writer.write([{"type": "track", "messageId": "ok2", "userId": "u", "event": "E",
+                          "timestamp": _t(9, 2)}]).stored == 1
+    assert stored(engine) == recomputed(engine)
+
+
+_SCHEMA_3_SQLITE_TRIGGERS = [
+    """CREATE TRIGGER events_rollup_insert AFTER INSERT ON events BEGIN
+INSERT INTO event_hours (hour, event, n) SELECT (NEW.ts - ((NEW.ts % 3600000) + 3600000) % 3600000), NEW.event, 1
+WHERE NEW.event IS NOT NULL ON CONFLICT (hour, event) DO UPDATE SET n = n + 1;
+INSERT INTO person_hours (hour, person, n) SELECT (NEW.ts - ((NEW.ts % 3600000) + 3600000) % 3600000), NEW.person, 1
+WHERE NEW.event IS NOT NULL ON CONFLICT (hour, person) DO UPDATE SET n = n + 1;
+END""",
+    """CREATE TRIGGER events_rollup_delete AFTER DELETE ON events BEGIN
+UPDATE event_hours SET n = n - 1 WHERE OLD.event IS NOT NULL
+AND hour = (OLD.ts - ((OLD.ts % 3600000) + 3600000) % 3600000) AND event = OLD.event;
+UPDATE person_hours SET n = n - 1 WHERE OLD.event IS NOT NULL
+AND hour = (OLD.ts - ((OLD.ts % 3600000) + 3600000) % 3600000) AND person = OLD.person;
+END""",
+]
+
+
+def test_a_schema_3_database_loses_its_insert_trigger_and_keeps_its_counts(db_url: str) -> None:
+    """3 -> 4 on SQLite: the per-row insert trigger would count the writer's batches a second
+    time; the migration drops it, guards the others and records every stored event as counted."""
+    from app.core.database import open_database
+    from app.core.schema import meta
+
+    engine = open_database(db_url)
+    rows = [{"type": "track", "messageId": f"x{i}", "userId": f"u{i % 3}", "event": "Viewed",
+             "timestamp": _t(i % 4, i)} for i in range(10)]
+    EventWriter(engine).write(rows[:5])
+    if engine.dialect.name == "sqlite":  # what schema 3 had: a row trigger for every insert
+        with engine.begin() as conn:
+            for trigger in ("events_rollup_insert", "events_rollup_delete", "events_rollup_update"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+            for ddl in _SCHEMA_3_SQLITE_TRIGGERS:
+                conn.exec_driver_sql(ddl)
+            conn.execute(delete(meta).where(meta.c.key == rollups.THROUGH_KEY))
+            conn.execute(insert(events), [{"message_id": "direct", "type": "track", "event": "Viewed",
+                                           "person": "u1", "ts": 5, "received_at": 5, "properties": {}}])
+    with engine.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="3"))
+    assert stored(engine) == recomputed(engine)
+    engine.dispose()
+
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "4"
+        if engine.dialect.name == "sqlite":
+            triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            assert triggers == {"events_rollup_delete", "events_rollup_update"}
+    assert stored(engine) == recomputed(engine)
+    EventWriter(engine).write(rows[5:])
+    with engine.begin() as conn:
+        conn.execute(delete(events).where(events.c.message_id == "x0"))
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+    assert sum(stored(engine)[0].values()) == 9 + (engine.dialect.name == "sqlite")
     engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select
 
 from app.core.database import open_database
-from app.core.schema import campaigns, meta, outbound_ledger
+from app.core.schema import SCHEMA_VERSION, campaigns, meta, outbound_ledger
 
 
 def test_existing_schema_3_database_gets_the_outbound_tables(db_url: str) -> None:
@@ -20,7 +20,7 @@ def test_existing_schema_3_database_gets_the_outbound_tables(db_url: str) -> Non
             tables = set(inspect(conn).get_table_names())
             assert {"outbound_ledger", "campaigns"} <= tables
             version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one()
-            assert version == "3"  # additive: no version bump, older builds still open it
+            assert version == str(SCHEMA_VERSION)  # additive: no version bump, older builds still open it
             indexes = {i["name"] for i in inspect(conn).get_indexes("outbound_ledger")}
             assert "ix_outbound_ledger_state" in indexes
     finally:

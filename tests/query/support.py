@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
 
+from app.core import rollups
 from app.core.backends import backend_for
 from app.core.schema import ENRICHED_COLUMNS, events, identities, users
 from app.ingest.rawsql import json_text
@@ -66,6 +67,7 @@ def insert_rows(engine: Engine, event_rows: Iterable[dict[str, Any]] = (),
     with engine.begin() as conn:
         if ev:
             conn.execute(insert(events), ev)
+            rollups.catch_up(conn)  # SQLite: rows not written by the writer are counted here
         if us:
             conn.execute(insert(users), us)
 

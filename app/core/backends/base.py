@@ -35,6 +35,10 @@ class Backend:
     appends_only: ClassVar[bool] = False
     #: `event_hours`/`person_hours` exist and are exact (triggers), so segmentation may read them
     hourly_rollups: ClassVar[bool] = True
+    #: the writer adds each batch's counts to the hourly rollups itself, one grouped upsert per
+    #: rollup (begin_rollup_batch / end_rollup_batch), with the rows other programs inserted
+    #: since its last batch; `events` has no insert trigger (schema 4: SQLite)
+    rollups_by_writer: ClassVar[bool] = False
     #: funnels find each next step by joining the persons to the step's events (else one
     #: correlated MIN per person); see the subclasses for the measurements
     funnel_steps_by_join: ClassVar[bool] = False
@@ -131,6 +135,16 @@ class Backend:
     def rollup_triggers(self) -> list[str]:
         """DDL of the triggers that keep `event_hours` and `person_hours` exact."""
         raise NotImplementedError
+
+    def begin_rollup_batch(self, cursor: Any) -> int:
+        """With `rollups_by_writer`, on a DBAPI cursor inside a write transaction, before a batch
+        is inserted: the highest events.id the rollups count."""
+        raise RuntimeError(f"{self.label} keeps its rollups by triggers (rollups_by_writer is False)")
+
+    def end_rollup_batch(self, cursor: Any, after_id: int) -> None:
+        """After the inserts: add the events with ids above `after_id` to the rollups and
+        record the highest id as counted."""
+        raise RuntimeError(f"{self.label} keeps its rollups by triggers (rollups_by_writer is False)")
 
     def after_migration(self, conn: Connection, version: int) -> None:
         """This database's own part of the migration to schema `version` (in its transaction)."""
