@@ -34,14 +34,13 @@ from app.query.panel_state import FUNNEL_VIEW_CHOICES, UNIT_CHOICES, WINDOW_UNIT
 from app.query.timerange import incomplete_bucket
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
-from app.ui.discovery import PropertyInfo
-from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
+from app.ui.widgets.breakdown_combo import BreakdownCombo
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
@@ -152,10 +151,8 @@ class FunnelsPanel(Panel):
 
         breakdown_box = QGroupBox("Breakdown (value on step 1)", holder)
         breakdown_layout = QVBoxLayout(breakdown_box)
-        self.breakdown_combo = QComboBox(breakdown_box)
+        self.breakdown_combo = BreakdownCombo(NO_BREAKDOWN, breakdown_box)
         self.breakdown_combo.setObjectName("funnelBreakdown")
-        self.breakdown_combo.setEditable(True)
-        self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         breakdown_layout.addWidget(self.breakdown_combo)
         column.addWidget(breakdown_box)
         scroll.finish()
@@ -284,28 +281,10 @@ class FunnelsPanel(Panel):
         self.binder.write(breakdown=self._breakdown())
 
     def _breakdown(self) -> Any:
-        text = self.breakdown_combo.currentText().strip()
-        if not text or text == NO_BREAKDOWN:
-            return None
-        index = self.breakdown_combo.findText(text)
-        data = self.breakdown_combo.itemData(index) if index >= 0 else None
-        if isinstance(data, PropertyInfo):
-            return data.name if data.source == "property" else {"trait": data.name}
-        return text
+        return self.breakdown_combo.breakdown()
 
     def _set_breakdown(self, breakdown: Any) -> None:
-        if breakdown is None:
-            self.breakdown_combo.setCurrentIndex(0)
-            return
-        info = (PropertyInfo(str(breakdown["trait"]), "trait") if isinstance(breakdown, dict)
-                else PropertyInfo(str(breakdown), "property"))
-        for i in range(self.breakdown_combo.count()):
-            data = self.breakdown_combo.itemData(i)
-            if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
-                self.breakdown_combo.setCurrentIndex(i)
-                return
-        self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
-        self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
+        self.breakdown_combo.set_breakdown(breakdown)
 
     def set_breakdown(self, breakdown: Any) -> None:
         self.binder.write(breakdown=breakdown)
@@ -361,11 +340,7 @@ class FunnelsPanel(Panel):
 
     def _on_properties_discovered(self) -> None:
         with self.binder.show():
-            self.breakdown_combo.clear()
-            self.breakdown_combo.addItem(NO_BREAKDOWN, None)
-            for info in self.context.discovery.properties():
-                self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
-            self._set_breakdown(self.state.breakdown)
+            self.breakdown_combo.fill(self.context.discovery.properties(), self.state.breakdown)
 
     def refresh(self) -> None:
         self._refresh_timer.stop()

@@ -28,12 +28,12 @@ from app.query.model import NUMERIC_MEASURES
 from app.query.panel_state import MEASURE_CHOICES, UNIT_CHOICES, SegmentationState
 from app.query.timerange import incomplete_bucket
 from app.ui.context import AppContext
-from app.ui.discovery import PropertyInfo, parse_events
+from app.ui.discovery import parse_events
 from app.ui.errors import ErrorInfo
-from app.ui.icons import field_icon
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
+from app.ui.widgets.breakdown_combo import BreakdownCombo
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker, local_zone_name
@@ -141,10 +141,8 @@ class SegmentationPanel(Panel):
 
         breakdown_box = QGroupBox("Breakdown", holder)
         breakdown_layout = QVBoxLayout(breakdown_box)
-        self.breakdown_combo = QComboBox(breakdown_box)
+        self.breakdown_combo = BreakdownCombo(NO_BREAKDOWN, breakdown_box)
         self.breakdown_combo.setObjectName("breakdownCombo")
-        self.breakdown_combo.setEditable(True)
-        self.breakdown_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         breakdown_layout.addWidget(self.breakdown_combo)
         self.compare_check = QCheckBox("Compare with the previous period", breakdown_box)
         self.compare_check.setObjectName("compareCheck")
@@ -299,31 +297,10 @@ class SegmentationPanel(Panel):
         self.view_combo.setCurrentIndex(max(0, self.view_combo.findData(view)))
 
     def _breakdown(self) -> Any:
-        text = self.breakdown_combo.currentText().strip()
-        if not text or text == NO_BREAKDOWN:
-            return None
-        index = self.breakdown_combo.findText(text)
-        data = self.breakdown_combo.itemData(index) if index >= 0 else None
-        if isinstance(data, PropertyInfo):
-            return data.name if data.source == "property" else {"trait": data.name}
-        return text
+        return self.breakdown_combo.breakdown()
 
     def _set_breakdown(self, breakdown: Any) -> None:
-        if breakdown is None:
-            self.breakdown_combo.setCurrentIndex(0)
-            return
-        info = (
-            PropertyInfo(str(breakdown["trait"]), "trait")
-            if isinstance(breakdown, dict)
-            else PropertyInfo(str(breakdown), "property")
-        )
-        for i in range(self.breakdown_combo.count()):
-            data = self.breakdown_combo.itemData(i)
-            if isinstance(data, PropertyInfo) and data.source == info.source and data.name == info.name:
-                self.breakdown_combo.setCurrentIndex(i)
-                return
-        self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
-        self.breakdown_combo.setCurrentIndex(self.breakdown_combo.count() - 1)
+        self.breakdown_combo.set_breakdown(breakdown)
 
     # ----------------------------------------------------------------- reacting
     def _edited(self) -> None:
@@ -361,11 +338,7 @@ class SegmentationPanel(Panel):
     def _on_properties_discovered(self) -> None:
         current_measure = self.measure_property.currentText()
         with self.binder.show():
-            self.breakdown_combo.clear()
-            self.breakdown_combo.addItem(NO_BREAKDOWN, None)
-            for info in self.context.discovery.properties():
-                self.breakdown_combo.addItem(field_icon(info.source), info.label, info)
-            self._set_breakdown(self.state.breakdown)
+            self.breakdown_combo.fill(self.context.discovery.properties(), self.state.breakdown)
             self.measure_property.clear()
             for info in self.context.discovery.properties(traits=False):
                 if info.type == "number":
