@@ -623,6 +623,8 @@ class SeriesChart(QWidget):
                 self.items[0].setOpts(brushes=faded)
             return
         for slot, i in enumerate(self.drawn_indices[: len(self.items)]):
+            if i >= len(self.series):
+                continue  # a hover that arrives while a new, shorter result replaces the drawing
             item = self.items[slot]
             mine = index is None or index == i
             item.setOpacity(1.0 if mine else 0.18)
