@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app.core.paths import demo_db_path
+from app.ingest.workers import auto_workers
 from app.ui import demo_setup
 from app.ui.widgets.state_bar import StateBar
 from tests.ui.conftest import wait_panels
@@ -15,8 +16,12 @@ from tests.ui.test_workers import GapMeter
 
 
 @pytest.mark.slow
-def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, qtbot: Any, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("second_process", [False, True], ids=["in-process", "second-process"])
+def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, qtbot: Any, monkeypatch: Any,
+                                                             second_process: bool) -> None:
     monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 20_000)
+    # The real demo (100k events) is generated in a second process where there are two cores.
+    monkeypatch.setattr(demo_setup, "WORKER_FROM", 10_000 if second_process else 10**9)
     assert not demo_db_path().exists()
     window = make_window()
     seg = window.panels["segmentation"]
@@ -32,6 +37,7 @@ def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, q
     meter.stop()
     elapsed_ms = (time.perf_counter() - started) * 1000
     assert blocker.args == [True]
+    assert window._demo_builder.workers == (min(1, auto_workers()) if second_process else 0)
     # The event loop kept running while the demo was generated: built on the GUI thread, one
     # pause would span the whole build and the 5 ms timer would barely tick. (Known: the
     # worker's start-up, loading the enrichment data, still pauses the GUI for up to ~0.8 s.)
