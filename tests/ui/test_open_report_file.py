@@ -53,18 +53,18 @@ def test_a_json_file_argument_becomes_open_report_and_subcommands_stay(report_fi
 def test_the_file_reaches_the_desktop_app(report_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
 
-    def fake_run_app(*args: Any) -> int:
-        calls.append(args)
+    def fake_run_app(*args: Any, appearance: str | None = None) -> int:
+        calls.append((*args, appearance))
         return 0
 
     monkeypatch.setattr(ui_app, "run_app", fake_run_app)
     runner = CliRunner()
     done = runner.invoke(cli, translate_report_argument(["--db", "x.sqlite", str(report_file)]))
     assert done.exit_code == 0, done.output
-    assert calls == [("x.sqlite", None, False, str(report_file))]
-    done = runner.invoke(cli, ["gui", "--open-report", str(report_file), "--no-simulate"])
+    assert calls == [("x.sqlite", None, False, str(report_file), None)]
+    done = runner.invoke(cli, ["gui", "--open-report", str(report_file), "--no-simulate", "--appearance", "dark"])
     assert done.exit_code == 0, done.output
-    assert calls[-1] == (None, None, True, str(report_file))
+    assert calls[-1] == (None, None, True, str(report_file), "dark")
 
 
 def test_started_with_a_report_file_the_window_shows_and_stores_it(filled_db: Any, report_file: Path,
