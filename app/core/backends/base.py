@@ -42,6 +42,8 @@ class Backend:
     #: funnels find each next step by joining the persons to the step's events (else one
     #: correlated MIN per person); see the subclasses for the measurements
     funnel_steps_by_join: ClassVar[bool] = False
+    #: funnels computed per person from one sorted array of their events (app.query.runners.funnel_arrays)
+    funnel_person_arrays: ClassVar[bool] = False
     #: correlated subqueries (EXISTS, scalar MIN, ORDER BY ... LIMIT 1) run as written; ClickHouse
     #: decorrelates only some of them (and a NOT EXISTS with inequalities gave wrong rows), so
     #: there the engine joins instead
