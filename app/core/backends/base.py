@@ -39,6 +39,7 @@ class Backend:
     #: rollup (begin_rollup_batch / end_rollup_batch), with the rows other programs inserted
     #: since its last batch; `events` has no insert trigger (schema 4: SQLite)
     rollups_by_writer: ClassVar[bool] = False
+    event_person_rollup: ClassVar[bool] = False  #: `event_person_hours` (schema 5) is kept: per-event uniques
     #: funnels find each next step by joining the persons to the step's events (else one
     #: correlated MIN per person); see the subclasses for the measurements
     funnel_steps_by_join: ClassVar[bool] = False
