@@ -42,12 +42,25 @@ def test_live_returns_new_rows_newest_first_with_every_type(engine: Engine) -> N
     assert oldest["properties"] == {"plan": "pro", "n": 5, "d": "2026-10-01"} and oldest["person"] == "p1"
     assert first["max_id"] == i[4] and first["more"] is False
     nothing_new = run_query(engine, {"kind": "live", "after_id": i[4]}, now=NOW)
-    assert nothing_new == {"events": [], "max_id": i[4], "after_id": i[4], "more": False}
+    assert nothing_new == {"events": [], "max_id": i[4], "after_id": i[4], "more": False, "people": {}}
     burst = run_query(engine, {"kind": "live", "after_id": i[1], "limit": 2}, now=NOW)
     assert [e["id"] for e in burst["events"]] == [i[4], i[3]] and burst["more"] is True
     filtered = run_query(engine, {"kind": "live", "events": ["Signed Up"],
                                   "where": [{"trait": "age", "op": "gt", "value": 1}]}, now=NOW)
     assert [e["id"] for e in filtered["events"]] == [i[1]]
+
+
+def test_live_answer_names_its_persons_by_their_label_traits(engine: Engine) -> None:
+    """The view names people from the answer itself: p1 has an e-mail, p2 no label trait."""
+    seed(engine)
+    insert_rows(engine, [event_row("Bought", "p3", ms("2026-11-03 09:00"), {})],
+                [user_row("p3", {"name": "Ada", "email": "ada@example.com", "age": 40}, last_seen=1)])
+    answer = run_query(engine, {"kind": "live"}, now=NOW)
+    assert answer["people"] == {"p1": {"email": "a@example.com"},
+                                "p3": {"name": "Ada", "email": "ada@example.com"}}
+    only_p2 = run_query(engine, {"kind": "live", "events": ["Bought"], "limit": 1,
+                                 "where": [{"property": "plan", "op": "eq", "value": "free"}]}, now=NOW)
+    assert [e["person"] for e in only_p2["events"]] == ["p2"] and only_p2["people"] == {}
 
 
 def test_live_polls_with_different_filters_do_not_share_answers(engine: Engine) -> None:

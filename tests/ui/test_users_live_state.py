@@ -132,3 +132,11 @@ def test_live_view_names_people_as_show_people_by_says(make_window: Any, filled_
     assert all(text == person for person, (text, _tip) in labels().items())
     # Double-click still opens the person by id, whatever the label.
     assert panel.model.row(0)["person"].startswith("user-")
+
+
+def test_every_display_mode_names_people_by_traits_the_live_answer_carries() -> None:
+    """A mode that tried a trait the live query leaves out would show ids in the Live View."""
+    from app.query.runners.live import LABEL_TRAITS
+    from app.ui.people import DISPLAY_MODES
+
+    assert {trait for traits in DISPLAY_MODES.values() for trait in traits} <= set(LABEL_TRAITS)

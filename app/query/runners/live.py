@@ -9,6 +9,9 @@ Tracklens writer takes a transaction-scoped advisory lock before inserting
 (PostgreSQLBackend.lock_for_writing), which serialises writers so ids commit in order. For rows written by other
 tools, the view should poll with `after_id = max_id - lookback` and drop ids it already shows
 (docs/query.md, "Live").
+
+The answer carries the label traits (name, e-mail) of the persons it returns, so a view can
+name people without a second round trip or a query of its own.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ from app.query.model import LiveQuery, filters_to_list, parse_filters
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import today
 from app.query.zones import zone_info
+
+#: The traits a person is named by in lists (app.ui.people picks among them).
+LABEL_TRAITS = ("email", "name")
+#: Persons looked up per statement (an IN list of this many primary keys).
+LOOKUP_CHUNK = 500
 
 #: Times from 1970 to 2999 take the cached fast path (time.gmtime covers them on every
 #: platform); others, as stored by older writers or other tools, the calendar arithmetic.
@@ -86,7 +94,27 @@ class LiveRunner(QueryRunner):
             item["context"] = context or {}
             out.append(item)
         max_id = out[0]["id"] if out else q.after_id
-        return {"events": out, "max_id": max_id, "after_id": q.after_id, "more": more}
+        people = person_labels(conn, {str(r["person"]) for r in out if r["person"]})
+        return {"events": out, "max_id": max_id, "after_id": q.after_id, "more": more, "people": people}
+
+
+def person_labels(conn: Connection, persons: set[str]) -> dict[str, dict[str, Any]]:
+    """The LABEL_TRAITS of these persons, by id; persons without any are left out."""
+    ids = sorted(persons)
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start:start + LOOKUP_CHUNK]
+        for person, traits in conn.execute(select(users.c.id, users.c.traits).where(users.c.id.in_(chunk))):
+            if isinstance(traits, str):
+                try:
+                    traits = json.loads(traits)
+                except ValueError:
+                    continue
+            if isinstance(traits, dict):
+                wanted = {k: traits[k] for k in LABEL_TRAITS if k in traits}
+                if wanted:
+                    out[str(person)] = wanted
+    return out
 
 
 @lru_cache(maxsize=64)

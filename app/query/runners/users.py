@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from app.core.backends import backend_for
+from app.core.rollups import HOUR_MS
 from app.core.schema import event_hours, events, identities, users
 from app.query import limits
 from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
@@ -76,7 +77,6 @@ MATCHES = ("all", "any")
 MAX_LIMIT = 10_000
 #: did.min/max: counts are compared as 32-bit integers on PostgreSQL.
 MAX_COUNT = 2**31 - 1
-HOUR_MS = 3_600_000
 
 
 # --------------------------------------------------------------------------------------------

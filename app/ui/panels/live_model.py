@@ -3,23 +3,18 @@
 New rows are inserted at the top with beginInsertRows and the oldest trimmed at the bottom
 with beginRemoveRows, never with a model reset, so the view neither flickers nor loses the
 user's selection (persistent indexes move with their rows). The Person column names people as
-View > Show people by says (app.ui.people), from traits each poll's worker looked up.
+View > Show people by says (app.ui.people), from the label traits each poll's answer carries.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersistentModelIndex, Qt
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.errors import DatabaseError
-from app.core.schema import users
 from app.query.isotime import iso_utc
-from app.ui.people import DISPLAY_MODES, display_name
+from app.ui.people import display_name
 
 #: (header, key in the engine's live rows)
 COLUMNS: list[tuple[str, str]] = [
@@ -34,10 +29,6 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 DEFAULT_CAPACITY = 5000
 PERSON_COLUMN = next(i for i, (_header, key) in enumerate(COLUMNS) if key == "person")
-#: The traits a person's label may use (each display mode's candidates).
-LABEL_TRAITS = tuple(sorted({key for keys in DISPLAY_MODES.values() for key in keys}))
-#: Persons per lookup statement (SQLite's bound-parameter limit is 999 on old builds).
-LOOKUP_CHUNK = 500
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,28 +47,6 @@ def local_time(ms: Any) -> str:
     if moment.date().year() == today.year():
         return moment.toString("MMM d HH:mm:ss")
     return moment.toString("yyyy-MM-dd HH:mm")
-
-
-def person_labels(engine: Engine, persons: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The label traits (name, e-mail) of these persons, by primary key: one statement per
-    LOOKUP_CHUNK persons, on the poll's worker. Persons without such traits are left out; a
-    failed lookup gives nothing (the ids show, and the next poll meets the lost connection)."""
-    ids = sorted({str(p) for p in persons if p})
-    out: dict[str, dict[str, Any]] = {}
-    try:
-        with engine.connect() as conn:
-            for start in range(0, len(ids), LOOKUP_CHUNK):
-                chunk = ids[start:start + LOOKUP_CHUNK]
-                for person, traits in conn.execute(select(users.c.id, users.c.traits).where(users.c.id.in_(chunk))):
-                    if isinstance(traits, str):
-                        traits = json.loads(traits)
-                    if isinstance(traits, dict):
-                        wanted = {k: traits[k] for k in LABEL_TRAITS if k in traits}
-                        if wanted:
-                            out[str(person)] = wanted
-    except (SQLAlchemyError, DatabaseError, ValueError):
-        return {}
-    return out
 
 
 class LiveEventsModel(QAbstractTableModel):

@@ -39,10 +39,9 @@ from PySide6.QtWidgets import (
 
 from app.query.panel_state import LiveState
 from app.ui.cohorts import add_cohort_rows
-from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.panel import Panel
-from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time, person_labels
+from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.bind import Binder
@@ -50,7 +49,6 @@ from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.empty_state import empty_database_text
 from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
-from app.ui.workers import Job
 
 #: Rows shown when the view starts (or its filter changes) before polling for new ones.
 INITIAL_ROWS = 1000
@@ -270,22 +268,8 @@ class LiveViewPanel(Panel):
         self.polls += 1
         self.run_query(self.query())
 
-    def query_job(self, connection: Connection, spec: dict[str, Any]) -> Job:
-        """The poll, then (on the same worker) the label traits of the persons it returned."""
-        poll = connection.query_job(spec)
-        engine = connection.engine
-
-        def job(token: Any) -> Any:
-            result = poll(token)
-            persons = {str(r["person"]) for r in result.get("events", ()) if r.get("person")}
-            if persons and not getattr(token, "cancelled", False):
-                result = {**result, "person_traits": person_labels(engine, persons)}
-            return result
-
-        return job
-
     def show_result(self, result: Any) -> None:
-        self.model.set_person_traits(result.get("person_traits") or {})
+        self.model.set_person_traits(result.get("people") or {})
         rows = [r for r in result.get("events", []) if int(r["id"]) not in self._seen]
         if rows:
             self.after_id = max(self.after_id, max(int(r["id"]) for r in rows))
