@@ -177,11 +177,13 @@ def _read_spec(spec_path: str) -> Any:
     try:
         if spec_path == "-":
             text = sys.stdin.read(MAX_SPEC_BYTES + 1)
+        elif spec_path.lstrip().startswith("{"):
+            text = spec_path  # the query itself, as typed: --spec '{"kind": "segmentation"}'
         else:
             with open(spec_path, encoding="utf-8") as fh:
                 text = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
-        raise click.ClickException(f"cannot read the query file: {exc.strerror or exc}") from None
+        raise click.ClickException(f"cannot read the query file {spec_path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise click.ClickException("the query is not UTF-8 text") from None
     if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
@@ -278,7 +280,7 @@ def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> 
 
 @click.command("query")
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
-@click.option("--spec", "spec_path", required=True, help="JSON query file; '-' reads standard input.")
+@click.option("--spec", "spec_path", required=True, help="JSON query file, '-' for standard input, or the JSON itself.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
               help="json prints the result as is; table/csv print its rows.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,

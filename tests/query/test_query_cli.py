@@ -62,7 +62,9 @@ def test_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
     not_json = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", "-"], input="{kind:")
     assert not_json.exit_code != 0 and "not valid JSON (line 1, column 2" in not_json.output
     missing = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", str(tmp_path / "nope.json")])
-    assert missing.exit_code != 0 and "cannot read the query file" in missing.output
+    assert missing.exit_code != 0 and f"cannot read the query file {tmp_path / 'nope.json'}: " in missing.output
+    inline = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", '{"kind": "segmentation", "unit": "year"}'])
+    assert inline.output.strip() == "Error: bad query: unit must be one of hour, day, week, month; got 'year'"
     nowhere = runner.invoke(cli, ["query", "--db", str(tmp_path / "no" / "such.sqlite"), "--spec", "-"],
                             input='{"kind": "live"}')
     assert nowhere.exit_code != 0 and "folder does not exist" in nowhere.output
