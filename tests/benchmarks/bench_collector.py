@@ -22,6 +22,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -185,7 +186,7 @@ def writer_alone(url: str, seconds: float, group: int = 800) -> RunResult:
     started = time.monotonic()
     try:
         while time.monotonic() - started < seconds:
-            messages = []
+            messages: list[dict[str, Any]] = []
             for _ in range(group // 100):
                 prefix = f"w{n:07d}"
                 messages.extend({**m, "messageId": m["messageId"].replace("@@@@@@@@", prefix)}
@@ -249,7 +250,7 @@ def _report(backend: str, what: str, r: RunResult) -> None:
           f"{r.per_transaction:.0f} messages/transaction", flush=True)
 
 
-def _write(path: Path, rows: list[tuple[str, list[RunResult]]], args: argparse.Namespace) -> None:
+def _write(path: Path, rows: list[tuple[str, int, list[RunResult], list[RunResult]]], args: argparse.Namespace) -> None:
     lines = [
         "# Collector throughput",
         "",

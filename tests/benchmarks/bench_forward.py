@@ -86,10 +86,10 @@ def ingest(url: str, messages: list[dict[str, Any]]) -> tuple[float, float]:
     return out
 
 
-def forward(url: str, kind: str, port: int, run: int) -> tuple[float, float, int]:
+def forward(url: str, kind: str, port: int, run: int, batch: int) -> tuple[float, float, int]:
     """(wall, CPU, messages delivered) for one destination catching up from the start."""
-    spec: dict[str, Any] = {"name": f"{kind}-{run}", "type": kind, "url": f"http://127.0.0.1:{port}/hook",
-                            "batch": 100}
+    spec: dict[str, Any] = {"name": f"{kind}-{run}-{batch}", "type": kind, "url": f"http://127.0.0.1:{port}/hook",
+                            "batch": batch}
     if kind == "segment":
         spec["write_key"] = "k"
     if kind == "mixpanel":
@@ -127,6 +127,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--batches", default="100", help="comma-separated batch sizes to forward with")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "forward.md")
     args = parser.parse_args()
     end = int(dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp() * 1000)
@@ -145,11 +146,14 @@ def main() -> None:
                         url = new_url()
                         wall, cpu = ingest(url, messages)
                         rows.setdefault((backend, INGEST), []).append((wall, cpu))
-                        for kind in ("webhook", "segment", "mixpanel"):
-                            wall, cpu, delivered = forward(url, kind, port, run)
-                            print(f"{backend} run {run}: {kind} {delivered:,} in {wall:.2f} s", flush=True)
-                            assert delivered > 0, f"{kind} delivered nothing"
-                            rows.setdefault((backend, f"forward to {kind} (batches of 100)"), []).append((wall, cpu))
+                        for batch in (int(b) for b in args.batches.split(",")):
+                            for kind in ("webhook", "segment", "mixpanel"):
+                                wall, cpu, delivered = forward(url, kind, port, run, batch)
+                                print(f"{backend} run {run}: {kind} (batch {batch}) {delivered:,} in {wall:.2f} s, "
+                                      f"{cpu / delivered * 1e6:.1f} CPU-µs/event", flush=True)
+                                assert delivered > 0, f"{kind} delivered nothing"
+                                rows.setdefault((backend, f"forward to {kind} (batches of {batch})"), []).append(
+                                    (wall, cpu))
             except RuntimeError as exc:  # no PostgreSQL on this machine
                 skipped.append(f"{backend}: {exc}")
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from typing import Any
@@ -105,6 +106,23 @@ def test_segment_destination_forwards_every_type_with_basic_auth(engine: Engine,
             assert msg["name"] == "Home" and msg["properties"] == rows[msg["messageId"]].properties
             assert msg["properties"]["title"] == "Shop"  # filled in from context.page at ingestion
         assert msg["context"] == (rows[msg["messageId"]].context or {})
+
+
+def test_segment_requests_stay_under_500_kb_by_default(engine: Engine, rx: Receiver) -> None:
+    """Segment (and a Tracklens collector) refuse a batch over 500 KB: the default batch of 500
+    messages of ~3 KB each goes out in smaller requests instead of becoming a dead letter."""
+    sent = [track(i, note="x" * 3000, n=i) for i in range(400)]
+    store_messages(engine, sent)
+    w = worker(engine, {"name": "rudder", "type": "segment", "url": rx.url, "write_key": "wk-1"})
+    assert w.dest.batch == 500
+    summary = w.catch_up()
+    w.close()
+    assert summary.sent == 400 and summary.dead == 0 and not store.dead_letters(engine, "rudder")
+    assert [m["messageId"] for m in rx.delivered()] == [m["messageId"] for m in sent]
+    assert len(rx.hits) > 2
+    assert all(len(json.dumps(h.body, separators=(",", ":"))) <= 500_000 for h in rx.hits)
+    cur = store.cursor(engine, "rudder")
+    assert cur is not None and cur.delivered == 400
 
 
 def test_500_then_200_is_delivered_once_after_a_retry(engine: Engine, rx: Receiver) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy import Engine, Row, update
 
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
-from app.outbound.destinations.config import Destination
+from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
 from app.outbound.destinations.formats import (
     Request,
     batch_messages,
@@ -111,6 +111,18 @@ def post(client: httpx.Client, request: Request) -> Answer:
     if status >= 500 or status in TEMPORARY_STATUSES:
         return Answer("temporary", status, text or "", parse_retry_after(response.headers.get("Retry-After")))
     return Answer("permanent", status, text or "")
+
+
+def fitted_request(dest: Destination, rows: Sequence[Row[Any]]) -> tuple[Sequence[Row[Any]], Request]:
+    """The request for `rows`, or for their first half (quarter, ...) when its body would exceed
+    what the destination accepts: sent whole it would be refused (413) and parked as a dead letter.
+    A single message larger than that is sent alone and refused as such."""
+    request = request_for(dest, rows)
+    limit = MAX_BODY_BYTES.get(dest.type)
+    while limit is not None and len(rows) > 1 and len(request.content or b"") > limit:
+        rows = rows[:len(rows) // 2]
+        request = request_for(dest, rows)
+    return rows, request
 
 
 class LostHold(Exception):
@@ -219,12 +231,14 @@ class DestinationWorker:
                 with self.engine.begin() as conn:
                     store.advance(conn, name, self.owner, upto, 0)
             return IDLE
-        answer = self.deliver(request_for(self.dest, batch))
+        # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
+        full = len(batch) == self.dest.batch
+        batch, request = fitted_request(self.dest, batch)
+        answer = self.deliver(request)
         if answer is None:
             return STOPPED
         self.last_batch = len(batch)
-        # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
-        position = batch[-1][0] if len(batch) == self.dest.batch else upto
+        position = batch[-1][0] if full or len(batch) < len(read[2]) else upto
         with self.engine.begin() as conn:
             if answer.ok:
                 if not store.advance(conn, name, self.owner, position, len(batch)):
@@ -290,7 +304,8 @@ class DestinationWorker:
             if not batch:
                 summary.outcome = IDLE
                 return summary
-            answer = self.deliver(request_for(self.dest, batch), track=False)
+            batch, request = fitted_request(self.dest, batch)
+            answer = self.deliver(request, track=False)
             if answer is None:
                 summary.outcome = STOPPED
                 return summary

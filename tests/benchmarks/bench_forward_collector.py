@@ -1,0 +1,314 @@
+"""Issue 15's speed goal as it is worded: the real `tracklens collect` process, with no destination
+and with one destination forwarding to a local receiver, under the same Segment-style load.
+
+For each database (SQLite; PostgreSQL on a throw-away server) and each number of concurrent
+keep-alive clients, runs interleave the variants (none, webhook, segment, mixpanel; A, B, C, D,
+A, B, ...), each on a fresh database: the clients of bench_collector.py post batches of 100
+messages for --seconds after --warmup, then the run waits until the receiver has every stored
+message (at most --drain seconds). Measured per run:
+- the collector process's CPU (user+system from /proc, every thread: HTTP, writer, forwarder)
+  per stored event, during the load window and from "ready" until everything was delivered;
+- events/s collected and delivered during the window, the lag when the load stopped, and the
+  seconds it took to deliver the rest.
+The receiver is another process answering 200 at once and counting the messages it received.
+The PostgreSQL server's CPU is not counted (nor the clients' or the receiver's). Writes a
+section of docs/benchmarks/forward.md between its markers.
+
+    .venv/bin/python tests/benchmarks/bench_forward_collector.py --runs 3 --clients 8,32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.server
+import json
+import multiprocessing
+import multiprocessing.sharedctypes
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from app.core.database import open_database  # noqa: E402
+from app.outbound.destinations import store  # noqa: E402
+from app.outbound.destinations.config import parse_destinations  # noqa: E402
+from tests.benchmarks.bench_collector import (  # noqa: E402
+    RunResult,
+    _body_template,
+    _client,
+    _count,
+    _cpu_seconds,
+)
+from tests.collector.harness import WRITE_KEY, free_port, start_process, stop_process  # noqa: E402
+
+#: "none" (no destination), or a destination type with an optional ":batch" (default: none given)
+VARIANTS = ("none", "webhook:100", "webhook", "segment", "mixpanel")
+START, END = "<!-- bench_forward_collector:start -->", "<!-- bench_forward_collector:end -->"
+
+
+def _receiver(port: int, received: Any) -> None:
+    """Answers 200 to every POST and adds the messages of its body to `received`."""
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK wait
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            # webhook and segment send stored Segment messages, mixpanel its import events
+            n = body.count(b'"$insert_id"') if self.path.startswith("/mixpanel") else body.count(b'"messageId"')
+            with received.get_lock():
+                received.value += n
+            answer = b'{"success": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), Ok).serve_forever()
+
+
+@dataclass
+class Run:
+    variant: str
+    window: RunResult
+    #: events the collector accepted in the whole run (warm-up and window)
+    total: int
+    #: messages the receiver got during the window
+    delivered_window: int
+    #: matching messages above the destination's cursor when the load stopped
+    lag_at_stop: int
+    #: seconds from the end of the load until the cursor passed every stored event (nan: not in --drain)
+    drain: float
+    #: collector CPU from ready until drained, per accepted event (µs)
+    cpu_total_us: float
+    stored: int
+
+    @property
+    def delivered_rate(self) -> float:
+        return self.delivered_window / self.window.seconds
+
+
+async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: float,
+                 received: Any) -> tuple[RunResult, RunResult, int]:
+    templates = [_body_template(100, 10_000, seed) for seed in range(20)]
+    start = time.monotonic()
+    measure_from = start + warmup
+    stop_at = measure_from + seconds
+    result, warm = RunResult(seconds=seconds), RunResult(seconds=warmup)
+    delivered = [0, 0]
+
+    async def sample() -> None:
+        await asyncio.sleep(warmup)
+        before, delivered[0] = _cpu_seconds(pid), received.value
+        await asyncio.sleep(seconds)
+        result.cpu, delivered[1] = _cpu_seconds(pid) - before, received.value
+
+    await asyncio.gather(sample(), *(
+        _client("127.0.0.1", port, templates, f"c{c:02d}r", stop_at, measure_from, result, warm)
+        for c in range(clients)))
+    return result, warm, delivered[1] - delivered[0]
+
+
+def _destination(variant: str, port: int) -> dict[str, Any]:
+    kind, _, batch = variant.partition(":")
+    spec: dict[str, Any] = {"name": _name(variant), "type": kind, "url": f"http://127.0.0.1:{port}/{kind}"}
+    if batch:
+        spec["batch"] = int(batch)
+    if kind == "segment":
+        spec["write_key"] = "bench"
+    if kind == "mixpanel":
+        spec["api_secret"] = "bench"
+    return spec
+
+
+def _name(variant: str) -> str:
+    return "bench-" + variant.replace(":", "-")
+
+
+def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, work: Path, port: int,
+             received: Any) -> Run:
+    extra = ["--write-key", WRITE_KEY]
+    if variant != "none":
+        path = work / f"destinations-{variant}.json"
+        path.write_text(json.dumps([_destination(variant, port)]))
+        extra += ["--destinations", str(path)]
+    with received.get_lock():
+        received.value = 0
+    running = start_process(url, work / "collector.log", extra=extra)
+    pid = running.process.pid
+    collector_port = int(running.url.rsplit(":", 1)[1])
+    try:
+        ready_cpu = _cpu_seconds(pid)
+        window, warm, delivered_window = asyncio.run(
+            _drive(collector_port, pid, clients, args.warmup, args.seconds, received))
+        total = window.accepted + warm.accepted
+        stopped = time.monotonic()
+        lag, drain = (0, 0.0) if variant == "none" else _drain(url, variant, stopped, args.drain)
+        cpu_total = _cpu_seconds(pid) - ready_cpu
+    finally:
+        stop_process(running)
+    window.stored = _count(url) - warm.accepted
+    return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
+               window.stored + warm.accepted)
+
+
+def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
+    """(messages still to send when the load stopped, seconds until the destination's cursor
+    reached the last stored event; nan: not within `longest`). From the cursor, not the
+    receiver's count: a Mixpanel destination is not sent identify messages."""
+    engine = open_database(url)
+    try:
+        with engine.connect() as conn:
+            (dest,) = parse_destinations([_destination(variant, 1)])
+            name = dest.name
+            cur = store.read_cursor(conn, name)
+            lag = store.pending(conn, dest, cur.position if cur else 0)[0]
+            last = store.max_event_id(conn)
+        while time.monotonic() - stopped < longest:
+            cur = store.cursor(engine, name)
+            if cur is not None and cur.position >= last:
+                return lag, time.monotonic() - stopped
+            time.sleep(0.05)
+        return lag, float("nan")
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def databases(backend: str, work: Path) -> Iterator[Callable[[], str]]:
+    if backend == "sqlite":
+        count = iter(range(1_000_000))
+        yield lambda: f"sqlite:///{work / f'fwd-{next(count)}.sqlite'}"
+        return
+    from tests.support.postgres import postgres_server
+
+    with postgres_server() as server:
+        yield server.create_database
+
+
+def _load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip().split("load average:")[-1].strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--drain", type=float, default=120.0, help="longest wait for forwarding to catch up")
+    parser.add_argument("--clients", default="8,32")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks" / "forward.md")
+    args = parser.parse_args()
+    variants = args.variants.split(",")
+    client_counts = [int(c) for c in args.clients.split(",")]
+    received = multiprocessing.Value("q", 0)
+    port = free_port()
+    receiver = multiprocessing.Process(target=_receiver, args=(port, received), daemon=True)
+    receiver.start()
+    time.sleep(0.5)
+    loads = [_load()]
+    results: dict[tuple[str, int, str], list[Run]] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="tracklens-fwd-") as folder:
+            work = Path(folder)
+            for backend in args.backends.split(","):
+                with databases(backend, work) as new_url:
+                    for _ in range(args.runs):
+                        for clients in client_counts:
+                            for variant in variants:  # interleaved: A, B, C, D, A, B, ...
+                                run = run_once(new_url(), variant, clients, args, work, port, received)
+                                results.setdefault((backend, clients, variant), []).append(run)
+                                _report(backend, clients, run)
+                loads.append(_load())
+    finally:
+        receiver.terminate()
+    _write(args, results, loads)
+
+
+def _report(backend: str, clients: int, r: Run) -> None:
+    print(f"{backend} {clients} clients {r.variant}: collected {r.window.rate:,.0f}/s, delivered "
+          f"{r.delivered_rate:,.0f}/s, window CPU {r.window.cpu_us_per_event:.1f} µs/event, total CPU "
+          f"{r.cpu_total_us:.1f} µs/event, lag at stop {r.lag_at_stop:,}, drained in {r.drain:.2f} s, "
+          f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}", flush=True)
+
+
+def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:
+    lines = [
+        START,
+        "## In the collector (the goal as worded)",
+        "",
+        f"`tests/benchmarks/bench_forward_collector.py --runs {args.runs} --clients {args.clients}`: a "
+        f"`tracklens collect` process receives batches of 100 demo messages (bench_collector.py's) from "
+        f"{args.clients.replace(',', ' or ')} concurrent keep-alive clients for {args.seconds:g} s after "
+        f"{args.warmup:g} s warm-up, with no destination or with one (`--destinations`; `webhook:100` is "
+        "a webhook with `batch: 100`, the others give no batch) "
+        "forwarding to a local receiver in another process that answers 200 at once. Variants interleaved "
+        f"(none, webhook, segment, mixpanel, none, ...), each run on a fresh database; medians of {args.runs}. "
+        f"{os.cpu_count()} cores shared with other sessions, {platform.python_implementation()} "
+        f"{platform.python_version()}; load average (1, 5, 15 min) at the start and after each database: "
+        f"{' → '.join(loads)}.",
+        "",
+        "*CPU/event* is the collector process's user+system CPU (all its threads: HTTP, writer, forwarder) per "
+        "accepted event: *window* over the load window, *to drained* from the moment the collector answered "
+        "until the destination's cursor had passed the last stored event (so forwarding that lags behind the "
+        "window is counted too). "
+        "The clients, the receiver and the PostgreSQL server are other processes and not counted. "
+        "*Delivered* counts the messages the receiver got during the window (Mixpanel is not sent identify "
+        "messages, 5 % of this load); *lag at stop*: matching messages above the cursor when the clients "
+        "stopped; *drained*: seconds until they were delivered.",
+        "",
+        "| database | clients | destination | collected events/s | delivered events/s | lag at stop | drained "
+        "| CPU/event window | vs none | CPU/event to drained | vs none |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (backend, clients, variant), runs in results.items():
+        base = results.get((backend, clients, "none"))
+        rate = statistics.median(r.window.rate for r in runs)
+        window_cpu = statistics.median(r.window.cpu_us_per_event for r in runs)
+        total_cpu = statistics.median(r.cpu_total_us for r in runs)
+        if variant == "none":
+            delivered = lag = drained = vs_w = vs_t = "–"
+        else:
+            delivered = f"{statistics.median(r.delivered_rate for r in runs):,.0f}"
+            lag = f"{statistics.median(r.lag_at_stop for r in runs):,.0f}"
+            drained = f"{statistics.median(r.drain for r in runs):.1f} s"
+            vs_w = vs_t = "–"
+            if base:
+                vs_w = f"{window_cpu / statistics.median(r.window.cpu_us_per_event for r in base) - 1:+.0%}"
+                vs_t = f"{total_cpu / statistics.median(r.cpu_total_us for r in base) - 1:+.0%}"
+        lost = "" if all(r.stored == r.total and not r.window.errors for r in runs) else " (accepted ≠ stored!)"
+        lines.append(f"| {backend} | {clients} | {variant}{lost} | {rate:,.0f} | {delivered} | {lag} | {drained} | "
+                     f"{window_cpu:.1f} µs | {vs_w} | {total_cpu:.1f} µs | {vs_t} |")
+    lines.append(END)
+    section = "\n".join(lines)
+    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Destinations benchmark\n"
+    if START in text and END in text:
+        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    args.out.write_text(text, encoding="utf-8")
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
