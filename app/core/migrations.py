@@ -16,11 +16,10 @@ from app.core.schema import (
     ADDITIVE_TABLES,
     SCHEMA_VERSION,
     event_context,
-    event_hours,
+    event_person_hours,
     events,
     meta,
     metadata,
-    person_hours,
 )
 
 
@@ -31,9 +30,9 @@ class SchemaError(Exception):
 #: Migrations from version N to N+1, keyed by N. Each runs inside one transaction.
 def _add_funnel_index_and_rollups(conn: Connection) -> None:
     """1 -> 2: the (event, person, ts) index for funnels, SQLite's covering segmentation index
-    and the hourly rollups."""
-    for table in (event_hours, person_hours):
-        table.create(conn)
+    and the hourly rollups (with the event-person one of schema 5, which install() fills)."""
+    for table in rollups.rollup_tables(conn):
+        table.create(conn, checkfirst=True)
     backend = backend_for(conn)
     for index in events.indexes:
         if index.name in ("ix_events_event_person_ts", "ix_events_event_ts_person_props") \
@@ -70,8 +69,24 @@ def _rollups_by_the_writer(conn: Connection) -> None:
     rollups.mark_counted(conn)
 
 
+def _add_event_person_rollup(conn: Connection) -> None:
+    """4 -> 5: `event_person_hours` where the backend keeps it (Backend.event_person_rollup),
+    its triggers, and its rows computed from the events the other rollups count."""
+    backend = backend_for(conn)
+    if not backend.event_person_rollup:
+        return
+    event_person_hours.create(conn, checkfirst=True)
+    for index in event_person_hours.indexes:
+        index.create(conn, checkfirst=True)
+    backend.after_migration(conn, 5)
+    for ddl in backend.rollup_triggers():  # first: on PostgreSQL no insert lands in between
+        conn.exec_driver_sql(ddl)
+    rollups.fill_event_persons(conn)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _add_funnel_index_and_rollups, 2: _move_context_out, 3: _rollups_by_the_writer}
+    1: _add_funnel_index_and_rollups, 2: _move_context_out, 3: _rollups_by_the_writer,
+    4: _add_event_person_rollup}
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -96,7 +111,9 @@ def ensure_schema(engine: Engine) -> int:
                 )
             backend = backend_for(conn)
             if backend.creates_schema():
-                backend.create_schema(conn, metadata.sorted_tables)
+                # Its own rollups (the event-person one is not kept there: see Backend).
+                backend.create_schema(conn, [t for t in metadata.sorted_tables if t is not event_person_hours
+                                             or backend.event_person_rollup])
             else:
                 metadata.create_all(conn)
                 rollups.install(conn)

@@ -2,7 +2,8 @@
 
 `event_hours` (events per UTC hour and name) and `person_hours` (events per UTC hour and
 person) let segmentation without filters count a 10M-event range from a few hundred thousand
-rows. Triggers (Backend.rollup_triggers, app/core/backends/) maintain them on every delete and
+rows; `event_person_hours` (events per UTC hour, name and person; schema 5, where
+Backend.event_person_rollup) counts one event's distinct persons. Triggers (Backend.rollup_triggers, app/core/backends/) maintain them on every delete and
 identity-merge update of `events`, and on PostgreSQL on every insert too (a statement trigger:
 one grouped upsert per statement). On SQLite (Backend.rollups_by_writer, schema 4) a row trigger
 on inserts cost a third of storing an event, so there the writer adds each batch's counts in
@@ -16,10 +17,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, delete, func, insert, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from app.core.backends import backend_for
-from app.core.schema import event_hours, events, meta, person_hours
+from app.core.schema import event_hours, event_person_hours, events, meta, person_hours
 
 #: Milliseconds in an hour: the rollups' granularity.
 HOUR_MS = 3_600_000
@@ -51,17 +64,43 @@ def install(conn: Connection) -> None:
 
 
 def backfill(conn: Connection) -> None:
-    """Recompute both rollups from `events` (also repairs them after a bulk load without triggers)."""
-    conn.execute(delete(event_hours))
-    conn.execute(delete(person_hours))
-    hour = hour_of(events.c.ts)
-    analysis = events.c.event.is_not(None)
-    for table, key in ((event_hours, events.c.event), (person_hours, events.c.person)):
-        rows = (select(hour.label("hour"), key, func.count().label("n"))
-                .where(analysis).group_by(hour, key))
-        conn.execute(insert(table).from_select(["hour", key.name, "n"], rows))
+    """Recompute the rollups from `events` (also repairs them after a bulk load without triggers)."""
+    for table in rollup_tables(conn):
+        conn.execute(delete(table))
+        conn.execute(insert(table).from_select(*_counted(table)))
     if backend_for(conn).rollups_by_writer:
         mark_counted(conn)
+
+
+def rollup_tables(conn: Connection) -> list[Table]:
+    """The rollups this database keeps."""
+    extra = [event_person_hours] if backend_for(conn).event_person_rollup else []
+    return [event_hours, person_hours, *extra]
+
+
+def _counted(table: Table, *where: ColumnElement[bool]) -> tuple[list[str], Select[Any]]:
+    """(columns, SELECT) of a rollup's rows computed from the analysis events."""
+    keys = [events.c[c.name] for c in table.primary_key.columns if c.name != "hour"]
+    hour = hour_of(events.c.ts)
+    rows = (select(hour.label("hour"), *keys, func.count().label("n"))
+            .where(events.c.event.is_not(None), *where).group_by(hour, *keys))
+    return ["hour", *(k.name for k in keys), "n"], rows
+
+
+def fill_event_persons(conn: Connection) -> None:
+    """Compute `event_person_hours` from the events the other rollups count (the schema 4 -> 5
+    migration): with Backend.rollups_by_writer those up to rollups_through_id, the rest being
+    counted into all three by the next catch_up or batch; elsewhere every event (the triggers,
+    created first, count what comes after)."""
+    conn.execute(delete(event_person_hours))
+    where: list[ColumnElement[bool]] = []
+    if backend_for(conn).rollups_by_writer:
+        through = conn.execute(select(meta.c.value).where(meta.c.key == THROUGH_KEY)).scalar()
+        if through is None:  # not known what the others count: recompute all three
+            backfill(conn)
+            return
+        where.append(events.c.id <= literal(int(through), BigInteger))
+    conn.execute(insert(event_person_hours).from_select(*_counted(event_person_hours, *where)))
 
 
 def mark_counted(conn: Connection) -> None:
@@ -74,28 +113,32 @@ def mark_counted(conn: Connection) -> None:
 
 def catch_up(conn: Connection) -> int:
     """Count the events other programs inserted since the writer's last batch (Backend.
-    rollups_by_writer), in the caller's write transaction; how many ids that covered (0: none)."""
+    rollups_by_writer), in the caller's write transaction; how many ids that covered (0: none).
+
+    Reads the counted id and the newest id once each, under the caller's write lock: values
+    read before it may be stale by then (another writer's batch)."""
     backend = backend_for(conn)
     if not backend.rollups_by_writer:
         return 0
-    newest = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
-    if conn.execute(select(meta.c.value).where(meta.c.key == THROUGH_KEY)).scalar() is None:
+    through = conn.execute(select(meta.c.value).where(meta.c.key == THROUGH_KEY)).scalar()
+    newest = int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
+    if through is None:
         backfill(conn)  # not known what they count (should not happen): recompute them
-        return int(newest)
+        return newest
+    if newest <= int(through):
+        return 0
     cursor = conn.connection.cursor()
     try:
-        through = backend.begin_rollup_batch(cursor)
-        if newest <= through:
-            return 0
-        backend.end_rollup_batch(cursor, through)
+        backend.end_rollup_batch(cursor, int(through))
     finally:
         cursor.close()
-    return int(newest - through)
+    return newest - int(through)
 
 
 def catch_up_on_open(engine: Engine) -> int:
     """catch_up in a write transaction of its own, taken only when there is something to count
-    (a writable open: app.core.migrations.ensure_schema)."""
+    (a writable open: app.core.migrations.ensure_schema). The look before the lock only decides
+    whether to take it; catch_up reads both ids again under it."""
     backend = backend_for(engine)
     if not backend.rollups_by_writer:
         return 0

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from app.core.backends import backend_for, column_type
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: The call types whose rows count as events in segmentation and funnels.
 ANALYSIS_TYPES = ("track", "page", "screen")
@@ -140,6 +140,27 @@ person_hours = Table(
 # Distinct persons over a long range: walking this index visits each person once, in order,
 # instead of sorting every (hour, person) row (0.3 s instead of 1.0 s at 1.2M rows).
 Index("ix_person_hours_person", person_hours.c.person, person_hours.c.hour)
+
+# Distinct persons of one event per bucket (Backend.event_person_rollup; schema 5), kept like the
+# two above. The events answer it only by sorting the event's (bucket, person) pairs: 4.4M rows
+# for 90 days of Page Viewed at 10M events, 3.7 s at best. This holds each person once per hour
+# and event (4.75M rows for 9.82M demo events), so a bucket reads its event's hours in key order
+# and sorts only its own persons.
+event_person_hours = Table(
+    "event_person_hours",
+    metadata,
+    Column("event", _Str, nullable=False),
+    Column("hour", BigInteger, nullable=False),
+    Column("person", _Str, nullable=False),
+    Column("n", Integer, nullable=False),  # that person's events of that name in that hour
+    PrimaryKeyConstraint("event", "hour", "person"),
+    sqlite_with_rowid=False,
+)
+# The range's distinct persons of an event: walking (event, person, hour) visits each person
+# once, in order, where the primary key's hour range sorts them (90 days of Page Viewed at 10M
+# events: 0.43 s instead of 1.45 s).
+Index("ix_event_person_hours_person", event_person_hours.c.event, event_person_hours.c.person,
+      event_person_hours.c.hour)
 
 users = Table(
     "users",

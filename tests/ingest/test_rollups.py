@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, delete, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
 
 from app.core import rollups
 from app.core.backends import backend_for, backend_for_url
-from app.core.schema import event_hours, events, person_hours
+from app.core.schema import SCHEMA_VERSION, event_hours, event_person_hours, events, person_hours
 from app.ingest.writer import EventWriter
 
 
@@ -21,17 +21,26 @@ def _only_where_rollups_exist(db_url: str) -> None:
 HOUR = rollups.HOUR_MS
 
 
-def stored(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+Rollups = tuple[dict[tuple[int, str], int], dict[tuple[int, str], int], dict[tuple[int, str, str], int]]
+
+
+def _read(conn: Connection) -> Rollups:
+    by_event = {(r.hour, r.event): r.n for r in conn.execute(select(event_hours))}
+    by_person = {(r.hour, r.person): r.n for r in conn.execute(select(person_hours))}
+    by_both = {(r.hour, r.event, r.person): r.n for r in conn.execute(select(event_person_hours))}
+    return by_event, by_person, by_both
+
+
+def stored(engine: Engine) -> Rollups:
     with engine.connect() as conn:
-        by_event = {(r.hour, r.event): r.n for r in conn.execute(select(event_hours))}
-        by_person = {(r.hour, r.person): r.n for r in conn.execute(select(person_hours))}
-    return by_event, by_person
+        return _read(conn)
 
 
-def recomputed(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+def recomputed(engine: Engine) -> Rollups:
     """The rollups as a reader would compute them from the events, in Python."""
     by_event: dict[tuple[int, str], int] = {}
     by_person: dict[tuple[int, str], int] = {}
+    by_both: dict[tuple[int, str, str], int] = {}
     with engine.connect() as conn:
         for event, person, ts in conn.execute(select(events.c.event, events.c.person, events.c.ts)):
             if event is None:
@@ -39,7 +48,8 @@ def recomputed(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[i
             hour = ts // HOUR * HOUR
             by_event[(hour, event)] = by_event.get((hour, event), 0) + 1
             by_person[(hour, person)] = by_person.get((hour, person), 0) + 1
-    return by_event, by_person
+            by_both[(hour, event, person)] = by_both.get((hour, event, person), 0) + 1
+    return by_event, by_person, by_both
 
 
 def _t(hour: int, minute: int) -> str:
@@ -55,22 +65,24 @@ def test_writer_and_identity_merge_keep_the_rollups_exact(engine: Engine) -> Non
         {"type": "track", "messageId": "d", "userId": "ann", "event": "Viewed", "timestamp": _t(9, 20)},
     ])
     assert stored(engine) == recomputed(engine)
-    by_event, by_person = stored(engine)
+    by_event, by_person, by_both = stored(engine)
     nine = 1774774800000  # 2026-03-29T09:00Z
     assert by_event[(nine, "Viewed")] == 3
     assert by_person[(nine, "anon")] == 2 and by_person[(nine, "ann")] == 1
+    assert by_both[(nine, "Viewed", "anon")] == 2 and by_both[(nine, "Viewed", "ann")] == 1
 
     # anon signs in as ann: their hours move to ann, adding up where both were active.
     writer.write([{"type": "identify", "messageId": "i", "anonymousId": "anon", "userId": "ann",
                    "timestamp": _t(11, 0)}])
     assert stored(engine) == recomputed(engine)
-    _, by_person = stored(engine)
-    assert by_person[(nine, "ann")] == 3
+    _, by_person, by_both = stored(engine)
+    assert by_person[(nine, "ann")] == 3 and by_both[(nine, "Viewed", "ann")] == 3
     assert not any(person == "anon" for _, person in by_person)
+    assert not any(person == "anon" for _, _, person in by_both)
 
 
 def test_direct_inserts_updates_and_deletes_keep_the_rollups_exact(engine: Engine) -> None:
-    rows = [{"message_id": f"m{i}", "type": "track", "event": name, "person": person, "ts": ts,
+    rows: list[dict[str, object]] = [{"message_id": f"m{i}", "type": "track", "event": name, "person": person, "ts": ts,
              "received_at": ts, "properties": {}}
             for i, (name, person, ts) in enumerate([
                 ("A", "p1", 5), ("A", "p1", HOUR - 1), ("B", "p2", HOUR), ("A", "p2", 3 * HOUR + 7),
@@ -91,12 +103,12 @@ def test_direct_inserts_updates_and_deletes_keep_the_rollups_exact(engine: Engin
 
     with engine.begin() as conn:
         conn.execute(delete(events).where(events.c.event == "A"))
-    assert stored(engine) == recomputed(engine) == ({(HOUR, "B"): 1}, {(HOUR, "p1"): 1})
+    assert stored(engine) == recomputed(engine) == ({(HOUR, "B"): 1}, {(HOUR, "p1"): 1}, {(HOUR, "B", "p1"): 1})
 
     with engine.begin() as conn:
         conn.execute(delete(events))
         left = conn.execute(select(func.count()).select_from(person_hours)).scalar_one()
-    assert stored(engine) == ({}, {}) and left == 0
+    assert stored(engine) == ({}, {}, {}) and left == 0
 
 
 def test_backfill_recomputes_rollups_that_were_lost(engine: Engine) -> None:
@@ -107,6 +119,7 @@ def test_backfill_recomputes_rollups_that_were_lost(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(delete(event_hours))
         conn.execute(delete(person_hours))
+        conn.execute(delete(event_person_hours))
         rollups.backfill(conn)
     assert stored(engine) == expected == recomputed(engine)
 
@@ -139,12 +152,13 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
             conn.exec_driver_sql("CREATE INDEX ix_events_event_ts_person ON events (event, ts, person)")
         conn.exec_driver_sql("DROP TABLE event_hours")
         conn.exec_driver_sql("DROP TABLE person_hours")
+        conn.exec_driver_sql("DROP TABLE event_person_hours")
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
     engine.dispose()
 
     engine = open_database(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "4"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == str(SCHEMA_VERSION)
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("events")}
         assert "context" not in {c["name"] for c in inspect(conn).get_columns("events")}
         assert conn.execute(select(func.count()).select_from(event_context)).scalar_one() == 12
@@ -161,14 +175,13 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
     engine.dispose()
 
 
-def backfilled(engine: Engine) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
+def backfilled(engine: Engine) -> Rollups:
     """The rollups as rollups.backfill recomputes them from the events (rolled back after)."""
     with engine.connect() as conn, conn.begin() as tx:
         rollups.backfill(conn)
-        by_event = {(r.hour, r.event): r.n for r in conn.execute(select(event_hours))}
-        by_person = {(r.hour, r.person): r.n for r in conn.execute(select(person_hours))}
+        out = _read(conn)
         tx.rollback()
-    return by_event, by_person
+    return out
 
 
 def test_batches_with_duplicates_merges_and_a_delete_keep_the_rollups_equal_to_backfill(engine: Engine) -> None:
@@ -203,10 +216,11 @@ def test_batches_with_duplicates_merges_and_a_delete_keep_the_rollups_equal_to_b
     result = writer.write(second)
     assert (result.stored, result.duplicates) == (5, 3)
     assert stored(engine) == backfilled(engine) == recomputed(engine)
-    by_event, by_person = stored(engine)
+    by_event, by_person, by_both = stored(engine)
     nine = 1774774800000  # 2026-03-29T09:00Z
     assert by_event[(nine, "Viewed")] == 4
     assert by_person[(nine, "ann")] == 4 and not any(p in ("anon", "anon2") for _, p in by_person)
+    assert by_both[(nine, "Viewed", "ann")] == 4 and not any(p in ("anon", "anon2") for _, _, p in by_both)
 
     # Another program inserts (SQLite: counted by the writer's next batch, which has a merge),
     # then a batch that is all duplicates.
@@ -305,12 +319,14 @@ def test_a_schema_3_database_loses_its_insert_trigger_and_keeps_its_counts(db_ur
                                            "person": "u1", "ts": 5, "received_at": 5, "properties": {}}])
     with engine.begin() as conn:
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="3"))
-    assert stored(engine) == recomputed(engine)
+    assert stored(engine)[:2] == recomputed(engine)[:2]  # the rollups schema 3 had
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE event_person_hours")  # schema 5's
     engine.dispose()
 
     engine = open_database(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "4"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == str(SCHEMA_VERSION)
         if engine.dialect.name == "sqlite":
             triggers = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
             assert triggers == {"events_rollup_delete", "events_rollup_update"}
@@ -320,4 +336,40 @@ def test_a_schema_3_database_loses_its_insert_trigger_and_keeps_its_counts(db_ur
         conn.execute(delete(events).where(events.c.message_id == "x0"))
     assert stored(engine) == backfilled(engine) == recomputed(engine)
     assert sum(stored(engine)[0].values()) == 9 + (engine.dialect.name == "sqlite")
+    engine.dispose()
+
+
+def test_a_schema_4_database_gets_the_event_person_rollup_from_its_events(db_url: str) -> None:
+    """4 -> 5: event_person_hours is created and filled from the events the other rollups
+    count; rows another program inserted (SQLite: not counted yet) are counted into all three
+    at the same open, and the writer, deletes and merges keep it exact after."""
+    from app.core.database import open_database
+    from app.core.schema import meta
+
+    engine = open_database(db_url)
+    writer = EventWriter(engine)
+    writer.write([{"type": "track", "messageId": f"x{i}", "anonymousId": f"a{i % 3}", "event": f"E{i % 2}",
+                   "timestamp": _t(i % 4, i)} for i in range(12)])
+    with engine.begin() as conn:
+        conn.execute(insert(events), [{"message_id": f"o{i}", "type": "track", "event": "E0", "person": "a1",
+                                       "ts": 1774774800000 + i, "received_at": 0, "properties": {}}
+                                      for i in range(3)])
+        conn.exec_driver_sql("DROP TABLE event_person_hours")
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="4"))
+    engine.dispose()
+
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "5"
+        assert "ix_event_person_hours_person" in {ix["name"] for ix in inspect(conn).get_indexes("event_person_hours")}
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+    assert stored(engine)[2][(1774774800000, "E0", "a1")] == 3
+    writer = EventWriter(engine)
+    writer.write([{"type": "identify", "messageId": "i", "anonymousId": "a1", "userId": "u",
+                   "timestamp": _t(5, 0)},
+                  {"type": "track", "messageId": "y", "userId": "u", "event": "E0", "timestamp": _t(9, 30)}])
+    with engine.begin() as conn:
+        conn.execute(delete(events).where(events.c.message_id == "x0"))
+    assert stored(engine) == backfilled(engine) == recomputed(engine)
+    assert not any(p == "a1" for _, _, p in stored(engine)[2])
     engine.dispose()

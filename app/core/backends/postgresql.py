@@ -35,6 +35,9 @@ WRITER_LOCK_KEY = 0x7472_6B6C  # "trkl"
 _STAGING = "tracklens_incoming3"
 #: Indexes of the schema that PostgreSQL does without (SQLite's own).
 _NOT_HERE = frozenset({"ix_events_event_ts_person_props", "ix_events_ts"})
+#: The rollups: (table, key columns besides `hour`, the primary key for ON CONFLICT).
+_ROLLUPS = (("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
+            ("event_person_hours", ("event", "person"), "event, hour, person"))
 
 
 def _key(key: str) -> Any:
@@ -58,6 +61,8 @@ class PostgreSQLBackend(Backend):
     # read from (event, person, ts) took 0.2 s, where 288k correlated seeks took 1.2 s.
     funnel_steps_by_join = True
     evaluates_group_keys_twice = False
+    # Per-event uniques from (event, hour, person) rows: see docs/benchmarks/matrix.md.
+    event_person_rollup = True
     driver_placeholder = "%s"
     query_threads = 4
     # Sequence values are taken at insert and become visible at commit, out of order (rows
@@ -132,22 +137,25 @@ class PostgreSQLBackend(Backend):
         def add(rows: str) -> str:
             h = _hour_of("ts")
             out = ""
-            for table, key in (("event_hours", "event"), ("person_hours", "person")):
-                out += (f"INSERT INTO {table} AS r (hour, {key}, n) SELECT {h}, {key}, count(*) FROM {rows} "
-                        f"WHERE event IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2 "
-                        f"ON CONFLICT (hour, {key}) DO UPDATE SET n = r.n + excluded.n;\n")
+            for table, keys, conflict in _ROLLUPS:
+                cols = ", ".join(keys)
+                groups = ", ".join(str(i) for i in range(1, len(keys) + 2))
+                out += (f"INSERT INTO {table} AS r (hour, {cols}, n) SELECT {h}, {cols}, count(*) FROM {rows} "
+                        f"WHERE event IS NOT NULL GROUP BY {groups} ORDER BY {groups} "
+                        f"ON CONFLICT ({conflict}) DO UPDATE SET n = r.n + excluded.n;\n")
             return out
 
         def sub(rows: str) -> str:
             h = _hour_of("ts")
             out = ""
-            for table, key in (("event_hours", "event"), ("person_hours", "person")):
-                gone = (f"(SELECT {h} AS hour, {key}, count(*) AS c FROM {rows} WHERE event IS NOT NULL "
-                        f"GROUP BY 1, 2)")
-                out += (f"UPDATE {table} r SET n = r.n - d.c FROM {gone} d "
-                        f"WHERE r.hour = d.hour AND r.{key} = d.{key};\n"
-                        f"DELETE FROM {table} r USING {gone} d "
-                        f"WHERE r.hour = d.hour AND r.{key} = d.{key} AND r.n <= 0;\n")
+            for table, keys, _ in _ROLLUPS:
+                cols = ", ".join(keys)
+                groups = ", ".join(str(i) for i in range(1, len(keys) + 2))
+                gone = (f"(SELECT {h} AS hour, {cols}, count(*) AS c FROM {rows} WHERE event IS NOT NULL "
+                        f"GROUP BY {groups})")
+                match = "r.hour = d.hour" + "".join(f" AND r.{k} = d.{k}" for k in keys)
+                out += (f"UPDATE {table} r SET n = r.n - d.c FROM {gone} d WHERE {match};\n"
+                        f"DELETE FROM {table} r USING {gone} d WHERE {match} AND r.n <= 0;\n")
             return out
 
         def function(fn: str, body: str) -> str:

@@ -42,6 +42,9 @@ _OWN_INDEXES = frozenset({"ix_events_event_ts_person_props", "ix_events_ts"})
 _NOT_HERE = frozenset({"ix_events_event_ts_person", "ix_events_ts_brin"})
 #: tracklens_meta's row holding the highest events.id the hourly rollups count (schema 4).
 _THROUGH = "(SELECT CAST(value AS INTEGER) FROM tracklens_meta WHERE key = 'rollups_through_id')"
+#: The rollups: (table, key columns besides `hour`, the primary key for ON CONFLICT).
+_ROLLUPS = (("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
+            ("event_person_hours", ("event", "person"), "event, hour, person"))
 
 
 def _pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
@@ -107,6 +110,9 @@ class SQLiteBackend(Backend):
     # of CPU per event (the writer's whole insert ~17 us without one); one grouped upsert per
     # rollup and batch costs ~1 us per event (schema 4, docs/benchmarks/ingest.md).
     rollups_by_writer = True
+    # Per-event uniques over 30-90 days at 10M events: 2.5-6.2 s from `events`, ~1 s from it
+    # (docs/benchmarks/matrix.md).
+    event_person_rollup = True
     # No hash join: 288k correlated seeks over (event, person, ts) took a 10M-event funnel from
     # 9 s (joining a CTE of step events) to 0.8 s.
     funnel_steps_by_join = False
@@ -195,16 +201,16 @@ class SQLiteBackend(Backend):
         each batch (end_rollup_batch), and also counts rows other programs inserted since."""
         def add(row: str) -> str:
             h = _hour_of(f"{row}.ts")
-            return (f"INSERT INTO event_hours (hour, event, n) SELECT {h}, {row}.event, 1 "
-                    f"WHERE {row}.event IS NOT NULL ON CONFLICT (hour, event) DO UPDATE SET n = n + 1;\n"
-                    f"INSERT INTO person_hours (hour, person, n) SELECT {h}, {row}.person, 1 "
-                    f"WHERE {row}.event IS NOT NULL ON CONFLICT (hour, person) DO UPDATE SET n = n + 1;\n")
+            return "".join(
+                f"INSERT INTO {table} (hour, {', '.join(keys)}, n) SELECT {h}, "
+                f"{', '.join(f'{row}.{k}' for k in keys)}, 1 WHERE {row}.event IS NOT NULL "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET n = n + 1;\n" for table, keys, conflict in _ROLLUPS)
 
         def sub(row: str) -> str:
             h = _hour_of(f"{row}.ts")
             out = ""
-            for table, key in (("event_hours", "event"), ("person_hours", "person")):
-                match = f"{row}.event IS NOT NULL AND hour = {h} AND {key} = {row}.{key}"
+            for table, keys, _ in _ROLLUPS:
+                match = f"{row}.event IS NOT NULL AND hour = {h}" + "".join(f" AND {k} = {row}.{k}" for k in keys)
                 out += (f"UPDATE {table} SET n = n - 1 WHERE {match};\n"
                         f"DELETE FROM {table} WHERE {match} AND n <= 0;\n")
             return out
@@ -227,11 +233,13 @@ class SQLiteBackend(Backend):
     def end_rollup_batch(self, cursor: Any, after_id: int) -> None:
         # Counted from the rows stored (a skipped duplicate has none), by their rowid range.
         h = _hour_of("ts")
-        for table, key in (("event_hours", "event"), ("person_hours", "person")):
+        for table, keys, conflict in _ROLLUPS:
+            cols = ", ".join(keys)
+            groups = ", ".join(str(i) for i in range(1, len(keys) + 2))
             cursor.execute(
-                f"INSERT INTO {table} (hour, {key}, n) SELECT {h}, {key}, count(*) FROM events "
-                f"WHERE id > ? AND event IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2 "
-                f"ON CONFLICT (hour, {key}) DO UPDATE SET n = n + excluded.n", (after_id,))
+                f"INSERT INTO {table} (hour, {cols}, n) SELECT {h}, {cols}, count(*) FROM events "
+                f"WHERE id > ? AND event IS NOT NULL GROUP BY {groups} ORDER BY {groups} "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET n = n + excluded.n", (after_id,))
         cursor.execute("UPDATE tracklens_meta SET value = CAST((SELECT coalesce(max(id), 0) FROM events) AS TEXT) "
                        "WHERE key = 'rollups_through_id'")
 
@@ -239,8 +247,9 @@ class SQLiteBackend(Backend):
         if version == 2:
             # The covering (event, ts, person, properties) index replaces (event, ts, person).
             conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_event_ts_person")
-        if version == 4:
-            # The insert trigger goes (the writer counts), the others get their guard (re-created).
+        if version in (4, 5):
+            # 4: the insert trigger goes (the writer counts), the others get their guard; 5: they
+            # also keep event_person_hours. Re-created by the migration (rollup_triggers).
             for trigger in ("events_rollup_insert", "events_rollup_delete", "events_rollup_update"):
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
 

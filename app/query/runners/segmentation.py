@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy import values as values_list
 
 from app.core.rollups import whole_hours
-from app.core.schema import ENRICHED_COLUMNS, event_hours, events, person_hours, users
+from app.core.schema import ENRICHED_COLUMNS, event_hours, event_person_hours, events, person_hours, users
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
 from app.query.limits import check_cells
 from app.query.model import SegmentationQuery
@@ -52,6 +52,9 @@ TOP_EVENTS = 12
 RAW_ROWS = 20_000
 #: The most bound parameters a list of bucket bounds may take (SQLite allows 32,766).
 BOUND_BUCKETS = 30_000
+#: Ranges longer than this count an event's distinct persons by walking the rollup in person
+#: order (see _event_people_from_rollup): at 10M events 30 days were faster that way, 7 slower.
+LONG_RANGE_MS = 14 * 86_400_000
 #: The pseudo-event name for "any analysis event".
 ALL_EVENTS = "$all_events"
 #: Decimal places kept for sums, averages and medians (floating-point sums may differ in the
@@ -102,9 +105,10 @@ class SegmentationRunner(QueryRunner):
         self.rollup = self._rollup()
 
     def _rollup(self) -> str | None:
-        """'events' (event_hours) or 'people' (person_hours) when the hourly rollups answer this
-        query exactly: no filters or breakdown, a count of events or of all active persons, and
-        every bucket edge on a whole UTC hour (zones with whole-hour offsets)."""
+        """'events' (event_hours), 'people' (person_hours) or 'event_people' (event_person_hours)
+        when the hourly rollups answer this query exactly: no filters or breakdown, a count of
+        events, of all active persons or of named events' persons, and every bucket edge on a
+        whole UTC hour (zones with whole-hour offsets)."""
         q = self.query
         if q.where or q.breakdown is not None or not self.backend.hourly_rollups:
             return None
@@ -116,6 +120,8 @@ class SegmentationRunner(QueryRunner):
             return "events"
         if q.measure.kind == "unique" and list(q.events) == [ALL_EVENTS]:
             return "people"
+        if q.measure.kind == "unique" and ALL_EVENTS not in q.events and self.backend.event_person_rollup:
+            return "event_people"  # named events, or the top 12 (picked from event_hours)
         return None
 
     # ---------------------------------------------------------------- SQL pieces
@@ -246,6 +252,8 @@ class SegmentationRunner(QueryRunner):
         the same bucket as every event of that hour, so keying hours is keying their events."""
         if self.rollup == "people":
             return self._people_from_rollup(bucketing, with_bucket)
+        if self.rollup == "event_people":
+            return self._event_people_from_rollup(names, bucketing, with_bucket)
         e = event_hours
         specific = [n for n in names if n != ALL_EVENTS]
         passes: list[tuple[ColumnElement[Any], list[ColumnElement[bool]]]] = []
@@ -298,6 +306,47 @@ class SegmentationRunner(QueryRunner):
                   .distinct().correlate(bounds).subquery("active"))
         count = select(func.count()).select_from(active).scalar_subquery()
         return select(ev, bounds.c.b, count.label("v"))
+
+    def _event_people_from_rollup(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool
+                                  ) -> Select[Any]:
+        """Distinct persons of each named event per bucket and over the range, from
+        `event_person_hours` (no `$all_events` here: `_rollup`).
+
+        Per bucket: one correlated count per (event, bucket) over the bucket's own hours in
+        primary-key order, so each sorts only its own persons (90 days of Page Viewed at 10M
+        events on SQLite: 1.0 s, where one GROUP BY (person, day) over the range took 3.8 s).
+        Over a range longer than LONG_RANGE_MS: GROUP BY (event, person), which walks (event,
+        person, hour) in order without sorting (0.43 s instead of 1.45 s); a shorter one reads
+        its hours by the primary key (7 days: 0.09 s instead of 0.25 s)."""
+        t = event_person_hours
+        p = bucketing.period
+        specific = [n for n in names if n != ALL_EVENTS]
+        if not specific:
+            specific_cond: ColumnElement[bool] = false()
+        else:
+            specific_cond = t.c.event.in_(specific)
+        if not with_bucket:
+            long_range = p.end_ms - p.start_ms > LONG_RANGE_MS
+            hour = self.backend.not_for_lookup(t.c.hour) if long_range else t.c.hour
+            persons = (select(t.c.event, t.c.person).where(
+                specific_cond, hour >= literal(p.start_ms, BigInteger), hour < literal(p.end_ms, BigInteger))
+                .group_by(t.c.event, t.c.person).subquery("persons"))
+            return (select(persons.c.event.label("ev"), func.count().label("v"))
+                    .group_by(persons.c.event))
+        edges = [max(start, p.start_ms) for start in bucketing.starts] + [p.end_ms]
+        cells = len(specific) * len(bucketing.keys)
+        if not self.backend.correlated_subqueries or not specific or 4 * cells > BOUND_BUCKETS:
+            b = bucketing.key_expr(t.c.hour).label("b")
+            pairs = (select(t.c.event.label("ev"), b, t.c.person).where(specific_cond, *self._hours_in(t, p))
+                     .distinct().subquery("pairs"))
+            return select(pairs.c.ev, pairs.c.b, func.count().label("v")).group_by(pairs.c.ev, pairs.c.b)
+        rows = [(name, key, edges[i], edges[i + 1]) for name in specific for i, key in enumerate(bucketing.keys)]
+        bounds = values_list(column("ev", String), column("b", BigInteger), column("s", BigInteger),
+                             column("e", BigInteger), name="event_bucket_bounds").data(rows).cte("event_bucket_bounds")
+        active = (select(t.c.person).where(t.c.event == bounds.c.ev, t.c.hour >= bounds.c.s, t.c.hour < bounds.c.e)
+                  .distinct().correlate(bounds).subquery("active"))
+        count = select(func.count()).select_from(active).scalar_subquery()
+        return select(bounds.c.ev, bounds.c.b, count.label("v"))
 
     def _aggregate(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
                    with_bucket: bool) -> Select[Any]:
