@@ -321,23 +321,23 @@ class SegmentationRunner(QueryRunner):
         t = event_person_hours
         p = bucketing.period
         specific = [n for n in names if n != ALL_EVENTS]
-        if not specific:
-            specific_cond: ColumnElement[bool] = false()
-        else:
-            specific_cond = t.c.event.in_(specific)
+        if not specific:  # no events to count: a statement that matches no row
+            return select(t.c.event.label("ev"), func.count().label("v")).where(false()).group_by(t.c.event)
         if not with_bucket:
+            # One count per event: the persons come grouped, and a count over them needs no sort.
             long_range = p.end_ms - p.start_ms > LONG_RANGE_MS
             hour = self.backend.not_for_lookup(t.c.hour) if long_range else t.c.hour
-            persons = (select(t.c.event, t.c.person).where(
-                specific_cond, hour >= literal(p.start_ms, BigInteger), hour < literal(p.end_ms, BigInteger))
-                .group_by(t.c.event, t.c.person).subquery("persons"))
-            return (select(persons.c.event.label("ev"), func.count().label("v"))
-                    .group_by(persons.c.event))
+            counts = []
+            for name in specific:
+                persons = (select(t.c.person).where(
+                    t.c.event == literal(name, String), hour >= literal(p.start_ms, BigInteger),
+                    hour < literal(p.end_ms, BigInteger)).group_by(t.c.person).subquery("persons"))
+                counts.append(select(literal(name, String).label("ev"), func.count().label("v")).select_from(persons))
+            return counts[0] if len(counts) == 1 else union_all(*counts)  # type: ignore[return-value]
         edges = [max(start, p.start_ms) for start in bucketing.starts] + [p.end_ms]
-        cells = len(specific) * len(bucketing.keys)
-        if not self.backend.correlated_subqueries or not specific or 4 * cells > BOUND_BUCKETS:
+        if not self.backend.correlated_subqueries or 4 * len(specific) * len(bucketing.keys) > BOUND_BUCKETS:
             b = bucketing.key_expr(t.c.hour).label("b")
-            pairs = (select(t.c.event.label("ev"), b, t.c.person).where(specific_cond, *self._hours_in(t, p))
+            pairs = (select(t.c.event.label("ev"), b, t.c.person).where(t.c.event.in_(specific), *self._hours_in(t, p))
                      .distinct().subquery("pairs"))
             return select(pairs.c.ev, pairs.c.b, func.count().label("v")).group_by(pairs.c.ev, pairs.c.b)
         rows = [(name, key, edges[i], edges[i + 1]) for name in specific for i, key in enumerate(bucketing.keys)]
