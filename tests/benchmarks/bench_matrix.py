@@ -201,6 +201,27 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
                 return per_b, persons
 
             cands["person-ordered index, one pass counted in Python"] = person_walk
+        if not where:
+            # The per-(event, hour, person) rollup (schema 5): per-bucket distinct counts over the
+            # bucket's own hours, the range's persons walked in (event, person, hour) order.
+            hb = q.bucket(unit, "hour")
+            roll = "event = :ev AND hour >= :s AND hour < :e"
+            by_person = "" if q.pg else " INDEXED BY ix_event_person_hours_person"
+            cands["rollup event_person_hours: DISTINCT (bucket, person) + persons in order"] = stmts(
+                f"SELECT b, count(*) FROM (SELECT DISTINCT {hb} AS b, person FROM event_person_hours WHERE {roll}) x "
+                "GROUP BY b",
+                f"SELECT count(*) FROM (SELECT person FROM event_person_hours{by_person} WHERE {roll} GROUP BY person) x",
+                params=params)
+            step = {"hour": HOUR, "day": DAY, "week": 7 * DAY}[unit]
+            # UTC buckets: a week starts on Monday (1970-01-01 was a Thursday: 4 days before it Monday)
+            first = s - (s - (-3 * DAY if unit == "week" else 0)) % step
+            edges = [max(t, s) for t in range(first, e, step)] + [e]
+            bounds = ", ".join(f"({i}, {edges[i]}, {edges[i + 1]})" for i in range(len(edges) - 1))
+            cands["rollup event_person_hours: a distinct count per bucket + persons in order"] = stmts(
+                f"WITH bb (b, s, e) AS (VALUES {bounds}) SELECT b, (SELECT count(*) FROM (SELECT DISTINCT person "
+                "FROM event_person_hours WHERE event = :ev AND hour >= bb.s AND hour < bb.e) x) FROM bb",
+                f"SELECT count(*) FROM (SELECT person FROM event_person_hours{by_person} WHERE {roll} GROUP BY person) x",
+                params=params)
     elif measure == "unique":
         g = q.jtext(breakdown)  # type: ignore[arg-type]
         top_sql = text(f"SELECT {g} AS g FROM events WHERE {cond} GROUP BY g ORDER BY count(*) DESC, ({g}){q.coll} NULLS LAST LIMIT 12")
@@ -445,6 +466,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_matrix.md"))
     parser.add_argument("--json", type=Path, default=Path("/tmp/bench_matrix.json"))
     parser.add_argument("--list", action="store_true", help="print the question names and exit")
+    parser.add_argument("--attach-rollup", type=Path, default=None,
+                        help="SQLite: a file holding event_person_hours (bench_matrix_rollup.py --build), attached "
+                             "read-only to every connection, for a demo file older than schema 5")
     parser.add_argument("--pg-load", type=Path, default=None,
                         help="a SQLite demo file: start a throw-away PostgreSQL server (tests/support/postgres.py), "
                              "load the file into it with bench_query.py's COPY loader, and run there (--db is ignored)")
@@ -468,6 +492,14 @@ def main() -> None:
 def run(args: argparse.Namespace) -> None:
     engine = open_database(args.db, create=False)
     dialect = engine.dialect.name
+    if args.attach_rollup:
+        from sqlalchemy import event
+
+        def attach(dbapi_conn: Any, _record: Any, path: Path = args.attach_rollup) -> None:
+            dbapi_conn.execute(f"ATTACH 'file:{path}?mode=ro' AS rollup")
+
+        engine.dispose()
+        event.listen(engine, "connect", attach)
     q = Sql(dialect)
     qs = [x for x in questions(q) if not args.only or re.search(args.only, x["name"], re.I)]
     if args.list:
@@ -478,6 +510,7 @@ def run(args: argparse.Namespace) -> None:
         total = int(conn.execute(text("SELECT count(*) FROM events")).scalar() or 0) if dialect != "sqlite" else int(
             conn.execute(text("SELECT max(id) FROM events")).scalar() or 0)
     meta = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "db": args.db, "dialect": dialect,
+            "attached_rollup": str(args.attach_rollup) if args.attach_rollup else None,
             "repeat": args.repeat, "events_total_approx": total, "platform": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "load_start": "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())}

@@ -36,8 +36,9 @@ _STAGING = "tracklens_incoming3"
 #: Indexes of the schema that PostgreSQL does without (SQLite's own).
 _NOT_HERE = frozenset({"ix_events_event_ts_person_props", "ix_events_ts"})
 #: The rollups: (table, key columns besides `hour`, the primary key for ON CONFLICT).
-_ROLLUPS = (("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
-            ("event_person_hours", ("event", "person"), "event, hour, person"))
+_ROLLUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
+    ("event_person_hours", ("event", "person"), "event, hour, person"))
 
 
 def _key(key: str) -> Any:

@@ -43,8 +43,9 @@ _NOT_HERE = frozenset({"ix_events_event_ts_person", "ix_events_ts_brin"})
 #: tracklens_meta's row holding the highest events.id the hourly rollups count (schema 4).
 _THROUGH = "(SELECT CAST(value AS INTEGER) FROM tracklens_meta WHERE key = 'rollups_through_id')"
 #: The rollups: (table, key columns besides `hour`, the primary key for ON CONFLICT).
-_ROLLUPS = (("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
-            ("event_person_hours", ("event", "person"), "event, hour, person"))
+_ROLLUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("event_hours", ("event",), "hour, event"), ("person_hours", ("person",), "hour, person"),
+    ("event_person_hours", ("event", "person"), "event, hour, person"))
 
 
 def _pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
