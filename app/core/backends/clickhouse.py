@@ -165,6 +165,9 @@ class ClickHouseBackend(Backend):
     # Joining a step's events to the persons is ClickHouse's way (hash joins); a correlated
     # subquery per person becomes a join anyway.
     funnel_steps_by_join = True
+    # One scan of the step events grouped by person, each person's steps found in one sorted
+    # array (app.query.runners.funnel_arrays): the joined form reads step 0 once per step.
+    funnel_person_arrays = True
     evaluates_group_keys_twice = False
     correlated_subqueries = False
     driver_placeholder = "%s"
@@ -430,6 +433,16 @@ class ClickHouseBackend(Backend):
         stored = literal_column("`events`.`stored_person`", String)
         olds = select(_OVERRIDES.c.old_person).where(_OVERRIDES.c.person == person)
         return and_(stored.in_(olds.union_all(select(person))), events.c.person == person)
+
+    def stored_person(self, events: Any) -> Any:
+        """`events`' person as stored, before the override lookup (app.query.runners.funnel_arrays
+        groups by it first, and looks up one override per stored person instead of per row)."""
+        return literal_column(f"`{events.name}`.`stored_person`", String)
+
+    def person_of_stored(self, stored: Any) -> Any:
+        """The person a stored person is now (its override, else itself), as `events.person`."""
+        found = func.joinGetOrNull(literal_column("'person_overrides'"), literal_column("'person'"), stored)
+        return func.ifNull(found, stored)
 
     def reading_one_person(self, statement: Any) -> Any:
         """Let the statement read `events_data`'s by-person projection (a few granules instead of

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Select
 
 from app.query.runner import QueryRunner, register_runner
-from app.query.runners.funnel_base import FunnelQuery, FunnelSQL, funnel_header, group_label, step_results
+from app.query.runners.funnel_arrays import funnel_sql
+from app.query.runners.funnel_base import FunnelQuery, funnel_header, group_label, step_results
 from app.query.runners.funnel_time_to_convert import (
     bins_statement,
     calculate_time_to_convert,
@@ -26,7 +27,7 @@ class FunnelRunner(QueryRunner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql = FunnelSQL(self.query, self.dialect, self.now)
+        self.sql = funnel_sql(self.query, self.dialect, self.now)
 
     def to_query(self) -> Select[Any]:
         if self.query.view == "trends":

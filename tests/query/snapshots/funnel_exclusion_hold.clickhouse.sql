@@ -1,25 +1,13 @@
-WITH `funnel_step0` AS (SELECT `first_entry`.`person` AS `person`, `first_entry`.`ts` AS `t0`, `first_entry`.`h` AS `h`
-FROM (SELECT `funnel_entry_events`.`person` AS `person`, `funnel_entry_events`.`ts` AS `ts`, `funnel_entry_events`.`h` AS `h`, row_number() OVER (PARTITION BY `funnel_entry_events`.`person`
-ORDER BY `funnel_entry_events`.`ts`, `funnel_entry_events`.`id`) AS `rn`
-FROM (SELECT `events`.`person` AS `person`, `events`.`ts` AS `ts`, :param_4 AS `m0`, `events`.`id` AS `id`, `events`.`browser` AS `h`
+WITH `funnel_people` AS (SELECT `funnel_times`.`person` AS `person`, :param_3 AS `grp`, `funnel_times`.`t0` AS `t0`, `funnel_times`.`t1` AS `t1`, `funnel_times`.`t2` AS `t2`
+FROM (SELECT `funnel_arrays`.`person` AS `person`, arrayFirstIndex(x -> bitAnd(x.3, 1) != 0, evs) AS `i0`, arrayElement(evs, i0).1 AS `t0`, arrayElement(evs, i0).4 AS `h`, if(t0 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x.3, 4) != 0 AND x.1 > assumeNotNull(t0) AND x.1 <= t0 + 604800000 AND ifNull(x.4 = h, 0), evs)) AS `j1`, if(j1 = 0, NULL, arrayElement(evs, j1).1) AS `t1`, if(t1 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x.3, 8) != 0 AND x.1 > assumeNotNull(t1) AND x.1 <= t0 + 604800000 AND ifNull(x.4 = h, 0), evs)) AS `j2`, if(j2 = 0, NULL, arrayElement(evs, j2).1) AS `t2`, t1 IS NOT NULL AND arrayExists(x -> bitAnd(x.3, 16) != 0 AND x.1 > assumeNotNull(t1) AND if(t2 IS NULL, x.1 <= t0 + 604800000, x.1 < assumeNotNull(t2)), evs) AS `out0`
+FROM (SELECT ifNull(joinGetOrNull('person_overrides', 'person', `funnel_stored`.`sp`), `funnel_stored`.`sp`) AS `person`, arraySort(arrayFlatten(groupArray(`funnel_stored`.`a`))) AS `evs`
+FROM (SELECT `funnel_rows`.`sp` AS `sp`, groupArray(tuple(`funnel_rows`.`ts`, `funnel_rows`.`id`, `funnel_rows`.`mask`, `funnel_rows`.`h`)) AS `a`
+FROM (SELECT `events`.`stored_person` AS `sp`, `events`.`ts` AS `ts`, `events`.`id` AS `id`, :param_4 + CASE WHEN (`events`.`event` = :param_5 AND JSONExtractString(`events`.`properties`, :param_6) = :param_7 AND `events`.`ts` >= :param_8 AND `events`.`ts` < :param_9) THEN :param_10 ELSE :param_11 END + CASE WHEN (`events`.`event` = :param_5 AND JSONExtractString(`events`.`properties`, :param_6) = :param_7) THEN :param_12 ELSE :param_13 END + CASE WHEN (`events`.`event` = :param_14) THEN :param_15 ELSE :param_16 END + CASE WHEN (`events`.`event` = :param_17) THEN :param_18 ELSE :param_19 END + CASE WHEN (`events`.`event` = :param_20) THEN :param_21 ELSE :param_22 END AS `mask`, `events`.`browser` AS `h`
 FROM `events`
-WHERE `events`.`event` = :param_5 AND `events`.`ts` < :param_6 AND JSONExtractString(`events`.`properties`, :param_7) = :param_8 AND `events`.`ts` >= :param_9) AS `funnel_entry_events`
-WHERE `funnel_entry_events`.`m0` = :param_10) AS `first_entry`
-WHERE `first_entry`.`rn` = :param_11), `funnel_step1` AS (SELECT `funnel_step0`.`person` AS `person`, `funnel_step0`.`t0` AS `t0`, `funnel_step0`.`h` AS `h`, min(`funnel_e1`.`ts`) AS `t1`
-FROM `funnel_step0` INNER
-JOIN `events` AS `funnel_e1` ON `funnel_e1`.`event` = :param_12 AND `funnel_e1`.`person` = `funnel_step0`.`person` AND `funnel_e1`.`ts` > `funnel_step0`.`t0` AND `funnel_e1`.`ts` <= `funnel_step0`.`t0` + :param_13 AND `funnel_e1`.`browser` = `funnel_step0`.`h`
-GROUP BY `funnel_step0`.`person`, `funnel_step0`.`t0`, `funnel_step0`.`h`), `funnel_step2` AS (SELECT `funnel_step1`.`person` AS `person`, `funnel_step1`.`t0` AS `t0`, `funnel_step1`.`t1` AS `t1`, `funnel_step1`.`h` AS `h`, min(`funnel_e2`.`ts`) AS `t2`
-FROM `funnel_step1` INNER
-JOIN `events` AS `funnel_e2` ON `funnel_e2`.`event` = :param_14 AND `funnel_e2`.`person` = `funnel_step1`.`person` AND `funnel_e2`.`ts` > `funnel_step1`.`t1` AND `funnel_e2`.`ts` <= `funnel_step1`.`t0` + :param_15 AND `funnel_e2`.`browser` = `funnel_step1`.`h`
-GROUP BY `funnel_step1`.`person`, `funnel_step1`.`t0`, `funnel_step1`.`t1`, `funnel_step1`.`h`), `funnel_entered` AS (SELECT `funnel_step0`.`person` AS `person`, :param_3 AS `grp`, `funnel_step0`.`t0` AS `t0`, `funnel_step1`.`t1` AS `t1`, `funnel_step2`.`t2` AS `t2`
-FROM `funnel_step0`
-LEFT OUTER JOIN `funnel_step1` ON `funnel_step1`.`person` = `funnel_step0`.`person`
-LEFT OUTER JOIN `funnel_step2` ON `funnel_step2`.`person` = `funnel_step0`.`person`), `funnel_people` AS (SELECT `funnel_entered`.`person` AS `person`, `funnel_entered`.`grp` AS `grp`, `funnel_entered`.`t0` AS `t0`, `funnel_entered`.`t1` AS `t1`, `funnel_entered`.`t2` AS `t2`
-FROM `funnel_entered`
-WHERE (`funnel_entered`.`person` NOT IN (SELECT DISTINCT `funnel_entered`.`person`
-FROM `funnel_entered` INNER
-JOIN `events` AS `funnel_x0` ON `funnel_x0`.`person` = `funnel_entered`.`person`
-WHERE `funnel_x0`.`event` = :param_16 AND `funnel_x0`.`person` = `funnel_entered`.`person` AND `funnel_x0`.`ts` > `funnel_entered`.`t1` AND (`funnel_entered`.`t2` IS NOT NULL AND `funnel_x0`.`ts` < `funnel_entered`.`t2` OR `funnel_entered`.`t2` IS NULL AND `funnel_x0`.`ts` <= `funnel_entered`.`t0` + :param_17)))) SELECT `funnel_diffs`.`grp`, count(*) AS `c0`, count(`funnel_diffs`.`d1`) AS `c1`, sum(`funnel_diffs`.`d1`) AS `s1`, count(`funnel_diffs`.`d2`) AS `c2`, sum(`funnel_diffs`.`d2`) AS `s2`, ((medianExactLow(`funnel_diffs`.`d1`) + medianExactHigh(`funnel_diffs`.`d1`)) / :param_1) AS `median_d1`, ((medianExactLow(`funnel_diffs`.`d2`) + medianExactHigh(`funnel_diffs`.`d2`)) / :param_2) AS `median_d2`
+WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_23 AND `events`.`ts` <= :param_24 AND (`events`.`event` = :param_5 AND JSONExtractString(`events`.`properties`, :param_6) = :param_7 OR `events`.`event` = :param_14 OR `events`.`event` = :param_17 OR `events`.`event` = :param_20)) AS `funnel_rows`
+GROUP BY `funnel_rows`.`sp`) AS `funnel_stored`
+GROUP BY ifNull(joinGetOrNull('person_overrides', 'person', `funnel_stored`.`sp`), `funnel_stored`.`sp`)) AS `funnel_arrays`) AS `funnel_times`
+WHERE `funnel_times`.`i0` > :param_25 AND `funnel_times`.`out0` = :param_26) SELECT `funnel_diffs`.`grp`, count(*) AS `c0`, count(`funnel_diffs`.`d1`) AS `c1`, sum(`funnel_diffs`.`d1`) AS `s1`, count(`funnel_diffs`.`d2`) AS `c2`, sum(`funnel_diffs`.`d2`) AS `s2`, ((medianExactLow(`funnel_diffs`.`d1`) + medianExactHigh(`funnel_diffs`.`d1`)) / :param_1) AS `median_d1`, ((medianExactLow(`funnel_diffs`.`d2`) + medianExactHigh(`funnel_diffs`.`d2`)) / :param_2) AS `median_d2`
 FROM (SELECT `funnel_people`.`grp` AS `grp`, `funnel_people`.`t0` AS `t0`, `funnel_people`.`t1` - `funnel_people`.`t0` AS `d1`, `funnel_people`.`t2` - `funnel_people`.`t1` AS `d2`
 FROM `funnel_people`) AS `funnel_diffs`
 GROUP BY `funnel_diffs`.`grp`;

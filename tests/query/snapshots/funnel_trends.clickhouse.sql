@@ -1,17 +1,12 @@
-WITH `funnel_step0` AS (SELECT `funnel_entry_events`.`person` AS `person`, min(`funnel_entry_events`.`ts`) AS `t0`
-FROM (SELECT `events`.`person` AS `person`, `events`.`ts` AS `ts`, :param_8 AS `m0`
+WITH `funnel_people` AS (SELECT `funnel_times`.`person` AS `person`, :param_7 AS `grp`, `funnel_times`.`t0` AS `t0`, `funnel_times`.`t1` AS `t1`, `funnel_times`.`t2` AS `t2`
+FROM (SELECT `funnel_arrays`.`person` AS `person`, arrayFirstIndex(x -> bitAnd(x, 1) != 0, evs) AS `i0`, intDiv(arrayElement(evs, i0), 16) AS `t0`, if(t0 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 4) != 0 AND intDiv(x, 16) > assumeNotNull(t0) AND intDiv(x, 16) <= t0 + 604800000, evs)) AS `j1`, if(j1 = 0, NULL, intDiv(arrayElement(evs, j1), 16)) AS `t1`, if(t1 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 8) != 0 AND intDiv(x, 16) > assumeNotNull(t1) AND intDiv(x, 16) <= t0 + 604800000, evs)) AS `j2`, if(j2 = 0, NULL, intDiv(arrayElement(evs, j2), 16)) AS `t2`
+FROM (SELECT ifNull(joinGetOrNull('person_overrides', 'person', `funnel_stored`.`sp`), `funnel_stored`.`sp`) AS `person`, arraySort(arrayFlatten(groupArray(`funnel_stored`.`a`))) AS `evs`
+FROM (SELECT `funnel_rows`.`sp` AS `sp`, groupArray(`funnel_rows`.`v`) AS `a`
+FROM (SELECT `events`.`stored_person` AS `sp`, `events`.`ts` * :param_8 + :param_9 + CASE WHEN (`events`.`event` = :param_10 AND JSONExtractString(`events`.`properties`, :param_11) = :param_12 AND `events`.`ts` >= :param_13 AND `events`.`ts` < :param_14) THEN :param_15 ELSE :param_16 END + CASE WHEN (`events`.`event` = :param_10 AND JSONExtractString(`events`.`properties`, :param_11) = :param_12) THEN :param_17 ELSE :param_18 END + CASE WHEN (`events`.`event` = :param_19) THEN :param_20 ELSE :param_21 END + CASE WHEN (`events`.`event` = :param_22) THEN :param_23 ELSE :param_24 END AS `v`
 FROM `events`
-WHERE `events`.`event` = :param_9 AND `events`.`ts` < :param_10 AND JSONExtractString(`events`.`properties`, :param_11) = :param_12 AND `events`.`ts` >= :param_13) AS `funnel_entry_events`
-WHERE `funnel_entry_events`.`m0` = :param_14
-GROUP BY `funnel_entry_events`.`person`), `funnel_step1` AS (SELECT `funnel_step0`.`person` AS `person`, `funnel_step0`.`t0` AS `t0`, min(`funnel_e1`.`ts`) AS `t1`
-FROM `funnel_step0` INNER
-JOIN `events` AS `funnel_e1` ON `funnel_e1`.`event` = :param_15 AND `funnel_e1`.`person` = `funnel_step0`.`person` AND `funnel_e1`.`ts` > `funnel_step0`.`t0` AND `funnel_e1`.`ts` <= `funnel_step0`.`t0` + :param_16
-GROUP BY `funnel_step0`.`person`, `funnel_step0`.`t0`), `funnel_step2` AS (SELECT `funnel_step1`.`person` AS `person`, `funnel_step1`.`t0` AS `t0`, `funnel_step1`.`t1` AS `t1`, min(`funnel_e2`.`ts`) AS `t2`
-FROM `funnel_step1` INNER
-JOIN `events` AS `funnel_e2` ON `funnel_e2`.`event` = :param_17 AND `funnel_e2`.`person` = `funnel_step1`.`person` AND `funnel_e2`.`ts` > `funnel_step1`.`t1` AND `funnel_e2`.`ts` <= `funnel_step1`.`t0` + :param_18
-GROUP BY `funnel_step1`.`person`, `funnel_step1`.`t0`, `funnel_step1`.`t1`), `funnel_people` AS (SELECT `funnel_step0`.`person` AS `person`, :param_7 AS `grp`, `funnel_step0`.`t0` AS `t0`, `funnel_step1`.`t1` AS `t1`, `funnel_step2`.`t2` AS `t2`
-FROM `funnel_step0`
-LEFT OUTER JOIN `funnel_step1` ON `funnel_step1`.`person` = `funnel_step0`.`person`
-LEFT OUTER JOIN `funnel_step2` ON `funnel_step2`.`person` = `funnel_step0`.`person`) SELECT `funnel_people`.`grp`, intDiv((intDiv((`funnel_people`.`t0` + CASE WHEN (`funnel_people`.`t0` < :param_1) THEN :param_2 ELSE :param_3 END), :param_4) + :param_5), :param_6) AS `b`, count(*) AS `entered`, count(`funnel_people`.`t2`) AS `converted`
+WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_25 AND `events`.`ts` <= :param_26 AND (`events`.`event` = :param_10 AND JSONExtractString(`events`.`properties`, :param_11) = :param_12 OR `events`.`event` = :param_19 OR `events`.`event` = :param_22)) AS `funnel_rows`
+GROUP BY `funnel_rows`.`sp`) AS `funnel_stored`
+GROUP BY ifNull(joinGetOrNull('person_overrides', 'person', `funnel_stored`.`sp`), `funnel_stored`.`sp`)) AS `funnel_arrays`) AS `funnel_times`
+WHERE `funnel_times`.`i0` > :param_27) SELECT `funnel_people`.`grp`, intDiv((intDiv((`funnel_people`.`t0` + CASE WHEN (`funnel_people`.`t0` < :param_1) THEN :param_2 ELSE :param_3 END), :param_4) + :param_5), :param_6) AS `b`, count(*) AS `entered`, count(`funnel_people`.`t2`) AS `converted`
 FROM `funnel_people`
 GROUP BY `funnel_people`.`grp`, `b`;
