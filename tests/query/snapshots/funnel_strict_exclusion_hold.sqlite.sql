@@ -1,13 +1,16 @@
-WITH funnel_step0 AS (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, CASE json_type(funnel_entry_row.properties, ?) WHEN ? THEN json_extract(funnel_entry_row.properties, ?) WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
+WITH funnel_step0 AS MATERIALIZED (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, CASE WHEN (EXISTS (SELECT ? AS anon_3
+FROM events AS funnel_c1
+WHERE funnel_c1.event = ? AND funnel_c1.person = funnel_first_ts.person AND funnel_c1.ts > funnel_first_ts.t0 AND funnel_c1.ts <= funnel_first_ts.t0 + ?)) THEN (SELECT CASE json_type(funnel_entry_row.properties, ?) WHEN ? THEN json_extract(funnel_entry_row.properties, ?) WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS anon_4
+FROM events AS funnel_entry_row
+WHERE funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_1
+FROM events AS funnel_entry
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)) END AS h
 FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
 FROM events
 WHERE events.event = ? AND events.ts + ? < ? AND json_extract(events.properties, ?) = ? AND events.ts + ? >= ?) AS funnel_entry_events
 WHERE funnel_entry_events.m0 = ?
-GROUP BY funnel_entry_events.person) AS funnel_first_ts
-JOIN events AS funnel_entry_row ON funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_1
-FROM events AS funnel_entry
-WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.h AS h, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s1.event = ? AND funnel_s1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_s1.properties, ?) WHEN ? THEN json_extract(funnel_s1.properties, ?) WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h) THEN funnel_s1.ts END AS anon_2
+GROUP BY funnel_entry_events.person) AS funnel_first_ts), funnel_step1 AS MATERIALIZED (SELECT funnel_step0.person AS person, funnel_step0.t0 AS t0, funnel_step0.h AS h, CASE WHEN (funnel_step0.t0 IS NOT NULL) THEN (SELECT CASE WHEN (funnel_s1.event = ? AND funnel_s1.ts <= funnel_step0.t0 + ? AND CASE json_type(funnel_s1.properties, ?) WHEN ? THEN json_extract(funnel_s1.properties, ?) WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN funnel_s1.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END = funnel_step0.h) THEN funnel_s1.ts END AS anon_2
 FROM events AS funnel_s1
 WHERE funnel_s1.person = funnel_step0.person AND funnel_s1.ts > funnel_step0.t0 AND (funnel_s1.event = ? AND json_extract(funnel_s1.properties, ?) = ? OR funnel_s1.event = ? OR funnel_s1.event = ?)
 ORDER BY funnel_s1.ts, funnel_s1.id
@@ -19,7 +22,7 @@ ORDER BY funnel_s2.ts, funnel_s2.id
 LIMIT ? OFFSET ?) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step2
-WHERE funnel_step2.t0 IS NULL OR NOT (EXISTS (SELECT ? AS anon_3
+WHERE funnel_step2.t0 IS NULL OR NOT (EXISTS (SELECT ? AS anon_5
 FROM events AS funnel_x0
 WHERE funnel_x0.event = ? AND funnel_x0.person = funnel_step2.person AND funnel_x0.ts > funnel_step2.t0 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step2.t0 + ?) AND CASE WHEN (json_type(funnel_x0.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(funnel_x0.properties, ?) END > ?))) SELECT main.grp, main.c0, main.c1, main.s1, main.c2, main.s2, medians.median_d1, medians.median_d2
 FROM (SELECT funnel_diffs.grp AS grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2
