@@ -48,10 +48,10 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
 
     from app.demo.generator import generate_demo
     from app.ingest.enrich import GeoIPError
-    from app.ingest.workers import auto_workers
+    from app.ingest.workers import demo_workers
 
     if workers is None:
-        workers = min(1, auto_workers()) if events >= 50_000 else 0
+        workers = demo_workers(events)
     end_dt = _parse_end(end)
     url, engine = _open(db_url)
     started = time.perf_counter()

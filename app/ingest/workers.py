@@ -49,6 +49,16 @@ def auto_workers(input_bytes: int | None = None) -> int:
     return max(1, min(cores - 1, MAX_AUTO_WORKERS))
 
 
+#: From this many demo events generation runs in a second process (starting one costs ~0.7 s).
+DEMO_WORKER_FROM = 50_000
+
+
+def demo_workers(events: int) -> int:
+    """Processes generating a demo of `events` events beside the storing one: the demo is one
+    random stream, so at most one, and none where starting it costs more than it saves."""
+    return min(1, auto_workers()) if events >= DEMO_WORKER_FROM else 0
+
+
 @dataclass(frozen=True)
 class PrepareConfig:
     """What a worker needs to prepare like the writer would: the same enrichment."""

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.core.database import open_database
-from app.ingest.workers import auto_workers
+from app.ingest.workers import demo_workers
 from app.ui.errors import classify_error
 from app.ui.workers import SimpleToken, WorkerPool
 
@@ -23,10 +23,6 @@ log = logging.getLogger(__name__)
 
 #: Events in a first-run demo database: realistic charts, generated in seconds.
 DEMO_EVENTS = 100_000
-
-
-#: From this many events the demo is generated in a second process (starting one costs ~0.7 s).
-WORKER_FROM = 50_000
 
 
 class DemoCancelled(Exception):
@@ -45,7 +41,7 @@ class DemoBuilder(QObject):
         super().__init__(parent)
         self.path = Path(path)
         self.events = events if events is not None else DEMO_EVENTS
-        self.workers = min(1, auto_workers()) if self.events >= WORKER_FROM else 0
+        self.workers = demo_workers(self.events)
         self._pool = WorkerPool(max_threads=1, parent=self)
         self._token = SimpleToken()
         self._relay_progress.connect(self.progress)

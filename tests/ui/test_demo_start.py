@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app.core.paths import demo_db_path
+from app.ingest import workers as ingest_workers
 from app.ingest.workers import auto_workers
 from app.ui import demo_setup
 from app.ui.widgets.state_bar import StateBar
@@ -21,7 +22,7 @@ def test_first_run_builds_the_demo_database_without_blocking(make_window: Any, q
                                                              second_process: bool) -> None:
     monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 20_000)
     # The real demo (100k events) is generated in a second process where there are two cores.
-    monkeypatch.setattr(demo_setup, "WORKER_FROM", 10_000 if second_process else 10**9)
+    monkeypatch.setattr(ingest_workers, "DEMO_WORKER_FROM", 10_000 if second_process else 10**9)
     assert not demo_db_path().exists()
     window = make_window()
     seg = window.panels["segmentation"]

@@ -34,12 +34,11 @@ from app.query.panel_state import FUNNEL_VIEW_CHOICES, UNIT_CHOICES, WINDOW_UNIT
 from app.query.timerange import incomplete_bucket
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
-from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
+from app.ui.panels.state_panel import StateQueryPanel
 from app.ui.registry import register_panel
-from app.ui.widgets.bind import Binder
 from app.ui.widgets.breakdown_combo import BreakdownCombo
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
@@ -85,28 +84,14 @@ def persons_spec(funnel: dict[str, Any], step: int, status: str,
 
 
 @register_panel
-class FunnelsPanel(Panel):
+class FunnelsPanel(StateQueryPanel[FunnelState]):
     panel_id = "funnels"
     title = "Funnels"
     order = 20
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, parent)
-        #: The query this panel shows; the controls are bound to it (query() is its JSON).
-        self.state = FunnelState()
-        self.binder = Binder(self.state, self._edited)
-        self._defaults_applied = False
-        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
-        self.body_layout.addWidget(splitter)
-        splitter.addWidget(self._build_controls())
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 900])
-        context.discovery.properties_changed.connect(self._on_properties_discovered)
-        context.discovery.events_changed.connect(self._on_events_discovered)
-        self._on_properties_discovered()
-        self.binder.show_all()
+        super().__init__(context, FunnelState(), parent)
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -306,9 +291,6 @@ class FunnelsPanel(Panel):
         self.axis_combo.setCurrentIndex(max(0, self.axis_combo.findData(state.get("axis", "count"))))
 
     # ----------------------------------------------------------------- reacting
-    def _edited(self) -> None:
-        self.schedule_refresh()
-
     def _on_steps_changed(self) -> None:
         steps = self.steps_editor.steps()
         self.options.set_step_count(len(steps))
@@ -325,22 +307,14 @@ class FunnelsPanel(Panel):
         self.unit_label.setVisible(trends)
         self.unit_combo.setVisible(trends)
 
-    def _on_events_discovered(self) -> None:
-        if self.state.steps or self.context.connection is None:
-            return
-        if not self._defaults_applied:
-            steps = default_steps(self.context.discovery.events())
-            if steps:
-                self._defaults_applied = True
-                self.state.steps = [{"event": step, "where": []} for step in steps]
-                self.schedule_refresh(0)
-                return
-        if self.context.discovery.loaded_events:
-            self.refresh()  # no steps and nothing to suggest: say so (and count as answered)
+    def _has_query(self) -> bool:
+        return bool(self.state.steps)
 
-    def _on_properties_discovered(self) -> None:
-        with self.binder.show():
-            self.breakdown_combo.fill(self.context.discovery.properties(), self.state.breakdown)
+    def _apply_default(self, events: list[tuple[str, int]]) -> bool:
+        steps = default_steps(events)
+        if steps:
+            self.state.steps = [{"event": step, "where": []} for step in steps]
+        return bool(steps)
 
     def refresh(self) -> None:
         self._refresh_timer.stop()

@@ -38,11 +38,10 @@ from app.query.panel_state import (
 )
 from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
-from app.ui.panel import Panel
 from app.ui.panels.funnel_chart import percent
+from app.ui.panels.state_panel import StateQueryPanel
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
-from app.ui.widgets.bind import Binder
 from app.ui.widgets.breakdown_combo import BreakdownCombo
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
@@ -142,28 +141,14 @@ class EventChooser(QWidget):
 
 
 @register_panel
-class RetentionPanel(Panel):
+class RetentionPanel(StateQueryPanel[RetentionState]):
     panel_id = "retention"
     title = "Retention"
     order = 25
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, parent)
-        #: The query this panel shows; the controls are bound to it (query() is its JSON).
-        self.state = RetentionState()
-        self.binder = Binder(self.state, self._edited)
-        self._defaults_applied = False
-        splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
-        self.body_layout.addWidget(splitter)
-        splitter.addWidget(self._build_controls())
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 900])
-        context.discovery.properties_changed.connect(self._on_properties_discovered)
-        context.discovery.events_changed.connect(self._on_events_discovered)
-        self._on_properties_discovered()
-        self.binder.show_all()
+        super().__init__(context, RetentionState(), parent)
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -311,29 +296,23 @@ class RetentionPanel(Panel):
         self.breakdown_combo.set_breakdown(breakdown)
 
     # ----------------------------------------------------------------- reacting
-    def _edited(self) -> None:
-        self.schedule_refresh()
-
     def _on_events_discovered(self) -> None:
         if self.database_empty():
             self._show_empty_database()
         with self.binder.show():
             self.start.fill()
             self.returning.fill()
-        if self.state.start.get("event") or self.context.connection is None:
-            return
-        names = [name for name, _count in self.context.discovery.events()]
-        if not self._defaults_applied and names:
-            self._defaults_applied = True
+        super()._on_events_discovered()
+
+    def _has_query(self) -> bool:
+        return bool(self.state.start.get("event"))
+
+    def _apply_default(self, events: list[tuple[str, int]]) -> bool:
+        names = [name for name, _count in events]
+        if names:
             self.state.start = {"event": DEMO_START if DEMO_START in names else names[0],
                                 "where": self.state.start.get("where", [])}
-            self.schedule_refresh(0)
-        elif self.context.discovery.loaded_events:
-            self.refresh()  # no start event and nothing to suggest: say so (and count as answered)
-
-    def _on_properties_discovered(self) -> None:
-        with self.binder.show():
-            self.breakdown_combo.fill(self.context.discovery.properties(), self.state.breakdown)
+        return bool(names)
 
     def refresh(self) -> None:
         self._refresh_timer.stop()
