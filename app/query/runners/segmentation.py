@@ -39,6 +39,7 @@ from sqlalchemy import values as values_list
 
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, event_person_hours, events, person_hours, users
+from app.query.errors import QueryError
 from app.query.filters import FilterContext, compile_filters, needs_users, property_field
 from app.query.limits import check_cells
 from app.query.model import SegmentationQuery
@@ -102,7 +103,24 @@ class SegmentationRunner(QueryRunner):
                                  today(self.zone, self.now))
         source: FromClause = events.outerjoin(users, users.c.id == events.c.person) if uses_users else events
         self.parts = _Parts(source, compile_filters(q.where, self.ctx))
+        self.person_filters = self._person_filters()
         self.rollup = self._rollup()
+
+    def _person_filters(self) -> ColumnElement[bool] | None:
+        """The filters as conditions on `event_person_hours` rows (joined to `users` for traits)
+        when every one is about the person (traits, cohorts, did-clauses): unique persons of named
+        events then come from the rollup too. None otherwise (an event property filter)."""
+        q = self.query
+        if (not q.where or not q.events or ALL_EVENTS in q.events or q.measure.kind != "unique"
+                or q.breakdown is not None or not self.backend.event_person_rollup):
+            return None
+        t = event_person_hours
+        ctx = FilterContext(self.dialect, None, users if needs_users(q.where) else None, t.c.person,
+                            today(self.zone, self.now))
+        try:
+            return compile_filters(q.where, ctx)
+        except QueryError:  # an event property: only `events` has it
+            return None
 
     def _rollup(self) -> str | None:
         """'events' (event_hours), 'people' (person_hours) or 'event_people' (event_person_hours)
@@ -110,12 +128,14 @@ class SegmentationRunner(QueryRunner):
         events, of all active persons or of named events' persons, and every bucket edge on a
         whole UTC hour (zones with whole-hour offsets)."""
         q = self.query
-        if q.where or q.breakdown is not None or not self.backend.hourly_rollups:
+        if (q.where and self.person_filters is None) or q.breakdown is not None or not self.backend.hourly_rollups:
             return None
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             p = bucketing.period
             if not whole_hours(p.start_ms, p.end_ms, *(ms for segment in bucketing.segments for ms in segment)):
                 return None
+        if q.where:
+            return "event_people"  # person-level filters of named events' uniques (_person_filters)
         if q.measure.kind == "total":
             return "events"
         if q.measure.kind == "unique" and list(q.events) == [ALL_EVENTS]:
@@ -323,27 +343,31 @@ class SegmentationRunner(QueryRunner):
         specific = [n for n in names if n != ALL_EVENTS]
         if not specific:  # no events to count: a statement that matches no row
             return select(t.c.event.label("ev"), func.count().label("v")).where(false()).group_by(t.c.event)
+        # Person-level filters: on each (event, hour, person) row, traits through `users`.
+        src: Any = t.outerjoin(users, users.c.id == t.c.person) if needs_users(self.query.where) else t
+        extra = [self.person_filters] if self.person_filters is not None else []
         if not with_bucket:
             # One count per event: the persons come grouped, and a count over them needs no sort.
             long_range = p.end_ms - p.start_ms > LONG_RANGE_MS
             hour = self.backend.not_for_lookup(t.c.hour) if long_range else t.c.hour
             counts = []
             for name in specific:
-                persons = (select(t.c.person).where(
+                persons = (select(t.c.person).select_from(src).where(
                     t.c.event == literal(name, String), hour >= literal(p.start_ms, BigInteger),
-                    hour < literal(p.end_ms, BigInteger)).group_by(t.c.person).subquery("persons"))
+                    hour < literal(p.end_ms, BigInteger), *extra).group_by(t.c.person).subquery("persons"))
                 counts.append(select(literal(name, String).label("ev"), func.count().label("v")).select_from(persons))
             return counts[0] if len(counts) == 1 else union_all(*counts)  # type: ignore[return-value]
         edges = [max(start, p.start_ms) for start in bucketing.starts] + [p.end_ms]
         if not self.backend.correlated_subqueries or 4 * len(specific) * len(bucketing.keys) > BOUND_BUCKETS:
             b = bucketing.key_expr(t.c.hour).label("b")
-            pairs = (select(t.c.event.label("ev"), b, t.c.person).where(t.c.event.in_(specific), *self._hours_in(t, p))
-                     .distinct().subquery("pairs"))
+            pairs = (select(t.c.event.label("ev"), b, t.c.person).select_from(src)
+                     .where(t.c.event.in_(specific), *self._hours_in(t, p), *extra).distinct().subquery("pairs"))
             return select(pairs.c.ev, pairs.c.b, func.count().label("v")).group_by(pairs.c.ev, pairs.c.b)
         rows = [(name, key, edges[i], edges[i + 1]) for name in specific for i, key in enumerate(bucketing.keys)]
         bounds = values_list(column("ev", String), column("b", BigInteger), column("s", BigInteger),
                              column("e", BigInteger), name="event_bucket_bounds").data(rows).cte("event_bucket_bounds")
-        active = (select(t.c.person).where(t.c.event == bounds.c.ev, t.c.hour >= bounds.c.s, t.c.hour < bounds.c.e)
+        active = (select(t.c.person).select_from(src)
+                  .where(t.c.event == bounds.c.ev, t.c.hour >= bounds.c.s, t.c.hour < bounds.c.e, *extra)
                   .distinct().correlate(bounds).subquery("active"))
         count = select(func.count()).select_from(active).scalar_subquery()
         return select(bounds.c.ev, bounds.c.b, count.label("v"))
