@@ -466,6 +466,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_matrix.md"))
     parser.add_argument("--json", type=Path, default=Path("/tmp/bench_matrix.json"))
     parser.add_argument("--list", action="store_true", help="print the question names and exit")
+    parser.add_argument("--candidates", default=None,
+                        help="regular expression: time only the hand-written candidates whose name matches")
     parser.add_argument("--attach-rollup", type=Path, default=None,
                         help="SQLite: a file holding event_person_hours (bench_matrix_rollup.py --build), attached "
                              "read-only to every connection, for a demo file older than schema 5")
@@ -520,6 +522,9 @@ def run(args: argparse.Namespace) -> None:
         load0 = os.getloadavg()[0]
         fns: dict[str, Callable[[], Any]] = {"engine": lambda x=x: run_query(engine, x["spec"], now=NOW)}
         for cname, cand in x["cands"].items():
+            if args.candidates and not re.search(args.candidates, cname, re.I):
+                continue
+
             def hand(cand: Candidate = cand) -> Any:
                 with engine.connect() as conn:
                     return cand(conn)
