@@ -333,17 +333,48 @@ def _runner(engine: Engine, q: dict[str, Any]) -> Callable[[], Any]:
     return lambda: run_query(engine, q["spec"], now=q["now"])
 
 
+#: --ab-funnel: the funnels also run in their joined form (before funnel_arrays), interleaved
+AB_FUNNEL = False
+
+
+def _joined_runner(engine: Engine, q: dict[str, Any]) -> Callable[[], Any]:
+    """The funnel with ClickHouse's per-person arrays switched off (the shared joined SQL)."""
+    from app.core.backends.clickhouse import ClickHouseBackend
+
+    def run() -> Any:
+        ClickHouseBackend.funnel_person_arrays = False
+        try:
+            return run_query(engine, q["spec"], now=q["now"])
+        finally:
+            ClickHouseBackend.funnel_person_arrays = True
+
+    return run
+
+
+def _ab(fns: dict[str, Callable[[], Any]], engine: Engine, q: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    if AB_FUNNEL and q["spec"]["kind"] == "funnel":
+        return {**fns, "chdb_joined": _joined_runner(engine, q)}
+    return fns
+
+
+def _joined(row: dict[str, Any], medians: dict[str, float], answers: dict[str, Any]) -> None:
+    if "chdb_joined" in medians:
+        row["chdb_joined"] = medians["chdb_joined"]
+        row["joined_same"] = _normal(answers["chdb_joined"]) == _normal(answers["chdb"])
+
+
 def bench_side_by_side(sqlite_engine: Engine, ch_engine: Engine, qs: list[dict[str, Any]],
                        repeat: int, only: str | None) -> list[dict[str, Any]]:
     rows = []
     for q in qs:
         if only and only not in q["name"]:
             continue
-        fns = {"sqlite": _runner(sqlite_engine, q), "chdb": _runner(ch_engine, q)}
+        fns = _ab({"sqlite": _runner(sqlite_engine, q), "chdb": _runner(ch_engine, q)}, ch_engine, q)
         medians, answers = interleaved(fns, repeat)
         same = _normal(answers["sqlite"]) == _normal(answers["chdb"])
         row = {"question": q["name"], "sqlite": medians["sqlite"], "chdb": medians["chdb"],
                "ratio": medians["sqlite"] / medians["chdb"], "same": same, "goal": is_goal(q["name"])}
+        _joined(row, medians, answers)
         log(f"  {q['name']}: sqlite {fmt_time(row['sqlite'])}, chdb {fmt_time(row['chdb'])}, "
             f"x{row['ratio']:.1f}, same answer: {same}")
         rows.append(row)
@@ -355,9 +386,12 @@ def bench_alone(engine: Engine, qs: list[dict[str, Any]], repeat: int, only: str
     for q in qs:
         if only and only not in q["name"]:
             continue
-        medians, _ = interleaved({"chdb": _runner(engine, q)}, repeat)
-        log(f"  {q['name']}: chdb {fmt_time(medians['chdb'])}")
-        rows.append({"question": q["name"], "chdb": medians["chdb"], "goal": is_goal(q["name"])})
+        medians, answers = interleaved(_ab({"chdb": _runner(engine, q)}, engine, q), repeat)
+        log(f"  {q['name']}: chdb {fmt_time(medians['chdb'])}" + (
+            f" (joined form {fmt_time(medians['chdb_joined'])})" if "chdb_joined" in medians else ""))
+        row = {"question": q["name"], "chdb": medians["chdb"], "goal": is_goal(q["name"])}
+        _joined(row, medians, answers)
+        rows.append(row)
     return rows
 
 
@@ -476,6 +510,7 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
             "|---|---:|---:|---:|:---:|:---:|:---:|---:|",
         ]
         before = {r["question"]: r["chdb"] for r in results.get("before", [])}
+        before.update({r["question"]: r["chdb_joined"] for r in results["side"] if "chdb_joined" in r})
         for r in results["side"]:
             ok = (("yes" if r["chdb"] <= 0.3 else "**no**"), ("yes" if r["ratio"] >= 4 else "**no**"))
             if not r["goal"]:
@@ -490,14 +525,15 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
             "",
             "Goal: every panel question ≤ 3 s on this 2-core machine.",
             "",
-            "| question | chDB 10M | chDB 100M | ≤ 3 s |",
-            "|---|---:|---:|:---:|",
+            "| question | chDB 10M | chDB 100M | ≤ 3 s | chDB 100M before |",
+            "|---|---:|---:|:---:|---:|",
         ]
         at10 = {r["question"]: r["chdb"] for r in results.get("side", [])}
         for r in results["big"]:
             ten = fmt_time(at10[r["question"]]) if r["question"] in at10 else ""
+            was = fmt_time(r["chdb_joined"]) if "chdb_joined" in r else ""
             lines.append(f"| {r['question']} | {ten} | {fmt_time(r['chdb'])} | "
-                         f"{'yes' if r['chdb'] <= 3 else '**no**'} |")
+                         f"{'yes' if r['chdb'] <= 3 else '**no**'} | {was} |")
         lines.append("")
     if results.get("ingest"):
         lines += [
@@ -520,12 +556,22 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+#: --as-is: open the existing databases without creating or migrating anything (create=False)
+OPEN_AS_IS = False
+
+
+def open_bench(url: str) -> Engine:
+    """A benchmark database; with --as-is exactly as it is (a migration of a newer working tree
+    would otherwise rewrite 10M-100M events, or add a projection that takes minutes to build)."""
+    return open_database(url, create=not OPEN_AS_IS)
+
+
 def open_chdb(folder: Path, database: str) -> Engine:
     """A chDB database of the benchmark, with its hourly rollups (computed from the events when
     the database was built before ClickHouse had them)."""
     from app.core.backends.clickhouse import ensure_rollups
 
-    engine = open_database(chdb_url(folder, database))
+    engine = open_bench(chdb_url(folder, database))
     t0 = time.perf_counter()
     with engine.begin() as conn:
         if ensure_rollups(conn):
@@ -535,6 +581,8 @@ def open_chdb(folder: Path, database: str) -> Engine:
 
 def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
     """One part, in this process (chDB opens one folder per process)."""
+    global AB_FUNNEL, OPEN_AS_IS
+    AB_FUNNEL, OPEN_AS_IS = args.ab_funnel, args.as_is
     results: dict[str, Any] = {"loads": {part: [os.getloadavg()[0]]}}
     if args.rollups:  # read ClickHouse's hourly rollups (off by default until its tests allow it)
         from app.core.backends.clickhouse import ClickHouseBackend
@@ -546,7 +594,7 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.perf_counter()
             build_sqlite(args.source, lite)
             log(f"built {lite} in {time.perf_counter() - t0:.0f} s")
-        sqlite_engine = open_database(f"sqlite:///{lite}")
+        sqlite_engine = open_bench(f"sqlite:///{lite}")
         qs = questions(sqlite_engine)
     if part == "queries":
         ch10 = open_chdb(args.work / "ch", "m10")
@@ -607,6 +655,10 @@ def main() -> None:
                         "(ClickHouseBackend.hourly_rollups, off in the code for now)")
     parser.add_argument("--before", type=Path, default=None, help="an earlier run's --json: its chDB column")
     parser.add_argument("--report-only", action="store_true", help="write the markdown from --json, run nothing")
+    parser.add_argument("--ab-funnel", action="store_true", help="also run the funnels in their joined form "
+                        "(ClickHouse's per-person arrays off), interleaved: the 'before' columns")
+    parser.add_argument("--as-is", action="store_true", help="open the existing databases without creating "
+                        "or migrating anything")
     parser.add_argument("--part-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)

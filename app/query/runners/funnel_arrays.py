@@ -141,9 +141,12 @@ class ArrayFunnelSQL(FunnelSQL):
                        ts <= literal(last, BigInteger), or_(*steps, *excluded))
                 .subquery(f"{self.prefix}funnel_rows"))
 
-    def _times(self) -> list[tuple[str, str]]:
-        """(alias, ClickHouse expression) of each person's entry index, values and step times,
-        in an order where each may use the ones before it (aliases of the same SELECT)."""
+    def _times(self) -> list[list[tuple[str, str]]]:
+        """(alias, ClickHouse expression) of each person's entry index, values and step times, in
+        layers: each may use the aliases before it in its layer and the columns of the layers
+        before. One layer per step, as ClickHouse substitutes aliases into the expressions that
+        use them: chained in one SELECT, t_k would hold t_{k-1} twice, and 20 steps 2^20 copies
+        ("Query tree is too big")."""
         q = self.q
         w = int(self.window_ms)
         p = self.prefix
@@ -170,8 +173,8 @@ class ArrayFunnelSQL(FunnelSQL):
 
         t = ts("x")
         inside = f"{t} <= t0 + {w}"
-        out = [(f"{p}i0", f"arrayFirstIndex(x -> {f('e')}, {p}evs)"),
-               ("t0", ts(f"arrayElement({p}evs, {p}i0)"))]
+        out: list[tuple[str, str] | None] = [(f"{p}i0", f"arrayFirstIndex(x -> {f('e')}, {p}evs)"),
+                                             ("t0", ts(f"arrayElement({p}evs, {p}i0)"))]
         if "g" in at:
             out.append(("g", f"arrayElement({p}evs, {p}i0).{at['g']}"))
         held = ""
@@ -183,7 +186,7 @@ class ArrayFunnelSQL(FunnelSQL):
                 prev = f"t{k - 1}"
                 cond = f"{f(f's{k}')} AND {t} > assumeNotNull({prev}) AND {inside}{held}"
                 out.append((f"{p}j{k}", f"if({prev} IS NULL, 0, arrayFirstIndex(x -> {cond}, {p}evs))"))
-                out.append((f"t{k}", at_index(f"{p}j{k}")))
+                out += [(f"t{k}", at_index(f"{p}j{k}")), None]
         elif q.order == "strict":
             any_step = "(" + " OR ".join(f(f"s{k}") for k in range(self.n)) + ")"
             for k in range(1, self.n):
@@ -192,14 +195,14 @@ class ArrayFunnelSQL(FunnelSQL):
                 out.append((nxt, f"if({prev} IS NULL, 0, arrayFirstIndex(x -> {any_step} AND "
                                  f"{t} > assumeNotNull({prev}), {p}evs))"))
                 ok = f"arrayExists(x -> {f(f's{k}')} AND {inside}{held}, [arrayElement({p}evs, {nxt})])"
-                out.append((f"t{k}", f"if({nxt} = 0 OR NOT {ok}, NULL, {ts(f'arrayElement({p}evs, {nxt})')})"))
+                out += [(f"t{k}", f"if({nxt} = 0 OR NOT {ok}, NULL, {ts(f'arrayElement({p}evs, {nxt})')})"), None]
         else:  # any
             for k in range(self.n):
                 cond = f"{f(f's{k}')} AND {t} >= t0 AND {inside}{held}"
                 out.append((f"{p}j{k}", f"arrayFirstIndex(x -> {cond}, {p}evs)"))
-                out.append((f"{p}f{k}", at_index(f"{p}j{k}")))
+                out += [(f"{p}f{k}", at_index(f"{p}j{k}")), None]
             found = ", ".join(f"{p}f{k}" for k in range(self.n))
-            out.append((f"{p}fs", f"arraySort(arrayFilter(v -> v IS NOT NULL, [{found}]))"))
+            out += [(f"{p}fs", f"arraySort(arrayFilter(v -> v IS NOT NULL, [{found}]))"), None]
             for k in range(1, self.n):
                 out.append((f"t{k}", f"if(length({p}fs) > {k}, arrayElement({p}fs, {k + 1}), NULL)"))
         for i, x in enumerate(q.exclusions):
@@ -207,7 +210,13 @@ class ArrayFunnelSQL(FunnelSQL):
             cond = (f"{f(f'x{i}')} AND {t} > assumeNotNull({after}) AND "
                     f"if({before} IS NULL, {inside}, {t} < assumeNotNull({before}))")
             out.append((f"{p}out{i}", f"{after} IS NOT NULL AND arrayExists(x -> {cond}, {p}evs)"))
-        return out
+        layers: list[list[tuple[str, str]]] = [[]]
+        for item in out:
+            if item is None:
+                layers.append([])
+            else:
+                layers[-1].append(item)
+        return [layer for layer in layers if layer]
 
     def people(self, tops: Sequence[str | None] | None = None) -> Any:
         """`funnel_people` (person, grp, [g,] t0..t{n-1}) from one array of each person's events."""
@@ -223,9 +232,10 @@ class ArrayFunnelSQL(FunnelSQL):
         evs = func.arraySort(func.arrayFlatten(func.groupArray(stored.c.a)))
         grouped = (select(person.label("person"), evs.label(f"{p}evs")).group_by(person)
                    .subquery(f"{p}funnel_arrays"))
-        computed = self._times()
-        per_person = (select(grouped.c.person, *(literal_column(expr).label(alias) for alias, expr in computed))
-                      .select_from(grouped).subquery(f"{p}funnel_times"))
+        per_person: Any = grouped
+        for i, layer in enumerate(self._times()):
+            per_person = (select(*per_person.c, *(literal_column(expr).label(alias) for alias, expr in layer))
+                          .subquery(f"{p}funnel_times{i}"))
         source: Any = per_person
         keep: list[ColumnElement[bool]] = [per_person.c[f"{p}i0"] > literal(0, Integer)]
         keep += [per_person.c[f"{p}out{i}"] == literal(0, Integer) for i in range(len(self.q.exclusions))]
