@@ -258,6 +258,41 @@ def bench(engine: Engine, dialect: str, repeat: int, log: Callable[[str], None])
     return rows
 
 
+def bench_options(engine: Engine, label: str, repeat: int, log: Callable[[str], None]) -> list[str]:
+    """Issue 14's funnel options against the plain funnel (the goal: within 1.5x): the 4-step
+    funnel over the last 90 days (Europe/Berlin, 7-day window), plain, with an exclusion, with a
+    held property, interleaved. Wall and this process's CPU medians: for SQLite, which runs in
+    the process, CPU time is the figure other load on the machine disturbs least."""
+    with engine.connect() as conn:
+        end_ms = int(conn.execute(text("SELECT max(ts) FROM events")).scalar() or 0)
+    now = dt.datetime.fromtimestamp(end_ms / 1000, tz=dt.UTC)
+    last = now.date()
+    base: dict[str, Any] = {"kind": "funnel", "steps": STEPS, "window": {"days": 7}, "timezone": "Europe/Berlin",
+                            "range": {"from": (last - dt.timedelta(days=89)).isoformat(), "to": last.isoformat()}}
+    specs: dict[str, dict[str, Any]] = {"plain": base,
+             "+ exclusion (Signed Out between steps 1 and 4)":
+                 {**base, "exclusions": [{"event": "Signed Out", "from_step": 1, "to_step": 4}]},
+             "+ hold `category`": {**base, "hold": "category"}}
+    for spec in specs.values():
+        run_query(engine, spec, now=now)  # warm-up
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in specs}
+    names = list(specs)
+    for i in range(repeat):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            t0, c0 = time.perf_counter(), time.process_time()
+            run_query(engine, specs[name], now=now)
+            times[name].append((time.perf_counter() - t0, time.process_time() - c0))
+    wall = {n: statistics.median(t for t, _ in ts) for n, ts in times.items()}
+    cpu = {n: statistics.median(c for _, c in ts) for n, ts in times.items()}
+    lines = []
+    for name in names:
+        line = (f"| {label} | {name} | {fmt_time(wall[name])} | {wall[name] / wall['plain']:.2f} | "
+                f"{fmt_time(cpu[name])} | {cpu[name] / cpu['plain']:.2f} |")
+        log(line)
+        lines.append(line)
+    return lines
+
+
 def fmt_time(s: float) -> str:
     return f"{s * 1000:.2f} ms" if s < 0.01 else (f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s")
 
@@ -297,6 +332,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tracklens-bench-b"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "funnel_users.md")
     parser.add_argument("--notes", type=Path, default=None, help="markdown appended under the table")
+    parser.add_argument("--options", action="store_true",
+                        help="only issue 14's funnel options (exclusion, hold) against the plain funnel; prints a "
+                             "table, reads the databases only (--pg-url must already hold the events)")
     parser.add_argument("--pg-url", default=None,
                         help="an existing PostgreSQL database to use (loaded unless it holds as many events)")
     args = parser.parse_args()
@@ -316,6 +354,17 @@ def main() -> None:
             loader.build_sqlite(path, args.events, args.seed, args.source)
             log(f"built {path} in {time.perf_counter() - t0:.0f} s")
     dialects = args.dialects.split(",")
+    if args.options:
+        log("| database | funnel | wall | vs plain | CPU (this process) | vs plain |\n|---|---|---:|---:|---:|---:|")
+        if "sqlite" in dialects:
+            engine = open_database(f"sqlite:///{path}", create=False)
+            bench_options(engine, "SQLite", args.repeat, log)
+            engine.dispose()
+        if "postgresql" in dialects and args.pg_url:
+            engine = open_database(args.pg_url, create=False)
+            bench_options(engine, "PostgreSQL", args.repeat, log)
+            engine.dispose()
+        return
     rows: list[dict[str, Any]] = []
     if "sqlite" in dialects:
         engine = loader.open_sqlite(path, log)  # migrates an older schema; ANALYZEs new indexes
