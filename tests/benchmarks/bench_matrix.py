@@ -132,7 +132,7 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
         spec["measure"] = {measure: prop}
     elif measure == "unique":
         spec["measure"] = "unique"
-    label = f"{measure}{'(' + prop + ')' if measure in ('sum', 'avg', 'median') else ''}"
+    label = f"{measure}({prop})" if measure in ("sum", "avg", "median") else measure
     name = f"seg {label} {SHORT[event]} {unit}/{days}d"
     params: dict[str, Any] = {"ev": event, "s": s, "e": e}
     cond = "event = :ev AND ts >= :s AND ts < :e"
@@ -172,7 +172,7 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
         for cname, sql in (("value once in a subquery, top-12 folded in Python", sub),
                            ("group by (value, bucket), top-12 folded in Python", flat)):
             run = stmts(sql, params=params)
-            cands[cname] = lambda conn, run=run: fold(run(conn)[0])
+            cands[cname] = lambda conn, run=run: fold(run(conn)[0])  # type: ignore[misc]
     elif measure == "unique" and not breakdown:
         cands["DISTINCT (bucket, person) + DISTINCT person (engine's shape)"] = stmts(
             f"SELECT b, count(*) FROM (SELECT DISTINCT {b} AS b, person FROM events WHERE {cond}) x GROUP BY b",
@@ -191,7 +191,8 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
 
             def person_walk(conn: Connection, one: Candidate = one) -> Any:
                 per_b: dict[int, int] = defaultdict(int)
-                last_p, seen, persons = None, set(), 0
+                last_p, persons = None, 0
+                seen: set[int] = set()
                 for p, bv in one(conn)[0]:
                     if p != last_p:
                         last_p, seen, persons = p, set(), persons + 1
@@ -304,7 +305,7 @@ def funnel(q: Sql, steps: list[str], days: int) -> dict[str, Any]:
     for cname, join in (("correlated MIN per person (seek), aggregates in Python", False),
                         ("LEFT JOIN + GROUP BY per step, aggregates in Python", True)):
         run = stmts(body(join), params=params)
-        cands[cname] = lambda conn, run=run: shape(run(conn)[0])
+        cands[cname] = lambda conn, run=run: shape(run(conn)[0])  # type: ignore[misc]
     return {"name": name, "spec": spec, "cands": cands, "count_event": steps[0], "s": s, "e": e}
 
 
@@ -520,7 +521,8 @@ def run(args: argparse.Namespace) -> None:
     rows: list[dict[str, Any]] = []
     for x in qs:
         load0 = os.getloadavg()[0]
-        fns: dict[str, Callable[[], Any]] = {"engine": lambda x=x: run_query(engine, x["spec"], now=NOW)}
+        fns: dict[str, Callable[[], Any]] = {
+            "engine": lambda x=x: run_query(engine, x["spec"], now=NOW)}  # type: ignore[misc]
         for cname, cand in x["cands"].items():
             if args.candidates and not re.search(args.candidates, cname, re.I):
                 continue
