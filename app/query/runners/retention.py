@@ -12,9 +12,9 @@ SQL shape: `retention_births` (MATERIALIZED, one row per birth: person, birth ts
 group) and one statement counting, per (cohort, group), the births and, per period, the
 births with a return event in it. On SQLite a correlated EXISTS over (event, person, ts) — or
 (person, ts) for "$any" — one index seek per birth and period, so only the persons born in the
-range are read, never every later event of them; where hash joins are the better plan
-(Backend.funnel_steps_by_join: PostgreSQL, ClickHouse) one grouped join of the births to their
-return events (RetentionSQL.per_birth).
+range are read, never every later event of them (PostgreSQL too); where correlated
+subqueries cannot run (ClickHouse) one grouped join of the births to their return events
+(RetentionSQL.per_birth).
 """
 
 from __future__ import annotations
@@ -355,11 +355,11 @@ class RetentionSQL:
         return exists(select(literal(1, Integer)).select_from(source).where(and_(*conds)).correlate(births))
 
     def per_birth(self, births: Any) -> Any:
-        """With Backend.funnel_steps_by_join: one row per birth that came back (person, birth)
+        """Without correlated subqueries: one row per birth that came back (person, birth)
         and, per period, whether it was retained (`rN`, 1 or 0), from ONE join of the births to
         their persons' return events, grouped: hash joins read each return event once, where
-        the correlated EXISTS per birth and period (the other databases' form) seeks an index
-        per birth and period. "on": a return event's period is (ts - birth) // U; "on or
+        the correlated EXISTS per birth and period (the form where correlated subqueries run)
+        seeks an index per birth and period. "on": a return event's period is (ts - birth) // U; "on or
         after": the latest return event tells every period reached."""
         ev = events.alias(f"{self.prefix}retention_ret")
         us = users.alias(f"{self.prefix}retention_ret_u") if self.uses_users else None
@@ -391,7 +391,10 @@ class RetentionSQL:
         """Per (cohort, group): births (`size`) and, per period, the births retained (`cN`)."""
         b = self.births(tops)
         one, zero = literal(1, Integer), literal(0, Integer)
-        if self.backend.funnel_steps_by_join:
+        if not self.backend.correlated_subqueries:
+            # ClickHouse. PostgreSQL too once took the join, but at 10M events the EXISTS per
+            # birth and period is faster there as well (8 daily periods, 42k births, same
+            # answers: "on" 4.0 -> 2.2 s, "on or after" 3.7 -> 2.3 s, interleaved medians).
             r = self.per_birth(b)
             source = b.outerjoin(r, and_(r.c.person == b.c.person, r.c.birth == b.c.birth))
             retained = [func.sum(func.coalesce(r.c[f"r{n}"], zero)).label(f"c{n}") for n in range(self.q.periods)]
