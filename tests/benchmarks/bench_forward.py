@@ -11,7 +11,7 @@ enrichment, as the collector stores them), it measures
 CPU is this process's (time.process_time), so the receiver's work is not counted (nor, on
 PostgreSQL, the server's: both steps are measured alike). Medians of --repeat runs, on SQLite and
 on a PostgreSQL server started for the run (skipped where PostgreSQL is not installed). Writes a
-markdown table to docs/benchmarks/forward.md.
+markdown table into docs/benchmarks/forward.md, between its markers.
 
     .venv/bin/python tests/benchmarks/bench_forward.py --events 50000
 """
@@ -120,6 +120,7 @@ def databases(backend: str) -> Iterator[Callable[[], str]]:
 
 
 INGEST = "ingest (EventWriter, batches of 100)"
+START, END = "<!-- bench_forward:start -->", "<!-- bench_forward:end -->"
 
 
 def main() -> None:
@@ -160,9 +161,10 @@ def main() -> None:
         receiver.terminate()
     n = len(messages)
     lines = [
-        "# Destinations benchmark",
+        START,
+        "## The forwarder alone",
         "",
-        f"`tests/benchmarks/bench_forward.py --events {args.events}` on {platform.machine()} "
+        f"`tests/benchmarks/bench_forward.py --events {args.events} --batches {args.batches}` on {platform.machine()} "
         f"({multiprocessing.cpu_count()} cores, shared), {n:,} demo messages, medians of {args.repeat}. "
         "Forwarding catches one destination up from the start against a local receiver (another "
         "process, answering 200 at once); CPU is this process's only (on PostgreSQL the server's "
@@ -177,7 +179,14 @@ def main() -> None:
         cpu = statistics.median(c for _, c in samples) / n
         lines.append(f"| {backend} | {name} | {n / wall:,.0f} | {cpu * 1e6:,.1f} | {cpu / base_cpu:.2f} |")
     lines += [f"\nSkipped: {reason}" for reason in skipped]
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines.append(END)
+    section = "\n".join(lines)
+    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Destinations benchmark\n"
+    if START in text and END in text:  # the rest of the file (the collector's section, notes) stays
+        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    args.out.write_text(text, encoding="utf-8")
     print("\n".join(lines))
 
 

@@ -313,6 +313,46 @@ def test_filters_on_traits_use_the_query_model(engine: Engine, rx: Receiver) -> 
     assert [m["messageId"] for m in rx.delivered()] == ["t1", "t3"]
 
 
+def test_a_secret_from_the_os_keychain_reaches_the_destination(monkeypatch: pytest.MonkeyPatch, engine: Engine,
+                                                               rx: Receiver) -> None:
+    """A file without the write key: the keychain's (service tracklens-destinations, user
+    'name:field') is sent; the environment's wins over it."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.saved: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.saved.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.saved[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.saved.pop((service, username), None)
+
+    monkeypatch.delenv("TRACKLENS_DEST_RUDDER_WRITE_KEY", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        keyring.set_password("tracklens-destinations", "rudder:write_key", "from-keychain")
+        store_messages(engine, [track(i, price=i) for i in range(3)])
+        w = worker(engine, {"name": "rudder", "type": "segment", "url": rx.url})
+        assert w.catch_up().sent == 3
+        w.close()
+        assert [h.basic_user() for h in rx.hits] == ["from-keychain"]
+        monkeypatch.setenv("TRACKLENS_DEST_RUDDER_WRITE_KEY", "from-env")
+        (dest,) = parse_destinations([{"name": "rudder", "type": "segment", "url": rx.url}])
+        assert dest.write_key == "from-env"
+    finally:
+        keyring.set_keyring(previous)
+
+
 def test_config_errors_and_secrets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DestinationError, match="write_key"):
         parse_destinations([{"name": "r", "type": "segment", "url": "https://r.example"}])

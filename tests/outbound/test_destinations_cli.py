@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,10 +19,16 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
 from app.cli.main import cli
-from app.core.schema import event_context, events
+from app.core.schema import event_context, events, identities, users
 from app.outbound.destinations import store
 from tests.collector.harness import WRITE_KEY, collector_in_thread, start_process, stop_process
-from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
+from tests.outbound.destinations_support import (
+    Receiver,
+    mixed_messages,
+    store_messages,
+    track,
+    write_destinations,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,3 +197,70 @@ def test_a_collector_forwards_to_another_tracklens_collector(db_url: str, reques
         got = _stored(target.engine)
         assert [r[0] for r in got] == [m["messageId"] for m in wanted]
         assert got == src_rows  # ids, type, event, user, anonymous id, ts, properties, context
+
+
+def test_a_dead_destination_never_slows_the_collector(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    """The destination takes the connection and never answers (timeout 30 s): the collector
+    still answers every batch at once and stores it, while its forwarder waits."""
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    dead.listen(8)
+    dead.settimeout(30)
+    file = write_destinations(tmp_path / "d.json", [{"name": "stuck", "type": "webhook", "timeout": 30,
+                                                     "url": f"http://127.0.0.1:{dead.getsockname()[1]}/h"}])
+    source = start_process(db_url, tmp_path / "source.log",
+                           extra=("--write-key", WRITE_KEY, "--destinations", str(file)))
+    held: list[socket.socket] = []
+    seconds: list[float] = []
+    try:
+        for k in range(8):
+            started = time.monotonic()
+            answer = httpx.post(source.url + "/v1/batch", json={"batch": [track(k * 10 + i, price=i) for i in range(10)]},
+                                auth=(WRITE_KEY, ""), timeout=60)
+            assert answer.status_code == 200, answer.text
+            if held:  # the forwarder is waiting for the dead destination's answer
+                seconds.append(time.monotonic() - started)
+            else:
+                held.append(dead.accept()[0])  # the forwarder's request for the first batch arrived
+    finally:
+        for held_conn in held:  # then refused: the forwarder waits to retry, which the stop interrupts
+            held_conn.close()
+        dead.close()
+        stop_process(source)
+    assert len(seconds) == 7 and max(seconds) < 10, seconds
+    with engine.connect() as db:
+        assert len(db.execute(select(events.c.id)).all()) == 80
+    cur = store.cursor(engine, "stuck")
+    assert cur is not None and cur.delivered == 0
+
+
+def _people(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        ids = conn.execute(select(identities.c.distinct_id, identities.c.person).order_by(identities.c.distinct_id)).all()
+        people = conn.execute(select(users.c.id, users.c.traits, users.c.email).order_by(users.c.id)).all()
+    return [tuple(r) for r in ids], [tuple(r) for r in people]
+
+
+def test_identities_merge_on_the_receiving_collector(db_url: str, engine: Engine, request: pytest.FixtureRequest,
+                                                     tmp_path: Path) -> None:
+    """Every message type goes to a `segment` destination (identify, group and alias included):
+    a Tracklens collector receiving them stores the same events and merges the same identities."""
+    target_url = _target_url(db_url, request, tmp_path)
+    sent = mixed_messages(36)
+    with collector_in_thread(target_url) as target:
+        file = write_destinations(tmp_path / "d.json", [
+            {"name": "other", "type": "segment", "url": target.url, "write_key": WRITE_KEY}])
+        source = start_process(db_url, tmp_path / "source.log",
+                               extra=("--write-key", "src-key", "--destinations", str(file)))
+        try:
+            answer = httpx.post(source.url + "/v1/batch", json={"batch": sent}, auth=("src-key", ""), timeout=30)
+            assert answer.status_code == 200, answer.text
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(_stored(target.engine)) < len(_stored(engine)):
+                time.sleep(0.1)
+        finally:
+            stop_process(source)
+        got, want = _stored(target.engine), _stored(engine)
+        assert {r[1] for r in want} >= {"track", "page", "identify"} and len(want) >= 30
+        assert got == want
+        assert _people(target.engine) == _people(engine)
