@@ -344,10 +344,9 @@ class FunnelSQL:
         if shared is not None:
             conds.append(shared)
         source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
-        first_id = (select(func.min(ev.c.id)).select_from(source).where(*conds)
-                    .correlate(firsts).scalar_subquery())
-        row = events.alias(f"{self.prefix}funnel_entry_row")
-        return (select(self._hold_value(row)).where(row.c.id == first_id)
+        # One index seek and that row (PostgreSQL, 10M: 57k persons, 1.75 s as min(id) and
+        # then the row by id under load).
+        return (select(self._hold_value(ev)).select_from(source).where(*conds).order_by(ev.c.id).limit(1)
                 .correlate(firsts).scalar_subquery())
 
     def _has_step2_event(self, firsts: Any) -> Any:
@@ -572,8 +571,11 @@ class FunnelSQL:
             if self._lazy_hold:
                 # The persons with a step-2 event, with their entry's held value; the others
                 # cannot reach step 2 and stay in f0 only.
-                levels = [select(f0.c.person, f0.c.t0, self._entry_value(f0).label("h"))
-                          .where(self._has_step2_event(f0)).cte(f"{self.prefix}funnel_held")]
+                # MATERIALIZED: inlined, PostgreSQL evaluated the value's subquery again for
+                # every candidate event of step 2 (10M: 77k lookups instead of 57k, 9 s).
+                levels = [self.backend.materialized_cte(
+                    select(f0.c.person, f0.c.t0, self._entry_value(f0).label("h"))
+                    .where(self._has_step2_event(f0)).cte(f"{self.prefix}funnel_held"))]
             for k in range(1, self.n):
                 levels.append(join_step(k, levels[-1]).cte(f"{self.prefix}funnel_step{k}"))
             source = f0

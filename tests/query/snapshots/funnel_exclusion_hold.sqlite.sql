@@ -1,10 +1,10 @@
 WITH funnel_step0 AS MATERIALIZED (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, CASE WHEN (EXISTS (SELECT ? AS anon_1
 FROM events AS funnel_c1
-WHERE funnel_c1.event = ? AND funnel_c1.person = funnel_first_ts.person AND funnel_c1.ts > funnel_first_ts.t0 AND funnel_c1.ts <= funnel_first_ts.t0 + ?)) THEN (SELECT funnel_entry_row.browser
-FROM events AS funnel_entry_row
-WHERE funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_3
+WHERE funnel_c1.event = ? AND funnel_c1.person = funnel_first_ts.person AND funnel_c1.ts > funnel_first_ts.t0 AND funnel_c1.ts <= funnel_first_ts.t0 + ?)) THEN (SELECT funnel_entry.browser
 FROM events AS funnel_entry
-WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)) END AS h
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?
+ORDER BY funnel_entry.id
+LIMIT ? OFFSET ?) END AS h
 FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, events.browser AS h
 FROM events

@@ -1,10 +1,10 @@
 WITH funnel_step0 AS MATERIALIZED (SELECT funnel_first_ts.person AS person, funnel_first_ts.t0 AS t0, CASE WHEN (EXISTS (SELECT ? AS anon_3
 FROM events AS funnel_c1
-WHERE funnel_c1.event = ? AND funnel_c1.person = funnel_first_ts.person AND funnel_c1.ts > funnel_first_ts.t0 AND funnel_c1.ts <= funnel_first_ts.t0 + ?)) THEN (SELECT CASE json_type(funnel_entry_row.properties, ?) WHEN ? THEN json_extract(funnel_entry_row.properties, ?) WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN funnel_entry_row.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS anon_4
-FROM events AS funnel_entry_row
-WHERE funnel_entry_row.id = (SELECT min(funnel_entry.id) AS min_1
+WHERE funnel_c1.event = ? AND funnel_c1.person = funnel_first_ts.person AND funnel_c1.ts > funnel_first_ts.t0 AND funnel_c1.ts <= funnel_first_ts.t0 + ?)) THEN (SELECT CASE json_type(funnel_entry.properties, ?) WHEN ? THEN json_extract(funnel_entry.properties, ?) WHEN ? THEN funnel_entry.properties -> ? WHEN ? THEN funnel_entry.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS anon_4
 FROM events AS funnel_entry
-WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?)) END AS h
+WHERE funnel_entry.person = funnel_first_ts.person AND funnel_entry.ts = funnel_first_ts.t0 AND funnel_entry.event = ? AND json_extract(funnel_entry.properties, ?) = ?
+ORDER BY funnel_entry.id
+LIMIT ? OFFSET ?) END AS h
 FROM (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0, events.id AS id, CASE json_type(events.properties, ?) WHEN ? THEN json_extract(events.properties, ?) WHEN ? THEN events.properties -> ? WHEN ? THEN events.properties -> ? WHEN ? THEN ? WHEN ? THEN ? END AS h
 FROM events
