@@ -158,8 +158,8 @@ def bench(engine: Engine, label: str, repeat: int, variants: bool = True) -> Non
     medians = interleaved(fns, repeat)
     best = min((k for k in medians if k != "engine"), key=lambda k: medians[k][0])
     print(f"\n| {label}, {MAIN} | wall | CPU (this process) |\n|---|---:|---:|")
-    for cand, (wall, cpu) in medians.items():
-        print(f"| {cand} | {wall:.3f} s | {cpu:.3f} s |", flush=True)
+    for cand, (wall, cpu_s) in medians.items():
+        print(f"| {cand} | {wall:.3f} s | {cpu_s:.3f} s |", flush=True)
     (ew, ec), (hw, hc) = medians["engine"], medians[best]
     print(f"| engine / best hand-written ({best}) | {ew / hw:.2f} | {ec / hc:.2f} |\n", flush=True)
 
