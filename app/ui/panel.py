@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
+from app.ui.pacing import result_pacer
 from app.ui.widgets.state_bar import StateBar
 from app.ui.workers import Job, QueryChannel
 
@@ -293,17 +294,24 @@ class Panel(QWidget):
             self.state_bar.set_busy()
 
     def _on_result(self, result: Any) -> None:
+        # Shown in a turn of its own: several panels answering at once do not add up to one
+        # long pause (app.ui.pacing).
         self._busy_timer.stop()
+        spec = self._pending_spec
+        result_pacer().submit(self, lambda: self._show_result_now(result, spec))
+
+    def _show_result_now(self, result: Any, spec: dict[str, Any] | None) -> None:
         self.state_bar.set_idle()
         self._last_error = None
         self._last_result = result
-        self.last_result_spec = self._pending_spec
+        self.last_result_spec = spec
         self.show_result(result)
         self._finished_once = True
         self.query_finished.emit(True)
 
     def _on_failed(self, info: ErrorInfo) -> None:
         self._busy_timer.stop()
+        result_pacer().discard(self)
         self._last_error = info.message
         self.state_bar.set_error(info.message)
         self._finished_once = True
@@ -332,6 +340,7 @@ class Panel(QWidget):
             self.refresh()
 
     def _on_connection_changed(self, connection: Connection | None) -> None:
+        result_pacer().discard(self)
         for channel in self._channels:
             channel.set_pool(connection.pool if connection is not None else None)
         self._finished_once = False

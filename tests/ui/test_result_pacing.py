@@ -1,0 +1,58 @@
+"""Panels that answer at the same moment are shown one per event-loop turn (app.ui.pacing):
+the window keeps painting and taking input between them, and a panel shows its newest answer."""
+
+from __future__ import annotations
+
+import functools
+from itertools import pairwise
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from app.ui.pacing import ResultPacer, result_pacer
+
+
+def test_results_arriving_together_are_shown_in_separate_turns(qtbot: Any) -> None:
+    pacer = ResultPacer()
+    log: list[str] = []
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: log.append("turn"))
+    owners = [QObject() for _ in range(4)]
+    for n, owner in enumerate(owners):
+        pacer.submit(owner, functools.partial(log.append, f"panel{n}"))
+    assert log == [], "nothing is shown inside the call that delivered the results"
+    ticker.start()
+    qtbot.waitUntil(lambda: sum(x.startswith("panel") for x in log) == 4, timeout=5000)
+    ticker.stop()
+    shown = [i for i, x in enumerate(log) if x.startswith("panel")]
+    assert [log[i] for i in shown] == ["panel0", "panel1", "panel2", "panel3"]
+    # The event loop ran (the ticker fired) between every two panels' results.
+    assert all("turn" in log[a + 1:b] for a, b in pairwise(shown)), log
+
+
+def test_a_newer_result_replaces_the_queued_one_and_errors_discard_it(qtbot: Any) -> None:
+    pacer = ResultPacer()
+    shown: list[str] = []
+    panel, other = QObject(), QObject()
+    pacer.submit(panel, lambda: shown.append("old"))
+    pacer.submit(panel, lambda: shown.append("new"))
+    pacer.submit(other, lambda: shown.append("other"))
+    pacer.discard(other)
+    qtbot.waitUntil(lambda: not pacer.pending(panel), timeout=5000)
+    qtbot.wait(20)
+    assert shown == ["new"]
+
+
+def test_a_result_for_a_closed_window_is_dropped(qtbot: Any) -> None:
+    pacer = ResultPacer()
+    shown: list[str] = []
+    panel = QObject()
+    pacer.submit(panel, lambda: shown.append("late"))
+    panel.deleteLater()
+    qtbot.wait(50)
+    assert shown == []
+
+
+def test_one_pacer_per_application() -> None:
+    assert result_pacer() is result_pacer()
