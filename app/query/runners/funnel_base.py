@@ -610,9 +610,11 @@ class FunnelSQL:
         value = [g.label("g")] if self.q.breakdown is not None else []
         columns = [base.c.person.label("person"), grp.label("grp"), *value,
                    *[t.label(f"t{k}") for k, t in enumerate(times)]]
-        if self.q.exclusions and not self.backend.correlated_subqueries:
-            # Without correlated subqueries (ClickHouse): the excluded persons are found by joining
-            # every entered person's times to the exclusion events, and left out.
+        if self.q.exclusions and self.backend.funnel_steps_by_join:
+            # Where joins are the better plan (and without correlated subqueries: ClickHouse): the
+            # excluded persons are found by joining every entered person's times to the
+            # exclusion events, and left out. PostgreSQL at 10M (310k entered persons, an
+            # exclusion from step 1): a NOT EXISTS per person took the funnel from 1.9 to 3.5 s.
             every = select(*columns).select_from(source).cte(f"{self.prefix}funnel_entered")
             out = [every.c.person.not_in(self._excluded(x, i, every)) for i, x in enumerate(self.q.exclusions)]
             return select(*every.c).where(*out).cte(f"{self.prefix}funnel_people")

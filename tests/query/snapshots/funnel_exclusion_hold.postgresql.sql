@@ -17,13 +17,15 @@ JOIN events AS funnel_e1 ON funnel_e1.event = %(param_16)s::VARCHAR AND funnel_e
 GROUP BY funnel_held.person, funnel_held.t0, funnel_held.h), funnel_step2 AS (SELECT funnel_step1.person AS person, funnel_step1.t0 AS t0, funnel_step1.t1 AS t1, funnel_step1.h AS h, min(funnel_e2.ts) AS t2
 FROM funnel_step1
 JOIN events AS funnel_e2 ON funnel_e2.event = %(param_18)s::VARCHAR AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + %(param_19)s::BIGINT AND funnel_e2.browser = funnel_step1.h
-GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1, funnel_step1.h), funnel_people AS (SELECT funnel_step0.person AS person, %(param_1)s::INTEGER AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
+GROUP BY funnel_step1.person, funnel_step1.t0, funnel_step1.t1, funnel_step1.h), funnel_entered AS (SELECT funnel_step0.person AS person, %(param_1)s::INTEGER AS grp, funnel_step0.t0 AS t0, funnel_step1.t1 AS t1, funnel_step2.t2 AS t2
 FROM funnel_step0
 LEFT OUTER JOIN funnel_step1 ON funnel_step1.person = funnel_step0.person
-LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person
-WHERE funnel_step1.t1 IS NULL OR NOT (EXISTS (SELECT %(param_20)s::INTEGER AS anon_2
-FROM events AS funnel_x0
-WHERE funnel_x0.event = %(param_21)s::VARCHAR AND funnel_x0.person = funnel_step0.person AND funnel_x0.ts > funnel_step1.t1 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step0.t0 + %(param_22)s::BIGINT)))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, percentile_cont(%(percentile_cont_1)s) WITHIN GROUP (ORDER BY funnel_diffs.d1 ASC) AS median_d1, percentile_cont(%(percentile_cont_2)s) WITHIN GROUP (ORDER BY funnel_diffs.d2 ASC) AS median_d2
+LEFT OUTER JOIN funnel_step2 ON funnel_step2.person = funnel_step0.person), funnel_people AS (SELECT funnel_entered.person AS person, funnel_entered.grp AS grp, funnel_entered.t0 AS t0, funnel_entered.t1 AS t1, funnel_entered.t2 AS t2
+FROM funnel_entered
+WHERE (funnel_entered.person NOT IN (SELECT DISTINCT funnel_entered.person
+FROM funnel_entered
+JOIN events AS funnel_x0 ON funnel_x0.person = funnel_entered.person
+WHERE funnel_x0.event = %(param_20)s::VARCHAR AND funnel_x0.person = funnel_entered.person AND funnel_x0.ts > funnel_entered.t1 AND (funnel_entered.t2 IS NOT NULL AND funnel_x0.ts < funnel_entered.t2 OR funnel_entered.t2 IS NULL AND funnel_x0.ts <= funnel_entered.t0 + %(param_21)s::BIGINT)))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, percentile_cont(%(percentile_cont_1)s) WITHIN GROUP (ORDER BY funnel_diffs.d1 ASC) AS median_d1, percentile_cont(%(percentile_cont_2)s) WITHIN GROUP (ORDER BY funnel_diffs.d2 ASC) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
 GROUP BY funnel_diffs.grp;

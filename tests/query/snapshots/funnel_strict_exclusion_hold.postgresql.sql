@@ -20,11 +20,13 @@ FROM events AS funnel_s2
 WHERE funnel_s2.person = funnel_step1.person AND funnel_s2.ts > funnel_step1.t1 AND (funnel_s2.event = %(param_6)s::VARCHAR AND (funnel_s2.properties ->> %(param_7)s::VARCHAR) = %(param_8)s::VARCHAR OR funnel_s2.event = %(param_9)s::VARCHAR OR funnel_s2.event = %(param_2)s::VARCHAR)
 ORDER BY funnel_s2.ts, funnel_s2.id
 LIMIT %(param_10)s::INTEGER) END AS t2
-FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, %(param_1)s::INTEGER AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2
-WHERE funnel_step2.t0 IS NULL OR NOT (EXISTS (SELECT %(param_38)s::INTEGER AS anon_5
-FROM events AS funnel_x0
-WHERE funnel_x0.event = %(param_39)s::VARCHAR AND funnel_x0.person = funnel_step2.person AND funnel_x0.ts > funnel_step2.t0 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step2.t0 + %(param_40)s::BIGINT) AND CASE WHEN (jsonb_typeof(funnel_x0.properties -> %(param_41)s::VARCHAR) = %(param_42)s::VARCHAR) THEN CAST(funnel_x0.properties ->> %(param_43)s::VARCHAR AS DOUBLE PRECISION) END > %(param_44)s::INTEGER))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, percentile_cont(%(percentile_cont_1)s) WITHIN GROUP (ORDER BY funnel_diffs.d1 ASC) AS median_d1, percentile_cont(%(percentile_cont_2)s) WITHIN GROUP (ORDER BY funnel_diffs.d2 ASC) AS median_d2
+FROM funnel_step1), funnel_entered AS (SELECT funnel_step2.person AS person, %(param_1)s::INTEGER AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
+FROM funnel_step2), funnel_people AS (SELECT funnel_entered.person AS person, funnel_entered.grp AS grp, funnel_entered.t0 AS t0, funnel_entered.t1 AS t1, funnel_entered.t2 AS t2
+FROM funnel_entered
+WHERE (funnel_entered.person NOT IN (SELECT DISTINCT funnel_entered.person
+FROM funnel_entered
+JOIN events AS funnel_x0 ON funnel_x0.person = funnel_entered.person
+WHERE funnel_x0.event = %(param_38)s::VARCHAR AND funnel_x0.person = funnel_entered.person AND funnel_x0.ts > funnel_entered.t0 AND (funnel_entered.t2 IS NOT NULL AND funnel_x0.ts < funnel_entered.t2 OR funnel_entered.t2 IS NULL AND funnel_x0.ts <= funnel_entered.t0 + %(param_39)s::BIGINT) AND CASE WHEN (jsonb_typeof(funnel_x0.properties -> %(param_40)s::VARCHAR) = %(param_41)s::VARCHAR) THEN CAST(funnel_x0.properties ->> %(param_42)s::VARCHAR AS DOUBLE PRECISION) END > %(param_43)s::INTEGER))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, percentile_cont(%(percentile_cont_1)s) WITHIN GROUP (ORDER BY funnel_diffs.d1 ASC) AS median_d1, percentile_cont(%(percentile_cont_2)s) WITHIN GROUP (ORDER BY funnel_diffs.d2 ASC) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
 GROUP BY funnel_diffs.grp;
