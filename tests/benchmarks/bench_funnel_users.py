@@ -272,7 +272,8 @@ def bench_options(engine: Engine, label: str, repeat: int, log: Callable[[str], 
     specs: dict[str, dict[str, Any]] = {"plain": base,
              "+ exclusion (Signed Out between steps 1 and 4)":
                  {**base, "exclusions": [{"event": "Signed Out", "from_step": 1, "to_step": 4}]},
-             "+ hold `category`": {**base, "hold": "category"}}
+             "+ hold `category`": {**base, "hold": "category"},
+             "+ hold `currency` (carried by all 4 steps' events)": {**base, "hold": "currency"}}
     for spec in specs.values():
         run_query(engine, spec, now=now)  # warm-up
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in specs}
