@@ -300,8 +300,12 @@ class LiveViewPanel(Panel):
     MAX_COLUMN_WIDTH = 150
 
     def _fit_columns(self, *, initial: bool = False) -> None:
-        """Each column as wide as its header or, once rows arrived, its widest content (capped)."""
+        """Each column as wide as its header or, once rows arrived, its widest content (capped).
+        Only the rows in view are measured: measuring the first 1,000 rows of 7 columns took
+        ~290 ms of the GUI thread under load (7 ms for the rows in view), the largest pause
+        when a database opens."""
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(0)
         metrics = self.table.fontMetrics()
         samples = {0: local_time(1_700_000_000_000 + 86_400_000 * 30), 4: "WW"}
         for column in range(self.model.columnCount() - 1):  # the last one stretches
