@@ -68,14 +68,19 @@ def without_event_person_rollup(on: bool) -> Iterator[None]:
          postgresql.PostgreSQLBackend.event_person_rollup) = saved
 
 
-def one_run(url: str, batches: list[list[dict[str, Any]]], on: bool) -> tuple[float, float, int]:
+def one_run(url: str, batches: list[list[dict[str, Any]]], on: bool, *, person_index: bool = True
+            ) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, events stored) of EventWriter.store over the batches, in a
-    fresh database; preparing (validation, enrichment) is done before and not timed."""
+    fresh database; preparing (validation, enrichment) is done before and not timed.
+    `person_index` False: the rollup without its (event, person, hour) index (what it costs)."""
     from app.core.database import open_database
     from app.ingest.writer import EventWriter
 
     with without_event_person_rollup(on):
         engine = open_database(url)
+        if not person_index:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("DROP INDEX ix_event_person_hours_person")
         writer = EventWriter(engine)
         prepared = [writer.prepare(b, arrived_now=False) for b in batches]
         cpu = wall = 0.0
@@ -87,6 +92,30 @@ def one_run(url: str, batches: list[list[dict[str, Any]]], on: bool) -> tuple[fl
             wall += time.perf_counter() - w0
         engine.dispose()
     return cpu, wall, stored
+
+
+def index_split(events: int, rounds: int, seed: int) -> None:
+    """SQLite: store CPU per event with the rollup, with and without its person-ordered index,
+    and without the rollup, interleaved (rotating order)."""
+    from app.demo.generator import BATCH, DAY, generate_messages
+
+    end = 1793491200000
+    msgs = list(generate_messages(seed, events, end - 90 * DAY, end))
+    batches = [msgs[i:i + BATCH] for i in range(0, len(msgs), BATCH)]
+    variants = {"without the rollup": (False, True), "rollup, no person index": (True, False),
+                "rollup with its index": (True, True)}
+    res: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    with _sqlite_urls() as make_url:
+        for i in range(rounds):
+            for name in names[i % 3:] + names[:i % 3]:
+                on, index = variants[name]
+                cpu, _, stored = one_run(make_url(), batches, on, person_index=index)
+                res[name].append(cpu / stored * 1e6)
+                print(f"round {i + 1} {name}: {res[name][-1]:.1f} us CPU/event, load {os.getloadavg()[0]:.2f}",
+                      flush=True)
+    for name, xs in res.items():
+        print(f"{name}: median {statistics.median(xs):.1f} us ({', '.join(f'{x:.1f}' for x in xs)})", flush=True)
 
 
 def ingest(events: int, pairs: int, dialects: list[str], seed: int) -> None:
@@ -145,9 +174,15 @@ def main() -> None:
     i.add_argument("--pairs", type=int, default=3)
     i.add_argument("--seed", type=int, default=1)
     i.add_argument("--dialects", default="sqlite,postgresql")
+    x = sub.add_parser("index-split")
+    x.add_argument("--events", type=int, default=100_000)
+    x.add_argument("--rounds", type=int, default=3)
+    x.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     if args.cmd == "build":
         build(args.demo, args.out)
+    elif args.cmd == "index-split":
+        index_split(args.events, args.rounds, args.seed)
     else:
         ingest(args.events, args.pairs, args.dialects.split(","), args.seed)
 
