@@ -209,12 +209,12 @@ def _print_status(rows: list[Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return
-    header = ("destination", "type", "state", "delivered", "pending", "lag", "failing since", "dead letters",
-              "last error")
+    header = ("destination", "type", "state", "delivered", "last 24 h", "pending", "lag", "failing since",
+              "dead letters", "last error")
     table = [header]
     for r in rows:
         state = "paused" if r.paused else ("failing" if r.failing_since else ("active" if r.active else "idle"))
-        table.append((r.name, r.type, state, str(r.delivered), str(r.pending), _lag(r.lag_seconds),
+        table.append((r.name, r.type, state, str(r.delivered), str(sum(r.recent)), str(r.pending), _lag(r.lag_seconds),
                       _when(r.failing_since), str(r.dead_letters), r.last_error or "-"))
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:

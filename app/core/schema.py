@@ -296,5 +296,18 @@ destination_dead_letters = Table(
 )
 Index("ix_destination_dead_letters_dest", destination_dead_letters.c.destination, destination_dead_letters.c.id)
 
+# Messages each destination acknowledged per UTC minute (the panel's sparkline, `forward
+# --status`), added in the transaction that moves the cursor; minutes older than two days are
+# pruned as new ones start, so the table stays small.
+destination_deliveries = Table(
+    "destination_deliveries",
+    metadata,
+    Column("destination", _Str, nullable=False),
+    Column("minute", BigInteger, nullable=False),  # epoch ms of the minute's start
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("destination", "minute"),
+)
+
 #: Created on open when missing (no migration, no version bump).
-ADDITIVE_TABLES = (outbound_ledger, campaigns, destination_cursors, destination_dead_letters)
+ADDITIVE_TABLES = (outbound_ledger, campaigns, destination_cursors, destination_dead_letters,
+                   destination_deliveries)

@@ -59,6 +59,9 @@ def test_forward_catch_up_status_replay_pause_and_dead_letters(db_url: str, engi
     assert result.exit_code == 1 and "hook: delivered 8 message(s) in 3 batch(es), 1 dead letter(s)" in result.output
     table = run("forward", "--db", db_url, "--destinations", str(file), "--status")
     assert "hook" in table.output and "dead letter: HTTP 422" in table.output
+    assert "last 24 h" in table.output.splitlines()[0]
+    (row,) = json.loads(run("forward", "--db", db_url, "--destinations", str(file), "--status", "--json").output)
+    assert row["delivered"] == 8 and sum(row["recent"]) == 8 and len(row["recent"]) == store.SPARK_BUCKETS
     retried = run("forward", "--db", db_url, "--destinations", str(file), "--retry-dead")
     assert retried.exit_code == 0 and "re-sent 4 message(s)" in retried.output
     assert sorted(m["messageId"] for m in rx.delivered()) == [f"m-{i:05d}" for i in range(12)]

@@ -11,6 +11,7 @@ from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.forwarder import DestinationWorker
 from app.outbound.retry import Backoff
 from app.ui.panels.destinations import DestinationsPanel
+from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
 from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
 
 
@@ -39,8 +40,11 @@ def test_status_dead_letters_pause_resume_retry_and_replay(make_window: Any, sql
         panel.set_destinations_file(str(file))
         qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and not panel.busy, timeout=20_000)
         row = cells(panel, panel.table)
-        assert row[:5] == ["ops-webhook", "webhook", "idle", "6", "5"] and row[7] == "1"
-        assert "dead letter: HTTP 400" in row[8]
+        assert row[:6] == ["ops-webhook", "webhook", "idle", "6", "6", "5"] and row[8] == "1"
+        assert "dead letter: HTTP 400" in row[9]
+        recent = panel.table.item(0, 4).data(SPARK_ROLE)  # the sparkline: all six in the current half hour
+        assert sum(recent) == 6 and recent[-1] == 6 and len(recent) == 48
+        assert "6 messages delivered in the last 24 hours" in panel.table.item(0, 4).toolTip()
         assert panel.dead.rowCount() == 1 and cells(panel, panel.dead)[3] == "400"
         assert "refused: bad field" in cells(panel, panel.dead)[4]
         if os.environ.get("TRACKLENS_SCREENSHOT_DIR"):  # docs/screenshots/destinations.png
@@ -66,7 +70,7 @@ def test_status_dead_letters_pause_resume_retry_and_replay(make_window: Any, sql
         panel.replay_button.click()
         qtbot.waitUntil(lambda: not panel.busy and "replayed" in panel.message.text(), timeout=20_000)
         assert sorted(m["timestamp"][:10] for m in rx.delivered()) == ["2026-11-02", "2026-11-03"]
-        assert cells(panel, panel.table)[4] == "5"  # the replay left the cursor alone
+        assert cells(panel, panel.table)[5] == "5"  # the replay left the cursor alone
     finally:
         rx.stop()
         engine.dispose()

@@ -21,12 +21,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, Text, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from app.core.backends import backend_for
 from app.core.schema import destination_cursors as C
 from app.core.schema import destination_dead_letters as D
+from app.core.schema import destination_deliveries as M
 from app.core.schema import event_context, events, events_with_context, users
 from app.outbound.destinations.config import Destination
 from app.outbound.destinations.formats import row_columns
@@ -34,6 +50,11 @@ from app.query.filters import FilterContext, compile_filters, needs_users
 
 #: A holder silent for longer than this (another host, or a reused process id) is replaced.
 LEASE_MS = 60_000
+MINUTE_MS = 60_000
+#: Per-minute delivery counts kept (the sparkline shows the last day).
+DELIVERIES_KEPT_MS = 2 * 24 * 3_600_000
+#: The status sparkline: this many buckets of this length, ending with the current one.
+SPARK_BUCKETS, SPARK_BUCKET_MS = 48, 30 * MINUTE_MS
 _TEXT_MAX = 1000
 
 
@@ -141,12 +162,43 @@ def release(engine: Engine, name: str, owner: str) -> None:
         conn.execute(update(C).where(C.c.name == name, C.c.owner == owner).values(owner=None, heartbeat_at=None))
 
 
+_COUNT_MINUTE = update(M).where(M.c.destination == bindparam("b_name"), M.c.minute == bindparam("b_minute")).values(
+    n=M.c.n + bindparam("b_n"))
+_NEW_MINUTE = insert(M).values(destination=bindparam("b_name"), minute=bindparam("b_minute"), n=bindparam("b_n"))
+_PRUNE_MINUTES = delete(M).where(M.c.destination == bindparam("b_name"), M.c.minute < bindparam("b_before"))
+
+
 def advance(conn: Connection, name: str, owner: str, position: int, delivered: int) -> bool:
-    """Move the cursor forward (never back) after an acknowledgement; False if the hold was lost."""
+    """Move the cursor forward (never back) after an acknowledgement; False if the hold was lost.
+    Delivered messages are also counted in their minute, in the same transaction."""
+    t = now_ms()
     result = conn.execute(_ADVANCE_DELIVERED if delivered else _ADVANCE,
                           {"b_name": name, "b_owner": owner, "b_position": position, "b_delivered": delivered,
-                           "t": now_ms()})
-    return result.rowcount == 1
+                           "t": t})
+    if result.rowcount != 1:
+        return False
+    if delivered:
+        # Only the holder gets here (the cursor row is held), so update-else-insert cannot race.
+        minute = t - t % MINUTE_MS
+        counted = {"b_name": name, "b_minute": minute, "b_n": delivered}
+        if conn.execute(_COUNT_MINUTE, counted).rowcount == 0:
+            conn.execute(_PRUNE_MINUTES, {"b_name": name, "b_before": minute - DELIVERIES_KEPT_MS})
+            conn.execute(_NEW_MINUTE, counted)
+    return True
+
+
+def deliveries(conn: Connection, name: str, *, now: int | None = None) -> list[int]:
+    """Messages acknowledged per SPARK_BUCKET_MS over the last SPARK_BUCKETS of them, oldest
+    first (the last bucket is the current, unfinished one)."""
+    t = now_ms() if now is None else now
+    end = t - t % SPARK_BUCKET_MS + SPARK_BUCKET_MS
+    start = end - SPARK_BUCKETS * SPARK_BUCKET_MS
+    out = [0] * SPARK_BUCKETS
+    rows = conn.execute(select(M.c.minute, M.c.n).where(M.c.destination == name, M.c.minute >= start,
+                                                        M.c.minute < end))
+    for minute, n in rows:
+        out[(int(minute) - start) // SPARK_BUCKET_MS] += int(n)
+    return out
 
 
 def record_failure(engine: Engine, name: str, error: str) -> None:
@@ -312,6 +364,8 @@ class Status:
     last_success_at: int | None
     dead_letters: int
     active: bool  # a live forwarder holds it
+    #: acknowledged messages per half hour over the last day, oldest first (store.deliveries)
+    recent: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -328,9 +382,10 @@ def status(engine: Engine, destinations: Sequence[Destination]) -> list[Status]:
             count, oldest = pending(conn, dest, cur.position)
             dead = int(conn.execute(select(func.count()).select_from(D).where(
                 and_(D.c.destination == dest.name, D.c.resent_at.is_(None)))).scalar() or 0)
+            recent = tuple(deliveries(conn, dest.name, now=t))
         active = cur.owner is not None and cur.heartbeat_at is not None and cur.heartbeat_at >= t - LEASE_MS \
             and not _holder_gone(cur.owner)
         out.append(Status(dest.name, dest.type, cur.position, cur.delivered, count,
                           (t - oldest) / 1000 if oldest is not None else None, cur.paused, cur.failing_since,
-                          cur.last_error, cur.last_success_at, dead, active))
+                          cur.last_error, cur.last_success_at, dead, active, recent))
     return out

@@ -25,15 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.outbound.destinations import store
 from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
+from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
+from app.ui.widgets.sparkline import SparklineDelegate
 
 SETTINGS_KEY = "destinations/file"
-STATUS_COLUMNS = ("Destination", "Type", "State", "Delivered", "Pending", "Lag", "Failing since", "Dead letters",
-                  "Last error")
+STATUS_COLUMNS = ("Destination", "Type", "State", "Delivered", "Last 24 h", "Pending", "Lag", "Failing since",
+                  "Dead letters", "Last error")
+RECENT_COLUMN = STATUS_COLUMNS.index("Last 24 h")
 DEAD_COLUMNS = ("Parked", "Events (ids)", "Messages", "Status", "Answer")
 
 
@@ -48,6 +52,17 @@ def _lag(seconds: float | None) -> str:
         return ""
     return f"{seconds:.0f} s" if seconds < 120 else (f"{seconds / 60:.0f} min" if seconds < 7200
                                                      else f"{seconds / 3600:.1f} h")
+
+
+def _recent_tip(recent: list[int]) -> str:
+    """The sparkline's numbers: the last day's total and its busiest half hour."""
+    if not any(recent):
+        return "Nothing delivered in the last 24 hours"
+    busiest = max(range(len(recent)), key=lambda i: recent[i])
+    ago = (len(recent) - 1 - busiest) * store.SPARK_BUCKET_MS // 60_000
+    when = "the current half hour" if ago == 0 else f"the half hour {_lag(ago * 60.0)} ago"
+    return (f"{sum(recent):,} messages delivered in the last 24 hours, one bar per half hour; "
+            f"busiest: {recent[busiest]:,} in {when}")
 
 
 @register_panel
@@ -84,6 +99,7 @@ class DestinationsPanel(Panel):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._show_dead_letters)
+        self.table.setItemDelegateForColumn(RECENT_COLUMN, SparklineDelegate(self.table))
         self.dead = QTableWidget(0, len(DEAD_COLUMNS), split)
         self.dead.setObjectName("deadLetterTable")
         self.dead.setHorizontalHeaderLabels(list(DEAD_COLUMNS))
@@ -160,16 +176,22 @@ class DestinationsPanel(Panel):
         for r, row in enumerate(self._rows):
             state = "paused" if row["paused"] else ("failing" if row["failing_since"] else
                                                     ("active" if row["active"] else "idle"))
-            cells = (row["name"], row["type"], state, str(row["delivered"]), str(row["pending"]),
+            recent = [int(n) for n in row.get("recent") or ()]
+            cells = (row["name"], row["type"], state, str(row["delivered"]), str(sum(recent)), str(row["pending"]),
                      _lag(row["lag_seconds"]), _when(row["failing_since"]), str(row["dead_letters"]),
                      row["last_error"] or "")
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if c == RECENT_COLUMN:
+                    item.setData(SPARK_ROLE, recent)
+                    item.setToolTip(_recent_tip(recent))
+                self.table.setItem(r, c, item)
             if row["name"] == selected:
                 self.table.selectRow(r)
         if selected is None and self._rows:
             self.table.selectRow(0)
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(RECENT_COLUMN, max(self.table.columnWidth(RECENT_COLUMN), 150))
         self._show_dead_letters()
 
     # -- internals ----------------------------------------------------------------------------------
