@@ -74,7 +74,8 @@ def test_cancel_interrupts_the_running_statement(engine: Engine) -> None:
     assert not worker.is_alive(), "the statement kept running after cancel()"
     assert len(outcome) == 1 and isinstance(outcome[0], QueryCancelled)
     # the engine (and its pool) still answer the next query
-    assert run_query(engine, {"kind": "live"}) == {"events": [], "max_id": 0, "after_id": 0, "more": False}
+    assert run_query(engine, {"kind": "live"}) == {"events": [], "max_id": 0, "after_id": 0, "more": False,
+                                                   "people": {}}
 
 
 def test_a_cancelled_token_stops_before_the_database_is_asked(engine: Engine) -> None:
