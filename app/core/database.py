@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError, NoTracklensDatabase
-from app.core.migrations import SchemaError, ensure_schema, schema_version
+from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
 from app.core.schema import meta, metadata
 
 
@@ -100,11 +100,14 @@ def open_database(url: str | os.PathLike[str], *, create: bool = True, require_t
                                   meta_table=meta.name, tables=frozenset(metadata.tables))
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            if require_tracklens and schema_version(conn) is None:
+            found = schema_version(conn) if require_tracklens or not create else None
+            if require_tracklens and found is None:
                 where = backend.describe_location(make_url(normalized))
                 if not inspect(conn).get_table_names():
                     raise NoTracklensDatabase(f"no Tracklens database at {where} (the database is empty)")
                 raise DatabaseError(f"{where} is not a Tracklens database")
+            if not create and found is not None:
+                note_opened_at(engine, found)
         if create:
             ensure_schema(engine)
     except (OperationalError, DBAPIError, SchemaError) as exc:

@@ -6,7 +6,9 @@ tables and a migration installs it, so one module for both would import itself i
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, select
 
@@ -87,6 +89,23 @@ def _add_event_person_rollup(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_funnel_index_and_rollups, 2: _move_context_out, 3: _rollups_by_the_writer,
     4: _add_event_person_rollup}
+
+
+#: Databases opened without migrating (`open_database(create=False)`, e.g. `tracklens query`)
+#: at an older schema, by their engine's dialect (one per engine): runners then leave out the
+#: tables that schema lacks instead of failing with "no such table".
+_OPENED_AT: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def note_opened_at(engine: Engine, version: int) -> None:
+    if version < SCHEMA_VERSION:
+        _OPENED_AT[engine.dialect] = version
+
+
+def opened_at(dialect: Any) -> int:
+    """The schema version of the database behind `dialect`: the current one unless it was
+    opened at an older one without migrating."""
+    return _OPENED_AT.get(dialect, SCHEMA_VERSION)
 
 
 def schema_version(conn: Connection) -> int | None:

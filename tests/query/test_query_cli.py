@@ -155,3 +155,29 @@ def test_a_saved_report_file_runs_as_it_is(engine: Engine, db_url: str, tmp_path
     result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(path)])
     assert result.exit_code == 0, result.output
     assert [(s["event"], s["values"]) for s in json.loads(result.output)["series"]] == [("A", [1, 1]), ("B", [0, 1])]
+
+
+def test_an_older_database_opened_without_migrating_still_answers_unique_counts(sqlite_url: str) -> None:
+    """`tracklens query` does not migrate: a schema-4 file (no event_person_hours) and a
+    schema-1 file (no rollups) count unique persons from the events instead of failing."""
+    from sqlalchemy import text
+
+    from app.core.database import open_database
+
+    engine = open_database(sqlite_url)
+    seed(engine)
+    spec = {**SPEC, "measure": "unique"}
+    current = CliRunner().invoke(cli, ["query", "--db", sqlite_url, "--spec", json.dumps(spec)])
+    assert current.exit_code == 0, current.output
+    for version, drop in ((4, ["event_person_hours"]),
+                          (1, ["event_person_hours", "event_hours", "person_hours"])):
+        with engine.begin() as conn:
+            for table in drop:
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(text("UPDATE tracklens_meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)})
+        for measure in ("unique", "total"):
+            older = CliRunner().invoke(cli, ["query", "--db", sqlite_url, "--spec", json.dumps({**SPEC, "measure": measure})])
+            assert older.exit_code == 0, (version, older.output)
+            if measure == "unique":
+                assert json.loads(older.output)["series"] == json.loads(current.output)["series"], version
+    engine.dispose()

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import values as values_list
 
+from app.core.migrations import opened_at
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, event_person_hours, events, person_hours, users
 from app.query.errors import QueryError
@@ -106,13 +107,19 @@ class SegmentationRunner(QueryRunner):
         self.person_filters = self._person_filters()
         self.rollup = self._rollup()
 
+    @property
+    def _event_person_rollup(self) -> bool:
+        """The backend keeps `event_person_hours` and this database has it (schema 5; an older
+        one opened without migrating, as `tracklens query` does, has not)."""
+        return self.backend.event_person_rollup and opened_at(self.dialect) >= 5
+
     def _person_filters(self) -> ColumnElement[bool] | None:
         """The filters as conditions on `event_person_hours` rows (joined to `users` for traits)
         when every one is about the person (traits, cohorts, did-clauses): unique persons of named
         events then come from the rollup too. None otherwise (an event property filter)."""
         q = self.query
         if (not q.where or not q.events or ALL_EVENTS in q.events or q.measure.kind != "unique"
-                or q.breakdown is not None or not self.backend.event_person_rollup):
+                or q.breakdown is not None or not self._event_person_rollup):
             return None
         t = event_person_hours
         ctx = FilterContext(self.dialect, None, users if needs_users(q.where) else None, t.c.person,
@@ -128,7 +135,8 @@ class SegmentationRunner(QueryRunner):
         events, of all active persons or of named events' persons, and every bucket edge on a
         whole UTC hour (zones with whole-hour offsets)."""
         q = self.query
-        if (q.where and self.person_filters is None) or q.breakdown is not None or not self.backend.hourly_rollups:
+        if (q.where and self.person_filters is None) or q.breakdown is not None or not self.backend.hourly_rollups \
+                or opened_at(self.dialect) < 2:  # schema 1, opened without migrating: no rollups
             return None
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             p = bucketing.period
@@ -140,7 +148,7 @@ class SegmentationRunner(QueryRunner):
             return "events"
         if q.measure.kind == "unique" and list(q.events) == [ALL_EVENTS]:
             return "people"
-        if q.measure.kind == "unique" and ALL_EVENTS not in q.events and self.backend.event_person_rollup:
+        if q.measure.kind == "unique" and ALL_EVENTS not in q.events and self._event_person_rollup:
             return "event_people"  # named events, or the top 12 (picked from event_hours)
         return None
 
