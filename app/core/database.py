@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
-from app.core.schema import meta, metadata
+from app.core.schema import SCHEMA_VERSION, meta, metadata
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -117,6 +117,24 @@ def open_database(url: str | os.PathLike[str], *, create: bool = True, require_t
         engine.dispose()
         raise
     return engine
+
+
+def schema_to_upgrade(url: str | os.PathLike[str]) -> int | None:
+    """The schema version of the Tracklens database at `url` when opening it will migrate it
+    (older than this build's), else None (current, missing, foreign or unreachable: the real
+    open says which). Lets the app say "upgrading" before a migration that may take minutes."""
+    try:
+        engine = open_database(url, create=False, require_tracklens=True)  # never creates a file
+    except DatabaseError:
+        return None
+    try:
+        with engine.connect() as conn:
+            found = schema_version(conn)
+    except (OperationalError, DBAPIError):
+        return None
+    finally:
+        engine.dispose()
+    return found if found is not None and found < SCHEMA_VERSION else None
 
 
 def is_disconnect(exc: BaseException) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
 
+from app.core.database import open_database
 from app.ui import settings as cfg
 from app.ui.dialogs.connect_dialog import ConnectDialog
 
@@ -87,11 +88,16 @@ def test_without_a_keychain_the_password_is_still_never_written(qtbot: Any, ui_s
 def test_test_connection_reports_success_and_failure(qtbot: Any, ui_settings: Any, sqlite_url: str, tmp_path: Path) -> None:
     dialog = ConnectDialog(ui_settings)
     qtbot.addWidget(dialog)
-    dialog.sqlite_path.setText(sqlite_url.removeprefix("sqlite:///"))
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    dialog.sqlite_path.setText(str(path))
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.status.text() == "Testing…"  # the answer comes later, from a worker
     qtbot.waitUntil(lambda: dialog.status.text().startswith("✔"), timeout=10_000)
-    assert "SQLite" in dialog.status.text()
+    assert "no Tracklens database at" in dialog.status.text() and "offers to create one" in dialog.status.text()
+    assert not path.exists()  # testing a (mistyped) path never creates the file
+    open_database(sqlite_url).dispose()
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("✔ Connected (SQLite"), timeout=10_000)
 
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(b"garbage" * 1000)

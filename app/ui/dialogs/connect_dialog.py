@@ -38,6 +38,7 @@ from app.core.backends.clickhouse import ClickHouseBackend, clickhouse_missing
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
 from app.core.database import open_database
+from app.core.errors import NoTracklensDatabase
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
@@ -310,18 +311,21 @@ class ConnectDialog(QDialog):
         self.test_button.setEnabled(False)
 
         def job(_token: Any) -> str:
-            engine = open_database(url, create=False)
+            try:  # never creates anything: a mistyped SQLite path must not leave an empty file
+                engine = open_database(url, create=False, require_tracklens=True)
+            except NoTracklensDatabase as missing:
+                return f"✔ Reachable, but {missing}: opening it offers to create one."
             try:
                 version = ".".join(map(str, engine.dialect.server_version_info or ()))
-                return f"{backend_for(engine).label} {version}"
+                return f"✔ Connected ({backend_for(engine).label} {version})."
             finally:
                 engine.dispose()
 
         self._tester.submit(job)
 
-    def _on_test_ok(self, server: str) -> None:
+    def _on_test_ok(self, answer: str) -> None:
         self.test_button.setEnabled(True)
-        self.status.setText(f"✔ Connected ({server.strip()}).")
+        self.status.setText(answer)
 
     def _on_test_failed(self, info: ErrorInfo) -> None:
         self.test_button.setEnabled(True)
