@@ -19,7 +19,8 @@ from typing import Any
 from app.query.filters import FilterContext, register_filter_compiler
 from app.query.model import Filter, QueryError, SpecReader, query_model, register_filter
 from app.query.runner import register_runner
-from app.query.runners.funnel_base import FunnelQuery, FunnelSQL
+from app.query.runners.funnel_arrays import funnel_sql
+from app.query.runners.funnel_base import FunnelQuery
 from app.query.runners.persons_base import PersonsQuery, PersonsRunner
 from app.query.runners.users import context_now
 
@@ -88,7 +89,7 @@ def _parse_funnel_filter(r: SpecReader) -> Filter:
 def compile_funnel_filter(f: FunnelFilter, ctx: FilterContext) -> Any:
     if ctx.person is None:
         raise QueryError("funnel filters need a person to apply to")
-    sql = FunnelSQL(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))
+    sql = funnel_sql(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))  # one pass on ClickHouse
     return sql.persons_condition(ctx.person, f.step, f.status, f.group, f.other)
 
 

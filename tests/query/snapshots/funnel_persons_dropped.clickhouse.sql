@@ -1,40 +1,32 @@
-WITH `ff1_funnel_step0` AS (SELECT `ff1_funnel_entry_events`.`person` AS `person`, min(`ff1_funnel_entry_events`.`ts`) AS `t0`
-FROM (SELECT `events`.`person` AS `person`, `events`.`ts` AS `ts`, :param_2 AS `m0`
+WITH `ff1_funnel_people` AS (SELECT `ff1_funnel_times1`.`person` AS `person`, :param_1 AS `grp`, `ff1_funnel_times1`.`t0` AS `t0`, `ff1_funnel_times1`.`t1` AS `t1`, `ff1_funnel_times1`.`t2` AS `t2`
+FROM (SELECT `ff1_funnel_times0`.`person` AS `person`, `ff1_funnel_times0`.`ff1_evs` AS `ff1_evs`, `ff1_funnel_times0`.`ff1_i0` AS `ff1_i0`, `ff1_funnel_times0`.`t0` AS `t0`, `ff1_funnel_times0`.`ff1_j1` AS `ff1_j1`, `ff1_funnel_times0`.`t1` AS `t1`, if(t1 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 8) != 0 AND intDiv(x, 16) > assumeNotNull(t1) AND intDiv(x, 16) <= t0 + 604800000, ff1_evs)) AS `ff1_j2`, if(ff1_j2 = 0, NULL, intDiv(arrayElement(ff1_evs, ff1_j2), 16)) AS `t2`
+FROM (SELECT `ff1_funnel_arrays`.`person` AS `person`, `ff1_funnel_arrays`.`ff1_evs` AS `ff1_evs`, arrayFirstIndex(x -> bitAnd(x, 1) != 0, ff1_evs) AS `ff1_i0`, intDiv(arrayElement(ff1_evs, ff1_i0), 16) AS `t0`, if(t0 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 4) != 0 AND intDiv(x, 16) > assumeNotNull(t0) AND intDiv(x, 16) <= t0 + 604800000, ff1_evs)) AS `ff1_j1`, if(ff1_j1 = 0, NULL, intDiv(arrayElement(ff1_evs, ff1_j1), 16)) AS `t1`
+FROM (SELECT ifNull(joinGetOrNull('person_overrides', 'person', `ff1_funnel_stored`.`sp`), `ff1_funnel_stored`.`sp`) AS `person`, arraySort(arrayFlatten(groupArray(`ff1_funnel_stored`.`a`))) AS `ff1_evs`
+FROM (SELECT `ff1_funnel_rows`.`sp` AS `sp`, groupArray(`ff1_funnel_rows`.`v`) AS `a`
+FROM (SELECT `events`.`stored_person` AS `sp`, `events`.`ts` * :param_2 + :param_3 + CASE WHEN (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 AND `events`.`ts` >= :param_7 AND `events`.`ts` < :param_8) THEN :param_9 ELSE :param_10 END + CASE WHEN (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6) THEN :param_11 ELSE :param_12 END + CASE WHEN (`events`.`event` = :param_13) THEN :param_14 ELSE :param_15 END + CASE WHEN (`events`.`event` = :param_16) THEN :param_17 ELSE :param_18 END AS `v`
 FROM `events`
-WHERE `events`.`event` = :param_3 AND `events`.`ts` < :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 AND `events`.`ts` >= :param_7) AS `ff1_funnel_entry_events`
-WHERE `ff1_funnel_entry_events`.`m0` = :param_8
-GROUP BY `ff1_funnel_entry_events`.`person`), `ff1_funnel_step1` AS (SELECT `ff1_funnel_step0`.`person` AS `person`, `ff1_funnel_step0`.`t0` AS `t0`, min(`ff1_funnel_e1`.`ts`) AS `t1`
-FROM `ff1_funnel_step0` INNER
-JOIN `events` AS `ff1_funnel_e1` ON `ff1_funnel_e1`.`event` = :param_9 AND `ff1_funnel_e1`.`person` = `ff1_funnel_step0`.`person` AND `ff1_funnel_e1`.`ts` > `ff1_funnel_step0`.`t0` AND `ff1_funnel_e1`.`ts` <= `ff1_funnel_step0`.`t0` + :param_10
-GROUP BY `ff1_funnel_step0`.`person`, `ff1_funnel_step0`.`t0`), `ff1_funnel_step2` AS (SELECT `ff1_funnel_step1`.`person` AS `person`, `ff1_funnel_step1`.`t0` AS `t0`, `ff1_funnel_step1`.`t1` AS `t1`, min(`ff1_funnel_e2`.`ts`) AS `t2`
-FROM `ff1_funnel_step1` INNER
-JOIN `events` AS `ff1_funnel_e2` ON `ff1_funnel_e2`.`event` = :param_11 AND `ff1_funnel_e2`.`person` = `ff1_funnel_step1`.`person` AND `ff1_funnel_e2`.`ts` > `ff1_funnel_step1`.`t1` AND `ff1_funnel_e2`.`ts` <= `ff1_funnel_step1`.`t0` + :param_12
-GROUP BY `ff1_funnel_step1`.`person`, `ff1_funnel_step1`.`t0`, `ff1_funnel_step1`.`t1`), `ff1_funnel_people` AS (SELECT `ff1_funnel_step0`.`person` AS `person`, :param_1 AS `grp`, `ff1_funnel_step0`.`t0` AS `t0`, `ff1_funnel_step1`.`t1` AS `t1`, `ff1_funnel_step2`.`t2` AS `t2`
-FROM `ff1_funnel_step0`
-LEFT OUTER JOIN `ff1_funnel_step1` ON `ff1_funnel_step1`.`person` = `ff1_funnel_step0`.`person`
-LEFT OUTER JOIN `ff1_funnel_step2` ON `ff1_funnel_step2`.`person` = `ff1_funnel_step0`.`person`) SELECT `users`.`id`, `users`.`traits`, `users`.`first_seen`, `users`.`last_seen`, `users`.`event_count`, `users`.`last_seen` AS `_key`
+WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_19 AND `events`.`ts` <= :param_20 AND (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 OR `events`.`event` = :param_13 OR `events`.`event` = :param_16)) AS `ff1_funnel_rows`
+GROUP BY `ff1_funnel_rows`.`sp`) AS `ff1_funnel_stored`
+GROUP BY ifNull(joinGetOrNull('person_overrides', 'person', `ff1_funnel_stored`.`sp`), `ff1_funnel_stored`.`sp`)) AS `ff1_funnel_arrays`) AS `ff1_funnel_times0`) AS `ff1_funnel_times1`
+WHERE `ff1_funnel_times1`.`ff1_i0` > :param_21) SELECT `users`.`id`, `users`.`traits`, `users`.`first_seen`, `users`.`last_seen`, `users`.`event_count`, `users`.`last_seen` AS `_key`
 FROM `users`
 WHERE `users`.`id` IN (SELECT `ff1_funnel_people`.`person`
 FROM `ff1_funnel_people`
-WHERE `ff1_funnel_people`.`t1` IS NOT NULL AND `ff1_funnel_people`.`t2` IS NULL) AND (`users`.`last_seen` < :param_13 OR `users`.`last_seen` = :param_14 AND `users`.`id` < :param_15)
+WHERE `ff1_funnel_people`.`t1` IS NOT NULL AND `ff1_funnel_people`.`t2` IS NULL) AND (`users`.`last_seen` < :param_22 OR `users`.`last_seen` = :param_23 AND `users`.`id` < :param_24)
 ORDER BY `users`.`last_seen` DESC, `users`.`id` DESC
-LIMIT :param_16;
+LIMIT :param_25;
 
-WITH `ff1_funnel_step0` AS (SELECT `ff1_funnel_entry_events`.`person` AS `person`, min(`ff1_funnel_entry_events`.`ts`) AS `t0`
-FROM (SELECT `events`.`person` AS `person`, `events`.`ts` AS `ts`, :param_2 AS `m0`
+WITH `ff1_funnel_people` AS (SELECT `ff1_funnel_times1`.`person` AS `person`, :param_1 AS `grp`, `ff1_funnel_times1`.`t0` AS `t0`, `ff1_funnel_times1`.`t1` AS `t1`, `ff1_funnel_times1`.`t2` AS `t2`
+FROM (SELECT `ff1_funnel_times0`.`person` AS `person`, `ff1_funnel_times0`.`ff1_evs` AS `ff1_evs`, `ff1_funnel_times0`.`ff1_i0` AS `ff1_i0`, `ff1_funnel_times0`.`t0` AS `t0`, `ff1_funnel_times0`.`ff1_j1` AS `ff1_j1`, `ff1_funnel_times0`.`t1` AS `t1`, if(t1 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 8) != 0 AND intDiv(x, 16) > assumeNotNull(t1) AND intDiv(x, 16) <= t0 + 604800000, ff1_evs)) AS `ff1_j2`, if(ff1_j2 = 0, NULL, intDiv(arrayElement(ff1_evs, ff1_j2), 16)) AS `t2`
+FROM (SELECT `ff1_funnel_arrays`.`person` AS `person`, `ff1_funnel_arrays`.`ff1_evs` AS `ff1_evs`, arrayFirstIndex(x -> bitAnd(x, 1) != 0, ff1_evs) AS `ff1_i0`, intDiv(arrayElement(ff1_evs, ff1_i0), 16) AS `t0`, if(t0 IS NULL, 0, arrayFirstIndex(x -> bitAnd(x, 4) != 0 AND intDiv(x, 16) > assumeNotNull(t0) AND intDiv(x, 16) <= t0 + 604800000, ff1_evs)) AS `ff1_j1`, if(ff1_j1 = 0, NULL, intDiv(arrayElement(ff1_evs, ff1_j1), 16)) AS `t1`
+FROM (SELECT ifNull(joinGetOrNull('person_overrides', 'person', `ff1_funnel_stored`.`sp`), `ff1_funnel_stored`.`sp`) AS `person`, arraySort(arrayFlatten(groupArray(`ff1_funnel_stored`.`a`))) AS `ff1_evs`
+FROM (SELECT `ff1_funnel_rows`.`sp` AS `sp`, groupArray(`ff1_funnel_rows`.`v`) AS `a`
+FROM (SELECT `events`.`stored_person` AS `sp`, `events`.`ts` * :param_2 + :param_3 + CASE WHEN (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 AND `events`.`ts` >= :param_7 AND `events`.`ts` < :param_8) THEN :param_9 ELSE :param_10 END + CASE WHEN (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6) THEN :param_11 ELSE :param_12 END + CASE WHEN (`events`.`event` = :param_13) THEN :param_14 ELSE :param_15 END + CASE WHEN (`events`.`event` = :param_16) THEN :param_17 ELSE :param_18 END AS `v`
 FROM `events`
-WHERE `events`.`event` = :param_3 AND `events`.`ts` < :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 AND `events`.`ts` >= :param_7) AS `ff1_funnel_entry_events`
-WHERE `ff1_funnel_entry_events`.`m0` = :param_8
-GROUP BY `ff1_funnel_entry_events`.`person`), `ff1_funnel_step1` AS (SELECT `ff1_funnel_step0`.`person` AS `person`, `ff1_funnel_step0`.`t0` AS `t0`, min(`ff1_funnel_e1`.`ts`) AS `t1`
-FROM `ff1_funnel_step0` INNER
-JOIN `events` AS `ff1_funnel_e1` ON `ff1_funnel_e1`.`event` = :param_9 AND `ff1_funnel_e1`.`person` = `ff1_funnel_step0`.`person` AND `ff1_funnel_e1`.`ts` > `ff1_funnel_step0`.`t0` AND `ff1_funnel_e1`.`ts` <= `ff1_funnel_step0`.`t0` + :param_10
-GROUP BY `ff1_funnel_step0`.`person`, `ff1_funnel_step0`.`t0`), `ff1_funnel_step2` AS (SELECT `ff1_funnel_step1`.`person` AS `person`, `ff1_funnel_step1`.`t0` AS `t0`, `ff1_funnel_step1`.`t1` AS `t1`, min(`ff1_funnel_e2`.`ts`) AS `t2`
-FROM `ff1_funnel_step1` INNER
-JOIN `events` AS `ff1_funnel_e2` ON `ff1_funnel_e2`.`event` = :param_11 AND `ff1_funnel_e2`.`person` = `ff1_funnel_step1`.`person` AND `ff1_funnel_e2`.`ts` > `ff1_funnel_step1`.`t1` AND `ff1_funnel_e2`.`ts` <= `ff1_funnel_step1`.`t0` + :param_12
-GROUP BY `ff1_funnel_step1`.`person`, `ff1_funnel_step1`.`t0`, `ff1_funnel_step1`.`t1`), `ff1_funnel_people` AS (SELECT `ff1_funnel_step0`.`person` AS `person`, :param_1 AS `grp`, `ff1_funnel_step0`.`t0` AS `t0`, `ff1_funnel_step1`.`t1` AS `t1`, `ff1_funnel_step2`.`t2` AS `t2`
-FROM `ff1_funnel_step0`
-LEFT OUTER JOIN `ff1_funnel_step1` ON `ff1_funnel_step1`.`person` = `ff1_funnel_step0`.`person`
-LEFT OUTER JOIN `ff1_funnel_step2` ON `ff1_funnel_step2`.`person` = `ff1_funnel_step0`.`person`) SELECT count(*) AS `n`
+WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_19 AND `events`.`ts` <= :param_20 AND (`events`.`event` = :param_4 AND JSONExtractString(`events`.`properties`, :param_5) = :param_6 OR `events`.`event` = :param_13 OR `events`.`event` = :param_16)) AS `ff1_funnel_rows`
+GROUP BY `ff1_funnel_rows`.`sp`) AS `ff1_funnel_stored`
+GROUP BY ifNull(joinGetOrNull('person_overrides', 'person', `ff1_funnel_stored`.`sp`), `ff1_funnel_stored`.`sp`)) AS `ff1_funnel_arrays`) AS `ff1_funnel_times0`) AS `ff1_funnel_times1`
+WHERE `ff1_funnel_times1`.`ff1_i0` > :param_21) SELECT count(*) AS `n`
 FROM `users`
 WHERE `users`.`id` IN (SELECT `ff1_funnel_people`.`person`
 FROM `ff1_funnel_people`
