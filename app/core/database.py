@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
-from app.core.schema import SCHEMA_VERSION, meta, metadata
+from app.core.schema import meta, metadata
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -83,14 +84,15 @@ def describe_error(exc: BaseException) -> str:
 
 
 def open_database(url: str | os.PathLike[str], *, create: bool = True, require_tracklens: bool = False,
-                  **kwargs: Any) -> Engine:
+                  before_upgrade: Callable[[int], None] | None = None, **kwargs: Any) -> Engine:
     """Connect, check (or create) the Tracklens schema, and return the Engine.
 
     `create=False` opens for reading: nothing is created or migrated and a SQLite file's
     journal mode is left alone. An existing SQLite file is inspected read-only first, so
     another application's file is refused ("PATH is not a Tracklens database") before any
     connection could change it. `require_tracklens`: also refuse a missing or empty
-    database (`tracklens query`). Raises DatabaseError with a one-line reason on any failure.
+    database (`tracklens query`). `before_upgrade(found_version)`: called before an older
+    schema is migrated. Raises DatabaseError with a one-line reason on any failure.
     """
     engine = create_db_engine(url, wal=create, **kwargs)  # no connection yet
     normalized = normalize_url(url)
@@ -109,7 +111,7 @@ def open_database(url: str | os.PathLike[str], *, create: bool = True, require_t
             if not create and found is not None:
                 note_opened_at(engine, found)
         if create:
-            ensure_schema(engine)
+            ensure_schema(engine, before_upgrade=before_upgrade)
     except (OperationalError, DBAPIError, SchemaError) as exc:
         engine.dispose()
         raise DatabaseError(describe_error(exc)) from exc
@@ -117,24 +119,6 @@ def open_database(url: str | os.PathLike[str], *, create: bool = True, require_t
         engine.dispose()
         raise
     return engine
-
-
-def schema_to_upgrade(url: str | os.PathLike[str]) -> int | None:
-    """The schema version of the Tracklens database at `url` when opening it will migrate it
-    (older than this build's), else None (current, missing, foreign or unreachable: the real
-    open says which). Lets the app say "upgrading" before a migration that may take minutes."""
-    try:
-        engine = open_database(url, create=False, require_tracklens=True)  # never creates a file
-    except DatabaseError:
-        return None
-    try:
-        with engine.connect() as conn:
-            found = schema_version(conn)
-    except (OperationalError, DBAPIError):
-        return None
-    finally:
-        engine.dispose()
-    return found if found is not None and found < SCHEMA_VERSION else None
 
 
 def is_disconnect(exc: BaseException) -> bool:

@@ -116,8 +116,9 @@ def schema_version(conn: Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def ensure_schema(engine: Engine) -> int:
-    """Create the schema in an empty database, migrate an older one, refuse a foreign one."""
+def ensure_schema(engine: Engine, *, before_upgrade: Callable[[int], None] | None = None) -> int:
+    """Create the schema in an empty database, migrate an older one, refuse a foreign one.
+    `before_upgrade(found_version)` is called before migrating (which can take minutes)."""
     with engine.begin() as conn:
         version = schema_version(conn)
         if version is None:
@@ -144,6 +145,8 @@ def ensure_schema(engine: Engine) -> int:
                 f"this version understands up to {SCHEMA_VERSION}); please upgrade"
             )
         started = version
+        if version < SCHEMA_VERSION and before_upgrade is not None:
+            before_upgrade(version)
         while version < SCHEMA_VERSION:
             MIGRATIONS[version](conn)
             version += 1

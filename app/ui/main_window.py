@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core.database import open_database, schema_to_upgrade
+from app.core.database import open_database
 from app.core.errors import NoTracklensDatabase
 from app.core.paths import demo_db_path
 from app.core.schema import SCHEMA_VERSION
@@ -296,14 +296,13 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
         self.context.connecting.emit("Opening the database…", None)
 
+        def upgrading(found: int) -> None:  # a migration may take minutes on a big database: say so
+            self.context.connecting.emit(f"Upgrading the database from schema {found} to {SCHEMA_VERSION} (once; "
+                                         "this can take a few minutes on a large database)…", None)
+
         def job(_token: Any) -> Any:
             try:
-                older = None if create else schema_to_upgrade(full_url)
-                if older is not None:  # a migration may take minutes on a big database: say so
-                    self.context.connecting.emit(
-                        f"Upgrading the database from schema {older} to {SCHEMA_VERSION} (once; this can take "
-                        "a few minutes on a large database)…", None)
-                return open_database(full_url, require_tracklens=not (create or is_demo))
+                return open_database(full_url, require_tracklens=not (create or is_demo), before_upgrade=upgrading)
             except NoTracklensDatabase as missing:
                 return missing  # not a failure to retry: a question for the person
 
