@@ -51,6 +51,9 @@ class Backend:
     correlated_subqueries: ClassVar[bool] = True
     #: a flat `SELECT expr AS g ... GROUP BY g` evaluates `expr` twice per row
     evaluates_group_keys_twice: ClassVar[bool] = False
+    #: a JSON document reads back as exactly the text the writer stored (no JSONB-style
+    #: normalisation), so the forwarder may send the collector's in-memory text instead
+    keeps_json_text: ClassVar[bool] = False
     #: positional parameter marker of the driver's own cursor (the writer's hot statements)
     driver_placeholder: ClassVar[str] = "?"
     #: query threads the app runs at once (SQLite serialises writers; servers take more)

@@ -121,6 +121,8 @@ class SQLiteBackend(Backend):
     # computed once in a subquery.
     evaluates_group_keys_twice = True
     driver_placeholder = "?"
+    # JSON columns hold the writer's text as is (app.outbound.destinations' in-memory fast path).
+    keeps_json_text = True
     query_threads = 3
     live_lookback_ids = 0
     # Only INTEGER PRIMARY KEY is a rowid alias, and AUTOINCREMENT there guarantees ids are
