@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from app.core.backends import backend_for
 from app.query import QueryError, run_query
+from app.query.model import parse_query
 from app.query.reference.common import load
 from app.query.reference.segmentation import segmentation as oracle
+from app.query.runners.segmentation import SegmentationRunner
 from tests.query.support import event_row, insert_rows, ms, user_row
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
@@ -238,3 +241,22 @@ def test_all_events_counts_every_analysis_event(engine: Engine) -> None:
     total = check(engine, {"kind": "segmentation", "events": ["$all_events"], "timezone": "UTC",
                            "range": {"from": "2026-11-01", "to": "2026-11-01"}, "breakdown": "x"})
     assert [(s["group"], s["total"]) for s in total["series"]] == [(None, 3)]
+
+
+def test_trait_breakdown_of_unique_persons_ranks_values_by_events(engine: Engine) -> None:
+    """Top trait values rank by occurrences, not persons (one busy gold person outranks two
+    silver ones), and each bucket counts a person once: the same whether `events` or
+    `event_person_hours` answers (SQLite and PostgreSQL read the rollup)."""
+    day1, day2 = ms("2026-11-01 09:00"), ms("2026-11-02 10:30")
+    rows = [event_row("A", "g1", day1 + i * 60_000) for i in range(4)] + [
+        event_row("A", "g1", day2), event_row("A", "s1", day1), event_row("A", "s2", day2),
+        event_row("A", "s2", day2 + 3_600_000), event_row("A", "anon", day2), event_row("B", "s1", day1)]
+    insert_rows(engine, rows, [user_row("g1", {"tier": "gold"}), user_row("s1", {"tier": "silver"}),
+                               user_row("s2", {"tier": "silver"})])
+    spec = {"kind": "segmentation", "events": ["A"], "measure": "unique", "timezone": "UTC", "unit": "day",
+            "range": {"from": "2026-11-01", "to": "2026-11-02"}, "breakdown": {"trait": "tier"}, "limit": 1}
+    runner = SegmentationRunner(parse_query(spec), engine.dialect, now=NOW)
+    assert (runner.rollup == "event_people") == backend_for(engine).event_person_rollup
+    got = check(engine, spec)
+    assert [(s["group"], s["values"], s["total"]) for s in got["series"]] == [
+        ("gold", [1, 1], 1), ("Other", [1, 2], 3)]

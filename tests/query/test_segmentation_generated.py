@@ -121,15 +121,18 @@ def test_engine_matches_oracle(engine: Engine) -> None:
 
 @st.composite
 def rollup_specs(draw: st.DrawFn) -> dict[str, Any]:
-    """Queries the hourly rollups may answer: no filters, no breakdown, counts of events or of
-    all active persons (Asia/Kolkata, +05:30, must fall back to the events)."""
+    """Queries the hourly rollups may answer: counts of events or of all active persons, named
+    events' persons with person-level filters or a trait breakdown (Asia/Kolkata, +05:30, must
+    fall back to the events)."""
     unit = draw(st.sampled_from(["hour", "day", "week", "month"]))
     rng = ({"from": "2026-10-25", "to": "2026-10-25"} if unit == "hour"
            else draw(st.sampled_from([{"from": "2026-10-20", "to": "2026-11-03"}, {"last": 9, "unit": "day"},
                                       {"last": 2, "unit": "month"}])))
     measure = draw(st.sampled_from(["total", "unique"]))
-    events_ = draw(st.sampled_from([["$all_events"], [], ["A", "Ä", "Nope"], ["A", "$all_events"]]))
-    return {"kind": "segmentation", "unit": unit, "range": rng, "measure": measure, "events": events_,
+    events_ = draw(st.sampled_from([["$all_events"], [], ["A"], ["A", "Ä", "Nope"], ["A", "$all_events"]]))
+    breakdown = draw(st.sampled_from([None, None, {"trait": "tier"}]))
+    limit = {"breakdown": breakdown, "limit": draw(st.integers(1, 2))} if breakdown else {}
+    return {"kind": "segmentation", "unit": unit, "range": rng, "measure": measure, "events": events_, **limit,
             "timezone": draw(st.sampled_from(["Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata"])),
             "compare_previous": draw(st.booleans()),
             # person-level filters: answered from event_person_hours for named events' uniques
@@ -151,7 +154,8 @@ def test_answers_from_the_hourly_rollups_match_the_oracle(engine: Engine, rows: 
         pytest.skip("deletes and updates events in SQL: SQLite and PostgreSQL only (ClickHouse appends; its "
                     "rollups are checked against the oracle by test_engine_matches_oracle)")
     clear_rows(engine, events, users)
-    insert_rows(engine, rows, [user_row("p2", {"tier": "gold"}), user_row("p3", {"tier": "silver"})])
+    insert_rows(engine, rows, [user_row("p2", {"tier": "gold"}), user_row("p3", {"tier": "silver"}),
+                               user_row("p4", {"tier": "gold"}), user_row("p5", {"tier": 1})])
     with engine.begin() as conn:
         conn.execute(delete(events).where(events.c.message_id.in_([r["message_id"] for r in rows[:remove]])))
         conn.execute(events.update().where(events.c.person == "p1").values(person="p2"))
@@ -162,9 +166,11 @@ def test_answers_from_the_hourly_rollups_match_the_oracle(engine: Engine, rows: 
         for spec in queries:
             runner = segmentation_runner.SegmentationRunner(parse_query(spec), engine.dialect, now=NOW)
             per_event = backend_for(engine).event_person_rollup and "$all_events" not in spec["events"]
-            if spec["where"]:  # only named events' uniques, by person
+            if spec["where"]:  # only named events' uniques, by person (a trait breakdown too)
                 eligible = (spec["timezone"] != "Asia/Kolkata" and spec["measure"] == "unique" and per_event
                             and bool(spec["events"]))
+            elif "breakdown" in spec:  # named events' (or the top 12's) uniques by a trait
+                eligible = spec["timezone"] != "Asia/Kolkata" and spec["measure"] == "unique" and per_event
             else:
                 eligible = spec["timezone"] != "Asia/Kolkata" and (spec["measure"] == "total"
                                                                    or spec["events"] == ["$all_events"] or per_event)

@@ -113,13 +113,21 @@ class SegmentationRunner(QueryRunner):
         one opened without migrating, as `tracklens query` does, has not)."""
         return self.backend.event_person_rollup and opened_at(self.dialect) >= 5
 
+    @property
+    def _event_people_eligible(self) -> bool:
+        """Unique persons of named events (or the top 12), at most broken down by a trait: a
+        person's trait is the same on each of their rows, so `event_person_hours` joined to
+        `users` groups them exactly as their events would."""
+        q = self.query
+        return (q.measure.kind == "unique" and ALL_EVENTS not in q.events and self._event_person_rollup
+                and (q.breakdown is None or q.breakdown.target == "trait"))
+
     def _person_filters(self) -> ColumnElement[bool] | None:
         """The filters as conditions on `event_person_hours` rows (joined to `users` for traits)
         when every one is about the person (traits, cohorts, did-clauses): unique persons of named
         events then come from the rollup too. None otherwise (an event property filter)."""
         q = self.query
-        if (not q.where or not q.events or ALL_EVENTS in q.events or q.measure.kind != "unique"
-                or q.breakdown is not None or not self._event_person_rollup):
+        if not q.where or not q.events or not self._event_people_eligible:
             return None
         t = event_person_hours
         ctx = FilterContext(self.dialect, None, users if needs_users(q.where) else None, t.c.person,
@@ -135,15 +143,15 @@ class SegmentationRunner(QueryRunner):
         events, of all active persons or of named events' persons, and every bucket edge on a
         whole UTC hour (zones with whole-hour offsets)."""
         q = self.query
-        if (q.where and self.person_filters is None) or q.breakdown is not None or not self.backend.hourly_rollups \
-                or opened_at(self.dialect) < 2:  # schema 1, opened without migrating: no rollups
+        if (q.where and self.person_filters is None) or (q.breakdown is not None and not self._event_people_eligible) \
+                or not self.backend.hourly_rollups or opened_at(self.dialect) < 2:  # schema 1: no rollups
             return None
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             p = bucketing.period
             if not whole_hours(p.start_ms, p.end_ms, *(ms for segment in bucketing.segments for ms in segment)):
                 return None
-        if q.where:
-            return "event_people"  # person-level filters of named events' uniques (_person_filters)
+        if q.where or q.breakdown is not None:
+            return "event_people"  # person-level filters or a trait breakdown of named events' uniques
         if q.measure.kind == "total":
             return "events"
         if q.measure.kind == "unique" and list(q.events) == [ALL_EVENTS]:
@@ -242,10 +250,15 @@ class SegmentationRunner(QueryRunner):
 
     def top_groups_statement(self, names: Sequence[str]) -> Select[Any]:
         """Per event, the `limit` most frequent breakdown values (missing values rank too)."""
+        if self.rollup == "event_people":
+            return self._top_traits_from_rollup(names)
         passes = [select(ev.label("ev"), self._group_expr().label("g")).select_from(self.parts.source).where(*conds)
                   for ev, conds in self._passes(names, self.period)]
         base = (passes[0] if len(passes) == 1 else union_all(*passes)).subquery("base")
-        n = func.count()
+        return self._ranked_groups(base, func.count())
+
+    def _ranked_groups(self, base: Any, n: Any) -> Select[Any]:
+        """The `limit` top values `g` per `ev` of `base`, by the aggregate `n` (occurrences)."""
         rank = func.row_number().over(
             partition_by=base.c.ev,
             order_by=[n.desc(), self.backend.binary_order(base.c.g).asc().nulls_last()],
@@ -261,25 +274,28 @@ class SegmentationRunner(QueryRunner):
                           ) -> Select[Any]:
         """The measure per (ev, [grp, oth], b)."""
         if self.rollup is not None:
-            return self._from_rollup(names, bucketing, with_bucket=True)
+            return self._from_rollup(names, bucketing, tops, with_bucket=True)
         return self._aggregate(names, bucketing, tops, with_bucket=True)
 
     def totals_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None = None
                          ) -> Select[Any]:
         """The measure over the whole range per (ev, [grp, oth]): unique and median only."""
         if self.rollup is not None:
-            return self._from_rollup(names, bucketing, with_bucket=False)
+            return self._from_rollup(names, bucketing, tops, with_bucket=False)
         return self._aggregate(names, bucketing, tops, with_bucket=False)
 
     @staticmethod
     def _hours_in(table: Any, period: Period) -> list[ColumnElement[bool]]:
         return [table.c.hour >= literal(period.start_ms, BigInteger), table.c.hour < literal(period.end_ms, BigInteger)]
 
-    def _from_rollup(self, names: Sequence[str], bucketing: Bucketing, with_bucket: bool) -> Select[Any]:
+    def _from_rollup(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
+                     with_bucket: bool) -> Select[Any]:
         """The measure from the hourly rollups (see `_rollup`): an hour's first instant falls in
         the same bucket as every event of that hour, so keying hours is keying their events."""
         if self.rollup == "people":
             return self._people_from_rollup(bucketing, with_bucket)
+        if self.rollup == "event_people" and self.query.breakdown is not None:
+            return self._trait_groups_from_rollup(names, bucketing, tops, with_bucket)
         if self.rollup == "event_people":
             return self._event_people_from_rollup(names, bucketing, with_bucket)
         e = event_hours
@@ -351,9 +367,7 @@ class SegmentationRunner(QueryRunner):
         specific = [n for n in names if n != ALL_EVENTS]
         if not specific:  # no events to count: a statement that matches no row
             return select(t.c.event.label("ev"), func.count().label("v")).where(false()).group_by(t.c.event)
-        # Person-level filters: on each (event, hour, person) row, traits through `users`.
-        src: Any = t.outerjoin(users, users.c.id == t.c.person) if needs_users(self.query.where) else t
-        extra = [self.person_filters] if self.person_filters is not None else []
+        src, extra = self._event_people_source()
         if not with_bucket:
             # One count per event: the persons come grouped, and a count over them needs no sort.
             long_range = p.end_ms - p.start_ms > LONG_RANGE_MS
@@ -379,6 +393,65 @@ class SegmentationRunner(QueryRunner):
                   .distinct().correlate(bounds).subquery("active"))
         count = select(func.count()).select_from(active).scalar_subquery()
         return select(bounds.c.ev, bounds.c.b, count.label("v"))
+
+    def _event_people_source(self) -> tuple[Any, list[ColumnElement[bool]]]:
+        """`event_person_hours` and the person-level filters on its rows (traits through `users`)."""
+        t = event_person_hours
+        src: Any = t.outerjoin(users, users.c.id == t.c.person) if needs_users(self.query.where) else t
+        return src, [self.person_filters] if self.person_filters is not None else []
+
+    def _event_persons(self, specific: Sequence[str], period: Period, with_bucket: Bucketing | None,
+                       weight: bool = False) -> Any:
+        """The distinct (ev, [b,] person) of `event_person_hours` in `period` (with `weight`: and
+        their events, n), as a subquery. Without buckets over a long range it walks (event,
+        person, hour) in order, as `_event_people_from_rollup` does."""
+        t = event_person_hours
+        src, extra = self._event_people_source()
+        long_range = with_bucket is None and period.end_ms - period.start_ms > LONG_RANGE_MS
+        hour = self.backend.not_for_lookup(t.c.hour) if long_range else t.c.hour
+        ev: Any = literal(specific[0], String) if len(specific) == 1 else t.c.event
+        cols: list[Any] = [t.c.person.label("person")]
+        if with_bucket is not None:
+            cols.insert(0, with_bucket.key_expr(t.c.hour).label("b"))
+        stmt = (select(ev.label("ev"), *cols, *([func.sum(t.c.n).label("n")] if weight else [])).select_from(src)
+                .where(t.c.event.in_(specific) if len(specific) > 1 else t.c.event == literal(specific[0], String),
+                       hour >= literal(period.start_ms, BigInteger), hour < literal(period.end_ms, BigInteger), *extra))
+        # the bucket grouped by its output name (see _aggregate)
+        keys: list[Any] = ([t.c.event] if len(specific) > 1 else []) + ([literal_column("b")] if with_bucket else [])
+        return stmt.group_by(*keys, t.c.person).subquery("persons")
+
+    def _trait_of(self, persons: Any) -> tuple[Any, ColumnElement[Any]]:
+        """`persons` joined to their `users` row, and the breakdown trait's display value."""
+        b = self.query.breakdown
+        assert b is not None and b.target == "trait"
+        return (persons.outerjoin(users, users.c.id == persons.c.person),
+                self.backend.json_display(users.c.traits, b.name))
+
+    def _top_traits_from_rollup(self, names: Sequence[str]) -> Select[Any]:
+        """The top trait values per event by occurrences, from `event_person_hours`: each person's
+        events summed first (in (event, person, hour) order), then their trait read once."""
+        specific = [n for n in names if n != ALL_EVENTS]
+        if not specific:
+            return select(*_no_rows("ev", "g")).where(false())
+        persons = self._event_persons(specific, self.period, None, weight=True)
+        src, g = self._trait_of(persons)
+        base = select(persons.c.ev, g.label("g"), persons.c.n).select_from(src).subquery("base")
+        return self._ranked_groups(base, func.sum(base.c.n))
+
+    def _trait_groups_from_rollup(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
+                                  with_bucket: bool) -> Select[Any]:
+        """Distinct persons per (event, trait value or its rank `gi`, [bucket]) from
+        `event_person_hours`: the distinct (event, [bucket,] person) first, then each one's trait
+        — a person has one value, so counting those rows per value counts distinct persons."""
+        specific = [n for n in names if n != ALL_EVENTS]
+        if not specific:
+            return select(*_no_rows("ev", "g" if tops is None else "gi", "v")).where(false())
+        persons = self._event_persons(specific, bucketing.period, bucketing if with_bucket else None)
+        src, g = self._trait_of(persons)
+        group = g.label("g") if tops is None else _rank_index(persons.c.ev, g, tops).label("gi")
+        keys: list[Any] = [persons.c.ev, group] + ([persons.c.b] if with_bucket else [])
+        return (select(*keys, func.count().label("v")).select_from(src)
+                .group_by(*(literal_column(k.name) if k is group else k for k in keys)))
 
     def _aggregate(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None,
                    with_bucket: bool) -> Select[Any]:
@@ -605,6 +678,11 @@ class SegmentationRunner(QueryRunner):
             if (event, None, True) in values:
                 keys.append((event, None, True))
         return keys
+
+
+def _no_rows(*names: str) -> list[Any]:
+    """Columns for a statement that matches no row (no events to count)."""
+    return [literal(None, String).label(name) for name in names]
 
 
 def _rank_events(rows: Sequence[Any]) -> list[str]:
