@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from app.core.backends import backend_for, column_type
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: The call types whose rows count as events in segmentation and funnels.
 ANALYSIS_TYPES = ("track", "page", "screen")
@@ -96,6 +96,21 @@ Index("ix_events_ts_brin", events.c.ts, postgresql_using="brin",
       postgresql_with={"autosummarize": "on"}).ddl_if(callable_=_wanted)
 # Funnels: a person's first step-k event after a time is one seek here (schema 2).
 Index("ix_events_event_person_ts", events.c.event, events.c.person, events.c.ts)
+
+
+def _analysis_person_index(ddl: Any, target: Any, bind: Any, tables: Any = None, state: Any = None, *,
+                           dialect: Any, compiler: Any = None, checkfirst: bool = False) -> bool:
+    return backend_for(dialect).analysis_person_index
+
+
+# A person's analysis events (identify/group/alias rows left out) in a time range, from the index
+# alone where the backend keeps it (Backend.analysis_person_index; schema 6): retention's "did
+# they come back in period n" probes. (person, ts) alone made PostgreSQL fetch each candidate
+# row to test `event`.
+ANALYSIS_PERSON_INDEX = Index(
+    "ix_events_person_ts_analysis", events.c.person, events.c.ts,
+    postgresql_where=events.c.event.is_not(None), sqlite_where=events.c.event.is_not(None),
+).ddl_if(callable_=_analysis_person_index)
 
 # The Segment `context` of each event (ip, user agent, page, library, campaign...), by events.id.
 # Analysis never reads it (enrichment has copied out what it needs), only the Live View and

@@ -360,7 +360,7 @@ def test_a_schema_4_database_gets_the_event_person_rollup_from_its_events(db_url
 
     engine = open_database(db_url)
     with engine.connect() as conn:
-        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "5"
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == str(SCHEMA_VERSION)
         assert "ix_event_person_hours_person" in {ix["name"] for ix in inspect(conn).get_indexes("event_person_hours")}
     assert stored(engine) == backfilled(engine) == recomputed(engine)
     assert stored(engine)[2][(1774774800000, "E0", "a1")] == 3

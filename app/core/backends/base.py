@@ -40,6 +40,9 @@ class Backend:
     #: since its last batch; `events` has no insert trigger (schema 4: SQLite)
     rollups_by_writer: ClassVar[bool] = False
     event_person_rollup: ClassVar[bool] = False  #: `event_person_hours` (schema 5) is kept: per-event uniques
+    #: `events (person, ts) WHERE event IS NOT NULL` (schema 6) is kept: a person's analysis events
+    #: in a time range without reading their rows (retention's per-period probes)
+    analysis_person_index: ClassVar[bool] = False
     #: funnels find each next step by joining the persons to the step's events (else one
     #: correlated MIN per person); see the subclasses for the measurements
     funnel_steps_by_join: ClassVar[bool] = False

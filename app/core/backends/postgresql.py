@@ -64,6 +64,11 @@ class PostgreSQLBackend(Backend):
     evaluates_group_keys_twice = False
     # Per-event uniques from (event, hour, person) rows: see docs/benchmarks/matrix.md.
     event_person_rollup = True
+    # Retention asks, per birth and period, whether the person did any analysis event: from
+    # (person, ts) every candidate row was read to test `event IS NOT NULL`; the partial index
+    # answers from the index alone (10M demo, 42k births x 8 periods: see
+    # docs/benchmarks/retention.md; measured on PostgreSQL only).
+    analysis_person_index = True
     driver_placeholder = "%s"
     query_threads = 4
     # Sequence values are taken at insert and become visible at commit, out of order (rows
