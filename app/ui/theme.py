@@ -12,7 +12,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 #: View > Appearance choices, as stored in the settings ("appearance").
 MODES = ("system", "light", "dark")
@@ -114,6 +114,14 @@ def gridline() -> QColor:
 
 def style_plot(plot: Any) -> None:
     """Give a pyqtgraph PlotWidget the theme's colours now and whenever the theme changes."""
+    item = plot.getPlotItem()
+    for name in ("left", "bottom"):
+        # An axis (with its grid lines) changes only with the range or theme, but its text
+        # was replayed on every repaint of the plot, e.g. each hover move: keep it as a pixmap.
+        axis = item.getAxis(name)
+        if axis is not None:
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
     def restyle() -> None:
         try:
             plot.objectName()

@@ -503,7 +503,9 @@ class SeriesChart(QWidget):
         self.crosshair.hide()
         self.tooltip.hide()
         self.drawing = True
-        self._draw_step()
+        # The first series in the next turn: the caller (a panel showing a result) has its table
+        # and list to fill in this one, and both together would be one long pause.
+        self._draw_timer.start(0)
 
     def _draw_one(self, slot: int, i: int) -> None:
         s = self.series[i]
