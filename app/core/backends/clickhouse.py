@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Connection,
     Engine,
     Float,
@@ -53,6 +54,7 @@ from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.type_api import TypeEngine
 
 from app.core.backends.base import Backend
@@ -396,15 +398,17 @@ class ClickHouseBackend(Backend):
         """A database made before the rollups existed gets them, computed from its events; one made
         before `stored_person` gets it and the person index; one without the by-person
         projection gets it."""
+        from app.core.backends.clickhouse_dialect import events_have_stored_person
+
         with engine.connect() as conn:
             ensure_rollups(conn)
-            if not conn.exec_driver_sql("SELECT count() FROM system.columns WHERE database = currentDatabase() "
-                                        "AND table = 'events' AND name = 'stored_person'").scalar():
+            if not events_have_stored_person(conn):
                 db = str(conn.exec_driver_sql("SELECT currentDatabase()").scalar())
                 conn.exec_driver_sql(_events_view(_str(f"{db}.person_overrides"), _ENRICHED, replace=True))
                 conn.exec_driver_sql("ALTER TABLE events_data ADD INDEX IF NOT EXISTS ix_person person "
                                      "TYPE bloom_filter GRANULARITY 1")
                 conn.exec_driver_sql("ALTER TABLE events_data MATERIALIZE INDEX ix_person")
+            engine.dialect.events_have_stored_person = True  # type: ignore[attr-defined]
             if not conn.exec_driver_sql("SELECT count() FROM system.projections WHERE database = currentDatabase() "
                                         "AND table = 'events_data' AND name = 'by_person'").scalar():
                 # New parts get it at once; the existing ones in the background (minutes at 10M
@@ -430,19 +434,18 @@ class ClickHouseBackend(Backend):
         person itself, or an older person merged into it): the bloom-filter index on
         events_data.person skips the other granules, and the override lookup runs only on the
         rows left. A profile at 10M events read every row's lookup before."""
-        stored = literal_column("`events`.`stored_person`", String)
+        stored = StoredPerson("events")
         olds = select(_OVERRIDES.c.old_person).where(_OVERRIDES.c.person == person)
         return and_(stored.in_(olds.union_all(select(person))), events.c.person == person)
 
     def stored_person(self, events: Any) -> Any:
         """`events`' person as stored, before the override lookup (app.query.runners.funnel_arrays
         groups by it first, and looks up one override per stored person instead of per row)."""
-        return literal_column(f"`{events.name}`.`stored_person`", String)
+        return StoredPerson(events.name)
 
     def person_of_stored(self, stored: Any) -> Any:
         """The person a stored person is now (its override, else itself), as `events.person`."""
-        found = func.joinGetOrNull(literal_column("'person_overrides'"), literal_column("'person'"), stored)
-        return func.ifNull(found, stored)
+        return PersonOfStored(stored)
 
     def reading_one_person(self, statement: Any) -> Any:
         """Let the statement read `events_data`'s by-person projection (a few granules instead of
@@ -592,6 +595,48 @@ class ClickHouseBackend(Backend):
 
 #: What to do when the ClickHouse packages are missing (they are an extra: chDB is ~0.5 GB).
 INSTALL_HINT = "pip install 'tracklens[clickhouse]'"
+
+
+class StoredPerson(ColumnElement[str]):
+    """`table`.stored_person: the events view's person before the override lookup. A view made
+    before that column (a folder `tracklens query` opens without upgrading) has only the mapped
+    person, which is then used instead: it is in every set the stored one is used for (a
+    person's own ids, the group of a person's rows), so the answers stay the same."""
+
+    type = String()
+    inherit_cache = False
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+
+class PersonOfStored(ColumnElement[str]):
+    """The person a stored person is now: its override, else itself (on a view without
+    `stored_person` the value already is the person)."""
+
+    type = String()
+    inherit_cache = False
+
+    def __init__(self, stored: Any) -> None:
+        self.stored = stored
+
+
+def _has_stored_person(compiler: Any) -> bool:
+    return bool(getattr(compiler.dialect, "events_have_stored_person", True))
+
+
+@compiles(StoredPerson)
+def _compile_stored_person(element: StoredPerson, compiler: Any, **kw: Any) -> str:
+    column = "stored_person" if _has_stored_person(compiler) else "person"
+    return f"`{element.table}`.`{column}`"
+
+
+@compiles(PersonOfStored)
+def _compile_person_of_stored(element: PersonOfStored, compiler: Any, **kw: Any) -> str:
+    if not _has_stored_person(compiler):
+        return str(compiler.process(element.stored, **kw))
+    found = func.joinGetOrNull(literal_column("'person_overrides'"), literal_column("'person'"), element.stored)
+    return str(compiler.process(func.ifNull(found, element.stored), **kw))
 
 
 def clickhouse_missing(embedded: bool = True) -> str | None:

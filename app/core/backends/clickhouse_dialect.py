@@ -46,6 +46,14 @@ class TracklensClickHouseDialect(ClickHouseDialect):
     statement_compiler = TracklensCompiler
     div_is_floordiv = False
     supports_statement_cache = False  # as clickhouse-connect's own dialect
+    #: False when the database's `events` view predates its `stored_person` column and was opened
+    #: without upgrading (`tracklens query`): the backend then compiles the stored person as the
+    #: person (app.core.backends.clickhouse, StoredPerson), slower but the same answers.
+    events_have_stored_person = True
+
+    def initialize(self, connection: Any) -> None:
+        super().initialize(connection)
+        self.events_have_stored_person = events_have_stored_person(connection)
 
     @classmethod
     def import_dbapi(cls) -> Any:
@@ -69,6 +77,18 @@ class TracklensClickHouseDialect(ClickHouseDialect):
                                        "database": url.query.get("database") or "default"}
             return [], options
         return super().create_connect_args(url)
+
+
+def events_have_stored_person(connection: Any) -> bool:
+    """Whether the `events` view has `stored_person` (True where there is no view yet: the
+    schema about to be created has it)."""
+    try:
+        found, columns = connection.exec_driver_sql(
+            "SELECT countIf(name = 'stored_person'), count() FROM system.columns "
+            "WHERE database = currentDatabase() AND table = 'events'").one()
+    except Exception:  # a user without system.columns: assume the current layout
+        return True
+    return bool(found) or not columns
 
 
 def chdb_folder(url: URL) -> str:
