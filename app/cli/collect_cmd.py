@@ -49,15 +49,18 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         sock.close()
         raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from exc
 
-    app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy))
-    auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
-    click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
-               err=True)
     forwarder = None
     if destinations:
         from app.outbound.destinations.forwarder import Forwarder
 
+        # Told what each commit stored, so a caught-up destination sends it from memory.
         forwarder = Forwarder(engine, destinations)
+    app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy,
+                                             on_committed=forwarder.committed if forwarder else None))
+    auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
+    click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
+               err=True)
+    if forwarder is not None:
         forwarder.start()
         click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
     try:

@@ -14,10 +14,10 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
@@ -33,6 +33,21 @@ class WriterLike(Protocol):
 
     def write(self, messages: Iterable[Any], received_at: datetime | None = None, *,
               arrived_now: bool = True) -> IngestResult: ...
+
+
+@runtime_checkable
+class PreparingWriter(Protocol):
+    """EventWriter's two halves: the records a commit stored can then be handed on (on_committed)."""
+
+    def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
+                arrived_now: bool = True) -> tuple[list[Any], IngestResult]: ...
+
+    def store(self, records: list[Any], result: IngestResult) -> IngestResult: ...
+
+
+#: on_committed(records, whole): the records one commit stored, in the order their ids were given;
+#: `whole` is False when some of them were already stored (so not all are new rows).
+OnCommitted = Callable[[list[Any], bool], None]
 
 
 @dataclass
@@ -91,8 +106,12 @@ class CommitQueue:
     """Groups concurrent requests into shared transactions on a dedicated thread."""
 
     def __init__(self, writer: WriterLike, *, max_messages_per_commit: int = 20_000,
-                 max_queued_messages: int = 200_000, on_unavailable: Any = None) -> None:
+                 max_queued_messages: int = 200_000, on_unavailable: Any = None,
+                 on_committed: OnCommitted | None = None) -> None:
         self._writer = writer
+        #: told what each shared commit stored (the forwarder's in-memory fast path); needs a
+        #: writer whose prepare/store halves show the records
+        self._on_committed = on_committed if isinstance(writer, PreparingWriter) else None
         self._max_per_commit = max_messages_per_commit
         self._max_queued = max_queued_messages
         self._on_unavailable = on_unavailable
@@ -179,7 +198,7 @@ class CommitQueue:
         for job in jobs:
             messages.extend(job.messages)
         try:
-            result = self._writer.write(messages, received_at=jobs[0].received_at, arrived_now=False)
+            result = self._write(messages, jobs[0].received_at)
         except Exception as exc:
             if is_unavailable(exc):
                 self._unavailable(jobs, exc)
@@ -203,6 +222,21 @@ class CommitQueue:
                 if by_position else []
             _settle(job, Outcome(accepted=n - len(rejected), rejected=rejected))
             offset += n
+
+    def _write(self, messages: list[dict[str, Any]], received_at: datetime) -> IngestResult:
+        """writer.write(); with on_committed, in its two halves, handing on what was stored."""
+        if self._on_committed is None:
+            return self._writer.write(messages, received_at=received_at, arrived_now=False)
+        writer: Any = self._writer
+        records, result = writer.prepare(messages, received_at, arrived_now=False)
+        before = result.stored
+        result = writer.store(records, result)
+        if records:
+            try:
+                self._on_committed(records, result.stored - before == len(records))
+            except Exception:  # forwarding must never fail a commit that has happened
+                log.exception("could not hand the commit to the forwarder")
+        return result
 
     def _maybe_refresh_statistics(self) -> None:
         refresh = getattr(self._writer, "refresh_statistics", None)

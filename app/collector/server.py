@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from app.collector.app import CollectorSettings, create_app
 from app.collector.auth import WriteKeys
-from app.collector.committer import CommitQueue
+from app.collector.committer import CommitQueue, OnCommitted
 from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 from app.core.database import DatabaseError, describe_error
 
@@ -30,6 +30,8 @@ class CollectorOptions:
     trust_proxy: bool = False
     body_idle_timeout: float = BODY_IDLE_SECONDS
     body_total_timeout: float = BODY_TOTAL_SECONDS
+    #: told what each commit stored (`collect --destinations`: Forwarder.committed)
+    on_committed: OnCommitted | None = None
 
 
 def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
@@ -45,7 +47,7 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
         except Exception as exc:
             raise DatabaseError(describe_error(exc)) from exc
 
-    committer = CommitQueue(writer, on_unavailable=engine.dispose)
+    committer = CommitQueue(writer, on_unavailable=engine.dispose, on_committed=options.on_committed)
     settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
                                  trust_proxy=options.trust_proxy, body_idle_timeout=options.body_idle_timeout,
                                  body_total_timeout=options.body_total_timeout)

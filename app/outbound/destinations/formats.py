@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,20 @@ def row_columns(kind: str) -> tuple[str, ...]:
     if kind == "mixpanel":
         return ROW_COLUMNS + tuple(ENRICHED_COLUMNS[ours] for ours in _MIXPANEL_ENRICHED)
     return (*ROW_COLUMNS, "context")
+
+
+#: The writer's record attribute (app.ingest.messages.Record) holding a row column, where they differ.
+_RECORD_ATTRIBUTES = {"properties": "properties_json", "context": "context_json"}
+
+
+def record_row_getter(kind: str) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving a row of `row_columns(kind)` less its leading id from one of the writer's
+    committed records: what the database holds for it when JSON reads back as written
+    (Backend.keeps_json_text), so request_for((id, *getter(record)), ...) sends the same bytes as
+    for the row read back."""
+    names = row_columns(kind)[1:]
+    get = operator.attrgetter(*(_RECORD_ATTRIBUTES.get(name, name) for name in names))
+    return get
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,20 @@ other destinations.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import Engine, Row, update
+from sqlalchemy import Connection, Engine, Row, update
 
+from app.core.backends import backend_for
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
@@ -37,6 +40,7 @@ from app.outbound.destinations.formats import (
     Request,
     batch_messages,
     encode_body,
+    record_row_getter,
     request_for,
     resend_request,
 )
@@ -58,6 +62,13 @@ _HEARTBEAT_SECONDS = 15.0
 _HOLD_FRESH_MS = 10_000
 
 SENT, DEAD, IDLE, BUSY, PAUSED, STOPPED = "sent", "dead", "idle", "busy", "paused", "stopped"
+#: The in-memory fast path passed over events its filters leave out (more may follow at once).
+SKIPPED = "skipped"
+#: Committed messages a destination's feed holds at most; a destination that far behind reads
+#: the database anyway, so the feed starts again from the newest commit.
+FEED_LIMIT = 50_000
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ def post(client: httpx.Client, request: Request) -> Answer:
     return Answer("permanent", status, text or "")
 
 
-def fitted_request(dest: Destination, rows: Sequence[Row[Any]]) -> tuple[Sequence[Row[Any]], Request]:
+def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]]) -> tuple[Sequence[Sequence[Any]], Request]:
     """The request for `rows`, or for their first half (quarter, ...) when its body would exceed
     what the destination accepts: sent whole it would be refused (413) and parked as a dead letter.
     A single message larger than that is sent alone and refused as such."""
@@ -123,6 +134,52 @@ def fitted_request(dest: Destination, rows: Sequence[Row[Any]]) -> tuple[Sequenc
         rows = rows[:len(rows) // 2]
         request = request_for(dest, rows)
     return rows, request
+
+
+class CommittedFeed:
+    """The messages the collector has just committed (the writer's records, in commit order),
+    handed to one destination so that, while it is caught up, it can send them from memory
+    instead of reading each row back (docs/benchmarks/forward.md). Only a fast path: the worker
+    checks every record against the ids and messageIds stored above its cursor before sending it,
+    and reads the database whenever they differ, so the cursor stays the source of truth."""
+
+    def __init__(self, limit: int = FEED_LIMIT) -> None:
+        self._records: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self.limit = limit
+        #: bumped by every clear(), so a worker never drops records it did not look at
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def extend(self, records: Sequence[Any]) -> None:
+        """Records one commit stored, all of them (the committer's hand-off)."""
+        with self._lock:
+            if len(self._records) + len(records) > self.limit:
+                self._clear()
+            self._records.extend(records)
+
+    def clear(self) -> None:
+        """Forget what is held: a commit was not handed over whole, or the worker reads the database."""
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        self._records.clear()
+        self.generation += 1
+
+    def peek(self, n: int) -> tuple[int, list[Any]]:
+        """(generation, the first `n` records) without taking them."""
+        with self._lock:
+            return self.generation, list(itertools.islice(self._records, n))
+
+    def drop(self, n: int, generation: int) -> None:
+        """Take the first `n` records peeked in `generation` (nothing if cleared since)."""
+        with self._lock:
+            if generation == self.generation:
+                for _ in range(min(n, len(self._records))):
+                    self._records.popleft()
 
 
 class LostHold(Exception):
@@ -159,6 +216,14 @@ class DestinationWorker:
         self.last_batch = 0
         self.reader = store.EventReader(dest)
         self.limiter = RateLimiter(dest.rate)
+        #: what the collector committed, when it hands its commits over (Forwarder.committed)
+        self.feed: CommittedFeed | None = None
+        #: the last read of the database reached MAX(id): the feed may hold what comes next
+        self._in_sync = False
+        self._record_row = record_row_getter(dest.type)
+        #: batches sent from memory and read back, for tests and the benchmark
+        self.fast_batches = 0
+        self.read_batches = 0
 
     def close(self) -> None:
         self.client.close()
@@ -198,47 +263,141 @@ class DestinationWorker:
 
     # -- the live stream ---------------------------------------------------------------------------
 
-    def _read(self) -> tuple[store.Cursor, int, Sequence[Row[Any]]] | None:
-        """(cursor, MAX(id), the next batch) in one connection while this worker holds the
-        destination (claimed when its hold is not fresh); None: another forwarder holds it."""
+    def _held(self, read: Callable[[Connection, store.Cursor], _T]) -> tuple[store.Cursor, _T | None] | None:
+        """(cursor, `read`(conn, cursor)) in one connection while this worker holds the
+        destination (claimed when its hold is not fresh); `read` is skipped (None) while the
+        destination is paused. None: another forwarder holds it."""
         name = self.dest.name
         for _ in range(2):
             with self.engine.connect() as conn:
                 cur = store.read_cursor(conn, name)
                 if cur is not None and cur.owner == self.owner and cur.heartbeat_at is not None \
                         and cur.heartbeat_at >= store.now_ms() - _HOLD_FRESH_MS:
-                    if cur.paused:
-                        return cur, 0, []
-                    upto = store.max_event_id(conn)
-                    return cur, upto, self.reader.fetch(conn, after=cur.position, upto=upto, limit=self.dest.batch)
+                    return cur, (None if cur.paused else read(conn, cur))
             if not store.claim(self.engine, name, self.owner):
                 return None
         return None
+
+    def _read(self) -> tuple[store.Cursor, int, Sequence[Row[Any]]] | None:
+        """(cursor, MAX(id), the next batch) in one connection while this worker holds the
+        destination; None: another forwarder holds it."""
+        def read(conn: Connection, cur: store.Cursor) -> tuple[int, Sequence[Row[Any]]]:
+            upto = store.max_event_id(conn)
+            return upto, self.reader.fetch(conn, after=cur.position, upto=upto, limit=self.dest.batch)
+
+        held = self._held(read)
+        if held is None:
+            return None
+        cur, got = held
+        upto, batch = got if got is not None else (0, [])
+        return cur, upto, batch
 
     def step(self) -> str:
         """Deliver the next batch above the cursor; returns what happened (SENT, IDLE, ...)."""
         if self.stop.is_set():
             return STOPPED
+        if self.feed is not None and self._in_sync and len(self.feed):
+            outcome = self._step_from_memory(self.feed)
+            if outcome is not None:
+                return outcome
+        return self._step_from_database()
+
+    def _step_from_database(self) -> str:
         name = self.dest.name
+        if self.feed is not None:
+            # Everything committed before this point is at most the MAX(id) read below; what the
+            # collector commits from now on reaches the feed, so once this read gets to MAX(id)
+            # the feed holds (at least) every later commit of the collector.
+            self.feed.clear()
         read = self._read()
         if read is None:
             return BUSY
         cur, upto, batch = read
         if cur.paused:
             return PAUSED
+        # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
+        full = len(batch) == self.dest.batch
+        self._in_sync = not full
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
                 with self.engine.begin() as conn:
                     store.advance(conn, name, self.owner, upto, 0)
             return IDLE
-        # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
-        full = len(batch) == self.dest.batch
-        batch, request = fitted_request(self.dest, batch)
+        self.read_batches += 1
+        sent, request = fitted_request(self.dest, batch)
         answer = self.deliver(request)
         if answer is None:
             return STOPPED
+        self._in_sync = self._in_sync and len(sent) == len(batch)
+        position = sent[-1][0] if full or len(sent) < len(batch) else upto
+        return self._settle(answer, sent, position)
+
+    def _step_from_memory(self, feed: CommittedFeed) -> str | None:
+        """Deliver the feed's next records if they are exactly the events stored above the cursor
+        (same ids order, same messageIds), filtered by the database as a read would be; None
+        when they are not (the feed is then cleared and the database read instead)."""
+        generation, records = feed.peek(self.dest.batch)
+        if not records:
+            return None
+        held = self._held(lambda conn, cur: self.reader.identities(conn, after=cur.position, limit=len(records)))
+        if held is None:
+            return BUSY
+        _cur, rows = held
+        if rows is None:  # paused
+            feed.clear()
+            return PAUSED
+        if not rows:
+            feed.clear()
+            return None
+        # Records committed before the last read of MAX(id) were sent from that read: skip them.
+        start = 0
+        first = rows[0][1]
+        if records[0].message_id != first:
+            start = next((i for i, rec in enumerate(records) if rec.message_id == first), -1)
+            if start < 0:  # another program's rows, or a commit not handed over: read them
+                feed.clear()
+                return None
+        matched = 0
+        for row, rec in zip(rows, itertools.islice(records, start, None), strict=False):
+            if row[1] != rec.message_id:
+                break
+            matched += 1
+        getter = self._record_row
+        chosen = [(row[0], *getter(records[start + i])) for i, row in enumerate(rows[:matched]) if row[2]]
+        if not chosen:  # all filtered out: pass over them
+            with self.engine.begin() as conn:
+                if not store.advance(conn, self.dest.name, self.owner, rows[matched - 1][0], 0):
+                    raise LostHold(self.dest.name)
+            self._take(feed, generation, start + matched, complete=start + matched == len(records))
+            return SKIPPED
+        batch, request = fitted_request(self.dest, chosen)
+        answer = self.deliver(request)
+        if answer is None:
+            return STOPPED
+        self.fast_batches += 1
+        if len(batch) < len(chosen):  # sent in part (too large a body): up to its last message
+            position = batch[-1][0]
+            taken = next(i for i, row in enumerate(rows) if row[0] == position) + 1
+            outcome = self._settle(answer, batch, position)
+            self._take(feed, generation, start + taken, complete=True)
+            return outcome
+        outcome = self._settle(answer, batch, rows[matched - 1][0])
+        self._take(feed, generation, start + matched, complete=start + matched == len(records))
+        return outcome
+
+    @staticmethod
+    def _take(feed: CommittedFeed, generation: int, n: int, *, complete: bool) -> None:
+        """Drop the `n` records dealt with; `complete` False: the rest did not match what is
+        stored (a record not stored, or rows from elsewhere in between), so forget it."""
+        if complete:
+            feed.drop(n, generation)
+        else:
+            feed.clear()
+
+    def _settle(self, answer: Answer, batch: Sequence[Sequence[Any]], position: int) -> str:
+        """Move the cursor past a delivered (or refused: parked) batch, in one commit."""
+        name = self.dest.name
         self.last_batch = len(batch)
-        position = batch[-1][0] if full or len(batch) < len(read[2]) else upto
         with self.engine.begin() as conn:
             if answer.ok:
                 if not store.advance(conn, name, self.owner, position, len(batch)):
@@ -261,6 +420,8 @@ class DestinationWorker:
                 outcome = self.step()
             except LostHold:
                 outcome = BUSY
+            if outcome == SKIPPED:
+                continue
             if outcome in (SENT, DEAD):
                 summary.batches += 1
                 if outcome == SENT:
@@ -284,7 +445,7 @@ class DestinationWorker:
                     log.error("%s: %s", self.dest.name, exc)
                     outcome = IDLE
                     self.stop.wait(poll * 4)
-                if outcome not in (SENT, DEAD):
+                if outcome not in (SENT, DEAD, SKIPPED):
                     self.stop.wait(poll)
         finally:
             self.close()
@@ -304,20 +465,20 @@ class DestinationWorker:
             if not batch:
                 summary.outcome = IDLE
                 return summary
-            batch, request = fitted_request(self.dest, batch)
+            sent, request = fitted_request(self.dest, batch)
             answer = self.deliver(request, track=False)
             if answer is None:
                 summary.outcome = STOPPED
                 return summary
             summary.batches += 1
             if answer.ok:
-                summary.sent += len(batch)
+                summary.sent += len(sent)
             else:
                 with self.engine.begin() as conn:
-                    store.add_dead_letter(conn, self.dest.name, [r[0] for r in batch],
-                                          batch_messages(self.dest, batch), answer.status, answer.describe())
+                    store.add_dead_letter(conn, self.dest.name, [r[0] for r in sent],
+                                          batch_messages(self.dest, sent), answer.status, answer.describe())
                 summary.dead += 1
-            position = batch[-1][0]
+            position = sent[-1][0]
 
     def retry_dead(self) -> Summary:
         """Re-send this destination's open dead letters, oldest first (`--retry-dead`)."""
@@ -348,6 +509,20 @@ class Forwarder:
         self.workers = [DestinationWorker(engine, d, stop=self.stop_event, backoff=backoff) for d in destinations]
         self.poll = poll
         self._threads: list[threading.Thread] = []
+        if backend_for(engine).keeps_json_text:  # the records' text is what a read would give
+            for worker in self.workers:
+                worker.feed = CommittedFeed()
+
+    def committed(self, records: Sequence[Any], whole: bool) -> None:
+        """The collector committed `records` (app.ingest's records, in id order); `whole`: all
+        of them were stored (none turned out to be stored already). Called on the committer's
+        thread right after the commit; costs a list extend per destination."""
+        for worker in self.workers:
+            if worker.feed is not None:
+                if whole:
+                    worker.feed.extend(records)
+                else:
+                    worker.feed.clear()
 
     def start(self) -> None:
         for worker in self.workers:

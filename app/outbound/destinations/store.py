@@ -29,10 +29,12 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -228,23 +230,36 @@ def max_event_id(conn: Connection) -> int:
     return int(conn.execute(_MAX_ID).scalar() or 0)
 
 
-def _matching(dest: Destination, conn: Connection, *columns: Any, context: bool = False) -> Select[Any]:
-    """`columns` of the events `dest` forwards; filters compiled by the query model, values bound.
-    `context`: joined with event_context (filters never read it)."""
-    uses_users = needs_users(dest.where)
+def _source(dest: Destination, *, context: bool = False) -> Any:
+    """`events` (with event_context when `context`), joined with `users` when a filter reads traits."""
     source: Any = events_with_context if context else events
-    if uses_users:
+    if needs_users(dest.where):
         source = source.outerjoin(users, users.c.id == events.c.person)
-    stmt = select(*columns).select_from(source)
+    return source
+
+
+def _conditions(dest: Destination, conn: Connection) -> list[Any]:
+    """What an event must satisfy to be forwarded to `dest`: the filters compiled by the query
+    model, values bound. The one definition both the read of stored rows and the in-memory
+    fast path's check use, so they select alike."""
+    conditions: list[Any] = []
     if dest.events:
-        stmt = stmt.where(events.c.event.in_(list(dest.events)))
+        conditions.append(events.c.event.in_(list(dest.events)))
     if dest.type == "mixpanel":  # Mixpanel takes events; identify/group/alias have no event name
-        stmt = stmt.where(events.c.event.is_not(None))
-    ctx = FilterContext(conn.dialect, events, users if uses_users else None, events.c.person,
+        conditions.append(events.c.event.is_not(None))
+    ctx = FilterContext(conn.dialect, events, users if needs_users(dest.where) else None, events.c.person,
                         dt.datetime.now(dt.UTC).date())
     where = compile_filters(dest.where, ctx)
     if where is not None:
-        stmt = stmt.where(where)
+        conditions.append(where)
+    return conditions
+
+
+def _matching(dest: Destination, conn: Connection, *columns: Any, context: bool = False) -> Select[Any]:
+    """`columns` of the events `dest` forwards. `context`: joined with event_context (filters never read it)."""
+    stmt = select(*columns).select_from(_source(dest, context=context))
+    for condition in _conditions(dest, conn):
+        stmt = stmt.where(condition)
     return stmt
 
 
@@ -264,6 +279,7 @@ class EventReader:
     def __init__(self, dest: Destination) -> None:
         self.dest = dest
         self._statements: dict[tuple[str, dt.date, bool], Select[Any]] = {}
+        self._identities: tuple[tuple[str, dt.date], Select[Any]] | None = None
 
     def _statement(self, conn: Connection, ranged: bool) -> Select[Any]:
         key = (backend_for(conn).name, dt.datetime.now(dt.UTC).date(), ranged)
@@ -287,6 +303,22 @@ class EventReader:
         if ts_range is not None:
             params.update(ts_from=ts_range[0], ts_to=ts_range[1])
         return conn.execute(self._statement(conn, ts_range is not None), params).all()
+
+    def _identities_statement(self, conn: Connection) -> Select[Any]:
+        key = (backend_for(conn).name, dt.datetime.now(dt.UTC).date())
+        if self._identities is None or self._identities[0] != key:
+            conditions = _conditions(self.dest, conn)
+            matches: Any = case((and_(*conditions), 1), else_=0) if conditions else literal(1)
+            stmt = select(events.c.id, events.c.message_id, matches).select_from(_source(self.dest)) \
+                .where(events.c.id > bindparam("after")).order_by(events.c.id).limit(bindparam("limit"))
+            self._identities = (key, stmt)
+        return self._identities[1]
+
+    def identities(self, conn: Connection, *, after: int, limit: int) -> Sequence[Sequence[Any]]:
+        """(id, message_id, 1 if `dest` forwards it else 0) of the first `limit` stored events
+        above `after`, in id order, matched or not: the in-memory fast path checks that they are
+        the messages it holds, and reads only these two short columns instead of the documents."""
+        return conn.execute(self._identities_statement(conn), {"after": after, "limit": limit}).all()
 
 
 def fetch(conn: Connection, dest: Destination, *, after: int, upto: int, limit: int,
