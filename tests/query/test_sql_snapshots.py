@@ -33,6 +33,10 @@ SEGMENTATION: dict[str, dict[str, Any]] = {
     "segmentation_avg_hour_trait_breakdown": {
         "kind": "segmentation", "events": ["A"], "measure": {"avg": "price"}, "unit": "hour", "timezone": "UTC",
         "range": {"from": "2026-10-25", "to": "2026-10-25"}, "breakdown": {"trait": "plan"}},
+    # from event_person_hours on SQLite and PostgreSQL (one statement per range, then the fallback)
+    "segmentation_unique_trait_breakdown_previous": {
+        "kind": "segmentation", "events": ["A", "B"], "measure": "unique", "unit": "day", "timezone": "UTC",
+        "range": RANGE, "breakdown": {"trait": "plan"}, "compare_previous": True},
 }
 
 OTHERS: dict[str, dict[str, Any]] = {

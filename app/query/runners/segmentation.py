@@ -27,11 +27,13 @@ from sqlalchemy import (
     Select,
     String,
     case,
+    cast,
     column,
     false,
     func,
     literal,
     literal_column,
+    null,
     select,
     union_all,
 )
@@ -420,6 +422,46 @@ class SegmentationRunner(QueryRunner):
         keys: list[Any] = ([t.c.event] if len(specific) > 1 else []) + ([literal_column("b")] if with_bucket else [])
         return stmt.group_by(*keys, t.c.person).subquery("persons")
 
+    @property
+    def _trait_uniques(self) -> bool:
+        """Unique persons by a trait from `event_person_hours` (see `_trait_rows_statement`)."""
+        return self.rollup == "event_people" and self.query.breakdown is not None
+
+    def _trait_rows_statement(self, names: Sequence[str], bucketing: Bucketing) -> Any:
+        """Unique persons by a trait in one statement, per raw trait value: over the range (b
+        NULL, with the value's events n, which rank the top values) and per bucket. Each person
+        has one value, so persons per value add up to the persons of a top value or of Other:
+        folded in Python like the additive measures. Each person's trait is read once (a
+        materialized (event, person, value) table joined to the distinct (event, bucket,
+        person)), where a statement per top values, buckets and range read it per row (10M
+        events, Page Viewed by plan over 30 days on SQLite: 1.7 s instead of 6.9 s)."""
+        t = event_person_hours
+        specific = [n for n in names if n != ALL_EVENTS]
+        if not specific:
+            return select(*_no_rows("ev", "g", "b", "v", "n")).where(false())
+        src, extra = self._event_people_source()
+        ev: Any = literal(specific[0], String) if len(specific) == 1 else t.c.event
+        p = bucketing.period
+        conds = [t.c.event.in_(specific) if len(specific) > 1 else t.c.event == literal(specific[0], String),
+                 *self._hours_in(t, p), *extra]
+        by_event: list[Any] = [t.c.event] if len(specific) > 1 else []
+        people = (select(ev.label("ev"), t.c.person.label("person"), func.sum(t.c.n).label("n")).select_from(src)
+                  .where(*conds).group_by(*by_event, t.c.person).subquery("people"))
+        src_g, g = self._trait_of(people)
+        valued = self.backend.materialized_cte(
+            select(people.c.ev, people.c.person, g.label("g"), people.c.n).select_from(src_g).cte("person_values"))
+        pairs = (select(ev.label("ev"), bucketing.key_expr(t.c.hour).label("b"), t.c.person.label("person"))
+                 .select_from(src).where(*conds).group_by(*by_event, literal_column("b"), t.c.person).subquery("pairs"))
+        on = valued.c.person == pairs.c.person
+        if len(specific) > 1:
+            on = on & (valued.c.ev == pairs.c.ev)
+        no_bucket = cast(null(), BigInteger)
+        over_range = (select(valued.c.ev, valued.c.g, no_bucket.label("b"), func.count().label("v"),
+                             func.sum(valued.c.n).label("n")).group_by(valued.c.ev, valued.c.g))
+        per_bucket = (select(valued.c.ev, valued.c.g, pairs.c.b, func.count().label("v"), no_bucket.label("n"))
+                      .select_from(pairs.join(valued, on)).group_by(valued.c.ev, valued.c.g, pairs.c.b))
+        return union_all(over_range, per_bucket)
+
     def _trait_of(self, persons: Any) -> tuple[Any, ColumnElement[Any]]:
         """`persons` joined to their `users` row, and the breakdown trait's display value."""
         b = self.query.breakdown
@@ -533,6 +575,8 @@ class SegmentationRunner(QueryRunner):
         if not self.query.events:
             out.append(self.top_events_statement())
         names = self.query.events or names
+        if self._trait_uniques:  # one statement per range; the three below past RAW_ROWS rows
+            out += [self._trait_rows_statement(names, b) for b in (self.bucketing, self.previous) if b is not None]
         if self.query.breakdown is not None:
             out.append(self.top_groups_statement(names))
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
@@ -573,7 +617,7 @@ class SegmentationRunner(QueryRunner):
         tops: dict[str, list[str | None]] | None = None
         raw = self._raw_rows(conn, names, self.bucketing) if q.breakdown is not None else None
         if raw is not None:
-            tops = _rank_raw(raw, q.limit)
+            tops = _rank_raw([r for r in raw if r["b"] is None] if self._trait_uniques else raw, q.limit)
         elif q.breakdown is not None:
             tops = {}
             for row in self.execute(conn, self.top_groups_statement(names)):
@@ -591,9 +635,11 @@ class SegmentationRunner(QueryRunner):
         bucket in one pass, to be folded into top values + Other in Python — as fast as the best
         hand-written SQL, where ranking in SQL costs a second pass. None when the measure is not
         additive or there are more than RAW_ROWS (value, bucket) rows (then SQL folds)."""
-        if self.query.measure.kind not in ("total", "sum", "avg"):
+        if self.query.measure.kind not in ("total", "sum", "avg") and not self._trait_uniques:
             return None
-        stmt = self.buckets_statement(names, bucketing, None).limit(literal(RAW_ROWS + 1, Integer))
+        stmt: Any = self._trait_rows_statement(names, bucketing) if self._trait_uniques \
+            else self.buckets_statement(names, bucketing, None)
+        stmt = stmt.limit(literal(RAW_ROWS + 1, Integer))
         rows = list(self.execute(conn, stmt).mappings())
         return rows if len(rows) <= RAW_ROWS else None
 
@@ -637,7 +683,11 @@ class SegmentationRunner(QueryRunner):
             values[key] = [round_number(ss[i]) if kind == "sum" else round_number(ss[i] / cs[i] if cs[i] else 0)
                            for i in range(width)]
         totals: dict[GroupKey, Any] = {}
-        if kind in ("unique", "median"):
+        if kind == "unique" and raw is not None:  # a trait breakdown: persons per raw value add up
+            for row in raw:
+                if row["b"] is None:
+                    totals[key_of(row)] = totals.get(key_of(row), 0) + int(row["v"])
+        elif kind in ("unique", "median"):
             for row in self.execute(conn, self.totals_statement(names, bucketing, tops)).mappings():
                 totals[key_of(row)] = int(row["v"]) if kind == "unique" else round_number(row["median"])
         elif kind == "total":
@@ -695,12 +745,13 @@ def _rank_events(rows: Sequence[Any]) -> list[str]:
 
 
 def _rank_raw(rows: Sequence[Any], limit: int) -> dict[str, list[str | None]]:
-    """Top `limit` values per event by occurrences, ties in code-point order, missing last —
-    the same order as top_groups_statement."""
+    """Top `limit` values per event by occurrences (`n` where rows have it: a trait
+    breakdown's rows count persons in `v`), ties in code-point order, missing last — the same
+    order as top_groups_statement."""
     seen: dict[str, dict[str | None, int]] = {}
     for row in rows:
         per = seen.setdefault(row["ev"], {})
-        per[row["g"]] = per.get(row["g"], 0) + int(row["v"] if "v" in row else row["n"])
+        per[row["g"]] = per.get(row["g"], 0) + int(row["n"] if "n" in row else row["v"])
     return {ev: sorted(per, key=lambda g: (-per[g], g is None, [ord(c) for c in g or ""]))[:limit]
             for ev, per in seen.items()}
 
