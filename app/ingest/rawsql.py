@@ -44,9 +44,16 @@ class RawStatement:
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
+        self.executemany_rows(conn, self.params(rows))
+
+    def executemany_rows(self, conn: Connection, rows: Sequence[Any]) -> None:
+        """executemany with rows already in the driver's form: tuples in `order` (positional
+        drivers) or dicts; building them directly saves a dict per row on hot paths."""
+        if not rows:
+            return
         cursor = conn.connection.cursor()
         try:
-            cursor.executemany(self.sql, self.params(rows))
+            cursor.executemany(self.sql, rows)
         finally:
             cursor.close()
 

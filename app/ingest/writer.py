@@ -118,14 +118,23 @@ class EventWriter:
         ).values(
             properties=backend.json_text_param("properties"),
         )
-        # Each new event's context, keyed by the id its message id was given just before.
+        # Each new event's context, keyed by the id its message id was given just before: a
+        # lookup by message_id per row, the fallback when the batch's ids are not known (below).
         context_stmt = backend.insert_ignoring_conflicts(event_context, ["id"]).from_select(
             ["id", "context"],
             select(events.c.id, backend.json_text_param("context"))
             .where(events.c.message_id == bindparam("message_id")),
         )
+        # ... and by the id itself, when the batch's rows are known to hold one contiguous range.
+        context_by_id = backend.insert_ignoring_conflicts(event_context, ["id"]).values(
+            id=bindparam("id"), context=backend.json_text_param("context"))
         self._insert = RawStatement(engine.dialect, stmt)
         self._insert_context = RawStatement(engine.dialect, context_stmt)
+        self._insert_context_by_id = RawStatement(engine.dialect, context_by_id)
+        quote = engine.dialect.identifier_preparer.quote
+        self._newest_id_sql = f"SELECT max({quote('id')}) FROM {quote(events.name)}"
+        self._new_ids_sql = (f"SELECT min({quote('id')}), max({quote('id')}), count(*) FROM {quote(events.name)} "
+                             f"WHERE {quote('id')} > {backend.driver_placeholder}")
 
     def refresh_statistics(self) -> None:
         """After a bulk load: statistics for the query planner (Backend.refresh_statistics).
@@ -218,8 +227,6 @@ class EventWriter:
         params: list[Any] = [getter(rec) for rec in records]
         if self._insert.order is None:
             params = [dict(zip(order, values, strict=True)) for values in params]
-        contexts = self._insert_context.params(
-            {"message_id": rec.message_id, "context": rec.context_json} for rec in records)
         cursor = conn.connection.cursor()
         try:
             # The hourly rollups (Backend.rollups_by_writer): one grouped upsert per rollup for
@@ -228,9 +235,31 @@ class EventWriter:
             # failed batch leaves neither events nor counts; skipped duplicates have no row.
             by_writer = self.backend.rollups_by_writer
             after_id = self.backend.begin_rollup_batch(cursor) if by_writer else 0
+            cursor.execute(self._newest_id_sql)
+            row = cursor.fetchone()
+            newest = int(row[0]) if row is not None and row[0] is not None else 0
             cursor.executemany(self._insert.sql, params)
-            cursor.executemany(self._insert_context.sql, contexts)
+            self._insert_contexts(cursor, records, newest)
             if by_writer:
                 self.backend.end_rollup_batch(cursor, after_id)
         finally:
             cursor.close()
+
+    def _insert_contexts(self, cursor: Any, records: list[Record], newest: int) -> None:
+        """Each stored event's context under its id. We hold the write lock, so the rows above the
+        newest id before the insert are this batch's; when they are exactly len(records) rows
+        with consecutive ids, record i got the i-th (ids grow in insertion order), and the
+        contexts go in by id (~2 us less per event than finding each id by its message_id).
+        Otherwise (a row refused, ids not consecutive) each id is looked up by its message id."""
+        cursor.execute(self._new_ids_sql, (newest,))
+        first, last, count = cursor.fetchone()
+        n = len(records)
+        if first is not None and count == n and last - first + 1 == n:
+            by_id = self._insert_context_by_id
+            rows: list[Any] = list(zip(range(first, last + 1), (rec.context_json for rec in records), strict=True))
+            if by_id.order != ("id", "context"):  # named or differently ordered parameters
+                rows = by_id.params({"id": i, "context": c} for i, c in rows)
+            cursor.executemany(by_id.sql, rows)
+            return
+        cursor.executemany(self._insert_context.sql, self._insert_context.params(
+            {"message_id": rec.message_id, "context": rec.context_json} for rec in records))

@@ -5,6 +5,13 @@ enrichment, duplicate check, identity merge, users), exactly as the commands do.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py                       # 1M SQLite, 200k PostgreSQL
     .venv/bin/python tests/benchmarks/bench_ingest.py --events 200000 --repeat 3 --dialects sqlite
+    .venv/bin/python tests/benchmarks/bench_ingest.py --ab /tmp/before,. --events 100000 --repeat 5
+
+--ab TREE,TREE runs the writer's A/B instead (issue 17): interleaved rounds (the order alternating),
+each measurement in a fresh process whose `app` comes from that source tree: `store` (the
+demo's batches prepared first, untimed, then `EventWriter.store` timed by part, CPU µs per event),
+`demo` (`generate_demo` as the app's first run calls it: wall and CPU) and `import` (the export
+file through `import_files` with one worker process: wall and CPU of both). Printed, not written.
 
 The import file is the demo's messages written as a Segment export would have them
 (ISO-8601 timestamps with originalTimestamp/sentAt/receivedAt, gzip JSON Lines), cached
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gzip
 import os
 import platform
@@ -31,7 +39,8 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+#: The source tree whose `app` is measured (--ab runs this script once per tree and round).
+sys.path.insert(0, os.environ.get("BENCH_TREE") or str(ROOT))
 
 from app.core.database import open_database  # noqa: E402
 from app.demo.generator import DAY, generate_demo, generate_messages, iso  # noqa: E402
@@ -90,7 +99,7 @@ def bench(name: str, dialect: str, make_url: Callable[[], str], action: Callable
     for i in range(repeat):
         engine = open_database(make_url())
         load = os.getloadavg()[0]
-        stored, wall, cpu, children = timed(lambda engine=engine: action(engine))
+        stored, wall, cpu, children = timed(functools.partial(action, engine))
         engine.dispose()
         walls.append(wall)
         cpus.append(cpu)
@@ -103,6 +112,106 @@ def bench(name: str, dialect: str, make_url: Callable[[], str], action: Callable
     cpu = statistics.median(cpus)
     return {"what": name, "dialect": dialect, "events": stored, "wall": wall, "cpu": cpu,
             "workers_cpu": statistics.median(workers_cpu), "rate": stored / wall, "cpu_rate": stored / cpu}
+
+
+def store_parts(events: int, seed: int) -> dict[str, float]:
+    """CPU µs per stored event of EventWriter.store on SQLite, in total and by part, for the
+    demo's batches prepared beforehand (not timed), into a fresh database."""
+    import collections
+
+    import sqlalchemy.engine.base
+
+    from app.core.backends import sqlite as sqlite_backend
+    from app.demo.generator import BATCH
+    from app.ingest import identity, writer
+
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timing(owner: Any, name: str, part: str, static: bool = False) -> None:
+        if not hasattr(owner, name):  # a part the measured tree does not have
+            return
+        inner = getattr(owner, name)
+
+        def timed_part(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[part] += time.process_time() - start
+        setattr(owner, name, staticmethod(timed_part) if static else timed_part)
+
+    timing(writer.EventWriter, "_drop_stored", "duplicate check", static=True)
+    timing(writer, "resolve", "identity (with merges)")
+    timing(identity, "_apply_merges", "… merges")
+    timing(writer.EventWriter, "_insert_events", "events + contexts + rollups")
+    timing(writer.EventWriter, "_insert_contexts", "… contexts")
+    timing(sqlite_backend.SQLiteBackend, "begin_rollup_batch", "… rollups")
+    timing(sqlite_backend.SQLiteBackend, "end_rollup_batch", "… rollups")
+    timing(writer, "update_people", "users")
+    timing(sqlalchemy.engine.base.Connection, "commit", "commit")
+    msgs = list(generate_messages(seed, events, END_MS - 90 * DAY, END_MS))
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+        engine = open_database(f"sqlite:///{folder}/store.sqlite")
+        w = EventWriter(engine)
+        prepared = [w.prepare(msgs[i:i + BATCH], arrived_now=False) for i in range(0, len(msgs), BATCH)]
+        spent.clear()
+        total = 0.0
+        stored = 0
+        for records, result in prepared:
+            start = time.process_time()
+            stored += w.store(records, result).stored
+            total += time.process_time() - start
+        engine.dispose()
+    return {"store": total / stored * 1e6, **{k: v / stored * 1e6 for k, v in spent.items()}}
+
+
+def one_measurement(kind: str, events: int, seed: int, cache: Path) -> dict[str, float]:
+    """One --ab measurement in this process (BENCH_TREE's app): a dict printed as JSON."""
+    if kind == "store":
+        return store_parts(events, seed)
+    with tempfile.TemporaryDirectory(prefix="bench-ab-") as folder:
+        engine = open_database(f"sqlite:///{folder}/ab.sqlite")
+        if kind == "demo":
+            from app.ingest.workers import demo_workers
+
+            stored, wall, cpu, children = timed(lambda: generate_demo(
+                engine, events, seed=seed, end=END, workers=demo_workers(events)).stored)
+        else:
+            export = export_file(cache / f"export-{events}-{seed}.jsonl.gz", events, seed)
+            stored, wall, cpu, children = timed(lambda: import_files(EventWriter(engine), [export], workers=1).stored)
+        engine.dispose()
+    return {"wall": wall, "cpu": cpu, "workers_cpu": children, "stored": stored}
+
+
+def ab(args: argparse.Namespace) -> None:
+    """Interleaved A/B of two source trees (see the module docstring)."""
+    import json
+    import subprocess
+
+    trees = [str(Path(t).resolve()) for t in args.ab.split(",")]
+    kinds = [k.strip() for k in args.ab_what.split(",") if k.strip()]
+    if "import" in kinds:
+        export_file(args.cache / f"export-{args.events}-{args.seed}.jsonl.gz", args.events, args.seed)
+    results: dict[tuple[str, str], list[dict[str, float]]] = {(k, t): [] for k in kinds for t in trees}
+    for round_no in range(args.repeat):
+        for kind in kinds:
+            for tree in (trees if round_no % 2 == 0 else trees[::-1]):
+                load = os.getloadavg()[0]
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", kind, "--events", str(args.events), "--seed", str(args.seed),
+                     "--cache", str(args.cache)], env={**os.environ, "BENCH_TREE": tree},
+                    check=True, capture_output=True, text=True).stdout
+                row = json.loads(out.strip().splitlines()[-1])
+                results[(kind, tree)].append(row)
+                print(f"round {round_no + 1} {kind} {tree}: "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in row.items()) + f"; load {load:.2f}", flush=True)
+    print(f"medians of {args.repeat} rounds; load now {os.getloadavg()[0]:.2f}")
+    for kind in kinds:
+        for tree in trees:
+            rows = results[(kind, tree)]
+            keys = list(dict.fromkeys(k for r in rows for k in r))
+            print(f"{kind} {tree}: " + ", ".join(
+                f"{k} {statistics.median(r.get(k, 0.0) for r in rows):.2f}" for k in keys), flush=True)
 
 
 def main() -> None:
@@ -118,8 +227,19 @@ def main() -> None:
                         help="worker-process counts to measure (0: preparation in this process)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tracklens-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "ingest.md")
+    parser.add_argument("--ab", help="TREE,TREE: the writer's interleaved A/B of two source trees instead")
+    parser.add_argument("--ab-what", default="store,demo,import", help="what --ab measures")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # one --ab measurement, in a child process
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        import json
+
+        print(json.dumps(one_measurement(args.one, args.events, args.seed, args.cache)))
+        return
+    if args.ab:
+        ab(args)
+        return
     dialects = [d.strip() for d in args.dialects.split(",") if d.strip()]
     what = {w.strip() for w in args.what.split(",") if w.strip()}
     load_before = os.getloadavg()
