@@ -56,7 +56,8 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         # Told what each commit stored, so a caught-up destination sends it from memory.
         forwarder = Forwarder(engine, destinations)
     app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy,
-                                             on_committed=forwarder.committed if forwarder else None))
+                                             on_committed=forwarder.committed if forwarder else None,
+                                             on_stopped=forwarder.stop if forwarder else None))
     auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
     click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
                err=True)

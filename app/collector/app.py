@@ -42,6 +42,9 @@ class CollectorSettings:
     #: see app.collector.body.read_limited
     body_idle_timeout: float = BODY_IDLE_SECONDS
     body_total_timeout: float = BODY_TOTAL_SECONDS
+    #: run at shutdown after the last commit (`collect --destinations`: stop the forwarder, which
+    #: releases its destinations; uvicorn re-raises SIGTERM afterwards, so nothing runs later)
+    on_stopped: Callable[[], None] | None = None
 
 
 class SafeJSONResponse(JSONResponse):
@@ -163,6 +166,8 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         finally:
             # uvicorn has finished in-flight requests by now; commit what is still queued.
             await run_in_threadpool(committer.close)
+            if settings.on_stopped is not None:
+                await run_in_threadpool(settings.on_stopped)
 
     return Starlette(
         routes=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -32,6 +33,8 @@ class CollectorOptions:
     body_total_timeout: float = BODY_TOTAL_SECONDS
     #: told what each commit stored (`collect --destinations`: Forwarder.committed)
     on_committed: OnCommitted | None = None
+    #: run at shutdown after the last commit (Forwarder.stop)
+    on_stopped: Callable[[], None] | None = None
 
 
 def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
@@ -50,7 +53,7 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
     committer = CommitQueue(writer, on_unavailable=engine.dispose, on_committed=options.on_committed)
     settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
                                  trust_proxy=options.trust_proxy, body_idle_timeout=options.body_idle_timeout,
-                                 body_total_timeout=options.body_total_timeout)
+                                 body_total_timeout=options.body_total_timeout, on_stopped=options.on_stopped)
     return create_app(committer, settings, ping=ping)
 
 

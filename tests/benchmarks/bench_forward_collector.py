@@ -28,6 +28,7 @@ import multiprocessing
 import multiprocessing.sharedctypes
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -100,6 +101,10 @@ class Run:
     #: collector CPU from ready until drained, per accepted event (µs)
     cpu_total_us: float
     stored: int
+    #: batches the destination sent from the collector's memory and read back from the database
+    #: (the forwarder's log line at shutdown); (0, 0) without a destination
+    from_memory: int = 0
+    read_back: int = 0
 
     @property
     def delivered_rate(self) -> float:
@@ -152,7 +157,9 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
         extra += ["--destinations", str(path)]
     with received.get_lock():
         received.value = 0
-    running = start_process(url, work / "collector.log", extra=extra)
+    log_path = work / "collector.log"
+    log_from = log_path.stat().st_size if log_path.exists() else 0
+    running = start_process(url, log_path, extra=extra)
     pid = running.process.pid
     collector_port = int(running.url.rsplit(":", 1)[1])
     try:
@@ -166,8 +173,12 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     finally:
         stop_process(running)
     window.stored = _count(url) - warm.accepted
+    with log_path.open("rb") as f:
+        f.seek(log_from)
+        found = re.findall(rb"(\d+) batches sent from memory, (\d+) read from the database", f.read())
+    memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
-               window.stored + warm.accepted)
+               window.stored + warm.accepted, memory, read)
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -249,7 +260,8 @@ def _report(backend: str, clients: int, r: Run) -> None:
     print(f"{backend} {clients} clients {r.variant}: collected {r.window.rate:,.0f}/s, delivered "
           f"{r.delivered_rate:,.0f}/s, window CPU {r.window.cpu_us_per_event:.1f} µs/event, total CPU "
           f"{r.cpu_total_us:.1f} µs/event, lag at stop {r.lag_at_stop:,}, drained in {r.drain:.2f} s, "
-          f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}", flush=True)
+          f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}, batches from memory {r.from_memory} "
+          f"read {r.read_back}", flush=True)
 
 
 def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:
@@ -275,11 +287,13 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         "The clients, the receiver and the PostgreSQL server are other processes and not counted. "
         "*Delivered* counts the messages the receiver got during the window (Mixpanel is not sent identify "
         "messages, 5 % of this load); *lag at stop*: matching messages above the cursor when the clients "
-        "stopped; *drained*: seconds until they were delivered.",
+        "stopped; *drained*: seconds until they were delivered; *batches memory / read*: the destination's "
+        "batches sent from the collector's just-committed records / read back from the database (summed over "
+        "the runs; PostgreSQL always reads back).",
         "",
         "| database | clients | destination | collected events/s | delivered events/s | lag at stop | drained "
-        "| CPU/event window | vs none | CPU/event to drained | vs none |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU/event window | vs none | CPU/event to drained | vs none | batches memory / read |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, clients, variant), runs in results.items():
         base = results.get((backend, clients, "none"))
@@ -297,8 +311,10 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
                 vs_w = f"{window_cpu / statistics.median(r.window.cpu_us_per_event for r in base) - 1:+.0%}"
                 vs_t = f"{total_cpu / statistics.median(r.cpu_total_us for r in base) - 1:+.0%}"
         lost = "" if all(r.stored == r.total and not r.window.errors for r in runs) else " (accepted ≠ stored!)"
+        batches = "–" if variant == "none" else \
+            f"{sum(r.from_memory for r in runs):,} / {sum(r.read_back for r in runs):,}"
         lines.append(f"| {backend} | {clients} | {variant}{lost} | {rate:,.0f} | {delivered} | {lag} | {drained} | "
-                     f"{window_cpu:.1f} µs | {vs_w} | {total_cpu:.1f} µs | {vs_t} |")
+                     f"{window_cpu:.1f} µs | {vs_w} | {total_cpu:.1f} µs | {vs_t} | {batches} |")
     lines.append(END)
     section = "\n".join(lines)
     text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Destinations benchmark\n"

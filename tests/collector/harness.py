@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -40,7 +41,7 @@ class ThreadCollector:
 
 @contextlib.contextmanager
 def collector_in_thread(db_url: str, *, write_keys: Sequence[str] = (WRITE_KEY,), no_auth: bool = False,
-                        trust_proxy: bool = False, **options: float) -> Iterator[ThreadCollector]:
+                        trust_proxy: bool = False, **options: Any) -> Iterator[ThreadCollector]:
     """The real application on uvicorn, on a free loopback port, in a background thread.
 
     `options` are further CollectorOptions (the body timeouts)."""

@@ -200,16 +200,30 @@ _MIXPANEL_KEYS = re.compile(r'"(?:time|distinct_id|token|mp_country_code|\$(?:in
                             r'region|browser|os|device|referring_domain))"|\\u')
 
 
+#: "2026-11-01T12:34:56." by the second since the epoch: a collector's messages arrive in bursts
+#: within the same seconds, so most lookups hit (two per message; formatting cost ~0.8 µs each).
+_SECONDS: dict[int, str] = {}
+#: "000Z" ... "999Z"
+_MILLIS = tuple("%03dZ" % ms for ms in range(1000))  # noqa: UP031
+
+
 def _iso(ms: int) -> str:
-    """iso_ms(ms), a few times faster: the date and hour are formatted once per hour."""
-    hour, rest = divmod(ms, _HOUR_MS)
-    prefix = _HOURS.get(hour)
+    """iso_ms(ms), several times faster: the date and time to the second are formatted once per
+    second (the hour once per hour)."""
+    second, milli = divmod(ms, 1000)
+    prefix = _SECONDS.get(second)
     if prefix is None:
-        if len(_HOURS) > 10_000:
-            _HOURS.clear()
-        prefix = _HOURS[hour] = iso_utc_ms(hour * _HOUR_MS)[:-10]  # less "00:00.000Z"
-    # (printf-style: twice as fast as an f-string with format specs on Python 3.11)
-    return "%s%02d:%02d.%03dZ" % (prefix, rest // 60_000, rest // 1000 % 60, rest % 1000)  # noqa: UP031
+        hour, rest = divmod(second, 3600)
+        head = _HOURS.get(hour)
+        if head is None:
+            if len(_HOURS) > 10_000:
+                _HOURS.clear()
+            head = _HOURS[hour] = iso_utc_ms(hour * _HOUR_MS)[:-10]  # less "00:00.000Z"
+        if len(_SECONDS) > 100_000:
+            _SECONDS.clear()
+        # (printf-style: twice as fast as an f-string with format specs on Python 3.11)
+        prefix = _SECONDS[second] = "%s%02d:%02d." % (head, rest // 60, rest % 60)  # noqa: UP031
+    return prefix + _MILLIS[milli]
 
 
 def _spliceable(text: Any) -> bool:

@@ -537,3 +537,6 @@ class Forwarder:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        for worker in self.workers:
+            log.info("%s: %d batches sent from memory, %d read from the database", worker.dest.name,
+                     worker.fast_batches, worker.read_batches)
