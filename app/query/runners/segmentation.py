@@ -396,6 +396,32 @@ class SegmentationRunner(QueryRunner):
         count = select(func.count()).select_from(active).scalar_subquery()
         return select(bounds.c.ev, bounds.c.b, count.label("v"))
 
+    @property
+    def _one_pass_uniques(self) -> bool:
+        """Unique persons from `events` with an event-property filter or breakdown: per bucket
+        and over the range in one statement (`_uniques_statement`)."""
+        q = self.query
+        return q.measure.kind == "unique" and self.rollup is None and (
+            self.parts.filters is not None or q.breakdown is not None)
+
+    def _uniques_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None) -> Any:
+        """Distinct persons per (ev, [gi,] bucket) and over the range (b NULL) from one
+        materialized DISTINCT (ev, [gi,] bucket, person): the filtered rows are read and their
+        JSON parsed once, where a statement per bucket counts and per range total read them
+        twice — PostgreSQL reads every heap page of the range each time (properties are in no
+        index)."""
+        passes = self._passes(names, bucketing.period)
+        rows = [select(*self._keys(ev, bucketing, tops, True), events.c.person.label("person"))
+                .select_from(self.parts.source).where(*conds).distinct() for ev, conds in passes]
+        pairs = self.backend.materialized_cte((rows[0] if len(rows) == 1 else union_all(*rows)).cte("pairs"))
+        keys = [c for c in pairs.c if c.name not in ("b", "person")]
+        # `whole` marks the range's rows (b is any of its buckets: a typed NULL is not portable)
+        per_bucket = (select(*keys, pairs.c.b, literal(0, Integer).label("whole"), func.count().label("v"))
+                      .group_by(*keys, pairs.c.b))
+        over_range = (select(*keys, func.min(pairs.c.b).label("b"), literal(1, Integer).label("whole"),
+                             func.count(pairs.c.person.distinct()).label("v")).group_by(*keys))
+        return union_all(per_bucket, over_range)
+
     def _event_people_source(self) -> tuple[Any, list[ColumnElement[bool]]]:
         """`event_person_hours` and the person-level filters on its rows (traits through `users`)."""
         t = event_person_hours
@@ -580,6 +606,9 @@ class SegmentationRunner(QueryRunner):
         if self.query.breakdown is not None:
             out.append(self.top_groups_statement(names))
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
+            if self._one_pass_uniques:
+                out.append(self._uniques_statement(names, bucketing, tops))
+                continue
             out.append(self.buckets_statement(names, bucketing, tops))
             if self.query.measure.kind in ("unique", "median"):
                 out.append(self.totals_statement(names, bucketing, tops))
@@ -617,7 +646,7 @@ class SegmentationRunner(QueryRunner):
         tops: dict[str, list[str | None]] | None = None
         raw = self._raw_rows(conn, names, self.bucketing) if q.breakdown is not None else None
         if raw is not None:
-            tops = _rank_raw([r for r in raw if r["b"] is None] if self._trait_uniques else raw, q.limit)
+            tops = _rank_raw([r for r in raw if _over_range(r)] if self._trait_uniques else raw, q.limit)
         elif q.breakdown is not None:
             tops = {}
             for row in self.execute(conn, self.top_groups_statement(names)):
@@ -664,8 +693,13 @@ class SegmentationRunner(QueryRunner):
         values: dict[GroupKey, list[Any]] = {}
         sums: dict[GroupKey, list[float]] = {}
         counts: dict[GroupKey, list[int]] = {}  # numbers per bucket (avg)
+        one_pass = raw is None and self._one_pass_uniques
+        if one_pass:
+            raw = list(self.execute(conn, self._uniques_statement(names, bucketing, tops)).mappings())
         rows = raw if raw is not None else self.execute(conn, self.buckets_statement(names, bucketing, tops)).mappings()
         for row in rows:
+            if one_pass and _over_range(row):
+                continue
             key = key_of(row)
             pos = position.get(row["b"])
             if pos is None or pos >= width:
@@ -683,9 +717,10 @@ class SegmentationRunner(QueryRunner):
             values[key] = [round_number(ss[i]) if kind == "sum" else round_number(ss[i] / cs[i] if cs[i] else 0)
                            for i in range(width)]
         totals: dict[GroupKey, Any] = {}
-        if kind == "unique" and raw is not None:  # a trait breakdown: persons per raw value add up
+        if kind == "unique" and raw is not None:  # b NULL: over the range (one per key when one_pass;
+            # a trait breakdown's persons per raw value add up)
             for row in raw:
-                if row["b"] is None:
+                if _over_range(row):
                     totals[key_of(row)] = totals.get(key_of(row), 0) + int(row["v"])
         elif kind in ("unique", "median"):
             for row in self.execute(conn, self.totals_statement(names, bucketing, tops)).mappings():
@@ -728,6 +763,11 @@ class SegmentationRunner(QueryRunner):
             if (event, None, True) in values:
                 keys.append((event, None, True))
         return keys
+
+
+def _over_range(row: Any) -> bool:
+    """A row of a whole range's measure among per-bucket rows (b NULL, or `whole`)."""
+    return row["b"] is None or bool(row.get("whole", 0))
 
 
 def _no_rows(*names: str) -> list[Any]:

@@ -1,13 +1,9 @@
-SELECT `pairs`.`ev`, `pairs`.`b`, count(*) AS `v`
-FROM (SELECT DISTINCT `events`.`event` AS `ev`, intDiv((intDiv((`events`.`ts` + CASE WHEN (`events`.`ts` < :param_1) THEN :param_2 ELSE :param_3 END), :param_4) + :param_5), :param_6) AS `b`, `events`.`person` AS `person`
+WITH `pairs` AS (SELECT DISTINCT `events`.`event` AS `ev`, intDiv((intDiv((`events`.`ts` + CASE WHEN (`events`.`ts` < :param_2) THEN :param_3 ELSE :param_4 END), :param_5) + :param_6), :param_7) AS `b`, `events`.`person` AS `person`
 FROM `events`
 LEFT OUTER JOIN `users` ON `users`.`id` = `events`.`person`
-WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_7 AND `events`.`ts` < :param_8 AND toString(JSONType(`events`.`properties`, :param_9)) = :param_10 AND lower(JSONExtractString(`events`.`properties`, :param_11)) IN (__[POSTCOMPILE_lower_1]) AND (CASE WHEN (toString(JSONType(`users`.`traits`, :param_12)) IN (__[POSTCOMPILE_toString_1])) THEN JSONExtractFloat(`users`.`traits`, :param_13) ELSE :param_14 END BETWEEN :param_15 AND :param_16 OR `events`.`city` IS NULL)) AS `pairs`
-GROUP BY `pairs`.`ev`, `pairs`.`b`;
-
-SELECT `pairs`.`ev`, count(*) AS `v`
-FROM (SELECT DISTINCT `events`.`event` AS `ev`, `events`.`person` AS `person`
-FROM `events`
-LEFT OUTER JOIN `users` ON `users`.`id` = `events`.`person`
-WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_1 AND `events`.`ts` < :param_2 AND toString(JSONType(`events`.`properties`, :param_3)) = :param_4 AND lower(JSONExtractString(`events`.`properties`, :param_5)) IN (__[POSTCOMPILE_lower_1]) AND (CASE WHEN (toString(JSONType(`users`.`traits`, :param_6)) IN (__[POSTCOMPILE_toString_1])) THEN JSONExtractFloat(`users`.`traits`, :param_7) ELSE :param_8 END BETWEEN :param_9 AND :param_10 OR `events`.`city` IS NULL)) AS `pairs`
+WHERE `events`.`event` IN (__[POSTCOMPILE_event_1]) AND `events`.`ts` >= :param_8 AND `events`.`ts` < :param_9 AND toString(JSONType(`events`.`properties`, :param_10)) = :param_11 AND lower(JSONExtractString(`events`.`properties`, :param_12)) IN (__[POSTCOMPILE_lower_1]) AND (CASE WHEN (toString(JSONType(`users`.`traits`, :param_13)) IN (__[POSTCOMPILE_toString_1])) THEN JSONExtractFloat(`users`.`traits`, :param_14) ELSE :param_15 END BETWEEN :param_16 AND :param_17 OR `events`.`city` IS NULL)) SELECT `pairs`.`ev`, `pairs`.`b`, :param_1 AS `whole`, count(*) AS `v`
+FROM `pairs`
+GROUP BY `pairs`.`ev`, `pairs`.`b`
+UNION ALL SELECT `pairs`.`ev`, min(`pairs`.`b`) AS `b`, :param_18 AS `whole`, count(DISTINCT `pairs`.`person`) AS `v`
+FROM `pairs`
 GROUP BY `pairs`.`ev`;
