@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 from app.core.backends import backend_for
+from app.core.migrations import opened_at
 from app.core.schema import ENRICHED_COLUMNS, events, users
 from app.query import limits
 from app.query.filters import FilterContext, compile_filters, needs_users
@@ -387,10 +388,52 @@ class RetentionSQL:
                 .select_from(joined).where(*conds).group_by(births.c.person, births.c.birth)
                 .subquery(f"{self.prefix}retention_returns"))
 
+    @property
+    def _periods_by_distinct(self) -> bool:
+        """"on" where the backend keeps the index of each person's analysis events (schema 6;
+        PostgreSQL): one range scan per birth over its 8 periods, distinct (birth, period) pairs
+        counted, instead of one EXISTS probe per birth and period. At 10M events (42k births,
+        8 daily periods, "$any") the probes became index-only too, but the one scan per birth
+        still took about 0.75x their time (docs/benchmarks/retention.md)."""
+        return (self.q.bracket == "on" and self.backend.analysis_person_index
+                and opened_at(self.dialect) >= 6)
+
+    def _counts_by_distinct_periods(self, b: Any) -> Select[Any]:
+        """counts_statement's columns from the distinct (birth, period n) pairs with a return
+        event, n = (ts - birth) // U over the births' whole `periods` span."""
+        ev = events.alias(f"{self.prefix}retention_ret")
+        us = users.alias(f"{self.prefix}retention_ret_u") if self.uses_users else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        u = literal(self.cohorts.period_ms, BigInteger)
+        conds: list[ColumnElement[bool]] = [
+            self._event_match(ev, self.q.returning.event), ev.c.person == b.c.person, ev.c.ts > b.c.birth,
+            ev.c.ts < b.c.birth + literal(self.q.periods * self.cohorts.period_ms, BigInteger)]
+        conds += [c for c in (compile_filters(self.q.where, ctx), compile_filters(self.q.returning.where, ctx))
+                  if c is not None]
+        joined = b.join(ev, and_(*conds[:4]))
+        if us is not None:
+            joined = joined.outerjoin(us, us.c.id == ev.c.person)
+        n = (ev.c.ts - b.c.birth) // u
+        hits = (select(b.c.person, b.c.birth, b.c.cohort, b.c.grp, n.label("n")).select_from(joined)
+                .where(*conds[4:]).distinct().subquery(f"{self.prefix}retention_periods"))
+        one, zero = literal(1, Integer), literal(0, Integer)
+        counted = (select(hits.c.cohort, hits.c.grp,
+                          *[func.sum(case((hits.c.n == literal(k, BigInteger), one), else_=zero)).label(f"c{k}")
+                            for k in range(self.q.periods)])
+                   .group_by(hits.c.cohort, hits.c.grp).subquery(f"{self.prefix}retention_hits"))
+        sizes = (select(b.c.cohort, b.c.grp, func.count().label("size")).group_by(b.c.cohort, b.c.grp)
+                 .subquery(f"{self.prefix}retention_sizes"))
+        source = sizes.outerjoin(counted, and_(counted.c.cohort == sizes.c.cohort, counted.c.grp == sizes.c.grp))
+        return select(sizes.c.cohort, sizes.c.grp, sizes.c.size,
+                      *[func.coalesce(counted.c[f"c{k}"], zero).label(f"c{k}") for k in range(self.q.periods)]
+                      ).select_from(source)
+
     def counts_statement(self, tops: Sequence[str | None] | None = None) -> Select[Any]:
         """Per (cohort, group): births (`size`) and, per period, the births retained (`cN`)."""
         b = self.births(tops)
         one, zero = literal(1, Integer), literal(0, Integer)
+        if self.backend.correlated_subqueries and self._periods_by_distinct:
+            return self._counts_by_distinct_periods(b)
         if not self.backend.correlated_subqueries:
             # ClickHouse. PostgreSQL too once took the join, but at 10M events the EXISTS per
             # birth and period is faster there as well (8 daily periods, 42k births, same
