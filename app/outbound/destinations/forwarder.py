@@ -137,8 +137,9 @@ def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]]) -> tuple[Se
 
 
 class CommittedFeed:
-    """The messages the collector has just committed (the writer's records, in commit order),
-    handed to one destination so that, while it is caught up, it can send them from memory
+    """The messages the collector has just committed, in commit order, as rows of
+    formats.row_columns(kind) less the id (so the messageId first), handed to one destination so
+    that, while it is caught up, it can send them from memory
     instead of reading each row back (docs/benchmarks/forward.md). Only a fast path: the worker
     checks every record against the ids and messageIds stored above its cursor before sending it,
     and reads the database whenever they differ, so the cursor stays the source of truth."""
@@ -154,7 +155,7 @@ class CommittedFeed:
         return len(self._records)
 
     def extend(self, records: Sequence[Any]) -> None:
-        """Records one commit stored, all of them (the committer's hand-off)."""
+        """The rows of one commit, all of them (the committer's hand-off)."""
         with self._lock:
             if len(self._records) + len(records) > self.limit:
                 self._clear()
@@ -220,7 +221,8 @@ class DestinationWorker:
         self.feed: CommittedFeed | None = None
         #: the last read of the database reached MAX(id): the feed may hold what comes next
         self._in_sync = False
-        self._record_row = record_row_getter(dest.type)
+        #: the last step took a whole batch (more may be waiting: no pause before the next)
+        self._full = False
         #: batches sent from memory and read back, for tests and the benchmark
         self.fast_batches = 0
         self.read_batches = 0
@@ -318,6 +320,7 @@ class DestinationWorker:
         # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
         full = len(batch) == self.dest.batch
         self._in_sync = not full
+        self._full = full
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
                 with self.engine.begin() as conn:
@@ -352,18 +355,18 @@ class DestinationWorker:
         # Records committed before the last read of MAX(id) were sent from that read: skip them.
         start = 0
         first = rows[0][1]
-        if records[0].message_id != first:
-            start = next((i for i, rec in enumerate(records) if rec.message_id == first), -1)
+        if records[0][0] != first:
+            start = next((i for i, rec in enumerate(records) if rec[0] == first), -1)
             if start < 0:  # another program's rows, or a commit not handed over: read them
                 feed.clear()
                 return None
         matched = 0
         for row, rec in zip(rows, itertools.islice(records, start, None), strict=False):
-            if row[1] != rec.message_id:
+            if row[1] != rec[0]:
                 break
             matched += 1
-        getter = self._record_row
-        chosen = [(row[0], *getter(records[start + i])) for i, row in enumerate(rows[:matched]) if row[2]]
+        self._full = len(records) == self.dest.batch
+        chosen = [(row[0], *records[start + i]) for i, row in enumerate(rows[:matched]) if row[2]]
         if not chosen:  # all filtered out: pass over them
             with self.engine.begin() as conn:
                 if not store.advance(conn, self.dest.name, self.owner, rows[matched - 1][0], 0):
@@ -445,7 +448,9 @@ class DestinationWorker:
                     log.error("%s: %s", self.dest.name, exc)
                     outcome = IDLE
                     self.stop.wait(poll * 4)
-                if outcome not in (SENT, DEAD, SKIPPED):
+                # A whole batch: more is waiting. Otherwise let the next batch fill up for a poll
+                # (a caught-up destination under load sends full batches, not one per commit).
+                if not (outcome in (SENT, DEAD, SKIPPED) and self._full):
                     self.stop.wait(poll)
         finally:
             self.close()
@@ -512,15 +517,23 @@ class Forwarder:
         if backend_for(engine).keeps_json_text:  # the records' text is what a read would give
             for worker in self.workers:
                 worker.feed = CommittedFeed()
+        self._getters = {kind: record_row_getter(kind) for kind in {w.dest.type for w in self.workers}}
 
     def committed(self, records: Sequence[Any], whole: bool) -> None:
         """The collector committed `records` (app.ingest's records, in id order); `whole`: all
         of them were stored (none turned out to be stored already). Called on the committer's
         thread right after the commit; costs a list extend per destination."""
+        # Held as plain rows (what a read gives, less the id; the messageId first): tuples of
+        # strings and numbers, which the garbage collector stops tracking, unlike the records.
+        rows: dict[str, list[tuple[Any, ...]]] = {}
         for worker in self.workers:
             if worker.feed is not None:
                 if whole:
-                    worker.feed.extend(records)
+                    kind = worker.dest.type
+                    if kind not in rows:
+                        get = self._getters[kind]
+                        rows[kind] = [get(record) for record in records]
+                    worker.feed.extend(rows[kind])
                 else:
                     worker.feed.clear()
 
