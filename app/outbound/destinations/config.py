@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
 from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
 
@@ -57,6 +58,10 @@ class Destination:
     write_key: str | None = None
     project_token: str | None = None
     api_secret: str | None = None
+    #: webhook only: the body template as written (app.outbound.destinations.template) ...
+    template: Any = None
+    #: ... and compiled: renders one forwarded message
+    render: Renderer | None = field(default=None, compare=False, repr=False)
 
     @property
     def host(self) -> str:
@@ -99,6 +104,7 @@ def parse_destination(data: Any, path: str) -> Destination:
                           maximum=MAX_BATCH.get(kind or "", 1000))
         timeout_raw = r.raw("timeout", 10.0)
         rate_raw = r.raw("rate")
+        template = r.raw("template")
         given = {key: r.raw(key) for key in ("write_key", "project_token", "api_secret")}
         r.done()
     except QueryError as exc:
@@ -129,10 +135,19 @@ def parse_destination(data: Any, path: str) -> Destination:
     for key, value in given.items():
         if value is not None and key not in SECRETS[kind]:
             raise DestinationError(f"{path}.{key} is not a field of a {kind} destination")
+    render = None
+    if template is not None:
+        if kind != "webhook":
+            raise DestinationError(f"{path}.template is not a field of a {kind} destination (webhook only)")
+        try:
+            render = compile_template(template, f"{path}.template")
+        except TemplateError as exc:
+            raise DestinationError(str(exc)) from None
     secrets = {key: _secret(name, key, given[key], path, required=(key != "project_token"))
                for key in SECRETS[kind]}
     return Destination(name=name, type=kind, url=url.rstrip("/"), headers=dict(headers_raw), events=names,
-                       where=where, batch=batch, timeout=float(timeout_raw), rate=rate, **secrets)
+                       where=where, batch=batch, timeout=float(timeout_raw), rate=rate, template=template,
+                       render=render, **secrets)
 
 
 def parse_destinations(data: Any) -> list[Destination]:

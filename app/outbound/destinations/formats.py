@@ -334,6 +334,9 @@ def batch_messages(dest: Destination, rows: Sequence[Sequence[Any]]) -> list[dic
     events = [stored_event(row, dest.type) for row in rows]
     if dest.type == "mixpanel":
         return [mixpanel_event(e, dest.project_token) for e in events]
+    if dest.render is not None:  # a webhook's template reshapes each message
+        render = dest.render
+        return [render(segment_message(e)) for e in events]
     return [segment_message(e) for e in events]
 
 
@@ -341,6 +344,8 @@ def request_for(dest: Destination, rows: Sequence[Sequence[Any]]) -> Request:
     """The request delivering fetched `rows` (`row_columns(dest.type)`) to `dest`, its body
     already encoded; batch_messages() gives the same messages as dicts."""
     url, headers, auth = _url_headers_auth(dest)
+    if dest.render is not None:  # the template needs each message as a dict: the original path
+        return Request(url, headers, None, auth, encode_body(_body(dest, batch_messages(dest, rows))), len(rows))
     items: list[Any]
     if dest.type == "mixpanel":
         token = dest.project_token
