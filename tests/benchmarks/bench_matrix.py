@@ -123,7 +123,8 @@ def rng(days: int) -> tuple[dict[str, str], int, int]:
 
 
 def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
-                 where: tuple[str, str] | None = None, breakdown: str | None = None) -> dict[str, Any]:
+                 where: tuple[str, str] | None = None, breakdown: str | None = None,
+                 trait: str | None = None) -> dict[str, Any]:
     rspec, s, e = rng(days)
     spec: dict[str, Any] = {"kind": "segmentation", "events": [event], "unit": unit, "timezone": ZONE,
                             "range": rspec}
@@ -146,6 +147,11 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
         name += f" by {breakdown}"
     b = q.bucket(unit)
     cands: dict[str, Candidate] = {}
+    if trait:
+        spec["breakdown"] = {"trait": trait}
+        name += f" by trait {trait}"
+        cands.update(trait_uniques(q, trait, unit, cond, params))
+        return {"name": name, "spec": spec, "cands": cands, "count_event": event, "s": s, "e": e}
 
     if measure == "total" and not breakdown:
         cands["scan events, group by bucket"] = stmts(f"SELECT {b} AS b, count(*) FROM events WHERE {cond} GROUP BY b",
@@ -230,7 +236,8 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
 
         def unique_bd(conn: Connection) -> Any:
             top = [r[0] for r in conn.execute(top_sql, p_all).all()]
-            case = "CASE " + g + " " + " ".join(f"WHEN :t{i} THEN {i + 1}" for i in range(len(top))) + " ELSE 0 END"
+            case = "CASE " + g + " " + " ".join(f"WHEN :t{i} THEN {i + 1}" for i, v in enumerate(top)
+                                                if v is not None) + " ELSE 0 END"
             ps = {**p_all, **{f"t{i}": v for i, v in enumerate(top)}}
             a = conn.execute(text(f"SELECT gi, b, count(*) FROM (SELECT DISTINCT {case} AS gi, {b} AS b, person "
                                   f"FROM events WHERE {cond}) x GROUP BY gi, b"), ps).all()
@@ -267,6 +274,71 @@ def segmentation(q: Sql, event: str, measure: str, unit: str, days: int,
 
         cands["fetch values, medians in Python"] = py_medians
     return {"name": name, "spec": spec, "cands": cands, "count_event": event, "s": s, "e": e}
+
+
+def trait_uniques(q: Sql, trait: str, unit: str, cond: str, params: dict[str, Any]) -> dict[str, Candidate]:
+    """Unique persons of one event by a trait (top 12 + Other): the old engine's shape on `events`
+    joined to `users`, and two forms on `event_person_hours` (schema 5)."""
+    g = q.jtext(trait, "traits")
+    b, hb = q.bucket(unit), q.bucket(unit, "hour")
+    roll = "event = :ev AND hour >= :s AND hour < :e"
+    by_person = "" if q.pg else " INDEXED BY ix_event_person_hours_person"
+    join = "LEFT JOIN users u ON u.id = x.person"
+
+    def ranked(top_sql: str, parts: Callable[[str], list[str]]) -> Candidate:
+        def run(conn: Connection) -> Any:
+            top = [r[0] for r in conn.execute(text(top_sql), params).all()]
+            case = "CASE " + g + " " + " ".join(f"WHEN :t{i} THEN {i + 1}" for i, v in enumerate(top)
+                                                if v is not None) + " ELSE 0 END"
+            if None in top:
+                case = f"CASE WHEN {g} IS NULL THEN {top.index(None) + 1} ELSE {case} END"
+            ps = {**params, **{f"t{i}": v for i, v in enumerate(top) if v is not None}}
+            return [conn.execute(text(sql), ps).all() for sql in parts(case)]
+        return run
+
+    order = f"ORDER BY n DESC, ({g}){q.coll} NULLS LAST LIMIT 12"
+    return {
+        "events joined to users: top-12 by count, then DISTINCT (group, bucket, person) (old engine's shape)": ranked(
+            f"SELECT {g} AS g, count(*) AS n FROM events x {join} WHERE {cond} GROUP BY g {order}",
+            lambda case: [f"SELECT gi, b, count(*) FROM (SELECT DISTINCT {case} AS gi, {b} AS b, person FROM events x "
+                          f"{join} WHERE {cond}) y GROUP BY gi, b",
+                          f"SELECT gi, count(*) FROM (SELECT DISTINCT {case} AS gi, person FROM events x {join} "
+                          f"WHERE {cond}) y GROUP BY gi"]),
+        "rollup event_person_hours: persons' events summed, DISTINCT (bucket, person), trait per row": ranked(
+            f"SELECT {g} AS g, sum(x.n) AS n FROM (SELECT person, sum(n) AS n FROM event_person_hours{by_person} "
+            f"WHERE {roll} GROUP BY person) x {join} GROUP BY g {order}",
+            lambda case: [f"SELECT {case} AS gi, b, count(*) FROM (SELECT {hb} AS b, person FROM event_person_hours "
+                          f"WHERE {roll} GROUP BY b, person) x {join} GROUP BY gi, b",
+                          f"SELECT {case} AS gi, count(*) FROM (SELECT person FROM event_person_hours{by_person} "
+                          f"WHERE {roll} GROUP BY person) x {join} GROUP BY gi"]),
+        "rollup event_person_hours: one statement, values per person materialized, folded in Python": lambda conn: (
+            fold_values(conn.execute(text(
+                f"WITH pv AS MATERIALIZED (SELECT x.person, {g} AS g, x.n FROM (SELECT person, sum(n) AS n FROM "
+                f"event_person_hours WHERE {roll} GROUP BY person) x {join}) SELECT g, NULL AS b, count(*), sum(n) "
+                f"FROM pv GROUP BY g UNION ALL SELECT pv.g, y.b, count(*), NULL FROM (SELECT {hb} AS b, person FROM "
+                f"event_person_hours WHERE {roll} GROUP BY b, person) y JOIN pv ON pv.person = y.person "
+                "GROUP BY pv.g, y.b"), params).all())),
+        "rollup event_person_hours: a trait rank per person once (materialized), joined to (bucket, person)": ranked(
+            f"SELECT {g} AS g, sum(x.n) AS n FROM (SELECT person, sum(n) AS n FROM event_person_hours{by_person} "
+            f"WHERE {roll} GROUP BY person) x {join} GROUP BY g {order}",
+            lambda case: [f"WITH pg AS MATERIALIZED (SELECT x.person, {case} AS gi FROM (SELECT person FROM "
+                          f"event_person_hours{by_person} WHERE {roll} GROUP BY person) x {join}) "
+                          f"SELECT pg.gi, y.b, count(*) FROM (SELECT {hb} AS b, person FROM event_person_hours "
+                          f"WHERE {roll} GROUP BY b, person) y JOIN pg ON pg.person = y.person GROUP BY pg.gi, y.b",
+                          f"SELECT {case} AS gi, count(*) FROM (SELECT person FROM event_person_hours{by_person} "
+                          f"WHERE {roll} GROUP BY person) x {join} GROUP BY gi"]),
+    }
+
+
+def fold_values(rows: list[Any]) -> Any:
+    """Persons per (value, bucket) and per value (b NULL, with events n) folded into the top 12
+    values by events + Other: a person has one trait value, so the persons add up."""
+    occ = {gv: n for gv, bv, _, n in rows if bv is None}
+    top = set(sorted(occ, key=lambda k: (-occ[k], k is None, str(k)))[:12])
+    out: dict[tuple[Any, Any], int] = defaultdict(int)
+    for gv, bv, v, _ in rows:
+        out[(gv if gv in top else "Other", bv)] += v
+    return out
 
 
 def funnel(q: Sql, steps: list[str], days: int) -> dict[str, Any]:
@@ -385,6 +457,10 @@ def questions(q: Sql) -> list[dict[str, Any]]:
     out.append(segmentation(q, FREQ, "unique", "day", 30, where=FILTER[FREQ]))
     out.append(segmentation(q, MID, "unique", "day", 30, breakdown=BREAKDOWN[MID]))
     out.append(segmentation(q, MID, "avg", "day", 30, where=FILTER[MID]))
+    # unique persons by a person trait (from event_person_hours on schema 5)
+    out.append(segmentation(q, FREQ, "unique", "day", 30, trait="plan"))
+    out.append(segmentation(q, MID, "unique", "day", 30, trait="plan"))
+    out.append(segmentation(q, FREQ, "unique", "week", 90, trait="plan"))
     out.append(segmentation(q, FREQ, "total", "day", 30, where=("$country_code", "US")))
     out.append(segmentation(q, FREQ, "total", "day", 30, breakdown="$browser"))
     # funnels: frequent and rare first steps
@@ -503,6 +579,10 @@ def run(args: argparse.Namespace) -> None:
 
         engine.dispose()
         event.listen(engine, "connect", attach)
+        # the demo file's schema is older, but with the rollup attached the engine may read it
+        from app.core.migrations import _OPENED_AT
+
+        _OPENED_AT.pop(engine.dialect, None)
     q = Sql(dialect)
     qs = [x for x in questions(q) if not args.only or re.search(args.only, x["name"], re.I)]
     if args.list:
