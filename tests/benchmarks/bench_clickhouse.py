@@ -395,6 +395,64 @@ def bench_alone(engine: Engine, qs: list[dict[str, Any]], repeat: int, only: str
     return rows
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process, all threads: chDB runs ClickHouse in-process, so this is what a
+    statement cost, less sensitive than wall time to other programs on a loaded machine."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def funnel_stages(engine: Engine, repeat: int) -> list[dict[str, Any]]:
+    """The 4-step funnel's one-pass statement (app/query/runners/funnel_arrays.py) cut after each
+    stage, each cut counted so nothing is shipped to Python: where its time goes. Interleaved;
+    medians of wall and CPU seconds."""
+    import re
+
+    from app.query.explain import explain_query
+
+    bf = _module("bench_funnel_users")
+    with engine.connect() as conn:
+        end_ms = int(conn.execute(text("SELECT max(ts) FROM events")).scalar() or 0)
+    now = dt.datetime.fromtimestamp(end_ms / 1000, tz=dt.UTC)
+    first = now.date() - dt.timedelta(days=89)
+    spec = {"kind": "funnel", "steps": bf.STEPS, "window": {"days": 7}, "timezone": "UTC",
+            "range": {"from": first.isoformat(), "to": now.date().isoformat()}}
+    full = explain_query(engine, spec, now=now)[0].rstrip().rstrip(";")
+    scan = re.search(r"FROM \((SELECT `events`\.`stored_person`.*?)\) AS `funnel_rows`", full, re.S)
+    arrays = re.search(r"\((SELECT ifNull\(joinGetOrNull.*?)\) AS `funnel_arrays`", full, re.S)
+    if scan is None or arrays is None:
+        raise SystemExit("the funnel's SQL no longer has the stages this profile cuts at")
+    rows = scan.group(1)
+    stages = {
+        "read the step events (1 row each: stored person, ts * 2^bits + mask)": f"SELECT count(), sum(v), sum(length(sp)) FROM ({rows})",
+        "+ GROUP BY stored person (String), no arrays": f"SELECT count() FROM (SELECT sp FROM ({rows}) GROUP BY sp)",
+        "+ groupArray per stored person": f"SELECT count(), sum(length(a)) FROM (SELECT sp, groupArray(v) a "
+                                          f"FROM ({rows}) GROUP BY sp)",
+        "+ override lookup, GROUP BY person, arraySort": f"SELECT count(), sum(length(evs)) FROM ({arrays.group(1)})",
+        "+ entry/steps per person, the steps' counts (the whole statement)": full,
+    }
+    walls: dict[str, list[float]] = {name: [] for name in stages}
+    cpus: dict[str, list[float]] = {name: [] for name in stages}
+    names = list(stages)
+    with engine.connect() as conn:
+        for sql in stages.values():
+            conn.exec_driver_sql(sql).fetchall()
+        for i in range(repeat):
+            for name in names[i % len(names):] + names[: i % len(names)]:
+                t0, c0 = time.perf_counter(), _cpu_seconds()
+                conn.exec_driver_sql(stages[name]).fetchall()
+                walls[name].append(time.perf_counter() - t0)
+                cpus[name].append(_cpu_seconds() - c0)
+    out: list[dict[str, Any]] = [{"stage": name, "wall": statistics.median(walls[name]),
+                                  "cpu": statistics.median(cpus[name])}
+           for name in names]
+    for row in out:
+        log(f"  {row['stage']}: wall {fmt_time(row['wall'])}, CPU {fmt_time(row['cpu'])}")
+    return out
+
+
 def fmt_time(s: float) -> str:
     return f"{s * 1000:.2f} ms" if s < 0.01 else (f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s")
 
@@ -550,6 +608,18 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
             lines.append(f"| `tracklens {r['what']}` | {r['db']} | {r['events']:,} | {r['seconds']:.1f} | "
                          f"{r['rate']:,.0f} |")
         lines.append("")
+    if results.get("funnel_stages"):
+        lines += [
+            "## The 10M funnel, stage by stage (chDB)",
+            "",
+            "The 4-step funnel's statement cut after each stage (cumulative); CPU is the process's (chDB runs "
+            "in-process, 2 threads).",
+            "",
+            "| up to | wall | CPU |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {r['stage']} | {fmt_time(r['wall'])} | {fmt_time(r['cpu'])} |" for r in results["funnel_stages"]]
+        lines.append("")
     if notes:
         lines += [notes.rstrip(), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -629,6 +699,11 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         ch100.dispose()
     if part in ("queries", "big"):
         sqlite_engine.dispose()
+    if part == "funnel-stages":
+        ch10 = open_chdb(args.work / "ch", "m10")
+        log("10M funnel, stage by stage")
+        results["funnel_stages"] = funnel_stages(ch10, args.repeat)
+        ch10.dispose()
     if part == "ingest":
         log("ingestion")
         results["ingest"] = bench_ingest(args.work, args.import_events, args.demo_events, args.ingest_repeat,
@@ -640,7 +715,7 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="queries,big,ingest", help="queries (10M side by side), big (100M), "
-                        "ingest")
+                        "ingest, funnel-stages (the 10M funnel's statement stage by stage, wall and CPU)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the databases are built and kept")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the 1M demo SQLite database (seed 7)")
     parser.add_argument("--repeat", type=int, default=5)
