@@ -398,11 +398,14 @@ class SegmentationRunner(QueryRunner):
 
     @property
     def _one_pass_uniques(self) -> bool:
-        """Unique persons from `events` with an event-property filter or breakdown: per bucket
-        and over the range in one statement (`_uniques_statement`)."""
+        """Unique persons from `events` with an event-property filter and no breakdown: per
+        bucket and over the range in one statement (`_uniques_statement`). 10M events, Page
+        Viewed where category = Product, 30 days, interleaved: SQLite 20.8 -> 14.8 s, PostgreSQL
+        9.5 -> 8.0 s at load 11-13. With a breakdown (a third statement ranks the values) it
+        gained nothing (Product Viewed by category: 18.1 vs 18.3 s, 12.0 vs 12.0 s)."""
         q = self.query
-        return q.measure.kind == "unique" and self.rollup is None and (
-            self.parts.filters is not None or q.breakdown is not None)
+        return (q.measure.kind == "unique" and self.rollup is None and self.parts.filters is not None
+                and q.breakdown is None)
 
     def _uniques_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None) -> Any:
         """Distinct persons per (ev, [gi,] bucket) and over the range (b NULL) from one
