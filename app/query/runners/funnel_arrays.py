@@ -39,6 +39,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
 )
@@ -81,6 +82,14 @@ class ArrayFunnelSQL(FunnelSQL):
     def _packed(self) -> bool:
         # ts < 2^42 (year 2109) and 21 bits: below 2^63
         return not self._first_by_id and self.q.order != "strict" and len(self._flags()) <= 21
+
+    @property
+    def _sparse(self) -> bool:
+        """Packed and ordered: the entry is the earliest event flagged `e`, and no later step reads
+        an event flagged only `e`/`s0`, so each person's array keeps just the events with another
+        flag and the entry comes from a min() beside it (10M events: 1.87M array elements ->
+        the steps 2..n and exclusions only; CPU -6 to -14 % in interleaved runs)."""
+        return self._packed and self.q.order == "ordered"
 
     def _fields(self) -> list[str]:
         """Names of the array's tuple fields, in sort order: (ts, id) first."""
@@ -173,8 +182,11 @@ class ArrayFunnelSQL(FunnelSQL):
 
         t = ts("x")
         inside = f"{t} <= t0 + {w}"
-        out: list[tuple[str, str] | None] = [(f"{p}i0", f"arrayFirstIndex(x -> {f('e')}, {p}evs)"),
-                                             ("t0", ts(f"arrayElement({p}evs, {p}i0)"))]
+        out: list[tuple[str, str] | None]
+        if self._sparse:  # the entry from the min() beside the array (people)
+            out = [(f"{p}i0", f"if({p}e0 IS NULL, 0, 1)"), ("t0", ts(f"assumeNotNull({p}e0)"))]
+        else:
+            out = [(f"{p}i0", f"arrayFirstIndex(x -> {f('e')}, {p}evs)"), ("t0", ts(f"arrayElement({p}evs, {p}i0)"))]
         if "g" in at:
             out.append(("g", f"arrayElement({p}evs, {p}i0).{at['g']}"))
         held = ""
@@ -226,11 +238,18 @@ class ArrayFunnelSQL(FunnelSQL):
         # Grouped by the stored person first, then each stored person's array once under the
         # person it is now: one override lookup per stored person, not per event (10M events,
         # 1.9M step events, 317k persons: 1.2 s -> 0.84 s at load ~6).
-        stored = (select(rows.c.sp, func.groupArray(item).label("a"))
-                  .group_by(rows.c.sp).subquery(f"{p}funnel_stored"))
+        kept: list[ColumnElement[Any]] = [func.groupArray(item).label("a")]
+        if self._sparse:
+            flags = self._flags()
+            others = sum(1 << i for i, name in enumerate(flags) if name not in ("e", "s0"))
+            zero = literal(0, BigInteger)
+            kept = [func.groupArrayIf(item, func.bitAnd(item, literal(others, BigInteger)) != zero).label("a"),
+                    func.min(case((func.bitAnd(item, literal(1, BigInteger)) != zero, item), else_=null())).label("e")]
+        stored = select(rows.c.sp, *kept).group_by(rows.c.sp).subquery(f"{p}funnel_stored")
         person = cast(PersonArrays, self.backend).person_of_stored(stored.c.sp)
         evs = func.arraySort(func.arrayFlatten(func.groupArray(stored.c.a)))
-        grouped = (select(person.label("person"), evs.label(f"{p}evs")).group_by(person)
+        entry = [func.min(stored.c.e).label(f"{p}e0")] if self._sparse else []
+        grouped = (select(person.label("person"), evs.label(f"{p}evs"), *entry).group_by(person)
                    .subquery(f"{p}funnel_arrays"))
         per_person: Any = grouped
         for i, layer in enumerate(self._times()):
