@@ -610,7 +610,7 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
         lines.append("")
     if results.get("funnel_stages"):
         lines += [
-            "## The 10M funnel, stage by stage (chDB)",
+            f"## The funnel, stage by stage (chDB, {results.get('stages_on', 'ch/m10')})",
             "",
             "The 4-step funnel's statement cut after each stage (cumulative); CPU is the process's (chDB runs "
             "in-process, 2 threads).",
@@ -700,10 +700,12 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
     if part in ("queries", "big"):
         sqlite_engine.dispose()
     if part == "funnel-stages":
-        ch10 = open_chdb(args.work / "ch", "m10")
-        log("10M funnel, stage by stage")
-        results["funnel_stages"] = funnel_stages(ch10, args.repeat)
-        ch10.dispose()
+        folder, database = args.stages_on.split("/")
+        ch = open_chdb(args.work / folder, database)
+        log(f"the funnel on {folder}/{database}, stage by stage")
+        results["funnel_stages"] = funnel_stages(ch, args.repeat)
+        results["stages_on"] = args.stages_on
+        ch.dispose()
     if part == "ingest":
         log("ingestion")
         results["ingest"] = bench_ingest(args.work, args.import_events, args.demo_events, args.ingest_repeat,
@@ -734,6 +736,8 @@ def main() -> None:
                         "(ClickHouse's per-person arrays off), interleaved: the 'before' columns")
     parser.add_argument("--as-is", action="store_true", help="open the existing databases without creating "
                         "or migrating anything")
+    parser.add_argument("--stages-on", default="ch/m10", help="funnel-stages: FOLDER/DATABASE under --work "
+                        "(ch100/m100: the 100M database)")
     parser.add_argument("--part-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
