@@ -105,6 +105,8 @@ class Run:
     #: (the forwarder's log line at shutdown); (0, 0) without a destination
     from_memory: int = 0
     read_back: int = 0
+    #: CPU seconds of the forwarder's own thread (its shutdown log line), per delivered event: µs
+    thread_us: float = float("nan")
 
     @property
     def delivered_rate(self) -> float:
@@ -175,10 +177,12 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     window.stored = _count(url) - warm.accepted
     with log_path.open("rb") as f:
         f.seek(log_from)
-        found = re.findall(rb"(\d+) batches sent from memory, (\d+) read from the database", f.read())
+        found = re.findall(rb"(\d+) batches sent from memory, (\d+) read from the database"
+                           rb"(?:; ([\d.]+) s CPU in its thread)?", f.read())
     memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
+    thread_us = float(found[-1][2]) / received.value * 1e6 if found and found[-1][2] and received.value else float("nan")
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
-               window.stored + warm.accepted, memory, read)
+               window.stored + warm.accepted, memory, read, thread_us)
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -261,7 +265,7 @@ def _report(backend: str, clients: int, r: Run) -> None:
           f"{r.delivered_rate:,.0f}/s, window CPU {r.window.cpu_us_per_event:.1f} µs/event, total CPU "
           f"{r.cpu_total_us:.1f} µs/event, lag at stop {r.lag_at_stop:,}, drained in {r.drain:.2f} s, "
           f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}, batches from memory {r.from_memory} "
-          f"read {r.read_back}", flush=True)
+          f"read {r.read_back}, forwarder thread {r.thread_us:.1f} µs/delivered event", flush=True)
 
 
 def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:
