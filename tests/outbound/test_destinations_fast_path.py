@@ -18,6 +18,7 @@ from app.collector.committer import CommitQueue
 from app.core.backends import backend_for
 from app.core.schema import events
 from app.ingest.writer import EventWriter
+from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.forwarder import IDLE, DestinationWorker, Forwarder
 from app.outbound.retry import Backoff
@@ -187,3 +188,26 @@ def test_a_commit_that_found_a_message_already_stored_sends_the_stored_one(engin
     got = rx.delivered()
     assert [m["messageId"] for m in got] == [f"m-{i:05d}" for i in range(5)]
     assert got[3]["properties"] == {"source": "import"}
+
+
+def test_a_batch_refused_from_memory_is_parked_as_a_dead_letter_and_the_rest_goes_on(engine: Engine,
+                                                                                     rx: Receiver) -> None:
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 3}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        collector.commit([track(i) for i in range(2)])
+        drain(w)
+        rx.script = [(400, {})]
+        collector.commit([track(i, price=i) for i in range(2, 8)])
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    (letter,) = store.dead_letters(engine, "hook")
+    assert [m["messageId"] for m in letter.messages] == ["m-00002", "m-00003", "m-00004"]
+    assert letter.messages[1]["properties"] == {"price": 3} and letter.status == 400
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in (0, 1, 5, 6, 7)]
+    if backend_for(engine).keeps_json_text:
+        assert w.fast_batches >= 2
