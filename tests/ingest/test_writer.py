@@ -249,3 +249,24 @@ def test_every_event_keeps_its_own_context_across_batches_deletes_and_other_writ
                                                "c0", "c1", "c2", "c3"]
     assert [(r["context"] or {}).get("locale") for r in rows] == [
         r["message_id"] if r["message_id"] != "other" else None for r in rows]
+
+
+def test_contexts_stay_right_when_a_trigger_adds_rows_to_the_batch(sqlite_url: str) -> None:
+    """A user's own trigger that inserts events while the writer inserts (so the batch's rows are
+    not its records alone): the writer finds each id by message id instead, and every event still
+    shows its own context (the trigger's row has none)."""
+    from app.core.database import open_database
+
+    engine = open_database(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit AFTER INSERT ON events WHEN NEW.message_id = 'b1' BEGIN "
+            "INSERT INTO events (message_id, type, event, person, ts, received_at, properties) "
+            "VALUES ('audit', 'track', 'Audit', 'v', NEW.ts, 0, '{}'); END")
+    writer = EventWriter(engine)
+    writer.write([{"type": "track", "messageId": f"b{i}", "userId": "u", "event": "E", "timestamp": T0,
+                   "context": {"locale": f"b{i}"}} for i in range(3)])
+    rows = event_rows(engine)
+    assert [r["message_id"] for r in rows] == ["b0", "b1", "audit", "b2"]
+    assert [(r["context"] or {}).get("locale") for r in rows] == ["b0", "b1", None, "b2"]
+    engine.dispose()
