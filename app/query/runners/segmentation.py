@@ -431,6 +431,15 @@ class SegmentationRunner(QueryRunner):
         src: Any = t.outerjoin(users, users.c.id == t.c.person) if needs_users(self.query.where) else t
         return src, [self.person_filters] if self.person_filters is not None else []
 
+    @staticmethod
+    def _named_events(specific: Sequence[str]) -> tuple[Any, ColumnElement[bool], list[Any]]:
+        """For `event_person_hours` rows of the `specific` events: the event as output (a literal
+        for one event, which then needs no grouping), the condition, and the grouping it needs."""
+        t = event_person_hours
+        if len(specific) == 1:
+            return literal(specific[0], String), t.c.event == literal(specific[0], String), []
+        return t.c.event, t.c.event.in_(specific), [t.c.event]
+
     def _event_persons(self, specific: Sequence[str], period: Period, with_bucket: Bucketing | None,
                        weight: bool = False) -> Any:
         """The distinct (ev, [b,] person) of `event_person_hours` in `period` (with `weight`: and
@@ -440,15 +449,15 @@ class SegmentationRunner(QueryRunner):
         src, extra = self._event_people_source()
         long_range = with_bucket is None and period.end_ms - period.start_ms > LONG_RANGE_MS
         hour = self.backend.not_for_lookup(t.c.hour) if long_range else t.c.hour
-        ev: Any = literal(specific[0], String) if len(specific) == 1 else t.c.event
+        ev, is_named, by_event = self._named_events(specific)
         cols: list[Any] = [t.c.person.label("person")]
         if with_bucket is not None:
             cols.insert(0, with_bucket.key_expr(t.c.hour).label("b"))
         stmt = (select(ev.label("ev"), *cols, *([func.sum(t.c.n).label("n")] if weight else [])).select_from(src)
-                .where(t.c.event.in_(specific) if len(specific) > 1 else t.c.event == literal(specific[0], String),
-                       hour >= literal(period.start_ms, BigInteger), hour < literal(period.end_ms, BigInteger), *extra))
+                .where(is_named, hour >= literal(period.start_ms, BigInteger),
+                       hour < literal(period.end_ms, BigInteger), *extra))
         # the bucket grouped by its output name (see _aggregate)
-        keys: list[Any] = ([t.c.event] if len(specific) > 1 else []) + ([literal_column("b")] if with_bucket else [])
+        keys: list[Any] = by_event + ([literal_column("b")] if with_bucket else [])
         return stmt.group_by(*keys, t.c.person).subquery("persons")
 
     @property
@@ -469,11 +478,9 @@ class SegmentationRunner(QueryRunner):
         if not specific:
             return select(*_no_rows("ev", "g", "b", "v", "n")).where(false())
         src, extra = self._event_people_source()
-        ev: Any = literal(specific[0], String) if len(specific) == 1 else t.c.event
+        ev, is_named, by_event = self._named_events(specific)
         p = bucketing.period
-        conds = [t.c.event.in_(specific) if len(specific) > 1 else t.c.event == literal(specific[0], String),
-                 *self._hours_in(t, p), *extra]
-        by_event: list[Any] = [t.c.event] if len(specific) > 1 else []
+        conds = [is_named, *self._hours_in(t, p), *extra]
         people = (select(ev.label("ev"), t.c.person.label("person"), func.sum(t.c.n).label("n")).select_from(src)
                   .where(*conds).group_by(*by_event, t.c.person).subquery("people"))
         src_g, g = self._trait_of(people)
