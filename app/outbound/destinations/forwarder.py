@@ -36,6 +36,7 @@ from app.core.backends import backend_for
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
+from app.outbound.destinations.direct import DirectClient, Unreachable, usable
 from app.outbound.destinations.formats import (
     Request,
     batch_messages,
@@ -121,6 +122,22 @@ def post(client: httpx.Client, request: Request) -> Answer:
         return Answer("ok", status, text or "")
     if status >= 500 or status in TEMPORARY_STATUSES:
         return Answer("temporary", status, text or "", parse_retry_after(response.headers.get("Retry-After")))
+    return Answer("permanent", status, text or "")
+
+
+def post_direct(client: DirectClient, request: Request) -> Answer:
+    """post() over the standard library's connection (direct.py): the same answers."""
+    try:
+        content = request.content if request.content is not None else encode_body(request.body)
+        reply = client.post(request.url, content, request.headers, request.auth)
+    except Unreachable as exc:
+        return Answer("temporary", None, str(exc))
+    text = store.one_line(reply.text[:500]) or reply.reason
+    status = reply.status
+    if 200 <= status < 300:
+        return Answer("ok", status, text or "")
+    if status >= 500 or status in TEMPORARY_STATUSES:
+        return Answer("temporary", status, text or "", parse_retry_after(reply.retry_after))
     return Answer("permanent", status, text or "")
 
 
@@ -213,6 +230,8 @@ class DestinationWorker:
         #: None: retry temporary failures until they pass or `stop` (the durable default).
         self.max_attempts = max_attempts
         self.client = client or httpx.Client(timeout=dest.timeout, follow_redirects=False)
+        #: the cheaper client, where it sends what httpx would (no proxy applies: direct.py)
+        self.direct = DirectClient(dest.timeout) if client is None and usable(dest.url) else None
         #: messages in the batch the last step() delivered or parked
         self.last_batch = 0
         self.reader = store.EventReader(dest)
@@ -231,6 +250,8 @@ class DestinationWorker:
 
     def close(self) -> None:
         self.client.close()
+        if self.direct is not None:
+            self.direct.close()
         store.release(self.engine, self.dest.name, self.owner)
 
     # -- one POST, retried -----------------------------------------------------------------------
@@ -243,7 +264,7 @@ class DestinationWorker:
         attempt = 0
         while not self.stop.is_set():
             attempt += 1
-            answer = post(self.client, request)
+            answer = post_direct(self.direct, request) if self.direct is not None else post(self.client, request)
             if answer.outcome != "temporary":
                 return answer
             log.warning("%s: %s (attempt %d)", self.dest.name, answer.describe(), attempt)

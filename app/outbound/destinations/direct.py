@@ -1,0 +1,143 @@
+"""POSTs over one kept-alive connection of the standard library's `http.client`.
+
+Why: a destination's forwarding thread shares the collector's CPU, and httpx spends ~0.5-1 ms
+of Python per request building, hooking and parsing it (docs/benchmarks/forward.md), about as
+much as building the 500 messages' body. `http.client` sends the same request for a fifth of
+that. httpx stays for what this does not do: a proxy from the environment (HTTP_PROXY,
+HTTPS_PROXY, ALL_PROXY) applies to the URL, or a scheme other than http/https; TLS uses
+httpx's own context (the same certificates, SSL_CERT_FILE/SSL_CERT_DIR included).
+Redirects are not followed, as with the httpx client it replaces (follow_redirects=False).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import socket
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import urlsplit
+
+import httpx
+
+#: Errors of a kept-alive connection the server closed while idle: the request is sent once
+#: more on a new connection before it counts as a failure (at least once: each message
+#: carries its messageId).
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What came back: the status, its reason phrase, the body's text (for the error line) and Retry-After."""
+
+    status: int
+    reason: str
+    text: str
+    retry_after: str | None
+
+
+class Unreachable(Exception):
+    """No answer: the connection failed or timed out (`timed_out`)."""
+
+    def __init__(self, message: str, *, timed_out: bool) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+def proxied(url: str) -> bool:
+    """Whether httpx (trust_env) would send `url` through a proxy from the environment."""
+    scheme = urlsplit(url).scheme.lower()
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(scheme) or proxies.get("all"))
+
+
+def usable(url: str) -> bool:
+    """Whether DirectClient sends to `url` exactly as the httpx client would."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not proxied(url)
+
+
+class DirectClient:
+    """One destination's connection; not thread-safe (one forwarding thread uses it)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+        self._key: tuple[str, str, int] | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self._targets: dict[str, tuple[tuple[str, str, int], str, str]] = {}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _target(self, url: str) -> tuple[tuple[str, str, int], str, str]:
+        """((scheme, host, port), path with query, Host header) of `url`, parsed once."""
+        got = self._targets.get(url)
+        if got is None:
+            parts = urlsplit(url)
+            scheme, host = parts.scheme, parts.hostname or ""
+            port = parts.port or (443 if scheme == "https" else 80)
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            host_header = parts.netloc.rpartition("@")[2]
+            got = self._targets[url] = ((scheme, host, port), path, host_header)
+        return got
+
+    def _connect(self, key: tuple[str, str, int]) -> http.client.HTTPConnection:
+        self.close()
+        scheme, host, port = key
+        conn: http.client.HTTPConnection
+        if scheme == "https":
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context()
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._ssl)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._conn, self._key = conn, key
+        return conn
+
+    def post(self, url: str, content: bytes, headers: dict[str, str], auth: tuple[str, str] | None) -> Reply:
+        """POST `content`; the reply, or Unreachable."""
+        key, path, host_header = self._target(url)
+        sent = {"Host": host_header, "Accept": "*/*", "Connection": "keep-alive", **headers,
+                "Content-Length": str(len(content))}
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            sent["Authorization"] = f"Basic {token}"
+        for attempt in (1, 2):
+            reused = self._conn is not None and self._key == key
+            try:
+                conn = self._conn if reused and self._conn is not None else self._connect(key)
+                conn.request("POST", path, body=content, headers=sent)
+                response = conn.getresponse()
+                body = response.read()
+            except TimeoutError as exc:
+                self.close()
+                raise Unreachable(f"timed out ({type(exc).__name__})", timed_out=True) from exc
+            except _STALE as exc:
+                self.close()
+                if reused and attempt == 1:
+                    continue
+                raise Unreachable(f"cannot reach {url}: {exc}", timed_out=False) from exc
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise Unreachable(f"cannot reach {url}: {exc}", timed_out=False) from exc
+            if response.will_close:
+                self.close()
+            return Reply(response.status, response.reason, _text(body, response.headers),
+                         response.headers.get("Retry-After"))
+        raise AssertionError("unreachable")  # (the loop returns or raises)
+
+
+def _text(body: bytes, headers: Message) -> str:
+    """The body as text, in its declared charset (UTF-8 when none), never failing."""
+    charset = headers.get_content_charset() or "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
