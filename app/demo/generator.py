@@ -27,9 +27,9 @@ from sqlalchemy import Engine
 
 from app.demo import catalog as cat
 from app.demo.places import COUNTRIES, Country
-from app.ingest.enrich import Enricher
+from app.ingest.enrich import Enricher, shared_enricher
 from app.ingest.pipeline import store_in_order
-from app.ingest.workers import Batch, stream_from_process
+from app.ingest.workers import Batch, PrepareConfig, ProcessStream
 from app.ingest.writer import EventWriter, IngestResult, prepare_messages
 
 T = TypeVar("T")
@@ -704,23 +704,79 @@ def _prepared_batches(enricher: Enricher | None, seed: int, events: int, start_m
     yield prepared(held or [], True)
 
 
+@dataclass(frozen=True)
+class DemoPlan:
+    """Which demo: its size, seed and time range (the history ends at `end_ms`)."""
+
+    events: int
+    seed: int
+    start_ms: int
+    end_ms: int
+
+    @classmethod
+    def ending(cls, events: int, seed: int = 1, end: datetime | None = None, days: int = 90) -> DemoPlan:
+        """The plan of a demo of `days` days ending at `end` (default: now, to the second)."""
+        if events < 0:
+            raise ValueError("events must not be negative")
+        end_dt = (end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        end_ms = int(end_dt.timestamp() * 1000)
+        return cls(events, seed, end_ms - days * DAY, end_ms)
+
+
+class DemoHeadStart:
+    """A demo's generating process started before its database exists.
+
+    The app's first run starts it at launch, so the ~0.7 s a process takes to start and make its
+    first batch overlap the window's own start; generate_demo then stores from it.
+    """
+
+    def __init__(self, plan: DemoPlan, enricher: Enricher | None = None) -> None:
+        self.plan = plan
+        config = PrepareConfig.of_enricher(enricher if enricher is not None else shared_enricher())
+        self.stream = ProcessStream(config, _prepared_batches, plan.seed, plan.events, plan.start_ms, plan.end_ms)
+
+    def serves(self, events: int, seed: int, days: int, end: datetime | None, writer: EventWriter) -> bool:
+        """Whether this process makes what generate_demo(events, seed, end, days) with `writer` would."""
+        plan = self.plan
+        return ((plan.events, plan.seed, plan.end_ms - plan.start_ms) == (events, seed, days * DAY)
+                and (end is None or DemoPlan.ending(events, seed, end, days) == plan)
+                and self.stream.config == PrepareConfig.of(writer))
+
+    def close(self) -> None:
+        """Stop the process when its demo will not be stored (the window closed, the file appeared)."""
+        self.stream.close()
+
+
 def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | None = None, days: int = 90,
                   progress: Callable[[int], None] | None = None, *,
-                  writer: EventWriter | None = None, workers: int = 0) -> DemoSummary:
+                  writer: EventWriter | None = None, workers: int = 0,
+                  head_start: DemoHeadStart | None = None) -> DemoSummary:
     """Write a demo product of about `events` events ending at `end` (default: now) into the database.
 
     Deterministic for (seed, end, events, days). progress(n) is called after each batch
     with the number of messages written so far. workers > 0 generates and prepares the batches
     in a separate process (one: the model is one random sequence) while this one stores them;
-    the stored rows are the same.
+    the stored rows are the same. `head_start` is that process already started (its end is "now"
+    as of its start); one that does not make this demo is stopped and not used.
     """
     if events < 0:
         raise ValueError("events must not be negative")
-    end_dt = (end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    end_ms = int(end_dt.timestamp() * 1000)
-    start_ms = end_ms - days * DAY
     writer = writer or EventWriter(engine)
-    summary = DemoSummary(start=datetime.fromtimestamp(start_ms / 1000, UTC), end=end_dt)
+    batches: Iterator[Batch]
+    if head_start is not None and head_start.serves(events, seed, days, end, writer):
+        plan = head_start.plan
+        batches = iter(head_start.stream)
+    else:
+        if head_start is not None:
+            head_start.close()
+        plan = DemoPlan.ending(events, seed, end, days)
+        if workers > 0:
+            batches = iter(ProcessStream(PrepareConfig.of(writer), _prepared_batches, plan.seed, plan.events,
+                                         plan.start_ms, plan.end_ms))
+        else:
+            batches = _prepared_batches(writer.enricher, plan.seed, plan.events, plan.start_ms, plan.end_ms)
+    summary = DemoSummary(start=datetime.fromtimestamp(plan.start_ms / 1000, UTC),
+                          end=datetime.fromtimestamp(plan.end_ms / 1000, UTC))
     stats: dict[str, int] = {}
     done = 0
 
@@ -734,10 +790,6 @@ def generate_demo(engine: Engine, events: int, seed: int = 1, end: datetime | No
         if progress is not None:
             progress(done)
 
-    if workers > 0:
-        batches: Iterator[Batch] = stream_from_process(writer, _prepared_batches, seed, events, start_ms, end_ms)
-    else:
-        batches = _prepared_batches(writer.enricher, seed, events, start_ms, end_ms)
     # Generating and validating the next batch overlaps with storing this one.
     store_in_order(writer, (_ready(b) for b in batches), stored)
     writer.refresh_statistics()

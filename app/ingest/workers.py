@@ -69,7 +69,10 @@ class PrepareConfig:
 
     @classmethod
     def of(cls, writer: EventWriter) -> PrepareConfig:
-        enricher = writer.enricher
+        return cls.of_enricher(writer.enricher)
+
+    @classmethod
+    def of_enricher(cls, enricher: Enricher | None) -> PrepareConfig:
         if enricher is None:
             return cls(False, None, False)
         path = enricher.geoip_path
@@ -160,35 +163,55 @@ class Preparers:
         self.close()
 
 
-def stream_from_process(writer: EventWriter, task: Callable[..., Iterator[Batch]], *args: Any,
-                        depth: int = 3) -> Iterator[Batch]:
-    """The batches of task(enricher, *args), a generator run in ONE worker process (for inputs made
-    in sequence, such as the demo's single random stream). At most `depth` batches wait."""
-    ctx = multiprocessing.get_context("spawn")
-    out: Any = ctx.Queue(maxsize=depth)
-    process = ctx.Process(target=_stream_task, args=(PrepareConfig.of(writer), task, args, out),
-                          name="tracklens-prepare", daemon=True)
-    process.start()
-    try:
-        while True:
-            try:
-                item = out.get(timeout=0.5)
-            except queue.Empty:
-                if not process.is_alive():
-                    raise RuntimeError(f"the preparing process stopped unexpectedly "
-                                       f"(exit code {process.exitcode})") from None
-                continue
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            rows, result, tag = item
-            yield from_rows(rows), result, tag
-        process.join()
-    finally:
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
+class ProcessStream:
+    """task(enricher, *args) running in ONE spawned process from construction on; iterating
+    yields its batches in order (at most `depth` wait in the queue).
+
+    Starting is separate from storing so that a caller can start the process before the
+    database it feeds exists: the app's first run starts the demo's generator at launch, and its
+    first batches are ready when the window is (a process start costs ~0.7 s).
+    """
+
+    def __init__(self, config: PrepareConfig, task: Callable[..., Iterator[Batch]], *args: Any,
+                 depth: int = 3) -> None:
+        self.config = config
+        ctx = multiprocessing.get_context("spawn")
+        self._out: Any = ctx.Queue(maxsize=depth)
+        self._process = ctx.Process(target=_stream_task, args=(config, task, args, self._out),
+                                    name="tracklens-prepare", daemon=True)
+        self._process.start()
+
+    def __iter__(self) -> Iterator[Batch]:
+        process, out = self._process, self._out
+        try:
+            while True:
+                try:
+                    item = out.get(timeout=0.5)
+                except queue.Empty:
+                    if not process.is_alive():
+                        raise RuntimeError(f"the preparing process stopped unexpectedly "
+                                           f"(exit code {process.exitcode})") from None
+                    continue
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                rows, result, tag = item
+                yield from_rows(rows), result, tag
+            process.join()
+        finally:
+            self.close()
+
+    @property
+    def exitcode(self) -> int | None:
+        """None while running; 0 once it made every batch; negative when it was stopped."""
+        return self._process.exitcode
+
+    def close(self) -> None:
+        """Stop the process (if still running) and drop what it queued; safe to call twice."""
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
         with contextlib.suppress(Exception):
-            out.close()
-            out.cancel_join_thread()
+            self._out.close()
+            self._out.cancel_join_thread()

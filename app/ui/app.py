@@ -121,11 +121,18 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
         # Screenshots need no screen: on a headless Linux box (CI, a server) render offscreen
         # instead of aborting on "could not load the Qt platform plugin xcb".
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = ensure_application()
-    from app.ui.main_window import MainWindow
-
     settings = cfg.open_settings()
+    url, is_demo = choose_database(db_url, cfg.last_connection(settings))
+    head_start = None
+    if url is None:
+        # First run: the demo's generating process starts now and makes its first batches while
+        # the window is built (a second core is otherwise idle then).
+        from app.ui.demo_setup import start_demo_early
+
+        head_start = start_demo_early()
+    app = ensure_application()
     from app.ui import theme
+    from app.ui.main_window import MainWindow
 
     # --appearance is for this run only (screenshots of both schemes): the setting stays.
     theme.apply(appearance or str(settings.value("appearance", "system")))
@@ -138,7 +145,6 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
     file_filter = FileOpenFilter(window)
     app.installEventFilter(file_filter)
     window.set_simulation_allowed(not no_simulate and screenshot_dir is None)
-    url, is_demo = choose_database(db_url, cfg.last_connection(settings))
     shooter = None
     if screenshot_dir is not None:
         from app.ui.screenshot import ScreenshotRunner
@@ -147,7 +153,7 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
         window.remember_connections = False
     window.show()
     if url is None:
-        window.open_demo()
+        window.open_demo(head_start)
     else:
         window.open_database(url, is_demo=is_demo)
     if open_report:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,6 +18,9 @@ from app.core.database import open_database
 from app.ingest.workers import demo_workers
 from app.ui.errors import classify_error
 from app.ui.workers import SimpleToken, WorkerPool
+
+if TYPE_CHECKING:
+    from app.demo.generator import DemoHeadStart
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,13 @@ class DemoBuilder(QObject):
     failed = Signal(str)
     _relay_progress = Signal(str, object)
 
-    def __init__(self, path: Path, events: int | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, path: Path, events: int | None = None, parent: QObject | None = None, *,
+                 head_start: DemoHeadStart | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
         self.events = events if events is not None else DEMO_EVENTS
         self.workers = demo_workers(self.events)
+        self.head_start = head_start
         self._pool = WorkerPool(max_threads=1, parent=self)
         self._token = SimpleToken()
         self._relay_progress.connect(self.progress)
@@ -56,6 +61,12 @@ class DemoBuilder(QObject):
     def stop(self) -> None:
         self._token.cancel()
         self._pool.close(10_000)
+        self._release_head_start()
+
+    def _release_head_start(self) -> None:
+        head_start, self.head_start = self.head_start, None
+        if head_start is not None:
+            head_start.close()
 
     def _job(self, token: SimpleToken) -> None:
         from app.demo.generator import generate_demo
@@ -77,7 +88,8 @@ class DemoBuilder(QObject):
         try:
             # Generated and prepared in a second process (where there is a second core): the
             # window's thread keeps the interpreter lock to itself and the demo is ready sooner.
-            generate_demo(engine, self.events, progress=report, workers=self.workers)
+            head_start, self.head_start = self.head_start, None
+            generate_demo(engine, self.events, progress=report, workers=self.workers, head_start=head_start)
             with engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -99,6 +111,16 @@ class DemoBuilder(QObject):
         if isinstance(exc, DemoCancelled):
             return
         self.failed.emit(classify_error(exc).message)
+
+
+def start_demo_early() -> DemoHeadStart | None:
+    """Start generating the first-run demo now, before the window exists (None where the demo
+    is generated in this process anyway): hand the result to MainWindow.open_demo."""
+    if demo_workers(DEMO_EVENTS) == 0:
+        return None
+    from app.demo.generator import DemoHeadStart, DemoPlan
+
+    return DemoHeadStart(DemoPlan.ending(DEMO_EVENTS))
 
 
 def _fraction(done: int, total: int) -> float | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
@@ -45,6 +45,9 @@ from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
 from app.ui.registry import extensions, panel_classes
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
+
+if TYPE_CHECKING:
+    from app.demo.generator import DemoHeadStart
 
 log = logging.getLogger(__name__)
 
@@ -311,9 +314,15 @@ class MainWindow(QMainWindow):
     _want_demo = False
     _demo_builder: Any = None
 
-    def open_demo(self) -> None:
-        """Open the demo database, creating it first (in the background) when it is missing."""
+    def open_demo(self, head_start: DemoHeadStart | None = None) -> None:
+        """Open the demo database, creating it first (in the background) when it is missing.
+
+        `head_start` is the demo's generating process if it was started at launch
+        (demo_setup.start_demo_early); it is stopped when not needed."""
         path = demo_db_path()
+        building = self._demo_builder is not None and self._demo_builder.running
+        if head_start is not None and (path.exists() or building):
+            head_start.close()
         if path.exists():
             self.open_database(f"sqlite:///{path}", is_demo=True)
             return
@@ -322,9 +331,9 @@ class MainWindow(QMainWindow):
         self._close_connection()
         self._pending_url = None
         self._want_demo = True
-        if self._demo_builder is not None and self._demo_builder.running:
+        if building:
             return
-        builder = DemoBuilder(path, parent=self)
+        builder = DemoBuilder(path, parent=self, head_start=head_start)
         builder.progress.connect(self._on_demo_progress)
         builder.finished_ok.connect(self._on_demo_built)
         builder.failed.connect(self._on_demo_failed)

@@ -73,17 +73,20 @@ window.shutdown()
 
 FIRST_RUN_PROBE = r"""
 import os, sys, time
+from app.ui.settings import open_settings
+settings = open_settings(sys.argv[1])
+from app.ui.demo_setup import start_demo_early
+head_start = start_demo_early()  # as run_app does on a first run, before the window
 from PySide6.QtCore import QTimer
 from app.ui.app import ensure_application
-from app.ui.main_window import MainWindow
-from app.ui.settings import open_settings
 app = ensure_application()
-window = MainWindow(open_settings(sys.argv[1]))
+from app.ui.main_window import MainWindow
+window = MainWindow(settings)
 window.set_simulation_allowed(False)
 window.show()
 built = {}
 window.demo_ready.connect(lambda ok: built.setdefault("at", time.time()))
-window.open_demo()
+window.open_demo(head_start)
 def check():
     if "at" in built and window.connection is not None and all(p.finished_once for p in window.panels.values()):
         print(f"built={built['at']:.6f} ready={time.time():.6f}", flush=True)

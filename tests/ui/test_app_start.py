@@ -97,3 +97,16 @@ def test_screenshots_in_dark_and_light_for_one_run_leave_the_setting_alone(fille
     assert not any("appearance" in p.read_text() for p in settings)
     wrong = run_tracklens("--db", url, "--appearance", "dim", "--screenshot", str(tmp_path / "x"))
     assert wrong.returncode == 2 and "'dim' is not one of" in wrong.stderr
+
+
+def test_first_run_creates_the_demo_and_screenshots_it(tmp_path: Path) -> None:
+    """`tracklens` on a fresh machine: the demo's generator starts before the window, the demo
+    database is built, and every panel shows it (the README's first command, headless)."""
+    assert not demo_db_path().exists()
+    out = tmp_path / "shots"
+    done = run_tracklens("--screenshot", str(out), timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert demo_db_path().exists() and not demo_db_path().with_name("demo.sqlite.part").exists()
+    image = QImage(str(out / "segmentation.png"))
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 20

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.core.database import open_database
 from app.core.paths import demo_db_path
 from app.ingest import workers as ingest_workers
 from app.ingest.workers import auto_workers
@@ -89,3 +90,35 @@ def test_opening_another_database_while_the_demo_builds_keeps_it(
     wait_panels(qtbot, window)
     assert window.connection is not None and not window.connection.is_demo
     assert window.connection.url == url
+
+
+@pytest.mark.slow
+def test_the_demo_started_at_launch_is_the_one_stored(make_window: Any, qtbot: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 12_000)
+    monkeypatch.setattr(ingest_workers, "DEMO_WORKER_FROM", 10_000)
+    monkeypatch.setattr(ingest_workers.os, "cpu_count", lambda: 2)
+    head = demo_setup.start_demo_early()  # what `tracklens` does before it builds the window
+    assert head is not None and head.plan.events == 12_000
+    window = make_window()
+    with qtbot.waitSignal(window.demo_ready, timeout=120_000) as blocker:
+        window.open_demo(head)
+    assert blocker.args == [True]
+    assert head.stream.exitcode == 0  # its batches were stored, not thrown away
+    wait_panels(qtbot, window, timeout=60_000)
+    assert window.connection is not None and window.connection.is_demo
+    assert window.panels["segmentation"].table_numbers()
+
+
+def test_a_launch_head_start_is_stopped_when_the_demo_exists(make_window: Any, qtbot: Any,
+                                                             monkeypatch: Any) -> None:
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 60_000)
+    monkeypatch.setattr(ingest_workers.os, "cpu_count", lambda: 2)
+    head = demo_setup.start_demo_early()
+    assert head is not None
+    window = make_window()
+    demo_db_path().parent.mkdir(parents=True, exist_ok=True)
+    open_database(f"sqlite:///{demo_db_path()}").dispose()  # another window made it meanwhile
+    window.open_demo(head)
+    assert head.stream.exitcode is not None and head.stream.exitcode != 0
+    wait_panels(qtbot, window)
+    assert window.connection is not None and window.connection.is_demo
