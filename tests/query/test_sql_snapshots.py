@@ -27,6 +27,10 @@ SEGMENTATION: dict[str, dict[str, Any]] = {
     "segmentation_median_breakdown_previous": {
         "kind": "segmentation", "events": ["A"], "measure": {"median": "price"}, "unit": "month",
         "timezone": "America/New_York", "range": RANGE, "breakdown": "plan", "limit": 3, "compare_previous": True},
+    # a JSON number's sum: computed once per row in a subquery on SQLite (not per aggregate)
+    "segmentation_sum_day_filtered": {
+        "kind": "segmentation", "events": ["A"], "measure": {"sum": "price"}, "unit": "day", "timezone": "UTC",
+        "range": RANGE, "where": [{"property": "plan", "op": "eq", "value": "pro"}]},
     "segmentation_daily_active_people": {
         "kind": "segmentation", "events": ["$all_events"], "measure": "unique", "unit": "day",
         "timezone": "Europe/Berlin", "range": RANGE},

@@ -54,6 +54,9 @@ class Backend:
     correlated_subqueries: ClassVar[bool] = True
     #: a flat `SELECT expr AS g ... GROUP BY g` evaluates `expr` twice per row
     evaluates_group_keys_twice: ClassVar[bool] = False
+    #: `sum(expr), count(expr)` evaluate `expr` once per aggregate per row (no common
+    #: subexpressions): a JSON measure value is better computed once in a subquery
+    evaluates_aggregate_arguments_each: ClassVar[bool] = False
     #: a JSON document reads back as exactly the text the writer stored (no JSONB-style
     #: normalisation), so the forwarder may send the collector's in-memory text instead
     keeps_json_text: ClassVar[bool] = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
+from array import array
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -25,7 +26,6 @@ from sqlalchemy import (
     literal_column,
     select,
     true,
-    union_all,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL
@@ -59,6 +59,39 @@ def _pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+class _Median:
+    """`median(x)`, which SQLite lacks, as an aggregate: the mean of the two middle numbers for an
+    even count, NULL without numbers; NULLs and non-numbers are ignored. Ranking every row with
+    window functions instead took 8.4 s for 760k values at 10M events (docs/benchmarks/matrix.md).
+
+    Memory: SQLite computes GROUP BY one group at a time (it sorts or walks an index by the
+    keys; it has no hash aggregate), so only the current group's numbers are held, as 8-byte
+    doubles (a range median of 1.65M values: 13 MB), plus a sorted copy while finishing."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values = array("d")
+
+    def step(self, value: Any) -> None:
+        if type(value) is float or type(value) is int:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        n = len(self.values)
+        if not n:
+            return None
+        ordered = sorted(self.values)
+        self.values = array("d")
+        mid = n // 2
+        return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _functions(dbapi_conn: Any, _record: Any) -> None:
+    """Register the functions the engine's SQL uses beyond SQLite's own, on every connection."""
+    dbapi_conn.create_aggregate("median", 1, _Median)
 
 
 def _path(key: str) -> Any:
@@ -120,6 +153,9 @@ class SQLiteBackend(Backend):
     # A JSON breakdown value grouped with its day cost 1.96 s for 760k events flat and 1.18 s
     # computed once in a subquery.
     evaluates_group_keys_twice = True
+    # sum and count of a JSON property's number: 4 JSON calls per row flat, 2 from a subquery
+    # (ProdV price sum day/30d at 10M events: docs/benchmarks/matrix.md).
+    evaluates_aggregate_arguments_each = True
     driver_placeholder = "?"
     # JSON columns hold the writer's text as is (app.outbound.destinations' in-memory fast path).
     keeps_json_text = True
@@ -143,6 +179,7 @@ class SQLiteBackend(Backend):
 
     def configure_engine(self, engine: Engine, *, writable: bool) -> None:
         event.listen(engine, "connect", functools.partial(_pragmas, wal=writable))
+        event.listen(engine, "connect", _functions)
 
     def check_before_open(self, url: URL, *, require_tracklens: bool, meta_table: str,
                           tables: frozenset[str]) -> None:
@@ -337,31 +374,19 @@ class SQLiteBackend(Backend):
 
     # -- aggregates and planning --------------------------------------------------------------
 
+    def median_by(self, source: Any, groups: list[str], value: str) -> Any:
+        """The connection's `median` aggregate (_Median): 3-5x faster at 10M events than ranking
+        every row with window functions (docs/benchmarks/matrix.md)."""
+        cols = [source.c[g] for g in groups]
+        return select(*cols, func.median(source.c[value], type_=Float).label("median")).group_by(*cols)
+
     def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
-        """Rank only the non-NULL values, all columns in one long (groups, k, v) list, so each is
-        sorted once; the medians then join the other aggregates by group. Ranking every row
-        once per column was 2.5x slower for a 4-step funnel (most persons stop early)."""
-        main = select(*(source.c[g] for g in groups), *extras(source)).group_by(*(source.c[g] for g in groups))
-        if not values:
-            return main
-        main_sq = main.subquery("main")
-        longs = [select(*(source.c[g] for g in groups), literal(i, Integer).label("k"), source.c[v].label("v"))
-                 .where(source.c[v].is_not(None)) for i, v in enumerate(values)]
-        long = (longs[0] if len(longs) == 1 else union_all(*longs)).subquery("long")
-        part = [long.c[g] for g in groups] + [long.c.k]
-        ranked = select(long, func.row_number().over(partition_by=part, order_by=long.c.v).label("rn"),
-                        func.count().over(partition_by=part).label("cnt")).subquery("ranked")
-        middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
-        per_k = (select(*(ranked.c[g] for g in groups), ranked.c.k,
-                        func.avg(case((middle, ranked.c.v)), type_=Float).label("m"))
-                 .group_by(*(ranked.c[g] for g in groups), ranked.c.k).subquery("per_k"))
-        pivot = (select(*(per_k.c[g] for g in groups),
-                        *(func.max(case((per_k.c.k == literal(i, Integer), per_k.c.m)), type_=Float)
-                          .label(f"median_{v}") for i, v in enumerate(values)))
-                 .group_by(*(per_k.c[g] for g in groups)).subquery("medians"))
-        on = and_(*(main_sq.c[g] == pivot.c[g] for g in groups)) if groups else true()
-        return (select(*main_sq.c, *(pivot.c[f"median_{v}"] for v in values))
-                .select_from(main_sq.outerjoin(pivot, on)))
+        """The medians as `median` aggregates beside the others, in one pass: ranking the
+        step times with window functions made a 90-day Page Viewed funnel 1.46x the
+        hand-written form (docs/benchmarks/matrix.md)."""
+        cols = [source.c[g] for g in groups]
+        medians = [func.median(source.c[v], type_=Float).label(f"median_{v}") for v in values]
+        return select(*cols, *extras(source), *medians).group_by(*cols)
 
     def unflattened(self, stmt: Any) -> Any:
         """LIMIT -1 ("no limit") keeps SQLite from merging the subquery into the outer query."""

@@ -565,7 +565,10 @@ class SegmentationRunner(QueryRunner):
             extra = [num.label("num")] if num is not None else []
             rows = [select(*self._keys(ev, bucketing, tops, with_bucket), *extra).select_from(self.parts.source)
                     .where(*conds) for ev, conds in passes]
-            source = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("rows")
+            one = rows[0]
+            if self.query.breakdown is not None and self.backend.evaluates_group_keys_twice:
+                one = self.backend.unflattened(one)  # the group's JSON once per row, not per use
+            source = (one if len(rows) == 1 else union_all(*rows)).subquery("rows")
             keys = [c.name for c in source.c if c.name != "num"]
             if kind == "median":
                 return self.backend.median_by(source, keys, "num")
@@ -573,8 +576,10 @@ class SegmentationRunner(QueryRunner):
                           ).group_by(*(source.c[k] for k in keys))
         ev, conds = passes[0]
         key_cols = self._keys(ev, bucketing, tops, with_bucket)
-        if self.query.breakdown is not None and self.backend.evaluates_group_keys_twice:
-            # The breakdown value is a JSON expression: computed once per row in a subquery.
+        if ((self.query.breakdown is not None and self.backend.evaluates_group_keys_twice)
+                or (num is not None and self.backend.evaluates_aggregate_arguments_each)):
+            # The breakdown value and the measure's number are JSON expressions: computed once
+            # per row in a subquery (not once per use in GROUP BY, sum and count).
             extra = [num.label("num")] if num is not None else []
             varying = [c for c in key_cols if not isinstance(c.element, BindParameter)]
             inner = self.backend.unflattened(select(*varying, *extra).select_from(self.parts.source)

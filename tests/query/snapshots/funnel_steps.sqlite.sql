@@ -19,22 +19,7 @@ WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_
 FROM cohort_members
 WHERE cohort_members.cohort_id = ?)) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2) SELECT main.grp, main.c0, main.c1, main.s1, main.c2, main.s2, medians.median_d1, medians.median_d2
-FROM (SELECT funnel_diffs.grp AS grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2
+FROM funnel_step2) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) AS median_d1, median(funnel_diffs.d2) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
-GROUP BY funnel_diffs.grp) AS main
-LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d1, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d2
-FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
-FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
-ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
-FROM (SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d1 AS v
-FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
-FROM funnel_people) AS funnel_diffs
-WHERE funnel_diffs.d1 IS NOT NULL
-UNION ALL SELECT funnel_diffs.grp AS grp, ? AS k, funnel_diffs.d2 AS v
-FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
-FROM funnel_people) AS funnel_diffs
-WHERE funnel_diffs.d2 IS NOT NULL) AS long) AS ranked
-GROUP BY ranked.grp, ranked.k) AS per_k
-GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;
+GROUP BY funnel_diffs.grp;

@@ -10,23 +10,11 @@ FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS 
 FROM events AS funnel_e2
 WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ?) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2) SELECT main.grp, main.n, main.total, main.lo, main.hi, medians.median_d
-FROM (SELECT funnel_converted.grp AS grp, count(funnel_converted.d) AS n, sum(funnel_converted.d) AS total, min(funnel_converted.d) AS lo, max(funnel_converted.d) AS hi
+FROM funnel_step2) SELECT funnel_converted.grp, count(funnel_converted.d) AS n, sum(funnel_converted.d) AS total, min(funnel_converted.d) AS lo, max(funnel_converted.d) AS hi, median(funnel_converted.d) AS median_d
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
 FROM funnel_people
 WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
-GROUP BY funnel_converted.grp) AS main
-LEFT OUTER JOIN (SELECT per_k.grp AS grp, max(CASE WHEN (per_k.k = ?) THEN per_k.m END) AS median_d
-FROM (SELECT ranked.grp AS grp, ranked.k AS k, avg(CASE WHEN (ranked.rn IN ((ranked.cnt + ?) / ?, (ranked.cnt + ?) / ?)) THEN ranked.v END) AS m
-FROM (SELECT long.grp AS grp, long.k AS k, long.v AS v, row_number() OVER (PARTITION BY long.grp, long.k
-ORDER BY long.v) AS rn, count(*) OVER (PARTITION BY long.grp, long.k) AS cnt
-FROM (SELECT funnel_converted.grp AS grp, ? AS k, funnel_converted.d AS v
-FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
-FROM funnel_people
-WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
-WHERE funnel_converted.d IS NOT NULL) AS long) AS ranked
-GROUP BY ranked.grp, ranked.k) AS per_k
-GROUP BY per_k.grp) AS medians ON main.grp = medians.grp;
+GROUP BY funnel_converted.grp;
 
 WITH funnel_step0 AS (SELECT funnel_entry_events.person AS person, min(funnel_entry_events.ts) AS t0
 FROM (SELECT events.person AS person, events.ts AS ts, ? AS m0
