@@ -425,6 +425,9 @@ def funnel_stages(engine: Engine, repeat: int) -> list[dict[str, Any]]:
     if scan is None or arrays is None:
         raise SystemExit("the funnel's SQL no longer has the stages this profile cuts at")
     rows = scan.group(1)
+    with_id = rows.replace("AS `sp`,", "AS `sp`, `events`.`id` AS `id`,", 1)
+    with engine.connect() as conn:
+        persons = int(conn.exec_driver_sql(f"SELECT uniqExact(sp) FROM ({rows})").scalar() or 1)
     stages = {
         "read the step events (1 row each: stored person, ts * 2^bits + mask)": f"SELECT count(), sum(v), sum(length(sp)) FROM ({rows})",
         "+ GROUP BY stored person (String), no arrays": f"SELECT count() FROM (SELECT sp FROM ({rows}) GROUP BY sp)",
@@ -432,6 +435,16 @@ def funnel_stages(engine: Engine, repeat: int) -> list[dict[str, Any]]:
                                           f"FROM ({rows}) GROUP BY sp)",
         "+ override lookup, GROUP BY person, arraySort": f"SELECT count(), sum(length(evs)) FROM ({arrays.group(1)})",
         "+ entry/steps per person, the steps' counts (the whole statement)": full,
+        # Beside the cuts, for the person key's choice (docs/benchmarks/clickhouse.md, 2026-12-06):
+        # a 128-bit hash of the string as the key does not pay; an integer column (here the
+        # event id in as many buckets as there are stored persons) shows what a stored integer
+        # person key would.
+        "(aside) GROUP BY xxh3_128(stored person), any(person)": f"SELECT count() FROM (SELECT any(sp) "
+                                                                 f"FROM ({rows}) GROUP BY xxh3_128(sp))",
+        "(aside) read an Int64 (the id) instead of the stored person": f"SELECT count(), sum(v), sum(id) FROM "
+                                                                      f"({with_id})",
+        f"(aside) GROUP BY an Int64 of the persons' cardinality (id % {persons}), no arrays": (
+            f"SELECT count() FROM (SELECT id % {persons} AS k FROM ({with_id}) GROUP BY k)"),
     }
     walls: dict[str, list[float]] = {name: [] for name in stages}
     cpus: dict[str, list[float]] = {name: [] for name in stages}
