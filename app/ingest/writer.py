@@ -208,10 +208,14 @@ class EventWriter:
         result.stored += stored
         return result
 
-    @staticmethod
-    def _drop_stored(conn: Connection, records: list[Record]) -> list[Record]:
-        stored = {row[0] for row in select_in(conn, events, events.c.message_id,
-                                              [rec.message_id for rec in records], events.c.message_id)}
+    def _drop_stored(self, conn: Connection, records: list[Record]) -> list[Record]:
+        ids = [rec.message_id for rec in records]
+        if self.backend.stages_inserts:
+            # PostgreSQL: one statement with the ids as one array parameter (PostgreSQLBackend).
+            backend: Any = self.backend
+            stored: set[str] = backend.stored_message_ids(conn, ids)
+        else:
+            stored = {row[0] for row in select_in(conn, events, events.c.message_id, ids, events.c.message_id)}
         if not stored:
             return records
         return [rec for rec in records if rec.message_id not in stored]
@@ -220,7 +224,7 @@ class EventWriter:
         # Rows go straight to the driver (see app.ingest.rawsql): this is the hottest statement.
         if self.backend.stages_inserts:
             getter = operator.attrgetter(*(_ATTR.get(name, name) for name in (*_EVENT_COLUMNS_ALL, "context")))
-            self.backend.insert_staged(conn, _EVENT_COLUMNS_ALL, (getter(rec) for rec in records))
+            self.backend.insert_staged(conn, _EVENT_COLUMNS_ALL, [getter(rec) for rec in records])
             return
         order = self._insert.order or _EVENT_COLUMNS_ALL
         getter = operator.attrgetter(*(_ATTR.get(name, name) for name in order))

@@ -10,7 +10,8 @@ enrichment, duplicate check, identity merge, users), exactly as the commands do.
 --ab TREE,TREE runs the writer's A/B instead (issue 17): interleaved rounds (the order alternating),
 each measurement in a fresh process whose `app` comes from that source tree: `store` (the
 demo's batches prepared first, untimed, then `EventWriter.store` timed by part, CPU µs per event),
-`demo` (`generate_demo` as the app's first run calls it: wall and CPU) and `import` (the export
+`store-pg` (the same on PostgreSQL, a throw-away server per measurement: µs of wall and of
+this process's CPU per event, by part), `demo` (`generate_demo` as the app's first run calls it: wall and CPU) and `import` (the export
 file through `import_files` with one worker process: wall and CPU of both). Printed, not written.
 
 The import file is the demo's messages written as a Segment export would have them
@@ -26,6 +27,7 @@ import datetime as dt
 import functools
 import gc
 import gzip
+import inspect
 import os
 import platform
 import resource
@@ -128,10 +130,11 @@ def store_parts(events: int, seed: int) -> dict[str, float]:
 
     spent: dict[str, float] = collections.defaultdict(float)
 
-    def timing(owner: Any, name: str, part: str, static: bool = False) -> None:
+    def timing(owner: Any, name: str, part: str) -> None:
         if not hasattr(owner, name):  # a part the measured tree does not have
             return
         inner = getattr(owner, name)
+        static = isinstance(inspect.getattr_static(owner, name), staticmethod)
 
         def timed_part(*args: Any, **kwargs: Any) -> Any:
             start = time.process_time()
@@ -141,7 +144,7 @@ def store_parts(events: int, seed: int) -> dict[str, float]:
                 spent[part] += time.process_time() - start
         setattr(owner, name, staticmethod(timed_part) if static else timed_part)
 
-    timing(writer.EventWriter, "_drop_stored", "duplicate check", static=True)
+    timing(writer.EventWriter, "_drop_stored", "duplicate check")
     timing(writer, "resolve", "identity (with merges)")
     timing(identity, "_apply_merges", "… merges")
     timing(writer.EventWriter, "_insert_events", "events + contexts + rollups")
@@ -169,10 +172,69 @@ def store_parts(events: int, seed: int) -> dict[str, float]:
     return {"store": total / stored * 1e6, **{k: v / stored * 1e6 for k, v in spent.items()}}
 
 
+def pg_store_parts(events: int, seed: int) -> dict[str, float]:
+    """EventWriter.store on PostgreSQL (a throw-away server, tests/support/postgres.py), by part:
+    µs of wall per stored event (what the writer waits for: the server's work plus the round
+    trips; the server runs on the other core) and, suffixed " cpu", this process's CPU."""
+    import collections
+
+    import sqlalchemy.engine.base
+
+    from app.core.backends import postgresql as pg_backend
+    from app.demo.generator import BATCH
+    from app.ingest import identity, writer
+    from tests.support.postgres import postgres_server
+
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timing(owner: Any, name: str, part: str) -> None:
+        if not hasattr(owner, name):  # a part the measured tree does not have
+            return
+        inner = getattr(owner, name)
+        static = isinstance(inspect.getattr_static(owner, name), staticmethod)
+
+        def timed_part(*args: Any, **kwargs: Any) -> Any:
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[part] += time.perf_counter() - wall
+                spent[part + " cpu"] += time.process_time() - cpu
+        setattr(owner, name, staticmethod(timed_part) if static else timed_part)
+
+    timing(writer.EventWriter, "_drop_stored", "duplicate check")
+    timing(writer, "resolve", "identity (with merges)")
+    timing(identity, "_apply_merges", "… merges")
+    timing(writer.EventWriter, "_insert_events", "events + contexts (staged)")
+    timing(pg_backend.PostgreSQLBackend, "store_staged", "events + contexts (staged)")
+    timing(writer, "update_people", "users")
+    timing(sqlalchemy.engine.base.Connection, "commit", "commit")
+    msgs = list(generate_messages(seed, events, END_MS - 90 * DAY, END_MS))
+    with postgres_server() as server:
+        engine = open_database(server.create_database())
+        w = EventWriter(engine)
+        prepared = [w.prepare(msgs[i:i + BATCH], arrived_now=False) for i in range(0, len(msgs), BATCH)]
+        gc.collect()
+        gc.freeze()
+        spent.clear()
+        wall = cpu = 0.0
+        stored = 0
+        for records, result in prepared:
+            w0, c0 = time.perf_counter(), time.process_time()
+            stored += w.store(records, result).stored
+            wall += time.perf_counter() - w0
+            cpu += time.process_time() - c0
+        engine.dispose()
+    return {"store": wall / stored * 1e6, "store cpu": cpu / stored * 1e6,
+            **{k: v / stored * 1e6 for k, v in spent.items()}}
+
+
 def one_measurement(kind: str, events: int, seed: int, cache: Path) -> dict[str, float]:
     """One --ab measurement in this process (BENCH_TREE's app): a dict printed as JSON."""
     if kind == "store":
         return store_parts(events, seed)
+    if kind == "store-pg":
+        return pg_store_parts(events, seed)
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as folder:
         engine = open_database(f"sqlite:///{folder}/ab.sqlite")
         if kind == "demo":

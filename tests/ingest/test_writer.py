@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from app.core.schema import events
 from app.ingest.writer import EventWriter
 from tests.ingest.conftest import event_rows, identity_map, user_rows
+from tests.support.postgres import PostgresServer
 
 T0 = "2024-03-10T09:00:00Z"
 T0_MS = 1710061200000
@@ -269,4 +270,59 @@ def test_contexts_stay_right_when_a_trigger_adds_rows_to_the_batch(sqlite_url: s
     rows = event_rows(engine)
     assert [r["message_id"] for r in rows] == ["b0", "b1", "audit", "b2"]
     assert [(r["context"] or {}).get("locale") for r in rows] == ["b0", "b1", None, "b2"]
+    engine.dispose()
+
+
+def _located_batch(prefix: str, n: int) -> list[dict[str, object]]:
+    return [{"type": "track", "messageId": f"{prefix}{i}", "userId": "u", "event": "E", "timestamp": T0,
+             "context": {"locale": f"{prefix}{i}"}} for i in range(n)]
+
+
+@pytest.mark.postgres
+def test_postgresql_batch_whose_message_id_was_stored_meanwhile_keeps_the_rest(
+        pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL COPYs a checked batch straight into events; when another program stored one of
+    its message ids after the duplicate check (simulated: the check finds nothing), the COPY
+    conflicts and the batch goes through the staging table instead: the stored row stays as it
+    was, every other event is stored once with its own context, and the rollups count each once."""
+    from sqlalchemy import text
+
+    from app.core.backends.postgresql import PostgreSQLBackend
+    from app.core.database import open_database
+
+    engine = open_database(pg_server.create_database())
+    writer = EventWriter(engine, enrich=False)
+    writer.write(_located_batch("a", 3))
+    monkeypatch.setattr(PostgreSQLBackend, "stored_message_ids", lambda self, conn, ids: set())
+    writer.write(_located_batch("b", 2) + _located_batch("a", 2)[1:] + _located_batch("c", 2))
+    rows = event_rows(engine)
+    assert [r["message_id"] for r in rows] == ["a0", "a1", "a2", "b0", "b1", "c0", "c1"]
+    assert [(r["context"] or {}).get("locale") for r in rows] == [r["message_id"] for r in rows]
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(text("SELECT hour, event, n FROM event_hours"))] == [
+            (T0_MS, "E", 7)]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_contexts_stay_right_when_a_trigger_adds_rows_to_the_batch(pg_server: PostgresServer) -> None:
+    """A user's own row trigger on PostgreSQL that inserts an event while the writer's COPY runs
+    (so the ids above the previous newest are not the batch's alone, nor consecutive): each id is
+    found by message id instead, and every event still shows its own context."""
+    from app.core.database import open_database
+
+    engine = open_database(pg_server.create_database())
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO events (message_id, type, event, person, ts, received_at, properties) "
+            "VALUES ('audit', 'track', 'Audit', 'v', NEW.ts, 0, '{}'); RETURN NEW; END $$")
+        # BEFORE: it runs as the row arrives (b1 has its id), so the audit row's id lies between b1's and b2's.
+        conn.exec_driver_sql("CREATE TRIGGER audit BEFORE INSERT ON events FOR EACH ROW "
+                             "WHEN (NEW.message_id = 'b1') EXECUTE FUNCTION audit()")
+    EventWriter(engine, enrich=False).write(_located_batch("b", 3))
+    rows = event_rows(engine)
+    assert [r["message_id"] for r in rows] == ["b0", "b1", "audit", "b2"]
+    assert {r["message_id"]: (r["context"] or {}).get("locale") for r in rows} == {
+        "b0": "b0", "b1": "b1", "b2": "b2", "audit": None}
     engine.dispose()
