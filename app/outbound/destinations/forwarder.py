@@ -32,7 +32,6 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy import Connection, Engine, Row, update
 
-from app.core.backends import backend_for
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
@@ -539,9 +538,11 @@ class Forwarder:
         self.workers = [DestinationWorker(engine, d, stop=self.stop_event, backoff=backoff) for d in destinations]
         self.poll = poll
         self._threads: list[threading.Thread] = []
-        if backend_for(engine).keeps_json_text:  # the records' text is what a read would give
-            for worker in self.workers:
-                worker.feed = CommittedFeed()
+        # Every database: the records' documents are the text the writer stored. Where JSON reads
+        # back as written (SQLite: Backend.keeps_json_text) a read sends the same bytes; where it
+        # does not (PostgreSQL's JSONB reorders keys and adds spaces) the same JSON values.
+        for worker in self.workers:
+            worker.feed = CommittedFeed()
         self._getters = {kind: record_row_getter(kind) for kind in {w.dest.type for w in self.workers}}
 
     def committed(self, records: Sequence[Any], whole: bool) -> None:
