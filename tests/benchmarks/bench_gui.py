@@ -106,9 +106,10 @@ def _app_env(home: Path) -> dict[str, str]:
 
 
 class GapMeter:
-    """The longest gap between ticks of a 5 ms timer: how long the GUI thread was busy. `cpu_gaps`
-    are the GUI thread's own CPU time in each gap (time.thread_time): the app's share of a pause,
-    which the machine's load does not inflate."""
+    """The gaps between ticks of a 5 ms timer: how long the GUI thread was busy. `cpu_gaps` are
+    the GUI thread's own CPU time in each gap (time.thread_time): the app's share of a pause,
+    which the machine's load does not inflate. `section()` gives the longest pause and the largest
+    CPU share since its last call (bench_gui_part2 reports them per part)."""
 
     def __init__(self) -> None:
         self.clock = QElapsedTimer()
@@ -118,6 +119,8 @@ class GapMeter:
         self.gaps: list[int] = []
         self.cpu_gaps: list[float] = []
         self._cpu = 0.0
+        self._section_wall = 0
+        self._section_cpu = 0.0
 
     def start(self) -> None:
         self.clock.start()
@@ -125,13 +128,36 @@ class GapMeter:
         self.timer.start()
 
     def _tick(self) -> None:
-        self.gaps.append(self.clock.restart())
+        gap = self.clock.restart()
         now = time.thread_time()
-        self.cpu_gaps.append((now - self._cpu) * 1000)
+        cpu_ms = (now - self._cpu) * 1000
         self._cpu = now
+        self.gaps.append(gap)
+        self.cpu_gaps.append(cpu_ms)
+        self._section_wall = max(self._section_wall, gap)
+        self._section_cpu = max(self._section_cpu, cpu_ms)
 
     def stop(self) -> None:
         self.timer.stop()
+
+    def pause(self) -> None:
+        """While the benchmark itself blocks the GUI thread (timing the engine alone)."""
+        self.timer.stop()
+
+    def resume(self) -> None:
+        self.clock.restart()
+        self._cpu = time.thread_time()
+        self.timer.start()
+
+    def reset(self) -> None:
+        """Forget the gaps so far (a new phase of the run)."""
+        self.gaps.clear()
+        self.cpu_gaps.clear()
+
+    def section(self) -> tuple[int, int]:
+        got = (self._section_wall, round(self._section_cpu))
+        self._section_wall, self._section_cpu = 0, 0.0
+        return got
 
     @property
     def longest(self) -> int:

@@ -40,7 +40,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from bench_gui import GapMeter  # noqa: E402  (tests/benchmarks is sys.path[0] when run)
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
@@ -54,56 +55,6 @@ EXAMPLE = {
     "did": [{"event": "Order Completed", "min": 3, "range": {"last": 30, "unit": "day"}}],
 }
 HEAVY = "bench-heavy-customer"
-
-
-class GapMeter:
-    """The longest pause between ticks of a 5 ms timer on the GUI thread, and the GUI thread's
-    own CPU time in each pause (time.thread_time): the app's share, which load does not inflate.
-    `section()` returns the longest pause and the largest CPU share since the last call."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._tick)
-        self.longest_ms = 0
-        self.over_50 = 0
-        self._cpu = 0.0
-        self._section_wall = 0
-        self._section_cpu = 0.0
-
-    def start(self) -> None:
-        self.clock.start()
-        self._cpu = time.thread_time()
-        self.timer.start()
-
-    def _tick(self) -> None:
-        gap = self.clock.restart()
-        now = time.thread_time()
-        cpu_ms = (now - self._cpu) * 1000
-        self._cpu = now
-        self.longest_ms = max(self.longest_ms, gap)
-        self._section_wall = max(self._section_wall, gap)
-        self._section_cpu = max(self._section_cpu, cpu_ms)
-        if gap > 50:
-            self.over_50 += 1
-
-    def section(self) -> tuple[int, int]:
-        got = (self._section_wall, round(self._section_cpu))
-        self._section_wall, self._section_cpu = 0, 0.0
-        return got
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def pause(self) -> None:
-        """While the benchmark itself blocks the GUI thread (timing the engine alone)."""
-        self.timer.stop()
-
-    def resume(self) -> None:
-        self.clock.restart()
-        self._cpu = time.thread_time()
-        self.timer.start()
 
 
 def rss_mb() -> float:
@@ -221,13 +172,13 @@ def run(args: argparse.Namespace, path: Path) -> tuple[list[dict[str, Any]], lis
     meter.start()
     window.open_database(url)
     wait_until(app, lambda: window.connection is not None and all(p.finished_once for p in window.panels.values()))
-    startup_stall = meter.longest_ms
+    startup_stall = meter.longest
     # Baseline: the same meter while the window sits idle shows what the machine itself adds.
-    meter.longest_ms = meter.over_50 = 0
+    meter.reset()
     idle_end = time.perf_counter() + 3
     wait_until(app, lambda: time.perf_counter() > idle_end)
-    idle_stall, idle_over = meter.longest_ms, meter.over_50
-    meter.longest_ms = meter.over_50 = 0
+    idle_stall, idle_over = meter.longest, meter.over(50)
+    meter.reset()
     meter.section()
     explorer: Any = window.show_panel("users")
     profile: Any = window.panels["profile"]
@@ -322,8 +273,8 @@ def run(args: argparse.Namespace, path: Path) -> tuple[list[dict[str, Any]], lis
     rows.append({"what": "… next 50 timeline events (Load older events)",
                  "median_ms": statistics.median(more) * 1000, "engine_ms": None, "pause": meter.section()})
     meter.stop()
-    rows.append({"what": "longest GUI-thread pause over all of the above", "median_ms": float(meter.longest_ms),
-                 "engine_ms": None, "raw": f"{meter.over_50} pauses over 50 ms"})
+    rows.append({"what": "longest GUI-thread pause over all of the above", "median_ms": float(meter.longest),
+                 "engine_ms": None, "raw": f"{meter.over(50)} pauses over 50 ms"})
     window.close()
     engine.dispose()
     return rows, notes
