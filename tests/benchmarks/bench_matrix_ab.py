@@ -51,6 +51,7 @@ SWAPPED: list[tuple[str, str, tuple[str, ...]]] = [
 #: (module, class, attribute, value before): flags the old revision did not have
 FLAGS: list[tuple[str, str, str, Any]] = [
     ("app.core.backends.sqlite", "SQLiteBackend", "evaluates_aggregate_arguments_each", False),
+    ("app.core.backends.sqlite", "SQLiteBackend", "one_pass_medians", False),
 ]
 _MISSING = object()
 
@@ -99,7 +100,8 @@ def versions(rev: str) -> tuple[Callable[[], None], Callable[[], None]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", default=DEFAULT_DB)
-    p.add_argument("--before", default="HEAD", help="git revision of the 'before' code")
+    p.add_argument("--before", default="306508a", help="git revision of the 'before' code (306508a: before issue 19's "
+                   "median aggregate; FLAGS are set to their old values as well)")
     p.add_argument("--only", required=True, help="regular expression over bench_matrix.py's question names")
     p.add_argument("--candidates", default=None, help="regular expression: hand-written candidates to time")
     p.add_argument("--repeat", type=int, default=3)

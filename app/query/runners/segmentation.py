@@ -425,6 +425,28 @@ class SegmentationRunner(QueryRunner):
                              func.count(pairs.c.person.distinct()).label("v")).group_by(*keys))
         return union_all(per_bucket, over_range)
 
+    @property
+    def _one_pass_medians(self) -> bool:
+        """Medians per bucket and over the range from one statement (`_medians_statement`), on
+        the backends where reading the rows twice costs more than materializing them once."""
+        return self.query.measure.kind == "median" and self.rollup is None and self.backend.one_pass_medians
+
+    def _medians_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None) -> Any:
+        """Medians per (ev, [gi,] bucket) (`whole` 0) and over the range (`whole` 1, b the first
+        bucket) from one materialized (ev, [gi,] bucket, number) per row: the rows and their JSON
+        are read once."""
+        passes = self._passes(names, bucketing.period)
+        num = self._number_expr().label("num")
+        rows = [select(*self._keys(ev, bucketing, tops, True), num).select_from(self.parts.source).where(*conds)
+                for ev, conds in passes]
+        src = self.backend.materialized_cte((rows[0] if len(rows) == 1 else union_all(*rows)).cte("median_rows"))
+        keys = [c.name for c in src.c if c.name not in ("b", "num")]
+        per_bucket = self.backend.median_by(src, [*keys, "b"], "num").subquery("per_bucket")
+        over_range = (self.backend.median_by(src, keys, "num").add_columns(func.min(src.c.b).label("b"))
+                      .subquery("over_range"))
+        return union_all(*(select(*(sq.c[k] for k in keys), sq.c.b, literal(whole, Integer).label("whole"),
+                                  sq.c.median) for sq, whole in ((per_bucket, 0), (over_range, 1))))
+
     def _event_people_source(self) -> tuple[Any, list[ColumnElement[bool]]]:
         """`event_person_hours` and the person-level filters on its rows (traits through `users`)."""
         t = event_person_hours
@@ -565,10 +587,7 @@ class SegmentationRunner(QueryRunner):
             extra = [num.label("num")] if num is not None else []
             rows = [select(*self._keys(ev, bucketing, tops, with_bucket), *extra).select_from(self.parts.source)
                     .where(*conds) for ev, conds in passes]
-            one = rows[0]
-            if self.query.breakdown is not None and self.backend.evaluates_group_keys_twice:
-                one = self.backend.unflattened(one)  # the group's JSON once per row, not per use
-            source = (one if len(rows) == 1 else union_all(*rows)).subquery("rows")
+            source = (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("rows")
             keys = [c.name for c in source.c if c.name != "num"]
             if kind == "median":
                 return self.backend.median_by(source, keys, "num")
@@ -623,6 +642,9 @@ class SegmentationRunner(QueryRunner):
         for bucketing in [self.bucketing] + ([self.previous] if self.previous else []):
             if self._one_pass_uniques:
                 out.append(self._uniques_statement(names, bucketing, tops))
+                continue
+            if self._one_pass_medians:
+                out.append(self._medians_statement(names, bucketing, tops))
                 continue
             out.append(self.buckets_statement(names, bucketing, tops))
             if self.query.measure.kind in ("unique", "median"):
@@ -708,9 +730,10 @@ class SegmentationRunner(QueryRunner):
         values: dict[GroupKey, list[Any]] = {}
         sums: dict[GroupKey, list[float]] = {}
         counts: dict[GroupKey, list[int]] = {}  # numbers per bucket (avg)
-        one_pass = raw is None and self._one_pass_uniques
+        one_pass = raw is None and (self._one_pass_uniques or self._one_pass_medians)
         if one_pass:
-            raw = list(self.execute(conn, self._uniques_statement(names, bucketing, tops)).mappings())
+            both = self._medians_statement if kind == "median" else self._uniques_statement
+            raw = list(self.execute(conn, both(names, bucketing, tops)).mappings())
         rows = raw if raw is not None else self.execute(conn, self.buckets_statement(names, bucketing, tops)).mappings()
         for row in rows:
             if one_pass and _over_range(row):
@@ -737,6 +760,8 @@ class SegmentationRunner(QueryRunner):
             for row in raw:
                 if _over_range(row):
                     totals[key_of(row)] = totals.get(key_of(row), 0) + int(row["v"])
+        elif kind == "median" and raw is not None:  # one pass: the range's rows
+            totals = {key_of(row): round_number(row["median"]) for row in raw if _over_range(row)}
         elif kind in ("unique", "median"):
             for row in self.execute(conn, self.totals_statement(names, bucketing, tops)).mappings():
                 totals[key_of(row)] = int(row["v"]) if kind == "unique" else round_number(row["median"])
