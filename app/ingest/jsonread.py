@@ -14,7 +14,6 @@ Both read the same way, so a message is stored or refused alike whichever way it
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -26,8 +25,17 @@ MAX_INT_DIGITS = 4300
 #: Deepest nesting read, roughly (orjson's limit); the ingestion core stores at most MAX_DEPTH levels.
 MAX_PARSE_DEPTH = 1000
 
-#: 20+ digits in a row may be an integer orjson cannot hold exactly: such input takes the exact path.
-_LONG_DIGITS = re.compile(rb"\d{20}")
+#: Every ASCII digit to "0", so 20 digits in a row are 20 zeros in a row (see has_long_digit_run).
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_RUN = b"0" * 20
+
+
+def has_long_digit_run(data: bytes) -> bool:
+    """Whether `data` holds 20 or more ASCII digits in a row: possibly an integer orjson cannot
+    hold exactly, so such input takes the exact path. A translate and a substring search run in
+    C at ~1 ns per byte; the regular expression `\\d{20}` they replace took ~70 ns per byte, 4x
+    orjson's parse of the same collector body (docs/benchmarks/collector.md)."""
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZERO)
 
 
 def parse_int(text: str) -> int | OversizedNumber:
@@ -43,7 +51,7 @@ _DECODER = json.JSONDecoder(parse_int=parse_int)
 
 def loads(data: bytes | str) -> Any:
     """Decode one JSON text; ValueError (one line) when it is not JSON or nested too deeply."""
-    if isinstance(data, bytes) and _LONG_DIGITS.search(data) is None:
+    if isinstance(data, bytes) and not has_long_digit_run(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

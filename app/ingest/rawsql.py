@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import operator
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
@@ -21,6 +20,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.core.backends import backend_for
+from app.ingest.jsonread import has_long_digit_run
 
 #: Values per IN (...) list: below every dialect's parameter limit, big enough to be cheap.
 IN_CHUNK = 900
@@ -83,16 +83,12 @@ def select_in(conn: Connection, table: Table, key: Column[Any], values: Sequence
     return out
 
 
-#: 20 digits in a row: possibly an integer beyond 64 bits, which orjson would read as a float.
-_LONG_NUMBER = re.compile(rb"[0-9]{20}")
-
-
 def json_value(value: Any) -> Any:
     """A JSON column value as read by the raw cursor: text on SQLite, already parsed on PostgreSQL.
     Integers of any size stay exact (the standard parser takes documents that may hold one)."""
     if isinstance(value, str | bytes):
         raw = value.encode("utf-8") if isinstance(value, str) else value
-        return json.loads(raw) if _LONG_NUMBER.search(raw) else orjson.loads(raw)
+        return json.loads(raw) if has_long_digit_run(raw) else orjson.loads(raw)
     return value
 
 
