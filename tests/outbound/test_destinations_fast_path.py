@@ -205,3 +205,55 @@ def test_a_batch_refused_from_memory_is_parked_as_a_dead_letter_and_the_rest_goe
     assert letter.messages[1]["properties"] == {"price": 3} and letter.status == 400
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in (0, 1, 5, 6, 7)]
     assert w.fast_batches >= 2
+
+
+@pytest.mark.parametrize("spec", [
+    {"name": "orders", "type": "webhook", "events": ["Order Completed"], "batch": 20},
+    {"name": "mp", "type": "mixpanel", "api_secret": "s", "batch": 20},
+])
+def test_event_name_filters_are_checked_by_the_ends_of_the_stored_rows(engine: Engine, rx: Receiver,
+                                                                       spec: dict[str, Any]) -> None:
+    """Filters on event names only are evaluated in memory, and the stored rows are checked by
+    their two ends (first and last messageId, ids as far apart as records): rows of another
+    program in between, or ids with a gap, fall back to the full check, and the receiver gets
+    exactly what a read of the database selects, in order."""
+    forwarder = Forwarder(engine, parse_destinations([{**spec, "url": rx.url}]), backoff=FAST)
+    (w,) = forwarder.workers
+    full_checks: list[int] = []
+    identities = w.reader.identities
+
+    def counted(conn: Any, **kw: Any) -> Any:
+        full_checks.append(1)
+        return identities(conn, **kw)
+
+    w.reader.identities = counted  # type: ignore[method-assign]
+    collector = Collector(engine, forwarder)
+
+    def batch(start: int, n: int) -> list[dict[str, Any]]:
+        out = []
+        for i in range(start, start + n):
+            m = track(i, event="Order Completed" if i % 3 else "Cart Viewed", price=i)
+            out.append({**m, "type": "identify", "traits": {"n": i}} if i % 7 == 0 else m)
+        return out
+
+    try:
+        collector.commit(batch(0, 10))
+        drain(w)  # the first read: from the database
+        for start in range(10, 70, 15):
+            collector.commit(batch(start, 15))
+            drain(w)
+        clean = len(full_checks)
+        collector.commit(batch(70, 6))
+        store_messages(engine, [track(i, event="Order Completed") for i in range(76, 79)])  # another writer
+        collector.commit(batch(79, 6))
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    with engine.connect() as conn:
+        want = [r[0] for r in conn.execute(select(events.c.message_id, events.c.event).order_by(events.c.id))
+                if (r[1] == "Order Completed" if spec.get("events") else r[1] is not None)]
+    got = [m["messageId"] if "messageId" in m else m["properties"]["$insert_id"] for m in rx.delivered()]
+    assert got == want and len(want) > 40
+    assert clean == 0 and w.fast_batches >= 4  # caught up: never the full check
+    assert full_checks  # another writer's rows in between: the full check found them

@@ -199,6 +199,21 @@ class CommittedFeed:
                     self._records.popleft()
 
 
+def event_name_filter(dest: Destination) -> Callable[[Any], bool] | None:
+    """Whether a feed record (formats.row_columns less the id: the event name third) is one
+    `dest` forwards, when its filters are on event names only (store._conditions' `events` and
+    Mixpanel's named events, the same comparisons); None when a property or trait filter needs
+    the database."""
+    if dest.where:
+        return None
+    names = frozenset(dest.events) if dest.events else None
+    if names is not None:
+        return lambda rec: rec[2] in names
+    if dest.type == "mixpanel":
+        return lambda rec: rec[2] is not None
+    return lambda rec: True
+
+
 class LostHold(Exception):
     """Another forwarder took the destination over (this one was silent longer than the lease)."""
 
@@ -241,6 +256,8 @@ class DestinationWorker:
         self._in_sync = False
         #: the last step took a whole batch (more may be waiting: no pause before the next)
         self._full = False
+        #: the filters in Python when they are on event names only (None: only SQL knows)
+        self._selects = event_name_filter(dest)
         #: batches sent from memory and read back, for tests and the benchmark
         self.fast_batches = 0
         self.read_batches = 0
@@ -359,11 +376,15 @@ class DestinationWorker:
 
     def _step_from_memory(self, feed: CommittedFeed) -> str | None:
         """Deliver the feed's next records if they are exactly the events stored above the cursor
-        (same ids order, same messageIds), filtered by the database as a read would be; None
-        when they are not (the feed is then cleared and the database read instead)."""
+        (same ids order, same messageIds), filtered as a read would; None when they are not (the
+        feed is then cleared and the database read instead)."""
         generation, records = feed.peek(self.dest.batch)
         if not records:
             return None
+        if self._selects is not None:
+            outcome = self._step_from_memory_by_ends(feed, generation, records, self._selects)
+            if outcome is not None:
+                return outcome
         held = self._held(lambda conn, cur: self.reader.identities(conn, after=cur.position, limit=len(records)))
         if held is None:
             return BUSY
@@ -387,11 +408,54 @@ class DestinationWorker:
             if row[1] != rec[0]:
                 break
             matched += 1
+        return self._send_records(feed, generation, records, start, [row[0] for row in rows[:matched]],
+                                  [bool(row[2]) for row in rows[:matched]])
+
+    def _step_from_memory_by_ends(self, feed: CommittedFeed, generation: int, records: list[Any],
+                                  selects: Callable[[Any], bool]) -> str | None:
+        """The check for a destination whose filters are on event names only (evaluated here,
+        `selects`): instead of every id and messageId above the cursor, the first row above it
+        and the row as many places further as there are records: when these are the first and
+        last record's messageIds and their ids are that far apart, the rows between are exactly
+        the records (each is stored, in id order, and messageIds are unique). None: not shown
+        this way (ids not consecutive, other rows in between): the full check decides."""
+        def ends(conn: Connection, cur: store.Cursor) -> tuple[Any, int, Any] | None:
+            first = self.reader.row_above(conn, after=cur.position, offset=0)
+            if first is None:
+                return None
+            mid = first[1]
+            start = next((i for i, rec in enumerate(records) if rec[0] == mid), -1)
+            if start < 0:
+                return None
+            return first, start, self.reader.row_above(conn, after=cur.position, offset=len(records) - start - 1)
+
+        held = self._held(ends)
+        if held is None:
+            return BUSY
+        cur, got = held
+        if cur.paused:
+            feed.clear()
+            return PAUSED
+        if got is None:
+            return None
+        first, start, last = got
+        n = len(records) - start
+        if last is None or last[1] != records[-1][0] or last[0] - first[0] != n - 1:
+            return None
+        ids = range(first[0], last[0] + 1)
+        return self._send_records(feed, generation, records, start, ids,
+                                  [selects(rec) for rec in itertools.islice(records, start, None)])
+
+    def _send_records(self, feed: CommittedFeed, generation: int, records: list[Any], start: int,
+                      ids: Sequence[int], selected: Sequence[bool]) -> str:
+        """Send records[start:start + len(ids)], stored under `ids`, those `selected` by the
+        filters; move the cursor past them (all, or up to the last sent when the body was split)."""
+        matched = len(ids)
         self._full = len(records) == self.dest.batch
-        chosen = [(row[0], *records[start + i]) for i, row in enumerate(rows[:matched]) if row[2]]
+        chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
         if not chosen:  # all filtered out: pass over them
             with self.engine.begin() as conn:
-                if not store.advance(conn, self.dest.name, self.owner, rows[matched - 1][0], 0):
+                if not store.advance(conn, self.dest.name, self.owner, ids[-1], 0):
                     raise LostHold(self.dest.name)
             self._take(feed, generation, start + matched, complete=start + matched == len(records))
             return SKIPPED
@@ -402,11 +466,11 @@ class DestinationWorker:
         self.fast_batches += 1
         if len(batch) < len(chosen):  # sent in part (too large a body): up to its last message
             position = batch[-1][0]
-            taken = next(i for i, row in enumerate(rows) if row[0] == position) + 1
+            taken = ids.index(position) + 1
             outcome = self._settle(answer, batch, position)
             self._take(feed, generation, start + taken, complete=True)
             return outcome
-        outcome = self._settle(answer, batch, rows[matched - 1][0])
+        outcome = self._settle(answer, batch, ids[-1])
         self._take(feed, generation, start + matched, complete=start + matched == len(records))
         return outcome
 

@@ -320,6 +320,16 @@ class EventReader:
         the messages it holds, and reads only these two short columns instead of the documents."""
         return conn.execute(self._identities_statement(conn), {"after": after, "limit": limit}).all()
 
+    @staticmethod
+    def row_above(conn: Connection, *, after: int, offset: int) -> Sequence[Any] | None:
+        """(id, message_id) of the stored event `offset` places above the first one above `after`
+        (any event, matching or not): the ends the in-memory fast path checks."""
+        return conn.execute(_ROW_ABOVE, {"after": after, "offset": offset}).first()
+
+
+_ROW_ABOVE = select(events.c.id, events.c.message_id).where(events.c.id > bindparam("after")) \
+    .order_by(events.c.id).limit(1).offset(bindparam("offset"))
+
 
 def fetch(conn: Connection, dest: Destination, *, after: int, upto: int, limit: int,
           ts_range: tuple[int, int] | None = None) -> Sequence[Row[Any]]:
