@@ -363,6 +363,8 @@ class SeriesChart(QWidget):
         self.drawing = False
         self.drawn_count = 0
         self._pending: list[tuple[int, int]] = []
+        #: The time plot's next (x, y) range, applied with the first series drawn.
+        self._new_range: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._base = np.zeros(0)
         self._spacing = 86400.0
         self._symbols = True
@@ -462,6 +464,7 @@ class SeriesChart(QWidget):
     def _draw_time(self) -> None:
         plot = self.time_plot.getPlotItem()
         self._draw_timer.stop()
+        self._new_range = None
         if self.view != "line" or self._pool_view != "line":
             # Line charts reuse their curves (creating and removing pyqtgraph items costs far
             # more than new data); other views start from an empty plot.
@@ -496,7 +499,9 @@ class SeriesChart(QWidget):
         # display data (~5 ms with 12 curves) before it gets its new data anyway.
         x0, x1 = float(xs[0]), float(xs[-1]) + (spacing if self.view == "stacked" else 0)
         pad = 0.02 * (x1 - x0)  # as setXRange(padding=0.02); one bucket keeps the previous scale
-        plot.setRange(xRange=(x0 - pad, x1 + pad), yRange=(low, high * 1.08 if high > 0 else 1.0), padding=0)
+        # Applied with the first series, in the next turn: changing the range now would repaint
+        # the whole chart (axes, every old curve) in the same pause as the caller's table.
+        self._new_range = ((x0 - pad, x1 + pad), (low, high * 1.08 if high > 0 else 1.0))
         self._symbols = len(shown) <= 12 and len(xs) <= 45
         self._base = np.zeros(len(xs))
         self._pending = list(enumerate(self.drawn_indices))
@@ -560,9 +565,16 @@ class SeriesChart(QWidget):
             tail.hide()
         self.items.append(curve)
 
+    def _apply_range(self) -> None:
+        if self._new_range is not None:
+            x_range, y_range = self._new_range
+            self._new_range = None
+            self.time_plot.getPlotItem().setRange(xRange=x_range, yRange=y_range, padding=0)
+
     def _draw_step(self) -> None:
         """Draw series until this event-loop turn's time budget is spent, then yield."""
         deadline = time.perf_counter() + FRAME_BUDGET_S
+        self._apply_range()
         while self._pending:
             slot, i = self._pending.pop(0)
             self._draw_one(slot, i)
@@ -585,6 +597,7 @@ class SeriesChart(QWidget):
 
     def finish_drawing(self) -> None:
         """Draw whatever is still pending now (before exporting or grabbing the chart)."""
+        self._apply_range()
         while self._pending:
             slot, i = self._pending.pop(0)
             self._draw_one(slot, i)
