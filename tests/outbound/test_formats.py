@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from app.ingest.writer import prepare_messages
 from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.formats import (
@@ -18,6 +19,7 @@ from app.outbound.destinations.formats import (
     _segment_fast,
     batch_messages,
     encode_body,
+    record_row_getter,
     request_for,
 )
 from tests.outbound.destinations_support import store_messages, track
@@ -119,6 +121,20 @@ def test_spliced_bodies_equal_the_rebuilt_ones(engine: Engine) -> None:
     mixpanel = json.loads(request_for(DESTINATIONS[3], rows).content or b"")
     props = next(e["properties"] for e in mixpanel if e["properties"]["$insert_id"] == "m-00005")
     assert props["token"] == "theirs" and props["distinct_id"] == "u5" and props["time"] != "yesterday"
+
+
+def test_the_writers_own_text_skips_the_check_and_sends_the_same_bytes() -> None:
+    """Records the collector committed (`written`: the writer's text, never NaN or a non-object)
+    skip the splice check; the body is the same, byte for byte, as with the check."""
+    nan = {**track(40, x=float("nan"), y=float("inf")), "messageId": "m-nan"}
+    records, result = prepare_messages([*edge_messages(), nan], None)
+    assert not result.rejected
+    for dest in DESTINATIONS:
+        get = record_row_getter(dest.type)
+        rows = [(i + 1, *get(rec)) for i, rec in enumerate(records) if dest.type != "mixpanel" or rec.event]
+        checked = request_for(dest, rows).content
+        assert request_for(dest, rows, written=True).content == checked, dest.name
+        assert b'"m-nan"' in (checked or b"") or dest.type == "mixpanel"
 
 
 def _insert_raw(engine: Engine, message_id: str, kind: str, event: str | None, properties: str,

@@ -140,15 +140,16 @@ def post_direct(client: DirectClient, request: Request) -> Answer:
     return Answer("permanent", status, text or "")
 
 
-def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]]) -> tuple[Sequence[Sequence[Any]], Request]:
+def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]], *,
+                   written: bool = False) -> tuple[Sequence[Sequence[Any]], Request]:
     """The request for `rows`, or for their first half (quarter, ...) when its body would exceed
     what the destination accepts: sent whole it would be refused (413) and parked as a dead letter.
     A single message larger than that is sent alone and refused as such."""
-    request = request_for(dest, rows)
+    request = request_for(dest, rows, written=written)
     limit = MAX_BODY_BYTES.get(dest.type)
     while limit is not None and len(rows) > 1 and len(request.content or b"") > limit:
         rows = rows[:len(rows) // 2]
-        request = request_for(dest, rows)
+        request = request_for(dest, rows, written=written)
     return rows, request
 
 
@@ -459,7 +460,7 @@ class DestinationWorker:
                     raise LostHold(self.dest.name)
             self._take(feed, generation, start + matched, complete=start + matched == len(records))
             return SKIPPED
-        batch, request = fitted_request(self.dest, chosen)
+        batch, request = fitted_request(self.dest, chosen, written=True)
         answer = self.deliver(request)
         if answer is None:
             return STOPPED
