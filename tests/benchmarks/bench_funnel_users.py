@@ -269,13 +269,16 @@ def server_cpu_meter(engine: Engine) -> Callable[[], float] | None:
     own and its reaped children's (parallel workers exit after each query) plus its live
     children's. Under load, CPU is steadier than wall time; other sessions' work is included.
     None for SQLite or a server whose processes cannot be read here."""
-    if engine.dialect.name != "postgresql":
-        return None
+    host = engine.url.host or ""
+    if engine.dialect.name != "postgresql" or host not in ("", "localhost", "127.0.0.1", "::1"):
+        return None  # SQLite, or a server elsewhere (its pid would name some process here)
     with engine.connect() as conn:
         backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar() or 0)
     try:
         postmaster, _ = _proc_cpu(backend)
         _proc_cpu(postmaster)
+        if {Path(f"/proc/{pid}/comm").read_text().strip() for pid in (backend, postmaster)} != {"postgres"}:
+            return None
     except (OSError, ValueError, IndexError):
         return None
 
