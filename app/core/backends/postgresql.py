@@ -175,6 +175,10 @@ class PostgreSQLBackend(Backend):
         with cursor.copy(f"COPY {_STAGING} ({cols}, context, ord) FROM STDIN") as copy:
             for i, row in enumerate(rows):
                 copy.write_row((*row, i))
+        # Temp tables are never analysed by autovacuum: without statistics the planner took the
+        # staging table for one row and joined it to the inserted rows by a nested loop, n^2
+        # comparisons (2.3 s for a collector group of 2,300 messages, auto_explain).
+        cursor.execute(f"ANALYZE {_STAGING}")
         cursor.execute(
             f"WITH stored AS (INSERT INTO events ({cols}) SELECT {cols} FROM {_STAGING} ORDER BY ord "
             "ON CONFLICT (message_id) DO NOTHING RETURNING id, message_id) "
