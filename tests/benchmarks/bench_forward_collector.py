@@ -293,7 +293,7 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         "messages, 5 % of this load); *lag at stop*: matching messages above the cursor when the clients "
         "stopped; *drained*: seconds until they were delivered; *batches memory / read*: the destination's "
         "batches sent from the collector's just-committed records / read back from the database (summed over "
-        "the runs; PostgreSQL always reads back).",
+        "the runs).",
         "",
         "| database | clients | destination | collected events/s | delivered events/s | lag at stop | drained "
         "| CPU/event window | vs none | CPU/event to drained | vs none | batches memory / read |",
