@@ -291,7 +291,9 @@ class Panel(QWidget):
 
     def _show_busy(self) -> None:
         if self.channel.busy and self.state_bar.state != StateBar.RECONNECTING:
-            self.state_bar.set_busy()
+            # Over a result already shown the bar floats: the result must not jump down and
+            # back up (and the whole panel relayout: ~10 ms) on every change of the query.
+            self.state_bar.set_busy(floating=self._last_result is not None)
 
     def _on_result(self, result: Any) -> None:
         # Shown in a turn of its own: several panels answering at once do not add up to one

@@ -75,3 +75,31 @@ def test_cancel_button_stops_a_long_query(make_window: Any, filled_db: Any, qtbo
     assert window.connection is not None
     assert window.connection.pool.close(20_000)
     assert time.perf_counter() - started < 20
+
+
+def test_the_busy_strip_floats_over_a_shown_result(make_window: Any, filled_db: Any, qtbot: Any,
+                                                   slow_sqlite: Any) -> None:
+    """Changing a query must not push the chart down and back up (a relayout of the whole panel
+    twice per change): over a result the busy strip floats in the panel's corner instead."""
+    url, _engine = filled_db
+    window = make_window(url, wait=False)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=20_000)
+    seg = window.panels["segmentation"]
+    wait_idle(qtbot, seg, timeout=120_000)
+    before = (seg.chart.mapTo(seg, seg.chart.rect().topLeft()), seg.chart.size())
+    slow_sqlite["sleep"] = 0.02
+    seg.refresh()
+    qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY, timeout=10_000)
+    bar = seg.state_bar
+    assert bar.floating and bar.isVisible() and bar.cancel_button.isVisible()
+    assert seg.rect().contains(bar.geometry())  # inside the panel, over its bottom-right corner
+    assert bar.geometry().bottom() > seg.height() - 20
+    assert (seg.chart.mapTo(seg, seg.chart.rect().topLeft()), seg.chart.size()) == before
+    seg.resize(seg.width() - 60, seg.height())  # it follows the panel's size
+    assert seg.rect().contains(bar.geometry())
+    with qtbot.waitSignal(seg.channel.cancelled, timeout=10_000):
+        qtbot.mouseClick(bar.cancel_button, Qt.MouseButton.LeftButton)
+    # A failure or cancellation is docked above the content again, where its Retry is expected.
+    assert bar.state == StateBar.ERROR and not bar.floating
+    assert seg.layout().indexOf(bar) == 0
+    slow_sqlite["sleep"] = 0.0

@@ -6,12 +6,17 @@ an analyst with five panels open must see which one failed and keep working in t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 
 class StateBar(QWidget):
-    """Hidden when idle; otherwise a message with Cancel (busy) or Retry (error) beside it."""
+    """Hidden when idle; otherwise a message with Cancel (busy) or Retry (error) beside it.
+
+    It sits at the top of its parent's layout, except while busy over a result already shown
+    (`set_busy(floating=True)`): then it floats over the parent's bottom-right corner, so the
+    content does not move down and back up (a relayout of the whole panel) on every change.
+    """
 
     retry_clicked = Signal()
     cancel_clicked = Signal()
@@ -26,6 +31,7 @@ class StateBar(QWidget):
         super().__init__(parent)
         self.setObjectName("stateBar")
         self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the style sheet paints it
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 3, 6, 3)
         self._progress = QProgressBar(self)
@@ -49,6 +55,8 @@ class StateBar(QWidget):
         layout.addWidget(self._cancel)
         layout.addWidget(self._retry)
         self._state = self.IDLE
+        self._floating = False
+        self._slot: int | None = None  # its index in the parent's layout while it floats
         self.set_idle()
 
     @property
@@ -67,21 +75,65 @@ class StateBar(QWidget):
     def cancel_button(self) -> QPushButton:
         return self._cancel
 
-    def _show(self, state: str, text: str, *, progress: bool, cancel: bool, retry: bool, style: str) -> None:
+    @property
+    def floating(self) -> bool:
+        return self._floating and self._state != self.IDLE
+
+    def _show(self, state: str, text: str, *, progress: bool, cancel: bool, retry: bool, style: str,
+              floating: bool = False) -> None:
         self._state = state
         self._label.setText(text)
         self._retry.setText("Retry")
         self._progress.setVisible(progress)
         self._cancel.setVisible(cancel)
         self._retry.setVisible(retry)
-        self.setStyleSheet(f"#stateBar {{ background: {style}; }}" if style else "")
+        if state != self.IDLE:
+            self._set_floating(floating)
+        frame = " border: 1px solid #9fb3d1; border-radius: 3px;" if self._floating else ""
+        # Light tints in either scheme, so the text on them is dark in either scheme too.
+        self.setStyleSheet(f"#stateBar {{ background: {style};{frame} }} #stateBar QLabel {{ color: #202124; }}"
+                           if style else "")
         self.setVisible(state != self.IDLE)
+        if self.floating:
+            self._place()
+            self.raise_()
+
+    def _set_floating(self, on: bool) -> None:
+        """Out of the parent's layout (floating) or back in its place; idle keeps either."""
+        parent = self.parentWidget()
+        layout = parent.layout() if parent is not None else None
+        if parent is None or not isinstance(layout, QBoxLayout) or on == self._floating:
+            return
+        if on:
+            self._slot = layout.indexOf(self)
+            layout.removeWidget(self)
+            parent.installEventFilter(self)
+        else:
+            parent.removeEventFilter(self)
+            layout.insertWidget(self._slot or 0, self)
+        self._floating = on
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = max(1, min(parent.width() - 16, 380))
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
+        height = max(height, self.sizeHint().height())
+        self.setGeometry(parent.width() - width - 8, parent.height() - height - 8, width, height)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.floating:
+            self._place()
+        return False
 
     def set_idle(self) -> None:
         self._show(self.IDLE, "", progress=False, cancel=False, retry=False, style="")
 
-    def set_busy(self, text: str = "Running query…", cancellable: bool = True) -> None:
-        self._show(self.BUSY, text, progress=True, cancel=cancellable, retry=False, style="#eef3fb")
+    def set_busy(self, text: str = "Running query…", cancellable: bool = True, *, floating: bool = False) -> None:
+        """`floating`: over the content (a result is shown) instead of above it."""
+        self._show(self.BUSY, text, progress=True, cancel=cancellable, retry=False, style="#eef3fb",
+                   floating=floating)
 
     def set_progress(self, text: str, fraction: float | None) -> None:
         """A long job with a known share done (creating the demo database)."""
