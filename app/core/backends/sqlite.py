@@ -96,6 +96,13 @@ class _Median:
         return middle
 
 
+def _median(value: Any) -> Any:
+    """median(value) FILTER (WHERE value IS NOT NULL): SQLite then skips the Python call for a
+    NULL (a funnel's persons who did not convert: a 2-step 90-day Page Viewed funnel was 1.3-1.4x
+    slower than with window functions without it; 400k rows, 95 % NULL: 0.46 s -> 0.15 s)."""
+    return func.median(value, type_=Float).filter(value.is_not(None))
+
+
 def _functions(dbapi_conn: Any, _record: Any) -> None:
     """Register the functions the engine's SQL uses beyond SQLite's own, on every connection."""
     dbapi_conn.create_aggregate("median", 1, _Median)
@@ -389,14 +396,14 @@ class SQLiteBackend(Backend):
         """The connection's `median` aggregate (_Median): 3-5x faster at 10M events than ranking
         every row with window functions (docs/benchmarks/matrix.md)."""
         cols = [source.c[g] for g in groups]
-        return select(*cols, func.median(source.c[value], type_=Float).label("median")).group_by(*cols)
+        return select(*cols, _median(source.c[value]).label("median")).group_by(*cols)
 
     def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
         """The medians as `median` aggregates beside the others, in one pass: ranking the
         step times with window functions made a 90-day Page Viewed funnel 1.46x the
         hand-written form (docs/benchmarks/matrix.md)."""
         cols = [source.c[g] for g in groups]
-        medians = [func.median(source.c[v], type_=Float).label(f"median_{v}") for v in values]
+        medians = [_median(source.c[v]).label(f"median_{v}") for v in values]
         return select(*cols, *extras(source), *medians).group_by(*cols)
 
     def unflattened(self, stmt: Any) -> Any:

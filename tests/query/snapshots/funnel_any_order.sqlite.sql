@@ -34,7 +34,7 @@ FROM funnel_firsts
 WHERE funnel_firsts.f2 IS NOT NULL) AS funnel_done) AS funnel_ranked
 GROUP BY funnel_ranked.person), funnel_people AS (SELECT funnel_step0.person AS person, ? AS grp, funnel_step0.t0 AS t0, funnel_reached.t1 AS t1, funnel_reached.t2 AS t2
 FROM funnel_step0
-LEFT OUTER JOIN funnel_reached ON funnel_reached.person = funnel_step0.person) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) AS median_d1, median(funnel_diffs.d2) AS median_d2
+LEFT OUTER JOIN funnel_reached ON funnel_reached.person = funnel_step0.person) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) FILTER (WHERE funnel_diffs.d1 IS NOT NULL) AS median_d1, median(funnel_diffs.d2) FILTER (WHERE funnel_diffs.d2 IS NOT NULL) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
 GROUP BY funnel_diffs.grp;

@@ -19,7 +19,7 @@ WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_
 FROM cohort_members
 WHERE cohort_members.cohort_id = ?)) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) AS median_d1, median(funnel_diffs.d2) AS median_d2
+FROM funnel_step2) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) FILTER (WHERE funnel_diffs.d1 IS NOT NULL) AS median_d1, median(funnel_diffs.d2) FILTER (WHERE funnel_diffs.d2 IS NOT NULL) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
 GROUP BY funnel_diffs.grp;

@@ -24,7 +24,7 @@ FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS
 FROM funnel_step2
 WHERE funnel_step2.t0 IS NULL OR NOT (EXISTS (SELECT ? AS anon_5
 FROM events AS funnel_x0
-WHERE funnel_x0.event = ? AND funnel_x0.person = funnel_step2.person AND funnel_x0.ts > funnel_step2.t0 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step2.t0 + ?) AND CASE WHEN (json_type(funnel_x0.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(funnel_x0.properties, ?) END > ?))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) AS median_d1, median(funnel_diffs.d2) AS median_d2
+WHERE funnel_x0.event = ? AND funnel_x0.person = funnel_step2.person AND funnel_x0.ts > funnel_step2.t0 AND (funnel_step2.t2 IS NOT NULL AND funnel_x0.ts < funnel_step2.t2 OR funnel_step2.t2 IS NULL AND funnel_x0.ts <= funnel_step2.t0 + ?) AND CASE WHEN (json_type(funnel_x0.properties, ?) IN (__[POSTCOMPILE_json_type_1])) THEN json_extract(funnel_x0.properties, ?) END > ?))) SELECT funnel_diffs.grp, count(*) AS c0, count(funnel_diffs.d1) AS c1, sum(funnel_diffs.d1) AS s1, count(funnel_diffs.d2) AS c2, sum(funnel_diffs.d2) AS s2, median(funnel_diffs.d1) FILTER (WHERE funnel_diffs.d1 IS NOT NULL) AS median_d1, median(funnel_diffs.d2) FILTER (WHERE funnel_diffs.d2 IS NOT NULL) AS median_d2
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t0 AS t0, funnel_people.t1 - funnel_people.t0 AS d1, funnel_people.t2 - funnel_people.t1 AS d2
 FROM funnel_people) AS funnel_diffs
 GROUP BY funnel_diffs.grp;

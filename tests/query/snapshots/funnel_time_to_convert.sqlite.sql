@@ -10,7 +10,7 @@ FROM funnel_step0), funnel_step2 AS MATERIALIZED (SELECT funnel_step1.person AS 
 FROM events AS funnel_e2
 WHERE funnel_e2.event = ? AND funnel_e2.person = funnel_step1.person AND funnel_e2.ts > funnel_step1.t1 AND funnel_e2.ts <= funnel_step1.t0 + ?) END AS t2
 FROM funnel_step1), funnel_people AS (SELECT funnel_step2.person AS person, ? AS grp, funnel_step2.t0 AS t0, funnel_step2.t1 AS t1, funnel_step2.t2 AS t2
-FROM funnel_step2) SELECT funnel_converted.grp, count(funnel_converted.d) AS n, sum(funnel_converted.d) AS total, min(funnel_converted.d) AS lo, max(funnel_converted.d) AS hi, median(funnel_converted.d) AS median_d
+FROM funnel_step2) SELECT funnel_converted.grp, count(funnel_converted.d) AS n, sum(funnel_converted.d) AS total, min(funnel_converted.d) AS lo, max(funnel_converted.d) AS hi, median(funnel_converted.d) FILTER (WHERE funnel_converted.d IS NOT NULL) AS median_d
 FROM (SELECT funnel_people.grp AS grp, funnel_people.t2 - funnel_people.t0 AS d
 FROM funnel_people
 WHERE funnel_people.t2 IS NOT NULL) AS funnel_converted
