@@ -22,6 +22,9 @@ from app.outbound.destinations.formats import (
     record_row_getter,
     request_for,
 )
+from app.outbound.destinations.formats import (
+    iso_ms as store_iso,
+)
 from tests.outbound.destinations_support import store_messages, track
 
 DESTINATIONS = parse_destinations([
@@ -135,6 +138,19 @@ def test_the_writers_own_text_skips_the_check_and_sends_the_same_bytes() -> None
         checked = request_for(dest, rows).content
         assert request_for(dest, rows, written=True).content == checked, dest.name
         assert b'"m-nan"' in (checked or b"") or dest.type == "mixpanel"
+
+
+def test_arrival_times_that_change_from_row_to_row_stay_each_rows_own() -> None:
+    """The last row's receivedAt string is reused only for the same arrival time."""
+    records, _ = prepare_messages([track(i) for i in range(6)], None)
+    get = record_row_getter("segment")
+    arrivals = [1793491200000, 1793491200000, 1793491201500, 1793491200000, 1793491299999, 1793491299999]
+    rows = [(i + 1, *get(rec)[:6], at, *get(rec)[7:]) for i, (rec, at) in enumerate(zip(records, arrivals, strict=True))]
+    for dest in DESTINATIONS[:3]:
+        sent = json.loads(request_for(dest, rows).content or b"")
+        messages = sent.get("batch", [sent])
+        assert [m["receivedAt"] for m in messages] == [store_iso(at) for at in arrivals][:len(messages)]
+        assert pairs(request_for(dest, rows).content or b"") == pairs(original_content(dest, rows))
 
 
 def _insert_raw(engine: Engine, message_id: str, kind: str, event: str | None, properties: str,

@@ -195,9 +195,11 @@ _HOUR_MS = 3_600_000
 #: "2026-11-01T12:" by the hour since the epoch; rows come in time order, so most are hits.
 _HOURS: dict[int, str] = {}
 #: Keys mixpanel_event sets in the properties: a stored document holding one (or any \u escape,
-#: which could spell one) goes the original way, which replaces the value in place.
+#: which could spell one) goes the original way, which replaces the value in place. (The escape
+#: is looked for apart: without the alternation the regex starts with a literal and searches
+#: twice as fast.)
 _MIXPANEL_KEYS = re.compile(r'"(?:time|distinct_id|token|mp_country_code|\$(?:insert_id|user_id|device_id|city|'
-                            r'region|browser|os|device|referring_domain))"|\\u')
+                            r'region|browser|os|device|referring_domain))"')
 
 
 #: "2026-11-01T12:34:56." by the second since the epoch: a collector's messages arrive in bursts
@@ -224,6 +226,10 @@ def _iso(ms: int) -> str:
         # (printf-style: twice as fast as an f-string with format specs on Python 3.11)
         prefix = _SECONDS[second] = "%s%02d:%02d." % (head, rest // 60, rest % 60)  # noqa: UP031
     return prefix + _MILLIS[milli]
+
+
+#: (receivedAt, its string) of the last row written: one tuple, so threads never see a torn pair.
+_LAST_RECEIVED: tuple[int, str] = (-1, "")
 
 
 def _spliceable(text: Any) -> bool:
@@ -279,7 +285,15 @@ def _segment_fast(row: Sequence[Any], written: bool = False) -> dict[str, Any] |
     else:  # group, alias (fields out of the document) and types Tracklens does not store
         return None
     msg["timestamp"] = stamp = _iso(ts)
-    msg["receivedAt"] = stamp if received_at == ts else _iso(received_at)
+    if received_at == ts:
+        msg["receivedAt"] = stamp
+    else:
+        # a request's messages share their arrival: its string is kept for the next row
+        global _LAST_RECEIVED
+        last = _LAST_RECEIVED
+        if last[0] != received_at:
+            last = _LAST_RECEIVED = (received_at, _iso(received_at))
+        msg["receivedAt"] = last[1]
     msg["context"] = _Fragment(context) if context is not None else {}
     return msg
 
@@ -288,7 +302,7 @@ def _mixpanel_fast(row: Sequence[Any], token: str | None, written: bool = False)
     """mixpanel_event() of the row, the stored properties spliced with the added keys
     (`written`: as for _segment_fast)."""
     _id, message_id, _kind, event, user_id, anonymous_id, ts, _received_at, props, *enriched = row
-    if (not written and not _spliceable(props)) or _MIXPANEL_KEYS.search(props):
+    if (not written and not _spliceable(props)) or "\\u" in props or _MIXPANEL_KEYS.search(props):
         return None
     added = {theirs: value for theirs, value in zip(_MIXPANEL_NAMES, enriched, strict=True) if value is not None}
     added["time"] = ts
