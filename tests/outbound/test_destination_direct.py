@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -16,7 +17,7 @@ from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.direct import DirectClient
 from app.outbound.destinations.formats import Request
-from app.outbound.destinations.forwarder import DestinationWorker, post_direct
+from app.outbound.destinations.forwarder import DestinationWorker, post, post_direct
 from app.outbound.retry import Backoff
 from tests.outbound.destinations_support import store_messages, track
 
@@ -132,3 +133,60 @@ def test_httpx_sends_whenever_a_proxy_from_the_environment_applies(
         assert (worker.direct is not None) is direct
     finally:
         worker.client.close()
+
+
+class HugeAnswerServer:
+    """Answers every POST with 400 and a 256 MB body, counting what it managed to send."""
+
+    SIZE = 256 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sent = 0
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    b"Content-Length: %d\r\n\r\n" % self.SIZE)
+            chunk = b"x" * (1 << 20)
+            try:
+                conn.sendall(head + b"first line of the problem\n")
+                self.sent = 26
+                while self.sent < self.SIZE:
+                    conn.sendall(chunk)
+                    self.sent += len(chunk)
+            except OSError:
+                pass  # the client hung up: what a bounded reader does
+            self.done.set()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("path", ["direct", "httpx"])
+def test_an_enormous_answer_is_not_read_whole(path: str) -> None:
+    """A destination answering an error with a quarter gigabyte: the first line is kept for the
+    dead letter, the connection is dropped after 64 KiB instead of reading it all into memory."""
+    server = HugeAnswerServer()
+    request = Request(f"http://127.0.0.1:{server.port}/h", {}, None, None, b"{}")
+    try:
+        if path == "direct":
+            client = DirectClient(timeout=5)
+            answer = post_direct(client, request)
+            client.close()
+        else:
+            with httpx.Client(timeout=5) as http:
+                answer = post(http, request)
+        assert server.done.wait(20)
+    finally:
+        server.close()
+    assert answer.outcome == "permanent" and answer.status == 400
+    assert answer.text.startswith("first line of the problem")
+    assert server.sent < HugeAnswerServer.SIZE // 4  # the client stopped reading long before the end

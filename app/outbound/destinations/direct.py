@@ -17,10 +17,14 @@ import socket
 import ssl
 import urllib.request
 from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import urlsplit
 
 import httpx
+
+#: Bytes of an answer read at most: its text only goes into an error line or a dead letter, and
+#: a destination answering with a gigabyte must not hold a gigabyte here. Past it the
+#: connection is closed rather than drained.
+MAX_REPLY_BYTES = 64 * 1024
 
 #: Errors of a kept-alive connection the server closed while idle: the request is sent once
 #: more on a new connection before it counts as a failure (at least once: each message
@@ -115,7 +119,8 @@ class DirectClient:
                 conn = self._conn if reused and self._conn is not None else self._connect(key)
                 conn.request("POST", path, body=content, headers=sent)
                 response = conn.getresponse()
-                body = response.read()
+                body = response.read(MAX_REPLY_BYTES)
+                unread = not response.isclosed()
             except TimeoutError as exc:
                 self.close()
                 raise Unreachable(f"timed out ({type(exc).__name__})", timed_out=True) from exc
@@ -127,17 +132,16 @@ class DirectClient:
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 raise Unreachable(f"cannot reach {url}: {exc}", timed_out=False) from exc
-            if response.will_close:
+            if response.will_close or unread:
                 self.close()
-            return Reply(response.status, response.reason, _text(body, response.headers),
+            return Reply(response.status, response.reason, decode_reply(body, response.headers.get_content_charset()),
                          response.headers.get("Retry-After"))
         raise AssertionError("unreachable")  # (the loop returns or raises)
 
 
-def _text(body: bytes, headers: Message) -> str:
-    """The body as text, in its declared charset (UTF-8 when none), never failing."""
-    charset = headers.get_content_charset() or "utf-8"
+def decode_reply(body: bytes, charset: str | None) -> str:
+    """The body as text, in its declared charset (UTF-8 when none or unknown), never failing."""
     try:
-        return body.decode(charset, errors="replace")
+        return body.decode(charset or "utf-8", errors="replace")
     except LookupError:
         return body.decode("utf-8", errors="replace")

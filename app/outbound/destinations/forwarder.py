@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, Row, update
 from app.core.schema import destination_cursors as C
 from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
-from app.outbound.destinations.direct import DirectClient, Unreachable, usable
+from app.outbound.destinations.direct import MAX_REPLY_BYTES, DirectClient, Unreachable, decode_reply, usable
 from app.outbound.destinations.formats import (
     Request,
     batch_messages,
@@ -109,19 +109,20 @@ def post(client: httpx.Client, request: Request) -> Answer:
     """One POST, classified; never raises for what the network or the server does."""
     try:
         content = request.content if request.content is not None else encode_body(request.body)
-        response = client.post(request.url, content=content, headers=request.headers,
-                               auth=request.auth if request.auth is not None else httpx.USE_CLIENT_DEFAULT)
+        auth = request.auth if request.auth is not None else httpx.USE_CLIENT_DEFAULT
+        with client.stream("POST", request.url, content=content, headers=request.headers, auth=auth) as response:
+            # At most MAX_REPLY_BYTES of the answer: only its first line is kept.
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= MAX_REPLY_BYTES:
+                    break
     except httpx.TimeoutException as exc:
         return Answer("temporary", None, f"timed out ({type(exc).__name__})")
     except httpx.HTTPError as exc:
         return Answer("temporary", None, f"cannot reach {request.url}: {exc}")
-    text = store.one_line(response.text[:500]) or response.reason_phrase
-    status = response.status_code
-    if 200 <= status < 300:
-        return Answer("ok", status, text or "")
-    if status >= 500 or status in TEMPORARY_STATUSES:
-        return Answer("temporary", status, text or "", parse_retry_after(response.headers.get("Retry-After")))
-    return Answer("permanent", status, text or "")
+    text = decode_reply(bytes(body[:MAX_REPLY_BYTES]), response.charset_encoding)
+    return _classify(response.status_code, text, response.reason_phrase, response.headers.get("Retry-After"))
 
 
 def post_direct(client: DirectClient, request: Request) -> Answer:
@@ -131,13 +132,17 @@ def post_direct(client: DirectClient, request: Request) -> Answer:
         reply = client.post(request.url, content, request.headers, request.auth)
     except Unreachable as exc:
         return Answer("temporary", None, str(exc))
-    text = store.one_line(reply.text[:500]) or reply.reason
-    status = reply.status
+    return _classify(reply.status, reply.text, reply.reason, reply.retry_after)
+
+
+def _classify(status: int, body: str, reason: str, retry_after: str | None) -> Answer:
+    """ok (2xx), temporary (5xx, 408, 429 …: retried, honouring Retry-After) or permanent."""
+    text = store.one_line(body[:500]) or reason or ""
     if 200 <= status < 300:
-        return Answer("ok", status, text or "")
+        return Answer("ok", status, text)
     if status >= 500 or status in TEMPORARY_STATUSES:
-        return Answer("temporary", status, text or "", parse_retry_after(reply.retry_after))
-    return Answer("permanent", status, text or "")
+        return Answer("temporary", status, text, parse_retry_after(retry_after))
+    return Answer("permanent", status, text)
 
 
 def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]], *,
