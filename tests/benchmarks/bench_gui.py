@@ -431,7 +431,7 @@ def write_markdown(path: Path, args: argparse.Namespace, n_events: int, launch: 
         "",
         "The goal is no GUI-thread pause over 50 ms. The app's own GUI-thread work per event is bounded: "
         "results are shaped on workers, the numbers table is a model over the result (no item per cell), "
-        "line charts reuse their curves, and series are drawn in steps of at most 20 ms per event-loop "
+        "line charts reuse their curves, and series are drawn in steps of at most 8 ms per event-loop "
         "turn (a single new pyqtgraph curve can overrun that step when the machine is busy). The pauses "
         "in the tables above include the operating system not scheduling the GUI thread at all: compare "
         "them with the idle window's pause on the same machine in the same run. On a shared 2-core "
