@@ -129,21 +129,7 @@ def store_parts(events: int, seed: int) -> dict[str, float]:
     from app.ingest import identity, writer
 
     spent: dict[str, float] = collections.defaultdict(float)
-
-    def timing(owner: Any, name: str, part: str) -> None:
-        if not hasattr(owner, name):  # a part the measured tree does not have
-            return
-        inner = getattr(owner, name)
-        static = isinstance(inspect.getattr_static(owner, name), staticmethod)
-
-        def timed_part(*args: Any, **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[part] += time.process_time() - start
-        setattr(owner, name, staticmethod(timed_part) if static else timed_part)
-
+    timing = functools.partial(_time_part, spent, wall=False)
     timing(writer.EventWriter, "_drop_stored", "duplicate check")
     timing(writer, "resolve", "identity (with merges)")
     timing(identity, "_apply_merges", "… merges")
@@ -172,6 +158,29 @@ def store_parts(events: int, seed: int) -> dict[str, float]:
     return {"store": total / stored * 1e6, **{k: v / stored * 1e6 for k, v in spent.items()}}
 
 
+def _time_part(spent: dict[str, float], owner: Any, name: str, part: str, *, wall: bool) -> None:
+    """Wrap owner.name so its time adds up in spent[part]: this process's CPU, or with `wall`
+    the wall time there and the CPU in spent[part + " cpu"]. A name the measured tree does not
+    have is skipped."""
+    if not hasattr(owner, name):
+        return
+    inner = getattr(owner, name)
+    static = isinstance(inspect.getattr_static(owner, name), staticmethod)
+
+    def timed_part(*args: Any, **kwargs: Any) -> Any:
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            cpu = time.process_time() - c0
+            if wall:
+                spent[part] += time.perf_counter() - w0
+                spent[part + " cpu"] += cpu
+            else:
+                spent[part] += cpu
+    setattr(owner, name, staticmethod(timed_part) if static else timed_part)
+
+
 def pg_store_parts(events: int, seed: int) -> dict[str, float]:
     """EventWriter.store on PostgreSQL (a throw-away server, tests/support/postgres.py), by part:
     µs of wall per stored event (what the writer waits for: the server's work plus the round
@@ -186,22 +195,7 @@ def pg_store_parts(events: int, seed: int) -> dict[str, float]:
     from tests.support.postgres import postgres_server
 
     spent: dict[str, float] = collections.defaultdict(float)
-
-    def timing(owner: Any, name: str, part: str) -> None:
-        if not hasattr(owner, name):  # a part the measured tree does not have
-            return
-        inner = getattr(owner, name)
-        static = isinstance(inspect.getattr_static(owner, name), staticmethod)
-
-        def timed_part(*args: Any, **kwargs: Any) -> Any:
-            wall, cpu = time.perf_counter(), time.process_time()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                spent[part] += time.perf_counter() - wall
-                spent[part + " cpu"] += time.process_time() - cpu
-        setattr(owner, name, staticmethod(timed_part) if static else timed_part)
-
+    timing = functools.partial(_time_part, spent, wall=True)
     timing(writer.EventWriter, "_drop_stored", "duplicate check")
     timing(writer, "resolve", "identity (with merges)")
     timing(identity, "_apply_merges", "… merges")
