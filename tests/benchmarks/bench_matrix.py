@@ -568,21 +568,27 @@ def main() -> None:
     run(args)
 
 
+def attach_rollup(engine: Any, path: Path) -> None:
+    """Every connection of `engine` attaches `path` (read-only) as schema `rollup`: the 10M demo
+    file predates event_person_hours, which was built beside it."""
+    from sqlalchemy import event
+
+    from app.core.migrations import _OPENED_AT
+
+    def attach(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute(f"ATTACH 'file:{path}?mode=ro' AS rollup")
+
+    engine.dispose()
+    event.listen(engine, "connect", attach)
+    # the demo file's schema is older, but with the rollup attached the engine may read it
+    _OPENED_AT.pop(engine.dialect, None)
+
+
 def run(args: argparse.Namespace) -> None:
     engine = open_database(args.db, create=False)
     dialect = engine.dialect.name
     if args.attach_rollup:
-        from sqlalchemy import event
-
-        def attach(dbapi_conn: Any, _record: Any, path: Path = args.attach_rollup) -> None:
-            dbapi_conn.execute(f"ATTACH 'file:{path}?mode=ro' AS rollup")
-
-        engine.dispose()
-        event.listen(engine, "connect", attach)
-        # the demo file's schema is older, but with the rollup attached the engine may read it
-        from app.core.migrations import _OPENED_AT
-
-        _OPENED_AT.pop(engine.dialect, None)
+        attach_rollup(engine, args.attach_rollup)
     q = Sql(dialect)
     qs = [x for x in questions(q) if not args.only or re.search(args.only, x["name"], re.I)]
     if args.list:

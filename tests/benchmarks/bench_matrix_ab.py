@@ -34,6 +34,7 @@ from bench_matrix import (
     NOW,
     ROOT,
     Sql,
+    attach_rollup,
     fmt_time,
     in_range,
     questions,
@@ -111,16 +112,7 @@ def main() -> None:
     args = p.parse_args()
     engine = open_database(args.db, create=False)
     if args.attach_rollup:
-        from sqlalchemy import event
-
-        from app.core.migrations import _OPENED_AT
-
-        def attach(dbapi_conn: Any, _record: Any, path: Path = args.attach_rollup) -> None:
-            dbapi_conn.execute(f"ATTACH 'file:{path}?mode=ro' AS rollup")
-
-        engine.dispose()
-        event.listen(engine, "connect", attach)
-        _OPENED_AT.pop(engine.dialect, None)
+        attach_rollup(engine, args.attach_rollup)
     use_old, use_new = versions(args.before)
     rows = []
     print(json.dumps({"load": os.getloadavg(), "db": args.db, "before": args.before}), flush=True)
