@@ -210,11 +210,8 @@ class EventWriter:
 
     def _drop_stored(self, conn: Connection, records: list[Record]) -> list[Record]:
         ids = [rec.message_id for rec in records]
-        if self.backend.stages_inserts:
-            # PostgreSQL: one statement with the ids as one array parameter (PostgreSQLBackend).
-            backend: Any = self.backend
-            stored: set[str] = backend.stored_message_ids(conn, ids)
-        else:
+        stored = self.backend.stored_message_ids(conn, ids)
+        if stored is None:
             stored = {row[0] for row in select_in(conn, events, events.c.message_id, ids, events.c.message_id)}
         if not stored:
             return records

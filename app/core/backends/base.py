@@ -108,6 +108,11 @@ class Backend:
         """Start the current transaction as the database's only writer (see the subclasses)."""
         raise NotImplementedError
 
+    def stored_message_ids(self, conn: Connection, message_ids: list[str]) -> set[str] | None:
+        """Which of a batch's message ids are stored, where this database has a better form than
+        the writer's chunked IN lists (app.ingest.rawsql.select_in); None: use those."""
+        return None
+
     def insert_staged(self, conn: Connection, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
         """With `stages_inserts`: insert events (`columns`, then each row's context document
         as JSON text) skipping stored message ids, keeping the rows' order for the ids."""
