@@ -31,6 +31,18 @@ def test_an_unsupported_database_says_which_ones_are_supported(url: str) -> None
     assert "does not work with" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("url", ["postgresql://me@db:notaport/events", "clickhousedb://me@db:80a/x"])
+def test_a_mistyped_url_is_one_line_not_a_traceback(url: str) -> None:
+    """SQLAlchemy refuses a port that is not a number with a bare ValueError."""
+    with pytest.raises(DatabaseError, match="not a database URL"):
+        open_database(url)
+    for args in (["query", "--db", url, "--spec", "-"], ["demo", "--db", url, "--events", "10"]):
+        result = CliRunner().invoke(cli, args, input='{"kind": "segmentation"}')
+        assert result.exit_code != 0
+        assert "not a database URL" in result.output and "Traceback" not in result.output
+        assert not isinstance(result.exception, ValueError)
+
+
 def test_urls_choose_their_backend() -> None:
     assert backend_for_url("sqlite:///x.sqlite").label == "SQLite"
     assert backend_for_url("postgres://me@host/db").label == "PostgreSQL"

@@ -26,12 +26,19 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
     return backend_for_url(raw).normalize_url(raw)
 
 
+def parse_url(url: str) -> URL | None:
+    """SQLAlchemy's parts of `url`; None when it is not a URL (SQLAlchemy raises ArgumentError,
+    or a bare ValueError for a port that is not a number)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+
+
 def redact(url: str) -> str:
     """The URL with its password hidden, for status bars and logs."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    parsed = parse_url(url)
+    return parsed.render_as_string(hide_password=True) if parsed is not None else url
 
 
 def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs: Any) -> Engine:
@@ -39,13 +46,13 @@ def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs:
     engine only reads, so nothing about the database file may change (SQLite's journal mode)."""
     try:
         normalized = normalize_url(url)
-        parsed: URL = make_url(normalized)
         backend = backend_for_url(normalized)
-        options: dict[str, Any] = {"pool_pre_ping": True, "future": True, **backend.engine_options(parsed)}
-    except ArgumentError as exc:
-        raise DatabaseError(f"not a database URL: {url!s}") from exc
     except UnsupportedDatabase as exc:
         raise DatabaseError(str(exc)) from exc
+    parsed = parse_url(normalized)
+    if parsed is None:
+        raise DatabaseError(f"not a database URL: {url!s}")
+    options: dict[str, Any] = {"pool_pre_ping": True, "future": True, **backend.engine_options(parsed)}
     options.update(kwargs)
     try:
         engine = create_engine(parsed, **options)

@@ -15,10 +15,9 @@ from typing import Any
 
 from platformdirs import user_config_path
 from PySide6.QtCore import QSettings
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from app.core.database import normalize_url
+from app.core.backends import UnsupportedDatabase
+from app.core.database import normalize_url, parse_url
 from app.core.paths import APP_NAME
 
 log = logging.getLogger(__name__)
@@ -80,12 +79,15 @@ def set_json(settings: QSettings, key: str, value: Any) -> None:
 
 # ---------------------------------------------------------------- passwords and URLs
 def split_password(url: str) -> tuple[str, str | None]:
-    """(URL without password, password or None). Non-URLs come back unchanged."""
-    normalized = normalize_url(url)
+    """(URL without password, password or None). Non-URLs, and URLs of databases Tracklens does
+    not work with, come back unchanged: opening them says why, in the panels."""
     try:
-        parsed = make_url(normalized)
-    except ArgumentError:
-        return normalized, None
+        normalized = normalize_url(url)
+    except UnsupportedDatabase:
+        return url, None
+    parsed = parse_url(normalized)
+    if parsed is None:
+        return url, None
     password = parsed.password
     if password is None:
         return normalized, None
@@ -140,9 +142,8 @@ def load_password(bare_url: str) -> str | None:
 
 def with_password(bare_url: str) -> str:
     """The URL with its password from the keychain, when one is stored and needed."""
-    try:
-        parsed = make_url(bare_url)
-    except ArgumentError:
+    parsed = parse_url(bare_url)
+    if parsed is None:
         return bare_url
     if parsed.password is not None or not parsed.username or parsed.host is None:
         return bare_url

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtGui import QColor, QImage
 
 from app.core.paths import demo_db_path
@@ -110,3 +111,14 @@ def test_first_run_creates_the_demo_and_screenshots_it(tmp_path: Path) -> None:
     image = QImage(str(out / "segmentation.png"))
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 20
+
+
+@pytest.mark.parametrize("url, says", [("mysql://me@db/events", "does not work with 'mysql' databases"),
+                                       ("postgresql://me@db:notaport/events", "not a database URL")])
+def test_a_database_url_it_cannot_use_is_one_line(url: str, says: str, tmp_path: Path) -> None:
+    """`tracklens --db URL` for a database it does not work with, or a mistyped URL, used to die
+    with a traceback before the window opened; now the window says why (here the screenshot
+    run's one line and exit code)."""
+    done = run_tracklens("--db", url, "--screenshot", str(tmp_path / "shots"))
+    assert done.returncode == 1
+    assert says in done.stderr and "Traceback" not in done.stderr

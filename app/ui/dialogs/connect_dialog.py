@@ -30,14 +30,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.backends.clickhouse import ClickHouseBackend, clickhouse_missing
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
-from app.core.database import open_database
+from app.core.database import open_database, parse_url
 from app.core.errors import NoTracklensDatabase
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
@@ -223,9 +222,8 @@ class ConnectDialog(QDialog):
     # ----------------------------------------------------------------- URL
     def set_url(self, url: str) -> None:
         """Fill the tab that fits `url` (used by the recent list)."""
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
+        parsed = parse_url(url)
+        if parsed is None:
             self.tabs.setCurrentIndex(self.TAB_URL)
             self.url_edit.setText(url)
             return
