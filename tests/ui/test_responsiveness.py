@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, event
 
 from app.ui.widgets.state_bar import StateBar
@@ -86,7 +87,16 @@ def test_the_busy_strip_floats_over_a_shown_result(make_window: Any, filled_db: 
     qtbot.waitUntil(lambda: window.connection is not None, timeout=20_000)
     seg = window.panels["segmentation"]
     wait_idle(qtbot, seg, timeout=120_000)
-    before = (seg.chart.mapTo(seg, seg.chart.rect().topLeft()), seg.chart.size())
+    assert seg.state_bar.isHidden()
+
+    def chart_place() -> tuple[Any, Any]:
+        return seg.chart.mapTo(seg, seg.chart.rect().topLeft()), seg.chart.size()
+
+    # The docked strip of the first query has just been hidden; its relayout may still be queued
+    # (a loaded machine lets wait_idle return first). Measure the settled place.
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QApplication.processEvents()
+    before = chart_place()
     slow_sqlite["sleep"] = 0.02
     seg.refresh()
     qtbot.waitUntil(lambda: seg.state_bar.state == StateBar.BUSY, timeout=10_000)
@@ -94,7 +104,7 @@ def test_the_busy_strip_floats_over_a_shown_result(make_window: Any, filled_db: 
     assert bar.floating and bar.isVisible() and bar.cancel_button.isVisible()
     assert seg.rect().contains(bar.geometry())  # inside the panel, over its bottom-right corner
     assert bar.geometry().bottom() > seg.height() - 20
-    assert (seg.chart.mapTo(seg, seg.chart.rect().topLeft()), seg.chart.size()) == before
+    assert chart_place() == before
     seg.resize(seg.width() - 60, seg.height())  # it follows the panel's size
     assert seg.rect().contains(bar.geometry())
     with qtbot.waitSignal(seg.channel.cancelled, timeout=10_000):
