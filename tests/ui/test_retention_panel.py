@@ -59,7 +59,7 @@ def test_heat_map_curve_cell_persons_report_and_exports(make_window: Any, shop_d
                     and users.last_result.get("total") == born[0]["counts"][0], timeout=20_000)
 
     # A breakdown adds groups to the curve and the "Show" choice; the table follows the choice.
-    panel._set_breakdown({"trait": "plan"})
+    panel.breakdown_combo.set_breakdown({"trait": "plan"})
     panel._edited()
     settle(qtbot, panel)
     groups = panel.last_result["breakdown"]
@@ -94,7 +94,7 @@ def test_query_errors_show_in_the_panel(make_window: Any, shop_db: Any, qtbot: A
     panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("day"))
     panel.periods_spin.setValue(100)
     panel.range_picker.set_range_spec({"from": "1990-01-01", "to": "2026-01-01"})
-    panel._set_breakdown("category")
+    panel.breakdown_combo.set_breakdown("category")
     panel._edited()
     qtbot.waitUntil(lambda: panel.last_error is not None, timeout=20_000)
     assert panel.last_error is not None and "too large" in panel.last_error

@@ -32,27 +32,22 @@ from PySide6.QtWidgets import (
 
 from app.query.panel_state import FUNNEL_VIEW_CHOICES, UNIT_CHOICES, WINDOW_UNIT_CHOICES, FunnelState
 from app.query.timerange import incomplete_bucket
-from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.panels.state_panel import StateQueryPanel
 from app.ui.registry import register_panel
-from app.ui.widgets.breakdown_combo import BreakdownCombo
-from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.empty_state import empty_database_html, empty_database_text
 from app.ui.widgets.export import ExportButton, model_table, write_csv
-from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import Series, SeriesChart
 
 #: The query model's window units, views and trend units, with their labels (app.query.panel_state).
 WINDOW_UNITS = WINDOW_UNIT_CHOICES
 VIEWS = FUNNEL_VIEW_CHOICES
 TREND_UNITS = UNIT_CHOICES
-NO_BREAKDOWN = "(no breakdown)"
 #: The demo product's purchase journey: the default when it exists.
 DEMO_STEPS = ["Product Viewed", "Added To Cart", "Checkout Started", "Order Completed"]
 
@@ -127,19 +122,9 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         options_layout.addWidget(self.options)
         column.addWidget(options_box)
 
-        filter_box = QGroupBox("Filters (every step)", holder)
-        filter_layout = QVBoxLayout(filter_box)
-        self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
-        add_cohort_rows(self.filter_builder, self.context)
-        filter_layout.addWidget(self.filter_builder)
-        column.addWidget(filter_box)
-
-        breakdown_box = QGroupBox("Breakdown (value on step 1)", holder)
-        breakdown_layout = QVBoxLayout(breakdown_box)
-        self.breakdown_combo = BreakdownCombo(NO_BREAKDOWN, breakdown_box)
-        self.breakdown_combo.setObjectName("funnelBreakdown")
-        breakdown_layout.addWidget(self.breakdown_combo)
-        column.addWidget(breakdown_box)
+        self._add_filters_and_breakdown(column, holder, filters_title="Filters (every step)",
+                                        breakdown_title="Breakdown (value on step 1)",
+                                        breakdown_name="funnelBreakdown")
         scroll.finish()
 
         binder = self.binder
@@ -150,11 +135,6 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         self.window_amount.valueChanged.connect(self._on_window_edited)
         self.window_unit.currentIndexChanged.connect(self._on_window_edited)
         binder.watch("window", self._show_window)
-        self.filter_builder.changed.connect(lambda: binder.write(where=self.filter_builder.filters()))
-        binder.watch("where", lambda: self.filter_builder.set_filters(self.state.where))
-        self.breakdown_combo.currentIndexChanged.connect(self._on_breakdown_edited)
-        line_edit_of(self.breakdown_combo).editingFinished.connect(self._on_breakdown_edited)
-        binder.watch("breakdown", lambda: self._set_breakdown(self.state.breakdown))
         return scroll
 
     def _build_results(self) -> QWidget:
@@ -261,15 +241,6 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
 
     def _on_window_edited(self, *_args: Any) -> None:
         self.binder.write(window={str(self.window_unit.currentData()): self.window_amount.value()})
-
-    def _on_breakdown_edited(self, *_args: Any) -> None:
-        self.binder.write(breakdown=self._breakdown())
-
-    def _breakdown(self) -> Any:
-        return self.breakdown_combo.breakdown()
-
-    def _set_breakdown(self, breakdown: Any) -> None:
-        self.breakdown_combo.set_breakdown(breakdown)
 
     def set_breakdown(self, breakdown: Any) -> None:
         self.binder.write(breakdown=breakdown)

@@ -36,13 +36,11 @@ from app.query.panel_state import (
     RETENTION_UNIT_CHOICES,
     RetentionState,
 )
-from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.panels.funnel_chart import percent
 from app.ui.panels.state_panel import StateQueryPanel
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
-from app.ui.widgets.breakdown_combo import BreakdownCombo
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
@@ -57,7 +55,6 @@ ANY_LABEL = "Any event"
 MODES = RETENTION_MODE_CHOICES
 UNITS = RETENTION_UNIT_CHOICES
 BRACKETS = RETENTION_BRACKET_CHOICES
-NO_BREAKDOWN = "(no breakdown)"
 ALL_GROUPS = "All persons"
 #: The demo product's sign-up, the natural start event when it exists.
 DEMO_START = "Signed Up"
@@ -182,19 +179,9 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         form.addRow("Count", self.bracket_combo)
         column.addWidget(options)
 
-        filter_box = QGroupBox("Filters (every event)", holder)
-        filter_layout = QVBoxLayout(filter_box)
-        self.filter_builder = FilterBuilder(self.context.discovery, filter_box)
-        add_cohort_rows(self.filter_builder, self.context)
-        filter_layout.addWidget(self.filter_builder)
-        column.addWidget(filter_box)
-
-        breakdown_box = QGroupBox("Breakdown (value at birth)", holder)
-        breakdown_layout = QVBoxLayout(breakdown_box)
-        self.breakdown_combo = BreakdownCombo(NO_BREAKDOWN, breakdown_box)
-        self.breakdown_combo.setObjectName("retentionBreakdown")
-        breakdown_layout.addWidget(self.breakdown_combo)
-        column.addWidget(breakdown_box)
+        self._add_filters_and_breakdown(column, holder, filters_title="Filters (every event)",
+                                        breakdown_title="Breakdown (value at birth)",
+                                        breakdown_name="retentionBreakdown")
         scroll.finish()
 
         binder = self.binder
@@ -213,11 +200,6 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         for combo, name in ((self.mode_combo, "mode"), (self.unit_combo, "unit"), (self.bracket_combo, "bracket")):
             binder.combo(combo, name)
         binder.spin(self.periods_spin, "periods")
-        self.filter_builder.changed.connect(lambda: binder.write(where=self.filter_builder.filters()))
-        binder.watch("where", lambda: self.filter_builder.set_filters(self.state.where))
-        self.breakdown_combo.currentIndexChanged.connect(self._on_breakdown_edited)
-        line_edit_of(self.breakdown_combo).editingFinished.connect(self._on_breakdown_edited)
-        binder.watch("breakdown", lambda: self._set_breakdown(self.state.breakdown))
         return scroll
 
     @staticmethod
@@ -285,15 +267,6 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         start = spec.get("start")
         self._defaults_applied = bool(isinstance(start, dict) and start.get("event"))
         self.binder.load(spec)
-
-    def _on_breakdown_edited(self, *_args: Any) -> None:
-        self.binder.write(breakdown=self._breakdown())
-
-    def _breakdown(self) -> Any:
-        return self.breakdown_combo.breakdown()
-
-    def _set_breakdown(self, breakdown: Any) -> None:
-        self.breakdown_combo.set_breakdown(breakdown)
 
     # ----------------------------------------------------------------- reacting
     def _on_events_discovered(self) -> None:

@@ -10,15 +10,21 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QGroupBox, QSplitter, QVBoxLayout, QWidget
 
 from app.query.panel_state import QueryState
+from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.panel import Panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.breakdown_combo import BreakdownCombo
+from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.filter_builder import FilterBuilder
 
 S = TypeVar("S", bound=QueryState)
+
+#: The breakdown combo's first choice.
+NO_BREAKDOWN = "(no breakdown)"
 
 
 class StateQueryPanel(Panel, Generic[S]):
@@ -27,6 +33,7 @@ class StateQueryPanel(Panel, Generic[S]):
     (`_apply_default`)."""
 
     breakdown_combo: BreakdownCombo
+    filter_builder: FilterBuilder
 
     def __init__(self, context: AppContext, state: S, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -58,6 +65,30 @@ class StateQueryPanel(Panel, Generic[S]):
     def _apply_default(self, events: list[tuple[str, int]]) -> bool:
         """Put a first query into the state from the discovered events; False if none fits."""
         raise NotImplementedError
+
+    def _add_filters_and_breakdown(self, column: QVBoxLayout, holder: QWidget, *, filters_title: str,
+                                   breakdown_title: str, breakdown_name: str) -> None:
+        """The filters (with cohort rows) and the breakdown boxes at the foot of the controls,
+        bound to the state's `where` and `breakdown`."""
+        filter_box = QGroupBox(filters_title, holder)
+        QVBoxLayout(filter_box).addWidget(filter_builder := FilterBuilder(self.context.discovery, filter_box))
+        add_cohort_rows(filter_builder, self.context)
+        column.addWidget(filter_box)
+        breakdown_box = QGroupBox(breakdown_title, holder)
+        QVBoxLayout(breakdown_box).addWidget(combo := BreakdownCombo(NO_BREAKDOWN, breakdown_box))
+        combo.setObjectName(breakdown_name)
+        column.addWidget(breakdown_box)
+        self.filter_builder, self.breakdown_combo = filter_builder, combo
+
+        binder = self.binder
+        filter_builder.changed.connect(lambda: binder.write(where=filter_builder.filters()))
+        binder.watch("where", lambda: filter_builder.set_filters(self.state.as_dict().get("where", [])))
+        combo.currentIndexChanged.connect(self._on_breakdown_edited)
+        line_edit_of(combo).editingFinished.connect(self._on_breakdown_edited)
+        binder.watch("breakdown", lambda: combo.set_breakdown(self.state.as_dict().get("breakdown")))
+
+    def _on_breakdown_edited(self, *_args: Any) -> None:
+        self.binder.write(breakdown=self.breakdown_combo.breakdown())
 
     def _edited(self, *_args: Any) -> None:
         self.schedule_refresh()
