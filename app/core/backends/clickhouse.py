@@ -316,50 +316,51 @@ class ClickHouseBackend(Backend):
 
     def stored_message_ids(self, conn: Connection, message_ids: Sequence[str]) -> set[str]:
         """The message ids among these that are stored already (`event_ids`, by its sort key)."""
-        out: set[str] = set()
-        client = self.client(conn)
-        for start in range(0, len(message_ids), 5000):
-            part = list(message_ids[start:start + 5000])
-            result = client.query("SELECT message_id FROM event_ids WHERE message_id IN %(ids)s",
-                                  parameters={"ids": part})
-            out.update(row[0] for row in result.result_rows)
-        return out
+        rows = self._rows_with(conn, "SELECT message_id FROM event_ids WHERE message_id IN {ids}", message_ids)
+        return {row[0] for row in rows}
 
     def person_rows(self, conn: Connection, persons: Sequence[str]) -> list[tuple[Any, ...]]:
         """users rows (id, traits, first_seen, last_seen, event_count) of these persons."""
-        out: list[tuple[Any, ...]] = []
-        client = self.client(conn)
-        for start in range(0, len(persons), 5000):
-            part = list(persons[start:start + 5000])
-            result = client.query(
-                "SELECT id, traits, first_seen, last_seen, event_count FROM users_data FINAL "
-                "WHERE id IN %(ids)s AND deleted = 0", parameters={"ids": part})
-            out.extend(tuple(row) for row in result.result_rows)
-        return out
+        return [tuple(row) for row in self._rows_with(
+            conn, "SELECT id, traits, first_seen, last_seen, event_count FROM users_data FINAL "
+            "WHERE id IN {ids} AND deleted = 0", persons)]
 
     def identity_rows(self, conn: Connection, ids: Sequence[str]) -> list[tuple[str, str]]:
         """(distinct_id, person) of these ids."""
-        out: list[tuple[str, str]] = []
-        client = self.client(conn)
-        for start in range(0, len(ids), 5000):
-            part = list(ids[start:start + 5000])
-            result = client.query("SELECT distinct_id, person FROM identities_data FINAL WHERE distinct_id IN %(ids)s",
-                                  parameters={"ids": part})
-            out.extend((row[0], row[1]) for row in result.result_rows)
-        return out
+        return [(row[0], row[1]) for row in self._rows_with(
+            conn, "SELECT distinct_id, person FROM identities_data FINAL WHERE distinct_id IN {ids}", ids)]
 
     def identities_of_persons(self, conn: Connection, persons: Sequence[str]) -> list[tuple[str, str, int]]:
         """(distinct_id, person, linked_at) of every id that belongs to one of these persons."""
-        result = self.client(conn).query(
-            "SELECT distinct_id, person, linked_at FROM identities_data FINAL WHERE person IN %(p)s",
-            parameters={"p": list(persons)})
-        return [(r[0], r[1], r[2]) for r in result.result_rows]
+        return [(r[0], r[1], r[2]) for r in self._rows_with(
+            conn, "SELECT distinct_id, person, linked_at FROM identities_data FINAL WHERE person IN {ids}", persons)]
 
     def overrides_of_persons(self, conn: Connection, persons: Sequence[str]) -> list[tuple[str, str]]:
         """(old person, person) of the overrides that map events to one of these persons."""
-        result = self.client(conn).query(
-            "SELECT old_person, person FROM person_overrides WHERE person IN %(p)s", parameters={"p": list(persons)})
-        return [(r[0], r[1]) for r in result.result_rows]
+        return [(r[0], r[1]) for r in self._rows_with(
+            conn, "SELECT old_person, person FROM person_overrides WHERE person IN {ids}", persons)]
+
+    def _rows_with(self, conn: Connection, sql: str, values: Sequence[str]) -> list[Sequence[Any]]:
+        """The rows of `sql` whose `{ids}` is the set of `values`.
+
+        The writer's lookups take a whole batch's ids (5,000 and more). As one string literal
+        split in SQL they cost ~7 ms of CPU per 5,000 ids; as an `IN (...)` list that
+        clickhouse-connect formats character by character and ClickHouse parses literal by
+        literal, ~21 ms (docs/benchmarks/clickhouse.md, 2026-12-06 "Import"). A statement
+        holds at most _LOOKUP_BYTES of ids (ClickHouse parses at most max_query_size, 256 KiB).
+        Ids holding the separator or a NUL (never a validated id; the engine's C interface
+        ends text at NUL) take the formatted list. One thread: the statement is small."""
+        client = self.client(conn)
+        out: list[Sequence[Any]] = []
+        for part in _by_size(values, _LOOKUP_BYTES):
+            blob = "\n".join(part)
+            if blob.count("\n") == len(part) - 1 and "\0" not in blob:
+                literal = blob.replace("\\", "\\\\").replace("'", "\\'")
+                query = sql.format(ids=f"(SELECT arrayJoin(splitByChar('\\n', '{literal}')))")
+                out.extend(client.query(query + " SETTINGS max_threads = 1").result_rows)
+            else:
+                out.extend(client.query(sql.format(ids="%(ids)s"), parameters={"ids": part}).result_rows)
+        return out
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -726,6 +727,26 @@ def _events_view(overrides: str, enriched: Sequence[str], *, replace: bool) -> s
             f"ifNull(joinGetOrNull({overrides}, 'person', events_data.person), events_data.person) AS person, "
             "ts, received_at, properties, " + ", ".join(enriched)
             + ", context, events_data.person AS stored_person FROM events_data")
+
+
+#: UTF-8 bytes of ids in one lookup statement of the writer: escaping at most doubles them,
+#: within ClickHouse's max_query_size (256 KiB).
+_LOOKUP_BYTES = 120_000
+
+
+def _by_size(values: Sequence[str], limit: int) -> Iterator[list[str]]:
+    """`values` in consecutive lists of at most `limit` UTF-8 bytes (and at least one value)."""
+    part: list[str] = []
+    size = 0
+    for value in values:
+        length = (len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))) + 1
+        if part and size + length > limit:
+            yield part
+            part, size = [], 0
+        part.append(value)
+        size += length
+    if part:
+        yield part
 
 
 #: Inserts remembered per table for insert_deduplication_token (a retried batch's blocks).
