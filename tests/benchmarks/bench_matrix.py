@@ -577,6 +577,13 @@ def attach_rollup(engine: Any, path: Path) -> None:
 
     def attach(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.execute(f"ATTACH 'file:{path}?mode=ro' AS rollup")
+        # The rollup counts every event of the file (schema 3: no rollups_through_id there); a
+        # temporary tracklens_meta, which SQLite reads before main's, says so as a migrated
+        # database would, or the rollup readers would add every event as not counted yet.
+        dbapi_conn.execute("CREATE TEMP TABLE IF NOT EXISTS tracklens_meta AS SELECT * FROM main.tracklens_meta")
+        dbapi_conn.execute("INSERT INTO temp.tracklens_meta SELECT 'rollups_through_id', CAST(max(id) AS TEXT) "
+                           "FROM main.events WHERE NOT EXISTS (SELECT 1 FROM temp.tracklens_meta "
+                           "WHERE key = 'rollups_through_id')")
 
     engine.dispose()
     event.listen(engine, "connect", attach)
