@@ -4,6 +4,7 @@ same 10M demo events, the panel questions on 100M events in chDB, and ingestion 
     .venv/bin/python tests/benchmarks/bench_clickhouse.py                      # everything
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts queries      # 10M side by side only
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts big,ingest
+    .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts store-profile --work /tmp/x --out /tmp/x.md
 
 Run on demand, never in the test suite. Writes docs/benchmarks/clickhouse.md.
 
@@ -540,6 +541,66 @@ def bench_ingest(work: Path, n_import: int, n_demo: int, repeat: int, dbs: list[
     return rows
 
 
+#: The storing process's pieces profiled by `--parts store-profile` (ClickHouseBackend methods).
+STORE_PIECES = ("stored_message_ids", "identity_rows", "person_rows", "identities_of_persons",
+                "overrides_of_persons", "append_rows")
+
+
+def store_profile(work: Path, source: Path) -> dict[str, Any]:
+    """Where the storing process's time goes in a `tracklens import` into a new chDB folder: the
+    importer in this process (worker processes prepare, as the command does), each backend piece
+    timed by thread CPU and wall around its calls, the whole store (app.ingest.appendstore.store)
+    and the storing thread and process CPU per stored event."""
+    import functools
+
+    from app.core.backends.clickhouse import ClickHouseBackend
+    from app.ingest import appendstore
+    from app.ingest.importer import ImportSummary, import_files
+    from app.ingest.workers import auto_workers
+    from app.ingest.writer import EventWriter
+
+    folder = work / "store-profile"
+    shutil.rmtree(folder, ignore_errors=True)
+    cpu: dict[str, float] = {}
+    wall: dict[str, float] = {}
+
+    def timed(owner: Any, name: str) -> None:
+        inner = getattr(owner, name)
+
+        @functools.wraps(inner)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            key = f"{name} {a[2]}" if name == "append_rows" else name
+            t_cpu, t_wall = time.thread_time(), time.perf_counter()
+            try:
+                return inner(*a, **k)
+            finally:
+                cpu[key] = cpu.get(key, 0.0) + time.thread_time() - t_cpu
+                wall[key] = wall.get(key, 0.0) + time.perf_counter() - t_wall
+
+        setattr(owner, name, wrapper)
+
+    for name in STORE_PIECES:
+        timed(ClickHouseBackend, name)
+    timed(appendstore, "store")
+    engine = open_database(chdb_url(folder, "default"))
+    try:
+        summary = ImportSummary()
+        load = os.getloadavg()[0]
+        t_wall, t_thread, t_proc = time.perf_counter(), time.thread_time(), time.process_time()
+        import_files(EventWriter(engine), [source], summary=summary, workers=auto_workers(source.stat().st_size))
+        seconds = time.perf_counter() - t_wall
+        thread_cpu, process_cpu = time.thread_time() - t_thread, time.process_time() - t_proc
+    finally:
+        engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+    n = summary.stored
+    pieces = [{"piece": k, "cpu_us": cpu[k] / n * 1e6, "wall": wall[k]} for k in sorted(cpu, key=lambda k: -cpu[k])]
+    log(f"  stored {n:,} in {seconds:.1f} s = {n / seconds:,.0f} events/s; storing thread "
+        f"{thread_cpu / n * 1e6:.1f} us/event, process {process_cpu / n * 1e6:.1f} us/event (load {load:.1f})")
+    return {"source": str(source), "events": n, "seconds": seconds, "thread_us": thread_cpu / n * 1e6,
+            "process_us": process_cpu / n * 1e6, "load": load, "pieces": pieces}
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -620,6 +681,21 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
         for r in results["ingest"]:
             lines.append(f"| `tracklens {r['what']}` | {r['db']} | {r['events']:,} | {r['seconds']:.1f} | "
                          f"{r['rate']:,.0f} |")
+        lines.append("")
+    if results.get("store_profile"):
+        prof = results["store_profile"]
+        lines += [
+            f"## Where an import's storing process spends its time ({prof['events']:,} events of "
+            f"{Path(prof['source']).name}, load {prof['load']:.1f})",
+            "",
+            f"{prof['events'] / prof['seconds']:,.0f} events/s; CPU per stored event: storing thread "
+            f"{prof['thread_us']:.1f} µs, storing process {prof['process_us']:.1f} µs (its chDB threads included; "
+            "the worker processes that parse, validate and enrich are not).",
+            "",
+            "| piece | CPU per event (storing thread) | wall |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| `{r['piece']}` | {r['cpu_us']:.1f} µs | {r['wall']:.2f} s |" for r in prof["pieces"]]
         lines.append("")
     if results.get("funnel_stages"):
         lines += [
@@ -719,6 +795,9 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         results["funnel_stages"] = funnel_stages(ch, args.repeat)
         results["stages_on"] = args.stages_on
         ch.dispose()
+    if part == "store-profile":
+        log(f"the storing process of an import of {args.profile_file}")
+        results["store_profile"] = store_profile(args.work, args.profile_file)
     if part == "ingest":
         log("ingestion")
         results["ingest"] = bench_ingest(args.work, args.import_events, args.demo_events, args.ingest_repeat,
@@ -730,7 +809,8 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="queries,big,ingest", help="queries (10M side by side), big (100M), "
-                        "ingest, funnel-stages (the 10M funnel's statement stage by stage, wall and CPU)")
+                        "ingest, funnel-stages (the 10M funnel's statement stage by stage, wall and CPU), store-profile "
+                        "(an import's storing process piece by piece)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the databases are built and kept")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the 1M demo SQLite database (seed 7)")
     parser.add_argument("--repeat", type=int, default=5)
@@ -751,6 +831,9 @@ def main() -> None:
                         "or migrating anything")
     parser.add_argument("--stages-on", default="ch/m10", help="funnel-stages: FOLDER/DATABASE under --work "
                         "(ch100/m100: the 100M database)")
+    parser.add_argument("--profile-file", type=Path,
+                        default=Path("/tmp/tracklens-bench/export-100000-1.jsonl.gz"),
+                        help="store-profile: the export file imported")
     parser.add_argument("--part-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
