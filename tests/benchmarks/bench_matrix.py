@@ -66,8 +66,9 @@ Candidate = Callable[[Connection], Any]
 
 
 class Sql:
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, *, rollup: bool = False) -> None:
         self.d = dialect
+        self.rollup = rollup  # event_person_hours is readable (schema 5, or attached): its candidates too
 
     @property
     def pg(self) -> bool:
@@ -410,26 +411,39 @@ def users(q: Sql, did_event: str, did_min: int, days: int) -> dict[str, Any]:
     return {"name": name, "spec": spec, "cands": cands, "count_event": did_event, "s": s, "e": e}
 
 
-def retention(q: Sql, start: str, days: int, periods: int = 8) -> dict[str, Any]:
+def retention(q: Sql, start: str, days: int, periods: int = 8, unit: str = "day") -> dict[str, Any]:
     rspec, s, e = rng(days)
-    name = f"retention {SHORT[start]} -> any, first time, daily {periods} periods/{days}d"
+    name = f"retention {SHORT.get(start, start)} -> any, first time, {unit}ly {periods} periods/{days}d"
+    if unit == "day":
+        name = name.replace("dayly", "daily")
     spec = {"kind": "retention", "start": {"event": start}, "return": {"event": "$any"}, "mode": "first_time",
-            "unit": "day", "periods": periods, "range": rspec, "timezone": ZONE}
-    params = {"ev": start, "s": s, "e": e, "day": DAY, "span": periods * DAY}
-    births = ("SELECT person, birth, birth / :day AS cohort FROM (SELECT person, min(ts) AS birth FROM events "
+            "unit": unit, "periods": periods, "range": rspec, "timezone": ZONE}
+    u = {"day": DAY, "week": 7 * DAY}[unit]
+    params = {"ev": start, "s": s, "e": e, "day": DAY, "span": periods * u}
+    cohort = "birth / :day" if unit == "day" else "(birth / :day + 3) / 7"
+    births = (f"SELECT person, birth, {cohort} AS cohort FROM (SELECT person, min(ts) AS birth FROM events "
               "WHERE event = :ev GROUP BY person) f WHERE birth >= :s AND birth < :e")
     exists = ", ".join(
         f"sum(CASE WHEN EXISTS (SELECT 1 FROM events x WHERE x.event IS NOT NULL AND x.person = b.person "
-        f"AND x.ts {'>' if n == 0 else '>='} b.birth + {n * DAY} AND x.ts < b.birth + {(n + 1) * DAY}) "
+        f"AND x.ts {'>' if n == 0 else '>='} b.birth + {n * u} AND x.ts < b.birth + {(n + 1) * u}) "
         f"THEN 1 ELSE 0 END)" for n in range(periods))
+    # each person's first hour from the rollup picks who may be born in the range, then one seek
+    rollup_births = (
+        f"SELECT person, birth, {cohort} AS cohort FROM (SELECT person, (SELECT min(ts) FROM events x "
+        "WHERE x.event = :ev AND x.person = c.person) AS birth FROM (SELECT person FROM event_person_hours "
+        f"WHERE event = :ev GROUP BY person HAVING min(hour) > :s - {HOUR} AND min(hour) < :e) c "
+        f"{'OFFSET 0' if q.pg else 'LIMIT -1'}) f WHERE birth >= :s AND birth < :e")
     cands = {
         "EXISTS per period (engine's shape)": stmts(
             f"WITH b AS MATERIALIZED ({births}) SELECT cohort, count(*), {exists} FROM b GROUP BY cohort",
             params=params),
+        **({"EXISTS per period, births from event_person_hours": stmts(
+            f"WITH b AS MATERIALIZED ({rollup_births}) SELECT cohort, count(*), {exists} FROM b GROUP BY cohort",
+            params=params)} if q.rollup else {}),
         "births joined to returns, DISTINCT (person, period)": stmts(
             f"WITH b AS MATERIALIZED ({births}) SELECT cohort, p, count(*) FROM (SELECT DISTINCT b.cohort, b.person, "
             "(x.ts - b.birth) / :day AS p FROM b JOIN events x ON x.person = b.person AND x.ts > b.birth "
-            "AND x.ts < b.birth + :span WHERE x.event IS NOT NULL) y GROUP BY cohort, p",
+            f"AND x.ts < b.birth + :span WHERE x.event IS NOT NULL) y GROUP BY cohort, p".replace(":day AS p", str(u) + " AS p"),
             f"WITH b AS MATERIALIZED ({births}) SELECT cohort, count(*) FROM b GROUP BY cohort", params=params),
     }
     return {"name": name, "spec": spec, "cands": cands, "count_event": start, "s": s, "e": e}
@@ -476,6 +490,8 @@ def questions(q: Sql) -> list[dict[str, Any]]:
     out.append(users(q, RARE, 3, 30))
     # retention
     out.append(retention(q, FREQ, 30))
+    out.append(retention(q, MID, 30))
+    out.append(retention(q, FREQ, 90, periods=4, unit="week"))
     return out
 
 
@@ -584,6 +600,7 @@ def attach_rollup(engine: Any, path: Path) -> None:
         dbapi_conn.execute("INSERT INTO temp.tracklens_meta SELECT 'rollups_through_id', CAST(max(id) AS TEXT) "
                            "FROM main.events WHERE NOT EXISTS (SELECT 1 FROM temp.tracklens_meta "
                            "WHERE key = 'rollups_through_id')")
+        dbapi_conn.commit()  # the insert opened a transaction: the pool's rollback would undo it
 
     engine.dispose()
     event.listen(engine, "connect", attach)
@@ -596,7 +613,7 @@ def run(args: argparse.Namespace) -> None:
     dialect = engine.dialect.name
     if args.attach_rollup:
         attach_rollup(engine, args.attach_rollup)
-    q = Sql(dialect)
+    q = Sql(dialect, rollup=bool(args.attach_rollup) or dialect == "postgresql")
     qs = [x for x in questions(q) if not args.only or re.search(args.only, x["name"], re.I)]
     if args.list:
         for x in qs:

@@ -53,6 +53,8 @@ SWAPPED: list[tuple[str, str, tuple[str, ...]]] = [
 FLAGS: list[tuple[str, str, str, Any]] = [
     ("app.core.backends.sqlite", "SQLiteBackend", "evaluates_aggregate_arguments_each", False),
     ("app.core.backends.sqlite", "SQLiteBackend", "one_pass_medians", False),
+    # retention births from event_person_hours (section 7; before 5aa6b04: min(ts) over the events)
+    ("app.query.runners.retention", "RetentionSQL", "_births_from_rollup", lambda self: False),
 ]
 _MISSING = object()
 
@@ -116,7 +118,7 @@ def main() -> None:
     use_old, use_new = versions(args.before)
     rows = []
     print(json.dumps({"load": os.getloadavg(), "db": args.db, "before": args.before}), flush=True)
-    for x in [q for q in questions(Sql(engine.dialect.name)) if re.search(args.only, q["name"], re.I)]:
+    for x in [q for q in questions(Sql(engine.dialect.name, rollup=bool(args.attach_rollup) or engine.dialect.name == "postgresql")) if re.search(args.only, q["name"], re.I)]:
         answers: dict[str, Any] = {}
 
         def engine_run(setup: Callable[[], None], key: str, spec: dict[str, Any] = x["spec"],
