@@ -24,7 +24,6 @@ from sqlalchemy import (
     Engine,
     Select,
     Table,
-    cast,
     delete,
     func,
     insert,
@@ -51,17 +50,6 @@ def hour_of(ts: ColumnElement[Any]) -> ColumnElement[Any]:
     """The SQL expression of a timestamp's UTC hour start, as the triggers compute it."""
     ms = literal(HOUR_MS, BigInteger)
     return ts - ((ts % ms) + ms) % ms
-
-
-def uncounted(dialect: Any) -> ColumnElement[bool] | None:
-    """The condition on `events` of rows the rollups do not count yet: with
-    Backend.rollups_by_writer (SQLite), those another program inserted after `rollups_through_id`
-    until the next catch_up (every row when it is missing); None where triggers count every row.
-    A query that reads a rollup for persons adds these rows' persons to stay exact."""
-    if not backend_for(dialect).rollups_by_writer:
-        return None
-    through = select(cast(meta.c.value, BigInteger)).where(meta.c.key == literal(THROUGH_KEY)).scalar_subquery()
-    return events.c.id > func.coalesce(through, literal(0, BigInteger))
 
 
 def install(conn: Connection) -> None:

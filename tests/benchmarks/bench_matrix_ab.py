@@ -53,8 +53,6 @@ SWAPPED: list[tuple[str, str, tuple[str, ...]]] = [
 FLAGS: list[tuple[str, str, str, Any]] = [
     ("app.core.backends.sqlite", "SQLiteBackend", "evaluates_aggregate_arguments_each", False),
     ("app.core.backends.sqlite", "SQLiteBackend", "one_pass_medians", False),
-    # retention births from event_person_hours (section 7; before 5aa6b04: min(ts) over the events)
-    ("app.query.runners.retention", "RetentionSQL", "_births_from_rollup", lambda self: False),
 ]
 _MISSING = object()
 

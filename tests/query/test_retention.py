@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
-from app.core.backends import backend_for
-from app.core.schema import events
-from app.query import QueryError, QueryTooLarge, build_runner, parse_query, run_query
+from app.query import QueryError, QueryTooLarge, parse_query, run_query
 from app.query.reference.common import load
 from app.query.reference.retention import retention as oracle
 from app.query.reference.users import load_people
@@ -262,65 +260,3 @@ def test_cli_runs_retention_as_json_table_and_csv(engine: Engine, db_url: str, t
     out = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", str(people), "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert out.output.splitlines()[1].startswith("a,")
-
-
-def reads_rollup(engine: Engine, spec: dict[str, Any]) -> bool:
-    """Whether the retention statements read `event_person_hours` (births from the rollup)."""
-    statements: list[Any] = build_runner(spec, engine.dialect, now=NOW).statements()
-    return any("event_person_hours" in str(s.compile(dialect=engine.dialect)) for s in statements)
-
-
-def test_first_time_births_from_the_rollup_count_merges_and_rows_it_does_not_hold(engine: Engine) -> None:
-    """Unfiltered first-time births of a named event come from `event_person_hours` where the
-    backend keeps it: an identity merge that gives a person an earlier start event moves their
-    birth out of the range, and events another program inserted (not counted by the rollup yet
-    on SQLite) still make births."""
-    from app.ingest.writer import EventWriter
-
-    def msg(kind: str, stamp: str, **fields: Any) -> dict[str, Any]:
-        return {"type": kind, "messageId": f"m-{kind}-{stamp}", "timestamp": stamp, **fields}
-
-    EventWriter(engine, enrich=False).write([
-        msg("track", "2026-08-30T10:00:00Z", event="Signed Up", anonymousId="anon-1"),  # before the range
-        msg("track", "2026-09-02T10:30:00Z", event="Signed Up", userId="user-1"),
-        msg("track", "2026-09-03T10:00:00Z", event="Page", userId="user-1"),
-        msg("identify", "2026-09-03T12:00:00Z", userId="user-1", anonymousId="anon-1"),  # user-1 born 08-30
-        msg("track", "2026-09-01T09:00:00Z", event="Signed Up", userId="user-2"),
-        msg("track", "2026-09-01T09:00:00.001Z", event="Signed Up", userId="user-2"),
-        msg("track", "2026-09-02T08:59:59.999Z", event="Page", userId="user-2"),  # period 0's last ms
-    ])
-    assert reads_rollup(engine, BASE) == backend_for(engine).event_person_rollup
-    got = check(engine, BASE)
-    assert table(got)[:2] == [(1, [1, 0, 0, 0]), (0, [0, 0, 0, 0])]
-    assert persons(engine, BASE, "2026-09-01", 0, "retained") == ["user-2"]
-    # Rows another program wrote straight into `events`: a new person born on 09-02, and an
-    # earlier sign-up of user-2 (no longer born in the range: births come from `events`).
-    rows = [event_row("Signed Up", "user-3", ms("2026-09-02 23:30")), event_row("Page", "user-3", ms("2026-09-04 00:00")),
-            event_row("Signed Up", "user-2", ms("2026-08-31 23:59"))]
-    if backend_for(engine).appends_only:
-        insert_rows(engine, rows)
-    else:
-        with engine.begin() as conn:
-            conn.execute(insert(events), rows)
-    got = check(engine, BASE)
-    assert table(got)[:3] == [(0, [0, 0, 0, 0]), (1, [0, 1, 0, 0]), (0, [0, 0, 0, None])]
-
-
-def test_births_read_the_events_where_the_rollup_cannot_answer(engine: Engine) -> None:
-    """A filter (on the start event or every event), a property breakdown, "$any" or recurring
-    births need the start events themselves; a trait breakdown may use the rollup."""
-    t = ms("2026-09-02 10:00")
-    insert_rows(engine, [event_row("Signed Up", "a", t - 3 * DAY, {"plan": "free"}), event_row("Signed Up", "a", t, {"plan": "pro"}),
-                         event_row("Page", "a", t + DAY), event_row("Signed Up", "b", t, {"plan": "free"})],
-                [user_row("a", {"tier": "gold"})])
-    keeps = backend_for(engine).event_person_rollup
-    pro = {**BASE, "start": {"event": "Signed Up", "where": [{"property": "plan", "op": "eq", "value": "pro"}]}}
-    assert not reads_rollup(engine, pro)
-    assert table(check(engine, pro))[1] == (1, [0, 1, 0, 0])  # a's first *pro* sign-up is in the range
-    for spec in [{**BASE, "where": [{"property": "plan", "op": "eq", "value": "pro"}]}, {**BASE, "breakdown": "plan"},
-                 {**BASE, "start": "$any"}, {**BASE, "mode": "recurring"}]:
-        assert not reads_rollup(engine, spec)
-        check(engine, spec)
-    by_tier = {**BASE, "breakdown": {"trait": "tier"}}
-    assert reads_rollup(engine, by_tier) == keeps
-    assert [(g["group"], g["cohorts"][1]["size"]) for g in check(engine, by_tier)["breakdown"]] == [(None, 1)]

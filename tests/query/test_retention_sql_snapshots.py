@@ -24,8 +24,6 @@ SPECS: dict[str, dict[str, Any]] = {
     "retention_recurring_week_on_or_after": {**RETENTION, "mode": "recurring", "unit": "week",
                                              "bracket": "on_or_after", "return": {"event": "Login"}},
     "retention_breakdown_property": {**RETENTION, "breakdown": "$city", "limit": 3},
-    # births from event_person_hours (SQLite, PostgreSQL): a named start event without filters
-    "retention_first_time_births_from_rollup": {**RETENTION, "start": "Signed Up"},
     "retention_persons_lost": {"kind": "retention_persons", "retention": RETENTION, "born": "2026-10-25",
                                "period": 1, "status": "lost"},
 }

@@ -39,14 +39,12 @@ from sqlalchemy import (
     literal,
     not_,
     select,
-    union,
 )
 from sqlalchemy.engine import Dialect
 
 from app.core.backends import backend_for
 from app.core.migrations import opened_at
-from app.core.rollups import HOUR_MS, uncounted
-from app.core.schema import ENRICHED_COLUMNS, event_person_hours, events, users
+from app.core.schema import ENRICHED_COLUMNS, events, users
 from app.query import limits
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.model import (
@@ -254,18 +252,6 @@ class RetentionSQL:
         self.today = today(self.cohorts.period.zone, now)
         self.uses_users = needs_users(q.where) or needs_users(q.start.where) or needs_users(q.returning.where)
         self.trait_breakdown = q.breakdown is not None and q.breakdown.target == "trait"
-        self.births_from_rollup = self._births_from_rollup()
-
-    def _births_from_rollup(self) -> bool:
-        """First-time births of a named start event without filters (at most a trait breakdown:
-        a person's trait is the same on each of their rows) where the backend keeps
-        `event_person_hours` and the database has it (schema 5): each person's first hour of the
-        event from the rollup says who may be born in the range; their exact first instant is one
-        seek in (event, person, ts). A filter or a property breakdown needs the event rows."""
-        q = self.q
-        return (q.mode == "first_time" and q.start.event != ANY_EVENT and not q.where and not q.start.where
-                and (q.breakdown is None or self.trait_breakdown)
-                and self.backend.event_person_rollup and opened_at(self.dialect) >= 5)
 
     # -- births
 
@@ -295,35 +281,8 @@ class RetentionSQL:
             return events.c[ENRICHED_COLUMNS[b.name]]
         return self.backend.json_display(events.c.properties, b.name)
 
-    def _first_births_from_rollup(self) -> Select[Any]:
-        """person, birth: the first start event of the persons whose first hour of it in
-        `event_person_hours` may hold an instant of the range (and of those with events the
-        rollup does not count yet: rollups.uncounted), the exact instant from `events`. At 10M
-        events, Page Viewed over 30 days (151k births), raw SQL: 0.49-0.57 s against 0.69-0.79 s
-        for min(ts) over its 4.43M index entries (docs/benchmarks/retention.md)."""
-        t = event_person_hours
-        name = literal(self.q.start.event)
-        period = self.cohorts.period
-        first_hour = func.min(t.c.hour)
-        persons: Any = (select(t.c.person).where(t.c.event == name).group_by(t.c.person)
-                        .having(first_hour > literal(period.start_ms - HOUR_MS, BigInteger),
-                                first_hour < literal(period.end_ms, BigInteger)))
-        fresh = uncounted(self.dialect)
-        if fresh is not None:  # read by id, then matched: the event's index would read all its rows
-            new = self.backend.unflattened(select(events.c.person, events.c.event).where(fresh)).subquery(
-                f"{self.prefix}retention_uncounted")
-            persons = union(persons, select(new.c.person).where(new.c.event == name))
-        cand = persons.subquery(f"{self.prefix}retention_candidates")
-        ev = events.alias(f"{self.prefix}retention_first")
-        birth = (select(func.min(ev.c.ts)).where(ev.c.event == name, ev.c.person == cand.c.person)
-                 .scalar_subquery())
-        # unflattened: births() reads `birth` three times, each would be a seek per person
-        return self.backend.unflattened(select(cand.c.person, birth.label("birth")))
-
     def _first_births(self) -> Any:
         """person, birth[, g]: the first start event per person (and cohort key, recurring)."""
-        if self.births_from_rollup:
-            return self._first_births_from_rollup()
         se = self.start_events()
         recurring = self.q.mode == "recurring"
         key = self.cohorts.buckets.key_expr(se.c.ts)
