@@ -54,6 +54,10 @@ def _pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
         # WAL lets the simulator or collector write while the app reads. It is a change to the
         # file (its header), so engines that only read leave the journal mode as it is.
         cur.execute("PRAGMA journal_mode=WAL")
+        # Checkpoint every 64 MiB of WAL, not SQLite's 4 MiB: a bulk load's 5,000-event batch
+        # writes more than 4 MiB, so each commit ran a checkpoint with two fsyncs on the storing
+        # thread's path (docs/benchmarks/ingest.md, issue 17's profile).
+        cur.execute("PRAGMA wal_autocheckpoint=16384")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA temp_store=MEMORY")
