@@ -87,6 +87,16 @@ def timed(run: Callable[[], int]) -> tuple[int, float, float, float]:
     return stored, time.perf_counter() - wall, time.process_time() - cpu, _children_cpu() - children
 
 
+def _thread_sched() -> tuple[float, float]:
+    """(seconds on a core, seconds runnable but waiting for one) of the calling thread (Linux)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            run, wait, _slices = f.read().split()
+    except OSError:
+        return 0.0, 0.0
+    return int(run) / 1e9, int(wait) / 1e9
+
+
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory (MiB) of this process and of its largest worker so far."""
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -231,6 +241,9 @@ def one_measurement(kind: str, events: int, seed: int, cache: Path) -> dict[str,
         return pg_store_parts(events, seed)
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as folder:
         engine = open_database(f"sqlite:///{folder}/ab.sqlite")
+        # The storing thread's time off a core and not waiting for one: blocked (fsync, a
+        # worker's batch, the GIL). Unlike wall time it hardly depends on the machine's load.
+        run0, wait0 = _thread_sched()
         if kind == "demo":
             from app.ingest.workers import demo_workers
 
@@ -239,8 +252,10 @@ def one_measurement(kind: str, events: int, seed: int, cache: Path) -> dict[str,
         else:
             export = export_file(cache / f"export-{events}-{seed}.jsonl.gz", events, seed)
             stored, wall, cpu, children = timed(lambda: import_files(EventWriter(engine), [export], workers=1).stored)
+        run1, wait1 = _thread_sched()
         engine.dispose()
-    return {"wall": wall, "cpu": cpu, "workers_cpu": children, "stored": stored}
+    return {"wall": wall, "cpu": cpu, "workers_cpu": children, "stored": stored,
+            "storer_blocked": wall - (run1 - run0) - (wait1 - wait0)}
 
 
 def ab(args: argparse.Namespace) -> None:
@@ -274,6 +289,160 @@ def ab(args: argparse.Namespace) -> None:
                 f"{k} {statistics.median(r.get(k, 0.0) for r in rows):.2f}" for k in keys), flush=True)
 
 
+def _sched(path: str) -> tuple[float, float]:
+    """(seconds on a core, seconds runnable waiting for one) of a thread or process (Linux)."""
+    try:
+        with open(f"{path}/schedstat") as f:
+            run, wait, _slices = f.read().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+def _user_system(path: str) -> tuple[float, float]:
+    try:
+        with open(f"{path}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def profile(kind: str, events: int, seed: int, cache: Path) -> None:
+    """--profile: where one import or demo run's time goes, per process and thread (Linux).
+
+    Each thread of this (storing) process and each worker process is sampled every 0.5 s from
+    /proc: on a core, runnable but waiting for a core (the machine's load), and blocked (its own
+    waits). The parts of EventWriter.store and the pipeline's waits are timed where they run.
+    WAL checkpoints are timed apart from the commit: the storing connection's auto-checkpoint is
+    off and the same PASSIVE checkpoint runs after every batch (a batch writes more than SQLite's
+    1,000-page threshold, so auto-checkpoint ran after every commit anyway). Printed, not written.
+    """
+    import collections
+    import concurrent.futures
+    import multiprocessing
+    import multiprocessing.queues
+    import queue
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Connection
+
+    import app.ingest.workers as workers_module
+    import app.ingest.writer as writer_module
+
+    parts: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0, 0.0])  # wall, core, wait
+    main = threading.get_ident()
+
+    def add(part: str, wall0: float, run0: float, wait0: float) -> None:
+        run1, wait1 = _sched("/proc/thread-self")
+        spent = parts[part]
+        spent[0] += time.perf_counter() - wall0
+        spent[1] += run1 - run0
+        spent[2] += wait1 - wait0
+
+    def timed_part(owner: Any, name: str, part: str, only: Callable[[], bool] = lambda: True) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not only():
+                return original(*args, **kwargs)
+            wall0, (run0, wait0) = time.perf_counter(), _sched("/proc/thread-self")
+            try:
+                return original(*args, **kwargs)
+            finally:
+                add(part, wall0, run0, wait0)
+        setattr(owner, name, wrapper)
+
+    in_main: Callable[[], bool] = lambda: threading.get_ident() == main  # noqa: E731
+    for owner, name, part in (
+            (writer_module.EventWriter, "store", "store: all"), (writer_module.EventWriter, "_drop_stored",
+                                                                 "store: duplicate check"),
+            (writer_module, "resolve", "store: identity"),
+            (writer_module.EventWriter, "_insert_events", "store: events, contexts, rollups"),
+            (writer_module.EventWriter, "_insert_contexts", "store: … of which contexts"),
+            (writer_module, "update_people", "store: users"), (Connection, "commit", "store: commit"),
+            (workers_module, "from_rows", "from_rows (Record objects)")):
+        timed_part(owner, name, part)
+    store = writer_module.EventWriter.store  # timed above
+
+    def store_then_checkpoint(self: Any, records: Any, result: Any) -> Any:
+        stored = store(self, records, result)
+        wall0, (run0, wait0) = time.perf_counter(), _sched("/proc/thread-self")
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        add("WAL checkpoint (after each batch)", wall0, run0, wait0)
+        return stored
+
+    writer_module.EventWriter.store = store_then_checkpoint  # type: ignore[method-assign]
+    timed_part(queue.Queue, "get", "storing thread: waiting for the next batch", in_main)
+    timed_part(concurrent.futures.Future, "result", "storing thread: waiting on a worker's result", in_main)
+    timed_part(queue.Queue, "put", "reading thread: blocked on the full handoff",
+               lambda: threading.current_thread().name == "tracklens-prepare")
+    timed_part(multiprocessing.queues.Queue, "get", "receiving thread: next batch from the generator")
+
+    samples: list[tuple[float, dict[str, tuple[float, float, float, float]]]] = []
+    names: dict[int, str] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            names.update((t.native_id or 0, t.name) for t in threading.enumerate())
+            paths = {f"thread {int(p.name)}": str(p) for p in Path(f"/proc/{os.getpid()}/task").iterdir()}
+            paths.update({f"process {c.name} ({c.pid})": f"/proc/{c.pid}" for c in multiprocessing.active_children()})
+            samples.append((time.perf_counter(), {k: (*_user_system(p), *_sched(p)) for k, p in paths.items()}))
+            stop.wait(0.5)
+
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:
+        engine = open_database(f"sqlite:///{folder}/profile.sqlite")
+        event.listen(engine, "connect", lambda dbapi_conn, _record: dbapi_conn.execute("PRAGMA wal_autocheckpoint=0"))
+        engine.dispose()
+        sampler = threading.Thread(target=sample, name="profile-sampler", daemon=True)
+        sampler.start()
+        started, load = time.perf_counter(), os.getloadavg()[0]
+        if kind == "demo":
+            stored = generate_demo(engine, events, seed=seed, end=END, workers=1).stored
+        else:
+            export = export_file(cache / f"export-{events}-{seed}.jsonl.gz", events, seed)
+            stored = import_files(EventWriter(engine), [export], workers=1).stored
+        wall = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+        engine.dispose()
+
+    def label(key: str) -> str:
+        if key.startswith("thread "):
+            tid = int(key.split()[1])
+            return "storing process: " + ("main thread" if tid == threading.main_thread().native_id
+                                          else names.get(tid, f"thread {tid}"))
+        return key
+
+    print(f"{kind}: {stored:,} stored in {wall:.1f} s; load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print("| process / thread | user s | system s | on a core s | runnable, waiting s | blocked s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    first: dict[str, tuple[float, tuple[float, ...]]] = {}
+    last: dict[str, tuple[float, tuple[float, ...]]] = {}
+    for at, snapshot in samples:
+        for key, values in snapshot.items():
+            first.setdefault(key, (at, values))
+            last[key] = (at, values)
+    for key in sorted(last, key=lambda k: first[k][1][2] - last[k][1][2]):
+        (t0, a), (t1, b) = first[key], last[key]
+        user, system, core, wait = (b[i] - a[i] for i in range(4))
+        if core + wait >= 0.05:
+            print(f"| {label(key)} | {user:.1f} | {system:.1f} | {core:.1f} | {wait:.1f} | {t1 - t0 - core - wait:.1f} |")
+    print("\n| part (µs per stored event) | wall | on a core | runnable, waiting | blocked |\n|---|---:|---:|---:|---:|")
+    for part, (spent, core, wait) in parts.items():
+        print(f"| {part} | {spent / stored * 1e6:.1f} | {core / stored * 1e6:.1f} | {wait / stored * 1e6:.1f} "
+              f"| {(spent - core - wait) / stored * 1e6:.1f} |")
+    print("\ntimeline: share of a core per 5 s")
+    for i in range(0, len(samples) - 1, 10):
+        (at0, snap0), (at1, snap1) = samples[i], samples[min(i + 10, len(samples) - 1)]
+        busy = {label(k): (snap1[k][2] - snap0[k][2]) / (at1 - at0) for k in snap1 if k in snap0}
+        print(f"{at0 - samples[0][0]:5.0f} s  " + "  ".join(f"{k} {v:.0%}" for k, v in busy.items() if v >= 0.01))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="events per SQLite run")
@@ -290,8 +459,13 @@ def main() -> None:
     parser.add_argument("--ab", help="TREE,TREE: the writer's interleaved A/B of two source trees instead")
     parser.add_argument("--ab-what", default="store,demo,import", help="what --ab measures")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # one --ab measurement, in a child process
+    parser.add_argument("--profile", choices=("import", "demo"),
+                        help="where one SQLite run's time goes, per process, thread and part (printed)")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        profile(args.profile, args.events, args.seed, args.cache)
+        return
     if args.one:
         import json
 
