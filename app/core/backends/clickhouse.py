@@ -346,7 +346,7 @@ class ClickHouseBackend(Backend):
         The writer's lookups take a whole batch's ids (5,000 and more). As one string literal
         split in SQL they cost ~7 ms of CPU per 5,000 ids; as an `IN (...)` list that
         clickhouse-connect formats character by character and ClickHouse parses literal by
-        literal, ~21 ms (docs/benchmarks/clickhouse.md, 2026-12-06 "Import"). A statement
+        literal, ~21 ms (docs/benchmarks/clickhouse.md, "The import's storing process"). A statement
         holds at most _LOOKUP_BYTES of ids (ClickHouse parses at most max_query_size, 256 KiB).
         Ids holding the separator or a NUL (never a validated id; the engine's C interface
         ends text at NUL) take the formatted list. One thread: the statement is small."""
