@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from app.core.database import open_database
 from app.core.schema import event_context, events, users
+from app.ui.pacing import result_pacer
 from app.ui.settings import open_settings
 
 DAY_MS = 86_400_000
@@ -174,8 +175,12 @@ def wait_panels(qtbot: Any, window: Any, timeout: int = 20_000) -> None:
 
 
 def wait_idle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
-    """Until a panel has no request in flight and no debounced refresh pending."""
-    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive(), timeout=timeout)
+    """Until a panel has no request in flight, no debounced refresh pending and no answer queued
+    for its turn (app.ui.pacing): the channel is idle a turn before the panel shows the answer,
+    and on a loaded machine a poll can fall between the two."""
+    pacer = result_pacer()
+    qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive() and not pacer.pending(panel),
+                    timeout=timeout)
 
 
 def settle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
