@@ -254,8 +254,9 @@ def one_measurement(kind: str, events: int, seed: int, cache: Path) -> dict[str,
             stored, wall, cpu, children = timed(lambda: import_files(EventWriter(engine), [export], workers=1).stored)
         run1, wait1 = _thread_sched()
         engine.dispose()
+    rss, worker_rss = peak_rss_mb()
     return {"wall": wall, "cpu": cpu, "workers_cpu": children, "stored": stored,
-            "storer_blocked": wall - (run1 - run0) - (wait1 - wait0)}
+            "storer_blocked": wall - (run1 - run0) - (wait1 - wait0), "rss_mb": rss, "worker_rss_mb": worker_rss}
 
 
 def ab(args: argparse.Namespace) -> None:
