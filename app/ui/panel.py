@@ -166,8 +166,9 @@ class Panel(QWidget):
 
     @property
     def settled(self) -> bool:
-        """Nothing running or still being drawn (panels that draw in steps extend this)."""
-        return not self.channel.busy
+        """Nothing running, no answer queued for its turn (app.ui.pacing) and nothing still being
+        drawn (panels that draw in steps extend this)."""
+        return not self.channel.busy and not result_pacer().pending(self)
 
     def new_channel(self) -> QueryChannel:
         """A channel bound to this panel's connection; for panels with side queries."""

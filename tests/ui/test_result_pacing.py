@@ -56,3 +56,18 @@ def test_a_result_for_a_closed_window_is_dropped(qtbot: Any) -> None:
 
 def test_one_pacer_per_application() -> None:
     assert result_pacer() is result_pacer()
+
+
+def test_a_panel_is_not_settled_while_its_answer_waits_for_its_turn(make_window: Any, filled_db: Any,
+                                                                    qtbot: Any) -> None:
+    """`--screenshot` takes a panel once it is settled: an answer still queued for its turn
+    would otherwise be missing from the picture (the previous answer shown instead)."""
+    url, _engine = filled_db
+    window = make_window(url)
+    panel = window.panels["funnels"]
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled, timeout=60_000)
+    shown: list[str] = []
+    result_pacer().submit(panel, lambda: shown.append("answer"))
+    assert not panel.settled
+    qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
+    assert shown == ["answer"]
