@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, inspect, make_url, text
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
 
 from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
 from app.core.schema import meta, metadata
+from app.core.urls import parse_url
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -24,15 +24,6 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
     if "://" not in raw:
         return "sqlite:///" + str(Path(raw).expanduser().resolve())
     return backend_for_url(raw).normalize_url(raw)
-
-
-def parse_url(url: str) -> URL | None:
-    """SQLAlchemy's parts of `url`; None when it is not a URL (SQLAlchemy raises ArgumentError,
-    or a bare ValueError for a port that is not a number)."""
-    try:
-        return make_url(url)
-    except (ArgumentError, ValueError):
-        return None
 
 
 def redact(url: str) -> str:

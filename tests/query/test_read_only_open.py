@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect
 
 from app.cli.main import cli
 from app.core.database import DatabaseError, open_database
+from app.ingest.writer import EventWriter
 
 LIVE = json.dumps({"kind": "live"})
 
@@ -96,3 +97,30 @@ def test_postgresql_database_without_tracklens_tables(pg_server: object) -> None
     assert "Traceback" not in out.output
     assert inspect(engine).get_table_names() == ["notes"]
     engine.dispose()
+
+
+def test_a_read_only_uri_opens_the_file_it_names(tmp_path: Path) -> None:
+    """`sqlite:////path?mode=ro&uri=true` (SQLite's URI options without the `file:` prefix, as
+    people write them) used to open a new, empty file named `path?mode=ro` beside the database
+    and say the database was empty; with `demo` it would have filled that file instead."""
+    path = tmp_path / "events.sqlite"
+    engine = open_database(str(path))
+    message = {"type": "track", "event": "Signed Up", "userId": "u1", "timestamp": "2026-12-01T10:00:00Z"}
+    assert not EventWriter(engine, enrich=False).write([message]).rejected
+    engine.dispose()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["query", "--db", f"sqlite:///{path}?mode=ro&uri=true", "--spec", "-"], input=LIVE)
+    assert out.exit_code == 0, out.output
+    assert [row["event"] for row in json.loads(out.stdout)["events"]] == ["Signed Up"]
+    assert not any("?" in name for name in _files(tmp_path)), _files(tmp_path)
+    missing = tmp_path / "missing.sqlite"
+    out = runner.invoke(cli, ["query", "--db", f"sqlite:///{missing}?mode=ro&uri=true", "--spec", "-"], input=LIVE)
+    assert out.exit_code == 1
+    assert out.stderr.strip() == f"Error: no Tracklens database at {missing} (the file does not exist)"
+    other = tmp_path / "other-app.db"
+    before = _foreign(other, wal=False)
+    out = runner.invoke(cli, ["query", "--db", f"sqlite:///file:{other}?mode=ro&uri=true", "--spec", "-"], input=LIVE)
+    assert out.exit_code == 1
+    assert out.stderr.strip() == f"Error: {other} is not a Tracklens database (it has other tables: notes)"
+    assert other.read_bytes() == before
+    assert not any("?" in name for name in _files(tmp_path)), _files(tmp_path)

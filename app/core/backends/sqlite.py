@@ -8,7 +8,7 @@ import sqlite3
 from array import array
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import (
     Connection,
@@ -30,9 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.util import asbool
 
 from app.core.backends.base import Backend
 from app.core.errors import DatabaseError, NoTracklensDatabase
+from app.core.urls import parse_url
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +129,16 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _file_of(url: URL) -> Path | None:
-    """The file of a SQLite URL (None: in memory, or a URI filename with its own open mode)."""
-    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+    """The file of a SQLite URL (None: in memory, or a URI filename naming a host or memory)."""
+    database = url.database or ""
+    if database.startswith("file:"):
+        path = unquote(database[len("file:"):])
+        if not path or path.startswith(("//", ":memory:")) or url.query.get("mode") == "memory":
+            return None
+        return Path(path).expanduser()
+    if not database or database == ":memory:":
         return None
-    return Path(url.database).expanduser()
+    return Path(database).expanduser()
 
 
 def _tables_of(path: Path, *, wal: bool) -> list[str]:
@@ -191,10 +199,24 @@ class SQLiteBackend(Backend):
         "string": ("text",), "number": ("integer", "real"), "true": ("true",), "false": ("false",),
         "boolean": ("true", "false"), "null": ("null",), "object": ("object",), "array": ("array",)}
 
+    def normalize_url(self, url: str) -> str:
+        """SQLite reads a filename as a URI (`mode=ro`, `immutable=1`) only when it starts with
+        `file:`; given `sqlite:////x.db?mode=ro&uri=true`, SQLAlchemy passes `/x.db?mode=ro`,
+        which SQLite took for a new, empty file of that name. Such a URL gets the `file:` form,
+        so it opens the file it names, as meant."""
+        parsed = parse_url(url)
+        if parsed is None or not asbool(parsed.query.get("uri", False)):
+            return url
+        database = parsed.database or ""
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return url
+        scheme, rest = url.split("://", 1)  # rest: "/" + the database as written, "?" + the query
+        return f"{scheme}:///file:{rest[1:]}"
+
     def engine_options(self, url: URL) -> dict[str, Any]:
-        database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().parent
+        path = _file_of(url)
+        if path is not None:
+            folder = path.parent
             if not folder.exists():
                 raise DatabaseError(f"folder does not exist: {folder}")
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
