@@ -50,16 +50,26 @@ _ROLLUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("event_person_hours", ("event", "person"), "event, hour, person"))
 
 
+#: The page size of a database Tracklens creates, and how much WAL a commit may leave before
+#: it checkpoints.
+_PAGE_BYTES = 16384
+_WAL_CHECKPOINT_BYTES = 64 * 1024 * 1024
+
+
 def _pragmas(dbapi_conn: Any, _record: Any, *, wal: bool = True) -> None:
     cur = dbapi_conn.cursor()
     if wal:
         # WAL lets the simulator or collector write while the app reads. It is a change to the
         # file (its header), so engines that only read leave the journal mode as it is.
+        # 16 KiB pages for a new file (an existing one keeps its own): the writer's CPU per event
+        # -8.5 %, the 1M benchmark questions as fast or faster (docs/benchmarks/ingest.md).
+        cur.execute(f"PRAGMA page_size={_PAGE_BYTES}")
         cur.execute("PRAGMA journal_mode=WAL")
-        # Checkpoint every 64 MiB of WAL, not SQLite's 4 MiB: a bulk load's 5,000-event batch
-        # writes more than 4 MiB, so each commit ran a checkpoint with two fsyncs on the storing
-        # thread's path (docs/benchmarks/ingest.md, issue 17's profile).
-        cur.execute("PRAGMA wal_autocheckpoint=16384")
+        # Checkpoint every 64 MiB of WAL, not SQLite's 1,000 pages: a bulk load's 5,000-event
+        # batch writes more than 4 MiB, so each commit ran a checkpoint with two fsyncs on the
+        # storing thread's path (docs/benchmarks/ingest.md, issue 17's profile).
+        page = cur.execute("PRAGMA page_size").fetchone()[0] or _PAGE_BYTES
+        cur.execute(f"PRAGMA wal_autocheckpoint={_WAL_CHECKPOINT_BYTES // page}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA temp_store=MEMORY")
