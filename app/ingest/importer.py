@@ -30,6 +30,7 @@ CHUNK = 5000
 #: Problems listed in the summary (all are counted).
 KEEP_PROBLEMS = 20
 _READ = 1 << 20
+UTF8_BOM = b"\xef\xbb\xbf"
 #: Longest line (JSON Lines) or array element (documents) read; the rest of it is skipped, so a
 #: hostile file costs bounded memory. One message is at most 32 KB, so this is generous.
 MAX_LINE_BYTES = 1 << 20
@@ -365,10 +366,14 @@ def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
     head = _read_head(source.stream)
+    full = len(head) == MAX_LINE_BYTES
+    # A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) is not part of the first line:
+    # kept, it made that line invalid JSON and its message a rejected one.
+    head = head.removeprefix(UTF8_BOM)
     prefixed = _Prepend(head, source.stream)
     lines = head.split(b"\n")
-    complete = lines[:-1] if len(head) == MAX_LINE_BYTES else lines
-    content = [s for s in (line.strip().lstrip(b"\xef\xbb\xbf") for line in complete[:2000]) if s][:2]
+    complete = lines[:-1] if full else lines
+    content = [s for s in (line.strip() for line in complete[:2000]) if s][:2]
     if not content and not head.strip():
         return None, prefixed
     line_mode = bool(content) and content[0].startswith(b"{") and (

@@ -161,3 +161,25 @@ def test_bad_values_cost_only_their_line(tmp_path: Path, engine: Engine) -> None
     rows = {r["message_id"]: r for r in event_rows(engine)}
     assert set(rows) == {"m0", "nan", "m6"}
     assert rows["nan"]["properties"] == {"x": None, "y": None}
+
+
+@pytest.mark.parametrize("layout", ["lines", "lines-crlf", "document", "gzip-lines"])
+def test_a_byte_order_mark_does_not_cost_the_first_message(tmp_path: Path, sqlite_url: str, layout: str) -> None:
+    """Notepad and PowerShell 5 start UTF-8 files with a byte order mark; the first line's message
+    was rejected as invalid JSON (new-user defect hunt)."""
+    from app.core.database import open_database
+
+    lines = _lines(4)
+    body = {"lines": "\n".join(lines) + "\n", "lines-crlf": "\r\n".join(lines) + "\r\n",
+            "document": json.dumps({"batch": [json.loads(line) for line in lines]}, indent=2),
+            "gzip-lines": "\n".join(lines) + "\n"}[layout]
+    data = b"\xef\xbb\xbf" + body.encode()
+    path = tmp_path / ("export.jsonl.gz" if layout == "gzip-lines" else "export.jsonl")
+    path.write_bytes(gzip.compress(data) if layout == "gzip-lines" else data)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (4, 0), summary.problems
+        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m2", "m3"]
+    finally:
+        engine.dispose()
