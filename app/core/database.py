@@ -43,7 +43,8 @@ def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs:
     parsed = parse_url(normalized)
     if parsed is None:
         raise DatabaseError(f"not a database URL: {url!s}")
-    options: dict[str, Any] = {"pool_pre_ping": True, "future": True, **backend.engine_options(parsed)}
+    options: dict[str, Any] = {"pool_pre_ping": backend.pings_connections(parsed), "future": True,
+                               **backend.engine_options(parsed)}
     options.update(kwargs)
     try:
         engine = create_engine(parsed, **options)

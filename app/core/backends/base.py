@@ -89,6 +89,13 @@ class Backend:
     def configure_engine(self, engine: Engine, *, writable: bool) -> None:
         """Hooks on a new engine (per-connection settings)."""
 
+    def pings_connections(self, url: URL) -> bool:
+        """Whether the pool tests a connection (`SELECT 1`) each time it hands it out: a
+        server's connection can drop while idle (restart, network, idle timeout), and the test
+        reconnects before the query instead of failing it. A database inside this process has
+        no connection to lose, so there the test would only add a statement to every query."""
+        return True
+
     def check_before_open(self, url: URL, *, require_tracklens: bool, meta_table: str,
                           tables: frozenset[str]) -> None:
         """Refuse, before any connection could change it, a database that is not Tracklens's

@@ -231,6 +231,9 @@ class SQLiteBackend(Backend):
                 raise DatabaseError(f"folder does not exist: {folder}")
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
 
+    def pings_connections(self, url: URL) -> bool:
+        return False  # a file opened in this process: nothing between us that could drop
+
     def configure_engine(self, engine: Engine, *, writable: bool) -> None:
         event.listen(engine, "connect", functools.partial(_pragmas, wal=writable))
         event.listen(engine, "connect", _functions)
