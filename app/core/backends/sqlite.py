@@ -151,6 +151,16 @@ def _file_of(url: URL) -> Path | None:
     return Path(database).expanduser()
 
 
+def _in_memory(url: URL) -> bool:
+    """A SQLite URL naming no file (`sqlite://`, `:memory:`, a `file:` URI in memory or
+    without a path, which SQLite deletes when it closes)."""
+    database = url.database or ""
+    if database.startswith("file:"):
+        path = unquote(database[len("file:"):])
+        return not path or path.startswith(":memory:") or url.query.get("mode") == "memory"
+    return not database or database == ":memory:"
+
+
 def _tables_of(path: Path, *, wal: bool) -> list[str]:
     """The table names of a SQLite file, opened read-only. A WAL-mode file without a `-wal`
     file has everything in the main file: it is opened `immutable`, which creates no `-shm`
@@ -224,6 +234,12 @@ class SQLiteBackend(Backend):
         return f"{scheme}:///file:{rest[1:]}"
 
     def engine_options(self, url: URL) -> dict[str, Any]:
+        """Refuses a database in memory: `sqlite://` (a URL missing its path) gave an import, a
+        demo or a collector a database that vanished when the command ended, after it had
+        reported every event stored (and each pooled connection had a database of its own)."""
+        if _in_memory(url):
+            raise DatabaseError("this URL names a SQLite database in memory, which keeps nothing once the "
+                                "command ends; give a file (sqlite:///path/events.sqlite or a plain path)")
         path = _file_of(url)
         if path is not None:
             folder = path.parent
