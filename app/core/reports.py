@@ -27,6 +27,8 @@ EXPORT_SUFFIX = ".tracklens.json"
 PANEL_FOR_KIND = {
     "segmentation": "segmentation",
     "funnel": "funnels",
+    "retention": "retention",
+    "live": "live",
     "users": "users",
     "funnel_persons": "users",
     "profile": "profile",
@@ -86,20 +88,29 @@ class ReportStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else reports_dir()
         self.folder.mkdir(parents=True, exist_ok=True)
+        #: Why each report file the last list() skipped could not be read (one line each).
+        self.unreadable: list[str] = []
 
     def _path(self, report_id: str) -> Path:
-        if not re.fullmatch(r"[a-z0-9-]+", report_id):
+        # Ids are file stems in the folder: Tracklens's own slugs, or the name of a file someone
+        # copied in ("Weekly funnel.tracklens"); never a path out of the folder.
+        if (not report_id or report_id.startswith(".") or any(c in report_id for c in "/\\\0")
+                or Path(report_id).name != report_id):
             raise ReportError(f"not a report id: {report_id!r}")
         return self.folder / f"{report_id}.json"
 
     def list(self) -> list[Report]:
-        """Every readable report, by name (case-insensitive); unreadable files are skipped."""
+        """Every readable report, by name (case-insensitive). Unreadable files are skipped and
+        their reasons kept in `unreadable` (the files are left as they are)."""
         out = []
+        self.unreadable = []
         for path in self.folder.glob("*.json"):
+            if path.name.startswith("."):
+                continue  # a temporary file of a save in progress
             try:
                 out.append(self._read(path))
-            except ReportError:
-                continue
+            except ReportError as exc:
+                self.unreadable.append(str(exc))
         return sorted(out, key=lambda r: (r.name.casefold(), r.id))
 
     def get(self, report_id: str) -> Report:
@@ -121,9 +132,13 @@ class ReportStore:
             raise ReportError(f"cannot read {path.name}: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("query"), dict) or not data.get("name"):
             raise ReportError(f"{path.name} is not a saved report")
-        return Report(name=str(data["name"]), panel=str(data.get("panel") or panel_for(data["query"])),
-                      query=data["query"], ui=dict(data.get("ui") or {}), saved_at=str(data.get("saved_at", "")),
-                      id=path.stem)
+        panel = data.get("panel")
+        try:
+            panel = panel if isinstance(panel, str) and panel else panel_for(data["query"])
+        except ReportError as exc:
+            raise ReportError(f"{path.name}: {exc}") from None
+        return Report(name=str(data["name"]), panel=panel, query=data["query"], ui=_ui_state(data),
+                      saved_at=str(data.get("saved_at", "")), id=path.stem)
 
     def save(self, name: str, panel: str, query: Mapping[str, Any], ui: Mapping[str, Any] | None = None, *,
              replace: bool = False) -> Report:
@@ -185,7 +200,7 @@ class ReportStore:
             raise ReportError(f"{source.name} does not hold a query (a JSON object)")
         ui: dict[str, Any] = {}
         if isinstance(data.get("query"), dict):
-            query, ui = data["query"], dict(data.get("ui") or {})
+            query, ui = data["query"], _ui_state(data)
             name = name or str(data.get("name") or "")
         else:
             query = data
@@ -196,6 +211,14 @@ class ReportStore:
             final = f"{base} ({n})"
             n += 1
         return self.save(final, panel, query, ui)
+
+
+def _ui_state(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's widget state; anything but a JSON object (a hand-edited file) is dropped, so
+    the report still opens with its query: `dict("x")` raised a ValueError that no caller
+    expected, and one such file broke listing, saving and importing every report."""
+    ui = data.get("ui")
+    return dict(ui) if isinstance(ui, dict) else {}
 
 
 def report_name_from_file(path: Path) -> str:

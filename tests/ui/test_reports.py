@@ -40,6 +40,20 @@ def test_store_saves_renames_deletes_and_refuses_duplicates(tmp_path: Path) -> N
     assert [r.name for r in store.list()] == ["Big spenders"]
 
 
+def test_the_dialog_says_which_report_files_it_skipped(tmp_path: Path, qtbot: Any) -> None:
+    """A hand-edited report that no longer parses used to vanish from the list without a word."""
+    store = ReportStore(tmp_path / "reports")
+    store.save("Good", "segmentation", {"kind": "segmentation"})
+    (tmp_path / "reports" / "typo.json").write_text('{"name": "Typo",, "query": {}}', encoding="utf-8")
+    dialog = ReportsDialog(store, {"segmentation": "Segmentation"})
+    qtbot.addWidget(dialog)
+    assert dialog.tree.topLevelItemCount() == 1
+    assert dialog.message.text().startswith(f"⚠ Skipped in {tmp_path / 'reports'}: cannot read typo.json: ")
+    (tmp_path / "reports" / "typo.json").unlink()
+    dialog.fill()
+    assert dialog.message.text() == ""
+
+
 def test_exported_report_runs_with_tracklens_query_and_imports_back(shop_db: Any, tmp_path: Path) -> None:
     url, engine = shop_db
     store = ReportStore(tmp_path / "reports")

@@ -93,6 +93,7 @@ class ReportsDialog(QDialog):
 
     def fill(self) -> None:
         self.tree.clear()
+        self.message.setText("")
         reports = self.store.list()
         for report in reports:
             item = QTreeWidgetItem(self.tree, [report.name, self.panel_titles.get(report.panel, report.panel),
@@ -101,8 +102,12 @@ class ReportsDialog(QDialog):
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
-        else:
+        elif not self.store.unreadable:
             self.message.setText("No saved reports yet: press Ctrl+S in a panel to save its query.")
+        if self.store.unreadable:
+            # A hand-edited file that no longer parses would otherwise just vanish from the list.
+            more = f" (and {len(self.store.unreadable) - 1} more)" if len(self.store.unreadable) > 1 else ""
+            self.message.setText(f"⚠ Skipped in {self.store.folder}: {self.store.unreadable[0]}{more}")
 
     def selected(self) -> Report | None:
         item = self.tree.currentItem()

@@ -1,0 +1,74 @@
+"""Saved report files as people handle them (new-user defect hunt): edited by hand, copied into
+the reports folder, exported from any panel and imported back. One odd file must not break the
+other reports, and no file is rewritten or lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.core.reports import ReportStore
+
+SEGMENTATION = {"kind": "segmentation", "events": ["Order Completed"]}
+
+
+@pytest.mark.parametrize("ui", ["compact", 5, ["chart"], None])
+def test_a_hand_edited_ui_state_breaks_nothing(tmp_path: Path, ui: object) -> None:
+    """`"ui": "compact"` raised a ValueError out of ReportStore.list(), so one such file stopped
+    the Reports dialog from opening and every Ctrl+S and import from saving."""
+    store = ReportStore(tmp_path)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({"name": "Edited", "panel": "segmentation", "query": SEGMENTATION, "ui": ui}))
+    before = edited.read_bytes()
+    assert [(r.name, r.ui) for r in store.list()] == [("Edited", {})]
+    assert store.get("edited").query == SEGMENTATION
+    assert store.save("Another", "segmentation", SEGMENTATION).name == "Another"
+    shared = tmp_path.parent / f"shared-{tmp_path.name}.tracklens.json"
+    shared.write_text(json.dumps({"name": "Shared", "query": SEGMENTATION, "ui": ui}))
+    assert store.import_file(shared).name == "Shared"
+    assert sorted(r.name for r in store.list()) == ["Another", "Edited", "Shared"]
+    assert edited.read_bytes() == before
+
+
+def test_unreadable_files_are_named_and_left_alone(tmp_path: Path) -> None:
+    store = ReportStore(tmp_path)
+    store.save("Good", "segmentation", SEGMENTATION)
+    (tmp_path / "typo.json").write_text('{"name": "Typo", "query": {"kind": "segmentation"},}')
+    (tmp_path / "no-query.json").write_text('{"name": "No query"}')
+    (tmp_path / ".tmp-abc.json").write_text('{"name": "Half writ')
+    assert [r.name for r in store.list()] == ["Good"]
+    typo, no_query = sorted(store.unreadable)
+    assert typo.startswith("cannot read typo.json: ") and "line 1 column 52" in typo
+    assert no_query == "no-query.json is not a saved report"
+    assert (tmp_path / "typo.json").read_text().endswith("},}")
+
+
+def test_a_file_copied_into_the_folder_opens(tmp_path: Path) -> None:
+    """Its id is its file name, which is not one of Tracklens's own slugs."""
+    store = ReportStore(tmp_path)
+    (tmp_path / "Weekly Orders.tracklens.json").write_text(
+        json.dumps({"name": "Weekly orders", "query": SEGMENTATION}))
+    [report] = store.list()
+    assert store.get(report.id).query == SEGMENTATION
+    store.rename(report.id, "Orders per week")
+    assert [r.name for r in store.list()] == ["Orders per week"]
+    for bad in ("../x", "..", ".hidden", "a/b", ""):
+        with pytest.raises(ValueError, match="not a report id"):
+            store.get(bad)
+
+
+@pytest.mark.parametrize(("query", "panel"), [
+    ({"kind": "retention", "start": "Signed Up", "return": "Order Completed"}, "retention"),
+    ({"kind": "live"}, "live"),
+])
+def test_an_exported_report_of_any_panel_imports_back(tmp_path: Path, query: dict[str, object], panel: str) -> None:
+    """Retention and Live View reports exported as bare queries were refused on import ("no panel
+    shows queries of kind 'retention'"), so double-clicking a shared one opened nothing."""
+    store = ReportStore(tmp_path / "reports")
+    saved = store.save("Mine", panel, query)
+    exported = store.export(saved.id, tmp_path / "Mine.tracklens.json")
+    other = ReportStore(tmp_path / "colleague")
+    imported = other.import_file(exported)
+    assert (imported.name, imported.panel, imported.query) == ("Mine", panel, query)
