@@ -54,6 +54,17 @@ def test_the_dialog_says_which_report_files_it_skipped(tmp_path: Path, qtbot: An
     assert dialog.message.text() == ""
 
 
+def test_a_hand_edited_report_a_panel_cannot_show_is_one_line(make_window: Any, qtbot: Any) -> None:
+    """`"interval": "fast"` in a Live View report raised out of the dialog's Open button."""
+    window = make_window()
+    window.reports.store.save("Fast", "live", {"kind": "live"}, {"interval": "fast"})
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    dialog.select("Fast")
+    dialog.open_button.click()
+    assert window.statusBar().currentMessage().startswith("Could not show the report “Fast”: ")
+
+
 def test_exported_report_runs_with_tracklens_query_and_imports_back(shop_db: Any, tmp_path: Path) -> None:
     url, engine = shop_db
     store = ReportStore(tmp_path / "reports")

@@ -227,17 +227,24 @@ class ReportsController:
         self.window.statusBar().showMessage(f"Saved report “{report.name}”", 5000)
         return report
 
-    def open(self, report: Report) -> None:
-        """Show the report in its panel and run it."""
+    def open(self, report: Report) -> bool:
+        """Show the report in its panel and run it. A report file edited by hand may hold values
+        a panel cannot show (`"interval": "fast"`): one line in the status bar, as for a file
+        opened from the command line, instead of an exception escaping the Reports dialog."""
         panel = self.window.panels.get(report.panel)
         if panel is None:
             self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
-            return
+            return False
         self.window.show_panel(report.panel)
-        if report.ui:
-            panel.set_ui_state(report.ui)
-        panel.set_query(report.query)
+        try:
+            if report.ui:
+                panel.set_ui_state(report.ui)
+            panel.set_query(report.query)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.window.statusBar().showMessage(f"Could not show the report “{report.name}”: {exc}", 30000)
+            return False
         panel.refresh()
+        return True
 
     def open_file(self, path: str) -> Report | None:
         """A report file handed to the app (command line, Finder): import it, then show it.
@@ -251,12 +258,7 @@ class ReportsController:
         except (ReportError, OSError) as exc:
             bar.showMessage(f"Could not open the report {Path(path).name}: {exc}", 30000)
             return None
-        try:
-            self.open(report)
-        except (ValueError, KeyError, TypeError) as exc:
-            bar.showMessage(f"Could not show the report “{report.name}”: {exc}", 30000)
-            return None
-        if report.panel in self.window.panels:
+        if self.open(report):
             bar.showMessage(f"Opened report “{report.name}”", 8000)
         return report
 
