@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState(STATE_VERSION)
         self.resize(*DEFAULT_SIZE)
         self.restore_settings()
+        problem = cfg.settings_problem(self.settings)
+        if problem:
+            self.statusBar().showMessage(problem, 60000)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus_changed)

@@ -7,9 +7,11 @@ password-less URL that the settings file stores.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +36,38 @@ def settings_path() -> Path:
     return folder / "settings.ini"
 
 
+#: Dynamic property of a QSettings whose file could not be read whole (see `settings_problem`).
+PROBLEM_PROPERTY = "tracklensProblem"
+
+
 def open_settings(path: str | os.PathLike[str] | None = None) -> QSettings:
-    settings = QSettings(str(path or settings_path()), QSettings.Format.IniFormat)
+    """The settings. A file Qt cannot parse whole (edited by hand, damaged) is copied aside
+    first: QSettings keeps what it could read and rewrites the file at the next change,
+    which silently dropped every line it could not read."""
+    file = Path(path or settings_path())
+    settings = QSettings(str(file), QSettings.Format.IniFormat)
+    if settings.status() == QSettings.Status.FormatError:
+        settings.setProperty(PROBLEM_PROPERTY, _keep_unreadable(file))
+        log.warning("%s", settings.property(PROBLEM_PROPERTY))
     migrate_settings(settings)
     return settings
+
+
+def _keep_unreadable(file: Path) -> str:
+    """Copy a settings file Qt could not read whole beside it; the one-line message to show."""
+    copy = file.with_name(f"{file.name}.unreadable-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    try:
+        shutil.copy2(file, copy)
+    except OSError as exc:
+        return (f"Some lines of {file} could not be read and will be dropped at the next change "
+                f"(a copy could not be made: {exc.strerror or exc})")
+    return f"Some lines of {file} could not be read; the file as it was is kept as {copy.name}"
+
+
+def settings_problem(settings: QSettings) -> str | None:
+    """What was wrong with the settings file when it was opened (None: nothing)."""
+    value = settings.property(PROBLEM_PROPERTY)
+    return str(value) if value else None
 
 
 SETTINGS_VERSION = 1

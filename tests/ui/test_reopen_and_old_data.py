@@ -62,3 +62,26 @@ def test_a_database_of_last_quarter_is_not_called_empty(make_window: Any, sqlite
     assert not funnels.database_empty()
     assert [s["event"] for s in funnels.query()["steps"]] == DEMO_STEPS
     assert "no events" not in funnels.chart.message
+
+
+def test_a_settings_file_qt_cannot_read_whole_is_kept_and_named(make_window: Any, tmp_path: Any) -> None:
+    """QSettings keeps what it can parse and rewrites the file at the next change, so a hand-edited
+    or damaged settings file silently lost every line it could not read (new-user defect hunt)."""
+    path = tmp_path / "hand-edited.ini"
+    original = b"[connection]\nlast=/data/events.sqlite\n[panels\nsegmentation\\query={}\n\xff\xfe\x00junk\n"
+    path.write_bytes(original)
+    settings = open_settings(path)
+    window = make_window(url=None, settings=settings)
+    window.save_settings()
+    [copy] = [p for p in tmp_path.iterdir() if p.name.startswith("hand-edited.ini.unreadable-")]
+    assert copy.read_bytes() == original
+    message = window.statusBar().currentMessage()
+    assert message == f"Some lines of {path} could not be read; the file as it was is kept as {copy.name}"
+    assert settings.value("connection/last") == "/data/events.sqlite"
+    # A file Qt reads whole gets no copy and no message.
+    clean = open_settings(tmp_path / "clean.ini")
+    clean.setValue("connection/last", "/data/events.sqlite")
+    clean.sync()
+    again = make_window(url=None, settings=open_settings(tmp_path / "clean.ini"))
+    assert again.statusBar().currentMessage() == ""
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("clean.ini.")]
