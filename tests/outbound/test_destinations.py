@@ -125,6 +125,37 @@ def test_segment_requests_stay_under_500_kb_by_default(engine: Engine, rx: Recei
     assert cur is not None and cur.delivered == 400
 
 
+def test_segment_and_mixpanel_batches_grow_with_the_backlog_up_to_the_documented_limits(engine: Engine,
+                                                                                        rx: Receiver) -> None:
+    """Without a `batch` in the file, a destination that is behind sends fewer, larger requests:
+    Segment up to 2,500 messages and under 500 KB (by the bytes per message it has seen),
+    Mixpanel up to its 2,000 events; a given `batch` stays the most sent, as a webhook's always."""
+    sent = [track(i, note="x" * 200, n=i) for i in range(5200)]
+    store_messages(engine, sent)
+    specs: list[dict[str, Any]] = [
+        {"name": "seg", "type": "segment", "url": rx.url + "/seg", "write_key": "k"},
+        {"name": "mp", "type": "mixpanel", "url": rx.url + "/mp", "api_secret": "s"},
+        {"name": "seg-fixed", "type": "segment", "url": rx.url + "/fixed", "write_key": "k", "batch": 300},
+        {"name": "hook", "type": "webhook", "url": rx.url + "/hook"}]
+    for spec in specs:
+        w = worker(engine, spec)
+        summary = w.catch_up()
+        w.close()
+        assert summary.sent == 5200 and summary.dead == 0, spec["name"]
+    sizes = {prefix: [len(h.messages()) for h in rx.ok_hits() if h.path.startswith(prefix)]
+             for prefix in ("/seg/", "/mp/", "/fixed/", "/hook")}
+    seg = [h for h in rx.ok_hits() if h.path.startswith("/seg/")]
+    # ~485 bytes a message here: 500 first, then as many as fill 90 % of 500 KB
+    assert sizes["/seg/"][0] == 500 and min(sizes["/seg/"][1:-1]) > 850
+    assert all(len(json.dumps(h.body, separators=(",", ":"))) <= 500_000 for h in seg)
+    assert all(n <= 2500 for n in sizes["/seg/"])
+    assert sizes["/mp/"] == [1000, 2000, 2000, 200]
+    assert max(sizes["/fixed/"]) == 300 and max(sizes["/hook"]) == 500
+    for prefix in ("/seg/", "/fixed/", "/hook"):
+        got = [m["messageId"] for h in rx.ok_hits() if h.path.startswith(prefix) for m in h.messages()]
+        assert got == [m["messageId"] for m in sent], prefix
+
+
 def test_500_then_200_is_delivered_once_after_a_retry(engine: Engine, rx: Receiver) -> None:
     store_messages(engine, [track(i, price=i) for i in range(5)])
     rx.script = [(500, {}), (503, {})]

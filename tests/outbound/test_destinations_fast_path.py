@@ -19,7 +19,7 @@ from app.core.schema import events
 from app.ingest.writer import EventWriter
 from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
-from app.outbound.destinations.forwarder import IDLE, DestinationWorker, Forwarder
+from app.outbound.destinations.forwarder import IDLE, PAUSED, DestinationWorker, Forwarder
 from app.outbound.retry import Backoff
 from tests.outbound.destinations_support import Receiver, mixed_messages, store_messages, track
 
@@ -257,3 +257,64 @@ def test_event_name_filters_are_checked_by_the_ends_of_the_stored_rows(engine: E
     assert got == want and len(want) > 40
     assert clean == 0 and w.fast_batches >= 4  # caught up: never the full check
     assert full_checks  # another writer's rows in between: the full check found them
+
+
+def test_a_caught_up_destination_checks_two_ids_not_its_cursor_row_and_still_stops_when_paused(
+        engine: Engine, rx: Receiver) -> None:
+    """While it knows where its cursor is (it moved it itself, under a second ago), a caught-up
+    destination checks the records by the two ids its cursor puts them at, without reading the
+    cursor row. A pause from elsewhere (the panel, `forward --pause`) still stops it: the move
+    after at most one more batch finds the row paused, and nothing more goes until resumed; then
+    the rest arrives, everything once and in order."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 100}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        collector.commit([track(i) for i in range(5)])
+        drain(w)  # the first read: from the database
+        for start in range(5, 50, 9):
+            collector.commit([track(i) for i in range(start, start + 9)])
+            drain(w)
+        known, reads = w.known_batches, w.read_batches
+        store.set_paused(engine, "hook", True)
+        collector.commit([track(i) for i in range(50, 60)])
+        w.step()  # (known cursor: may send this one batch, then finds the row paused)
+        after_pause = len(rx.delivered())
+        for start in range(60, 90, 10):
+            collector.commit([track(i) for i in range(start, start + 10)])
+            assert w.step() == PAUSED
+        assert len(rx.delivered()) == after_pause
+        store.set_paused(engine, "hook", False)
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    assert known == 5 and reads == 1  # every commit after the first read: two ids checked
+    assert after_pause <= 60
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(90)]
+
+
+def test_a_cursor_moved_by_hand_while_known_is_obeyed(engine: Engine, rx: Receiver) -> None:
+    """`forward --skip-stored` moves the cursor of a running destination: the worker's next move
+    finds it elsewhere, reads it again and goes on from there (no message below it again)."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url}]),
+                          backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        collector.commit([track(i) for i in range(5)])
+        drain(w)
+        collector.commit([track(i) for i in range(5, 10)])
+        drain(w)
+        store_messages(engine, [track(i, event="Imported") for i in range(10, 20)])  # another program
+        with engine.connect() as conn:
+            skip_to = store.max_event_id(conn)
+        store.set_position(engine, "hook", skip_to)  # skip what is stored so far
+        for start in range(20, 40, 10):
+            collector.commit([track(i) for i in range(start, start + 10)])
+            drain(w)
+    finally:
+        collector.close()
+        w.close()
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in (*range(10), *range(20, 40))]

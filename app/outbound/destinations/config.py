@@ -23,14 +23,21 @@ from app.query.model import Filter, QueryError, SpecReader, check_event_name, pa
 
 TYPES = ("webhook", "segment", "mixpanel")
 KEYRING_SERVICE = "tracklens-destinations"
-#: Largest batch per destination type (Segment: 2,500 messages per request; Mixpanel: 2,000).
-MAX_BATCH = {"webhook": 1000, "segment": 500, "mixpanel": 2000}
+#: Largest batch per destination type (Segment: 2,500 messages per request, which a Tracklens
+#: collector enforces too; Mixpanel's import: 2,000 events).
+MAX_BATCH = {"webhook": 1000, "segment": 2500, "mixpanel": 2000}
 #: Batch when the file gives none. Large: a destination that is up to date sends what arrived since
 #: its last request (usually far fewer), and one that lags catches up with a fraction of the
 #: per-request cost (reading, posting and the cursor commit cost ~20 µs per event at 100, ~11 at 500).
 DEFAULT_BATCHES = {"webhook": 500, "segment": 500, "mixpanel": 1000}
+#: Where the file gives no batch, a destination whose receiver documents its request limits sends
+#: larger batches while it has a backlog, up to as many messages as the receiver takes and a body
+#: under MAX_BODY_BYTES (the POST, the check and the cursor commit are per batch: fewer batches,
+#: less CPU per event). A webhook is the user's own receiver: its batch stays as configured.
+GROWN_BATCHES = {"segment": MAX_BATCH["segment"], "mixpanel": MAX_BATCH["mixpanel"]}
 #: Largest request body, where the destination documents one (Segment: 500 KB per batch, which a
-#: Tracklens collector enforces too; Mixpanel's import: 10 MB). A larger batch is sent in halves.
+#: Tracklens collector enforces too; Mixpanel's import: 10 MB). A batch whose body would be
+#: larger is cut to what fits (forwarder.fitted_request).
 MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Fields that may hold a secret, per type.
@@ -52,6 +59,9 @@ class Destination:
     events: tuple[str, ...] = ()
     where: tuple[Filter, ...] = ()
     batch: int = DEFAULT_BATCHES["webhook"]
+    #: messages per batch at most while a backlog lasts (GROWN_BATCHES when the file gives no
+    #: batch; otherwise `batch`): what a SIGKILL can make the receiver see twice
+    most: int = 0
     timeout: float = 10.0
     #: messages per second at most (`rate: "10/s"`, `"600/m"`, `"1000/h"`); None: as fast as it answers
     rate: float | None = None
@@ -100,6 +110,7 @@ def parse_destination(data: Any, path: str) -> Destination:
         headers_raw = r.raw("headers", {})
         events_raw = r.raw("events", [])
         where = parse_filters(r.raw("where"), r.sub("where"))
+        given_batch = r.has("batch")
         batch = r.integer("batch", DEFAULT_BATCHES.get(kind or "", 100), minimum=1,
                           maximum=MAX_BATCH.get(kind or "", 1000))
         timeout_raw = r.raw("timeout", 10.0)
@@ -145,9 +156,10 @@ def parse_destination(data: Any, path: str) -> Destination:
             raise DestinationError(str(exc)) from None
     secrets = {key: _secret(name, key, given[key], path, required=(key != "project_token"))
                for key in SECRETS[kind]}
+    most = batch if given_batch else GROWN_BATCHES.get(kind, batch)
     return Destination(name=name, type=kind, url=url.rstrip("/"), headers=dict(headers_raw), events=names,
-                       where=where, batch=batch, timeout=float(timeout_raw), rate=rate, template=template,
-                       render=render, **secrets)
+                       where=where, batch=batch, most=max(most, batch), timeout=float(timeout_raw), rate=rate,
+                       template=template, render=render, **secrets)
 
 
 def parse_destinations(data: Any) -> list[Destination]:

@@ -67,6 +67,12 @@ SKIPPED = "skipped"
 #: Committed messages a destination's feed holds at most; a destination that far behind reads
 #: the database anyway, so the feed starts again from the newest commit.
 FEED_LIMIT = 50_000
+#: How long a worker trusts what it knows of its cursor row (its position, its hold, not paused)
+#: after it last read or moved it, instead of reading it before each batch: a pause or a move by
+#: hand elsewhere takes effect within this time (and at the next batch's cursor move at once).
+KNOWN_SECONDS = 1.0
+#: A grown batch aims at this share of the body limit (messages differ in size; one too large is cut).
+_BODY_FILL = 0.9
 
 _T = TypeVar("_T")
 
@@ -147,13 +153,15 @@ def _classify(status: int, body: str, reason: str, retry_after: str | None) -> A
 
 def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]], *,
                    written: bool = False) -> tuple[Sequence[Sequence[Any]], Request]:
-    """The request for `rows`, or for their first half (quarter, ...) when its body would exceed
-    what the destination accepts: sent whole it would be refused (413) and parked as a dead letter.
-    A single message larger than that is sent alone and refused as such."""
+    """The request for `rows`, or for as many of the first of them as fit when its body would
+    exceed what the destination accepts (sent whole it would be refused, 413, and parked as a dead
+    letter): cut in proportion to the excess, then again if the first ones are larger. A single
+    message larger than that is sent alone and refused as such."""
     request = request_for(dest, rows, written=written)
     limit = MAX_BODY_BYTES.get(dest.type)
-    while limit is not None and len(rows) > 1 and len(request.content or b"") > limit:
-        rows = rows[:len(rows) // 2]
+    while limit is not None and len(rows) > 1 and (size := len(request.content or b"")) > limit:
+        keep = max(1, min(len(rows) - 1, int(len(rows) * limit * 0.95 / size)))
+        rows = rows[:keep]
         request = request_for(dest, rows, written=written)
     return rows, request
 
@@ -269,6 +277,15 @@ class DestinationWorker:
         self.read_batches = 0
         #: CPU seconds its run_forever thread used (the shutdown log line; the benchmark reads it)
         self.thread_cpu = 0.0
+        #: messages per batch at most while a backlog lasts (Destination.most)
+        self.most = max(dest.most, dest.batch)
+        #: the last request's body bytes per message (how many fit under the body limit)
+        self._bytes_per_message = 0.0
+        #: (cursor position, until when it is trusted: time.monotonic()) while this worker holds
+        #: its cursor, it is not paused and nobody moved it (KNOWN_SECONDS); None: read it
+        self._known: tuple[int, float] | None = None
+        #: batches sent after checking only the two ids where the known cursor puts the records
+        self.known_batches = 0
 
     def close(self) -> None:
         self.client.close()
@@ -310,27 +327,59 @@ class DestinationWorker:
 
     # -- the live stream ---------------------------------------------------------------------------
 
+    def _size(self) -> int:
+        """Messages to take for the next batch: `batch`; or, where batches grow (`most`), as many
+        as fit under the body limit by the last request's bytes per message, up to `most`."""
+        batch = self.dest.batch
+        if self.most <= batch:
+            return batch
+        limit = MAX_BODY_BYTES.get(self.dest.type)
+        if limit is None:
+            return self.most
+        if self._bytes_per_message <= 0:  # nothing sent yet: the usual batch first
+            return batch
+        return max(1, min(self.most, int(limit * _BODY_FILL / self._bytes_per_message)))
+
+    def _measure(self, request: Request) -> None:
+        self._bytes_per_message = len(request.content or b"") / max(1, request.count)
+
+    def _advance(self, conn: Connection, position: int, delivered: int, start: int | None) -> bool:
+        """Move the cursor to `position` in `conn`'s transaction; True when it was still at
+        `start` (as last seen) and not paused, so the worker may go on without reading it
+        (_remember after the commit). LostHold when another forwarder took it over."""
+        self._known = None
+        if start is not None and store.advance_from(conn, self.dest.name, self.owner, start, position, delivered):
+            return True
+        if not store.advance(conn, self.dest.name, self.owner, position, delivered):
+            raise LostHold(self.dest.name)
+        return False
+
+    def _remember(self, position: int, known: bool) -> None:
+        self._known = (position, time.monotonic() + KNOWN_SECONDS) if known else None
+
     def _held(self, read: Callable[[Connection, store.Cursor], _T]) -> tuple[store.Cursor, _T | None] | None:
         """(cursor, `read`(conn, cursor)) in one connection while this worker holds the
         destination (claimed when its hold is not fresh); `read` is skipped (None) while the
         destination is paused. None: another forwarder holds it."""
         name = self.dest.name
+        self._known = None
         for _ in range(2):
             with self.engine.connect() as conn:
                 cur = store.read_cursor(conn, name)
                 if cur is not None and cur.owner == self.owner and cur.heartbeat_at is not None \
                         and cur.heartbeat_at >= store.now_ms() - _HOLD_FRESH_MS:
+                    self._remember(cur.position, not cur.paused)
                     return cur, (None if cur.paused else read(conn, cur))
             if not store.claim(self.engine, name, self.owner):
                 return None
         return None
 
-    def _read(self) -> tuple[store.Cursor, int, Sequence[Row[Any]]] | None:
-        """(cursor, MAX(id), the next batch) in one connection while this worker holds the
-        destination; None: another forwarder holds it."""
+    def _read(self, size: int) -> tuple[store.Cursor, int, Sequence[Row[Any]]] | None:
+        """(cursor, MAX(id), the next batch of at most `size`) in one connection while this
+        worker holds the destination; None: another forwarder holds it."""
         def read(conn: Connection, cur: store.Cursor) -> tuple[int, Sequence[Row[Any]]]:
             upto = store.max_event_id(conn)
-            return upto, self.reader.fetch(conn, after=cur.position, upto=upto, limit=self.dest.batch)
+            return upto, self.reader.fetch(conn, after=cur.position, upto=upto, limit=size)
 
         held = self._held(read)
         if held is None:
@@ -350,51 +399,57 @@ class DestinationWorker:
         return self._step_from_database()
 
     def _step_from_database(self) -> str:
-        name = self.dest.name
         if self.feed is not None:
             # Everything committed before this point is at most the MAX(id) read below; what the
             # collector commits from now on reaches the feed, so once this read gets to MAX(id)
             # the feed holds (at least) every later commit of the collector.
             self.feed.clear()
-        read = self._read()
+        size = self._size()
+        read = self._read(size)
         if read is None:
             return BUSY
         cur, upto, batch = read
         if cur.paused:
             return PAUSED
         # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
-        full = len(batch) == self.dest.batch
+        full = len(batch) == size
         self._in_sync = not full
         self._full = full
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
                 with self.engine.begin() as conn:
-                    store.advance(conn, name, self.owner, upto, 0)
+                    known = self._advance(conn, upto, 0, cur.position)
+                self._remember(upto, known)
             return IDLE
         self.read_batches += 1
         sent, request = fitted_request(self.dest, batch)
+        self._measure(request)
         answer = self.deliver(request)
         if answer is None:
             return STOPPED
         self._in_sync = self._in_sync and len(sent) == len(batch)
         position = sent[-1][0] if full or len(sent) < len(batch) else upto
-        return self._settle(answer, sent, position)
+        return self._settle(answer, sent, position, cur.position)
 
     def _step_from_memory(self, feed: CommittedFeed) -> str | None:
         """Deliver the feed's next records if they are exactly the events stored above the cursor
         (same ids order, same messageIds), filtered as a read would; None when they are not (the
         feed is then cleared and the database read instead)."""
-        generation, records = feed.peek(self.dest.batch)
+        size = self._size()
+        generation, records = feed.peek(size)
         if not records:
             return None
+        self._full = len(records) == size
         if self._selects is not None:
-            outcome = self._step_from_memory_by_ends(feed, generation, records, self._selects)
+            outcome = self._step_from_memory_known(feed, generation, records, self._selects)
+            if outcome is None:
+                outcome = self._step_from_memory_by_ends(feed, generation, records, self._selects)
             if outcome is not None:
                 return outcome
         held = self._held(lambda conn, cur: self.reader.identities(conn, after=cur.position, limit=len(records)))
         if held is None:
             return BUSY
-        _cur, rows = held
+        cur, rows = held
         if rows is None:  # paused
             feed.clear()
             return PAUSED
@@ -415,7 +470,27 @@ class DestinationWorker:
                 break
             matched += 1
         return self._send_records(feed, generation, records, start, [row[0] for row in rows[:matched]],
-                                  [bool(row[2]) for row in rows[:matched]])
+                                  [bool(row[2]) for row in rows[:matched]], cur.position)
+
+    def _step_from_memory_known(self, feed: CommittedFeed, generation: int, records: list[Any],
+                                selects: Callable[[Any], bool]) -> str | None:
+        """The check by the ends without reading the cursor row, while the worker knows where its
+        cursor is (KNOWN_SECONDS): the records are the events stored above it when the first is
+        stored right above it and the last exactly as many places further (each record is stored,
+        in id order, and ids are unique: the ones between are the rest). Two lookups by primary
+        key. None: not shown this way (an older record, a gap, another program's rows): the
+        checks that read the cursor decide."""
+        known = self._known
+        if known is None or time.monotonic() >= known[1]:
+            return None
+        position, n = known[0], len(records)
+        with self.engine.connect() as conn:
+            at = self.reader.message_ids_at(conn, position + 1, position + n)
+        if at.get(position + 1) != records[0][0] or at.get(position + n) != records[-1][0]:
+            return None
+        self.known_batches += 1
+        return self._send_records(feed, generation, records, 0, range(position + 1, position + n + 1),
+                                  [selects(rec) for rec in records], position)
 
     def _step_from_memory_by_ends(self, feed: CommittedFeed, generation: int, records: list[Any],
                                   selects: Callable[[Any], bool]) -> str | None:
@@ -450,22 +525,23 @@ class DestinationWorker:
             return None
         ids = range(first[0], last[0] + 1)
         return self._send_records(feed, generation, records, start, ids,
-                                  [selects(rec) for rec in itertools.islice(records, start, None)])
+                                  [selects(rec) for rec in itertools.islice(records, start, None)], cur.position)
 
     def _send_records(self, feed: CommittedFeed, generation: int, records: list[Any], start: int,
-                      ids: Sequence[int], selected: Sequence[bool]) -> str:
+                      ids: Sequence[int], selected: Sequence[bool], cursor_at: int) -> str:
         """Send records[start:start + len(ids)], stored under `ids`, those `selected` by the
-        filters; move the cursor past them (all, or up to the last sent when the body was split)."""
+        filters; move the cursor (read at `cursor_at`) past them (all, or up to the last sent
+        when the body was split)."""
         matched = len(ids)
-        self._full = len(records) == self.dest.batch
         chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
         if not chosen:  # all filtered out: pass over them
             with self.engine.begin() as conn:
-                if not store.advance(conn, self.dest.name, self.owner, ids[-1], 0):
-                    raise LostHold(self.dest.name)
+                known = self._advance(conn, ids[-1], 0, cursor_at)
+            self._remember(ids[-1], known)
             self._take(feed, generation, start + matched, complete=start + matched == len(records))
             return SKIPPED
         batch, request = fitted_request(self.dest, chosen, written=True)
+        self._measure(request)
         answer = self.deliver(request)
         if answer is None:
             return STOPPED
@@ -473,10 +549,10 @@ class DestinationWorker:
         if len(batch) < len(chosen):  # sent in part (too large a body): up to its last message
             position = batch[-1][0]
             taken = ids.index(position) + 1
-            outcome = self._settle(answer, batch, position)
+            outcome = self._settle(answer, batch, position, cursor_at)
             self._take(feed, generation, start + taken, complete=True)
             return outcome
-        outcome = self._settle(answer, batch, ids[-1])
+        outcome = self._settle(answer, batch, ids[-1], cursor_at)
         self._take(feed, generation, start + matched, complete=start + matched == len(records))
         return outcome
 
@@ -489,19 +565,21 @@ class DestinationWorker:
         else:
             feed.clear()
 
-    def _settle(self, answer: Answer, batch: Sequence[Sequence[Any]], position: int) -> str:
-        """Move the cursor past a delivered (or refused: parked) batch, in one commit."""
+    def _settle(self, answer: Answer, batch: Sequence[Sequence[Any]], position: int,
+                cursor_at: int | None = None) -> str:
+        """Move the cursor (last seen at `cursor_at`) past a delivered (or refused: parked)
+        batch, in one commit."""
         name = self.dest.name
         self.last_batch = len(batch)
+        if answer.ok:
+            with self.engine.begin() as conn:
+                known = self._advance(conn, position, len(batch), cursor_at)
+            self._remember(position, known)
+            return SENT
         with self.engine.begin() as conn:
-            if answer.ok:
-                if not store.advance(conn, name, self.owner, position, len(batch)):
-                    raise LostHold(name)
-                return SENT
             store.add_dead_letter(conn, name, [r[0] for r in batch], batch_messages(self.dest, batch),
                                   answer.status, answer.describe())
-            if not store.advance(conn, name, self.owner, position, 0):
-                raise LostHold(name)
+            self._advance(conn, position, 0, None)
             conn.execute(update(C).where(C.c.name == name).values(
                 last_error=store.one_line(f"dead letter: {answer.describe()}")))
         log.error("%s: batch of %d parked as a dead letter: %s", name, len(batch), answer.describe())
@@ -559,12 +637,13 @@ class DestinationWorker:
         position = 0
         while True:
             with self.engine.connect() as conn:
-                batch = self.reader.fetch(conn, after=position, upto=upto, limit=self.dest.batch,
+                batch = self.reader.fetch(conn, after=position, upto=upto, limit=self._size(),
                                           ts_range=(start_ms, end_ms))
             if not batch:
                 summary.outcome = IDLE
                 return summary
             sent, request = fitted_request(self.dest, batch)
+            self._measure(request)
             answer = self.deliver(request, track=False)
             if answer is None:
                 summary.outcome = STOPPED

@@ -32,6 +32,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -132,6 +133,9 @@ _ADVANCE = update(C).where(C.c.name == bindparam("b_name"), C.c.owner == bindpar
     position=bindparam("b_position"), delivered=C.c.delivered + bindparam("b_delivered"), updated_at=bindparam("t"),
     heartbeat_at=bindparam("t"))
 _ADVANCE_DELIVERED = _ADVANCE.values(failing_since=None, last_success_at=bindparam("t"))
+# ... from where the holder last saw it, not paused: what lets it skip reading the row (advance_from)
+_FROM = (C.c.position == bindparam("b_from"), C.c.paused == false())
+_ADVANCE_FROM, _ADVANCE_DELIVERED_FROM = _ADVANCE.where(*_FROM), _ADVANCE_DELIVERED.where(*_FROM)
 
 
 def read_cursor(conn: Connection, name: str) -> Cursor | None:
@@ -180,13 +184,33 @@ def advance(conn: Connection, name: str, owner: str, position: int, delivered: i
     if result.rowcount != 1:
         return False
     if delivered:
-        # Only the holder gets here (the cursor row is held), so update-else-insert cannot race.
-        minute = t - t % MINUTE_MS
-        counted = {"b_name": name, "b_minute": minute, "b_n": delivered}
-        if conn.execute(_COUNT_MINUTE, counted).rowcount == 0:
-            conn.execute(_PRUNE_MINUTES, {"b_name": name, "b_before": minute - DELIVERIES_KEPT_MS})
-            conn.execute(_NEW_MINUTE, counted)
+        _count_delivered(conn, name, t, delivered)
     return True
+
+
+def advance_from(conn: Connection, name: str, owner: str, start: int, position: int, delivered: int) -> bool:
+    """advance(), only if the cursor is still at `start` and not paused. True: the cursor row is
+    as its holder left it plus this move, so the holder may go on without reading it; False:
+    nothing changed (paused, moved by hand, or the hold lost): read it and decide."""
+    t = now_ms()
+    result = conn.execute(_ADVANCE_DELIVERED_FROM if delivered else _ADVANCE_FROM,
+                          {"b_name": name, "b_owner": owner, "b_from": start, "b_position": position,
+                           "b_delivered": delivered, "t": t})
+    if result.rowcount != 1:
+        return False
+    if delivered:
+        _count_delivered(conn, name, t, delivered)
+    return True
+
+
+def _count_delivered(conn: Connection, name: str, t: int, delivered: int) -> None:
+    """Delivered messages counted in their minute (the holder's transaction moving its cursor)."""
+    # Only the holder gets here (the cursor row is held), so update-else-insert cannot race.
+    minute = t - t % MINUTE_MS
+    counted = {"b_name": name, "b_minute": minute, "b_n": delivered}
+    if conn.execute(_COUNT_MINUTE, counted).rowcount == 0:
+        conn.execute(_PRUNE_MINUTES, {"b_name": name, "b_before": minute - DELIVERIES_KEPT_MS})
+        conn.execute(_NEW_MINUTE, counted)
 
 
 def deliveries(conn: Connection, name: str, *, now: int | None = None) -> list[int]:
@@ -326,7 +350,15 @@ class EventReader:
         (any event, matching or not): the ends the in-memory fast path checks."""
         return conn.execute(_ROW_ABOVE, {"after": after, "offset": offset}).first()
 
+    @staticmethod
+    def message_ids_at(conn: Connection, first: int, last: int) -> dict[int, str]:
+        """{id: message_id} of the stored events with id `first` or `last` (two lookups by the
+        primary key): the ends of what the in-memory fast path holds, where its cursor says they are."""
+        return {int(i): m for i, m in conn.execute(_IDS_AT, {"a": first, "b": last})}
 
+
+_IDS_AT = select(events.c.id, events.c.message_id).where(or_(events.c.id == bindparam("a"),
+                                                             events.c.id == bindparam("b")))
 _ROW_ABOVE = select(events.c.id, events.c.message_id).where(events.c.id > bindparam("after")) \
     .order_by(events.c.id).limit(1).offset(bindparam("offset"))
 
