@@ -17,18 +17,18 @@ EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
 
 def expand_paths(names: tuple[str, ...]) -> list[Path]:
     """The files to import: files as given, folders as the export files inside them (sorted,
-    subfolders included, hidden ones skipped). One-line error for a missing path or a folder
-    without export files."""
+    subfolders included, hidden ones skipped), `-` as standard input. One-line error for a
+    missing path or a folder without export files."""
     out: list[Path] = []
     for name in names:
-        path = Path(name)
+        path = Path("/dev/stdin" if name == "-" and Path("/dev/stdin").exists() else name)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(EXPORT_SUFFIXES)
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not found:
                 raise click.ClickException(f"no export files ({', '.join(EXPORT_SUFFIXES)}) in the folder {name}")
             out += found
-        elif path.is_file():
+        elif path.exists():  # a file, or a pipe: `zcat export.gz | tracklens import --db x -`, `<(...)`
             out.append(path)
         else:
             raise click.ClickException(f"no such file: {name}")

@@ -77,8 +77,9 @@ class _Source:
             self.raw = open(path, "rb")  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise ImportFileError(f"cannot open {path}: {exc.strerror or exc}") from exc
-        magic = self.raw.read(2)
-        self.raw.seek(0)
+        # Peeked, not read and sought back: a pipe (`zcat x.gz | tracklens import /dev/stdin`,
+        # `<(...)`) cannot seek.
+        magic = self.raw.peek(2)[:2]
         self.stream: IO[bytes] = (
             gzip.GzipFile(fileobj=self.raw, mode="rb") if magic == b"\x1f\x8b" else self.raw  # type: ignore[assignment]
         )
@@ -449,7 +450,7 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
     summary = summary if summary is not None else ImportSummary()
     for raw_path in paths:
         path = Path(raw_path)
-        if not path.is_file():
+        if not path.exists() or path.is_dir():  # a pipe or a device is read like a file
             raise ImportFileError(f"no such file: {path}")
     with Preparers(writer, workers) as preparers:
         for raw_path in paths:

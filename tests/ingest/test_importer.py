@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +196,36 @@ def test_max_rejects_fails_a_script_but_keeps_what_was_valid(tmp_path: Path, sql
     assert bad.exit_code == 1
     assert "2 lines were rejected, more than --max-rejects 1" in bad.output
     assert len(event_rows(open_database(sqlite_url))) == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_a_pipe_is_imported_like_a_file(tmp_path: Path, sqlite_url: str, gz: bool) -> None:
+    """`tracklens import --db x <(zcat export.gz)` and `... /dev/stdin` said 'no such file' (a pipe
+    is not a regular file, and the gzip check sought back in it)."""
+    from app.core.database import open_database
+
+    pipe = tmp_path / "export.pipe"
+    os.mkfifo(pipe)
+    data = ("\n".join(json.dumps(m) for m in _messages(7)) + "\n").encode()
+
+    def feed() -> None:
+        with open(pipe, "wb") as fh:
+            fh.write(gzip.compress(data) if gz else data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(pipe)])
+    writer.join(10)
+    assert result.exit_code == 0, result.output
+    assert "7 stored" in result.output
+    assert len(event_rows(open_database(sqlite_url))) == 7
+
+
+@pytest.mark.skipif(not Path("/dev/stdin").exists(), reason="no /dev/stdin")
+def test_a_dash_imports_standard_input(tmp_path: Path, sqlite_url: str) -> None:
+    data = "\n".join(json.dumps(m) for m in _messages(3)) + "\n"
+    done = subprocess.run([sys.executable, "-m", "app", "import", "--db", sqlite_url, "--quiet", "-"],
+                          input=data, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert "3 stored" in done.stdout and "/dev/stdin" not in done.stderr
