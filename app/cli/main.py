@@ -7,6 +7,7 @@ the collector's web stack.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 from pathlib import Path
@@ -48,6 +49,19 @@ class LazyGroup(click.Group):
             raise
         command: click.Command = getattr(module, attr)
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        """A typo gets a suggestion and a missing report file says so: click knew no command
+        names to suggest from (they are imported lazily), and `tracklens Weekly.tracklens.jsn`
+        or a report file that moved said "No such command"."""
+        name = args[0]
+        if name not in COMMANDS and not name.startswith("-") and not ctx.resilient_parsing:
+            if name.lower().endswith(".json"):
+                ctx.fail(f"no such report file: {name}")
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            ctx.fail(f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""))
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
