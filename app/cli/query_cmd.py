@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -177,8 +178,10 @@ def _read_spec(spec_path: str) -> Any:
     try:
         if spec_path == "-":
             text = sys.stdin.read(MAX_SPEC_BYTES + 1)
-        elif spec_path.lstrip().startswith("{"):
-            text = spec_path  # the query itself, as typed: --spec '{"kind": "segmentation"}'
+        elif spec_path.lstrip().startswith(("{", "[")) and not os.path.isfile(spec_path):
+            # The query itself, as typed: --spec '{"kind": "segmentation"}' (a list too, so that
+            # it is told it is not a query instead of "cannot read the query file [...]").
+            text = spec_path
         else:
             with open(spec_path, encoding="utf-8") as fh:
                 text = fh.read(MAX_SPEC_BYTES + 1)
