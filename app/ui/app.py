@@ -121,6 +121,13 @@ def run_app(db_url: str | None, screenshot_dir: str | None, no_simulate: bool,
         # Screenshots need no screen: on a headless Linux box (CI, a server) render offscreen
         # instead of aborting on "could not load the Qt platform plugin xcb".
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if screenshot_dir is not None:
+        from app.ui.screenshot import folder_problem
+
+        problem = folder_problem(Path(screenshot_dir))
+        if problem is not None:
+            print(f"tracklens --screenshot: {problem}", file=sys.stderr)
+            return 1
     settings = cfg.open_settings()
     url, is_demo = choose_database(db_url, cfg.last_connection(settings))
     head_start = None

@@ -6,15 +6,30 @@ Used by the docs, the tests and the packaged-app smoke test, so it must exit by 
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
 from app.ui.main_window import MainWindow
 
 DEFAULT_TIMEOUT_S = 180.0
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why PNGs cannot be written into `folder` (None: they can). Checked before the window is
+    built, so a mistyped or read-only folder is one line at once, not a failure after every
+    panel has loaded."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".tracklens-", suffix=".png"):
+            pass
+    except OSError as exc:
+        return f"cannot write into {folder}: {exc.strerror or exc}"
+    return None
 
 
 class ScreenshotRunner(QObject):
@@ -53,8 +68,13 @@ class ScreenshotRunner(QObject):
             self._finish(1, f"timed out after {self.timeout_s:g} s waiting for: {', '.join(waiting) or 'the database'}")
 
     def _shoot(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # An error here used to escape the timer's slot: no exit code, and the app never quit.
+        problem = folder_problem(self.folder)
+        if problem is not None:
+            self._finish(1, problem)
+            return
         window = self.window
+        unwritten: list[str] = []
         failed = [f"{pid}: {p.last_error}" for pid, p in window.panels.items() if p.last_error]
         for panel_id, dock in window.docks.items():
             if not dock.isVisible():
@@ -62,19 +82,25 @@ class ScreenshotRunner(QObject):
             dock.raise_()
             QApplication.processEvents()
             path = self.folder / f"{panel_id}.png"
-            window.panels[panel_id].grab().save(str(path))
-            self.written.append(path)
+            self._save(window.panels[panel_id].grab(), path, unwritten)
         # The window shows the default front panels.
         for dock in window.default_front_docks():
             dock.raise_()
         QApplication.processEvents()
-        path = self.folder / "window.png"
-        window.grab().save(str(path))
-        self.written.append(path)
-        if failed:
+        self._save(window.grab(), self.folder / "window.png", unwritten)
+        if unwritten:
+            self._finish(1, f"could not write {', '.join(unwritten)} into {self.folder}")
+        elif failed:
             self._finish(1, "a panel failed: " + "; ".join(failed))
         else:
             self._finish(0, None)
+
+    def _save(self, pixmap: QPixmap, path: Path, unwritten: list[str]) -> None:
+        """QPixmap.save says only True or False (a full disk, a folder in the file's place)."""
+        if pixmap.save(str(path)):
+            self.written.append(path)
+        else:
+            unwritten.append(path.name)
 
     def _finish(self, code: int, reason: str | None) -> None:
         self._timer.stop()

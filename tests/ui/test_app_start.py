@@ -65,6 +65,35 @@ def test_screenshot_fails_with_a_reason(tmp_path: Path) -> None:
     assert "not a SQLite database" in done.stderr
 
 
+def test_a_screenshot_folder_that_cannot_be_written_is_one_line_at_once(tmp_path: Path) -> None:
+    """A folder under a file (a typo, a read-only place) raised out of a timer slot once every panel
+    had loaded: a traceback, and the app never quit."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    done = run_tracklens("--db", str(tmp_path / "never-opened.sqlite"), "--screenshot", str(a_file / "shots"),
+                         timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"tracklens --screenshot: cannot write into {a_file / 'shots'}: Not a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_picture_that_cannot_be_written_fails_the_run(make_window: Any, filled_db: Any, qtbot: Any,
+                                                        tmp_path: Path) -> None:
+    """QPixmap.save only returns False (a full disk, a folder in the file's place): the run said 0."""
+    from app.ui.screenshot import ScreenshotRunner
+
+    url, _engine = filled_db
+    window = make_window(url)
+    folder = tmp_path / "shots"
+    (folder / "funnels.png").mkdir(parents=True)
+    runner = ScreenshotRunner(window, folder)
+    runner._shoot()
+    assert runner.exit_code == 1
+    assert runner.reason == f"could not write funnels.png into {folder}"
+    assert "window.png" in {p.name for p in runner.written} and not any(p.name == "funnels.png" for p in runner.written)
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tracklens-")]
+
+
 def test_only_a_linux_box_without_a_display_renders_offscreen() -> None:
     from app.ui.app import needs_offscreen
 
