@@ -5,6 +5,7 @@ messages, same keys in the same order, same values -- for unusual JSON too."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -15,12 +16,15 @@ from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.formats import (
     _body,
+    _holds_mixpanel_key,
     _mixpanel_fast,
     _segment_fast,
     batch_messages,
     encode_body,
+    mixpanel_event,
     record_row_getter,
     request_for,
+    stored_event,
 )
 from app.outbound.destinations.formats import (
     iso_ms as store_iso,
@@ -37,10 +41,10 @@ DESTINATIONS = parse_destinations([
 
 UNICODE = {"name": "Café ☕", "emoji": "😀 𝄞", "rtl": "مرحبا", "cjk": "東京", "esc": "q\" b\\ n\n t\t \u0001 \u2028",
            "é-key": "ü"}
-NUMBERS = {"big": 123456789012345678901234567890, "neg": -(2 ** 70), "u64": 2 ** 64 - 1, "f": 5.6, "e": 1e16,
+NUMBERS: dict[str, Any] = {"big": 123456789012345678901234567890, "neg": -(2 ** 70), "u64": 2 ** 64 - 1, "f": 5.6, "e": 1e16,
            "tiny": 1e-7, "negzero": -0.0, "sum": 0.1 + 0.2, "int": 7, "t": True, "n": None}
 SMALL_NUMBERS = {k: v for k, v in NUMBERS.items() if not isinstance(v, int) or abs(v) < 2 ** 63}
-NESTED = {"a": {"b": [1, {"c": []}, {}], "d": {}}, "list": [[], [[]]], "s": ""}
+NESTED: dict[str, Any] = {"a": {"b": [1, {"c": []}, {}], "d": {}}, "list": [[], [[]]], "s": ""}
 
 
 def edge_messages() -> list[dict[str, Any]]:
@@ -201,3 +205,35 @@ def test_duplicate_keys_reach_the_receiver_as_stored(sqlite_url: str) -> None:
         check_equivalent(engine, exact_order=False)
     finally:
         engine.dispose()
+
+
+def test_mixpanel_events_carry_each_enriched_column_under_its_own_key() -> None:
+    """The enriched columns (city ... referring domain) go out under Mixpanel's names, each its
+    own value in mixpanel_event's order, absent ones left out; spliced or rebuilt, the same."""
+    dest = DESTINATIONS[4]
+    enriched = ("Berlin", "Land Berlin", "DE", "Firefox", "Linux", "Desktop", "news.example")
+    for k in range(len(enriched) + 1):
+        values = tuple(v if i != k else None for i, v in enumerate(enriched))
+        row = (7, "m-7", "track", "Order Completed", "u7", "a7", 1_790_000_000_123, 1_790_000_000_456,
+               '{"price":12,"sku":"A-1"}', *values)
+        fast = _mixpanel_fast(row, dest.project_token, True)
+        assert fast is not None
+        assert pairs(json.dumps(mixpanel_event(stored_event(row, "mixpanel"), dest.project_token)).encode()) == \
+            pairs(encode_body(fast))
+        props = json.loads(encode_body(fast))["properties"]
+        assert [props.get(key) for key in ("$city", "$region", "mp_country_code", "$browser", "$os", "$device",
+                                           "$referring_domain")] == list(values)
+
+
+@pytest.mark.parametrize("key", ["time", "distinct_id", "token", "mp_country_code", "$insert_id", "$user_id",
+                                 "$device_id", "$city", "$region", "$browser", "$os", "$device", "$referring_domain"])
+def test_a_document_holding_a_key_mixpanel_sets_is_rebuilt(key: str) -> None:
+    """Each key mixpanel_event sets, as a key or a string value, sends the row the original way
+    (which replaces it in place); look-alikes do not."""
+    reference = re.compile(r'"(?:time|distinct_id|token|mp_country_code|\$(?:insert_id|user_id|device_id|city|'
+                           r'region|browser|os|device|referring_domain))"')
+    for text in (json.dumps({key: 1}), json.dumps({"a": key}), json.dumps({key + "x": 1, "$": "x" + key}),
+                 json.dumps({"$other": 1, "b": [key]})):
+        assert _holds_mixpanel_key(text) == (reference.search(text) is not None), text
+    assert _holds_mixpanel_key(json.dumps({key: 1}))
+    assert not _holds_mixpanel_key(json.dumps({key + "x": 1}))

@@ -190,16 +190,23 @@ def mixpanel_event(e: StoredEvent, token: str | None) -> dict[str, Any]:
 # -- the fast path: the stored JSON text spliced into the body ----------------------------------
 
 _Fragment = orjson.Fragment
-_MIXPANEL_NAMES = tuple(_MIXPANEL_ENRICHED.values())
 _HOUR_MS = 3_600_000
 #: "2026-11-01T12:" by the hour since the epoch; rows come in time order, so most are hits.
 _HOURS: dict[int, str] = {}
 #: Keys mixpanel_event sets in the properties: a stored document holding one (or any \u escape,
-#: which could spell one) goes the original way, which replaces the value in place. (The escape
-#: is looked for apart: without the alternation the regex starts with a literal and searches
-#: twice as fast.)
-_MIXPANEL_KEYS = re.compile(r'"(?:time|distinct_id|token|mp_country_code|\$(?:insert_id|user_id|device_id|city|'
-                            r'region|browser|os|device|referring_domain))"')
+#: which could spell one, looked for apart) goes the original way, which replaces the value in
+#: place. Those without a "$" are plain substrings; the "$" ones are searched for only where a
+#: '"$' occurs at all (most documents hold none): a third of the time of one regex for all.
+_MIXPANEL_PLAIN_KEYS = ('"time"', '"distinct_id"', '"token"', '"mp_country_code"')
+_MIXPANEL_DOLLAR_KEYS = re.compile(r'"\$(?:insert_id|user_id|device_id|city|region|browser|os|device|'
+                                   r'referring_domain)"')
+
+
+def _holds_mixpanel_key(text: str) -> bool:
+    """Whether `text` holds one of the keys mixpanel_event sets, as a JSON string."""
+    a, b, c, d = _MIXPANEL_PLAIN_KEYS
+    return a in text or b in text or c in text or d in text or ('"$' in text and
+                                                                _MIXPANEL_DOLLAR_KEYS.search(text) is not None)
 
 
 #: "2026-11-01T12:34:56." by the second since the epoch: a collector's messages arrive in bursts
@@ -301,10 +308,27 @@ def _segment_fast(row: Sequence[Any], written: bool = False) -> dict[str, Any] |
 def _mixpanel_fast(row: Sequence[Any], token: str | None, written: bool = False) -> dict[str, Any] | None:
     """mixpanel_event() of the row, the stored properties spliced with the added keys
     (`written`: as for _segment_fast)."""
-    _id, message_id, _kind, event, user_id, anonymous_id, ts, _received_at, props, *enriched = row
-    if (not written and not _spliceable(props)) or "\\u" in props or _MIXPANEL_KEYS.search(props):
+    # (the enriched columns in _MIXPANEL_ENRICHED's order: row_columns("mixpanel"))
+    (_id, message_id, _kind, event, user_id, anonymous_id, ts, _received_at, props,
+     city, region, country_code, browser, os_name, device, referring_domain) = row
+    if (not written and not _spliceable(props)) or "\\u" in props or _holds_mixpanel_key(props):
         return None
-    added = {theirs: value for theirs, value in zip(_MIXPANEL_NAMES, enriched, strict=True) if value is not None}
+    # One test per key, not a comprehension over the names: a third of the time.
+    added: dict[str, Any] = {}
+    if city is not None:
+        added["$city"] = city
+    if region is not None:
+        added["$region"] = region
+    if country_code is not None:
+        added["mp_country_code"] = country_code
+    if browser is not None:
+        added["$browser"] = browser
+    if os_name is not None:
+        added["$os"] = os_name
+    if device is not None:
+        added["$device"] = device
+    if referring_domain is not None:
+        added["$referring_domain"] = referring_domain
     added["time"] = ts
     added["distinct_id"] = user_id if user_id is not None else anonymous_id
     added["$insert_id"] = insert_id(message_id)
@@ -315,7 +339,8 @@ def _mixpanel_fast(row: Sequence[Any], token: str | None, written: bool = False)
     if token:
         added["token"] = token
     tail = orjson.dumps(added).decode("utf-8")  # '{"time":...}'
-    head = props.rstrip()[:-1].rstrip()  # the stored object without its closing brace
+    # the stored object without its closing brace (the writer's text has no spaces to strip)
+    head = props[:-1] if written else props.rstrip()[:-1].rstrip()
     merged = head + tail[1:] if head == "{" else head + "," + tail[1:]
     return {"event": event, "properties": _Fragment(merged)}
 
