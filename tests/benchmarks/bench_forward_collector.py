@@ -15,6 +15,11 @@ The PostgreSQL server's CPU is not counted (nor the clients' or the receiver's).
 section of docs/benchmarks/forward.md between its markers.
 
     .venv/bin/python tests/benchmarks/bench_forward_collector.py --runs 3 --clients 8,32
+
+`--trees before=/tmp/fwd-before` adds an A/B: each destination variant also runs with the
+collector of another source tree (e.g. `git archive <commit> | tar -x -C /tmp/fwd-before`),
+interleaved with this tree's (none, webhook@before, webhook, segment@before, segment, ...); the
+table then names the tree of each row.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from tests.benchmarks.bench_collector import (  # noqa: E402
     _count,
     _cpu_seconds,
 )
+from tests.collector import harness  # noqa: E402
 from tests.collector.harness import WRITE_KEY, free_port, start_process, stop_process  # noqa: E402
 
 #: "none" (no destination), or a destination type with an optional ":batch" (default: none given)
@@ -107,6 +113,8 @@ class Run:
     read_back: int = 0
     #: CPU seconds of the forwarder's own thread (its shutdown log line), per delivered event: µs
     thread_us: float = float("nan")
+    #: messages the receiver got in the whole run
+    received_total: int = 0
 
     @property
     def delivered_rate(self) -> float:
@@ -135,7 +143,7 @@ async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: floa
 
 
 def _destination(variant: str, port: int) -> dict[str, Any]:
-    kind, _, batch = variant.partition(":")
+    kind, _, batch = variant.partition("@")[0].partition(":")
     spec: dict[str, Any] = {"name": _name(variant), "type": kind, "url": f"http://127.0.0.1:{port}/{kind}"}
     if batch:
         spec["batch"] = int(batch)
@@ -147,11 +155,25 @@ def _destination(variant: str, port: int) -> dict[str, Any]:
 
 
 def _name(variant: str) -> str:
-    return "bench-" + variant.replace(":", "-")
+    return "bench-" + variant.partition("@")[0].replace(":", "-")
+
+
+@contextlib.contextmanager
+def _tree(path: Path | None) -> Iterator[None]:
+    """`python -m app collect` started from `path` (its app package) instead of this tree."""
+    if path is None:
+        yield
+        return
+    saved = harness.REPO
+    harness.REPO = path
+    try:
+        yield
+    finally:
+        harness.REPO = saved
 
 
 def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, work: Path, port: int,
-             received: Any) -> Run:
+             received: Any, tree: Path | None = None) -> Run:
     extra = ["--write-key", WRITE_KEY]
     if variant != "none":
         path = work / f"destinations-{variant}.json"
@@ -161,7 +183,8 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
         received.value = 0
     log_path = work / "collector.log"
     log_from = log_path.stat().st_size if log_path.exists() else 0
-    running = start_process(url, log_path, extra=extra)
+    with _tree(tree):
+        running = start_process(url, log_path, extra=extra)
     pid = running.process.pid
     collector_port = int(running.url.rsplit(":", 1)[1])
     try:
@@ -182,7 +205,7 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
     thread_us = float(found[-1][2]) / received.value * 1e6 if found and found[-1][2] and received.value else float("nan")
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
-               window.stored + warm.accepted, memory, read, thread_us)
+               window.stored + warm.accepted, memory, read, thread_us, received.value)
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -232,9 +255,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--trees", default="", help="NAME=PATH,...: other source trees to interleave (A/B)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks" / "forward.md")
     args = parser.parse_args()
-    variants = args.variants.split(",")
+    trees = {name: Path(path).resolve() for name, _, path in
+             (item.partition("=") for item in args.trees.split(",") if item)}
+    variants = []
+    for variant in args.variants.split(","):
+        if variant != "none":
+            variants += [f"{variant}@{name}" for name in trees]
+        variants.append(variant)
     client_counts = [int(c) for c in args.clients.split(",")]
     received = multiprocessing.Value("q", 0)
     port = free_port()
@@ -249,9 +279,11 @@ def main() -> None:
             for backend in args.backends.split(","):
                 with databases(backend, work) as new_url:
                     for _ in range(args.runs):
+                        print(f"load {_load()}", flush=True)
                         for clients in client_counts:
                             for variant in variants:  # interleaved: A, B, C, D, A, B, ...
-                                run = run_once(new_url(), variant, clients, args, work, port, received)
+                                tree = trees.get(variant.partition("@")[2]) if "@" in variant else None
+                                run = run_once(new_url(), variant, clients, args, work, port, received, tree)
                                 results.setdefault((backend, clients, variant), []).append(run)
                                 _report(backend, clients, run)
                 loads.append(_load())
@@ -282,7 +314,8 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         f"(none, webhook, segment, mixpanel, none, ...), each run on a fresh database; medians of {args.runs}. "
         f"{os.cpu_count()} cores shared with other sessions, {platform.python_implementation()} "
         f"{platform.python_version()}; load average (1, 5, 15 min) at the start and after each database: "
-        f"{' → '.join(loads)}.",
+        f"{' → '.join(loads)}." + (f" A/B: `--trees {args.trees}`: a variant `@name` ran that tree's "
+                                   "collector, interleaved with this tree's." if args.trees else ""),
         "",
         "*CPU/event* is the collector process's user+system CPU (all its threads: HTTP, writer, forwarder) per "
         "accepted event: *window* over the load window, *to drained* from the moment the collector answered "
@@ -293,20 +326,31 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         "messages, 5 % of this load); *lag at stop*: matching messages above the cursor when the clients "
         "stopped; *drained*: seconds until they were delivered; *batches memory / read*: the destination's "
         "batches sent from the collector's just-committed records / read back from the database (summed over "
-        "the runs).",
+        "the runs); *per batch*: messages received per batch; *paired*: the median over the rounds of each "
+        "run's window CPU/event against the same round's run without a destination; *thread*: the "
+        "forwarder thread's own CPU per delivered event (its shutdown log line).",
         "",
         "| database | clients | destination | collected events/s | delivered events/s | lag at stop | drained "
-        "| CPU/event window | vs none | CPU/event to drained | vs none | batches memory / read |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU/event window | vs none | paired | CPU/event to drained | vs none | thread | per batch "
+        "| batches memory / read |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, clients, variant), runs in results.items():
         base = results.get((backend, clients, "none"))
         rate = statistics.median(r.window.rate for r in runs)
         window_cpu = statistics.median(r.window.cpu_us_per_event for r in runs)
         total_cpu = statistics.median(r.cpu_total_us for r in runs)
+        paired = thread = per_batch = "–"
         if variant == "none":
             delivered = lag = drained = vs_w = vs_t = "–"
         else:
+            if base:
+                ratios = [r.window.cpu_us_per_event / b.window.cpu_us_per_event - 1
+                          for r, b in zip(runs, base, strict=False)]
+                paired = f"{statistics.median(ratios):+.0%}"
+            thread = f"{statistics.median(r.thread_us for r in runs):.1f} µs"
+            batches_sent = sum(r.from_memory + r.read_back for r in runs)
+            per_batch = f"{sum(r.received_total for r in runs) / batches_sent:,.0f}" if batches_sent else "–"
             delivered = f"{statistics.median(r.delivered_rate for r in runs):,.0f}"
             lag = f"{statistics.median(r.lag_at_stop for r in runs):,.0f}"
             drained = f"{statistics.median(r.drain for r in runs):.1f} s"
@@ -318,7 +362,8 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         batches = "–" if variant == "none" else \
             f"{sum(r.from_memory for r in runs):,} / {sum(r.read_back for r in runs):,}"
         lines.append(f"| {backend} | {clients} | {variant}{lost} | {rate:,.0f} | {delivered} | {lag} | {drained} | "
-                     f"{window_cpu:.1f} µs | {vs_w} | {total_cpu:.1f} µs | {vs_t} | {batches} |")
+                     f"{window_cpu:.1f} µs | {vs_w} | {paired} | {total_cpu:.1f} µs | {vs_t} | {thread} | {per_batch} | "
+                     f"{batches} |")
     lines.append(END)
     section = "\n".join(lines)
     text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Destinations benchmark\n"
