@@ -18,13 +18,14 @@ other destinations.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import itertools
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -286,8 +287,11 @@ class DestinationWorker:
         self._known: tuple[int, float] | None = None
         #: batches sent after checking only the two ids where the known cursor puts the records
         self.known_batches = 0
+        #: this worker's own connection for the fast path's per-batch statements (_own)
+        self._conn: Connection | None = None
 
     def close(self) -> None:
+        self._drop_connection()
         self.client.close()
         if self.direct is not None:
             self.direct.close()
@@ -353,6 +357,26 @@ class DestinationWorker:
         if not store.advance(conn, self.dest.name, self.owner, position, delivered):
             raise LostHold(self.dest.name)
         return False
+
+    @contextlib.contextmanager
+    def _own(self) -> Iterator[Connection]:
+        """The worker's own connection, kept between batches (no transaction open while it
+        posts): a pool checkout per statement -- and, on a server, the pool's test query and the
+        rollback on return -- cost more than the check and the cursor move it runs. Dropped on
+        any error, so the next batch connects afresh."""
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = self.engine.connect()
+        try:
+            yield self._conn
+        except BaseException:
+            self._drop_connection()
+            raise
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _remember(self, position: int, known: bool) -> None:
         self._known = (position, time.monotonic() + KNOWN_SECONDS) if known else None
@@ -484,8 +508,9 @@ class DestinationWorker:
         if known is None or time.monotonic() >= known[1]:
             return None
         position, n = known[0], len(records)
-        with self.engine.connect() as conn:
+        with self._own() as conn:
             at = self.reader.message_ids_at(conn, position + 1, position + n)
+            conn.rollback()
         if at.get(position + 1) != records[0][0] or at.get(position + n) != records[-1][0]:
             return None
         self.known_batches += 1
@@ -572,7 +597,7 @@ class DestinationWorker:
         name = self.dest.name
         self.last_batch = len(batch)
         if answer.ok:
-            with self.engine.begin() as conn:
+            with self._own() as conn, conn.begin():
                 known = self._advance(conn, position, len(batch), cursor_at)
             self._remember(position, known)
             return SENT
