@@ -13,12 +13,12 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.files import write_text_atomically
 from app.core.paths import reports_dir
 
 #: What shared report files are called (the `.json` suffix keeps editors and `--spec` happy).
@@ -71,15 +71,7 @@ def _slug(name: str) -> str:
 def _write_json(path: Path, data: Any) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 class ReportStore:
@@ -182,9 +174,8 @@ class ReportStore:
     def export(self, report_id: str, path: str | os.PathLike[str]) -> Path:
         """Write the bare query, exactly what `tracklens query --spec` runs."""
         report = self.get(report_id)
-        target = Path(path)
-        _write_json(target, report.query)
-        return target
+        # Into a folder that exists (the file dialog's choice): none is created.
+        return write_text_atomically(path, json.dumps(report.query, ensure_ascii=False, indent=2) + "\n")
 
     def import_file(self, path: str | os.PathLike[str], name: str | None = None) -> Report:
         """Import a shared query (or a report file); the name defaults to the file's name.

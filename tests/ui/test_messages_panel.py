@@ -332,6 +332,24 @@ def test_file_round_trip_store_delete_webhook_preview_and_test_send(make_window:
     assert len(answer.texts) == 1 and len(smtp.handler.received) == 1
 
 
+def test_saving_over_a_campaign_file_on_a_full_disk_keeps_the_old_one(make_window: Any, qtbot: Any, shop: Any,
+                                                                      tmp_path: Path) -> None:
+    """It was written in place: truncated first, then cut where the disk ran out."""
+    from tests.support.disk import file_size_limit
+
+    url, _engine, _audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.table.selectRow(0)
+    path = tmp_path / "win-back.campaign.json"
+    panel.save_file(path)
+    before = path.read_bytes()
+    with file_size_limit(len(before) // 2):
+        panel.save_file(path)
+    assert path.read_bytes() == before
+    assert panel.editor_message.text().startswith(f"⚠ cannot write {path}: ")
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(f".{path.name}")]
+
+
 def test_smtp_password_goes_to_the_keychain_never_to_the_settings(make_window: Any, qtbot: Any, shop: Any,
                                                                   keychain: MemoryKeyring, ui_settings: Any) -> None:
     url, _engine, _audience = shop

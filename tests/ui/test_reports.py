@@ -65,6 +65,20 @@ def test_a_hand_edited_report_a_panel_cannot_show_is_one_line(make_window: Any, 
     assert window.statusBar().currentMessage().startswith("Could not show the report “Fast”: ")
 
 
+def test_exporting_where_it_cannot_write_is_one_line(tmp_path: Path, qtbot: Any) -> None:
+    """The Export button's slot raised (a folder under a file, a read-only or full disk)."""
+    store = ReportStore(tmp_path / "reports")
+    report = store.save("Good", "segmentation", {"kind": "segmentation"})
+    dialog = ReportsDialog(store, {"segmentation": "Segmentation"})
+    qtbot.addWidget(dialog)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    target = a_file / f"Good{EXPORT_SUFFIX}"
+    assert not dialog.export_to(report, str(target))
+    assert dialog.message.text() == f"⚠ cannot export to {target}: Not a directory"
+    assert dialog.export_to(report, str(tmp_path / f"Good{EXPORT_SUFFIX}"))
+
+
 def test_exported_report_runs_with_tracklens_query_and_imports_back(shop_db: Any, tmp_path: Path) -> None:
     url, engine = shop_db
     store = ReportStore(tmp_path / "reports")

@@ -37,6 +37,28 @@ def test_show_query_gives_the_panels_json_and_the_sql_it_sends(make_window: Any,
     dialog.close()
 
 
+def test_saving_where_it_cannot_write_is_one_line_and_keeps_the_old_file(make_window: Any, qtbot: Any,
+                                                                          tmp_path: Path) -> None:
+    """save_to raised out of the Save button's slot, and wrote in place (a full disk cut the file)."""
+    from tests.support.disk import file_size_limit
+
+    window = make_window()
+    dialog = window.show_query()
+    assert dialog is not None
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    assert not dialog.save_to(str(a_file / "query.json"))
+    assert dialog.json_message.text() == f"⚠ cannot write {a_file / 'query.json'}: Not a directory"
+    kept = tmp_path / "query.json"
+    kept.write_text('{"kind": "live"}\n')
+    with file_size_limit(kept.stat().st_size):
+        assert not dialog.save_to(str(kept))
+    assert kept.read_text() == '{"kind": "live"}\n'
+    assert dialog.save_to(str(kept)) and json.loads(kept.read_text()) == json.loads(dialog.json_text)
+    assert dialog.json_message.text() == f"Saved to {kept}"
+    dialog.close()
+
+
 def test_without_a_database_the_json_still_shows(make_window: Any, qtbot: Any) -> None:
     window = make_window()
     dialog = window.show_query()

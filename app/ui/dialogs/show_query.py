@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.files import write_text_atomically
 from app.ui.connection import Connection
 from app.ui.errors import ErrorInfo
 from app.ui.workers import QueryChannel
@@ -72,6 +73,10 @@ class ShowQueryDialog(QDialog):
         json_buttons.addWidget(self.save_json)
         json_buttons.addStretch(1)
         json_layout.addLayout(json_buttons)
+        self.json_message = QLabel()
+        self.json_message.setObjectName("jsonMessage")
+        self.json_message.setWordWrap(True)
+        json_layout.addWidget(self.json_message)
 
         sql_page = QWidget()
         sql_layout = QVBoxLayout(sql_page)
@@ -131,9 +136,16 @@ class ShowQueryDialog(QDialog):
         if path:
             self.save_to(path)
 
-    def save_to(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(self.json_text + "\n")
+    def save_to(self, path: str) -> bool:
+        """Save the JSON; a folder it cannot write to is said under the buttons (it raised out
+        of the button's slot), and a failed write leaves a file being replaced whole."""
+        try:
+            write_text_atomically(path, self.json_text + "\n")
+        except OSError as exc:
+            self.json_message.setText(f"⚠ cannot write {path}: {exc.strerror or exc}")
+            return False
+        self.json_message.setText(f"Saved to {path}")
+        return True
 
     def done(self, result: int) -> None:
         self.channel.cancel(quiet=True)

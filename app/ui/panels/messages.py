@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.files import write_text_atomically
 from app.outbound.messages.errors import CampaignError
 from app.outbound.support import unsupported_reason
 from app.ui.context import AppContext
@@ -386,8 +387,9 @@ class MessagesPanel(Panel):
             return
         target = Path(path)
         try:
-            target.write_text(json.dumps(definition, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        except OSError as exc:
+            # Not in place: a failed write (a full disk) would have cut the file being replaced.
+            write_text_atomically(target, json.dumps(definition, indent=2, ensure_ascii=False) + "\n")
+        except (OSError, UnicodeError) as exc:
             self.editor_message.setText(f"⚠ cannot write {target}: {exc}")
             return
         self.editor_message.setText(f"Saved to {target.name}.")

@@ -165,8 +165,17 @@ class ReportsDialog(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "Export report", export_file_name(report),
                                               f"Tracklens report (*{EXPORT_SUFFIX} *.json)")
         if path:
+            self.export_to(report, path)
+
+    def export_to(self, report: Report, path: str) -> bool:
+        """Export; a place it cannot write to is one line here (it raised out of the slot)."""
+        try:
             self.store.export(report.id, path)
-            self.message.setText(f"Exported to {path} — run it with: tracklens query --spec \"{path}\"")
+        except (OSError, ReportError) as exc:
+            self.message.setText(f"⚠ cannot export to {path}: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        self.message.setText(f"Exported to {path} — run it with: tracklens query --spec \"{path}\"")
+        return True
 
     def _import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import report", "", f"Tracklens report (*{EXPORT_SUFFIX} *.json)")

@@ -1,0 +1,39 @@
+"""write_text_atomically: a failed write leaves the file being replaced whole (new-user defect hunt:
+saving a campaign over its file on a full disk left it cut)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from app.core.files import write_text_atomically
+from tests.support.disk import file_size_limit
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "win-back.campaign.json"
+    path.write_text('{"name": "old"}\n')
+    with file_size_limit(1000), pytest.raises(OSError):
+        write_text_atomically(path, '{"name": "new", "body": "' + "x" * 5000 + '"}\n')
+    assert path.read_text() == '{"name": "old"}\n'
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_permissions_and_links_are_kept(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.json"
+    shared.write_text("old")
+    shared.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(shared)
+    write_text_atomically(link, "new")
+    assert link.is_symlink() and shared.read_text() == "new"
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    umask = os.umask(0o022)
+    try:
+        fresh = write_text_atomically(tmp_path / "fresh.json", "x")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
