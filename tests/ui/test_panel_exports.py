@@ -66,6 +66,21 @@ def test_funnels_export_chart_and_the_numbers_of_the_view_shown(window: Any, fil
     assert button.images[0][1]() is panel.trend_chart  # the chart of the view shown
 
 
+@pytest.mark.parametrize("kind", ["png", "csv"])
+def test_an_export_it_cannot_write_is_one_line_in_the_status_bar(window: Any, tmp_path: Path, kind: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu's slot raised (PNG: 'could not write', CSV: the open's OSError), and nobody was told."""
+    from PySide6.QtWidgets import QFileDialog
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    target = a_file / f"chart.{kind}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, **_kwargs: (str(target), ""))
+    window.panels["segmentation"].export_button._dialog(kind, 0)
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Could not export to {target}: ") and "\n" not in message
+
+
 def test_funnel_axis_has_round_ticks_and_its_table_no_clipped_column(window: Any, qtbot: Any) -> None:
     assert nice_ticks(1714) == [0, 500, 1000, 1500, 2000]
     assert nice_ticks(45) == [0, 10, 20, 30, 40, 50]

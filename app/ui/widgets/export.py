@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QToolButton, QWidget
 
 PathLike = str | os.PathLike[str]
 #: PNGs are rendered at twice the on-screen size, so they stay sharp in slides and documents.
@@ -132,5 +132,19 @@ class ExportButton(QToolButton):
         name = self.images[image][0].lower().replace(" ", "-") if kind != "csv" and len(self.images) > 1 else ""
         default = f"{self.stem}{'-' + name if name else ''}.{kind}"
         path, _ = QFileDialog.getSaveFileName(self, "Export", default, FILTERS[kind])
-        if path:
+        if not path:
+            return
+        try:
             self.export(kind, path, image)
+        except OSError as exc:
+            # A place it cannot write to (read-only, full, a folder under a file) raised out of
+            # the menu's slot: nothing was said and nothing written.
+            self.tell(f"Could not export to {path}: {exc.strerror or exc}")
+
+    def tell(self, message: str) -> None:
+        """One line in the window's status bar (a dialog where there is none)."""
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 30000)
+        else:
+            QMessageBox.warning(self, "Export", message)
