@@ -273,6 +273,8 @@ class DestinationWorker:
         self._full = False
         #: the filters in Python when they are on event names only (None: only SQL knows)
         self._selects = event_name_filter(dest)
+        #: nothing filtered out (no filter; and not Mixpanel, which leaves the calls without an event out)
+        self._selects_all = not dest.events and not dest.where and dest.type != "mixpanel"
         #: batches sent from memory and read back, for tests and the benchmark
         self.fast_batches = 0
         self.read_batches = 0
@@ -515,7 +517,7 @@ class DestinationWorker:
             return None
         self.known_batches += 1
         return self._send_records(feed, generation, records, 0, range(position + 1, position + n + 1),
-                                  [selects(rec) for rec in records], position)
+                                  () if self._selects_all else [selects(rec) for rec in records], position)
 
     def _step_from_memory_by_ends(self, feed: CommittedFeed, generation: int, records: list[Any],
                                   selects: Callable[[Any], bool]) -> str | None:
@@ -550,15 +552,19 @@ class DestinationWorker:
             return None
         ids = range(first[0], last[0] + 1)
         return self._send_records(feed, generation, records, start, ids,
+                                  () if self._selects_all else
                                   [selects(rec) for rec in itertools.islice(records, start, None)], cur.position)
 
     def _send_records(self, feed: CommittedFeed, generation: int, records: list[Any], start: int,
                       ids: Sequence[int], selected: Sequence[bool], cursor_at: int) -> str:
         """Send records[start:start + len(ids)], stored under `ids`, those `selected` by the
-        filters; move the cursor (read at `cursor_at`) past them (all, or up to the last sent
+        filters (all of them where the destination has none: `selected` is then not looked at); move the cursor (read at `cursor_at`) past them (all, or up to the last sent
         when the body was split)."""
         matched = len(ids)
-        chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
+        if self._selects_all:  # (no filter: zip, not an index and a test per record)
+            chosen = [(i, *rec) for i, rec in zip(ids, itertools.islice(records, start, start + matched), strict=True)]
+        else:
+            chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
         if not chosen:  # all filtered out: pass over them
             with self.engine.begin() as conn:
                 known = self._advance(conn, ids[-1], 0, cursor_at)
@@ -732,7 +738,7 @@ class Forwarder:
                     kind = worker.dest.type
                     if kind not in rows:
                         get = self._getters[kind]
-                        rows[kind] = [get(record) for record in records]
+                        rows[kind] = list(map(get, records))
                     worker.feed.extend(rows[kind])
                 else:
                     worker.feed.clear()
