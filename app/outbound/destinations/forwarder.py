@@ -558,11 +558,13 @@ class DestinationWorker:
     def _send_records(self, feed: CommittedFeed, generation: int, records: list[Any], start: int,
                       ids: Sequence[int], selected: Sequence[bool], cursor_at: int) -> str:
         """Send records[start:start + len(ids)], stored under `ids`, those `selected` by the
-        filters (all of them where the destination has none: `selected` is then not looked at); move the cursor (read at `cursor_at`) past them (all, or up to the last sent
-        when the body was split)."""
+        filters (all where the destination has none: `selected` is then not looked at); move the
+        cursor (read at `cursor_at`) past them (all, or up to the last sent when the body was
+        split)."""
         matched = len(ids)
         if self._selects_all:  # (no filter: zip, not an index and a test per record)
-            chosen = [(i, *rec) for i, rec in zip(ids, itertools.islice(records, start, start + matched), strict=True)]
+            chosen = [(i, *rec) for i, rec in zip(ids, itertools.islice(records, start, start + matched),
+                                                  strict=True)]
         else:
             chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
         if not chosen:  # all filtered out: pass over them
