@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QDateTime, QModelIndex, QPersist
 
 from app.query.isotime import iso_utc
 from app.ui.people import display_name
+from app.ui.plain import plain_tip
 
 #: (header, key in the engine's live rows)
 COLUMNS: list[tuple[str, str]] = [
@@ -91,7 +92,7 @@ class LiveEventsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and key == "ts":
             return f"{row.get('time')} (UTC)"
         if role == Qt.ItemDataRole.ToolTipRole and key == "person" and row.get("person") is not None:
-            return f"id: {row['person']}"
+            return plain_tip(f"id: {row['person']}")
         if role == Qt.ItemDataRole.UserRole:
             return row
         return None

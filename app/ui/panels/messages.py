@@ -46,6 +46,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
+from app.ui.plain import plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
@@ -321,7 +322,7 @@ class MessagesPanel(Panel):
                 if c >= 2 and c <= 5:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if row["error"]:
-                    item.setToolTip(row["error"])
+                    item.setToolTip(plain_tip(row["error"]))
                 self.table.setItem(r, c, item)
             if row["name"] == selected:
                 self.table.selectRow(r)

@@ -34,6 +34,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.users_model import local_time, trait_text
+from app.ui.plain import plain_label, plain_tip
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import line_edit_of
 
@@ -101,7 +102,7 @@ class ProfilePanel(Panel):
         self.search_edit.setClearButtonEnabled(True)
         search_row.addWidget(self.search_edit, 1)
         self.body_layout.addLayout(search_row)
-        self.find_message = QLabel("", self.body)
+        self.find_message = plain_label(QLabel("", self.body))
         self.find_message.setObjectName("findMessage")
         self.find_message.setWordWrap(True)
         self.find_message.hide()
@@ -126,7 +127,7 @@ class ProfilePanel(Panel):
         layout.setContentsMargins(0, 0, 0, 0)
         about = QGroupBox("Person", holder)
         form = QFormLayout(about)
-        self.id_label = QLabel("", about)
+        self.id_label = plain_label(QLabel("", about))
         self.id_label.setObjectName("personId")
         self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.id_label.font()
@@ -137,8 +138,8 @@ class ProfilePanel(Panel):
         self.last_seen_label = QLabel("", about)
         self.events_label = QLabel("", about)
         self.events_label.setObjectName("eventCount")
-        self.place_label = QLabel("", about)
-        self.device_label = QLabel("", about)
+        self.place_label = plain_label(QLabel("", about))
+        self.device_label = plain_label(QLabel("", about))
         form.addRow("Id", self.id_label)
         form.addRow("First seen", self.first_seen_label)
         form.addRow("Last seen", self.last_seen_label)
@@ -321,7 +322,7 @@ class ProfilePanel(Panel):
         self.traits.clear()
         for key, value in sorted((result.get("traits") or {}).items()):
             item = QTreeWidgetItem(self.traits, [str(key), trait_text(value)])
-            item.setToolTip(1, trait_text(value))
+            item.setToolTip(1, plain_tip(trait_text(value)))
         self._fit_lists()
         self.timeline.clear()
         self._append_timeline(result.get("timeline") or [])

@@ -9,6 +9,7 @@ with the retention filter (so they page, export and save as a cohort like any ot
 from __future__ import annotations
 
 import csv
+import html
 from pathlib import Path
 from typing import Any
 
@@ -412,7 +413,8 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
             label = "(none)" if group.get("group") is None else str(group["group"])
             colour = PALETTE[i % len(PALETTE)]
             width = 3 if i == 0 else 1.5
-            self.curve.plot([p[0] for p in points], [p[1] for p in points], name=label,
+            # The legend draws its names as HTML: a breakdown value is escaped (app.ui.plain).
+            self.curve.plot([p[0] for p in points], [p[1] for p in points], name=html.escape(label),
                             pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=6 if i == 0 else 4,
                             symbolBrush=colour, symbolPen=None)
         self.curve.setYRange(0, 100, padding=0.02)

@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from app.ui.people import display_name
+from app.ui.plain import plain_tip
 from app.ui.workers import QueryChannel
 
 #: Rows per page shown (one query each).
@@ -253,7 +254,7 @@ class UsersPageModel(QAbstractTableModel):
         if column == 0:
             ident = str(person.get("id"))
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"id: {ident}"
+                return plain_tip(f"id: {ident}")
             return display_name(ident, person.get("traits"), self.display_mode)
         if column == 1:
             return local_time(person.get("first_seen"))
@@ -262,7 +263,8 @@ class UsersPageModel(QAbstractTableModel):
         if column == 3:
             return f"{int(person.get('events') or 0):,}"
         trait = self._traits[column - len(FIXED_COLUMNS)]
-        return trait_text((person.get("traits") or {}).get(trait))
+        text = trait_text((person.get("traits") or {}).get(trait))
+        return plain_tip(text) if role == Qt.ItemDataRole.ToolTipRole else text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         keys = self.column_keys()

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.plain import plain_tip
+
 
 class EventPicker(QWidget):
     """`selected()` lists checked events in list order; `changed` fires on every check."""
@@ -88,7 +90,7 @@ class EventPicker(QWidget):
             item.setData(Qt.ItemDataRole.UserRole + 1, count)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if name in self._selected else Qt.CheckState.Unchecked)
-            item.setToolTip(f"{name}: {count:,} {self._counts_what}" if count else name)
+            item.setToolTip(plain_tip(f"{name}: {count:,} {self._counts_what}" if count else name))
         self.list.blockSignals(False)
         self._apply_search(self.search.text())
         self._update_summary()

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.plain import plain_tip
 from app.ui.theme import chart_background, chart_foreground, style_plot, theme
 from app.ui.widgets.export import save_image
 
@@ -231,7 +232,7 @@ class SeriesList(QListWidget):
                 item = QListWidgetItem(swatch(i, s.dashed), s.label)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-                item.setToolTip(f"{s.label}: {format_number(float(s.total))}")
+                item.setToolTip(plain_tip(f"{s.label}: {format_number(float(s.total))}"))
                 self.addItem(item)
         finally:
             self.blockSignals(False)

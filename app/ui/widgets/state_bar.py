@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
+from app.ui.plain import plain_label
+
 
 class StateBar(QWidget):
     """Hidden when idle; otherwise a message with Cancel (busy) or Retry (error) beside it.
@@ -39,7 +41,7 @@ class StateBar(QWidget):
         self._progress.setMaximumWidth(120)
         self._progress.setMaximumHeight(14)
         self._progress.setTextVisible(False)
-        self._label = QLabel(self)
+        self._label = plain_label(QLabel(self))  # messages quote ids and names from the database
         self._label.setObjectName("stateMessage")
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._label.setWordWrap(True)

@@ -1,0 +1,83 @@
+"""Ids, names and traits anyone with a public write key can send are shown as the characters they
+are, never read as HTML: a 255-character userId of nested `<table>` tags froze the app (Qt's layout
+of nested tables costs ~4x per level: 16 levels took 5 s, 36 fit in 255 characters) as soon as
+its profile or a tool tip showed it (hostile-input defect hunt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as QtGui
+from PySide6.QtGui import QTextDocument
+
+from app.core.database import open_database
+from app.ingest.writer import EventWriter
+from app.ui.plain import plain_tip
+from tests.ui.conftest import settle, wait_panels
+
+#: Ten levels: enough to tell HTML from text, mild enough (~0.1 s) not to hang a run without the fix.
+TABLES = "<table><tr><td>" * 10 + "x"
+BOLD = "<b>Ann</b> & <i>co</i>"
+
+
+def shown(tip: str) -> str:
+    """What a tool tip displays for `tip`."""
+    if not QtGui.mightBeRichText(tip):
+        return tip
+    doc = QTextDocument()
+    doc.setHtml(tip)
+    return doc.toPlainText()
+
+
+def test_a_tool_tip_shows_its_text_as_it_is() -> None:
+    for text in (TABLES, BOLD, "<img src='/etc/passwd'>", "plain text", "a < b > c", "&lt;b&gt;"):
+        assert shown(plain_tip(text)) == text
+    assert plain_tip("plain text") == "plain text"
+
+
+def _hostile_person(url: str) -> None:
+    engine = open_database(url)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    EventWriter(engine, enrich=False).write([
+        {"type": "identify", "userId": TABLES, "messageId": "h1", "timestamp": now,
+         "traits": {"name": BOLD, "note": TABLES}},
+        {"type": "track", "userId": TABLES, "event": BOLD, "messageId": "h2", "timestamp": now},
+    ])
+    engine.dispose()
+
+
+def test_a_hostile_profile_shows_its_id_and_traits_as_text(make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    _hostile_person(sqlite_url)
+    window = make_window(sqlite_url)
+    wait_panels(qtbot, window)
+    profile = window.panels["profile"]
+    profile.show_person(TABLES)
+    settle(qtbot, profile)
+    label = profile.id_label
+    qtbot.waitUntil(lambda: label.text().startswith(TABLES) and profile.traits.topLevelItemCount() == 2,
+                    timeout=20_000)
+    # The whole id is laid out as characters (as HTML, only the "x" was).
+    assert label.sizeHint().width() >= label.fontMetrics().horizontalAdvance(TABLES)
+    tips = {profile.traits.topLevelItem(i).text(0): profile.traits.topLevelItem(i).toolTip(1)
+            for i in range(profile.traits.topLevelItemCount())}
+    assert shown(tips["name"]) == BOLD and shown(tips["note"]) == TABLES
+
+
+def test_hostile_ids_and_traits_in_the_user_explorer_tool_tips(make_window: Any, sqlite_url: str,
+                                                               qtbot: Any) -> None:
+    _hostile_person(sqlite_url)
+    window = make_window(sqlite_url)
+    wait_panels(qtbot, window)
+    users = window.panels["users"]
+    settle(qtbot, users)
+    model = users.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and {"trait:name", "trait:note"} <= set(model.column_keys()),
+                    timeout=20_000)
+    assert shown(model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)) == f"id: {TABLES}"
+    columns = model.column_keys()
+    for trait, value in (("name", BOLD), ("note", TABLES)):
+        index = model.index(0, columns.index(f"trait:{trait}"))
+        assert model.data(index, Qt.ItemDataRole.DisplayRole) == value
+        assert shown(model.data(index, Qt.ItemDataRole.ToolTipRole)) == value
