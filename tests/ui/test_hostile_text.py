@@ -81,3 +81,12 @@ def test_hostile_ids_and_traits_in_the_user_explorer_tool_tips(make_window: Any,
         index = model.index(0, columns.index(f"trait:{trait}"))
         assert model.data(index, Qt.ItemDataRole.DisplayRole) == value
         assert shown(model.data(index, Qt.ItemDataRole.ToolTipRole)) == value
+
+
+def test_campaign_results_show_names_as_text(make_window: Any) -> None:
+    """The results line is rich text (bold name, line breaks): a name or goal event came through as HTML."""
+    window = make_window()
+    panel = window.panels["messages"]
+    panel._on_results({"campaign": BOLD, "audience": 3, "sent": 2, "held_out": 1, "failed": 0, "pending": 0,
+                       "unconfirmed": 0, "groups": None, "goal": None})
+    assert shown(panel.results_label.text()).startswith(f"{BOLD}: audience 3, sent 2")

@@ -11,6 +11,7 @@ user `USER@HOST`, where the sender looks), never in the campaign or the settings
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
@@ -705,12 +706,12 @@ class MessagesPanel(Panel):
         self.results_channel.submit(connection.query_job({"kind": "campaign_results", "campaign": name}))
 
     def _on_results_failed(self, info: ErrorInfo) -> None:
-        self.results_label.setText(info.message)
+        self.results_label.setText(html.escape(info.message))  # a rich-text label (see app.ui.plain)
         self.chart.clear()
         self.over_time.clear()
 
     def _on_results(self, r: Any) -> None:
-        lines = [f"<b>{r['campaign']}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
+        lines = [f"<b>{html.escape(str(r['campaign']))}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
                  f"held out {r['held_out']:,}, failed {r['failed']:,}"
                  + (f", pending {r['pending']:,}" if r["pending"] else "")
                  + (f", unconfirmed {r['unconfirmed']:,}" if r["unconfirmed"] else "")]
@@ -725,7 +726,7 @@ class MessagesPanel(Panel):
         within = goal["within"]
         window = f"{within['days']} days" if "days" in within else f"{within['hours']} hours"
         m, h = groups["message"], groups["holdout"]
-        lines.append(f"Goal: {goal['event']} within {window}. Converted: message {m['converted']:,}/{m['people']:,} "
+        lines.append(f"Goal: {html.escape(str(goal['event']))} within {window}. Converted: message {m['converted']:,}/{m['people']:,} "
                      f"({_pct(m['rate'])}), holdout {h['converted']:,}/{h['people']:,} ({_pct(h['rate'])})")
         diff, lift = r.get("difference"), r.get("lift")
         if diff:
