@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -20,14 +21,31 @@ def _open(db_url: str | None) -> tuple[str, object]:
         raise click.ClickException(f"cannot open {redact(url)}: {exc}") from None
 
 
-def _parse_end(value: str | None) -> datetime | None:
+#: The oldest time the writer stores (app.ingest.messages.EARLIEST_MS); a day past now is its newest.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _parse_end(value: str | None, days: int) -> datetime | None:
+    """--end, checked against the times the writer stores: a history outside them was generated,
+    rejected message by message and reported as "stored 0 events" with exit 0 (--end 2030-01-01,
+    or 1999), or raised a traceback (--end 0001-01-01, --days 100000000)."""
     if value is None:
+        if (datetime.now(UTC) - EARLIEST).days < days:
+            raise click.BadParameter(f"{days:,} days reach back before {EARLIEST:%Y-%m-%d}, the earliest time "
+                                     "Tracklens stores", param_hint="--days")
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not an ISO-8601 date/time: {value}", param_hint="--end") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    end = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if end > datetime.now(UTC) + timedelta(days=1):
+        raise click.BadParameter(f"{value} is more than a day from now: Tracklens stores no event that far ahead",
+                                 param_hint="--end")
+    if (end - EARLIEST).days < days:
+        raise click.BadParameter(f"the {days:,} days before {value} reach back before {EARLIEST:%Y-%m-%d}, the "
+                                 "earliest time Tracklens stores", param_hint="--end/--days")
+    return end
 
 
 @click.command()
@@ -52,7 +70,7 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
 
     if workers is None:
         workers = demo_workers(events)
-    end_dt = _parse_end(end)
+    end_dt = _parse_end(end, days)
     url, engine = _open(db_url)
     started = time.perf_counter()
     with tqdm(total=events, unit="ev", unit_scale=True, file=sys.stderr, disable=quiet,
@@ -74,10 +92,18 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
         click.echo(f"demo: {summary.duplicates:,} events were already there (same seed and end)")
 
 
+def _finite(value: float, name: str) -> float:
+    """click's FloatRange lets NaN through (every comparison with it is false); the simulator's
+    thread then died on it with a traceback."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of events per second", param_hint=name)
+    return value
+
+
 @click.command()
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
-@click.option("--rate", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Events per second.")
+@click.option("--rate", default=5.0, show_default=True, type=click.FloatRange(min=0, max=100_000, min_open=True),
+              callback=lambda _ctx, _param, value: _finite(value, "--rate"), help="Events per second.")
 @click.option("--seed", default=None, type=int, help="Seed (default: random, so runs never collide).")
 @click.option("--duration", default=None, type=click.FloatRange(min=0),
               help="Stop after this many seconds (default: run until Ctrl+C).")

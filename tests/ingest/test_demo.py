@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
@@ -99,6 +100,31 @@ def test_demo_command_writes_a_database(tmp_path: Path) -> None:
     engine = open_database(db)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(events)).scalar() > 400
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--end", "2030-01-01"], "more than a day from now"),
+    (["--end", "1999-06-01"], "reach back before 2000-01-01"),
+    (["--end", "0001-01-01"], "reach back before 2000-01-01"),
+    (["--days", "100000000"], "reach back before 2000-01-01"),
+])
+def test_a_demo_outside_the_stored_times_is_refused_before_anything_is_written(tmp_path: Path, args: list[str],
+                                                                             says: str) -> None:
+    """Such a history was generated and then rejected message by message: 'stored 0 events', exit 0,
+    an empty database (or, for year 1, a traceback)."""
+    db = tmp_path / "demo.sqlite"
+    result = CliRunner().invoke(cli, ["demo", "--db", str(db), "--events", "300", "--quiet", *args])
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr and "Traceback" not in result.output
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "1e308"])
+def test_a_simulated_rate_that_is_not_a_number_is_refused(tmp_path: Path, rate: str) -> None:
+    """NaN passed click's range check and killed the simulator's thread with a traceback."""
+    result = CliRunner().invoke(cli, ["simulate", "--db", str(tmp_path / "s.sqlite"), "--rate", rate,
+                                      "--duration", "1"])
+    assert result.exit_code == 2 and "--rate" in result.stderr, result.output
 
 
 def test_simulator_appends_rows_then_stops(engine: Engine) -> None:
