@@ -11,6 +11,9 @@ import click
 
 from app.core.database import DatabaseError, open_database, redact
 
+#: Most --workers: each is a process of its own (the app imported, ~100 MB); a typo (1000 for 10)
+#: could start one per chunk of a big file.
+MAX_WORKERS = 64
 #: What an export file may be called, when a folder is given.
 EXPORT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
 
@@ -43,7 +46,7 @@ def expand_paths(names: tuple[str, ...]) -> list[Path]:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--max-rejects", type=click.IntRange(min=0), default=None, metavar="N",
               help="Exit with status 1 when more than N lines were rejected (what was valid is stored).")
-@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+@click.option("--workers", type=click.IntRange(min=0, max=MAX_WORKERS), default=None, metavar="N",
               help="Processes that parse, validate and enrich while this one stores (default: one per "
                    "core besides the writer's for files over 4 MB; 0: all in this process).")
 @click.argument("files", nargs=-1, required=True)

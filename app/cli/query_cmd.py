@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import signal
 import sys
@@ -281,12 +282,21 @@ def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> 
         click.echo(NO_PEOPLE, err=True)
 
 
+def _not_nan(value: float) -> float:
+    """click's FloatRange lets NaN through (every comparison with it is false): the query then
+    stopped at once, 'took longer than nan s'."""
+    if math.isnan(value):
+        raise click.BadParameter("nan is not a number of seconds", param_hint="--timeout")
+    return value
+
+
 @click.command("query")
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
 @click.option("--spec", "spec_path", required=True, help="JSON query file, '-' for standard input, or the JSON itself.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
               help="json prints the result as is; table/csv print its rows.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              callback=lambda _ctx, _param, value: _not_nan(value),
               help="Stop the query after this many seconds (0: no limit).")
 @click.option("--explain", is_flag=True, default=False,
               help="Print the SQL the query sends to this database (values written in) instead of its result.")

@@ -229,3 +229,11 @@ def test_a_dash_imports_standard_input(tmp_path: Path, sqlite_url: str) -> None:
                           input=data, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
     assert "3 stored" in done.stdout and "/dev/stdin" not in done.stderr
+
+
+def test_a_number_of_workers_past_reason_is_refused(tmp_path: Path, sqlite_url: str) -> None:
+    """Each worker is a process with the app imported: --workers 1000 (a typo for 10) could start one
+    per chunk of a big file."""
+    path = _jsonl(tmp_path / "a.jsonl", [json.dumps(m) for m in _messages(2)])
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--workers", "1000", str(path)])
+    assert result.exit_code == 2 and "--workers" in result.stderr and "0<=x<=64" in result.stderr

@@ -65,6 +65,9 @@ def test_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
     assert missing.exit_code != 0 and f"cannot read the query file {tmp_path / 'nope.json'}: " in missing.output
     inline = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", '{"kind": "segmentation", "unit": "year"}'])
     assert inline.output.strip() == "Error: bad query: unit must be one of hour, day, week, month; got 'year'"
+    # --timeout nan stopped the query at once: "took longer than nan s".
+    nan = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", '{"kind": "live"}', "--timeout", "nan"])
+    assert nan.exit_code == 2 and "nan is not a number of seconds" in nan.stderr
     # A list typed as the query is told it is not one (it was taken for a file name).
     listed = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", '[{"kind": "live"}]'])
     assert listed.output.strip() == "Error: bad query: a query must be a JSON object, got a list"
