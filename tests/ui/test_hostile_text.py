@@ -79,7 +79,8 @@ def test_hostile_ids_and_traits_in_the_user_explorer_tool_tips(make_window: Any,
     columns = model.column_keys()
     for trait, value in (("name", BOLD), ("note", TABLES)):
         index = model.index(0, columns.index(f"trait:{trait}"))
-        assert model.data(index, Qt.ItemDataRole.DisplayRole) == value
+        # The first page may be shown before its trait columns are known (then a second query).
+        qtbot.waitUntil(lambda i=index, v=value: model.data(i, Qt.ItemDataRole.DisplayRole) == v, timeout=20_000)
         assert shown(model.data(index, Qt.ItemDataRole.ToolTipRole)) == value
 
 
@@ -90,3 +91,20 @@ def test_campaign_results_show_names_as_text(make_window: Any) -> None:
     panel._on_results({"campaign": BOLD, "audience": 3, "sent": 2, "held_out": 1, "failed": 0, "pending": 0,
                        "unconfirmed": 0, "groups": None, "goal": None})
     assert shown(panel.results_label.text()).startswith(f"{BOLD}: audience 3, sent 2")
+
+
+def test_a_funnel_steps_hover_shows_its_event_name_as_text(qtbot: Any) -> None:
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from app.ui.panels.funnel_chart import FunnelChart
+
+    chart = FunnelChart()
+    qtbot.addWidget(chart)
+    chart.resize(600, 400)
+    chart.show()
+    chart.set_data([{"event": TABLES, "count": 10}, {"event": "Signed Up", "count": 4}])
+    centre = chart.step_center(0)
+    QApplication.sendEvent(chart, QHelpEvent(QHelpEvent.Type.ToolTip, centre, chart.mapToGlobal(centre)))
+    assert shown(QToolTip.text()).startswith(f"1. {TABLES}")
+    QToolTip.hideText()

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.ui import theme
+from app.ui.plain import plain_tip
 from app.ui.widgets.series_chart import PALETTE
 
 DROP_COLOUR = QColor("#f4c7c3")
@@ -315,7 +316,8 @@ class FunnelChart(QWidget):
             if k is None:
                 QToolTip.hideText()
             else:
-                QToolTip.showText(event.globalPos(), self.step_tooltip(k), self)
+                # Step names are event names from the database (app.ui.plain).
+                QToolTip.showText(event.globalPos(), plain_tip(self.step_tooltip(k)), self)
             return True
         return super().event(event)
 

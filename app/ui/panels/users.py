@@ -377,9 +377,10 @@ class UsersPanel(Panel):
             return
         self.model.set_trait_columns(traits)
         self._show_sort_indicator()
-        # Also when a query is still in flight (traits discovered while the first page loads):
-        # its answer was asked with the old columns, so ask again and let it supersede.
-        if not self._building and (self.last_result is not None or self.busy):
+        # Also when a query is still in flight (traits discovered while the first page loads),
+        # or answered but queued for its turn (app.ui.pacing), which left the new columns empty
+        # until the next query: that answer was asked with the old columns, so ask again.
+        if not self._building and (self.last_result is not None or not self.settled):
             self.schedule_refresh(0)
 
     def _fill_columns_menu(self) -> None:
