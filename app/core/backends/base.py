@@ -11,7 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Engine, Float, String, Table, case, func, literal, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import URL
 
 
@@ -303,6 +315,17 @@ class Backend:
         middle = ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2])
         middle_avg = func.avg(case((middle, ranked.c.v)), type_=Float)
         return select(*rcols, middle_avg.label("median")).group_by(*rcols)
+
+    def medians_with_total(self, rows: Any, keys: list[str], bucket: str, value: str) -> Any:
+        """Medians of `value` per (<keys>, <bucket>) (`whole` 0) and per <keys> over every
+        bucket (`whole` 1, <bucket> the first one), the `rows` select read once: a materialized
+        CTE that two median_by statements share."""
+        src = self.materialized_cte(rows.cte("median_rows"))
+        per_bucket = self.median_by(src, [*keys, bucket], value).subquery("per_bucket")
+        over_range = (self.median_by(src, keys, value).add_columns(func.min(src.c[bucket]).label(bucket))
+                      .subquery("over_range"))
+        return union_all(*(select(*(sq.c[k] for k in keys), sq.c[bucket], literal(whole, Integer).label("whole"),
+                                  sq.c.median) for sq, whole in ((per_bucket, 0), (over_range, 1))))
 
     def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
         """SELECT <groups>, extras(src)..., median(<v>) AS median_<v> ... FROM source GROUP BY <groups>.

@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, JSONB
@@ -65,6 +66,8 @@ class PostgreSQLBackend(Backend):
     # sum and count of a JSON number from an OFFSET 0 subquery: ProdV price day/30d at 10M, raw
     # SQL interleaved, 2.23 s against 2.81 s flat (docs/benchmarks/matrix.md).
     evaluates_aggregate_arguments_each = True
+    # segmentation medians per bucket and over the range: one GROUPING SETS statement
+    one_pass_medians = True
     # Per-event uniques from (event, hour, person) rows: see docs/benchmarks/matrix.md.
     event_person_rollup = True
     # Retention asks, per birth and period, whether the person did any analysis event: from
@@ -313,6 +316,19 @@ class PostgreSQLBackend(Backend):
         cols = [source.c[g] for g in groups]
         median = func.percentile_cont(0.5).within_group(source.c[value].asc())
         return select(*cols, median.label("median")).group_by(*cols)
+
+    def medians_with_total(self, rows: Any, keys: list[str], bucket: str, value: str) -> Any:
+        """One GROUP BY GROUPING SETS ((keys, bucket), (keys)): the rows are read once and
+        nothing is materialized. 10M events, Product Viewed's median price, end to end against
+        a statement per bucket and one over the range (5 interleaved rounds, load 2.6): per day
+        over 30 days 2.34 -> 1.19 s, per week over 90 days 3.98 -> 1.90 s. `grouping(bucket)` is
+        1 on the over-range rows, where min(bucket) is the first bucket."""
+        src = rows.subquery("median_rows")
+        cols = [src.c[k] for k in keys]
+        b = src.c[bucket]
+        median = func.percentile_cont(0.5).within_group(src.c[value].asc())
+        return (select(*cols, func.min(b).label(bucket), func.grouping(b).label("whole"), median.label("median"))
+                .group_by(func.grouping_sets(tuple_(*cols, b), tuple_(*cols))))
 
     def aggregate_with_medians(self, source: Any, groups: list[str], values: list[str], extras: Any) -> Any:
         cols = [source.c[g] for g in groups]

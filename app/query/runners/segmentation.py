@@ -433,19 +433,15 @@ class SegmentationRunner(QueryRunner):
 
     def _medians_statement(self, names: Sequence[str], bucketing: Bucketing, tops: Tops | None) -> Any:
         """Medians per (ev, [gi,] bucket) (`whole` 0) and over the range (`whole` 1, b the first
-        bucket) from one materialized (ev, [gi,] bucket, number) per row: the rows and their JSON
-        are read once."""
+        bucket) from one statement (Backend.medians_with_total): the rows and their JSON are read
+        once."""
         passes = self._passes(names, bucketing.period)
         num = self._number_expr().label("num")
         rows = [select(*self._keys(ev, bucketing, tops, True), num).select_from(self.parts.source).where(*conds)
                 for ev, conds in passes]
-        src = self.backend.materialized_cte((rows[0] if len(rows) == 1 else union_all(*rows)).cte("median_rows"))
-        keys = [c.name for c in src.c if c.name not in ("b", "num")]
-        per_bucket = self.backend.median_by(src, [*keys, "b"], "num").subquery("per_bucket")
-        over_range = (self.backend.median_by(src, keys, "num").add_columns(func.min(src.c.b).label("b"))
-                      .subquery("over_range"))
-        return union_all(*(select(*(sq.c[k] for k in keys), sq.c.b, literal(whole, Integer).label("whole"),
-                                  sq.c.median) for sq, whole in ((per_bucket, 0), (over_range, 1))))
+        source = rows[0] if len(rows) == 1 else union_all(*rows)
+        keys = [c.name for c in source.selected_columns if c.name not in ("b", "num")]
+        return self.backend.medians_with_total(source, keys, "b", "num")
 
     def _event_people_source(self) -> tuple[Any, list[ColumnElement[bool]]]:
         """`event_person_hours` and the person-level filters on its rows (traits through `users`)."""
