@@ -108,3 +108,15 @@ def test_a_funnel_steps_hover_shows_its_event_name_as_text(qtbot: Any) -> None:
     QApplication.sendEvent(chart, QHelpEvent(QHelpEvent.Type.ToolTip, centre, chart.mapToGlobal(centre)))
     assert shown(QToolTip.text()).startswith(f"1. {TABLES}")
     QToolTip.hideText()
+
+
+def test_a_funnel_step_filter_shows_its_event_names_as_text(qtbot: Any) -> None:
+    """Clicking a funnel step lists its persons with a row naming the steps: a QLabel of event names."""
+    from app.ui.panels.user_filters import FunnelFilterRow
+
+    row = FunnelFilterRow(None)  # type: ignore[arg-type]  # the builder is not used by this row
+    qtbot.addWidget(row)
+    row.set_json({"funnel": {"steps": [TABLES, "Signed Up"]}, "step": 1})
+    assert row.label.text() == f"Persons who reached step 1 ({TABLES}) of {TABLES} → Signed Up"
+    assert row.label.sizeHint().width() >= row.label.fontMetrics().horizontalAdvance(TABLES)
+    assert TABLES in shown(row.label.toolTip())

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.plain import plain_label, plain_tip
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 
@@ -263,7 +264,7 @@ class FunnelFilterRow(FilterRowBase):
         self._spec: dict[str, Any] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel("", self)
+        self.label = plain_label(QLabel("", self))  # step and event names from the database
         self.label.setObjectName("funnelRowLabel")
         self.label.setWordWrap(True)
         self.label.setStyleSheet("QLabel { background: #eef3fb; border-radius: 3px; padding: 3px; }")
@@ -281,7 +282,7 @@ class FunnelFilterRow(FilterRowBase):
     def set_json(self, spec: dict[str, Any]) -> None:
         self._spec = dict(spec)
         self.label.setText("Persons who " + funnel_summary(spec))
-        self.label.setToolTip(str(spec.get("funnel")))
+        self.label.setToolTip(plain_tip(str(spec.get("funnel"))))
 
 
 def is_funnel_filter(spec: dict[str, Any]) -> bool:
@@ -314,7 +315,7 @@ class RetentionFilterRow(FunnelFilterRow):
         self._spec = dict(spec)
         self.setObjectName("retentionRow")
         self.label.setText("Persons who " + retention_summary(spec))
-        self.label.setToolTip(str(spec.get("retention")))
+        self.label.setToolTip(plain_tip(str(spec.get("retention"))))
 
 
 def is_retention_filter(spec: dict[str, Any]) -> bool:
