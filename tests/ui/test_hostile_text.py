@@ -120,3 +120,11 @@ def test_a_funnel_step_filter_shows_its_event_names_as_text(qtbot: Any) -> None:
     assert row.label.text() == f"Persons who reached step 1 ({TABLES}) of {TABLES} → Signed Up"
     assert row.label.sizeHint().width() >= row.label.fontMetrics().horizontalAdvance(TABLES)
     assert TABLES in shown(row.label.toolTip())
+
+
+def test_the_messages_panels_lines_show_addresses_and_errors_as_text(make_window: Any) -> None:
+    """They quote a person's address from their traits and a server's error: both from outside."""
+    panel = make_window().panels["messages"]
+    for label in (panel.list_message, panel.editor_message, panel.preview_error, panel.send_message):
+        label.setText(f"⚠ cannot deliver to {TABLES}")
+        assert label.sizeHint().width() >= label.fontMetrics().horizontalAdvance(TABLES), label.objectName()

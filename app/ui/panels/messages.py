@@ -47,7 +47,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
-from app.ui.plain import plain_tip
+from app.ui.plain import plain_label, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
@@ -157,7 +157,8 @@ class MessagesPanel(Panel):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.list_message = QLabel("", box)
+        # The panel's messages quote names, addresses and servers' errors (app.ui.plain).
+        self.list_message = plain_label(QLabel("", box))
         self.list_message.setObjectName("listMessage")
         self.list_message.setWordWrap(True)
         layout.addWidget(self.list_message)
@@ -175,7 +176,7 @@ class MessagesPanel(Panel):
         self.save_button = QPushButton("Save campaign", page)
         self.save_button.setObjectName("saveCampaign")
         self.save_button.clicked.connect(self.save_campaign)
-        self.editor_message = QLabel("", page)
+        self.editor_message = plain_label(QLabel("", page))
         self.editor_message.setObjectName("editorMessage")
         self.editor_message.setWordWrap(True)
         row.addWidget(self.save_button)
@@ -197,7 +198,7 @@ class MessagesPanel(Panel):
         top.addWidget(self.person, 1)
         top.addWidget(self.preview_button)
         layout.addLayout(top)
-        self.preview_error = QLabel("", page)
+        self.preview_error = plain_label(QLabel("", page))
         self.preview_error.setObjectName("previewError")
         self.preview_error.setWordWrap(True)
         self.preview_error.setStyleSheet("QLabel { color: #b00020; }")
@@ -242,7 +243,7 @@ class MessagesPanel(Panel):
         send_row.addWidget(self.send_button)
         send_row.addWidget(self.progress, 1)
         layout.addLayout(send_row)
-        self.send_message = QLabel("", page)
+        self.send_message = plain_label(QLabel("", page))
         self.send_message.setObjectName("sendMessage")
         self.send_message.setWordWrap(True)
         self.send_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
