@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from app.cli.terminal import visible
+
 _UTC = dt.UTC
 
 
@@ -216,6 +218,8 @@ def _print_status(rows: list[Any], as_json: bool) -> None:
         state = "paused" if r.paused else ("failing" if r.failing_since else ("active" if r.active else "idle"))
         table.append((r.name, r.type, state, str(r.delivered), str(sum(r.recent)), str(r.pending), _lag(r.lag_seconds),
                       _when(r.failing_since), str(r.dead_letters), r.last_error or "-"))
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    for row in table:
+    # The last error is a destination's reply: its control characters are written out.
+    shown = [[visible(cell) for cell in row] for row in table]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(header) - 1)]
+    for row in shown:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])

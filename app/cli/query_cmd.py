@@ -159,7 +159,11 @@ def _cell(value: Any) -> str:
 
 
 def write_table(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
-    cells = [[_cell(v) for v in row] for row in rows]
+    """Columns for a person to read: control characters in the data are written out (app.cli.terminal)."""
+    from app.cli.terminal import visible
+
+    header = [visible(h) for h in header]
+    cells = [[visible(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
     out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")

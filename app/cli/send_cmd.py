@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from app.cli.terminal import visible
+
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h)\s*$")
 
 
@@ -76,7 +78,7 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
             click.echo(f"test message for {as_person} sent to {out.address}")
             return
         options = SendOptions(dry_run=dry_run, limit=limit, rate=per_second, resend_unconfirmed=resend_unconfirmed,
-                              out=click.echo)
+                              out=lambda line: click.echo(visible(line, keep_tabs=True)))
         while True:
             summary = send_campaign(engine, campaign, smtp_url=smtp, options=options)
             stamp = dt.datetime.now().strftime("%H:%M:%S") + " " if interval else ""
