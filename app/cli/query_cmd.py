@@ -188,7 +188,7 @@ def _read_spec(spec_path: str) -> Any:
             # it is told it is not a query instead of "cannot read the query file [...]").
             text = spec_path
         else:
-            with open(spec_path, encoding="utf-8") as fh:
+            with open(spec_path, encoding="utf-8-sig") as fh:  # Notepad starts UTF-8 with a BOM
                 text = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise click.ClickException(f"cannot read the query file {spec_path}: {exc.strerror or exc}") from None

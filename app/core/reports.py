@@ -39,6 +39,31 @@ class ReportError(ValueError):
     """A report could not be saved, read or imported; one line for the user."""
 
 
+#: Largest report file read: a query may have 1 MB (app.query.limits), its widget state less.
+MAX_REPORT_BYTES = 2_000_000
+
+
+def load_report_json(path: str | os.PathLike[str]) -> Any:
+    """A report file's JSON, or ReportError in one line. Shared files come from anyone: one of
+    several GB was read whole into memory, and one nested a few thousand levels deep raised
+    RecursionError, which no caller expected (one such file in the reports folder broke
+    listing, saving and importing every report)."""
+    source = Path(path)
+    try:
+        with open(source, "rb") as handle:
+            raw = handle.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise ReportError(f"cannot read {source.name}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_REPORT_BYTES:
+        raise ReportError(f"cannot read {source.name}: over {MAX_REPORT_BYTES:,} bytes, too large for a report")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))  # Notepad starts its UTF-8 with a byte order mark
+    except RecursionError:
+        raise ReportError(f"cannot read {source.name}: nested too deeply") from None
+    except ValueError as exc:  # not JSON, not UTF-8, an integer of more than 4,300 digits
+        raise ReportError(f"cannot read {source.name}: {exc}") from None
+
+
 @dataclass
 class Report:
     """One saved report. `id` is its file's stem in the reports folder."""
@@ -118,10 +143,7 @@ class ReportStore:
         return None
 
     def _read(self, path: Path) -> Report:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"cannot read {path.name}: {exc}") from None
+        data = load_report_json(path)
         if not isinstance(data, dict) or not isinstance(data.get("query"), dict) or not data.get("name"):
             raise ReportError(f"{path.name} is not a saved report")
         panel = data.get("panel")
@@ -183,10 +205,7 @@ class ReportStore:
         An existing name gets " (2)", " (3)"… rather than overwriting a colleague's report.
         """
         source = Path(path)
-        try:
-            data = json.loads(source.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ReportError(f"cannot read {source.name}: {exc}") from None
+        data = load_report_json(source)
         if not isinstance(data, dict):
             raise ReportError(f"{source.name} does not hold a query (a JSON object)")
         ui: dict[str, Any] = {}

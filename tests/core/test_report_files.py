@@ -72,3 +72,22 @@ def test_an_exported_report_of_any_panel_imports_back(tmp_path: Path, query: dic
     other = ReportStore(tmp_path / "colleague")
     imported = other.import_file(exported)
     assert (imported.name, imported.panel, imported.query) == ("Mine", panel, query)
+
+
+def test_hostile_and_notepad_report_files(tmp_path: Path) -> None:
+    """A file nested thousands of levels deep raised RecursionError out of list() (every report
+    gone from the dialog, saving and importing broken); a huge one was read whole into memory;
+    Notepad's byte order mark made a hand-edited report unreadable."""
+    from app.core.reports import MAX_REPORT_BYTES, ReportError
+
+    store = ReportStore(tmp_path / "reports")
+    store.save("Good", "segmentation", SEGMENTATION)
+    (tmp_path / "reports" / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "reports" / "huge.json").write_text('{"name": "' + "x" * MAX_REPORT_BYTES + '"}')
+    (tmp_path / "reports" / "notepad.json").write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"name": "Edited in Notepad", "query": SEGMENTATION}).encode())
+    assert [r.name for r in store.list()] == ["Edited in Notepad", "Good"]
+    assert sorted(store.unreadable) == ["cannot read deep.json: nested too deeply",
+                                        f"cannot read huge.json: over {MAX_REPORT_BYTES:,} bytes, too large for a report"]
+    with pytest.raises(ReportError, match="nested too deeply"):
+        store.import_file(tmp_path / "reports" / "deep.json")

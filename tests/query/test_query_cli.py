@@ -187,3 +187,15 @@ def test_an_older_database_opened_without_migrating_still_answers_unique_counts(
             if measure == "unique":
                 assert json.loads(older.output)["series"] == json.loads(current.output)["series"], version
     engine.dispose()
+
+
+def test_a_query_file_saved_by_notepad_runs(sqlite_url: str, tmp_path: Path) -> None:
+    """Notepad starts UTF-8 with a byte order mark: 'the query is not valid JSON (Unexpected UTF-8 BOM)'."""
+    from app.core.database import open_database
+
+    open_database(sqlite_url).dispose()
+    path = tmp_path / "query.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"kind": "live"}')
+    result = CliRunner().invoke(cli, ["query", "--db", sqlite_url, "--spec", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["events"] == []

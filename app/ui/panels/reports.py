@@ -9,7 +9,6 @@ instead of landing in a panel.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.reports import EXPORT_SUFFIX, Report, ReportError, ReportStore, export_file_name
+from app.core.reports import (
+    EXPORT_SUFFIX,
+    Report,
+    ReportError,
+    ReportStore,
+    export_file_name,
+    load_report_json,
+)
 from app.ui.registry import register_extension
 
 log = logging.getLogger(__name__)
@@ -196,10 +202,7 @@ class ReportsDialog(QDialog):
 
 def import_report(store: ReportStore, path: str) -> Report:
     """Import a shared file after checking its query with the engine's parser."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"cannot read {Path(path).name}: {exc}") from None
+    data = load_report_json(path)
     query = data.get("query") if isinstance(data, dict) and isinstance(data.get("query"), dict) else data
     if isinstance(query, dict):
         check_query(query)
