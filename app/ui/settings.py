@@ -98,7 +98,7 @@ def get_json(settings: QSettings, key: str, default: Any = None) -> Any:
         return default
     try:
         return json.loads(str(raw))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply, and the app did not start
         log.warning("ignoring unreadable setting %s", key)
         return default
 

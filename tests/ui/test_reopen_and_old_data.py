@@ -85,3 +85,12 @@ def test_a_settings_file_qt_cannot_read_whole_is_kept_and_named(make_window: Any
     again = make_window(url=None, settings=open_settings(tmp_path / "clean.ini"))
     assert again.statusBar().currentMessage() == ""
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("clean.ini.")]
+
+
+def test_a_saved_panel_state_nested_too_deeply_is_ignored(make_window: Any, tmp_path: Any) -> None:
+    """get_json caught ValueError only: RecursionError stopped the window from being built."""
+    settings = open_settings(tmp_path / "deep.ini")
+    settings.setValue("panels/segmentation/query", "[" * 100_000 + "]" * 100_000)
+    settings.sync()
+    window = make_window(url=None, settings=settings)
+    assert window.panels["segmentation"].query()["kind"] == "segmentation"
