@@ -128,3 +128,27 @@ def test_the_messages_panels_lines_show_addresses_and_errors_as_text(make_window
     for label in (panel.list_message, panel.editor_message, panel.preview_error, panel.send_message):
         label.setText(f"⚠ cannot deliver to {TABLES}")
         assert label.sizeHint().width() >= label.fontMetrics().horizontalAdvance(TABLES), label.objectName()
+
+
+def test_pasted_json_nested_too_deeply_is_one_line(qtbot: Any) -> None:
+    """The campaign editor caught JSONDecodeError only and the destinations editor ValueError only:
+    RecursionError (or a 5,000-digit number in the campaign body) escaped their buttons' slots."""
+    from app.outbound.messages.errors import CampaignError
+    from app.ui.dialogs.destinations_editor import DestinationsEditor
+    from app.ui.panels.messages_editor import CampaignEditor
+
+    deep = "[" * 100_000 + "]" * 100_000
+    editor = DestinationsEditor(None)
+    qtbot.addWidget(editor)
+    editor.text.setPlainText(deep)
+    assert not editor.check() and editor.status.text() == "✖ the text is nested too deeply"
+    campaign = CampaignEditor(None)
+    qtbot.addWidget(campaign)
+    for text, says in ((deep, "nested too deeply"), ('{"n": ' + "7" * 5000 + "}", "not valid JSON")):
+        campaign.body.setPlainText(text)
+        try:
+            CampaignEditor._json(campaign.body, "channel.body", None)
+        except CampaignError as exc:
+            assert says in str(exc)
+        else:
+            raise AssertionError("accepted")

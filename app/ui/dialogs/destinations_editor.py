@@ -71,6 +71,9 @@ class DestinationsEditor(QDialog):
         except ValueError as exc:  # JSONDecodeError and DestinationError
             self.status.setText(f"✖ {exc}")
             return False
+        except RecursionError:  # pasted text nested too deeply escaped the Check and Save buttons
+            self.status.setText("✖ the text is nested too deeply")
+            return False
         names = ", ".join(d.name for d in found)
         self.status.setText(f"✔ {len(found)} destination{'s' if len(found) != 1 else ''}: {names}")
         return True

@@ -224,6 +224,10 @@ class CampaignEditor(QWidget):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise CampaignError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:  # pasted text: these escaped the slots that preview and save
+            raise CampaignError(f"{where}: nested too deeply") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise CampaignError(f"{where}: not valid JSON ({exc})") from None
 
     def set_definition(self, definition: dict[str, Any]) -> None:
         """Show a campaign definition (from the database or a file); one `changed` at the end."""
