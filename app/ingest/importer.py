@@ -314,25 +314,44 @@ class _Document:
         if first == "[":
             yield from self._array()
             return
+        start = self.line + self.buf.count("\n", 0, self.pos)
         self._expect("{")
+        # Until a "batch" key shows up the object may be one message, pretty-printed (a payload
+        # copied from a debugger): its fields are kept, up to one element's limit. Such a file
+        # was "0 messages, 0 rejected": its message lost without a word.
+        single: dict[str, Any] | None = {}
+        kept = 0
+        is_batch = False
         if self._skip_ws() == "}":
-            return
-        while True:
-            _line, key = self._value()
-            self._expect(":")
-            if key == "batch":
-                for line, message in self._array():
-                    if isinstance(message, dict):
-                        for name in ("sentAt", "context"):
-                            if name in batch_fields and message.get(name) is None:
-                                message[name] = batch_fields[name]
-                    yield line, message
-            else:
-                _line, value = self._value()
-                if key in ("sentAt", "context"):
-                    batch_fields[key] = value
-            if self._expect(",}") == "}":
-                return
+            self.pos += 1
+        else:
+            while True:
+                _line, key = self._value()
+                self._expect(":")
+                if key == "batch":
+                    is_batch, single = True, None
+                    for line, message in self._array():
+                        if isinstance(message, dict):
+                            for name in ("sentAt", "context"):
+                                if name in batch_fields and message.get(name) is None:
+                                    message[name] = batch_fields[name]
+                        yield line, message
+                else:
+                    _line, value = self._value()
+                    if key in ("sentAt", "context"):
+                        batch_fields[key] = value
+                    if single is not None:
+                        kept += len(str(key)) + (MAX_LINE_BYTES if isinstance(value, Exception)
+                                                 else len(json.dumps(value, default=str)))
+                        if kept <= MAX_LINE_BYTES:
+                            single[str(key)] = value
+                        else:
+                            single = None
+                if self._expect(",}") == "}":
+                    break
+        if not is_batch:
+            yield start, single if single is not None else ValueError(
+                f'a JSON object without "batch" over the {MAX_LINE_BYTES:,}-byte limit of one message')
 
 
 def _parses_as_object(line: bytes) -> bool:

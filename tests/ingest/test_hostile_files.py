@@ -183,3 +183,34 @@ def test_a_byte_order_mark_does_not_cost_the_first_message(tmp_path: Path, sqlit
         assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m2", "m3"]
     finally:
         engine.dispose()
+
+
+def test_a_pretty_printed_single_message_is_imported_or_rejected_never_dropped(tmp_path: Path,
+                                                                               sqlite_url: str) -> None:
+    """A file holding one message pretty-printed over several lines (a payload copied from a debugger)
+    was read as a batch document without "batch": '0 messages, 0 rejected', the message gone."""
+    from app.core.database import open_database
+
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(_message(1), indent=2))
+    junk = tmp_path / "junk.json"
+    junk.write_text(json.dumps({"hello": "world", "n": [1, 2]}, indent=2))
+    big = tmp_path / "big.json"
+    big.write_text("{\n" + ",\n".join(f'"k{i}": "{"v" * 1000}"' for i in range(3000)) + "\n}\n")
+    engine = open_database(sqlite_url)
+    try:
+        writer = EventWriter(engine, enrich=False)
+        summary = import_files(writer, [one])
+        assert (summary.stored, summary.rejected) == (1, 0)
+        assert [r["message_id"] for r in event_rows(engine)] == ["m1"]
+        summary = import_files(writer, [junk])
+        assert (summary.stored, summary.rejected) == (0, 1) and summary.problems[0].reason == "missing type"
+        tracemalloc.start()
+        summary = import_files(writer, [big])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert (summary.stored, summary.rejected) == (0, 1)
+        assert 'without "batch" over the 1,048,576-byte limit' in summary.problems[0].reason
+        assert peak < 8 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
+    finally:
+        engine.dispose()
