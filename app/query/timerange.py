@@ -53,11 +53,6 @@ def offset_ms(ms: int, zone: ZoneInfo) -> int:
     return int(off.total_seconds()) * 1000
 
 
-def iso_label(ms: int, zone: ZoneInfo) -> str:
-    """ISO-8601 local time with the zone's offset at that instant, e.g. 2026-09-01T00:00:00+02:00."""
-    return dt.datetime.fromtimestamp(ms // 1000, tz=UTC).astimezone(zone).isoformat()
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later (negative: earlier), clamped to the month's length."""
     index = day.year * 12 + day.month - 1 + months
@@ -172,7 +167,10 @@ def offset_segments(period: Period) -> list[tuple[int, int]]:
         after = offset_ms(hi - 1000, zone)
         if after == before:
             continue
-        lo_s, hi_s = lo // 1000, (hi - 1000) // 1000  # offset(lo_s) == before, offset(hi_s) == after
+        # offset(lo_s) == before, offset(hi_s) == after. Past the first point the change may be
+        # at `lo` itself (a change at a local midnight: the previous pair saw the old offset
+        # up to lo - 1 s), so the search starts a second earlier.
+        lo_s, hi_s = (lo if lo == period.start_ms else lo - 1000) // 1000, (hi - 1000) // 1000
         while hi_s - lo_s > 1:
             mid = (lo_s + hi_s) // 2
             if offset_ms(mid * 1000, zone) == before:
@@ -239,12 +237,32 @@ class Bucketing:
         if len(starts) > MAX_BUCKETS:
             raise QueryTooLarge(f"the range has more than {MAX_BUCKETS:,} {unit} buckets; use a larger unit "
                                 "or a shorter range")
-        keys = tuple(_python_key(unit, s, zone, i) for i, s in enumerate(starts))
+        offsets = _offsets_at(starts, segments, zone)
+        if unit == "month":
+            keys = tuple(range(len(starts)))
+        elif unit == "hour":
+            keys = tuple((s + off % HOUR_MS) // HOUR_MS for s, off in zip(starts, offsets, strict=True))
+        elif unit == "day":
+            keys = tuple((s + off) // DAY_MS for s, off in zip(starts, offsets, strict=True))
+        else:
+            keys = tuple(((s + off) // DAY_MS + 3) // 7 for s, off in zip(starts, offsets, strict=True))
         return cls(unit, period, tuple(starts), keys, segments)
 
     @property
     def labels(self) -> list[str]:
-        return [iso_label(s, self.period.zone) for s in self.starts]
+        """Each bucket's start in ISO-8601 local time with the zone's offset at that instant (e.g.
+        2026-09-01T00:00:00+02:00), from the period's offset segments: converting each start
+        through zoneinfo took 0.25 ms of a 2 ms query (168 hourly buckets)."""
+        offsets = _offsets_at(self.starts, self.segments, self.period.zone)
+        suffixes: dict[int, str] = {}
+        out = []
+        for s, off in zip(self.starts, offsets, strict=True):
+            suffix = suffixes.get(off)
+            if suffix is None:
+                fixed = dt.timezone(dt.timedelta(milliseconds=off))
+                suffix = suffixes[off] = _NAIVE_EPOCH.replace(tzinfo=fixed).isoformat()[19:]
+            out.append((_NAIVE_EPOCH + dt.timedelta(seconds=s // 1000 + off // 1000)).isoformat() + suffix)
+        return out
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -277,15 +295,23 @@ class Bucketing:
         return bisect.bisect_right(self.starts, ms) - 1
 
 
-def _python_key(unit: str, start_ms: int, zone: ZoneInfo, index: int) -> int:
-    """The key `key_expr` yields for a bucket's first instant, from its local date."""
-    if unit == "month":
-        return index
-    if unit == "hour":
-        return (start_ms + offset_ms(start_ms, zone) % HOUR_MS) // HOUR_MS
-    local = from_ms(start_ms, zone).date()
-    day_number = (local - EPOCH_DAY).days
-    return day_number if unit == "day" else (day_number + 3) // 7
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _offsets_at(starts: Sequence[int], segments: Sequence[tuple[int, int]], zone: ZoneInfo) -> list[int]:
+    """The zone's UTC offset at each of the ascending instants `starts`, read from the period's
+    offset segments (exact to the second); an instant before the period (a week's or month's
+    first bucket) asks zoneinfo."""
+    out: list[int] = []
+    i = 0
+    for s in starts:
+        if s < segments[0][0]:
+            out.append(offset_ms(s, zone))
+            continue
+        while i + 1 < len(segments) and segments[i + 1][0] <= s:
+            i += 1
+        out.append(segments[i][1])
+    return out
 
 
 def incomplete_bucket(buckets: Sequence[str], unit: str, zone_name: str, last_day: dt.date | str | None = None,

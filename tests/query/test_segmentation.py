@@ -48,6 +48,18 @@ def test_berlin_fall_back_day_is_one_25_hour_bucket(engine: Engine) -> None:
                               "values": [1, 4, 1], "total": 6}]
 
 
+def test_a_clock_change_at_local_midnight_puts_its_first_second_in_the_new_day(engine: Engine) -> None:
+    """Apia skipped 2011-12-30: at 10:00 UTC on the 30th its clocks went from 29 Dec 24:00 (-10)
+    to 31 Dec 00:00 (+14). An event at that instant is on the 31st. The engine's offset
+    segments began a second late where a change falls on a local midnight, and counted it on
+    the 30th, a day with no time in it."""
+    instant = int(dt.datetime(2011, 12, 30, 10, 0, tzinfo=dt.UTC).timestamp() * 1000)
+    insert_rows(engine, [event_row("A", "p1", instant), event_row("A", "p2", instant + 1000)])
+    got = check(engine, {"kind": "segmentation", "events": ["A"], "timezone": "Pacific/Apia",
+                         "range": {"from": "2011-12-29", "to": "2011-12-31"}})
+    assert got["series"][0]["values"] == [0, 0, 2]
+
+
 def test_new_york_hours_across_both_transitions(engine: Engine) -> None:
     insert_rows(engine, [
         event_row("A", "p1", ms("2026-03-08 01:59", NEW_YORK)),

@@ -87,3 +87,32 @@ def test_too_many_buckets_is_a_query_error() -> None:
     with pytest.raises(QueryTooLarge, match=r"^too large: the range has more than 10,000 hour buckets"):
         Bucketing.build(period, "hour")
     assert issubclass(QueryTooLarge, QueryError)
+
+
+# Zones with daylight saving (northern and southern), half-hour and 45-minute offsets, a
+# 30-minute DST shift (Lord Howe), a skipped day (Apia, 2011-12-30) and a sub-minute offset
+# (Monrovia until 1972).
+_ODD_ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu",
+              "America/St_Johns", "Pacific/Apia", "Africa/Monrovia", "Australia/Adelaide"]
+_ODD_RANGES = [(dt.date(2026, 3, 20), dt.date(2026, 4, 12)), (dt.date(2026, 10, 20), dt.date(2026, 11, 8)),
+               (dt.date(2011, 12, 26), dt.date(2012, 1, 3)), (dt.date(1971, 12, 25), dt.date(1972, 1, 20))]
+
+
+@pytest.mark.parametrize("zone_name", _ODD_ZONES)
+@pytest.mark.parametrize("unit", ["hour", "day", "week", "month"])
+def test_bucket_keys_and_labels_are_each_starts_local_time(zone_name: str, unit: str) -> None:
+    """Keys and labels come from the period's offset segments; each must equal what zoneinfo
+    says about that bucket's first instant, across offset changes and odd offsets."""
+    zone = zone_info(zone_name)
+    for first, last in _ODD_RANGES:
+        b = Bucketing.build(Period.of_days(first, last, zone), unit)
+        local = [dt.datetime.fromtimestamp(s // 1000, tz=dt.UTC).astimezone(zone) for s in b.starts]
+        assert b.labels == [moment.isoformat() for moment in local]
+        if unit == "month":
+            assert b.keys == tuple(range(len(b.starts)))
+            continue
+        for s, moment, key in zip(b.starts, local, b.keys, strict=True):
+            offset = int(moment.utcoffset().total_seconds()) * 1000  # type: ignore[union-attr]
+            days = (moment.date() - dt.date(1970, 1, 1)).days
+            expected = {"hour": (s + offset % 3_600_000) // 3_600_000, "day": days, "week": (days + 3) // 7}[unit]
+            assert key == expected, (zone_name, unit, moment)
