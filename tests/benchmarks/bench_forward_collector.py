@@ -115,31 +115,47 @@ class Run:
     thread_us: float = float("nan")
     #: messages the receiver got in the whole run
     received_total: int = 0
+    #: CPU of the main thread (the HTTP event loop) in the window, per accepted event (µs)
+    main_us: float = float("nan")
+
+    @property
+    def others_us(self) -> float:
+        """The window CPU per event of every other thread (commit, forwarder, helpers)."""
+        return self.window.cpu_us_per_event - self.main_us
 
     @property
     def delivered_rate(self) -> float:
         return self.delivered_window / self.window.seconds
 
 
+def _main_thread_cpu(pid: int) -> float:
+    """CPU seconds of the process's main thread (the collector's HTTP event loop); the rest of its
+    CPU is the commit thread's, the forwarder's and small helpers'."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: float,
-                 received: Any) -> tuple[RunResult, RunResult, int]:
+                 received: Any) -> tuple[RunResult, RunResult, int, float]:
     templates = [_body_template(100, 10_000, seed) for seed in range(20)]
     start = time.monotonic()
     measure_from = start + warmup
     stop_at = measure_from + seconds
     result, warm = RunResult(seconds=seconds), RunResult(seconds=warmup)
     delivered = [0, 0]
+    main = [float("nan")]
 
     async def sample() -> None:
         await asyncio.sleep(warmup)
-        before, delivered[0] = _cpu_seconds(pid), received.value
+        before, delivered[0], main_before = _cpu_seconds(pid), received.value, _main_thread_cpu(pid)
         await asyncio.sleep(seconds)
         result.cpu, delivered[1] = _cpu_seconds(pid) - before, received.value
+        main[0] = _main_thread_cpu(pid) - main_before
 
     await asyncio.gather(sample(), *(
         _client("127.0.0.1", port, templates, f"c{c:02d}r", stop_at, measure_from, result, warm)
         for c in range(clients)))
-    return result, warm, delivered[1] - delivered[0]
+    return result, warm, delivered[1] - delivered[0], main[0]
 
 
 def _destination(variant: str, port: int) -> dict[str, Any]:
@@ -189,7 +205,7 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     collector_port = int(running.url.rsplit(":", 1)[1])
     try:
         ready_cpu = _cpu_seconds(pid)
-        window, warm, delivered_window = asyncio.run(
+        window, warm, delivered_window, main_cpu = asyncio.run(
             _drive(collector_port, pid, clients, args.warmup, args.seconds, received))
         total = window.accepted + warm.accepted
         stopped = time.monotonic()
@@ -205,7 +221,8 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
     thread_us = float(found[-1][2]) / received.value * 1e6 if found and found[-1][2] and received.value else float("nan")
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
-               window.stored + warm.accepted, memory, read, thread_us, received.value)
+               window.stored + warm.accepted, memory, read, thread_us, received.value,
+               main_cpu / window.accepted * 1e6 if window.accepted else float("nan"))
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -297,7 +314,8 @@ def _report(backend: str, clients: int, r: Run) -> None:
           f"{r.delivered_rate:,.0f}/s, window CPU {r.window.cpu_us_per_event:.1f} µs/event, total CPU "
           f"{r.cpu_total_us:.1f} µs/event, lag at stop {r.lag_at_stop:,}, drained in {r.drain:.2f} s, "
           f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}, batches from memory {r.from_memory} "
-          f"read {r.read_back}, forwarder thread {r.thread_us:.1f} µs/delivered event", flush=True)
+          f"read {r.read_back}, forwarder thread {r.thread_us:.1f} µs/delivered event, HTTP thread "
+          f"{r.main_us:.1f} µs/event, other threads {r.others_us:.1f} µs/event", flush=True)
 
 
 def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:
@@ -328,12 +346,14 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         "batches sent from the collector's just-committed records / read back from the database (summed over "
         "the runs); *per batch*: messages received per batch; *paired*: the median over the rounds of each "
         "run's window CPU/event against the same round's run without a destination; *thread*: the "
-        "forwarder thread's own CPU per delivered event (its shutdown log line).",
+        "forwarder thread's own CPU per delivered event (its shutdown log line); *HTTP / others*: the "
+        "window CPU per event of the main thread (the HTTP event loop) and of all other threads (the "
+        "commit thread, the forwarder, helpers).",
         "",
         "| database | clients | destination | collected events/s | delivered events/s | lag at stop | drained "
-        "| CPU/event window | vs none | paired | CPU/event to drained | vs none | thread | per batch "
-        "| batches memory / read |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU/event window | vs none | paired | CPU/event to drained | vs none | thread | HTTP / others "
+        "| per batch | batches memory / read |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, clients, variant), runs in results.items():
         base = results.get((backend, clients, "none"))
@@ -362,7 +382,9 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         batches = "–" if variant == "none" else \
             f"{sum(r.from_memory for r in runs):,} / {sum(r.read_back for r in runs):,}"
         lines.append(f"| {backend} | {clients} | {variant}{lost} | {rate:,.0f} | {delivered} | {lag} | {drained} | "
-                     f"{window_cpu:.1f} µs | {vs_w} | {paired} | {total_cpu:.1f} µs | {vs_t} | {thread} | {per_batch} | "
+                     f"{window_cpu:.1f} µs | {vs_w} | {paired} | {total_cpu:.1f} µs | {vs_t} | {thread} | "
+                     f"{statistics.median(r.main_us for r in runs):.1f} / "
+                     f"{statistics.median(r.others_us for r in runs):.1f} µs | {per_batch} | "
                      f"{batches} |")
     lines.append(END)
     section = "\n".join(lines)
