@@ -16,8 +16,11 @@ from PySide6.QtWidgets import QLabel
 
 
 def plain_label(label: QLabel) -> QLabel:
-    """`label`, showing whatever it is given as the characters they are."""
+    """`label`, showing whatever it is given as the characters they are. It may also be
+    narrower than its text: a 255-character id has no place to wrap, and as the label's
+    minimum width it pushed the window to 3,194 px, wider than the screen."""
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setMinimumWidth(1)
     return label
 
 

@@ -60,6 +60,9 @@ def test_a_hostile_profile_shows_its_id_and_traits_as_text(make_window: Any, sql
                     timeout=20_000)
     # The whole id is laid out as characters (as HTML, only the "x" was).
     assert label.sizeHint().width() >= label.fontMetrics().horizontalAdvance(TABLES)
+    # ... and may be cut: as the panel's minimum width, a 255-character id pushed the window past
+    # the screen's edge (3,194 px in a --screenshot run).
+    assert profile.minimumSizeHint().width() < label.fontMetrics().horizontalAdvance(TABLES)
     tips = {profile.traits.topLevelItem(i).text(0): profile.traits.topLevelItem(i).toolTip(1)
             for i in range(profile.traits.topLevelItemCount())}
     assert shown(tips["name"]) == BOLD and shown(tips["note"]) == TABLES
