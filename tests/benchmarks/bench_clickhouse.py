@@ -467,6 +467,130 @@ def funnel_stages(engine: Engine, repeat: int) -> list[dict[str, Any]]:
     return out
 
 
+def bench_preping(engines: dict[str, tuple[Engine, Engine]], qs_by_db: dict[str, list[dict[str, Any]]],
+                  repeat: int, only: str | None) -> list[dict[str, Any]]:
+    """Each question through `run_query` with the pool's pre-ping (`SELECT 1` before every
+    checkout) on and off: two engines on the same database, runs interleaved. `engines`: database
+    label -> (engine with the ping, engine without). A first row times a bare checkout."""
+    rows = []
+    for label, (ping, plain) in engines.items():
+        def checkout(engine: Engine) -> Callable[[], Any]:
+            def run() -> None:
+                for _ in range(20):
+                    with engine.connect():
+                        pass
+            return run
+
+        medians, _answers = interleaved({"ping": checkout(ping), "none": checkout(plain)}, repeat)
+        rows.append({"db": label, "question": "a connection checked out and returned (alone)",
+                     "ping": medians["ping"] / 20, "none": medians["none"] / 20, "same": True})
+        for q in qs_by_db[label]:
+            if only and only not in q["name"]:
+                continue
+            medians, answers = interleaved({"ping": _runner(ping, q), "none": _runner(plain, q)}, repeat)
+            same = _normal(answers["ping"]) == _normal(answers["none"])
+            rows.append({"db": label, "question": q["name"], "ping": medians["ping"], "none": medians["none"],
+                         "same": same})
+            log(f"  {label} {q['name']}: pre-ping {fmt_time(medians['ping'])}, none {fmt_time(medians['none'])}")
+    return rows
+
+
+#: funnel-variants: settings tried on the funnel's statement (a SETTINGS clause each)
+FUNNEL_SETTINGS = ("max_threads = 3", "max_threads = 4", "aggregate_functions_null_for_empty = 0",
+                   "max_block_size = 262144", "max_block_size = 16384", "compile_aggregate_expressions = 0",
+                   "compile_expressions = 1", "optimize_use_projections = 0", "use_query_condition_cache = 0")
+
+
+def funnel_variant_statements(full: str) -> dict[str, str]:
+    """The 4-step funnel's statement (`full`, as run_query sends it) and rewrites of it: the
+    entry's aggregate as before, the stored-person regroup's forms (and, marked "bound", what
+    leaving it out would save: the same answer only where no stored person is merged, as in
+    the benchmark's data), the redundant step filter left out, and each of FUNNEL_SETTINGS."""
+    import re
+
+    out = {"as it is": full}
+    entry = "minIfOrNull(`funnel_rows`.`v`, bitAnd(`funnel_rows`.`v`, 1) != 0)"
+    if entry in full:
+        out["entry as min(CASE ... ELSE NULL) (before 9bcf418)"] = full.replace(
+            entry, "min(CASE WHEN (bitAnd(`funnel_rows`.`v`, 1) != 0) THEN `funnel_rows`.`v` ELSE NULL END)")
+    ors = re.search(r" AND \(`events`\.`event` = '[^']*'( OR `events`\.`event` = '[^']*')*\)\) AS `funnel_rows`", full)
+    if ors:
+        out["the steps' OR filter left out (event IN says it)"] = full.replace(ors.group(0), ") AS `funnel_rows`")
+    look = "ifNull(joinGetOrNull('person_overrides', 'person', `funnel_stored`.`sp`), `funnel_stored`.`sp`)"
+    regroup = re.search(r"SELECT " + re.escape(look) + r" AS `person`, arraySort\(arrayFlatten\(groupArray\("
+                        r"`funnel_stored`\.`a`\)\)\) AS `evs`, min\(`funnel_stored`\.`e`\) AS `e0`\nFROM (.*)\n"
+                        r"GROUP BY " + re.escape(look) + r"\) AS `funnel_arrays`", full, re.S)
+    if regroup:
+        stored = regroup.group(1)
+        single = full.replace(regroup.group(0), "SELECT `funnel_stored`.`sp` AS `person`, arraySort(`funnel_stored`.`a`) "
+                              "AS `evs`, `funnel_stored`.`e` AS `e0`\nFROM " + stored + ") AS `funnel_arrays`")
+        out["(bound) no regroup"] = single
+        out["(bound) the lookup, no regroup"] = full.replace(
+            regroup.group(0), f"SELECT {look} AS `person`, arraySort(`funnel_stored`.`a`) AS `evs`, "
+            "`funnel_stored`.`e` AS `e0`\nFROM " + stored + ") AS `funnel_arrays`")
+        sp = "`events`.`stored_person`"
+        out["the lookup per event, one GROUP BY"] = single.replace(
+            f"SELECT {sp} AS `sp`", f"SELECT ifNull(joinGetOrNull('person_overrides', 'person', {sp}), {sp}) AS `sp`", 1)
+        out["the lookup per event behind IN (old persons), one GROUP BY"] = single.replace(
+            f"SELECT {sp} AS `sp`", f"SELECT if({sp} IN (SELECT old_person FROM person_overrides), "
+            f"ifNull(joinGetOrNull('person_overrides', 'person', {sp}), {sp}), {sp}) AS `sp`", 1)
+        out["regroup with groupArrayArray"] = full.replace(
+            regroup.group(0), regroup.group(0).replace("arraySort(arrayFlatten(groupArray(`funnel_stored`.`a`)))",
+                                                       "arraySort(groupArrayArray(`funnel_stored`.`a`))"))
+        if stored.startswith("(") and stored.endswith(") AS `funnel_stored`") and full.startswith("WITH `funnel_people` AS ("):
+            inner = stored[1:-len(") AS `funnel_stored`")]
+            merged = ("(sp IN (SELECT person FROM person_overrides) OR "
+                      "joinGetOrNull('person_overrides', 'person', sp) IS NOT NULL)")
+            union = (f"SELECT sp AS person, arraySort(a) AS evs, e AS e0 FROM funnel_stored WHERE NOT {merged} UNION ALL "
+                     "SELECT ifNull(joinGetOrNull('person_overrides', 'person', sp), sp) AS person, "
+                     f"arraySort(arrayFlatten(groupArray(a))) AS evs, min(e) AS e0 FROM funnel_stored WHERE {merged} "
+                     "GROUP BY person")
+            body = full.replace(regroup.group(0), f"SELECT person, evs, e0 FROM ({union})) AS `funnel_arrays`")
+            out["regroup only merged persons (materialized CTE)"] = (
+                f"WITH `funnel_stored` AS MATERIALIZED ({inner}), {body[len('WITH '):]}"
+                "\nSETTINGS enable_materialized_cte = 1")
+    for setting in FUNNEL_SETTINGS:
+        out[f"SETTINGS {setting}"] = f"{full}\nSETTINGS {setting}"
+    return out
+
+
+def funnel_variants(engine: Engine, repeat: int) -> list[dict[str, Any]]:
+    """funnel_variant_statements interleaved in one process (rotating order): wall and the
+    process's CPU, medians, each against the statement as it is; whether each answers the same."""
+    from app.query.explain import explain_query
+
+    bf = _module("bench_funnel_users")
+    with engine.connect() as conn:
+        end_ms = int(conn.execute(text("SELECT max(ts) FROM events")).scalar() or 0)
+    now = dt.datetime.fromtimestamp(end_ms / 1000, tz=dt.UTC)
+    first = now.date() - dt.timedelta(days=89)
+    spec = {"kind": "funnel", "steps": bf.STEPS, "window": {"days": 7}, "timezone": "UTC",
+            "range": {"from": first.isoformat(), "to": now.date().isoformat()}}
+    statements = funnel_variant_statements(explain_query(engine, spec, now=now)[0].rstrip().rstrip(";"))
+    walls: dict[str, list[float]] = {name: [] for name in statements}
+    cpus: dict[str, list[float]] = {name: [] for name in statements}
+    answers: dict[str, Any] = {}
+    with engine.connect() as conn:
+        for name, sql in statements.items():
+            answers[name] = [tuple(row) for row in conn.exec_driver_sql(sql).fetchall()]
+        names = list(statements)
+        for i in range(repeat):
+            for name in names[i % len(names):] + names[: i % len(names)]:
+                t0, c0 = time.perf_counter(), _cpu_seconds()
+                conn.exec_driver_sql(statements[name]).fetchall()
+                walls[name].append(time.perf_counter() - t0)
+                cpus[name].append(_cpu_seconds() - c0)
+    base_wall, base_cpu = statistics.median(walls["as it is"]), statistics.median(cpus["as it is"])
+    out = []
+    for name in statements:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        out.append({"variant": name, "wall": wall, "cpu": cpu, "wall_ratio": wall / base_wall,
+                    "cpu_ratio": cpu / base_cpu, "same": answers[name] == answers["as it is"]})
+        log(f"  {name}: wall {fmt_time(wall)} (x{wall / base_wall:.3f}), CPU {fmt_time(cpu)} "
+            f"(x{cpu / base_cpu:.3f}), same: {out[-1]['same']}")
+    return out
+
+
 def fmt_time(s: float) -> str:
     return f"{s * 1000:.2f} ms" if s < 0.01 else (f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s")
 
@@ -697,6 +821,27 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
         ]
         lines += [f"| `{r['piece']}` | {r['cpu_us']:.1f} µs | {r['wall']:.2f} s |" for r in prof["pieces"]]
         lines.append("")
+    if results.get("funnel_variants"):
+        lines += [
+            f"## The funnel's statement, rewritten (chDB, {results.get('stages_on', 'ch/m10')})",
+            "",
+            "| variant | wall | CPU | wall / as it is | CPU / as it is | same answer |",
+            "|---|---:|---:|---:|---:|:---:|",
+        ]
+        lines += [f"| {r['variant']} | {fmt_time(r['wall'])} | {fmt_time(r['cpu'])} | {r['wall_ratio']:.3f} | "
+                  f"{r['cpu_ratio']:.3f} | {'yes' if r['same'] else '**no**'} |" for r in results["funnel_variants"]]
+        lines.append("")
+    if results.get("preping"):
+        lines += [
+            "## The pool's pre-ping (`SELECT 1` before every checkout), on and off",
+            "",
+            "| database | question | pre-ping | none | saved | same answer |",
+            "|---|---|---:|---:|---:|:---:|",
+        ]
+        lines += [f"| {r['db']} | {r['question']} | {fmt_time(r['ping'])} | {fmt_time(r['none'])} | "
+                  f"{fmt_time(r['ping'] - r['none'])} | {'yes' if r['same'] else '**no**'} |"
+                  for r in results["preping"]]
+        lines.append("")
     if results.get("funnel_stages"):
         lines += [
             f"## The funnel, stage by stage (chDB, {results.get('stages_on', 'ch/m10')})",
@@ -788,6 +933,27 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         ch100.dispose()
     if part in ("queries", "big"):
         sqlite_engine.dispose()
+    if part == "preping":
+        # chDB 10M and the 1M SQLite file, each question with the pool's pre-ping on and off
+        lite1 = open_bench(f"sqlite:///{args.source}")
+        lite1_ping = open_database(f"sqlite:///{args.source}", create=not OPEN_AS_IS, pool_pre_ping=True)
+        ch10 = open_chdb(args.work / "ch", "m10")
+        ch10_ping = open_database(chdb_url(args.work / "ch", "m10"), create=False, pool_pre_ping=True)
+        sqlite10 = open_bench(f"sqlite:///{lite}")
+        qs10 = with_max_id(questions(sqlite10), ch10)
+        sqlite10.dispose()
+        qs1 = with_max_id(questions(lite1), lite1)
+        results["preping"] = bench_preping({"chDB 10M": (ch10_ping, ch10), "SQLite 1M": (lite1_ping, lite1)},
+                                           {"chDB 10M": qs10, "SQLite 1M": qs1}, args.repeat, args.only)
+        for engine in (lite1, lite1_ping, ch10, ch10_ping):
+            engine.dispose()
+    if part == "funnel-variants":
+        folder, database = args.stages_on.split("/")
+        ch = open_chdb(args.work / folder, database)
+        log(f"the funnel's statement on {folder}/{database}, rewritten")
+        results["funnel_variants"] = funnel_variants(ch, args.repeat)
+        results["stages_on"] = args.stages_on
+        ch.dispose()
     if part == "funnel-stages":
         folder, database = args.stages_on.split("/")
         ch = open_chdb(args.work / folder, database)
@@ -810,7 +976,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="queries,big,ingest", help="queries (10M side by side), big (100M), "
                         "ingest, funnel-stages (the 10M funnel's statement stage by stage, wall and CPU), store-profile "
-                        "(an import's storing process piece by piece)")
+                        "(an import's storing process piece by piece), preping (each question with the pool's "
+                        "pre-ping on and off: chDB 10M, the 1M SQLite file), funnel-variants (the funnel's "
+                        "statement and rewrites of it, interleaved)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the databases are built and kept")
     parser.add_argument("--source", type=Path, default=SOURCE, help="the 1M demo SQLite database (seed 7)")
     parser.add_argument("--repeat", type=int, default=5)

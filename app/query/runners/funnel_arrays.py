@@ -242,9 +242,9 @@ class ArrayFunnelSQL(FunnelSQL):
             flags = self._flags()
             others = sum(1 << i for i, name in enumerate(flags) if name not in ("e", "s0"))
             zero = literal(0, BigInteger)
-            # minIfOrNull, not min(CASE ... ELSE NULL): no Nullable column per event (10M events: CPU
-            # -1 to -5 % in 6 interleaved runs, docs/benchmarks/clickhouse.md), and NULL for a
-            # person without an entry whatever aggregate_functions_null_for_empty says.
+            # minIfOrNull, not min(CASE ... ELSE NULL): no Nullable column per event (10M events: the
+            # statement's CPU x0.95-1.00 in interleaved runs, docs/benchmarks/clickhouse.md), and NULL
+            # for a person without an entry whatever aggregate_functions_null_for_empty says.
             kept = [func.groupArrayIf(item, func.bitAnd(item, literal(others, BigInteger)) != zero).label("a"),
                     func.minIfOrNull(item, func.bitAnd(item, literal(1, BigInteger)) != zero,
                                      type_=BigInteger).label("e")]
