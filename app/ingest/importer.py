@@ -34,6 +34,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 #: Longest line (JSON Lines) or array element (documents) read; the rest of it is skipped, so a
 #: hostile file costs bounded memory. One message is at most 32 KB, so this is generous.
 MAX_LINE_BYTES = 1 << 20
+#: Most of a batch document's array held until its object ends (8x Segment's 500 KB batch).
+HOLD_BYTES = 4 << 20
 
 
 class ImportFileError(Exception):
@@ -146,15 +148,26 @@ def _iter_json_lines(stream: Iterable[bytes | _LongLine], first_line_no: int = 1
 
 def _with_batch_fields(document: dict[str, Any]) -> Iterator[Any]:
     """The batch's messages, each given the batch-level sentAt/context it lacks."""
-    sent_at = document.get("sentAt")
-    context = document.get("context")
     for message in document["batch"]:
-        if isinstance(message, dict):
-            if sent_at is not None and message.get("sentAt") is None:
-                message = {**message, "sentAt": sent_at}
-            if isinstance(context, dict):
-                message = {**message, "context": {**context, **(message.get("context") or {})}}
-        yield message
+        yield _given_batch_fields(message, document)
+
+
+def _given_batch_fields(message: Any, fields: dict[str, Any]) -> Any:
+    """`message` with the batch's sentAt where it has none and the batch's context under its own.
+
+    A message whose own context is not an object is left for validation to reject ("context
+    must be an object"): merging into it raised TypeError, which ended the whole import with a
+    traceback and left the rest of the file unread.
+    """
+    if not isinstance(message, dict):
+        return message
+    sent_at, context = fields.get("sentAt"), fields.get("context")
+    if sent_at is not None and message.get("sentAt") is None:
+        message = {**message, "sentAt": sent_at}
+    own = message.get("context")
+    if isinstance(context, dict) and (own is None or isinstance(own, dict)):
+        message = {**message, "context": {**context, **(own or {})}}
+    return message
 
 
 def _short(exc: BaseException) -> str:
@@ -183,6 +196,8 @@ class _Document:
         self.eof = False
         self.decoder = json.JSONDecoder(parse_int=parse_int)
         self.tail = b""
+        #: Characters of the last value _value() returned (0 for one it skipped).
+        self.last_size = 0
 
     def _more(self) -> bool:
         if self.eof:
@@ -228,6 +243,7 @@ class _Document:
 
     def _value(self) -> tuple[int, Any]:
         """The next value, or (line, ValueError) for one too long or too deep to read (skipped)."""
+        self.last_size = 0
         self._skip_ws()
         while True:
             try:
@@ -248,6 +264,7 @@ class _Document:
                 if self._more():
                     continue
             line = self.line + self.buf.count("\n", 0, self.pos)
+            self.last_size = end - self.pos
             self.pos = end
             return line, value
 
@@ -322,33 +339,52 @@ class _Document:
         single: dict[str, Any] | None = {}
         kept = 0
         is_batch = False
-        if self._skip_ws() == "}":
-            self.pos += 1
-        else:
-            while True:
-                _line, key = self._value()
-                self._expect(":")
-                if key == "batch":
-                    is_batch, single = True, None
-                    for line, message in self._array():
-                        if isinstance(message, dict):
-                            for name in ("sentAt", "context"):
-                                if name in batch_fields and message.get(name) is None:
-                                    message[name] = batch_fields[name]
-                        yield line, message
-                else:
-                    _line, value = self._value()
-                    if key in ("sentAt", "context"):
-                        batch_fields[key] = value
-                    if single is not None:
-                        kept += len(str(key)) + (MAX_LINE_BYTES if isinstance(value, Exception)
-                                                 else len(json.dumps(value, default=str)))
-                        if kept <= MAX_LINE_BYTES:
-                            single[str(key)] = value
-                        else:
-                            single = None
-                if self._expect(",}") == "}":
-                    break
+        held: list[Item] | None = []
+        try:
+            if self._skip_ws() == "}":
+                self.pos += 1
+            else:
+                while True:
+                    _line, key = self._value()
+                    self._expect(":")
+                    if key == "batch":
+                        is_batch, single = True, None
+                        # Segment writes {"batch": [...], "context": ..., "sentAt": ...}: fields after the
+                        # array apply too, so a batch of up to HOLD_BYTES is held until the object ends
+                        # (a pretty-printed batch lost its context, and so its geolocation, where the
+                        # same batch on one line kept it). A longer one streams with the fields before it.
+                        held_bytes = 0
+                        for line, message in self._array():
+                            if held is not None:
+                                held.append((line, message))
+                                held_bytes += self.last_size
+                                if held_bytes <= HOLD_BYTES:
+                                    continue
+                                for item in held:
+                                    yield item[0], _given_batch_fields(item[1], batch_fields)
+                                held = None
+                                continue
+                            yield line, _given_batch_fields(message, batch_fields)
+                    else:
+                        _line, value = self._value()
+                        if key in ("sentAt", "context"):
+                            batch_fields[key] = value
+                        if single is not None:
+                            kept += len(str(key)) + (MAX_LINE_BYTES if isinstance(value, Exception)
+                                                     else len(json.dumps(value, default=str)))
+                            if kept <= MAX_LINE_BYTES:
+                                single[str(key)] = value
+                            else:
+                                single = None
+                    if self._expect(",}") == "}":
+                        break
+        except (ValueError, OSError, EOFError, zlib.error):
+            # Cut or broken further on: what was read is still stored, as when streaming.
+            for line, message in held or ():
+                yield line, _given_batch_fields(message, batch_fields)
+            raise
+        for line, message in held or ():
+            yield line, _given_batch_fields(message, batch_fields)
         if not is_batch:
             yield start, single if single is not None else ValueError(
                 f'a JSON object without "batch" over the {MAX_LINE_BYTES:,}-byte limit of one message')

@@ -214,3 +214,35 @@ def test_a_pretty_printed_single_message_is_imported_or_rejected_never_dropped(t
         assert peak < 8 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
     finally:
         engine.dispose()
+
+
+def test_batch_context_reaches_its_messages_in_every_layout_and_never_ends_the_import(tmp_path: Path,
+                                                                                      sqlite_url: str) -> None:
+    """(1) A batch line whose message had a context that was not an object raised TypeError merging the
+    batch's context into it: a traceback, the rest of the file unread. (2) A pretty-printed batch
+    document got the batch's context only when it came before "batch"; Segment writes it after, so
+    its messages lost their context (and geolocation) where the same batch on one line kept it."""
+    from app.core.database import open_database
+
+    context = {"ip": "8.8.8.8", "library": {"name": "lib"}}
+    messages = [_message(0), _message(1, context={"page": {"path": "/x"}}), _message(2, context=[1])]
+    one_line = tmp_path / "batch.jsonl"
+    one_line.write_text(json.dumps({"batch": messages, "context": context}) + "\n" + json.dumps(_message(3)) + "\n")
+    pretty = tmp_path / "batch.json"
+    pretty.write_text(json.dumps({"batch": [{**m, "messageId": f"p{i}"} for i, m in enumerate(messages)],
+                                  "context": context, "sentAt": "2024-07-01T10:00:05Z"}, indent=2))
+    engine = open_database(sqlite_url)
+    try:
+        writer = EventWriter(engine, enrich=False)
+        for path, stored in ((one_line, 3), (pretty, 2)):
+            summary = import_files(writer, [path])
+            assert (summary.stored, summary.rejected) == (stored, 1), summary.problems
+            assert summary.problems[0].reason == "context must be an object, got list"
+        rows = {r["message_id"]: r["context"] for r in event_rows(engine)}
+        for line_id, doc_id in (("m0", "p0"), ("m1", "p1")):
+            assert rows[line_id] == rows[doc_id], (rows[line_id], rows[doc_id])
+            assert rows[doc_id]["ip"] == "8.8.8.8" and rows[doc_id]["library"] == {"name": "lib"}
+        assert rows["p1"]["page"] == {"path": "/x"}
+        assert "m3" in rows
+    finally:
+        engine.dispose()
