@@ -102,8 +102,8 @@ def _secret(name: str, key: str, given: Any, path: str, *, required: bool) -> st
 
 
 def parse_destination(data: Any, path: str) -> Destination:
-    r = SpecReader(data, path)
     try:
+        r = SpecReader(data, path)  # refuses a destination that is not an object, in one line
         name = r.string("name", required=True)
         kind = r.string("type", required=True, choices=TYPES)
         url = r.string("url", required=True)
@@ -184,4 +184,6 @@ def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
         data = json.loads(text)
     except ValueError as exc:
         raise DestinationError(f"{os.fspath(path)} is not JSON: {exc}") from None
+    except RecursionError:  # a file nested thousands of levels deep
+        raise DestinationError(f"{os.fspath(path)} is nested too deeply to be a destinations file") from None
     return parse_destinations(data)

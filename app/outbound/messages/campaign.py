@@ -187,6 +187,8 @@ def load_campaign(path: str | Path) -> Campaign:
         raise CampaignError(f"{p}: cannot read ({exc})") from None
     except json.JSONDecodeError as exc:
         raise CampaignError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:  # a file nested thousands of levels deep
+        raise CampaignError(f"{p}: nested too deeply to be a campaign") from None
     try:
         return Campaign.from_dict(data)
     except CampaignError as exc:
