@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,21 @@ from app.core.migrations import SchemaError, ensure_schema, note_opened_at, sche
 from app.core.schema import meta, metadata
 from app.core.urls import parse_url
 
+#: A database scheme followed by ':' but not '://' ('sqlite:x.db', 'chdb:events', 'file:y.db'):
+#: a mistyped URL, which as a file path would silently create a SQLite file of that name.
+_SCHEME_WITHOUT_SLASHES = re.compile(
+    r"(sqlite|postgres|postgresql|chdb|clickhouse|clickhousedb|mysql|mariadb|duckdb|file)(\+[\w.]+)?:(?!//)",
+    re.IGNORECASE)
+
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
     """Accept a SQLAlchemy URL or a bare file path (taken as a SQLite file); the URL's
     backend may rewrite it to the driver Tracklens ships. UnsupportedDatabase for others."""
     raw = os.fspath(url).strip()
     if "://" not in raw:
+        if _SCHEME_WITHOUT_SLASHES.match(raw):
+            raise UnsupportedDatabase(f"{raw!r} is not a database URL: a URL has '://' after its scheme, "
+                                      "e.g. sqlite:///path/to/events.sqlite or chdb:///path/to/folder")
         return "sqlite:///" + str(Path(raw).expanduser().resolve())
     return backend_for_url(raw).normalize_url(raw)
 

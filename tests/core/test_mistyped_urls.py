@@ -1,0 +1,40 @@
+"""A database URL typed without its '//' ('sqlite:x.db', 'chdb:events', 'file:y.db') is refused
+in one line: taken as a file path, it created a SQLite file with that literal name and stored
+the import there (new-user defect hunt). Real paths, a Windows drive among them, stay paths."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli.main import cli
+from app.core.database import DatabaseError, normalize_url, open_database
+
+MESSAGE = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1",
+           "timestamp": "2026-12-01T10:00:00Z"}
+
+
+@pytest.mark.parametrize("url", ["sqlite:events.sqlite", "sqlite:/events.sqlite", "chdb:events",
+                                 "file:events.sqlite", "postgresql:/localhost/app", "SQLite:events.sqlite",
+                                 "sqlite+pysqlite:events.sqlite"])
+def test_a_url_without_its_slashes_is_refused_and_creates_nothing(tmp_path: Path, url: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps(MESSAGE) + "\n")
+    out = CliRunner().invoke(cli, ["import", "--quiet", "--db", url, str(export)])
+    assert out.exit_code == 1, out.output
+    assert f"{url!r} is not a database URL: a URL has '://' after its scheme" in out.stderr
+    assert "Traceback" not in out.output
+    with pytest.raises(DatabaseError, match="is not a database URL"):
+        open_database(url)
+    assert sorted(os.listdir(tmp_path)) == ["export.jsonl"]
+
+
+@pytest.mark.parametrize("path", ["events.sqlite", "C:events.sqlite", "data/my:file.sqlite"])
+def test_paths_stay_paths(path: str) -> None:
+    assert normalize_url(path).startswith("sqlite:///")
