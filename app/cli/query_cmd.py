@@ -20,6 +20,8 @@ from typing import IO, Any
 
 import click
 
+from app.core.spreadsheet import spreadsheet_safe
+
 #: Seconds a query may run before it is stopped (`--timeout`; 0 for no limit).
 DEFAULT_TIMEOUT = 120.0
 
@@ -173,8 +175,8 @@ def write_table(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
 
 def write_csv(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
+    writer.writerow([spreadsheet_safe(h) for h in header])
+    writer.writerows([[_cell(spreadsheet_safe(v)) for v in row] for row in rows])
 
 
 def _read_spec(spec_path: str) -> Any:

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
+from app.core.spreadsheet import spreadsheet_safe
 from app.query.model import QueryError, check_name
 from app.query.runner import CancelToken, QueryCancelled, run_query
 
@@ -24,11 +25,12 @@ FIXED_COLUMNS = ("id", "first_seen", "last_seen", "events")
 
 
 def cell(value: Any) -> str:
-    """A trait value as CSV text: strings as they are, numbers and booleans as JSON, missing empty."""
+    """A trait value as CSV text: strings as they are (spreadsheet-safe), numbers and booleans
+    as JSON, missing empty."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return str(spreadsheet_safe(value))
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -52,7 +54,7 @@ def export_users_csv(engine: Engine, users_spec: Mapping[str, Any], fileobj: IO[
         check_name(name, f"columns[{i}]")
     token = cancel or CancelToken()
     writer = csv.writer(fileobj)
-    writer.writerow([*FIXED_COLUMNS, *traits])
+    writer.writerow([*FIXED_COLUMNS, *(spreadsheet_safe(name) for name in traits)])
     first = run_query(engine, {**spec, "limit": PAGE_SIZE, "count": True}, cancel=token, timeout=timeout)
     total = int(first["total"])
     done = 0
@@ -62,7 +64,7 @@ def export_users_csv(engine: Engine, users_spec: Mapping[str, Any], fileobj: IO[
     while True:
         for user in page["users"]:
             t = user["traits"]
-            writer.writerow([user["id"], user["first_seen"], user["last_seen"], user["events"],
+            writer.writerow([spreadsheet_safe(user["id"]), user["first_seen"], user["last_seen"], user["events"],
                              *[cell(t.get(name)) for name in traits]])
         done += len(page["users"])
         if progress is not None:

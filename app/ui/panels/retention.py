@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.spreadsheet import spreadsheet_safe
 from app.query.panel_state import (
     RETENTION_BRACKET_CHOICES,
     RETENTION_MODE_CHOICES,
@@ -480,7 +481,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
             writer.writerow(["group", "cohort", "size", *[f"rate {n}" for n in range(periods)],
                              *[f"count {n}" for n in range(periods)]])
             for group in self.groups():
-                name = "" if group.get("group") is None else str(group["group"])
+                name = "" if group.get("group") is None else spreadsheet_safe(str(group["group"]))
                 average = list(group.get("average") or [])
                 writer.writerow([name, "average", "", *("" if r is None else r for r in average), *[""] * periods])
                 for c in group.get("cohorts") or []:

@@ -18,6 +18,8 @@ from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QToolButton, QWidget
 
+from app.core.spreadsheet import spreadsheet_safe
+
 PathLike = str | os.PathLike[str]
 #: PNGs are rendered at twice the on-screen size, so they stay sharp in slides and documents.
 PNG_SCALE = 2.0
@@ -58,9 +60,9 @@ def save_image(widget: QWidget, path: PathLike) -> None:
 def write_csv(path: PathLike, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(list(header))
+        writer.writerow([spreadsheet_safe(h) for h in header])
         for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow(["" if value is None else spreadsheet_safe(value) for value in row])
 
 
 def model_table(model: QAbstractItemModel) -> tuple[list[str], list[list[Any]]]:
