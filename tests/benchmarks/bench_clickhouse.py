@@ -6,7 +6,7 @@ same 10M demo events, the panel questions on 100M events in chDB, and ingestion 
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts big,ingest
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts store-profile --work /tmp/x --out /tmp/x.md
 
-Run on demand, never in the test suite. Writes docs/benchmarks/clickhouse.md.
+Run on demand, never in the test suite. Writes /tmp/chbench/clickhouse.md (--out); the tables in docs/benchmarks/clickhouse.md are copied from there.
 
 Data. Writing 10M demo events through the writer takes ~25 min on SQLite, so the 10M databases
 are the cached 1M demo database (seed 7, tests/benchmarks/bench_query.py's cache) repeated 10x
@@ -986,7 +986,8 @@ def main() -> None:
     parser.add_argument("--import-events", type=int, default=300_000)
     parser.add_argument("--demo-events", type=int, default=200_000)
     parser.add_argument("--only", default=None, help="run only the questions whose name contains this")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "clickhouse.md")
+    parser.add_argument("--out", type=Path, default=WORK / "clickhouse.md",
+                        help="the markdown written (docs/benchmarks/clickhouse.md holds dated sections written by hand: copy from here, do not write over it)")
     parser.add_argument("--json", type=Path, default=None, help="also write the measurements here")
     parser.add_argument("--notes", type=Path, default=None, help="markdown appended under the tables")
     parser.add_argument("--rollups", action="store_true", help="let queries read chDB's hourly rollups "
