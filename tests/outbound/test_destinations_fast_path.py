@@ -318,3 +318,26 @@ def test_a_cursor_moved_by_hand_while_known_is_obeyed(engine: Engine, rx: Receiv
         collector.close()
         w.close()
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in (*range(10), *range(20, 40))]
+
+
+def test_a_destination_behind_catches_up_into_the_commits_it_holds(engine: Engine, rx: Receiver) -> None:
+    """Behind while the collector keeps committing: the commits are kept, and once a read of the
+    database reaches the first of them the rest goes from memory, instead of every batch being
+    read back until a read comes back short. Every message once, in order."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 100}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        store_messages(engine, [track(i) for i in range(300)])  # the backlog
+        i = 300
+        for _ in range(12):
+            collector.commit([track(n) for n in range(i, i + 60)])  # 60 per step: 100 go out
+            i += 60
+            w.step()
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    assert [m["messageId"] for m in rx.delivered()] == stored_ids(engine)
+    assert w.read_batches <= 4 and w.fast_batches >= 8, (w.read_batches, w.fast_batches)

@@ -271,6 +271,8 @@ class DestinationWorker:
         self._in_sync = False
         #: the last step took a whole batch (more may be waiting: no pause before the next)
         self._full = False
+        #: the last read of the database was a whole batch: behind (the feed is then kept)
+        self._behind = False
         #: the filters in Python when they are on event names only (None: only SQL knows)
         self._selects = event_name_filter(dest)
         #: nothing filtered out (no filter; and not Mixpanel, which leaves the calls without an event out)
@@ -425,11 +427,15 @@ class DestinationWorker:
         return self._step_from_database()
 
     def _step_from_database(self) -> str:
-        if self.feed is not None:
+        feed = self.feed
+        # Behind (the last read was a whole batch): the feed is kept, to go on from memory once a
+        # read reaches its first record (_catch_up_into); every check still applies after.
+        keep = feed is not None and self._behind and len(feed) > 0
+        if feed is not None and not keep:
             # Everything committed before this point is at most the MAX(id) read below; what the
             # collector commits from now on reaches the feed, so once this read gets to MAX(id)
             # the feed holds (at least) every later commit of the collector.
-            self.feed.clear()
+            feed.clear()
         size = self._size()
         read = self._read(size)
         if read is None:
@@ -440,7 +446,7 @@ class DestinationWorker:
         # A short batch read everything up to `upto`: the cursor may pass the filtered-out rest.
         full = len(batch) == size
         self._in_sync = not full
-        self._full = full
+        self._full = self._behind = full
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
                 with self.engine.begin() as conn:
@@ -455,7 +461,31 @@ class DestinationWorker:
             return STOPPED
         self._in_sync = self._in_sync and len(sent) == len(batch)
         position = sent[-1][0] if full or len(sent) < len(batch) else upto
-        return self._settle(answer, sent, position, cur.position)
+        outcome = self._settle(answer, sent, position, cur.position)
+        if keep and feed is not None:
+            self._catch_up_into(feed, sent, caught_up=not full)
+        return outcome
+
+    def _catch_up_into(self, feed: CommittedFeed, sent: Sequence[Sequence[Any]], *, caught_up: bool) -> None:
+        """After a read while behind: when the rows just sent reach the first record the feed
+        holds (same messageIds, in order, to the end of what was sent), drop the records sent and
+        go on from memory; a feed that disagrees is forgotten. (A destination catching up at the
+        collector's rate would otherwise read every batch back until a read came back short.)"""
+        generation, records = feed.peek(len(sent))
+        if not records:
+            return
+        first = records[0][0]
+        k = next((i for i, row in enumerate(sent) if row[1] == first), -1)
+        if k < 0:  # not reached yet; or passed (filtered out): forget it once caught up
+            if caught_up:
+                feed.clear()
+            return
+        n = len(sent) - k
+        if n > len(records) or any(sent[k + j][1] != records[j][0] for j in range(n)):
+            feed.clear()
+            return
+        feed.drop(n, generation)
+        self._in_sync, self._behind = True, False
 
     def _step_from_memory(self, feed: CommittedFeed) -> str | None:
         """Deliver the feed's next records if they are exactly the events stored above the cursor
