@@ -78,10 +78,15 @@ def test_a_screenshot_folder_that_cannot_be_written_is_one_line_at_once(tmp_path
 
 
 def test_a_picture_that_cannot_be_written_fails_the_run(make_window: Any, filled_db: Any, qtbot: Any,
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """QPixmap.save only returns False (a full disk, a folder in the file's place): the run said 0."""
+    from PySide6.QtWidgets import QApplication
+
     from app.ui.screenshot import ScreenshotRunner
 
+    # The runner ends the app (QApplication.exit); here that app is every later test's: the
+    # windows of the tests after this one never finished their first queries.
+    monkeypatch.setattr(QApplication, "exit", staticmethod(lambda code=0: None))
     url, _engine = filled_db
     window = make_window(url)
     folder = tmp_path / "shots"
