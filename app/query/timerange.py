@@ -26,7 +26,6 @@ from app.query.model import QueryError, QueryTooLarge, Range
 UTC = dt.UTC
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
-EPOCH_DAY = dt.date(1970, 1, 1)
 
 
 def local_midnight_ms(day: dt.date, zone: ZoneInfo) -> int:

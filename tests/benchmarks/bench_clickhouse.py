@@ -947,18 +947,15 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
                                            {"chDB 10M": qs10, "SQLite 1M": qs1}, args.repeat, args.only)
         for engine in (lite1, lite1_ping, ch10, ch10_ping):
             engine.dispose()
-    if part == "funnel-variants":
+    if part in ("funnel-variants", "funnel-stages"):
         folder, database = args.stages_on.split("/")
         ch = open_chdb(args.work / folder, database)
-        log(f"the funnel's statement on {folder}/{database}, rewritten")
-        results["funnel_variants"] = funnel_variants(ch, args.repeat)
-        results["stages_on"] = args.stages_on
-        ch.dispose()
-    if part == "funnel-stages":
-        folder, database = args.stages_on.split("/")
-        ch = open_chdb(args.work / folder, database)
-        log(f"the funnel on {folder}/{database}, stage by stage")
-        results["funnel_stages"] = funnel_stages(ch, args.repeat)
+        if part == "funnel-variants":
+            log(f"the funnel's statement on {folder}/{database}, rewritten")
+            results["funnel_variants"] = funnel_variants(ch, args.repeat)
+        else:
+            log(f"the funnel on {folder}/{database}, stage by stage")
+            results["funnel_stages"] = funnel_stages(ch, args.repeat)
         results["stages_on"] = args.stages_on
         ch.dispose()
     if part == "store-profile":

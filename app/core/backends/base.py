@@ -69,8 +69,8 @@ class Backend:
     #: `sum(expr), count(expr)` evaluate `expr` once per aggregate per row (no common
     #: subexpressions): a JSON measure value is better computed once in a subquery
     evaluates_aggregate_arguments_each: ClassVar[bool] = False
-    #: segmentation medians per bucket and over the range come from one materialized read of
-    #: the rows (one statement) rather than one statement each
+    #: segmentation medians per bucket and over the range come from one statement that reads
+    #: the rows once (medians_with_total) rather than one statement each
     one_pass_medians: ClassVar[bool] = False
     #: a JSON document reads back as exactly the text the writer stored (no JSONB-style
     #: normalisation), so the forwarder may send the collector's in-memory text instead
