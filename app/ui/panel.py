@@ -236,13 +236,17 @@ class Panel(QWidget):
         return connection.query_job(spec)
 
     def run_job(self, job: Job) -> None:
-        """Run any `job(token)` on the panel's channel, superseding the one in flight."""
+        """Run any `job(token)` on the panel's channel, superseding the one in flight and an
+        older answer still waiting for its turn to be shown (it would be shown, and reported
+        finished, after the newer request was made)."""
+        result_pacer().discard(self)
         self._pending_spec = None
         self._wire_channel()
         self.channel.submit(job)
 
     def cancel(self) -> None:
         self._refresh_timer.stop()
+        result_pacer().discard(self)
         self.channel.cancel()
 
     def mark_ready(self) -> None:

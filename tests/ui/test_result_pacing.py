@@ -71,3 +71,24 @@ def test_a_panel_is_not_settled_while_its_answer_waits_for_its_turn(make_window:
     assert not panel.settled
     qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
     assert shown == ["answer"]
+
+
+def test_a_new_request_drops_an_older_answer_still_waiting_for_its_turn(make_window: Any, filled_db: Any,
+                                                                        qtbot: Any) -> None:
+    """A funnel step's persons asked for while the explorer's own earlier answer waited for its
+    turn: the earlier answer (all persons) was shown and reported finished after the drill was
+    asked, and the explorer listed everyone (a CI run caught it)."""
+    url, _engine = filled_db
+    window = make_window(url)
+    panel = window.panels["users"]
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled, timeout=60_000)
+    stale = {"users": [{"id": "stale-person"}], "total": 1}
+    panel._on_result(stale)  # an older answer, received, queued for its turn
+    assert result_pacer().pending(panel)
+    spec = panel.query()
+    spec["limit"] = 3
+    with qtbot.waitSignal(panel.query_finished, timeout=20_000):
+        panel.run_query(spec)
+    shown = [panel.model.person_at(r)["id"] for r in range(panel.model.rowCount())]
+    assert "stale-person" not in shown and shown
+    assert panel.last_result_spec == spec
