@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "gui": "app.cli.gui_cmd:gui",
     "send": "app.cli.send_cmd:send",
     "forward": "app.cli.forward_cmd:forward",
+    "materialize": "app.cli.materialize_cmd:materialize",
 }
 
 

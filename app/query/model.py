@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
+from app.core.names import MAX_NAME_LENGTH, name_problem
 from app.core.schema import ENRICHED_COLUMNS
 from app.query import limits
 from app.query.errors import QueryError, QueryTooLarge
@@ -137,20 +138,13 @@ def _short(text: str, width: int = 80) -> str:
     return text if len(text) <= width else text[:width] + "..."
 
 
-# Property and trait names end up as bound JSON-path parameters. SQLite's path syntax has no
-# escape for a double quote inside a quoted key, so those (and control characters) are refused
-# on every dialect alike.
-_BAD_NAME = re.compile(r'["\\\x00-\x1f]')
-
-
 def check_name(value: Any, path: str) -> str:
-    """A property/trait/event name: a non-empty string a JSON path can quote."""
+    """A property/trait name: a non-empty string a JSON path can quote (app.core.names)."""
     if not isinstance(value, str) or not value:
         raise QueryError(f"{path} must be a non-empty string, got {_describe(value)}")
-    if len(value) > 255:
-        raise QueryError(f"{path} is longer than 255 characters")
-    if _BAD_NAME.search(value):
-        raise QueryError(f"{path} may not contain double quotes, backslashes or control characters: {value!r}")
+    problem = name_problem(value)
+    if problem is not None:
+        raise QueryError(f"{path} {problem}" + (f": {value!r}" if len(value) <= MAX_NAME_LENGTH else ""))
     return value
 
 

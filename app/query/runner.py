@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError
 
 from app.core.backends import Backend, backend_for
 from app.core.database import DatabaseError, describe_error
+from app.core.materialized import ACTIVE as MATERIALIZED
+from app.core.materialized import held_or_broken_down, materialized
 from app.query.errors import QueryTimeout
 from app.query.model import KINDS, Query, QueryError, _load_kind, parse_query
 
@@ -164,7 +166,25 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
         parse_query(spec)  # every bound is checked before the preparers read the database
     for prepare in SPEC_PREPARERS:
         spec = prepare(engine, spec)
-    runner = build_runner(spec, engine.dialect, now=now, cancel=token)
+    runner = build_runner(spec, engine.dialect, now=now, cancel=token)  # every limit checked, no SQL yet
+    columns: Mapping[str, str] = {}
+    if held_or_broken_down(spec):
+        try:
+            with engine.connect() as conn:
+                columns = materialized(conn)
+        except DBAPIError as exc:
+            raise DatabaseError(describe_error(exc)) from exc
+    if not columns:
+        return _run(engine, runner, token, timeout, record)
+    reset = MATERIALIZED.set(columns)  # for every statement built, also while calculating
+    try:
+        return _run(engine, build_runner(spec, engine.dialect, now=now, cancel=token), token, timeout, record)
+    finally:
+        MATERIALIZED.reset(reset)
+
+
+def _run(engine: Engine, runner: QueryRunner, token: CancelToken, timeout: float | None,
+         record: list[tuple[Executable, Mapping[str, Any] | None]] | None) -> dict[str, Any]:
     runner.record = record
     token.raise_if_cancelled()
     backend = backend_for(engine)

@@ -22,6 +22,11 @@ SPECS: dict[str, dict[str, Any]] = {
                      "breakdown": {"property": "plan"}},
     "funnel": {"kind": "funnel", "steps": ["Signed Up", "Order Completed"], "timezone": "UTC",
                "range": {"last": 7, "unit": "day"}, "window": {"days": 3}},
+    # A persons drill runs a users query inside: its statements were not recorded, so --explain
+    # and "Show query and SQL" showed nothing for it.
+    "funnel_persons": {"kind": "funnel_persons", "step": 1, "status": "reached",
+                       "funnel": {"steps": ["Signed Up", "Order Completed"], "timezone": "UTC",
+                                  "range": {"last": 7, "unit": "day"}, "window": {"days": 3}}},
     "users": {"kind": "users", "timezone": "UTC", "where": [{"trait": "city", "op": "contains", "value": "'s-Her"}],
               "did": [{"event": "Order Completed", "min": 1}]},
 }

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from app.core.backends import backend_for
 from app.query import QueryError, run_query
+from app.query.explain import explain_query
 from app.query.reference.common import load
 from app.query.reference.funnel import funnel as oracle
+from app.query.runners import funnel_base
 from tests.query.support import event_row, insert_rows, ms, user_row
 
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
@@ -37,7 +40,18 @@ def persons(engine: Engine, spec: dict[str, Any], step: int, status: str = "reac
     return [u["id"] for u in result["users"]]
 
 
-def test_an_exclusion_between_two_steps_removes_the_person_from_the_whole_funnel(engine: Engine) -> None:
+@pytest.fixture(params=["probe", "hash"])
+def exclusion_form(request: pytest.FixtureRequest, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every exclusion in one form (hash: where exclusions are joins, PostgreSQL)."""
+    backend = backend_for(engine)
+    if request.param == "hash" and (not backend.funnel_steps_by_join or backend.funnel_person_arrays):
+        pytest.skip(f"{backend.label} has one form of exclusions")
+    monkeypatch.setattr(funnel_base, "FORCE_EXCLUSION_FORM", request.param)
+    return str(request.param)
+
+
+def test_an_exclusion_between_two_steps_removes_the_person_from_the_whole_funnel(engine: Engine,
+                                                                                 exclusion_form: str) -> None:
     store(engine, [
         # ann: A, then Refund, then B -> excluded (also from step 1)
         event_row("A", "ann", ms("2026-11-01 10:00")), event_row("Refund", "ann", ms("2026-11-01 10:30")),
@@ -62,7 +76,7 @@ def test_an_exclusion_between_two_steps_removes_the_person_from_the_whole_funnel
     assert trends["total"] == {"entered": 3, "converted": 2, "rate": round(2 / 3, 6)}
 
 
-def test_an_exclusion_has_its_own_filters(engine: Engine) -> None:
+def test_an_exclusion_has_its_own_filters(engine: Engine, exclusion_form: str) -> None:
     store(engine, [
         event_row("A", "ann", ms("2026-11-01 10:00")),
         event_row("Refund", "ann", ms("2026-11-01 10:30"), {"amount": 5}),
@@ -75,6 +89,49 @@ def test_an_exclusion_has_its_own_filters(engine: Engine) -> None:
         {"event": "Refund", "from_step": 1, "to_step": 2, "where": [{"property": "amount", "op": "gt", "value": 100}]}]}
     assert counts(engine, spec) == [1, 1]
     assert persons(engine, spec, 2) == ["ann"]
+
+
+def test_an_exclusion_counts_up_to_the_window_end_of_the_ranges_last_entry(engine: Engine,
+                                                                          exclusion_form: str) -> None:
+    """The range ends 2026-11-03 (so at 11-04 00:00): an entry in its last millisecond is
+    excluded by an event one window (a day) later, past the range; one millisecond more is not."""
+    last = ms("2026-11-04 00:00") - 1
+    store(engine, [
+        event_row("A", "ann", last), event_row("Refund", "ann", last + 86_400_000),
+        event_row("A", "bob", last), event_row("Refund", "bob", last + 86_400_001),
+        event_row("A", "cat", ms("2026-11-01 00:00")), event_row("Refund", "cat", ms("2026-11-01 00:00") + 1),
+        event_row("B", "cat", ms("2026-11-01 00:01")),
+    ])
+    spec = {**BASE, "steps": ["A", "B"], "exclusions": [{"event": "Refund", "from_step": 1, "to_step": 2}]}
+    assert counts(engine, spec) == [1, 0]
+    assert persons(engine, spec, 1) == ["bob"]
+
+
+def test_a_rare_exclusion_event_is_read_once_and_a_common_one_probed_per_person(engine: Engine) -> None:
+    """PostgreSQL: the form is chosen by the events' counts in the range (event_hours), shown
+    in the recorded SQL; both give the oracle's answer."""
+    backend = backend_for(engine)
+    if not backend.funnel_steps_by_join or backend.funnel_person_arrays:
+        pytest.skip(f"{backend.label} has one form of exclusions")
+    rows = []
+    for i in range(12):
+        t = ms("2026-11-01 10:00") + i * 60_000
+        rows += [event_row("A", f"p{i}", t), event_row("Page", f"p{i}", t + 1), event_row("Page", f"p{i}", t + 2),
+                 event_row("B", f"p{i}", t + 3)]
+    rows.append(event_row("Refund", "p3", ms("2026-11-01 10:03") + 1))
+    store(engine, rows)
+    for event, hashed in (("Refund", True), ("Page", False)):
+        spec = {**BASE, "steps": ["A", "B"], "exclusions": [{"event": event, "from_step": 1, "to_step": 2}]}
+        assert counts(engine, spec) == ([11, 11] if hashed else [0, 0])
+        sql = explain_query(engine, spec, now=NOW)
+        assert "event_hours" in sql[0]
+        assert ("funnel_xe0" in sql[-1]) is hashed, event
+        # A step's persons (the drill) choose as the funnel does, and list the same persons.
+        drill = {"kind": "funnel_persons", "funnel": {k: v for k, v in spec.items() if k != "kind"}, "step": 1}
+        sql = explain_query(engine, drill, now=NOW)
+        assert "event_hours" in sql[0]
+        assert any("funnel_xe0" in s for s in sql[1:]) is hashed, event
+        assert persons(engine, spec, 1) == ([f"p{i}" for i in sorted(range(12), key=str) if i != 3] if hashed else [])
 
 
 def test_strict_order_wants_the_next_step_event_to_be_the_next_step(engine: Engine) -> None:

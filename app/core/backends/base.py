@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
     Float,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy import column as sa_column
 from sqlalchemy.engine import URL
 
 
@@ -45,6 +47,10 @@ class Backend:
     #: the database appends and does not update rows in place (ClickHouse): the writer keeps
     #: versions and identity overrides instead (app.ingest.appendstore)
     appends_only: ClassVar[bool] = False
+    #: messages per batch of a bulk load (`tracklens import`): one transaction each on SQLite and
+    #: PostgreSQL; on ClickHouse each is one insert per table, a new part per partition that
+    #: the engine merges later, so fewer and larger batches cost less per event
+    bulk_batch_rows: ClassVar[int] = 5000
     #: `event_hours`/`person_hours` exist and are exact (triggers), so segmentation may read them
     hourly_rollups: ClassVar[bool] = True
     #: the writer adds each batch's counts to the hourly rollups itself, one grouped upsert per
@@ -262,6 +268,30 @@ class Backend:
     def json_type_label(self, doc: Any, key: str) -> Any:
         """doc[key]'s type as string/number/boolean/null/object/array."""
         raise NotImplementedError
+
+    # -- materialized properties (app.core.materialized) -------------------------------------------
+
+    #: Whether `tracklens materialize` is offered (app.core.materialized).
+    materializes_properties: ClassVar[bool] = False
+
+    def display_ddl(self, conn: Connection, key: str) -> str:
+        """json_display(properties, key) as SQL text for a column definition: the column
+        unqualified, the key a literal."""
+        expr = self.json_display(sa_column("properties", self.column_types.get("json", JSON())), key)
+        return str(expr.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+    def add_materialized_column(self, conn: Connection, column: str, key: str) -> None:
+        """Add `events.<column>`, the database's own computation of json_display(properties,
+        key) for every stored and future event, and what lets funnels read it cheaply; in the
+        caller's transaction, which records it."""
+        raise RuntimeError(f"{self.label} does not materialize properties (materializes_properties is False)")
+
+    def after_materializing(self, engine: Engine) -> None:
+        """What must follow add_materialized_column's committed transaction (outside one)."""
+
+    def drop_materialized_column(self, conn: Connection, column: str) -> None:
+        """Remove what add_materialized_column added (in the caller's transaction)."""
+        raise RuntimeError(f"{self.label} does not materialize properties (materializes_properties is False)")
 
     def json_entries(self, sample: Any, doc: Any) -> Any:
         """`sample` (a subquery) joined to each row's top-level entries of `doc`, and the entries'

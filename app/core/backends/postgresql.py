@@ -282,6 +282,27 @@ class PostgreSQLBackend(Backend):
     def json_type_label(self, doc: Any, key: str) -> Any:
         return self.json_raw_type(doc, key)
 
+    materializes_properties = True
+
+    def add_materialized_column(self, conn: Connection, column: str, key: str) -> None:
+        # A stored generated column (the table is rewritten once) and an index in the order the
+        # funnel reads a step's events, the value carried: a held funnel then finds each
+        # person's entry value and every candidate's from the index alone, never the row
+        # (10M, 4 steps: 2.3-2.8x the plain funnel's CPU -> 1.1-1.4x).
+        conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} text "
+                             f"GENERATED ALWAYS AS ({self.display_ddl(conn, key)}) STORED")
+        conn.exec_driver_sql(f"CREATE INDEX ix_events_{column} ON events (event, person, ts, id) INCLUDE ({column})")
+
+    def after_materializing(self, engine: Engine) -> None:
+        # The rewritten table has no visibility map yet: until a VACUUM sets it, every
+        # "index-only" scan reads the rows too (10M: the plain funnel 0.9 -> 3.2 s), and
+        # autovacuum does not come for a table that only was rewritten.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) events")
+
+    def drop_materialized_column(self, conn: Connection, column: str) -> None:
+        conn.exec_driver_sql(f"ALTER TABLE events DROP COLUMN IF EXISTS {column}")  # and its index
+
     def json_entries(self, sample: Any, doc: Any) -> Any:
         each = func.jsonb_each(doc).table_valued("key", "value")
         text_ = each.c.value.op("#>>", return_type=Text)(literal_column("'{}'::text[]"))

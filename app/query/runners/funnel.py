@@ -51,6 +51,7 @@ class FunnelRunner(QueryRunner):
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
+        self.sql.choose_exclusion_forms(self, conn)
         result = funnel_header(self.sql)
         if q.view == "trends":
             result.update(calculate_trends(self.sql, self, conn))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -33,6 +33,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
+    Text,
     and_,
     case,
     exists,
@@ -42,10 +43,12 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy import column as sa_column
+from sqlalchemy.engine import Connection, Dialect
 
 from app.core.backends import backend_for
-from app.core.schema import ENRICHED_COLUMNS, events, users
+from app.core.materialized import ACTIVE as MATERIALIZED
+from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
 from app.query.filters import FilterContext, compile_filters, needs_users
 from app.query.model import (
     DEFAULT_RANGE,
@@ -65,14 +68,23 @@ from app.query.model import (
     parse_range,
     query_model,
 )
-from app.query.timerange import Period, resolve_range, today
+from app.query.timerange import HOUR_MS, Period, resolve_range, today
 from app.query.zones import zone_info
+
+if TYPE_CHECKING:
+    from app.query.runner import QueryRunner
 
 #: Window units and their length in ms.
 WINDOW_UNITS: dict[str, int] = {"minutes": 60_000, "hours": 3_600_000, "days": 86_400_000,
                                 "weeks": 7 * 86_400_000}
 MAX_STEPS = 20
 MAX_EXCLUSIONS = 10
+#: An exclusion's events are hash-joined (read once) rather than probed per entered person when
+#: its event's rows in the funnel's span are at most this share of the entry event's rows in the
+#: range (from `event_hours`). See `FunnelSQL.choose_exclusion_forms`.
+HASHED_EXCLUSION_SHARE = 0.5
+#: Tests and measurements: "hash" or "probe" for every exclusion, None to choose by the counts.
+FORCE_EXCLUSION_FORM: str | None = None
 VIEWS = ("steps", "trends", "time_to_convert")
 #: `ordered`: other events may come between steps; `strict`: the next step must be the very next
 #: event of any of the funnel's steps; `any`: steps in any order within the window from the
@@ -289,10 +301,57 @@ class FunnelSQL:
         self.step_where = [compile_filters(s.where, self.ctx) for s in q.steps]
         self.uses_users = uses_users
         self.today = today(self.zone, now)
+        #: property -> its column, where the database materialized it (app.core.materialized)
+        self.materialized = MATERIALIZED.get()
+        #: Indexes of the exclusions whose events are read once and hash-joined (see
+        #: `choose_exclusion_forms`); the others are probed once per entered person.
+        self.hashed_exclusions: frozenset[int] = frozenset()
+
+    def _property_text(self, table: Any, name: str) -> ColumnElement[Any]:
+        """Property `name` of `table`'s event as display text: its own column where the
+        database materialized it (the same text, computed by the database at insert)."""
+        col = self.materialized.get(name)
+        if col is not None:
+            return sa_column(col, Text, _selectable=table)
+        return self.backend.json_display(table.c.properties, name)
 
     @property
     def n(self) -> int:
         return len(self.q.steps)
+
+    def choose_exclusion_forms(self, runner: QueryRunner, conn: Connection) -> None:
+        """Pick each exclusion's form before the statements are built, where exclusions are
+        joins (PostgreSQL; ClickHouse flags them in its arrays, SQLite seeks per person).
+
+        A probe of `(event, person, ts)` per entered person costs about the same whatever the
+        exclusion event; reading the exclusion event's rows in the span once and hash-joining
+        costs in proportion to those rows. So: hash when the event's rows in [range start,
+        range end + window) are at most HASHED_EXCLUSION_SHARE x the entry event's rows in the
+        range (one statement summing `event_hours`; filters are ignored, so both are upper
+        bounds). Measured at 10M on PostgreSQL (docs/benchmarks/funnel_users.md): a rare
+        event (Signed Out, 0.015x the entries) hashed 1.92x -> 1.39x the plain funnel; the
+        entry event's own count (1.0x) about equal either way; a common one (Page Viewed, 2.7x)
+        probed 3.08 s against 4.53 s hashed."""
+        if not self.q.exclusions or not self.backend.funnel_steps_by_join or self.backend.funnel_person_arrays:
+            return
+        if FORCE_EXCLUSION_FORM is not None:
+            self.hashed_exclusions = (frozenset(range(len(self.q.exclusions)))
+                                      if FORCE_EXCLUSION_FORM == "hash" else frozenset())
+            return
+        if not self.backend.hourly_rollups:
+            return
+        h = event_hours
+        start, end = self.period.start_ms, self.period.end_ms
+
+        def rows(event: str, until: int) -> Any:  # hours overlapping [start, until)
+            return (select(func.coalesce(func.sum(h.c.n), 0))
+                    .where(h.c.event == literal(event), h.c.hour > literal(start - HOUR_MS, BigInteger),
+                           h.c.hour < literal(until, BigInteger)).scalar_subquery())
+
+        counts = runner.execute(conn, select(rows(self.q.steps[0].event, end),
+                                             *(rows(x.event, end + self.window_ms) for x in self.q.exclusions))).one()
+        entries, *excluding = (int(n or 0) for n in counts)
+        self.hashed_exclusions = frozenset(i for i, n in enumerate(excluding) if n <= HASHED_EXCLUSION_SHARE * entries)
 
     def _step_match(self, k: int) -> ColumnElement[bool]:
         conds: list[ColumnElement[bool]] = [events.c.event == literal(self.q.steps[k].event)]
@@ -316,7 +375,7 @@ class FunnelSQL:
         assert name is not None
         if name in ENRICHED_COLUMNS:
             return table.c[ENRICHED_COLUMNS[name]]
-        return self.backend.json_display(table.c.properties, name)
+        return self._property_text(table, name)
 
     @property
     def _lazy_hold(self) -> bool:
@@ -329,7 +388,10 @@ class FunnelSQL:
         4.5 s)."""
         return (self.q.hold is not None and self.q.order != "any" and self.n > 1
                 and self.backend.correlated_subqueries
-                and (self.q.breakdown is None or self.trait_breakdown))
+                and (self.q.breakdown is None or self.trait_breakdown)
+                # Materialized, PostgreSQL ranks every entry event from the index instead (10M:
+                # 1.41x the plain funnel's CPU against 1.67x with the lookups).
+                and not (self.backend.funnel_steps_by_join and self.q.hold in self.materialized))
 
     def _entry_value(self, firsts: Any) -> ColumnElement[Any]:
         """The held value of the first entry event (lowest id at the first time) of each person
@@ -366,7 +428,7 @@ class FunnelSQL:
         assert b is not None and b.target == "property"
         if b.name in ENRICHED_COLUMNS:
             return table.c[ENRICHED_COLUMNS[b.name]]
-        return self.backend.json_display(table.c.properties, b.name)
+        return self._property_text(table, b.name)
 
     def entry_events(self) -> Any:
         """The step-1 events in the range (person, ts[, id, g]), m0 always 1."""
@@ -691,11 +753,38 @@ class FunnelSQL:
     def _excluded(self, x: Exclusion, i: int, every: Any) -> Select[Any]:
         """The persons of `every` (person, t0..) with an exclusion event (see _exclusion_conds)."""
         times = [every.c[f"t{k}"] for k in range(self.n)]
+        if i in self.hashed_exclusions:
+            return self._excluded_by_hash(x, i, every, times)
         ev, us, conds = self._exclusion_conds(x, i, every.c.person, times)
         joined: Any = every.join(ev, ev.c.person == every.c.person)
         if us is not None:
             joined = joined.outerjoin(us, us.c.id == ev.c.person)
         return select(every.c.person).select_from(joined).where(*conds).distinct()
+
+    def _excluded_by_hash(self, x: Exclusion, i: int, every: Any,
+                          times: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        """`_excluded` for a rare exclusion event: its events that can lie in some entered
+        person's span ([range start, range end + window)) read once, with its own filters, into
+        a MATERIALIZED CTE the entered persons are hash-joined to. The planner, misled about
+        the entered persons' count, otherwise probes `(event, person, ts)` once per entered
+        person (docs/benchmarks/funnel_users.md, "Exclusion form")."""
+        ev = events.alias(f"{self.prefix}funnel_xs{i}")
+        us = users.alias(f"{self.prefix}funnel_xu{i}") if needs_users(x.where) else None
+        ctx = FilterContext(self.dialect, ev, us, ev.c.person, self.today)
+        own = compile_filters(x.where, ctx)
+        source: Any = ev if us is None else ev.outerjoin(us, us.c.id == ev.c.person)
+        span = [ev.c.event == literal(x.event), ev.c.ts >= literal(self.period.start_ms, BigInteger),
+                ev.c.ts < literal(self.period.end_ms + self.window_ms, BigInteger)]
+        found = self.backend.materialized_cte(
+            select(ev.c.person, ev.c.ts).select_from(source).where(*span, *([own] if own is not None else []))
+            .cte(f"{self.prefix}funnel_xe{i}"))
+        after, before = times[x.from_step - 1], times[x.to_step - 1]
+        window_end = times[0] + literal(self.window_ms, BigInteger)
+        conds = [found.c.ts > after,
+                 or_(and_(before.is_not(None), found.c.ts < before),
+                     and_(before.is_(None), found.c.ts <= window_end))]
+        return (select(every.c.person).select_from(every.join(found, found.c.person == every.c.person))
+                .where(*conds).distinct())
 
     def _not_excluded(self, x: Exclusion, i: int, person: ColumnElement[Any],
                       times: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:

@@ -13,8 +13,13 @@ k = reached k but not k+1 (so k must be below the number of steps).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
+
+from sqlalchemy import Connection
 
 from app.query.filters import FilterContext, register_filter_compiler
 from app.query.model import Filter, QueryError, SpecReader, query_model, register_filter
@@ -22,7 +27,7 @@ from app.query.runner import register_runner
 from app.query.runners.funnel_arrays import funnel_sql
 from app.query.runners.funnel_base import FunnelQuery
 from app.query.runners.persons_base import PersonsQuery, PersonsRunner
-from app.query.runners.users import context_now
+from app.query.runners.users import context_now, users_condition
 
 STATUSES = ("reached", "dropped")
 
@@ -86,10 +91,17 @@ def _parse_funnel_filter(r: SpecReader) -> Filter:
     return f
 
 
+#: id(FunnelFilter) -> the exclusions its funnel hash-joins, while a funnel_persons query that
+#: chose them with the database's counts (FunnelSQL.choose_exclusion_forms) builds its statements.
+_HASHED: ContextVar[Mapping[int, frozenset[int]]] = ContextVar("funnel_filter_hashed_exclusions",
+                                                               default=MappingProxyType({}))
+
+
 def compile_funnel_filter(f: FunnelFilter, ctx: FilterContext) -> Any:
     if ctx.person is None:
         raise QueryError("funnel filters need a person to apply to")
     sql = funnel_sql(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))  # one pass on ClickHouse
+    sql.hashed_exclusions = _HASHED.get().get(id(f), frozenset())
     return sql.persons_condition(ctx.person, f.step, f.status, f.group, f.other)
 
 
@@ -117,3 +129,20 @@ class FunnelPersonsQuery(PersonsQuery):
 @register_runner
 class FunnelPersonsRunner(PersonsRunner):
     query_class = FunnelPersonsQuery
+
+    def calculate(self, conn: Connection) -> dict[str, Any]:
+        """The step's persons, the funnel's exclusions in the form its own runner would choose
+        (a rare exclusion event hash-joined on PostgreSQL: at 10M, a step's persons with a
+        Signed Out exclusion took 1.65x the plain drill with the probe per person)."""
+        f = self.query.users.where[0]
+        assert isinstance(f, FunnelFilter)
+        sql = funnel_sql(f.funnel, self.dialect, self.now)
+        sql.choose_exclusion_forms(self, conn)
+        if not sql.hashed_exclusions:
+            return super().calculate(conn)
+        token = _HASHED.set({id(f): sql.hashed_exclusions})
+        try:
+            self.users.condition = users_condition(self.users.query, self.dialect, self.now)
+            return super().calculate(conn)
+        finally:
+            _HASHED.reset(token)

@@ -60,4 +60,5 @@ class PersonsRunner(QueryRunner):
         return self.users.statements()
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
+        self.users.record = self.record  # what it runs is what `--explain` shows
         return self.users.calculate(conn)

@@ -124,7 +124,9 @@ class FunnelOptions(QWidget):
         self.hold.setEditable(True)
         self.hold.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.hold.setToolTip("Every later step must carry the first step's value of this property "
-                             "(the same product, say)")
+                             "(the same product, say). On a large PostgreSQL or SQLite database, "
+                             "'tracklens materialize PROPERTY' makes funnels holding it about twice "
+                             "as fast (docs/schema.md)")
         form.addRow("Hold constant", self.hold)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
