@@ -117,6 +117,10 @@ class Run:
     received_total: int = 0
     #: CPU of the main thread (the HTTP event loop) in the window, per accepted event (µs)
     main_us: float = float("nan")
+    #: the destination's cursor moves made in the collector's commits / in commits of its own
+    #: (its shutdown log line; absent before the moves went into the collector's commits)
+    moves_collector: int = 0
+    moves_own: int = 0
 
     @property
     def others_us(self) -> float:
@@ -217,12 +221,14 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     with log_path.open("rb") as f:
         f.seek(log_from)
         found = re.findall(rb"(\d+) batches sent from memory, (\d+) read from the database"
-                           rb"(?:; ([\d.]+) s CPU in its thread)?", f.read())
+                           rb"(?:; ([\d.]+) s CPU in its thread)?"
+                           rb"(?:; (\d+) cursor moves in the collector's commits, (\d+) of its own)?", f.read())
     memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
     thread_us = float(found[-1][2]) / received.value * 1e6 if found and found[-1][2] and received.value else float("nan")
+    moves = (int(found[-1][3]), int(found[-1][4])) if found and found[-1][3] else (0, 0)
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
                window.stored + warm.accepted, memory, read, thread_us, received.value,
-               main_cpu / window.accepted * 1e6 if window.accepted else float("nan"))
+               main_cpu / window.accepted * 1e6 if window.accepted else float("nan"), *moves)
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -315,7 +321,8 @@ def _report(backend: str, clients: int, r: Run) -> None:
           f"{r.cpu_total_us:.1f} µs/event, lag at stop {r.lag_at_stop:,}, drained in {r.drain:.2f} s, "
           f"accepted {r.total:,} stored {r.stored:,}, errors {r.window.errors}, batches from memory {r.from_memory} "
           f"read {r.read_back}, forwarder thread {r.thread_us:.1f} µs/delivered event, HTTP thread "
-          f"{r.main_us:.1f} µs/event, other threads {r.others_us:.1f} µs/event", flush=True)
+          f"{r.main_us:.1f} µs/event, other threads {r.others_us:.1f} µs/event, cursor moves in the collector's "
+          f"commits {r.moves_collector} / own {r.moves_own}", flush=True)
 
 
 def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:

@@ -37,3 +37,20 @@ def test_permissions_and_links_are_kept(tmp_path: Path) -> None:
     finally:
         os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links (FAT, some shares)"])
+def test_a_new_file_only_never_overwrites_one_that_appeared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            links: bool) -> None:
+    if not links:
+        def no_links(*_args: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+        monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "weekly-funnel.json"
+    path.write_text("another window's report")
+    with pytest.raises(FileExistsError):
+        write_text_atomically(path, "mine", replace=False)
+    assert path.read_text() == "another window's report"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert write_text_atomically(tmp_path / "new.json", "mine", replace=False).read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", path.name]

@@ -20,6 +20,7 @@ from app.outbound.destinations.formats import Request
 from app.outbound.destinations.forwarder import DestinationWorker, post, post_direct
 from app.outbound.retry import Backoff
 from tests.outbound.destinations_support import store_messages, track
+from tests.support.receivers import HugeAnswerServer
 
 
 class OneShotServer:
@@ -135,46 +136,11 @@ def test_httpx_sends_whenever_a_proxy_from_the_environment_applies(
         worker.client.close()
 
 
-class HugeAnswerServer:
-    """Answers every POST with 400 and a 256 MB body, counting what it managed to send."""
-
-    SIZE = 256 * 1024 * 1024
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sent = 0
-        self.done = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        conn, _ = self.sock.accept()
-        with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            head = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                    b"Content-Length: %d\r\n\r\n" % self.SIZE)
-            chunk = b"x" * (1 << 20)
-            try:
-                conn.sendall(head + b"first line of the problem\n")
-                self.sent = 26
-                while self.sent < self.SIZE:
-                    conn.sendall(chunk)
-                    self.sent += len(chunk)
-            except OSError:
-                pass  # the client hung up: what a bounded reader does
-            self.done.set()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.mark.parametrize("path", ["direct", "httpx"])
 def test_an_enormous_answer_is_not_read_whole(path: str) -> None:
     """A destination answering an error with a quarter gigabyte: the first line is kept for the
     dead letter, the connection is dropped after 64 KiB instead of reading it all into memory."""
-    server = HugeAnswerServer()
+    server = HugeAnswerServer(first_line=b"first line of the problem\n")
     request = Request(f"http://127.0.0.1:{server.port}/h", {}, None, None, b"{}")
     try:
         if path == "direct":

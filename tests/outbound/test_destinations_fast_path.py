@@ -7,6 +7,7 @@ writer's text goes out: JSONB would return the same values with its own key orde
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, select
 from app.collector.committer import CommitQueue
 from app.core.schema import events
 from app.ingest.writer import EventWriter
+from app.outbound.destinations import forwarder as forwarder_module
 from app.outbound.destinations import store
 from app.outbound.destinations.config import parse_destinations
 from app.outbound.destinations.forwarder import IDLE, PAUSED, DestinationWorker, Forwarder
@@ -37,10 +39,12 @@ def rx() -> Iterator[Receiver]:
 
 
 class Collector:
-    """The collector's commit queue, handing its commits to a forwarder as `collect` does."""
+    """The collector's commit queue, handing its commits to a forwarder and carrying its cursor
+    moves as `collect` does."""
 
     def __init__(self, engine: Engine, forwarder: Forwarder) -> None:
-        self.queue = CommitQueue(EventWriter(engine, enrich=False), on_committed=forwarder.committed)
+        self.queue = CommitQueue(EventWriter(engine, enrich=False), on_committed=forwarder.committed,
+                                 in_transaction=forwarder.in_transaction)
         self.queue.start()
 
     def commit(self, messages: list[dict[str, Any]]) -> None:
@@ -341,3 +345,132 @@ def test_a_destination_behind_catches_up_into_the_commits_it_holds(engine: Engin
         w.close()
     assert [m["messageId"] for m in rx.delivered()] == stored_ids(engine)
     assert w.read_batches <= 4 and w.fast_batches >= 8, (w.read_batches, w.fast_batches)
+
+
+def cursor_at(engine: Engine) -> tuple[int, int]:
+    """(position, delivered) of the test destination's stored cursor."""
+    cur = store.cursor(engine, "hook")
+    return (cur.position, cur.delivered) if cur is not None else (0, 0)
+
+
+def test_cursor_moves_go_into_the_collectors_next_commit(engine: Engine, rx: Receiver) -> None:
+    """While the collector writes, a destination commits nothing of its own: a delivered batch's
+    cursor move goes into the collector's next commit. Until then the stored cursor stays before
+    the batch (a crash sends it again); after it the cursor is past the batch, each message
+    counted once. The last move is committed by the forwarder when it stops. Everything arrives
+    once, in order."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 100}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    seen = []
+    try:
+        for start in range(0, 50, 10):
+            collector.commit([track(i) for i in range(start, start + 10)])  # carries the last move
+            seen.append(cursor_at(engine))
+            assert w.step() == "sent"
+            assert cursor_at(engine) == seen[-1]  # delivered, the stored cursor not moved yet
+    finally:
+        collector.close()
+        w.close()
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(50)]
+    assert seen == [(0, 0), (10, 10), (20, 20), (30, 30), (40, 40)]  # (ids 1-10 are the first commit's)
+    assert cursor_at(engine) == (50, 50)  # the last move: committed at the stop
+    assert (w.moves_in_collector, w.moves_own) == (4, 1)
+
+
+def test_a_crash_before_the_collectors_commit_sends_the_batch_again_and_skips_nothing(
+        engine: Engine, rx: Receiver) -> None:
+    """The process dies after a batch was delivered and before the collector's next commit, which
+    would have moved the cursor past it: the restarted forwarder sends that batch again (each
+    message with its messageId) and then the rest; nothing is skipped."""
+    dest = parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url, "batch": 100}])
+    forwarder = Forwarder(engine, dest, backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        collector.commit([track(i) for i in range(10)])
+        assert w.step() == "sent"
+        collector.commit([track(i) for i in range(10, 20)])  # moves the cursor past 0-9
+        assert w.step() == "sent"  # 10-19, from memory; its move waits for the next commit...
+    finally:
+        collector.close()  # ... which never comes: the process dies (no flush, no release)
+        w._drop_connection()
+    assert cursor_at(engine) == (10, 10)
+    store_messages(engine, [track(i) for i in range(20, 25)])
+    # The restarted process (the same holder here: one whose process is gone is replaced at once)
+    restarted = DestinationWorker(engine, dest[0], owner=w.owner, backoff=FAST)
+    try:
+        assert restarted.catch_up().outcome == IDLE
+    finally:
+        restarted.close()
+    ids = [m["messageId"] for m in rx.delivered()]
+    assert ids == [f"m-{i:05d}" for i in (*range(20), *range(10, 25))]
+    assert cursor_at(engine) == (25, 25)
+
+
+def test_a_move_whose_collector_commit_failed_goes_into_the_next_one(engine: Engine, rx: Receiver) -> None:
+    """A collector transaction that carried a cursor move and then failed (rolled back) leaves the
+    move waiting: the next commit makes it, counted once; nothing is sent twice or skipped."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 100}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        collector.commit([track(i) for i in range(10)])
+        assert w.step() == "sent"
+        with engine.connect() as conn:  # a commit that fails after the forwarder's statements
+            done = forwarder.in_transaction(conn)
+            assert done is not None
+            conn.rollback()
+        done(False)
+        assert cursor_at(engine) == (0, 0)
+        collector.commit([track(i) for i in range(10, 20)])
+        assert cursor_at(engine) == (10, 10)
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(20)]
+    assert cursor_at(engine) == (20, 20)
+    assert w.moves_in_collector == 1
+
+
+def test_no_more_than_the_bound_waits_for_the_collectors_commit_while_one_is_in_progress(
+        engine: Engine, rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivered messages whose cursor move is not committed stay within PENDING_MOST (what a
+    crash can send again), counting those of a collector commit still in progress: a batch that
+    would pass it waits until that commit has ended."""
+    monkeypatch.setattr(forwarder_module, "PENDING_MOST", 15)
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
+                                                       "batch": 10}]), backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    delivered_at_commit: list[int] = []
+    try:
+        collector.commit([track(i) for i in range(10)])
+        assert w.step() == "sent"  # 0-9
+        collector.commit([track(i) for i in range(10, 20)])  # moves the cursor past 0-9
+        collector.commit([track(i) for i in range(20, 30)])
+        assert w.step() == "sent"  # 10-19: its move waits
+        conn = engine.connect()  # a collector commit carrying that move, still in progress
+        done = forwarder.in_transaction(conn)
+        assert done is not None
+
+        def commit() -> None:
+            delivered_at_commit.append(len(rx.delivered()))
+            conn.commit()
+            done(True)
+
+        timer = threading.Timer(0.3, commit)
+        timer.start()
+        assert w.step() == "sent"  # 20-29: 10 in progress + 10 more would pass 15, so after it
+        timer.join()
+        conn.close()
+        drain(w)
+    finally:
+        collector.close()
+        w.close()
+    assert delivered_at_commit == [20]
+    assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(30)]
+    assert cursor_at(engine) == (30, 30)

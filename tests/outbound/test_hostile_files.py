@@ -59,3 +59,100 @@ def test_a_campaign_body_nested_900_levels_is_still_a_campaign(db: str, tmp_path
     result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("nested: audience 0")
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{% for i in range(3000) %}{% for j in range(3000) %}{% endfor %}{% endfor %}", "does too much work"),
+    ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(22) }}",
+     "does too much work"),
+    ("{% for i in range(20000) %}{{ traits.name }} {{ i }} {{ 'x' * 60 }}{% endfor %}",
+     "renders more than 1,000,000 characters"),
+    ("{{ 'x' * 5000000 }}", "repeating a value would be over 1,000,000 characters"),
+    ("{% set ns = namespace(a='x') %}{% for i in range(23) %}{% set ns.a = ns.a ~ ns.a %}{% endfor %}",
+     "joining text with ~ would be over"),
+    ("{{ '{:>5000000}'.format(traits.name) }}", "format would be over"),
+    ("{{ range(100)|join('-' * 50000) }}", "join would be over"),
+])
+def test_a_campaign_whose_template_would_hang_or_fill_the_memory_is_one_line(
+        db: str, tmp_path: Path, template: str, message: str) -> None:
+    """A campaign file from someone else: rendering it for a person used to run for as long and
+    build as much as its template asked (two nested loops of the sandbox's 100,000: for ever)."""
+    from app.ingest.writer import EventWriter
+
+    engine = open_database(db)
+    EventWriter(engine).write([{"type": "identify", "userId": "u1", "traits": {"name": "Ann"}}])
+    engine.dispose()
+    path = tmp_path / "hostile.campaign.json"
+    path.write_text(json.dumps({"kind": "campaign", "name": "hostile", "channel": {
+        "type": "webhook", "url": "http://x.example", "body": {"text": template}}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(path)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output[:300]
+    assert "channel.body.text: " in result.output and message in result.output, result.output[:300]
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_campaign_template_doing_ordinary_work_still_renders(db: str, tmp_path: Path) -> None:
+    from app.ingest.writer import EventWriter
+
+    engine = open_database(db)
+    EventWriter(engine).write([{"type": "identify", "userId": "u1", "traits": {"name": "Ann", "tags": ["a", "b"]}}])
+    engine.dispose()
+    template = ("{% for i in range(2000) %}{{ traits.name|center(5) }}{% endfor %}|{{ traits.tags|join(', ') }}|"
+                "{{ '%5.1f'|format(2.25) }}|{{ '{:>4}'.format(7) }}|{{ 'ab' * 2 }}|{{ 2 ** 10 }}|"
+                "{{ traits.name ~ '!' }}|{{ {'a': 1}|tojson }}")
+    path = tmp_path / "ordinary.campaign.json"
+    path.write_text(json.dumps({"kind": "campaign", "name": "ordinary", "channel": {
+        "type": "webhook", "url": "http://x.example", "body": {"text": template}}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(path)])
+    assert result.exit_code == 0, result.output[:300]
+    assert " Ann " * 2000 + '|a, b|  2.2|   7|abab|1024|Ann!|{\\"a\\": 1}' in result.output, result.output[-300:]
+
+
+CAMPAIGN = '{"kind": "campaign", "name": "x", "holdout": HOLDOUT, "channel": {"type": "webhook", "url": "http://x.example", "body": {}}}'
+DESTINATIONS = '[{"name": "ops", "type": "webhook", "url": "http://x.example", "timeout": TIMEOUT}]'
+
+
+@pytest.mark.parametrize("content, message", [
+    (CAMPAIGN.replace("HOLDOUT", "1" * 5000).encode(), "not readable JSON: Exceeds the limit (4300 digits)"),
+    (b" " * 5_000_000, "over 4,000,000 bytes, too large for a campaign"),
+    (CAMPAIGN.replace("HOLDOUT", "0").replace("http", "h\xe9").encode("latin-1"), "not UTF-8 text"),
+])
+def test_a_campaign_file_that_cannot_be_read_is_one_line(db: str, tmp_path: Path, content: bytes,
+                                                        message: str) -> None:
+    """A 5,000-digit number ended 'tracklens send' (and the Messages panel's Open) with a traceback;
+    a file of gigabytes (or /dev/zero) was read whole into memory."""
+    path = tmp_path / "odd.campaign.json"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(path)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output[-300:]
+    assert f"odd.campaign.json: {message}" in result.output, result.output[-300:]
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    (DESTINATIONS.replace("TIMEOUT", "1" * 5000).encode(), "is not readable JSON: Exceeds the limit (4300 digits)"),
+    (b" " * 5_000_000, "is over 4,000,000 bytes, too large for a destinations file"),
+    (DESTINATIONS.replace("TIMEOUT", "5").replace("ops", "caf\xe9").encode("latin-1"), "is not UTF-8 text"),
+])
+def test_a_destinations_file_that_cannot_be_read_is_one_line(db: str, tmp_path: Path, content: bytes,
+                                                            message: str) -> None:
+    """A file in another encoding raised UnicodeDecodeError out of forward and collect; a file of
+    gigabytes was read whole."""
+    path = tmp_path / "odd.json"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["forward", "--db", db, "--destinations", str(path), "--status"])
+    assert result.exit_code != 0 and (result.exception is None or isinstance(result.exception, SystemExit))
+    assert message in result.output, result.output[-300:]
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_campaign_and_destinations_files_saved_by_notepad_are_read(db: str, tmp_path: Path) -> None:
+    """UTF-8 with a byte order mark (Notepad, PowerShell 5) was 'not valid JSON'."""
+    campaign = tmp_path / "bom.campaign.json"
+    campaign.write_text(CAMPAIGN.replace("HOLDOUT", "0"), encoding="utf-8-sig")
+    result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(campaign)])
+    assert result.exit_code == 0 and result.output.startswith("x: audience 0"), result.output
+    destinations = tmp_path / "bom.json"
+    destinations.write_text(DESTINATIONS.replace("TIMEOUT", "5"), encoding="utf-8-sig")
+    result = CliRunner().invoke(cli, ["forward", "--db", db, "--destinations", str(destinations), "--status"])
+    assert result.exit_code == 0 and "ops" in result.output, result.output

@@ -9,14 +9,13 @@ selects exactly what the same filters select in a query. Secrets (`write_key`, `
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.core.files import SharedFileError, read_shared_json
 from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
 from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
@@ -26,6 +25,8 @@ KEYRING_SERVICE = "tracklens-destinations"
 #: Largest batch per destination type (Segment: 2,500 messages per request, which a Tracklens
 #: collector enforces too; Mixpanel's import: 2,000 events).
 MAX_BATCH = {"webhook": 1000, "segment": 2500, "mixpanel": 2000}
+#: Largest destinations file read (a file of a few destinations is a few KB).
+MAX_DESTINATIONS_BYTES = 4_000_000
 #: Batch when the file gives none. Large: a destination that is up to date sends what arrived since
 #: its last request (usually far fewer), and one that lags catches up with a fraction of the
 #: per-request cost (reading, posting and the cursor commit cost ~20 µs per event at 100, ~11 at 500).
@@ -177,13 +178,9 @@ def parse_destinations(data: Any) -> list[Destination]:
 def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
     """Read and check a destinations file (DestinationError with a one-line reason)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = read_shared_json(path, MAX_DESTINATIONS_BYTES, "a destinations file")
     except OSError as exc:
         raise DestinationError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise DestinationError(f"{os.fspath(path)} is not JSON: {exc}") from None
-    except RecursionError:  # a file nested thousands of levels deep
-        raise DestinationError(f"{os.fspath(path)} is nested too deeply to be a destinations file") from None
+    except SharedFileError as exc:
+        raise DestinationError(f"{os.fspath(path)} is {exc}") from None
     return parse_destinations(data)

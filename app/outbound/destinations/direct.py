@@ -7,6 +7,9 @@ that. httpx stays for what this does not do: a proxy from the environment (HTTP_
 HTTPS_PROXY, ALL_PROXY) applies to the URL, or a scheme other than http/https; TLS uses
 httpx's own context (the same certificates, SSL_CERT_FILE/SSL_CERT_DIR included).
 Redirects are not followed, as with the httpx client it replaces (follow_redirects=False).
+Each POST, the answer read to its end included, ends within a deadline (app.outbound.deadline):
+the timeout alone starts again with every byte, so a receiver dripping its answer held the
+destination's worker for days.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+
+from app.outbound.deadline import EXCHANGE_SECONDS, BoundedSocket, Deadline
 
 #: Bytes of an answer read at most: its text only goes into an error line or a dead letter, and
 #: a destination answering with a gigabyte must not hold a gigabyte here. Past it the
@@ -66,8 +71,11 @@ def usable(url: str) -> bool:
 class DirectClient:
     """One destination's connection; not thread-safe (one forwarding thread uses it)."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, *, deadline: float | None = None) -> None:
         self.timeout = timeout
+        #: seconds one POST may take in all (EXCHANGE_SECONDS, and never less than the timeout)
+        self.deadline = deadline if deadline is not None else max(EXCHANGE_SECONDS, timeout)
+        self._deadline = Deadline()
         self._conn: http.client.HTTPConnection | None = None
         self._key: tuple[str, str, int] | None = None
         self._ssl: ssl.SSLContext | None = None
@@ -102,11 +110,19 @@ class DirectClient:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         conn.connect()
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.sock = BoundedSocket(conn.sock, self._deadline, self.timeout)  # type: ignore[assignment]
         self._conn, self._key = conn, key
         return conn
 
     def post(self, url: str, content: bytes, headers: dict[str, str], auth: tuple[str, str] | None) -> Reply:
-        """POST `content`; the reply, or Unreachable."""
+        """POST `content`; the reply, or Unreachable (timed out past the deadline too)."""
+        self._deadline.start(self.deadline)
+        try:
+            return self._post(url, content, headers, auth)
+        finally:
+            self._deadline.clear()
+
+    def _post(self, url: str, content: bytes, headers: dict[str, str], auth: tuple[str, str] | None) -> Reply:
         key, path, host_header = self._target(url)
         sent = {"Host": host_header, "Accept": "*/*", "Connection": "keep-alive", **headers,
                 "Content-Length": str(len(content))}

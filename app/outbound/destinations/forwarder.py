@@ -34,6 +34,7 @@ import httpx
 from sqlalchemy import Connection, Engine, Row, update
 
 from app.core.schema import destination_cursors as C
+from app.outbound.deadline import DeadlineClient
 from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
 from app.outbound.destinations.direct import MAX_REPLY_BYTES, DirectClient, Unreachable, decode_reply, usable
@@ -74,6 +75,13 @@ FEED_LIMIT = 50_000
 KNOWN_SECONDS = 1.0
 #: A grown batch aims at this share of the body limit (messages differ in size; one too large is cut).
 _BODY_FILL = 0.9
+#: Delivered messages whose cursor move may wait for the collector's next commit at most (a crash
+#: sends them again); past it the worker waits MOVE_WAIT for that commit, then moves it itself.
+PENDING_MOST = 5_000
+MOVE_WAIT = 0.05
+#: What the collector's commit found moving a worker's cursor: the row as the worker left it
+#: (KNOWN), moved or paused elsewhere (MOVED: read it again), another forwarder's (LOST).
+KNOWN, MOVED, LOST = "known", "moved", "lost"
 
 _T = TypeVar("_T")
 
@@ -234,6 +242,18 @@ class LostHold(Exception):
 
 
 @dataclass
+class _Move:
+    """A delivered (or passed-over) batch's cursor move waiting for the collector's next commit:
+    from `start` (where the worker last knew it) to `position`, `delivered` messages acknowledged;
+    consecutive batches' moves are one."""
+
+    start: int | None
+    position: int
+    delivered: int
+    landed: str = KNOWN
+
+
+@dataclass
 class Summary:
     """What one catch-up, replay or dead-letter run did for a destination."""
 
@@ -258,7 +278,7 @@ class DestinationWorker:
         self.owner = owner or store.new_owner()
         #: None: retry temporary failures until they pass or `stop` (the durable default).
         self.max_attempts = max_attempts
-        self.client = client or httpx.Client(timeout=dest.timeout, follow_redirects=False)
+        self.client = client or DeadlineClient(timeout=dest.timeout, follow_redirects=False)
         #: the cheaper client, where it sends what httpx would (no proxy applies: direct.py)
         self.direct = DirectClient(dest.timeout) if client is None and usable(dest.url) else None
         #: messages in the batch the last step() delivered or parked
@@ -293,8 +313,25 @@ class DestinationWorker:
         self.known_batches = 0
         #: this worker's own connection for the fast path's per-batch statements (_own)
         self._conn: Connection | None = None
+        #: its cursor moves go into the collector's next commit (Forwarder.in_transaction) instead
+        #: of a commit of their own; set once the collector runs one
+        self.defers = False
+        #: guards the moves below, shared with the collector's commit thread
+        self._moves = threading.Condition()
+        #: the move waiting for the collector's next commit, and the one a commit is applying
+        self._waiting: _Move | None = None
+        self._applying: _Move | None = None
+        #: what the collector's commits found moving the cursor (MOVED, LOST), not yet seen by step()
+        self._landed: str | None = None
+        #: cursor moves carried by the collector's commits / committed by this worker (tests, benchmark)
+        self.moves_in_collector = 0
+        self.moves_own = 0
 
     def close(self) -> None:
+        try:
+            self._flush()
+        except Exception as exc:  # the batches are sent again by the next run: at least once
+            log.error("%s: could not move the cursor: %s", self.dest.name, exc)
         self._drop_connection()
         self.client.close()
         if self.direct is not None:
@@ -390,14 +427,18 @@ class DestinationWorker:
         destination (claimed when its hold is not fresh); `read` is skipped (None) while the
         destination is paused. None: another forwarder holds it."""
         name = self.dest.name
+        self._flush()  # the row read below must hold every move made
         self._known = None
         for _ in range(2):
-            with self.engine.connect() as conn:
-                cur = store.read_cursor(conn, name)
-                if cur is not None and cur.owner == self.owner and cur.heartbeat_at is not None \
-                        and cur.heartbeat_at >= store.now_ms() - _HOLD_FRESH_MS:
-                    self._remember(cur.position, not cur.paused)
-                    return cur, (None if cur.paused else read(conn, cur))
+            with self._own() as conn:  # (a pooled connection would make the pool hand the
+                try:                   # collector's writer a second one, whose pages are stale)
+                    cur = store.read_cursor(conn, name)
+                    if cur is not None and cur.owner == self.owner and cur.heartbeat_at is not None \
+                            and cur.heartbeat_at >= store.now_ms() - _HOLD_FRESH_MS:
+                        self._remember(cur.position, not cur.paused)
+                        return cur, (None if cur.paused else read(conn, cur))
+                finally:
+                    conn.rollback()
             if not store.claim(self.engine, name, self.owner):
                 return None
         return None
@@ -420,6 +461,8 @@ class DestinationWorker:
         """Deliver the next batch above the cursor; returns what happened (SENT, IDLE, ...)."""
         if self.stop.is_set():
             return STOPPED
+        if self._waiting is not None or self._applying is not None or self._landed is not None:
+            self._settle_moves()
         if self.feed is not None and self._in_sync and len(self.feed):
             outcome = self._step_from_memory(self.feed)
             if outcome is not None:
@@ -449,9 +492,7 @@ class DestinationWorker:
         self._full = self._behind = full
         if not batch:
             if upto > cur.position:  # everything up to `upto` is filtered out: skip it for good
-                with self.engine.begin() as conn:
-                    known = self._advance(conn, upto, 0, cur.position)
-                self._remember(upto, known)
+                self._move(upto, 0, cur.position)
             return IDLE
         self.read_batches += 1
         sent, request = fitted_request(self.dest, batch)
@@ -598,9 +639,7 @@ class DestinationWorker:
         else:
             chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
         if not chosen:  # all filtered out: pass over them
-            with self.engine.begin() as conn:
-                known = self._advance(conn, ids[-1], 0, cursor_at)
-            self._remember(ids[-1], known)
+            self._move(ids[-1], 0, cursor_at)
             self._take(feed, generation, start + matched, complete=start + matched == len(records))
             return SKIPPED
         batch, request = fitted_request(self.dest, chosen, written=True)
@@ -635,10 +674,9 @@ class DestinationWorker:
         name = self.dest.name
         self.last_batch = len(batch)
         if answer.ok:
-            with self._own() as conn, conn.begin():
-                known = self._advance(conn, position, len(batch), cursor_at)
-            self._remember(position, known)
+            self._move(position, len(batch), cursor_at)
             return SENT
+        self._flush()
         with self.engine.begin() as conn:
             store.add_dead_letter(conn, name, [r[0] for r in batch], batch_messages(self.dest, batch),
                                   answer.status, answer.describe())
@@ -647,6 +685,116 @@ class DestinationWorker:
                 last_error=store.one_line(f"dead letter: {answer.describe()}")))
         log.error("%s: batch of %d parked as a dead letter: %s", name, len(batch), answer.describe())
         return DEAD
+
+    # -- cursor moves in the collector's commits ----------------------------------------------------
+
+    def _move(self, position: int, delivered: int, start: int | None) -> None:
+        """Move the cursor (last known at `start`) to `position` past a batch delivered or passed
+        over: in the collector's next commit when it carries the moves (`defers`), the same
+        durability as a commit of its own (a crash before it sends the batch again); else in one."""
+        if self.defers and not self.stop.is_set():
+            with self._moves:
+                waiting = self._waiting
+                if waiting is not None and waiting.position == start:  # the batch after it: one move
+                    waiting.position, waiting.delivered = position, waiting.delivered + delivered
+                    start = None
+            if start is not None:
+                self._flush()  # (none waiting, or not this move's start: never merged out of order)
+                with self._moves:
+                    self._waiting = _Move(start, position, delivered)
+            self._remember(position, True)  # until a commit finds otherwise (_settle_moves)
+            return
+        with self._own() as conn, conn.begin():
+            known = self._advance(conn, position, delivered, start)
+        self.moves_own += 1
+        self._remember(position, known)
+
+    def apply_moves(self, conn: Connection) -> bool:
+        """In the collector's transaction (`conn`, its commit thread): make the waiting move;
+        moved_by_collector(committed) follows. False: none was waiting."""
+        with self._moves:
+            move, self._waiting = self._waiting, None
+            if move is None:
+                return False
+            self._applying = move
+        try:
+            name = self.dest.name
+            if move.start is not None and store.advance_from(conn, name, self.owner, move.start, move.position,
+                                                             move.delivered):
+                move.landed = KNOWN
+            elif store.advance(conn, name, self.owner, move.position, move.delivered):
+                move.landed = MOVED
+            else:
+                move.landed = LOST
+        except BaseException:
+            self.moved_by_collector(False)
+            raise
+        return True
+
+    def moved_by_collector(self, committed: bool) -> None:
+        """The collector's transaction that made the move committed, or failed (the move waits again)."""
+        with self._moves:
+            move, self._applying = self._applying, None
+            if move is not None:
+                if committed:
+                    self.moves_in_collector += 1
+                    if move.landed != KNOWN and self._landed != LOST:
+                        self._landed = move.landed
+                else:  # in front of what was delivered since
+                    if self._waiting is not None:
+                        move.position = self._waiting.position
+                        move.delivered += self._waiting.delivered
+                    self._waiting = move
+            self._moves.notify_all()
+
+    def _flush(self) -> None:
+        """Commit the waiting move here (before reading the cursor row, at the end, or when the
+        collector's next commit is late): after the collector's commit applying one, never beside it."""
+        if self._waiting is None and self._applying is None:
+            return
+        with self._moves:
+            self._moves.wait_for(lambda: self._applying is None, timeout=30.0)
+            if self._applying is not None:
+                raise RuntimeError("the collector's commit moving the cursor did not end")
+            move, self._waiting = self._waiting, None
+        if move is not None:
+            try:
+                with self._own() as conn, conn.begin():
+                    known = self._advance(conn, move.position, move.delivered, move.start)
+            except LostHold:
+                raise
+            except BaseException:
+                with self._moves:
+                    if self._waiting is not None:
+                        move.position = self._waiting.position
+                        move.delivered += self._waiting.delivered
+                    self._waiting = move
+                raise
+            self.moves_own += 1
+            self._remember(move.position, known)
+        self._learn()
+
+    def _learn(self) -> None:
+        """What the collector's commits found: the cursor row moved or paused elsewhere (read it
+        before the next batch), or another forwarder holds it (LostHold)."""
+        with self._moves:
+            landed, self._landed = self._landed, None
+        if landed == LOST:
+            raise LostHold(self.dest.name)
+        if landed == MOVED:
+            self._known = None
+
+    def _settle_moves(self) -> None:
+        """Before a batch: learn what the collector's commits found; when more than PENDING_MOST
+        delivered messages would wait for a commit (the collector's commit in progress counted),
+        give the collector MOVE_WAIT to commit, then commit them here."""
+        self._learn()
+        waiting, applying = self._waiting, self._applying
+        pending = (waiting.delivered if waiting is not None else 0) + (applying.delivered if applying is not None else 0)
+        if pending and pending + self._size() > PENDING_MOST:
+            with self._moves:
+                self._moves.wait_for(lambda: self._waiting is None and self._applying is None, timeout=MOVE_WAIT)
+            self._flush()
 
     def catch_up(self) -> Summary:
         """Deliver until nothing matching is left above the cursor (`tracklens forward`)."""
@@ -775,6 +923,30 @@ class Forwarder:
                 else:
                     worker.feed.clear()
 
+    def in_transaction(self, conn: Connection) -> Callable[[bool], None] | None:
+        """Last in each of the collector's transactions (`conn`, its commit thread): the workers'
+        waiting cursor moves, so that forwarding commits nothing of its own while the collector
+        writes (on SQLite each commit of another connection made the writer's connection reload
+        the pages it read: docs/benchmarks/forward.md). Returns what to call once that
+        transaction committed (True) or failed (False)."""
+        applied: list[DestinationWorker] = []
+        try:
+            for worker in self.workers:
+                worker.defers = True
+                if worker.apply_moves(conn):
+                    applied.append(worker)
+        except BaseException:
+            for worker in applied:
+                worker.moved_by_collector(False)
+            raise
+        if not applied:
+            return None
+
+        def done(committed: bool) -> None:
+            for worker in applied:
+                worker.moved_by_collector(committed)
+        return done
+
     def start(self) -> None:
         for worker in self.workers:
             thread = threading.Thread(target=worker.run_forever, args=(self.poll,),
@@ -789,5 +961,7 @@ class Forwarder:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         for worker in self.workers:
-            log.info("%s: %d batches sent from memory, %d read from the database; %.2f s CPU in its thread",
-                     worker.dest.name, worker.fast_batches, worker.read_batches, worker.thread_cpu)
+            log.info("%s: %d batches sent from memory, %d read from the database; %.2f s CPU in its thread; "
+                     "%d cursor moves in the collector's commits, %d of its own", worker.dest.name,
+                     worker.fast_batches, worker.read_batches, worker.thread_cpu, worker.moves_in_collector,
+                     worker.moves_own)

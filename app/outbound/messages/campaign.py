@@ -12,17 +12,20 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.files import SharedFileError, read_shared_json
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.templates import JsonTemplate, Template
 from app.query.model import QueryError, SpecReader, check_name
 from app.query.runners.campaign_results import Goal, parse_goal
 from app.query.runners.users import UsersQuery
+
+#: Largest campaign file read: its templates render at most 1,000,000 characters a field.
+MAX_CAMPAIGN_BYTES = 4_000_000
 
 CHANNELS = ("email", "webhook")
 AUDIENCE_KEYS = ("where", "did", "match", "timezone")
@@ -180,15 +183,13 @@ def load_campaign(path: str | Path) -> Campaign:
     """Read and check a `*.campaign.json` file (CampaignError with a one-line reason)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = read_shared_json(p, MAX_CAMPAIGN_BYTES, "a campaign")
     except FileNotFoundError:
         raise CampaignError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise CampaignError(f"{p}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise CampaignError(f"{p}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:  # a file nested thousands of levels deep
-        raise CampaignError(f"{p}: nested too deeply to be a campaign") from None
+    except SharedFileError as exc:
+        raise CampaignError(f"{p}: {exc}") from None
     try:
         return Campaign.from_dict(data)
     except CampaignError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from app.outbound.deadline import EXCHANGE_SECONDS, BoundedContext, BoundedSocket, Deadline, DeadlineClient
 from app.outbound.messages.errors import CampaignError
 from app.outbound.retry import PermanentFailure, TemporaryFailure, UncertainDelivery
 
@@ -28,6 +30,8 @@ ENV_PASSWORD = "TRACKLENS_SMTP_PASSWORD"
 #: Extra CA bundle for a server with a private certificate authority.
 ENV_CAFILE = "TRACKLENS_SMTP_CAFILE"
 TIMEOUT = 30.0
+#: Most of a webhook's error answer read (what is kept of it is far shorter).
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,28 +99,49 @@ def _classify(code: int, message: bytes | str, what: str) -> Exception:
     return TemporaryFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
 
 
-class SmtpTransport:
-    """One SMTP connection, opened on first use and reopened after it breaks."""
+class _BoundedSMTP(smtplib.SMTP):
+    """smtplib.SMTP on a BoundedSocket (app.outbound.deadline): each exchange ends at its deadline.
+    (SMTP_SSL's sockets are bounded by the BoundedContext that wraps them.)"""
 
-    def __init__(self, settings: SmtpSettings, *, timeout: float = TIMEOUT) -> None:
+    def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(**kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        return BoundedSocket(super()._get_socket(host, port, timeout), self.deadline, timeout)  # type: ignore[misc]
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on first use and reopened after it breaks. Opening it, each
+    delivery and closing it end within `deadline` seconds (a server that drips its replies a byte
+    at a time, each within the timeout, held 'tracklens send' for as long as it dripped)."""
+
+    def __init__(self, settings: SmtpSettings, *, timeout: float = TIMEOUT, deadline: float | None = None) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else max(EXCHANGE_SECONDS, timeout)
+        self._deadline = Deadline()
         self._smtp: smtplib.SMTP | None = None
         self._password = settings.password()  # fail before anything is sent
 
     def _context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=os.environ.get(ENV_CAFILE) or None)
+        context = ssl.create_default_context(cafile=os.environ.get(ENV_CAFILE) or None)
+        return BoundedContext(context, self._deadline, self.timeout)  # type: ignore[return-value]
 
     def open(self) -> None:
         if self._smtp is not None:
             return
+        with self._deadline.running(self.deadline):
+            self._open()
+
+    def _open(self) -> None:
         s = self.settings
         try:
             if s.scheme == "smtps":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self._context())
                 secure = True
             else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+                smtp = _BoundedSMTP(self._deadline, host=s.host, port=s.port, timeout=self.timeout)
                 secure = False
             smtp.ehlo()
             if not secure and smtp.has_extn("starttls"):
@@ -149,7 +174,8 @@ class SmtpTransport:
     def close(self) -> None:
         if self._smtp is not None:
             try:
-                self._smtp.quit()
+                with self._deadline.running(self.deadline):
+                    self._smtp.quit()
             except (OSError, smtplib.SMTPException):
                 self._smtp.close()
             self._smtp = None
@@ -163,6 +189,10 @@ class SmtpTransport:
 
     def deliver(self, message: EmailMessage, sender: str, recipient: str) -> None:
         self.open()
+        with self._deadline.running(self.deadline):
+            self._deliver(message, sender, recipient)
+
+    def _deliver(self, message: EmailMessage, sender: str, recipient: str) -> None:
         smtp = self._smtp
         assert smtp is not None
         try:
@@ -200,9 +230,12 @@ class SmtpTransport:
 class WebhookTransport:
     """POSTs JSON; the `Idempotency-Key` header lets a receiver drop an operator's resend."""
 
-    def __init__(self, *, timeout: float = TIMEOUT) -> None:
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False,
-                                   headers={"User-Agent": "Tracklens messages"})
+    def __init__(self, *, timeout: float = TIMEOUT, deadline: float | None = None) -> None:
+        # identity: an error answer is read raw and bounded (_answer_head), never inflated.
+        # DeadlineClient: the whole exchange ends within a deadline (60 s), not only each read,
+        # which a receiver dripping its answer (headers included) a byte at a time started again.
+        self.client = DeadlineClient(timeout=timeout, deadline=deadline, follow_redirects=False,
+                                     headers={"User-Agent": "Tracklens messages", "Accept-Encoding": "identity"})
 
     def open(self) -> None:
         return None
@@ -211,20 +244,35 @@ class WebhookTransport:
         self.client.close()
 
     def deliver(self, url: str, headers: dict[str, str], body: Any, key: str) -> None:
+        # Streamed: the answer's body is not read on success, and at most MAX_ANSWER_BYTES of it
+        # otherwise (a receiver answering 256 MB was read whole into memory, per person).
         try:
-            response = self.client.post(url, json=body, headers={"Idempotency-Key": key, **headers})
+            with self.client.stream("POST", url, json=body, headers={"Idempotency-Key": key, **headers}) as response:
+                if response.is_success:
+                    return
+                answer = _answer_head(response)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise TemporaryFailure(f"cannot reach {_origin(url)} ({exc})", channel_down=True) from None
         except httpx.InvalidURL as exc:
             raise PermanentFailure(f"invalid URL {url!r}: {exc}") from None
         except httpx.HTTPError as exc:
             raise UncertainDelivery(f"{_origin(url)}: the request broke off ({type(exc).__name__}: {exc})") from None
-        if response.is_success:
-            return
-        reason = f"HTTP {response.status_code} from {_origin(url)}: {' '.join(response.text.split())[:300]}"
+        reason = f"HTTP {response.status_code} from {_origin(url)}: {' '.join(answer.split())[:300]}"
         if response.status_code in (408, 425, 429) or response.status_code >= 500:
             raise TemporaryFailure(reason)
         raise PermanentFailure(reason)
+
+
+def _answer_head(response: httpx.Response) -> str:
+    """The start of an error answer's body (its first 300 characters are kept), read raw for at most
+    MAX_ANSWER_BYTES and TIMEOUT seconds: neither a huge answer nor a dripping one holds the send."""
+    deadline = time.monotonic() + TIMEOUT
+    data = bytearray()
+    for chunk in response.iter_raw():
+        data += chunk
+        if len(data) >= MAX_ANSWER_BYTES or time.monotonic() > deadline:
+            break
+    return bytes(data[:MAX_ANSWER_BYTES]).decode(response.charset_encoding or "utf-8", errors="replace")
 
 
 def _origin(url: str) -> str:
