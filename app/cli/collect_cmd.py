@@ -53,10 +53,12 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
     if destinations:
         from app.outbound.destinations.forwarder import Forwarder
 
-        # Told what each commit stored, so a caught-up destination sends it from memory.
+        # Told what each commit stored, so a caught-up destination sends it from memory; its
+        # cursor moves go into the collector's next commit.
         forwarder = Forwarder(engine, destinations)
     app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy,
                                              on_committed=forwarder.committed if forwarder else None,
+                                             in_transaction=forwarder.in_transaction if forwarder else None,
                                              on_stopped=forwarder.stop if forwarder else None))
     auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
     click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",

@@ -63,6 +63,7 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
 
     from app.ingest.enrich import Enricher, GeoIPError
     from app.ingest.importer import KEEP_PROBLEMS, ImportFileError, ImportSummary, import_files
+    from app.ingest.people import MAX_PROFILE_BYTES, MAX_PROFILE_TRAITS
     from app.ingest.workers import auto_workers
     from app.ingest.writer import EventWriter
 
@@ -104,7 +105,8 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     except ImportFileError as exc:
         failure = str(exc)
     except DatabaseError as exc:
-        failure = f"database error: {exc}"
+        failure = (f"database error: {exc}; the batches committed before it are stored (the same import run "
+                   "again skips them)")
     finally:
         if bar is not None:
             bar.close()
@@ -121,6 +123,10 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
         if summary.rejected > len(summary.problems):
             click.echo(f"  ... and {summary.rejected - len(summary.problems):,} more rejected "
                        f"(first {KEEP_PROBLEMS} shown)")
+        if summary.traits_left_out:
+            click.echo(f"  {summary.traits_left_out:,} stored messages had traits left out of their person's profile, "
+                       f"which holds at most {MAX_PROFILE_TRAITS:,} traits and {MAX_PROFILE_BYTES // 1024} KB "
+                       "(their events keep them)")
     if failure is not None:
         raise click.ClickException(failure)
     if max_rejects is not None and summary.rejected > max_rejects:

@@ -308,8 +308,8 @@ def _not_nan(value: float) -> float:
               help="Print the SQL the query sends to this database (values written in) instead of its result.")
 def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain: bool) -> None:
     """Run a JSON query (see docs/query.md) and print the result."""
-    from app.core.database import DatabaseError, open_database
-    from app.core.paths import demo_db_path
+    from app.cli.database import open_existing
+    from app.core.database import DatabaseError
     from app.query import QueryCancelled, QueryError, parse_query, run_query
     from app.query.export import FIXED_COLUMNS
 
@@ -318,15 +318,7 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain:
         kind = parse_query(spec).kind
     except QueryError as exc:
         raise click.ClickException(f"bad query: {exc}") from None
-    if db_url is None:
-        if not demo_db_path().exists():
-            raise click.ClickException("no --db given and no demo database yet (run `tracklens demo` or pass --db)")
-        db_url = str(demo_db_path())
-    try:
-        # Read only: another application's SQLite file is refused unchanged, nothing is created.
-        engine = open_database(db_url, create=False, require_tracklens=True)
-    except DatabaseError as exc:
-        raise click.ClickException(str(exc)) from None
+    engine = open_existing(db_url)
     limit = timeout or None
     if explain:
         from app.query.explain import explain_query

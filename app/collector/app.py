@@ -129,7 +129,7 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         state: dict[str, Any] = {"status": "ok"}
         if insider:
             state.update(queued=committer.queued_messages, committed=committer.committed_messages,
-                         transactions=committer.transactions)
+                         transactions=committer.transactions, traits_left_out=committer.traits_left_out)
         if ping is not None:
             try:
                 await run_in_threadpool(ping)

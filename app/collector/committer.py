@@ -23,6 +23,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from app.collector.errors import DatabaseUnavailable
 from app.core.database import DatabaseError, describe_error
+from app.ingest.people import MAX_PROFILE_BYTES, MAX_PROFILE_TRAITS
 from app.ingest.writer import IngestResult
 
 log = logging.getLogger("tracklens.collector")
@@ -42,12 +43,16 @@ class PreparingWriter(Protocol):
     def prepare(self, messages: Iterable[Any], received_at: datetime | None = None, *,
                 arrived_now: bool = True) -> tuple[list[Any], IngestResult]: ...
 
-    def store(self, records: list[Any], result: IngestResult) -> IngestResult: ...
+    def store(self, records: list[Any], result: IngestResult, *,
+              before_commit: Callable[[Any], None] | None = None) -> IngestResult: ...
 
 
 #: on_committed(records, whole): the records one commit stored, in the order their ids were given;
 #: `whole` is False when some of them were already stored (so not all are new rows).
 OnCommitted = Callable[[list[Any], bool], None]
+#: in_transaction(conn): run last in each commit's transaction (the forwarder's cursor moves);
+#: returns done(committed) or None, called once the transaction committed (True) or failed (False).
+InTransaction = Callable[[Any], Callable[[bool], None] | None]
 
 
 @dataclass
@@ -107,11 +112,14 @@ class CommitQueue:
 
     def __init__(self, writer: WriterLike, *, max_messages_per_commit: int = 20_000,
                  max_queued_messages: int = 200_000, on_unavailable: Any = None,
-                 on_committed: OnCommitted | None = None) -> None:
+                 on_committed: OnCommitted | None = None, in_transaction: InTransaction | None = None) -> None:
         self._writer = writer
         #: told what each shared commit stored (the forwarder's in-memory fast path); needs a
         #: writer whose prepare/store halves show the records
         self._on_committed = on_committed if isinstance(writer, PreparingWriter) else None
+        #: adds its statements to each shared commit (the forwarder's cursor moves: no commit of
+        #: their own, docs/destinations.md); needs the same writer
+        self._in_transaction = in_transaction if isinstance(writer, PreparingWriter) else None
         self._max_per_commit = max_messages_per_commit
         self._max_queued = max_queued_messages
         self._on_unavailable = on_unavailable
@@ -123,6 +131,8 @@ class CommitQueue:
         #: counters for /health and the benchmark: messages accepted, transactions committed
         self.committed_messages = 0
         self.transactions = 0
+        #: committed messages with a trait left out of their person's profile (at its bounds)
+        self.traits_left_out = 0
         #: refresh the planner's statistics when the committed count reaches this, then double
         #: it: a collector filling a new database should not leave it without any
         self._statistics_at = FIRST_STATISTICS_AT
@@ -213,6 +223,7 @@ class CommitQueue:
             return
         self.transactions += 1
         self.committed_messages += len(messages) - len(result.rejected)
+        self._count_left_out(result)
         self._maybe_refresh_statistics()
         by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
         offset = 0
@@ -224,19 +235,50 @@ class CommitQueue:
             offset += n
 
     def _write(self, messages: list[dict[str, Any]], received_at: datetime) -> IngestResult:
-        """writer.write(); with on_committed, in its two halves, handing on what was stored."""
-        if self._on_committed is None:
+        """writer.write(); with on_committed or in_transaction, in its two halves, adding to the
+        transaction and handing on what was stored."""
+        if self._on_committed is None and self._in_transaction is None:
             return self._writer.write(messages, received_at=received_at, arrived_now=False)
         writer: Any = self._writer
         records, result = writer.prepare(messages, received_at, arrived_now=False)
         before = result.stored
-        result = writer.store(records, result)
-        if records:
+        if self._in_transaction is None:
+            result = writer.store(records, result)
+        else:
+            result = self._store_with(writer, records, result, self._in_transaction)
+        if records and self._on_committed is not None:
             try:
                 self._on_committed(records, result.stored - before == len(records))
             except Exception:  # forwarding must never fail a commit that has happened
                 log.exception("could not hand the commit to the forwarder")
         return result
+
+    @staticmethod
+    def _store_with(writer: Any, records: list[Any], result: IngestResult, add: InTransaction) -> IngestResult:
+        """writer.store() with `add`'s statements last in its transaction, then told whether it committed."""
+        done: list[Callable[[bool], None]] = []
+
+        def before_commit(conn: Any) -> None:
+            told = add(conn)
+            if told is not None:
+                done.append(told)
+
+        try:
+            result = writer.store(records, result, before_commit=before_commit)
+        except BaseException:
+            for told in done:
+                told(False)
+            raise
+        for told in done:
+            told(True)
+        return result
+
+    def _count_left_out(self, result: IngestResult) -> None:
+        if result.traits_left_out:
+            self.traits_left_out += result.traits_left_out
+            log.warning("stored %d message(s) with traits left out of their person's profile, which holds at most "
+                        "%d traits and %d KB (their events keep them)", result.traits_left_out,
+                        MAX_PROFILE_TRAITS, MAX_PROFILE_BYTES // 1024)
 
     def _maybe_refresh_statistics(self) -> None:
         refresh = getattr(self._writer, "refresh_statistics", None)
@@ -277,6 +319,7 @@ class CommitQueue:
                     raise
                 sub = self._bisect(part, received_at, part_exc)
             else:
+                self._count_left_out(result)
                 sub = Outcome(len(part) - len(result.rejected), [(r.index, r.reason) for r in result.rejected])
             total.accepted += sub.accepted
             total.rejected.extend((i + base, why) for i, why in sub.rejected)

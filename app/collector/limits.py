@@ -12,3 +12,5 @@ MAX_BATCH_MESSAGES = 2500
 #: 10 KB/s is 50 s: slow mobile links fit, a client that stops sending does not hold on).
 BODY_IDLE_SECONDS = 15.0
 BODY_TOTAL_SECONDS = 60.0
+#: Longest time for a request line and its headers, from their first byte (app.collector.protocol).
+HEADER_SECONDS = 15.0

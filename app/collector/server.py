@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 
 from app.collector.app import CollectorSettings, create_app
 from app.collector.auth import WriteKeys
-from app.collector.committer import CommitQueue, OnCommitted
+from app.collector.committer import CommitQueue, InTransaction, OnCommitted
 from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
+from app.collector.protocol import HeaderDeadlineProtocol
 from app.core.database import DatabaseError, describe_error
 
 log = logging.getLogger("tracklens.collector")
@@ -33,6 +34,8 @@ class CollectorOptions:
     body_total_timeout: float = BODY_TOTAL_SECONDS
     #: told what each commit stored (`collect --destinations`: Forwarder.committed)
     on_committed: OnCommitted | None = None
+    #: adds its statements to each commit (`collect --destinations`: Forwarder.in_transaction)
+    in_transaction: InTransaction | None = None
     #: run at shutdown after the last commit (Forwarder.stop)
     on_stopped: Callable[[], None] | None = None
 
@@ -50,7 +53,8 @@ def build_app(engine: Engine, options: CollectorOptions) -> Starlette:
         except Exception as exc:
             raise DatabaseError(describe_error(exc)) from exc
 
-    committer = CommitQueue(writer, on_unavailable=engine.dispose, on_committed=options.on_committed)
+    committer = CommitQueue(writer, on_unavailable=engine.dispose, on_committed=options.on_committed,
+                            in_transaction=options.in_transaction)
     settings = CollectorSettings(keys=WriteKeys(options.write_keys, required=not options.no_auth),
                                  trust_proxy=options.trust_proxy, body_idle_timeout=options.body_idle_timeout,
                                  body_total_timeout=options.body_total_timeout, on_stopped=options.on_stopped)
@@ -106,5 +110,7 @@ def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log
         log_level=log_level,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        # h11 with a deadline for the request line and headers (uvicorn has none: slowloris)
+        http=HeaderDeadlineProtocol,
     )
     uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)

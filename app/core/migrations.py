@@ -129,6 +129,14 @@ def ensure_schema(engine: Engine, *, before_upgrade: Callable[[int], None] | Non
     `before_upgrade(found_version)` is called before migrating (which can take minutes)."""
     with engine.begin() as conn:
         version = schema_version(conn)
+        if version != SCHEMA_VERSION or any(not inspect(conn).has_table(t.name) for t in ADDITIVE_TABLES):
+            # Whatever follows creates or alters tables: as the only writer, in this one
+            # transaction. On SQLite that is what makes the DDL part of it (Python's sqlite3
+            # begins a transaction only before an INSERT, UPDATE or DELETE, so an interrupted
+            # upgrade kept its CREATE TABLEs and the next open refused the half-migrated file),
+            # and a second process opening the database meanwhile waits, then finds it done.
+            backend_for(conn).lock_for_writing(conn)
+            version = schema_version(conn)
         if version is None:
             foreign = [t for t in inspect(conn).get_table_names() if t not in metadata.tables]
             known = [t for t in inspect(conn).get_table_names() if t in metadata.tables]

@@ -93,10 +93,10 @@ def _slug(name: str) -> str:
     return slug[:60] or "report"
 
 
-def _write_json(path: Path, data: Any) -> None:
+def _write_json(path: Path, data: Any, *, replace: bool = True) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", replace=replace)
 
 
 class ReportStore:
@@ -163,11 +163,22 @@ class ReportStore:
         existing = self.find(name)
         if existing is not None and not replace:
             raise ReportError(f"a report named {name!r} already exists")
-        report_id = existing.id if existing is not None else self._new_id(name)
         report = Report(name=name, panel=panel, query=json.loads(json.dumps(dict(query))), ui=dict(ui or {}),
-                        saved_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), id=report_id)
-        _write_json(self._path(report_id), report.to_json())
-        return report
+                        saved_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), id="")
+        if existing is not None:
+            report.id = existing.id
+            _write_json(self._path(report.id), report.to_json())
+            return report
+        # A new file, never over one another window saved meanwhile under the same file name
+        # ("Weekly funnel" and "weekly funnel" are both weekly-funnel.json): that report was
+        # replaced without a word. The name is taken in the step that writes the file.
+        while True:
+            report.id = self._new_id(name)
+            try:
+                _write_json(self._path(report.id), report.to_json(), replace=False)
+            except FileExistsError:
+                continue
+            return report
 
     def _new_id(self, name: str) -> str:
         base = _slug(name)

@@ -17,6 +17,7 @@ and identity rows where the first attempt stored them (their counts would otherw
 from __future__ import annotations
 
 import hashlib
+import operator
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -33,14 +34,17 @@ EVENT_COLUMNS = ("id", "message_id", "type", "event", "user_id", "anonymous_id",
                  "properties", "context", "city", "region", "country_code", "browser", "os", "device",
                  "referring_domain")
 _ATTRS = tuple({"properties": "properties_json", "context": "context_json"}.get(c, c) for c in EVENT_COLUMNS[1:])
+#: A record's events_data values after its id, in one C call (a getattr per column cost ~2 us per event).
+_event_values = operator.attrgetter(*_ATTRS)
 
 
-def store(backend: ClickHouseBackend, conn: Connection, records: list[Record]) -> int:
-    """Store the records not stored yet; returns how many were new. Call under the write lock."""
+def store(backend: ClickHouseBackend, conn: Connection, records: list[Record]) -> tuple[int, int]:
+    """Store the records not stored yet; returns how many were new and how many of them had a
+    trait left out of their profile (app.ingest.people's bounds). Call under the write lock."""
     stored = backend.stored_message_ids(conn, [rec.message_id for rec in records])
     fresh = [rec for rec in records if rec.message_id not in stored] if stored else records
     if not fresh:
-        return 0
+        return 0, 0
     # The same fresh messages give the same token: a retry of a batch that failed after some of
     # its inserts (or whose acknowledgement was lost) inserts nothing twice, so counts stay right.
     token = hashlib.sha256("\n".join(sorted(rec.message_id for rec in fresh)).encode("utf-8",
@@ -64,7 +68,7 @@ def store(backend: ClickHouseBackend, conn: Connection, records: list[Record]) -
     # merge (the id is linked by then) and would not move the merged person's row; with this
     # order the retry recomputes the merge, and its person rows are dropped by the token.
     rows = backend.person_rows(conn, people_involved(fresh, merges))
-    removed, updates, inserts = plan_people(rows, fresh, merges)
+    removed, updates, inserts, left_out = plan_people(rows, fresh, merges)
     people: list[tuple[Any, ...]] = [(pid, "{}", None, 0, 0, 0, version, 1) for pid in removed]
     for row in (*updates, *inserts):
         people.append((row.get("pid", row.get("id")), row["traits"], row["email"], row["first_seen"],
@@ -76,7 +80,7 @@ def store(backend: ClickHouseBackend, conn: Connection, records: list[Record]) -
                             token)
 
     first = backend.ids.take(len(fresh))
-    events = [(first + n, *(getattr(rec, a) for a in _ATTRS)) for n, rec in enumerate(fresh)]
+    events = [(first + n, *_event_values(rec)) for n, rec in enumerate(fresh)]
     backend.append_rows(conn, "events_data", EVENT_COLUMNS, events, token)
-    return len(fresh)
+    return len(fresh), left_out
 

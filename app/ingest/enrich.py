@@ -31,6 +31,15 @@ DIRECT = "$direct"
 
 _CACHE_LIMIT = 50_000
 _MAX_TEXT = 255
+#: Longest IP text looked up: the longest address (IPv6 with an IPv4 tail) is 45 characters.
+_MAX_IP_TEXT = 64
+#: The part of a user agent that is parsed: real ones are a few hundred characters, and a
+#: message may carry 32 KB of one (ua-parser caches what it parses, so it must stay short too).
+_MAX_AGENT_TEXT = 1024
+#: Longest referrer remembered in the cache (longer ones are split each time: microseconds),
+#: and the part of one that is split (a host name is at most 253 characters).
+_MAX_CACHED_REFERRER = 512
+_MAX_REFERRER_HEAD = 2048
 #: Operating systems whose unnamed devices are desktop computers.
 _DESKTOP_OS = frozenset({"Windows", "Linux", "Ubuntu", "Fedora", "Debian", "Chrome OS", "FreeBSD",
                          "OpenBSD", "NetBSD", "Solaris", "Mac OS X", "macOS"})
@@ -109,6 +118,11 @@ class Enricher:
         hit = self._geo_cache.get(ip)
         if hit is not None:
             return hit
+        if len(ip) > _MAX_IP_TEXT:
+            # The caches hold only short keys: distinct 32 KB values, which anyone with the write
+            # key may send, would otherwise fill them with gigabytes.
+            text = ip.strip()
+            return self.geo(text) if len(text) <= _MAX_IP_TEXT else _NO_GEO
         result = _NO_GEO
         try:
             address = ipaddress.ip_address(ip.strip())
@@ -137,6 +151,7 @@ class Enricher:
         """(browser, OS, device) as ua-parser names them; unknown parts are None."""
         if not user_agent:
             return (None, None, None)
+        user_agent = user_agent[:_MAX_AGENT_TEXT]
         hit = self._agent_cache.get(user_agent)
         if hit is not None:
             return hit
@@ -166,7 +181,8 @@ class Enricher:
         hit = self._domain_cache.get(referrer)
         if hit is not None:
             return hit
-        text = referrer.strip()
+        # The host is near the start; urlsplit keeps its last 128 inputs, so it sees only a head.
+        text = referrer.strip()[:_MAX_REFERRER_HEAD]
         if "//" not in text:
             text = "//" + text
         try:
@@ -174,6 +190,8 @@ class Enricher:
         except ValueError:
             host = None
         domain = (host or "").strip(".")[:_MAX_TEXT] or DIRECT
+        if len(referrer) > _MAX_CACHED_REFERRER:
+            return domain
         if len(self._domain_cache) >= _CACHE_LIMIT:
             self._domain_cache.clear()
         self._domain_cache[referrer] = domain

@@ -25,7 +25,8 @@ from app.ingest.pipeline import store_in_order
 from app.ingest.workers import Batch, Preparers
 from app.ingest.writer import EventWriter, IngestResult, prepare_messages
 
-#: Messages per EventWriter call (one transaction).
+#: Messages per EventWriter call (one transaction) where the backend says nothing else
+#: (Backend.bulk_batch_rows: 20,000 on ClickHouse).
 CHUNK = 5000
 #: Problems listed in the summary (all are counted).
 KEEP_PROBLEMS = 20
@@ -60,6 +61,8 @@ class ImportSummary:
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    #: stored messages with a trait left out of their person's profile (IngestResult.traits_left_out)
+    traits_left_out: int = 0
 
     @property
     def messages(self) -> int:
@@ -488,7 +491,7 @@ class _Prepend:
         return bytes(self.stream.read(size))
 
 
-def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, chunk: int = CHUNK,
+def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, chunk: int | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  on_file: Callable[[Path, int], None] | None = None,
                  summary: ImportSummary | None = None, workers: int = 0) -> ImportSummary:
@@ -500,9 +503,12 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
     on_file(path, size) when a file starts. Raises ImportFileError when a file cannot be
     read (chunks already written stay written: re-running the import skips them).
     workers > 0 parses, validates and enriches JSON Lines in that many processes (see
-    app.ingest.workers); what is stored is the same as with workers=0.
+    app.ingest.workers); what is stored is the same as with workers=0. `chunk`: messages per
+    batch, by default the database's (Backend.bulk_batch_rows).
     """
     summary = summary if summary is not None else ImportSummary()
+    if chunk is None:
+        chunk = writer.backend.bulk_batch_rows
     for raw_path in paths:
         path = Path(raw_path)
         if not path.exists() or path.is_dir():  # a pipe or a device is read like a file
@@ -525,7 +531,8 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
     return summary
 
 
-#: Most bytes of JSON Lines handed to one preparing task (lines are at most MAX_LINE_BYTES each).
+#: Most bytes of JSON Lines handed to one preparing task of CHUNK lines (lines are at most
+#: MAX_LINE_BYTES each); in proportion for larger batches.
 _CHUNK_BYTES = 8 << 20
 
 
@@ -534,12 +541,13 @@ def _line_chunks(stream: _Prepend, lines_per_chunk: int) -> Iterator[tuple[list[
     first = 1
     lines: list[bytes | _LongLine] = []
     size = 0
+    most_bytes = _CHUNK_BYTES * max(1, lines_per_chunk // CHUNK)
     try:
         for raw in _bounded_lines(stream):
             lines.append(raw)
             if isinstance(raw, bytes):
                 size += len(raw)
-            if len(lines) >= lines_per_chunk or size >= _CHUNK_BYTES:
+            if len(lines) >= lines_per_chunk or size >= most_bytes:
                 yield lines, first
                 first += len(lines)
                 lines, size = [], 0
@@ -614,6 +622,7 @@ def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name
         problems, position = tag
         summary.stored += result.stored
         summary.duplicates += result.duplicates
+        summary.traits_left_out += result.traits_left_out
         for problem in problems:
             summary.reject(problem)
         if progress is not None:

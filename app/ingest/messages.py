@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -68,10 +69,6 @@ class Record:
     #: Traits to merge into the person (identify traits, or context.traits of any call).
     traits: dict[str, Any] | None = None
     previous_id: str | None = None
-    ip: str | None = None
-    user_agent: str | None = None
-    #: The referrer URL, '' when the message came from a web page without one, None otherwise.
-    referrer: str | None = None
     person: str = ""
     city: str | None = None
     region: str | None = None
@@ -80,6 +77,12 @@ class Record:
     os: str | None = None
     device: str | None = None
     referring_domain: str | None = None
+    # Enrichment's inputs, last: nothing reads them after enrichment, so a record prepared in a
+    # worker process crosses to the storing one without them (app.ingest.workers.to_rows).
+    ip: str | None = None
+    user_agent: str | None = None
+    #: The referrer URL, '' when the message came from a web page without one, None otherwise.
+    referrer: str | None = None
 
 
 _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
@@ -96,6 +99,9 @@ def to_millis(dt: datetime) -> int:
 
 
 _TS_CACHE: dict[str, int] = {}
+#: Longest time text remembered in _TS_CACHE: an ISO time with microseconds and an offset is 32
+#: characters; padded ones (fromisoformat strips 32 KB of spaces) are parsed but not kept.
+_MAX_CACHED_TIME_TEXT = 40
 #: Years 1 to 9999, as for ISO strings (and well inside BIGINT).
 _MIN_MS = to_millis(datetime(1, 1, 1, tzinfo=UTC))
 _MAX_MS = to_millis(datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC))
@@ -155,6 +161,29 @@ def _check_text(value: str, name: str) -> str:
     return value
 
 
+#: A leap second (23:59:60) and the end of a day (24:00, 24:00:00, 24:00:00.000), which RFC 3339
+#: and ISO 8601 allow and datetime refuses.
+_LEAP_SECOND = re.compile(r"(?<=[T ]\d\d:\d\d:)60(?=[.,Z+-]|$)")
+_END_OF_DAY = re.compile(r"(?<=[T ])24:00(?::00(?:[.,]0+)?)?(?=[Z+-]|$)")
+
+
+def _rfc3339_time(text: str) -> int | None:
+    """Epoch ms of the RFC 3339 / ISO 8601 forms datetime.fromisoformat refuses: a lower-case 't'
+    or 'z', a leap second (the next second, as POSIX clocks count it) and 24:00 (the next day's
+    midnight); None for anything else."""
+    upper = text.upper()
+    fixed = _LEAP_SECOND.sub("59", upper, count=1)
+    if fixed == upper:
+        fixed = _END_OF_DAY.sub("23:59:59", upper, count=1)
+    extra = 1000 if fixed != upper else 0
+    if fixed == text:
+        return None
+    try:
+        return to_millis(datetime.fromisoformat(fixed)) + extra
+    except ValueError:
+        return None
+
+
 def parse_time(value: Any, name: str) -> int | None:
     """Epoch ms from an ISO-8601 string (any UTC offset, 'Z', naive = UTC) or epoch number.
 
@@ -167,13 +196,16 @@ def parse_time(value: Any, name: str) -> int | None:
         if cached is not None:
             return cached
         try:
-            dt = datetime.fromisoformat(value.strip())
+            ms = to_millis(datetime.fromisoformat(value.strip()))
         except ValueError:
-            raise InvalidMessage(f"unparseable {name}: {value[:60]!a}") from None
-        ms = to_millis(dt)
-        if len(_TS_CACHE) > 4096:
-            _TS_CACHE.clear()
-        _TS_CACHE[value] = ms
+            lenient = _rfc3339_time(value.strip())
+            if lenient is None:
+                raise InvalidMessage(f"unparseable {name}: {value[:60]!a}") from None
+            ms = lenient
+        if len(value) <= _MAX_CACHED_TIME_TEXT:
+            if len(_TS_CACHE) > 4096:
+                _TS_CACHE.clear()
+            _TS_CACHE[value] = ms
         return ms
     if isinstance(value, bool):
         raise InvalidMessage(f"unparseable {name}: {value!r}")
@@ -225,6 +257,11 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: A NUL character as serialized JSON writes it: \u0000 after an even number of backslashes. The
+#: text backslash-u-0000 (code, an escaped JSON snippet) is written \\u0000 and stores anywhere.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def _dump(value: Any, name: str) -> tuple[str, int]:
     """Serialized JSON and its size in bytes; rejects what PostgreSQL's JSONB would refuse.
 
@@ -251,7 +288,7 @@ def _dump(value: Any, name: str) -> tuple[str, int]:
             raise InvalidMessage(f"{name} is nested more than {MAX_DEPTH} levels deep") from None
         except (TypeError, ValueError) as err:
             raise InvalidMessage(f"{name} is not JSON: {err}") from None
-    if data.find(b"\\u0000") >= 0:
+    if data.find(b"\\u0000") >= 0 and _NUL_ESCAPE.search(data):
         raise InvalidMessage(f"{name} contains a NUL character (\\u0000)")
     return data.decode("utf-8"), len(data)
 
@@ -439,9 +476,9 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True, lates
         return Record(
             message_id, kind, event, user_id, anonymous_id, ts, stored_received, props_json, ctx_json,
             traits, previous_id,
-            ip if ip and isinstance(ip, str) else None,
-            user_agent if user_agent and isinstance(user_agent, str) else None,
-            referrer,
+            ip=ip if ip and isinstance(ip, str) else None,
+            user_agent=user_agent if user_agent and isinstance(user_agent, str) else None,
+            referrer=referrer,
         )
     except InvalidMessage as exc:
         if exc.message_id is None and isinstance(raw_id, str):

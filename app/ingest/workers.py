@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import multiprocessing
+import multiprocessing.connection
 import operator
 import os
 import queue
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,10 +37,23 @@ Batch = tuple[list[Record], IngestResult, Any]
 #: A task run where batches are prepared: task(enricher, *args) -> its batches, in order.
 Task = Callable[..., list[Batch]]
 
+#: What crosses from a worker: a record without enrichment's inputs (ip, user agent, referrer: the
+#: last fields), which enrichment, done in the worker, was the last to read. ~150 bytes and
+#: ~1 us less per event to pickle and unpickle (docs/benchmarks/clickhouse.md).
+_ENRICHMENT_INPUTS = ("ip", "user_agent", "referrer")
 _FIELDS = tuple(f.name for f in dataclasses.fields(Record))
-_row = operator.attrgetter(*_FIELDS)
+assert _FIELDS[-len(_ENRICHMENT_INPUTS):] == _ENRICHMENT_INPUTS
+_row = operator.attrgetter(*_FIELDS[:-len(_ENRICHMENT_INPUTS)])
 #: Worker processes most machines can feed one database writer with (it is the bottleneck beyond).
 MAX_AUTO_WORKERS = 4
+#: The cyclic garbage collector's thresholds in a worker (CPython's default is (700, 10, 10)).
+#: Preparing a batch makes thousands of dicts and records that live until it is handed over, so
+#: with the default a young collection ran every 700 of them and the older generations were
+#: walked again and again: ~2 us of a worker's ~14 us per event (docs/benchmarks/clickhouse.md,
+#: "The import's CPU per event"). Preparing makes almost no reference cycles; they are still
+#: collected. Not in the storing process: there it saved ~1 us per event and let ~100 MB more of
+#: the database driver's cyclic garbage wait.
+WORKER_GC_THRESHOLD = (50_000, 20, 100)
 
 
 def auto_workers(input_bytes: int | None = None) -> int:
@@ -95,10 +111,32 @@ def from_rows(rows: list[tuple[Any, ...]]) -> list[Record]:
 _enricher: Enricher | None = None
 
 
+def _end_with_parent() -> None:
+    """End this worker when the storing process is gone (SIGKILL, a crash, the OOM killer).
+
+    A pool's worker reads its tasks from a queue whose both ends it holds itself, so it never
+    saw the end of the input: it waited for work for good, ~100 MB each, holding the terminal's
+    output (`tracklens import ... | tee log` did not end either).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+    threading.Thread(target=watch, name="tracklens-parent-watch", daemon=True).start()
+
+
 def _start_worker(config: PrepareConfig) -> None:
     global _enricher
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     _enricher = config.enricher()
+    # This process only prepares batches: what its start-up made (modules, the enricher) stays,
+    # so later collections need not walk it (gc.freeze), and they run less often.
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
 
 
 def _run_task(task: Task, args: tuple[Any, ...]) -> list[tuple[list[tuple[Any, ...]], IngestResult, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,9 @@ class IngestResult:
     stored: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    #: stored messages with a trait left out of their person's profile, which was at its bounds
+    #: (app.ingest.people.MAX_PROFILE_TRAITS, MAX_PROFILE_BYTES); the events keep those traits
+    traits_left_out: int = 0
 
     @property
     def received(self) -> int:
@@ -61,6 +64,7 @@ class IngestResult:
         """Accumulate another result (e.g. the next chunk of a file) into this one."""
         self.stored += other.stored
         self.duplicates += other.duplicates
+        self.traits_left_out += other.traits_left_out
         for rej in other.rejected:
             if keep_rejections is not None and len(self.rejected) >= keep_rejections:
                 break
@@ -89,6 +93,26 @@ def prepare_messages(messages: Iterable[Any], enricher: Enricher | None, receive
         enricher.enrich(records)
     return records, result
 
+
+def _reraise_interruption(exc: BaseException) -> None:
+    """Raise the Ctrl+C (KeyboardInterrupt) in whose wake the database error `exc` came, if any.
+
+    Ctrl+C in the middle of a statement can leave the driver's connection mid-exchange, and the
+    clean-up then fails with an error of its own that replaces the KeyboardInterrupt: psycopg's
+    'can't change 'autocommit' now: connection in transaction status ACTIVE' from the pool's
+    ping. Reported as a database error, an interrupted `tracklens import` said "database error"
+    instead of "interrupted: ... run the same import again to finish".
+    """
+    pending: list[BaseException | None] = [exc.__cause__, exc.__context__]
+    seen: set[int] = set()
+    while pending:
+        found = pending.pop()
+        if found is None or id(found) in seen:
+            continue
+        if isinstance(found, KeyboardInterrupt):
+            raise found from None
+        seen.add(id(found))
+        pending += [found.__cause__, found.__context__]
 
 class EventWriter:
     """Validates, enriches and stores Segment messages in one transaction per call.
@@ -161,11 +185,14 @@ class EventWriter:
         records, result = self.prepare(messages, received_at, arrived_now=arrived_now)
         return self.store(records, result)
 
-    def store(self, records: list[Record], result: IngestResult) -> IngestResult:
+    def store(self, records: list[Record], result: IngestResult, *,
+              before_commit: Callable[[Connection], None] | None = None) -> IngestResult:
         """The database half of write(): store prepared records in one transaction.
 
         Split out so bulk loaders can prepare the next batch (Python) on another thread
-        while this one waits on the database, which runs without the GIL.
+        while this one waits on the database, which runs without the GIL. `before_commit(conn)`
+        runs last in that transaction (the collector's forwarder moves its cursors there); not on
+        a database that only appends (no transaction).
         """
         if not records:
             return result
@@ -175,20 +202,26 @@ class EventWriter:
             with self.engine.connect() as conn:
                 self.backend.lock_for_writing(conn)
                 fresh = self._drop_stored(conn, records)
+                left_out = 0
                 result.duplicates += len(records) - len(fresh)
                 if fresh:
                     resolution = resolve(conn, fresh)
                     self._insert_events(conn, fresh)
-                    update_people(conn, fresh, resolution.merges)
+                    left_out = update_people(conn, fresh, resolution.merges)
+                if before_commit is not None:
+                    before_commit(conn)
                 conn.commit()
         except SQLAlchemyError as exc:
+            _reraise_interruption(exc)
             raise DatabaseError(describe_error(exc)) from exc
         except self._driver_error as exc:
+            _reraise_interruption(exc)
             # From the raw cursor: wrap as SQLAlchemy would (OperationalError, DataError, ...) so
             # callers can tell "database unavailable" from "data refused" the same way.
             wrapped = DBAPIError.instance(None, None, exc, self._driver_error, dialect=self.engine.dialect)
             raise DatabaseError(describe_error(wrapped)) from wrapped
         result.stored += len(fresh)
+        result.traits_left_out += left_out
         return result
 
     def _store_appending(self, records: list[Record], result: IngestResult) -> IngestResult:
@@ -198,14 +231,17 @@ class EventWriter:
         backend: Any = self.backend
         try:
             with backend.write_lock(self.engine), self.engine.connect() as conn:
-                stored = appendstore.store(backend, conn, records)
+                stored, left_out = appendstore.store(backend, conn, records)
         except SQLAlchemyError as exc:
+            _reraise_interruption(exc)
             raise DatabaseError(describe_error(exc)) from exc
         except self._driver_error as exc:
+            _reraise_interruption(exc)
             wrapped = DBAPIError.instance(None, None, exc, self._driver_error, dialect=self.engine.dialect)
             raise DatabaseError(describe_error(wrapped)) from wrapped
         result.duplicates += len(records) - stored
         result.stored += stored
+        result.traits_left_out += left_out
         return result
 
     def _drop_stored(self, conn: Connection, records: list[Record]) -> list[Record]:

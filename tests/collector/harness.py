@@ -19,6 +19,8 @@ import httpx
 import uvicorn
 from sqlalchemy import Engine
 
+from app.collector.limits import HEADER_SECONDS
+from app.collector.protocol import with_header_timeout
 from app.collector.server import CollectorOptions, build_app
 from app.core.database import open_database
 
@@ -41,16 +43,18 @@ class ThreadCollector:
 
 @contextlib.contextmanager
 def collector_in_thread(db_url: str, *, write_keys: Sequence[str] = (WRITE_KEY,), no_auth: bool = False,
-                        trust_proxy: bool = False, **options: Any) -> Iterator[ThreadCollector]:
+                        trust_proxy: bool = False, header_timeout: float = HEADER_SECONDS,
+                        **options: Any) -> Iterator[ThreadCollector]:
     """The real application on uvicorn, on a free loopback port, in a background thread.
 
-    `options` are further CollectorOptions (the body timeouts)."""
+    `options` are further CollectorOptions (the body timeouts); `header_timeout` the deadline of
+    the connections' request lines and headers (app.collector.protocol)."""
     engine = open_database(db_url)
     app = build_app(engine, CollectorOptions(write_keys=list(write_keys), no_auth=no_auth,
                                              trust_proxy=trust_proxy, **options))
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False,
-                            lifespan="on", timeout_graceful_shutdown=10)
+                            lifespan="on", timeout_graceful_shutdown=10, http=with_header_timeout(header_timeout))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="collector", daemon=True)
     thread.start()

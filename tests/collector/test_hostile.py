@@ -4,10 +4,12 @@ with exactly the valid messages stored and every other one named with its reason
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +22,13 @@ from app.collector.committer import CommitQueue
 from app.core.schema import events
 from app.query import run_query
 from tests.collector.conftest import stored, stored_ids
-from tests.collector.harness import WRITE_KEY, ThreadCollector, collector_in_thread
+from tests.collector.harness import (
+    WRITE_KEY,
+    ThreadCollector,
+    collector_in_thread,
+    start_process,
+    stop_process,
+)
 from tests.collector.messages import track
 
 
@@ -214,7 +222,8 @@ def test_health_tells_strangers_only_the_status() -> None:
 
     app = create_app(CommitQueue(_Writer()), CollectorSettings(keys=WriteKeys([WRITE_KEY])))
     assert _get_health(app).json() == {"status": "ok"}
-    assert set(_get_health(app, auth=(WRITE_KEY, "")).json()) == {"status", "queued", "committed", "transactions"}
+    assert set(_get_health(app, auth=(WRITE_KEY, "")).json()) == {"status", "queued", "committed", "transactions",
+                                                                      "traits_left_out"}
 
 
 def test_a_body_shorter_than_its_content_length_does_not_hold_the_connection(sqlite_url: str) -> None:
@@ -255,3 +264,66 @@ def test_a_body_shorter_than_its_content_length_does_not_hold_the_connection(sql
         # And the collector still serves others.
         ok = httpx.post(running.url + "/v1/track", json=track(), auth=(WRITE_KEY, ""))
         assert ok.status_code == 200
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bytes | None:
+    """What the server sent before closing `sock`, or None if it was still open after `seconds`."""
+    sock.settimeout(seconds)
+    received = b""
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return received
+
+
+def test_connections_whose_headers_never_finish_are_closed(sqlite_url: str) -> None:
+    """A slowloris: connections that send nothing, or headers a byte at a time, were held open for
+    as long as the sender liked (uvicorn bounds only the wait between requests), until every file
+    descriptor was taken and no client could connect."""
+    with collector_in_thread(sqlite_url, header_timeout=1.0) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(10)]
+        partial = []
+        for _ in range(10):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\n")
+            partial.append(sock)
+        drip = socket.create_connection(("127.0.0.1", port), timeout=10)
+        drip.sendall(b"POST /v1/batch HTTP/1.1\r\n")
+        # The same client keeps one connection alive for a whole request, then stalls on the next.
+        with httpx.Client(base_url=running.url, auth=(WRITE_KEY, "")) as client:
+            assert client.post("/v1/track", json=track()).status_code == 200
+            started = time.monotonic()
+            with contextlib.suppress(OSError):  # until the server has closed it
+                while time.monotonic() - started < 10:  # a header line every 0.1 s: never a pause, never an end
+                    drip.sendall(b"X-Slow: 1\r\n")
+                    time.sleep(0.1)
+            for sock in [*silent, *partial]:
+                assert _closed_within(sock, 10) == b""
+                sock.close()
+            assert _closed_within(drip, 10) is not None
+            drip.close()
+            # A request that arrives whole is served as before, on the kept-alive connection too.
+            assert client.post("/v1/track", json=track()).status_code == 200
+        assert len(stored(running.engine)) == 2
+
+
+def test_the_collect_command_closes_a_connection_that_sends_no_headers(tmp_path: Path) -> None:
+    """`tracklens collect` itself runs the connections with the header deadline (15 s)."""
+    running = start_process(f"sqlite:///{tmp_path / 'events.sqlite'}", tmp_path / "collector.log")
+    try:
+        port = int(running.url.rsplit(":", 1)[1])
+        silent = socket.create_connection(("127.0.0.1", port), timeout=10)
+        partial = socket.create_connection(("127.0.0.1", port), timeout=10)
+        partial.sendall(b"POST /v1/batch HTTP/1.1\r\nHost: x\r\n")
+        assert _closed_within(silent, 40) == b""
+        assert _closed_within(partial, 10) == b""
+        silent.close()
+        partial.close()
+        assert httpx.post(running.url + "/v1/track", json=track(), auth=(WRITE_KEY, "")).status_code == 200
+    finally:
+        stop_process(running)

@@ -91,3 +91,26 @@ def test_hostile_and_notepad_report_files(tmp_path: Path) -> None:
                                         f"cannot read huge.json: over {MAX_REPORT_BYTES:,} bytes, too large for a report"]
     with pytest.raises(ReportError, match="nested too deeply"):
         store.import_file(tmp_path / "reports" / "deep.json")
+
+
+def test_two_windows_saving_reports_with_the_same_file_name_keep_both(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report saved while another window saves one whose name makes the same file name
+    ('Weekly funnel', 'weekly funnel': weekly-funnel.json) after this one chose it: the file was
+    replaced, and the other window's report lost without a word. Here the other window saves
+    between the choice of the file name and the write."""
+    mine, other = ReportStore(tmp_path), ReportStore(tmp_path)
+    choose = ReportStore._new_id
+    raced: list[str] = []
+
+    def choose_then_other_window_saves(self: ReportStore, name: str) -> str:
+        chosen = choose(self, name)
+        if self is mine and not raced:
+            raced.append(other.save("weekly funnel", "segmentation", SEGMENTATION).id)
+        return chosen
+
+    monkeypatch.setattr(ReportStore, "_new_id", choose_then_other_window_saves)
+    saved = mine.save("Weekly funnel", "segmentation", {**SEGMENTATION, "events": ["Signed Up"]})
+    assert raced == ["weekly-funnel"] and saved.id == "weekly-funnel-2"
+    reports = {r.name: r.query["events"] for r in ReportStore(tmp_path).list()}
+    assert reports == {"weekly funnel": ["Order Completed"], "Weekly funnel": ["Signed Up"]}

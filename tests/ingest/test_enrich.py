@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,59 @@ def test_geoip_can_be_disabled(tmp_path: Path) -> None:
 
 def test_attribution_names_db_ip_and_licence() -> None:
     assert "DB-IP" in GEOIP_ATTRIBUTION and "CC BY 4.0" in GEOIP_ATTRIBUTION
+
+
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/124.0.0.0 Safari/537.36")
+
+
+def test_long_hostile_context_values_are_not_kept_in_memory_after_their_messages(sqlite_url: str) -> None:
+    """Anyone with the write key may send distinct 30 KB user agents, IPs, referrers and padded
+    timestamps; the collector's lookup caches kept every one (50,000 per cache: gigabytes)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from app.core.database import open_database
+    from app.core.schema import events
+    from app.ingest.writer import EventWriter
+
+    engine = open_database(sqlite_url)
+    writer = EventWriter(engine, enricher=Enricher())
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    pad = 30_000
+
+    def batch(start: int) -> list[dict]:
+        messages = []
+        for i in range(start, start + 40):
+            base = {"type": "track", "event": "Hostile", "userId": f"u{i}", "messageId": f"m{i}"}
+            messages += [
+                {**base, "messageId": f"ua{i}", "context": {"userAgent": f"{CHROME} {i}" + "x" * pad}},
+                {**base, "messageId": f"ip{i}", "context": {"ip": "8.8.8.8" + " " * (pad + i)}},
+                {**base, "messageId": f"bad-ip{i}", "context": {"ip": f"{i}" + "9" * pad}},
+                {**base, "messageId": f"ref{i}",
+                 "context": {"page": {"referrer": f"https://example.com/{i}" + "q" * pad}}},
+                {**base, "messageId": f"ts{i}", "timestamp": now + " " * (pad + i)},
+            ]
+        return messages
+
+    writer.write(batch(0))  # the first lookups load the GeoIP reader and ua-parser's rules
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(40, 240, 40):
+            result = writer.write(batch(start))
+            assert result.stored == 200, result.rejected[:3]
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # 1,000 messages of 30 KB each: without the bound the caches held ~30 MB of their values.
+    assert retained < 2_000_000, f"{retained:,} bytes kept after the messages were stored"
+    with engine.connect() as conn:
+        rows = {r.message_id: r for r in conn.execute(select(events).where(events.c.message_id.in_(
+            ["ua100", "ip100", "bad-ip100", "ref100"])))}
+    engine.dispose()
+    assert (rows["ua100"].browser, rows["ua100"].os) == ("Chrome", "Windows")
+    assert rows["ip100"].country_code == "US"
+    assert rows["bad-ip100"].country_code is None
+    assert rows["ref100"].referring_domain == "example.com"

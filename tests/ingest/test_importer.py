@@ -237,3 +237,34 @@ def test_a_number_of_workers_past_reason_is_refused(tmp_path: Path, sqlite_url: 
     path = _jsonl(tmp_path / "a.jsonl", [json.dumps(m) for m in _messages(2)])
     result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--workers", "1000", str(path)])
     assert result.exit_code == 2 and "--workers" in result.stderr and "0<=x<=64" in result.stderr
+
+
+def test_a_database_error_midway_says_what_is_stored_and_that_a_rerun_finishes(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import stopped by the database (SQLite locked past its 30 s wait by `tracklens
+    materialize` or another program, a PostgreSQL connection lost) ended with only 'database
+    error: database is locked': nothing said that the batches before were kept, nor that running
+    the same import again skips them, as Ctrl+C's message says."""
+    from app.core.database import DatabaseError
+
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps({"type": "track", "event": "E", "userId": f"u{i % 7}", "messageId": f"m{i}",
+                                        "timestamp": "2026-11-01T10:00:00Z"}) + "\n" for i in range(12_000)))
+    store, calls = EventWriter.store, []
+
+    def locked_at_the_second_batch(self: EventWriter, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise DatabaseError("database is locked")
+        return store(self, *args, **kwargs)
+
+    monkeypatch.setattr(EventWriter, "store", locked_at_the_second_batch)
+    first = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
+    assert first.exit_code == 1
+    assert "5,000 stored" in first.output
+    assert ("database error: database is locked; the batches committed before it are stored (the same import "
+            "run again skips them)") in first.output
+    monkeypatch.undo()
+    again = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
+    assert again.exit_code == 0, again.output
+    assert "7,000 stored, 5,000 duplicates skipped" in again.output

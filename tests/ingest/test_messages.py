@@ -25,6 +25,12 @@ def norm(msg: dict[str, Any], **kw: Any):  # type: ignore[no-untyped-def]
         ("2024-05-01T12:00:00.250Z", "2024-05-01T12:00:00.250000+00:00"),
         ("2024-05-01T12:00:00.123456789Z", "2024-05-01T12:00:00.123000+00:00"),
         ("2024-05-01 12:00:00", "2024-05-01T12:00:00+00:00"),  # naive means UTC
+        # RFC 3339 forms Python refuses, which cost the message its place ('unparseable timestamp')
+        ("2024-05-01t12:00:00z", "2024-05-01T12:00:00+00:00"),
+        ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00+00:00"),  # a leap second: the next second
+        ("2016-12-31T23:59:60.250Z", "2017-01-01T00:00:00.250+00:00"),
+        ("2024-04-30T24:00:00Z", "2024-05-01T00:00:00+00:00"),  # the end of a day
+        ("2024-05-01T01:00+01:00", "2024-05-01T00:00:00+00:00"),
     ],
 )
 def test_iso_timestamps_with_any_offset(text: str, expected: str) -> None:

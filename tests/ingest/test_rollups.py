@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, update
 
@@ -124,19 +126,11 @@ def test_backfill_recomputes_rollups_that_were_lost(engine: Engine) -> None:
     assert stored(engine) == expected == recomputed(engine)
 
 
-def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_out(db_url: str) -> None:
-    from app.core.database import open_database
-    from app.core.schema import event_context, meta
-    from app.query import run_query
+def _make_schema_1(engine: Engine) -> None:
+    """Turn a new database into what a schema-1 database looked like."""
+    from app.core.schema import meta
 
-    engine = open_database(db_url)
-    EventWriter(engine).write([
-        {"type": "track", "messageId": f"x{i}", "userId": f"u{i % 4}", "event": "Viewed",
-         "timestamp": _t(i % 3, i), "context": {"ip": f"10.0.0.{i}", "locale": "de-DE"}} for i in range(12)])
-    expected = recomputed(engine)
-    live = run_query(engine, {"kind": "live", "after_id": 0, "limit": 100})["events"]
-    assert live[0]["context"]["locale"] == "de-DE"
-    with engine.begin() as conn:  # what a schema-1 database looked like
+    with engine.begin() as conn:
         json_type = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
         conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN context {json_type} NOT NULL DEFAULT '{{}}'")
         conn.exec_driver_sql("UPDATE events SET context = (SELECT c.context FROM event_context c WHERE c.id = events.id)")
@@ -154,7 +148,32 @@ def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_
         conn.exec_driver_sql("DROP TABLE person_hours")
         conn.exec_driver_sql("DROP TABLE event_person_hours")
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="1"))
+
+
+def _schema_1_database(db_url: str) -> tuple[Rollups, list[dict[str, Any]]]:
+    """12 events with contexts stored, then the database taken back to schema 1; returns the
+    rollups they make and what the Live View listed, for after the upgrade."""
+    from app.core.database import open_database
+    from app.query import run_query
+
+    engine = open_database(db_url)
+    EventWriter(engine).write([
+        {"type": "track", "messageId": f"x{i}", "userId": f"u{i % 4}", "event": "Viewed",
+         "timestamp": _t(i % 3, i), "context": {"ip": f"10.0.0.{i}", "locale": "de-DE"}} for i in range(12)])
+    expected = recomputed(engine)
+    live = run_query(engine, {"kind": "live", "after_id": 0, "limit": 100})["events"]
+    _make_schema_1(engine)
     engine.dispose()
+    return expected, live
+
+
+def test_a_schema_1_database_is_migrated_with_filled_rollups_and_contexts_moved_out(db_url: str) -> None:
+    from app.core.database import open_database
+    from app.core.schema import event_context, meta
+    from app.query import run_query
+
+    expected, live = _schema_1_database(db_url)
+    assert live[0]["context"]["locale"] == "de-DE"
 
     engine = open_database(db_url)
     with engine.connect() as conn:
@@ -372,4 +391,91 @@ def test_a_schema_4_database_gets_the_event_person_rollup_from_its_events(db_url
         conn.execute(delete(events).where(events.c.message_id == "x0"))
     assert stored(engine) == backfilled(engine) == recomputed(engine)
     assert not any(p == "a1" for _, _, p in stored(engine)[2])
+    engine.dispose()
+
+
+def test_a_schema_upgrade_interrupted_midway_leaves_the_old_schema_and_the_next_open_upgrades(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The migrations run in one transaction, DDL included, on SQLite too: Python's sqlite3
+    begins a transaction only before an INSERT, UPDATE or DELETE, so the CREATE TABLE that starts
+    the 2 -> 3 upgrade stayed when the upgrade was interrupted (Ctrl+C, a crash, a full disk)
+    while the rest rolled back: a schema-2 file with an empty event_context, which every later
+    open refused ('table event_context already exists'): its events could no longer be read."""
+    from app.core import migrations
+    from app.core.database import open_database
+    from app.core.schema import event_context, meta
+    from app.query import run_query
+
+    expected, live = _schema_1_database(db_url)
+    with monkeypatch.context() as patch:  # a schema-2 database: the 1 -> 2 upgrade alone
+        patch.setattr(migrations, "SCHEMA_VERSION", 2)
+        open_database(db_url).dispose()
+
+    def interrupted(conn: Connection) -> None:
+        raise KeyboardInterrupt  # after 2 -> 3 ran
+    with monkeypatch.context() as patch:
+        patch.setitem(migrations.MIGRATIONS, 3, interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            open_database(db_url)
+
+    engine = open_database(db_url, create=False)  # as it is, not migrated: still schema 2, whole
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == "2"
+        assert "context" in {c["name"] for c in inspect(conn).get_columns("events")}
+        assert not inspect(conn).has_table("event_context")
+    engine.dispose()
+
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one() == str(SCHEMA_VERSION)
+        assert conn.execute(select(func.count()).select_from(event_context)).scalar_one() == 12
+    assert run_query(engine, {"kind": "live", "after_id": 0, "limit": 100})["events"] == live
+    assert stored(engine) == expected
+    engine.dispose()
+
+
+def test_two_processes_creating_the_same_new_database_at_once_both_open_it(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Creating the schema is one transaction of the database's only writer: `tracklens collect`
+    and `tracklens import` (or two imports) started together on a new SQLite file or an empty
+    PostgreSQL database raced, and one of them stopped with 'table events already exists' (SQLite,
+    8 runs of 8 with two processes) or 'duplicate key value violates unique constraint
+    "pg_type_typname_nsp_index"' (PostgreSQL, 3 of 6). The second now waits for the first, then
+    finds the schema made. Here the first is held inside its creation while the second opens."""
+    import threading
+
+    from app.core.database import open_database
+    from app.core.schema import meta
+
+    inside, release = threading.Event(), threading.Event()
+    install = rollups.install
+
+    def held_install(conn: Connection) -> None:
+        install(conn)
+        if threading.current_thread().name == "first":
+            inside.set()
+            release.wait(60)
+    monkeypatch.setattr(rollups, "install", held_install)
+    outcome: dict[str, object] = {}
+
+    def open_as(name: str) -> None:
+        try:
+            open_database(db_url).dispose()
+            outcome[name] = "opened"
+        except Exception as exc:
+            outcome[name] = exc
+    first = threading.Thread(target=open_as, args=("first",), name="first")
+    first.start()
+    assert inside.wait(60)
+    second = threading.Thread(target=open_as, args=("second",), name="second")
+    second.start()
+    second.join(1)  # it waits for the first (the outcome is the same if it has not started yet)
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert outcome == {"first": "opened", "second": "opened"}
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalars().all() \
+            == [str(SCHEMA_VERSION)]
     engine.dispose()

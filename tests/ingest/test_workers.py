@@ -277,3 +277,45 @@ def test_a_truncated_gzip_keeps_what_was_readable(tmp_path: Path, sqlite_url: st
     assert 0 < stored < total
     assert stored % 5000 != 0  # the batch being read when the error came is stored too
     assert summary.stored == stored
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_importing_process_is_killed(tmp_path: Path) -> None:
+    """SIGKILL (or a crash, or the OOM killer) of `tracklens import` ends its worker processes
+    too: they waited for work for good, ~100 MB each, and held the import's output open, so
+    `tracklens import ... | tee log` never ended either."""
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    script = (
+        "import os, signal, sys\n"
+        "from app.core.database import open_database\n"
+        "from app.ingest.importer import _prepare_lines\n"
+        "from app.ingest.workers import Preparers\n"
+        "from app.ingest.writer import EventWriter\n"
+        "preparers = Preparers(EventWriter(open_database(sys.argv[1]), enrich=False), 1)\n"
+        "line = b'{\"type\": \"track\", \"event\": \"E\", \"userId\": \"u\", \"messageId\": \"m\"}\\n'\n"
+        "assert preparers.submit(_prepare_lines, [line], 1, 10, 'f')()  # the worker is up\n"
+        "print(*preparers._pool._processes, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", script, url], cwd=root, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert proc.wait(60) == -signal.SIGKILL and workers
+    try:
+        deadline = time.monotonic() + 30
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.stdout.close()

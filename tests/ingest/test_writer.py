@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -326,3 +328,61 @@ def test_postgresql_contexts_stay_right_when_a_trigger_adds_rows_to_the_batch(pg
     assert {r["message_id"]: (r["context"] or {}).get("locale") for r in rows} == {
         "b0": "b0", "b1": "b1", "b2": "b2", "audit": None}
     engine.dispose()
+
+
+def test_the_text_backslash_u0000_is_stored_and_only_a_real_nul_refused(engine: Engine, writer: EventWriter) -> None:
+    """A property holding code or an escaped JSON snippet ('printf("\\u0000")', six characters
+    after the quote) was refused as 'contains a NUL character': its serialized form \\\\u0000
+    holds the byte sequence of a NUL's escape."""
+    snippet = 'printf("\\u0000"); // and \\\\u0000'
+    batch = [
+        {"type": "track", "messageId": "code", "userId": "u1", "event": "Error Logged", "timestamp": T0,
+         "properties": {"source": snippet, "key \\u0000": 1}, "context": {"page": {"title": "\\u0000"}}},
+        {"type": "identify", "messageId": "traits", "userId": "u1", "timestamp": T0,
+         "traits": {"bio": "\\u0000 is NUL"}},
+        {"type": "track", "messageId": "nul", "userId": "u1", "event": "E", "timestamp": T0,
+         "properties": {"source": "a\\\u0000"}},
+    ]
+    result = writer.write(batch)
+    assert result.stored == 2
+    assert [(r.message_id, r.reason) for r in result.rejected] == [
+        ("nul", "properties contains a NUL character (\\u0000)")]
+    rows = {r["message_id"]: r for r in event_rows(engine)}
+    props = rows["code"]["properties"]
+    props = props if isinstance(props, dict) else json.loads(props)
+    assert props == {"source": snippet, "key \\u0000": 1}
+    context = rows["code"]["context"]
+    context = context if isinstance(context, dict) else json.loads(context)
+    assert context["page"]["title"] == "\\u0000"
+    traits = user_rows(engine)["u1"]["traits"]
+    traits = traits if isinstance(traits, dict) else json.loads(traits)
+    assert traits["bio"] == "\\u0000 is NUL"
+
+
+def test_ctrl_c_whose_clean_up_fails_in_the_driver_is_still_an_interruption(
+        engine: Engine, writer: EventWriter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C in the middle of a statement can leave the driver's connection mid-exchange, so its
+    clean-up fails with an error of its own that replaces the KeyboardInterrupt (psycopg, when the
+    interrupt cut off the pool's ping: 'can't change 'autocommit' now: connection in transaction
+    status ACTIVE', seen in 1 of 5 Ctrl+C of `tracklens import` on PostgreSQL). The writer raised
+    that as a database error, so the import said "database error: can't change 'autocommit' now"
+    instead of "interrupted: the batches committed so far are stored; run the same import again".
+    It raises the KeyboardInterrupt, and nothing of the batch is stored."""
+    from sqlalchemy.exc import ProgrammingError
+
+    connect = engine.connect
+
+    def interrupted_checkout() -> Any:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            try:
+                raise RuntimeError("can't change 'autocommit' now: connection in transaction status ACTIVE")
+            except RuntimeError as driver_error:
+                raise ProgrammingError("SELECT 1", {}, driver_error) from driver_error
+
+    monkeypatch.setattr(engine, "connect", interrupted_checkout)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write([{"type": "track", "event": "E", "userId": "u1", "messageId": "m1"}])
+    monkeypatch.setattr(engine, "connect", connect)
+    assert event_rows(engine) == []
