@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
+from app.ui.plain import ask, plain_label
 from app.ui.registry import register_extension
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 from app.ui.workers import SimpleToken
@@ -298,7 +298,7 @@ class CohortsDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setObjectName("cohortList")
         layout.addWidget(self.list, 1)
-        self.message = QLabel("", self)
+        self.message = plain_label(QLabel("", self))  # cohort names, errors
         self.message.setObjectName("cohortMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -361,8 +361,7 @@ class CohortsDialog(QDialog):
         cohort = self.selected()
         if cohort is None:
             return
-        answer = QMessageBox.question(self, "Delete cohort", f"Delete the cohort {cohort['name']!r}?")
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask(self, "Delete cohort", f"Delete the cohort {cohort['name']!r}?"):
             self.store.delete(cohort["id"], on_error=self._error)
 
     def _error(self, message: str) -> None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from app.core.schema import ENRICHED_COLUMNS
+from app.query.errors import QueryError
+from app.query.model import check_name
 from app.ui.workers import QueryChannel
 
 if TYPE_CHECKING:
@@ -76,6 +78,11 @@ def parse_events(result: Any) -> list[tuple[str, int]]:
 
 
 def parse_keys(result: Any, key: str, source: str) -> list[PropertyInfo]:
+    """The names the pickers offer: those a query can name. Ingestion stores any key a message
+    carries, but the query model refuses a name over 255 characters or with a double quote,
+    backslash or control character (check_name): offered, such a trait (anyone with the
+    write key can send one) became a default User explorer column and every query of the panel
+    was refused ('columns[1] is longer than 255 characters'), so it listed nobody."""
     out: list[PropertyInfo] = []
     for row in _rows(result, key):
         if isinstance(row, dict):
@@ -84,9 +91,17 @@ def parse_keys(result: Any, key: str, source: str) -> list[PropertyInfo]:
             kind = kind if kind in TYPES else "string"
             if kind == "string" and name and DATE_NAME.search(str(name)):
                 kind = "date"
-            if name:
+            if name and _queryable(str(name)):
                 out.append(PropertyInfo(str(name), source, kind))
     return out
+
+
+def _queryable(name: str) -> bool:
+    try:
+        check_name(name, "name")
+    except QueryError:
+        return False
+    return True
 
 
 def parse_values(result: Any) -> list[Any]:

@@ -43,6 +43,7 @@ from app.ui.dialogs.show_query import ShowQueryDialog
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
+from app.ui.plain import plain_label
 from app.ui.registry import extensions, panel_classes
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.connection_label = QLabel("Not connected", self)
+        self.connection_label = plain_label(QLabel("Not connected", self))  # URLs, paths, server errors
         self.connection_label.setObjectName("connectionLabel")
         self.panel_status_label = QLabel("", self)
         self.panel_status_label.setObjectName("liveStatusLabel")

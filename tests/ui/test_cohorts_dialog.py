@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog
 
 from app.query import run_query
 from app.query.cohorts import create_cohort
@@ -33,7 +33,7 @@ def test_cohorts_dialog_renames_deletes_and_shows_members(make_window: Any, shop
     assert dialog.list.item(0).text() == "Male customers  (dynamic)"
 
     dialog.list.setCurrentRow(1)
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr("app.ui.cohorts.ask", lambda *_a, **_k: True)
     dialog.delete_button.click()
     qtbot.waitUntil(lambda: len(store.cohorts()) == 1, timeout=10_000)
     assert dialog.list.count() == 1

@@ -103,3 +103,24 @@ def test_the_destinations_file_is_edited_in_the_app_and_checked_before_saving(
     editor.accept()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2 and not panel.busy, timeout=20_000)
     assert [panel.table.item(r, 0).text() for r in range(2)] == ["one", "two"]
+
+
+def test_saving_the_destinations_file_keeps_its_permissions_link_and_leaves_no_temporary_file(
+        qtbot: Any, tmp_path: Path) -> None:
+    """The editor saved through a temporary file made with mode 0600 and renamed over the file:
+    a `tracklens collect --destinations` running as another user could no longer read it, a
+    symbolic link became a plain file, and a failed write left a tmp*.tmp behind."""
+    from app.ui.dialogs.destinations_editor import DestinationsEditor
+
+    real = write_destinations(tmp_path / "real.json",
+                              [{"name": "one", "type": "webhook", "url": "http://127.0.0.1:9/hook"}])
+    real.chmod(0o644)
+    link = tmp_path / "destinations.json"
+    link.symlink_to(real)
+    editor = DestinationsEditor(str(link))
+    qtbot.addWidget(editor)
+    editor.text.setPlainText('[{"name": "two", "type": "webhook", "url": "http://127.0.0.1:9/two"}]')
+    assert editor.save_to(str(link))
+    assert link.is_symlink() and '"two"' in real.read_text()
+    assert (real.stat().st_mode & 0o777) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["destinations.json", "real.json"]

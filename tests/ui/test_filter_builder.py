@@ -172,6 +172,22 @@ def test_values_no_editor_shows_exactly_stay_until_edited(qtbot: Any) -> None:
     assert builder.filters() == filters
 
 
+def test_a_list_longer_than_its_editor_stays_a_list_when_the_operator_changes(qtbot: Any) -> None:
+    """An "any of" list is shown joined in a line edit, which holds at most 32,767 characters and
+    cuts the rest: 1,000 values of 40 characters (the query's limit is 1,000 items) in a saved
+    report became one string of 32,767 characters, refused as too large, when "is" was switched
+    to "is not"."""
+    values = [f"customer-{i:06d}".ljust(40, "x") for i in range(1000)]
+    builder = FilterBuilder()
+    qtbot.addWidget(builder)
+    builder.set_filters([{"property": "customer", "op": "eq", "value": values}])
+    row = builder.findChildren(PropertyFilterRow)[0]
+    row.op_combo.setCurrentIndex(row.op_combo.findData("neq"))
+    assert builder.filters() == [{"property": "customer", "op": "neq", "value": values}]
+    parse_query({"kind": "segmentation", "where": builder.filters()})
+    row.text_edit.setText("customer-000001")  # an edit of the text is the new value
+    assert builder.filters() == [{"property": "customer", "op": "neq", "value": "customer-000001"}]
+
 def test_traits_carry_a_shipped_icon_and_the_trait_row_says_trait(qtbot: Any) -> None:
     """Issue 16: no emoji in the pickers (a system without an emoji font draws empty boxes); the
     User explorer's '+ Trait' row says 'trait…'."""

@@ -168,3 +168,19 @@ def test_panel_csv_export_quotes_formulas(tmp_path: Path) -> None:
     path = tmp_path / "panel.csv"
     write_csv(path, ["event", "=count"], [[hostile, 3], ["Page Viewed", -2.5], [None, 0]])
     assert read_csv(path) == [["event", "'=count"], ["'" + hostile, "3"], ["Page Viewed", "-2.5"], ["", "0"]]
+
+
+def test_a_csv_export_that_cannot_be_written_whole_leaves_the_file_it_would_replace(tmp_path: Path) -> None:
+    """Export → CSV over an existing file on a full disk: the file was opened for writing first,
+    so it was left cut short; now the old file stays whole and the error is raised (the panel
+    shows it in one line)."""
+    from app.ui.widgets.export import write_csv
+    from tests.support.disk import file_size_limit
+
+    path = tmp_path / "funnel.csv"
+    write_csv(path, ["step", "count"], [["Viewed", 10], ["Bought", 2]])
+    before = path.read_bytes()
+    with file_size_limit(4096), pytest.raises(OSError):
+        write_csv(path, ["step", "count"], [["x" * 100, n] for n in range(1000)])
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["funnel.csv"]

@@ -40,6 +40,7 @@ from app.core.database import open_database, parse_url
 from app.core.errors import NoTracklensDatabase
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
+from app.ui.plain import plain_label
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
 SSL_MODES = ["prefer", "disable", "allow", "require", "verify-ca", "verify-full"]
@@ -84,7 +85,7 @@ class ConnectDialog(QDialog):
         self.tabs.addTab(self._url_tab(), "SQLAlchemy URL")
         layout.addWidget(self.tabs)
 
-        self.status = QLabel("", self)
+        self.status = plain_label(QLabel("", self))  # a server's error messages
         self.status.setObjectName("testStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)

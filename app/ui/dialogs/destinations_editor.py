@@ -5,8 +5,6 @@ on disk is never one the forwarder would refuse. Problems show inside the dialog
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtGui import QFontDatabase
@@ -21,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.files import write_text_atomically
 from app.outbound.destinations.config import parse_destinations
+from app.ui.plain import plain_label
 
 #: What a new file starts with: one of each kind, to edit (secrets may come from the environment).
 EXAMPLE = [
@@ -42,7 +42,7 @@ class DestinationsEditor(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("destinationsText")
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.status = QLabel("", self)
+        self.status = plain_label(QLabel("", self))  # destination names and errors quoting the file
         self.status.setObjectName("destinationsStatus")
         self.status.setWordWrap(True)
         check = QPushButton("Check", self)
@@ -52,7 +52,7 @@ class DestinationsEditor(QDialog):
         buttons.accepted.connect(self._save_clicked)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(path or "A new destinations file (you choose where on Save).", self))
+        layout.addWidget(plain_label(QLabel(path or "A new destinations file (you choose where on Save).", self)))
         layout.addWidget(self.text, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
@@ -82,11 +82,8 @@ class DestinationsEditor(QDialog):
         """Check, then replace the file in one step (a crash never leaves half a file)."""
         if not self.check():
             return False
-        folder = os.path.dirname(os.path.abspath(path))
         try:
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as fh:
-                fh.write(self.text.toPlainText().rstrip() + "\n")
-            os.replace(fh.name, path)
+            write_text_atomically(path, self.text.toPlainText().rstrip() + "\n")
         except OSError as exc:
             self.status.setText(f"✖ cannot save {path}: {exc.strerror or exc}")
             return False

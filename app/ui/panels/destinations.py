@@ -29,6 +29,7 @@ from app.outbound.destinations import store
 from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
+from app.ui.plain import plain_label
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
@@ -77,7 +78,7 @@ class DestinationsPanel(Panel):
         super().__init__(context, parent)
         self.file: str | None = get_json(context.settings, SETTINGS_KEY) or None
         top = QHBoxLayout()
-        self.file_label = QLabel("", self.body)
+        self.file_label = plain_label(QLabel("", self.body))
         self.file_label.setObjectName("destinationsFile")
         open_button = QPushButton("Destinations file…", self.body)
         open_button.clicked.connect(self._choose_file)
@@ -127,7 +128,7 @@ class DestinationsPanel(Panel):
             actions.addWidget(widget)
         actions.addStretch(1)
         self.body_layout.addLayout(actions)
-        self.message = QLabel("", self.body)
+        self.message = plain_label(QLabel("", self.body))  # destination names, errors quoting the file
         self.message.setObjectName("destinationsMessage")
         self.message.setWordWrap(True)
         self.body_layout.addWidget(self.message)

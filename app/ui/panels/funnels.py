@@ -37,6 +37,7 @@ from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.panels.state_panel import StateQueryPanel
+from app.ui.plain import menu_text, plain_label
 from app.ui.registry import register_panel
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
@@ -194,7 +195,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         self.histogram = HistogramChart(self.stack)
         self.stack.addWidget(self.histogram)
         layout.addWidget(self.stack, 1)
-        self.summary = QLabel("", holder)
+        self.summary = plain_label(QLabel("", holder))  # names breakdown groups (property values)
         self.summary.setObjectName("funnelSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
@@ -485,7 +486,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         for group in result.get("breakdown") or []:
             label = "(none)" if group.get("group") is None else str(group["group"])
             gsteps = group.get("steps") or []
-            sub = menu.addMenu(f"In {label}")
+            sub = menu.addMenu(menu_text(f"In {label}"))
             n = int(gsteps[step - 1]["count"]) if step - 1 < len(gsteps) else 0
             action = sub.addAction(f"Persons who reached step {step} ({n:,})")
             action.setObjectName("groupReachedAction")

@@ -42,6 +42,7 @@ from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.panel import Panel
 from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
+from app.ui.plain import plain_tip
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.bind import Binder
@@ -232,7 +233,7 @@ class LiveViewPanel(Panel):
         events = self.state.events
         self._events_text = ", ".join(events) if events else ALL_EVENTS
         self.event_filter.setCurrentText(self._events_text)
-        self.event_filter.setToolTip("Events: " + self._events_text if len(events) > 1 else "")
+        self.event_filter.setToolTip(plain_tip("Events: " + self._events_text) if len(events) > 1 else "")
 
     def _show_where(self) -> None:
         self.filter_builder.set_filters(self.state.where)

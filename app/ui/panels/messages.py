@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -47,7 +46,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
-from app.ui.plain import plain_label, plain_tip
+from app.ui.plain import ask, plain_label, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
@@ -93,7 +92,7 @@ class MessagesPanel(Panel):
         self._send_signals.progress.connect(self._on_send_progress)
         self.count_channel = self.new_channel()
         self.count_channel.result.connect(self._on_count)
-        self.count_channel.failed.connect(lambda info: self.editor.count_label.setText(f"⚠ {info.message}"))
+        self.count_channel.failed.connect(lambda info: self.editor.count_label.setText(f"⚠ {html.escape(info.message)}"))
         self.preview_channel = self.new_channel()
         self.preview_channel.result.connect(self._on_preview)
         self.preview_channel.failed.connect(lambda info: self._show_preview_error(info.message))
@@ -638,12 +637,7 @@ class MessagesPanel(Panel):
 
     def confirm(self, title: str, text: str) -> bool:
         """The one modal of the panel: "Send now" states how many people get it before it goes."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("confirmSend")
-        box.button(QMessageBox.StandardButton.Yes).setText("Send")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return ask(self, title, text, yes="Send")
 
     def _on_send_step(self, result: Any) -> None:
         if result.get("error"):

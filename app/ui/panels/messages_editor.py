@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -78,6 +78,7 @@ class CampaignEditor(QWidget):
         self.match.addItem("any of these (OR)", "any")
         self.count_label = QLabel("", audience)
         self.count_label.setObjectName("audienceCount")
+        self.count_label.setTextFormat(Qt.TextFormat.RichText)  # a bold count; errors escaped (app.ui.plain)
         top.addWidget(QLabel("match", audience))
         top.addWidget(self.match)
         top.addStretch(1)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,9 +37,13 @@ from app.core.reports import (
     export_file_name,
     load_report_json,
 )
+from app.ui.plain import LIST_TEXT_LIMIT, ask, elided, plain_label
 from app.ui.registry import register_extension
 
 log = logging.getLogger(__name__)
+
+#: A report list item's whole name (its text may be cut).
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def check_query(query: dict[str, Any]) -> None:
@@ -71,7 +74,7 @@ class ReportsDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 300)
         layout.addWidget(self.tree, 1)
-        self.message = QLabel("", self)
+        self.message = plain_label(QLabel("", self))  # report names and errors quoting a shared file
         self.message.setObjectName("reportMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -102,9 +105,11 @@ class ReportsDialog(QDialog):
         self.message.setText("")
         reports = self.store.list()
         for report in reports:
-            item = QTreeWidgetItem(self.tree, [report.name, self.panel_titles.get(report.panel, report.panel),
+            item = QTreeWidgetItem(self.tree, [elided(report.name, LIST_TEXT_LIMIT),
+                                               self.panel_titles.get(report.panel, report.panel),
                                                report.saved_at.replace("T", " ")[:16]])
             item.setData(0, Qt.ItemDataRole.UserRole, report.id)
+            item.setData(0, NAME_ROLE, report.name)  # the whole name (Rename shows it, to copy)
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
@@ -128,7 +133,7 @@ class ReportsDialog(QDialog):
     def select(self, name: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item is not None and item.text(0) == name:
+            if item is not None and item.data(0, NAME_ROLE) == name:
                 self.tree.setCurrentItem(item)
                 return
 
@@ -159,8 +164,7 @@ class ReportsDialog(QDialog):
         report = self.selected()
         if report is None:
             return
-        if QMessageBox.question(self, "Delete report", f"Delete the report {report.name!r}?") == \
-                QMessageBox.StandardButton.Yes:
+        if ask(self, "Delete report", f"Delete the report {elided(report.name, LIST_TEXT_LIMIT)!r}?"):
             self.store.delete(report.id)
             self.fill()
 
@@ -196,7 +200,7 @@ class ReportsDialog(QDialog):
             return None
         self.fill()
         self.select(report.name)
-        self.message.setText(f"Imported “{report.name}”.")
+        self.message.setText(f"Imported “{elided(report.name, LIST_TEXT_LIMIT)}”.")
         return report
 
 
@@ -224,8 +228,7 @@ class ReportsController:
             return
         replace = False
         if self.store.find(name.strip()) is not None:
-            answer = QMessageBox.question(self.window, "Save report", f"Replace the report {name.strip()!r}?")
-            if answer != QMessageBox.StandardButton.Yes:
+            if not ask(self.window, "Save report", f"Replace the report {name.strip()!r}?"):
                 return
             replace = True
         self.save(panel, name, replace=replace)

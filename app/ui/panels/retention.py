@@ -8,7 +8,6 @@ with the retention filter (so they page, export and save as a cohort like any ot
 
 from __future__ import annotations
 
-import csv
 import html
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.spreadsheet import spreadsheet_safe
 from app.query.panel_state import (
     RETENTION_BRACKET_CHOICES,
     RETENTION_MODE_CHOICES,
@@ -47,7 +45,7 @@ from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.empty_state import empty_database_html
-from app.ui.widgets.export import ExportButton
+from app.ui.widgets.export import ExportButton, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import PALETTE
 
@@ -476,14 +474,10 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         """The engine's numbers: per group and cohort, the size, each period's rate and count."""
         result = self.last_result if isinstance(self.last_result, dict) else {}
         periods = int(result.get("periods") or 0)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["group", "cohort", "size", *[f"rate {n}" for n in range(periods)],
-                             *[f"count {n}" for n in range(periods)]])
-            for group in self.groups():
-                name = "" if group.get("group") is None else spreadsheet_safe(str(group["group"]))
-                average = list(group.get("average") or [])
-                writer.writerow([name, "average", "", *("" if r is None else r for r in average), *[""] * periods])
-                for c in group.get("cohorts") or []:
-                    writer.writerow([name, c["start"], c["size"], *("" if r is None else r for r in c["rates"]),
-                                     *("" if n is None else n for n in c["counts"])])
+        rows: list[list[Any]] = []
+        for group in self.groups():
+            name = "" if group.get("group") is None else str(group["group"])
+            rows.append([name, "average", "", *list(group.get("average") or []), *[""] * periods])
+            rows += [[name, c["start"], c["size"], *c["rates"], *c["counts"]] for c in group.get("cohorts") or []]
+        write_csv(path, ["group", "cohort", "size", *[f"rate {n}" for n in range(periods)],
+                         *[f"count {n}" for n in range(periods)]], rows)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.plain import plain_label, plain_tip
+from app.ui.plain import plain_label, plain_tip, window_title
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 
@@ -156,7 +156,7 @@ class DidFilterRow(FilterRowBase):
 
     def edit_event_filters(self) -> None:
         dialog = QDialog(self)
-        dialog.setWindowTitle(f"Filters on {self.event_combo.currentText() or 'the event'}")
+        dialog.setWindowTitle(window_title(f"Filters on {self.event_combo.currentText() or 'the event'}"))
         layout = QVBoxLayout(dialog)
         editor = FilterBuilder(self.builder.discovery, dialog, traits=False, event_properties=True)
         editor.set_filters(self._event_filters)

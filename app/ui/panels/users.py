@@ -42,6 +42,7 @@ from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
+from app.ui.plain import menu_text, plain_label
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.controls_column import ControlsColumn
@@ -167,7 +168,7 @@ class UsersPanel(Panel):
         cohort_row.addWidget(self.cohorts_button)
         cohort_row.addStretch(1)
         column.addLayout(cohort_row)
-        self.cohort_message = QLabel("", holder)
+        self.cohort_message = plain_label(QLabel("", holder))  # a cohort name, errors
         self.cohort_message.setObjectName("cohortMessage")
         self.cohort_message.setWordWrap(True)
         column.addWidget(self.cohort_message)
@@ -210,7 +211,7 @@ class UsersPanel(Panel):
         self.export_progress.setFormat("Exporting… %v of %m persons")
         self.export_cancel = QPushButton("Cancel export", holder)
         self.export_cancel.setObjectName("exportCancel")
-        self.export_message = QLabel("", holder)
+        self.export_message = plain_label(QLabel("", holder))  # paths, errors
         self.export_message.setObjectName("exportMessage")
         export_row.addWidget(self.export_progress, 1)
         export_row.addWidget(self.export_cancel)
@@ -388,7 +389,7 @@ class UsersPanel(Panel):
         chosen = self.model.trait_columns()
         known = [p.name for p in self.context.discovery.properties(traits=True, event_properties=False)]
         for name in list(dict.fromkeys(chosen + known)):
-            action = QAction(name, self.columns_menu)
+            action = QAction(menu_text(name), self.columns_menu)
             action.setCheckable(True)
             action.setChecked(name in chosen)
             action.toggled.connect(lambda on, n=name: self.toggle_trait_column(n, on))

@@ -8,6 +8,7 @@ looks the same and a CSV is written the same way whichever panel it comes from.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -18,6 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QToolButton, QWidget
 
+from app.core.files import write_text_atomically
 from app.core.spreadsheet import spreadsheet_safe
 
 PathLike = str | os.PathLike[str]
@@ -58,11 +60,15 @@ def save_image(widget: QWidget, path: PathLike) -> None:
 
 
 def write_csv(path: PathLike, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([spreadsheet_safe(h) for h in header])
-        for row in rows:
-            writer.writerow(["" if value is None else spreadsheet_safe(value) for value in row])
+    """A panel's table as CSV, spreadsheet-safe, replacing `path` in one step: written in place,
+    a full disk or a crash left the file the user chose to replace cut short. (A panel's table
+    is small; the User explorer streams its export of everyone to a .part file instead.)"""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([spreadsheet_safe(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if value is None else spreadsheet_safe(value) for value in row])
+    write_text_atomically(path, text.getvalue())
 
 
 def model_table(model: QAbstractItemModel) -> tuple[list[str], list[list[Any]]]:

@@ -343,8 +343,11 @@ class PropertyFilterRow(FilterRowBase):
         if kind == "number":
             return self.number_edit.number()
         text = self.text_edit.text()
-        if self._list_value is not None and text == self._list_text:
-            return list(self._list_value)  # a saved "any of" list, shown joined, kept as a list
+        # A saved "any of" list, shown joined, kept as a list. The editor holds at most
+        # maxLength (32,767) characters and cuts the rest: 1,000 values of 40 characters (within
+        # the query's limits) became one string of 32,767 as soon as the operator was changed.
+        if self._list_value is not None and text == self._list_text[: self.text_edit.maxLength()]:
+            return list(self._list_value)
         return text if text != "" else None
 
     # ----------------------------------------------------------------- JSON
