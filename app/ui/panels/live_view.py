@@ -23,7 +23,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
@@ -46,7 +45,7 @@ from app.ui.plain import plain_tip
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.bind import Binder
-from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.combo import ALL_EVENTS, EventNameCombo, line_edit_of
 from app.ui.widgets.empty_state import empty_database_text
 from app.ui.widgets.export import ExportButton, write_model_csv
 from app.ui.widgets.filter_builder import FilterBuilder
@@ -59,7 +58,6 @@ INITIAL_ROWS = 1000
 SEEN_IDS_KEPT = 500
 #: Minutes the events-per-minute sparkline covers.
 SPARK_MINUTES = 30
-ALL_EVENTS = "All events"
 
 
 @register_panel
@@ -103,11 +101,8 @@ class LiveViewPanel(Panel):
         self.interval.setValue(1.0)
         self.interval.setSuffix(" s")
         bar.addWidget(self.interval)
-        self.event_filter = QComboBox(self.body)
+        self.event_filter = EventNameCombo(self.body)
         self.event_filter.setObjectName("liveEventFilter")
-        self.event_filter.setEditable(True)
-        self.event_filter.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.event_filter.addItem(ALL_EVENTS)
         self.event_filter.setMinimumContentsLength(14)
         bar.addWidget(self.event_filter, 1)
         self.filters_toggle = QToolButton(self.body)
@@ -231,8 +226,11 @@ class LiveViewPanel(Panel):
 
     def _show_events(self) -> None:
         events = self.state.events
-        self._events_text = ", ".join(events) if events else ALL_EVENTS
-        self.event_filter.setCurrentText(self._events_text)
+        if len(events) > 1:
+            self.event_filter.show_text(", ".join(events))
+        else:
+            self.event_filter.show_name(events[0] if events else None)
+        self._events_text = self.event_filter.currentText()
         self.event_filter.setToolTip(plain_tip("Events: " + self._events_text) if len(events) > 1 else "")
 
     def _show_where(self) -> None:
@@ -244,10 +242,10 @@ class LiveViewPanel(Panel):
         """The event combo's text as the state's events (an unedited text keeps what it shows,
         such as a saved query's several events)."""
         text = self.event_filter.currentText().strip()
-        if text == self._events_text:
+        if text == self._events_text and self.event_filter.means_all() == (not self.state.events):
             return
         self._events_text = text
-        self.binder.write(events=[] if not text or text == ALL_EVENTS else [text])
+        self.binder.write(events=self.event_filter.chosen())
 
     def ui_state(self) -> dict[str, Any]:
         return {"interval": self.interval.value(), "paused": self.pause_button.isChecked()}
@@ -420,14 +418,7 @@ class LiveViewPanel(Panel):
     def _on_events_discovered(self) -> None:
         if self.model.rowCount() == 0 and self.database_empty():
             self._show_hint(empty_database_text(self.display_url()).splitlines())
-        current = self.event_filter.currentText()
-        self.event_filter.blockSignals(True)
-        self.event_filter.clear()
-        self.event_filter.addItem(ALL_EVENTS)
-        for name, _count in self.context.discovery.events():
-            self.event_filter.addItem(name)
-        self.event_filter.setCurrentText(current or ALL_EVENTS)
-        self.event_filter.blockSignals(False)
+        self.event_filter.set_names([name for name, _count in self.context.discovery.events()])
 
     # ----------------------------------------------------------------- rows
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -36,10 +35,9 @@ from app.ui.panel import Panel
 from app.ui.panels.users_model import local_time, trait_text
 from app.ui.plain import plain_label, plain_tip
 from app.ui.registry import register_panel
-from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.combo import EventNameCombo, line_edit_of
 
 TIMELINE_PAGE = 50
-ALL_EVENTS = "All events"
 
 
 def describe_place(known: dict[str, Any]) -> str:
@@ -168,10 +166,8 @@ class ProfilePanel(Panel):
         layout = QVBoxLayout(box)
         row = QHBoxLayout()
         row.addWidget(QLabel("Show", box))
-        self.event_filter = QComboBox(box)
+        self.event_filter = EventNameCombo(box)
         self.event_filter.setObjectName("timelineFilter")
-        self.event_filter.setEditable(True)
-        self.event_filter.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.event_filter.setMinimumContentsLength(18)
         row.addWidget(self.event_filter)
         row.addStretch(1)
@@ -198,14 +194,7 @@ class ProfilePanel(Panel):
         return box
 
     def _fill_event_filter(self) -> None:
-        current = self.event_filter.currentText() or ALL_EVENTS
-        self.event_filter.blockSignals(True)
-        self.event_filter.clear()
-        self.event_filter.addItem(ALL_EVENTS)
-        for name, _count in self.context.discovery.events():
-            self.event_filter.addItem(name)
-        self.event_filter.setCurrentText(current)
-        self.event_filter.blockSignals(False)
+        self.event_filter.set_names([name for name, _count in self.context.discovery.events()])
 
     def resizeEvent(self, event: Any) -> None:
         wide = self.width() >= 900
@@ -215,8 +204,7 @@ class ProfilePanel(Panel):
 
     # ----------------------------------------------------------------- query
     def timeline_events(self) -> list[str]:
-        text = self.event_filter.currentText().strip()
-        return [] if not text or text == ALL_EVENTS else [text]
+        return self.event_filter.chosen()
 
     def query(self) -> dict[str, Any]:
         if self.person is None:
@@ -231,9 +219,7 @@ class ProfilePanel(Panel):
         self.person = str(user) if user else None
         timeline = spec.get("timeline") or {}
         events = timeline.get("events") or []
-        self.event_filter.blockSignals(True)
-        self.event_filter.setCurrentText(str(events[0]) if events else ALL_EVENTS)
-        self.event_filter.blockSignals(False)
+        self.event_filter.show_name(str(events[0]) if events else None)
 
     @property
     def saveable(self) -> bool:  # type: ignore[override]
