@@ -13,7 +13,13 @@ from typing import Any
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str, *, replace: bool = True) -> Path:
-    """Write `text` (UTF-8) to a new file beside `path`, then rename it over `path`.
+    """Write `text` (UTF-8) to a new file beside `path`, then rename it over `path`
+    (write_bytes_atomically says why and how)."""
+    return write_bytes_atomically(path, text.encode("utf-8"), replace=replace)
+
+
+def write_bytes_atomically(path: str | os.PathLike[str], data: bytes, *, replace: bool = True) -> Path:
+    """Write `data` to a new file beside `path`, then rename it over `path`.
 
     Writing in place truncates the old file first, so a full disk, a file-size limit or a crash
     halfway left a user's campaign or report empty or cut. The new file gets the old one's
@@ -34,7 +40,7 @@ def write_text_atomically(path: str | os.PathLike[str], text: str, *, replace: b
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if old_mode is not None:
@@ -47,7 +53,25 @@ def write_text_atomically(path: str | os.PathLike[str], text: str, *, replace: b
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    _sync_folder(target.parent)
     return target
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable: on POSIX a new name is written to disk with its folder, so after a
+    power cut the folder could still name the old file (or none) without this. Windows has no
+    such step (a folder cannot be opened as a file there); a file system that refuses it is let be."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _put_new(tmp: Path, target: Path) -> None:

@@ -54,3 +54,25 @@ def test_a_new_file_only_never_overwrites_one_that_appeared(tmp_path: Path, monk
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     assert write_text_atomically(tmp_path / "new.json", "mine", replace=False).read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", path.name]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a folder is synced on POSIX only")
+def test_the_new_name_is_synced_with_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file's bytes were synced but not the rename: after a power cut the folder could still
+    name the old file. The folder is synced after the rename."""
+    synced: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        mode = os.fstat(fd).st_mode
+        synced.append((os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else "",
+                       stat.S_ISDIR(mode)))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = tmp_path / "report.json"
+    write_text_atomically(path, "{}\n")
+    assert synced[-1][1], "the last sync is the folder's"
+    assert not synced[0][1]
+    if synced[-1][0]:
+        assert Path(synced[-1][0]) == tmp_path

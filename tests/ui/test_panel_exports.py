@@ -184,3 +184,52 @@ def test_a_csv_export_that_cannot_be_written_whole_leaves_the_file_it_would_repl
         write_csv(path, ["step", "count"], [["x" * 100, n] for n in range(1000)])
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["funnel.csv"]
+
+
+def test_an_svg_of_labels_holding_control_characters_is_a_document_xml_readers_accept(
+        make_window: Any, sqlite_url: str, tmp_path: Path, qtbot: Any) -> None:
+    """Property values may hold control characters (only event names and ids are refused), and
+    Qt's SVG writer copied a breakdown's labels as they were: the file was not XML, so no
+    browser or editor opened it."""
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from app.ingest.writer import EventWriter
+
+    engine = open_database(sqlite_url)
+    now = dt.datetime.now(dt.UTC)
+    EventWriter(engine, enrich=False).write([
+        {"type": "track", "userId": f"u{i}", "event": "Order Completed", "messageId": f"m{i}",
+         "timestamp": (now - dt.timedelta(hours=i)).isoformat(), "properties": {"plan": plan}}
+        for i, plan in enumerate(["pro\x01max", "free\x1b[31m", "team\x0c", "pro\x01max"])])
+    engine.dispose()
+    window = make_window(sqlite_url)
+    wait_panels(qtbot, window)
+    panel = window.panels["segmentation"]
+    panel.set_query({**panel.query(), "breakdown": "plan"})
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.last_result_spec == panel.query() and not panel.busy, timeout=20_000)
+    texts = []
+    for index in range(len(panel.export_button.images)):
+        svg = tmp_path / f"image-{index}.svg"
+        panel.export_button.export("svg", svg, index)
+        texts += ["".join(e.itertext()) for e in ET.parse(svg).iter()]  # raised "not well-formed"
+    assert any("promax" in text for text in texts)  # the label, less what XML cannot hold
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_an_image_export_that_cannot_be_written_whole_leaves_the_file_it_would_replace(
+        window: Any, tmp_path: Path, kind: str) -> None:
+    """An image written in place was cut short on a full disk; now the old file stays whole."""
+    from tests.support.disk import file_size_limit
+
+    button = window.panels["segmentation"].export_button
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    path = folder / f"chart.{kind}"
+    button.export(kind, path, 0)
+    before = path.read_bytes()
+    with file_size_limit(len(before) // 2), pytest.raises(OSError):
+        button.export(kind, path, 0)
+    assert path.read_bytes() == before
+    assert [p.name for p in folder.iterdir()] == [path.name]

@@ -10,16 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QBuffer, QIODevice, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QToolButton, QWidget
 
-from app.core.files import write_text_atomically
+from app.core.files import write_bytes_atomically, write_text_atomically
 from app.core.spreadsheet import spreadsheet_safe
 
 PathLike = str | os.PathLike[str]
@@ -27,24 +28,45 @@ PathLike = str | os.PathLike[str]
 PNG_SCALE = 2.0
 
 
-def save_image(widget: QWidget, path: PathLike) -> None:
-    """The widget as it looks now, as PNG or SVG by the file's suffix (SVG keeps it vector)."""
-    target = Path(path)
-    size = widget.size()
-    if target.suffix.lower() == ".svg":
-        from PySide6.QtSvg import QSvgGenerator
+#: Characters XML 1.0 forbids, raw or as character references. Property values and trait names
+#: may hold them (only event names and ids are refused at ingestion), and Qt's SVG writer copies
+#: a chart's labels as they are: one such character made the whole SVG unreadable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+                      r"|&#(?:x0*(?:[0-8bce]|1[0-9a-f]|fff[ef])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));",
+                      re.IGNORECASE)
 
-        generator = QSvgGenerator()
-        generator.setFileName(str(target))
-        generator.setSize(size)
-        generator.setViewBox(QRect(0, 0, size.width(), size.height()))
-        generator.setTitle(f"Tracklens {widget.objectName() or 'export'}")
-        painter = QPainter(generator)
-        try:
-            QWidget.render(widget, painter, QPoint(0, 0))  # not QGraphicsView.render: the whole widget
-        finally:
-            painter.end()
-        return
+
+def save_image(widget: QWidget, path: PathLike) -> None:
+    """The widget as it looks now, as PNG or SVG by the file's suffix (SVG keeps it vector),
+    written in one step like every export: a failed write keeps the file it was to replace."""
+    target = Path(path)
+    write_bytes_atomically(target, svg_bytes(widget) if target.suffix.lower() == ".svg" else png_bytes(widget))
+
+
+def svg_bytes(widget: QWidget) -> bytes:
+    """The widget drawn as an SVG document that XML readers accept, whatever its labels hold."""
+    from PySide6.QtSvg import QSvgGenerator
+
+    size = widget.size()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(size)
+    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
+    generator.setTitle(f"Tracklens {widget.objectName() or 'export'}")
+    painter = QPainter(generator)
+    try:
+        QWidget.render(widget, painter, QPoint(0, 0))  # not QGraphicsView.render: the whole widget
+    finally:
+        painter.end()
+    text = bytes(buffer.data().data()).decode("utf-8", errors="replace")
+    return _NOT_XML.sub("", text).encode("utf-8")
+
+
+def png_bytes(widget: QWidget) -> bytes:
+    """The widget as a PNG at PNG_SCALE times its size on screen."""
+    size = widget.size()
     image = QImage(QSize(int(size.width() * PNG_SCALE), int(size.height() * PNG_SCALE)),
                    QImage.Format.Format_ARGB32)
     image.setDevicePixelRatio(PNG_SCALE)
@@ -55,8 +77,11 @@ def save_image(widget: QWidget, path: PathLike) -> None:
         QWidget.render(widget, painter, QPoint(0, 0))
     finally:
         painter.end()
-    if not image.save(str(target), "PNG"):  # type: ignore[call-overload]  # PySide takes str
-        raise OSError(f"could not write {target}")
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
+        raise OSError("the image could not be encoded as PNG")
+    return bytes(buffer.data().data())
 
 
 def write_csv(path: PathLike, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
