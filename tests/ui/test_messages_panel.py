@@ -371,3 +371,20 @@ def test_smtp_password_goes_to_the_keychain_never_to_the_settings(make_window: A
     panel.smtp_password.setText("x")
     panel.password_button.click()
     assert "must not contain a password" in panel.send_message.text()
+
+
+def test_long_subject_and_url_templates_open_and_save_whole(qtbot: Any) -> None:
+    """A line edit kept at most 32,767 characters: a campaign file with a longer subject (or a
+    webhook URL template) opened cut, and saving it from the editor lost the rest."""
+    from app.ui.panels.messages_editor import CampaignEditor
+
+    editor = CampaignEditor(None)
+    qtbot.addWidget(editor)
+    subject = "{{ traits.name }}, " + "beans " * 8_000
+    email = campaign_dict(channel={**campaign_dict()["channel"], "subject": subject})
+    editor.set_definition(email)
+    assert editor.definition()["channel"]["subject"] == subject
+    url = "https://hooks.example/x?" + "&".join(f"k{i}={{{{ traits.k{i} }}}}" for i in range(2_500))
+    assert len(url) > 40_000
+    editor.set_definition(campaign_dict(channel={"type": "webhook", "url": url, "body": {"a": 1}}))
+    assert editor.definition()["channel"]["url"] == url

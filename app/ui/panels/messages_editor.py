@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.outbound.messages.campaign import Campaign
+from app.outbound.messages.campaign import MAX_CAMPAIGN_BYTES, Campaign
 from app.outbound.messages.errors import CampaignError
 from app.ui.discovery import DiscoveryCache
 from app.ui.panels.user_filters import DID_ROW
@@ -119,6 +119,10 @@ class CampaignEditor(QWidget):
         self.headers = _text_edit(hook, "webhookHeaders", 50)
         self.body = _text_edit(hook, "webhookBody", 110)
         h_form.addRow("URL", self.url)
+        for edit in (self.name, self.to_trait, self.from_edit, self.subject, self.url):
+            # A line edit keeps at most 32,767 characters and cut a longer subject or URL
+            # template from a campaign file without a word, so saving it lost the rest.
+            edit.setMaxLength(MAX_CAMPAIGN_BYTES)
         h_form.addRow("Headers (JSON)", self.headers)
         h_form.addRow("Body (JSON)", self.body)
         self.stack.addWidget(email)
