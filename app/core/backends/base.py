@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     case,
     func,
     literal,
@@ -285,6 +286,11 @@ class Backend:
         key) for every stored and future event, and what lets funnels read it cheaply; in the
         caller's transaction, which records it."""
         raise RuntimeError(f"{self.label} does not materialize properties (materializes_properties is False)")
+
+    def materialized_text(self, table: Any, column: str, key: str) -> Any:
+        """Materialized property `key` of `table`'s event (an alias of `events`) as display text,
+        read from its `column` (what add_materialized_column added)."""
+        return sa_column(column, Text, _selectable=table)
 
     def after_materializing(self, engine: Engine) -> None:
         """What must follow add_materialized_column's committed transaction (outside one)."""

@@ -30,6 +30,10 @@ from sqlalchemy.engine import URL
 
 from app.core.backends.base import Backend
 
+#: A materialized property's column holds its values up to this many characters (and its index
+#: entries then at most ~2.6 kB with 255-character event names and persons); longer ones are
+#: read from their event (PostgreSQL.add_materialized_column).
+_MATERIALIZED_WHOLE = 120
 #: Key of the PostgreSQL advisory lock that serialises Tracklens writers on one database.
 WRITER_LOCK_KEY = 0x7472_6B6C  # "trkl"
 #: The writer's staging table (the name carries the schema version its columns follow).
@@ -288,10 +292,26 @@ class PostgreSQLBackend(Backend):
         # A stored generated column (the table is rewritten once) and an index in the order the
         # funnel reads a step's events, the value carried: a held funnel then finds each
         # person's entry value and every candidate's from the index alone, never the row
-        # (10M, 4 steps: 2.3-2.8x the plain funnel's CPU -> 1.1-1.4x).
-        conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} text "
-                             f"GENERATED ALWAYS AS ({self.display_ddl(conn, key)}) STORED")
+        # (10M, 4 steps: 2.3-2.8x the plain funnel's CPU -> 1.1-1.4x). An index entry holds at
+        # most 2704 bytes, so the column keeps a value whole up to _MATERIALIZED_WHOLE
+        # characters and only its first _MATERIALIZED_WHOLE + 1 of a longer one, which
+        # materialized_text then reads from the event (a whole 3,000-character value made its
+        # event's INSERT fail: "index row size exceeds maximum").
+        display = self.display_ddl(conn, key)
+        conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} text GENERATED ALWAYS AS "
+                             f"(CASE WHEN char_length({display}) <= {_MATERIALIZED_WHOLE} THEN {display} "
+                             f"ELSE left({display}, {_MATERIALIZED_WHOLE + 1}) END) STORED")
         conn.exec_driver_sql(f"CREATE INDEX ix_events_{column} ON events (event, person, ts, id) INCLUDE ({column})")
+
+    def materialized_text(self, table: Any, column: str, key: str) -> Any:
+        from app.core.schema import events
+
+        own = super().materialized_text(table, column, key)
+        row = events.alias(f"{table.name}_whole")
+        whole = (select(self.json_display(row.c.properties, key)).where(row.c.id == table.c.id)
+                 .scalar_subquery())
+        # The lookup runs only for a cut value (CASE evaluates the branch it takes).
+        return case((func.char_length(own) > _MATERIALIZED_WHOLE, whole), else_=own)
 
     def after_materializing(self, engine: Engine) -> None:
         # The rewritten table has no visibility map yet: until a VACUUM sets it, every

@@ -33,7 +33,6 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
-    Text,
     and_,
     case,
     exists,
@@ -43,7 +42,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy import column as sa_column
 from sqlalchemy.engine import Connection, Dialect
 
 from app.core.backends import backend_for
@@ -312,7 +310,7 @@ class FunnelSQL:
         database materialized it (the same text, computed by the database at insert)."""
         col = self.materialized.get(name)
         if col is not None:
-            return sa_column(col, Text, _selectable=table)
+            return self.backend.materialized_text(table, col, name)
         return self.backend.json_display(table.c.properties, name)
 
     @property
