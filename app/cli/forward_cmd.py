@@ -105,7 +105,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
                                    f"(it has {', '.join(sorted(known)) or 'none'})")
     chosen = [d for d in destinations if not names or d.name in names]
     try:
-        engine = open_database(db_url)
+        # An existing Tracklens database only: a mistyped path or an empty database has no events to forward.
+        engine = open_database(db_url, require_tracklens=True)
     except DatabaseError as exc:
         raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from None
     from app.outbound.support import unsupported_reason

@@ -58,7 +58,8 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
     smtp = smtp_url or os.environ.get("TRACKLENS_SMTP_URL") or None
     try:
         campaign = load_campaign(campaign_file)
-        engine = open_database(db_url)
+        # An existing Tracklens database only: a mistyped path or an empty database has no audience.
+        engine = open_database(db_url, require_tracklens=True)
     except (CampaignError, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
     from app.outbound.support import unsupported_reason
