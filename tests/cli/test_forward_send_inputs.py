@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from app.cli.main import cli
-from tests.outbound.conftest import campaign_dict
+from app.core.database import open_database
+from tests.outbound.conftest import add_people, campaign_dict, person
 from tests.outbound.destinations_support import write_destinations
 
 
@@ -46,3 +48,22 @@ def test_forward_and_send_on_a_mistyped_database_create_nothing(db_url: str, tmp
         assert not (tmp_path / "events.sqlite").exists()
     elif db_url.startswith("postgresql"):
         assert tables_of(db_url) == []
+
+
+def test_a_dry_run_of_an_email_campaign_needs_no_smtp_server(sqlite_url: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/messages.md's first command, `tracklens send --db URL campaign.json --dry-run`, ended
+    with 'an e-mail campaign needs an SMTP server' although a dry run sends nothing."""
+    monkeypatch.delenv("TRACKLENS_SMTP_URL", raising=False)
+    engine = open_database(sqlite_url)
+    add_people(engine, {"k1": person(1), "k3": person(3)}, orders={"k1": 3, "k3": 3})
+    engine.dispose()
+    campaign = tmp_path / "welcome.campaign.json"
+    campaign.write_text(json.dumps(campaign_dict()), encoding="utf-8")
+    result = run("send", "--db", sqlite_url, str(campaign), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "send\tk1\tp1@example.com\t" in result.output and "send\tk3\tp3@example.com\t" in result.output
+    assert "would send 2" in result.output
+    # A real run still needs the server, and says so.
+    result = run("send", "--db", sqlite_url, str(campaign))
+    assert result.exit_code == 1 and "needs an SMTP server" in result.stderr

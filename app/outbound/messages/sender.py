@@ -268,12 +268,14 @@ class EventLog:
 class Channel:
     """The transport of a campaign's channel, opened lazily (a dry run opens nothing)."""
 
-    def __init__(self, campaign: Campaign, smtp_url: str | None) -> None:
+    def __init__(self, campaign: Campaign, smtp_url: str | None, *, dry_run: bool = False) -> None:
         self.campaign = campaign
         self.transport: SmtpTransport | WebhookTransport | None = None
         self.settings: SmtpSettings | None = None
         if isinstance(campaign.channel, EmailChannel):
             if not smtp_url:
+                if dry_run:  # lists who would get what: no server needed
+                    return
                 raise CampaignError("an e-mail campaign needs an SMTP server: --smtp smtp://user@host:587 or "
                                     "TRACKLENS_SMTP_URL")
             self.settings = SmtpSettings.parse(smtp_url)
@@ -301,7 +303,7 @@ def send_campaign(engine: Engine, campaign: Campaign, *, smtp_url: str | None = 
                   options: SendOptions | None = None) -> Summary:
     """Run the campaign once (see the module docstring). CampaignError: nothing was sent."""
     opts = options or SendOptions()
-    channel = Channel(campaign, smtp_url)
+    channel = Channel(campaign, smtp_url, dry_run=opts.dry_run)
     check_traits(engine, campaign)
     summary = Summary(campaign.name, dry_run=opts.dry_run)
     ledger = Ledger(engine, campaign.stream)
