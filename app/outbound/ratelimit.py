@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 _UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*([a-z]+)\s*$")
+#: The slowest rate: one message a day (a wait for a slower one overflowed time.sleep).
+MIN_PER_SECOND = 1 / 86400
 
 
 def parse_rate(text: str) -> float:
@@ -20,6 +22,8 @@ def parse_rate(text: str) -> float:
     per_second = float(match.group(1)) / _UNITS[match.group(2)]
     if per_second <= 0:
         raise ValueError(f"rate must be above zero, got {text!r}")
+    if per_second < MIN_PER_SECOND:
+        raise ValueError(f"rate must be at least one message a day, got {text!r}")
     return per_second
 
 

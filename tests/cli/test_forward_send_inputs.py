@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect
 from app.cli.main import cli
 from app.core.database import open_database
 from tests.outbound.conftest import add_people, campaign_dict, person
-from tests.outbound.destinations_support import write_destinations
+from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
 
 
 def run(*args: str) -> Any:
@@ -67,3 +67,32 @@ def test_a_dry_run_of_an_email_campaign_needs_no_smtp_server(sqlite_url: str, tm
     # A real run still needs the server, and says so.
     result = run("send", "--db", sqlite_url, str(campaign))
     assert result.exit_code == 1 and "needs an SMTP server" in result.stderr
+
+
+def test_a_rate_slower_than_one_message_a_day_is_refused_before_anything_is_sent(sqlite_url: str,
+                                                                                 tmp_path: Path) -> None:
+    """`send --rate 0.000000000000000001/s` sent the first message, then waiting for the second
+    overflowed time.sleep: a traceback in the middle of the run. A destination's `rate` did the
+    same to `tracklens forward`. Both are one-line errors now, before anything is sent."""
+    engine = open_database(sqlite_url)
+    add_people(engine, {"k1": person(1), "k3": person(3)}, orders={"k1": 3, "k3": 3})
+    store_messages(engine, [track(i) for i in range(3)])
+    engine.dispose()
+    rx = Receiver().start()
+    try:
+        campaign = tmp_path / "hook.campaign.json"
+        campaign.write_text(json.dumps(campaign_dict(channel={"type": "webhook", "url": rx.url,
+                                                              "body": {"text": "{{ traits.name }}"}})),
+                            encoding="utf-8")
+        slow = "0.000000000000000001/s"
+        sent = run("send", "--db", sqlite_url, str(campaign), "--rate", slow)
+        destinations = write_destinations(tmp_path / "destinations.json",
+                                          [{"name": "hook", "type": "webhook", "url": rx.url, "batch": 1,
+                                            "rate": slow}])
+        forwarded = run("forward", "--db", sqlite_url, "--destinations", str(destinations))
+        for result in (sent, forwarded):
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+            assert "rate must be at least one message a day" in result.stderr, result.output
+        assert rx.hits == []
+    finally:
+        rx.stop()
