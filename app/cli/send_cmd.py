@@ -15,15 +15,21 @@ import click
 from app.cli.terminal import visible
 
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h)\s*$")
+#: The longest --every: 31 days (a longer sleep, or a number of 4,300 digits, was a traceback).
+MAX_EVERY_S = 31 * 86400
 
 
 def _parse_every(text: str | None) -> float | None:
     if text is None:
         return None
     match = _EVERY.match(text.lower())
-    if not match or int(match.group(1)) == 0:
+    digits = match.group(1).lstrip("0") if match else ""
+    if match is None or not digits:
         raise click.ClickException(f"--every must look like 30s, 15m or 1h, got {text!r}")
-    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+    seconds = int(digits[:9]) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if len(digits) > 9 or seconds > MAX_EVERY_S:
+        raise click.ClickException(f"--every is at most 31 days (744h), got {text!r}")
+    return seconds
 
 
 @click.command()

@@ -96,3 +96,17 @@ def test_a_rate_slower_than_one_message_a_day_is_refused_before_anything_is_sent
         assert rx.hits == []
     finally:
         rx.stop()
+
+
+def test_an_every_longer_than_a_month_is_refused_before_the_first_run(sqlite_url: str, tmp_path: Path) -> None:
+    """`send --every 99999999999999999999999h` ran the campaign once and then died with
+    OverflowError in time.sleep; an --every of 5,000 digits was a ValueError traceback."""
+    engine = open_database(sqlite_url)
+    add_people(engine, {"k1": person(1)}, orders={"k1": 3})
+    engine.dispose()
+    campaign = tmp_path / "welcome.campaign.json"
+    campaign.write_text(json.dumps(campaign_dict()), encoding="utf-8")
+    for every in ("99999999999999999999999h", "9" * 5000 + "s", "745h"):
+        result = run("send", "--db", sqlite_url, str(campaign), "--dry-run", "--every", every)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+        assert "--every is at most 31 days (744h)" in result.stderr and "would send" not in result.output
