@@ -27,6 +27,8 @@ SPECS: dict[str, dict[str, Any]] = {
     "funnel_persons": {"kind": "funnel_persons", "step": 1, "status": "reached",
                        "funnel": {"steps": ["Signed Up", "Order Completed"], "timezone": "UTC",
                                   "range": {"last": 7, "unit": "day"}, "window": {"days": 3}}},
+    # The profile's statements were not recorded either: --explain printed an empty line.
+    "profile": {"kind": "profile", "user": "ann"},
     "users": {"kind": "users", "timezone": "UTC", "where": [{"trait": "city", "op": "contains", "value": "'s-Her"}],
               "did": [{"event": "Order Completed", "min": 1}]},
 }

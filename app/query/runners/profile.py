@@ -146,10 +146,7 @@ class ProfileRunner(QueryRunner):
         return [self.sql[k] for k in ("person", "identities", "last_known", "timeline")]
 
     def run(self, conn: Connection, name: str, person: str) -> Any:
-        self.cancel.raise_if_cancelled()
-        result = conn.execute(self.sql[name], self.params(person))
-        self.cancel.raise_if_cancelled()
-        return result
+        return self.execute(conn, self.sql[name], self.params(person))  # recorded for --explain
 
     def calculate(self, conn: Connection) -> dict[str, Any]:
         q = self.query
