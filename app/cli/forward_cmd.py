@@ -87,6 +87,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
 
     start_ms = _parse_when(from_text, "--from", end=False)
     end_ms = _parse_when(to_text, "--to", end=True)
+    if start_ms is not None and end_ms is not None and start_ms >= end_ms:
+        raise click.UsageError(f"--from {from_text} is not before --to {to_text}: the range holds no event")
     modes = [m for m, on in (("--status", show_status), ("--retry-dead", retry_dead), ("--follow", follow),
                              ("--pause", pause), ("--resume", resume), ("--skip-stored", skip_stored),
                              ("--from/--to", start_ms is not None or end_ms is not None)) if on]

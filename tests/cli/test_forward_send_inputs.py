@@ -110,3 +110,23 @@ def test_an_every_longer_than_a_month_is_refused_before_the_first_run(sqlite_url
         result = run("send", "--db", sqlite_url, str(campaign), "--dry-run", "--every", every)
         assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
         assert "--every is at most 31 days (744h)" in result.stderr and "would send" not in result.output
+
+
+def test_a_replay_whose_from_is_after_its_to_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    """`forward --from 2026-11-20 --to 2026-11-01` (the dates swapped) said 'replayed 0
+    message(s)' with status 0: the user took the range for replayed."""
+    engine = open_database(sqlite_url)
+    store_messages(engine, [track(i) for i in range(20)])
+    engine.dispose()
+    rx = Receiver().start()
+    try:
+        destinations = write_destinations(tmp_path / "destinations.json",
+                                          [{"name": "hook", "type": "webhook", "url": rx.url}])
+        base = ["forward", "--db", sqlite_url, "--destinations", str(destinations)]
+        swapped = run(*base, "--from", "2026-11-20", "--to", "2026-11-01")
+        assert swapped.exit_code == 2 and "--from 2026-11-20 is not before --to 2026-11-01" in swapped.stderr
+        assert rx.hits == []
+        one_day = run(*base, "--from", "2026-11-01", "--to", "2026-11-01")  # --to's day is included
+        assert one_day.exit_code == 0 and "hook: replayed 1 message(s)" in one_day.output, one_day.output
+    finally:
+        rx.stop()
