@@ -61,8 +61,10 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
                                              in_transaction=forwarder.in_transaction if forwarder else None,
                                              on_stopped=forwarder.stop if forwarder else None))
     auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
-    click.echo(f"Tracklens collector: http://{host}:{port}/v1/batch -> {redact(str(engine.url))} ({auth})",
-               err=True)
+    # The port bound (--port 0: the one the system chose), and an IPv6 address in brackets.
+    where = f"[{host}]" if ":" in host else host
+    click.echo(f"Tracklens collector: http://{where}:{sock.getsockname()[1]}/v1/batch -> "
+               f"{redact(str(engine.url))} ({auth})", err=True)
     if forwarder is not None:
         forwarder.start()
         click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)

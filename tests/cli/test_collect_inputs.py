@@ -1,0 +1,61 @@
+"""`tracklens collect` given what a new or hostile user types (CLI defect hunt)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.core.database import open_database
+from tests.collector.conftest import stored
+from tests.collector.harness import REPO, WRITE_KEY
+from tests.collector.messages import track
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("host, shown", [("127.0.0.1", "127.0.0.1"), ("::1", "[::1]")])
+def test_the_banner_is_a_url_the_collector_answers_at(sqlite_url: str, tmp_path: Path, host: str, shown: str) -> None:
+    """`--port 0` (any free port) announced http://127.0.0.1:0/v1/batch, where nothing listens,
+    and `--host ::1` announced http://::1:8088/v1/batch, which is not a URL."""
+    if host == "::1" and not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback on this machine")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "collect", "--db", sqlite_url, "--host", host, "--port", "0",
+         "--write-key", WRITE_KEY],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        found = re.match(rf"Tracklens collector: (http://{re.escape(shown)}:(\d+))/v1/batch -> ", banner)
+        assert found and found.group(2) != "0", banner
+        message = track()
+        answer = httpx.post(found.group(1) + "/v1/track", json=message, auth=(WRITE_KEY, ""), timeout=30)
+        assert answer.status_code == 200, answer.text
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        if process.stderr is not None:
+            process.stderr.close()
+    engine = open_database(sqlite_url)
+    try:
+        assert [row["message_id"] for row in stored(engine)] == [message["messageId"]]
+    finally:
+        engine.dispose()
+
