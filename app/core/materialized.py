@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, inspect, select
 
 from app.core.backends import backend_for
 from app.core.names import MATERIALIZED_COLUMN_PREFIX, name_problem
@@ -54,6 +54,21 @@ def materialized(conn: Connection) -> dict[str, str]:
     return {value: key[len(_PREFIX):] for key, value in rows}
 
 
+def in_use(conn: Connection) -> dict[str, str]:
+    """materialized(conn), less the properties whose column `events` does not have (a
+    database changed by hand, restored, or left so by an earlier build): queries read those from
+    `properties`, as before they were materialized, instead of failing on the column."""
+    have = materialized(conn)
+    if not have:
+        return have
+    present = _columns(conn)
+    return {prop: column for prop, column in have.items() if column in present}
+
+
+def _columns(conn: Connection) -> set[str]:
+    return {str(col["name"]) for col in inspect(conn).get_columns("events")}
+
+
 def check_property(prop: str) -> str:
     """`prop` if it can be materialized (a name queries accept), else MaterializeError."""
     problem = name_problem(prop)
@@ -77,11 +92,18 @@ def materialize(engine: Engine, prop: str) -> str:
     with engine.begin() as conn:
         backend.lock_for_writing(conn)
         have = materialized(conn)
-        if prop in have:
+        present = _columns(conn)
+        if prop in have and have[prop] in present:
             raise MaterializeError(f"{prop!r} is materialized already (column {have[prop]})")
+        # A record without its column, or a column without its record (an earlier build's
+        # interrupted run, a database changed by hand): made again, whole.
+        conn.execute(meta.delete().where(meta.c.key.like(_PREFIX + "%"), meta.c.value == prop))
+        have.pop(prop, None)
         if len(have) >= MAX_MATERIALIZED:
             raise MaterializeError(f"at most {MAX_MATERIALIZED} properties can be materialized; "
                                    f"drop one first (tracklens materialize --drop NAME)")
+        if column in present:
+            backend.drop_materialized_column(conn, column)
         backend.add_materialized_column(conn, column, prop)
         conn.execute(meta.insert().values(key=_PREFIX + column, value=prop))
     backend.after_materializing(engine)
@@ -95,9 +117,12 @@ def drop(engine: Engine, prop: str) -> str:
         backend.lock_for_writing(conn)  # one transaction, as materialize()
         column = materialized(conn).get(prop)
         if column is None:
-            raise MaterializeError(f"{prop!r} is not materialized")
+            if column_name(prop) not in _columns(conn):
+                raise MaterializeError(f"{prop!r} is not materialized")
+            column = column_name(prop)  # a column without its record: removed too
         conn.execute(meta.delete().where(meta.c.key == _PREFIX + column))
-        backend.drop_materialized_column(conn, column)
+        if column in _columns(conn):  # a record without its column only loses the record
+            backend.drop_materialized_column(conn, column)
     return column
 
 

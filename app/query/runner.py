@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from app.core.backends import Backend, backend_for
 from app.core.database import DatabaseError, describe_error
 from app.core.materialized import ACTIVE as MATERIALIZED
-from app.core.materialized import held_or_broken_down, materialized
+from app.core.materialized import held_or_broken_down, in_use
 from app.query.errors import QueryTimeout
 from app.query.model import KINDS, Query, QueryError, _load_kind, parse_query
 
@@ -171,7 +171,7 @@ def run_query(engine: Engine, spec: Mapping[str, Any] | Query, *, cancel: Cancel
     if held_or_broken_down(spec):
         try:
             with engine.connect() as conn:
-                columns = materialized(conn)
+                columns = in_use(conn)
         except DBAPIError as exc:
             raise DatabaseError(describe_error(exc)) from exc
     if not columns:
