@@ -70,6 +70,10 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
     try:
         serve(app, host, port, access_log=access_log, sock=sock)
+    except KeyboardInterrupt:
+        # Ctrl+C is how the collector is stopped: uvicorn drained the requests and the queue was
+        # committed before it raised the signal again. Not "Aborted!" with status 1.
+        pass
     finally:
         if forwarder is not None:
             forwarder.stop()

@@ -59,3 +59,28 @@ def test_the_banner_is_a_url_the_collector_answers_at(sqlite_url: str, tmp_path:
     finally:
         engine.dispose()
 
+
+
+def test_ctrl_c_stops_the_collector_with_status_0(sqlite_url: str) -> None:
+    """docs/collector.md: stop it with Ctrl-C; it drains, commits and exits. It exited with
+    status 1 and 'Aborted!' (click's word for an interrupted command), as if it had failed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "collect", "--db", sqlite_url, "--port", "0", "--write-key", WRITE_KEY],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stderr is not None
+    banner = process.stderr.readline()
+    found = re.match(r"Tracklens collector: (http://127\.0\.0\.1:\d+)/v1/batch -> ", banner)
+    assert found, banner
+    message = track()
+    assert httpx.post(found.group(1) + "/v1/track", json=message, auth=(WRITE_KEY, ""), timeout=30).status_code == 200
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(60) == 0, rest
+    assert "Aborted" not in rest
+    engine = open_database(sqlite_url)
+    try:
+        assert [row["message_id"] for row in stored(engine)] == [message["messageId"]]
+    finally:
+        engine.dispose()
