@@ -80,7 +80,9 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
             follow: bool, show_status: bool, as_json: bool, retry_dead: bool, pause: bool, resume: bool,
             skip_stored: bool, attempts: int) -> None:
     """Forward the stored events to webhooks, Segment-compatible endpoints and Mixpanel."""
-    from app.core.database import DatabaseError, open_database, redact
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.database import DatabaseError, describe_error, open_database, redact
     from app.outbound.destinations import store
     from app.outbound.destinations.config import DestinationError, load_destinations
     from app.outbound.destinations.forwarder import STOPPED, DestinationWorker, Forwarder
@@ -173,6 +175,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
             sys.exit(1)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
+    except DBAPIError as exc:  # refused by the database (a read-only role): one line, not a traceback
+        raise click.ClickException(describe_error(exc)) from None
     finally:
         _restore_signals()
         engine.dispose()

@@ -50,7 +50,9 @@ def _parse_every(text: str | None) -> float | None:
 def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, every: str | None, rate: str | None,
          smtp_url: str | None, resend_unconfirmed: bool, test_to: str | None, as_person: str | None) -> None:
     """Send a campaign to every member of its audience not yet messaged or held out."""
-    from app.core.database import DatabaseError, open_database
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.database import DatabaseError, describe_error, open_database
     from app.outbound.messages import CampaignError, load_campaign
     from app.outbound.messages.sender import SendOptions, send_campaign, send_test
     from app.outbound.ratelimit import parse_rate
@@ -96,6 +98,8 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
             time.sleep(interval)
     except (CampaignError, QueryError, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from None
+    except DBAPIError as exc:  # refused by the database (a read-only role): one line, not a traceback
+        raise click.ClickException(describe_error(exc)) from None
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         sys.exit(130)

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from app.cli.main import cli
 from app.core.database import open_database
 from tests.outbound.conftest import add_people, campaign_dict, person
 from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
+from tests.support.postgres import PostgresServer
 
 
 def run(*args: str) -> Any:
@@ -128,5 +129,39 @@ def test_a_replay_whose_from_is_after_its_to_is_refused(sqlite_url: str, tmp_pat
         assert rx.hits == []
         one_day = run(*base, "--from", "2026-11-01", "--to", "2026-11-01")  # --to's day is included
         assert one_day.exit_code == 0 and "hook: replayed 1 message(s)" in one_day.output, one_day.output
+    finally:
+        rx.stop()
+
+
+@pytest.mark.postgres
+def test_a_read_only_role_gets_one_line_from_forward_and_send(pg_server: PostgresServer, tmp_path: Path) -> None:
+    """With a PostgreSQL role that may only read, forward, forward --pause and a real send
+    ended in a ProgrammingError traceback ('permission denied for table ...'): they caught only
+    errors raised while opening. Each is one line now, status 1."""
+    url = pg_server.create_database()
+    engine = open_database(url)
+    add_people(engine, {"k1": person(1)}, orders={"k1": 3})
+    store_messages(engine, [track(i) for i in range(3)])
+    role = "ro_" + make_url(url).database.removeprefix("t_")  # type: ignore[union-attr]
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+    engine.dispose()
+    reader = make_url(url).set(username=role).render_as_string(hide_password=False)
+    rx = Receiver().start()
+    try:
+        destinations = write_destinations(tmp_path / "destinations.json",
+                                          [{"name": "hook", "type": "webhook", "url": rx.url}])
+        campaign = tmp_path / "hook.campaign.json"
+        campaign.write_text(json.dumps(campaign_dict(channel={"type": "webhook", "url": rx.url,
+                                                              "body": {"text": "{{ traits.name }}"}})),
+                            encoding="utf-8")
+        for args in (["forward", "--db", reader, "--destinations", str(destinations)],
+                     ["forward", "--db", reader, "--destinations", str(destinations), "--name", "hook", "--pause"],
+                     ["send", "--db", reader, str(campaign)]):
+            result = run(*args)
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (args, result.exception)
+            assert result.stderr.startswith("Error: permission denied for table "), result.stderr
+        assert rx.hits == []
     finally:
         rx.stop()
