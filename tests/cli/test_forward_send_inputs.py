@@ -156,6 +156,8 @@ def test_a_read_only_role_gets_one_line_from_forward_and_send(pg_server: Postgre
         campaign.write_text(json.dumps(campaign_dict(channel={"type": "webhook", "url": rx.url,
                                                               "body": {"text": "{{ traits.name }}"}})),
                             encoding="utf-8")
+        status = run("forward", "--db", reader, "--destinations", str(destinations), "--status", "--json")
+        assert status.exit_code == 0 and json.loads(status.stdout)[0]["pending"] == 7, status.output
         for args in (["forward", "--db", reader, "--destinations", str(destinations)],
                      ["forward", "--db", reader, "--destinations", str(destinations), "--name", "hook", "--pause"],
                      ["send", "--db", reader, str(campaign)]):
@@ -165,3 +167,38 @@ def test_a_read_only_role_gets_one_line_from_forward_and_send(pg_server: Postgre
         assert rx.hits == []
     finally:
         rx.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database where destinations run (they need transactions: not ClickHouse)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.sqlite'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database()
+
+
+def test_forward_status_only_reads(ledger_url: str, tmp_path: Path) -> None:
+    """`forward --status` inserted a cursor row for every destination that had none, so it
+    failed (a traceback, then 'permission denied') for a role that may only read, and changed
+    the database of a user who only looked. It reads only now: a destination without a cursor
+    shows everything pending."""
+    from app.core.schema import metadata
+
+    db_url = ledger_url
+    engine = open_database(db_url)
+    store_messages(engine, [track(i) for i in range(5)])
+    cursors = metadata.tables["destination_cursors"]
+    engine.dispose()
+    destinations = write_destinations(tmp_path / "destinations.json",
+                                      [{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/"}])
+    result = run("forward", "--db", db_url, "--destinations", str(destinations), "--status", "--json")
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert (row["name"], row["pending"], row["delivered"]) == ("hook", 5, 0)
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(cursors.select()).all() == []
+    finally:
+        engine.dispose()
