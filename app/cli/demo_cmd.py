@@ -130,3 +130,5 @@ def simulate(db_url: str | None, rate: float, seed: int | None, duration: float 
     finally:
         sim.stop()
     click.echo(f"simulate: stored {sim.stored:,} events")
+    if sim.last_error:  # its last write failed (and every one, when it stored none): not a success
+        raise click.ClickException(f"the last write failed: {sim.last_error}")

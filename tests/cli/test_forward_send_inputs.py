@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect
 
 from app.cli.main import cli
 from app.core.database import open_database
+from tests.cli.roles import select_only_url
 from tests.outbound.conftest import add_people, campaign_dict, person
 from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
 from tests.support.postgres import PostgresServer
@@ -142,12 +143,8 @@ def test_a_read_only_role_gets_one_line_from_forward_and_send(pg_server: Postgre
     engine = open_database(url)
     add_people(engine, {"k1": person(1)}, orders={"k1": 3})
     store_messages(engine, [track(i) for i in range(3)])
-    role = "ro_" + make_url(url).database.removeprefix("t_")  # type: ignore[union-attr]
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
-        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
     engine.dispose()
-    reader = make_url(url).set(username=role).render_as_string(hide_password=False)
+    reader = select_only_url(url)
     rx = Receiver().start()
     try:
         destinations = write_destinations(tmp_path / "destinations.json",
