@@ -58,6 +58,8 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
     from app.outbound.ratelimit import parse_rate
     from app.query import QueryError
 
+    if test_to is not None and dry_run:  # a dry run sends nothing; --test-to sends one message
+        raise click.UsageError("--test-to and --dry-run cannot be combined")
     interval = _parse_every(every)
     try:
         per_second = parse_rate(rate) if rate is not None else None

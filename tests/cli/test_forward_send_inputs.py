@@ -199,3 +199,23 @@ def test_forward_status_only_reads(ledger_url: str, tmp_path: Path) -> None:
             assert conn.execute(cursors.select()).all() == []
     finally:
         engine.dispose()
+
+
+def test_a_dry_run_sends_no_test_message(sqlite_url: str, tmp_path: Path) -> None:
+    """`send --test-to ADDRESS --as PERSON --dry-run` sent the test message: --dry-run ('send and
+    record nothing') was ignored. The two options are a usage error together now."""
+    engine = open_database(sqlite_url)
+    add_people(engine, {"k1": person(1)}, orders={"k1": 3})
+    engine.dispose()
+    rx = Receiver().start()
+    try:
+        campaign = tmp_path / "hook.campaign.json"
+        campaign.write_text(json.dumps(campaign_dict(channel={"type": "webhook", "url": rx.url,
+                                                              "body": {"text": "{{ traits.name }}"}})),
+                            encoding="utf-8")
+        result = run("send", "--db", sqlite_url, str(campaign), "--test-to", "me@example.com", "--as", "k1",
+                     "--dry-run")
+        assert result.exit_code == 2 and "--test-to and --dry-run cannot be combined" in result.stderr
+        assert rx.hits == []
+    finally:
+        rx.stop()
