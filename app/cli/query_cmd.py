@@ -24,6 +24,9 @@ from app.core.spreadsheet import spreadsheet_safe
 
 #: Seconds a query may run before it is stopped (`--timeout`; 0 for no limit).
 DEFAULT_TIMEOUT = 120.0
+#: The longest --timeout: 24 days. PostgreSQL's statement_timeout holds at most 2^31 - 1 ms (a
+#: longer one was its error), and inf or 1e308 overflowed the timer (a traceback).
+MAX_TIMEOUT = 24 * 86400.0
 
 #: kind -> function turning its result into (header, rows) for --format table/csv.
 Tabulator = Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]
@@ -301,7 +304,7 @@ def _not_nan(value: float) -> float:
 @click.option("--spec", "spec_path", required=True, help="JSON query file, '-' for standard input, or the JSON itself.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
               help="json prints the result as is; table/csv print its rows.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT, show_default=True,
               callback=lambda _ctx, _param, value: _not_nan(value),
               help="Stop the query after this many seconds (0: no limit).")
 @click.option("--explain", is_flag=True, default=False,

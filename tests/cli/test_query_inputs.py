@@ -1,0 +1,22 @@
+"""`tracklens query` given what a new or hostile user types (CLI defect hunt)."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from app.cli.main import cli
+
+
+def test_a_timeout_past_24_days_is_refused_and_24_days_works(engine: Engine, db_url: str) -> None:
+    """`--timeout inf` (or 1e308) printed an OverflowError traceback from the timer thread, on
+    PostgreSQL it was the traceback alone; `--timeout 3000000` was PostgreSQL's 'invalid value
+    for parameter statement_timeout' (it holds at most 2^31 - 1 ms)."""
+    spec = '{"kind": "users", "limit": 1}'
+    for value in ("inf", "1e308", "3000000"):
+        result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", spec, "--timeout", value])
+        assert result.exit_code == 2, (value, result.output)
+        assert "Invalid value for '--timeout'" in result.stderr and "0<=x<=2073600" in result.stderr
+        assert "Traceback" not in result.output
+    longest = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", spec, "--timeout", "2073600"])
+    assert longest.exit_code == 0 and '"total": 0' in longest.stdout, longest.output
