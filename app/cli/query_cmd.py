@@ -187,7 +187,8 @@ def _read_spec(spec_path: str) -> Any:
 
     try:
         if spec_path == "-":
-            text = sys.stdin.read(MAX_SPEC_BYTES + 1)
+            # A BOM as from the file below (`type q.json | tracklens query --spec -`, PowerShell)
+            text = sys.stdin.read(MAX_SPEC_BYTES + 1).removeprefix("\ufeff")
         elif spec_path.lstrip().startswith(("{", "[")) and not os.path.isfile(spec_path):
             # The query itself, as typed: --spec '{"kind": "segmentation"}' (a list too, so that
             # it is told it is not a query instead of "cannot read the query file [...]").

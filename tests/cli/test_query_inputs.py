@@ -20,3 +20,13 @@ def test_a_timeout_past_24_days_is_refused_and_24_days_works(engine: Engine, db_
         assert "Traceback" not in result.output
     longest = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", spec, "--timeout", "2073600"])
     assert longest.exit_code == 0 and '"total": 0' in longest.stdout, longest.output
+
+
+def test_a_query_on_standard_input_may_start_with_a_bom(engine: Engine, db_url: str) -> None:
+    """The same query file that `--spec FILE` reads (UTF-8 with a BOM, as Notepad saves it) was
+    'the query is not valid JSON (... Unexpected UTF-8 BOM (decode using utf-8-sig))' when
+    piped to `--spec -`."""
+    result = CliRunner().invoke(cli, ["query", "--db", db_url, "--spec", "-", "--format", "csv"],
+                                input="\ufeff" + '{"kind": "users", "limit": 1}')
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "id,first_seen,last_seen,events"
