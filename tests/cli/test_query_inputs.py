@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from app.cli.main import cli
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_timeout_past_24_days_is_refused_and_24_days_works(engine: Engine, db_url: str) -> None:
@@ -30,3 +36,18 @@ def test_a_query_on_standard_input_may_start_with_a_bom(engine: Engine, db_url: 
                                 input="\ufeff" + '{"kind": "users", "limit": 1}')
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "id,first_seen,last_seen,events"
+
+
+def test_reading_a_folder_that_is_no_chdb_database_leaves_it_alone(tmp_path: Path) -> None:
+    """`query` or `materialize --list` on `chdb:///a/folder/of/other/files` said 'no Tracklens
+    database' but had started chDB there first, which left its tmp/ folder among the files."""
+    folder = tmp_path / "my documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    url = f"chdb://{folder}"
+    for args in (["query", "--db", url, "--spec", '{"kind": "users"}'], ["materialize", "--db", url, "--list"]):
+        done = subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip() == f"Error: no Tracklens database at {folder} (the folder holds no chDB database)"
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

@@ -271,6 +271,9 @@ class ClickHouseBackend(Backend):
                 raise NoTracklensDatabase(f"no Tracklens database at {folder} (the folder does not exist)")
             if not folder.parent.exists():
                 raise DatabaseError(f"folder does not exist: {folder.parent}")
+        elif require_tracklens and not (folder / "metadata").is_dir():
+            # Checked before chDB starts: it would leave its tmp/ folder among the user's files.
+            raise NoTracklensDatabase(f"no Tracklens database at {folder} (the folder holds no chDB database)")
 
     def describe_location(self, url: URL) -> str:
         if url.drivername == "chdb":
