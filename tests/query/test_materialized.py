@@ -6,6 +6,10 @@ database."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +29,7 @@ from app.query.reference.common import load
 from app.query.reference.funnel import funnel as oracle
 from tests.query.support import clear_rows, event_row, examples, insert_rows, ms, user_row
 
+ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 4, 12, 0, tzinfo=dt.UTC)
 BASE: dict[str, Any] = {"kind": "funnel", "steps": ["View", "Cart", "Buy"], "timezone": "UTC",
                         "range": {"from": "2026-11-01", "to": "2026-11-03"}, "window": {"days": 1}}
@@ -386,3 +391,44 @@ def test_a_record_without_its_column_or_a_column_without_its_record_is_repaired(
     with engine.connect() as conn:
         assert not [c for c in inspect(conn).get_columns("events") if c["name"].startswith("mp_")]
     assert answers(engine) == before
+
+
+@pytest.mark.postgres
+def test_a_killed_materialize_does_not_keep_postgresql_rewriting(pg_server: Any) -> None:
+    """`tracklens materialize` killed (SIGKILL, a closed terminal) during PostgreSQL's rewrite:
+    the server went on rewriting `events`, which it holds locked, until the rewrite was done
+    (~2.5 min at 10M events) and only then rolled back; every query and writer waited. It now
+    stops within about a second. The rewrite is made endless here (a column expression that
+    sleeps a minute per row), so a query waiting for it times out after 20 s."""
+    url = pg_server.create_database()
+    engine = open_database(url)
+    try:
+        insert_rows(engine, rows(0, 5), [user_row(f"p{i}") for i in range(5)])
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE FUNCTION slow_text(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql "
+                                 "AS $$ BEGIN PERFORM pg_sleep(60); RETURN t; END $$")
+        script = ("import sys; from app.core.backends.postgresql import PostgreSQLBackend as B; "
+                  "from app.core.database import open_database; from app.core.materialized import materialize; "
+                  "ddl = B.display_ddl; B.display_ddl = lambda self, conn, key: f'slow_text({ddl(self, conn, key)})'; "
+                  "materialize(open_database(sys.argv[1]), 'cur')")
+        child = subprocess.Popen([sys.executable, "-c", script, url], cwd=ROOT)
+        try:
+            with engine.connect() as conn:
+                for _ in range(600):  # until the rewrite runs (at most a minute)
+                    if conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity "
+                                            "WHERE starts_with(query, 'ALTER TABLE events ADD COLUMN')").scalar():
+                        break
+                    conn.rollback()
+                    time.sleep(0.1)
+                else:
+                    pytest.fail("the rewrite did not start")
+        finally:
+            child.kill()
+            child.wait()
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET statement_timeout = '20s'")
+            assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar() == 5 * 4
+            assert materialized(conn) == {}
+        assert materialize(engine, "cur") == column_name("cur")
+    finally:
+        engine.dispose()

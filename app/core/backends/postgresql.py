@@ -297,6 +297,11 @@ class PostgreSQLBackend(Backend):
         # characters and only its first _MATERIALIZED_WHOLE + 1 of a longer one, which
         # materialized_text then reads from the event (a whole 3,000-character value made its
         # event's INSERT fail: "index row size exceeds maximum").
+        if (conn.dialect.server_version_info or (0,)) >= (14,):
+            # The rewrite holds `events` locked for its whole length (~2.5 min at 10M): a
+            # command killed meanwhile left the server rewriting on, every query and writer
+            # waiting, until it found no one to commit for. Checked each second, it stops.
+            conn.exec_driver_sql("SET LOCAL client_connection_check_interval = 1000")
         display = self.display_ddl(conn, key)
         conn.exec_driver_sql(f"ALTER TABLE events ADD COLUMN {column} text GENERATED ALWAYS AS "
                              f"(CASE WHEN char_length({display}) <= {_MATERIALIZED_WHOLE} THEN {display} "
