@@ -52,6 +52,13 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
     forwarder = None
     if destinations:
         from app.outbound.destinations.forwarder import Forwarder
+        from app.outbound.support import unsupported_reason
+
+        reason = unsupported_reason(engine, "Destinations")  # as `tracklens forward` says
+        if reason is not None:
+            engine.dispose()
+            sock.close()
+            raise click.ClickException(reason)
 
         # Told what each commit stored, so a caught-up destination sends it from memory; its
         # cursor moves go into the collector's next commit.

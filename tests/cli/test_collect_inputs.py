@@ -84,3 +84,22 @@ def test_ctrl_c_stops_the_collector_with_status_0(sqlite_url: str) -> None:
         assert [row["message_id"] for row in stored(engine)] == [message["messageId"]]
     finally:
         engine.dispose()
+
+
+def test_collect_refuses_destinations_on_clickhouse_as_forward_does(tmp_path: Path) -> None:
+    """`forward` on ClickHouse says Destinations need transactions (their cursors and dead
+    letters: at least once, in order), but `collect --destinations` started forwarding there
+    without a word."""
+    destinations = tmp_path / "destinations.json"
+    destinations.write_text('[{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/"}]', encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "collect", "--db", f"chdb://{tmp_path / 'events'}", "--port", "0",
+         "--write-key", WRITE_KEY, "--destinations", str(destinations)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        _out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    assert err.strip().startswith("Error: Destinations keep a delivery ledger that needs transactions"), err
