@@ -32,7 +32,7 @@ from app.core.backends.base import Backend
 
 #: A materialized property's column holds its values up to this many characters (and its index
 #: entries then at most ~2.6 kB with 255-character event names and persons); longer ones are
-#: read from their event (PostgreSQL.add_materialized_column).
+#: read from their event (PostgreSQLBackend.add_materialized_column).
 _MATERIALIZED_WHOLE = 120
 #: Key of the PostgreSQL advisory lock that serialises Tracklens writers on one database.
 WRITER_LOCK_KEY = 0x7472_6B6C  # "trkl"
@@ -309,7 +309,7 @@ class PostgreSQLBackend(Backend):
         conn.exec_driver_sql(f"CREATE INDEX ix_events_{column} ON events (event, person, ts, id) INCLUDE ({column})")
 
     def materialized_text(self, table: Any, column: str, key: str) -> Any:
-        from app.core.schema import events
+        from app.core.schema import events  # here: app.core.schema imports the backends
 
         own = super().materialized_text(table, column, key)
         row = events.alias(f"{table.name}_whole")
