@@ -96,6 +96,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
                              ("--from/--to", start_ms is not None or end_ms is not None)) if on]
     if len(modes) > 1:
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
+    if as_json and not show_status:  # else `forward --json` delivered every pending event
+        raise click.UsageError("--json goes with --status")
     if (pause or resume or skip_stored) and not names:
         raise click.UsageError("--pause, --resume and --skip-stored need --name")
     try:

@@ -219,3 +219,20 @@ def test_a_dry_run_sends_no_test_message(sqlite_url: str, tmp_path: Path) -> Non
         assert rx.hits == []
     finally:
         rx.stop()
+
+
+def test_json_without_status_is_refused_instead_of_forwarding(sqlite_url: str, tmp_path: Path) -> None:
+    """`forward --json` (meaning --status --json) ignored --json and delivered every pending
+    event to the destinations."""
+    engine = open_database(sqlite_url)
+    store_messages(engine, [track(i) for i in range(3)])
+    engine.dispose()
+    rx = Receiver().start()
+    try:
+        destinations = write_destinations(tmp_path / "destinations.json",
+                                          [{"name": "hook", "type": "webhook", "url": rx.url}])
+        result = run("forward", "--db", sqlite_url, "--destinations", str(destinations), "--json")
+        assert result.exit_code == 2 and "--json goes with --status" in result.stderr, result.output
+        assert rx.hits == []
+    finally:
+        rx.stop()
