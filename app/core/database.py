@@ -32,7 +32,10 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
         if _SCHEME_WITHOUT_SLASHES.match(raw):
             raise UnsupportedDatabase(f"{raw!r} is not a database URL: a URL has '://' after its scheme, "
                                       "e.g. sqlite:///path/to/events.sqlite or chdb:///path/to/folder")
-        return "sqlite:///" + str(Path(raw).expanduser().resolve())
+        # A '?' or '%' in a file name is part of it, not the URL's query or an escape ('d b?.sqlite'
+        # was stored into a file named 'd b'): quoted, as SQLAlchemy unquotes the database part.
+        path = str(Path(raw).expanduser().resolve()).replace("%", "%25").replace("?", "%3F")
+        return "sqlite:///" + path
     return backend_for_url(raw).normalize_url(raw)
 
 
