@@ -237,3 +237,50 @@ def test_a_document_holding_a_key_mixpanel_sets_is_rebuilt(key: str) -> None:
         assert _holds_mixpanel_key(text) == (reference.search(text) is not None), text
     assert _holds_mixpanel_key(json.dumps({key: 1}))
     assert not _holds_mixpanel_key(json.dumps({key + "x": 1}))
+
+
+@pytest.mark.parametrize("kind", ["track", "page", "group"])
+@pytest.mark.parametrize("spec", [
+    {"name": "hook", "type": "webhook"},
+    {"name": "seg", "type": "segment", "write_key": "k"},
+    {"name": "mp", "type": "mixpanel", "api_secret": "s"},
+])
+def test_a_lone_surrogate_another_program_stored_goes_out_and_the_destination_goes_on(
+        sqlite_url: str, kind: str, spec: dict[str, Any]) -> None:
+    """A document holding an unpaired surrogate escape (only another program stores one: the
+    collector refuses it) took the rebuilt path, whose encoder raised on it: the destination
+    retried that batch for ever and nothing after it was delivered. It goes out as stored (the
+    escape), and the next event after it."""
+    from app.core.database import open_database
+    from app.outbound.destinations.forwarder import DestinationWorker
+    from app.outbound.retry import Backoff
+    from tests.outbound.destinations_support import Receiver
+
+    engine = open_database(sqlite_url)
+    receiver = Receiver().start()
+    try:
+        _insert_raw(engine, "lone", kind, None if kind == "group" else "Odd",
+                    '{"groupId": "g", "s": "a\\ud800b", "traits": {"s": "a\\ud800b"}}', '{"ip": "\\udfff"}')
+        store_messages(engine, [track(1, plan="pro")])
+        (dest,) = parse_destinations([{**spec, "url": receiver.url}])
+        w = DestinationWorker(engine, dest, backoff=Backoff(base=0.01, cap=0.05, attempts=0), max_attempts=2)
+        try:
+            summary = w.catch_up()
+        finally:
+            w.close()
+        messages = receiver.delivered()
+        if spec["type"] == "mixpanel":
+            if kind == "group":  # (Mixpanel gets analysis events only)
+                assert [m["properties"]["$insert_id"] for m in messages] == ["m-00001"]
+            else:
+                assert [m["properties"]["$insert_id"] for m in messages] == ["lone", "m-00001"]
+                assert messages[0]["properties"]["s"] == "a\ud800b"
+        else:
+            assert [m["messageId"] for m in messages] == ["lone", "m-00001"]
+            document = messages[0]["traits"] if kind == "group" else messages[0]["properties"]
+            assert document["s"] == "a\ud800b"
+            assert messages[0]["context"] == {"ip": "\udfff"}
+        assert summary.outcome == "idle"
+    finally:
+        receiver.stop()
+        engine.dispose()

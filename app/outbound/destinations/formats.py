@@ -365,11 +365,16 @@ def _body(dest: Destination, items: list[Any]) -> Any:
 
 def encode_body(body: Any) -> bytes:
     """A body's JSON: orjson, or the standard library for what orjson cannot write exactly
-    (integers beyond 64 bits)."""
+    (integers beyond 64 bits; an unpaired surrogate, which only another program's row holds and
+    which goes out as the escape stored, \\ud800: no UTF-8 can carry it)."""
     try:
         return orjson.dumps(body)
     except TypeError:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
 
 
 def batch_messages(dest: Destination, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
