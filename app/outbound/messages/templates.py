@@ -8,7 +8,8 @@ sent. `referenced_traits` lists the `traits.X` a template reads, so a misspelt t
 Campaign files come from anyone, so a template's cost is bounded too (the sandbox bounds only
 `range`): one rendering may take RENDER_STEPS steps of Python work (nested loops, recursive
 macros) and write RENDER_CHARS characters, and `*`, `**` and the padding methods refuse results
-beyond that size before building them; past a bound the template is a CampaignError.
+beyond that size (numbers beyond that many bits) before building them; past a bound the template
+is a CampaignError.
 """
 
 from __future__ import annotations
@@ -194,6 +195,10 @@ class _BoundedSandbox(SandboxedEnvironment):
                 raise SecurityError(f"{left} ** {right} is too large a number")
             return operator.pow(left, right)
         if operator_name == "*":
+            if isinstance(left, int) and isinstance(right, int) and \
+                    abs(left).bit_length() + abs(right).bit_length() > RENDER_CHARS:
+                # (a number squared again and again doubles its size each time: for ever)
+                raise SecurityError(f"a product of over {RENDER_CHARS:,} bits is too large a number")
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(times, int) and \
                         len(seq) * times > RENDER_CHARS:
