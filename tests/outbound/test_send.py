@@ -275,3 +275,21 @@ def test_templates_see_the_persons_last_event(engine: Engine, smtp: SmtpServer) 
     send_campaign(engine, Campaign.from_dict(spec), smtp_url=smtp.url, options=opts())
     [message] = smtp.handler.by_rcpt()["p1@example.com"]
     assert message.text().strip() == "Your last Order Completed was worth 10."
+
+
+def test_a_header_holding_any_trait_text_never_stops_the_campaign(engine: Engine, receiver: HttpReceiver) -> None:
+    """A header rendered from a person's trait: text beyond ASCII (a name like José) made httpx raise
+    UnicodeEncodeError, which ended 'tracklens send' with a traceback at that person (marked
+    'unconfirmed', never resent) and every later run at the next such person. It goes out as
+    UTF-8; a control character no HTTP header may carry fails that person alone (recorded)."""
+    audience = population(engine, u05=person(5, name="José ☕"), u07=person(7, name="a\x01b"))
+    spec = campaign_dict(channel={"type": "webhook", "url": receiver.url, "headers": {"X-Name": "{{ traits.name }}"},
+                                  "body": {"to": "{{ id }}"}})
+    summary = send_campaign(engine, Campaign.from_dict(spec), options=opts())
+    assert summary.sent == len(audience) - 1 and summary.failed == 1 and summary.unconfirmed == 0
+    by_person = {r["body"]["to"]: r for r in receiver.requests}
+    assert set(by_person) == audience - {"u07"}
+    assert by_person["u05"]["headers"]["X-Name"].encode("latin-1").decode("utf-8") == "José ☕"
+    assert by_person["u11"]["headers"]["X-Name"] == "Person 11"
+    (failed,) = message_events(engine, "Message Failed")
+    assert failed[0] == "u07" and "X-Name" in failed[1]["reason"]

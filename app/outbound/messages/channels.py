@@ -246,8 +246,9 @@ class WebhookTransport:
     def deliver(self, url: str, headers: dict[str, str], body: Any, key: str) -> None:
         # Streamed: the answer's body is not read on success, and at most MAX_ANSWER_BYTES of it
         # otherwise (a receiver answering 256 MB was read whole into memory, per person).
+        sent_headers = {"Idempotency-Key": key, **{name: _header_value(name, value) for name, value in headers.items()}}
         try:
-            with self.client.stream("POST", url, json=body, headers={"Idempotency-Key": key, **headers}) as response:
+            with self.client.stream("POST", url, json=body, headers=sent_headers) as response:
                 if response.is_success:
                     return
                 answer = _answer_head(response)
@@ -261,6 +262,15 @@ class WebhookTransport:
         if response.status_code in (408, 425, 429) or response.status_code >= 500:
             raise TemporaryFailure(reason)
         raise PermanentFailure(reason)
+
+
+def _header_value(name: str, value: str) -> str | bytes:
+    """A rendered header value as HTTP carries it: text beyond ASCII (a trait like José, which
+    httpx refused with UnicodeEncodeError) as its UTF-8 bytes. A control character, which no
+    header may hold, fails this person's message (PermanentFailure), not the run."""
+    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        raise PermanentFailure(f"header {name}: holds a control character, which HTTP headers cannot carry")
+    return value if value.isascii() else value.encode("utf-8")
 
 
 def _answer_head(response: httpx.Response) -> str:
