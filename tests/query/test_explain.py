@@ -27,6 +27,9 @@ SPECS: dict[str, dict[str, Any]] = {
     "funnel_persons": {"kind": "funnel_persons", "step": 1, "status": "reached",
                        "funnel": {"steps": ["Signed Up", "Order Completed"], "timezone": "UTC",
                                   "range": {"last": 7, "unit": "day"}, "window": {"days": 3}}},
+    # The profile's statements were not recorded either: --explain printed an empty line. Live
+    # View's lookup of the persons' label traits was missing from what it printed.
+    "live": {"kind": "live", "limit": 10},
     # The profile's statements were not recorded either: --explain printed an empty line.
     "profile": {"kind": "profile", "user": "ann"},
     "users": {"kind": "users", "timezone": "UTC", "where": [{"trait": "city", "op": "contains", "value": "'s-Her"}],
@@ -109,3 +112,11 @@ def test_tracklens_query_explain_prints_the_sql(shop: Engine) -> None:
     assert result.output.count(";") >= 2 and "'s-Her" in result.output and "Order Completed" in result.output
     bad = CliRunner().invoke(cli, ["query", "--db", url, "--spec", "-", "--explain"], input='{"kind": "users", "x": 1}')
     assert bad.exit_code != 0 and "bad query" in bad.output
+
+
+def test_live_shows_its_lookup_of_the_persons_traits(shop: Engine) -> None:
+    """Live View asks for its events, then for the label traits of their persons; --explain
+    printed the first statement only."""
+    statements = explain_query(shop, SPECS["live"], now=NOW)
+    assert len(statements) == 2, statements
+    assert "users" in statements[1].split("FROM", 1)[1] and "'ann'" in statements[1] and "'cat'" in statements[1]

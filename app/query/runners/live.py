@@ -19,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, FromClause, Integer, Select, bindparam, select
+from sqlalchemy import BigInteger, Connection, FromClause, Integer, Result, Select, bindparam, select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
 
 from app.core.backends import backend_for
 from app.core.schema import ENRICHED_COLUMNS, event_context, events, users
@@ -94,17 +96,20 @@ class LiveRunner(QueryRunner):
             item["context"] = context or {}
             out.append(item)
         max_id = out[0]["id"] if out else q.after_id
-        people = person_labels(conn, {str(r["person"]) for r in out if r["person"]})
+        people = person_labels(conn, {str(r["person"]) for r in out if r["person"]}, self.execute)
         return {"events": out, "max_id": max_id, "after_id": q.after_id, "more": more, "people": people}
 
 
-def person_labels(conn: Connection, persons: set[str]) -> dict[str, dict[str, Any]]:
-    """The LABEL_TRAITS of these persons, by id; persons without any are left out."""
+def person_labels(conn: Connection, persons: set[str],
+                  execute: Callable[[Connection, Executable], Result[Any]]) -> dict[str, dict[str, Any]]:
+    """The LABEL_TRAITS of these persons, by id; persons without any are left out. `execute`:
+    the runner's (it records the statement for --explain)."""
     ids = sorted(persons)
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), LOOKUP_CHUNK):
         chunk = ids[start:start + LOOKUP_CHUNK]
-        for person, traits in conn.execute(select(users.c.id, users.c.traits).where(users.c.id.in_(chunk))):
+        for row in execute(conn, select(users.c.id, users.c.traits).where(users.c.id.in_(chunk))):
+            person, traits = row.id, row.traits
             if isinstance(traits, str):
                 try:
                     traits = json.loads(traits)
