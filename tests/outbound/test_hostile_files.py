@@ -159,3 +159,30 @@ def test_campaign_and_destinations_files_saved_by_notepad_are_read(db: str, tmp_
     destinations.write_text(DESTINATIONS.replace("TIMEOUT", "5"), encoding="utf-8-sig")
     result = CliRunner().invoke(cli, ["forward", "--db", db, "--destinations", str(destinations), "--status"])
     assert result.exit_code == 0 and "ops" in result.output, result.output
+
+
+@pytest.mark.parametrize("headers, message", [
+    ({"Authorization": "Bearer tok\r\nX-Injected: 1"}, "destinations[0].headers.Authorization holds a control "
+                                                      "character"),
+    ({"X-Team": "Café"}, "destinations[0].headers.X-Team must be ASCII text"),
+    ({"X Team": "a"}, "destinations[0].headers: 'X Team' is not a header name"),
+])
+def test_a_destination_header_http_cannot_carry_is_refused_in_one_line(db: str, tmp_path: Path,
+                                                                        headers: dict[str, str], message: str) -> None:
+    """Such a header was taken, and the first POST raised (ValueError, UnicodeEncodeError) in the
+    forwarder: 'tracklens forward' ended with a traceback and 'collect --destinations' retried that
+    batch for ever, delivering nothing of that destination again."""
+    from app.ingest.writer import EventWriter
+
+    engine = open_database(db)
+    EventWriter(engine).write([{"type": "track", "event": "E", "userId": "u1"}])
+    engine.dispose()
+    path = tmp_path / "destinations.json"
+    path.write_text(json.dumps([{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/h",
+                                 "headers": headers}]), encoding="utf-8")
+    for args in (["forward", "--db", db, "--destinations", str(path), "--status"],
+                 ["forward", "--db", db, "--destinations", str(path)]):
+        result = CliRunner().invoke(cli, args)
+        assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output[-300:]
+        assert message in result.output, result.output[-300:]
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

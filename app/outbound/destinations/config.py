@@ -102,6 +102,22 @@ def _secret(name: str, key: str, given: Any, path: str, *, required: bool) -> st
     return None
 
 
+#: An HTTP header name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _check_header(name: str, value: str, path: str) -> None:
+    """A header HTTP can carry: a token for a name, ASCII text without control characters for
+    a value (http.client and httpx raised on others at the first POST, and a CR LF would start
+    another header)."""
+    if not _HEADER_NAME.match(name):
+        raise DestinationError(f"{path}: {name!r} is not a header name")
+    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        raise DestinationError(f"{path}.{name} holds a control character")
+    if not value.isascii():
+        raise DestinationError(f"{path}.{name} must be ASCII text")
+
+
 def parse_destination(data: Any, path: str) -> Destination:
     try:
         r = SpecReader(data, path)  # refuses a destination that is not an object, in one line
@@ -130,6 +146,8 @@ def parse_destination(data: Any, path: str) -> Destination:
     if not isinstance(headers_raw, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                     for k, v in headers_raw.items()):
         raise DestinationError(f"{path}.headers must be an object of strings")
+    for key, value in headers_raw.items():
+        _check_header(key, value, f"{path}.headers")
     if not isinstance(events_raw, list):
         raise DestinationError(f"{path}.events must be a list of event names")
     try:
