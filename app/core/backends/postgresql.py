@@ -309,10 +309,10 @@ class PostgreSQLBackend(Backend):
         conn.exec_driver_sql(f"CREATE INDEX ix_events_{column} ON events (event, person, ts, id) INCLUDE ({column})")
 
     def materialized_text(self, table: Any, column: str, key: str) -> Any:
-        from app.core.schema import events  # here: app.core.schema imports the backends
-
         own = super().materialized_text(table, column, key)
-        row = events.alias(f"{table.name}_whole")
+        # Another alias of the same table (`events`; app.core.schema, which imports the
+        # backends, is not imported here).
+        row = getattr(table, "element", table).alias(f"{table.name}_whole")
         whole = (select(self.json_display(row.c.properties, key)).where(row.c.id == table.c.id)
                  .scalar_subquery())
         # The lookup runs only for a cut value (CASE evaluates the branch it takes).
