@@ -92,11 +92,11 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
         click.echo(f"demo: {summary.duplicates:,} events were already there (same seed and end)")
 
 
-def _finite(value: float, name: str) -> float:
+def _finite(value: float, name: str, what: str = "a number of events per second") -> float:
     """click's FloatRange lets NaN through (every comparison with it is false); the simulator's
-    thread then died on it with a traceback."""
+    thread then died on it with a traceback, and `--duration nan` stopped at once with status 0."""
     if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of events per second", param_hint=name)
+        raise click.BadParameter(f"{value} is not {what}", param_hint=name)
     return value
 
 
@@ -106,6 +106,8 @@ def _finite(value: float, name: str) -> float:
               callback=lambda _ctx, _param, value: _finite(value, "--rate"), help="Events per second.")
 @click.option("--seed", default=None, type=int, help="Seed (default: random, so runs never collide).")
 @click.option("--duration", default=None, type=click.FloatRange(min=0),
+              callback=lambda _ctx, _param, value: value if value is None or value == float("inf")
+              else _finite(value, "--duration", "a number of seconds"),
               help="Stop after this many seconds (default: run until Ctrl+C).")
 def simulate(db_url: str | None, rate: float, seed: int | None, duration: float | None) -> None:
     """Append live demo traffic until stopped (feeds the Live View)."""
