@@ -37,6 +37,8 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
             destinations = load_destinations(destinations_file)
         except DestinationError as exc:
             raise click.ClickException(str(exc)) from None
+        if not destinations:
+            click.echo(f"collect: {destinations_file} lists no destinations; nothing is forwarded", err=True)
     from app.collector.server import CollectorOptions, build_app, listen, serve
 
     try:

@@ -104,6 +104,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
         destinations = load_destinations(destinations_file)
     except DestinationError as exc:
         raise click.ClickException(str(exc)) from None
+    if not destinations:  # `[]`: nothing to do, which said nothing and looked like success
+        raise click.ClickException(f"{destinations_file} lists no destinations: nothing to forward")
     known = {d.name for d in destinations}
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -103,3 +103,22 @@ def test_collect_refuses_destinations_on_clickhouse_as_forward_does(tmp_path: Pa
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert err.strip().startswith("Error: Destinations keep a delivery ledger that needs transactions"), err
+
+
+def test_collect_says_when_its_destinations_file_lists_none(sqlite_url: str, tmp_path: Path) -> None:
+    """`collect --destinations FILE` with a file of `[]` forwarded nothing without a word."""
+    empty = tmp_path / "destinations.json"
+    empty.write_text("[]\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "collect", "--db", sqlite_url, "--port", "0", "--write-key", WRITE_KEY,
+         "--destinations", str(empty)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first == f"collect: {empty} lists no destinations; nothing is forwarded\n"
+        assert process.stderr.readline().startswith("Tracklens collector: http://")  # it serves
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)

@@ -236,3 +236,15 @@ def test_json_without_status_is_refused_instead_of_forwarding(sqlite_url: str, t
         assert rx.hits == []
     finally:
         rx.stop()
+
+
+def test_a_destinations_file_without_destinations_says_so(sqlite_url: str, tmp_path: Path) -> None:
+    """A destinations file of `[]` made `forward` print nothing and exit 0, as if it had
+    forwarded; `forward --status` showed an empty table."""
+    open_database(sqlite_url).dispose()
+    empty = tmp_path / "destinations.json"
+    empty.write_text("[]\n")
+    for extra in ([], ["--status"]):
+        result = run("forward", "--db", sqlite_url, "--destinations", str(empty), *extra)
+        assert result.exit_code == 1, result.output
+        assert f"{empty} lists no destinations: nothing to forward" in result.output
