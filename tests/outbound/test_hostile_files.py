@@ -186,3 +186,26 @@ def test_a_destination_header_http_cannot_carry_is_refused_in_one_line(db: str, 
         assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output[-300:]
         assert message in result.output, result.output[-300:]
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_campaign_template_whose_steps_each_take_long_is_stopped_by_its_time(
+        db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps count Python work, and a join of 100,000 values is one step of ~9 ms: a loop of
+    them within RENDER_STEPS (150,000 rounds) rendered for 22 minutes per person. A rendering
+    also ends at RENDER_SECONDS (here lowered from 10 s to 0.5 s; the loop below is 300 joins,
+    seconds of work on any machine)."""
+    from app.ingest.writer import EventWriter
+    from app.outbound.messages import templates
+
+    monkeypatch.setattr(templates, "RENDER_SECONDS", 0.5)
+    engine = open_database(db)
+    EventWriter(engine).write([{"type": "identify", "userId": "u1", "traits": {"name": "Ann"}}])
+    engine.dispose()
+    template = "{% set l = range(100000)|list %}{% for i in range(300) %}{% if l|join %}{% endif %}{% endfor %}"
+    path = tmp_path / "slow.campaign.json"
+    path.write_text(json.dumps({"kind": "campaign", "name": "slow", "channel": {
+        "type": "webhook", "url": "http://x.example", "body": {"text": template}}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["send", "--db", db, "--dry-run", str(path)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output[:300]
+    assert "channel.body.text: the template does too much work (over 2,000,000 steps or 0.5 s" in result.output, \
+        result.output[:300]

@@ -7,9 +7,9 @@ sent. `referenced_traits` lists the `traits.X` a template reads, so a misspelt t
 
 Campaign files come from anyone, so a template's cost is bounded too (the sandbox bounds only
 `range`): one rendering may take RENDER_STEPS steps of Python work (nested loops, recursive
-macros) and write RENDER_CHARS characters, and `*`, `**` and the padding methods refuse results
-beyond that size (numbers beyond that many bits) before building them; past a bound the template
-is a CampaignError.
+macros) and RENDER_SECONDS seconds, and write RENDER_CHARS characters, and `*`, `**` and the
+padding methods refuse results beyond that size (numbers beyond that many bits) before building
+them; past a bound the template is a CampaignError.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import operator
 import re
 import string
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from types import FrameType
 from typing import Any
@@ -44,6 +45,10 @@ def _required(value: Any, name: str | None = None) -> Any:
 #: Steps of Python work (lines and calls) one rendering of one template field may take: an
 #: e-mail's templates take hundreds; two nested loops of the sandbox's 100,000 would take 10^10.
 RENDER_STEPS = 2_000_000
+#: Seconds one rendering of one template field may take: steps count Python work, not what one
+#: step does in C (a join of 100,000 values is one step of 9 ms: a loop of them within the steps
+#: took 22 minutes per person).
+RENDER_SECONDS = 10.0
 #: Characters one template field may render to, and the longest string or list one operation
 #: in it may build.
 RENDER_CHARS = 1_000_000
@@ -60,14 +65,16 @@ class _OverBudget(BaseException):
 
 class _Steps:
     """A trace function counting the Python work of one rendering on this thread: every call,
-    and the lines of the template's own code (its loops; Jinja compiles it as '<template>')."""
+    and the lines of the template's own code (its loops; Jinja compiles it as '<template>');
+    and, every 128 of them, the time it has taken (`seconds`)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, seconds: float) -> None:
         self.left = limit
+        self.until = time.monotonic() + seconds
 
     def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
         self.left -= 1
-        if self.left < 0:
+        if self.left < 0 or (not self.left & 127 and time.monotonic() > self.until):
             raise _OverBudget
         return self if frame.f_code.co_filename == "<template>" else None
 
@@ -266,14 +273,14 @@ class Template:
 
     def render(self, context: Mapping[str, Any]) -> str:
         previous = sys.gettrace()
-        sys.settrace(_Steps(RENDER_STEPS))
+        sys.settrace(_Steps(RENDER_STEPS, RENDER_SECONDS))
         try:
             return _joined(self._template.generate(context), self.where)
         except MissingValue:
             raise
         except _OverBudget:
-            raise CampaignError(f"{self.where}: the template does too much work (over {RENDER_STEPS:,} steps: "
-                                "a loop or recursion too large)") from None
+            raise CampaignError(f"{self.where}: the template does too much work (over {RENDER_STEPS:,} steps or "
+                                f"{RENDER_SECONDS:g} s: a loop or recursion too large)") from None
         except MemoryError:
             raise CampaignError(f"{self.where}: the template needs more memory than there is") from None
         except SecurityError as exc:
