@@ -293,3 +293,27 @@ def test_a_header_holding_any_trait_text_never_stops_the_campaign(engine: Engine
     assert by_person["u11"]["headers"]["X-Name"] == "Person 11"
     (failed,) = message_events(engine, "Message Failed")
     assert failed[0] == "u07" and "X-Name" in failed[1]["reason"]
+
+
+def test_an_address_beyond_ascii_fails_that_person_alone(engine: Engine, smtp: SmtpServer) -> None:
+    """An e-mail trait like josé@example.com (any text a write key sends) made smtplib raise
+    UnicodeEncodeError on RCPT TO: 'tracklens send' ended with a traceback at that person (left
+    'unconfirmed', never resent) and every later run stopped at the next such person. That
+    person's message fails (Message Failed, with the reason); the others are sent."""
+    audience = population(engine, u05=person(5, email="josé@example.com"))
+    summary = send_campaign(engine, Campaign.from_dict(campaign_dict()), smtp_url=smtp.url, options=opts())
+    assert summary.failed == 1 and summary.sent == len(audience) - 1 and summary.unconfirmed == 0
+    assert set(smtp.handler.by_rcpt()) == {f"p{int(pid[1:])}@example.com" for pid in audience - {"u05"}}
+    (failed,) = message_events(engine, "Message Failed")
+    assert failed[0] == "u05" and "josé@example.com" in failed[1]["reason"]
+
+
+def test_a_sender_address_beyond_ascii_stops_the_run_in_one_line(engine: Engine, smtp: SmtpServer) -> None:
+    population(engine)
+    spec = campaign_dict()
+    spec["channel"]["from"] = "Brewline <café@brewline.example>"
+    with pytest.raises(CampaignError, match=r"the sender address café@brewline\.example is not ASCII"):
+        send_campaign(engine, Campaign.from_dict(spec), smtp_url=smtp.url, options=opts())
+    assert not smtp.handler.received
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(outbound_ledger)).scalar() == 0

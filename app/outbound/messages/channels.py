@@ -195,6 +195,14 @@ class SmtpTransport:
     def _deliver(self, message: EmailMessage, sender: str, recipient: str) -> None:
         smtp = self._smtp
         assert smtp is not None
+        # smtplib writes commands in ASCII and raised UnicodeEncodeError on any other address
+        # (nothing is sent for it: an address beyond ASCII needs SMTPUTF8, which is not used).
+        if not sender.isascii():
+            raise CampaignError(f"the sender address {sender} is not ASCII: SMTP servers take it only with "
+                                "SMTPUTF8, which Tracklens does not use")
+        if not recipient.isascii():
+            raise PermanentFailure(f"recipient {recipient}: an address beyond ASCII needs SMTPUTF8, "
+                                   "which Tracklens does not use")
         try:
             code, reply = smtp.mail(sender)
             if code != 250:
