@@ -136,6 +136,10 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
             except Exception as exc:
                 detail = (str(exc).splitlines() or ["error"])[0] if insider else "the database is unreachable"
                 return _error(503, "database_unavailable", detail)
+        failure = committer.recent_failure()
+        if failure is not None:  # reachable, but the last commit was refused and none made since
+            detail = (failure.splitlines() or ["error"])[0] if insider else "the database refuses the events"
+            return _error(503, "database_unavailable", detail)
         return SafeJSONResponse(state)
 
     async def on_collector_error(_request: Request, exc: Exception) -> Response:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +78,8 @@ _STOP = object()
 #: are settled, and a full ANALYZE of a bigger database would hold the commit thread for seconds).
 FIRST_STATISTICS_AT = 10_000
 LAST_STATISTICS_AT = 2_000_000
+#: Seconds GET /health answers 503 after a commit the database refused (CommitQueue.recent_failure).
+FAILURE_SHOWN_FOR = 30.0
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -131,11 +134,24 @@ class CommitQueue:
         #: counters for /health and the benchmark: messages accepted, transactions committed
         self.committed_messages = 0
         self.transactions = 0
+        #: Why the last commit could not be made and when (time.monotonic), until one is made
+        #: again: a database that answers /health's ping but refuses the writes (a role that
+        #: may only read, a full disk) refused every request while /health said "ok".
+        self.last_failure: tuple[str, float] | None = None
         #: committed messages with a trait left out of their person's profile (at its bounds)
         self.traits_left_out = 0
         #: refresh the planner's statistics when the committed count reaches this, then double
         #: it: a collector filling a new database should not leave it without any
         self._statistics_at = FIRST_STATISTICS_AT
+
+    def recent_failure(self, within: float = FAILURE_SHOWN_FOR) -> str | None:
+        """Why the last commit failed, if it did less than `within` seconds ago and none was
+        made since. Only recent ones: a load balancer that stops sending requests to a collector
+        whose /health fails would otherwise never let a commit show it recovered."""
+        failure = self.last_failure
+        if failure is None or time.monotonic() - failure[1] > within:
+            return None
+        return failure[0]
 
     @property
     def queued_messages(self) -> int:
@@ -222,6 +238,7 @@ class CommitQueue:
                 self._settle_alone(jobs[0], exc)
             return
         self.transactions += 1
+        self.last_failure = None
         self.committed_messages += len(messages) - len(result.rejected)
         self._count_left_out(result)
         self._maybe_refresh_statistics()
@@ -327,6 +344,7 @@ class CommitQueue:
 
     def _unavailable(self, jobs: list[_Job], exc: BaseException) -> None:
         reason = describe_error(exc)
+        self.last_failure = (reason, time.monotonic())
         log.error("database unavailable: %s", reason)
         if self._on_unavailable is not None:
             self._on_unavailable()
