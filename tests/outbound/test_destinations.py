@@ -179,6 +179,22 @@ def test_429_retry_after_is_honoured(engine: Engine, rx: Receiver) -> None:
     assert second.at - first.at >= 0.95
 
 
+@pytest.mark.parametrize("retry_after", ["0", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_retry_after_of_nothing_is_not_a_busy_loop(engine: Engine, rx: Receiver, retry_after: str) -> None:
+    """A receiver answering 503 with Retry-After: 0 (or a date gone by) was asked again at once,
+    for as long as it answered so: a loop of POSTs and failure commits as fast as both sides
+    went, a core of the collector's machine and, on SQLite, the writer's page cache each
+    time. The retry waits MIN_RETRY_AFTER (1 s) at least."""
+    store_messages(engine, [track(1, price=1)])
+    rx.script = [(503, {"Retry-After": retry_after})]
+    w = worker(engine, webhook(rx.url))  # the backoff alone would wait at most 0.05 s
+    assert w.step() == SENT
+    w.close()
+    first, second = rx.hits
+    assert first.status == 503 and second.status == 200
+    assert second.at - first.at >= 0.95
+
+
 def test_retry_after_forms() -> None:
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None

@@ -57,6 +57,9 @@ TEMPORARY_STATUSES = frozenset({401, 403, 404, 408, 425, 429})
 DEFAULT_BACKOFF = Backoff(base=1.0, cap=300.0, attempts=0)
 #: The longest Retry-After obeyed; a longer one waits this long and asks again.
 MAX_RETRY_AFTER = 3600.0
+#: The shortest: a Retry-After of 0 (or a date gone by) asked again at once, for as long as the
+#: receiver answered so (a busy loop of POSTs and failure commits).
+MIN_RETRY_AFTER = 1.0
 #: While waiting to retry, the hold on the cursor is renewed this often (well inside the lease).
 _HEARTBEAT_SECONDS = 15.0
 #: A hold renewed (or a cursor advanced) this recently needs no renewal before the next batch:
@@ -356,7 +359,8 @@ class DestinationWorker:
                 store.record_failure(self.engine, self.dest.name, answer.describe())
             if self.max_attempts is not None and attempt >= self.max_attempts:
                 return None
-            wait = answer.retry_after if answer.retry_after is not None else self.backoff.delay(attempt)
+            wait = max(answer.retry_after, MIN_RETRY_AFTER) if answer.retry_after is not None \
+                else self.backoff.delay(attempt)
             self._wait(wait, track=track)
         return None
 
