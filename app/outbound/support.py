@@ -8,6 +8,8 @@ midway.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Engine
 
 from app.core.backends import backend_for
@@ -20,3 +22,7 @@ def unsupported_reason(engine: Engine, feature: str) -> str | None:
         return None
     return (f"{feature} keep a delivery ledger that needs transactions, which {backend.label} does not "
             "have: run them on a SQLite or PostgreSQL database (the events can stay in ClickHouse)")
+
+
+#: An HTTP header name (RFC 9110's token): what a destination's or a campaign's `headers` may use.
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")

@@ -317,3 +317,19 @@ def test_a_sender_address_beyond_ascii_stops_the_run_in_one_line(engine: Engine,
     assert not smtp.handler.received
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(outbound_ledger)).scalar() == 0
+
+
+@pytest.mark.parametrize("name", ["X Campaign", "X-Café", "X:Y"])
+def test_a_webhook_header_name_http_cannot_carry_is_refused_before_sending(engine: Engine, receiver: HttpReceiver,
+                                                                          name: str) -> None:
+    """Such a header name was taken: each request was refused before it was sent (h11's check,
+    or httpx's UnicodeEncodeError) and every person of the audience was left 'unconfirmed'
+    (never resent), or the run ended with a traceback."""
+    population(engine)
+    spec = campaign_dict(channel={"type": "webhook", "url": receiver.url, "headers": {name: "x"},
+                                  "body": {"to": "{{ id }}"}})
+    with pytest.raises(CampaignError, match=f"channel.headers: '{name}' is not a header name"):
+        send_campaign(engine, Campaign.from_dict(spec), options=opts())
+    assert receiver.requests == []
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(outbound_ledger)).scalar() == 0

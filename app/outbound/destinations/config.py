@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from app.core.files import SharedFileError, read_shared_json
 from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
+from app.outbound.support import HEADER_NAME
 from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
 
 TYPES = ("webhook", "segment", "mixpanel")
@@ -102,15 +103,11 @@ def _secret(name: str, key: str, given: Any, path: str, *, required: bool) -> st
     return None
 
 
-#: An HTTP header name (RFC 9110's token).
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
-
 def _check_header(name: str, value: str, path: str) -> None:
     """A header HTTP can carry: a token for a name, ASCII text without control characters for
     a value (http.client and httpx raised on others at the first POST, and a CR LF would start
     another header)."""
-    if not _HEADER_NAME.match(name):
+    if not HEADER_NAME.match(name):
         raise DestinationError(f"{path}: {name!r} is not a header name")
     if any((c < " " and c != "\t") or c == "\x7f" for c in value):
         raise DestinationError(f"{path}.{name} holds a control character")

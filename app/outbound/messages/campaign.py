@@ -20,6 +20,7 @@ from typing import Any
 from app.core.files import SharedFileError, read_shared_json
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.templates import JsonTemplate, Template
+from app.outbound.support import HEADER_NAME
 from app.query.model import QueryError, SpecReader, check_name
 from app.query.runners.campaign_results import Goal, parse_goal
 from app.query.runners.users import UsersQuery
@@ -174,6 +175,9 @@ def _channel(data: Any, path: str) -> EmailChannel | WebhookChannel:
     headers = r.raw("headers", {})
     if not isinstance(headers, Mapping) or not all(isinstance(v, str) for v in headers.values()):
         raise CampaignError(f"{r.sub('headers')} must be an object of strings")
+    for name in headers:
+        if not HEADER_NAME.match(name):  # (each request would be refused unsent, the person left unconfirmed)
+            raise CampaignError(f"{r.sub('headers')}: {name!r} is not a header name")
     body = r.raw("body", {})
     r.done()
     return WebhookChannel(url, JsonTemplate(dict(headers), r.sub("headers")), JsonTemplate(body, r.sub("body")))
