@@ -14,7 +14,7 @@ from app.core.schema import outbound_ledger
 from app.outbound import ledger as lg
 from app.outbound.messages.campaign import Campaign, EmailChannel
 from app.outbound.messages.errors import CampaignError
-from app.outbound.messages.sender import SendOptions, Summary, person_context, render, send_campaign
+from app.outbound.messages.sender import Channel, SendOptions, Summary, person_context, render, send_campaign
 from app.outbound.messages.store import load_campaigns
 from app.outbound.messages.templates import MissingValue
 from app.query import QueryError, run_query
@@ -105,7 +105,10 @@ def preview(engine: Engine, definition: dict[str, Any], person: str) -> dict[str
 
 def plan(engine: Engine, campaign: Campaign, smtp_url: str | None) -> Summary:
     """What "Send now" would do: the sender's dry run (who gets it, who is held out, who is
-    already done). Sends and records nothing."""
+    already done). Sends and records nothing, but checks the channel as the send will (an
+    e-mail campaign needs its SMTP server, which a dry run alone does not): "Send now" asked to
+    confirm, then failed."""
+    Channel(campaign, smtp_url)  # opens nothing
     return send_campaign(engine, campaign, smtp_url=smtp_url, options=SendOptions(dry_run=True))
 
 
