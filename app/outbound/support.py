@@ -9,6 +9,7 @@ midway.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -26,3 +27,18 @@ def unsupported_reason(engine: Engine, feature: str) -> str | None:
 
 #: An HTTP header name (RFC 9110's token): what a destination's or a campaign's `headers` may use.
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def server_of(url: str) -> str:
+    """The server a destination's URL names (scheme, host, port), without the user, password,
+    path or query: error lines and the stored last error showed the whole URL, and those parts
+    often hold the secret (a password, a token in a hook's path or query)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "the destination's server"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")

@@ -156,3 +156,18 @@ def test_an_enormous_answer_is_not_read_whole(path: str) -> None:
     assert answer.outcome == "permanent" and answer.status == 400
     assert answer.text.startswith("first line of the problem")
     assert server.sent < HugeAnswerServer.SIZE // 4  # the client stopped reading long before the end
+
+
+def test_an_unreachable_destination_is_named_by_its_server_not_its_secrets() -> None:
+    """'cannot reach URL' showed the whole URL — in `tracklens forward`'s lines, the stored last
+    error and the Destinations panel — and its password or hook token with it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://hook:s3cret-pw@127.0.0.1:{port}/services/T0/B0/tok3n?key=k3y"
+    with httpx.Client(timeout=1) as http:
+        answers = [post_direct(DirectClient(timeout=1), Request(url, {}, None, None, b"{}")),
+                   post(http, Request(url, {}, None, None, b"{}"))]
+    for answer in answers:
+        assert answer.outcome == "temporary" and f"cannot reach http://127.0.0.1:{port}: " in answer.text
+        assert not any(secret in answer.text for secret in ("s3cret", "tok3n", "k3y", "hook:"))

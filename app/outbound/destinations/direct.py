@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.outbound.deadline import EXCHANGE_SECONDS, BoundedSocket, Deadline
+from app.outbound.support import server_of
 
 #: Bytes of an answer read at most: its text only goes into an error line or a dead letter, and
 #: a destination answering with a gigabyte must not hold a gigabyte here. Past it the
@@ -144,10 +145,10 @@ class DirectClient:
                 self.close()
                 if reused and attempt == 1:
                     continue
-                raise Unreachable(f"cannot reach {url}: {exc}", timed_out=False) from exc
+                raise Unreachable(f"cannot reach {server_of(url)}: {exc}", timed_out=False) from exc
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
-                raise Unreachable(f"cannot reach {url}: {exc}", timed_out=False) from exc
+                raise Unreachable(f"cannot reach {server_of(url)}: {exc}", timed_out=False) from exc
             if response.will_close or unread:
                 self.close()
             return Reply(response.status, response.reason, decode_reply(body, response.headers.get_content_charset()),

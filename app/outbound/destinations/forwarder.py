@@ -48,6 +48,7 @@ from app.outbound.destinations.formats import (
 )
 from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff
+from app.outbound.support import server_of
 
 log = logging.getLogger("tracklens.destinations")
 
@@ -138,7 +139,7 @@ def post(client: httpx.Client, request: Request) -> Answer:
     except httpx.TimeoutException as exc:
         return Answer("temporary", None, f"timed out ({type(exc).__name__})")
     except httpx.HTTPError as exc:
-        return Answer("temporary", None, f"cannot reach {request.url}: {exc}")
+        return Answer("temporary", None, f"cannot reach {server_of(request.url)}: {exc}")
     text = decode_reply(bytes(body[:MAX_REPLY_BYTES]), response.charset_encoding)
     return _classify(response.status_code, text, response.reason_phrase, response.headers.get("Retry-After"))
 
