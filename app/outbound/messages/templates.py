@@ -199,7 +199,9 @@ class _BoundedSandbox(SandboxedEnvironment):
         if operator_name == "**":
             if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and \
                     right * abs(left).bit_length() > RENDER_CHARS:
-                raise SecurityError(f"{left} ** {right} is too large a number")
+                # (named by its size: a number past 4,300 digits cannot even be printed)
+                raise SecurityError(f"a {abs(left).bit_length():,}-bit number to the power {right:,} "
+                                    "is too large a number")
             return operator.pow(left, right)
         if operator_name == "*":
             if isinstance(left, int) and isinstance(right, int) and \
@@ -239,6 +241,10 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
     for name, function in list(env.filters.items()):
         env.filters[name] = _bounded_filter(name, function)
     return env
+
+
+#: How Python's ValueError for writing out an integer past sys.get_int_max_str_digits() begins.
+_DIGITS_LIMIT = "Exceeds the limit ("
 
 
 def _joined(chunks: Iterable[str], where: str) -> str:
@@ -287,7 +293,12 @@ class Template:
             raise CampaignError(f"{self.where}: not allowed in a template: {exc}") from None
         except TemplateError as exc:
             raise CampaignError(f"{self.where}: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        except ValueError as exc:
+            if str(exc).startswith(_DIGITS_LIMIT):  # Python's guard on printing huge integers
+                raise CampaignError(f"{self.where}: not allowed in a template: a number of more than "
+                                    f"{sys.get_int_max_str_digits():,} digits") from None
+            raise MissingValue(f"{self.where}: {type(exc).__name__}: {exc}") from None
+        except (TypeError, ArithmeticError, LookupError) as exc:
             raise MissingValue(f"{self.where}: {type(exc).__name__}: {exc}") from None
         finally:
             sys.settrace(previous)
