@@ -5,7 +5,11 @@ header), not its tables, not its folder; it says "PATH is not a Tracklens databa
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +128,39 @@ def test_a_read_only_uri_opens_the_file_it_names(tmp_path: Path) -> None:
     assert out.stderr.strip() == f"Error: {other} is not a Tracklens database (it has other tables: notes)"
     assert other.read_bytes() == before
     assert not any("?" in name for name in _files(tmp_path)), _files(tmp_path)
+
+
+def _without_root_powers() -> list[str]:
+    """A prefix running a command with file permissions enforced: as it is for a user, through
+    setpriv (util-linux) dropping root's powers to override them when the tests run as root."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def test_a_wal_database_in_a_read_only_folder_is_explained(tmp_path: Path) -> None:
+    """A database handed over on a read-only share: SQLite cannot read a WAL-mode file without
+    creating its -shm file beside it, and said only "attempt to write a readonly database"."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    path = folder / "events.sqlite"
+    engine = open_database(str(path))
+    EventWriter(engine).write([{"type": "track", "event": "Signed Up", "userId": "u1"}])
+    engine.dispose()
+    assert not (folder / "events.sqlite-shm").exists()
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        done = subprocess.run([*_without_root_powers(), sys.executable, "-m", "app", "query", "--db", str(path),
+                               "--spec", "-"], input=LIVE, capture_output=True, text=True, timeout=120)
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1, done.stdout[:300]
+    assert done.stderr.strip() == (
+        f"Error: cannot open {path}: its folder is read-only, and SQLite must create events.sqlite-shm "
+        "beside a database in WAL mode to read it; copy the file to a folder you can write to"), done.stderr
+    assert _files(folder) == ["events.sqlite"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
 from array import array
 from pathlib import Path
@@ -289,7 +290,13 @@ class SQLiteBackend(Backend):
             return
         if not header.startswith(SQLITE_HEADER):
             raise DatabaseError(f"{path} is not a SQLite database")
-        found = _tables_of(path, wal=len(header) > 18 and header[18] == 2)
+        wal = len(header) > 18 and header[18] == 2
+        if wal and not Path(f"{path}-shm").exists() and not os.access(path.parent, os.W_OK):
+            # (SQLite's own word for it is "attempt to write a readonly database", even to read)
+            raise DatabaseError(
+                f"cannot open {path}: its folder is read-only, and SQLite must create {path.name}-shm "
+                "beside a database in WAL mode to read it; copy the file to a folder you can write to")
+        found = _tables_of(path, wal=wal)
         if meta_table in found:
             return
         foreign = sorted(t for t in found if t not in tables and not t.startswith("sqlite_"))
