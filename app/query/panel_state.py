@@ -404,6 +404,18 @@ class RetentionState(QueryState):
     timezone = Field(None)
     breakdown = Field(None)
 
+    def load(self, spec: Mapping[str, Any]) -> None:
+        """A spec the model refuses is taken as it is: its events may still be names (which the
+        model allows) or junk, while the panel reads `start` and `return` as objects."""
+        data = dict(spec)
+        for key in ("start", "return"):
+            value = data.get(key)
+            if isinstance(value, str):
+                data[key] = {"event": value, "where": []}
+            elif value is not None and not isinstance(value, dict):
+                del data[key]
+        super().load(data)
+
 
 class UsersState(QueryState):
     kind = "users"

@@ -1,0 +1,27 @@
+"""Saved reports edited by hand (or saved by another version of Tracklens) open with a clear
+message in the app, never a traceback, and never as a different query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.ui.widgets.state_bar import StateBar
+
+
+def test_a_retention_report_with_a_bad_value_shows_the_reason_in_the_panel(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A retention report naming its events as text (as docs/query.md allows) with a value the
+    parser refuses (a hand-edited unit) was loaded as it is, and the panel's refresh raised
+    AttributeError ('str' object has no attribute 'get') out of the dialog's Open button."""
+    window = make_window(filled_db[0])
+    window.reports.store.save("Fortnightly", "retention", {"kind": "retention", "start": "Signed Up",
+                                                           "return": "Order Completed", "unit": "fortnight"})
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    dialog.select("Fortnightly")
+    dialog.open_button.click()
+    panel = window.panels["retention"]
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
+    assert panel.state_bar.message.startswith("⚠ unit must be")
+    assert panel.start.event_name() == "Signed Up"
+    assert panel.returning.event_name() == "Order Completed"
