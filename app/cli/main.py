@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from app import __version__
+from app.core.paths import FolderError
 
 #: subcommand name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -63,6 +64,14 @@ class LazyGroup(click.Group):
             close = difflib.get_close_matches(name, list(COMMANDS), n=1)
             ctx.fail(f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""))
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A per-user folder that cannot be made (a read-only home) is one line, not a traceback,
+        whichever command needed it (the app's settings, the demo database, `query` without --db)."""
+        try:
+            return super().invoke(ctx)
+        except FolderError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

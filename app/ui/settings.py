@@ -20,7 +20,7 @@ from PySide6.QtCore import QSettings
 
 from app.core.backends import UnsupportedDatabase
 from app.core.database import normalize_url, parse_url
-from app.core.paths import APP_NAME
+from app.core.paths import APP_NAME, make_folder
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ def settings_path() -> Path:
     """The INI file; TRACKLENS_CONFIG_DIR (or TRACKLENS_DATA_DIR, for tests) overrides it."""
     override = os.environ.get("TRACKLENS_CONFIG_DIR") or os.environ.get("TRACKLENS_DATA_DIR")
     folder = Path(override) if override else user_config_path(APP_NAME, appauthor=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "settings.ini"
+    return make_folder(folder, "its settings", "TRACKLENS_CONFIG_DIR") / "settings.ini"
 
 
 #: Dynamic property of a QSettings whose file could not be read whole (see `settings_problem`).
