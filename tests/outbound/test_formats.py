@@ -284,3 +284,59 @@ def test_a_lone_surrogate_another_program_stored_goes_out_and_the_destination_go
     finally:
         receiver.stop()
         engine.dispose()
+
+
+@pytest.mark.parametrize("properties, context", [
+    ('{"a": 1', '{"ip": "1.2.3.4"}'),        # cut short
+    ('{"a": }', None),
+    ('{"price": 5, "plan": "pro"}', '{"ip": '),  # the context is the broken one
+    ('{"a": 1}\x00{"b": 2}', None),          # a NUL, where SQLite's own JSON reading stops
+])
+@pytest.mark.parametrize("spec", [
+    {"name": "hook", "type": "webhook"},
+    {"name": "seg", "type": "segment", "write_key": "k"},
+    {"name": "mp", "type": "mixpanel", "api_secret": "s"},
+])
+def test_a_row_that_begins_like_an_object_but_is_not_json_leaves_the_body_json(
+        sqlite_url: str, properties: str, context: str | None, spec: dict[str, Any]) -> None:
+    """A document another program stored beginning with '{' but not JSON was spliced into the
+    body as it was: the receiver got invalid JSON for the whole batch (here it cannot read it
+    and the batch is retried until the attempts end; a Segment-compatible receiver refuses the
+    batch and every message in it is parked). Mixpanel's splice also cut its last character.
+    Such a row now goes out the parsed way, its text as a string, and the batch is delivered."""
+    from app.core.database import open_database
+    from app.outbound.destinations.forwarder import DestinationWorker
+    from app.outbound.retry import Backoff
+    from tests.outbound.destinations_support import Receiver
+
+    engine = open_database(sqlite_url)
+    receiver = Receiver().start()
+    try:
+        store_messages(engine, [track(1, plan="pro")])
+        _insert_raw(engine, "raw-bad", "track", "Odd", properties, context)
+        store_messages(engine, [track(2, plan="free")])
+        (dest,) = parse_destinations([{**spec, "url": receiver.url}])
+        w = DestinationWorker(engine, dest, backoff=Backoff(base=0.01, cap=0.05, attempts=0), max_attempts=2)
+        try:
+            summary = w.catch_up()
+        finally:
+            w.close()
+        assert summary.outcome == "idle" and summary.dead == 0
+        messages = receiver.delivered()
+        if spec["type"] == "mixpanel":
+            assert [m["properties"]["$insert_id"] for m in messages] == ["m-00001", "raw-bad", "m-00002"]
+            odd = messages[1]["properties"]
+            assert odd["distinct_id"] == "u" and odd["$city"] == "Köln"
+            if properties.startswith('{"price"'):
+                assert odd["price"] == 5
+        else:
+            assert [m["messageId"] for m in messages] == ["m-00001", "raw-bad", "m-00002"]
+            odd = messages[1]
+            if properties.startswith('{"price"'):
+                assert odd["properties"] == {"price": 5, "plan": "pro"} and odd["context"] == '{"ip": '
+            else:
+                assert odd["properties"] == properties  # the text as stored, as a string
+            assert messages[2]["properties"] == {"plan": "free"}
+    finally:
+        receiver.stop()
+        engine.dispose()

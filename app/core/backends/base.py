@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy import cast as sa_cast
 from sqlalchemy import column as sa_column
 from sqlalchemy.engine import URL
 
@@ -159,6 +160,14 @@ class Backend:
         from sqlalchemy import Text, bindparam
 
         return bindparam(name, type_=Text)
+
+    def stored_json_text(self, column: Any) -> Any:
+        """A JSON column as its stored text, for the forwarder to splice into a request body
+        unparsed (app.outbound.destinations.formats): the text itself when it is a JSON document,
+        else that text as a JSON string, which the forwarder takes apart from the splice and
+        sends as the string it is. Here the column type checks every document it stores (JSONB),
+        so each text is one."""
+        return sa_cast(column, Text)
 
     # -- schema ---------------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ name or category is not a plain string, a Mixpanel event whose properties hold a
 format sets, a document that is not an object or has NaN/Infinity (only another program can
 store those) -- takes the original path: parsed with the standard library, rebuilt as dicts
 (`segment_message`, `mixpanel_event`). Both give the same JSON (tests/outbound/test_formats.py).
+A stored text that is not JSON at all is read back as a JSON string of it (the backend's
+stored_json_text), which the splice check sends the original way, so the body stays JSON.
 """
 
 from __future__ import annotations

@@ -26,11 +26,9 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
-    Text,
     and_,
     bindparam,
     case,
-    cast,
     delete,
     false,
     func,
@@ -287,12 +285,14 @@ def _matching(dest: Destination, conn: Connection, *columns: Any, context: bool 
     return stmt
 
 
-def _row_column(name: str) -> Any:
-    """A column of formats.row_columns(): the JSON documents as their stored text, unparsed."""
+def _row_column(name: str, conn: Connection) -> Any:
+    """A column of formats.row_columns(): the JSON documents as their stored text, unparsed (a
+    text that is not JSON, which only another program can store, as a JSON string: the backend's
+    stored_json_text), so the request body spliced from them is JSON."""
     if name == "properties":
-        return cast(events.c.properties, Text)
+        return backend_for(conn).stored_json_text(events.c.properties)
     if name == "context":
-        return cast(event_context.c.context, Text)
+        return backend_for(conn).stored_json_text(event_context.c.context)
     return events.c[name]
 
 
@@ -310,7 +310,7 @@ class EventReader:
         stmt = self._statements.get(key)
         if stmt is None:
             names = row_columns(self.dest.type)
-            stmt = _matching(self.dest, conn, *(_row_column(n) for n in names), context="context" in names)
+            stmt = _matching(self.dest, conn, *(_row_column(n, conn) for n in names), context="context" in names)
             stmt = stmt.where(events.c.id > bindparam("after"), events.c.id <= bindparam("upto"))
             if ranged:
                 stmt = stmt.where(events.c.ts >= bindparam("ts_from"), events.c.ts < bindparam("ts_to"))
