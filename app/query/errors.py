@@ -14,6 +14,11 @@ class QueryError(ValueError):
     """The query is malformed; the message says where and why, in one line."""
 
 
+class UnknownKeys(QueryError):
+    """The query names keys this version does not know (a file of a newer Tracklens, a typo):
+    a reader that drops them would answer another query."""
+
+
 class QueryTooLarge(QueryError):
     """The query is well formed but bigger than the engine's documented bounds (docs/query.md,
     "Limits"). Refused before any SQL runs; the message starts with "too large: "."""

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 from app.core.names import MAX_NAME_LENGTH, name_problem
 from app.core.schema import ENRICHED_COLUMNS
 from app.query import limits
-from app.query.errors import QueryError, QueryTooLarge
+from app.query.errors import QueryError, QueryTooLarge, UnknownKeys
 from app.query.zones import zone_info
 
 # --------------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ class SpecReader:
         unknown = sorted(set(self.data) - self._seen)
         if unknown:
             where = f" in {self.path}" if self.path else ""
-            raise QueryError(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{where}")
+            raise UnknownKeys(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{where}")
 
 
 def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -25,3 +25,23 @@ def test_a_retention_report_with_a_bad_value_shows_the_reason_in_the_panel(
     assert panel.state_bar.message.startswith("⚠ unit must be")
     assert panel.start.event_name() == "Signed Up"
     assert panel.returning.event_name() == "Order Completed"
+
+
+def test_a_report_with_keys_this_version_does_not_know_is_not_opened_as_another_query(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A report saved by a newer Tracklens (or edited by hand) with a key this version does not
+    know opened without a word: the panel dropped the key and ran what was left, another query
+    than the one saved (tracklens query --spec refuses the same file)."""
+    window = make_window(filled_db[0])
+    panel = window.panels["segmentation"]
+    before = panel.query()
+    saved = {"kind": "segmentation", "events": ["Signed Up"], "sampling": {"percent": 10}}
+    window.reports.store.save("From 2.0", "segmentation", saved)
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    dialog.select("From 2.0")
+    dialog.open_button.click()
+    assert window.statusBar().currentMessage() == (
+        "Could not show the report “From 2.0”: unknown key 'sampling' (saved by a newer Tracklens?)")
+    assert panel.query() == before
+    assert window.reports.store.find("From 2.0").query == saved  # the file is left as it is

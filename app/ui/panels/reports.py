@@ -56,6 +56,22 @@ def check_query(query: dict[str, Any]) -> None:
         raise ReportError(f"not a valid query: {exc}") from None
 
 
+def unshowable(query: dict[str, Any]) -> str | None:
+    """Why a panel would show `query` as another query, or None. A query the parser refuses
+    for another reason still opens (a half-made one saved as it was): the panel then says
+    what is wrong with it."""
+    from app.query import parse_query
+    from app.query.errors import QueryError, UnknownKeys
+
+    try:
+        parse_query(query)
+    except UnknownKeys as exc:
+        return f"{exc} (saved by a newer Tracklens?)"
+    except QueryError:
+        pass
+    return None
+
+
 class ReportsDialog(QDialog):
     """The saved reports: open, rename, delete, export, import."""
 
@@ -165,8 +181,15 @@ class ReportsDialog(QDialog):
         if report is None:
             return
         if ask(self, "Delete report", f"Delete the report {elided(report.name, LIST_TEXT_LIMIT)!r}?"):
+            self.delete(report)
+
+    def delete(self, report: Report) -> None:
+        try:
             self.store.delete(report.id)
-            self.fill()
+        except ReportError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return
+        self.fill()
 
     def _export(self) -> None:
         report = self.selected()
@@ -249,6 +272,10 @@ class ReportsController:
         panel = self.window.panels.get(report.panel)
         if panel is None:
             self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
+            return False
+        problem = unshowable(report.query)
+        if problem is not None:
+            self.window.statusBar().showMessage(f"Could not show the report “{report.name}”: {problem}", 30000)
             return False
         self.window.show_panel(report.panel)
         try:
