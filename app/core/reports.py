@@ -94,9 +94,22 @@ def _slug(name: str) -> str:
 
 
 def _write_json(path: Path, data: Any, *, replace: bool = True) -> None:
-    """Write through a temporary file and rename, so a crash never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", replace=replace)
+    """Write through a temporary file and rename, so a crash never leaves half a report. A
+    folder that refuses it (read-only, full, a file in its place) is a ReportError: it raised
+    out of the app's slots, and a file where the folder was made save() try names for ever.
+    FileExistsError (`replace=False` and the name is taken) is left to save()."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot write {path} ({exc.strerror or exc})") from None
+    try:
+        write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", replace=replace)
+    except FileExistsError:
+        if replace:
+            raise ReportError(f"cannot write {path} (File exists)") from None
+        raise
+    except OSError as exc:
+        raise ReportError(f"cannot write {path} ({exc.strerror or exc})") from None
 
 
 class ReportStore:
@@ -147,6 +160,9 @@ class ReportStore:
         if not isinstance(data, dict) or not isinstance(data.get("query"), dict) or not data.get("name"):
             raise ReportError(f"{path.name} is not a saved report")
         panel = data.get("panel")
+        kind = data["query"].get("kind")
+        if isinstance(kind, str) and kind in PANEL_FOR_KIND:
+            panel = PANEL_FOR_KIND[kind]  # the query's kind decides: another panel shows it as another query
         try:
             panel = panel if isinstance(panel, str) and panel else panel_for(data["query"])
         except ReportError as exc:
@@ -201,7 +217,11 @@ class ReportStore:
         return report
 
     def delete(self, report_id: str) -> None:
-        self._path(report_id).unlink(missing_ok=True)
+        path = self._path(report_id)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise ReportError(f"cannot delete {path} ({exc.strerror or exc})") from None
 
     # ----------------------------------------------------------------- sharing
     def export(self, report_id: str, path: str | os.PathLike[str]) -> Path:

@@ -168,3 +168,45 @@ def test_ctrl_s_saves_the_focused_panels_query(make_window: Any, shop_db: Any, q
     assert asked == ["Save the Funnels query as"]
     report = ReportStore().find("Checkout funnel")
     assert report is not None and report.panel == "funnels" and report.query == funnels.query()
+
+
+def test_saving_or_deleting_where_the_folder_refuses_is_one_line(make_window: Any, qtbot: Any) -> None:
+    """Saving raised out of Ctrl+S's slot when the reports folder refused the file, and with a
+    file where the folder was (a sync tool's conflict copy) it tried new names for ever, freezing
+    the window; Delete raised out of its button."""
+    import threading
+
+    window = make_window()
+    store = window.reports.store
+    kept = store.save("Kept", "segmentation", {"kind": "segmentation"})
+    folder = store.folder
+    moved = folder.with_name("reports-moved")
+    folder.rename(moved)
+    folder.write_text("not a folder", encoding="utf-8")
+    outcome: list[BaseException | None] = []
+
+    def save() -> None:
+        try:
+            store.save("Weekly", "segmentation", {"kind": "segmentation"})
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    saving = threading.Thread(target=save, daemon=True)
+    saving.start()
+    saving.join(20)
+    assert outcome, "saving did not end"
+    assert isinstance(outcome[0], ReportError), outcome
+    panel = window.show_panel("segmentation")
+    assert window.reports.save(panel, "Weekly") is None
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Could not save the report: cannot write {folder}"), message
+    folder.unlink()
+    moved.rename(folder)
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    path = folder / f"{kept.id}.json"
+    path.unlink()
+    path.mkdir()  # what unlink() cannot remove, even as root
+    dialog.delete(kept)
+    assert dialog.message.text() == f"⚠ cannot delete {path} (Is a directory)"
