@@ -3,9 +3,11 @@ message in the app, never a traceback, and never as a different query."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.ui.widgets.state_bar import StateBar
+from tests.ui.conftest import settle
 
 
 def test_a_retention_report_with_a_bad_value_shows_the_reason_in_the_panel(
@@ -45,3 +47,25 @@ def test_a_report_with_keys_this_version_does_not_know_is_not_opened_as_another_
         "Could not show the report “From 2.0”: unknown key 'sampling' (saved by a newer Tracklens?)")
     assert panel.query() == before
     assert window.reports.store.find("From 2.0").query == saved  # the file is left as it is
+
+
+def test_a_report_whose_panel_does_not_show_its_query_opens_where_its_query_is_shown(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A report file naming the Segmentation panel for a funnel query (edited by hand, or the
+    panel field copied from another report) opened in Segmentation, which took the funnel as a
+    segmentation query: no steps, the top events instead, without a word."""
+    window = make_window(filled_db[0])
+    folder = window.reports.store.folder
+    funnel = {"kind": "funnel", "steps": [{"event": "Signed Up", "where": []},
+                                          {"event": "Order Completed", "where": []}]}
+    (folder / "mixed.json").write_text(json.dumps({"name": "Sign-up to order", "panel": "segmentation",
+                                                   "query": funnel}), encoding="utf-8")
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.tree.topLevelItem(0).text(1) == "Funnels"
+    dialog.select("Sign-up to order")
+    dialog.open_button.click()
+    panel = window.panels["funnels"]
+    assert panel.query()["steps"] == funnel["steps"]
+    settle(qtbot, panel)
+    assert panel.last_error is None
