@@ -166,7 +166,8 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
                 failed = True
             if summary.outcome == STOPPED:
                 cur = store.cursor(engine, d.name)
-                line += f"; stopped: still failing ({cur.last_error if cur else 'interrupted'})"
+                why = worker.last_failure or (cur.last_error if cur else None)
+                line += f"; stopped: still failing ({why or 'interrupted'})"
                 failed = True
             elif summary.outcome == "busy":
                 line += "; skipped: another forwarder is delivering it"

@@ -94,6 +94,47 @@ def test_forward_catch_up_status_replay_pause_and_dead_letters(db_url: str, engi
     assert both.exit_code != 0 and "cannot be combined" in both.output
 
 
+def test_status_after_retry_dead_shows_what_the_retry_did(db_url: str, engine: Engine, rx: Receiver,
+                                                          tmp_path: Path) -> None:
+    """--status (and the Destinations panel, which reads the same) kept the refusal's last error
+    after --retry-dead had re-sent every dead letter, and counted none of the re-sent messages
+    as delivered; a re-send refused again kept the first refusal as the last error, and one that
+    kept failing said 'still failing' with that old refusal."""
+    store_messages(engine, [track(i, price=i) for i in range(8)])
+    file = write_destinations(tmp_path / "destinations.json",
+                              [{"name": "hook", "type": "webhook", "url": rx.url, "batch": 4}])
+    args = ("forward", "--db", db_url, "--destinations", str(file))
+
+    def status() -> dict[str, Any]:
+        (row,) = json.loads(run(*args, "--status", "--json").output)
+        return dict(row)
+
+    rx.script = [(200, {}), (422, {})]
+    assert run(*args).exit_code == 1
+    before = status()
+    assert (before["dead_letters"], before["delivered"]) == (1, 4)
+    assert before["last_error"].startswith("dead letter: HTTP 422")
+
+    rx.script = [(400, {})]
+    assert run(*args, "--retry-dead").exit_code == 1
+    again = status()
+    assert again["dead_letters"] == 1 and again["last_error"].startswith("dead letter: HTTP 400"), again
+    assert store.dead_letters(engine, "hook")[0].status == 400
+
+    rx.script = [(503, {})]
+    failing = run(*args, "--retry-dead", "--attempts", "1")
+    assert failing.exit_code == 1 and "stopped: still failing (HTTP 503" in failing.output, failing.output
+
+    retried = run(*args, "--retry-dead")
+    assert retried.exit_code == 0 and "re-sent 4 message(s)" in retried.output
+    after = status()
+    assert after["dead_letters"] == 0 and after["last_error"] is None, after
+    assert after["delivered"] == 8 and sum(after["recent"]) == 8
+    assert after["last_success_at"] > before["last_success_at"]
+    (line,) = run(*args, "--status").output.splitlines()[1:]
+    assert "dead letter" not in line and "HTTP 4" not in line and line.split()[-2:] == ["0", "-"], line
+
+
 def test_failing_destination_gives_up_after_attempts_and_resumes_next_run(db_url: str, engine: Engine,
                                                                            tmp_path: Path) -> None:
     store_messages(engine, [track(i, price=i) for i in range(3)])

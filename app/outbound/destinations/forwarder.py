@@ -287,6 +287,8 @@ class DestinationWorker:
         self.direct = DirectClient(dest.timeout) if client is None and usable(dest.url) else None
         #: messages in the batch the last step() delivered or parked
         self.last_batch = 0
+        #: the last temporary failure deliver() met (a re-send or replay records none in the cursor row)
+        self.last_failure: str | None = None
         self.reader = store.EventReader(dest)
         self.limiter = RateLimiter(dest.rate)
         #: what the collector committed, when it hands its commits over (Forwarder.committed)
@@ -356,6 +358,7 @@ class DestinationWorker:
             if answer.outcome != "temporary":
                 return answer
             log.warning("%s: %s (attempt %d)", self.dest.name, answer.describe(), attempt)
+            self.last_failure = answer.describe()
             if track:
                 store.record_failure(self.engine, self.dest.name, answer.describe())
             if self.max_attempts is not None and attempt >= self.max_attempts:
@@ -687,7 +690,7 @@ class DestinationWorker:
                                   answer.status, answer.describe())
             self._advance(conn, position, 0, None)
             conn.execute(update(C).where(C.c.name == name).values(
-                last_error=store.one_line(f"dead letter: {answer.describe()}")))
+                last_error=store.one_line(store.DEAD_LETTER_ERROR + answer.describe())))
         log.error("%s: batch of %d parked as a dead letter: %s", name, len(batch), answer.describe())
         return DEAD
 
@@ -884,10 +887,10 @@ class DestinationWorker:
                 return summary
             summary.batches += 1
             if answer.ok:
-                store.mark_resent(self.engine, letter.id)
+                store.mark_resent(self.engine, letter)
                 summary.sent += letter.count
             else:
-                store.update_answer(self.engine, letter.id, answer.status, answer.describe())
+                store.update_answer(self.engine, letter, answer.status, answer.describe())
                 summary.dead += 1
                 summary.errors.append(answer.describe())
         summary.outcome = IDLE

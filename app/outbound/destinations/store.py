@@ -412,14 +412,44 @@ def dead_letters(engine: Engine, name: str | None = None, *, open_only: bool = T
                        r.status, r.answer, int(r.created_at), r.resent_at) for r in rows]
 
 
-def mark_resent(engine: Engine, letter_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(D).where(D.c.id == letter_id).values(resent_at=now_ms()))
+#: the start of the last error a parked batch leaves on its destination (DestinationWorker._settle)
+DEAD_LETTER_ERROR = "dead letter: "
 
 
-def update_answer(engine: Engine, letter_id: int, status: int | None, answer: str) -> None:
+def mark_resent(engine: Engine, letter: DeadLetter) -> None:
+    """A dead letter re-sent and acknowledged (`--retry-dead`): closed, and what its re-sending
+    did shown as --status and the panel read it, in one commit: its messages counted as
+    delivered (the total, the last 24 h, the last success) and, once no letter of the
+    destination is left open, the last error its parking left cleared (another error stays)."""
+    t = now_ms()
+    name = letter.destination
     with engine.begin() as conn:
-        conn.execute(update(D).where(D.c.id == letter_id).values(status=status, answer=one_line(answer)))
+        if conn.execute(update(D).where(D.c.id == letter.id, D.c.resent_at.is_(None))
+                        .values(resent_at=t)).rowcount != 1:
+            return  # (another --retry-dead closed it meanwhile: counted there)
+        conn.execute(update(C).where(C.c.name == name).values(
+            delivered=C.c.delivered + letter.count, last_success_at=t, updated_at=t))
+        # Not the holder of the cursor row: the minute may be inserted by it at the same time.
+        counted = {"b_name": name, "b_minute": t - t % MINUTE_MS, "b_n": letter.count}
+        if conn.execute(_COUNT_MINUTE, counted).rowcount == 0 and conn.execute(
+                backend_for(conn).insert_ignoring_conflicts(M, ["destination", "minute"]).values(
+                    destination=name, minute=counted["b_minute"], n=letter.count)).rowcount != 1:
+            conn.execute(_COUNT_MINUTE, counted)
+        still_open = conn.execute(select(func.count()).select_from(D).where(
+            D.c.destination == name, D.c.resent_at.is_(None))).scalar()
+        if not still_open:
+            conn.execute(update(C).where(C.c.name == name, C.c.last_error.startswith(DEAD_LETTER_ERROR,
+                                                                                       autoescape=True))
+                         .values(last_error=None))
+
+
+def update_answer(engine: Engine, letter: DeadLetter, status: int | None, answer: str) -> None:
+    """A dead letter refused again: its answer, and the destination's last error, are the new ones."""
+    with engine.begin() as conn:
+        conn.execute(update(D).where(D.c.id == letter.id).values(status=status, answer=one_line(answer)))
+        conn.execute(update(C).where(C.c.name == letter.destination, or_(
+            C.c.last_error.is_(None), C.c.last_error.startswith(DEAD_LETTER_ERROR, autoescape=True)))
+            .values(last_error=one_line(DEAD_LETTER_ERROR + answer), updated_at=now_ms()))
 
 
 # -- status ---------------------------------------------------------------------------------------
