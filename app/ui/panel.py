@@ -101,6 +101,10 @@ class Panel(QWidget):
         """Show `spec` in the panel's controls (restoring a saved report); does not run it."""
         raise NotImplementedError
 
+    def saved_query(self) -> dict[str, Any]:
+        """What a saved report holds: the query, less what moves by itself (Live View's cursor)."""
+        return self.query()
+
     def ui_state(self) -> dict[str, Any]:
         """View options that are not part of the query (chart type, column widths), JSON-able."""
         return {}

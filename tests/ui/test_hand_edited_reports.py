@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.query import run_query
 from app.ui.widgets.state_bar import StateBar
 from tests.ui.conftest import settle
 
@@ -69,3 +70,25 @@ def test_a_report_whose_panel_does_not_show_its_query_opens_where_its_query_is_s
     assert panel.query()["steps"] == funnel["steps"]
     settle(qtbot, panel)
     assert panel.last_error is None
+
+
+def test_a_live_view_report_keeps_the_filter_not_the_poll_cursor(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """Ctrl+S on Live View stored the poll's cursor and size (after_id, limit) in the report: the
+    file changed at each save as events arrived, though the panel ignores both when it opens a
+    report, and the exported file run with tracklens query --spec listed only the events that
+    came after the save (none here), not the newest events the panel shows."""
+    url, engine = filled_db
+    window = make_window(url)
+    panel = window.panels["live"]
+    panel.event_filter.setCurrentText("Signed Up")
+    panel._on_filter_changed()
+    qtbot.waitUntil(lambda: panel.loaded and panel.model.rowCount() > 0 and not panel.busy, timeout=20_000)
+    saved = window.reports.save(panel, "Sign-ups")
+    assert saved is not None
+    assert saved.query == {"kind": "live", "events": ["Signed Up"], "where": []}
+    answer = run_query(engine, saved.query)
+    assert answer["events"] and {e["event"] for e in answer["events"]} == {"Signed Up"}
+    assert window.reports.open(window.reports.store.get(saved.id))
+    again = window.reports.save(panel, "Sign-ups", replace=True)
+    assert again is not None and again.query == saved.query and again.ui == saved.ui

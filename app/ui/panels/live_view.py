@@ -201,6 +201,10 @@ class LiveViewPanel(Panel):
         """Undo steps are filter changes, not the poll's cursor moving."""
         return self.state.to_query()
 
+    def saved_query(self) -> dict[str, Any]:
+        """A report keeps the filter: the cursor and size are each poll's (opening ignores them)."""
+        return self.state.to_query()
+
     def _limit(self) -> int:
         if not self.loaded:
             return INITIAL_ROWS

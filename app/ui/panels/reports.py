@@ -258,7 +258,8 @@ class ReportsController:
 
     def save(self, panel: Any, name: str, *, replace: bool = False) -> Report | None:
         try:
-            report = self.store.save(name, panel.panel_id, panel.query(), panel.ui_state(), replace=replace)
+            report = self.store.save(name, panel.panel_id, panel.saved_query(), panel.ui_state(),
+                                     replace=replace)
         except (ReportError, NotImplementedError) as exc:
             self.window.statusBar().showMessage(f"Could not save the report: {exc}", 8000)
             return None
