@@ -2,7 +2,7 @@
 
 Invariants: never a 5xx; the answer is JSON that says exactly which messages were refused;
 acknowledged = stored (every message not refused is in the database); a good message is never
-lost because of a bad neighbour. Runs on SQLite and PostgreSQL; short budget in CI,
+lost because of a bad neighbour. Runs on SQLite, PostgreSQL and chDB; short budget in CI,
 TRACKLENS_FUZZ_EXAMPLES=5000 for a long run.
 """
 
@@ -28,12 +28,17 @@ FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None,
                                        HealthCheck.data_too_large])
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                                        pytest.param("clickhouse", marks=pytest.mark.clickhouse)])
 def fuzz_collector(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                    ) -> Iterator[tuple[ThreadCollector, httpx.Client]]:
     """One collector per database for the whole module: examples use fresh message ids."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'events.sqlite'}"
+    elif request.param == "clickhouse":
+        from tests.conftest import chdb_url
+
+        url = chdb_url(request.getfixturevalue("chdb_folder"))
     else:
         url = request.getfixturevalue("pg_server").create_database()
     with collector_in_thread(url) as running, httpx.Client(base_url=running.url, auth=(WRITE_KEY, ""),
