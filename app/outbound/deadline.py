@@ -5,7 +5,9 @@ that arrives starts it again: a receiver that drips its answer a byte at a time,
 timeout, held a destination's worker or 'tracklens send' for as long as it liked (days). Here each
 read and write of an exchange may wait at most what is left of the exchange's deadline, so the
 exchange ends at the deadline whatever the other side does, as a timeout (socket.timeout /
-httpcore.ReadTimeout), which the callers already treat as one.
+httpcore.ReadTimeout), which the callers already treat as one. Resolving the server's name is part
+of the exchange too (resolve, create_connection): the standard library's resolver has no timeout,
+and a host whose resolution hung held the worker before the deadline's first read.
 """
 
 from __future__ import annotations
@@ -56,6 +58,79 @@ class Deadline:
         if left <= 0:
             raise TimeoutError("the exchange took longer than its deadline")
         return left if timeout is None or left < timeout else timeout
+
+
+class _Lookup:
+    """One name resolution running on a thread of its own, which a caller waits for at most
+    what its deadline leaves: the standard library's resolver (getaddrinfo) has no timeout."""
+
+    def __init__(self, key: tuple[str, int]) -> None:
+        self.key = key
+        self.done = threading.Event()
+        self.addresses: list[Any] = []
+        self.error: OSError | None = None
+        threading.Thread(target=self._run, name=f"resolve {key[0]}", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.addresses = socket.getaddrinfo(self.key[0], self.key[1], 0, socket.SOCK_STREAM)
+        except OSError as exc:
+            self.error = exc
+        finally:
+            with _LOOKUPS_LOCK:
+                if _LOOKUPS.get(self.key) is self:
+                    del _LOOKUPS[self.key]
+            self.done.set()
+
+
+#: the resolutions under way, by (host, port): a resolver that hangs holds one thread per name,
+#: which every later attempt waits for, instead of one more per attempt
+_LOOKUPS: dict[tuple[str, int], _Lookup] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def resolve(host: str, port: int, deadline: Deadline, timeout: float | None) -> list[Any]:
+    """getaddrinfo(host, port) for a TCP connection, waiting at most what is left of `deadline`
+    (and `timeout`): socket.timeout past it (the resolution goes on in the background, and the
+    next attempt waits for the same one). An address needs no resolver and no thread."""
+    try:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        pass
+    wait = deadline.left(timeout)
+    key = (host, port)
+    with _LOOKUPS_LOCK:
+        lookup = _LOOKUPS.get(key)
+        if lookup is None:
+            lookup = _LOOKUPS[key] = _Lookup(key)
+    if not lookup.done.wait(wait):
+        raise TimeoutError(f"resolving {host} took longer than {wait:g} s")
+    if lookup.error is not None:
+        raise lookup.error
+    return lookup.addresses
+
+
+def create_connection(address: tuple[str, int], deadline: Deadline, timeout: float | None,
+                      source_address: tuple[str, int] | None = None) -> socket.socket:
+    """socket.create_connection(address, timeout), its name resolution and each connection
+    attempt waiting at most what is left of `deadline`: a host whose resolver hangs is a timeout
+    at the deadline, like a server that does not answer. The socket keeps that wait as its
+    timeout (a TLS handshake that follows is bounded by it too)."""
+    host, port = address
+    last: OSError | None = None
+    for family, kind, proto, _name, target in resolve(host, port, deadline, timeout):
+        wait = deadline.left(timeout)
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(wait)
+            if source_address is not None:
+                sock.bind(source_address)
+            sock.connect(target)
+            return sock
+        except OSError as exc:  # the next address, else the last error
+            sock.close()
+            last = exc
+    raise last if last is not None else OSError(f"no address for {host}")
 
 
 class _Reader(io.RawIOBase):
@@ -179,11 +254,27 @@ class _Backend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        """httpcore's own connect (socket.create_connection), with the name resolved first within
+        the deadline and each resolved address tried in turn, as create_connection does."""
         try:
-            wait = self._deadline.left(timeout)
+            addresses = resolve(host, port, self._deadline, timeout)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(str(exc)) from None
-        return _Stream(self._inner.connect_tcp(host, port, wait, local_address, socket_options), self._deadline)
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from None
+        last: httpcore.ConnectError | None = None
+        for *_rest, target in addresses:
+            try:
+                wait = self._deadline.left(timeout)
+            except TimeoutError as exc:
+                raise httpcore.ConnectTimeout(str(exc)) from None
+            try:
+                stream = self._inner.connect_tcp(target[0], port, wait, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+                continue
+            return _Stream(stream, self._deadline)
+        raise last if last is not None else httpcore.ConnectError(f"no address for {host}")
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:

@@ -236,3 +236,71 @@ def test_a_slow_but_steady_answer_within_the_deadline_is_read() -> None:
         client.close()
         sock.close()
     assert (answer.outcome, answer.status, answer.text) == ("ok", 200, "ok")
+
+
+class SlowResolver:
+    """socket.getaddrinfo where 'hang.example' never answers (until the test ends) and
+    'fast.example' is 127.0.0.1: a resolver that hangs, and one that answers."""
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.release = threading.Event()
+        self.asked: list[str] = []
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        flags = args[3] if len(args) > 3 else kwargs.get("flags", 0)
+        if host in ("hang.example", "fast.example") and flags & socket.AI_NUMERICHOST:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # (no resolver asked)
+        if host == "hang.example":
+            self.asked.append(host)
+            self.release.wait(60)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return self.real("127.0.0.1" if host == "fast.example" else host, port, *args, **kwargs)
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowResolver]:
+    slow = SlowResolver(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    yield slow
+    slow.release.set()
+
+
+@pytest.mark.parametrize("kind", ["direct", "httpx"])
+def test_a_host_whose_name_resolution_hangs_is_given_up_at_the_deadline(resolver: SlowResolver, kind: str) -> None:
+    """Resolving the destination's host name happened before, and outside, the exchange's
+    deadline: a resolver that hung held the destination's worker for as long as it hung. It is
+    a timeout within the deadline now, retried like one."""
+    request = Request("http://hang.example:9/hook", {}, [{"a": 1}])
+    if kind == "direct":
+        client: Any = DirectClient(READ_TIMEOUT, deadline=DEADLINE)
+        answer = _finishes(lambda: post_direct(client, request))
+    else:
+        client = DeadlineClient(timeout=READ_TIMEOUT, deadline=DEADLINE, follow_redirects=False)
+        answer = _finishes(lambda: post(client, request))
+    client.close()
+    assert resolver.asked
+    assert (answer.outcome, answer.status) == ("temporary", None)
+    assert answer.text.startswith("timed out"), answer.text
+
+
+@pytest.mark.parametrize("kind", ["direct", "httpx"])
+def test_a_host_name_that_resolves_is_posted_to_as_before(resolver: SlowResolver, kind: str) -> None:
+    """A name (not an address) is resolved and connected to; the request still names the host."""
+    from tests.outbound.destinations_support import Receiver
+
+    receiver = Receiver().start()
+    request = Request(f"http://fast.example:{receiver.port}/hook", {}, [{"a": 1}])
+    try:
+        if kind == "direct":
+            client: Any = DirectClient(READ_TIMEOUT, deadline=10.0)
+            answer = post_direct(client, request)
+        else:
+            client = DeadlineClient(timeout=READ_TIMEOUT, deadline=10.0, follow_redirects=False)
+            answer = post(client, request)
+        client.close()
+    finally:
+        receiver.stop()
+    assert (answer.outcome, answer.status) == ("ok", 200), answer
+    assert receiver.hits[0].headers["Host"] == f"fast.example:{receiver.port}"
+    assert receiver.hits[0].body == [{"a": 1}]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.outbound.deadline import EXCHANGE_SECONDS, BoundedSocket, Deadline
+from app.outbound.deadline import EXCHANGE_SECONDS, BoundedSocket, Deadline, create_connection
 from app.outbound.support import server_of
 
 #: Bytes of an answer read at most: its text only goes into an error line or a dead letter, and
@@ -109,11 +109,17 @@ class DirectClient:
             conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._ssl)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        # The name resolved within the deadline too (socket.create_connection's is unbounded).
+        conn._create_connection = self._create_connection  # type: ignore[attr-defined]
         conn.connect()
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.sock = BoundedSocket(conn.sock, self._deadline, self.timeout)  # type: ignore[assignment]
         self._conn, self._key = conn, key
         return conn
+
+    def _create_connection(self, address: tuple[str, int], timeout: float | None = None,
+                           source_address: tuple[str, int] | None = None) -> socket.socket:
+        return create_connection(address, self._deadline, self.timeout, source_address)
 
     def post(self, url: str, content: bytes, headers: dict[str, str], auth: tuple[str, str] | None) -> Reply:
         """POST `content`; the reply, or Unreachable (timed out past the deadline too)."""
