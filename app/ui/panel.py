@@ -181,6 +181,17 @@ class Panel(QWidget):
         self._channels.append(channel)
         return channel
 
+    def show_retries_of(self, channel: QueryChannel) -> None:
+        """A side query's lost connection shows in the state bar while the channel retries it,
+        as the main query's does (rows of '…' with an idle bar said nothing)."""
+        channel.reconnecting.connect(self._on_reconnecting)
+        channel.recovered.connect(self._on_side_recovered)
+
+    def _on_side_recovered(self) -> None:
+        self._on_recovered()
+        if self.state_bar.state == StateBar.RECONNECTING:
+            self.state_bar.set_idle()
+
     # ----------------------------------------------------------------- undo / redo
     #: query edits can be undone
     undoable = True

@@ -112,7 +112,8 @@ class UsersPanel(Panel):
 
         self.model = UsersPageModel(self)
         self.model.display_mode = str(self.context.settings.value("people/display", "name"))
-        self.model.set_channel(self.new_channel())
+        self.model.set_channel(pages := self.new_channel())
+        self.show_retries_of(pages)
         self.model.failed.connect(lambda message: self.state_bar.set_error(message))
         self.model.sort_requested.connect(self._on_sort_requested)
         self.table.setModel(self.model)
