@@ -12,6 +12,7 @@ from app.core.database import DatabaseError, open_database
 from app.ui.panels.users_model import PAGE_SIZE
 from app.ui.widgets.state_bar import StateBar
 from tests.ui.conftest import insert_users
+from tests.ui.test_profile_panel import long_history, person_event_ids
 
 
 def test_user_explorer_pages_fetched_while_the_server_is_gone_say_so(
@@ -46,3 +47,38 @@ def test_user_explorer_pages_fetched_while_the_server_is_gone_say_so(
     qtbot.waitUntil(lambda: model.data(model.index(last, 0)) not in (None, "…"), timeout=10_000)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.IDLE, timeout=10_000)
     assert window.connection.state == "connected"
+
+
+def test_profile_older_events_asked_while_the_server_is_gone_say_so(
+        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Load older events' while the connection was lost said 'Loading…' on its button, under an
+    idle state bar, until the server came back."""
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel = window.panels["profile"]
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("cust-x")
+    connection = window.connection
+    panel._more_channel.backoff = (0.05, 0.1, 0.2)
+    down = {"on": True}
+    real = connection.query_job
+
+    def unreachable(spec: dict[str, Any]) -> Any:
+        job = real(spec)
+
+        def run(token: Any) -> Any:
+            if down["on"]:
+                raise DatabaseError("cannot reach the database server (connection refused)")
+            return job(token)
+
+        return run
+
+    monkeypatch.setattr(connection, "query_job", unreachable)
+    panel.more_button.click()
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    assert connection.state == "reconnecting"
+    down["on"] = False
+    qtbot.waitUntil(lambda: not panel.loading_more, timeout=10_000)
+    assert panel.timeline_ids() == person_event_ids(engine, "cust-x")[:2 * 50]
+    assert panel.state_bar.state == StateBar.IDLE and connection.state == "connected"

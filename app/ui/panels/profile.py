@@ -90,6 +90,8 @@ class ProfilePanel(Panel):
         self._more_channel.result.connect(self._on_more)
         self._more_channel.failed.connect(self._on_more_failed)
         self._find_channel = self.new_channel()
+        self.show_retries_of(self._more_channel)
+        self.show_retries_of(self._find_channel)
         self._find_channel.result.connect(self._on_found)
         self._find_channel.failed.connect(lambda info: self.state_bar.set_error(info.message))
 
