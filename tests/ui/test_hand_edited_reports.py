@@ -92,3 +92,23 @@ def test_a_live_view_report_keeps_the_filter_not_the_poll_cursor(
     assert window.reports.open(window.reports.store.get(saved.id))
     again = window.reports.save(panel, "Sign-ups", replace=True)
     assert again is not None and again.query == saved.query and again.ui == saved.ui
+
+
+def test_a_profile_report_whose_timeline_names_several_events_is_not_cut_to_one(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """A profile query whose timeline lists several events (tracklens query --spec runs it; a
+    colleague's file) opened with the first event alone: the timeline silently left out the
+    others, and saving it again stored the one event."""
+    window = make_window(shop_db[0])
+    panel = window.panels["profile"]
+    query = {"kind": "profile", "user": "u03",
+             "timeline": {"limit": 50, "events": ["Added To Cart", "Order Completed"]}}
+    report = window.reports.store.save("Buying", "profile", query)
+    assert not window.reports.open(report)
+    assert window.statusBar().currentMessage().startswith("Could not show the report “Buying”: ")
+    assert "2 events" in window.statusBar().currentMessage()
+    assert panel.person is None
+    # A timeline that is not an object raised AttributeError out of the Open button.
+    odd = window.reports.store.save("Odd", "profile", {"kind": "profile", "user": "u03", "timeline": "recent"})
+    assert not window.reports.open(odd)
+    assert window.statusBar().currentMessage() == "Could not show the report “Odd”: not a profile timeline: 'recent'"

@@ -217,10 +217,14 @@ class ProfilePanel(Panel):
         return spec
 
     def set_query(self, spec: dict[str, Any]) -> None:
+        timeline = spec.get("timeline") or {}
+        events = (timeline.get("events") or []) if isinstance(timeline, dict) else None
+        if not isinstance(events, list):
+            raise ValueError(f"not a profile timeline: {timeline!r:.80}")
+        if len(events) > 1:  # the event filter shows one: the others would be left out unsaid
+            raise ValueError(f"the timeline shows one event or all; this query names {len(events)} events")
         user = spec.get("user")
         self.person = str(user) if user else None
-        timeline = spec.get("timeline") or {}
-        events = timeline.get("events") or []
         self.event_filter.show_name(str(events[0]) if events else None)
 
     @property
