@@ -38,9 +38,11 @@ DEFAULT_BATCHES = {"webhook": 500, "segment": 500, "mixpanel": 1000}
 #: less CPU per event). A webhook is the user's own receiver: its batch stays as configured.
 GROWN_BATCHES = {"segment": MAX_BATCH["segment"], "mixpanel": MAX_BATCH["mixpanel"]}
 #: Largest request body, where the destination documents one (Segment: 500 KB per batch, which a
-#: Tracklens collector enforces too; Mixpanel's import: 10 MB). A batch whose body would be
-#: larger is cut to what fits (forwarder.fitted_request).
-MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000}
+#: Tracklens collector enforces too; Mixpanel's import: 10 MB), and for a webhook (5 MB: a
+#: template repeating a long field, times a batch of messages, built bodies of gigabytes). A
+#: batch whose body would be larger is cut to what fits (forwarder.fitted_request); a webhook
+#: message whose body alone is larger is parked as a dead letter without being sent.
+MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000, "webhook": 5_000_000}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Fields that may hold a secret, per type.
 SECRETS = {"segment": ("write_key",), "mixpanel": ("api_secret", "project_token"), "webhook": ()}

@@ -123,6 +123,18 @@ class Request:
     content: bytes | None = None
     #: messages it carries (a destination's rate limit counts them)
     count: int = 1
+    #: why it is not sent at all (its body is larger than the destination takes): a refusal
+    refusal: str | None = None
+
+
+class BodyTooLarge(Exception):
+    """A templated body would pass its limit: only the first `fits` messages fit (rendering
+    stopped at the first that did not, so no larger body was ever built)."""
+
+    def __init__(self, fits: int, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.fits = fits
+        self.size = size
 
 
 def iso_ms(ms: int) -> str:
@@ -390,13 +402,41 @@ def batch_messages(dest: Destination, rows: Sequence[Sequence[Any]]) -> list[dic
     return [segment_message(e) for e in events]
 
 
-def request_for(dest: Destination, rows: Sequence[Sequence[Any]], *, written: bool = False) -> Request:
+def source_messages(dest: Destination, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The Segment messages of `rows`, before a webhook's template (a dead letter whose rendered
+    body was too large to send keeps these: --retry-dead renders them again)."""
+    return [segment_message(stored_event(row, dest.type)) for row in rows]
+
+
+def rendered_content(dest: Destination, messages: Sequence[dict[str, Any]], limit: int | None) -> bytes:
+    """The body of a templated webhook's request for Segment `messages`, rendered and encoded one
+    message at a time: BodyTooLarge as soon as it would pass `limit` bytes (a template repeating a
+    long field renders megabytes per message), before anything larger is held."""
+    render = dest.render
+    assert render is not None
+    parts: list[bytes] = []
+    total = len(b'{"batch":[]}')
+    for i, message in enumerate(messages):
+        part = encode_body(render(message))
+        total += len(part) + (1 if parts else 0)
+        if limit is not None and total > limit:
+            raise BodyTooLarge(i, total)
+        parts.append(part)
+    if dest.batch == 1 and len(parts) == 1:
+        return parts[0]
+    return b'{"batch":[' + b",".join(parts) + b"]}"
+
+
+def request_for(dest: Destination, rows: Sequence[Sequence[Any]], *, written: bool = False,
+                limit: int | None = None) -> Request:
     """The request delivering fetched `rows` (`row_columns(dest.type)`) to `dest`, its body
     already encoded; batch_messages() gives the same messages as dicts. `written`: the rows are
-    the collector's committed records (their documents as the writer made them)."""
+    the collector's committed records (their documents as the writer made them). `limit`: a
+    templated body stops being rendered past that many bytes (BodyTooLarge)."""
     url, headers, auth = _url_headers_auth(dest)
     if dest.render is not None:  # the template needs each message as a dict: the original path
-        return Request(url, headers, None, auth, encode_body(_body(dest, batch_messages(dest, rows))), len(rows))
+        return Request(url, headers, None, auth, rendered_content(dest, source_messages(dest, rows), limit),
+                       len(rows))
     items: list[Any]
     if dest.type == "mixpanel":
         token = dest.project_token

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -39,12 +39,15 @@ from app.outbound.destinations import store
 from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
 from app.outbound.destinations.direct import MAX_REPLY_BYTES, DirectClient, Unreachable, decode_reply, usable
 from app.outbound.destinations.formats import (
+    BodyTooLarge,
     Request,
     batch_messages,
     encode_body,
     record_row_getter,
+    rendered_content,
     request_for,
     resend_request,
+    source_messages,
 )
 from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff
@@ -164,18 +167,35 @@ def _classify(status: int, body: str, reason: str, retry_after: str | None) -> A
     return Answer("permanent", status, text)
 
 
+def too_large(dest: Destination, size: int, limit: int) -> str:
+    """The reason a webhook message is parked unsent: its body alone is over the limit."""
+    how = "as the template renders it " if dest.render is not None else ""
+    return (f"not sent: its body {how}would be {size:,} bytes or more, over the {limit:,} a webhook "
+            f"request may carry")
+
+
 def fitted_request(dest: Destination, rows: Sequence[Sequence[Any]], *,
                    written: bool = False) -> tuple[Sequence[Sequence[Any]], Request]:
     """The request for `rows`, or for as many of the first of them as fit when its body would
     exceed what the destination accepts (sent whole it would be refused, 413, and parked as a dead
     letter): cut in proportion to the excess, then again if the first ones are larger. A single
-    message larger than that is sent alone and refused as such."""
-    request = request_for(dest, rows, written=written)
+    message larger than that is sent alone and refused as such; to a webhook, it is not sent
+    (the request's `refusal`), and a template stops rendering at the limit (BodyTooLarge)."""
     limit = MAX_BODY_BYTES.get(dest.type)
+    try:
+        request = request_for(dest, rows, written=written, limit=limit)
+    except BodyTooLarge as exc:
+        assert limit is not None
+        rows = rows[:max(1, exc.fits)]
+        if exc.fits == 0:
+            return rows, Request(dest.url, {}, None, count=1, refusal=too_large(dest, exc.size, limit))
+        request = request_for(dest, rows, written=written)
     while limit is not None and len(rows) > 1 and (size := len(request.content or b"")) > limit:
         keep = max(1, min(len(rows) - 1, int(len(rows) * limit * 0.95 / size)))
         rows = rows[:keep]
         request = request_for(dest, rows, written=written)
+    if dest.type == "webhook" and limit is not None and (size := len(request.content or b"")) > limit:
+        return rows, Request(request.url, {}, None, count=len(rows), refusal=too_large(dest, size, limit))
     return rows, request
 
 
@@ -348,7 +368,10 @@ class DestinationWorker:
 
     def deliver(self, request: Request, *, track: bool = True) -> Answer | None:
         """POST until a 2xx or a permanent refusal; None if stopped (or out of attempts) first.
-        The destination's rate limit paces the messages (retries of a batch do not count again)."""
+        The destination's rate limit paces the messages (retries of a batch do not count again).
+        A request with a `refusal` (too large to send) is refused at once, its status None."""
+        if request.refusal is not None:
+            return Answer("permanent", None, request.refusal)
         if not self.limiter.acquire(request.count, stop=self.stop):
             return None
         attempt = 0
@@ -675,6 +698,13 @@ class DestinationWorker:
         else:
             feed.clear()
 
+    def _parked(self, answer: Answer, batch: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """A dead letter's messages: as sent; not sent for its size (status None), the Segment
+        messages before the template, which --retry-dead renders again (never its huge render)."""
+        if answer.status is None and self.dest.render is not None:
+            return source_messages(self.dest, batch)
+        return batch_messages(self.dest, batch)
+
     def _settle(self, answer: Answer, batch: Sequence[Sequence[Any]], position: int,
                 cursor_at: int | None = None) -> str:
         """Move the cursor (last seen at `cursor_at`) past a delivered (or refused: parked)
@@ -686,7 +716,7 @@ class DestinationWorker:
             return SENT
         self._flush()
         with self.engine.begin() as conn:
-            store.add_dead_letter(conn, name, [r[0] for r in batch], batch_messages(self.dest, batch),
+            store.add_dead_letter(conn, name, [r[0] for r in batch], self._parked(answer, batch),
                                   answer.status, answer.describe())
             self._advance(conn, position, 0, None)
             conn.execute(update(C).where(C.c.name == name).values(
@@ -873,15 +903,32 @@ class DestinationWorker:
             else:
                 with self.engine.begin() as conn:
                     store.add_dead_letter(conn, self.dest.name, [r[0] for r in sent],
-                                          batch_messages(self.dest, sent), answer.status, answer.describe())
+                                          self._parked(answer, sent), answer.status, answer.describe())
                 summary.dead += 1
             position = sent[-1][0]
+
+    def _resend(self, letter: store.DeadLetter) -> Request:
+        """The request re-sending a dead letter as it was sent; one a webhook parked unsent for
+        its size (status None) rendered again by the template as it is now, and refused again,
+        unsent, while it is still too large."""
+        request = resend_request(self.dest, letter.messages)
+        limit = MAX_BODY_BYTES.get(self.dest.type)
+        if self.dest.type != "webhook" or letter.status is not None or limit is None:
+            return request
+        try:
+            content = rendered_content(self.dest, letter.messages, limit) if self.dest.render is not None \
+                else encode_body(request.body)
+        except BodyTooLarge as exc:
+            return replace(request, refusal=too_large(self.dest, exc.size, limit))
+        if len(content) > limit:
+            return replace(request, refusal=too_large(self.dest, len(content), limit))
+        return replace(request, body=None, content=content)
 
     def retry_dead(self) -> Summary:
         """Re-send this destination's open dead letters, oldest first (`--retry-dead`)."""
         summary = Summary(self.dest.name)
         for letter in store.dead_letters(self.engine, self.dest.name):
-            answer = self.deliver(resend_request(self.dest, letter.messages), track=False)
+            answer = self.deliver(self._resend(letter), track=False)
             if answer is None:
                 summary.outcome = STOPPED
                 return summary
