@@ -111,4 +111,26 @@ def test_a_profile_report_whose_timeline_names_several_events_is_not_cut_to_one(
     # A timeline that is not an object raised AttributeError out of the Open button.
     odd = window.reports.store.save("Odd", "profile", {"kind": "profile", "user": "u03", "timeline": "recent"})
     assert not window.reports.open(odd)
-    assert window.statusBar().currentMessage() == "Could not show the report “Odd”: not a profile timeline: 'recent'"
+    assert window.statusBar().currentMessage() == "Could not show the report “Odd”: timeline must be a JSON object, got the string 'recent'"
+
+
+def test_a_report_with_a_value_of_the_wrong_type_is_one_line_and_the_panel_keeps_its_query(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """`"range": 5` or `"where": "x"` in a hand-edited report raised AttributeError out of the
+    dialog's Open button (the panels read them as an object and a list), leaving the panel
+    holding half of the report."""
+    window = make_window(filled_db[0])
+    for panel_id, query, reason in (
+            ("segmentation", {"kind": "segmentation", "events": ["Signed Up"], "range": 5},
+             "range must be a JSON object, got the number 5"),
+            ("funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"], "where": "x"},
+             "where must be a list of filters, got the string 'x'")):
+        panel = window.panels[panel_id]
+        before = panel.query()
+        report = window.reports.store.save(f"Odd {panel_id}", panel_id, query)
+        dialog = window.reports.dialog()
+        qtbot.addWidget(dialog)
+        dialog.select(report.name)
+        dialog.open_button.click()
+        assert window.statusBar().currentMessage() == f"Could not show the report “{report.name}”: {reason}"
+        assert panel.query() == before

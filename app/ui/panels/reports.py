@@ -56,6 +56,17 @@ def check_query(query: dict[str, Any]) -> None:
         raise ReportError(f"not a valid query: {exc}") from None
 
 
+def query_problem(query: dict[str, Any]) -> str | None:
+    """The parser's one line on what is wrong with `query`, or None."""
+    from app.query import QueryError, parse_query
+
+    try:
+        parse_query(query)
+    except QueryError as exc:
+        return str(exc)
+    return None
+
+
 def unshowable(query: dict[str, Any]) -> str | None:
     """Why a panel would show `query` as another query, or None. A query the parser refuses
     for another reason still opens (a half-made one saved as it was): the panel then says
@@ -280,11 +291,21 @@ class ReportsController:
             return False
         self.window.show_panel(report.panel)
         try:
+            shown: tuple[dict[str, Any], dict[str, Any]] | None = (panel.ui_state(), panel.query())
+        except (NotImplementedError, ValueError, KeyError, TypeError, AttributeError):
+            shown = None  # nothing whole to go back to (a profile with nobody chosen)
+        try:
             if report.ui:
                 panel.set_ui_state(report.ui)
             panel.set_query(report.query)
-        except (ValueError, KeyError, TypeError) as exc:
-            self.window.statusBar().showMessage(f"Could not show the report “{report.name}”: {exc}", 30000)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A value of the wrong type (`"range": 5`) raised AttributeError in a widget half way
+            # through: the parser's words say what is wrong, and the panel gets back what it showed.
+            if shown is not None:
+                panel.set_ui_state(shown[0])
+                panel.set_query(shown[1])
+            self.window.statusBar().showMessage(
+                f"Could not show the report “{report.name}”: {query_problem(report.query) or exc}", 30000)
             return False
         panel.refresh()
         return True
