@@ -388,3 +388,22 @@ def test_long_subject_and_url_templates_open_and_save_whole(qtbot: Any) -> None:
     assert len(url) > 40_000
     editor.set_definition(campaign_dict(channel={"type": "webhook", "url": url, "body": {"a": 1}}))
     assert editor.definition()["channel"]["url"] == url
+
+
+def test_new_campaign_fits_its_side_of_the_panel_in_the_smallest_window(make_window: Any, qtbot: Any,
+                                                                         shop: Any) -> None:
+    """A new campaign's audience count and its goal's 'within N days' were cut off at the panel's
+    right edge: the count shared the 'match' row, which made the form wider than the editor's
+    side of the panel, so it scrolled sideways."""
+    url, _engine, _audience = shop
+    window, panel = open_panel(make_window, qtbot, url)
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint())
+    panel.new_campaign()
+    qtbot.waitUntil(lambda: not panel.counting and "people in the audience" in panel.editor.count_label.text(),
+                    timeout=20_000)
+    QApplication.processEvents()
+    editor = panel.editor
+    for widget in (editor.count_label, editor.goal_days):
+        shown = widget.visibleRegion().boundingRect()
+        assert shown.width() >= widget.sizeHint().width(), widget.objectName()

@@ -82,8 +82,11 @@ class CampaignEditor(QWidget):
         top.addWidget(QLabel("match", audience))
         top.addWidget(self.match)
         top.addStretch(1)
-        top.addWidget(self.count_label)
         a_layout.addLayout(top)
+        # On a line of its own: beside 'match' it made the form wider than the panel's editor
+        # side in the default window, cut off with the goal's 'within N days'.
+        self.count_label.setWordWrap(True)
+        a_layout.addWidget(self.count_label)
         self.filters = FilterBuilder(discovery, audience, traits=True, event_properties=False)
         self.filters.register_row_type(DID_ROW)
         a_layout.addWidget(self.filters)
