@@ -19,7 +19,14 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from app.outbound.deadline import EXCHANGE_SECONDS, BoundedContext, BoundedSocket, Deadline, DeadlineClient
+from app.outbound.deadline import (
+    EXCHANGE_SECONDS,
+    BoundedContext,
+    BoundedSocket,
+    Deadline,
+    DeadlineClient,
+    create_connection,
+)
 from app.outbound.messages.errors import CampaignError
 from app.outbound.retry import PermanentFailure, TemporaryFailure, UncertainDelivery
 
@@ -99,16 +106,35 @@ def _classify(code: int, message: bytes | str, what: str) -> Exception:
     return TemporaryFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
 
 
-class _BoundedSMTP(smtplib.SMTP):
+class _ResolvingSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose connection resolves the server's name within the deadline
+    (deadline.create_connection): smtplib's own socket.create_connection resolved it with no
+    timeout, and a resolver that hung held 'tracklens send' for as long as it hung. smtplib keeps
+    the name it was given, for STARTTLS's and SMTPS's certificate check (server_hostname)."""
+
+    def __init__(self, deadline: Deadline, *args: Any, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        return create_connection((host, port), self.deadline, timeout)  # (no source address is set)
+
+
+class _BoundedSMTP(_ResolvingSMTP):
     """smtplib.SMTP on a BoundedSocket (app.outbound.deadline): each exchange ends at its deadline.
     (SMTP_SSL's sockets are bounded by the BoundedContext that wraps them.)"""
 
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        return BoundedSocket(super()._get_socket(host, port, timeout), self.deadline, timeout)
+
+
+class _BoundedSMTP_SSL(smtplib.SMTP_SSL, _ResolvingSMTP):
+    """smtplib.SMTP_SSL connecting as _ResolvingSMTP does (its _get_socket wraps the socket
+    _ResolvingSMTP._get_socket connected, with the host name as the TLS server name)."""
+
     def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(**kwargs)
-
-    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
-        return BoundedSocket(super()._get_socket(host, port, timeout), self.deadline, timeout)  # type: ignore[misc]
+        smtplib.SMTP_SSL.__init__(self, **kwargs)
 
 
 class SmtpTransport:
@@ -138,7 +164,8 @@ class SmtpTransport:
         s = self.settings
         try:
             if s.scheme == "smtps":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=self._context())
+                smtp: smtplib.SMTP = _BoundedSMTP_SSL(self._deadline, host=s.host, port=s.port, timeout=self.timeout,
+                                                      context=self._context())
                 secure = True
             else:
                 smtp = _BoundedSMTP(self._deadline, host=s.host, port=s.port, timeout=self.timeout)
