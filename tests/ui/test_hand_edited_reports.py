@@ -134,3 +134,19 @@ def test_a_report_with_a_value_of_the_wrong_type_is_one_line_and_the_panel_keeps
         dialog.open_button.click()
         assert window.statusBar().currentMessage() == f"Could not show the report “{report.name}”: {reason}"
         assert panel.query() == before
+
+
+def test_a_retention_report_with_a_huge_number_of_periods_says_so_in_the_panel(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """`"periods": 1e308` (or Infinity) raised OverflowError in the event loop (the periods box
+    holds 32-bit numbers), a traceback each time the report was opened."""
+    window = make_window(filled_db[0])
+    panel = window.panels["retention"]
+    for periods in (1e308, float("inf")):
+        report = window.reports.store.save(f"Forever {periods}", "retention",
+                                           {"kind": "retention", "start": "Signed Up", "periods": periods})
+        assert window.reports.open(report)
+        assert panel.query()["periods"] == periods
+        qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
+        assert panel.state_bar.message.startswith("⚠ periods must be ")
+        assert panel.periods_spin.value() == panel.periods_spin.maximum()

@@ -114,7 +114,11 @@ class Binder:
 
     def spin(self, spin: QSpinBox, name: str) -> None:
         spin.valueChanged.connect(lambda value: self.write(**{name: int(value)}))
-        self.watch(name, lambda: spin.setValue(int(getattr(self.state, name))))
+        # Qt's box holds 32-bit numbers: a larger one (`"periods": 1e308` in a hand-edited report)
+        # raised OverflowError in the event loop. The box shows its bound; the state keeps the
+        # value, so the query names it.
+        self.watch(name, lambda: spin.setValue(int(min(max(getattr(self.state, name), spin.minimum()),
+                                                       spin.maximum()))))
 
     def date_range(self, picker: Any, *, on_edit: Callable[[], None] | None = None) -> None:
         """A DateRangePicker bound to the `range` and `timezone` fields. A query without a zone
