@@ -199,3 +199,24 @@ def test_funnel_and_example_cohort_on_sqlite_and_postgresql(make_window: Any, db
     assert [explorer.model.person_at(r)["id"] for r in range(explorer.model.rowCount())] == \
         [u["id"] for u in want["users"]]
     engine.dispose()
+
+
+def test_a_range_nobody_entered_says_so_instead_of_empty_axes(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    """Dates with no events drew an axis with a lone '1' and four bars of 0, without a word;
+    Segmentation says 'No events in … match this query.'"""
+    url, _engine = shop_db
+    window = make_window(url)
+    panel: FunnelsPanel = window.show_panel("funnels")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.range_picker.set_range_spec({"from": "2001-01-01", "to": "2001-01-31"})
+    settle(qtbot, panel)
+    assert panel.query()["range"] == {"from": "2001-01-01", "to": "2001-01-31"}
+    assert panel.chart.bar_counts() == []
+    assert panel.chart.message == ("No persons entered this funnel in 2001-01-01 – 2001-01-31: "
+                                   "nobody did step 1 (Product Viewed).")
+    # The table still lists the steps, each with 0 persons.
+    assert panel.table.rowCount() == 4
+    # Back to dates with events: the bars return and the message goes.
+    panel.range_picker.set_range_spec({"last": 30, "unit": "day"})
+    settle(qtbot, panel)
+    assert panel.chart.bar_counts()[0][0] > 0 and panel.chart.message == ""

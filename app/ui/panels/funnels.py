@@ -340,6 +340,11 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
             self.summary.setText("")
             return
         rng = result.get("range") or {}
+        if view == "steps" and not self._anyone_entered(result) and result.get("steps"):
+            # Bars of 0 under a lone '1' on the axis said nothing; the table keeps its zeros.
+            self.chart.set_data([], None)
+            self.chart.message = (f"No persons entered this funnel in {rng.get('from')} – {rng.get('to')}: "
+                                  f"nobody did step 1 ({result['steps'][0].get('event')}).")
         window = duration(result.get("window_seconds"))
         self.summary.setText(self.summary.text() + f"   ·   {rng.get('from')} – {rng.get('to')}, window {window}")
 
