@@ -98,3 +98,20 @@ def test_query_errors_show_in_the_panel(make_window: Any, shop_db: Any, qtbot: A
     panel._edited()
     qtbot.waitUntil(lambda: panel.last_error is not None, timeout=20_000)
     assert panel.last_error is not None and "too large" in panel.last_error
+
+
+def test_cohorts_nobody_was_born_in_show_no_rates(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    """Dates with no start event showed every cohort of 0 persons at '0.0%', a curve flat at 0 %
+    and '0 persons born …; 0.0% came back in day 1': a rate of nobody, read as nobody returning."""
+    url, _engine = shop_db
+    window = make_window(url)
+    panel: RetentionPanel = window.show_panel("retention")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.range_picker.set_range_spec({"from": "2001-01-01", "to": "2001-01-10"})
+    settle(qtbot, panel)
+    assert panel.query()["range"] == {"from": "2001-01-01", "to": "2001-01-10"}
+    rows = shown_rates(panel)
+    assert rows and all(cell == "—" for row in rows for cell in row)
+    assert panel.curve.listDataItems() == []
+    assert panel.summary.text().startswith("No persons were born (did the start event) in 2001-01-01 – 2001-01-10")
+    assert "came back" not in panel.summary.text()

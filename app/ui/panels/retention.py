@@ -346,6 +346,10 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
             self._show_empty_database()
             return
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        if not born:
+            self.summary.setText(f"No persons were born (did the start event) in {rng.get('from')} – {rng.get('to')}: "
+                                 "there is no one to follow.")
+            return
         self.summary.setText(
             f"{born:,} persons born in {len(cohorts)} {unit} cohorts ({rng.get('from')} – {rng.get('to')})"
             + (f"; {percent(first)} came back in {unit} 1" if first is not None else "")
@@ -384,6 +388,8 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         for rate, count in zip(rates, counts, strict=False):
             if rate is None:
                 cells.append(("", NOT_STARTED, "This period has not started yet"))
+            elif not size:  # a rate of nobody: not 0 % coming back
+                cells.append(("—", None, "Nobody was born in this cohort"))
             else:
                 tip = f"{count:,} of {size:,} persons" if count is not None else f"weighted over {size:,} persons"
                 cells.append((percent(rate), heat_colour(float(rate)), tip))
@@ -407,8 +413,8 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         self.curve.clear()
         for i, group in enumerate(self.groups()):
             points = [(n, float(r) * 100) for n, r in enumerate(group.get("average") or []) if r is not None]
-            if not points:
-                continue
+            if not points or not sum(int(c.get("size") or 0) for c in group.get("cohorts") or []):
+                continue  # nobody born: no curve, rather than one flat at 0 %
             label = "(none)" if group.get("group") is None else str(group["group"])
             colour = PALETTE[i % len(PALETTE)]
             width = 3 if i == 0 else 1.5
