@@ -150,3 +150,18 @@ def test_a_retention_report_with_a_huge_number_of_periods_says_so_in_the_panel(
         qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
         assert panel.state_bar.message.startswith("⚠ periods must be ")
         assert panel.periods_spin.value() == panel.periods_spin.maximum()
+
+
+def test_a_funnel_report_with_a_huge_conversion_window_says_so_in_the_panel(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """`"window": {"days": 1e308}` raised OverflowError in the event loop (the window's box holds
+    32-bit numbers) each time the report was opened."""
+    window = make_window(filled_db[0])
+    panel = window.panels["funnels"]
+    report = window.reports.store.save("Patient", "funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"],
+                                                             "window": {"days": 1e308}})
+    assert window.reports.open(report)
+    assert panel.query()["window"] == {"days": 1e308}
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
+    assert panel.state_bar.message.startswith("⚠ window.days must be ")
+    assert panel.window_amount.value() == panel.window_amount.maximum()

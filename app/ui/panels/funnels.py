@@ -238,7 +238,11 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
 
     def _show_window(self) -> None:
         self.window_unit.setCurrentIndex(max(0, self.window_unit.findData(self.state.window_unit)))
-        self.window_amount.setValue(self.state.window_amount)
+        # The box holds 32-bit numbers: a larger window (a hand-edited report) raised OverflowError
+        # in the event loop. It shows its bound; the state keeps the value for the query to name.
+        amount = next(iter(self.state.window.values()), 7)
+        box = self.window_amount
+        box.setValue(int(min(max(amount, box.minimum()), box.maximum())))
 
     def _on_window_edited(self, *_args: Any) -> None:
         self.binder.write(window={str(self.window_unit.currentData()): self.window_amount.value()})
