@@ -179,3 +179,21 @@ def test_with_a_keychain_the_dialog_says_where_the_password_goes(qtbot: Any, ui_
     dialog = ConnectDialog(ui_settings)
     qtbot.addWidget(dialog)
     assert "kept in the system keychain" in dialog.findChild(type(dialog.status), "keychainNote").text()
+
+
+@pytest.mark.parametrize("first_tab", [ConnectDialog.TAB_SQLITE, ConnectDialog.TAB_CLICKHOUSE])
+def test_clickhouse_note_is_not_cut_off(qtbot: Any, ui_settings: Any, first_tab: int) -> None:
+    """The ClickHouse tab's note ('A chDB folder opens in one program at a time; …') wraps onto
+    two lines, but the dialog kept the height of one: its second line was cut off."""
+    from PySide6.QtWidgets import QLabel
+
+    dialog = ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(first_tab)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.tabs.setCurrentIndex(ConnectDialog.TAB_CLICKHOUSE)
+    note = dialog.findChild(QLabel, "chNote")
+    assert note is not None
+    # The window system resizes the dialog in its own turn: wait for the layout.
+    qtbot.waitUntil(lambda: note.isVisible() and note.height() >= note.heightForWidth(note.width()), timeout=5_000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -99,6 +100,22 @@ class ConnectDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(560, 460)
+        self.tabs.currentChanged.connect(lambda _index: self._fit_height())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Tall enough for the shown tab's wrapped text at this width (the ClickHouse note): the
+        dialog's minimum size counts one line of it, and its second line was cut off."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.invalidate()  # a tab just shown: its height is not counted yet
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # ----------------------------------------------------------------- tabs
     def _sqlite_tab(self) -> QWidget:
