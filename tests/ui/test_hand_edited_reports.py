@@ -116,15 +116,15 @@ def test_a_profile_report_whose_timeline_names_several_events_is_not_cut_to_one(
 
 def test_a_report_with_a_value_of_the_wrong_type_is_one_line_and_the_panel_keeps_its_query(
         make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
-    """`"range": 5` or `"where": "x"` in a hand-edited report raised AttributeError out of the
-    dialog's Open button (the panels read them as an object and a list), leaving the panel
-    holding half of the report."""
+    """`"range": 5` or `"window": "x"` in a hand-edited report raised AttributeError out of the
+    dialog's Open button (the panels read them as objects), leaving the panel holding half of
+    the report."""
     window = make_window(filled_db[0])
     for panel_id, query, reason in (
             ("segmentation", {"kind": "segmentation", "events": ["Signed Up"], "range": 5},
              "range must be a JSON object, got the number 5"),
-            ("funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"], "where": "x"},
-             "where must be a list of filters, got the string 'x'")):
+            ("funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"], "window": "x"},
+             "window must be a JSON object, got the string 'x'")):
         panel = window.panels[panel_id]
         before = panel.query()
         report = window.reports.store.save(f"Odd {panel_id}", panel_id, query)
@@ -165,3 +165,22 @@ def test_a_funnel_report_with_a_huge_conversion_window_says_so_in_the_panel(
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
     assert panel.state_bar.message.startswith("⚠ window.days must be ")
     assert panel.window_amount.value() == panel.window_amount.maximum()
+
+
+def test_a_funnel_report_with_a_step_filter_of_the_wrong_type_is_one_line(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A step whose `where` is not a list of filter objects ("x", ["x"]) raised AttributeError in
+    the event loop when the steps list showed it. The report opens and the panel names what is
+    wrong, as for any value the parser refuses."""
+    window = make_window(filled_db[0])
+    panel = window.panels["funnels"]
+    for where, reason in (("x", "steps[0].where must be a list of filters, got the string 'x'"),
+                          (["x"], "steps[0].where[0] must be a JSON object, got the string 'x'")):
+        query = {"kind": "funnel", "steps": [{"event": "Signed Up", "where": where}, "Order Completed"]}
+        report = window.reports.store.save(f"Odd {where}", "funnels", query)
+        assert window.reports.open(report)
+        qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.ERROR, timeout=20_000)
+        assert panel.state_bar.message == f"⚠ {reason}"
+        assert [e["event"] for e in panel.steps_editor.steps()] == ["Signed Up", "Order Completed"]
+        assert panel.query()["steps"] == query["steps"]  # as the report holds them, for the parser to name
+        panel.state_bar.set_idle()

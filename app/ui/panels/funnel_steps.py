@@ -146,7 +146,8 @@ class StepsEditor(QWidget):
 
     def _append(self, spec: dict[str, Any]) -> QListWidgetItem:
         item = QListWidgetItem(step_text(self.list.count(), spec))
-        item.setData(STEP_ROLE, {"event": spec.get("event", ""), "where": list(spec.get("where") or [])})
+        where = spec.get("where")  # a text here (a hand-edited report) became a list of letters
+        item.setData(STEP_ROLE, {"event": spec.get("event", ""), "where": list(where) if isinstance(where, list) else []})
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
         self.list.addItem(item)
         return item

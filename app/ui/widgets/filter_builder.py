@@ -614,6 +614,8 @@ class FilterBuilder(QWidget):
         try:
             self.clear()
             for spec in filters or []:
+                if not isinstance(spec, dict):
+                    continue  # not a filter (a hand-edited report, which the parser names)
                 if "any" in spec:
                     self.add_group(spec)
                 else:
