@@ -51,3 +51,33 @@ def test_many_series_are_capped_and_drawn_in_steps(qtbot: Any) -> None:
         chart.set_data(BUCKETS, series([f"s{i}" for i in range(MAX_DRAWN + 20)]))
     assert len(chart.items) == MAX_DRAWN
     assert len(shown(chart)[0]) == MAX_DRAWN
+
+
+def left_tick_labels(plot: Any) -> list[str]:
+    """The labels the left axis draws now (what a user reads beside the chart)."""
+    axis = plot.getPlotItem().getAxis("left")
+    low, high = plot.getPlotItem().getViewBox().viewRange()[1]
+    return [label for spacing, values in axis.tickValues(low, high, axis.geometry().height() or 300)
+            for label in axis.tickStrings(values, 1.0, spacing)]
+
+
+def test_counts_on_the_value_axis_have_thousands_separators(qtbot: Any) -> None:
+    """The table, the series list and the funnel's axis write 35,694; the line and totals charts'
+    axes wrote 1600, 1500, … and 30000."""
+    chart = SeriesChart()
+    qtbot.addWidget(chart)
+    chart.resize(800, 400)
+    chart.show()
+    chart.set_data(BUCKETS, [Series("Page Viewed", [800.0, 1600.0, 1200.0, 900.0, 1400.0, 1000.0, 1500.0], 8400.0)])
+    qtbot.waitUntil(lambda: not chart.drawing)
+    labels = left_tick_labels(chart.time_plot)
+    assert "1,000" in labels and not any(label.isdigit() and len(label) > 3 for label in labels)
+    chart.set_view("totals")
+    qtbot.waitUntil(lambda: not chart.drawing)
+    labels = left_tick_labels(chart.totals_plot)
+    assert any("," in label for label in labels) and not any(label.isdigit() and len(label) > 3 for label in labels)
+    # Small and fractional values are written as before.
+    chart.set_view("line")
+    chart.set_data(BUCKETS, [Series("Average price", [0.5, 1.5, 2.0, 1.0, 2.5, 0.75, 1.25], 1.36)])
+    qtbot.waitUntil(lambda: not chart.drawing)
+    assert "1.0" in left_tick_labels(chart.time_plot) or "1" in left_tick_labels(chart.time_plot)

@@ -204,6 +204,15 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
         return labels
 
 
+class CountAxis(pg.AxisItem):  # type: ignore[misc]
+    """A value axis writing whole numbers as the table does: 1,500, not 1500 (fractions as before)."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = list(super().tickStrings(values, scale, spacing))
+        return [f"{round(value * scale):,}" if text.lstrip("-").isdigit() else text
+                for value, text in zip(values, strings, strict=True)]
+
+
 class SeriesList(QListWidget):
     """The series beside the chart: checked rows are drawn; a click anywhere on a row toggles
     it (not only on the box); hovering a row reports it, leaving the list reports None."""
@@ -320,11 +329,11 @@ class SeriesChart(QWidget):
         self.top_spin.valueChanged.connect(self._on_top_changed)
 
         self.date_axis = ReadableDateAxis(orientation="bottom")
-        self.time_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis})
+        self.time_plot = pg.PlotWidget(axisItems={"bottom": self.date_axis, "left": CountAxis("left")})
         self.time_plot.setObjectName("timePlot")
         self.time_plot.showGrid(x=False, y=True, alpha=0.25)
         self.time_plot.setMouseEnabled(x=True, y=False)
-        self.totals_plot = pg.PlotWidget()
+        self.totals_plot = pg.PlotWidget(axisItems={"left": CountAxis("left")})
         self.totals_plot.setObjectName("totalsPlot")
         self.totals_plot.showGrid(x=False, y=True, alpha=0.25)
         self.totals_plot.setMouseEnabled(x=False, y=False)
