@@ -33,6 +33,7 @@ import orjson
 
 from app.core.schema import ENRICHED_COLUMNS
 from app.outbound.destinations.config import Destination
+from app.outbound.destinations.template import RenderTooLarge
 from app.query.isotime import iso_utc_ms
 
 #: Mixpanel accepts an $insert_id of up to 36 letters, digits and dashes.
@@ -417,8 +418,13 @@ def rendered_content(dest: Destination, messages: Sequence[dict[str, Any]], limi
     parts: list[bytes] = []
     total = len(b'{"batch":[]}')
     for i, message in enumerate(messages):
-        part = encode_body(render(message))
-        total += len(part) + (1 if parts else 0)
+        separator = 1 if parts else 0
+        try:  # the render itself stops at what is left (a field repeated is never built whole)
+            body = render(message, None if limit is None else limit - total - separator)
+        except RenderTooLarge as exc:
+            raise BodyTooLarge(i, total + separator + exc.size) from None
+        part = encode_body(body)
+        total += len(part) + separator
         if limit is not None and total > limit:
             raise BodyTooLarge(i, total)
         parts.append(part)

@@ -10,6 +10,11 @@ A path is keys separated by dots (digits index a list: `context.campaign.0`), re
 Segment message Tracklens forwards (docs/destinations.md). Keys of the template's objects are
 kept as written. Nothing is evaluated: a template only copies values, so a destinations file
 cannot run code; a malformed one is refused when the file is read, naming the place.
+
+A render may be given a limit (the bytes its message may still add to the request): it counts
+what it writes as it goes (at least one byte per character) and stops with RenderTooLarge as soon
+as that passes the limit, before the text or body is built: a template repeating a huge property
+(a row another program wrote) never builds the repetition.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
+
+import orjson
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
 _WHOLE = re.compile(r"^\{\{(.*?)\}\}$")
@@ -26,11 +33,75 @@ _PATH = re.compile(r"^[A-Za-z0-9_$@-]+(?:\.[A-Za-z0-9_$@-]+)*$")
 MAX_TEMPLATE_NODES = 1000
 MAX_DEPTH = 32
 
-Renderer = Callable[[dict[str, Any]], Any]
+
+class Renderer(Protocol):
+    """A compiled template: the rendered value for one message; RenderTooLarge past `limit`."""
+
+    def __call__(self, message: dict[str, Any], limit: int | None = None) -> Any: ...
 
 
 class TemplateError(ValueError):
     """The template is malformed; the message names the place within it."""
+
+
+class RenderTooLarge(Exception):
+    """A render would pass its limit: `size` is the bytes (at least) it had reached."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes or more")
+        self.size = size
+
+
+class _Budget:
+    """What a render has written so far, at least (its JSON as characters), against `limit`."""
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, n: int) -> None:
+        self.used += n
+        if self.limit is not None and self.used > self.limit:
+            raise RenderTooLarge(self.used)
+
+    def spend_value(self, value: Any) -> None:
+        """A value copied whole into the render (a reference, not a copy): its JSON's size,
+        counted without writing it (iteratively: a stored document may nest deeply), and only
+        until it passes the limit."""
+        if self.limit is None:
+            return
+        kind = type(value)
+        if kind is not dict and kind is not list:
+            self.spend(len(value) + 2 if isinstance(value, str) else 1)
+            return
+        try:  # its JSON's length, written in C: faster than counting it here
+            self.spend(len(orjson.dumps(value)))
+            return
+        except TypeError:  # what orjson cannot write (an integer beyond 64 bits): counted
+            pass
+        room = self.limit - self.used
+        size = 0
+        stack = [value]
+        while stack and size <= room:
+            item = stack.pop()
+            kind = type(item)
+            if kind is str:
+                size += len(item) + 2
+            elif kind is dict:
+                # "key": value, -- a JSON document's keys are strings
+                size += 2 + 4 * len(item) + sum(len(key) for key in item if type(key) is str)
+                stack.extend(item.values())
+            elif kind is list:
+                size += 2 + len(item)
+                stack.extend(item)
+            else:  # a number, true, false, null (or a subclass of str, dict, list: at least 1)
+                size += 1
+        self.spend(size)
+
+
+_Node = Callable[[dict[str, Any], _Budget], Any]
 
 
 def _lookup(message: Any, path: tuple[str, ...]) -> tuple[bool, Any]:
@@ -61,11 +132,16 @@ def _path(inner: str, where: str) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
-def _compile_string(text: str, where: str) -> Renderer:
+def _compile_string(text: str, where: str) -> _Node:
     whole = _WHOLE.match(text)
     if whole is not None and "{{" not in whole.group(1):
         path = _path(whole.group(1), where)
-        return lambda message: _lookup(message, path)[1]
+
+        def value(message: dict[str, Any], budget: _Budget) -> Any:
+            found = _lookup(message, path)[1]
+            budget.spend_value(found)
+            return found
+        return value
     parts: list[str | tuple[str, ...]] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
@@ -77,18 +153,32 @@ def _compile_string(text: str, where: str) -> Renderer:
         if isinstance(part, str) and ("{{" in part or "}}" in part):
             raise TemplateError(f"{where}: unbalanced '{{{{' or '}}}}' in {text!r}")
     if len(parts) == 1:
-        return lambda _message: text
+        text_size = len(text) + 2
 
-    def render(message: dict[str, Any]) -> str:
-        return "".join(part if isinstance(part, str) else _as_text(*_lookup(message, part)) for part in parts)
+        def constant(_message: dict[str, Any], budget: _Budget) -> str:
+            budget.spend(text_size)
+            return text
+        return constant
+
+    def render(message: dict[str, Any], budget: _Budget) -> str:
+        # Each field's text is counted before the next is written, and the whole before it is
+        # joined: a field repeated a hundred times is refused at the limit, not built.
+        pieces = []
+        budget.spend(2)
+        for part in parts:
+            piece = part if isinstance(part, str) else _as_text(*_lookup(message, part))
+            budget.spend(len(piece))
+            pieces.append(piece)
+        return "".join(pieces)
     return render
 
 
 def compile_template(template: Any, where: str = "template") -> Renderer:
-    """A function rendering `template` for one message; TemplateError for a malformed template."""
+    """A function rendering `template` for one message (RenderTooLarge once what it writes would
+    pass `limit` bytes); TemplateError for a malformed template."""
     nodes = 0
 
-    def compile_node(node: Any, at: str, depth: int) -> Renderer:
+    def compile_node(node: Any, at: str, depth: int) -> _Node:
         nonlocal nodes
         nodes += 1
         if nodes > MAX_TEMPLATE_NODES or depth > MAX_DEPTH:
@@ -100,12 +190,28 @@ def compile_template(template: Any, where: str = "template") -> Renderer:
             if not all(isinstance(key, str) for key in node):
                 raise TemplateError(f"{at}: keys must be strings")
             items = [(key, compile_node(value, f"{at}.{key}", depth + 1)) for key, value in node.items()]
-            return lambda message: {key: render(message) for key, render in items}
+            keys_size = 2 + sum(len(key) + 4 for key, _render in items)  # {"key": ,}
+
+            def render_object(message: dict[str, Any], budget: _Budget) -> dict[str, Any]:
+                budget.spend(keys_size)
+                return {key: render(message, budget) for key, render in items}
+            return render_object
         if isinstance(node, list):
             elements = [compile_node(value, f"{at}[{i}]", depth + 1) for i, value in enumerate(node)]
-            return lambda message: [render(message) for render in elements]
+
+            def render_list(message: dict[str, Any], budget: _Budget) -> list[Any]:
+                budget.spend(2 + len(elements))
+                return [render(message, budget) for render in elements]
+            return render_list
         if node is None or isinstance(node, bool | int | float):
-            return lambda _message: node
+            def constant(_message: dict[str, Any], budget: _Budget) -> Any:
+                budget.spend(1)
+                return node
+            return constant
         raise TemplateError(f"{at} must be JSON (an object, list, string, number, true/false or null)")
 
-    return compile_node(template, where, 0)
+    root = compile_node(template, where, 0)
+
+    def render(message: dict[str, Any], limit: int | None = None) -> Any:
+        return root(message, _Budget(limit))
+    return render
