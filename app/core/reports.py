@@ -74,9 +74,11 @@ class Report:
     ui: dict[str, Any] = field(default_factory=dict)
     saved_at: str = ""
     id: str = ""
+    #: Keys of the file this version does not know (a newer Tracklens's): a rename keeps them.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "panel": self.panel, "query": self.query, "ui": self.ui,
+        return {**self.extra, "name": self.name, "panel": self.panel, "query": self.query, "ui": self.ui,
                 "saved_at": self.saved_at}
 
 
@@ -167,8 +169,9 @@ class ReportStore:
             panel = panel if isinstance(panel, str) and panel else panel_for(data["query"])
         except ReportError as exc:
             raise ReportError(f"{path.name}: {exc}") from None
+        extra = {k: v for k, v in data.items() if k not in ("name", "panel", "query", "ui", "saved_at")}
         return Report(name=str(data["name"]), panel=panel, query=data["query"], ui=_ui_state(data),
-                      saved_at=str(data.get("saved_at", "")), id=path.stem)
+                      saved_at=str(data.get("saved_at", "")), id=path.stem, extra=extra)
 
     def save(self, name: str, panel: str, query: Mapping[str, Any], ui: Mapping[str, Any] | None = None, *,
              replace: bool = False) -> Report:
@@ -182,7 +185,7 @@ class ReportStore:
         report = Report(name=name, panel=panel, query=json.loads(json.dumps(dict(query))), ui=dict(ui or {}),
                         saved_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), id="")
         if existing is not None:
-            report.id = existing.id
+            report.id, report.extra = existing.id, existing.extra
             _write_json(self._path(report.id), report.to_json())
             return report
         # A new file, never over one another window saved meanwhile under the same file name

@@ -4,9 +4,12 @@ message in the app, never a traceback, and never as a different query."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from app.core.reports import ReportStore
 from app.query import run_query
+from app.ui.panels.reports import ReportsDialog
 from app.ui.widgets.state_bar import StateBar
 from tests.ui.conftest import settle
 
@@ -184,3 +187,25 @@ def test_a_funnel_report_with_a_step_filter_of_the_wrong_type_is_one_line(
         assert [e["event"] for e in panel.steps_editor.steps()] == ["Signed Up", "Order Completed"]
         assert panel.query()["steps"] == query["steps"]  # as the report holds them, for the parser to name
         panel.state_bar.set_idle()
+
+
+def test_renaming_a_report_of_a_newer_version_keeps_what_this_version_does_not_know(
+        tmp_path: Path, qtbot: Any) -> None:
+    """Rename and Replace rewrote the file from the fields this version knows: a newer
+    Tracklens's description (or a colleague's notes) in the report file was lost."""
+    store = ReportStore(tmp_path / "reports")
+    (tmp_path / "reports" / "weekly.json").write_text(json.dumps({
+        "name": "Weekly", "panel": "segmentation", "query": {"kind": "segmentation"}, "ui": {},
+        "saved_at": "2026-01-01T00:00:00+00:00", "description": "for the Monday meeting", "format": 2}),
+        encoding="utf-8")
+    dialog = ReportsDialog(store, {"segmentation": "Segmentation"})
+    qtbot.addWidget(dialog)
+    dialog.rename(store.get("weekly"), "Weekly sign-ups")
+    data = json.loads((tmp_path / "reports" / "weekly.json").read_text(encoding="utf-8"))
+    assert data["name"] == "Weekly sign-ups"
+    assert data["description"] == "for the Monday meeting" and data["format"] == 2
+    assert [dialog.tree.topLevelItem(0).text(0)] == ["Weekly sign-ups"]
+    # Ctrl+S over it (Replace) changes the query and keeps them too.
+    store.save("Weekly sign-ups", "segmentation", {"kind": "segmentation", "events": ["Signed Up"]}, replace=True)
+    data = json.loads((tmp_path / "reports" / "weekly.json").read_text(encoding="utf-8"))
+    assert data["query"]["events"] == ["Signed Up"] and data["description"] == "for the Monday meeting"
