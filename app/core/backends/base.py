@@ -271,8 +271,9 @@ class Backend:
 
     def json_display(self, doc: Any, key: str) -> Any:
         """A scalar doc[key] as text, identically on every database; NULL when missing, null, an
-        object or an array. Strings as they are, booleans as 'true'/'false', numbers as their
-        JSON text. Used for breakdown groups and value pickers."""
+        object or an array. Strings as they are, booleans as 'true'/'false', numbers as Python's
+        json.dumps writes them (the oracle: 2.5, 1e-05, 1e+300), whatever the writer's or the
+        database's own form. Used for breakdown groups and value pickers."""
         raise NotImplementedError
 
     def json_type_label(self, doc: Any, key: str) -> Any:

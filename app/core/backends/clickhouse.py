@@ -153,6 +153,22 @@ class _Versions:
             return self._last
 
 
+def _re(text: Any, pattern: str, replacement: str) -> Any:
+    return func.replaceRegexpOne(text, literal(pattern, String), literal(replacement, String), type_=Text)
+
+
+def _python_float(raw: Any) -> Any:
+    """ClickHouse's text of a double Python writes with an exponent (below 1e-4, from 1e16 up)
+    as Python writes it: 1e300 -> 1e+300, -2.5e-7 -> -2.5e-07, 0.00001 -> 1e-05,
+    10000000000000000 -> 1e+16 (ClickHouse writes 1e-6 to 1e21 without an exponent)."""
+    large = func.concat(_re(raw, r"^(-?\d)(\d*?)0*$", r"\1.\2"), literal("e+", String),
+                        func.toString(func.length(raw) - func.startsWith(raw, literal("-", String)) - 1))
+    small = _re(_re(raw, r"^(-?)0\.00000([1-9])(\d*)$", r"\1\2.\3e-06"), r"^(-?)0\.0000([1-9])(\d*)$", r"\1\2.\3e-05")
+    text_ = case((func.match(raw, literal("e", String)), _re(_re(raw, r"e(\d)", r"e+\1"), r"e([-+])(\d)$", r"e\10\2")),
+                 (func.match(raw, literal(r"^-?0\.", String)), small), else_=large)
+    return func.replaceOne(text_, literal(".e", String), literal("e", String), type_=Text)
+
+
 class ClickHouseBackend(Backend):
     name = "clickhousedb"
     label = "ClickHouse"
@@ -518,8 +534,10 @@ class ClickHouseBackend(Backend):
         raw = func.JSONExtractRaw(doc, k, type_=Text)
         # JSONExtractRaw re-prints numbers (5.0 -> "5"); a double keeps its point, as the JSON
         # text the other databases show does.
-        integral_double = (typ == literal("Double", String)) & ~func.match(raw, literal("[.eE]", String))
+        double = typ == literal("Double", String)
+        integral_double = double & ~func.match(raw, literal("[.eE]", String))
         return case((typ == literal("String", String), func.JSONExtractString(doc, k, type_=Text)),
+                    (double & func.match(raw, literal(r"e|^-?0\.0000|^-?\d{17}", String)), _python_float(raw)),
                     (integral_double, func.concat(raw, literal(".0", String))),
                     (typ.in_((*_NUMBER_TYPES, "Bool")), raw),
                     else_=literal(None, String))

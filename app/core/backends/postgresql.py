@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Numeric,
     String,
     Table,
     Text,
@@ -280,8 +282,18 @@ class PostgreSQLBackend(Backend):
         return case((self.json_is(doc, key, "number"), cast(self.json_text(doc, key), DOUBLE_PRECISION)))
 
     def json_display(self, doc: Any, key: str) -> Any:
-        return case((self.json_raw_type(doc, key).in_(("string", "number", "boolean")),
-                     self.json_text(doc, key)))
+        text_ = self.json_text(doc, key)
+        # JSONB keeps a number as a numeric, printed without an exponent: 4.4e-249 came out as
+        # 250 zeros and 44. One below 1e-4 (but 0) is printed as a float8, which gives Python's
+        # text there (shortest digits, 1e-05, 4.4e-249); the test of the value costs less than
+        # tests of the text. A float from 1e16 up reads back as an integer (its digits) and
+        # -0.0 as 0: JSONB keeps neither.
+        value = cast(doc.op("->", return_type=JSONB)(_key(key)), Numeric)
+        number = case((func.abs(value) < literal(Decimal("0.0001"), Numeric),
+                       case((text_.like(literal("%0.0000%", String)), cast(cast(text_, DOUBLE_PRECISION), Text)),
+                            else_=text_)),
+                      else_=text_)
+        return case({"string": text_, "boolean": text_, "number": number}, value=self.json_raw_type(doc, key))
 
     def json_type_label(self, doc: Any, key: str) -> Any:
         return self.json_raw_type(doc, key)

@@ -1,10 +1,10 @@
 SELECT vals.t, vals.v, count(*) AS count
-FROM (SELECT jsonb_typeof(events.properties -> %(param_1)s::VARCHAR) AS t, CASE WHEN (jsonb_typeof(events.properties -> %(param_2)s::VARCHAR) IN (__[POSTCOMPILE_jsonb_typeof_1])) THEN events.properties ->> %(param_3)s::VARCHAR END AS v
+FROM (SELECT jsonb_typeof(events.properties -> %(param_1)s::VARCHAR) AS t, CASE jsonb_typeof(events.properties -> %(param_2)s::VARCHAR) WHEN %(param_3)s::VARCHAR THEN events.properties ->> %(param_4)s::VARCHAR WHEN %(param_5)s::VARCHAR THEN events.properties ->> %(param_4)s::VARCHAR WHEN %(param_6)s::VARCHAR THEN CASE WHEN (abs(CAST(events.properties -> %(param_7)s::VARCHAR AS NUMERIC)) < %(param_8)s) THEN CASE WHEN ((events.properties ->> %(param_4)s::VARCHAR) LIKE %(param_9)s::VARCHAR) THEN CAST(CAST(events.properties ->> %(param_4)s::VARCHAR AS DOUBLE PRECISION) AS TEXT) ELSE events.properties ->> %(param_4)s::VARCHAR END ELSE events.properties ->> %(param_4)s::VARCHAR END END AS v
 FROM events
 WHERE events.event IS NOT NULL
 ORDER BY events.id DESC
-LIMIT %(param_4)s::INTEGER) AS vals
+LIMIT %(param_10)s::INTEGER) AS vals
 WHERE vals.v IS NOT NULL
 GROUP BY vals.t, vals.v
 ORDER BY count DESC, vals.t, vals.v COLLATE "C"
-LIMIT %(param_5)s::INTEGER;
+LIMIT %(param_11)s::INTEGER;
