@@ -3,6 +3,7 @@ it is retried, and the panel recovers by itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +83,32 @@ def test_profile_older_events_asked_while_the_server_is_gone_say_so(
     qtbot.waitUntil(lambda: not panel.loading_more, timeout=10_000)
     assert panel.timeline_ids() == person_event_ids(engine, "cust-x")[:2 * 50]
     assert panel.state_bar.state == StateBar.IDLE and connection.state == "connected"
+
+
+def test_a_user_export_started_while_the_server_is_gone_says_so(
+        make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Export… while the connection was lost showed a spinning bar and nothing else until the
+    server came back: the export's retries were not shown."""
+    import app.query.export
+
+    window = make_window(filled_db[0])
+    panel = window.show_panel("users")
+    panel._export_channel.backoff = (0.05, 0.1, 0.2)
+    down = {"on": True}
+    real = app.query.export.export_users_csv
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        if down["on"]:
+            raise DatabaseError("cannot reach the database server (connection refused)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.query.export, "export_users_csv", unreachable)
+    target = tmp_path / "persons.csv"
+    panel.export_csv(target)
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    assert window.connection.state == "reconnecting"
+    down["on"] = False
+    qtbot.waitUntil(lambda: not panel.exporting, timeout=10_000)
+    assert panel.export_message.text() == "Exported 40 persons to persons.csv."
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 41
+    assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"

@@ -102,6 +102,7 @@ class UsersPanel(Panel):
         self._export_channel.result.connect(self._on_export_done)
         self._export_channel.failed.connect(self._on_export_failed)
         self._export_channel.cancelled.connect(self._on_export_cancelled)
+        self.show_retries_of(self._export_channel)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
         self.body_layout.addWidget(splitter)
