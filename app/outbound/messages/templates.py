@@ -52,6 +52,10 @@ RENDER_SECONDS = 10.0
 #: Characters one template field may render to, and the longest string or list one operation
 #: in it may build.
 RENDER_CHARS = 1_000_000
+#: Characters a webhook's body (or its headers) may render to, all its fields together: each
+#: field is bounded by RENDER_CHARS, and a body of many fields each writing a long trait was
+#: built and sent whole, whatever its size (the request a destination's webhook may carry).
+RENDER_JSON_CHARS = 5_000_000
 #: A format width or precision of 7 digits or more ('{:>900000000}', '%900000000s') or given by
 #: an argument ('%*s', '{:{w}}'), which str.format and % would build before any check.
 _WIDE_FORMAT = re.compile(r"%(\([^)]*\))?[-+ #0]*(\d{7}|\*|\d*\.(\d{7}|\*))")
@@ -350,13 +354,30 @@ class JsonTemplate:
         return set().union(*(t.names for t in self.templates.values())) if self.templates else set()
 
     def render(self, context: Mapping[str, Any], where: str) -> Any:
-        return self._render(self.value, where, context)
+        """The rendered value; CampaignError once its fields together pass RENDER_JSON_CHARS
+        (counted field by field: no more than one field's render past it is built)."""
+        return self._render(self.value, where, context, _Written(where))
 
-    def _render(self, value: Any, where: str, context: Mapping[str, Any]) -> Any:
+    def _render(self, value: Any, where: str, context: Mapping[str, Any], written: _Written) -> Any:
         if isinstance(value, str):
-            return self.templates[where].render(context)
+            return written.add(self.templates[where].render(context))
         if isinstance(value, Mapping):
-            return {k: self._render(v, f"{where}.{k}", context) for k, v in value.items()}
+            return {written.add(k): self._render(v, f"{where}.{k}", context, written) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._render(v, f"{where}[{i}]", context) for i, v in enumerate(value)]
+            return [self._render(v, f"{where}[{i}]", context, written) for i, v in enumerate(value)]
         return value
+
+
+class _Written:
+    """The characters one JsonTemplate rendering has written so far (its strings and keys)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.chars = 0
+
+    def add(self, text: str) -> str:
+        self.chars += len(text)
+        if self.chars > RENDER_JSON_CHARS:
+            raise CampaignError(f"{self.where}: the template renders more than {RENDER_JSON_CHARS:,} characters "
+                                "in all (its fields together)")
+        return text
