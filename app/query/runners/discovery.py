@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from app.core.rollups import whole_hours
 from app.core.schema import ENRICHED_COLUMNS, event_hours, events, users
+from app.query import limits
 from app.query.model import DiscoveryQuery
 from app.query.runner import QueryRunner, register_runner
 from app.query.timerange import resolve_range
@@ -151,7 +152,9 @@ class DiscoveryRunner(QueryRunner):
             return {"events": [{"event": r[0], "count": int(r[1]), "last_seen": int(r[2])} for r in rows]}
         if q.what == "values":
             values = [{"value": _typed(r[0], r[1]), "type": r[0], "count": int(r[2])} for r in rows]
-            return {"values": values}
+            # A picked value goes into a filter, which refuses integers beyond 64 bits (no
+            # database binds them): those are left out rather than offered and then refused.
+            return {"values": [v for v in values if _filterable(v["value"])]}
         keys: dict[str, dict[str, int]] = {}
         for key, typ, count in rows:
             keys.setdefault(key, {})[typ] = int(count)
@@ -166,6 +169,10 @@ class DiscoveryRunner(QueryRunner):
             listed.append({"name": key, "type": main, "types": sorted(types), "count": sum(types.values()),
                            "enriched": False})
         return {("traits" if q.what == "traits" else "properties"): listed}
+
+
+def _filterable(value: Any) -> bool:
+    return not isinstance(value, int) or isinstance(value, bool) or limits.MIN_INT <= value <= limits.MAX_INT
 
 
 def _typed(kind: str, text: str) -> Any:
