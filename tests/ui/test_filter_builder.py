@@ -204,3 +204,30 @@ def test_traits_carry_a_shipped_icon_and_the_trait_row_says_trait(qtbot: Any) ->
     row = PropertyFilterRow(builder)
     qtbot.addWidget(row)
     assert row.property_combo.lineEdit().placeholderText() == "trait…"
+
+
+@pytest.mark.parametrize("panel_id", ["segmentation", "funnels", "retention", "users"])
+def test_a_filter_row_fits_the_controls_column(make_window: Any, filled_db: Any, qtbot: Any, panel_id: str) -> None:
+    """With one filter, the row ([property][operator][value][Aa][✕]) was wider than the panel's
+    controls column, which never scrolls sideways: the value, 'Aa' and the remove button were
+    cut off (and the whole column with them: Segmentation's 'Top 12' button vanished)."""
+    from app.ui.widgets.controls_column import ControlsColumn
+    from tests.ui.conftest import settle
+
+    url, _engine = filled_db
+    window = make_window(url)
+    panel = window.show_panel(panel_id)
+    settle(qtbot, panel)
+    spec = panel.query()
+    spec["where"] = [{"trait" if panel_id == "users" else "property": "plan", "op": "eq", "value": "pro"}]
+    panel.set_query(spec)
+    panel.refresh()
+    settle(qtbot, panel)
+    column = panel.findChild(ControlsColumn)
+    rows = [row for row in column.findChildren(PropertyFilterRow) if row.isVisible()]
+    assert len(rows) == 1
+    row = rows[0]
+    for widget in (row.text_edit, row.case_button, row.findChild(QWidget, "removeButton")):
+        assert widget is not None and widget.isVisible()
+        qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().width() == w.width())
+    assert column.holder.width() <= column.viewport().width()

@@ -153,6 +153,8 @@ class PropertyFilterRow(FilterRowBase):
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.op_combo = QComboBox(self)
         self.op_combo.setObjectName("opCombo")
+        self.op_combo.setMinimumContentsLength(8)
+        self.op_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.values = QStackedWidget(self)
         self.values.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # page 0: text with completer, 1: number, 2: two numbers, 3: date, 4: days, 5: nothing
@@ -190,11 +192,22 @@ class PropertyFilterRow(FilterRowBase):
         self.case_button.setAutoRaise(True)
         self.case_button.setToolTip("Ignore case (A–Z): checked, 'berlin' also matches 'Berlin'")
         remove = _remove_button(self)
-        layout.addWidget(self.property_combo, 3)
-        layout.addWidget(self.op_combo, 2)
-        layout.addWidget(self.values, 3)
-        layout.addWidget(self.case_button)
-        layout.addWidget(remove)
+        # Two lines: on one, the row was wider than a panel's controls column (which never
+        # scrolls sideways), and the value, Aa and the remove button were cut off.
+        outer = QVBoxLayout()
+        outer.setSpacing(2)
+        layout.addLayout(outer)
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        top.addWidget(self.property_combo, 3)
+        top.addWidget(self.op_combo, 2)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(4)
+        bottom.addWidget(self.values, 1)
+        bottom.addWidget(self.case_button)
+        bottom.addWidget(remove)
+        outer.addLayout(top)
+        outer.addLayout(bottom)
 
         self._type = "string"
         self._fill_properties()
