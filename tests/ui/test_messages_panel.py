@@ -407,3 +407,16 @@ def test_new_campaign_fits_its_side_of_the_panel_in_the_smallest_window(make_win
     for widget in (editor.count_label, editor.goal_days):
         shown = widget.visibleRegion().boundingRect()
         assert shown.width() >= widget.sizeHint().width(), widget.objectName()
+
+
+def test_results_show_no_empty_charts_before_a_campaign_has_results(make_window: Any, qtbot: Any, shop: Any) -> None:
+    """The Results tab drew two empty plots with 0-1 axes ('converted (%)' 0.1 … 0.9) under
+    'Choose a campaign that was sent.', and kept them for a campaign with nothing to measure."""
+    url, _engine, _audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.tabs.setCurrentIndex(2)
+    assert panel.results_label.text() == "Choose a campaign that was sent."
+    assert not panel.chart.isVisible() and not panel.over_time.isVisible()
+    panel.table.selectRow(0)  # a draft: nobody messaged yet
+    qtbot.waitUntil(lambda: panel.settled and NAME in panel.results_label.text(), timeout=20_000)
+    assert not panel.chart.isVisible() and not panel.over_time.isVisible()

@@ -277,7 +277,14 @@ class MessagesPanel(Panel):
         self.over_time.addLegend(offset=(10, 5))
         self.over_time.getAxis("bottom").enableAutoSIPrefix(False)
         layout.addWidget(self.over_time, 1)
+        layout.addStretch(1)  # while the plots are hidden (nothing to draw), the text stays on top
+        self._show_plots(False)
         return page
+
+    def _show_plots(self, shown: bool) -> None:
+        """Empty plots (0-1 axes) said nothing: they show only with results to draw."""
+        self.chart.setVisible(shown)
+        self.over_time.setVisible(shown)
 
     # ----------------------------------------------------------------- Panel API
     def query(self) -> dict[str, Any]:
@@ -704,6 +711,7 @@ class MessagesPanel(Panel):
         self.results_label.setText(html.escape(info.message))  # a rich-text label (see app.ui.plain)
         self.chart.clear()
         self.over_time.clear()
+        self._show_plots(False)
 
     def _on_results(self, r: Any) -> None:
         lines = [f"<b>{html.escape(str(r['campaign']))}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
@@ -717,6 +725,7 @@ class MessagesPanel(Panel):
         if not groups or not goal:
             lines.append("No goal event: set one to measure conversion.")
             self.results_label.setText("<br>".join(lines))
+            self._show_plots(False)
             return
         within = goal["within"]
         window = f"{within['days']} days" if "days" in within else f"{within['hours']} hours"
@@ -736,6 +745,7 @@ class MessagesPanel(Panel):
         if m["window_complete"] < m["people"] or h["window_complete"] < h["people"]:
             lines.append("Some goal windows are still open: the numbers can still rise.")
         self.results_label.setText("<br>".join(lines))
+        self._show_plots(True)
         self._draw(m, h)
         self._draw_over_time(list(r.get("over_time") or []))
 
