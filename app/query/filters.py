@@ -2,7 +2,8 @@
 
 Semantics (the reference oracle in app.query.reference.common implements the same):
 - A property/trait value is typed by its JSON type. A string filter value matches JSON strings
-  only, a number matches JSON numbers (numerically: 5 == 5.0, 10 > 9), a boolean matches
+  only, a number matches JSON numbers (numerically and exactly: 5 == 5.0, 10 > 9,
+  9007199254740993 != 9007199254740992.0, as Python compares), a boolean matches
   JSON booleans. `"5"` (string) and 5 (number) are different values.
 - Negative operators (`neq`, `not_contains`, `not_set`) match rows where the value is missing,
   null or of another type: they are exactly NOT of their positive operator.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +128,10 @@ class _Field:
     def number(self) -> ColumnElement[Any]:
         raise NotImplementedError
 
+    def compare(self, op: Callable[[Any, Any], Any], value: int | float) -> ColumnElement[bool]:
+        """op(number, value), exact for integers and floats alike (Backend.json_number_compare)."""
+        return op(self.number(), literal(value))  # type: ignore[no-any-return]
+
     def is_true(self) -> ColumnElement[bool]:
         raise NotImplementedError
 
@@ -159,6 +165,14 @@ class _JsonField(_Field):
 
     def number(self) -> ColumnElement[Any]:
         return self.backend.json_number(self.doc, self.key)
+
+    def compare(self, op: Callable[[Any, Any], Any], value: int | float) -> ColumnElement[bool]:
+        # Below 2**53 a double holds every integer, so the read as a double (json_number) is
+        # exact for any value there, and cheapest; from 2**53 up it rounded (9007199254740993
+        # matched 9007199254740992 on PostgreSQL, nothing on ClickHouse).
+        if abs(value) < 2**53:
+            return super().compare(op, value)
+        return self.backend.json_number_compare(self.doc, self.key, op, value)  # type: ignore[no-any-return]
 
     def is_true(self) -> ColumnElement[bool]:
         return self.backend.json_is(self.doc, self.key, "true")
@@ -250,7 +264,7 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
             guard = field.is_string() if f.ignore_case else field.equality_guard(strings)
             parts.append(cmp if guard is None else and_(guard, cmp))
         for n in numbers:
-            parts.append(field.number() == literal(n))
+            parts.append(field.compare(operator.eq, n))
         if True in bools:
             parts.append(field.is_true())
         if False in bools:
@@ -281,11 +295,12 @@ def _compile_value(f: ValueFilter, ctx: FilterContext) -> ColumnElement[bool]:
     if op == "false":
         return field.is_false()
     if op in ("gt", "gte", "lt", "lte"):
-        number, bound = field.number(), literal(value)
-        return {"gt": number > bound, "gte": number >= bound, "lt": number < bound, "lte": number <= bound}[op]
+        return field.compare({"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}[op], value)
     if op == "between":
         lo, hi = value
-        return field.number().between(literal(lo), literal(hi))
+        if max(abs(lo), abs(hi)) < 2**53:  # one read of the number, as always
+            return field.number().between(literal(lo), literal(hi))
+        return and_(field.compare(operator.ge, lo), field.compare(operator.le, hi))
     if op in ("before", "after", "in_last_days"):
         text = field.text()
         day = ctx.backend.binary_order(func.substr(text, 1, 10))

@@ -31,7 +31,8 @@ prop_values = st.sampled_from([MISSING, None, "pro", "Pro", "free", "5", 5, 5.0,
 #: breakdown labels each database printed its own way (4.4e-249 as 250 zeros and 44 on
 #: PostgreSQL, 1e300 on ClickHouse). Only `plan` draws them: sums of `price` stay exact.
 exponent_numbers = st.one_of(st.sampled_from([4.4e-249, 1e300, -2.5e-7, 1e-5, 1.5e-10, 1e16, 1.5e15, 1e22, -0.0,
-                                              5e-324, 2**63 - 1, -(2**63)]),
+                                              5e-324, 2**63 - 1, -(2**63), 9007199254740993, 9007199254740992,
+                                              9007199254740992.0, 4611686018427387905]),
                              st.floats(allow_nan=False, allow_infinity=False))
 plan_values = st.one_of(prop_values, prop_values, prop_values, exponent_numbers)
 
@@ -57,6 +58,11 @@ filters = st.sampled_from([
     {"property": "plan", "op": "neq", "value": ["pro", "free"]},
     {"property": "plan", "op": "eq", "value": 5},
     {"property": "plan", "op": "eq", "value": [-2.5e-7, 4.4e-249]},
+    # integers from 2**53 up compare exactly (9007199254740993 is not 9007199254740992.0)
+    {"property": "plan", "op": "eq", "value": 9007199254740993},
+    {"property": "plan", "op": "neq", "value": [9007199254740992.0, 2**63 - 1]},
+    {"property": "plan", "op": "gt", "value": 9007199254740992},
+    {"property": "plan", "op": "between", "value": [9007199254740993, 4611686018427387905]},
     {"property": "plan", "op": "contains", "value": "r"},
     {"property": "plan", "op": "not_contains", "value": "R", "ignore_case": True},
     {"property": "plan", "op": "starts_with", "value": "p"},

@@ -8,7 +8,7 @@ JSON keys and every value are bound parameters: nothing here pastes user text in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -268,6 +268,14 @@ class Backend:
     def json_number(self, doc: Any, key: str) -> Any:
         """doc[key] as a SQL number when it is a JSON number, else NULL."""
         raise NotImplementedError
+
+    def json_number_compare(self, doc: Any, key: str, op: Callable[[Any, Any], Any], value: int | float) -> Any:
+        """op(doc[key], value) (op: operator.eq, gt, ge, lt or le) when doc[key] is a JSON number,
+        compared exactly, as Python compares an int and a float: 9007199254740993 is neither
+        9007199254740992 nor 9007199254740992.0 (as doubles they are equal); NULL or false
+        when it is no number. SQLite's integers and reals compare so. Filters use it for values
+        from 2**53 up only: below, json_number (a double) is exact and cheaper."""
+        return op(self.json_number(doc, key), literal(value))
 
     def json_display(self, doc: Any, key: str) -> Any:
         """A scalar doc[key] as text, identically on every database; NULL when missing, null, an

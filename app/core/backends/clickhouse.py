@@ -528,6 +528,17 @@ class ClickHouseBackend(Backend):
         return case((self.json_is(doc, key, "number"), func.JSONExtractFloat(doc, k, type_=Float)),
                     else_=literal(None, Float))
 
+    def json_number_compare(self, doc: Any, key: str, op: Callable[[Any, Any], Any], value: int | float) -> Any:
+        # Each stored type read as itself (JSONExtractFloat rounds an integer from 2**53 up:
+        # 9007199254740993 matched nothing); ClickHouse compares integers and floats exactly.
+        k = literal(key, String)
+        typ = func.toString(func.JSONType(doc, k))
+        bound = literal(value)
+        return case((typ == literal("Int64", String), op(func.JSONExtractInt(doc, k, type_=BigInteger), bound)),
+                    (typ == literal("UInt64", String), op(func.JSONExtractUInt(doc, k, type_=BigInteger), bound)),
+                    (typ == literal("Double", String), op(func.JSONExtractFloat(doc, k, type_=Float), bound)),
+                    else_=literal(None, Boolean))
+
     def json_display(self, doc: Any, key: str) -> Any:
         k = literal(key, String)
         typ = func.toString(func.JSONType(doc, k))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -280,6 +280,14 @@ class PostgreSQLBackend(Backend):
     def json_number(self, doc: Any, key: str) -> Any:
         # A CASE, not AND, guards the cast: AND operands may run in any order ('abc'::float fails).
         return case((self.json_is(doc, key, "number"), cast(self.json_text(doc, key), DOUBLE_PRECISION)))
+
+    def json_number_compare(self, doc: Any, key: str, op: Callable[[Any, Any], Any], value: int | float) -> Any:
+        # JSONB keeps a number as a numeric (exact); read as a float8 (json_number) an integer
+        # from 2**53 up was rounded: 9007199254740993 matched 9007199254740992. The value is a
+        # numeric too: a float8 parameter would turn the comparison into float8's.
+        number = case((self.json_is(doc, key, "number"),
+                       cast(doc.op("->", return_type=JSONB)(_key(key)), Numeric)))
+        return op(number, literal(Decimal(value), Numeric))
 
     def json_display(self, doc: Any, key: str) -> Any:
         text_ = self.json_text(doc, key)

@@ -95,6 +95,15 @@ def number(value: Any) -> float | None:
     return float(value) if json_kind(value) == "number" else None
 
 
+def exact_number(value: int | float) -> int | float:
+    """A JSON number as filters compare it: exactly, as Python compares an int and a float
+    (9007199254740993 is not 9007199254740992.0); an integer beyond 64 bits as the double the
+    databases read it as (SQLite's JSON reads it as a real)."""
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return float(value)
+    return value
+
+
 def fold(text: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
@@ -124,7 +133,7 @@ def matches(f: Filter, row: Event, data: Dataset, today: dt.date) -> bool:
             elif isinstance(v, str):
                 if kind == "string" and text() == needle(v):
                     return True
-            elif kind == "number" and float(value) == float(v):
+            elif kind == "number" and exact_number(value) == v:
                 return True
         return False
 
@@ -149,11 +158,11 @@ def matches(f: Filter, row: Event, data: Dataset, today: dt.date) -> bool:
     if op in ("true", "false"):
         return kind == "boolean" and value is (op == "true")
     if op in ("gt", "gte", "lt", "lte", "between"):
-        n = number(value)
-        if n is None:
+        if kind != "number":
             return False
+        n = exact_number(value)
         if op == "between":
-            return float(arg[0]) <= n <= float(arg[1])
+            return bool(arg[0] <= n <= arg[1])
         return {"gt": n > arg, "gte": n >= arg, "lt": n < arg, "lte": n <= arg}[op]
     if op in ("before", "after", "in_last_days"):
         if kind != "string" or not _starts_with_date(value):
