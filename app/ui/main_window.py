@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when docks are renamed or the default arrangement changes incompatibly.
 STATE_VERSION = 1
-DEFAULT_SIZE = (1400, 900)
+DEFAULT_SIZE = (1760, 900)
 GEOIP_ATTRIBUTION_FALLBACK = "IP geolocation by DB-IP (db-ip.com), CC BY 4.0"
 
 
@@ -64,6 +66,19 @@ def geoip_attribution() -> str:
     except ImportError:
         return GEOIP_ATTRIBUTION_FALLBACK
     return str(GEOIP_ATTRIBUTION)
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    """`panel` in a frameless scroll area that gives it the dock's size when it can. A dock is at
+    least as wide as its panel, so tabbed panels added their widest: the window could not be
+    narrower than 1,724 px (Funnels' 999 beside Destinations' 725) and ran off a 1280 or 1366 px
+    laptop screen. A panel now scrolls within a narrower dock instead."""
+    holder = QScrollArea()
+    holder.setObjectName(f"scroll_{panel.objectName()}")
+    holder.setFrameShape(QFrame.Shape.NoFrame)
+    holder.setWidgetResizable(True)
+    holder.setWidget(panel)
+    return holder
 
 
 class MainWindow(QMainWindow):
@@ -126,7 +141,7 @@ class MainWindow(QMainWindow):
             panel = cls(self.context)
             dock = QDockWidget(cls.title, self)
             dock.setObjectName(f"dock_{cls.panel_id}")
-            dock.setWidget(panel)
+            dock.setWidget(_scrolling(panel))
             dock.setFeatures(
                 QDockWidget.DockWidgetFeature.DockWidgetClosable
                 | QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -150,7 +165,15 @@ class MainWindow(QMainWindow):
         left = first_in_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
         right = first_in_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
         if left is not None and right is not None:
-            self.resizeDocks([left, right], [58, 42], Qt.Orientation.Horizontal)
+            # Each side in proportion to the width its widest panel needs (with scrolling panels
+            # a dock no longer insists on it): at the default size every panel has its width.
+            def widest(area: Qt.DockWidgetArea) -> int:
+                return max(self.panels[pid].minimumSizeHint().width() for pid, dock in self.docks.items()
+                           if self.dockWidgetArea(dock) == area)
+
+            left_need, right_need = widest(self.dockWidgetArea(left)), widest(self.dockWidgetArea(right))
+            width = DEFAULT_SIZE[0] * left_need // (left_need + right_need)
+            self.resizeDocks([left, right], [width, DEFAULT_SIZE[0] - width], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         menu_bar = self.menuBar()

@@ -156,3 +156,24 @@ def test_status_bar_names_the_connection(make_window: Any, filled_db: Any, qtbot
     wait_panels(qtbot, window)
     assert window.connection_label.text().startswith("SQLite")
     assert "events.sqlite" in window.connection_label.text()
+
+
+def test_the_window_fits_a_laptop_screen_and_a_narrow_panel_scrolls(make_window: Any, qtbot: Any) -> None:
+    """Each dock insisted on its panel's whole width, so tabbed panels added their widest: the
+    window could not be narrower than 1,724 px and ran off a 1280 or 1366 px laptop screen."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window = make_window()
+    assert window.minimumSizeHint().width() <= 1280
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.width() == 1280 and window.height() == 720, timeout=5_000)
+    funnels = window.show_panel("funnels")
+    holder = window.docks["funnels"].widget()
+    assert isinstance(holder, QScrollArea) and holder.widget() is funnels
+    # Its controls stay reachable: the panel keeps its width and scrolls within the dock.
+    qtbot.waitUntil(lambda: holder.horizontalScrollBar().maximum() > 0, timeout=5_000)
+    assert funnels.width() >= funnels.minimumSizeHint().width()
+    # ...and where there is room, the panel fills its dock as before (no scroll bar).
+    window.resize(2400, 1400)
+    qtbot.waitUntil(lambda: holder.horizontalScrollBar().maximum() == 0
+                    and funnels.width() == holder.viewport().width(), timeout=5_000)
