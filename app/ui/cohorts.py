@@ -57,6 +57,8 @@ class CohortStore(QObject):
         self._cohorts: list[dict[str, Any]] = []
         self.loaded = False
         self.error: str | None = None
+        # Reloads run on several threads and can answer out of order: only the newest counts.
+        self._generation = 0
         context.connection_changed.connect(self._on_connection)
         if context.connection is not None:
             self.reload()
@@ -68,6 +70,7 @@ class CohortStore(QObject):
         return next((c for c in self._cohorts if c["id"] == cohort_id), None)
 
     def _on_connection(self, connection: Connection | None) -> None:
+        self._generation += 1
         self._cohorts = []
         self.loaded = False
         self.changed.emit()
@@ -98,13 +101,20 @@ class CohortStore(QObject):
     def reload(self) -> None:
         from app.query.cohorts import list_cohorts
 
+        self._generation += 1
+        generation = self._generation
+
         def done(rows: Any) -> None:
+            if generation != self._generation:
+                return  # a later reload was asked for (after a rename, say): this list may be stale
             self._cohorts = list(rows)
             self.loaded = True
             self.error = None
             self.changed.emit()
 
         def failed(message: str) -> None:
+            if generation != self._generation:
+                return
             self.error = message
             self.loaded = True
             self.changed.emit()
