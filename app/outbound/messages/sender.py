@@ -2,7 +2,8 @@
 
 For each member of the audience (paged through the users query, by id) that the ledger has
 not decided yet: skip (unsubscribed, no address, a `| required` template value missing --
-not recorded, so a later run reconsiders them), or split deterministically into the holdout
+not recorded, so a later run reconsiders them; so is a person whose values make the message
+render past a size bound, named on a `skip` line), or split deterministically into the holdout
 (recorded at once) or the message group: claim in the ledger, wait for the rate limit,
 deliver, mark. Every decision is also an event of the person (`Message Sent` with group
 message/holdout, `Message Failed`), written in batches with deterministic message ids, so a
@@ -31,7 +32,7 @@ from app.outbound.ledger import Ledger, now_ms
 from app.outbound.messages.campaign import Campaign, EmailChannel, WebhookChannel
 from app.outbound.messages.channels import SmtpSettings, SmtpTransport, WebhookTransport
 from app.outbound.messages.errors import CampaignError
-from app.outbound.messages.templates import MissingValue
+from app.outbound.messages.templates import MissingValue, ValueTooLarge
 from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff, DeliveryError, PermanentFailure, TemporaryFailure, UncertainDelivery
 from app.query import QueryError, run_query
@@ -42,6 +43,7 @@ EVENT_BATCH = 200
 SKIP_UNSUBSCRIBED = "unsubscribed"
 SKIP_NO_ADDRESS = "no address"
 SKIP_MISSING = "template value missing"
+SKIP_TOO_LARGE = "value too large"
 
 
 @dataclass
@@ -362,6 +364,12 @@ def _run(engine: Engine, campaign: Campaign, channel: Channel, ledger: Ledger, l
                 continue
             try:
                 out = render(campaign, person_context(engine, campaign, user))
+            except ValueTooLarge as exc:
+                # Their values render past a size bound: they alone are skipped (reconsidered on a
+                # later run, as a missing value is), the run goes on for everyone else.
+                summary.skipped[SKIP_TOO_LARGE] += 1
+                opts.out(f"skip\t{person}\t{exc}")
+                continue
             except MissingValue:
                 summary.skipped[SKIP_MISSING] += 1
                 continue

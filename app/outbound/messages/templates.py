@@ -9,7 +9,9 @@ Campaign files come from anyone, so a template's cost is bounded too (the sandbo
 `range`): one rendering may take RENDER_STEPS steps of Python work (nested loops, recursive
 macros) and RENDER_SECONDS seconds, and write RENDER_CHARS characters, and `*`, `**` and the
 padding methods refuse results beyond that size (numbers beyond that many bits) before building
-them; past a bound the template is a CampaignError.
+them; past a bound the template is a CampaignError. A size bound (RENDER_CHARS, RENDER_JSON_CHARS,
+a number too long to print) passed only with a person's values (a trait another program wrote
+long) skips that person (ValueTooLarge), as a missing value does: the others still get theirs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,22 @@ from app.outbound.messages.errors import CampaignError
 
 class MissingValue(Exception):
     """A `| required` value is missing for this person."""
+
+
+class ValueTooLarge(MissingValue):
+    """This person's values make a field (or a webhook's fields together) render past a bound
+    (RENDER_CHARS, RENDER_JSON_CHARS, a number too long to print): they are skipped as a missing
+    value is, and the run goes on. The same bound passed without any person's values (the
+    template's own text, loops or numbers) is a CampaignError: nobody could get the message."""
+
+
+class _PastBound(Exception):
+    """A rendering passed one of the size bounds (the message names the field and the bound)."""
+
+
+#: What a template sees without any person's values: the probe telling whether a size bound
+#: passed is the template's own doing or this person's.
+_NOBODY: dict[str, Any] = {"traits": {}, "id": "", "person": {}, "last": {}}
 
 
 def _required(value: Any, name: str | None = None) -> Any:
@@ -257,7 +275,7 @@ def _joined(chunks: Iterable[str], where: str) -> str:
     for chunk in chunks:
         size += len(chunk)
         if size > RENDER_CHARS:
-            raise CampaignError(f"{where}: the template renders more than {RENDER_CHARS:,} characters")
+            raise _PastBound(f"{where}: the template renders more than {RENDER_CHARS:,} characters")
         parts.append(chunk)
     return "".join(parts)
 
@@ -280,13 +298,36 @@ class Template:
             raise CampaignError(f"{where}: template error on line {exc.lineno}: {exc.message}") from None
         self.traits = _traits_in(self._ast)
         self.names = _names_in(self._ast)
+        self._own_size_checked = False
 
     def render(self, context: Mapping[str, Any]) -> str:
+        """The field for this person. MissingValue (ValueTooLarge past a size bound their values
+        make it pass): skip them; CampaignError: the template is wrong for everyone."""
+        try:
+            return self._render(context)
+        except _PastBound as exc:
+            self.check_own_size()
+            raise ValueTooLarge(str(exc)) from None
+
+    def check_own_size(self) -> None:
+        """CampaignError when the template passes a size bound without any person's values
+        (checked once per template: the probe's answer does not change)."""
+        if self._own_size_checked:
+            return
+        try:
+            self._render(_NOBODY)
+        except _PastBound as exc:
+            raise CampaignError(str(exc)) from None
+        except (MissingValue, CampaignError):
+            pass  # it needs a person's values to render at all: not a bound of its own
+        self._own_size_checked = True
+
+    def _render(self, context: Mapping[str, Any]) -> str:
         previous = sys.gettrace()
         sys.settrace(_Steps(RENDER_STEPS, RENDER_SECONDS))
         try:
             return _joined(self._template.generate(context), self.where)
-        except MissingValue:
+        except (MissingValue, _PastBound):
             raise
         except _OverBudget:
             raise CampaignError(f"{self.where}: the template does too much work (over {RENDER_STEPS:,} steps or "
@@ -299,7 +340,7 @@ class Template:
             raise CampaignError(f"{self.where}: {exc}") from None
         except ValueError as exc:
             if str(exc).startswith(_DIGITS_LIMIT):  # Python's guard on printing huge integers
-                raise CampaignError(f"{self.where}: not allowed in a template: a number of more than "
+                raise _PastBound(f"{self.where}: not allowed in a template: a number of more than "
                                     f"{sys.get_int_max_str_digits():,} digits") from None
             raise MissingValue(f"{self.where}: {type(exc).__name__}: {exc}") from None
         except (TypeError, ArithmeticError, LookupError) as exc:
@@ -333,6 +374,7 @@ class JsonTemplate:
     def __init__(self, value: Any, where: str) -> None:
         self.value = value
         self.templates: dict[str, Template] = {}
+        self._own_size_checked = False
         self._compile(value, where)
 
     def _compile(self, value: Any, where: str) -> None:
@@ -354,9 +396,21 @@ class JsonTemplate:
         return set().union(*(t.names for t in self.templates.values())) if self.templates else set()
 
     def render(self, context: Mapping[str, Any], where: str) -> Any:
-        """The rendered value; CampaignError once its fields together pass RENDER_JSON_CHARS
-        (counted field by field: no more than one field's render past it is built)."""
-        return self._render(self.value, where, context, _Written(where))
+        """The rendered value; ValueTooLarge once this person's values make its fields together
+        pass RENDER_JSON_CHARS (counted field by field: no more than one field's render past it
+        is built), CampaignError when they pass it without any person's values."""
+        try:
+            return self._render(self.value, where, context, _Written(where))
+        except _PastBound as exc:
+            if not self._own_size_checked:
+                try:
+                    self._render(self.value, where, _NOBODY, _Written(where))
+                except _PastBound as own:
+                    raise CampaignError(str(own)) from None
+                except MissingValue:
+                    pass  # it needs a person's values to render at all: not a bound of its own
+                self._own_size_checked = True
+            raise ValueTooLarge(str(exc)) from None
 
     def _render(self, value: Any, where: str, context: Mapping[str, Any], written: _Written) -> Any:
         if isinstance(value, str):
@@ -378,6 +432,6 @@ class _Written:
     def add(self, text: str) -> str:
         self.chars += len(text)
         if self.chars > RENDER_JSON_CHARS:
-            raise CampaignError(f"{self.where}: the template renders more than {RENDER_JSON_CHARS:,} characters "
+            raise _PastBound(f"{self.where}: the template renders more than {RENDER_JSON_CHARS:,} characters "
                                 "in all (its fields together)")
         return text

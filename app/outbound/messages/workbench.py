@@ -16,7 +16,7 @@ from app.outbound.messages.campaign import Campaign, EmailChannel
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.sender import Channel, SendOptions, Summary, person_context, render, send_campaign
 from app.outbound.messages.store import load_campaigns
-from app.outbound.messages.templates import MissingValue
+from app.outbound.messages.templates import MissingValue, ValueTooLarge
 from app.query import QueryError, run_query
 
 
@@ -89,6 +89,8 @@ def preview(engine: Engine, definition: dict[str, Any], person: str) -> dict[str
     user = found["users"][0]
     try:
         out = render(campaign, person_context(engine, campaign, user))
+    except ValueTooLarge as exc:
+        return {"error": f"{user['id']} would be skipped: value too large ({exc})", "person": user["id"]}
     except MissingValue as exc:
         return {"error": f"{user['id']} would be skipped: template value missing ({exc})", "person": user["id"]}
     except CampaignError as exc:
