@@ -4,11 +4,15 @@ A person whose values pass a size bound is skipped alone; the run goes on for th
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select, update
 
+from app.cli.main import cli
 from app.core.schema import outbound_ledger, users
 from app.outbound.messages import Campaign, CampaignError
 from app.outbound.messages.sender import SendOptions, send_campaign
@@ -63,7 +67,8 @@ def test_one_persons_body_past_the_bound_skips_them_alone(engine: Engine, receiv
     assert _posted_to(receiver) == ["amy", "ann", "zoe"]
 
 
-def test_one_persons_field_or_number_past_the_bound_skips_them_alone(engine: Engine, smtp: SmtpServer) -> None:
+def test_one_persons_field_or_number_past_the_bound_skips_them_alone(engine: Engine, db_url: str, smtp: SmtpServer,
+                                                                    tmp_path: Path) -> None:
     """The other size bounds: one field of 1,000,000 characters, a number too long to print."""
     add_people(engine, {p: person(i, gender="female", n=1) for i, p in enumerate(["amy", "ann", "bob", "zoe"])},
                orders={"amy": 3, "ann": 3, "bob": 3, "zoe": 3})
@@ -79,6 +84,15 @@ def test_one_persons_field_or_number_past_the_bound_skips_them_alone(engine: Eng
     assert preview(engine, spec, "bob")["error"] == (
         "bob would be skipped: value too large (channel.text: not allowed in a template: a number of more "
         "than 4,300 digits)")
+    # and 'Send test to me' for them is that line, not a traceback (MissingValue escaped it)
+    path = tmp_path / "c.campaign.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["send", "--db", db_url, str(path), "--smtp", smtp.url,
+                                      "--test-to", "me@example.com", "--as", "bob"])
+    assert result.exit_code == 1, result.output[-300:]
+    assert result.output.strip() == ("Error: bob would be skipped: value too large (channel.text: not allowed in "
+                                     "a template: a number of more than 4,300 digits)"), result.output[-300:]
+    assert "me@example.com" not in smtp.handler.by_rcpt()
 
 
 def test_a_template_past_the_bound_without_anyones_values_still_stops_the_run(engine: Engine,

@@ -455,7 +455,12 @@ def send_test(engine: Engine, campaign: Campaign, person: str, to: str, *, smtp_
     found = run_query(engine, {"kind": "users", "search": person, "limit": 1, "count": False})
     if not found["users"]:
         raise CampaignError(f"no person {person!r}")
-    out = render(campaign, person_context(engine, campaign, found["users"][0]))
+    try:
+        out = render(campaign, person_context(engine, campaign, found["users"][0]))
+    except ValueTooLarge as exc:  # what a run would skip them for, in one line
+        raise CampaignError(f"{person} would be skipped: value too large ({exc})") from None
+    except MissingValue as exc:
+        raise CampaignError(f"{person} would be skipped: template value missing ({exc})") from None
     if isinstance(campaign.channel, EmailChannel):
         if not _is_address(to):
             raise CampaignError(f"not an e-mail address: {to!r}")
