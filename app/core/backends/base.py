@@ -109,6 +109,13 @@ class Backend:
     def configure_engine(self, engine: Engine, *, writable: bool) -> None:
         """Hooks on a new engine (per-connection settings)."""
 
+    def follow_replaced_file(self, engine: Engine, notify: Callable[[str], None]) -> None:
+        """For a database kept in a file someone can delete or replace while it is open (SQLite):
+        let `engine` open the new file at its path once the one it opened was replaced, calling
+        `notify(message)` when it finds the file replaced or removed. Without it an engine
+        refuses to go on (what writers want: they must not write into a file nobody sees, nor
+        carry on in another one). Elsewhere nothing to do."""
+
     def pings_connections(self, url: URL) -> bool:
         """Whether the pool tests a connection (`SELECT 1`) each time it hands it out: a
         server's connection can drop while idle (restart, network, idle timeout), and the test
