@@ -265,6 +265,9 @@ class QueryChannel(QObject):
             self.reconnecting.emit(float(delay))
             return
         self.busy_changed.emit(False)
+        if self._was_reconnecting:  # the server answered (with a refusal): the connection is back
+            self._was_reconnecting = False
+            self.recovered.emit()
         self.failed.emit(info)
 
     def _retry(self) -> None:

@@ -112,3 +112,91 @@ def test_a_user_export_started_while_the_server_is_gone_says_so(
     assert panel.export_message.text() == "Exported 40 persons to persons.csv."
     assert len(target.read_text(encoding="utf-8").splitlines()) == 41
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
+
+
+def _unreachable_jobs(monkeypatch: pytest.MonkeyPatch, connection: Any) -> dict[str, bool]:
+    """Every job submitted to the connection's threads from now on fails as a lost connection
+    would, until the returned switch is turned off."""
+    down = {"on": True}
+    real = connection.pool.submit
+
+    def submit(job: Any, token: Any, on_done: Any, on_error: Any) -> int:
+        def run(tok: Any) -> Any:
+            if down["on"]:
+                raise DatabaseError("cannot reach the database server (connection refused)")
+            return job(tok)
+
+        return int(real(run, token, on_done, on_error))
+
+    monkeypatch.setattr(connection.pool, "submit", submit)
+    return down
+
+
+def test_segmentation_event_counts_asked_while_the_server_is_gone_say_so(
+        make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The events picker's counts for a new range, asked while the connection was lost, kept the
+    old counts under an idle state bar (the status bar saying connected) until the server was back."""
+    window = make_window(filled_db[0])
+    panel = window.panels["segmentation"]
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled and panel.volume_key_shown is not None,
+                    timeout=20_000)
+    panel.volume_channel.backoff = (0.05, 0.1, 0.2)
+    down = _unreachable_jobs(monkeypatch, window.connection)
+    panel.refresh_volumes(force=True)
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    assert "reconnecting" in panel.state_bar.message
+    assert window.connection.state == "reconnecting"
+    down["on"] = False
+    qtbot.waitUntil(lambda: not panel.volume_channel.busy, timeout=10_000)
+    assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
+
+
+def _messages_panel(make_window: Any, qtbot: Any, sqlite_url: str) -> tuple[Any, Any]:
+    from app.outbound.messages.store import save_campaign
+    from tests.outbound.conftest import campaign_dict
+    from tests.ui.test_messages_panel import NAME, population
+
+    engine = open_database(sqlite_url)
+    population(engine)
+    save_campaign(engine, campaign_dict(holdout=0.3))
+    engine.dispose()
+    window = make_window(sqlite_url)
+    panel = window.show_panel("messages")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    panel.select_campaign(NAME)
+    qtbot.waitUntil(lambda: panel.settled and NAME in panel.results_label.text(), timeout=20_000)
+    return window, panel
+
+
+#: Each side query of the Messages panel: how to ask it, and what shows once it is answered.
+MESSAGES_SIDE_QUERIES = {
+    "audience count": (lambda p: p.recount(), lambda p: "people in the audience now" in p.editor.count_label.text()),
+    "preview": (lambda p: (p.person.setText("u01"), p.preview()), lambda p: "Person: u01" in p.preview_text.toPlainText()),
+    "results": (lambda p: p.load_results(), lambda p: "has not been sent" in p.results_label.text()),
+    "save": (lambda p: p.save_campaign(), lambda p: p.editor_message.text().startswith("Saved")),
+    "send now": (lambda p: p.send_now(), lambda p: "needs an SMTP server" in p.send_message.text()),
+}
+
+
+@pytest.mark.parametrize("which", list(MESSAGES_SIDE_QUERIES))
+def test_messages_side_queries_asked_while_the_server_is_gone_say_so(
+        which: str, make_window: Any, sqlite_url: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audience count, a preview, the results, Save campaign and Send now's plan, asked while
+    the connection was lost, said 'counting…' or nothing under an idle state bar (the status bar
+    still saying connected) until the server came back: their channels retried without a word."""
+    window, panel = _messages_panel(make_window, qtbot, sqlite_url)
+    ask, answered = MESSAGES_SIDE_QUERIES[which]
+    for channel in (panel.count_channel, panel.preview_channel, panel.send_channel, panel.results_channel,
+                    panel.save_channel):
+        channel.backoff = (0.05, 0.1, 0.2)
+    monkeypatch.setattr(panel, "confirm", lambda _title, _text: False)
+    panel.preview_text.setPlainText("")
+    panel.results_label.setText("")
+    down = _unreachable_jobs(monkeypatch, window.connection)
+    ask(panel)
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    assert "reconnecting" in panel.state_bar.message
+    assert window.connection.state == "reconnecting"
+    down["on"] = False
+    qtbot.waitUntil(lambda: answered(panel) and panel.settled, timeout=20_000)
+    assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"

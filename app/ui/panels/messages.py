@@ -106,6 +106,9 @@ class MessagesPanel(Panel):
         self.save_channel = self.new_channel()
         self.save_channel.result.connect(self._on_saved)
         self.save_channel.failed.connect(lambda info: self.editor_message.setText(f"⚠ {info.message}"))
+        for side in (self.count_channel, self.preview_channel, self.send_channel, self.results_channel,
+                     self.save_channel):
+            self.show_retries_of(side)
 
         split = QSplitter(Qt.Orientation.Horizontal, self.body)
         split.addWidget(self._build_list())

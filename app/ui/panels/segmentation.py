@@ -96,6 +96,7 @@ class SegmentationPanel(Panel):
         self.volume_channel = self.new_channel()
         self.volume_channel.result.connect(self._on_volumes)
         self.volume_channel.failed.connect(self._on_volumes_failed)
+        self.show_retries_of(self.volume_channel)
         self._volume_key: tuple[str, str] | None = None
         #: (range, zone) whose volumes the picker shows; None before the first answer.
         self.volume_key_shown: tuple[str, str] | None = None
