@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -20,6 +21,9 @@ class Connection(QObject):
     """
 
     state_changed = Signal(str)
+    #: The database's file was replaced or removed while open (SQLite), with a sentence saying
+    #: so; the connection then reads the new file, or fails with that reason while none is there.
+    file_changed = Signal(str)
 
     def __init__(self, url: str, engine: Engine, *, is_demo: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -29,6 +33,13 @@ class Connection(QObject):
         self.backend = backend_for(engine)
         self.pool = WorkerPool(max_threads=self.backend.query_threads, parent=self)
         self._state = "connected"
+        # The app shows what is at the path: a demo made again, an export copied over the file.
+        self.backend.follow_replaced_file(engine, self._on_file_changed)
+
+    def _on_file_changed(self, message: str) -> None:
+        """Called on a worker's thread, from the pool; the signal reaches the GUI thread queued."""
+        with contextlib.suppress(RuntimeError):  # closed and deleted meanwhile
+            self.file_changed.emit(message)
 
     @property
     def display_url(self) -> str:

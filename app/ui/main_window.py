@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else cfg.open_settings()
         self.context = AppContext(self.settings, self)
         self.context.reconnect_requested.connect(self.reconnect)
+        self.context.notice.connect(lambda text: self.statusBar().showMessage(text, 60_000))
         self.panels: dict[str, Panel] = {}
         self.docks: dict[str, QDockWidget] = {}
         #: False for `--screenshot`: rendering docs must not change the user's last database.
