@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
@@ -62,18 +62,20 @@ class Deadline:
 
 class _Lookup:
     """One name resolution running on a thread of its own, which a caller waits for at most
-    what its deadline leaves: the standard library's resolver (getaddrinfo) has no timeout."""
+    what its deadline leaves: the standard library's resolver (getaddrinfo, and getfqdn's
+    gethostbyaddr) has no timeout."""
 
-    def __init__(self, key: tuple[str, int]) -> None:
+    def __init__(self, key: tuple[str, int], lookup: Callable[[], Any] | None = None) -> None:
         self.key = key
+        self.lookup = lookup or (lambda: socket.getaddrinfo(key[0], key[1], 0, socket.SOCK_STREAM))
         self.done = threading.Event()
-        self.addresses: list[Any] = []
+        self.addresses: Any = []
         self.error: OSError | None = None
         threading.Thread(target=self._run, name=f"resolve {key[0]}", daemon=True).start()
 
     def _run(self) -> None:
         try:
-            self.addresses = socket.getaddrinfo(self.key[0], self.key[1], 0, socket.SOCK_STREAM)
+            self.addresses = self.lookup()
         except OSError as exc:
             self.error = exc
         finally:
@@ -108,6 +110,27 @@ def resolve(host: str, port: int, deadline: Deadline, timeout: float | None) -> 
     if lookup.error is not None:
         raise lookup.error
     return lookup.addresses
+
+
+#: The key of the lookup of this machine's own name among _LOOKUPS (no host is named so).
+_LOCAL_NAME = ("<this machine>", 0)
+
+
+def local_name(deadline: Deadline, timeout: float | None) -> str | None:
+    """This machine's fully qualified name (socket.getfqdn(), what smtplib would say in EHLO),
+    waiting at most what is left of `deadline` (and `timeout`): None past it, or when it is not
+    a dotted name. getfqdn asks the resolver (gethostbyaddr) with no timeout, so smtplib's own
+    lookup held 'tracklens send' for as long as a hung resolver hung; here a lookup that hangs
+    is waited for by every later one instead of starting another thread."""
+    wait = deadline.left(timeout)
+    with _LOOKUPS_LOCK:
+        lookup = _LOOKUPS.get(_LOCAL_NAME)
+        if lookup is None:
+            lookup = _LOOKUPS[_LOCAL_NAME] = _Lookup(_LOCAL_NAME, socket.getfqdn)
+    if not lookup.done.wait(wait) or lookup.error is not None:
+        return None
+    name = lookup.addresses
+    return name if isinstance(name, str) and "." in name else None
 
 
 def create_connection(address: tuple[str, int], deadline: Deadline, timeout: float | None,

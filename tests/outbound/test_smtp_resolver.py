@@ -152,3 +152,69 @@ def test_tls_checks_the_certificate_against_the_host_name(engine: Engine, resolv
     assert summary.sent == 1, summary.line()
     assert [r.rcpt for r in handler.received] == ["p1@example.com"]
     assert logins.seen and all(over_tls for _mechanism, over_tls in logins.seen)
+
+
+class _EhloNames(Handler):
+    """The name each client gave in EHLO, with each message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.names.append(session.host_name)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _send_naming_this_machine(engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                              getfqdn: Callable[..., str]) -> tuple[Any, list[str]]:
+    """Send to ann over a server at an address (nothing else to resolve), socket.getfqdn being
+    `getfqdn`: the summary and the EHLO names the server saw."""
+
+    class Patient(SmtpTransport):  # each wait 0.5 s, the exchange 10 s: time to go on after a wait
+        def __init__(self, settings: SmtpSettings) -> None:
+            super().__init__(settings, timeout=TIMEOUT, deadline=10)
+
+    monkeypatch.setattr(sender_module, "SmtpTransport", Patient)
+    monkeypatch.setattr(socket, "getfqdn", getfqdn)
+    handler, port = _EhloNames(), free_port()
+    # (named: aiosmtpd would ask socket.getfqdn for its own name)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="mx.example")
+    controller.start()
+    try:
+        _ann(engine)
+        summary = _finishes(lambda: send_campaign(engine, Campaign.from_dict(campaign_dict()),
+                                                  smtp_url=f"smtp://127.0.0.1:{port}",
+                                                  options=SendOptions(sleep=lambda s: None)))
+    finally:
+        controller.stop()
+    assert [r.rcpt for r in handler.received] == ["p1@example.com"]
+    return summary, handler.names
+
+
+def test_a_hung_lookup_of_this_machines_name_does_not_hold_the_send(engine: Engine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """smtplib looked up the name EHLO gives (socket.getfqdn: gethostbyaddr, no timeout) outside
+    the deadline: a resolver that hung held the send even to a server given by its address. The
+    name is waited for within the deadline; past it EHLO gives this end's address, and the
+    message goes."""
+    release, asked = threading.Event(), []
+
+    def hanging(name: str = "") -> str:
+        asked.append(name)
+        release.wait(60)
+        return "late.example"
+
+    try:
+        summary, names = _send_naming_this_machine(engine, monkeypatch, hanging)
+    finally:
+        release.set()
+    assert asked and summary.sent == 1, summary.line()
+    assert names == ["[127.0.0.1]"]
+
+
+def test_this_machines_name_is_given_in_ehlo_when_it_resolves(engine: Engine,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    summary, names = _send_naming_this_machine(engine, monkeypatch, lambda name="": "sender.example")
+    assert summary.sent == 1, summary.line()
+    assert names == ["sender.example"]

@@ -26,6 +26,7 @@ from app.outbound.deadline import (
     Deadline,
     DeadlineClient,
     create_connection,
+    local_name,
 )
 from app.outbound.messages.errors import CampaignError
 from app.outbound.retry import PermanentFailure, TemporaryFailure, UncertainDelivery
@@ -106,6 +107,13 @@ def _classify(code: int, message: bytes | str, what: str) -> Exception:
     return TemporaryFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
 
 
+#: The longest wait for this machine's name (EHLO's), within the exchange's deadline: past it the
+#: connection's own address is given, and the send goes on.
+LOCAL_NAME_SECONDS = 5.0
+#: What smtplib is told at first (anything but None, which made it look the name up itself).
+_NAMED_LATER = "[127.0.0.1]"
+
+
 class _ResolvingSMTP(smtplib.SMTP):
     """smtplib.SMTP whose connection resolves the server's name within the deadline
     (deadline.create_connection): smtplib's own socket.create_connection resolved it with no
@@ -114,7 +122,23 @@ class _ResolvingSMTP(smtplib.SMTP):
 
     def __init__(self, deadline: Deadline, *args: Any, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "local_hostname": _NAMED_LATER})
+        self.name_this_machine()
+
+    def name_this_machine(self) -> None:
+        """The name EHLO gives, once connected: this machine's fully qualified name when the
+        resolver says it within LOCAL_NAME_SECONDS (and the deadline), else the address literal
+        of this end of the connection (RFC 5321 4.1.3). smtplib looked the name up itself, with no
+        timeout (socket.getfqdn), outside the deadline: a hung resolver hung the send."""
+        wait = min(self.timeout, LOCAL_NAME_SECONDS) if isinstance(self.timeout, int | float) else LOCAL_NAME_SECONDS
+        try:
+            name = local_name(self.deadline, wait)
+        except TimeoutError:  # the deadline has passed: EHLO will say so
+            name = None
+        if name is None and self.sock is not None:
+            address = str(self.sock.getsockname()[0]).split("%")[0]  # (an IPv6 scope is this machine's)
+            name = f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+        self.local_hostname = name or _NAMED_LATER
 
     def _get_socket(self, host: str, port: int, timeout: float) -> Any:
         return create_connection((host, port), self.deadline, timeout)  # (no source address is set)
@@ -134,7 +158,8 @@ class _BoundedSMTP_SSL(smtplib.SMTP_SSL, _ResolvingSMTP):
 
     def __init__(self, deadline: Deadline, **kwargs: Any) -> None:
         self.deadline = deadline
-        smtplib.SMTP_SSL.__init__(self, **kwargs)
+        smtplib.SMTP_SSL.__init__(self, local_hostname=_NAMED_LATER, **kwargs)
+        self.name_this_machine()
 
 
 class SmtpTransport:
