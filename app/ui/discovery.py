@@ -104,6 +104,9 @@ def _queryable(name: str) -> bool:
     return True
 
 
+ValuesCallback = Callable[[list[Any]], None]
+
+
 def parse_values(result: Any) -> list[Any]:
     out: list[Any] = []
     for row in _rows(result, "values"):
@@ -132,7 +135,12 @@ class DiscoveryCache(QObject):
         self._props_channel.result.connect(self._on_props)
         self._traits_channel.result.connect(self._on_traits)
         self._values_channel.result.connect(self._on_values)
-        self._pending_values: tuple[PropertyInfo, Callable[[list[Any]], None]] | None = None
+        self._values_channel.failed.connect(lambda _info: self._values_failed())
+        self._values_channel.cancelled.connect(self._values_failed)
+        #: Value lists asked for and not yet answered: key -> (field, the callbacks waiting for it),
+        #: the most recently asked last. One is asked at a time (`_asking`), the newest first.
+        self._waiting: dict[str, tuple[PropertyInfo, list[ValuesCallback]]] = {}
+        self._asking: str | None = None
         self.loaded_events = False
         self.loaded_properties = False
         self._events_all_time = False  # the events asked for are of all time, not the last 30 days
@@ -146,6 +154,8 @@ class DiscoveryCache(QObject):
         self._event_props = []
         self._traits = []
         self._values = {}
+        self._waiting = {}
+        self._asking = None
         self.loaded_events = False
         self.loaded_properties = False
         self.events_changed.emit()
@@ -187,17 +197,39 @@ class DiscoveryCache(QObject):
                 return info
         return PropertyInfo(name, source, "string")
 
-    def values(self, info: PropertyInfo, callback: Callable[[list[Any]], None]) -> None:
-        """Common values of a field; cached, else fetched and passed to `callback` later."""
+    def values(self, info: PropertyInfo, callback: ValuesCallback) -> None:
+        """Common values of a field; cached, else fetched and passed to `callback` later.
+
+        Each asker (a filter row's bound method) gets the answer of its latest question only:
+        a row that moved on to another field is no longer told the values of the one before.
+        Questions of different askers are all answered, one after the other."""
+        for key, (_field, callbacks) in list(self._waiting.items()):
+            callbacks[:] = [c for c in callbacks if c != callback]
+            if not callbacks and key != self._asking:
+                del self._waiting[key]
         cached = self._values.get(info.key)
         if cached is not None:
             callback(cached)
             return
-        connection = self._connection
-        if connection is None:
+        if self._connection is None:
             return
+        _field, callbacks = self._waiting.pop(info.key, (info, []))
+        callbacks.append(callback)
+        self._waiting[info.key] = (info, callbacks)
+        if self._asking is None:
+            self._ask_values()
+
+    def _ask_values(self) -> None:
+        """Ask for the newest value list someone still waits for."""
+        self._asking = None
+        connection = self._connection
+        wanted = [key for key, (_field, callbacks) in self._waiting.items() if callbacks]
+        if connection is None or not wanted:
+            self._waiting = {}
+            return
+        info = self._waiting[wanted[-1]][0]
+        self._asking = info.key
         spec: dict[str, Any] = {"kind": "discovery", "what": "values", "limit": 50, info.source: info.name}
-        self._pending_values = (info, callback)
         self._values_channel.submit(connection.query_job(spec))
 
     # ----------------------------------------------------------------- slots
@@ -221,14 +253,22 @@ class DiscoveryCache(QObject):
         self.properties_changed.emit()
 
     def _on_values(self, result: Any) -> None:
-        pending, self._pending_values = self._pending_values, None
-        if pending is None:
+        key, self._asking = self._asking, None
+        if key is None:
             return
-        info, callback = pending
         values = parse_values(result)
-        self._values[info.key] = values
-        with contextlib.suppress(RuntimeError):  # the asking widget was closed meanwhile
-            callback(values)
+        self._values[key] = values
+        _field, callbacks = self._waiting.pop(key, (None, []))
+        for callback in callbacks:
+            with contextlib.suppress(RuntimeError):  # the asking widget was closed meanwhile
+                callback(values)
+        self._ask_values()
+
+    def _values_failed(self) -> None:
+        """No values for this field (they are suggestions only); go on with the next one."""
+        if self._asking is not None:
+            self._waiting.pop(self._asking, None)
+            self._ask_values()
 
     def _on_traits(self, result: Any) -> None:
         self._traits = parse_keys(result, "traits", "trait")

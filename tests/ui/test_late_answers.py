@@ -1,0 +1,85 @@
+"""Answers that come back late or out of order: the connection's threads answer requests in any
+order, so an answer asked for before the user changed their mind must not be shown after it.
+Each test holds the older request (a threading.Event) until the newer one has answered."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from app.ui.widgets.filter_builder import PropertyFilterRow
+
+PLANS_SHOWN = ["pro", "free", "team"]
+
+
+class Held:
+    """Makes the connection's jobs whose spec `matches` wait until `release()`; counts them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, connection: Any, matches: Any) -> None:
+        self.release_event = threading.Event()
+        self.started = threading.Event()
+        self.returned = threading.Event()
+        real = connection.query_job
+
+        def query_job(spec: dict[str, Any]) -> Any:
+            job = real(spec)
+            if not matches(spec):
+                return job
+
+            def held(token: Any) -> Any:
+                self.started.set()
+                result = job(token)
+                self.release_event.wait(15)
+                self.returned.set()
+                return result
+
+            return held
+
+        monkeypatch.setattr(connection, "query_job", query_job)
+
+    def release(self) -> None:
+        self.release_event.set()
+
+
+def _values_of(row: Any) -> list[str]:
+    return list(row._value_model.stringList())
+
+
+def test_a_filter_rows_late_values_do_not_replace_those_of_its_property_now(
+        make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter row switched from plan to $browser and back: $browser's values, answering late,
+    replaced plan's in the row's value suggestions (a plan filter offering Chrome, Firefox…)."""
+    window = make_window(filled_db[0])
+    panel = window.panels["segmentation"]
+    qtbot.waitUntil(lambda: panel.finished_once and window.context.discovery.loaded_properties, timeout=20_000)
+    builder = panel.filter_builder
+    row = builder.add_row({"property": "plan", "op": "eq", "value": ""})
+    assert isinstance(row, PropertyFilterRow)
+    qtbot.waitUntil(lambda: sorted(_values_of(row)) == sorted(PLANS_SHOWN), timeout=10_000)
+    held = Held(monkeypatch, window.connection, lambda spec: spec.get("what") == "values")
+    row.set_json({"property": "$browser", "op": "eq", "value": ""})
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    row.set_json({"property": "plan", "op": "eq", "value": ""})  # its values are known: shown at once
+    assert sorted(_values_of(row)) == sorted(PLANS_SHOWN)
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(300)  # the late answer reaches the GUI thread
+    assert sorted(_values_of(row)) == sorted(PLANS_SHOWN)
+
+
+def test_two_filter_rows_asking_for_values_at_once_both_get_them(
+        make_window: Any, filled_db: Any, qtbot: Any) -> None:
+    """A report restored with two filters (or two panels' filters at start) asked for two value
+    lists at once: the second request superseded the first, so the first row never offered any
+    values."""
+    window = make_window(filled_db[0])
+    panel = window.panels["segmentation"]
+    qtbot.waitUntil(lambda: panel.finished_once and window.context.discovery.loaded_properties, timeout=20_000)
+    panel.filter_builder.set_filters([{"property": "plan", "op": "eq", "value": "pro"},
+                                      {"property": "$browser", "op": "eq", "value": "Chrome"}])
+    rows = list(panel.filter_builder.rows)
+    assert len(rows) == 2 and all(isinstance(r, PropertyFilterRow) for r in rows)
+    qtbot.waitUntil(lambda: all(_values_of(r) for r in rows), timeout=10_000)
+    assert sorted(_values_of(rows[0])) == sorted(PLANS_SHOWN)
