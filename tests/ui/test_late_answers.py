@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from app.ui.widgets.filter_builder import PropertyFilterRow
+from tests.ui.test_profile_panel import long_history
 
 PLANS_SHOWN = ["pro", "free", "team"]
 
 
 class Held:
-    """Makes the connection's jobs whose spec `matches` wait until `release()`; counts them."""
+    """Makes the connection's jobs whose spec `matches` hand their answer back only once released
+    (`started` is set when the answer is ready, `returned` when the job has ended)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, connection: Any, matches: Any) -> None:
         self.release_event = threading.Event()
@@ -29,11 +31,13 @@ class Held:
                 return job
 
             def held(token: Any) -> Any:
-                self.started.set()
-                result = job(token)
-                self.release_event.wait(15)
-                self.returned.set()
-                return result
+                try:
+                    result = job(token)  # answered now, handed back late
+                    self.started.set()
+                    self.release_event.wait(15)
+                    return result
+                finally:
+                    self.returned.set()
 
             return held
 
@@ -83,3 +87,57 @@ def test_two_filter_rows_asking_for_values_at_once_both_get_them(
     assert len(rows) == 2 and all(isinstance(r, PropertyFilterRow) for r in rows)
     qtbot.waitUntil(lambda: all(_values_of(r) for r in rows), timeout=10_000)
     assert sorted(_values_of(rows[0])) == sorted(PLANS_SHOWN)
+
+
+def _timeline_events(panel: Any) -> list[str]:
+    return [panel.timeline.topLevelItem(i).text(1) for i in range(panel.timeline.topLevelItemCount())]
+
+
+def test_older_events_asked_before_the_timeline_filter_changed_are_not_added_to_it(
+        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Load older events', then Show: Order Completed before they came: the older page of every
+    event was added under the two orders (23 'Product Viewed' rows in a timeline filtered to
+    orders), and 'Load older events' went on from there."""
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel = window.panels["profile"]
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("cust-x")
+    assert panel.timeline.topLevelItemCount() == 50 and panel.more_button.isVisible()
+    held = Held(monkeypatch, window.connection, lambda spec: "before_id" in (spec.get("timeline") or {}))
+    panel.more_button.click()
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        panel.event_filter.setCurrentText("Order Completed")
+        panel.event_filter.lineEdit().editingFinished.emit()
+    assert _timeline_events(panel) == ["Order Completed", "Order Completed"]
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(300)  # the late answer reaches the GUI thread
+    assert _timeline_events(panel) == ["Order Completed", "Order Completed"]
+    assert not panel.more_button.isVisible() and not panel.loading_more
+
+
+def test_a_search_answering_after_another_person_was_opened_does_not_replace_them(
+        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Find 'user33@', then a double-click on cust-x in another panel before the search answered:
+    the profile showed cust-x, then jumped to u33 when the search came back."""
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel = window.panels["profile"]
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled, timeout=10_000)
+    held = Held(monkeypatch, window.connection, lambda spec: spec.get("search") == "user33@")
+    panel.search_edit.setText("user33@")
+    panel.find_person()
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("cust-x")
+    assert panel.last_result["id"] == "cust-x"
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
+    assert panel.person == "cust-x" and panel.last_result["id"] == "cust-x"
+    assert panel.id_label.text() == "cust-x"

@@ -241,6 +241,9 @@ class ProfilePanel(Panel):
         self.run_query(self.query())
 
     def show_person(self, person_id: str) -> None:
+        # A search still running was asked before this person was chosen: its match must not
+        # replace them when it answers.
+        self._find_channel.cancel(quiet=True)
         self.person = person_id
         self.find_message.hide()
         self.refresh()
@@ -293,6 +296,9 @@ class ProfilePanel(Panel):
 
     # ----------------------------------------------------------------- results
     def show_result(self, result: Any) -> None:
+        # Older events asked for the timeline this answer replaces (another event filter, the
+        # person before) would be added under the new one.
+        self._more_channel.cancel(quiet=True)
         if not isinstance(result, dict) or not result.get("found"):
             self._show_empty()
             message = result.get("message") if isinstance(result, dict) else None
