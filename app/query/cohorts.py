@@ -89,7 +89,7 @@ def compile_cohort(f: CohortFilter, ctx: FilterContext) -> ColumnElement[bool]:
     return ctx.person.in_(members) if f.op == "in" else ctx.person.not_in(members)
 
 
-register_filter("cohort", _parse)
+register_filter("cohort", _parse, ("op", "definition"))
 register_filter_compiler(CohortFilter, compile_cohort)
 
 

@@ -16,7 +16,17 @@ class QueryError(ValueError):
 
 class UnknownKeys(QueryError):
     """The query names keys this version does not know (a file of a newer Tracklens, a typo):
-    a reader that drops them would answer another query."""
+    a reader that drops them would answer another query. Found wherever they are, whatever
+    else is wrong with the query: `also` is then the first other problem (one line)."""
+
+    def __init__(self, message: str, *, keys: tuple[str, ...] = (), data: object = None,
+                 also: str | None = None) -> None:
+        self.message = message
+        self.keys = keys
+        #: the JSON object holding the keys (the parser's sweep finds its path by it)
+        self.data = data
+        self.also = also
+        super().__init__(message if also is None else f"{message}; also {also}")
 
 
 class QueryTooLarge(QueryError):

@@ -13,6 +13,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -34,21 +35,43 @@ class SpecReader:
     """
 
     def __init__(self, data: Any, path: str) -> None:
+        readers = _SWEEP.get()
         if not isinstance(data, Mapping):
+            if readers is not None:
+                readers.append(_NotAnObject(data, path))
             raise QueryError(f"{path or 'query'} must be a JSON object, got {_describe(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
         self._seen: set[str] = set()
+        self._expected: frozenset[str] | None = None
+        #: the key read last, and whether done() was reached: parse_query's sweep reads them
+        self.current: str | None = None
+        self.finished = False
+        if readers is not None:
+            readers.append(self)
+
+    def expect(self, *keys: str) -> None:
+        """The keys this object may have: any other is refused now, before any value is read,
+        so a typo such as `"valeu"` is named as such (not as a missing value) and is found
+        whatever else is wrong with the object."""
+        self._expected = frozenset(keys)
+        self._seen.update(keys)
+        self._check(set(self.data) - self._expected)
 
     def sub(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def has(self, key: str) -> bool:
+    def _read(self, key: str) -> None:
+        assert self._expected is None or key in self._expected, f"{key!r} is read but not expected at {self.path!r}"
         self._seen.add(key)
+        self.current = key
+
+    def has(self, key: str) -> bool:
+        self._read(key)
         return key in self.data and self.data[key] is not None
 
     def raw(self, key: str, default: Any = None) -> Any:
-        self._seen.add(key)
+        self._read(key)
         value = self.data.get(key, default)
         return default if value is None else value
 
@@ -91,10 +114,31 @@ class SpecReader:
         return list(value)
 
     def done(self) -> None:
-        unknown = sorted(set(self.data) - self._seen)
+        self.finished = True
+        self._check(set(self.data) - self._seen)
+
+    def _check(self, unknown: set[str]) -> None:
         if unknown:
-            where = f" in {self.path}" if self.path else ""
-            raise UnknownKeys(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}{where}")
+            keys = tuple(sorted(unknown))
+            raise UnknownKeys(unknown_keys_message(keys, self.path), keys=keys, data=self.data)
+
+
+def unknown_keys_message(keys: Sequence[str], path: str) -> str:
+    where = f" in {path}" if path else ""
+    return f"unknown key{'s' if len(keys) > 1 else ''} {', '.join(repr(_short(k)) for k in keys)}{where}"
+
+
+class _NotAnObject:
+    """What the sweep keeps of a value read as an object that is not one (`"where": [1]`)."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        self.data, self.path = data, path
+        self.current: str | None = None
+        self.finished = False
+
+
+#: While parse_query sweeps a refused query for unknown keys: every SpecReader made.
+_SWEEP: ContextVar[list[SpecReader | _NotAnObject] | None] = ContextVar("spec_sweep", default=None)
 
 
 def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -188,11 +232,16 @@ class Range:
     @classmethod
     def from_dict(cls, data: Any, path: str = "range") -> Range:
         r = SpecReader(data, path)
+        r.expect("last", "unit", "from", "to")
         if r.has("last"):
+            if "from" in r.data or "to" in r.data:
+                raise QueryError(f"{path} takes 'last' (and 'unit') or 'from' and 'to', not both")
             last = r.integer("last", minimum=1, maximum=100_000)
             unit = r.string("unit", "day", choices=RANGE_UNITS)
             r.done()
             return cls(last=last, unit=unit)
+        if "unit" in r.data:
+            raise QueryError(f"{path}.unit goes with 'last' (a relative range), not with 'from' and 'to'")
         start = _parse_date(r.raw("from"), r.sub("from"))
         end = _parse_date(r.raw("to"), r.sub("to"))
         r.done()
@@ -311,11 +360,17 @@ class AnyFilter(Filter):
 #: modules add e.g. "cohort" here (`register_filter("cohort", parse_cohort_filter)`), and a
 #: compiler for the resulting class in app.query.filters.
 FILTER_PARSERS: dict[str, Callable[[SpecReader], Filter]] = {}
+#: The keys each registered filter object may have (its identifying key among them).
+FILTER_KEYS: dict[str, tuple[str, ...]] = {}
+#: The keys of a property or trait condition, besides "property"/"trait".
+CONDITION_KEYS = ("op", "value", "ignore_case")
 
 
-def register_filter(key: str, parser: Callable[[SpecReader], Filter]) -> None:
-    """Teach `parse_filter` a new filter object, recognised by its `key`."""
+def register_filter(key: str, parser: Callable[[SpecReader], Filter], keys: Sequence[str] = ()) -> None:
+    """Teach `parse_filter` a new filter object, recognised by its `key`. `keys` are the other
+    keys it may have: any other is refused (UnknownKeys) before the parser runs."""
     FILTER_PARSERS[key] = parser
+    FILTER_KEYS[key] = (key, *keys)
 
 
 def parse_filters(data: Any, path: str = "where", *, allow: Sequence[str] = ("property", "trait")) -> tuple[Filter, ...]:
@@ -331,6 +386,7 @@ def parse_filters(data: Any, path: str = "where", *, allow: Sequence[str] = ("pr
 def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "trait")) -> Filter:
     r = SpecReader(data, path)
     if "any" in r.data:
+        r.expect("any")
         members = r.items("any")
         r.done()
         if not members:
@@ -339,12 +395,16 @@ def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "t
         return AnyFilter(tuple(parse_filter(m, f"{path}.any[{i}]", allow=allow) for i, m in enumerate(members)))
     for key, parser in FILTER_PARSERS.items():
         if key in r.data:
+            r.expect(*FILTER_KEYS[key])
             return parser(r)
     targets = [t for t in ("property", "trait") if t in r.data]
     if len(targets) != 1:
+        if not targets:  # {"propery": ...}: a typo, or a filter of a newer Tracklens
+            r.expect(*CONDITION_KEYS)
         known = ["property", "trait", "any", *FILTER_PARSERS]
         raise QueryError(f"{path} must have exactly one of {', '.join(repr(k) for k in known)}")
     target = targets[0]
+    r.expect(target, *CONDITION_KEYS)
     if target not in allow:
         raise QueryError(f"{path}: {target} filters are not allowed here (only {', '.join(allow)})")
     name = check_name(r.raw(target), r.sub(target))
@@ -434,6 +494,7 @@ class EventSpec:
         if isinstance(data, str):
             return cls(check_event_name(data, path))
         r = SpecReader(data, path)
+        r.expect("event", "where")
         spec = cls(check_event_name(r.raw("event"), r.sub("event")), parse_filters(r.raw("where"), r.sub("where")))
         r.done()
         return spec
@@ -460,6 +521,7 @@ class Breakdown:
         if isinstance(data, str):
             return cls("property", check_name(data, path))
         r = SpecReader(data, path)
+        r.expect("property", "trait")
         targets = [t for t in ("property", "trait") if t in r.data]
         if len(targets) != 1:
             raise QueryError(f"{path} must be a property name or an object with 'property' or 'trait'")
@@ -506,9 +568,71 @@ def query_model(kind: str) -> Callable[[Q], Q]:
 
 
 def parse_query(spec: Any) -> Query:
-    """Validate a query dict and return its typed form (QueryError on anything wrong)."""
+    """Validate a query dict and return its typed form (QueryError on anything wrong).
+
+    Unknown keys are named wherever they are, whatever else is wrong: a query refused for a
+    bad filter is swept for them (`_sweep_unknown_keys`), and UnknownKeys carries the first
+    other problem in `also`. A reader that showed the query anyway (a saved report opens a
+    half-made query for its panel to name the problem) would otherwise drop them silently."""
     if isinstance(spec, Query):
         return spec
+    try:
+        return _parse_query(spec)
+    except UnknownKeys as exc:
+        if exc.also is not None or _SWEEP.get() is not None:
+            raise
+        other = _other_problem(spec, exc)
+        if other is None:
+            raise
+        raise UnknownKeys(exc.message, keys=exc.keys, data=exc.data, also=other) from None
+    except QueryTooLarge:
+        raise
+    except QueryError as exc:
+        if _SWEEP.get() is not None:
+            raise  # a sweep in progress (a nested parse_query)
+        found = _sweep_unknown_keys(spec)
+        if found is None:
+            raise
+        raise UnknownKeys(found, also=str(exc)) from None
+
+
+#: How many parts of a refused query the sweep sets aside, at most, looking for unknown keys.
+SWEEP_ROUNDS = 32
+
+
+def _sweep_unknown_keys(spec: Any) -> str | None:
+    """The unknown keys of a query the parser refused for another reason, or None.
+
+    The parser stops at its first problem, so keys after it are never looked at. Parse a copy
+    again and again, each time setting aside what was refused (the value the innermost
+    object read last; that object, when the value is not there to remove), until the parser
+    reaches an object with unknown keys, accepts the rest, or SWEEP_ROUNDS are spent. Setting
+    parts aside never adds a key, so whatever it finds is in the query as written; every
+    object states its keys before reading a value (`SpecReader.expect`)."""
+    paths: dict[int, str] = {}
+    parents: dict[int, tuple[Any, Any]] = {}
+    copy = _copy_json(spec, "", paths, parents)
+    for _ in range(SWEEP_ROUNDS):
+        readers: list[SpecReader | _NotAnObject] = []
+        token = _SWEEP.set(readers)
+        try:
+            _parse_query(copy)
+        except UnknownKeys as exc:
+            if exc.data is None or id(exc.data) not in paths:
+                return exc.message
+            return unknown_keys_message(exc.keys, paths[id(exc.data)])
+        except QueryError:
+            pass
+        else:
+            return None
+        finally:
+            _SWEEP.reset(token)
+        if not _set_aside([r for r in readers if not r.finished], parents, copy):
+            return None
+    return None
+
+
+def _parse_query(spec: Any) -> Query:
     if not isinstance(spec, Mapping):
         raise QueryError(f"a query must be a JSON object, got {_describe(spec)}")
     limits.check_spec_shape(spec)
@@ -520,6 +644,93 @@ def parse_query(spec: Any) -> Query:
     query = QUERY_MODELS[kind].from_dict(spec)
     limits.check_query_totals(query, Filter, ValueFilter)
     return query
+
+
+def _other_problem(spec: Any, exc: UnknownKeys) -> str | None:
+    """The first problem of `spec` besides the unknown keys `exc` names, or None."""
+    paths: dict[int, str] = {}
+    copies: dict[int, Any] = {}
+    copy = _copy_json(spec, "", paths, {}, copies)
+    holder = copies.get(id(exc.data))
+    if holder is None:
+        return None
+    for key in exc.keys:
+        holder.pop(key, None)
+    try:
+        _parse_query(copy)
+    except UnknownKeys as other:
+        return unknown_keys_message(other.keys, paths.get(id(other.data), "?"))
+    except QueryError as other:
+        return str(other)
+    return None
+
+
+def _copy_json(value: Any, path: str, paths: dict[int, str], parents: dict[int, tuple[Any, Any]],
+               copies: dict[int, Any] | None = None) -> Any:
+    """A copy of a query's objects and lists, with each one's path (`where[1].value`) and the
+    container holding it, by id; `copies` maps the ids of the originals to their copies.
+    Scalars are shared."""
+    if isinstance(value, Mapping):
+        out: Any = {}
+        for key, item in value.items():
+            out[key] = _copy_json(item, f"{path}.{key}" if path else str(key), paths, parents, copies)
+            if isinstance(out[key], dict | list):
+                parents[id(out[key])] = (out, key)
+    elif isinstance(value, list | tuple):
+        out = []
+        for i, item in enumerate(value):
+            out.append(_copy_json(item, f"{path}[{i}]", paths, parents, copies))
+            if isinstance(out[-1], dict | list):
+                parents[id(out[-1])] = (out, i)
+    else:
+        return value
+    paths[id(out)] = path
+    if copies is not None:
+        copies[id(value)] = out
+    return out
+
+
+def _set_aside(open_readers: Sequence[SpecReader | _NotAnObject], parents: dict[int, tuple[Any, Any]],
+               copy: Any) -> bool:
+    """Take out of the copy what the parser refused: the value the innermost unfinished object
+    read last, or that object itself (from its list or object) when the value is not there
+    (a required one) or is not an object. False when nothing is left to take out."""
+    for reader in reversed(open_readers):
+        data = reader.data
+        if isinstance(data, dict) and reader.current in data:
+            del data[reader.current]
+            return True
+        parent = parents.get(id(data)) if isinstance(data, dict | list) else _locate(copy, reader.path, data)
+        if parent is not None:
+            container, key = parent
+            if isinstance(container, list):
+                index = next((i for i, item in enumerate(container) if item is data), None)
+                if index is None:
+                    continue
+                del container[index]
+            elif container.get(key) is data:
+                del container[key]
+            else:
+                continue
+            return True
+    return False
+
+
+def _locate(copy: Any, path: str, value: Any) -> tuple[Any, Any] | None:
+    """The container and key of the scalar `value` at `path` (`where[2]`) in the copy, if it is
+    there (scalars have no identity to find them by)."""
+    container: Any = None
+    key: Any = None
+    node = copy
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        container, key = node, (int(index) if index else name)
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if container is None or node is not value:
+        return None
+    return container, key
 
 
 #: Every query kind the engine knows, and the module that holds its model and runner.
@@ -561,6 +772,7 @@ class Measure:
                 raise QueryError(f"{path} must be 'total', 'unique' or {{'sum'|'avg'|'median': property}}; got {data!r}")
             return cls(data)
         r = SpecReader(data, path)
+        r.expect(*NUMERIC_MEASURES)
         keys = [k for k in NUMERIC_MEASURES if k in r.data]
         if len(keys) != 1:
             raise QueryError(f"{path} must be 'total', 'unique' or an object with one of sum, avg, median")
@@ -600,6 +812,8 @@ class SegmentationQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SegmentationQuery:
         r = SpecReader(data, "")
+        r.expect("kind", "events", "measure", "unit", "range", "timezone", "where", "breakdown", "limit",
+                 "compare_previous")
         r.string("kind")
         q = cls(
             events=_names(r.items("events"), "events"),
@@ -646,6 +860,7 @@ class LiveQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LiveQuery:
         r = SpecReader(data, "")
+        r.expect("kind", "after_id", "limit", "events", "where")
         r.string("kind")
         q = cls(
             after_id=r.integer("after_id", 0, minimum=0),
@@ -681,6 +896,7 @@ class DiscoveryQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DiscoveryQuery:
         r = SpecReader(data, "")
+        r.expect("kind", "what", "range", "timezone", "event", "property", "trait", "sample", "limit")
         r.string("kind")
         what = r.string("what", required=True, choices=DISCOVERY_WHATS)
         rng = Range.from_dict(r.raw("range")) if r.has("range") else None

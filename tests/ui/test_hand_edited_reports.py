@@ -209,3 +209,30 @@ def test_renaming_a_report_of_a_newer_version_keeps_what_this_version_does_not_k
     store.save("Weekly sign-ups", "segmentation", {"kind": "segmentation", "events": ["Signed Up"]}, replace=True)
     data = json.loads((tmp_path / "reports" / "weekly.json").read_text(encoding="utf-8"))
     assert data["query"]["events"] == ["Signed Up"] and data["description"] == "for the Monday meeting"
+
+
+def test_a_report_with_an_unknown_key_is_refused_whatever_else_is_wrong_with_it(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A report with a bad filter and an unknown key opened without the key: the parser stopped
+    at the bad filter, so the key went unseen, and the panel showed the rest (another query).
+    The same for a filter with a typo in its keys ("valeu"): it opened as a filter without a
+    value, and the builder dropped it. Both are refused, naming the key and the other problem."""
+    window = make_window(filled_db[0])
+    panel = window.panels["segmentation"]
+    before = panel.query()
+    bad_op = {"property": "plan", "op": "is", "value": "pro"}
+    for name, query, reason in (
+            ("Bad filter, new key", {"kind": "segmentation", "events": ["Signed Up"], "where": [bad_op],
+                                     "sampling": 10},
+             "unknown key 'sampling' (saved by a newer Tracklens?); also where[0].op must be one of "),
+            ("Typo after a bad filter", {"kind": "segmentation", "events": ["Signed Up"],
+                                         "where": [bad_op, {"property": "price", "op": "gt", "valeu": 100}]},
+             "unknown key 'valeu' in where[1] (saved by a newer Tracklens?); also where[0].op must be one of "),
+            ("Typo", {"kind": "segmentation", "events": ["Signed Up"],
+                      "where": [{"property": "price", "op": "gt", "valeu": 100}]},
+             "unknown key 'valeu' in where[0] (saved by a newer Tracklens?)")):
+        report = window.reports.store.save(name, "segmentation", query)
+        assert not window.reports.open(report)
+        message = window.statusBar().currentMessage()
+        assert message.startswith(f"Could not show the report “{name}”: {reason}"), message
+        assert panel.query() == before

@@ -55,8 +55,10 @@ class Goal:
 
 def parse_goal(data: Any, path: str) -> Goal:
     r = SpecReader(data, path)
+    r.expect("event", "within")
     event = check_event_name(r.raw("event"), r.sub("event"))
     w = SpecReader(r.raw("within", {"days": 7}), r.sub("within"))
+    w.expect("days", "hours")
     days = w.integer("days", 0, minimum=0, maximum=MAX_WITHIN_DAYS)
     hours = w.integer("hours", 0, minimum=0, maximum=MAX_WITHIN_DAYS * 24)
     w.done()
@@ -75,6 +77,7 @@ class CampaignResultsQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CampaignResultsQuery:
         r = SpecReader(data, "")
+        r.expect("kind", "campaign", "goal")
         r.string("kind")
         name = r.string("campaign", required=True)
         if not name.strip():

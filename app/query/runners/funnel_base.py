@@ -122,6 +122,7 @@ class Window:
         if data is None:
             return cls()
         r = SpecReader(data, path)
+        r.expect(*WINDOW_UNITS)
         keys = [k for k in WINDOW_UNITS if k in r.data]
         if len(keys) != 1:
             raise QueryError(f"{path} must have exactly one of {', '.join(WINDOW_UNITS)}, e.g. {{'days': 7}}")
@@ -156,6 +157,7 @@ class Exclusion:
     @classmethod
     def from_json(cls, data: Any, path: str, steps: int) -> Exclusion:
         r = SpecReader(data, path)
+        r.expect("event", "from_step", "to_step", "where")
         event = check_event_name(r.raw("event"), r.sub("event"))
         first = r.integer("from_step", 1, minimum=1, maximum=MAX_STEPS)
         last = r.integer("to_step", steps, minimum=1, maximum=MAX_STEPS)
@@ -195,9 +197,14 @@ class FunnelQuery(Query):
     exclusions: tuple[Exclusion, ...] = ()
     hold: str | None = None  # a property name (or enriched field) held constant from the entry
 
+    #: The keys of a funnel object (besides its kind).
+    KEYS = ("steps", "window", "range", "timezone", "where", "breakdown", "limit", "view", "unit", "bins",
+            "order", "exclusions", "hold")
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FunnelQuery:
         r = SpecReader(data, "")
+        r.expect("kind", *cls.KEYS)
         r.string("kind")
         q = cls._read(r)
         r.done()
@@ -241,6 +248,7 @@ class FunnelQuery(Query):
     def from_json(cls, data: Any, path: str) -> FunnelQuery:
         """A funnel spec nested in another query (its `kind` may be omitted)."""
         r = SpecReader(data, path)
+        r.expect("kind", *cls.KEYS)
         kind = r.string("kind", "funnel")
         if kind != "funnel":
             raise QueryError(f"{r.sub('kind')} must be 'funnel'")

@@ -45,6 +45,8 @@ class FunnelFilter(Filter):
     other: bool = False
 
     person_level = True
+    #: The keys a funnel filter (and a funnel_persons query) has for it.
+    KEYS = ("funnel", "step", "status", "group", "other")
 
     @classmethod
     def read(cls, r: SpecReader) -> FunnelFilter:
@@ -114,7 +116,7 @@ def _prefix(f: FunnelFilter) -> str:
     return f"ff{next(_occurrence)}_"
 
 
-register_filter("funnel", _parse_funnel_filter)
+register_filter("funnel", _parse_funnel_filter, FunnelFilter.KEYS[1:])
 register_filter_compiler(FunnelFilter, compile_funnel_filter)
 
 

@@ -29,6 +29,7 @@ class PersonsQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PersonsQuery:
         r = SpecReader(data, "")
+        r.expect("kind", *cls.filter_class.KEYS, *UsersQuery.KEYS)
         r.string("kind")
         f = cls.filter_class.read(r)
         users = UsersQuery._read(r)

@@ -51,6 +51,7 @@ class Timeline:
         if data is None:
             return cls()
         r = SpecReader(data, path)
+        r.expect("limit", "before_id", "events")
         t = cls(limit=r.integer("limit", 50, minimum=1, maximum=1000),
                 before_id=r.integer("before_id", minimum=1),
                 events=_names(r.items("events"), r.sub("events")))
@@ -70,6 +71,7 @@ class ProfileQuery(Query):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProfileQuery:
         r = SpecReader(data, "")
+        r.expect("kind", "user", "timeline")
         r.string("kind")
         user = r.string("user", required=True)
         if not user.strip():

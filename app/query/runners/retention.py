@@ -107,9 +107,14 @@ class RetentionQuery(Query):
     breakdown: Breakdown | None = None
     limit: int = 10
 
+    #: The keys of a retention object (besides its kind).
+    KEYS = ("start", "return", "mode", "unit", "periods", "bracket", "range", "timezone", "where", "breakdown",
+            "limit")
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RetentionQuery:
         r = SpecReader(data, "")
+        r.expect("kind", *cls.KEYS)
         r.string("kind")
         q = cls._read(r)
         r.done()
@@ -119,6 +124,7 @@ class RetentionQuery(Query):
     def from_json(cls, data: Any, path: str) -> RetentionQuery:
         """A retention spec nested in another query (its `kind` may be omitted)."""
         r = SpecReader(data, path)
+        r.expect("kind", *cls.KEYS)
         if r.string("kind", "retention") != "retention":
             raise QueryError(f"{r.sub('kind')} must be 'retention'")
         q = cls._read(r)

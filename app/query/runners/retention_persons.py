@@ -39,6 +39,8 @@ class RetentionFilter(Filter):
     status: str = "retained"
 
     person_level = True
+    #: The keys a retention filter (and a retention_persons query) has for it.
+    KEYS = ("retention", "born", "period", "status")
 
     @classmethod
     def read(cls, r: SpecReader) -> RetentionFilter:
@@ -80,7 +82,7 @@ def _prefix() -> str:
     return f"rf{next(_occurrence)}_"
 
 
-register_filter("retention", _parse_retention_filter)
+register_filter("retention", _parse_retention_filter, RetentionFilter.KEYS[1:])
 register_filter_compiler(RetentionFilter, compile_retention_filter)
 
 

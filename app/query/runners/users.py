@@ -135,6 +135,7 @@ class DidFilter(Filter):
     @classmethod
     def from_json(cls, data: Any, path: str) -> DidFilter:
         r = SpecReader(data, path)
+        r.expect("event", "where", "min", "max", "range", "timezone")
         event = check_event_name(r.raw("event"), r.sub("event"))
         where = parse_filters(r.raw("where"), r.sub("where"), allow=("property",))
         maximum = r.integer("max", minimum=0, maximum=MAX_COUNT)
@@ -222,7 +223,7 @@ def _did_per_person(f: DidFilter, person: ColumnElement[Any], conds: list[Column
     return parts[0] if len(parts) == 1 else and_(*parts)
 
 
-register_filter("did", _parse_did_filter)
+register_filter("did", _parse_did_filter, ())
 register_filter_compiler(DidFilter, compile_did)
 
 
@@ -243,6 +244,7 @@ class Sort:
         if data is None:
             return cls()
         r = SpecReader(data, path)
+        r.expect("by", "desc")
         by = r.raw("by", "last_seen")
         desc = r.boolean("desc", True)
         r.done()
@@ -251,6 +253,7 @@ class Sort:
                 raise QueryError(f"{path}.by must be one of {', '.join(SORT_KEYS)} or {{'trait': name}}; got {by!r}")
             return cls(by, None, desc)
         t = SpecReader(by, f"{path}.by")
+        t.expect("trait")
         name = check_name(t.raw("trait"), t.sub("trait"))
         t.done()
         return cls("trait", name, desc)
@@ -275,9 +278,13 @@ class UsersQuery(Query):
     after: str | None = None
     count: bool = True
 
+    #: The keys of a users object (besides its kind).
+    KEYS = ("where", "did", "match", "search", "timezone", "columns", "sort", "limit", "after", "count")
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> UsersQuery:
         r = SpecReader(data, "")
+        r.expect("kind", *cls.KEYS)
         r.string("kind")
         q = cls._read(r)
         r.done()
@@ -311,6 +318,7 @@ class UsersQuery(Query):
     def from_json(cls, data: Any, path: str) -> UsersQuery:
         """A users query nested in another object (cohort definitions); `kind` optional."""
         r = SpecReader(data, path)
+        r.expect("kind", *cls.KEYS)
         if r.string("kind", "users") != "users":
             raise QueryError(f"{r.sub('kind')} must be 'users'")
         q = cls._read(r)

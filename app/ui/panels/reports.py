@@ -70,14 +70,16 @@ def query_problem(query: dict[str, Any]) -> str | None:
 def unshowable(query: dict[str, Any]) -> str | None:
     """Why a panel would show `query` as another query, or None. A query the parser refuses
     for another reason still opens (a half-made one saved as it was): the panel then says
-    what is wrong with it."""
+    what is wrong with it. Unknown keys refuse it whatever else is wrong (the parser finds
+    them all the same), and the line names the first other problem too."""
     from app.query import parse_query
     from app.query.errors import QueryError, UnknownKeys
 
     try:
         parse_query(query)
     except UnknownKeys as exc:
-        return f"{exc} (saved by a newer Tracklens?)"
+        also = f"; also {exc.also}" if exc.also else ""
+        return f"{exc.message} (saved by a newer Tracklens?){also}"
     except QueryError:
         pass
     return None
