@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from app.ui.widgets.filter_builder import PropertyFilterRow
+from tests.ui.test_lost_connection_side_queries import messages_panel_with_a_draft
+from tests.ui.test_messages_panel import NAME
 from tests.ui.test_profile_panel import long_history
 
 PLANS_SHOWN = ["pro", "free", "team"]
@@ -32,9 +34,11 @@ class Held:
 
             def held(token: Any) -> Any:
                 try:
-                    result = job(token)  # answered now, handed back late
-                    self.started.set()
-                    self.release_event.wait(15)
+                    try:
+                        result = job(token)  # answered now (or refused), handed back late
+                    finally:
+                        self.started.set()
+                        self.release_event.wait(15)
                     return result
                 finally:
                     self.returned.set()
@@ -141,3 +145,22 @@ def test_a_search_answering_after_another_person_was_opened_does_not_replace_the
     qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
     assert panel.person == "cust-x" and panel.last_result["id"] == "cust-x"
     assert panel.id_label.text() == "cust-x"
+
+
+def test_a_campaigns_results_coming_after_new_are_not_shown_for_the_new_one(
+        make_window: Any, sqlite_url: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages: a campaign chosen, then New before its results came: the Results tab showed the
+    campaign left (and kept showing it for the new one, as it did after New at any time)."""
+    window, panel = messages_panel_with_a_draft(make_window, qtbot, sqlite_url, chosen=False)
+    assert panel.results_label.text() == "Choose a campaign that was sent."
+    held = Held(monkeypatch, window.connection, lambda spec: spec.get("kind") == "campaign_results")
+    panel.select_campaign(NAME)
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    panel.new_button.click()
+    assert panel.editor.name.text() != NAME
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
+    assert panel.results_label.text() == "Choose a campaign that was sent."
+    assert not panel.chart.isVisible() and not panel.over_time.isVisible()

@@ -151,7 +151,8 @@ def test_segmentation_event_counts_asked_while_the_server_is_gone_say_so(
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
 
 
-def _messages_panel(make_window: Any, qtbot: Any, sqlite_url: str) -> tuple[Any, Any]:
+def messages_panel_with_a_draft(make_window: Any, qtbot: Any, sqlite_url: str, *,
+                                chosen: bool = True) -> tuple[Any, Any]:
     from app.outbound.messages.store import save_campaign
     from tests.outbound.conftest import campaign_dict
     from tests.ui.test_messages_panel import NAME, population
@@ -163,6 +164,8 @@ def _messages_panel(make_window: Any, qtbot: Any, sqlite_url: str) -> tuple[Any,
     window = make_window(sqlite_url)
     panel = window.show_panel("messages")
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    if not chosen:
+        return window, panel
     panel.select_campaign(NAME)
     qtbot.waitUntil(lambda: panel.settled and NAME in panel.results_label.text(), timeout=20_000)
     return window, panel
@@ -184,7 +187,7 @@ def test_messages_side_queries_asked_while_the_server_is_gone_say_so(
     """The audience count, a preview, the results, Save campaign and Send now's plan, asked while
     the connection was lost, said 'counting…' or nothing under an idle state bar (the status bar
     still saying connected) until the server came back: their channels retried without a word."""
-    window, panel = _messages_panel(make_window, qtbot, sqlite_url)
+    window, panel = messages_panel_with_a_draft(make_window, qtbot, sqlite_url)
     ask, answered = MESSAGES_SIDE_QUERIES[which]
     for channel in (panel.count_channel, panel.preview_channel, panel.send_channel, panel.results_channel,
                     panel.save_channel):

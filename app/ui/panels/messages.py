@@ -345,6 +345,8 @@ class MessagesPanel(Panel):
             self.list_message.setText("")
         if self.selected_name() is not None:
             self.load_results()
+        else:
+            self._clear_results()
 
     # ----------------------------------------------------------------- list actions
     def selected_name(self) -> str | None:
@@ -364,6 +366,7 @@ class MessagesPanel(Panel):
         name = self.selected_name()
         row = next((r for r in self._rows if r["name"] == name), None)
         if row is None:
+            self._clear_results()
             return
         self.editor.set_definition(row["definition"])
         self.editor_message.setText(row["error"] or "")
@@ -709,6 +712,15 @@ class MessagesPanel(Panel):
         if connection is None or name is None:
             return
         self.results_channel.submit(connection.query_job({"kind": "campaign_results", "campaign": name}))
+
+    def _clear_results(self) -> None:
+        """No campaign chosen (New, Open file…, the chosen one deleted): the results of the one
+        chosen before, shown or still coming, are not this campaign's."""
+        self.results_channel.cancel(quiet=True)
+        self.results_label.setText("Choose a campaign that was sent.")
+        self.chart.clear()
+        self.over_time.clear()
+        self._show_plots(False)
 
     def _on_results_failed(self, info: ErrorInfo) -> None:
         self.results_label.setText(html.escape(info.message))  # a rich-text label (see app.ui.plain)
