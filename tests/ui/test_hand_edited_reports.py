@@ -236,3 +236,29 @@ def test_a_report_with_an_unknown_key_is_refused_whatever_else_is_wrong_with_it(
         message = window.statusBar().currentMessage()
         assert message.startswith(f"Could not show the report “{name}”: {reason}"), message
         assert panel.query() == before
+
+
+def test_a_report_with_a_view_this_version_does_not_have_says_so(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A report whose chart view is one this version does not have (a newer Tracklens's "pie", a
+    typo) opened as the default view without a word; so did a funnel axis. The query is the one
+    saved, so the report opens, and the status bar says what is shown instead (as a bad value of
+    the query is said in the panel's state bar)."""
+    window = make_window(filled_db[0])
+    report = window.reports.store.save("Pie", "segmentation", {"kind": "segmentation", "events": ["Signed Up"]},
+                                       {"view": "pie"})
+    assert window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Opened report “Pie”, but its view 'pie' is not one this version shows ('line' instead)")
+    assert window.panels["segmentation"].query()["events"] == ["Signed Up"]
+    report = window.reports.store.save("Money", "funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"]},
+                                       {"axis": "revenue"})
+    assert window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Opened report “Money”, but its axis 'revenue' is not one this version shows ('count' instead)")
+    window.statusBar().clearMessage()
+    report = window.reports.store.save("Bars", "segmentation", {"kind": "segmentation", "events": ["Signed Up"]},
+                                       {"view": "stacked"})
+    assert window.reports.open(report)  # a view it has: nothing to say
+    assert window.statusBar().currentMessage() == ""
+    assert window.panels["segmentation"].ui_state() == {"view": "stacked"}

@@ -85,6 +85,19 @@ def unshowable(query: dict[str, Any]) -> str | None:
     return None
 
 
+def ui_not_shown(saved: dict[str, Any], shown: dict[str, Any]) -> list[str]:
+    """What of a report's view options (`ui`) its panel shows otherwise, one phrase each: a
+    chart view or axis this version does not have (a newer Tracklens's, a typo) fell back to
+    the default without a word. Options the panel does not have at all are not named."""
+    return [f"its {key} {_short(saved[key])} is not one this version shows ({_short(shown[key])} instead)"
+            for key in saved if key in shown and saved[key] != shown[key]]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 class ReportsDialog(QDialog):
     """The saved reports: open, rename, delete, export, import."""
 
@@ -255,6 +268,8 @@ class ReportsController:
     def __init__(self, window: Any, store: ReportStore | None = None) -> None:
         self.window = window
         self.store = store or ReportStore()
+        #: What the last report opened had in its view options that its panel shows otherwise.
+        self.notes: list[str] = []
 
     def save_dialog(self, panel: Any) -> None:
         """Ctrl+S: ask for a name (offering to replace a report of the same name)."""
@@ -283,6 +298,7 @@ class ReportsController:
         """Show the report in its panel and run it. A report file edited by hand may hold values
         a panel cannot show (`"interval": "fast"`): one line in the status bar, as for a file
         opened from the command line, instead of an exception escaping the Reports dialog."""
+        self.notes = []
         panel = self.window.panels.get(report.panel)
         if panel is None:
             self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
@@ -296,9 +312,11 @@ class ReportsController:
             shown: tuple[dict[str, Any], dict[str, Any]] | None = (panel.ui_state(), panel.query())
         except (NotImplementedError, ValueError, KeyError, TypeError, AttributeError):
             shown = None  # nothing whole to go back to (a profile with nobody chosen)
+        notes: list[str] = []
         try:
             if report.ui:
                 panel.set_ui_state(report.ui)
+                notes = ui_not_shown(report.ui, panel.ui_state())
             panel.set_query(report.query)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             # A value of the wrong type (`"range": 5`) raised AttributeError in a widget half way
@@ -310,6 +328,11 @@ class ReportsController:
                 f"Could not show the report “{report.name}”: {query_problem(report.query) or exc}", 30000)
             return False
         panel.refresh()
+        # The query is the one saved, so the report opens; a view option it could not show is
+        # presentation (the same numbers), said here as a bad query value is in the panel.
+        self.notes = notes
+        if notes:
+            self.window.statusBar().showMessage(f"Opened report “{report.name}”, but {'; '.join(notes)}", 30000)
         return True
 
     def open_file(self, path: str) -> Report | None:
@@ -324,7 +347,7 @@ class ReportsController:
         except (ReportError, OSError) as exc:
             bar.showMessage(f"Could not open the report {Path(path).name}: {exc}", 30000)
             return None
-        if self.open(report):
+        if self.open(report) and not self.notes:
             bar.showMessage(f"Opened report “{report.name}”", 8000)
         return report
 
