@@ -355,7 +355,11 @@ class Panel(QWidget):
 
     def _retry(self) -> None:
         if self.state_bar.state == StateBar.RECONNECTING:
-            self.channel.retry_now()
+            # The bar may be saying a side query's lost connection (show_retries_of): Retry tries
+            # the queries waiting for their next try now, not the main one again.
+            waiting = [channel for channel in self._channels if channel.retrying]
+            for channel in waiting or [self.channel]:
+                channel.retry_now()
         elif self.context.connection is None:
             self.context.reconnect_requested.emit()
         else:

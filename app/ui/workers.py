@@ -198,6 +198,11 @@ class QueryChannel(QObject):
     def busy(self) -> bool:
         return self._request_id is not None or self._retry_timer.isActive()
 
+    @property
+    def retrying(self) -> bool:
+        """Waiting to try again a request that lost its connection."""
+        return self._retry_timer.isActive()
+
     def submit(self, job: Job) -> None:
         """Run `job(token)`, superseding (cancelling and dropping) any older request."""
         self._retry_timer.stop()

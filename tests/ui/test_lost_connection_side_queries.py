@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 
 import app.query
 from app.core.database import DatabaseError, open_database
@@ -202,4 +203,20 @@ def test_messages_side_queries_asked_while_the_server_is_gone_say_so(
     assert window.connection.state == "reconnecting"
     down["on"] = False
     qtbot.waitUntil(lambda: answered(panel) and panel.settled, timeout=20_000)
+    assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
+
+
+def test_retry_in_the_state_bar_tries_the_side_query_that_lost_its_connection(
+        make_window: Any, sqlite_url: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry, pressed once the server was back while the audience count waited for its next try,
+    ran the campaign list again and left 'counting…' until the count's own wait (up to 30 s) ran
+    out: the button retried the panel's main query, not the one that had lost its connection."""
+    window, panel = messages_panel_with_a_draft(make_window, qtbot, sqlite_url)
+    panel.count_channel.backoff = (60.0,)
+    down = _unreachable_jobs(monkeypatch, window.connection)
+    panel.recount()
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    down["on"] = False
+    panel.state_bar.findChild(QPushButton, "retryButton").click()
+    qtbot.waitUntil(lambda: "people in the audience now" in panel.editor.count_label.text(), timeout=10_000)
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
