@@ -126,7 +126,7 @@ class Window:
         keys = [k for k in WINDOW_UNITS if k in r.data]
         if len(keys) != 1:
             raise QueryError(f"{path} must have exactly one of {', '.join(WINDOW_UNITS)}, e.g. {{'days': 7}}")
-        amount = r.integer(keys[0], minimum=1, maximum=100_000)
+        amount = r.integer(keys[0], minimum=1, maximum=100_000, required=True)  # {"days": null} too
         r.done()
         window = cls(amount, keys[0])
         if window.ms > 366 * 86_400_000:
