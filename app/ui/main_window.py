@@ -15,7 +15,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QScreen,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -26,6 +34,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QScrollArea,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -696,26 +705,44 @@ class MainWindow(QMainWindow):
                 log.warning("ignoring the saved state of %s: %s", panel_id, exc)
 
     def _ensure_on_screen(self) -> None:
-        """Pull a window restored onto a screen that is gone back onto a visible one."""
+        """Fit the window onto the screen it is mostly on, or the primary one if it is on none (its
+        screen is gone): smaller than that screen's free area and inside it. The first size,
+        DEFAULT_SIZE, ran off a 1366 x 768 laptop screen; a geometry saved on a bigger monitor may
+        no longer fit either. A maximized or full-screen window is the window system's to place."""
         screens = QGuiApplication.screens()
-        if not screens:
+        if not screens or self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
             return
         frame = self.frameGeometry()
-        if any(screen.availableGeometry().intersects(frame) for screen in screens):
-            visible = max(
-                (screen.availableGeometry().intersected(frame) for screen in screens),
-                key=lambda r: r.width() * r.height(),
-            )
-            if visible.width() >= 200 and visible.height() >= 100:
-                return
-        available: QRect = QGuiApplication.primaryScreen().availableGeometry()
-        width = min(DEFAULT_SIZE[0], available.width())
-        height = min(DEFAULT_SIZE[1], available.height())
-        self.resize(width, height)
-        self.move(
-            available.x() + (available.width() - width) // 2,
-            available.y() + (available.height() - height) // 2,
-        )
+
+        def visible_area(screen: QScreen) -> int:
+            visible = screen.availableGeometry().intersected(frame)
+            return visible.width() * visible.height() if visible.width() >= 200 and visible.height() >= 100 else 0
+
+        screen = max(screens, key=visible_area)
+        lost = visible_area(screen) == 0
+        if lost:
+            screen = QGuiApplication.primaryScreen()
+        available: QRect = screen.availableGeometry()
+        # The window frame is known once the window is shown; before, reserve a title bar and a
+        # border for it, as the style draws them on a window inside a window.
+        frame_width, frame_height = frame.width() - self.width(), frame.height() - self.height()
+        if frame_width == 0 and frame_height == 0:
+            border = self.style().pixelMetric(QStyle.PixelMetric.PM_MdiSubWindowFrameWidth)
+            frame_width = 2 * border
+            frame_height = self.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight) + border
+        width = min(self.width(), available.width() - frame_width)
+        height = min(self.height(), available.height() - frame_height)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        width, height = self.width() + frame_width, self.height() + frame_height
+        if lost:
+            x = available.x() + (available.width() - width) // 2
+            y = available.y() + (available.height() - height) // 2
+        else:
+            x = max(available.x(), min(frame.x(), available.x() + available.width() - width))
+            y = max(available.y(), min(frame.y(), available.y() + available.height() - height))
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

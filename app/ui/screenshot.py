@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
-from app.ui.main_window import MainWindow
+from app.ui.main_window import DEFAULT_SIZE, MainWindow
 
 DEFAULT_TIMEOUT_S = 180.0
 
@@ -47,6 +47,10 @@ class ScreenshotRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(100)
         self._timer.timeout.connect(self._check)
+        if not window.settings.contains("window/geometry"):
+            # The first window fits the screen, the offscreen platform's is 800 x 800: the pictures
+            # show the window as on a big screen.
+            window.resize(*DEFAULT_SIZE)
 
     def start(self) -> None:
         self._started = time.monotonic()

@@ -141,13 +141,21 @@ def shop_db(sqlite_url: str) -> Iterator[tuple[str, Engine]]:
 
 @pytest.fixture
 def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Any]:
-    """Build main windows on the test settings; each is closed (and its threads joined) afterwards."""
-    from app.ui.main_window import MainWindow
+    """Build main windows on the test settings; each is closed (and its threads joined) afterwards.
+
+    The offscreen platform's screen is 800 x 800 and the window's first size fits the screen, so
+    a window with no saved geometry gets the size it has on a big screen, DEFAULT_SIZE, as every
+    layout the tests check assumes; `size=None` keeps the size the app chose."""
+    from app.ui.main_window import DEFAULT_SIZE, MainWindow
 
     made: list[MainWindow] = []
 
-    def make(url: str | None = None, *, wait: bool = True, settings: QSettings | None = None) -> MainWindow:
-        window = MainWindow(settings if settings is not None else ui_settings)
+    def make(url: str | None = None, *, wait: bool = True, settings: QSettings | None = None,
+             size: tuple[int, int] | None = DEFAULT_SIZE) -> MainWindow:
+        settings = settings if settings is not None else ui_settings
+        window = MainWindow(settings)
+        if size is not None and not settings.contains("window/geometry"):
+            window.resize(*size)
         window.set_simulation_allowed(False)
         qtbot.addWidget(window)
         made.append(window)

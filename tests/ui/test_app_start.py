@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QImage
 
 from app.core.paths import demo_db_path
 from app.ui.app import choose_database
+from app.ui.main_window import DEFAULT_SIZE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +56,9 @@ def test_screenshot_writes_every_panel_and_the_window(filled_db: Any, tmp_path: 
         # Not a blank canvas: a rendered panel has many distinct colours.
         colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
         assert len(colours) > 20, name
+    # The window as on a big screen, not fitted to the offscreen platform's 800 x 800 screen.
+    window = QImage(str(out / "window.png"))
+    assert (window.width(), window.height()) == DEFAULT_SIZE
 
 
 def test_screenshot_fails_with_a_reason(tmp_path: Path) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, Qt
+from PySide6.QtCore import QByteArray, QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 
-from app.ui.main_window import GEOIP_ATTRIBUTION_FALLBACK, MainWindow, geoip_attribution
+from app.ui.main_window import DEFAULT_SIZE, GEOIP_ATTRIBUTION_FALLBACK, MainWindow, geoip_attribution
 from app.ui.widgets.state_bar import StateBar
 from tests.ui.conftest import wait_idle, wait_panels
 
@@ -177,3 +177,72 @@ def test_the_window_fits_a_laptop_screen_and_a_narrow_panel_scrolls(make_window:
     window.resize(2400, 1400)
     qtbot.waitUntil(lambda: holder.horizontalScrollBar().maximum() == 0
                     and funnels.width() == holder.viewport().width(), timeout=5_000)
+
+
+def _controls_out_of_reach(panel: Any) -> list[str]:
+    """The panel's visible controls not wholly inside what their nearest scroll area scrolls (the
+    panel itself, or a part of it that scrolls on its own)."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractScrollArea,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QScrollArea,
+    )
+
+    out = []
+    for kind in (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QAbstractScrollArea):
+        for control in panel.findChildren(kind):
+            if not control.isVisibleTo(panel):
+                continue
+            content = control.parentWidget()
+            while content is not panel:
+                holder = content.parentWidget().parentWidget() if content.parentWidget() else None
+                if isinstance(holder, QScrollArea) and holder.widget() is content:
+                    break
+                content = content.parentWidget()
+            if not content.rect().contains(QRect(control.mapTo(content, QPoint(0, 0)), control.size())):
+                out.append(f"{type(control).__name__} {control.objectName()}")
+    return out
+
+
+def test_the_first_window_fits_a_small_screen_and_every_panel_stays_usable(make_window: Any, qtbot: Any) -> None:
+    """The first window (no saved geometry) was 1760 x 900 whatever the screen: on a 1366 x 768
+    laptop it ran off the screen. The offscreen platform's screen is 800 x 800."""
+    from PySide6.QtWidgets import QScrollArea
+
+    available = QApplication.primaryScreen().availableGeometry()
+    assert available.width() < DEFAULT_SIZE[0] and available.height() < DEFAULT_SIZE[1]
+    window = make_window(size=None)
+    qtbot.waitUntil(lambda: window.frameGeometry() != window.geometry(), timeout=5_000)  # the frame is known
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+    assert window.width() > available.width() * 9 // 10 and window.height() > available.height() * 9 // 10
+    for panel_id in window.panels:
+        panel = window.show_panel(panel_id)
+        dock = window.docks[panel_id]
+        holder = dock.widget()
+        assert isinstance(holder, QScrollArea) and holder.widget() is panel
+        # The panel keeps at least the size it needs, and the dock scrolls it.
+        qtbot.waitUntil(lambda shown=panel: shown.isVisible() and shown.width() >= shown.minimumSizeHint().width()
+                        and shown.height() >= shown.minimumSizeHint().height(), timeout=5_000)
+        assert window.rect().contains(dock.geometry()), panel_id
+        # What the dock cannot show is reached by scrolling; every control is on what scrolls.
+        viewport = holder.viewport()
+        assert holder.horizontalScrollBar().maximum() == max(0, panel.width() - viewport.width()), panel_id
+        assert holder.verticalScrollBar().maximum() == max(0, panel.height() - viewport.height()), panel_id
+        assert _controls_out_of_reach(panel) == [], panel_id
+
+
+def test_a_window_saved_on_a_bigger_monitor_fits_the_screen(make_window: Any, ui_settings: Any, qtbot: Any) -> None:
+    """A geometry saved on a monitor that is now unplugged (here: bigger than the 800 x 800
+    offscreen screen, reaching past its corner) comes back inside the screen."""
+    first = make_window()
+    first.resize(2400, 1300)
+    first.move(QPoint(300, 200))
+    qtbot.waitUntil(lambda: first.width() == 2400, timeout=5_000)
+    first.close()
+    window = make_window(settings=ui_settings)
+    qtbot.waitUntil(lambda: window.frameGeometry() != window.geometry(), timeout=5_000)
+    available = QApplication.primaryScreen().availableGeometry()
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
