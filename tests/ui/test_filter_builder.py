@@ -71,6 +71,39 @@ def test_property_type_chooses_operators_and_editor(qtbot: Any) -> None:
     assert builder.filters() == [{"trait": "signup_date", "op": "after", "value": "2026-10-03"}]
 
 
+def test_an_integer_typed_in_a_number_field_stays_exactly_that_integer(qtbot: Any) -> None:
+    """The number field read what was typed through a float: an id-like 9007199254740993 (above
+    2^53) became 9007199254740992, so the filter silently asked for another value. Decimals stay
+    decimals."""
+    discovery = DiscoveryCache()
+    discovery._event_props = [PropertyInfo("order_id", "property", "number")]
+    builder = FilterBuilder(discovery)
+    qtbot.addWidget(builder)
+    row = builder.add_row()
+    assert isinstance(row, PropertyFilterRow)
+    row._select_property(discovery.find("property", "order_id"))
+    row.op_combo.setCurrentIndex(row.op_combo.findData("eq"))
+    assert row.values.currentWidget() is row.number_edit
+    qtbot.keyClicks(row.number_edit, "9007199254740993")
+    assert builder.filters() == [{"property": "order_id", "op": "eq", "value": 9007199254740993}]
+    row.number_edit.clear()
+    qtbot.keyClicks(row.number_edit, "-12.5")
+    assert builder.filters() == [{"property": "order_id", "op": "eq", "value": -12.5}]
+    row.op_combo.setCurrentIndex(row.op_combo.findData("between"))
+    qtbot.keyClicks(row.low_edit, "9007199254740993")
+    qtbot.keyClicks(row.high_edit, "9223372036854775807")
+    typed = [{"property": "order_id", "op": "between", "value": [9007199254740993, 9223372036854775807]}]
+    assert builder.filters() == typed
+    assert parse_query({"kind": "segmentation", "where": typed}).to_dict()["where"] == typed
+    # Loaded back, the field shows the integers as typed and gives them back unchanged.
+    again = FilterBuilder(discovery)
+    qtbot.addWidget(again)
+    again.set_filters(typed)
+    shown = again.findChildren(PropertyFilterRow)[0]
+    assert (shown.low_edit.text(), shown.high_edit.text()) == ("9007199254740993", "9223372036854775807")
+    assert again.filters() == typed
+
+
 def test_incomplete_rows_are_left_out_and_rows_can_be_removed(qtbot: Any) -> None:
     builder = FilterBuilder()
     qtbot.addWidget(builder)
@@ -231,3 +264,19 @@ def test_a_filter_row_fits_the_controls_column(make_window: Any, filled_db: Any,
         assert widget is not None and widget.isVisible()
         qtbot.waitUntil(lambda w=widget: w.visibleRegion().boundingRect().width() == w.width())
     assert column.holder.width() <= column.viewport().width()
+
+
+def test_a_panel_shows_and_gives_back_an_integer_above_2_to_the_53(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    seg = window.panels["segmentation"]
+    spec = seg.query()
+    spec["where"] = [{"property": "order_id", "op": "eq", "value": 9007199254740993}]
+    seg.set_query(spec)
+    row = seg.filter_builder.findChildren(PropertyFilterRow)[0]
+    assert row.values.currentWidget() is row.number_edit
+    assert row.number_edit.text() == "9007199254740993"
+    assert seg.query()["where"] == spec["where"]
+    # Typed again over itself, it is still that integer.
+    row.number_edit.clear()
+    qtbot.keyClicks(row.number_edit, "9007199254740993")
+    assert seg.query()["where"] == spec["where"]

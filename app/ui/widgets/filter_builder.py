@@ -98,7 +98,8 @@ def _remove_button(parent: QWidget) -> QToolButton:
 
 
 class _NumberEdit(QLineEdit):
-    """A number field that keeps integers integers (JSON `35`, not `35.0`)."""
+    """A number field that keeps integers integers (JSON `35`, not `35.0`), exactly: an id-like
+    9007199254740993 (above 2^53) read through a float became 9007199254740992, another value."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,11 +112,12 @@ class _NumberEdit(QLineEdit):
         text = self.text().strip().replace(",", ".")
         if not text:
             return None
-        try:
-            value = float(text)
-        except ValueError:
-            return None
-        return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+        for parse in (int, float):
+            try:
+                return parse(text)
+            except ValueError:
+                continue
+        return None
 
     def set_number(self, value: Any) -> None:
         self.setText("" if value is None else str(value))
