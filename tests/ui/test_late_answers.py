@@ -164,3 +164,36 @@ def test_a_campaigns_results_coming_after_new_are_not_shown_for_the_new_one(
     qtbot.waitUntil(lambda: panel.settled, timeout=10_000)
     assert panel.results_label.text() == "Choose a campaign that was sent."
     assert not panel.chart.isVisible() and not panel.over_time.isVisible()
+
+
+def test_a_connection_test_answering_after_the_form_changed_does_not_vouch_for_the_new_one(
+        qtbot: Any, ui_settings: Any, sqlite_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test on a good database, then another path typed before the answer: '✔ Connected (SQLite …)'
+    showed beside the path never tested (a file that is not a database at all)."""
+    import app.ui.dialogs.connect_dialog as connect_dialog
+    from app.core.database import open_database
+
+    open_database(sqlite_url).dispose()
+    release, started = threading.Event(), threading.Event()
+    real = connect_dialog.open_database
+
+    def slow_open(url: str, **kwargs: Any) -> Any:
+        engine = real(url, **kwargs)
+        started.set()
+        release.wait(15)
+        return engine
+
+    monkeypatch.setattr(connect_dialog, "open_database", slow_open)
+    dialog = connect_dialog.ConnectDialog(ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.sqlite_path.setText(sqlite_url.removeprefix("sqlite:///"))
+    dialog.test_button.click()
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"garbage" * 1000)
+    dialog.sqlite_path.setText(str(bogus))
+    release.set()
+    qtbot.waitUntil(lambda: dialog.status.text() != "Testing…", timeout=10_000)
+    assert not dialog.status.text().startswith("✔")
+    assert "changed while it was being tested" in dialog.status.text()
+    assert dialog.test_button.isEnabled()

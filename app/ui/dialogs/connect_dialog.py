@@ -325,6 +325,7 @@ class ConnectDialog(QDialog):
             return
         self.status.setText("Testing…")
         self.test_button.setEnabled(False)
+        self._tested_url = url
 
         def job(_token: Any) -> str:
             try:  # never creates anything: a mistyped SQLite path must not leave an empty file
@@ -339,19 +340,29 @@ class ConnectDialog(QDialog):
 
         self._tester.submit(job)
 
-    def _on_test_ok(self, answer: str) -> None:
+    _tested_url: str | None = None
+
+    def _tested_what_is_shown(self) -> bool:
+        """The answer is about the connection the form shows; else the form says so."""
         self.test_button.setEnabled(True)
-        self.status.setText(answer)
+        if self.current_url() == self._tested_url:
+            return True
+        self.status.setText("The connection was changed while it was being tested: Test it again.")
+        return False
+
+    def _on_test_ok(self, answer: str) -> None:
+        if self._tested_what_is_shown():
+            self.status.setText(answer)
 
     def _on_test_failed(self, info: ErrorInfo) -> None:
-        self.test_button.setEnabled(True)
-        self.status.setText(f"✘ {info.message}")
+        if self._tested_what_is_shown():
+            self.status.setText(f"✘ {info.message}")
 
     def _on_test_unreachable(self, _seconds: float) -> None:
         # A test answers once; no back-off loop here.
         self._tester.cancel(quiet=True)
-        self.test_button.setEnabled(True)
-        self.status.setText("✘ cannot reach the database server")
+        if self._tested_what_is_shown():
+            self.status.setText("✘ cannot reach the database server")
 
     def accept(self) -> None:
         url = self.current_url()
