@@ -262,3 +262,21 @@ def test_a_report_with_a_view_this_version_does_not_have_says_so(
     assert window.reports.open(report)  # a view it has: nothing to say
     assert window.statusBar().currentMessage() == ""
     assert window.panels["segmentation"].ui_state() == {"view": "stacked"}
+
+
+def test_a_report_without_a_kind_is_checked_as_its_panel_takes_it(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A hand-made report file whose query has no kind opens in the panel it names, which takes
+    it as a query of its kind; an unknown key in it went unseen (the check stopped at the
+    missing kind) and the panel dropped it without a word."""
+    window = make_window(filled_db[0])
+    panel = window.panels["funnels"]
+    before = panel.query()
+    (window.reports.store.folder / "kindless.json").write_text(json.dumps({
+        "name": "Kindless", "panel": "funnels",
+        "query": {"steps": ["Signed Up", "Order Completed"], "sampling": 10}}), encoding="utf-8")
+    report = window.reports.store.get("kindless")
+    assert not window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Could not show the report “Kindless”: unknown key 'sampling' (saved by a newer Tracklens?)")
+    assert panel.query() == before

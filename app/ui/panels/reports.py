@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.reports import (
     EXPORT_SUFFIX,
+    PANEL_FOR_KIND,
     Report,
     ReportError,
     ReportStore,
@@ -67,14 +68,18 @@ def query_problem(query: dict[str, Any]) -> str | None:
     return None
 
 
-def unshowable(query: dict[str, Any]) -> str | None:
+def unshowable(query: dict[str, Any], panel: str | None = None) -> str | None:
     """Why a panel would show `query` as another query, or None. A query the parser refuses
     for another reason still opens (a half-made one saved as it was): the panel then says
     what is wrong with it. Unknown keys refuse it whatever else is wrong (the parser finds
-    them all the same), and the line names the first other problem too."""
+    them all the same), and the line names the first other problem too. A query without a
+    kind (a hand-made file) is checked as `panel` takes it: as a query of its kind."""
     from app.query import parse_query
     from app.query.errors import QueryError, UnknownKeys
 
+    if "kind" not in query and panel is not None:
+        kind = next((k for k, p in PANEL_FOR_KIND.items() if p == panel), None)
+        query = {**query, "kind": kind} if kind is not None else query
     try:
         parse_query(query)
     except UnknownKeys as exc:
@@ -303,7 +308,7 @@ class ReportsController:
         if panel is None:
             self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
             return False
-        problem = unshowable(report.query)
+        problem = unshowable(report.query, report.panel)
         if problem is not None:
             self.window.statusBar().showMessage(f"Could not show the report “{report.name}”: {problem}", 30000)
             return False
