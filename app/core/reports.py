@@ -170,8 +170,9 @@ class ReportStore:
         except ReportError as exc:
             raise ReportError(f"{path.name}: {exc}") from None
         extra = {k: v for k, v in data.items() if k not in ("name", "panel", "query", "ui", "saved_at")}
+        saved_at = data.get("saved_at")  # a time Tracklens wrote; null or a number by hand is none
         return Report(name=str(data["name"]), panel=panel, query=data["query"], ui=_ui_state(data),
-                      saved_at=str(data.get("saved_at", "")), id=path.stem, extra=extra)
+                      saved_at=saved_at if isinstance(saved_at, str) else "", id=path.stem, extra=extra)
 
     def save(self, name: str, panel: str, query: Mapping[str, Any], ui: Mapping[str, Any] | None = None, *,
              replace: bool = False) -> Report:

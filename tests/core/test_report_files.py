@@ -114,3 +114,15 @@ def test_two_windows_saving_reports_with_the_same_file_name_keep_both(tmp_path: 
     assert raced == ["weekly-funnel"] and saved.id == "weekly-funnel-2"
     reports = {r.name: r.query["events"] for r in ReportStore(tmp_path).list()}
     assert reports == {"weekly funnel": ["Order Completed"], "Weekly funnel": ["Signed Up"]}
+
+
+@pytest.mark.parametrize("saved_at", [None, 5, ["2026-01-01"]])
+def test_a_hand_edited_save_time_that_is_not_a_time_is_none(tmp_path: Path, saved_at: object) -> None:
+    """`"saved_at": null` showed as 'None' in the Reports dialog's Saved column (5 as '5', a list
+    as its text), and a rename wrote 'None' back into the file as the save time."""
+    store = ReportStore(tmp_path)
+    (tmp_path / "edited.json").write_text(json.dumps({"name": "Edited", "panel": "segmentation",
+                                                      "query": SEGMENTATION, "saved_at": saved_at}))
+    assert store.get("edited").saved_at == ""
+    store.rename("edited", "Renamed")
+    assert json.loads((tmp_path / "edited.json").read_text())["saved_at"] == ""
