@@ -210,6 +210,7 @@ class EventWriter:
                     left_out = update_people(conn, fresh, resolution.merges)
                 if before_commit is not None:
                     before_commit(conn)
+                self.backend.check_before_commit(conn)
                 conn.commit()
         except SQLAlchemyError as exc:
             _reraise_interruption(exc)

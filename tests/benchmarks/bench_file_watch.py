@@ -1,5 +1,6 @@
 """What the check for a replaced or deleted SQLite file costs the writer (app.core.backends.sqlite,
-_FileWatch): one os.stat each time the pool hands out a connection, i.e. once per collector commit.
+_FileWatch): one os.stat each time the pool hands out a connection, i.e. once per collector commit
+(the second one, Backend.check_before_commit, stays on in both columns).
 
 EventWriter.store of one commit of --batch messages (prepared beforehand, as the collector's
 commit thread gets them), CPU time (time.process_time) per commit with the check and with its

@@ -109,3 +109,12 @@ def test_an_engine_that_follows_reads_the_new_file_and_says_so(path: Path, write
     with pytest.raises(DatabaseError, match="deleted or moved"):
         writer.write(_batch("gone"))
     assert told[-1] == f"The database file {path} was deleted or moved while open."
+
+
+def test_a_file_deleted_during_a_commit_is_not_acknowledged(path: Path, writer: EventWriter) -> None:
+    """Checked again with the write lock held, just before the commit: the pool's check at
+    checkout alone left the batch in flight (its whole transaction) to go into the deleted file."""
+    records, result = writer.prepare(_batch("during"))
+    with pytest.raises(DatabaseError, match="deleted or moved"):
+        writer.store(records, result, before_commit=lambda _conn: path.unlink())
+    assert result.stored == 0

@@ -142,6 +142,10 @@ class Backend:
         """Start the current transaction as the database's only writer (see the subclasses)."""
         raise NotImplementedError
 
+    def check_before_commit(self, conn: Connection) -> None:
+        """Raise (DatabaseError) when committing `conn`'s transaction would store nothing anyone
+        can read: SQLite's file was deleted or replaced since the connection opened it."""
+
     def stored_message_ids(self, conn: Connection, message_ids: list[str]) -> set[str] | None:
         """Which of a batch's message ids are stored, where this database has a better form than
         the writer's chunked IN lists (app.ingest.rawsql.select_in); None: use those."""

@@ -271,6 +271,17 @@ class _FileWatch:
         # refused by _before_connect).
         raise InvalidatePoolError(f"{self.path} is another file now")
 
+    def check(self, record_info: Any) -> None:
+        """DatabaseError when the path no longer holds the file this connection opened."""
+        opened = record_info.get("tracklens_file")
+        now = _identity(self.path)
+        if opened is None or now == opened:
+            return
+        if now is None:
+            raise DatabaseError(self._removed())
+        raise DatabaseError(f"the database file {self.path} was replaced by another file while in use; "
+                            "nothing was stored")
+
     def _tell(self, now: tuple[int, int] | None) -> None:
         """notify() once about each change."""
         message = (f"The database file {self.path} was "
@@ -440,6 +451,14 @@ class SQLiteBackend(Backend):
 
     def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+    def check_before_commit(self, conn: Connection) -> None:
+        """The file checked once more with the write lock held, just before the commit: a file
+        deleted or replaced during the transaction (after the pool's check at checkout) would
+        take the batch with it. One more os.stat per commit."""
+        watch = _WATCHES.get(conn.engine)
+        if watch is not None:
+            watch.check(conn.connection.info)
 
     def lock_for_writing(self, conn: Connection) -> None:
         """BEGIN IMMEDIATE: the write lock up front (readers still proceed under WAL), so the
