@@ -39,6 +39,7 @@ from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.panels.state_panel import StateQueryPanel
 from app.ui.plain import menu_text, plain_label
 from app.ui.registry import register_panel
+from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.empty_state import empty_database_html, empty_database_text
@@ -238,11 +239,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
 
     def _show_window(self) -> None:
         self.window_unit.setCurrentIndex(max(0, self.window_unit.findData(self.state.window_unit)))
-        # The box holds 32-bit numbers: a larger window (a hand-edited report) raised OverflowError
-        # in the event loop. It shows its bound; the state keeps the value for the query to name.
-        amount = next(iter(self.state.window.values()), 7)
-        box = self.window_amount
-        box.setValue(int(min(max(amount, box.minimum()), box.maximum())))
+        show_in_spin(self.window_amount, next(iter(self.state.window.values()), 7))
 
     def _on_window_edited(self, *_args: Any) -> None:
         self.binder.write(window={str(self.window_unit.currentData()): self.window_amount.value()})

@@ -15,6 +15,14 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QSpinBox
 from app.query.panel_state import QueryState
 
 
+def show_in_spin(spin: QSpinBox, value: float) -> None:
+    """Show `value` in `spin`, or the box's nearer bound if it is outside its range. Qt's box holds
+    32-bit numbers: a larger one (`"periods": 1e308` or a window of 1e308 days in a hand-edited
+    report) raised OverflowError in the event loop. The state keeps the value, so the query still
+    names it."""
+    spin.setValue(int(min(max(value, spin.minimum()), spin.maximum())))
+
+
 class Binder:
     """`write(**fields)` / `edit(fn)` from widget signals; `watch(field, show)` for the way back."""
 
@@ -114,11 +122,7 @@ class Binder:
 
     def spin(self, spin: QSpinBox, name: str) -> None:
         spin.valueChanged.connect(lambda value: self.write(**{name: int(value)}))
-        # Qt's box holds 32-bit numbers: a larger one (`"periods": 1e308` in a hand-edited report)
-        # raised OverflowError in the event loop. The box shows its bound; the state keeps the
-        # value, so the query names it.
-        self.watch(name, lambda: spin.setValue(int(min(max(getattr(self.state, name), spin.minimum()),
-                                                       spin.maximum()))))
+        self.watch(name, lambda: show_in_spin(spin, getattr(self.state, name)))
 
     def date_range(self, picker: Any, *, on_edit: Callable[[], None] | None = None) -> None:
         """A DateRangePicker bound to the `range` and `timezone` fields. A query without a zone
