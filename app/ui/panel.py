@@ -186,6 +186,17 @@ class Panel(QWidget):
         as the main query's does (rows of '…' with an idle bar said nothing)."""
         channel.reconnecting.connect(self._on_reconnecting)
         channel.recovered.connect(self._on_side_recovered)
+        channel.retries_stopped.connect(self._on_retries_stopped)
+
+    def _on_retries_stopped(self) -> None:
+        """A query that lost its connection was cancelled (Cancel export, another person, a new
+        filter) before the server came back: unless another of the panel's queries still waits
+        for it, nothing is reconnecting any more, and the bar must not say 'next try in N s'."""
+        if any(channel.waiting_for_server for channel in self._channels):
+            return
+        if self.state_bar.state == StateBar.RECONNECTING:
+            self.state_bar.set_idle()
+        self._on_recovered()  # the connection's state: nothing of this panel is retrying
 
     def _on_side_recovered(self) -> None:
         self._on_recovered()
@@ -301,6 +312,7 @@ class Panel(QWidget):
         self.channel.cancelled.connect(self._on_cancelled)
         self.channel.reconnecting.connect(self._on_reconnecting)
         self.channel.recovered.connect(self._on_recovered)
+        self.channel.retries_stopped.connect(self._on_retries_stopped)
 
     def _on_busy_changed(self, busy: bool) -> None:
         if busy:

@@ -159,7 +159,8 @@ class QueryChannel(QObject):
     Signals fire on the GUI thread. `busy_changed(True)` precedes every request;
     exactly one of `result`, `failed`, `cancelled` (or a new request) ends it. A request
     that fails because the connection was lost is retried with back-off, announcing
-    `reconnecting(seconds)` before each wait.
+    `reconnecting(seconds)` before each wait; `recovered` when the server answers again, or
+    `retries_stopped` when the request is cancelled before it did.
     """
 
     busy_changed = Signal(bool)
@@ -168,6 +169,7 @@ class QueryChannel(QObject):
     cancelled = Signal()
     reconnecting = Signal(float)
     recovered = Signal()
+    retries_stopped = Signal()
 
     def __init__(
         self,
@@ -203,6 +205,11 @@ class QueryChannel(QObject):
         """Waiting to try again a request that lost its connection."""
         return self._retry_timer.isActive()
 
+    @property
+    def waiting_for_server(self) -> bool:
+        """A request that lost its connection is waiting for its next try or making it."""
+        return self._was_reconnecting and self.busy
+
     def submit(self, job: Job) -> None:
         """Run `job(token)`, superseding (cancelling and dropping) any older request."""
         self._retry_timer.stop()
@@ -213,12 +220,15 @@ class QueryChannel(QObject):
     def cancel(self, quiet: bool = False) -> None:
         """Stop the current request; its result will be dropped."""
         was_busy = self.busy
+        was_reconnecting, self._was_reconnecting = self._was_reconnecting, False
         self._retry_timer.stop()
         self._drop_current()
         self._job = None
         if was_busy and not quiet:
             self.busy_changed.emit(False)
             self.cancelled.emit()
+        if was_reconnecting:
+            self.retries_stopped.emit()
 
     def retry_now(self) -> None:
         """Skip the back-off wait and try the pending request again."""

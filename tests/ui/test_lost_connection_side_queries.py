@@ -220,3 +220,29 @@ def test_retry_in_the_state_bar_tries_the_side_query_that_lost_its_connection(
     panel.state_bar.findChild(QPushButton, "retryButton").click()
     qtbot.waitUntil(lambda: "people in the audience now" in panel.editor.count_label.text(), timeout=10_000)
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
+
+
+def test_an_export_cancelled_while_the_server_is_gone_stops_saying_reconnecting(
+        make_window: Any, filled_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Cancel on an export waiting to reconnect said 'Export cancelled.' under a state bar still
+    saying 'Connection lost — reconnecting… (next try in 30 s)', and the status bar 'reconnecting…',
+    for good: nothing was trying any more."""
+    import app.query.export
+
+    window = make_window(filled_db[0])
+    panel = window.show_panel("users")
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled, timeout=20_000)
+    panel._export_channel.backoff = (60.0,)
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("cannot reach the database server (connection refused)")
+
+    monkeypatch.setattr(app.query.export, "export_users_csv", unreachable)
+    panel.export_csv(tmp_path / "persons.csv")
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    assert window.connection.state == "reconnecting"
+    panel.export_cancel.click()
+    assert panel.export_message.text() == "Export cancelled."
+    assert panel.state_bar.state != StateBar.RECONNECTING and "reconnecting" not in panel.state_bar.message
+    assert window.connection.state != "reconnecting"
+    assert "reconnecting" not in window.connection_label.text()
