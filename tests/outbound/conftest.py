@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import ipaddress
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +153,64 @@ def receiver() -> Iterator[HttpReceiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+def self_signed_certificate(folder: Path, subject: str) -> tuple[Path, Path]:
+    """A self-signed certificate (its own authority) for `subject` alone, an address (127.0.0.1)
+    or a host name (fast.example), written to `folder`: (certificate file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    try:
+        alternative: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(subject))
+    except ValueError:
+        alternative = x509.DNSName(subject)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([alternative]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class SlowResolver:
+    """socket.getaddrinfo where 'hang.example' never answers (until the test ends) and
+    'fast.example' is 127.0.0.1: a resolver that hangs, and one that answers."""
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.release = threading.Event()
+        self.asked: list[str] = []
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        flags = args[3] if len(args) > 3 else kwargs.get("flags", 0)
+        if host in ("hang.example", "fast.example") and flags & socket.AI_NUMERICHOST:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # (no resolver asked)
+        if host == "hang.example":
+            self.asked.append(host)
+            self.release.wait(60)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return self.real("127.0.0.1" if host == "fast.example" else host, port, *args, **kwargs)
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowResolver]:
+    """socket.getaddrinfo as SlowResolver: 'hang.example' hangs (until the test ends),
+    'fast.example' is 127.0.0.1."""
+    slow = SlowResolver(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    yield slow
+    slow.release.set()
 
 
 def person(i: int, **traits: Any) -> dict[str, Any]:

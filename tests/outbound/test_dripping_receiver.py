@@ -19,6 +19,7 @@ from app.outbound.destinations.formats import Request
 from app.outbound.destinations.forwarder import post, post_direct
 from app.outbound.messages.channels import SmtpSettings, SmtpTransport, WebhookTransport
 from app.outbound.retry import DeliveryError, TemporaryFailure, UncertainDelivery
+from tests.outbound.conftest import SlowResolver
 
 #: Seconds between two bytes of the answer: far below the read timeout the clients get (5 s).
 DRIP = 0.05
@@ -236,34 +237,6 @@ def test_a_slow_but_steady_answer_within_the_deadline_is_read() -> None:
         client.close()
         sock.close()
     assert (answer.outcome, answer.status, answer.text) == ("ok", 200, "ok")
-
-
-class SlowResolver:
-    """socket.getaddrinfo where 'hang.example' never answers (until the test ends) and
-    'fast.example' is 127.0.0.1: a resolver that hangs, and one that answers."""
-
-    def __init__(self, real: Callable[..., Any]) -> None:
-        self.real = real
-        self.release = threading.Event()
-        self.asked: list[str] = []
-
-    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        flags = args[3] if len(args) > 3 else kwargs.get("flags", 0)
-        if host in ("hang.example", "fast.example") and flags & socket.AI_NUMERICHOST:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")  # (no resolver asked)
-        if host == "hang.example":
-            self.asked.append(host)
-            self.release.wait(60)
-            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-        return self.real("127.0.0.1" if host == "fast.example" else host, port, *args, **kwargs)
-
-
-@pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowResolver]:
-    slow = SlowResolver(socket.getaddrinfo)
-    monkeypatch.setattr(socket, "getaddrinfo", slow)
-    yield slow
-    slow.release.set()
 
 
 @pytest.mark.parametrize("kind", ["direct", "httpx"])

@@ -239,6 +239,20 @@ def test_a_document_holding_a_key_mixpanel_sets_is_rebuilt(key: str) -> None:
     assert not _holds_mixpanel_key(json.dumps({key + "x": 1}))
 
 
+def _catch_up(engine: Engine, spec: dict[str, Any], url: str) -> Any:
+    """A worker of the destination `spec` posting to `url` catches up (each batch tried twice at
+    most) and is closed: its summary."""
+    from app.outbound.destinations.forwarder import DestinationWorker
+    from app.outbound.retry import Backoff
+
+    (dest,) = parse_destinations([{**spec, "url": url}])
+    worker = DestinationWorker(engine, dest, backoff=Backoff(base=0.01, cap=0.05, attempts=0), max_attempts=2)
+    try:
+        return worker.catch_up()
+    finally:
+        worker.close()
+
+
 @pytest.mark.parametrize("kind", ["track", "page", "group"])
 @pytest.mark.parametrize("spec", [
     {"name": "hook", "type": "webhook"},
@@ -252,8 +266,6 @@ def test_a_lone_surrogate_another_program_stored_goes_out_and_the_destination_go
     retried that batch for ever and nothing after it was delivered. It goes out as stored (the
     escape), and the next event after it."""
     from app.core.database import open_database
-    from app.outbound.destinations.forwarder import DestinationWorker
-    from app.outbound.retry import Backoff
     from tests.outbound.destinations_support import Receiver
 
     engine = open_database(sqlite_url)
@@ -262,12 +274,7 @@ def test_a_lone_surrogate_another_program_stored_goes_out_and_the_destination_go
         _insert_raw(engine, "lone", kind, None if kind == "group" else "Odd",
                     '{"groupId": "g", "s": "a\\ud800b", "traits": {"s": "a\\ud800b"}}', '{"ip": "\\udfff"}')
         store_messages(engine, [track(1, plan="pro")])
-        (dest,) = parse_destinations([{**spec, "url": receiver.url}])
-        w = DestinationWorker(engine, dest, backoff=Backoff(base=0.01, cap=0.05, attempts=0), max_attempts=2)
-        try:
-            summary = w.catch_up()
-        finally:
-            w.close()
+        summary = _catch_up(engine, spec, receiver.url)
         messages = receiver.delivered()
         if spec["type"] == "mixpanel":
             if kind == "group":  # (Mixpanel gets analysis events only)
@@ -305,8 +312,6 @@ def test_a_row_that_begins_like_an_object_but_is_not_json_leaves_the_body_json(
     batch and every message in it is parked). Mixpanel's splice also cut its last character.
     Such a row now goes out the parsed way, its text as a string, and the batch is delivered."""
     from app.core.database import open_database
-    from app.outbound.destinations.forwarder import DestinationWorker
-    from app.outbound.retry import Backoff
     from tests.outbound.destinations_support import Receiver
 
     engine = open_database(sqlite_url)
@@ -315,12 +320,7 @@ def test_a_row_that_begins_like_an_object_but_is_not_json_leaves_the_body_json(
         store_messages(engine, [track(1, plan="pro")])
         _insert_raw(engine, "raw-bad", "track", "Odd", properties, context)
         store_messages(engine, [track(2, plan="free")])
-        (dest,) = parse_destinations([{**spec, "url": receiver.url}])
-        w = DestinationWorker(engine, dest, backoff=Backoff(base=0.01, cap=0.05, attempts=0), max_attempts=2)
-        try:
-            summary = w.catch_up()
-        finally:
-            w.close()
+        summary = _catch_up(engine, spec, receiver.url)
         assert summary.outcome == "idle" and summary.dead == 0
         messages = receiver.delivered()
         if spec["type"] == "mixpanel":

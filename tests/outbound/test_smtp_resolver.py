@@ -5,11 +5,10 @@ is still the TLS server name (STARTTLS and smtps:// verify the certificate again
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +22,20 @@ from app.outbound.messages import sender as sender_module
 from app.outbound.messages.channels import SmtpSettings, SmtpTransport
 from app.outbound.messages.sender import SendOptions, send_campaign
 from app.outbound.retry import Backoff
-from tests.outbound.conftest import Handler, SmtpServer, add_people, campaign_dict, free_port, person
-from tests.outbound.test_dripping_receiver import SlowResolver
+from tests.outbound.conftest import (
+    Handler,
+    SlowResolver,
+    SmtpServer,
+    add_people,
+    campaign_dict,
+    free_port,
+    person,
+    self_signed_certificate,
+)
 from tests.outbound.test_smtp_tls import Logins
 
 #: The transport's timeout and deadline here (30 s and 60 s in 'tracklens send').
 TIMEOUT = 0.5
-
-
-@pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowResolver]:
-    """'hang.example' never resolves (until the test ends); 'fast.example' is 127.0.0.1."""
-    slow = SlowResolver(socket.getaddrinfo)
-    monkeypatch.setattr(socket, "getaddrinfo", slow)
-    yield slow
-    slow.release.set()
 
 
 @pytest.fixture
@@ -86,26 +84,7 @@ def test_a_hung_resolver_leaves_the_person_unsent_and_retryable(engine: Engine, 
 @pytest.fixture(scope="module")
 def named_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for the name fast.example alone (no address)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fast.example")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("fast.example")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("named-tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_file, key_file
+    return self_signed_certificate(tmp_path_factory.mktemp("named-tls"), "fast.example")
 
 
 def test_a_name_that_resolves_is_sent_to(engine: Engine, resolver: SlowResolver) -> None:
