@@ -280,3 +280,21 @@ def test_a_report_without_a_kind_is_checked_as_its_panel_takes_it(
     assert window.statusBar().currentMessage() == (
         "Could not show the report “Kindless”: unknown key 'sampling' (saved by a newer Tracklens?)")
     assert panel.query() == before
+
+
+def test_a_report_the_parser_refuses_never_runs_as_what_its_panel_could_show(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A retention report with `"return": 5` (or a list, or true) opened with the return event
+    left out: the panel showed and ran 'any event' as the return, another query than the saved
+    one, and said nothing (what it ran was valid). Such a report is refused in one line, and the
+    panel keeps what it showed."""
+    window = make_window(filled_db[0])
+    panel = window.panels["retention"]
+    before = panel.query()
+    for value, described in ((5, "the number 5"), ([], "a list"), (True, "a boolean")):
+        report = window.reports.store.save(f"Return {value}", "retention", {
+            "kind": "retention", "start": "Signed Up", "return": value})
+        assert not window.reports.open(report)
+        assert window.statusBar().currentMessage() == (
+            f"Could not show the report “{report.name}”: return must be a JSON object, got {described}")
+        assert panel.query() == before

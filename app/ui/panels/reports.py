@@ -68,6 +68,14 @@ def query_problem(query: dict[str, Any]) -> str | None:
     return None
 
 
+def as_panel_takes(query: dict[str, Any], panel: str | None) -> dict[str, Any]:
+    """`query` as `panel` takes it: a query without a kind (a hand-made file) as one of its kind."""
+    if "kind" not in query and panel is not None:
+        kind = next((k for k, p in PANEL_FOR_KIND.items() if p == panel), None)
+        return {**query, "kind": kind} if kind is not None else query
+    return query
+
+
 def unshowable(query: dict[str, Any], panel: str | None = None) -> str | None:
     """Why a panel would show `query` as another query, or None. A query the parser refuses
     for another reason still opens (a half-made one saved as it was): the panel then says
@@ -77,11 +85,8 @@ def unshowable(query: dict[str, Any], panel: str | None = None) -> str | None:
     from app.query import parse_query
     from app.query.errors import QueryError, UnknownKeys
 
-    if "kind" not in query and panel is not None:
-        kind = next((k for k, p in PANEL_FOR_KIND.items() if p == panel), None)
-        query = {**query, "kind": kind} if kind is not None else query
     try:
-        parse_query(query)
+        parse_query(as_panel_takes(query, panel))
     except UnknownKeys as exc:
         also = f"; also {exc.also}" if exc.also else ""
         return f"{exc.message} (saved by a newer Tracklens?){also}"
@@ -318,19 +323,24 @@ class ReportsController:
         except (NotImplementedError, ValueError, KeyError, TypeError, AttributeError):
             shown = None  # nothing whole to go back to (a profile with nobody chosen)
         notes: list[str] = []
+        refused = query_problem(as_panel_takes(report.query, report.panel))
         try:
             if report.ui:
                 panel.set_ui_state(report.ui)
                 notes = ui_not_shown(report.ui, panel.ui_state())
             panel.set_query(report.query)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if refused is not None and query_problem(panel.saved_query()) is None:
+                # The panel left out what the parser refuses (`"return": 5` became any event)
+                # and would run what is left: another query than the saved one.
+                raise ValueError(refused)
+        except (ValueError, KeyError, TypeError, AttributeError, NotImplementedError) as exc:
             # A value of the wrong type (`"range": 5`) raised AttributeError in a widget half way
             # through: the parser's words say what is wrong, and the panel gets back what it showed.
             if shown is not None:
                 panel.set_ui_state(shown[0])
                 panel.set_query(shown[1])
             self.window.statusBar().showMessage(
-                f"Could not show the report “{report.name}”: {query_problem(report.query) or exc}", 30000)
+                f"Could not show the report “{report.name}”: {refused or exc}", 30000)
             return False
         panel.refresh()
         # The query is the one saved, so the report opens; a view option it could not show is
