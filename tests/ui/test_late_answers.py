@@ -197,3 +197,31 @@ def test_a_connection_test_answering_after_the_form_changed_does_not_vouch_for_t
     assert not dialog.status.text().startswith("✔")
     assert "changed while it was being tested" in dialog.status.text()
     assert dialog.test_button.isEnabled()
+
+
+def test_enter_in_the_explorers_search_opens_only_the_person_it_searched_for(
+        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter on 'user33@' (open the one match), then another list asked for before it answered (a
+    cohort's or a funnel step's persons): that list, being of one person, opened their profile,
+    a person nobody asked to open."""
+    url, _engine = shop_db
+    window = make_window(url)
+    panel = window.show_panel("users")
+    profile = window.panels["profile"]
+    qtbot.waitUntil(lambda: panel.finished_once and panel.settled and profile.finished_once and profile.settled,
+                    timeout=20_000)
+    held = Held(monkeypatch, window.connection, lambda spec: spec.get("search") == "user33@")
+    opened: list[str] = []
+    panel.open_person.connect(opened.append)
+    panel.search_edit.setText("user33@")
+    panel.search_edit.returnPressed.emit()
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        panel.show_users_query({"kind": "users", "search": "user34@"})
+    assert panel.model.total == 1
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: panel.settled and profile.settled, timeout=10_000)
+    assert opened == []
+    assert profile.last_result.get("latest")  # still the most recently active person, nobody opened

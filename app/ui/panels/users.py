@@ -303,12 +303,15 @@ class UsersPanel(Panel):
         if not self._resized_once and total:
             self._resized_once = True
             QTimer.singleShot(0, self._fit_columns)
-        if self._open_single_when_found and total == 1 and result.get("users"):
+        # Only the answer to the search Enter was pressed for: another list asked for meanwhile
+        # (a funnel step, a cohort) is not a person the user asked to open.
+        wanted, self._open_single_when_found = self._open_single_when_found, None
+        if wanted is not None and wanted == self.last_result_spec and total == 1 and result.get("users"):
             self.open_person.emit(str(result["users"][0]["id"]))
-        self._open_single_when_found = False
 
     _resized_once = False
-    _open_single_when_found = False
+    #: The query Enter in the search box asked for: its answer opens the profile if it finds one.
+    _open_single_when_found: dict[str, Any] | None = None
 
     def _fit_columns(self) -> None:
         """Widths from the header text and the first page only: Qt's resizeColumnsToContents
@@ -420,7 +423,7 @@ class UsersPanel(Panel):
             if result.get("total") == 1 and result.get("users"):
                 self.open_person.emit(str(result["users"][0]["id"]))
             return
-        self._open_single_when_found = True
+        self._open_single_when_found = self.query()
         self.refresh()
 
     # ----------------------------------------------------------------- cohorts
