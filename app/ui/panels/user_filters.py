@@ -7,6 +7,7 @@ users query takes: `{"did": {"event", "where", "min", "max", "range"}}` and
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.runners.users import MAX_COUNT
 from app.ui.plain import plain_label, plain_tip, window_title
+from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 
@@ -33,13 +36,25 @@ PERIODS = [("last", "in the last"), ("between", "between"), ("ever", "ever")]
 
 
 class DidFilterRow(FilterRowBase):
-    """did / did not do [event] [filters…] [at least|at most|exactly] [N] times [in the last D days | between]."""
+    """did / did not do [event] [filters…] [at least|at most|exactly] [N] times [in the last D days | between].
+
+    A loaded clause's count (`min`, `max`) and `range` are given back as they were until the
+    user edits that part of the row, whatever the widgets can show: a count or period above
+    what their boxes hold (a range in weeks, `min` 3 with `max` 5) or one the parser refuses
+    (which the panel then names) is not changed by an edit of another part. The `timezone`,
+    which the row does not show, is always kept.
+    """
 
     def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.builder = builder
         self.setObjectName("didRow")
         self._event_filters: list[dict[str, Any]] = []
+        #: The loaded clause; its count and range are given back while the flags are set.
+        self._loaded_did: dict[str, Any] = {}
+        self._count_kept = False
+        self._range_kept = False
+        self._showing = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
@@ -80,7 +95,7 @@ class DidFilterRow(FilterRowBase):
         self.quantifier.setItemData(1, "at most N times, including never", Qt.ItemDataRole.ToolTipRole)
         self.count = QSpinBox(self)
         self.count.setObjectName("didCount")
-        self.count.setRange(0, 1_000_000)
+        self.count.setRange(0, MAX_COUNT)  # the engine's bound, so any count it takes is shown
         self.count.setValue(1)
         self.times_label = QLabel("times", self)
         self.period = QComboBox(self)
@@ -111,6 +126,11 @@ class DidFilterRow(FilterRowBase):
             discovery.events_changed.connect(self._fill_events)
         self.verb.currentIndexChanged.connect(self._sync)
         self.period.currentIndexChanged.connect(self._sync)
+        for signal in (self.verb.currentIndexChanged, self.quantifier.currentIndexChanged, self.count.valueChanged):
+            signal.connect(self._count_edited)
+        for signal in (self.period.currentIndexChanged, self.days.valueChanged, self.start.dateChanged,
+                       self.end.dateChanged):
+            signal.connect(self._range_edited)
         self.event_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         line_edit_of(self.event_combo).editingFinished.connect(self.changed)
         for spin in (self.count, self.days):
@@ -121,6 +141,14 @@ class DidFilterRow(FilterRowBase):
         self.filters_button.clicked.connect(self.edit_event_filters)
         remove.clicked.connect(self.remove_requested)
         self._sync()
+
+    def _count_edited(self, *_args: Any) -> None:
+        if not self._showing:
+            self._count_kept = False
+
+    def _range_edited(self, *_args: Any) -> None:
+        if not self._showing:
+            self._range_kept = False
 
     def _fill_events(self) -> None:
         discovery = self.builder.discovery
@@ -176,7 +204,10 @@ class DidFilterRow(FilterRowBase):
         if not event:
             return None
         spec: dict[str, Any] = {"event": event, "where": list(self._event_filters)}
-        if self.verb.currentData() == "did_not":
+        loaded = self._loaded_did
+        if self._count_kept:
+            spec.update({key: loaded[key] for key in ("min", "max") if key in loaded})
+        elif self.verb.currentData() == "did_not":
             spec.update(min=0, max=0)
         else:
             n = self.count.value()
@@ -188,47 +219,58 @@ class DidFilterRow(FilterRowBase):
             else:
                 spec.update(min=n, max=n)
         period = self.period.currentData()
-        if period == "last":
+        if self._range_kept:
+            if "range" in loaded:
+                spec["range"] = copy.deepcopy(loaded["range"])
+        elif period == "last":
             spec["range"] = {"last": self.days.value(), "unit": "day"}
         elif period == "between":
             a = self.start.date().toString("yyyy-MM-dd")
             b = self.end.date().toString("yyyy-MM-dd")
             spec["range"] = {"from": min(a, b), "to": max(a, b)}
+        if "timezone" in loaded:
+            spec["timezone"] = loaded["timezone"]
         return {"did": spec}
 
     def set_json(self, spec: dict[str, Any]) -> None:
         did = dict(spec.get("did") or {})
+        self._loaded_did = copy.deepcopy(did)
+        self._count_kept = self._range_kept = True
+        self._showing = True
         self.blockSignals(True)
         try:
             self.event_combo.setCurrentText(str(did.get("event", "")))
             self._event_filters = list(did.get("where") or [])
             n = len(self._event_filters)
             self.filters_button.setText(f"where ({n})" if n else "where…")
-            low = int(did.get("min", 1) if did.get("min") is not None else 1)
+            # Boxes show what they can (show_in_spin); the clause keeps its values until edited.
             high = did.get("max")
+            low = did.get("min")
+            if low is None:
+                low = 1 if high is None else 0
             if high == 0:
                 self.verb.setCurrentIndex(1)
             else:
                 self.verb.setCurrentIndex(0)
                 if high is None:
                     self.quantifier.setCurrentIndex(0)
-                    self.count.setValue(low)
+                    show_in_spin(self.count, low)
                 elif low == high:
                     self.quantifier.setCurrentIndex(2)
-                    self.count.setValue(int(high))
+                    show_in_spin(self.count, high)
                 else:
                     self.quantifier.setCurrentIndex(1)
-                    self.count.setValue(int(high))
+                    show_in_spin(self.count, high)
             rng = did.get("range")
             if not rng:
                 self.period.setCurrentIndex(2)
-            elif "last" in rng and rng.get("unit", "day") == "day":
-                self.period.setCurrentIndex(0)
-                self.days.setValue(int(rng["last"]))
             elif "last" in rng:
-                # A saved weeks/months range: the editor offers days, so it becomes days.
+                # A weeks/months range is shown in days (the editor offers days); it is given
+                # back in its unit until the period is edited.
                 self.period.setCurrentIndex(0)
-                self.days.setValue(int(rng["last"]) * (7 if rng.get("unit") == "week" else 30))
+                last = rng["last"]
+                factor = {"week": 7, "month": 30}.get(rng.get("unit", "day"), 1)
+                show_in_spin(self.days, last * factor if isinstance(last, int | float) else last)
             else:
                 self.period.setCurrentIndex(1)
                 self.start.setDate(QDate.fromString(str(rng.get("from")), "yyyy-MM-dd"))
@@ -236,6 +278,7 @@ class DidFilterRow(FilterRowBase):
             self._sync()
         finally:
             self.blockSignals(False)
+            self._showing = False
 
 
 def is_did_filter(spec: dict[str, Any]) -> bool:

@@ -15,11 +15,14 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QSpinBox
 from app.query.panel_state import QueryState
 
 
-def show_in_spin(spin: QSpinBox, value: float) -> None:
+def show_in_spin(spin: QSpinBox, value: Any) -> None:
     """Show `value` in `spin`, or the box's nearer bound if it is outside its range. Qt's box holds
     32-bit numbers: a larger one (`"periods": 1e308` or a window of 1e308 days in a hand-edited
     report) raised OverflowError in the event loop. The state keeps the value, so the query still
-    names it."""
+    names it. A value that is no number (NaN, a string) leaves the box as it is: the parser
+    refuses it and the panel says so."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return
     spin.setValue(int(min(max(value, spin.minimum()), spin.maximum())))
 
 

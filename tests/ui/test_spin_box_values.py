@@ -1,0 +1,76 @@
+"""Numbers of a query (or a saved report) that the panels show in spin boxes and date pickers:
+every value is shown without a traceback and given back unchanged until the user edits it. A
+box holds 32-bit numbers in a range; a value beyond it (which the parser refuses, and the panel
+then names) is shown as the nearest one the box holds."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from app.ui.panels.user_filters import DidFilterRow
+from app.ui.widgets.state_bar import StateBar
+
+HUGE = (10**12, 1e308, float("inf"), -(10**12), 2**31)
+
+
+def _did_users(**clause: Any) -> dict[str, Any]:
+    return {"kind": "users", "did": [{"event": "Signed Up", "where": [], **clause}]}
+
+
+def _did_row(panel: Any) -> DidFilterRow:
+    [row] = [r for r in panel.filter_builder.rows if isinstance(r, DidFilterRow)]
+    return row
+
+
+def test_a_did_filter_with_a_count_or_period_no_box_holds_opens_and_says_why(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """A hand-edited report whose "did" clause counted 10**12 times (or 1e308, or in the last
+    10**12 days) raised OverflowError in the event loop when opened: a traceback and a half-loaded
+    User explorer. The report opens, the clause is kept and the panel says what is wrong."""
+    window = make_window(filled_db[0])
+    panel = window.panels["users"]
+    for key, value in (("min", 10**12), ("max", 1e308), ("range", {"last": 10**12, "unit": "day"})):
+        query = _did_users(**{key: value})
+        report = window.reports.store.save(f"Odd {key}", "users", query)
+        assert window.reports.open(report)
+        assert panel.query()["did"] == query["did"]
+        path = "did[0].range.last" if key == "range" else f"did[0].{key}"
+        qtbot.waitUntil(lambda p=path: panel.state_bar.state == StateBar.ERROR  # type: ignore[misc]
+                        and panel.state_bar.message.startswith(f"⚠ {p} must be at most "), timeout=20_000)
+
+
+def test_did_counts_and_periods_come_back_unchanged_until_edited(make_window: Any, qtbot: Any) -> None:
+    """Each part of a loaded "did" clause is given back as it was until the user edits that part.
+    A count above 1,000,000 (the engine takes up to 2**31-1) was shown as 1,000,000 and became
+    1,000,000 as soon as the period was edited; a range in weeks became days when the count was
+    edited, and the clause's timezone was dropped."""
+    window = make_window()
+    panel = window.panels["users"]
+    for value in (*HUGE, 2**31 - 1, 1_000_001, -1, 0, 2.5, float("nan")):
+        for key in ("min", "max"):
+            query = _did_users(**{key: value})
+            panel.set_query(query)
+            got = panel.query()["did"][0][key]
+            assert got == value or (math.isnan(got) and math.isnan(value))
+        panel.set_query(_did_users(range={"last": value, "unit": "day"}))
+        got = panel.query()["did"][0]["range"]["last"]
+        assert got == value or (math.isnan(got) and math.isnan(value))
+
+    panel.set_query(_did_users(min=2_000_000, range={"last": 30, "unit": "day"}))
+    row = _did_row(panel)
+    assert row.count.value() == 2_000_000
+    row.days.setValue(10)
+    assert panel.query()["did"] == [{"event": "Signed Up", "where": [], "min": 2_000_000, "max": None,
+                                     "range": {"last": 10, "unit": "day"}}]
+
+    kept = {"min": 3, "max": 5, "range": {"last": 20_000, "unit": "week"}, "timezone": "Asia/Tokyo"}
+    panel.set_query(_did_users(**kept))
+    row = _did_row(panel)
+    row.set_event("Order Completed")
+    assert panel.query()["did"] == [{"event": "Order Completed", "where": [], **kept}]
+    row.count.setValue(7)  # "at most 7": the count is the user's now, the period still the report's
+    assert panel.query()["did"] == [{"event": "Order Completed", "where": [], "min": 0, "max": 7,
+                                     "range": {"last": 20_000, "unit": "week"}, "timezone": "Asia/Tokyo"}]
+    row.days.setValue(12)
+    assert panel.query()["did"][0]["range"] == {"last": 12, "unit": "day"}
