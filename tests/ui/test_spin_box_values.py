@@ -5,8 +5,11 @@ then names) is shown as the nearest one the box holds."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
+
+from PySide6.QtWidgets import QSpinBox
 
 from app.ui.panels.user_filters import DidFilterRow
 from app.ui.widgets.state_bar import StateBar
@@ -74,3 +77,28 @@ def test_did_counts_and_periods_come_back_unchanged_until_edited(make_window: An
                                      "range": {"last": 20_000, "unit": "week"}, "timezone": "Asia/Tokyo"}]
     row.days.setValue(12)
     assert panel.query()["did"][0]["range"] == {"last": 12, "unit": "day"}
+
+
+def test_a_funnel_exclusion_step_no_box_holds_is_shown_and_kept(make_window: Any, qtbot: Any) -> None:
+    """`"from_step": 10**12` in an exclusion raised OverflowError when the funnel was shown; a
+    step number outside the funnel became another step as soon as any option was edited."""
+    window = make_window()
+    panel = window.panels["funnels"]
+    steps = [{"event": name, "where": []} for name in ("Signed Up", "Viewed", "Order Completed")]
+    for key in ("from_step", "to_step"):
+        for value in (*HUGE, 0, -1, 7, 2.5, float("nan")):
+            exclusion = {"event": "Refund", "where": [], "from_step": 1, "to_step": 3, key: value}
+            panel.set_query({"kind": "funnel", "steps": steps, "exclusions": [copy.deepcopy(exclusion)]})
+            got = panel.query()["exclusions"][0][key]
+            assert got == value or (math.isnan(got) and math.isnan(value))
+            [row] = panel.options.rows
+            box: QSpinBox = row.first if key == "from_step" else row.last
+            assert box.minimum() <= box.value() <= box.maximum()
+            panel.options.hold.setCurrentText("plan")  # another option is edited
+            panel.options.hold.lineEdit().editingFinished.emit()
+            assert panel.query()["hold"] == "plan"
+            got = panel.query()["exclusions"][0][key]
+            assert got == value or (math.isnan(got) and math.isnan(value))
+    [row] = panel.options.rows
+    row.first.setValue(2)
+    assert panel.query()["exclusions"][0]["from_step"] == 2

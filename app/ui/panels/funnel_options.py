@@ -26,6 +26,7 @@ from app.query.panel_state import FUNNEL_ORDER_CHOICES, FUNNEL_ORDER_TIPS
 from app.query.runners.funnel_base import MAX_EXCLUSIONS
 from app.ui.discovery import DiscoveryCache
 from app.ui.icons import field_icon
+from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
 #: (key, label, what it means): the query model's orders (app.query.panel_state).
@@ -34,7 +35,12 @@ NO_HOLD = "(nothing held)"
 
 
 class ExclusionRow(QWidget):
-    """One exclusion: 'exclude persons who did EVENT between step A and step B'."""
+    """One exclusion: 'exclude persons who did EVENT between step A and step B'.
+
+    A loaded step number is given back as it was until its box is edited: one the boxes cannot
+    hold (a hand-edited `"from_step": 10**12`, which the parser refuses and the panel names) is
+    shown as the nearest step and not changed by an edit of another option.
+    """
 
     changed = Signal()
     remove_requested = Signal(object)
@@ -61,8 +67,12 @@ class ExclusionRow(QWidget):
         self.last = QSpinBox(self)
         self.last.setObjectName("exclusionTo")
         self.set_step_count(steps)
-        self.first.setValue(int(spec.get("from_step") or 1))
-        self.last.setValue(int(spec.get("to_step") or max(2, steps)))
+        #: The loaded step numbers, given back until their box is edited.
+        self.kept = {key: spec[key] for key in ("from_step", "to_step") if spec.get(key) is not None}
+        self.first.setValue(1)
+        self.last.setValue(max(2, steps))
+        show_in_spin(self.first, spec.get("from_step"))
+        show_in_spin(self.last, spec.get("to_step"))
         remove = QPushButton("×", self)
         remove.setToolTip("Remove this exclusion")
         remove.setMaximumWidth(28)
@@ -79,7 +89,7 @@ class ExclusionRow(QWidget):
         self.event_combo.currentIndexChanged.connect(self.changed)
         line_edit_of(self.event_combo).editingFinished.connect(self.changed)
         self.first.valueChanged.connect(self._first_changed)
-        self.last.valueChanged.connect(self.changed)
+        self.last.valueChanged.connect(self._last_changed)
         remove.clicked.connect(lambda: self.remove_requested.emit(self))
 
     def set_step_count(self, steps: int) -> None:
@@ -88,8 +98,13 @@ class ExclusionRow(QWidget):
         self.last.setRange(2, top)
 
     def _first_changed(self, value: int) -> None:
+        self.kept.pop("from_step", None)
         if self.last.value() <= value:
             self.last.setValue(value + 1)
+        self.changed.emit()
+
+    def _last_changed(self, _value: int) -> None:
+        self.kept.pop("to_step", None)
         self.changed.emit()
 
     def spec(self) -> dict[str, Any] | None:
@@ -97,7 +112,7 @@ class ExclusionRow(QWidget):
         if not event:
             return None
         return {"event": event, "where": list(self.where), "from_step": self.first.value(),
-                "to_step": self.last.value()}
+                "to_step": self.last.value(), **self.kept}
 
 
 class FunnelOptions(QWidget):
