@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QSpinBox
 
 from app.ui.panels.user_filters import DidFilterRow
+from app.ui.widgets.filter_builder import PropertyFilterRow
 from app.ui.widgets.state_bar import StateBar
 
 HUGE = (10**12, 1e308, float("inf"), -(10**12), 2**31)
@@ -102,3 +103,27 @@ def test_a_funnel_exclusion_step_no_box_holds_is_shown_and_kept(make_window: Any
     [row] = panel.options.rows
     row.first.setValue(2)
     assert panel.query()["exclusions"][0]["from_step"] == 2
+
+
+def test_in_the_last_days_and_ranges_no_box_holds_are_shown_and_kept(make_window: Any, qtbot: Any) -> None:
+    """A trait filter "in the last 2**31 days" and a panel range of the last 10**12 (or 1e308,
+    NaN) days raised OverflowError or ValueError in the event loop when shown."""
+    window = make_window()
+    users = window.panels["users"]
+    for value in (*HUGE, float("nan"), 0, 100_000):
+        where = [{"trait": "signup", "op": "in_last_days", "value": value}]
+        users.set_query({"kind": "users", "where": where})
+        got = users.query()["where"][0]["value"]
+        assert got == value or (math.isnan(got) and math.isnan(value))
+        [row] = [r for r in users.filter_builder.rows if isinstance(r, PropertyFilterRow)]
+        assert 1 <= row.days_edit.value() <= 100_000
+    for panel_id, query in (("segmentation", {"kind": "segmentation", "events": ["Signed Up"]}),
+                            ("retention", {"kind": "retention", "start": "Signed Up"}),
+                            ("funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"]})):
+        panel = window.panels[panel_id]
+        for value in (*HUGE, float("nan"), 1_000_001, 14):
+            for unit in ("day", "week"):
+                panel.set_query({**query, "range": {"last": value, "unit": unit}})
+                got = panel.query()["range"]
+                assert got["unit"] == unit
+                assert got["last"] == value or (math.isnan(got["last"]) and math.isnan(value))

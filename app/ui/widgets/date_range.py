@@ -154,13 +154,13 @@ class DateRangePicker(QWidget):
             if "last" in spec:
                 # A relative range no preset offers (e.g. last 14 days) keeps its meaning: it
                 # gets an item of its own, so the report still moves with today.
-                self._show_relative(int(spec["last"]), str(spec.get("unit", "day")))
+                self._show_relative(spec["last"], spec.get("unit", "day"))
                 return
             self.set_preset("30d")
         finally:
             self.blockSignals(False)
 
-    def _show_relative(self, last: int, unit: str) -> None:
+    def _show_relative(self, last: Any, unit: Any) -> None:
         index = self.preset.findData("relative")
         if index >= 0:
             self.preset.removeItem(index)
@@ -183,8 +183,14 @@ class DateRangePicker(QWidget):
             spec = self.range_spec()
             start = dt.date.fromisoformat(spec["from"]) if "from" in spec else end - dt.timedelta(days=29)
             if "last" in spec and spec.get("unit") in ("day", "week"):
-                days = int(spec["last"]) * (7 if spec["unit"] == "week" else 1)
-                start = end - dt.timedelta(days=days - 1)
+                try:
+                    days = int(spec["last"]) * (7 if spec["unit"] == "week" else 1)
+                    start = end - dt.timedelta(days=days - 1)
+                except (TypeError, ValueError, OverflowError):
+                    # A count no date can show (1e308, NaN, "x", 10**12: the parser refuses
+                    # it and the panel says so); the range is kept as it is, and these
+                    # boxes are hidden with a relative range anyway.
+                    start = end
             elif "last" in spec:
                 start = end.replace(day=1)
             self.start.blockSignals(True)

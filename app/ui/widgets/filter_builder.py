@@ -47,6 +47,7 @@ from app.query.panel_state import (
 )
 from app.ui.discovery import DiscoveryCache, PropertyInfo
 from app.ui.icons import field_icon
+from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
 #: The vocabularies are the query model's (app.query.panel_state holds their labels); these
@@ -403,8 +404,8 @@ class PropertyFilterRow(FilterRowBase):
                 self.high_edit.set_number(value[1])
             elif kind == "date" and isinstance(value, str):
                 self.date_edit.setDate(QDate.fromString(value, "yyyy-MM-dd"))
-            elif kind == "days" and isinstance(value, int):
-                self.days_edit.setValue(value)
+            elif kind == "days":
+                show_in_spin(self.days_edit, value)  # 10**12 days: the state keeps it, the panel names it
             elif kind == "number":
                 self.number_edit.set_number(value)
             elif value is not None:
