@@ -10,6 +10,7 @@ carries a version so that an incompatible saved state falls back to the default 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,39 @@ def geoip_attribution() -> str:
     return str(GEOIP_ATTRIBUTION)
 
 
+class _Opening:
+    """One database being opened: the engine it makes goes to the window, unless the open was
+    superseded first (another database chosen, the window closed), in which case the engine is
+    disposed, by whichever of the worker and the GUI thread comes second, so that a superseded
+    open keeps no connection (nor a chDB folder's lock) in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self._engine: Any = None
+
+    @property
+    def abandoned(self) -> bool:
+        return self._abandoned
+
+    def made(self, engine: Any) -> Any:
+        """The worker made `engine`: kept for the window, or disposed (None) if abandoned."""
+        with self._lock:
+            if not self._abandoned:
+                self._engine = engine
+                return engine
+        engine.dispose()
+        return None
+
+    def abandon(self) -> None:
+        """Nobody wants this open any more (GUI thread): dispose what it made or will make."""
+        with self._lock:
+            self._abandoned = True
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()
+
+
 def _scrolling(panel: QWidget) -> QScrollArea:
     """`panel` in a frameless scroll area that gives it the dock's size when it can. A dock is at
     least as wide as its panel, so tabbed panels added their widest: the window could not be
@@ -117,6 +151,7 @@ class MainWindow(QMainWindow):
         self._pending_is_demo = False
         self._simulator: Any = None
         self._opener_pool = WorkerPool(max_threads=1, parent=self)
+        self._opening: _Opening | None = None  # the open in flight, handed over in _on_opened
         self._opener = QueryChannel(self._opener_pool, token_factory=SimpleToken, parent=self)
         self._opener.result.connect(self._on_opened)
         self._opener.failed.connect(self._on_open_failed)
@@ -336,17 +371,28 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
         self.context.connecting.emit("Opening the database…", None)
 
+        self._abandon_opening()
+        opening = self._opening = _Opening()
+
         def upgrading(found: int) -> None:  # a migration may take minutes on a big database: say so
-            self.context.connecting.emit(f"Upgrading the database from schema {found} to {SCHEMA_VERSION} (once; "
+            if not opening.abandoned:
+                self.context.connecting.emit(f"Upgrading the database from schema {found} to {SCHEMA_VERSION} (once; "
                                          "this can take a few minutes on a large database)…", None)
 
         def job(_token: Any) -> Any:
             try:
-                return open_database(full_url, require_tracklens=not (create or is_demo), before_upgrade=upgrading)
+                engine = open_database(full_url, require_tracklens=not (create or is_demo), before_upgrade=upgrading)
             except NoTracklensDatabase as missing:
                 return missing  # not a failure to retry: a question for the person
+            return opening.made(engine)  # None once superseded: its answer is dropped anyway
 
         self._opener.submit(job)
+
+    def _abandon_opening(self) -> None:
+        """The open in flight is superseded: what it opened (or will) is disposed, not leaked."""
+        if self._opening is not None:
+            self._opening.abandon()
+            self._opening = None
 
     _want_demo = False
     _demo_builder: Any = None
@@ -404,6 +450,7 @@ class MainWindow(QMainWindow):
             self.open_demo()
 
     def _on_opened(self, engine: Any) -> None:
+        self._opening = None  # the engine is the window's now (or there was none to keep)
         if isinstance(engine, NoTracklensDatabase):
             self.creatable_url = self._pending_url
             bare = cfg.split_password(self._pending_url or "")[0]
@@ -756,7 +803,8 @@ class MainWindow(QMainWindow):
             self._demo_builder.stop()
         for panel in self.panels.values():
             panel.cancel()
-        self._opener_pool.close(2000)
+        self._opener_pool.close(2000)  # drops the answer of an open still in flight…
+        self._abandon_opening()  # …so dispose what it opened
         connection = self.context.connection
         if connection is not None:
             self.context.set_connection(None)

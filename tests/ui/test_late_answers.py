@@ -4,7 +4,9 @@ Each test holds the older request (a threading.Event) until the newer one has an
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +227,54 @@ def test_enter_in_the_explorers_search_opens_only_the_person_it_searched_for(
     qtbot.waitUntil(lambda: panel.settled and profile.settled, timeout=10_000)
     assert opened == []
     assert profile.last_result.get("latest")  # still the most recently active person, nobody opened
+
+
+def _files_held_open_under(folder: Path) -> list[str]:
+    """The files under `folder` this process holds open (Linux: /proc/self/fd)."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            continue
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists open files through /proc")
+def test_a_database_chosen_while_another_was_opening_leaves_nothing_of_the_other_open(
+        make_window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open A, then B before A answered: A's answer was dropped without closing what it opened,
+    so A's file stayed open in the app (on Windows it could not be moved or deleted; a chDB
+    folder stayed locked) until the app quit."""
+    import app.ui.main_window as main_window
+    from app.core.database import open_database
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    url_a, url_b = f"sqlite:///{first / 'a.sqlite'}", f"sqlite:///{second / 'b.sqlite'}"
+    for url in (url_a, url_b):
+        open_database(url).dispose()
+    assert _files_held_open_under(first) == []
+    release, started = threading.Event(), threading.Event()
+
+    def slow_open(url: str, **kwargs: Any) -> Any:
+        engine = open_database(url, **kwargs)
+        if url == url_a:
+            started.set()
+            release.wait(15)
+        return engine
+
+    monkeypatch.setattr(main_window, "open_database", slow_open)
+    window = make_window()
+    window.open_database(url_a)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    assert _files_held_open_under(first)  # A is open, its answer held
+    window.open_database(url_b)
+    release.set()
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)
+    assert window.connection.url == url_b
+    assert _files_held_open_under(first) == []
+    assert _files_held_open_under(second)  # B is open, and stays so
