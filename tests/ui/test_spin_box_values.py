@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QSpinBox
 
-from app.ui.panels.user_filters import DidFilterRow
+from app.ui.panels.user_filters import DidFilterRow, FunnelFilterRow
 from app.ui.widgets.filter_builder import PropertyFilterRow
 from app.ui.widgets.state_bar import StateBar
 
@@ -127,3 +127,19 @@ def test_in_the_last_days_and_ranges_no_box_holds_are_shown_and_kept(make_window
                 got = panel.query()["range"]
                 assert got["unit"] == unit
                 assert got["last"] == value or (math.isnan(got["last"]) and math.isnan(value))
+
+
+def test_a_funnel_step_filter_with_a_step_that_is_no_integer_is_shown_as_it_is(make_window: Any, qtbot: Any) -> None:
+    """A hand-edited "Persons who reached step Infinity (or NaN, or 'x') of a funnel" filter
+    raised OverflowError or ValueError when the User explorer showed its label."""
+    window = make_window()
+    panel = window.panels["users"]
+    funnel = {"kind": "funnel", "steps": ["Signed Up", "Order Completed"]}
+    for step, shown in ((float("inf"), "step inf (?)"), (float("nan"), "step nan (?)"), ("x", "step x (?)"),
+                        (10**400, f"step {10**400} (?)"), (2, "step 2 (Order Completed)")):
+        where = [{"funnel": funnel, "step": step, "status": "reached"}]
+        panel.set_query({"kind": "users", "where": copy.deepcopy(where)})
+        [row] = [r for r in panel.filter_builder.rows if isinstance(r, FunnelFilterRow)]
+        assert f"Persons who reached {shown} of Signed Up → Order Completed" == row.label.text()
+        got = panel.query()["where"][0]["step"]
+        assert got == step or (math.isnan(got) and math.isnan(step))

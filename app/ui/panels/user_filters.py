@@ -291,11 +291,17 @@ DID_ROW = RowType("did", "+ Did event", lambda builder, parent: DidFilterRow(bui
 def funnel_summary(spec: dict[str, Any]) -> str:
     funnel = spec.get("funnel") or {}
     names = [s if isinstance(s, str) else str(s.get("event")) for s in funnel.get("steps") or []]
-    step = int(spec.get("step", 1))
+    step = spec.get("step", 1)
+    # The step as the query names it: a hand-edited Infinity, NaN or text is shown, not read
+    # as an integer (an OverflowError in the event loop); the parser says what is wrong.
+    number = (step if isinstance(step, int) and not isinstance(step, bool)
+              else int(step) if isinstance(step, float) and step.is_integer() else None)
+    name = names[number - 1] if number is not None and 0 < number <= len(names) else "?"
+    step = step if number is None else number
     path = " → ".join(names) or "?"
     if spec.get("status") == "dropped":
-        return f"dropped off after step {step} ({names[step - 1] if 0 < step <= len(names) else '?'}) of {path}"
-    return f"reached step {step} ({names[step - 1] if 0 < step <= len(names) else '?'}) of {path}"
+        return f"dropped off after step {step} ({name}) of {path}"
+    return f"reached step {step} ({name}) of {path}"
 
 
 class FunnelFilterRow(FilterRowBase):
