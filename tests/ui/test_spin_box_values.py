@@ -143,3 +143,15 @@ def test_a_funnel_step_filter_with_a_step_that_is_no_integer_is_shown_as_it_is(m
         assert f"Persons who reached {shown} of Signed Up → Order Completed" == row.label.text()
         got = panel.query()["where"][0]["step"]
         assert got == step or (math.isnan(got) and math.isnan(step))
+
+
+def test_a_live_view_report_with_an_interval_no_float_holds_opens_and_says_so(make_window: Any, qtbot: Any) -> None:
+    """A Live View report whose poll interval was an integer too large for a float (10**400,
+    valid JSON) raised OverflowError out of the Reports dialog's Open button. It opens at the
+    longest interval, and says so as for any other interval the box does not hold."""
+    window = make_window()
+    report = window.reports.store.save("Slow", "live", {"kind": "live", "events": []}, {"interval": 10**400})
+    assert window.reports.open(report)
+    assert window.panels["live"].ui_state()["interval"] == 60.0
+    assert "its interval 1000" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().endswith("is not one this version shows (60.0 instead)")

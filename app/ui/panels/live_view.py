@@ -255,7 +255,10 @@ class LiveViewPanel(Panel):
         return {"interval": self.interval.value(), "paused": self.pause_button.isChecked()}
 
     def set_ui_state(self, state: dict[str, Any]) -> None:
-        self.interval.setValue(float(state.get("interval", 1.0)))
+        interval = state.get("interval", 1.0)
+        if isinstance(interval, int):  # 10**400 in a hand-edited report has no float: the nearest bound
+            interval = min(max(interval, self.interval.minimum()), self.interval.maximum())
+        self.interval.setValue(float(interval))
         self.pause_button.setChecked(bool(state.get("paused", False)))
 
     def refresh(self) -> None:
