@@ -5,17 +5,20 @@ certificate made for the test and trusted through TRACKLENS_SMTP_CAFILE."""
 from __future__ import annotations
 
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from sqlalchemy import Engine
 
 from app.outbound.messages import Campaign, CampaignError
+from app.outbound.messages.channels import SmtpSettings, SmtpTransport
 from app.outbound.messages.sender import SendOptions, send_campaign
+from app.outbound.retry import TemporaryFailure
 from tests.outbound.conftest import (
     Handler,
     add_people,
@@ -95,3 +98,76 @@ def test_an_untrusted_certificate_is_a_clear_error_and_nothing_is_sent(
     with pytest.raises(CampaignError, match=r"TLS with 127\.0\.0\.1"):
         send_campaign(engine, Campaign.from_dict(campaign_dict()), smtp_url=url, options=SendOptions(sleep=lambda s: None))
     assert handler.received == []
+
+
+class Connections:
+    """What an SMTP server saw: connections made, and those still open."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.made = 0
+        self.open = 0
+
+    def change(self, by: int) -> None:
+        with self.lock:
+            self.made += max(by, 0)
+            self.open += by
+
+
+def _wait_until(condition: Any) -> None:
+    pause = threading.Event()
+    for _ in range(100):
+        if condition():
+            return
+        pause.wait(0.05)
+
+
+def _refusing_starttls(connections: Connections) -> type[SMTP]:
+    class RefusingStartTLS(SMTP):
+        """Offers STARTTLS (it has a certificate) and refuses it when asked, as a server whose
+        TLS is misconfigured or overloaded does (454, RFC 3207)."""
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            connections.change(+1)
+
+        def connection_lost(self, error: Exception | None) -> None:
+            super().connection_lost(error)
+            connections.change(-1)
+
+        async def smtp_STARTTLS(self, arg: str) -> None:
+            await self.push("454 4.7.0 TLS not available due to temporary reason")
+
+    return RefusingStartTLS
+
+
+@pytest.mark.parametrize("user", ["", "me@"])
+def test_a_server_refusing_starttls_is_left_with_no_connection_open(
+        certificate: tuple[Path, Path], user: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server offering STARTTLS and refusing it: each try's connection stayed open (the error
+    kept it), one more per retry, until the campaign's errors were forgotten."""
+    connections = Connections()
+    server_class = _refusing_starttls(connections)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+
+    class RefusingController(Controller):
+        def factory(self) -> SMTP:
+            return server_class(self.handler, **self.SMTP_kwargs)
+
+    port = free_port()
+    controller = RefusingController(Handler(), hostname="127.0.0.1", port=port, tls_context=context)
+    controller.start()  # (which connects once, to see the server answer)
+    try:
+        _wait_until(lambda: connections.open == 0)
+        made_before = connections.made
+        monkeypatch.setenv("TRACKLENS_SMTP_PASSWORD", "hunter2")
+        monkeypatch.setenv("TRACKLENS_SMTP_CAFILE", str(certificate[0]))
+        transport = SmtpTransport(SmtpSettings.parse(f"smtp://{user}127.0.0.1:{port}"))
+        with pytest.raises(TemporaryFailure, match="454") as refused:
+            transport.open()
+        assert connections.made == made_before + 1
+        _wait_until(lambda: connections.open == 0)  # the server sees a close on its loop's next turn
+        assert connections.open == 0, f"{connections.open} connection left open by {refused.value}"
+    finally:
+        controller.stop()

@@ -187,40 +187,46 @@ class SmtpTransport:
 
     def _open(self) -> None:
         s = self.settings
+        smtp: smtplib.SMTP | None = None
         try:
-            if s.scheme == "smtps":
-                smtp: smtplib.SMTP = _BoundedSMTP_SSL(self._deadline, host=s.host, port=s.port, timeout=self.timeout,
-                                                      context=self._context())
-                secure = True
-            else:
-                smtp = _BoundedSMTP(self._deadline, host=s.host, port=s.port, timeout=self.timeout)
-                secure = False
-            smtp.ehlo()
-            if not secure and smtp.has_extn("starttls"):
-                smtp.starttls(context=self._context())
-                smtp.ehlo()
-                secure = True
-        except smtplib.SMTPResponseException as exc:
-            raise _classify(exc.smtp_code, exc.smtp_error, f"SMTP server {s.host}:{s.port}") from None
-        except ssl.SSLError as exc:
-            raise CampaignError(f"TLS with {s.host}:{s.port} failed: {exc.reason or exc}") from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryFailure(f"cannot reach the SMTP server {s.host}:{s.port} ({exc})",
-                                   channel_down=True) from None
-        if s.user is not None:
-            if not secure:
-                smtp.close()
-                raise CampaignError(f"{s.host}:{s.port} does not offer STARTTLS: refusing to send the password "
-                                    "unencrypted (use smtps:// or a server with TLS)")
             try:
-                smtp.login(s.user, self._password or "")
-            except smtplib.SMTPAuthenticationError as exc:
+                if s.scheme == "smtps":
+                    smtp = _BoundedSMTP_SSL(self._deadline, host=s.host, port=s.port, timeout=self.timeout,
+                                            context=self._context())
+                    secure = True
+                else:
+                    smtp = _BoundedSMTP(self._deadline, host=s.host, port=s.port, timeout=self.timeout)
+                    secure = False
+                smtp.ehlo()
+                if not secure and smtp.has_extn("starttls"):
+                    smtp.starttls(context=self._context())
+                    smtp.ehlo()
+                    secure = True
+            except smtplib.SMTPResponseException as exc:
+                raise _classify(exc.smtp_code, exc.smtp_error, f"SMTP server {s.host}:{s.port}") from None
+            except ssl.SSLError as exc:
+                raise CampaignError(f"TLS with {s.host}:{s.port} failed: {exc.reason or exc}") from None
+            except (OSError, smtplib.SMTPException) as exc:
+                raise TemporaryFailure(f"cannot reach the SMTP server {s.host}:{s.port} ({exc})",
+                                       channel_down=True) from None
+            if s.user is not None:
+                if not secure:
+                    raise CampaignError(f"{s.host}:{s.port} does not offer STARTTLS: refusing to send the password "
+                                        "unencrypted (use smtps:// or a server with TLS)")
+                try:
+                    smtp.login(s.user, self._password or "")
+                except smtplib.SMTPAuthenticationError as exc:
+                    raise CampaignError(f"the SMTP server refused the login of {s.user}: "
+                                        f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
+                except smtplib.SMTPException as exc:
+                    raise CampaignError(f"SMTP login of {s.user} failed: {exc}") from None
+        except BaseException:
+            # Any failure once connected (EHLO, STARTTLS refused or its handshake, the login)
+            # closes the socket here: the error raised keeps this frame, and so the connection,
+            # alive for as long as someone holds it, and each retry opened another.
+            if smtp is not None:
                 smtp.close()
-                raise CampaignError(f"the SMTP server refused the login of {s.user}: "
-                                    f"{_reply(exc.smtp_code, exc.smtp_error)}") from None
-            except smtplib.SMTPException as exc:
-                smtp.close()
-                raise CampaignError(f"SMTP login of {s.user} failed: {exc}") from None
+            raise
         self._smtp = smtp
 
     def close(self) -> None:
