@@ -155,3 +155,25 @@ def test_a_live_view_report_with_an_interval_no_float_holds_opens_and_says_so(ma
     assert window.panels["live"].ui_state()["interval"] == 60.0
     assert "its interval 1000" in window.statusBar().currentMessage()
     assert window.statusBar().currentMessage().endswith("is not one this version shows (60.0 instead)")
+
+
+def test_a_campaigns_holdout_and_goal_window_stay_as_saved_until_edited(qtbot: Any) -> None:
+    """The campaign editor showed a holdout of 0.1234 as 12.3 % and a goal "within 36 hours" as
+    1 day, and saving the campaign after any other edit (its name) stored 0.123 and 1 day: another
+    experiment. A goal window of 10**12 days (a hand-edited file) raised OverflowError."""
+    from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
+
+    editor = CampaignEditor(None)
+    qtbot.addWidget(editor)
+    goal = {"event": "Order Completed", "within": {"hours": 36}}
+    editor.set_definition({**NEW_CAMPAIGN, "holdout": 0.1234, "goal": goal})
+    editor.name.setText("Renamed")
+    assert editor.definition()["holdout"] == 0.1234
+    assert editor.definition()["goal"] == goal
+    editor.holdout.setValue(20)
+    editor.goal_days.setValue(3)
+    assert editor.definition()["holdout"] == 0.2
+    assert editor.definition()["goal"] == {"event": "Order Completed", "within": {"days": 3}}
+    editor.set_definition({**NEW_CAMPAIGN, "goal": {"event": "Order Completed", "within": {"days": 10**12}}})
+    assert editor.goal_days.value() == editor.goal_days.maximum()
+    assert editor.definition()["goal"]["within"] == {"days": 10**12}

@@ -8,6 +8,7 @@ audience built here is the same users query the explorer shows.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -31,6 +32,7 @@ from app.outbound.messages.errors import CampaignError
 from app.ui.discovery import DiscoveryCache
 from app.ui.panels.user_filters import DID_ROW
 from app.ui.panels.users import split_filters
+from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.filter_builder import FilterBuilder
 
 NEW_CAMPAIGN: dict[str, Any] = {
@@ -159,6 +161,10 @@ class CampaignEditor(QWidget):
             edit.textChanged.connect(self.changed)
         for plain in (self.text, self.html, self.headers, self.body):
             plain.textChanged.connect(self.changed)
+        # A loaded holdout or goal window the boxes show rounded (12.34 %, 36 hours) is given
+        # back as it was until its box is edited (these run before `changed` is handled).
+        self.holdout.valueChanged.connect(lambda _v: self._extra.pop("holdout", None))
+        self.goal_days.valueChanged.connect(lambda _v: self._extra.pop("within", None))
         self.holdout.valueChanged.connect(self.changed)
         self.goal_days.valueChanged.connect(self.changed)
         self.goal_event.currentTextChanged.connect(self.changed)
@@ -211,10 +217,11 @@ class CampaignEditor(QWidget):
                        "headers": self._json(self.headers, "channel.headers", {}),
                        "body": self._json(self.body, "channel.body", {})}
         out: dict[str, Any] = {"kind": "campaign", "name": self.name.text().strip(), "audience": self.audience(),
-                               "channel": channel, "holdout": round(self.holdout.value() / 100, 4)}
+                               "channel": channel,
+                               "holdout": self._extra.get("holdout", round(self.holdout.value() / 100, 4))}
         event = self.goal_event.currentText().strip()
         if event:
-            out["goal"] = {"event": event, "within": {"days": self.goal_days.value()}}
+            out["goal"] = {"event": event, "within": self._extra.get("within", {"days": self.goal_days.value()})}
         if self._extra.get("unsubscribe_trait"):
             out["unsubscribe_trait"] = self._extra["unsubscribe_trait"]
         return out
@@ -244,6 +251,10 @@ class CampaignEditor(QWidget):
         goal = definition.get("goal") or {}
         self._extra = {"reply_to": channel.get("reply_to"), "unsubscribe_trait": definition.get("unsubscribe_trait"),
                        "audience_rest": {k: v for k, v in audience.items() if k == "timezone"}}
+        if "holdout" in definition:
+            self._extra["holdout"] = definition["holdout"]
+        if isinstance(goal, dict) and "within" in goal:
+            self._extra["within"] = copy.deepcopy(goal["within"])
         widgets: list[Any] = [self, self.name, self.match, self.filters, self.channel_type, self.to_trait, self.from_edit,
                               self.subject, self.text, self.html, self.url, self.headers, self.body, self.holdout,
                               self.goal_event, self.goal_days]
@@ -269,7 +280,7 @@ class CampaignEditor(QWidget):
             self.goal_event.setCurrentText(str(goal.get("event", "")))
             within = goal.get("within") or {}
             days = int(within.get("days", 0) or 0) or max(1, int(within.get("hours", 0) or 0) // 24) or 7
-            self.goal_days.setValue(days if goal else 7)
+            show_in_spin(self.goal_days, days if goal else 7)
         finally:
             for w in widgets:
                 w.blockSignals(False)
