@@ -19,7 +19,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.pacing import result_pacer
 from app.ui.widgets.state_bar import StateBar
-from app.ui.workers import Job, QueryChannel
+from app.ui.workers import Job, QueryChannel, TokenFactory, default_token_factory
 
 #: Busy indicators appear only for queries slower than this, so fast ones do not flicker.
 BUSY_DELAY_MS = 150
@@ -174,10 +174,11 @@ class Panel(QWidget):
         drawn (panels that draw in steps extend this)."""
         return not self.channel.busy and not result_pacer().pending(self)
 
-    def new_channel(self) -> QueryChannel:
-        """A channel bound to this panel's connection; for panels with side queries."""
+    def new_channel(self, token_factory: TokenFactory = default_token_factory) -> QueryChannel:
+        """A channel bound to this panel's connection; for panels with side queries (and jobs
+        that stop on a token of their own, `token_factory`, rather than the query engine's)."""
         connection = self.context.connection
-        channel = QueryChannel(connection.pool if connection else None, parent=self)
+        channel = QueryChannel(connection.pool if connection else None, token_factory=token_factory, parent=self)
         self._channels.append(channel)
         return channel
 

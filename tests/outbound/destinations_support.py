@@ -49,6 +49,9 @@ class Receiver:
     delay: float = 0.0
     #: requests whose body has been read (answered or not yet)
     arrived: int = 0
+    #: when an Event: each request is answered only once it is set (a destination still busy
+    #: with a batch for as long as a test needs)
+    hold: threading.Event | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -64,6 +67,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with state.lock:
                     state.arrived += 1
+                if state.hold is not None:
+                    state.hold.wait(15)
                 if state.delay:
                     time.sleep(state.delay)
                 with state.lock:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.core.database import open_database
 from app.outbound.destinations.config import parse_destinations
@@ -124,3 +127,104 @@ def test_saving_the_destinations_file_keeps_its_permissions_link_and_leaves_no_t
     assert link.is_symlink() and '"two"' in real.read_text()
     assert (real.stat().st_mode & 0o777) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["destinations.json", "real.json"]
+
+
+def _replaying_panel(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path,
+                     rx: Receiver) -> DestinationsPanel:
+    """A panel replaying 2026-11-01 to 2026-11-12 (12 events, batches of 3) to `rx`, whose answer
+    to the first batch is held (rx.hold) until the test releases it."""
+    from PySide6.QtCore import QDate
+
+    engine = open_database(sqlite_url)
+    store_messages(engine, [track(i) for i in range(12)])  # one a day, 2026-11-01 to 2026-11-12
+    engine.dispose()
+    file = write_destinations(tmp_path / "destinations.json",
+                              [{"name": "ops-webhook", "type": "webhook", "url": rx.url, "batch": 3}])
+    window = make_window(sqlite_url)
+    panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+    panel.set_destinations_file(str(file))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    assert cells(panel, panel.table)[5] == "12"  # nothing forwarded yet
+    panel.from_date.setDate(QDate(2026, 11, 1))
+    panel.to_date.setDate(QDate(2026, 11, 12))
+    rx.hold = threading.Event()
+    panel.replay_button.click()
+    qtbot.waitUntil(lambda: rx.arrived == 1, timeout=20_000)
+    return panel
+
+
+def test_a_refresh_during_a_replay_keeps_what_the_replay_did(make_window: Any, sqlite_url: str, qtbot: Any,
+                                                             tmp_path: Path) -> None:
+    """F5 (or a new file) while a replay ran: the replay went on sending, but its 'replayed N
+    message(s)' never showed, so nothing said it had finished or what it sent."""
+    rx = Receiver().start()
+    try:
+        panel = _replaying_panel(make_window, sqlite_url, qtbot, tmp_path, rx)
+        panel.refresh()  # what F5 does
+        qtbot.waitUntil(lambda: not panel.busy, timeout=20_000)
+        assert "replaying 2026-11-01 to 2026-11-12" in panel.message.text()
+        assert not panel.replay_button.isEnabled()  # one action at a time
+        assert rx.hold is not None
+        rx.hold.set()
+        qtbot.waitUntil(lambda: panel.settled, timeout=20_000)
+        assert panel.message.text() == "ops-webhook: replayed 12 message(s) from 2026-11-01 to 2026-11-12"
+        assert len(rx.delivered()) == 12
+        assert cells(panel, panel.table)[5] == "12"  # the replay left the cursor alone
+        assert panel.replay_button.isEnabled()
+    finally:
+        if rx.hold is not None:
+            rx.hold.set()
+        rx.stop()
+
+
+@pytest.mark.parametrize("how", ["button", "panel"])
+def test_cancel_stops_a_replay_after_its_batch_and_says_what_was_sent(
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path, how: str) -> None:
+    """Cancel during a replay: the replay ignored it and sent every batch of the range, while the
+    panel dropped its answer; it now stops after the batch being sent and says what was. `how`:
+    the Cancel beside Replay, or the panel's cancel (its state bar's Cancel; the window closing)."""
+    rx = Receiver().start()
+    try:
+        panel = _replaying_panel(make_window, sqlite_url, qtbot, tmp_path, rx)
+        if how == "button":
+            assert panel.stop_button.isEnabled()
+            panel.stop_button.click()
+        else:
+            panel.cancel()
+        assert rx.hold is not None
+        rx.hold.set()  # the first batch is answered; no other is sent
+        qtbot.waitUntil(lambda: panel.settled, timeout=20_000)
+        assert panel.message.text() == ("ops-webhook: replayed 3 message(s) from 2026-11-01 to 2026-11-12, "
+                                        "then cancelled (the rest was not sent)")
+        assert [m["messageId"] for m in rx.delivered()] == ["m-00000", "m-00001", "m-00002"]
+        assert rx.arrived == 1
+        assert cells(panel, panel.table)[5] == "12"
+        assert not panel.stop_button.isEnabled() and panel.replay_button.isEnabled()
+    finally:
+        if rx.hold is not None:
+            rx.hold.set()
+        rx.stop()
+
+
+def test_a_replay_stopped_by_closing_its_database_leaves_the_actions_usable(
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path) -> None:
+    """Another database opened during a replay stops the replay (quietly: its answer belongs to
+    the old database); the panel's actions must not stay disabled as if it still ran."""
+    rx = Receiver().start()
+    try:
+        panel = _replaying_panel(make_window, sqlite_url, qtbot, tmp_path, rx)
+        token, hold = panel._action_token, rx.hold
+        assert token is not None and hold is not None
+        # The batch in flight is answered once the replay is told to stop (the old connection
+        # then waits for it before it closes).
+        threading.Thread(target=lambda: (token.stop.wait(15), hold.set()), daemon=True).start()
+        other = tmp_path / "other.sqlite"
+        open_database(f"sqlite:///{other}").dispose()
+        panel.window().open_database(f"sqlite:///{other}")
+        qtbot.waitUntil(lambda: panel.context.connection is not None and panel.settled, timeout=20_000)
+        assert token.stop.is_set() and rx.arrived == 1
+        assert panel.replay_button.isEnabled() and not panel.stop_button.isEnabled()
+    finally:
+        if rx.hold is not None:
+            rx.hold.set()
+        rx.stop()

@@ -3,12 +3,15 @@ letters with the answers, and pause / resume / re-send dead letters / replay a r
 
 Everything it shows and does goes through app.outbound.destinations (the same code as
 `tracklens forward`), on the panel's worker, never on the GUI thread: a replay or a re-send
-talks to the destination and may wait for its retries.
+talks to the destination and may wait for its retries. The actions run on a channel of their
+own, so a refresh (F5, a new file) meanwhile neither drops what they did nor is held up by
+them; Cancel stops a replay or a re-send between batches and says what had been delivered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
@@ -64,6 +67,25 @@ def _recent_tip(recent: list[int]) -> str:
     when = "the current half hour" if ago == 0 else f"the half hour {_lag(ago * 60.0)} ago"
     return (f"{sum(recent):,} messages delivered in the last 24 hours, one bar per half hour; "
             f"busiest: {recent[busiest]:,} in {when}")
+
+
+class _StopToken:
+    """An action's cancel token, which is its DestinationWorker's `stop`: set, the worker stops
+    between batches and out of its waits for a retry."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+
+    def cancel(self) -> None:
+        self.stop.set()
+
+
+def _status(engine: Any, destinations: Any) -> dict[str, Any]:
+    """What the tables show: each destination's status row and its open dead letters."""
+    rows = [s.to_dict() for s in store.status(engine, destinations)]
+    letters = {d.name: [{k: v for k, v in letter.__dict__.items() if k != "messages"}
+                        for letter in store.dead_letters(engine, d.name)] for d in destinations}
+    return {"status": rows, "dead_letters": letters}
 
 
 @register_panel
@@ -123,8 +145,13 @@ class DestinationsPanel(Panel):
         self.resume_button.clicked.connect(lambda: self._act("resume"))
         self.retry_button.clicked.connect(lambda: self._act("retry_dead"))
         self.replay_button.clicked.connect(lambda: self._act("replay"))
+        self.stop_button = QPushButton("Cancel", self.body)
+        self.stop_button.setObjectName("cancelDestinationAction")
+        self.stop_button.setToolTip("Stop the replay or re-send after the batch being sent")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_action)
         for widget in (self.pause_button, self.resume_button, self.retry_button, QLabel("Replay from", self.body),
-                       self.from_date, QLabel("to", self.body), self.to_date, self.replay_button):
+                       self.from_date, QLabel("to", self.body), self.to_date, self.replay_button, self.stop_button):
             actions.addWidget(widget)
         actions.addStretch(1)
         self.body_layout.addLayout(actions)
@@ -134,6 +161,14 @@ class DestinationsPanel(Panel):
         self.body_layout.addWidget(self.message)
         self._rows: list[dict[str, Any]] = []
         self._letters: dict[str, list[dict[str, Any]]] = {}
+        #: What the last action did ("replayed N…"), shown until the next action or file.
+        self._action_message = ""
+        self._action_token: _StopToken | None = None
+        self.action_channel = self.new_channel(token_factory=self._new_action_token)
+        self.action_channel.result.connect(self._on_action_done)
+        self.action_channel.failed.connect(lambda info: self._action_over(f"⚠ {info.message}"))
+        self.action_channel.cancelled.connect(lambda: self._action_over("Cancelled."))
+        self.show_retries_of(self.action_channel)
         self._show_file()
 
     # -- Panel API --------------------------------------------------------------------------------
@@ -144,8 +179,34 @@ class DestinationsPanel(Panel):
     def set_query(self, spec: dict[str, Any]) -> None:
         return None
 
+    @property
+    def acting(self) -> bool:
+        """A pause, resume, re-send or replay is running."""
+        return self.action_channel.busy
+
+    @property
+    def settled(self) -> bool:
+        return super().settled and not self.acting
+
+    def cancel(self) -> None:
+        super().cancel()
+        self.stop_action()
+
+    def connection_changed(self, connection: Any) -> None:
+        # The action in flight was stopped and dropped (quietly) with the old connection.
+        self._action_over("")
+
+    def stop_action(self) -> None:
+        """Stop the running replay or re-send after its current batch; what it had delivered
+        is still said (the result comes back, saying it was cancelled)."""
+        if self._action_token is not None and self.acting:
+            self._action_token.cancel()
+            self.stop_button.setEnabled(False)
+            self.message.setText(f"{self.message.text().removesuffix('…')}: stopping after the current batch…")
+
     def set_destinations_file(self, path: str | None) -> None:
         self.file = path
+        self._action_message = ""
         set_json(self.context.settings, SETTINGS_KEY, path)
         self._show_file()
         self.refresh()
@@ -160,7 +221,7 @@ class DestinationsPanel(Panel):
             self.clear()
             self.mark_ready()
             return
-        self._run(None)
+        self._run()
 
     def clear(self) -> None:
         self.table.setRowCount(0)
@@ -171,7 +232,8 @@ class DestinationsPanel(Panel):
     def show_result(self, result: Any) -> None:
         self._rows = result["status"]
         self._letters = result["dead_letters"]
-        self.message.setText(result.get("message") or "")
+        if result.get("message") or not self.acting:  # (else the running action says what it does)
+            self.message.setText(result.get("message") or self._action_message)
         selected = self.selected_name()
         self.table.setRowCount(len(self._rows))
         for r, row in enumerate(self._rows):
@@ -233,12 +295,73 @@ class DestinationsPanel(Panel):
         if name is None or self.context.connection is None:
             self.message.setText("Select a destination first.")
             return
+        if not self.file:
+            return
         q_start, q_end = self.from_date.date(), self.to_date.date()
         start = dt.date(q_start.year(), q_start.month(), q_start.day())
         end = dt.date(q_end.year(), q_end.month(), q_end.day())
-        self._run((action, name, start, end))
+        engine = self.context.connection.engine
+        path = self.file
 
-    def _run(self, action: tuple[str, str, dt.date, dt.date] | None) -> None:
+        def job(token: _StopToken) -> dict[str, Any]:
+            from app.outbound.destinations.config import DestinationError, load_destinations
+            from app.outbound.destinations.forwarder import STOPPED, DestinationWorker
+
+            try:
+                destinations = load_destinations(path)
+            except DestinationError as exc:
+                return {"status": [], "dead_letters": {}, "message": str(exc)}
+            dest = next((d for d in destinations if d.name == name), None)
+            if dest is None:
+                message = f"{name} is no longer in the destinations file"
+            elif action in ("pause", "resume"):
+                store.set_paused(engine, name, action == "pause")
+                message = f"{name}: {'paused' if action == 'pause' else 'resumed'}"
+            else:
+                worker = DestinationWorker(engine, dest, max_attempts=3, stop=token.stop)
+                try:
+                    if action == "retry_dead":
+                        summary = worker.retry_dead()
+                        message = f"{name}: re-sent {summary.sent} message(s), {summary.dead} refused again"
+                    else:
+                        lo = dt.datetime.combine(start, dt.time(), dt.UTC)
+                        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+                        summary = worker.replay(int(lo.timestamp() * 1000), int(hi.timestamp() * 1000))
+                        message = f"{name}: replayed {summary.sent} message(s) from {start} to {end}"
+                finally:
+                    worker.client.close()
+                if summary.outcome == STOPPED:
+                    message += (", then cancelled (the rest was not sent)" if token.stop.is_set()
+                                else ", stopped: the destination is failing")
+            return {**_status(engine, destinations), "message": message}
+
+        for button in self._action_buttons():
+            button.setEnabled(False)
+        self.stop_button.setEnabled(action in ("retry_dead", "replay"))
+        doing = {"pause": "pausing", "resume": "resuming", "retry_dead": "re-sending its dead letters",
+                 "replay": f"replaying {start} to {end}"}[action]
+        self.message.setText(f"{name}: {doing}…")
+        self.action_channel.submit(job)
+
+    def _new_action_token(self) -> _StopToken:
+        self._action_token = _StopToken()
+        return self._action_token
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.pause_button, self.resume_button, self.retry_button, self.replay_button)
+
+    def _on_action_done(self, result: dict[str, Any]) -> None:
+        self._action_over(result["message"])
+        self.show_result(result)
+
+    def _action_over(self, message: str) -> None:
+        self._action_message = message
+        self.message.setText(message)
+        for button in self._action_buttons():
+            button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    def _run(self) -> None:
         connection = self.context.connection
         if connection is None or not self.file:
             return
@@ -246,39 +369,12 @@ class DestinationsPanel(Panel):
         path = self.file
 
         def job(token: Any) -> dict[str, Any]:
-            from app.outbound.destinations import store
             from app.outbound.destinations.config import DestinationError, load_destinations
-            from app.outbound.destinations.forwarder import DestinationWorker
 
             try:
                 destinations = load_destinations(path)
             except DestinationError as exc:
                 return {"status": [], "dead_letters": {}, "message": str(exc)}
-            message = ""
-            if action is not None:
-                kind, name, start, end = action
-                dest = next(d for d in destinations if d.name == name)
-                if kind in ("pause", "resume"):
-                    store.set_paused(engine, name, kind == "pause")
-                    message = f"{name}: {'paused' if kind == 'pause' else 'resumed'}"
-                else:
-                    worker = DestinationWorker(engine, dest, max_attempts=3)
-                    try:
-                        if kind == "retry_dead":
-                            summary = worker.retry_dead()
-                            message = f"{name}: re-sent {summary.sent} message(s), {summary.dead} refused again"
-                        else:
-                            lo = dt.datetime.combine(start, dt.time(), dt.UTC)
-                            hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
-                            summary = worker.replay(int(lo.timestamp() * 1000), int(hi.timestamp() * 1000))
-                            message = (f"{name}: replayed {summary.sent} message(s) from {start} to {end}"
-                                       + (", stopped: the destination is failing" if summary.outcome == "stopped"
-                                          else ""))
-                    finally:
-                        worker.client.close()
-            rows = [s.to_dict() for s in store.status(engine, destinations)]
-            letters = {d.name: [{k: v for k, v in letter.__dict__.items() if k != "messages"}
-                                for letter in store.dead_letters(engine, d.name)] for d in destinations}
-            return {"status": rows, "dead_letters": letters, "message": message}
+            return {**_status(engine, destinations), "message": ""}
 
         self.run_job(job)
