@@ -412,6 +412,8 @@ class MainWindow(QMainWindow):
         from app.ui.demo_setup import DemoBuilder
 
         self._close_connection()
+        self._opener.cancel(quiet=True)  # a database still opening must not answer in the demo's place…
+        self._abandon_opening()  # …and what it opened (or will) is closed
         self._pending_url = None
         self._want_demo = True
         if building:

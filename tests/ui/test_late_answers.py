@@ -278,3 +278,49 @@ def test_a_database_chosen_while_another_was_opening_leaves_nothing_of_the_other
     assert window.connection.url == url_b
     assert _files_held_open_under(first) == []
     assert _files_held_open_under(second)  # B is open, and stays so
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="lists open files through /proc")
+def test_the_demo_chosen_while_another_database_was_opening_is_the_one_shown(
+        make_window: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open A, then the demo (not built yet) before A answered: A's answer became the window's
+    connection while the demo was being built (panels showed A's data under an empty URL), and
+    the open A stayed in flight unnoticed. The demo, asked for last, wins; A is closed."""
+    import app.ui.main_window as main_window
+    from app.core.database import open_database
+    from app.core.paths import demo_db_path
+    from app.ui import demo_setup
+
+    monkeypatch.setattr(demo_setup, "DEMO_EVENTS", 3000)
+    folder = tmp_path / "a"
+    folder.mkdir()
+    url_a = f"sqlite:///{folder / 'a.sqlite'}"
+    open_database(url_a).dispose()
+    release, started = threading.Event(), threading.Event()
+
+    def slow_open(url: str, **kwargs: Any) -> Any:
+        engine = open_database(url, **kwargs)
+        if url == url_a:
+            started.set()
+            release.wait(15)
+        return engine
+
+    monkeypatch.setattr(main_window, "open_database", slow_open)
+    window = make_window()
+    shown: list[Any] = []
+    window.connection_changed.connect(lambda connection: shown.append(connection and connection.url))
+    window.open_database(url_a)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    assert not demo_db_path().exists()
+    window.open_demo()
+    release.set()
+    qtbot.waitUntil(lambda: window._opener_pool.active_count() == 0, timeout=10_000)  # A answered
+    assert window.connection is None or window.connection.is_demo
+    assert _files_held_open_under(folder) == []
+    with qtbot.waitSignal(window.demo_ready, timeout=120_000) as blocker:
+        pass
+    assert blocker.args == [True]
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)
+    assert window.connection.is_demo
+    assert [url for url in shown if url is not None] == [window.connection.url]
+    assert _files_held_open_under(folder) == []
