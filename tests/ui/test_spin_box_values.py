@@ -73,11 +73,11 @@ def test_did_counts_and_periods_come_back_unchanged_until_edited(make_window: An
     row = _did_row(panel)
     row.set_event("Order Completed")
     assert panel.query()["did"] == [{"event": "Order Completed", "where": [], **kept}]
-    row.count.setValue(7)  # "at most 7": the count is the user's now, the period still the report's
-    assert panel.query()["did"] == [{"event": "Order Completed", "where": [], "min": 0, "max": 7,
+    row.count_high.setValue(7)  # "between 3 and 7": the count is the user's now, the period the report's
+    assert panel.query()["did"] == [{"event": "Order Completed", "where": [], "min": 3, "max": 7,
                                      "range": {"last": 20_000, "unit": "week"}, "timezone": "Asia/Tokyo"}]
     row.days.setValue(12)
-    assert panel.query()["did"][0]["range"] == {"last": 12, "unit": "day"}
+    assert panel.query()["did"][0]["range"] == {"last": 12, "unit": "week"}
 
 
 def test_a_funnel_exclusion_step_no_box_holds_is_shown_and_kept(make_window: Any, qtbot: Any) -> None:

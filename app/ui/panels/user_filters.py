@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.query.model import FIRST_DATE, LAST_DATE, RANGE_UNITS
 from app.query.runners.users import MAX_COUNT
 from app.ui.plain import plain_label, plain_tip, window_title
 from app.ui.widgets.bind import show_in_spin
@@ -31,18 +32,38 @@ from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 
 #: Quantifier id -> label. "at most" includes persons who never did it.
-QUANTIFIERS = [("at_least", "at least"), ("at_most", "at most"), ("exactly", "exactly")]
+QUANTIFIERS = [("at_least", "at least"), ("at_most", "at most"), ("exactly", "exactly"),
+               ("between", "between")]
 PERIODS = [("last", "in the last"), ("between", "between"), ("ever", "ever")]
+#: A relative range's unit (app.query.model.RANGE_UNITS) -> label.
+UNIT_LABELS = {"day": "days", "week": "weeks", "month": "months"}
+
+
+def did_quantifier(low: int, high: int | None) -> tuple[str, int, int]:
+    """The row's form of a did clause's count: (quantifier, N, M); `did_not` for `max` 0.
+
+    `min` N without `max` is "at least N", `min` 0 with `max` M "at most M", `min` == `max`
+    "exactly N" and any other `min` N < `max` M "between N and M" times (both inclusive).
+    """
+    if high is None:
+        return "at_least", low, low
+    if high == 0:
+        return "did_not", 0, 0
+    if low == high:
+        return "exactly", low, low
+    if low == 0:
+        return "at_most", high, high
+    return "between", low, high
 
 
 class DidFilterRow(FilterRowBase):
-    """did / did not do [event] [filters…] [at least|at most|exactly] [N] times [in the last D days | between].
+    """did / did not do [event] [filters…] [at least|at most|exactly|between] [N] [and M] times
+    [in the last D days|weeks|months | between two dates | ever].
 
-    A loaded clause's count (`min`, `max`) and `range` are given back as they were until the
-    user edits that part of the row, whatever the widgets can show: a count or period above
-    what their boxes hold (a range in weeks, `min` 3 with `max` 5) or one the parser refuses
-    (which the panel then names) is not changed by an edit of another part. The `timezone`,
-    which the row does not show, is always kept.
+    Every clause the query model takes has one form in the row, which gives back that clause
+    (query -> row -> query is the identity). A count or period the boxes cannot hold (one the
+    parser refuses, which the panel then names) is given back as it was until the user edits
+    that part of the row. The `timezone`, which the row does not show, is always kept.
     """
 
     def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
@@ -60,10 +81,12 @@ class DidFilterRow(FilterRowBase):
         outer.setSpacing(2)
         top = QHBoxLayout()
         top.setSpacing(4)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(4)
-        outer.addLayout(top)
-        outer.addLayout(bottom)
+        counts = QHBoxLayout()
+        counts.setSpacing(4)
+        period_row = QHBoxLayout()
+        period_row.setSpacing(4)
+        for layout in (top, counts, period_row):
+            outer.addLayout(layout)
 
         self.verb = QComboBox(self)
         self.verb.setObjectName("didVerb")
@@ -93,49 +116,72 @@ class DidFilterRow(FilterRowBase):
         for key, label in QUANTIFIERS:
             self.quantifier.addItem(label, key)
         self.quantifier.setItemData(1, "at most N times, including never", Qt.ItemDataRole.ToolTipRole)
+        self.quantifier.setItemData(3, "between N and M times, both included", Qt.ItemDataRole.ToolTipRole)
         self.count = QSpinBox(self)
         self.count.setObjectName("didCount")
         self.count.setRange(0, MAX_COUNT)  # the engine's bound, so any count it takes is shown
         self.count.setValue(1)
+        self.and_label = QLabel("and", self)
+        self.count_high = QSpinBox(self)
+        self.count_high.setObjectName("didCountHigh")
+        self.count_high.setRange(0, MAX_COUNT)
+        self.count_high.setValue(1)
         self.times_label = QLabel("times", self)
+        for spin in (self.count, self.count_high):
+            # Shown at full width where there is room; "between N and M times" still fits the
+            # narrowest controls column (a ten-digit count is then scrolled within its box).
+            spin.setMinimumWidth(80)
+        for widget in (self.quantifier, self.count, self.and_label, self.count_high, self.times_label):
+            counts.addWidget(widget)
+        counts.addStretch(1)
+
         self.period = QComboBox(self)
         self.period.setObjectName("didPeriod")
         for key, label in PERIODS:
             self.period.addItem(label, key)
         self.days = QSpinBox(self)
         self.days.setObjectName("didDays")
-        self.days.setRange(1, 100_000)
+        self.days.setRange(1, 100_000)  # what a range's 'last' may be
         self.days.setValue(30)
-        self.days.setSuffix(" days")
+        self.unit = QComboBox(self)
+        self.unit.setObjectName("didUnit")
+        for key in RANGE_UNITS:
+            self.unit.addItem(UNIT_LABELS.get(key, key), key)
         self.start = QDateEdit(self)
+        self.start.setObjectName("didFrom")
         self.end = QDateEdit(self)
+        self.end.setObjectName("didTo")
+        self.and_dates = QLabel("and", self)
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDateRange(QDate(FIRST_DATE.year, FIRST_DATE.month, FIRST_DATE.day),
+                              QDate(LAST_DATE.year, LAST_DATE.month, LAST_DATE.day))
         today = QDate.currentDate()
         self.start.setDate(today.addDays(-29))
         self.end.setDate(today)
-        for widget in (self.quantifier, self.count, self.times_label, self.period, self.days, self.start, self.end):
-            bottom.addWidget(widget)
-        bottom.addStretch(1)
+        for part in (self.period, self.days, self.unit, self.start, self.and_dates, self.end):
+            period_row.addWidget(part)
+        period_row.addStretch(1)
 
         self._fill_events()
         self.event_combo.setCurrentIndex(-1)
         discovery = builder.discovery
         if discovery is not None:
             discovery.events_changed.connect(self._fill_events)
-        self.verb.currentIndexChanged.connect(self._sync)
-        self.period.currentIndexChanged.connect(self._sync)
-        for signal in (self.verb.currentIndexChanged, self.quantifier.currentIndexChanged, self.count.valueChanged):
+        for combo in (self.verb, self.quantifier, self.period):
+            combo.currentIndexChanged.connect(self._sync)
+        for signal in (self.verb.currentIndexChanged, self.quantifier.currentIndexChanged, self.count.valueChanged,
+                       self.count_high.valueChanged):
             signal.connect(self._count_edited)
-        for signal in (self.period.currentIndexChanged, self.days.valueChanged, self.start.dateChanged,
-                       self.end.dateChanged):
+        for signal in (self.period.currentIndexChanged, self.days.valueChanged, self.unit.currentIndexChanged,
+                       self.start.dateChanged, self.end.dateChanged):
             signal.connect(self._range_edited)
         self.event_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         line_edit_of(self.event_combo).editingFinished.connect(self.changed)
-        for spin in (self.count, self.days):
+        for spin in (self.count, self.count_high, self.days):
             spin.valueChanged.connect(lambda _v: self.changed.emit())
-        self.quantifier.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.unit.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.start.dateChanged.connect(lambda _d: self.changed.emit())
         self.end.dateChanged.connect(lambda _d: self.changed.emit())
         self.filters_button.clicked.connect(self.edit_event_filters)
@@ -165,10 +211,14 @@ class DidFilterRow(FilterRowBase):
         did = self.verb.currentData() == "did"
         for widget in (self.quantifier, self.count, self.times_label):
             widget.setVisible(did)
+        between = did and self.quantifier.currentData() == "between"
+        self.and_label.setVisible(between)
+        self.count_high.setVisible(between)
         period = self.period.currentData()
         self.days.setVisible(period == "last")
-        self.start.setVisible(period == "between")
-        self.end.setVisible(period == "between")
+        self.unit.setVisible(period == "last")
+        for part in (self.start, self.and_dates, self.end):
+            part.setVisible(period == "between")
         self.changed.emit()
 
     # ----------------------------------------------------------------- editing helpers
@@ -213,9 +263,12 @@ class DidFilterRow(FilterRowBase):
             n = self.count.value()
             quantifier = self.quantifier.currentData()
             if quantifier == "at_least":
-                spec.update(min=max(1, n), max=None)
+                spec.update(min=n, max=None)
             elif quantifier == "at_most":
                 spec.update(min=0, max=n)
+            elif quantifier == "between":
+                m = self.count_high.value()
+                spec.update(min=min(n, m), max=max(n, m))
             else:
                 spec.update(min=n, max=n)
         period = self.period.currentData()
@@ -223,7 +276,7 @@ class DidFilterRow(FilterRowBase):
             if "range" in loaded:
                 spec["range"] = copy.deepcopy(loaded["range"])
         elif period == "last":
-            spec["range"] = {"last": self.days.value(), "unit": "day"}
+            spec["range"] = {"last": self.days.value(), "unit": self.unit.currentData()}
         elif period == "between":
             a = self.start.date().toString("yyyy-MM-dd")
             b = self.end.date().toString("yyyy-MM-dd")
@@ -248,29 +301,23 @@ class DidFilterRow(FilterRowBase):
             low = did.get("min")
             if low is None:
                 low = 1 if high is None else 0
-            if high == 0:
+            quantifier, first, second = did_quantifier(low, high)
+            if quantifier == "did_not":
                 self.verb.setCurrentIndex(1)
             else:
                 self.verb.setCurrentIndex(0)
-                if high is None:
-                    self.quantifier.setCurrentIndex(0)
-                    show_in_spin(self.count, low)
-                elif low == high:
-                    self.quantifier.setCurrentIndex(2)
-                    show_in_spin(self.count, high)
-                else:
-                    self.quantifier.setCurrentIndex(1)
-                    show_in_spin(self.count, high)
+                self.quantifier.setCurrentIndex(self.quantifier.findData(quantifier))
+                show_in_spin(self.count, first)
+                show_in_spin(self.count_high, second)
             rng = did.get("range")
             if not rng:
                 self.period.setCurrentIndex(2)
             elif "last" in rng:
-                # A weeks/months range is shown in days (the editor offers days); it is given
-                # back in its unit until the period is edited.
                 self.period.setCurrentIndex(0)
-                last = rng["last"]
-                factor = {"week": 7, "month": 30}.get(rng.get("unit", "day"), 1)
-                show_in_spin(self.days, last * factor if isinstance(last, int | float) else last)
+                show_in_spin(self.days, rng["last"])
+                unit = self.unit.findData(rng.get("unit", "day"))
+                if unit >= 0:  # another unit is refused by the parser (the panel names it)
+                    self.unit.setCurrentIndex(unit)
             else:
                 self.period.setCurrentIndex(1)
                 self.start.setDate(QDate.fromString(str(rng.get("from")), "yyyy-MM-dd"))
