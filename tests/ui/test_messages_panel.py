@@ -16,8 +16,8 @@ from typing import Any
 import keyring
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QScrollArea, QWidget
 from sqlalchemy import Engine
 
 from app.core.database import open_database
@@ -414,6 +414,35 @@ def test_new_campaign_fits_its_side_of_the_panel_in_the_smallest_window(make_win
     for widget in (editor.count_label, editor.goal_days):
         shown = widget.visibleRegion().boundingRect()
         assert shown.width() >= widget.sizeHint().width(), widget.objectName()
+
+
+def test_an_audience_with_a_did_event_row_fits_the_campaign_editor_in_the_default_window(
+        make_window: Any, qtbot: Any, shop: Any) -> None:
+    """A "Did event" row in a campaign's audience made the editor wider than its side of the
+    panel in the default window (1760 x 900): the editor scrolled sideways, the row's end and the
+    goal's 'within N days' out of sight. Every form of the row fits, each of its parts in view."""
+    url, _engine, _audience = shop
+    window, panel = open_panel(make_window, qtbot, url)
+    assert (window.width(), window.height()) == (1760, 900)  # the default window
+    panel.new_campaign()
+    editor = panel.editor
+    scroll = editor.parentWidget()
+    while not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    viewport = scroll.viewport()
+    editor.filters.findChild(QPushButton, "add_did").click()
+    row = editor.filters.rows[-1]
+    for quantifier in range(row.quantifier.count()):
+        row.quantifier.setCurrentIndex(quantifier)
+        for period in range(row.period.count()):
+            row.period.setCurrentIndex(period)
+            QApplication.processEvents()
+            form = f"{row.quantifier.currentText()} / {row.period.currentText()}"
+            assert scroll.horizontalScrollBar().maximum() == 0, form
+            parts = [w for w in row.findChildren(QWidget) if w.parentWidget() is row and w.isVisible()]
+            for widget in [*parts, editor.goal_days]:
+                left = widget.mapTo(viewport, QPoint(0, 0)).x()
+                assert left >= 0 and left + widget.width() <= viewport.width(), (form, widget.objectName())
 
 
 def test_results_show_no_empty_charts_before_a_campaign_has_results(make_window: Any, qtbot: Any, shop: Any) -> None:

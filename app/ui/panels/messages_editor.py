@@ -64,6 +64,10 @@ class CampaignEditor(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
+        # A field too wide to sit beside its label goes under it, the editor's whole width: the
+        # audience with a "Did event" row (at least N times, in the last D days…) made the
+        # editor scroll sideways beside the campaign list in the default window.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         outer.addLayout(form)
         outer.addStretch(1)
         self.name = QLineEdit(self)
