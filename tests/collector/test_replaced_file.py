@@ -5,7 +5,6 @@ one (whose `-wal`, left at the path, then made the new file read as the old data
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import httpx
@@ -14,14 +13,7 @@ from app.core.database import open_database
 from app.ingest.writer import EventWriter
 from tests.collector.harness import WRITE_KEY, collector_in_thread
 from tests.collector.messages import track
-
-
-def _ids_in(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return [row[0] for row in conn.execute("SELECT message_id FROM events ORDER BY id")]
-    finally:
-        conn.close()
+from tests.support.sqlite_files import message_ids_in
 
 
 def test_a_deleted_file_makes_the_collector_answer_503(tmp_path: Path) -> None:
@@ -50,4 +42,4 @@ def test_a_replaced_file_is_not_written_and_stays_as_it_was(tmp_path: Path) -> N
         refused = http.post("/v1/track", json=track(messageId="after"))
         assert refused.status_code == 503
         assert "replaced by another file" in refused.json()["message"]
-    assert _ids_in(path) == ["restored-1"]
+    assert message_ids_in(path) == ["restored-1"]

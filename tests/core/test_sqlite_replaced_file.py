@@ -8,7 +8,6 @@ the file put there next, which then read as the old database.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,19 +18,11 @@ from app.core.backends import backend_for
 from app.core.database import DatabaseError, open_database
 from app.core.schema import events
 from app.ingest.writer import EventWriter
+from tests.support.sqlite_files import message_ids_in
 
 
 def _batch(tag: str, n: int = 5) -> list[dict[str, str]]:
     return [{"type": "track", "messageId": f"{tag}{i}", "userId": "u", "event": "Signed Up"} for i in range(n)]
-
-
-def _ids_in(path: Path) -> list[str]:
-    """The message ids in a file, read with the plain sqlite3 module as any other program would."""
-    conn = sqlite3.connect(path)
-    try:
-        return [row[0] for row in conn.execute("SELECT message_id FROM events ORDER BY id")]
-    finally:
-        conn.close()
 
 
 def _new_database(path: Path, tag: str) -> None:
@@ -65,7 +56,7 @@ def test_a_writer_refuses_once_its_file_is_deleted(path: Path, writer: EventWrit
     writer.engine.dispose()
     # A new database at the path starts empty: the old file's -wal is not applied to it.
     _new_database(path, "new")
-    assert _ids_in(path) == ["new0", "new1", "new2"]
+    assert message_ids_in(path) == ["new0", "new1", "new2"]
 
 
 def test_a_writer_refuses_a_replaced_file_and_leaves_the_new_one_intact(path: Path, writer: EventWriter) -> None:
@@ -74,7 +65,7 @@ def test_a_writer_refuses_a_replaced_file_and_leaves_the_new_one_intact(path: Pa
     with pytest.raises(DatabaseError, match="replaced by another file"):
         writer.write(_batch("after"))
     writer.engine.dispose()
-    assert _ids_in(path) == ["new0", "new1", "new2"]
+    assert message_ids_in(path) == ["new0", "new1", "new2"]
 
 
 def test_a_moved_file_keeps_what_was_acknowledged_before_the_move(path: Path, writer: EventWriter) -> None:
@@ -84,7 +75,7 @@ def test_a_moved_file_keeps_what_was_acknowledged_before_the_move(path: Path, wr
         writer.write(_batch("after"))
     writer.engine.dispose()
     # The acknowledged events were in the WAL, which is named after the path, not the file.
-    assert _ids_in(moved) == [f"before{i}" for i in range(5)]
+    assert message_ids_in(moved) == [f"before{i}" for i in range(5)]
     assert not path.exists()
 
 
@@ -104,7 +95,7 @@ def test_an_engine_that_follows_reads_the_new_file_and_says_so(path: Path, write
     assert told == [f"The database file {path} was replaced by another file while open."]
     assert writer.write(_batch("after")).stored == 5  # into the file the reader shows
     engine.dispose()
-    assert len(_ids_in(path)) == 8
+    assert len(message_ids_in(path)) == 8
     path.unlink()
     with pytest.raises(DatabaseError, match="deleted or moved"):
         writer.write(_batch("gone"))
