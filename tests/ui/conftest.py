@@ -140,6 +140,22 @@ def shop_db(sqlite_url: str) -> Iterator[tuple[str, Engine]]:
 
 
 @pytest.fixture
+def cust_x_profile(make_window: Any, shop_db: tuple[str, Engine], qtbot: Any) -> tuple[Any, Any, Engine]:
+    """A window on the shop with cust-x's long history (tests/ui/test_profile_panel.long_history:
+    73 events), showing cust-x's profile: the newest 50 events, 'Load older events' below them.
+    Gives the window, its profile panel and the database."""
+    from tests.ui.test_profile_panel import long_history
+
+    url, engine = shop_db
+    long_history(engine)
+    window = make_window(url)
+    panel = window.panels["profile"]
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("cust-x")
+    return window, panel, engine
+
+
+@pytest.fixture
 def make_window(qtbot: Any, ui_settings: QSettings) -> Iterator[Any]:
     """Build main windows on the test settings; each is closed (and its threads joined) afterwards.
 

@@ -19,6 +19,29 @@ from tests.ui.test_profile_panel import long_history
 PLANS_SHOWN = ["pro", "free", "team"]
 
 
+class HeldOpen:
+    """The main window's open_database, with the open of `url` held once it has opened (`started`
+    is set then) until `release()`; every other URL opens at once."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+        import app.ui.main_window as main_window
+        from app.core.database import open_database
+
+        self.started, self.release_event = threading.Event(), threading.Event()
+
+        def slow_open(opened: str, **kwargs: Any) -> Any:
+            engine = open_database(opened, **kwargs)
+            if opened == url:
+                self.started.set()
+                self.release_event.wait(15)
+            return engine
+
+        monkeypatch.setattr(main_window, "open_database", slow_open)
+
+    def release(self) -> None:
+        self.release_event.set()
+
+
 class Held:
     """Makes the connection's jobs whose spec `matches` hand their answer back only once released
     (`started` is set when the answer is ready, `returned` when the job has ended)."""
@@ -100,16 +123,11 @@ def _timeline_events(panel: Any) -> list[str]:
 
 
 def test_older_events_asked_before_the_timeline_filter_changed_are_not_added_to_it(
-        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        cust_x_profile: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """'Load older events', then Show: Order Completed before they came: the older page of every
     event was added under the two orders (23 'Product Viewed' rows in a timeline filtered to
     orders), and 'Load older events' went on from there."""
-    url, engine = shop_db
-    long_history(engine)
-    window = make_window(url)
-    panel = window.panels["profile"]
-    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
-        window.show_person("cust-x")
+    window, panel, _engine = cust_x_profile
     assert panel.timeline.topLevelItemCount() == 50 and panel.more_button.isVisible()
     held = Held(monkeypatch, window.connection, lambda spec: "before_id" in (spec.get("timeline") or {}))
     panel.more_button.click()
@@ -248,7 +266,6 @@ def test_a_database_chosen_while_another_was_opening_leaves_nothing_of_the_other
     """Open A, then B before A answered: A's answer was dropped without closing what it opened,
     so A's file stayed open in the app (on Windows it could not be moved or deleted; a chDB
     folder stayed locked) until the app quit."""
-    import app.ui.main_window as main_window
     from app.core.database import open_database
 
     first, second = tmp_path / "a", tmp_path / "b"
@@ -258,22 +275,13 @@ def test_a_database_chosen_while_another_was_opening_leaves_nothing_of_the_other
     for url in (url_a, url_b):
         open_database(url).dispose()
     assert _files_held_open_under(first) == []
-    release, started = threading.Event(), threading.Event()
-
-    def slow_open(url: str, **kwargs: Any) -> Any:
-        engine = open_database(url, **kwargs)
-        if url == url_a:
-            started.set()
-            release.wait(15)
-        return engine
-
-    monkeypatch.setattr(main_window, "open_database", slow_open)
+    held = HeldOpen(monkeypatch, url_a)
     window = make_window()
     window.open_database(url_a)
-    qtbot.waitUntil(started.is_set, timeout=10_000)
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
     assert _files_held_open_under(first)  # A is open, its answer held
     window.open_database(url_b)
-    release.set()
+    held.release()
     qtbot.waitUntil(lambda: window.connection is not None, timeout=10_000)
     assert window.connection.url == url_b
     assert _files_held_open_under(first) == []
@@ -286,7 +294,6 @@ def test_the_demo_chosen_while_another_database_was_opening_is_the_one_shown(
     """Open A, then the demo (not built yet) before A answered: A's answer became the window's
     connection while the demo was being built (panels showed A's data under an empty URL), and
     the open A stayed in flight unnoticed. The demo, asked for last, wins; A is closed."""
-    import app.ui.main_window as main_window
     from app.core.database import open_database
     from app.core.paths import demo_db_path
     from app.ui import demo_setup
@@ -296,24 +303,15 @@ def test_the_demo_chosen_while_another_database_was_opening_is_the_one_shown(
     folder.mkdir()
     url_a = f"sqlite:///{folder / 'a.sqlite'}"
     open_database(url_a).dispose()
-    release, started = threading.Event(), threading.Event()
-
-    def slow_open(url: str, **kwargs: Any) -> Any:
-        engine = open_database(url, **kwargs)
-        if url == url_a:
-            started.set()
-            release.wait(15)
-        return engine
-
-    monkeypatch.setattr(main_window, "open_database", slow_open)
+    held = HeldOpen(monkeypatch, url_a)
     window = make_window()
     shown: list[Any] = []
     window.connection_changed.connect(lambda connection: shown.append(connection and connection.url))
     window.open_database(url_a)
-    qtbot.waitUntil(started.is_set, timeout=10_000)
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
     assert not demo_db_path().exists()
     window.open_demo()
-    release.set()
+    held.release()
     qtbot.waitUntil(lambda: window._opener_pool.active_count() == 0, timeout=10_000)  # A answered
     assert window.connection is None or window.connection.is_demo
     assert _files_held_open_under(folder) == []

@@ -8,10 +8,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from sqlalchemy import func, select
 
-from app.core.database import DatabaseError, open_database
+from app.core.database import open_database
 from app.core.schema import events
 from app.ui.panels.live_view import INITIAL_ROWS, LiveViewPanel
 from app.ui.widgets.state_bar import StateBar
+from tests.support.outage import Outage
 from tests.ui.conftest import insert_events, make_rows
 
 
@@ -122,24 +123,12 @@ def test_lost_connection_reconnects_without_missing_or_repeating_rows(
     panel, engine, writer = live
     connection = panel.context.connection
     panel.channel.backoff = (0.05, 0.1, 0.2)
-    down = {"on": True}
-    original = connection.query_job
-
-    def flaky_job(spec: dict[str, Any]) -> Any:
-        job = original(spec)
-
-        def run(token: Any) -> Any:
-            if down["on"]:
-                raise DatabaseError("cannot reach the database server (connection refused)")
-            return job(token)
-
-        return run
-
-    monkeypatch.setattr(connection, "query_job", flaky_job)
+    outage = Outage()
+    outage.cut_query_jobs(monkeypatch, connection)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert "reconnecting" in panel.state_bar.message
     insert_events(writer, make_rows(9, seed=21))  # written while the view is cut off
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: panel.model.rowCount() == INITIAL_ROWS + 9, timeout=10_000)
     ids = panel.model.ids()
     assert ids == db_ids(engine)[: INITIAL_ROWS + 9]

@@ -10,11 +10,12 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 import app.query
-from app.core.database import DatabaseError, open_database
+from app.core.database import open_database
 from app.ui.panels.users_model import PAGE_SIZE
 from app.ui.widgets.state_bar import StateBar
+from tests.support.outage import Outage
 from tests.ui.conftest import insert_users
-from tests.ui.test_profile_panel import long_history, person_event_ids
+from tests.ui.test_profile_panel import person_event_ids
 
 
 def test_user_explorer_pages_fetched_while_the_server_is_gone_say_so(
@@ -30,57 +31,33 @@ def test_user_explorer_pages_fetched_while_the_server_is_gone_say_so(
     model = panel.model
     qtbot.waitUntil(lambda: model.rowCount() == 3 * PAGE_SIZE and not panel.busy, timeout=20_000)
     model._channel.backoff = (0.05, 0.1, 0.2)
-    down = {"on": True}
-    real = app.query.run_query
-
-    def unreachable(*args: Any, **kwargs: Any) -> Any:
-        if down["on"]:
-            raise DatabaseError("cannot reach the database server (connection refused)")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(app.query, "run_query", unreachable)
+    outage = Outage()
+    monkeypatch.setattr(app.query, "run_query", outage.cut(app.query.run_query))
     last = 3 * PAGE_SIZE - 1
     panel.table.scrollToBottom()
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert "reconnecting" in panel.state_bar.message
     assert window.connection.state == "reconnecting"
     assert model.data(model.index(last, 0)) == "…"
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: model.data(model.index(last, 0)) not in (None, "…"), timeout=10_000)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.IDLE, timeout=10_000)
     assert window.connection.state == "connected"
 
 
 def test_profile_older_events_asked_while_the_server_is_gone_say_so(
-        make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        cust_x_profile: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """'Load older events' while the connection was lost said 'Loading…' on its button, under an
     idle state bar, until the server came back."""
-    url, engine = shop_db
-    long_history(engine)
-    window = make_window(url)
-    panel = window.panels["profile"]
-    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
-        window.show_person("cust-x")
+    window, panel, engine = cust_x_profile
     connection = window.connection
     panel._more_channel.backoff = (0.05, 0.1, 0.2)
-    down = {"on": True}
-    real = connection.query_job
-
-    def unreachable(spec: dict[str, Any]) -> Any:
-        job = real(spec)
-
-        def run(token: Any) -> Any:
-            if down["on"]:
-                raise DatabaseError("cannot reach the database server (connection refused)")
-            return job(token)
-
-        return run
-
-    monkeypatch.setattr(connection, "query_job", unreachable)
+    outage = Outage()
+    outage.cut_query_jobs(monkeypatch, connection)
     panel.more_button.click()
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert connection.state == "reconnecting"
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: not panel.loading_more, timeout=10_000)
     assert panel.timeline_ids() == person_event_ids(engine, "cust-x")[:2 * 50]
     assert panel.state_bar.state == StateBar.IDLE and connection.state == "connected"
@@ -95,42 +72,17 @@ def test_a_user_export_started_while_the_server_is_gone_says_so(
     window = make_window(filled_db[0])
     panel = window.show_panel("users")
     panel._export_channel.backoff = (0.05, 0.1, 0.2)
-    down = {"on": True}
-    real = app.query.export.export_users_csv
-
-    def unreachable(*args: Any, **kwargs: Any) -> Any:
-        if down["on"]:
-            raise DatabaseError("cannot reach the database server (connection refused)")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(app.query.export, "export_users_csv", unreachable)
+    outage = Outage()
+    monkeypatch.setattr(app.query.export, "export_users_csv", outage.cut(app.query.export.export_users_csv))
     target = tmp_path / "persons.csv"
     panel.export_csv(target)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert window.connection.state == "reconnecting"
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: not panel.exporting, timeout=10_000)
     assert panel.export_message.text() == "Exported 40 persons to persons.csv."
     assert len(target.read_text(encoding="utf-8").splitlines()) == 41
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
-
-
-def _unreachable_jobs(monkeypatch: pytest.MonkeyPatch, connection: Any) -> dict[str, bool]:
-    """Every job submitted to the connection's threads from now on fails as a lost connection
-    would, until the returned switch is turned off."""
-    down = {"on": True}
-    real = connection.pool.submit
-
-    def submit(job: Any, token: Any, on_done: Any, on_error: Any) -> int:
-        def run(tok: Any) -> Any:
-            if down["on"]:
-                raise DatabaseError("cannot reach the database server (connection refused)")
-            return job(tok)
-
-        return int(real(run, token, on_done, on_error))
-
-    monkeypatch.setattr(connection.pool, "submit", submit)
-    return down
 
 
 def test_segmentation_event_counts_asked_while_the_server_is_gone_say_so(
@@ -142,12 +94,13 @@ def test_segmentation_event_counts_asked_while_the_server_is_gone_say_so(
     qtbot.waitUntil(lambda: panel.finished_once and panel.settled and panel.volume_key_shown is not None,
                     timeout=20_000)
     panel.volume_channel.backoff = (0.05, 0.1, 0.2)
-    down = _unreachable_jobs(monkeypatch, window.connection)
+    outage = Outage()
+    outage.cut_every_job(monkeypatch, window.connection)
     panel.refresh_volumes(force=True)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert "reconnecting" in panel.state_bar.message
     assert window.connection.state == "reconnecting"
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: not panel.volume_channel.busy, timeout=10_000)
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
 
@@ -196,12 +149,13 @@ def test_messages_side_queries_asked_while_the_server_is_gone_say_so(
     monkeypatch.setattr(panel, "confirm", lambda _title, _text: False)
     panel.preview_text.setPlainText("")
     panel.results_label.setText("")
-    down = _unreachable_jobs(monkeypatch, window.connection)
+    outage = Outage()
+    outage.cut_every_job(monkeypatch, window.connection)
     ask(panel)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert "reconnecting" in panel.state_bar.message
     assert window.connection.state == "reconnecting"
-    down["on"] = False
+    outage.end()
     qtbot.waitUntil(lambda: answered(panel) and panel.settled, timeout=20_000)
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
 
@@ -213,10 +167,11 @@ def test_retry_in_the_state_bar_tries_the_side_query_that_lost_its_connection(
     out: the button retried the panel's main query, not the one that had lost its connection."""
     window, panel = messages_panel_with_a_draft(make_window, qtbot, sqlite_url)
     panel.count_channel.backoff = (60.0,)
-    down = _unreachable_jobs(monkeypatch, window.connection)
+    outage = Outage()
+    outage.cut_every_job(monkeypatch, window.connection)
     panel.recount()
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
-    down["on"] = False
+    outage.end()
     panel.state_bar.findChild(QPushButton, "retryButton").click()
     qtbot.waitUntil(lambda: "people in the audience now" in panel.editor.count_label.text(), timeout=10_000)
     assert panel.state_bar.state == StateBar.IDLE and window.connection.state == "connected"
@@ -233,11 +188,7 @@ def test_an_export_cancelled_while_the_server_is_gone_stops_saying_reconnecting(
     panel = window.show_panel("users")
     qtbot.waitUntil(lambda: panel.finished_once and panel.settled, timeout=20_000)
     panel._export_channel.backoff = (60.0,)
-
-    def unreachable(*args: Any, **kwargs: Any) -> Any:
-        raise DatabaseError("cannot reach the database server (connection refused)")
-
-    monkeypatch.setattr(app.query.export, "export_users_csv", unreachable)
+    monkeypatch.setattr(app.query.export, "export_users_csv", Outage().cut(app.query.export.export_users_csv))
     panel.export_csv(tmp_path / "persons.csv")
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
     assert window.connection.state == "reconnecting"
