@@ -50,8 +50,10 @@ from app.ui.plain import ask, plain_label, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
+from app.ui.workers import Job
 
 SMTP_SETTING = "messages/smtp_url"
+NO_CAMPAIGNS = "No campaigns yet: New starts one, Open file… reads a *.campaign.json."
 LIST_COLUMNS = ("Campaign", "Channel", "Audience", "Sent", "Held out", "Failed", "Status")
 COUNT_DELAY_MS = 300
 PREVIEW_DELAY_MS = 400
@@ -103,9 +105,13 @@ class MessagesPanel(Panel):
         self.results_channel = self.new_channel()
         self.results_channel.result.connect(self._on_results)
         self.results_channel.failed.connect(self._on_results_failed)
+        # Save campaign and Delete write the list: one after the other, in the order asked (a
+        # newer one never supersedes an older one, whose outcome shows in its own label).
         self.save_channel = self.new_channel()
-        self.save_channel.result.connect(self._on_saved)
-        self.save_channel.failed.connect(lambda info: self.editor_message.setText(f"⚠ {info.message}"))
+        self.save_channel.result.connect(self._on_stored)
+        self.save_channel.failed.connect(lambda info: self._on_stored(f"⚠ {info.message}"))
+        self._store_queue: list[tuple[Job, QLabel]] = []
+        self._storing: QLabel | None = None
         for side in (self.count_channel, self.preview_channel, self.send_channel, self.results_channel,
                      self.save_channel):
             self.show_retries_of(side)
@@ -340,8 +346,8 @@ class MessagesPanel(Panel):
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
         if not self._rows:
-            self.list_message.setText("No campaigns yet: New starts one, Open file… reads a *.campaign.json.")
-        else:
+            self.list_message.setText(NO_CAMPAIGNS)
+        elif self.list_message.text() == NO_CAMPAIGNS:  # a Delete's outcome stays
             self.list_message.setText("")
         if self.selected_name() is not None:
             self.load_results()
@@ -440,7 +446,7 @@ class MessagesPanel(Panel):
             save_campaign(engine, definition)
             return f"Saved {definition['name']!r}."
 
-        self.save_channel.submit(job)
+        self._store(job, self.editor_message, f"Saving {definition['name']!r}…")
 
     def delete_selected(self) -> None:
         name = self.selected_name()
@@ -456,11 +462,36 @@ class MessagesPanel(Panel):
             delete_campaign(engine, name)
             return f"Deleted {name!r} from the list (its ledger and events stay)."
 
-        self.save_channel.submit(job)
+        self._store(job, self.list_message, f"Deleting {name!r}…")
 
-    def _on_saved(self, message: Any) -> None:
-        self.editor_message.setText(str(message))
+    def _store(self, job: Job, label: QLabel, pending: str) -> None:
+        """Queue a write of the list: it runs after those asked before it (a Delete right after a
+        Save deletes what the save stored; a save waiting for the server is not dropped), and its
+        outcome shows in `label`."""
+        label.setText(pending)
+        self._store_queue.append((job, label))
+        if self._storing is None:
+            self._store_next()
+
+    def _store_next(self) -> None:
+        self._storing = None
+        if self._store_queue:
+            job, self._storing = self._store_queue.pop(0)
+            self.save_channel.submit(job)
+
+    def _on_stored(self, message: Any) -> None:
+        if self._storing is not None:
+            self._storing.setText(str(message))
+        self._store_next()
         self.refresh()
+
+    def connection_changed(self, connection: Any) -> None:
+        """Writes asked of the database closed (or replaced) are not made in the one opened."""
+        for label in [self._storing, *(lbl for _job, lbl in self._store_queue)]:
+            if label is not None:
+                label.setText("⚠ Not finished: the database was closed or replaced first.")
+        self._store_queue = []
+        self._storing = None
 
     # ----------------------------------------------------------------- live count and preview
     def recount(self) -> None:
@@ -801,4 +832,4 @@ class MessagesPanel(Panel):
     @property
     def settled(self) -> bool:
         return not (self.channel.busy or self.counting or self.sending or self.results_channel.busy
-                    or self.save_channel.busy)
+                    or self.save_channel.busy or self._store_queue)
