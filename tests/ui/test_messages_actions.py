@@ -1,6 +1,7 @@
 """The Messages panel's list actions and side answers in the order a user makes them: Save
 campaign and Delete one after the other (each outcome shown, the database left as the last
-action said). Each race is made deterministic by holding the older job with a threading.Event."""
+action said), and the audience count and preview never showing one campaign's answer beside
+another. Each race is made deterministic by holding the older job with a threading.Event."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 import app.outbound.messages.store as store
+import app.outbound.messages.workbench as workbench
 from app.core.database import DatabaseError, open_database
 from app.outbound.messages.store import load_campaigns, save_campaign
 from app.ui.panels.messages import MessagesPanel
@@ -18,6 +20,7 @@ from tests.outbound.conftest import campaign_dict
 from tests.ui.test_messages_panel import NAME, population
 
 OTHER = "Welcome every woman"
+#: The second campaign's audience (every woman: 10 of the 20 people) differs from NAME's (7).
 OTHER_AUDIENCE = {"where": [{"trait": "gender", "op": "eq", "value": "female"}], "did": []}
 OTHER_SUBJECT = "Welcome, {{ traits.name }}"
 
@@ -139,3 +142,51 @@ def test_a_save_waiting_for_the_server_is_not_lost_to_a_delete(
     assert list(campaigns) == [NAME] and campaigns[NAME]["channel"]["subject"] == "Edited while away"
     assert panel.editor_message.text() == f"Saved {NAME!r}."
     assert panel.list_message.text() == f"Deleted {OTHER!r} from the list (its ledger and events stay)."
+
+
+# ----------------------------------------------------------------- count and preview of the campaign shown
+def count_shown(panel: MessagesPanel) -> str:
+    return panel.editor.count_label.text()
+
+
+@pytest.mark.parametrize("switch", ["another campaign", "New"])
+def test_the_count_and_preview_of_the_campaign_left_are_never_shown_beside_the_next(
+        switch: str, make_window: Any, sqlite_url: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another campaign chosen (or New): for the 300-400 ms before the new count and preview
+    were asked, the editor showed the campaign left's audience count ('7 people') and its
+    preview (its subject) beside the campaign now shown; an answer of the campaign left still
+    coming in that time was shown too."""
+    _window, panel = two_campaigns(make_window, qtbot, sqlite_url)
+    panel.select_campaign(NAME)
+    panel.person.setText("u01")
+    panel.preview()
+    qtbot.waitUntil(lambda: not panel.counting and not panel.previewing
+                    and "<b>7</b> people" in count_shown(panel)
+                    and "your beans are waiting" in panel.preview_text.toPlainText(), timeout=20_000)
+
+    def choose() -> None:
+        if switch == "New":
+            panel.new_button.click()
+        else:
+            panel.select_campaign(OTHER)
+
+    choose()
+    assert "<b>7</b>" not in count_shown(panel)
+    assert "your beans" not in panel.preview_text.toPlainText()
+    qtbot.waitUntil(lambda: not panel.counting and not panel.previewing and "people" in count_shown(panel),
+                    timeout=20_000)
+    everyone, women = 20, 10  # New's audience is everyone
+    assert f"<b>{everyone if switch == 'New' else women}</b> people" in count_shown(panel)
+
+    # An answer for the campaign left, still on its way when the campaign changed, is not shown.
+    panel.select_campaign(NAME)
+    qtbot.waitUntil(lambda: not panel.counting and "<b>7</b> people" in count_shown(panel), timeout=20_000)
+    held = Hold(monkeypatch, workbench, "audience_count")
+    panel.recount()
+    qtbot.waitUntil(held.started.is_set, timeout=10_000)
+    choose()
+    panel._count_timer.stop()  # the next campaign's count not asked yet (its 300 ms wait)
+    held.release()
+    qtbot.waitUntil(held.returned.is_set, timeout=10_000)
+    qtbot.wait(200)  # the late answer reaches the GUI thread
+    assert "<b>7</b>" not in count_shown(panel)

@@ -374,12 +374,14 @@ class MessagesPanel(Panel):
         if row is None:
             self._clear_results()
             return
+        self._forget_answers_of_the_campaign_left()
         self.editor.set_definition(row["definition"])
         self.editor_message.setText(row["error"] or "")
         self.load_results()
 
     def new_campaign(self) -> None:
         self.table.clearSelection()
+        self._forget_answers_of_the_campaign_left()
         self.editor.set_definition(NEW_CAMPAIGN)
         self.editor_message.setText("A new campaign: it is stored when you save or send it.")
         self.tabs.setCurrentIndex(0)
@@ -395,6 +397,7 @@ class MessagesPanel(Panel):
             self.list_message.setText(f"⚠ {exc}")
             return
         self.table.clearSelection()
+        self._forget_answers_of_the_campaign_left()
         self.editor.set_definition(definition)
         self.editor_message.setText(f"Read {Path(path).name}: Save campaign stores it in this database.")
         self.list_message.setText("")
@@ -494,6 +497,16 @@ class MessagesPanel(Panel):
         self._storing = None
 
     # ----------------------------------------------------------------- live count and preview
+    def _forget_answers_of_the_campaign_left(self) -> None:
+        """Another campaign goes in the editor: the audience count and preview shown, or still
+        coming, are the campaign left's, and its count must never show beside the next one (its
+        own are asked once the editor settles, COUNT_DELAY_MS and PREVIEW_DELAY_MS later)."""
+        self.count_channel.cancel(quiet=True)
+        self.preview_channel.cancel(quiet=True)
+        self.editor.count_label.setText("counting…" if self.context.connection is not None else "")
+        self.preview_error.setText("")
+        self.preview_text.setPlainText("")
+
     def recount(self) -> None:
         """Count the edited audience with a users query, off the GUI thread."""
         connection = self.context.connection
