@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 class HugeAnswerServer:
@@ -47,3 +49,55 @@ class HugeAnswerServer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class KeepAliveReceiver:
+    """HTTP/1.1 that answers every POST 200 with a Content-Length, so a client keeps its
+    connection for the next request; counts the connections made and those still open (a
+    connection ends when the client closes it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.posts = 0
+        self.connections = 0
+        self.open = 0
+        state = self
+
+        class Handle(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with state.lock:
+                    state.connections += 1
+                    state.open += 1
+
+            def finish(self) -> None:
+                try:
+                    super().finish()
+                finally:
+                    with state.lock:
+                        state.open -= 1
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with state.lock:
+                    state.posts += 1
+                body = b'{"ok": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QDate
 
 from app.core.database import open_database
 from app.outbound.destinations.config import parse_destinations
@@ -16,6 +17,7 @@ from app.outbound.retry import Backoff
 from app.ui.panels.destinations import DestinationsPanel
 from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
 from tests.outbound.destinations_support import Receiver, store_messages, track, write_destinations
+from tests.support.receivers import KeepAliveReceiver
 
 
 def cells(panel: DestinationsPanel, table: Any, row: int = 0) -> list[str]:
@@ -133,8 +135,6 @@ def _replaying_panel(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Pa
                      rx: Receiver) -> DestinationsPanel:
     """A panel replaying 2026-11-01 to 2026-11-12 (12 events, batches of 3) to `rx`, whose answer
     to the first batch is held (rx.hold) until the test releases it."""
-    from PySide6.QtCore import QDate
-
     engine = open_database(sqlite_url)
     store_messages(engine, [track(i) for i in range(12)])  # one a day, 2026-11-01 to 2026-11-12
     engine.dispose()
@@ -228,3 +228,68 @@ def test_a_replay_stopped_by_closing_its_database_leaves_the_actions_usable(
         if rx.hold is not None:
             rx.hold.set()
         rx.stop()
+
+
+def test_a_replay_closes_its_connection_to_the_destination_once_it_has_ended(
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replay closed its httpx client only: the kept-alive connection its direct client (the
+    standard library's http.client, app/outbound/destinations/direct.py) had opened to the
+    destination stayed open after 'replayed N message(s)' showed, an idle connection to the
+    receiver held by nothing but a reference cycle, until Python's cycle collector happened to
+    run (and closed the socket with a ResourceWarning 'unclosed socket'). The test keeps the
+    replay's direct client, as a collector that has not run yet does: the receiver must see the
+    connection closed all the same."""
+    import app.outbound.destinations.forwarder as forwarder
+
+    made: list[Any] = []
+    real = forwarder.DirectClient
+
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(forwarder, "DirectClient", kept)
+    rx = KeepAliveReceiver()
+    try:
+        engine = open_database(sqlite_url)
+        store_messages(engine, [track(i) for i in range(6)])  # one a day, 2026-11-01 to 2026-11-06
+        engine.dispose()
+        file = write_destinations(tmp_path / "destinations.json",
+                                  [{"name": "ops-webhook", "type": "webhook", "url": rx.url, "batch": 3}])
+        window = make_window(sqlite_url)
+        panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+        panel.set_destinations_file(str(file))
+        qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+        panel.from_date.setDate(QDate(2026, 11, 1))
+        panel.to_date.setDate(QDate(2026, 11, 6))
+        panel.replay_button.click()
+        qtbot.waitUntil(lambda: panel.settled and "replayed" in panel.message.text(), timeout=20_000)
+        assert panel.message.text() == "ops-webhook: replayed 6 message(s) from 2026-11-01 to 2026-11-06"
+        assert len(made) == 1 and rx.posts == 2 and rx.connections == 1  # both batches on one connection
+        qtbot.waitUntil(lambda: rx.open == 0, timeout=10_000)
+    finally:
+        rx.close()
+
+
+def test_a_destinations_file_that_is_wrong_says_why_on_refresh_and_on_an_action(
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path) -> None:
+    """A file that cannot be read as destinations empties the tables and says why, whether the
+    panel was refreshing or about to replay (the file changed on disk since it was shown)."""
+    open_database(sqlite_url).dispose()
+    file = write_destinations(tmp_path / "destinations.json",
+                              [{"name": "ops-webhook", "type": "webhook", "url": "http://127.0.0.1:9/x"}])
+    window = make_window(sqlite_url)
+    panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+    panel.set_destinations_file(str(file))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    file.write_text('[{"name": "ops webhook", "type": "webhook", "url": "http://127.0.0.1:9/x"}]', encoding="utf-8")
+    panel.replay_button.click()
+    qtbot.waitUntil(lambda: panel.settled and panel.table.rowCount() == 0, timeout=20_000)
+    wrong = panel.message.text()
+    assert wrong.startswith("destinations[0].name must be letters") and "'ops webhook'" in wrong
+    assert panel.replay_button.isEnabled()
+    file.write_text("[1, 2", encoding="utf-8")
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.settled and panel.message.text() != wrong, timeout=20_000)
+    assert panel.table.rowCount() == 0 and panel.dead.rowCount() == 0
+    assert "destinations.json" in panel.message.text()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.outbound.destinations import store
+from app.outbound.destinations.config import Destination, DestinationError, load_destinations
 from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
@@ -86,6 +87,15 @@ def _status(engine: Any, destinations: Any) -> dict[str, Any]:
     letters = {d.name: [{k: v for k, v in letter.__dict__.items() if k != "messages"}
                         for letter in store.dead_letters(engine, d.name)] for d in destinations}
     return {"status": rows, "dead_letters": letters}
+
+
+def _load(path: str) -> tuple[list[Destination], dict[str, Any] | None]:
+    """The destinations of the file at `path`; or, when it cannot be read or is wrong (a
+    DestinationError), none and the empty result that says why, for the panel to show."""
+    try:
+        return load_destinations(path), None
+    except DestinationError as exc:
+        return [], {"status": [], "dead_letters": {}, "message": str(exc)}
 
 
 @register_panel
@@ -304,13 +314,11 @@ class DestinationsPanel(Panel):
         path = self.file
 
         def job(token: _StopToken) -> dict[str, Any]:
-            from app.outbound.destinations.config import DestinationError, load_destinations
             from app.outbound.destinations.forwarder import STOPPED, DestinationWorker
 
-            try:
-                destinations = load_destinations(path)
-            except DestinationError as exc:
-                return {"status": [], "dead_letters": {}, "message": str(exc)}
+            destinations, unreadable = _load(path)
+            if unreadable is not None:
+                return unreadable
             dest = next((d for d in destinations if d.name == name), None)
             if dest is None:
                 message = f"{name} is no longer in the destinations file"
@@ -328,8 +336,10 @@ class DestinationsPanel(Panel):
                         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
                         summary = worker.replay(int(lo.timestamp() * 1000), int(hi.timestamp() * 1000))
                         message = f"{name}: replayed {summary.sent} message(s) from {start} to {end}"
-                finally:
+                finally:  # its clients (httpx's, and direct.py's kept-alive connection); no cursor to release
                     worker.client.close()
+                    if worker.direct is not None:
+                        worker.direct.close()
                 if summary.outcome == STOPPED:
                     message += (", then cancelled (the rest was not sent)" if token.stop.is_set()
                                 else ", stopped: the destination is failing")
@@ -369,12 +379,9 @@ class DestinationsPanel(Panel):
         path = self.file
 
         def job(token: Any) -> dict[str, Any]:
-            from app.outbound.destinations.config import DestinationError, load_destinations
-
-            try:
-                destinations = load_destinations(path)
-            except DestinationError as exc:
-                return {"status": [], "dead_letters": {}, "message": str(exc)}
+            destinations, unreadable = _load(path)
+            if unreadable is not None:
+                return unreadable
             return {**_status(engine, destinations), "message": ""}
 
         self.run_job(job)
