@@ -145,10 +145,15 @@ class DiscoveryCache(QObject):
         self.loaded_properties = False
         self._events_all_time = False  # the events asked for are of all time, not the last 30 days
 
+    @property
+    def channels(self) -> tuple[QueryChannel, ...]:
+        """Its lines to the database, for the panels that show their retries (Panel.shows_discovery)."""
+        return (self._events_channel, self._props_channel, self._traits_channel, self._values_channel)
+
     def set_connection(self, connection: Connection | None) -> None:
         self._connection = connection
         pool = connection.pool if connection is not None else None
-        for channel in (self._events_channel, self._props_channel, self._traits_channel, self._values_channel):
+        for channel in self.channels:
             channel.set_pool(pool)
         self._events = []
         self._event_props = []

@@ -42,6 +42,9 @@ class Panel(QWidget):
     accepts_users_query: ClassVar[bool] = False
     #: Whether Ctrl+S may save this panel's query as a report.
     saveable: ClassVar[bool] = True
+    #: Panels whose pickers the window's discovery fills (event and property names) show its
+    #: lost connection in their state bar while it retries, as their own side queries'.
+    shows_discovery: ClassVar[bool] = False
 
     #: Ask the window to open a person's profile (any of their ids).
     open_person = Signal(str)
@@ -69,6 +72,8 @@ class Panel(QWidget):
         outer.addWidget(self.body, 1)
 
         self._channels: list[QueryChannel] = []
+        #: Channels of others (the discovery cache's) whose retries this panel shows.
+        self._watched: list[QueryChannel] = []
         self.channel = self.new_channel()
         self._finished_once = False
         self._last_error: str | None = None
@@ -89,6 +94,9 @@ class Panel(QWidget):
         context.connection_changed.connect(self._on_connection_changed)
         context.connecting.connect(self._on_connecting)
         context.connect_failed.connect(self._on_connect_failed)
+        if self.shows_discovery:
+            for channel in context.discovery.channels:
+                self.show_retries_of(channel)
         if context.connection is None:
             self.state_bar.set_info("Not connected to a database.")
 
@@ -188,12 +196,14 @@ class Panel(QWidget):
         channel.reconnecting.connect(self._on_reconnecting)
         channel.recovered.connect(self._on_side_recovered)
         channel.retries_stopped.connect(self._on_retries_stopped)
+        if channel not in self._channels:
+            self._watched.append(channel)
 
     def _on_retries_stopped(self) -> None:
         """A query that lost its connection was cancelled (Cancel export, another person, a new
         filter) before the server came back: unless another of the panel's queries still waits
         for it, nothing is reconnecting any more, and the bar must not say 'next try in N s'."""
-        if any(channel.waiting_for_server for channel in self._channels):
+        if any(channel.waiting_for_server for channel in [*self._channels, *self._watched]):
             return
         if self.state_bar.state == StateBar.RECONNECTING:
             self.state_bar.set_idle()
@@ -370,7 +380,7 @@ class Panel(QWidget):
         if self.state_bar.state == StateBar.RECONNECTING:
             # The bar may be saying a side query's lost connection (show_retries_of): Retry tries
             # the queries waiting for their next try now, not the main one again.
-            waiting = [channel for channel in self._channels if channel.retrying]
+            waiting = [channel for channel in [*self._channels, *self._watched] if channel.retrying]
             for channel in waiting or [self.channel]:
                 channel.retry_now()
         elif self.context.connection is None:

@@ -63,6 +63,7 @@ SPARK_MINUTES = 30
 @register_panel
 class LiveViewPanel(Panel):
     panel_id = "live"
+    shows_discovery = True
     title = "Live View"
     order = 90
     default_area = Qt.DockWidgetArea.RightDockWidgetArea

@@ -81,6 +81,7 @@ def _pct(value: float | None) -> str:
 @register_panel
 class MessagesPanel(Panel):
     panel_id = "messages"
+    shows_discovery = True
     title = "Messages"
     order = 96
     default_area = Qt.DockWidgetArea.RightDockWidgetArea

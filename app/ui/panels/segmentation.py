@@ -73,6 +73,7 @@ def series_label(row: dict[str, Any], single_event: bool) -> str:
 @register_panel
 class SegmentationPanel(Panel):
     panel_id = "segmentation"
+    shows_discovery = True
     title = "Segmentation"
     order = 10
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea

@@ -32,6 +32,7 @@ class StateQueryPanel(Panel, Generic[S]):
     and say whether the state names a query (`_has_query`) and how to suggest one
     (`_apply_default`)."""
 
+    shows_discovery = True
     breakdown_combo: BreakdownCombo
     filter_builder: FilterBuilder
 

@@ -84,6 +84,7 @@ def users_spec_from(spec: dict[str, Any]) -> dict[str, Any]:
 @register_panel
 class UsersPanel(Panel):
     panel_id = "users"
+    shows_discovery = True
     title = "User explorer"
     order = 30
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea
