@@ -78,9 +78,10 @@ def prepare_messages(messages: Iterable[Any], enricher: Enricher | None, receive
     result = IngestResult()
     records: list[Record] = []
     seen: set[str] = set()
+    texts: dict[str, str] = {}  # equal texts of the batch as one string (see normalize)
     for index, message in enumerate(messages):
         try:
-            rec = normalize(message, received_ms, arrived_now=arrived_now)
+            rec = normalize(message, received_ms, arrived_now=arrived_now, texts=texts)
         except InvalidMessage as exc:
             result.rejected.append(Rejection(index, exc.reason, exc.message_id))
             continue
