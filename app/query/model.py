@@ -385,9 +385,9 @@ def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "t
     if "any" in r.data:
         r.expect("any")
         members = r.items("any")
-        r.done()
-        if not members:
+        if not members:  # before done(): the sweep for unknown keys then sets this group aside
             raise QueryError(f"{path}.any must list at least one filter")
+        r.done()
         limits.check_count(len(members), limits.MAX_ANY_MEMBERS, f"{path}.any")
         return AnyFilter(tuple(parse_filter(m, f"{path}.any[{i}]", allow=allow) for i, m in enumerate(members)))
     for key, parser in FILTER_PARSERS.items():
@@ -567,66 +567,100 @@ def query_model(kind: str) -> Callable[[Q], Q]:
 def parse_query(spec: Any) -> Query:
     """Validate a query dict and return its typed form (QueryError on anything wrong).
 
-    Unknown keys are named wherever they are, whatever else is wrong: a query refused for a
-    bad filter is swept for them (`_sweep_unknown_keys`), and UnknownKeys carries the first
-    other problem in `also`. A reader that showed the query anyway (a saved report opens a
-    half-made query for its panel to name the problem) would otherwise drop them silently."""
+    Unknown keys are named wherever they are, whatever else is wrong: a refused query is swept
+    for them (`_sweep_unknown_keys`), and UnknownKeys names every one, with the first other
+    problem in `also`. A reader that showed the query anyway (a saved report opens a half-made
+    query for its panel to name the problem) would otherwise drop them silently."""
     if isinstance(spec, Query):
         return spec
     try:
         return _parse_query(spec)
-    except UnknownKeys as exc:
-        if exc.also is not None or _SWEEP.get() is not None:
-            raise
-        other = _other_problem(spec, exc)
-        if other is None:
-            raise
-        raise UnknownKeys(exc.message, keys=exc.keys, data=exc.data, also=other) from None
     except QueryTooLarge:
         raise
-    except QueryError as exc:
+    except QueryError:
         if _SWEEP.get() is not None:
             raise  # a sweep in progress (a nested parse_query)
-        found = _sweep_unknown_keys(spec)
-        if found is None:
+        found, other = _sweep_unknown_keys(spec)
+        if not found:
             raise
-        raise UnknownKeys(found, also=str(exc)) from None
+        message = "; ".join(unknown_keys_message(keys, path) for path, keys in found)
+        keys = tuple(key for _, group in found for key in group)
+        raise UnknownKeys(message, keys=keys, also=other) from None
 
 
-#: How many parts of a refused query the sweep sets aside, at most, looking for unknown keys.
-SWEEP_ROUNDS = 32
+#: Parses of a query's copy the sweep may spend, counted in JSON values parsed (a query of
+#: 20,000 values gets 100 rounds; one of a few dozen, thousands).
+SWEEP_WORK = 2_000_000
+#: Values the sweep puts where a value was required and missing (or refused), in this order,
+#: so that the parser reads on past it: the rest of that object may hold unknown keys.
+#: None of them has a key, so filling one in never makes up an unknown key.
+_FILLERS: tuple[Callable[[], Any], ...] = (lambda: "x", lambda: 1, lambda: True, lambda: "2000-01-01",
+                                           lambda: ["x"], list, dict)
 
 
-def _sweep_unknown_keys(spec: Any) -> str | None:
-    """The unknown keys of a query the parser refused for another reason, or None.
+def _sweep_unknown_keys(spec: Any) -> tuple[list[tuple[str, tuple[str, ...]]], str | None]:
+    """Every unknown key of a refused query, as (path, keys) in the order the parser meets
+    them, and the first problem that is not an unknown key (None when there is none).
 
     The parser stops at its first problem, so keys after it are never looked at. Parse a copy
-    again and again, each time setting aside what was refused (the value the innermost
-    object read last; that object, when the value is not there to remove), until the parser
-    reaches an object with unknown keys, accepts the rest, or SWEEP_ROUNDS are spent. Setting
-    parts aside never adds a key, so whatever it finds is in the query as written; every
-    object states its keys before reading a value (`SpecReader.expect`)."""
+    again and again, each time taking out the unknown keys found, or setting aside what was
+    refused (`_set_aside`), until the parser accepts what is left, nothing is left to set aside,
+    or SWEEP_WORK is spent. Setting parts aside never adds a key, so whatever it finds is in the
+    query as written; every object states its keys before reading a value (`SpecReader.expect`)."""
     paths: dict[int, str] = {}
     parents: dict[int, tuple[Any, Any]] = {}
     copy = _copy_json(spec, "", paths, parents)
-    for _ in range(SWEEP_ROUNDS):
+    found: list[tuple[str, tuple[str, ...]]] = []
+    other: str | None = None
+    fills: dict[tuple[int, Any], int] = {}
+    kept: list[Any] = []  # what was taken out or put in, kept alive: objects are known by id
+    rounds = max(64, SWEEP_WORK // max(1, len(paths) + _scalars(spec)))
+    for _ in range(rounds):
         readers: list[SpecReader | _NotAnObject] = []
         token = _SWEEP.set(readers)
         try:
             _parse_query(copy)
         except UnknownKeys as exc:
-            if exc.data is None or id(exc.data) not in paths:
-                return exc.message
-            return unknown_keys_message(exc.keys, paths[id(exc.data)])
-        except QueryError:
-            pass
+            if not isinstance(exc.data, dict) or id(exc.data) not in paths:
+                found.append((_path_of(exc), exc.keys))
+                break  # not an object of the copy: nothing to take the keys out of
+            found.append((paths[id(exc.data)], exc.keys))
+            for key in exc.keys:
+                del exc.data[key]
+            continue
+        except QueryError as exc:
+            if other is None:
+                other = str(exc)
+        except Exception:  # a value filled in that a parser trips on: keep what was found
+            break
         else:
-            return None
+            break
         finally:
             _SWEEP.reset(token)
-        if not _set_aside([r for r in readers if not r.finished], parents, copy):
-            return None
-    return None
+        if readers and readers[-1].finished and _take_out(readers[-1], parents, copy, kept):
+            continue  # refused after it was read whole (from_step past the steps): its siblings are next
+        if not _set_aside([r for r in readers if not r.finished], parents, copy, fills, kept):
+            break
+    return found, other
+
+
+def _path_of(exc: UnknownKeys) -> str:
+    """The path an UnknownKeys message names (`... in where[1]`), '' for the query itself."""
+    head = unknown_keys_message(exc.keys, "")
+    return exc.message[len(head) + len(" in "):] if len(exc.message) > len(head) else ""
+
+
+def _scalars(value: Any) -> int:
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            count += 1
+    return count
 
 
 def _parse_query(spec: Any) -> Query:
@@ -643,74 +677,78 @@ def _parse_query(spec: Any) -> Query:
     return query
 
 
-def _other_problem(spec: Any, exc: UnknownKeys) -> str | None:
-    """The first problem of `spec` besides the unknown keys `exc` names, or None."""
-    paths: dict[int, str] = {}
-    copies: dict[int, Any] = {}
-    copy = _copy_json(spec, "", paths, {}, copies)
-    holder = copies.get(id(exc.data))
-    if holder is None:
-        return None
-    for key in exc.keys:
-        holder.pop(key, None)
-    try:
-        _parse_query(copy)
-    except UnknownKeys as other:
-        return unknown_keys_message(other.keys, paths.get(id(other.data), "?"))
-    except QueryError as other:
-        return str(other)
-    return None
-
-
-def _copy_json(value: Any, path: str, paths: dict[int, str], parents: dict[int, tuple[Any, Any]],
-               copies: dict[int, Any] | None = None) -> Any:
+def _copy_json(value: Any, path: str, paths: dict[int, str], parents: dict[int, tuple[Any, Any]]) -> Any:
     """A copy of a query's objects and lists, with each one's path (`where[1].value`) and the
-    container holding it, by id; `copies` maps the ids of the originals to their copies.
-    Scalars are shared."""
+    container holding it, by id. Scalars are shared."""
     if isinstance(value, Mapping):
         out: Any = {}
         for key, item in value.items():
-            out[key] = _copy_json(item, f"{path}.{key}" if path else str(key), paths, parents, copies)
+            out[key] = _copy_json(item, f"{path}.{key}" if path else str(key), paths, parents)
             if isinstance(out[key], dict | list):
                 parents[id(out[key])] = (out, key)
     elif isinstance(value, list | tuple):
         out = []
         for i, item in enumerate(value):
-            out.append(_copy_json(item, f"{path}[{i}]", paths, parents, copies))
+            out.append(_copy_json(item, f"{path}[{i}]", paths, parents))
             if isinstance(out[-1], dict | list):
                 parents[id(out[-1])] = (out, i)
     else:
         return value
     paths[id(out)] = path
-    if copies is not None:
-        copies[id(value)] = out
     return out
 
 
 def _set_aside(open_readers: Sequence[SpecReader | _NotAnObject], parents: dict[int, tuple[Any, Any]],
-               copy: Any) -> bool:
-    """Take out of the copy what the parser refused: the value the innermost unfinished object
-    read last, or that object itself (from its list or object) when the value is not there
-    (a required one) or is not an object. False when nothing is left to take out."""
+               copy: Any, fills: dict[tuple[int, Any], int], kept: list[Any]) -> bool:
+    """Change the copy past what the parser refused, in the innermost unfinished object: the
+    value it read last is taken out; where a value is then missing, _FILLERS are put in one
+    after the other (`fills` counts them), so the parser reads on through the object's other
+    parts; when none is taken, the object itself is taken out of its list or object. What is
+    taken out or put in stays in `kept`. False when nothing is left to change."""
     for reader in reversed(open_readers):
         data = reader.data
-        if isinstance(data, dict) and reader.current in data:
-            del data[reader.current]
-            return True
-        parent = parents.get(id(data)) if isinstance(data, dict | list) else _locate(copy, reader.path, data)
-        if parent is not None:
-            container, key = parent
-            if isinstance(container, list):
-                index = next((i for i, item in enumerate(container) if item is data), None)
-                if index is None:
-                    continue
-                del container[index]
-            elif container.get(key) is data:
-                del container[key]
-            else:
-                continue
+        if isinstance(data, dict) and reader.current is not None:
+            slot = (id(data), reader.current)
+            tried = fills.get(slot)
+            if tried is None:
+                kept.append(data)  # alive, so that its id names no other object
+                if reader.current in data:
+                    kept.append(data.pop(reader.current))
+                    fills[slot] = 0
+                    return True
+                tried = 0
+            if tried < len(_FILLERS):
+                value = data[reader.current] = _FILLERS[tried]()
+                kept.append(value)
+                if isinstance(value, dict | list):
+                    parents[id(value)] = (data, reader.current)
+                fills[slot] = tried + 1
+                return True
+            data.pop(reader.current, None)
+        if _take_out(reader, parents, copy, kept):
             return True
     return False
+
+
+def _take_out(reader: SpecReader | _NotAnObject, parents: dict[int, tuple[Any, Any]], copy: Any,
+              kept: list[Any]) -> bool:
+    """Take the object `reader` read out of its list or object in the copy, if it is there."""
+    data = reader.data
+    parent = parents.get(id(data)) if isinstance(data, dict | list) else _locate(copy, reader.path, data)
+    if parent is None:
+        return False
+    container, key = parent
+    if isinstance(container, list):
+        index = next((i for i, item in enumerate(container) if item is data), None)
+        if index is None:
+            return False
+        del container[index]
+    elif container.get(key) is data:
+        del container[key]
+    else:
+        return False
+    kept.append(data)
+    return True
 
 
 def _locate(copy: Any, path: str, value: Any) -> tuple[Any, Any] | None:

@@ -161,12 +161,12 @@ class Exclusion:
         event = check_event_name(r.raw("event"), r.sub("event"))
         first = r.integer("from_step", 1, minimum=1, maximum=MAX_STEPS)
         last = r.integer("to_step", steps, minimum=1, maximum=MAX_STEPS)
+        where = parse_filters(r.raw("where"), r.sub("where"))  # read before the steps are checked:
+        r.done()  # a refused query's unknown keys are named in it too (model._sweep_unknown_keys)
         if not first < last <= steps:
             raise QueryError(f"{path}: from_step ({first}) must be before to_step ({last}), "
                              f"and to_step at most the number of steps ({steps})")
-        excl = cls(event, first, last, parse_filters(r.raw("where"), r.sub("where")))
-        r.done()
-        return excl
+        return cls(event, first, last, where)
 
     def to_json(self) -> dict[str, Any]:
         return {"event": self.event, "where": filters_to_list(self.where),
