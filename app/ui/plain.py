@@ -7,13 +7,63 @@ app for hours as soon as a profile, a list or a tool tip showed it (hostile-inpu
 Labels showing such text are set to plain text; tool tips, which have no format of their own,
 get the text escaped into rich text that shows it as it is. Menu and action texts take `&` for
 a mnemonic: they get it doubled, and a long name is cut to fit a menu.
+
+Unicode's bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and the others) reorder what
+follows them: a userId "admin\u202egnp.exe" showed as "adminexe.png", and an override left open
+in a value reversed the rest of its line. What the app shows writes them out (`\u202e`), and a
+value holding right-to-left letters is isolated, so its direction cannot spill into the text
+beside it (display_text; PlainTextDelegate for item views). The values themselves (filters,
+copies, exports) stay as they are.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import re
+import unicodedata
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import Qt as QtGui
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QMessageBox, QStyledItemDelegate, QWidget
+
+#: Unicode's Bidi_Control characters: ALM, LRM, RLM, the embeddings and overrides (LRE, RLE,
+#: PDF, LRO, RLO) and the isolates (LRI, RLI, FSI, PDI).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+#: First Strong Isolate ... Pop Directional Isolate: the text between takes its own direction
+#: and leaves the text around it alone.
+_ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
+_View = TypeVar("_View", bound=QAbstractItemView)
+
+
+def display_text(text: str) -> str:
+    """`text` as the app shows it: each bidirectional control written out as `\\u202e`, and the
+    whole isolated when it holds right-to-left letters (what it shows in a label or cell then
+    cannot be reordered by the data, nor reorder what stands next to it)."""
+    if text.isascii():
+        return text
+    if (len(text) >= 2 and text[0] == _ISOLATE and text[-1] == _POP_ISOLATE
+            and not _BIDI_CONTROL.search(text, 1, len(text) - 1)):
+        return text  # shown already (isolated, nothing to write out): showing it again changes nothing
+    text = _BIDI_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text):
+        return f"{_ISOLATE}{text}{_POP_ISOLATE}"
+    return text
+
+
+class PlainTextDelegate(QStyledItemDelegate):
+    """Item views' cells drawn with display_text: the model's text (what Ctrl+C copies and an
+    export writes) stays the value itself."""
+
+    def displayText(self, value: Any, locale: QLocale | QLocale.Language) -> str:
+        return display_text(super().displayText(value, locale))
+
+
+def plain_items(view: _View) -> _View:
+    """`view` (a table, tree or list) drawing its cells' text with display_text."""
+    view.setItemDelegate(PlainTextDelegate(view))
+    return view
 
 
 def plain_label(label: QLabel) -> QLabel:
@@ -26,7 +76,9 @@ def plain_label(label: QLabel) -> QLabel:
 
 
 def plain_tip(text: str) -> str:
-    """A tool tip showing `text` as it is (unchanged when Qt would not take it for HTML)."""
+    """A tool tip showing `text` as it is (unchanged when Qt would not take it for HTML), its
+    bidirectional controls written out (display_text)."""
+    text = display_text(text)
     return QtGui.convertFromPlainText(text) if QtGui.mightBeRichText(text) else text
 
 

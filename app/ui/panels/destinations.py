@@ -33,7 +33,7 @@ from app.outbound.destinations.config import Destination, DestinationError, load
 from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
-from app.ui.plain import plain_label
+from app.ui.plain import plain_items, plain_label
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
@@ -124,7 +124,7 @@ class DestinationsPanel(Panel):
         self.body_layout.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Vertical, self.body)
-        self.table = QTableWidget(0, len(STATUS_COLUMNS), split)
+        self.table = plain_items(QTableWidget(0, len(STATUS_COLUMNS), split))
         self.table.setObjectName("destinationTable")
         self.table.setHorizontalHeaderLabels(list(STATUS_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -133,7 +133,7 @@ class DestinationsPanel(Panel):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._show_dead_letters)
         self.table.setItemDelegateForColumn(RECENT_COLUMN, SparklineDelegate(self.table))
-        self.dead = QTableWidget(0, len(DEAD_COLUMNS), split)
+        self.dead = plain_items(QTableWidget(0, len(DEAD_COLUMNS), split))
         self.dead.setObjectName("deadLetterTable")
         self.dead.setHorizontalHeaderLabels(list(DEAD_COLUMNS))
         self.dead.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.ui import theme
-from app.ui.plain import plain_tip
+from app.ui.plain import display_text, plain_tip
 from app.ui.widgets.series_chart import PALETTE
 
 DROP_COLOUR = QColor("#f4c7c3")
@@ -147,9 +147,13 @@ class FunnelChart(QWidget):
         """The text over a bar: its value in the axis' unit."""
         return percent(step_rate(step)) if self.axis == "percent" else f"{int(step.get('count') or 0):,}"
 
+    def step_title(self, k: int) -> str:
+        """Step k's (0-based) name under its bars: "2. Order Completed" (the event as display_text shows it)."""
+        return f"{k + 1}. {display_text(self.step_names[k])}"
+
     def step_tooltip(self, k: int) -> str:
         """The hover text of step k (0-based): the axis' value first, then the other measure."""
-        lines = [f"{k + 1}. {self.step_names[k]}"]
+        lines = [self.step_title(k)]
         for series in self.series:
             if k >= len(series.steps):
                 continue
@@ -157,7 +161,7 @@ class FunnelChart(QWidget):
             count = f"{int(step.get('count') or 0):,} persons"
             rate = f"{percent(step_rate(step))} of step 1"
             value = f"{rate} ({count})" if self.axis == "percent" else f"{count} ({rate})"
-            lines.append(value if len(self.series) == 1 else f"{series.label}: {value}")
+            lines.append(value if len(self.series) == 1 else f"{display_text(series.label)}: {value}")
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- painting
@@ -238,7 +242,7 @@ class FunnelChart(QWidget):
             painter.setFont(bold)
             # The step's name on up to two lines (long event names are common).
             name_rect = QRectF(x0 + 2, base_y + 4, slot_w - 4, NAME_HEIGHT)
-            name = f"{k + 1}. {self.step_names[k]}"
+            name = self.step_title(k)
             if painter.fontMetrics().horizontalAdvance(name) > 2 * (slot_w - 8):
                 name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(2 * (slot_w - 8)))
             painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
@@ -278,10 +282,11 @@ class FunnelChart(QWidget):
         left, right = 56.0, 16.0
         x, y, out = left, 5.0, []
         for series in self.series:
-            w = metrics.horizontalAdvance(series.label) + 20
+            label = display_text(series.label)
+            w = metrics.horizontalAdvance(label) + 20
             if x > left and x + w > self.width() - right:
                 x, y = left, y + 18
-            out.append((series.label, QRectF(x, y, w, 18)))
+            out.append((label, QRectF(x, y, w, 18)))
             x += w + 12
         return out
 

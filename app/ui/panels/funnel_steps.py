@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.discovery import DiscoveryCache
+from app.ui.plain import plain_items
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder
 
@@ -47,7 +48,7 @@ class StepsEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.list = QListWidget(self)
+        self.list = plain_items(QListWidget(self))
         self.list.setObjectName("stepList")
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)

@@ -37,7 +37,7 @@ from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.panels.state_panel import StateQueryPanel
-from app.ui.plain import menu_text, plain_label
+from app.ui.plain import menu_text, plain_items, plain_label
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.controls_column import ControlsColumn
@@ -172,7 +172,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         # Steps: bars + table.
         steps_page = QSplitter(Qt.Orientation.Vertical, self.stack)
         self.chart = FunnelChart(steps_page)
-        self.table = QTableWidget(steps_page)
+        self.table = plain_items(QTableWidget(steps_page))
         self.table.setObjectName("funnelTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
@@ -184,7 +184,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         # Conversion over time.
         trends_page = QSplitter(Qt.Orientation.Vertical, self.stack)
         self.trend_chart = SeriesChart(trends_page)
-        self.trend_table = QTableWidget(trends_page)
+        self.trend_table = plain_items(QTableWidget(trends_page))
         self.trend_table.setObjectName("trendTable")
         self.trend_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.trend_table.verticalHeader().setVisible(False)

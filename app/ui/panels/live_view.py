@@ -41,7 +41,7 @@ from app.ui.cohorts import add_cohort_rows
 from app.ui.context import AppContext
 from app.ui.panel import Panel
 from app.ui.panels.live_model import DEFAULT_CAPACITY, LiveEventsModel, local_time
-from app.ui.plain import plain_tip
+from app.ui.plain import plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.bind import Binder
@@ -142,7 +142,7 @@ class LiveViewPanel(Panel):
         self.body_layout.addLayout(spark_row)
 
         split = QSplitter(Qt.Orientation.Vertical, self.body)
-        self.table = QTableView(split)
+        self.table = plain_items(QTableView(split))
         self.table.setObjectName("liveTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -158,7 +158,7 @@ class LiveViewPanel(Panel):
         # country, browser and OS fit beside each other in the dock's default width.
         header.setResizeContentsPrecision(60)
         self._fit_columns(initial=True)
-        self.detail = QTreeWidget(split)
+        self.detail = plain_items(QTreeWidget(split))
         self.detail.setObjectName("liveDetail")
         self.detail.setHeaderLabels(["Field", "Value"])
         self.detail.setColumnWidth(0, 180)

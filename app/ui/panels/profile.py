@@ -33,7 +33,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.users_model import local_time, trait_text
-from app.ui.plain import plain_label, plain_tip
+from app.ui.plain import display_text, plain_items, plain_label, plain_tip
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import EventNameCombo, line_edit_of
 
@@ -146,7 +146,7 @@ class ProfilePanel(Panel):
         form.addRow("Events", self.events_label)
         form.addRow("Location", self.place_label)
         form.addRow("Browser / OS", self.device_label)
-        self.identities = QListWidget(about)
+        self.identities = plain_items(QListWidget(about))
         self.identities.setObjectName("identities")
         self.identities.setMaximumHeight(70)
         form.addRow("Identities", self.identities)
@@ -154,7 +154,7 @@ class ProfilePanel(Panel):
 
         traits_box = QGroupBox("Traits", holder)
         traits_layout = QVBoxLayout(traits_box)
-        self.traits = QTreeWidget(traits_box)
+        self.traits = plain_items(QTreeWidget(traits_box))
         self.traits.setObjectName("traits")
         self.traits.setHeaderLabels(["Trait", "Value"])
         self.traits.setColumnWidth(0, 110)
@@ -177,7 +177,7 @@ class ProfilePanel(Panel):
         self.timeline_info.setObjectName("timelineInfo")
         row.addWidget(self.timeline_info)
         layout.addLayout(row)
-        self.timeline = QTreeWidget(box)
+        self.timeline = plain_items(QTreeWidget(box))
         self.timeline.setObjectName("timeline")
         self.timeline.setHeaderLabels(["Time", "Event", "Where", "Details"])
         self.timeline.setColumnWidth(0, 150)
@@ -306,13 +306,13 @@ class ProfilePanel(Panel):
             return
         self._shown_person = str(result["id"])
         latest = bool(result.get("latest"))
-        self.id_label.setText(str(result["id"]) + ("   (most recently active)" if latest else ""))
+        self.id_label.setText(display_text(str(result["id"])) + ("   (most recently active)" if latest else ""))
         self.first_seen_label.setText(local_time(result.get("first_seen")))
         self.last_seen_label.setText(local_time(result.get("last_seen")))
         self.events_label.setText(f"{int(result.get('events') or 0):,}")
         known = result.get("last_known") or {}
-        self.place_label.setText(describe_place(known))
-        self.device_label.setText(describe_device(known))
+        self.place_label.setText(display_text(describe_place(known)))
+        self.device_label.setText(display_text(describe_device(known)))
         self.identities.clear()
         for ident in result.get("identities") or []:
             linked = local_time(ident.get("linked_at"))
@@ -422,9 +422,9 @@ class ProfilePanel(Panel):
             self.show_person(str(users[0]["id"]))
             return
         if not users:
-            self.find_message.setText(f"Nobody has the id or an e-mail starting with “{self._find_text}”.")
+            self.find_message.setText(f"Nobody has the id or an e-mail starting with “{display_text(self._find_text)}”.")
             return
-        names = ", ".join(str(u["traits"].get("email") or u["id"]) for u in users)
+        names = ", ".join(display_text(str(u["traits"].get("email") or u["id"])) for u in users)
         self.find_message.setText(f"{total:,} persons match: {names}{'…' if total > len(users) else ''} — "
                                   "listed in the User explorer.")
         self.open_users_query.emit({"kind": "users", "search": self._find_text})

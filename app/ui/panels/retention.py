@@ -39,6 +39,7 @@ from app.query.panel_state import (
 from app.ui.context import AppContext
 from app.ui.panels.funnel_chart import percent
 from app.ui.panels.state_panel import StateQueryPanel
+from app.ui.plain import display_text, plain_items
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.combo import line_edit_of
@@ -229,7 +230,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         layout.addLayout(toolbar)
 
         split = QSplitter(Qt.Orientation.Vertical, holder)
-        self.table = QTableWidget(split)
+        self.table = plain_items(QTableWidget(split))
         self.table.setObjectName("retentionTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -419,7 +420,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
             colour = PALETTE[i % len(PALETTE)]
             width = 3 if i == 0 else 1.5
             # The legend draws its names as HTML: a breakdown value is escaped (app.ui.plain).
-            self.curve.plot([p[0] for p in points], [p[1] for p in points], name=html.escape(label),
+            self.curve.plot([p[0] for p in points], [p[1] for p in points], name=html.escape(display_text(label)),
                             pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=6 if i == 0 else 4,
                             symbolBrush=colour, symbolPen=None)
         self.curve.setYRange(0, 100, padding=0.02)

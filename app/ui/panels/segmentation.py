@@ -31,6 +31,7 @@ from app.ui.context import AppContext
 from app.ui.discovery import parse_events
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
+from app.ui.plain import plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.breakdown_combo import BreakdownCombo
@@ -192,7 +193,7 @@ class SegmentationPanel(Panel):
         layout.addLayout(toolbar)
 
         self.chart.setMinimumHeight(220)
-        self.table = QTableView(split)
+        self.table = plain_items(QTableView(split))
         self.table.setObjectName("numbersTable")
         self.table_model = SeriesTableModel(self.table)
         self.table.setModel(self.table_model)

@@ -42,7 +42,7 @@ from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
-from app.ui.plain import menu_text, plain_label
+from app.ui.plain import menu_text, plain_items, plain_label
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.controls_column import ControlsColumn
@@ -223,7 +223,7 @@ class UsersPanel(Panel):
         self.export_progress.hide()
         self.export_cancel.hide()
 
-        self.table = QTableView(holder)
+        self.table = plain_items(QTableView(holder))
         self.table.setObjectName("usersTable")
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

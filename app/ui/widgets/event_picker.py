@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.plain import plain_label, plain_tip
+from app.ui.plain import plain_items, plain_label, plain_tip
 
 
 class EventPicker(QWidget):
@@ -46,7 +46,7 @@ class EventPicker(QWidget):
         self.volume_caption.hide()
         layout.addWidget(self.volume_caption)
         self._counts_what = "events"
-        self.list = QListWidget(self)
+        self.list = plain_items(QListWidget(self))
         self.list.setObjectName("eventList")
         self.list.setUniformItemSizes(True)
         layout.addWidget(self.list, 1)

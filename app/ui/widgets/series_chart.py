@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.plain import plain_tip
+from app.ui.plain import display_text, plain_items, plain_tip
 from app.ui.theme import chart_background, chart_foreground, style_plot, theme
 from app.ui.widgets.export import save_image
 
@@ -230,6 +230,7 @@ class SeriesList(QListWidget):
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setFrameShape(QListWidget.Shape.NoFrame)
+        plain_items(self)
         self.itemEntered.connect(lambda item: self.hovered_row.emit(self.row(item)))
         self.itemChanged.connect(self._on_changed)
 
@@ -632,7 +633,7 @@ class SeriesChart(QWidget):
         bar = pg.BarGraphItem(x=xs, height=heights, width=0.7, brushes=brushes, pens=[pg.mkPen(c.darker(120)) for c in brushes])
         plot.addItem(bar)
         self.items.append(bar)
-        ticks = [(float(slot), _short(s.label)) for slot, s in enumerate(shown)]
+        ticks = [(float(slot), display_text(_short(s.label))) for slot, s in enumerate(shown)]
         plot.getAxis("bottom").setTicks([ticks])
         for slot, s in enumerate(shown):
             label = pg.TextItem(format_number(s.total), anchor=(0.5, 1.0), color="#333")
@@ -714,7 +715,7 @@ class SeriesChart(QWidget):
             value = s.values[index] if index < len(s.values) else 0
             lines.append(
                 f'<span style="color:{PALETTE[i % len(PALETTE)]}">■</span> '
-                f"{html.escape(s.label)}: <b>{format_number(float(value))}</b>"
+                f"{html.escape(display_text(s.label))}: <b>{format_number(float(value))}</b>"
             )
         return "<br>".join(lines)
 
