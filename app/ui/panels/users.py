@@ -128,7 +128,7 @@ class UsersPanel(Panel):
 
     # ----------------------------------------------------------------- construction
     def _build_filters(self) -> QWidget:
-        scroll = ControlsColumn(self.body, 300)
+        scroll = ControlsColumn(self.body)  # as wide as its widest row needs (the add buttons, a did row)
         holder, column = scroll.holder, scroll.column
 
         search_box = QGroupBox("Find a person", holder)
@@ -140,6 +140,7 @@ class UsersPanel(Panel):
         search_layout.addWidget(self.search_edit)
         hint = QLabel("Enter opens the profile when exactly one person matches.", search_box)
         hint.setStyleSheet("color: #777;")
+        hint.setWordWrap(True)  # a hint: it wraps rather than set the column's width
         search_layout.addWidget(hint)
         column.addWidget(search_box)
 
@@ -240,6 +241,7 @@ class UsersPanel(Panel):
         layout.addWidget(self.table, 1)
         hint = QLabel("Double-click a person to open their profile. Click a header to sort.", holder)
         hint.setStyleSheet("color: #777;")
+        hint.setWordWrap(True)  # the controls column is as wide as it needs: the hint gives way
         layout.addWidget(hint)
 
         self.export_cancel.clicked.connect(self.cancel_export)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 
@@ -10,14 +10,17 @@ class ControlsColumn(QScrollArea):
     """Add group boxes to `column` (parented to `holder`), then call `finish()`.
 
     Shared by the Segmentation, Funnels and User explorer panels so their editors look and
-    resize alike.
+    resize alike. With `min_width` None the column is never narrower than its controls need
+    (measured from their size hints, also as rows come and go): it never scrolls sideways, so
+    a narrower column cut off the right end of its widest row.
     """
 
-    def __init__(self, parent: QWidget, min_width: int) -> None:
+    def __init__(self, parent: QWidget, min_width: int | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(min_width)
+        if min_width is not None:
+            self.setMinimumWidth(min_width)
         self.holder = QWidget(self)
         self.column = QVBoxLayout(self.holder)
         self.column.setContentsMargins(2, 2, 6, 2)
@@ -26,3 +29,18 @@ class ControlsColumn(QScrollArea):
         """Push the controls to the top and install them in the scroll area."""
         self.column.addStretch(1)
         self.setWidget(self.holder)
+
+    def minimumSizeHint(self) -> QSize:
+        """The controls' own minimum width beside the frame and the vertical scroll bar (shown
+        whenever the controls are taller than the column)."""
+        hint = super().minimumSizeHint()
+        need = (self.holder.minimumSizeHint().width() + 2 * self.frameWidth()
+                + self.verticalScrollBar().sizeHint().width())
+        return QSize(max(hint.width(), need), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QScrollArea filters its widget's events; a row added or removed changes what the
+        # controls need, which the splitter holding the column asks again.
+        if watched is self.holder and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
