@@ -168,3 +168,21 @@ def test_a_breakdown_value_and_a_funnel_step_show_their_controls_written_out(
     assert [label for label, _rect in chart.legend_layout()] == [VALUE_SHOWN, "free"]
     chart.show()
     drawn(chart, "funnel")
+
+
+def test_a_funnel_step_or_retention_cell_filter_names_its_events_with_their_controls_written_out(qtbot: Any) -> None:
+    """Clicking a funnel step (or a retention cell) lists its persons under a row naming the
+    events: an open override in a step's name reversed the rest of the row's sentence."""
+    from app.ui.panels.user_filters import FunnelFilterRow, RetentionFilterRow
+
+    row = FunnelFilterRow(None)  # type: ignore[arg-type]  # the builder is not used by this row
+    qtbot.addWidget(row)
+    spec = {"funnel": {"steps": [EVENT, "Order Completed"]}, "step": 1}
+    row.set_json(spec)
+    assert row.label.text() == f"Persons who reached step 1 ({EVENT_SHOWN}) of {EVENT_SHOWN} → Order Completed"
+    assert row.to_json() == spec  # the filter itself keeps the name
+    cell_row = RetentionFilterRow(None)  # type: ignore[arg-type]
+    qtbot.addWidget(cell_row)
+    cell_row.set_json({"retention": {"start": EVENT, "return": {"event": VALUE}, "unit": "week"}, "period": 2})
+    assert cell_row.label.text() == (f"Persons who did {EVENT_SHOWN} first in any cohort and returned "
+                                     f"({VALUE_SHOWN}) in week 2")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.query.model import FIRST_DATE, LAST_DATE, RANGE_UNITS
 from app.query.runners.users import MAX_COUNT
-from app.ui.plain import plain_label, plain_tip, window_title
+from app.ui.plain import display_text, plain_label, plain_tip, window_title
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
@@ -337,7 +337,7 @@ DID_ROW = RowType("did", "+ Did event", lambda builder, parent: DidFilterRow(bui
 
 def funnel_summary(spec: dict[str, Any]) -> str:
     funnel = spec.get("funnel") or {}
-    names = [s if isinstance(s, str) else str(s.get("event")) for s in funnel.get("steps") or []]
+    names = [display_text(s if isinstance(s, str) else str(s.get("event"))) for s in funnel.get("steps") or []]
     step = spec.get("step", 1)
     # The step as the query names it: a hand-edited Infinity, NaN or text is shown, not read
     # as an integer (an OverflowError in the event loop); the parser says what is wrong.
@@ -394,7 +394,7 @@ def retention_summary(spec: dict[str, Any]) -> str:
 
     def name(which: Any) -> str:
         event = which if isinstance(which, str) else (which or {}).get("event", "$any")
-        return "any event" if event == "$any" else str(event)
+        return "any event" if event == "$any" else display_text(str(event))
 
     unit = retention.get("unit", "day")
     born = spec.get("born")
