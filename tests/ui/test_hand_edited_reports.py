@@ -298,3 +298,30 @@ def test_a_report_the_parser_refuses_never_runs_as_what_its_panel_could_show(
         assert window.statusBar().currentMessage() == (
             f"Could not show the report “{report.name}”: return must be a JSON object, got {described}")
         assert panel.query() == before
+
+
+def test_a_report_with_view_options_this_version_does_not_have_says_so(
+        make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """Unknown keys of a report's view options (`ui`: a newer Tracklens's option, a typo of
+    "view") were dropped without a word, while the same key in the query refuses the report.
+    They are presentation, so the report opens as saved, and the status bar names them."""
+    window = make_window(filled_db[0])
+    report = window.reports.store.save("Colour", "segmentation", {"kind": "segmentation", "events": ["Signed Up"]},
+                                       {"view": "stacked", "colour": "red"})
+    assert window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Opened report “Colour”, but its view option 'colour' is not one this version has (left out)")
+    assert window.panels["segmentation"].query()["events"] == ["Signed Up"]
+    assert window.panels["segmentation"].ui_state() == {"view": "stacked"}
+    report = window.reports.store.save("Typo", "funnels", {"kind": "funnel", "steps": ["Signed Up", "Order Completed"]},
+                                       {"axes": "conversion", "zoom": 2})
+    assert window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Opened report “Typo”, but its view options 'axes', 'zoom' are not ones this version has (left out)")
+    report = window.reports.store.save("Cohorts", "retention", {"kind": "retention", "start": "Signed Up"},
+                                       {"view": "curve"})  # retention has no view options at all
+    assert window.reports.open(report)
+    assert window.statusBar().currentMessage() == (
+        "Opened report “Cohorts”, but its view option 'view' is not one this version has (left out)")
+    assert window.panels["retention"].query()["start"] == {"event": "Signed Up", "where": []}
+

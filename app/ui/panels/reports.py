@@ -98,9 +98,16 @@ def unshowable(query: dict[str, Any], panel: str | None = None) -> str | None:
 def ui_not_shown(saved: dict[str, Any], shown: dict[str, Any]) -> list[str]:
     """What of a report's view options (`ui`) its panel shows otherwise, one phrase each: a
     chart view or axis this version does not have (a newer Tracklens's, a typo) fell back to
-    the default without a word. Options the panel does not have at all are not named."""
-    return [f"its {key} {_short(saved[key])} is not one this version shows ({_short(shown[key])} instead)"
-            for key in saved if key in shown and saved[key] != shown[key]]
+    the default without a word, and an option the panel does not have at all (`"colour"`, a
+    typo of `"view"`) was dropped without one."""
+    notes = [f"its {key} {_short(saved[key])} is not one this version shows ({_short(shown[key])} instead)"
+             for key in saved if key in shown and saved[key] != shown[key]]
+    unknown = [_short(key) for key in saved if key not in shown]
+    if unknown:
+        notes.append(f"its view option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                     f"{'are' if len(unknown) > 1 else 'is'} not one{'s' if len(unknown) > 1 else ''} "
+                     f"this version has (left out)")
+    return notes
 
 
 def _short(value: Any) -> str:
