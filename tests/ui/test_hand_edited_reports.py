@@ -325,3 +325,32 @@ def test_a_report_with_view_options_this_version_does_not_have_says_so(
         "Opened report “Cohorts”, but its view option 'view' is not one this version has (left out)")
     assert window.panels["retention"].query()["start"] == {"event": "Signed Up", "where": []}
 
+
+def test_a_profile_report_reopens_with_its_timeline_as_saved(
+        make_window: Any, cust_x_profile: tuple[Any, Any, Any], qtbot: Any) -> None:
+    """A profile report's timeline.limit (how many events it shows) reopened as 50, and its
+    before_id (where the timeline starts) was dropped: the report showed another page than the
+    one saved, and saving it again stored that. The panel gives back the timeline it was given."""
+    window, panel, engine = cust_x_profile
+    newest = run_query(engine, {"kind": "profile", "user": "cust-x", "timeline": {"limit": 20}})["timeline"]
+    start = newest[9]["id"]  # the timeline starts after the 10 newest events
+    for name, timeline, first in (("Last 7", {"limit": 7, "events": []}, newest[0]["id"]),
+                                  ("Older", {"limit": 12, "before_id": start, "events": []}, newest[10]["id"])):
+        query = {"kind": "profile", "user": "cust-x", "timeline": timeline}
+        report = window.reports.store.save(name, "profile", query)
+        with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+            assert window.reports.open(report)
+        settle(qtbot, panel)
+        assert panel.timeline_ids()[0] == first
+        assert len(panel.timeline_ids()) == timeline["limit"]
+        assert panel.saved_query() == query
+        saved = window.reports.save(panel, f"{name} again")
+        assert saved is not None and saved.query == query
+    # 'Load older events' goes on in pages of the report's size.
+    with qtbot.waitSignal(panel._more_channel.result, timeout=10_000):
+        panel.load_more()
+    assert len(panel.timeline_ids()) == 24
+    # Another person shown: the place in cust-x's timeline is not theirs.
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("u03")
+    assert "before_id" not in panel.query()["timeline"]

@@ -86,6 +86,10 @@ class ProfilePanel(Panel):
         self.person: str | None = None
         self._shown_person: str | None = None
         self._next_before: int | None = None
+        #: A report's timeline.limit (the page size) and before_id (where its timeline starts),
+        #: kept as given so the query given back is the one saved (and the parser names a bad one).
+        self._page: Any = TIMELINE_PAGE
+        self._start_before: Any = None
         self._more_channel = self.new_channel()
         self._more_channel.result.connect(self._on_more)
         self._more_channel.failed.connect(self._on_more_failed)
@@ -213,7 +217,9 @@ class ProfilePanel(Panel):
             raise NotImplementedError("no person is shown")
         spec: dict[str, Any] = {"kind": "profile", "user": self.person}
         events = self.timeline_events()
-        spec["timeline"] = {"limit": TIMELINE_PAGE, "events": events}
+        spec["timeline"] = {"limit": self._page, "events": events}
+        if self._start_before is not None:
+            spec["timeline"]["before_id"] = self._start_before
         return spec
 
     def set_query(self, spec: dict[str, Any]) -> None:
@@ -225,6 +231,8 @@ class ProfilePanel(Panel):
             raise ValueError(f"the timeline shows one event or all; this query names {len(events)} events")
         user = spec.get("user")
         self.person = str(user) if user else None
+        self._page = TIMELINE_PAGE if timeline.get("limit") is None else timeline["limit"]
+        self._start_before = timeline.get("before_id")
         self.event_filter.show_name(str(events[0]) if events else None)
 
     @property
@@ -245,6 +253,7 @@ class ProfilePanel(Panel):
         # replace them when it answers.
         self._find_channel.cancel(quiet=True)
         self.person = person_id
+        self._start_before = None  # a place in the timeline of the person shown before
         self.find_message.hide()
         self.refresh()
 
@@ -254,7 +263,7 @@ class ProfilePanel(Panel):
         if connection is None:
             return
         engine = connection.engine
-        events = self.timeline_events()
+        events, page = self.timeline_events(), self._page
 
         def job(token: Any) -> Any:
             from app.query import run_query
@@ -267,7 +276,7 @@ class ProfilePanel(Panel):
             if not found["users"]:
                 return {"found": False, "user": None, "message": "The database has no persons yet."}
             spec = {"kind": "profile", "user": found["users"][0]["id"],
-                    "timeline": {"limit": TIMELINE_PAGE, "events": events}}
+                    "timeline": {"limit": page, "events": events}}
             result = run_query(engine, spec, cancel=token)
             result["latest"] = True
             return result
@@ -379,7 +388,7 @@ class ProfilePanel(Panel):
         if connection is None or self._next_before is None or self._shown_person is None:
             return
         spec = {"kind": "profile", "user": self._shown_person,
-                "timeline": {"limit": TIMELINE_PAGE, "before_id": self._next_before, "events": self.timeline_events()}}
+                "timeline": {"limit": self._page, "before_id": self._next_before, "events": self.timeline_events()}}
         self.more_button.setEnabled(False)
         self.more_button.setText("Loading…")
         self._more_channel.submit(connection.query_job(spec))
