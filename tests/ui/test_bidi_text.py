@@ -104,6 +104,9 @@ def test_a_spoofing_id_in_the_profile_header_lists_and_timeline(
     assert cell(profile.traits, plan) == VALUE_SHOWN and traits["plan"].text(1) == VALUE
     assert traits["plan"].toolTip(1) == VALUE_SHOWN
     assert EVENT_SHOWN in column(profile.timeline, 1)
+    names = profile.event_filter  # the timeline's "Show" list of event names
+    qtbot.waitUntil(lambda: names.findText(EVENT) > 0, timeout=10_000)
+    assert cell(names.view(), names.model().index(names.findText(EVENT), 0)) == EVENT_SHOWN
     drawn(profile, "profile", (900, 600))
 
 

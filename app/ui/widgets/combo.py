@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
+from app.ui.plain import PlainTextDelegate
+
 
 def line_edit_of(combo: QComboBox) -> QLineEdit:
     """The line edit of an editable combo box (call after `setEditable(True)`)."""
@@ -30,6 +32,7 @@ class EventNameCombo(QComboBox):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setItemDelegate(PlainTextDelegate(self))  # its list shows names as display_text does
         self.addItem(ALL_EVENTS)
 
     def means_all(self) -> bool:
