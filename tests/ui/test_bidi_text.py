@@ -6,6 +6,7 @@ controls out; the values themselves (filters, copies, exports) stay exact (app.u
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 from pathlib import Path
@@ -142,7 +143,7 @@ def test_a_spoofing_id_in_the_user_explorer_and_live_view_copies_as_it_is(
 
 
 def test_a_breakdown_value_and_a_funnel_step_show_their_controls_written_out(
-        make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+        make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path) -> None:
     from app.ui.panels.funnel_chart import FunnelChart
 
     _hostile_person(sqlite_url)
@@ -158,6 +159,10 @@ def test_a_breakdown_value_and_a_funnel_step_show_their_controls_written_out(
     assert any(VALUE_SHOWN in text for text in legend) and not any("\u202b" in text for text in legend)
     table = column(panel.table, 0)
     assert any(VALUE_SHOWN in text for text in table)
+    panel.export_csv(tmp_path / "numbers.csv")  # the export writes the value itself
+    with (tmp_path / "numbers.csv").open(encoding="utf-8", newline="") as file:
+        groups = [row["group"] for row in csv.DictReader(file)]
+    assert VALUE in groups and VALUE_SHOWN not in groups
 
     chart = FunnelChart()
     qtbot.addWidget(chart)
