@@ -6,7 +6,6 @@ import functools
 import logging
 import os
 import sqlite3
-import threading
 import weakref
 from array import array
 from collections.abc import Callable
@@ -36,10 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import asbool
 
 from app.core.backends.base import Backend
+from app.core.backends.pathwatch import PathWatch
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.names import MATERIALIZED_COLUMN_PREFIX
 from app.core.urls import parse_url
@@ -190,110 +190,25 @@ def _tables_of(path: Path, *, wal: bool) -> list[str]:
         raise DatabaseError(f"cannot read {path} ({exc})") from None
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """Which file is at `path` (device, inode; on Windows the volume serial and file index), or
-    None when there is none."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_dev, st.st_ino
+class _FileWatch(PathWatch):
+    """Keeps an engine's connections on the SQLite file it opened (app.core.backends.pathwatch).
 
-
-class _FileWatch:
-    """Keeps an engine's connections on the file it opened.
-
-    A SQLite file deleted, moved or replaced (`mv new.sqlite events.sqlite`, the app's demo
-    written beside it and renamed over it) while open stays open: every connection went on
-    reading and writing the old file, unseen, and what a collector acknowledged after a delete
-    was gone when it stopped. Worse, the old file's `-wal` stays at the path and SQLite applies
-    it to the next file opened there: a replacement read as the old database. So each time the
-    pool hands out a connection, one os.stat (2-3 us) compares the path's file with the one the
-    connection opened. On a change the old file's WAL is first checkpointed into that old file
-    (so a moved file is whole, and nothing stale is left at the path), every pooled connection
-    is dropped, and a new connection is refused while the path holds no file, or another file
-    than the engine first opened unless the engine follows replacements (follow_replaced_file:
-    the app; the writers refuse, so a collector answers 503 until it is restarted).
-
-    Windows does not let a file SQLite holds open be deleted or renamed, so this rarely fires
-    there; os.stat gives st_dev/st_ino there too (volume serial number, file index)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        #: the file the engine first opened; with `follow`, the one it opened last
-        self.opened: tuple[int, int] | None = None
-        self.follow = False
-        self.notify: Any = None
-        self._lock = threading.Lock()
-        #: old files already checkpointed and announced
-        self._handled: set[tuple[int, int]] = set()
-        #: the last notify() message, until a connection is made again
-        self._told: str | None = None
+    The old file's `-wal` stays at the path and SQLite applies it to the next file opened there:
+    a replacement read as the old database. So on a change the old file's WAL is first
+    checkpointed into that old file (a moved file is whole, and nothing stale is left at the
+    path), and no connection is made while the path holds no file (SQLite would create an empty
+    one)."""
 
     def attach(self, engine: Engine) -> None:
         event.listen(engine, "do_connect", self._before_connect)
-        event.listen(engine, "connect", self._connected)
-        event.listen(engine, "checkout", self._checkout)
+        super().attach(engine)
 
     def _before_connect(self, _dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
-        if self.opened is None:
-            return  # the engine's first connection: open_database creates or opens the file
-        now = _identity(self.path)
-        if now is None:
-            # SQLite would create an empty file (and apply the old file's -wal to it, if left).
-            self._tell(now)
-            raise sqlite3.OperationalError(self._removed())
-        if now != self.opened and not self.follow:
-            raise sqlite3.OperationalError(
-                f"the database file {self.path} was replaced by another file while in use; nothing "
-                "is stored in or read from the new one before Tracklens opens it again (restart the command)")
+        refused = self.refusal()
+        if refused is not None:
+            raise sqlite3.OperationalError(refused)
 
-    def _connected(self, _dbapi_conn: Any, record: Any) -> None:
-        identity = _identity(self.path)
-        record.info["tracklens_file"] = identity
-        with self._lock:
-            if self.opened is None or (self.follow and identity is not None):
-                self.opened = identity
-            self._told = None
-
-    def _checkout(self, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        opened = record.info.get("tracklens_file")
-        now = _identity(self.path)
-        if opened is None or now == opened:
-            return
-        with self._lock:
-            first = opened not in self._handled
-            self._handled.add(opened)
-        if first:
-            self._release(dbapi_conn)
-        self._tell(now)
-        # Drops every connection of the pool opened before now; a new one is then made (or
-        # refused by _before_connect).
-        raise InvalidatePoolError(f"{self.path} is another file now")
-
-    def check(self, record_info: Any) -> None:
-        """DatabaseError when the path no longer holds the file this connection opened."""
-        opened = record_info.get("tracklens_file")
-        now = _identity(self.path)
-        if opened is None or now == opened:
-            return
-        if now is None:
-            raise DatabaseError(self._removed())
-        raise DatabaseError(f"the database file {self.path} was replaced by another file while in use; "
-                            "nothing was stored")
-
-    def _tell(self, now: tuple[int, int] | None) -> None:
-        """notify() once about each change."""
-        message = (f"The database file {self.path} was "
-                   f"{'replaced by another file' if now is not None else 'deleted or moved'} while open.")
-        with self._lock:
-            if self.notify is None or message == self._told:
-                return
-            self._told = message
-        self.notify(message)
-
-    @staticmethod
-    def _release(dbapi_conn: Any) -> None:
+    def release(self, dbapi_conn: Any) -> None:
         """Write the old file's WAL into the old file and empty it: what was committed before the
         change is then in the file wherever it went (a moved file is whole), and the `-wal` left
         at the path holds nothing SQLite could apply to a new file there. Best effort."""
@@ -302,10 +217,6 @@ class _FileWatch:
             dbapi_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error as exc:
             log.warning("could not checkpoint a replaced database file: %s", exc)
-
-    def _removed(self) -> str:
-        return (f"the database file {self.path} was deleted or moved while in use; nothing is stored in or "
-                "read from that path before a file is back there")
 
 
 #: engine -> its file watch (follow_replaced_file)
