@@ -27,7 +27,9 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -44,6 +46,7 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     case,
+    event,
     func,
     insert,
     literal,
@@ -58,6 +61,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.type_api import TypeEngine
 
 from app.core.backends.base import Backend
+from app.core.backends.pathwatch import Identity, PathWatch, identity
 from app.core.errors import DatabaseError, NoTracklensDatabase
 
 registry.register("clickhousedb", "app.core.backends.clickhouse_dialect", "TracklensClickHouseDialect")
@@ -219,8 +223,6 @@ class ClickHouseBackend(Backend):
         scheme, rest = url.split("://", 1)
         base = scheme.split("+", 1)[0].lower()
         if base == "chdb":
-            from pathlib import Path
-
             path_part, _, query = rest.partition("?")
             if path_part.startswith("/"):
                 folder = Path("/" + path_part.lstrip("/"))
@@ -236,17 +238,40 @@ class ClickHouseBackend(Backend):
         if missing:
             raise DatabaseError(missing)
         if url.drivername == "chdb":
-            from app.core.backends.clickhouse_dialect import chdb_database, chdb_folder
+            from app.core.backends.clickhouse_dialect import chdb_database
 
-            folder, database = chdb_folder(url), chdb_database(url)
+            database = chdb_database(url)
             if not _is_identifier(database):
                 raise DatabaseError(f"not a ClickHouse database name: {database!r}")
-
-            def creator() -> Any:
-                return _connect_chdb(folder, database)
-
-            return {"creator": creator, "pool_size": 4, "max_overflow": 4}
+            # Connections are made by configure_engine's do_connect (_connect_chdb), which first
+            # checks that the folder at the path is still the one the engine opened.
+            return {"pool_size": 4, "max_overflow": 4}
         return {"connect_args": dict(SQL_SETTINGS), "pool_size": 4, "max_overflow": 8}
+
+    def configure_engine(self, engine: Engine, *, writable: bool) -> None:
+        if engine.url.drivername != "chdb":
+            return
+        from app.core.backends.clickhouse_dialect import chdb_database, chdb_folder
+
+        folder, database = chdb_folder(engine.url), chdb_database(engine.url)
+        watch = _WATCHES[engine] = _FolderWatch(Path(folder), engine)
+        watch.attach(engine)
+
+        def connect(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> Any:
+            refused = watch.refusal()
+            if refused is not None:
+                raise DatabaseError(refused)
+            return _connect_chdb(folder, database)
+
+        event.listen(engine, "do_connect", connect)
+
+    def follow_replaced_file(self, engine: Engine, notify: Callable[[str], None]) -> None:
+        """A chDB folder deleted, moved or replaced while open (app.core.backends.pathwatch): the
+        engine opens the folder now at the path, once chDB has stopped on the old one."""
+        watch = _WATCHES.get(engine)
+        if watch is not None:
+            watch.follow = True
+            watch.notify = notify
 
     def pings_connections(self, url: URL) -> bool:
         # chDB runs in this process (no connection to drop), and each statement costs it
@@ -275,8 +300,6 @@ class ClickHouseBackend(Backend):
                           tables: frozenset[str]) -> None:
         if url.drivername != "chdb":
             return
-        from pathlib import Path
-
         from app.core.backends.clickhouse_dialect import chdb_folder
 
         folder = Path(chdb_folder(url))
@@ -343,6 +366,16 @@ class ClickHouseBackend(Backend):
         if token is not None:
             settings["insert_deduplication_token"] = f"{table}:{token}"
         self.client(conn).insert(table, rows, column_names=list(columns), settings=settings)
+        # A chDB folder deleted or replaced before or during the insert took the rows (chDB wrote
+        # them under the path, into no table anyone reads): not acknowledged. The events insert
+        # comes last, so a batch is checked after all of it.
+        self.check_before_commit(conn)
+
+    def check_before_commit(self, conn: Connection) -> None:
+        """The chDB folder still the one this connection opened (2-3 os.stat, ~10 us)."""
+        watch = _WATCHES.get(conn.engine)
+        if watch is not None:
+            watch.check(conn.connection.info)
 
     def stored_message_ids(self, conn: Connection, message_ids: Sequence[str]) -> set[str]:
         """The message ids among these that are stored already (`event_ids`, by its sort key)."""
@@ -708,10 +741,94 @@ _open_folder: list[str] = []
 _open_guard = threading.Lock()
 
 
+class _Server:
+    """The process's chDB engine: started on the folder at the path by the first connection,
+    stopped when the last one closes, and in between on that folder whatever is at the path now
+    (its tables in memory, its parts written under the path)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        #: the folder (device, inode) the engine started on
+        self.folder: Identity | None = None
+
+
+_server = _Server()
+
+
+class _FolderWatch(PathWatch):
+    """Keeps an engine's connections on the chDB folder it opened (app.core.backends.pathwatch).
+
+    Measured before: after `rm -rf` or `mv` of the folder, chDB went on inserting into its tables
+    in memory and wrote their parts under the path (recreating it), into no table anyone reads: a
+    collector answered 200 for events that were gone (the reopened folder was empty); with
+    another folder moved into the path, a collector that reconnected wrote into that folder."""
+
+    what = "chDB folder"
+    kind = "folder"
+    # chDB makes the path again for the parts it writes after a delete or move
+    changed = "deleted, moved or replaced"
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        super().__init__(path)
+        self._engine = weakref.ref(engine)
+
+    def identify(self) -> Identity | None:
+        return _folder_identity(self.path)
+
+    def opened_by(self, dbapi_conn: Any) -> Identity | None:
+        # A connection made while chDB still runs on the old folder is on the old folder.
+        return getattr(dbapi_conn, "tracklens_folder", None) or self.identify()
+
+    def refusal(self) -> str | None:
+        refused = super().refusal()
+        if refused is None and self.follow and self.opened is not None:
+            with _open_guard:
+                running, started = _server.connections, _server.folder
+            if running and started != self.identify():
+                return (f"the {self.what} {self.path} was replaced by another folder while in use; it is opened "
+                        "once the queries still running on the old one have ended")
+        return refused
+
+    def release(self, dbapi_conn: Any) -> None:
+        """Close the pool's idle connections: chDB stops on the old folder only when the last
+        one closes (and starts on the new one with the next)."""
+        engine = self._engine()
+        if engine is not None:
+            engine.pool.dispose()
+
+
+def _folder_identity(folder: Path) -> Identity | None:
+    """The chDB folder at `folder` (device, inode), or None when there is none, or it holds neither
+    chDB's `status` (its lock while it runs) nor `metadata`: `rm -rf` of a folder chDB is writing
+    into can fail on the folder itself (chDB makes its part folders again meanwhile) after
+    removing what was in it (measured with `tracklens simulate`)."""
+    found = identity(folder)
+    if found is None or (identity(folder / "status") is None and identity(folder / "metadata") is None):
+        return None
+    return found
+
+
+#: engine -> its folder watch (chDB)
+_WATCHES: weakref.WeakKeyDictionary[Engine, _FolderWatch] = weakref.WeakKeyDictionary()
+
+
 def _connect_chdb(folder: str, database: str) -> Any:
     """A DB-API connection to a chDB folder; the database is created when missing."""
     from clickhouse_connect import dbapi
     from clickhouse_connect.driver.exceptions import Error as ChError
+
+    class Counted(dbapi.Connection):  # type: ignore[misc]
+        """Counts the process's open chDB connections (_server)."""
+
+        tracklens_folder: Identity | None = None
+        _counted = False
+
+        def close(self) -> None:
+            with _open_guard:
+                if self._counted:
+                    self._counted = False
+                    _server.connections -= 1
+            super().close()
 
     with _open_guard:
         with _stderr_captured() as captured:
@@ -725,7 +842,13 @@ def _connect_chdb(folder: str, database: str) -> Any:
         finally:
             boot.close()
         _open_folder[:] = [folder]
-        return dbapi.connect(interface="chdb", path=folder, database=database, **SQL_SETTINGS)
+        conn = Counted(interface="chdb", path=folder, database=database, **SQL_SETTINGS)
+        if not _server.connections:
+            _server.folder = _folder_identity(Path(folder))
+        _server.connections += 1
+        conn._counted = True
+        conn.tracklens_folder = _server.folder
+        return conn
 
 
 @contextlib.contextmanager
