@@ -573,14 +573,28 @@ def parse_query(spec: Any) -> Query:
     query for its panel to name the problem) would otherwise drop them silently."""
     if isinstance(spec, Query):
         return spec
+    return read_strictly(_parse_query, spec)
+
+
+T = TypeVar("T")
+
+
+def read_strictly(parse: Callable[[Any], T], spec: Any,
+                  refused: tuple[type[Exception], ...] = (QueryError,)) -> T:
+    """`parse(spec)`, which reads its objects with SpecReader; when it raises one of `refused`,
+    UnknownKeys naming every unknown key of `spec`, whatever else is wrong (the first other
+    problem in `also`), or the error itself when `spec` has none. Campaign files use it too."""
     try:
-        return _parse_query(spec)
+        return parse(spec)
     except QueryTooLarge:
         raise
-    except QueryError:
+    except refused:
         if _SWEEP.get() is not None:
             raise  # a sweep in progress (a nested parse_query)
-        found, other = _sweep_unknown_keys(spec)
+        try:
+            found, other = _sweep_unknown_keys(spec, parse, refused)
+        except RecursionError:  # nested past the parser's bounds, which refused it first
+            found, other = [], None
         if not found:
             raise
         message = "; ".join(unknown_keys_message(keys, path) for path, keys in found)
@@ -598,7 +612,8 @@ _FILLERS: tuple[Callable[[], Any], ...] = (lambda: "x", lambda: 1, lambda: True,
                                            lambda: ["x"], list, dict)
 
 
-def _sweep_unknown_keys(spec: Any) -> tuple[list[tuple[str, tuple[str, ...]]], str | None]:
+def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[type[Exception], ...]
+                        ) -> tuple[list[tuple[str, tuple[str, ...]]], str | None]:
     """Every unknown key of a refused query, as (path, keys) in the order the parser meets
     them, and the first problem that is not an unknown key (None when there is none).
 
@@ -619,7 +634,7 @@ def _sweep_unknown_keys(spec: Any) -> tuple[list[tuple[str, tuple[str, ...]]], s
         readers: list[SpecReader | _NotAnObject] = []
         token = _SWEEP.set(readers)
         try:
-            _parse_query(copy)
+            parse(copy)
         except UnknownKeys as exc:
             if not isinstance(exc.data, dict) or id(exc.data) not in paths:
                 found.append((_path_of(exc), exc.keys))
@@ -628,7 +643,7 @@ def _sweep_unknown_keys(spec: Any) -> tuple[list[tuple[str, tuple[str, ...]]], s
             for key in exc.keys:
                 del exc.data[key]
             continue
-        except QueryError as exc:
+        except refused as exc:
             if other is None:
                 other = str(exc)
         except Exception:  # a value filled in that a parser trips on: keep what was found
@@ -637,11 +652,24 @@ def _sweep_unknown_keys(spec: Any) -> tuple[list[tuple[str, tuple[str, ...]]], s
             break
         finally:
             _SWEEP.reset(token)
-        if readers and readers[-1].finished and _take_out(readers[-1], parents, copy, kept):
-            continue  # refused after it was read whole (from_step past the steps): its siblings are next
-        if not _set_aside([r for r in readers if not r.finished], parents, copy, fills, kept):
+        open_readers = [r for r in readers if not r.finished]
+        if open_readers:  # refused right after an object it holds was read whole (from_step past
+            inner = open_readers[-1]  # the steps): that object is set aside, not its siblings
+            later = readers[readers.index(inner) + 1:]
+            child = next((c for c in reversed(later) if c.finished and _holds(inner, c.data)), None)
+            if child is not None and _take_out(child, parents, copy, kept):
+                continue
+        if not _set_aside(open_readers, parents, copy, fills, kept):
             break
     return found, other
+
+
+def _holds(reader: SpecReader | _NotAnObject, data: Any) -> bool:
+    """Whether the value `reader` read last is `data` or a list holding it."""
+    if not isinstance(reader.data, dict) or reader.current not in reader.data:
+        return False
+    value = reader.data[reader.current]
+    return value is data or (isinstance(value, list) and any(item is data for item in value))
 
 
 def _path_of(exc: UnknownKeys) -> str:

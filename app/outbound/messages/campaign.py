@@ -21,7 +21,7 @@ from app.core.files import SharedFileError, read_shared_json
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.templates import JsonTemplate, Template
 from app.outbound.support import HEADER_NAME
-from app.query.model import QueryError, SpecReader, check_name
+from app.query.model import QueryError, SpecReader, check_name, read_strictly
 from app.query.runners.campaign_results import Goal, parse_goal
 from app.query.runners.users import UsersQuery
 
@@ -30,6 +30,9 @@ MAX_CAMPAIGN_BYTES = 4_000_000
 
 CHANNELS = ("email", "webhook")
 AUDIENCE_KEYS = ("where", "did", "match", "timezone")
+CAMPAIGN_KEYS = ("kind", "name", "audience", "channel", "holdout", "goal", "unsubscribe_trait")
+EMAIL_KEYS = ("type", "to_trait", "from", "subject", "text", "html", "reply_to")
+WEBHOOK_KEYS = ("type", "url", "headers", "body")
 
 
 @dataclass(frozen=True)
@@ -119,14 +122,17 @@ class Campaign:
 
     @classmethod
     def from_dict(cls, data: Any) -> Campaign:
+        """Unknown keys are named wherever they are (a top-level "audiance", a filter's "valeu"
+        inside the audience), whatever else is wrong, as in a query (model.read_strictly)."""
         try:
-            return _parse(data)
+            return read_strictly(_parse, data, (QueryError, CampaignError))
         except QueryError as exc:
             raise CampaignError(str(exc)) from None
 
 
 def _parse(data: Any) -> Campaign:
     r = SpecReader(data, "")
+    r.expect(*CAMPAIGN_KEYS)
     if r.string("kind", "campaign") != "campaign":
         raise CampaignError("kind must be 'campaign'")
     name = r.string("name", required=True).strip()
@@ -145,9 +151,10 @@ def _parse(data: Any) -> Campaign:
 
 def _audience(data: Any) -> dict[str, Any]:
     r = SpecReader(data, "audience")
+    r.expect(*AUDIENCE_KEYS)
     out = {k: r.raw(k) for k in AUDIENCE_KEYS if r.has(k)}
+    UsersQuery.from_json(data, "audience")  # the users query's own checks, on the file's object
     r.done()
-    UsersQuery.from_json({"kind": "users", **out}, "audience")  # the users query's own checks
     return out
 
 
@@ -155,7 +162,9 @@ def _channel(data: Any, path: str) -> EmailChannel | WebhookChannel:
     if data is None:
         raise CampaignError(f"{path} is required (type email or webhook)")
     r = SpecReader(data, path)
+    r.expect(*EMAIL_KEYS, *WEBHOOK_KEYS)
     kind = r.string("type", required=True, choices=CHANNELS)
+    r.expect(*(EMAIL_KEYS if kind == "email" else WEBHOOK_KEYS))
     if kind == "email":
         to_trait = check_name(r.raw("to_trait", "email"), r.sub("to_trait"))
         sender = r.string("from", required=True)
