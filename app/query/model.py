@@ -614,14 +614,16 @@ _FILLERS: tuple[Callable[[], Any], ...] = (lambda: "x", lambda: 1, lambda: True,
 
 def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[type[Exception], ...]
                         ) -> tuple[list[tuple[str, tuple[str, ...]]], str | None]:
-    """Every unknown key of a refused query, as (path, keys) in the order the parser meets
-    them, and the first problem that is not an unknown key (None when there is none).
+    """Every unknown key of a refused query (or campaign: any `parse` reading with SpecReader),
+    as (path, keys) in the order the parser meets them, and the first problem that is not an
+    unknown key (None when there is none).
 
     The parser stops at its first problem, so keys after it are never looked at. Parse a copy
     again and again, each time taking out the unknown keys found, or setting aside what was
     refused (`_set_aside`), until the parser accepts what is left, nothing is left to set aside,
-    or SWEEP_WORK is spent. Setting parts aside never adds a key, so whatever it finds is in the
-    query as written; every object states its keys before reading a value (`SpecReader.expect`)."""
+    or SWEEP_WORK is spent. Setting parts aside adds no key, and a value filled in goes under a
+    key the parser itself asked for, so whatever it finds is in the query as written; every
+    object states its keys before reading a value (`SpecReader.expect`)."""
     paths: dict[int, str] = {}
     parents: dict[int, tuple[Any, Any]] = {}
     copy = _copy_json(spec, "", paths, parents)
