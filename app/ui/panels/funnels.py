@@ -92,7 +92,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
-        scroll = ControlsColumn(self.body, 300)
+        scroll = ControlsColumn(self.body)
         holder, column = scroll.holder, scroll.column
 
         steps_box = QGroupBox("Steps (drag to reorder)", holder)

@@ -150,7 +150,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
-        scroll = ControlsColumn(self.body, 300)
+        scroll = ControlsColumn(self.body)
         holder, column = scroll.holder, scroll.column
 
         start_box = QGroupBox("Start event (birth)", holder)

@@ -111,7 +111,7 @@ class SegmentationPanel(Panel):
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
-        scroll = ControlsColumn(self.body, 290)
+        scroll = ControlsColumn(self.body)
         holder, column = scroll.holder, scroll.column
 
         events_box = QGroupBox("Events", holder)

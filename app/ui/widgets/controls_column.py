@@ -9,18 +9,16 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 class ControlsColumn(QScrollArea):
     """Add group boxes to `column` (parented to `holder`), then call `finish()`.
 
-    Shared by the Segmentation, Funnels and User explorer panels so their editors look and
-    resize alike. With `min_width` None the column is never narrower than its controls need
-    (measured from their size hints, also as rows come and go): it never scrolls sideways, so
-    a narrower column cut off the right end of its widest row.
+    Shared by the Segmentation, Funnels, Retention and User explorer panels so their editors
+    look and resize alike. The column is never narrower than its controls need (measured from
+    their size hints, also as rows come and go): it never scrolls sideways, so a narrower column
+    cut off the right end of its widest row (a fixed minimum of 290 or 300 px did).
     """
 
-    def __init__(self, parent: QWidget, min_width: int | None = None) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        if min_width is not None:
-            self.setMinimumWidth(min_width)
         self.holder = QWidget(self)
         self.column = QVBoxLayout(self.holder)
         self.column.setContentsMargins(2, 2, 6, 2)
