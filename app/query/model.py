@@ -43,7 +43,9 @@ class SpecReader:
         self.data: Mapping[str, Any] = data
         self.path = path
         self._seen: set[str] = set()
-        #: the key read last, and whether done() was reached: parse_query's sweep reads them
+        #: the keys read, the key read last, and whether done() was reached: the sweep for
+        #: unknown keys (read_strictly) reads them
+        self.read: set[str] = set()
         self.current: str | None = None
         self.finished = False
         if readers is not None:
@@ -61,6 +63,7 @@ class SpecReader:
 
     def _read(self, key: str) -> None:
         self._seen.add(key)
+        self.read.add(key)
         self.current = key
 
     def has(self, key: str) -> bool:
@@ -130,12 +133,16 @@ class _NotAnObject:
 
     def __init__(self, data: Any, path: str) -> None:
         self.data, self.path = data, path
+        self.read: set[str] = set()
         self.current: str | None = None
         self.finished = False
 
 
 #: While parse_query sweeps a refused query for unknown keys: every SpecReader made.
 _SWEEP: ContextVar[list[SpecReader | _NotAnObject] | None] = ContextVar("spec_sweep", default=None)
+#: Set by the sweep once its copy got past check_spec_shape: the copy only shrinks (or takes a
+#: short value in), so its later rounds skip that walk of the whole query.
+_SHAPE_CHECKED: ContextVar[bool] = ContextVar("spec_shape_checked", default=False)
 
 
 def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -602,9 +609,9 @@ def read_strictly(parse: Callable[[Any], T], spec: Any,
         raise UnknownKeys(message, keys=keys, also=other) from None
 
 
-#: Parses of a query's copy the sweep may spend, counted in JSON values parsed (a query of
-#: 20,000 values gets 100 rounds; one of a few dozen, thousands).
-SWEEP_WORK = 2_000_000
+#: Parses of a query's copy the sweep may spend, counted in JSON objects read (SpecReaders):
+#: about half a second of parsing (docs/benchmarks/spec_sweep.md).
+SWEEP_WORK = 200_000
 #: Values the sweep puts where a value was required and missing (or refused), in this order,
 #: so that the parser reads on past it: the rest of that object may hold unknown keys.
 #: None of them has a key, so filling one in never makes up an unknown key.
@@ -631,38 +638,46 @@ def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[t
     other: str | None = None
     fills: dict[tuple[int, Any], int] = {}
     kept: list[Any] = []  # what was taken out or put in, kept alive: objects are known by id
-    rounds = max(64, SWEEP_WORK // max(1, len(paths) + _scalars(spec)))
-    for _ in range(rounds):
-        readers: list[SpecReader | _NotAnObject] = []
-        token = _SWEEP.set(readers)
-        try:
-            parse(copy)
-        except UnknownKeys as exc:
-            if not isinstance(exc.data, dict) or id(exc.data) not in paths:
-                found.append((_path_of(exc), exc.keys))
-                break  # not an object of the copy: nothing to take the keys out of
-            found.append((paths[id(exc.data)], exc.keys))
-            for key in exc.keys:
-                del exc.data[key]
-            continue
-        except refused as exc:
-            if other is None:
-                other = str(exc)
-        except Exception:  # a value filled in that a parser trips on: keep what was found
-            break
-        else:
-            break
-        finally:
-            _SWEEP.reset(token)
-        open_readers = [r for r in readers if not r.finished]
-        if open_readers:  # refused right after an object it holds was read whole (from_step past
-            inner = open_readers[-1]  # the steps): that object is set aside, not its siblings
-            later = readers[readers.index(inner) + 1:]
-            child = next((c for c in reversed(later) if c.finished and _holds(inner, c.data)), None)
-            if child is not None and _take_out(child, parents, copy, kept):
+    work = 0
+    shape_token = None  # set once the copy got past check_spec_shape
+    try:
+        while work < SWEEP_WORK:
+            readers: list[SpecReader | _NotAnObject] = []
+            token = _SWEEP.set(readers)
+            try:
+                parse(copy)
+            except UnknownKeys as exc:
+                if not isinstance(exc.data, dict) or id(exc.data) not in paths:
+                    found.append((_path_of(exc), exc.keys))
+                    break  # not an object of the copy: nothing to take the keys out of
+                found.append((paths[id(exc.data)], exc.keys))
+                for key in exc.keys:
+                    del exc.data[key]
                 continue
-        if not _set_aside(open_readers, parents, copy, fills, kept):
-            break
+            except refused as exc:
+                if other is None:
+                    other = str(exc)
+            except Exception:  # a value filled in that a parser trips on: keep what was found
+                break
+            else:
+                break
+            finally:
+                _SWEEP.reset(token)
+                work += len(readers) + 1
+                if readers and shape_token is None:  # readers come after the shape check
+                    shape_token = _SHAPE_CHECKED.set(True)
+            open_readers = [r for r in readers if not r.finished]
+            if open_readers:  # refused right after an object it holds was read whole (from_step past
+                inner = open_readers[-1]  # the steps): that object is set aside, not its siblings
+                later = readers[readers.index(inner) + 1:]
+                child = next((c for c in reversed(later) if c.finished and _holds(inner, c.data)), None)
+                if child is not None and _take_out(child, parents, copy, kept):
+                    continue
+            if not _set_aside(open_readers, parents, copy, fills, kept):
+                break
+    finally:
+        if shape_token is not None:
+            _SHAPE_CHECKED.reset(shape_token)
     return found, other
 
 
@@ -680,23 +695,11 @@ def _path_of(exc: UnknownKeys) -> str:
     return exc.message[len(head) + len(" in "):] if len(exc.message) > len(head) else ""
 
 
-def _scalars(value: Any) -> int:
-    stack, count = [value], 0
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        else:
-            count += 1
-    return count
-
-
 def _parse_query(spec: Any) -> Query:
     if not isinstance(spec, Mapping):
         raise QueryError(f"a query must be a JSON object, got {_describe(spec)}")
-    limits.check_spec_shape(spec)
+    if not _SHAPE_CHECKED.get():
+        limits.check_spec_shape(spec)
     kind = spec.get("kind")
     if not isinstance(kind, str):
         raise QueryError("the query needs a 'kind' (one of " + ", ".join(KINDS) + ")")
@@ -737,6 +740,8 @@ def _set_aside(open_readers: Sequence[SpecReader | _NotAnObject], parents: dict[
     taken out or put in stays in `kept`. False when nothing is left to change."""
     for reader in reversed(open_readers):
         data = reader.data
+        if isinstance(data, dict) and not _unread_parts(reader) and _take_out(reader, parents, copy, kept):
+            return True  # nothing left in it to read on to: its own keys were checked first
         if isinstance(data, dict) and reader.current is not None:
             slot = (id(data), reader.current)
             tried = fills.get(slot)
@@ -758,6 +763,13 @@ def _set_aside(open_readers: Sequence[SpecReader | _NotAnObject], parents: dict[
         if _take_out(reader, parents, copy, kept):
             return True
     return False
+
+
+def _unread_parts(reader: SpecReader | _NotAnObject) -> bool:
+    """Whether the object holds objects or lists the parser has not read yet (besides the value
+    refused): only those may hold unknown keys it has not seen."""
+    return any(isinstance(value, dict | list) for key, value in reader.data.items()
+               if key not in reader.read and key != reader.current)
 
 
 def _take_out(reader: SpecReader | _NotAnObject, parents: dict[int, tuple[Any, Any]], copy: Any,

@@ -65,6 +65,17 @@ def test_an_unknown_key_behind_many_other_problems_is_named() -> None:
     assert _refusal(many) == "; ".join(f"unknown key 'k{i}' in where[{i}]" for i in range(40))
 
 
+def test_an_unknown_key_behind_thousands_of_problems_at_the_spec_limits_is_named() -> None:
+    """4,800 refused filters (about 20,000 JSON values, the most a query may have) and a typo in
+    the last: each bad filter cost the sweep nine parses of the whole query (its value taken
+    out, seven values tried in its place, then the filter), so its budget ran out first. A
+    refused object holding nothing unread is now set aside at once."""
+    where = [{"any": [{"property": "plan", "op": "is", "value": 1} for _ in range(24)]} for _ in range(200)]
+    where[-1]["any"][-1]["valeu"] = 1
+    assert _refusal({"kind": "segmentation", "where": where}).startswith(
+        "unknown key 'valeu' in where[199].any[23]; also where[0].any[0].op must be one of ")
+
+
 def test_the_error_without_unknown_keys_is_unchanged() -> None:
     """Filling a missing value in to read on never makes up a problem: a query with no unknown
     key is refused for its first problem, as before."""
