@@ -62,3 +62,29 @@ def test_a_controls_column_at_its_narrowest_shows_every_control_whole(
     assert column.verticalScrollBar().isVisible()
     assert column.holder.width() <= column.viewport().width()
     assert _cut_controls(column) == []
+
+
+@pytest.mark.parametrize("size", [(1760, 900), (1366, 768)])
+def test_the_controls_columns_are_whole_in_the_default_window_and_on_a_laptop_screen(
+        size: tuple[int, int], make_window: Any, filled_db: tuple[str, Any], qtbot: Any) -> None:
+    """In the default window no panel with a controls column scrolls sideways in its dock (the
+    time zone box no longer asks for its longest zone's width: Funnels scrolled 31 px, 36 with
+    its column's new minimum); at 1366 x 768 the window still fits and every column is whole at
+    the width it is given. There Retention and the User explorer fit their dock; Segmentation
+    (867 px) and Funnels (938 px) still scroll sideways in its 743 px: their results' toolbars
+    and Segmentation's summary line ask for that width, not their columns."""
+    window = make_window(filled_db[0])
+    if size != (window.width(), window.height()):
+        hint = window.minimumSizeHint()
+        assert hint.width() <= size[0] and hint.height() <= size[1]
+        window.resize(*size)
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5_000)
+    for name in (*PANELS, "users"):
+        panel = window.show_panel(name)
+        settle(qtbot, panel)
+        qtbot.wait(50)
+        column, _splitter = _column(panel)
+        assert column.holder.width() <= column.viewport().width(), name
+        assert _cut_controls(column) == [], name
+        if size == (1760, 900) or name in ("retention", "users"):  # see above
+            assert window.docks[name].widget().horizontalScrollBar().maximum() == 0, name

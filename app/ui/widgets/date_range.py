@@ -19,6 +19,8 @@ PRESETS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("month", "This month", {"last": 1, "unit": "month"}),
     ("custom", "Custom…", None),
 ]
+#: The zone box's least width, in characters: most zones' names ('America/New_York') are whole.
+ZONE_CHARS = 16
 
 
 def local_zone_name() -> str:
@@ -58,6 +60,10 @@ class DateRangePicker(QWidget):
         self.zone.setObjectName("timezone")
         self.zone.setEditable(True)
         self.zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # As wide as the panel gives it (stretch), but not asking for its longest zone's width
+        # ('America/Argentina/ComodRivadavia', 247 px) beside the results' other controls.
+        self.zone.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.zone.setMinimumContentsLength(ZONE_CHARS)
         zones = sorted(zoneinfo.available_timezones())
         self.zone.addItems(zones)
         completer = self.zone.completer()
