@@ -5,6 +5,7 @@ same 10M demo events, the panel questions on 100M events in chDB, and ingestion 
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts queries      # 10M side by side only
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts big,ingest
     .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts store-profile --work /tmp/x --out /tmp/x.md
+    .venv/bin/python tests/benchmarks/bench_clickhouse.py --parts prepare-profile --profile-file F.jsonl --repeat 5
 
 Run on demand, never in the test suite. Writes /tmp/chbench/clickhouse.md (--out); the tables in docs/benchmarks/clickhouse.md are copied from there.
 
@@ -725,6 +726,57 @@ def store_profile(work: Path, source: Path) -> dict[str, Any]:
             "process_us": process_cpu / n * 1e6, "load": load, "pieces": pieces}
 
 
+def prepare_profile(source: Path, lines_read: int, repeat: int) -> dict[str, Any]:
+    """The import worker's side in this process, as `tracklens import` runs it: chunks of the
+    database's batch size (ClickHouse's 20,000) of JSON lines parsed, validated and enriched
+    (app.ingest.importer._prepare_lines), made rows and pickled (what the process pool sends), then
+    unpickled and made records again (the storing process's side); CPU per line of each, the
+    worker's garbage collector set as in a worker (start-up frozen, its thresholds), enrichment's
+    caches warm (one pass first). Medians of `repeat` passes."""
+    import gc
+    import gzip
+    import pickle
+
+    from app.core.backends.clickhouse import ClickHouseBackend
+    from app.ingest import workers
+    from app.ingest.enrich import Enricher
+    from app.ingest.importer import _prepare_lines
+
+    opener: Any = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rb") as f:
+        lines = [line for _, line in zip(range(lines_read), f, strict=False)]
+    chunk = ClickHouseBackend.bulk_batch_rows
+    chunks = [(lines[i:i + chunk], i + 1) for i in range(0, len(lines), chunk)]
+    enricher = Enricher()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*getattr(workers, "WORKER_GC_THRESHOLD", gc.get_threshold()))
+    prepare, handover, sizes = [], [], []
+    for i in range(repeat + 1):
+        t_prepare = t_handover = 0.0
+        size = 0
+        for part, first in chunks:
+            t0 = time.process_time()
+            data = pickle.dumps([(workers.to_rows(records), result, tag) for records, result, tag
+                                 in _prepare_lines(enricher, part, first, chunk, source.name)],
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            t1 = time.process_time()
+            [(workers.from_rows(rows), result, tag) for rows, result, tag in pickle.loads(data)]
+            t_prepare += t1 - t0
+            t_handover += time.process_time() - t1
+            size += len(data)
+        if i:  # the first pass warms enrichment's caches
+            prepare.append(t_prepare / len(lines) * 1e6)
+            handover.append(t_handover / len(lines) * 1e6)
+            sizes.append(size / len(lines))
+    result = {"lines": len(lines), "prepare_us": statistics.median(prepare), "handover_us": statistics.median(handover),
+              "pickled_bytes": statistics.median(sizes), "load": os.getloadavg()[0]}
+    log(f"  {len(lines):,} lines: worker {result['prepare_us']:.2f} us/line (parse, validate, enrich, rows, pickle; "
+        f"runs {', '.join(f'{x:.2f}' for x in prepare)}), storing side {result['handover_us']:.2f} us/line "
+        f"(unpickle, records), {result['pickled_bytes']:.0f} bytes/line pickled (load {result['load']:.1f})")
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 
@@ -821,6 +873,16 @@ def write_markdown(path: Path, results: dict[str, Any], args: argparse.Namespace
         ]
         lines += [f"| `{r['piece']}` | {r['cpu_us']:.1f} µs | {r['wall']:.2f} s |" for r in prof["pieces"]]
         lines.append("")
+    if results.get("prepare_profile"):
+        prep = results["prepare_profile"]
+        lines += [
+            f"## The import worker's side, in-process ({prep['lines']:,} lines, load {prep['load']:.1f})",
+            "",
+            f"Parse, validate, enrich, rows and pickle: {prep['prepare_us']:.2f} µs per line; unpickling and "
+            f"making records again (the storing process): {prep['handover_us']:.2f} µs; "
+            f"{prep['pickled_bytes']:.0f} bytes per line pickled.",
+            "",
+        ]
     if results.get("funnel_variants"):
         lines += [
             f"## The funnel's statement, rewritten (chDB, {results.get('stages_on', 'ch/m10')})",
@@ -961,6 +1023,9 @@ def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
     if part == "store-profile":
         log(f"the storing process of an import of {args.profile_file}")
         results["store_profile"] = store_profile(args.work, args.profile_file)
+    if part == "prepare-profile":
+        log(f"the import worker's side of {args.profile_file}")
+        results["prepare_profile"] = prepare_profile(args.profile_file, args.profile_lines, args.repeat)
     if part == "ingest":
         log("ingestion")
         results["ingest"] = bench_ingest(args.work, args.import_events, args.demo_events, args.ingest_repeat,
@@ -973,7 +1038,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", default="queries,big,ingest", help="queries (10M side by side), big (100M), "
                         "ingest, funnel-stages (the 10M funnel's statement stage by stage, wall and CPU), store-profile "
-                        "(an import's storing process piece by piece), preping (each question with the pool's "
+                        "(an import's storing process piece by piece), prepare-profile (the import worker's "
+                        "preparing and the hand-over, in-process, CPU per line), preping (each question with the pool's "
                         "pre-ping on and off: chDB 10M, the 1M SQLite file), funnel-variants (the funnel's "
                         "statement and rewrites of it, interleaved)")
     parser.add_argument("--work", type=Path, default=WORK, help="where the databases are built and kept")
@@ -999,7 +1065,8 @@ def main() -> None:
                         "(ch100/m100: the 100M database)")
     parser.add_argument("--profile-file", type=Path,
                         default=Path("/tmp/tracklens-bench/export-100000-1.jsonl.gz"),
-                        help="store-profile: the export file imported")
+                        help="store-profile, prepare-profile: the export file imported")
+    parser.add_argument("--profile-lines", type=int, default=100_000, help="prepare-profile: lines read")
     parser.add_argument("--part-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
