@@ -32,6 +32,7 @@ from app.outbound.messages.errors import CampaignError
 from app.ui.discovery import DiscoveryCache
 from app.ui.panels.user_filters import DID_ROW
 from app.ui.panels.users import split_filters
+from app.ui.plain import PlainTextDelegate
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.filter_builder import FilterBuilder
 
@@ -148,6 +149,7 @@ class CampaignEditor(QWidget):
         self.goal_event = QComboBox(self)
         self.goal_event.setObjectName("goalEvent")
         self.goal_event.setEditable(True)
+        self.goal_event.setItemDelegate(PlainTextDelegate(self.goal_event))  # its list: names as shown
         self.goal_days = QSpinBox(self)
         self.goal_days.setObjectName("goalDays")
         self.goal_days.setRange(1, 365)

@@ -1,0 +1,64 @@
+"""More places that showed Unicode's bidirectional controls at work (test_bidi_text.py has the
+first ones): the Messages panel (its list, preview and results name campaigns and quote persons'
+traits), the saved-reports tree and the panels' state and status lines. What they show writes
+the controls out (app.ui.plain.display_text); what is stored, copied and asked stays exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app.core.database import open_database
+from app.ingest.writer import EventWriter
+from app.outbound.messages.store import load_campaigns, save_campaign
+from app.ui.panels.messages import MessagesPanel
+from tests.outbound.conftest import add_people, campaign_dict, person
+from tests.ui.test_bidi_text import EVENT, EVENT_SHOWN, SPOOF, SPOOF_SHOWN, cell, drawn
+
+#: A campaign name whose override, shown as it is, reverses the rest of its line.
+CAMPAIGN = "Win\u202e back"
+CAMPAIGN_SHOWN = "Win\\u202e back"
+
+
+def _shop(url: str) -> Engine:
+    engine = open_database(url)
+    add_people(engine, {"u01": person(1, name=SPOOF), "u05": person(5)}, orders={"u01": 3, "u05": 3})
+    EventWriter(engine, enrich=False).write([{"type": "track", "userId": "u05", "event": EVENT, "messageId": "e1"}])
+    save_campaign(engine, campaign_dict(name=CAMPAIGN, goal={"event": EVENT, "within": {"days": 7}}))
+    return engine
+
+
+def test_the_messages_panel_shows_campaign_names_and_persons_values_with_their_controls_written_out(
+        make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    engine = _shop(sqlite_url)
+    window = make_window(sqlite_url)
+    panel: MessagesPanel = window.show_panel("messages")  # type: ignore[assignment]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    # The list draws the name written out; its item (what is selected, deleted, copied) keeps it.
+    assert cell(panel.table, panel.table.model().index(0, 0)) == CAMPAIGN_SHOWN
+    assert panel.table.item(0, 0).text() == CAMPAIGN and panel.selected_name() is None
+    panel.table.selectRow(0)
+    assert panel.selected_name() == CAMPAIGN and panel.editor.name.text() == CAMPAIGN
+    # Results (a draft: the line saying it was not sent) name the campaign written out.
+    qtbot.waitUntil(lambda: panel.settled and "not been sent" in panel.results_label.text(), timeout=20_000)
+    assert CAMPAIGN_SHOWN in panel.results_label.text() and "\u202e" not in panel.results_label.text()
+    # The goal box's list of event names.
+    goal = panel.editor.goal_event
+    qtbot.waitUntil(lambda: goal.findText(EVENT) > 0, timeout=20_000)
+    assert cell(goal.view(), goal.model().index(goal.findText(EVENT), 0)) == EVENT_SHOWN
+    assert goal.currentText() == EVENT  # the campaign's goal itself
+    # The preview quotes the person's name trait (subject and text).
+    panel.person.setText("u01")
+    panel.preview()
+    qtbot.waitUntil(lambda: not panel.previewing and "Subject" in panel.preview_text.toPlainText(), timeout=20_000)
+    shown = panel.preview_text.toPlainText()
+    assert f"Subject: {SPOOF_SHOWN}, your beans are waiting" in shown
+    assert f"Hi {SPOOF_SHOWN}, you are 31." in shown and "\u202e" not in shown
+    # Saving names the campaign in the editor's line; the stored campaign keeps its name.
+    panel.save_campaign()
+    qtbot.waitUntil(lambda: panel.editor_message.text().startswith("Saved"), timeout=20_000)
+    assert "\u202e" not in panel.editor_message.text()
+    assert [c["name"] for c in load_campaigns(engine)] == [CAMPAIGN]
+    drawn(panel, "messages", (1100, 700))
+    engine.dispose()
