@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +19,7 @@ from app.core.files import SharedFileError, read_shared_json
 from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
 from app.outbound.support import HEADER_NAME
-from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters
+from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters, read_strictly
 
 TYPES = ("webhook", "segment", "mixpanel")
 KEYRING_SERVICE = "tracklens-destinations"
@@ -46,6 +46,10 @@ MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000, "webhook": 5_000_0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Fields that may hold a secret, per type.
 SECRETS = {"segment": ("write_key",), "mixpanel": ("api_secret", "project_token"), "webhook": ()}
+SECRET_KEYS = ("write_key", "project_token", "api_secret")
+#: Every key a destination may have (some for one type only: then another type names the key)
+DESTINATION_KEYS = ("name", "type", "url", "headers", "events", "where", "batch", "timeout", "rate", "template",
+                    *SECRET_KEYS)
 
 
 class DestinationError(ValueError):
@@ -82,11 +86,9 @@ class Destination:
         return urlsplit(self.url).netloc
 
 
-def _secret(name: str, key: str, given: Any, path: str, *, required: bool) -> str | None:
-    if given is not None:
-        if not isinstance(given, str) or not given:
-            raise DestinationError(f"{path}.{key} must be a non-empty string")
-        return given
+def _secret(name: str, key: str, path: str, *, required: bool) -> str | None:
+    """A secret the file leaves out, from the environment or the OS keychain. Looked up once the
+    file has been read (never during the sweep for unknown keys, which reads it again and again)."""
     env_name = "TRACKLENS_DEST_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_" + key.upper()
     value = os.environ.get(env_name)
     if value:
@@ -117,53 +119,55 @@ def _check_header(name: str, value: str, path: str) -> None:
         raise DestinationError(f"{path}.{name} must be ASCII text")
 
 
-def parse_destination(data: Any, path: str) -> Destination:
-    try:
-        r = SpecReader(data, path)  # refuses a destination that is not an object, in one line
-        name = r.string("name", required=True)
-        kind = r.string("type", required=True, choices=TYPES)
-        url = r.string("url", required=True)
-        headers_raw = r.raw("headers", {})
-        events_raw = r.raw("events", [])
-        where = parse_filters(r.raw("where"), r.sub("where"))
-        given_batch = r.has("batch")
-        batch = r.integer("batch", DEFAULT_BATCHES.get(kind or "", 100), minimum=1,
-                          maximum=MAX_BATCH.get(kind or "", 1000))
-        timeout_raw = r.raw("timeout", 10.0)
-        rate_raw = r.raw("rate")
-        template = r.raw("template")
-        given = {key: r.raw(key) for key in ("write_key", "project_token", "api_secret")}
-        r.done()
-    except QueryError as exc:
-        raise DestinationError(str(exc)) from None
-    assert name is not None and kind is not None and url is not None and batch is not None
+def _read_destination(data: Any, path: str) -> Destination:
+    """One destination as the file gives it (secrets it leaves out still None). Each value is
+    checked as it is read, and `where` is read first: the sweep for unknown keys
+    (model.read_strictly) reads on past a refused value, but not past a refused `type` or `url`
+    (no value it fills in is one), so the filters' keys are seen before those."""
+    r = SpecReader(data, path)  # refuses a destination that is not an object, in one line
+    r.expect(*DESTINATION_KEYS)
+    where = parse_filters(r.raw("where"), r.sub("where"))
+    name = r.string("name", required=True)
     if not _NAME.match(name):
         raise DestinationError(f"{path}.name must be letters, digits, '_', '.' or '-' (up to 64), got {name!r}")
+    kind = r.string("type", required=True, choices=TYPES)
+    url = r.string("url", required=True)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise DestinationError(f"{path}.url must be an http:// or https:// URL, got {url!r}")
+    headers_raw = r.raw("headers", {})
     if not isinstance(headers_raw, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                     for k, v in headers_raw.items()):
         raise DestinationError(f"{path}.headers must be an object of strings")
     for key, value in headers_raw.items():
         _check_header(key, value, f"{path}.headers")
+    events_raw = r.raw("events", [])
     if not isinstance(events_raw, list):
         raise DestinationError(f"{path}.events must be a list of event names")
-    try:
-        names = tuple(check_event_name(e, f"{path}.events[{i}]") for i, e in enumerate(events_raw))
-    except QueryError as exc:
-        raise DestinationError(str(exc)) from None
+    names = tuple(check_event_name(e, f"{path}.events[{i}]") for i, e in enumerate(events_raw))
+    given_batch = r.has("batch")
+    batch = r.integer("batch", DEFAULT_BATCHES[kind], minimum=1, maximum=MAX_BATCH[kind])
+    timeout_raw = r.raw("timeout", 10.0)
     if isinstance(timeout_raw, bool) or not isinstance(timeout_raw, int | float) or not 0 < timeout_raw <= 300:
         raise DestinationError(f"{path}.timeout must be seconds between 0 and 300")
+    rate_raw = r.raw("rate")
     rate = None
     if rate_raw is not None:
         try:
             rate = parse_rate(rate_raw) if isinstance(rate_raw, str) else parse_rate(repr(rate_raw))
         except ValueError as exc:
             raise DestinationError(f"{path}.{exc}") from None
-    for key, value in given.items():
-        if value is not None and key not in SECRETS[kind]:
+    given: dict[str, str] = {}
+    for key in SECRET_KEYS:
+        value = r.raw(key)
+        if value is None:
+            continue
+        if key not in SECRETS[kind]:
             raise DestinationError(f"{path}.{key} is not a field of a {kind} destination")
+        if not isinstance(value, str) or not value:
+            raise DestinationError(f"{path}.{key} must be a non-empty string")
+        given[key] = value
+    template = r.raw("template")
     render = None
     if template is not None:
         if kind != "webhook":
@@ -172,18 +176,36 @@ def parse_destination(data: Any, path: str) -> Destination:
             render = compile_template(template, f"{path}.template")
         except TemplateError as exc:
             raise DestinationError(str(exc)) from None
-    secrets = {key: _secret(name, key, given[key], path, required=(key != "project_token"))
-               for key in SECRETS[kind]}
+    r.done()
     most = batch if given_batch else GROWN_BATCHES.get(kind, batch)
     return Destination(name=name, type=kind, url=url.rstrip("/"), headers=dict(headers_raw), events=names,
                        where=where, batch=batch, most=max(most, batch), timeout=float(timeout_raw), rate=rate,
-                       template=template, render=render, **secrets)
+                       template=template, render=render, write_key=given.get("write_key"),
+                       project_token=given.get("project_token"), api_secret=given.get("api_secret"))
+
+
+def _read_file(data: dict[str, Any]) -> list[Destination]:
+    """The destinations of `{"destinations": file}`: the sweep for unknown keys names places from
+    the object it is given, so they read `destinations[1].where[0]`."""
+    return [_read_destination(item, f"destinations[{i}]") for i, item in enumerate(data["destinations"])]
 
 
 def parse_destinations(data: Any) -> list[Destination]:
+    """Unknown keys are named wherever they are (a destination's "evnets", a filter's "valeu")
+    and whatever else is wrong with the file, as in a query (model.read_strictly)."""
     if not isinstance(data, list):
         raise DestinationError("a destinations file is a JSON list of destinations")
-    out = [parse_destination(item, f"destinations[{i}]") for i, item in enumerate(data)]
+    try:
+        read = read_strictly(_read_file, {"destinations": data}, (QueryError, DestinationError))
+    except QueryError as exc:
+        raise DestinationError(str(exc)) from None
+    out = []
+    for i, d in enumerate(read):
+        found = {key: _secret(d.name, key, f"destinations[{i}]", required=(key != "project_token"))
+                 for key in SECRETS[d.type] if getattr(d, key) is None}
+        out.append(replace(d, write_key=found.get("write_key", d.write_key),
+                           project_token=found.get("project_token", d.project_token),
+                           api_secret=found.get("api_secret", d.api_secret)))
     seen: set[str] = set()
     for d in out:
         if d.name in seen:
