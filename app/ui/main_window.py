@@ -55,7 +55,7 @@ from app.ui.dialogs.show_query import ShowQueryDialog
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
-from app.ui.plain import plain_label
+from app.ui.plain import display_text, plain_label
 from app.ui.registry import extensions, panel_classes
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else cfg.open_settings()
         self.context = AppContext(self.settings, self)
         self.context.reconnect_requested.connect(self.reconnect)
-        self.context.notice.connect(lambda text: self.statusBar().showMessage(text, 60_000))
+        self.context.notice.connect(lambda text: self.statusBar().showMessage(display_text(text), 60_000))
         self.panels: dict[str, Panel] = {}
         self.docks: dict[str, QDockWidget] = {}
         #: False for `--screenshot`: rendering docs must not change the user's last database.
@@ -368,7 +368,7 @@ class MainWindow(QMainWindow):
         self.creatable_url = None
         self._want_demo = False  # a demo still being built no longer takes over when done
         self._close_connection()
-        self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
+        self.connection_label.setText(f"Connecting to {display_text(cfg.split_password(full_url)[0])}…")
         self.context.connecting.emit("Opening the database…", None)
 
         self._abandon_opening()
@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         if isinstance(engine, NoTracklensDatabase):
             self.creatable_url = self._pending_url
             bare = cfg.split_password(self._pending_url or "")[0]
-            self.connection_label.setText(f"No Tracklens database at {bare}")
+            self.connection_label.setText(f"No Tracklens database at {display_text(bare)}")
             self.context.connect_failed.emit(f"{str(engine)[:1].upper()}{str(engine)[1:]}: create an empty one "
                                              "there, or choose another with File > Connect")
             return
@@ -477,7 +477,7 @@ class MainWindow(QMainWindow):
 
     def _on_open_failed(self, info: ErrorInfo) -> None:
         bare = cfg.split_password(self._pending_url or "")[0]
-        self.connection_label.setText(f"Cannot open {bare}")
+        self.connection_label.setText(f"Cannot open {display_text(bare)}")
         self.context.connect_failed.emit(f"Cannot open the database: {info.message}")
 
     def _on_open_retrying(self, seconds: float) -> None:
@@ -553,7 +553,7 @@ class MainWindow(QMainWindow):
                 self.show_panel(panel_id)
                 panel.show_person(person_id)
                 return
-        self.statusBar().showMessage(f"Person {person_id} (no profile panel in this build)", 5000)
+        self.statusBar().showMessage(f"Person {display_text(person_id)} (no profile panel in this build)", 5000)
 
     def show_users_query(self, spec: dict[str, Any]) -> None:
         for panel_id, panel in self.panels.items():

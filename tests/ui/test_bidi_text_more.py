@@ -5,6 +5,7 @@ the controls out (app.ui.plain.display_text); what is stored, copied and asked s
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -62,3 +63,16 @@ def test_the_messages_panel_shows_campaign_names_and_persons_values_with_their_c
     assert [c["name"] for c in load_campaigns(engine)] == [CAMPAIGN]
     drawn(panel, "messages", (1100, 700))
     engine.dispose()
+
+
+def test_a_state_bar_and_the_connection_line_quote_a_path_with_its_controls_written_out(
+        make_window: Any, tmp_path: Path, qtbot: Any) -> None:
+    """A database that cannot be opened is named in every panel's state bar and the window's
+    connection line: a folder named 'admin<U+202E>gnp.exe' read 'adminexe.png' there."""
+    url = f"sqlite:///{tmp_path / SPOOF / 'events.sqlite'}"
+    window = make_window(url, wait=False)
+    bar = window.panels["segmentation"].state_bar
+    qtbot.waitUntil(lambda: bar.state == bar.ERROR, timeout=20_000)
+    assert f"{SPOOF_SHOWN}" in bar.message and "\u202e" not in bar.message
+    assert window.connection is None
+    assert window.connection_label.text() == f"Cannot open sqlite:///{tmp_path / SPOOF_SHOWN / 'events.sqlite'}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
-from app.ui.plain import plain_label
+from app.ui.plain import display_text, plain_label
 
 
 class StateBar(QWidget):
@@ -84,7 +84,9 @@ class StateBar(QWidget):
     def _show(self, state: str, text: str, *, progress: bool, cancel: bool, retry: bool, style: str,
               floating: bool = False) -> None:
         self._state = state
-        self._label.setText(text)
+        # A message quoting an id, a name or a value (a person not found, a refused filter) shows
+        # it with its bidirectional controls written out: they cannot reorder the sentence.
+        self._label.setText(display_text(text))
         self._retry.setText("Retry")
         self._progress.setVisible(progress)
         self._cancel.setVisible(cancel)
