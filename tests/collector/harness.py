@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,15 +22,10 @@ from app.collector.limits import HEADER_SECONDS
 from app.collector.protocol import with_header_timeout
 from app.collector.server import CollectorOptions, build_app
 from app.core.database import open_database
+from tests.support.ports import free_port
 
 WRITE_KEY = "test-write-key"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -10,7 +10,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 
 def find_pg_bin() -> Path | None:
@@ -30,12 +31,6 @@ def find_pg_bin() -> Path | None:
     if initdb and "/usr/local/bin" not in initdb:
         return Path(initdb).parent
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -92,7 +87,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         as_user = "postgres"
         shutil.chown(base, user="postgres")
-    server = PostgresServer(bin_dir=bin_dir, base=base, port=_free_port(), as_user=as_user)
+    server = PostgresServer(bin_dir=bin_dir, base=base, port=free_port(), as_user=as_user)
     try:
         server.start()
     except subprocess.CalledProcessError as exc:
