@@ -20,6 +20,8 @@ from tests.ui.test_bidi_text import EVENT, EVENT_SHOWN, SPOOF, SPOOF_SHOWN, cell
 #: A campaign name whose override, shown as it is, reverses the rest of its line.
 CAMPAIGN = "Win\u202e back"
 CAMPAIGN_SHOWN = "Win\\u202e back"
+REPORT = "Weekly\u202e funnel"
+REPORT_SHOWN = "Weekly\\u202e funnel"
 
 
 def _shop(url: str) -> Engine:
@@ -76,3 +78,22 @@ def test_a_state_bar_and_the_connection_line_quote_a_path_with_its_controls_writ
     assert f"{SPOOF_SHOWN}" in bar.message and "\u202e" not in bar.message
     assert window.connection is None
     assert window.connection_label.text() == f"Cannot open sqlite:///{tmp_path / SPOOF_SHOWN / 'events.sqlite'}"
+
+
+def test_the_saved_reports_list_and_status_lines_show_a_report_name_with_its_controls_written_out(
+        make_window: Any, qtbot: Any) -> None:
+    """A report named (or imported from a colleague's file) 'Weekly<U+202E> funnel' read reversed
+    in the saved-reports list and in 'Saved report “…”'; the report keeps its name (saved, and
+    what Rename offers)."""
+    from app.ui.panels.reports import NAME_ROLE
+
+    window = make_window()
+    report = window.reports.save(window.panels["segmentation"], REPORT)
+    assert report is not None and report.name == REPORT
+    assert window.statusBar().currentMessage() == f"Saved report “{REPORT_SHOWN}”"
+    dialog = window.reports.dialog()
+    qtbot.addWidget(dialog)
+    item = dialog.tree.topLevelItem(0)
+    assert cell(dialog.tree, dialog.tree.indexFromItem(item, 0)) == REPORT_SHOWN
+    assert item.data(0, NAME_ROLE) == REPORT  # Rename offers the name itself
+    drawn(dialog, "reports")
