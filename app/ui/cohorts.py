@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
-from app.ui.plain import ask, plain_label
+from app.ui.plain import ask, display_text, plain_label
 from app.ui.registry import register_extension
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 from app.ui.workers import SimpleToken
@@ -158,9 +158,12 @@ def cohort_store(context: AppContext) -> CohortStore:
 
 
 def cohort_label(cohort: dict[str, Any]) -> str:
+    """What the cohort lists and boxes show (the cohort is chosen by its id): its name with its
+    bidirectional controls written out (app.ui.plain), and its kind."""
+    name = display_text(str(cohort["name"]))
     if cohort.get("kind") == "static":
-        return f"{cohort['name']}  (static, {cohort.get('size') or 0:,})"
-    return f"{cohort['name']}  (dynamic)"
+        return f"{name}  (static, {cohort.get('size') or 0:,})"
+    return f"{name}  (dynamic)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,7 +343,7 @@ class CohortsDialog(QDialog):
             if current is not None and cohort["id"] == current["id"]:
                 self.list.setCurrentItem(item)
         if self.store.error:
-            self.message.setText(f"⚠ {self.store.error}")
+            self.message.setText(display_text(f"⚠ {self.store.error}"))
         elif not self.store.cohorts():
             self.message.setText("No cohorts yet: filter persons in the User explorer and click Save as cohort.")
         else:
@@ -375,7 +378,7 @@ class CohortsDialog(QDialog):
             self.store.delete(cohort["id"], on_error=self._error)
 
     def _error(self, message: str) -> None:
-        self.message.setText(f"⚠ {message}")
+        self.message.setText(display_text(f"⚠ {message}"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import Engine
 
 from app.core.database import open_database
@@ -20,6 +21,8 @@ from tests.ui.test_bidi_text import EVENT, EVENT_SHOWN, SPOOF, SPOOF_SHOWN, cell
 #: A campaign name whose override, shown as it is, reverses the rest of its line.
 CAMPAIGN = "Win\u202e back"
 CAMPAIGN_SHOWN = "Win\\u202e back"
+COHORT = "VIP\u202e buyers"
+COHORT_SHOWN = "VIP\\u202e buyers"
 REPORT = "Weekly\u202e funnel"
 REPORT_SHOWN = "Weekly\\u202e funnel"
 
@@ -97,3 +100,28 @@ def test_the_saved_reports_list_and_status_lines_show_a_report_name_with_its_con
     assert cell(dialog.tree, dialog.tree.indexFromItem(item, 0)) == REPORT_SHOWN
     assert item.data(0, NAME_ROLE) == REPORT  # Rename offers the name itself
     drawn(dialog, "reports")
+
+
+def test_a_cohort_name_is_shown_with_its_controls_written_out(make_window: Any, filled_db: Any, qtbot: Any) -> None:
+    """A cohort 'VIP<U+202E> buyers' read reversed in the Cohorts dialog's list, the cohort filter
+    row's box and the User explorer's 'Saved cohort “…”' line; the cohort keeps its name."""
+    from app.query.cohorts import create_cohort
+    from app.ui.cohorts import CohortsDialog, cohort_store
+
+    url, engine = filled_db
+    create_cohort(engine, COHORT, {"kind": "users", "where": [{"trait": "plan", "op": "eq", "value": "pro"}]})
+    window = make_window(url)
+    store = cohort_store(window.context)
+    qtbot.waitUntil(lambda: len(store.cohorts()) == 1, timeout=10_000)
+    dialog = CohortsDialog(store, window)
+    qtbot.addWidget(dialog)
+    assert dialog.list.item(0).text() == f"{COHORT_SHOWN}  (dynamic)"
+    users = window.show_panel("users")
+    users.set_query({"kind": "users", "where": [{"cohort": store.cohorts()[0]["id"]}]})
+    combos = [row.cohort_combo for row in users.findChildren(QWidget) if hasattr(row, "cohort_combo")]
+    assert [combo.currentText() for combo in combos] == [f"{COHORT_SHOWN}  (dynamic)"]
+    users.save_cohort("Pro\u202e copy", static=False)
+    qtbot.waitUntil(lambda: users.cohort_message.text().startswith("Saved cohort"), timeout=10_000)
+    assert users.cohort_message.text() == "Saved cohort “Pro\\u202e copy” (dynamic)."
+    qtbot.waitUntil(lambda: len(store.cohorts()) == 2, timeout=10_000)
+    assert sorted(c["name"] for c in store.cohorts()) == sorted([COHORT, "Pro\u202e copy"])
