@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import Engine
 
 from app.core.database import open_database
@@ -125,3 +126,29 @@ def test_a_cohort_name_is_shown_with_its_controls_written_out(make_window: Any, 
     assert users.cohort_message.text() == "Saved cohort “Pro\\u202e copy” (dynamic)."
     qtbot.waitUntil(lambda: len(store.cohorts()) == 2, timeout=10_000)
     assert sorted(c["name"] for c in store.cohorts()) == sorted([COHORT, "Pro\u202e copy"])
+
+
+def test_the_did_rows_filters_dialog_names_its_event_with_its_controls_written_out(
+        make_window: Any, qtbot: Any) -> None:
+    """The 'Did event' row's 'where…' dialog is titled with its event: 'Signed<U+202E> Up'
+    reversed the title."""
+    from app.ui.panels.user_filters import DidFilterRow
+
+    row = DidFilterRow(make_window().panels["users"].filter_builder)
+    qtbot.addWidget(row)
+    row.event_combo.setCurrentText(EVENT)
+    titles: list[str] = []
+
+    def close_it() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog.windowHandle() is not None:
+            titles.append(dialog.windowHandle().title())
+            dialog.reject()
+
+    timer = QTimer()
+    timer.timeout.connect(close_it)
+    timer.start(20)
+    row.edit_event_filters()
+    timer.stop()
+    assert titles[:1] == [f"Filters on {EVENT_SHOWN}"]
+    assert row.event_combo.currentText() == EVENT  # the row keeps the name

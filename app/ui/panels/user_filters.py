@@ -234,7 +234,8 @@ class DidFilterRow(FilterRowBase):
 
     def edit_event_filters(self) -> None:
         dialog = QDialog(self)
-        dialog.setWindowTitle(window_title(f"Filters on {self.event_combo.currentText() or 'the event'}"))
+        event = display_text(self.event_combo.currentText()) or "the event"
+        dialog.setWindowTitle(window_title(f"Filters on {event}"))
         layout = QVBoxLayout(dialog)
         editor = FilterBuilder(self.builder.discovery, dialog, traits=False, event_properties=True)
         editor.set_filters(self._event_filters)
