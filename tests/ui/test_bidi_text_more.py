@@ -17,6 +17,7 @@ from app.ingest.writer import EventWriter
 from app.outbound.messages.store import load_campaigns, save_campaign
 from app.ui.panels.messages import MessagesPanel
 from tests.outbound.conftest import add_people, campaign_dict, person
+from tests.ui import test_messages_panel
 from tests.ui.test_bidi_text import EVENT, EVENT_SHOWN, SPOOF, SPOOF_SHOWN, cell, drawn
 
 #: A campaign name whose override, shown as it is, reverses the rest of its line.
@@ -24,6 +25,8 @@ CAMPAIGN = "Win\u202e back"
 CAMPAIGN_SHOWN = "Win\\u202e back"
 COHORT = "VIP\u202e buyers"
 COHORT_SHOWN = "VIP\\u202e buyers"
+#: A local SMTP server: the Messages panel tests' fixture `smtp`, under this name here.
+smtp_server = test_messages_panel.smtp
 REPORT = "Weekly\u202e funnel"
 REPORT_SHOWN = "Weekly\\u202e funnel"
 
@@ -152,3 +155,31 @@ def test_the_did_rows_filters_dialog_names_its_event_with_its_controls_written_o
     timer.stop()
     assert titles[:1] == [f"Filters on {EVENT_SHOWN}"]
     assert row.event_combo.currentText() == EVENT  # the row keeps the name
+
+
+def test_sending_a_campaign_names_it_and_its_goal_with_their_controls_written_out(
+        make_window: Any, sqlite_url: str, qtbot: Any, smtp_server: Any) -> None:
+    """The send confirmation, the send line and the Results tab's line named the campaign and its
+    goal event with their controls at work; the ledger keeps the campaign's name."""
+    from tests.ui.test_messages_panel import AutoAnswer
+
+    engine = _shop(sqlite_url)
+    window = make_window(sqlite_url)
+    panel: MessagesPanel = window.show_panel("messages")  # type: ignore[assignment]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    panel.table.selectRow(0)
+    panel.smtp_url.setText(smtp_server.url)
+    answer = AutoAnswer()
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and "sent" in panel.send_message.text(), timeout=30_000)
+    finally:
+        answer.stop()
+    assert answer.texts[:1] and answer.texts[0].startswith(f"Send “{CAMPAIGN_SHOWN}” now to 2 people?")
+    qtbot.waitUntil(lambda: not panel.results_channel.busy and "held out" in panel.results_label.text(),
+                    timeout=20_000)
+    text = panel.results_label.text()
+    assert f"<b>{CAMPAIGN_SHOWN}</b>: audience 2, sent 2" in text
+    assert f"Goal: {EVENT_SHOWN} within 7 days" in text and "\u202e" not in text
+    assert smtp_server.handler.by_rcpt().keys() == {"p1@example.com", "p5@example.com"}
+    engine.dispose()
