@@ -27,6 +27,9 @@ COHORT = "VIP\u202e buyers"
 COHORT_SHOWN = "VIP\\u202e buyers"
 #: A local SMTP server: the Messages panel tests' fixture `smtp`, under this name here.
 smtp_server = test_messages_panel.smtp
+#: A trait's name (a key any client can send) holding an override.
+TRAIT = "ti\u202eer"
+TRAIT_SHOWN = "ti\\u202eer"
 REPORT = "Weekly\u202e funnel"
 REPORT_SHOWN = "Weekly\\u202e funnel"
 
@@ -182,4 +185,29 @@ def test_sending_a_campaign_names_it_and_its_goal_with_their_controls_written_ou
     assert f"<b>{CAMPAIGN_SHOWN}</b>: audience 2, sent 2" in text
     assert f"Goal: {EVENT_SHOWN} within 7 days" in text and "\u202e" not in text
     assert smtp_server.handler.by_rcpt().keys() == {"p1@example.com", "p5@example.com"}
+    engine.dispose()
+
+
+def test_a_filter_rows_suggested_values_show_their_controls_written_out(
+        make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    """A trait filter (the User explorer's, a campaign's audience) suggests the persons' values
+    as it is typed: a name 'admin<U+202E>gnp.exe' read 'adminexe.png' in its pop-up; the
+    property box's list shows names the same way. Choosing keeps the value."""
+    engine = _shop(sqlite_url)
+    add_people(engine, {"u07": person(7, **{TRAIT: "gold"})})
+    window = make_window(sqlite_url)
+    users = window.show_panel("users")
+    users.set_query({"kind": "users", "where": [{"trait": "name", "op": "eq", "value": "x"}]})
+    (row,) = [r for r in users.filter_builder.rows if hasattr(r, "text_edit")]
+    qtbot.waitUntil(lambda: SPOOF in row._value_model.stringList(), timeout=20_000)
+    completer = row.text_edit.completer()
+    completer.setCompletionPrefix("")
+    model = completer.completionModel()
+    shown = [cell(completer.popup(), model.index(i, 0)) for i in range(model.rowCount())]
+    assert SPOOF_SHOWN in shown and not any("\u202e" in text for text in shown)
+    assert SPOOF in [model.index(i, 0).data() for i in range(model.rowCount())]  # what is chosen
+    combo = row.property_combo
+    qtbot.waitUntil(lambda: any(TRAIT in combo.itemText(i) for i in range(combo.count())), timeout=20_000)
+    names = [cell(combo.view(), combo.model().index(i, 0)) for i in range(combo.count())]
+    assert any(TRAIT_SHOWN in name for name in names) and not any("\u202e" in name for name in names)
     engine.dispose()

@@ -47,6 +47,7 @@ from app.query.panel_state import (
 )
 from app.ui.discovery import DiscoveryCache, PropertyInfo
 from app.ui.icons import field_icon
+from app.ui.plain import PlainTextDelegate, plain_items
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
@@ -150,10 +151,15 @@ class PropertyFilterRow(FilterRowBase):
         self.property_combo.setMinimumContentsLength(12)
         self.property_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         line_edit_of(self.property_combo).setPlaceholderText("property…" if builder.event_properties else "trait…")
+        # Names and values from the data, in the lists and the completers' pop-ups, as the app
+        # shows them (app.ui.plain); what is chosen or typed stays the name or value itself.
+        self.property_combo.setItemDelegate(PlainTextDelegate(self.property_combo))
         completer = self.property_combo.completer()
         if completer is not None:
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            if (popup := completer.popup()) is not None:
+                plain_items(popup)
         self.op_combo = QComboBox(self)
         self.op_combo.setObjectName("opCombo")
         self.op_combo.setMinimumContentsLength(8)
@@ -169,6 +175,8 @@ class PropertyFilterRow(FilterRowBase):
         value_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         value_completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.text_edit.setCompleter(value_completer)
+        if (popup := value_completer.popup()) is not None:
+            plain_items(popup)
         self.number_edit = _NumberEdit(self)
         between = QWidget(self)
         between_layout = QHBoxLayout(between)
