@@ -92,7 +92,11 @@ def test_retry_in_a_panel_tries_discovery_again_now(
 
     monkeypatch.setattr(window.connection, "query_job", query_job)
     discovery.refresh()
-    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING, timeout=10_000)
+    # Every discovery query has failed and waits for its next try: one still running when
+    # Retry is clicked would fail after it and wait its 60 s.
+    qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING
+                    and all(channel.retrying or not channel.busy for channel in discovery.channels),
+                    timeout=10_000)
     down["on"] = False
     panel.state_bar.findChild(QPushButton, "retryButton").click()
     qtbot.waitUntil(lambda: not any(channel.busy for channel in discovery.channels), timeout=10_000)
