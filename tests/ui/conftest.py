@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, select
 
 from app.core.database import open_database
@@ -211,3 +212,24 @@ def settle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
     """Until the panel shows the answer to the query its controls describe now."""
     qtbot.waitUntil(lambda: not panel.busy and not panel._refresh_timer.isActive()
                     and panel.last_result_spec == panel.query(), timeout=timeout)
+
+
+def modal_titles(action: Callable[[], object]) -> list[str]:
+    """The window titles of the modal dialogs `action` opens, each closed (rejected) as it shows:
+    what a user reads in the title bar, not the text the code set."""
+    titles: list[str] = []
+
+    def close_it() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog.windowHandle() is not None:
+            titles.append(dialog.windowHandle().title())
+            dialog.reject()
+
+    timer = QTimer()
+    timer.timeout.connect(close_it)
+    timer.start(20)
+    try:
+        action()
+    finally:
+        timer.stop()
+    return titles

@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import Engine
 
 from app.core.database import open_database
@@ -18,6 +17,7 @@ from app.outbound.messages.store import load_campaigns, save_campaign
 from app.ui.panels.messages import MessagesPanel
 from tests.outbound.conftest import add_people, campaign_dict, person
 from tests.ui import test_messages_panel
+from tests.ui.conftest import modal_titles
 from tests.ui.test_bidi_text import EVENT, EVENT_SHOWN, SPOOF, SPOOF_SHOWN, cell, drawn
 
 #: A campaign name whose override, shown as it is, reverses the rest of its line.
@@ -143,19 +143,7 @@ def test_the_did_rows_filters_dialog_names_its_event_with_its_controls_written_o
     row = DidFilterRow(make_window().panels["users"].filter_builder)
     qtbot.addWidget(row)
     row.event_combo.setCurrentText(EVENT)
-    titles: list[str] = []
-
-    def close_it() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is not None and dialog.windowHandle() is not None:
-            titles.append(dialog.windowHandle().title())
-            dialog.reject()
-
-    timer = QTimer()
-    timer.timeout.connect(close_it)
-    timer.start(20)
-    row.edit_event_filters()
-    timer.stop()
+    titles = modal_titles(row.edit_event_filters)
     assert titles[:1] == [f"Filters on {EVENT_SHOWN}"]
     assert row.event_combo.currentText() == EVENT  # the row keeps the name
 

@@ -22,7 +22,7 @@ from app.query.cohorts import create_cohort
 from app.ui.cohorts import CohortsDialog, cohort_store
 from app.ui.panels.reports import ReportsDialog, ReportStore
 from app.ui.plain import plain_tip
-from tests.ui.conftest import settle, wait_panels
+from tests.ui.conftest import modal_titles, settle, wait_panels
 
 #: Ten levels: enough to tell HTML from text, mild enough (~0.1 s) not to hang a run without the fix.
 TABLES = "<table><tr><td>" * 10 + "x"
@@ -392,19 +392,7 @@ def test_a_window_title_shows_an_event_name_with_a_modified_mark_as_it_is(make_w
     row = DidFilterRow(make_window().panels["users"].filter_builder)
     qtbot.addWidget(row)
     row.event_combo.setCurrentText("Buy [*] now")
-    titles: list[str] = []
-
-    def close_it() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is not None and dialog.windowHandle() is not None:
-            titles.append(dialog.windowHandle().title())
-            dialog.reject()
-
-    timer = QTimer()
-    timer.timeout.connect(close_it)
-    timer.start(20)
-    row.edit_event_filters()
-    timer.stop()
+    titles = modal_titles(row.edit_event_filters)
     assert titles[:1] == ["Filters on Buy [*] now"]
 
 
