@@ -131,22 +131,30 @@ def test_saving_the_destinations_file_keeps_its_permissions_link_and_leaves_no_t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["destinations.json", "real.json"]
 
 
-def _replaying_panel(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path,
-                     rx: Receiver) -> DestinationsPanel:
-    """A panel replaying 2026-11-01 to 2026-11-12 (12 events, batches of 3) to `rx`, whose answer
-    to the first batch is held (rx.hold) until the test releases it."""
+def _panel_to_replay(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path, url: str,
+                     days: int) -> DestinationsPanel:
+    """A panel showing one webhook destination to `url` (batches of 3), nothing forwarded yet, its
+    replay range set to the `days` events stored, one a day from 2026-11-01."""
     engine = open_database(sqlite_url)
-    store_messages(engine, [track(i) for i in range(12)])  # one a day, 2026-11-01 to 2026-11-12
+    store_messages(engine, [track(i) for i in range(days)])
     engine.dispose()
     file = write_destinations(tmp_path / "destinations.json",
-                              [{"name": "ops-webhook", "type": "webhook", "url": rx.url, "batch": 3}])
+                              [{"name": "ops-webhook", "type": "webhook", "url": url, "batch": 3}])
     window = make_window(sqlite_url)
     panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
     panel.set_destinations_file(str(file))
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
-    assert cells(panel, panel.table)[5] == "12"  # nothing forwarded yet
+    assert cells(panel, panel.table)[5] == str(days)  # nothing forwarded yet
     panel.from_date.setDate(QDate(2026, 11, 1))
-    panel.to_date.setDate(QDate(2026, 11, 12))
+    panel.to_date.setDate(QDate(2026, 11, days))
+    return panel
+
+
+def _replaying_panel(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path,
+                     rx: Receiver) -> DestinationsPanel:
+    """A panel replaying 2026-11-01 to 2026-11-12 (12 events, batches of 3) to `rx`, whose answer
+    to the first batch is held (rx.hold) until the test releases it."""
+    panel = _panel_to_replay(make_window, sqlite_url, qtbot, tmp_path, rx.url, 12)
     rx.hold = threading.Event()
     panel.replay_button.click()
     qtbot.waitUntil(lambda: rx.arrived == 1, timeout=20_000)
@@ -251,17 +259,7 @@ def test_a_replay_closes_its_connection_to_the_destination_once_it_has_ended(
     monkeypatch.setattr(forwarder, "DirectClient", kept)
     rx = KeepAliveReceiver()
     try:
-        engine = open_database(sqlite_url)
-        store_messages(engine, [track(i) for i in range(6)])  # one a day, 2026-11-01 to 2026-11-06
-        engine.dispose()
-        file = write_destinations(tmp_path / "destinations.json",
-                                  [{"name": "ops-webhook", "type": "webhook", "url": rx.url, "batch": 3}])
-        window = make_window(sqlite_url)
-        panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
-        panel.set_destinations_file(str(file))
-        qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
-        panel.from_date.setDate(QDate(2026, 11, 1))
-        panel.to_date.setDate(QDate(2026, 11, 6))
+        panel = _panel_to_replay(make_window, sqlite_url, qtbot, tmp_path, rx.url, 6)
         panel.replay_button.click()
         qtbot.waitUntil(lambda: panel.settled and "replayed" in panel.message.text(), timeout=20_000)
         assert panel.message.text() == "ops-webhook: replayed 6 message(s) from 2026-11-01 to 2026-11-06"
