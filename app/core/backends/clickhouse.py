@@ -356,16 +356,21 @@ class ClickHouseBackend(Backend):
         return conn.connection.dbapi_connection.client  # type: ignore[union-attr]
 
     def append_rows(self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                    token: str | None = None) -> None:
+                    token: str | None = None, *, by_column: bool = False) -> None:
         """One native INSERT of `rows` (ClickHouse wants few large inserts); returns after the
         server acknowledged it. `token`: the same token again inserts nothing (a retried batch
-        whose first attempt got this far, or whose acknowledgement was lost)."""
-        if not rows:
+        whose first attempt got this far, or whose acknowledgement was lost). `by_column`: `rows`
+        are the columns (one sequence per column, all as long), so no row tuple is made per row
+        and pivoted back into columns. The columns' types are asked once per client and table
+        (_insert_types), not by clickhouse-connect before each insert."""
+        if not rows or (by_column and not len(rows[0])):
             return
         settings: dict[str, Any] = {"max_partitions_per_insert_block": 0}
         if token is not None:
             settings["insert_deduplication_token"] = f"{table}:{token}"
-        self.client(conn).insert(table, rows, column_names=list(columns), settings=settings)
+        client = self.client(conn)
+        client.insert(table, rows, column_names=list(columns), settings=settings, column_oriented=by_column,
+                      column_type_names=_insert_types(client, table, columns))
         # A chDB folder deleted or replaced before or during the insert took the rows (chDB wrote
         # them under the path, into no table anyone reads): not acknowledged. The events insert
         # comes last, so a batch is checked after all of it.
@@ -921,6 +926,24 @@ def _by_size(values: Sequence[str], limit: int) -> Iterator[list[str]]:
 
 #: Inserts remembered per table for insert_deduplication_token (a retried batch's blocks).
 _DEDUP = "non_replicated_deduplication_window = 1000"
+
+
+#: Per clickhouse-connect client: (table, columns) -> their type names (_insert_types).
+_INSERT_TYPES: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], list[str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _insert_types(client: Any, table: str, columns: Sequence[str]) -> list[str]:
+    """The types of `table`'s `columns`, asked once per client (clickhouse-connect asks with a
+    DESCRIBE before every insert that does not name them). The writer's tables never change a
+    column's type."""
+    known = _INSERT_TYPES.setdefault(client, {})
+    key = (table, tuple(columns))
+    types = known.get(key)
+    if types is None:
+        described = {row[0]: row[1] for row in client.query(f"DESCRIBE TABLE {_q(table)}").result_rows}
+        types = known[key] = [described[c] for c in columns]
+    return types
 
 
 #: One person's rows in a few granules (profiles: reading_one_person); every part keeps a copy
