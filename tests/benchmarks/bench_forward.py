@@ -24,7 +24,6 @@ import datetime as dt
 import http.server
 import multiprocessing
 import platform
-import socket
 import statistics
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from app.demo.generator import generate_messages  # noqa: E402
 from app.ingest.writer import EventWriter  # noqa: E402
 from app.outbound.destinations.config import parse_destinations  # noqa: E402
 from app.outbound.destinations.forwarder import DestinationWorker  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 DAY = 86_400_000
 
@@ -66,12 +66,6 @@ class _Ok(http.server.BaseHTTPRequestHandler):
 
 def _serve(port: int) -> None:
     http.server.ThreadingHTTPServer(("127.0.0.1", port), _Ok).serve_forever()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ingest(url: str, messages: list[dict[str, Any]]) -> tuple[float, float]:

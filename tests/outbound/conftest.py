@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from app.ingest.writer import EventWriter
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer
 
 
@@ -31,12 +32,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
         return f"sqlite:///{tmp_path / 'events.sqlite'}"
     server: PostgresServer = request.getfixturevalue("pg_server")
     return server.create_database()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
