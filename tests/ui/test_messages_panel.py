@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,34 @@ def test_results_show_no_empty_charts_before_a_campaign_has_results(make_window:
     panel.table.selectRow(0)  # a draft: nobody messaged yet
     qtbot.waitUntil(lambda: panel.settled and NAME in panel.results_label.text(), timeout=20_000)
     assert not panel.chart.isVisible() and not panel.over_time.isVisible()
+
+
+def test_results_of_a_campaign_without_holdout_show_the_holdout_as_nobody_without_a_warning(
+        make_window: Any, qtbot: Any, shop: Any) -> None:
+    """A campaign sent to everyone (no holdout) drew a holdout bar of 0 % beside the message
+    group's, and its conversion over time, a line with no point, warned "All-NaN slice"."""
+    url, _engine, _audience = shop
+    _window, panel = open_panel(make_window, qtbot, url)
+    panel.tabs.setCurrentIndex(2)
+    day = {"day": "2026-12-01", "message_people": 5, "message_converted": 2, "message_rate": 0.4,
+           "holdout_people": 0, "holdout_converted": 0, "holdout_rate": None}
+    result = {"campaign": NAME, "goal": {"event": "Order Completed", "within": {"days": 7}}, "audience": 5,
+              "sent": 5, "held_out": 0, "failed": 0, "pending": 0, "unconfirmed": 0,
+              "groups": {"message": {"people": 5, "converted": 2, "window_complete": 5, "rate": 0.4},
+                         "holdout": {"people": 0, "converted": 0, "window_complete": 0, "rate": None}},
+              "difference": None, "lift": None, "significant": None, "over_time": [day, dict(day, day="2026-12-02")]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        panel._on_results(result)  # what the campaign_results query answers
+    with warnings.catch_warnings(record=True) as caught:  # drawn by Qt: raised there, it would abort
+        warnings.simplefilter("always")
+        panel.chart.grab()
+        panel.over_time.grab()
+    assert [str(w.message) for w in caught] == []
+    assert "holdout 0/0 (–)" in panel.results_label.text()
+    (bars,) = [i for i in panel.chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert list(bars.opts["x"]) == [0] and list(bars.opts["height"]) == pytest.approx([40.0])
+    ticks = panel.chart.getAxis("bottom")._tickLevels[0]
+    assert [label for _x, label in ticks] == ["message (5)", "holdout (nobody)"]
+    curves = {c.name(): list(c.getData()[1]) for c in panel.over_time.getPlotItem().listDataItems()}
+    assert curves == {"message": pytest.approx([40.0, 40.0])}

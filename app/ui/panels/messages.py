@@ -816,6 +816,8 @@ class MessagesPanel(Panel):
         x = np.arange(len(days), dtype=float)
         for group, colour in (("message", "#3b73c8"), ("holdout", "#8a94a3")):
             y = np.array([np.nan if d.get(f"{group}_rate") is None else d[f"{group}_rate"] * 100 for d in days])
+            if not np.isfinite(y).any():
+                continue  # nobody in this group (no holdout): no line, rather than one of gaps only
             self.over_time.plot(x, y, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6,
                                 symbolBrush=colour, name=group, connect="finite")
         step = max(1, len(days) // 8)
@@ -826,21 +828,24 @@ class MessagesPanel(Panel):
 
     def _draw(self, m: dict[str, Any], h: dict[str, Any]) -> None:
         """Two bars (message, holdout) with their 95 % intervals."""
-        heights, errors = [], []
-        for g in (m, h):
+        heights, errors, x, brushes = [], [], [], []
+        for slot, (g, colour) in enumerate(((m, "#3b73c8"), (h, "#b0b8c4"))):
+            if int(g["people"]) <= 0:
+                continue  # nobody in the group (no holdout): no bar, not a bar of 0 %
             rate, half = group_interval(int(g["converted"]), int(g["people"]))
             heights.append(rate * 100)
             errors.append(half * 100)
-        x = [0, 1]
-        self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6,
-                                           brushes=[pg.mkBrush("#3b73c8"), pg.mkBrush("#b0b8c4")]))
+            x.append(slot)
+            brushes.append(pg.mkBrush(colour))
+        self.chart.addItem(pg.BarGraphItem(x=x, height=heights, width=0.6, brushes=brushes))
         # Intervals clipped to 0-100 %: the normal approximation overshoots for small groups.
         tops = np.array([min(hgt + e, 100.0) - hgt for hgt, e in zip(heights, errors, strict=True)])
         bottoms = np.array([hgt - max(hgt - e, 0.0) for hgt, e in zip(heights, errors, strict=True)])
         self.chart.addItem(pg.ErrorBarItem(x=np.array(x, dtype=float), y=np.array(heights), top=tops,
                                            bottom=bottoms, beam=0.15, pen=pg.mkPen("#333", width=1.5)))
         axis = self.chart.getAxis("bottom")
-        axis.setTicks([[(0, f"message ({m['people']:,})"), (1, f"holdout ({h['people']:,})")]])
+        axis.setTicks([[(slot, f"{name} ({g['people']:,})" if g["people"] else f"{name} (nobody)")
+                        for slot, (name, g) in enumerate((("message", m), ("holdout", h)))]])
         self.chart.setXRange(-0.7, 1.7, padding=0)
         top = max([a + b for a, b in zip(heights, errors, strict=True)] + [1.0])
         self.chart.setYRange(0, min(105.0, top * 1.15), padding=0)
