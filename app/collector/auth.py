@@ -38,7 +38,9 @@ class WriteKeys:
             return True
         if not isinstance(key, str) or not key:
             return False
-        candidate = key.encode("utf-8")
+        # A body's key is any JSON string, lone surrogates ("\ud800") included: encoded as they
+        # are, they match no key instead of failing the request.
+        candidate = key.encode("utf-8", "surrogatepass")
         found = False
         for known in self._keys:
             found |= hmac.compare_digest(candidate, known)

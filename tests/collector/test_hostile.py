@@ -194,6 +194,22 @@ def test_non_ascii_bytes_in_the_authorization_header_are_a_401(sqlite_collector:
     assert stored_ids(sqlite_collector.engine) == []
 
 
+def test_a_lone_surrogate_as_the_write_key_in_the_body_is_a_401(sqlite_collector: ThreadCollector) -> None:
+    """analytics.js sends the key in the body, where it is any JSON string: "\\ud800" was a 500."""
+    message = json.dumps(track())[1:-1]
+    bodies = {
+        "/v1/track": '{"writeKey": "\\ud800", ' + message + "}",
+        "/v1/batch": '{"writeKey": "k\\udfff", "batch": [{' + message + "}]}",
+        "/v1/b": '{"batch": [{"writeKey": "\\udc80", ' + message + "}]}",
+    }
+    for path, body in bodies.items():
+        response = httpx.post(sqlite_collector.url + path, content=body.encode(),
+                              headers={"Content-Type": "text/plain"})
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["code"] == "unauthorized"
+    assert stored_ids(sqlite_collector.engine) == []
+
+
 class _Writer:
     def write(self, messages: Any, received_at: Any = None, *, arrived_now: bool = True) -> Any:
         raise AssertionError("nothing is written in this test")
