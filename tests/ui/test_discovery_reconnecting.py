@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from app.core.database import DatabaseError
-from app.query.errors import QueryError
 from app.ui.widgets.state_bar import StateBar
+from tests.support.outage import Outage
 from tests.ui.conftest import wait_panels
 
 #: The panels whose pickers discovery fills (event combos, filter rows, breakdowns).
@@ -33,31 +32,18 @@ def test_discovery_retrying_through_a_lost_connection_says_so_in_the_panels(
                     timeout=20_000)
     for channel in discovery.channels:
         channel.backoff = (0.05, 0.1, 0.2)
-    server = {"state": "down"}
-    real = window.connection.query_job
-
-    def query_job(spec: dict[str, Any]) -> Any:
-        job = real(spec)
-        if spec.get("kind") != "discovery":
-            return job
-
-        def run(token: Any) -> Any:
-            if server["state"] == "down":
-                raise DatabaseError("cannot reach the database server (connection refused)")
-            if server["state"] == "refusing":
-                raise QueryError("discovery refused")
-            return job(token)
-
-        return run
-
-    monkeypatch.setattr(window.connection, "query_job", query_job)
+    outage = Outage()
+    outage.cut_query_jobs(monkeypatch, window.connection, kind="discovery")
     discovery.refresh()
     qtbot.waitUntil(lambda: all(p.state_bar.state == StateBar.RECONNECTING for p in panels), timeout=10_000)
     assert all("reconnecting" in p.state_bar.message for p in panels)
     assert window.connection.state == "reconnecting"
     assert "reconnecting" in window.connection_label.text()
 
-    server["state"] = "up" if then == "answers" else "refusing"
+    if then == "answers":
+        outage.end()
+    else:
+        outage.refuse("discovery refused")
     qtbot.waitUntil(lambda: not any(channel.busy for channel in discovery.channels), timeout=10_000)
     qtbot.waitUntil(lambda: all(p.state_bar.state != StateBar.RECONNECTING for p in panels), timeout=10_000)
     assert window.connection.state == "connected"
@@ -77,27 +63,15 @@ def test_retry_in_a_panel_tries_discovery_again_now(
     qtbot.waitUntil(lambda: discovery.loaded_events and panel.settled, timeout=20_000)
     for channel in discovery.channels:
         channel.backoff = (60.0,)
-    down = {"on": True}
-    real = window.connection.query_job
-
-    def query_job(spec: dict[str, Any]) -> Any:
-        job = real(spec)
-
-        def run(token: Any) -> Any:
-            if down["on"] and spec.get("kind") == "discovery":
-                raise DatabaseError("cannot reach the database server (connection refused)")
-            return job(token)
-
-        return run
-
-    monkeypatch.setattr(window.connection, "query_job", query_job)
+    outage = Outage()
+    outage.cut_query_jobs(monkeypatch, window.connection, kind="discovery")
     discovery.refresh()
     # Every discovery query has failed and waits for its next try: one still running when
     # Retry is clicked would fail after it and wait its 60 s.
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.RECONNECTING
                     and all(channel.retrying or not channel.busy for channel in discovery.channels),
                     timeout=10_000)
-    down["on"] = False
+    outage.end()
     panel.state_bar.findChild(QPushButton, "retryButton").click()
     qtbot.waitUntil(lambda: not any(channel.busy for channel in discovery.channels), timeout=10_000)
     qtbot.waitUntil(lambda: panel.state_bar.state == StateBar.IDLE, timeout=10_000)
