@@ -246,14 +246,14 @@ def _obj(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
-def _finite(value: Any) -> Any:
+def finite(value: Any) -> Any:
     """`value` with NaN and infinities as None, as orjson writes them (for the standard library)."""
     if isinstance(value, float):
         return value if value - value == 0 else None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: finite(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_finite(item) for item in value]
+        return [finite(item) for item in value]
     return value
 
 
@@ -281,7 +281,7 @@ def _dump(value: Any, name: str) -> tuple[str, int]:
             raise InvalidMessage(f"{name} is not JSON: {reason}") from None
         # Integers beyond 64 bits: valid JSON, which the standard library writes.
         try:
-            data = _std_dumps(_finite(value)).encode("utf-8")
+            data = _std_dumps(finite(value)).encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidMessage(f"{name} contains invalid Unicode (an unpaired surrogate)") from None
         except RecursionError:

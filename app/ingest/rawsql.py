@@ -21,6 +21,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.core.backends import backend_for
 from app.ingest.jsonread import has_long_digit_run
+from app.ingest.messages import finite
 
 #: Values per IN (...) list: below every dialect's parameter limit, big enough to be cheap.
 IN_CHUNK = 900
@@ -94,11 +95,12 @@ def json_value(value: Any) -> Any:
 
 def json_text(value: Any) -> str:
     """JSON text for a pre-serialized JSON parameter; integers beyond 64 bits (valid JSON, which
-    orjson refuses) through the standard library."""
+    orjson refuses) through the standard library, with NaN and infinities as null there too (as
+    orjson writes them): the standard library's NaN and Infinity are not JSON to any database."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"))
 
 
 _cache: dict[tuple[type[Dialect], str], RawStatement] = {}

@@ -111,6 +111,28 @@ def test_nan_and_infinity_cost_nothing_and_are_stored_as_null(collector: ThreadC
     assert rows["nan"]["properties"] == {"x": None, "y": None, "z": None, "k": 1}
 
 
+def test_traits_with_nan_beside_a_big_integer_are_stored_as_null_and_the_people_views_read_them(
+    collector: ThreadCollector,
+) -> None:
+    """A 2**70 trait sends the traits through the standard library's writer, which wrote NaN and
+    Infinity as such: PostgreSQL refused the message, SQLite and ClickHouse stored it, and then the
+    users list and the profile (not JSON) and, on SQLite, any trait breakdown (malformed JSON) failed."""
+    response = _post_raw(collector, _batch(
+        '{"type": "identify", "userId": "u-odd", "messageId": "odd",'
+        ' "traits": {"big": 1180591620717411303424, "x": NaN, "y": -Infinity, "l": [Infinity, 1]}}',
+        json.dumps(track(event="Seen", userId="u-odd"))))
+    assert response.json() == {"success": True, "accepted": 2, "rejected": []}, response.text
+    traits = {"big": 2**70, "x": None, "y": None, "l": [None, 1]}
+    profile = run_query(collector.engine, {"kind": "profile", "user": "u-odd"})
+    assert profile["traits"] == traits
+    json.dumps(profile, allow_nan=False)
+    [user] = run_query(collector.engine, {"kind": "users", "limit": 10})["users"]
+    assert user["traits"] == traits
+    by_trait = run_query(collector.engine, {"kind": "segmentation", "events": ["Seen"],
+                                            "range": {"last": 7, "unit": "day"}, "breakdown": {"trait": "big"}})
+    assert [(s["group"], sum(s["values"])) for s in by_trait["series"]] == [(str(2**70), 1)]
+
+
 def test_a_5000_digit_integer_costs_only_its_message(collector: ThreadCollector) -> None:
     good = track()
     response = _post_raw(collector, _batch(
