@@ -152,7 +152,7 @@ def test_sending_a_campaign_names_it_and_its_goal_with_their_controls_written_ou
         make_window: Any, sqlite_url: str, qtbot: Any, smtp_server: Any) -> None:
     """The send confirmation, the send line and the Results tab's line named the campaign and its
     goal event with their controls at work; the ledger keeps the campaign's name."""
-    from tests.ui.test_messages_panel import AutoAnswer
+    from tests.ui.test_messages_panel import send_now
 
     engine = _shop(sqlite_url)
     window = make_window(sqlite_url)
@@ -160,13 +160,8 @@ def test_sending_a_campaign_names_it_and_its_goal_with_their_controls_written_ou
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
     panel.table.selectRow(0)
     panel.smtp_url.setText(smtp_server.url)
-    answer = AutoAnswer()
-    try:
-        panel.send_button.click()
-        qtbot.waitUntil(lambda: not panel.sending and "sent" in panel.send_message.text(), timeout=30_000)
-    finally:
-        answer.stop()
-    assert answer.texts[:1] and answer.texts[0].startswith(f"Send “{CAMPAIGN_SHOWN}” now to 2 people?")
+    texts = send_now(panel, qtbot, "sent")
+    assert texts[:1] and texts[0].startswith(f"Send “{CAMPAIGN_SHOWN}” now to 2 people?")
     qtbot.waitUntil(lambda: not panel.results_channel.busy and "held out" in panel.results_label.text(),
                     timeout=20_000)
     text = panel.results_label.text()

@@ -104,6 +104,19 @@ class AutoAnswer:
         self.timer.stop()
 
 
+def send_now(panel: MessagesPanel, qtbot: Any, shows: str, *, accept: bool = True,
+             timeout: int = 30_000) -> list[str]:
+    """Click Send now, answer its confirmation (Send, or Cancel if not `accept`) and wait until
+    the send line shows `shows`; the texts of the confirmations that appeared."""
+    answer = AutoAnswer(accept)
+    try:
+        panel.send_button.click()
+        qtbot.waitUntil(lambda: not panel.sending and shows in panel.send_message.text(), timeout=timeout)
+    finally:
+        answer.stop()
+    return answer.texts
+
+
 def test_list_live_count_and_previews(make_window: Any, qtbot: Any, shop: Any) -> None:
     url, _engine, audience = shop
     _window, panel = open_panel(make_window, qtbot, url)
@@ -148,15 +161,9 @@ def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: A
     assert held and messaged, "the holdout splits this audience"
     panel.smtp_url.setText(smtp.url)
 
-    answer = AutoAnswer()
-    try:
-        panel.send_button.click()
-        qtbot.waitUntil(lambda: not panel.sending and "sent" in panel.send_message.text(), timeout=30_000)
-    finally:
-        answer.stop()
-    assert len(answer.texts) == 1
-    assert f"now to {len(messaged)} people?" in answer.texts[0] and f"{len(held)} more will be held out" in \
-        answer.texts[0]
+    texts = send_now(panel, qtbot, "sent")
+    assert len(texts) == 1
+    assert f"now to {len(messaged)} people?" in texts[0] and f"{len(held)} more will be held out" in texts[0]
     assert f"sent {len(messaged)}, held out {len(held)}" in panel.send_message.text()
     got = smtp.handler.by_rcpt()
     assert set(got) == {f"p{int(p[1:])}@example.com" for p in messaged}
@@ -204,14 +211,7 @@ def test_send_now_once_results_and_profile(make_window: Any, qtbot: Any, shop: A
         panel.grab().save(str(Path(os.environ["TRACKLENS_SCREENSHOT_DIR"]) / "messages-results.png"))
 
     # A second Send now finds nobody left: no confirmation, nothing sent.
-    answer = AutoAnswer()
-    try:
-        panel.send_button.click()
-        qtbot.waitUntil(lambda: not panel.sending and "Nothing to send" in panel.send_message.text(),
-                        timeout=30_000)
-    finally:
-        answer.stop()
-    assert answer.texts == []
+    assert send_now(panel, qtbot, "Nothing to send") == []
     assert f"already done {len(audience)}" in panel.send_message.text()
     assert sum(len(v) for v in smtp.handler.by_rcpt().values()) == len(messaged)
 
@@ -236,13 +236,7 @@ def test_unreachable_smtp_and_bad_settings_shown_in_the_panel(make_window: Any, 
     qtbot.waitUntil(lambda: not panel.sending and "not delivered" in panel.send_message.text(), timeout=30_000)
     assert "cannot reach the SMTP server" in panel.send_message.text()
 
-    answer = AutoAnswer()
-    try:
-        panel.send_button.click()
-        qtbot.waitUntil(lambda: not panel.sending and "stopped early" in panel.send_message.text(), timeout=60_000)
-    finally:
-        answer.stop()
-    assert len(answer.texts) == 1  # the confirmation, and no other modal
+    assert len(send_now(panel, qtbot, "stopped early", timeout=60_000)) == 1  # the confirmation, and no other modal
     message = panel.send_message.text()
     assert message.startswith("⚠") and "cannot reach the SMTP server" in message and "Traceback" not in message
     assert "sent 0" in message
@@ -324,13 +318,8 @@ def test_file_round_trip_store_delete_webhook_preview_and_test_send(make_window:
     assert cells(panel)[3:6] == ["0", "0", "0"]
 
     # Cancelling the confirmation sends nothing.
-    answer = AutoAnswer(accept=False)
-    try:
-        panel.send_button.click()
-        qtbot.waitUntil(lambda: not panel.sending and panel.send_message.text() == "Not sent.", timeout=30_000)
-    finally:
-        answer.stop()
-    assert len(answer.texts) == 1 and len(smtp.handler.received) == 1
+    assert len(send_now(panel, qtbot, "Not sent.", accept=False)) == 1 and len(smtp.handler.received) == 1
+    assert panel.send_message.text() == "Not sent."
 
 
 def test_saving_over_a_campaign_file_on_a_full_disk_keeps_the_old_one(make_window: Any, qtbot: Any, shop: Any,
