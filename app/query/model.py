@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from app.core.names import MAX_NAME_LENGTH, name_problem
 from app.core.schema import ENRICHED_COLUMNS
@@ -552,6 +552,37 @@ class Query:
 
     def to_dict(self) -> dict[str, Any]:
         raise NotImplementedError
+
+
+class KeyedQuery(Query):
+    """A kind whose object has the keys KEYS (besides its kind), read by `_read`: the whole query
+    (`from_dict`) or nested in another object (`from_json`: a funnel in a funnel's persons, a users
+    query in a cohort or a campaign's audience), where its `kind` may be omitted."""
+
+    KEYS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def _read(cls, r: SpecReader) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        r = SpecReader(data, "")
+        r.expect("kind", *cls.KEYS)
+        r.string("kind")
+        q = cls._read(r)
+        r.done()
+        return q
+
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> Self:
+        r = SpecReader(data, path)
+        r.expect("kind", *cls.KEYS)
+        if r.string("kind", cls.kind) != cls.kind:
+            raise QueryError(f"{r.sub('kind')} must be '{cls.kind}'")
+        q = cls._read(r)
+        r.done()
+        return q
 
 
 #: kind -> query class; filled by `@query_model`.

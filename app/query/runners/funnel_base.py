@@ -23,7 +23,7 @@ in the database; each imports this module and none imports another.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ from app.query.model import (
     Breakdown,
     EventSpec,
     Filter,
-    Query,
+    KeyedQuery,
     QueryError,
     Range,
     SpecReader,
@@ -175,7 +175,7 @@ class Exclusion:
 
 @query_model("funnel")
 @dataclass(frozen=True)
-class FunnelQuery(Query):
+class FunnelQuery(KeyedQuery):
     """A funnel; `view` picks the result: per-step counts, conversion over time, or time to convert.
 
     Options: `order` (strict: no other step event in between), `exclusions` (events that remove
@@ -200,15 +200,6 @@ class FunnelQuery(Query):
     #: The keys of a funnel object (besides its kind).
     KEYS = ("steps", "window", "range", "timezone", "where", "breakdown", "limit", "view", "unit", "bins",
             "order", "exclusions", "hold")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FunnelQuery:
-        r = SpecReader(data, "")
-        r.expect("kind", *cls.KEYS)
-        r.string("kind")
-        q = cls._read(r)
-        r.done()
-        return q
 
     @classmethod
     def _read(cls, r: SpecReader) -> FunnelQuery:
@@ -243,18 +234,6 @@ class FunnelQuery(Query):
         if len(raw) > MAX_EXCLUSIONS:
             raise QueryError(f"{r.sub('exclusions')} may have at most {MAX_EXCLUSIONS} exclusions")
         return tuple(Exclusion.from_json(x, f"{r.sub('exclusions')}[{i}]", steps) for i, x in enumerate(raw))
-
-    @classmethod
-    def from_json(cls, data: Any, path: str) -> FunnelQuery:
-        """A funnel spec nested in another query (its `kind` may be omitted)."""
-        r = SpecReader(data, path)
-        r.expect("kind", *cls.KEYS)
-        kind = r.string("kind", "funnel")
-        if kind != "funnel":
-            raise QueryError(f"{r.sub('kind')} must be 'funnel'")
-        q = cls._read(r)
-        r.done()
-        return q
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -51,7 +51,7 @@ from app.query.model import (
     Breakdown,
     EventSpec,
     Filter,
-    Query,
+    KeyedQuery,
     QueryError,
     QueryTooLarge,
     Range,
@@ -91,7 +91,7 @@ RetentionEvent = EventSpec
 
 @query_model("retention")
 @dataclass(frozen=True)
-class RetentionQuery(Query):
+class RetentionQuery(KeyedQuery):
     """Cohorts by birth bucket and their return rates per period (the spec's `return` is
     `returning` here: `return` is a Python keyword)."""
 
@@ -110,26 +110,6 @@ class RetentionQuery(Query):
     #: The keys of a retention object (besides its kind).
     KEYS = ("start", "return", "mode", "unit", "periods", "bracket", "range", "timezone", "where", "breakdown",
             "limit")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RetentionQuery:
-        r = SpecReader(data, "")
-        r.expect("kind", *cls.KEYS)
-        r.string("kind")
-        q = cls._read(r)
-        r.done()
-        return q
-
-    @classmethod
-    def from_json(cls, data: Any, path: str) -> RetentionQuery:
-        """A retention spec nested in another query (its `kind` may be omitted)."""
-        r = SpecReader(data, path)
-        r.expect("kind", *cls.KEYS)
-        if r.string("kind", "retention") != "retention":
-            raise QueryError(f"{r.sub('kind')} must be 'retention'")
-        q = cls._read(r)
-        r.done()
-        return q
 
     @classmethod
     def _read(cls, r: SpecReader) -> RetentionQuery:

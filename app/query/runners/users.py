@@ -54,7 +54,7 @@ from app.query.filters import FilterContext, compile_filter, compile_filters, re
 from app.query.isotime import iso_utc
 from app.query.model import (
     Filter,
-    Query,
+    KeyedQuery,
     QueryError,
     Range,
     SpecReader,
@@ -264,7 +264,7 @@ class Sort:
 
 @query_model("users")
 @dataclass(frozen=True)
-class UsersQuery(Query):
+class UsersQuery(KeyedQuery):
     """Persons matching filters, one page at a time."""
 
     where: tuple[Filter, ...] = ()
@@ -280,15 +280,6 @@ class UsersQuery(Query):
 
     #: The keys of a users object (besides its kind).
     KEYS = ("where", "did", "match", "search", "timezone", "columns", "sort", "limit", "after", "count")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> UsersQuery:
-        r = SpecReader(data, "")
-        r.expect("kind", *cls.KEYS)
-        r.string("kind")
-        q = cls._read(r)
-        r.done()
-        return q
 
     @classmethod
     def _read(cls, r: SpecReader) -> UsersQuery:
@@ -312,17 +303,6 @@ class UsersQuery(Query):
         )
         if q.after is not None:
             decode_cursor(q.after, q.sort)  # fail early on a bad cursor
-        return q
-
-    @classmethod
-    def from_json(cls, data: Any, path: str) -> UsersQuery:
-        """A users query nested in another object (cohort definitions); `kind` optional."""
-        r = SpecReader(data, path)
-        r.expect("kind", *cls.KEYS)
-        if r.string("kind", "users") != "users":
-            raise QueryError(f"{r.sub('kind')} must be 'users'")
-        q = cls._read(r)
-        r.done()
         return q
 
     def to_dict(self) -> dict[str, Any]:
