@@ -9,6 +9,7 @@ go through EventWriter in large chunks (one transaction each).
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from app.ingest.enrich import Enricher
 from app.ingest.jsonread import loads, parse_int
@@ -85,8 +86,8 @@ class _Source:
         # Peeked, not read and sought back: a pipe (`zcat x.gz | tracklens import /dev/stdin`,
         # `<(...)`) cannot seek.
         magic = self.raw.peek(2)[:2]
-        self.stream: IO[bytes] = (
-            gzip.GzipFile(fileobj=self.raw, mode="rb") if magic == b"\x1f\x8b" else self.raw  # type: ignore[assignment]
+        self.stream: io.BufferedIOBase = (
+            gzip.GzipFile(fileobj=self.raw, mode="rb") if magic == b"\x1f\x8b" else self.raw
         )
         self.size = os.fstat(self.raw.fileno()).st_size
 
@@ -400,21 +401,42 @@ def _parses_as_object(line: bytes) -> bool:
         return False
 
 
-def _read_head(stream: IO[bytes]) -> bytes:
-    """The file's start: up to two complete content lines, at most MAX_LINE_BYTES.
+class _Unreadable:
+    """The rest of a stream whose read failed while its head was read: fails the same way."""
 
-    Read in small pieces so that a file corrupt further on is still detected (and its first
-    lines stored) the way later reads are.
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise self.error
+
+    def read1(self, _size: int = -1) -> bytes:
+        raise self.error
+
+    def readline(self, _size: int = -1) -> bytes:
+        raise self.error
+
+
+def _read_head(stream: io.BufferedIOBase) -> tuple[bytes, io.BufferedIOBase | _Unreadable]:
+    """The file's start (up to two complete content lines, at most MAX_LINE_BYTES) and the
+    stream of the rest.
+
+    Read in small pieces (read1: what one read gives, kept even if the next fails) so that a
+    file corrupt or cut off further on is still detected, and its first lines stored, the way
+    later reads are: a gzip file cut off in its first 64 KB stored nothing.
     """
     head = b""
     while len(head) < MAX_LINE_BYTES:
-        piece = stream.read(min(1 << 16, MAX_LINE_BYTES - len(head)))
+        try:
+            piece = stream.read1(min(1 << 16, MAX_LINE_BYTES - len(head)))
+        except (OSError, EOFError, zlib.error) as exc:
+            return head, _Unreadable(exc)
         if not piece:
             break
         head += piece
         if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 2:
             break
-    return head
+    return head, stream
 
 
 def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
@@ -424,16 +446,18 @@ def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
     (so a corrupt first line does not hide a good file); otherwise one JSON document.
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
-    head = _read_head(source.stream)
+    head, rest = _read_head(source.stream)
     full = len(head) == MAX_LINE_BYTES
     # A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) is not part of the first line:
     # kept, it made that line invalid JSON and its message a rejected one.
     head = head.removeprefix(UTF8_BOM)
-    prefixed = _Prepend(head, source.stream)
+    prefixed = _Prepend(head, rest)
     lines = head.split(b"\n")
     complete = lines[:-1] if full else lines
     content = [s for s in (line.strip() for line in complete[:2000]) if s][:2]
     if not content and not head.strip():
+        if isinstance(rest, _Unreadable):
+            raise rest.error
         return None, prefixed
     line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
@@ -485,10 +509,12 @@ class _Prepend:
         return line + bytes(self.stream.readline(-1 if size < 0 else size - len(line)))
 
     def read(self, size: int = -1) -> bytes:
+        """What one read gives (at most `size` bytes, fewer before the end too, as read1): a
+        read that fails loses nothing read before it (a gzip file cut off mid-document)."""
         if self.first:
             first, self.first = self.first, b""
-            return first + self.stream.read(-1 if size < 0 else max(1, size - len(first)))
-        return bytes(self.stream.read(size))
+            return first
+        return bytes(self.stream.read1(size))
 
 
 def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, chunk: int | None = None,

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,32 @@ def test_corrupt_gzip_is_a_failure_after_storing_what_was_readable(tmp_path: Pat
     assert "stored" in result.output
     engine = open_database(sqlite_url)
     assert 0 < len(event_rows(engine)) < 2000
+
+
+@pytest.mark.parametrize("layout", ["lines", "document"])
+def test_a_small_gzip_cut_off_keeps_every_whole_message_before_the_cut(tmp_path: Path, sqlite_url: str,
+                                                                       layout: str) -> None:
+    """A cut in the first 64 KB of text (a small export, a download that stopped) stored
+    nothing: the first read, which decides the layout, failed as a whole."""
+    from app.core.database import open_database
+
+    lines = [json.dumps(m) for m in _messages(300)]
+    text = "\n".join(lines) + "\n" if layout == "lines" else '{"batch": [\n' + ",\n".join(lines) + "\n]}\n"
+    data = gzip.compress(text.encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(data[: len(data) // 2])
+    readable = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(path.read_bytes())
+    assert len(readable) < 1 << 16
+    whole = readable.count(b"\n") - (layout == "document")  # the document's first line is '{"batch": ['
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
+    assert result.exit_code == 1
+    assert "Error: cannot read" in result.output and "Traceback" not in result.output
+    assert f"{whole} stored" in result.output
+    assert len(event_rows(open_database(sqlite_url))) == whole
+    cut_in_its_header = tmp_path / "header.json.gz"
+    cut_in_its_header.write_bytes(data[:5])
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(cut_in_its_header)])
+    assert result.exit_code == 1 and "Error: cannot read" in result.output
 
 
 def test_import_files_checks_every_file_before_writing(tmp_path: Path, engine: Engine) -> None:
