@@ -3,7 +3,8 @@
 Semantics (the reference oracle in app.query.reference.common implements the same):
 - A property/trait value is typed by its JSON type. A string filter value matches JSON strings
   only, a number matches JSON numbers (numerically and exactly: 5 == 5.0, 10 > 9,
-  9007199254740993 != 9007199254740992.0, as Python compares), a boolean matches
+  9007199254740993 != 9007199254740992.0, as Python compares; a stored float or integer
+  beyond 64 bits as its double: 2**70 > 100, 2**70 + 1 == 2.0**70), a boolean matches
   JSON booleans. `"5"` (string) and 5 (number) are different values.
 - Negative operators (`neq`, `not_contains`, `not_set`) match rows where the value is missing,
   null or of another type: they are exactly NOT of their positive operator.

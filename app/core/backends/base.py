@@ -8,6 +8,8 @@ JSON keys and every value are bound parameters: nothing here pastes user text in
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    false,
     func,
     literal,
     select,
@@ -29,6 +32,22 @@ from sqlalchemy import (
 from sqlalchemy import cast as sa_cast
 from sqlalchemy import column as sa_column
 from sqlalchemy.engine import URL
+
+
+def compare_double(number: Any, op: Callable[[Any, Any], Any], value: int | float) -> Any:
+    """op(number, value) for a SQL double `number`, exact as Python compares a float with `value`
+    (op: operator.eq, gt, ge, lt or le). A float value is itself a double; an integer no double
+    equals (2**53 + 1) is compared with its neighbouring doubles instead, as a database would
+    round it to one of them: d > 2**53 + 1 is d >= 2**53 + 2, and d == 2**53 + 1 never holds."""
+    exact = float(value)
+    if isinstance(value, float) or exact == value:
+        return op(number, literal(exact, Float))
+    if op is operator.eq:
+        return false()
+    below, above = ((exact, math.nextafter(exact, math.inf)) if exact < value
+                    else (math.nextafter(exact, -math.inf), exact))
+    bound = {operator.gt: below, operator.le: below, operator.ge: above, operator.lt: above}[op]
+    return op(number, literal(bound, Float))
 
 
 class UnsupportedDatabase(Exception):
@@ -282,10 +301,13 @@ class Backend:
 
     def json_number_compare(self, doc: Any, key: str, op: Callable[[Any, Any], Any], value: int | float) -> Any:
         """op(doc[key], value) (op: operator.eq, gt, ge, lt or le) when doc[key] is a JSON number,
-        compared exactly, as Python compares an int and a float: 9007199254740993 is neither
-        9007199254740992 nor 9007199254740992.0 (as doubles they are equal); NULL or false
-        when it is no number. SQLite's integers and reals compare so. Filters use it for values
-        from 2**53 up only: below, json_number (a double) is exact and cheaper."""
+        NULL or false when it is no number. A stored integer within 64 bits compares exactly, as
+        Python compares an int and a float: 9007199254740993 is neither 9007199254740992 nor
+        9007199254740992.0 (as doubles they are equal); any other stored number (a float, an
+        integer beyond 64 bits) as the double it reads as, compared exactly with the value
+        (compare_double): 2**70 + 1 equals 1.1805916207174113e21 (2**70), 1e23 equals 1e23.
+        SQLite's json_extract reads and compares so. Filters use it for values from 2**53 up
+        only: below, json_number (a double) is exact and cheaper."""
         return op(self.json_number(doc, key), literal(value))
 
     def json_display(self, doc: Any, key: str) -> Any:

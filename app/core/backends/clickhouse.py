@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 import threading
 import time
 import weakref
@@ -171,6 +172,16 @@ def _python_float(raw: Any) -> Any:
     text_ = case((func.match(raw, literal("e", String)), _re(_re(raw, r"e(\d)", r"e+\1"), r"e([-+])(\d)$", r"e\10\2")),
                  (func.match(raw, literal(r"^-?0\.", String)), small), else_=large)
     return func.replaceOne(text_, literal(".e", String), literal("e", String), type_=Text)
+
+
+def _big_integer(doc: Any, k: Any) -> Any:
+    """True when the String ClickHouse's JSON parser (simdjson) makes of doc[k] was an integer
+    beyond 64 bits in the document: its digits unquoted where the key is (simpleJSONExtractRaw
+    reads the text as written; it finds the key's first occurrence at any depth, so the digits
+    must be the same). The other databases read such a number as a double: 2**70 > 100."""
+    digits = func.JSONExtractString(doc, k, type_=Text)
+    written = func.trimLeft(func.simpleJSONExtractRaw(doc, k, type_=Text), type_=Text)
+    return func.match(digits, literal(r"^-?[0-9]{19,}$", String)) & (written == digits)
 
 
 class ClickHouseBackend(Backend):
@@ -369,6 +380,7 @@ class ClickHouseBackend(Backend):
         if token is not None:
             settings["insert_deduplication_token"] = f"{table}:{token}"
         client = self.client(conn)
+        _without_pandas()
         client.insert(table, rows, column_names=list(columns), settings=settings, column_oriented=by_column,
                       column_type_names=_insert_types(client, table, columns))
         # A chDB folder deleted or replaced before or during the insert took the rows (chDB wrote
@@ -549,6 +561,10 @@ class ClickHouseBackend(Backend):
                 func.JSONExtractBool(doc, k) == literal(1 if kind == "true" else 0, Integer))
         if kind == "null":
             return func.JSONHas(doc, k) & (typ == literal("Null", String))
+        if kind == "string":
+            return (typ == literal("String", String)) & ~_big_integer(doc, k)
+        if kind == "number":
+            return typ.in_(_NUMBER_TYPES) | ((typ == literal("String", String)) & _big_integer(doc, k))
         names = self.json_types[kind]
         return typ == literal(names[0], String) if len(names) == 1 else typ.in_(names)
 
@@ -569,12 +585,14 @@ class ClickHouseBackend(Backend):
     def json_number_compare(self, doc: Any, key: str, op: Callable[[Any, Any], Any], value: int | float) -> Any:
         # Each stored type read as itself (JSONExtractFloat rounds an integer from 2**53 up:
         # 9007199254740993 matched nothing); ClickHouse compares integers and floats exactly.
+        # Only an integer within 64 bits, though: any other number compares as the double the
+        # other databases read (2**64 - 1, a UInt64 here, was below 2**64 as a float filter).
+        # ClickHouse compares a double with an integer exactly.
         k = literal(key, String)
         typ = func.toString(func.JSONType(doc, k))
         bound = literal(value)
         return case((typ == literal("Int64", String), op(func.JSONExtractInt(doc, k, type_=BigInteger), bound)),
-                    (typ == literal("UInt64", String), op(func.JSONExtractUInt(doc, k, type_=BigInteger), bound)),
-                    (typ == literal("Double", String), op(func.JSONExtractFloat(doc, k, type_=Float), bound)),
+                    (self.json_is(doc, key, "number"), op(func.JSONExtractFloat(doc, k, type_=Float), bound)),
                     else_=literal(None, Boolean))
 
     def json_display(self, doc: Any, key: str) -> Any:
@@ -599,8 +617,8 @@ class ClickHouseBackend(Backend):
         k = literal(key, String)
         typ = func.toString(func.JSONType(doc, k))
         return case((~func.JSONHas(doc, k), literal(None, String)),
+                    (self.json_is(doc, key, "number"), literal("number", String)),
                     (typ == literal("String", String), literal("string", String)),
-                    (typ.in_(_NUMBER_TYPES), literal("number", String)),
                     (typ == literal("Bool", String), literal("boolean", String)),
                     (typ == literal("Null", String), literal("null", String)),
                     (typ == literal("Object", String), literal("object", String)),
@@ -931,6 +949,19 @@ _DEDUP = "non_replicated_deduplication_window = 1000"
 #: Per clickhouse-connect client: (table, columns) -> their type names (_insert_types).
 _INSERT_TYPES: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], list[str]]] = (
     weakref.WeakKeyDictionary())
+
+
+def _without_pandas() -> None:
+    """clickhouse-connect asks whether each insert's data is a pandas DataFrame, importing pandas
+    to ask: the first insert of a process that never used pandas loaded it (~0.3 s of CPU, ~1.5 us
+    per event of a 200k-event import, and a heap the garbage collector then walks on every full
+    collection). The writer never inserts a DataFrame, so unless pandas is loaded already (then
+    asking costs nothing) clickhouse-connect is told it has none, as it tells itself when pandas
+    is not installed."""
+    from clickhouse_connect.driver import options
+
+    if "pd" not in vars(options) and "pandas" not in sys.modules:
+        options.pd = options.pd_time_test = None
 
 
 def _insert_types(client: Any, table: str, columns: Sequence[str]) -> list[str]:

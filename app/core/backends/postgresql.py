@@ -30,8 +30,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, JSONB
 from sqlalchemy.engine import URL
 
-from app.core.backends.base import Backend
+from app.core.backends.base import Backend, compare_double
 
+#: The largest double: a stored number beyond it compares as an infinity.
+_MAX_DOUBLE = 1.7976931348623157e308
 #: A materialized property's column holds its values up to this many characters (and its index
 #: entries then at most ~2.6 kB with 255-character event names and persons); longer ones are
 #: read from their event (PostgreSQLBackend.add_materialized_column).
@@ -285,9 +287,17 @@ class PostgreSQLBackend(Backend):
         # JSONB keeps a number as a numeric (exact); read as a float8 (json_number) an integer
         # from 2**53 up was rounded: 9007199254740993 matched 9007199254740992. The value is a
         # numeric too: a float8 parameter would turn the comparison into float8's.
+        # Only an integer within 64 bits, though: any other number compares as the double the
+        # other databases read (1e23 is numeric 10**23 here, the double 1e23 is not: eq 1e23
+        # matched nothing; 2**64 - 1 was below 2**64 as a float filter).
         number = case((self.json_is(doc, key, "number"),
                        cast(doc.op("->", return_type=JSONB)(_key(key)), Numeric)))
-        return op(number, literal(Decimal(value), Numeric))
+        integer = and_(func.scale(number) == 0, number.between(literal(Decimal(-(2**63)), Numeric),
+                                                               literal(Decimal(2**63 - 1), Numeric)))
+        # float8 has no room beyond 1.7976931348623157e308 (the cast fails): those are infinite.
+        double = case((func.abs(number) <= literal(Decimal(_MAX_DOUBLE), Numeric), cast(number, DOUBLE_PRECISION)),
+                      else_=cast(func.sign(number), DOUBLE_PRECISION) * literal(math.inf, DOUBLE_PRECISION))
+        return case((integer, op(number, literal(Decimal(value), Numeric))), else_=compare_double(double, op, value))
 
     def json_display(self, doc: Any, key: str) -> Any:
         text_ = self.json_text(doc, key)
