@@ -38,3 +38,21 @@ def test_a_url_without_its_slashes_is_refused_and_creates_nothing(tmp_path: Path
 @pytest.mark.parametrize("path", ["events.sqlite", "C:events.sqlite", "data/my:file.sqlite"])
 def test_paths_stay_paths(path: str) -> None:
     assert normalize_url(path).startswith("sqlite:///")
+
+
+@pytest.mark.parametrize("url", ["chdb://", "chdb:///", "chdb://?database=shop", "chdb:///?database=shop"])
+def test_a_chdb_url_without_its_folder_is_refused_and_creates_nothing(tmp_path: Path, url: str, chdb_folder: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`chdb://` was the current folder and `chdb:///` the root: the import reported its events
+    stored and left chDB's data/, metadata/, store/ and tmp/ among the user's files."""
+    monkeypatch.chdir(tmp_path)
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps(MESSAGE) + "\n")
+    out = CliRunner().invoke(cli, ["import", "--quiet", "--db", url, str(export)])
+    assert out.exit_code == 1, out.output
+    assert out.stderr.strip() == f"Error: cannot open {url}: this chDB URL names no folder: give one, " \
+                                 "e.g. chdb:///path/to/folder"
+    assert "stored" not in out.output
+    with pytest.raises(DatabaseError, match="names no folder"):
+        open_database(url)
+    assert sorted(os.listdir(tmp_path)) == ["export.jsonl"]

@@ -235,6 +235,8 @@ class ClickHouseBackend(Backend):
         base = scheme.split("+", 1)[0].lower()
         if base == "chdb":
             path_part, _, query = rest.partition("?")
+            if not path_part:  # `chdb://`: no folder, refused by engine_options (not the current one)
+                return url
             if path_part.startswith("/"):
                 folder = Path("/" + path_part.lstrip("/"))
             else:
@@ -251,6 +253,10 @@ class ClickHouseBackend(Backend):
         if url.drivername == "chdb":
             from app.core.backends.clickhouse_dialect import chdb_database
 
+            if not (url.database or "").strip("/"):
+                # `chdb://` and `chdb:///` wrote a database's data/, metadata/, store/ and tmp/
+                # folders into the current folder or the file system's root.
+                raise DatabaseError("this chDB URL names no folder: give one, e.g. chdb:///path/to/folder")
             database = chdb_database(url)
             if not _is_identifier(database):
                 raise DatabaseError(f"not a ClickHouse database name: {database!r}")
