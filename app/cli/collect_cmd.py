@@ -7,6 +7,15 @@ import click
 from app.core.database import DatabaseError, open_database, redact
 
 
+def _is_utf8(text: str) -> bool:
+    """Whether a command-line string was UTF-8 (other bytes arrive as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @click.command("collect")
 @click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file to store events in.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -25,6 +34,10 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
             trust_proxy: bool, access_log: bool, destinations_file: str | None = None) -> None:
     """Receive events from Segment / RudderStack clients and analytics.js over HTTP."""
     keys = [k for k in write_keys if k.strip()]
+    if any(not k.isascii() and not _is_utf8(k) for k in keys):
+        # Bytes that are not UTF-8 in the argument or TRACKLENS_WRITE_KEYS (a key pasted from a
+        # file in another encoding): no client could send such a key, and it was a traceback.
+        raise click.UsageError("a write key must be UTF-8 text, as clients send it; one of the keys given is not")
     if no_auth and keys:
         raise click.UsageError("--no-auth and --write-key contradict each other; give one of them")
     if not no_auth and not keys:

@@ -122,3 +122,21 @@ def test_collect_says_when_its_destinations_file_lists_none(sqlite_url: str, tmp
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_write_key_that_is_not_utf8_is_one_line(sqlite_url: str, tmp_path: Path, how: str) -> None:
+    """A key holding bytes that are not UTF-8 (pasted from a Latin-1 file) was a traceback."""
+    key = b"caf\xe9"
+    args = [sys.executable.encode(), b"-m", b"app", b"collect", b"--db", sqlite_url.encode(), b"--port", b"0"]
+    env = {**os.environb}
+    if how == "option":
+        args += [b"--write-key", key]
+    else:
+        env[b"TRACKLENS_WRITE_KEYS"] = b"good " + key
+    done = subprocess.run(args, capture_output=True, cwd=REPO, env=env, timeout=60)
+    assert done.returncode == 2
+    err = done.stderr.decode()
+    assert err.strip().splitlines()[-1] == ("Error: a write key must be UTF-8 text, as clients send it; "
+                                            "one of the keys given is not"), err
+    assert "Traceback" not in err and b"Tracklens collector" not in done.stdout + done.stderr
