@@ -13,15 +13,16 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
     QGuiApplication,
     QKeySequence,
+    QResizeEvent,
     QScreen,
     QUndoGroup,
 )
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QScrollArea,
+    QSplitter,
     QStyle,
     QTableWidget,
     QTableWidgetItem,
@@ -57,6 +59,7 @@ from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
 from app.ui.plain import display_text, plain_label
 from app.ui.registry import extensions, panel_classes
+from app.ui.widgets.wrap_row import WrapRow
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
 if TYPE_CHECKING:
@@ -122,6 +125,27 @@ def _scrolling(panel: QWidget) -> QScrollArea:
     holder.setWidgetResizable(True)
     holder.setWidget(panel)
     return holder
+
+
+def _beside(row: WrapRow, panel: QWidget) -> int:
+    """The width `panel` needs beside `row`: the margins around it and the minimum width of what
+    shares a splitter with it (a controls column)."""
+    width = 0
+    widget = row.parentWidget()
+    while widget is not None:
+        layout = widget.layout()
+        if layout is not None:
+            margins = layout.contentsMargins()
+            width += margins.left() + margins.right()
+        parent = widget.parentWidget()
+        if widget is panel or parent is None:
+            break
+        if isinstance(parent, QSplitter):
+            others = [other for i in range(parent.count())
+                      if (other := parent.widget(i)) is not None and other is not widget and not other.isHidden()]
+            width += sum(other.minimumSizeHint().width() + parent.handleWidth() for other in others)
+        widget = parent
+    return width
 
 
 class MainWindow(QMainWindow):
@@ -209,16 +233,42 @@ class MainWindow(QMainWindow):
             dock.raise_()
         left = first_in_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
         right = first_in_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
+        self._sides = (left, right) if left is not None and right is not None else None
         if left is not None and right is not None:
             # Each side in proportion to the width its widest panel needs (with scrolling panels
-            # a dock no longer insists on it): at the default size every panel has its width.
-            def widest(area: Qt.DockWidgetArea) -> int:
-                return max(self.panels[pid].minimumSizeHint().width() for pid, dock in self.docks.items()
-                           if self.dockWidgetArea(dock) == area)
-
-            left_need, right_need = widest(self.dockWidgetArea(left)), widest(self.dockWidgetArea(right))
+            # a dock no longer insists on it) with its toolbars on one row: at the default size
+            # every panel has its width and no toolbar wraps.
+            left_need, right_need = self._widest(left, unwrapped=True), self._widest(right, unwrapped=True)
             width = DEFAULT_SIZE[0] * left_need // (left_need + right_need)
             self.resizeDocks([left, right], [width, DEFAULT_SIZE[0] - width], Qt.Orientation.Horizontal)
+
+    def _widest(self, side: QDockWidget, *, unwrapped: bool = False) -> int:
+        """The minimum width of the widest panel in `side`'s dock area; `unwrapped`: with its
+        wrapping toolbars (WrapRow) on one row."""
+        def need(panel: QWidget) -> int:
+            rows = panel.findChildren(WrapRow) if unwrapped else []
+            return max([panel.minimumSizeHint().width(), *(row.sizeHint().width() + _beside(row, panel) for row in rows)])
+
+        area = self.dockWidgetArea(side)
+        return max(need(self.panels[pid]) for pid, dock in self.docks.items() if self.dockWidgetArea(dock) == area)
+
+    def _keep_panels_whole(self) -> None:
+        """After a resize, move the separator between the two dock areas so each is at least as
+        wide as its widest panel when the window has room for both. Both areas shrank alike:
+        at 1366 x 768 Messages scrolled sideways (20 px) beside a left side with 62 px to spare."""
+        if self._sides is None:
+            return
+        left, right = self._sides
+        if (left.isFloating() or right.isFloating() or not left.isVisible() or not right.isVisible()
+                or self.dockWidgetArea(left) == self.dockWidgetArea(right)):
+            return
+        needs = [self._widest(dock) + dock.width() - cast(QScrollArea, dock.widget()).viewport().width()
+                 for dock in (left, right)]
+        widths = [left.width(), right.width()]
+        if all(w >= n for w, n in zip(widths, needs, strict=True)) or sum(needs) > sum(widths):
+            return
+        width = max(needs[0], min(widths[0], sum(widths) - needs[1]))
+        self.resizeDocks([left, right], [width, sum(widths) - width], Qt.Orientation.Horizontal)
 
     def _build_actions(self) -> None:
         menu_bar = self.menuBar()
@@ -792,6 +842,10 @@ class MainWindow(QMainWindow):
             y = max(available.y(), min(frame.y(), available.y() + available.height() - height))
         if (x, y) != (frame.x(), frame.y()):
             self.move(x, y)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._keep_panels_whole)  # once the dock areas have their new widths
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -38,6 +38,7 @@ from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
 from app.ui.widgets.sparkline import SparklineDelegate
+from app.ui.widgets.wrap_row import WrapRow
 
 SETTINGS_KEY = "destinations/file"
 STATUS_COLUMNS = ("Destination", "Type", "State", "Delivered", "Last 24 h", "Pending", "Lag", "Failing since",
@@ -112,6 +113,7 @@ class DestinationsPanel(Panel):
         top = QHBoxLayout()
         self.file_label = plain_label(QLabel("", self.body))
         self.file_label.setObjectName("destinationsFile")
+        self.file_label.setWordWrap(True)  # not as wide as its sentence or path
         open_button = QPushButton("Destinations file…", self.body)
         open_button.clicked.connect(self._choose_file)
         self.edit_button = QPushButton("Edit…", self.body)
@@ -140,7 +142,7 @@ class DestinationsPanel(Panel):
         self.dead.horizontalHeader().setStretchLastSection(True)
         self.body_layout.addWidget(split, 1)
 
-        actions = QHBoxLayout()
+        actions = WrapRow()  # wraps when narrow: one row asked for 811 px, wider than a laptop's dock
         self.pause_button = QPushButton("Pause", self.body)
         self.resume_button = QPushButton("Resume", self.body)
         self.retry_button = QPushButton("Re-send dead letters", self.body)
@@ -162,8 +164,7 @@ class DestinationsPanel(Panel):
         self.stop_button.clicked.connect(self.stop_action)
         for widget in (self.pause_button, self.resume_button, self.retry_button, QLabel("Replay from", self.body),
                        self.from_date, QLabel("to", self.body), self.to_date, self.replay_button, self.stop_button):
-            actions.addWidget(widget)
-        actions.addStretch(1)
+            actions.addWidget(widget, keep_with_next=isinstance(widget, QLabel))
         self.body_layout.addLayout(actions)
         self.message = plain_label(QLabel("", self.body))  # destination names, errors quoting the file
         self.message.setObjectName("destinationsMessage")

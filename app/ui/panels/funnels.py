@@ -45,6 +45,7 @@ from app.ui.widgets.date_range import DateRangePicker
 from app.ui.widgets.empty_state import empty_database_html, empty_database_text
 from app.ui.widgets.export import ExportButton, model_table, write_csv
 from app.ui.widgets.series_chart import Series, SeriesChart
+from app.ui.widgets.wrap_row import WrapRow
 
 #: The query model's window units, views and trend units, with their labels (app.query.panel_state).
 WINDOW_UNITS = WINDOW_UNIT_CHOICES
@@ -143,7 +144,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         holder = QWidget(self.body)
         layout = QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
-        toolbar = QHBoxLayout()
+        toolbar = WrapRow()  # wraps when narrow: one row asked for 938 px, wider than a laptop's dock
         self.range_picker = DateRangePicker(holder)
         toolbar.addWidget(self.range_picker, 3)
         self.view_combo = QComboBox(holder)
@@ -158,7 +159,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
             self.axis_combo.addItem(label, key)
         toolbar.addWidget(self.axis_combo)
         self.unit_label = QLabel("by", holder)
-        toolbar.addWidget(self.unit_label)
+        toolbar.addWidget(self.unit_label, keep_with_next=True)
         self.unit_combo = QComboBox(holder)
         self.unit_combo.setObjectName("funnelUnit")
         self.binder.combo(self.unit_combo, "unit", TREND_UNITS)

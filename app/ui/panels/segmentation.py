@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QSplitter,
     QTableView,
@@ -44,6 +43,7 @@ from app.ui.widgets.export import ExportButton, write_csv
 from app.ui.widgets.filter_builder import FilterBuilder
 from app.ui.widgets.series_chart import DEFAULT_TOP, Series, SeriesChart
 from app.ui.widgets.series_table import SeriesTableModel
+from app.ui.widgets.wrap_row import WrapRow
 
 #: The query model's measures and units, with their labels (app.query.panel_state).
 MEASURES = MEASURE_CHOICES
@@ -172,10 +172,10 @@ class SegmentationPanel(Panel):
         holder = QWidget(self.body)
         layout = QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
-        toolbar = QHBoxLayout()
+        toolbar = WrapRow()  # wraps when narrow: one row asked for 867 px, wider than a laptop's dock
         self.range_picker = DateRangePicker(holder)
         toolbar.addWidget(self.range_picker, 3)
-        toolbar.addWidget(QLabel("by", holder))
+        toolbar.addWidget(QLabel("by", holder), keep_with_next=True)
         self.unit_combo = QComboBox(holder)
         self.unit_combo.setObjectName("unitCombo")
         self.binder.combo(self.unit_combo, "unit", UNITS)
@@ -206,6 +206,7 @@ class SegmentationPanel(Panel):
         layout.addWidget(split, 1)
         self.summary = QLabel("", holder)
         self.summary.setObjectName("segmentationSummary")
+        self.summary.setWordWrap(True)  # not as wide as its longest line
         layout.addWidget(self.summary)
 
         self.range_picker.changed.connect(self._on_range_changed)

@@ -1,0 +1,79 @@
+"""Every panel on a 1366 x 768 laptop screen: none scrolls sideways in its dock and every button,
+box and date of its toolbars is whole on screen. Segmentation (124 px), Funnels (195) and
+Destinations (194) scrolled sideways there: their results toolbars and action row asked for one
+row's width (867, 938 and 811 px, wider than their dock), so their ends (Export, Replay, Cancel)
+were off screen until the user scrolled. Both dock areas shrank alike from the default window,
+so Messages (637 px at least) scrolled 20 px beside a left side with width to spare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
+
+from app.ui.widgets.wrap_row import WrapRow
+from tests.ui.conftest import settle
+
+PANELS = ("segmentation", "live", "funnels", "users", "retention", "destinations", "messages", "profile")
+QUERIES = ("segmentation", "funnels", "users", "retention")
+
+
+def _cut_off(holder: QAbstractScrollArea, panel: QWidget) -> list[str]:
+    """The shown buttons and boxes laid out in the dock's own area (not in a column or table that
+    scrolls by itself) whose left or right end is outside what the dock shows."""
+    viewport = holder.viewport()
+    cut = []
+    for kind in (QAbstractButton, QComboBox, QAbstractSpinBox):
+        for widget in panel.findChildren(kind):
+            if not widget.isVisibleTo(panel) or widget.width() == 0:
+                continue
+            area = widget.parentWidget()
+            while area is not None and not isinstance(area, QAbstractScrollArea):
+                area = area.parentWidget()
+            if area is not holder:
+                continue
+            left = widget.mapTo(viewport, widget.rect().topLeft()).x()
+            if left < 0 or left + widget.width() > viewport.width():
+                cut.append(f"{type(widget).__name__} {widget.objectName() or getattr(widget, 'text', str)()!r}")
+    return cut
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1760, 900)])
+def test_no_panel_scrolls_sideways_on_a_laptop_screen(
+        size: tuple[int, int], make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    window = make_window(shop_db[0])
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5_000)
+    for name in PANELS:
+        panel = window.show_panel(name)
+        if name in QUERIES:
+            settle(qtbot, panel)
+        holder = window.docks[name].widget()
+        qtbot.waitUntil(lambda shown=panel: shown.isVisible() and shown.width() > 0)
+        qtbot.wait(100)  # the dock's layout after the panel's answer
+        scroll = holder.horizontalScrollBar().maximum()
+        assert scroll == 0, f"{name} scrolls sideways {scroll} px in {holder.viewport().width()}"
+        assert _cut_off(holder, panel) == [], name
+        if size == (1760, 900):  # the default window: every toolbar on one row, as before
+            for row in panel.findChildren(WrapRow):
+                shown = [w for i in range(row.count()) if (w := row.itemAt(i).widget()) is not None and w.isVisible()]
+                assert max(w.y() for w in shown) < min(w.geometry().bottom() for w in shown), name
+
+
+def test_a_narrow_toolbar_wraps_and_keeps_each_label_with_its_box(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 Segmentation's results toolbar takes two rows: "by" stays beside the unit it
+    names, and the summary line wraps instead of widening the panel."""
+    window = make_window(shop_db[0])
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    panel = window.show_panel("segmentation")
+    settle(qtbot, panel)
+    qtbot.wait(100)
+    assert panel.export_button.y() > panel.range_picker.geometry().bottom()  # on a second row
+    by = next(label for label in panel.findChildren(type(panel.summary)) if label.text() == "by")
+    assert by.y() < panel.unit_combo.y() + panel.unit_combo.height() and by.geometry().right() < panel.unit_combo.x()
+    holder = window.docks["segmentation"].widget()
+    assert panel.summary.width() <= holder.viewport().width()
+    assert panel.summary.text()
