@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
-from app.ui.plain import ask, display_text, plain_label
+from app.ui.plain import DataLabel, ask, display_text
 from app.ui.registry import register_extension
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 from app.ui.workers import SimpleToken
@@ -311,7 +310,7 @@ class CohortsDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setObjectName("cohortList")
         layout.addWidget(self.list, 1)
-        self.message = plain_label(QLabel("", self))  # cohort names, errors
+        self.message = DataLabel("", self)  # cohort names, errors
         self.message.setObjectName("cohortMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -343,7 +342,7 @@ class CohortsDialog(QDialog):
             if current is not None and cohort["id"] == current["id"]:
                 self.list.setCurrentItem(item)
         if self.store.error:
-            self.message.setText(display_text(f"⚠ {self.store.error}"))
+            self.message.setText(f"⚠ {self.store.error}")
         elif not self.store.cohorts():
             self.message.setText("No cohorts yet: filter persons in the User explorer and click Save as cohort.")
         else:
@@ -378,7 +377,7 @@ class CohortsDialog(QDialog):
             self.store.delete(cohort["id"], on_error=self._error)
 
     def _error(self, message: str) -> None:
-        self.message.setText(display_text(f"⚠ {message}"))
+        self.message.setText(f"⚠ {message}")
 
 
 # --------------------------------------------------------------------------------------------

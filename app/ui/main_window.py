@@ -57,7 +57,7 @@ from app.ui.dialogs.show_query import ShowQueryDialog
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels import load_ui_modules
-from app.ui.plain import display_text, plain_label
+from app.ui.plain import DataLabel, DataStatusBar, window_title
 from app.ui.registry import extensions, panel_classes
 from app.ui.widgets.wrap_row import WrapRow
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
@@ -160,10 +160,11 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("Tracklens")
+        self.setStatusBar(DataStatusBar(self))  # its messages quote names, ids, paths
         self.settings = settings if settings is not None else cfg.open_settings()
         self.context = AppContext(self.settings, self)
         self.context.reconnect_requested.connect(self.reconnect)
-        self.context.notice.connect(lambda text: self.statusBar().showMessage(display_text(text), 60_000))
+        self.context.notice.connect(lambda text: self.statusBar().showMessage(text, 60_000))
         self.panels: dict[str, Panel] = {}
         self.docks: dict[str, QDockWidget] = {}
         #: False for `--screenshot`: rendering docs must not change the user's last database.
@@ -388,7 +389,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.connection_label = plain_label(QLabel("Not connected", self))  # URLs, paths, server errors
+        self.connection_label = DataLabel("Not connected", self)  # URLs, paths, server errors
         self.connection_label.setObjectName("connectionLabel")
         self.panel_status_label = QLabel("", self)
         self.panel_status_label.setObjectName("liveStatusLabel")
@@ -418,7 +419,7 @@ class MainWindow(QMainWindow):
         self.creatable_url = None
         self._want_demo = False  # a demo still being built no longer takes over when done
         self._close_connection()
-        self.connection_label.setText(f"Connecting to {display_text(cfg.split_password(full_url)[0])}…")
+        self.connection_label.setText(f"Connecting to {cfg.split_password(full_url)[0]}…")
         self.context.connecting.emit("Opening the database…", None)
 
         self._abandon_opening()
@@ -506,7 +507,7 @@ class MainWindow(QMainWindow):
         if isinstance(engine, NoTracklensDatabase):
             self.creatable_url = self._pending_url
             bare = cfg.split_password(self._pending_url or "")[0]
-            self.connection_label.setText(f"No Tracklens database at {display_text(bare)}")
+            self.connection_label.setText(f"No Tracklens database at {bare}")
             self.context.connect_failed.emit(f"{str(engine)[:1].upper()}{str(engine)[1:]}: create an empty one "
                                              "there, or choose another with File > Connect")
             return
@@ -520,14 +521,14 @@ class MainWindow(QMainWindow):
         else:
             self.settings.setValue("connection/last", cfg.split_password(url)[0])
         self.context.set_connection(connection)
-        self.setWindowTitle(f"Tracklens — {connection.display_url}")
+        self.setWindowTitle(window_title(f"Tracklens — {connection.display_url}"))
         self._update_connection_label()
         self.connection_changed.emit(connection)
         self._update_simulation()
 
     def _on_open_failed(self, info: ErrorInfo) -> None:
         bare = cfg.split_password(self._pending_url or "")[0]
-        self.connection_label.setText(f"Cannot open {display_text(bare)}")
+        self.connection_label.setText(f"Cannot open {bare}")
         self.context.connect_failed.emit(f"Cannot open the database: {info.message}")
 
     def _on_open_retrying(self, seconds: float) -> None:
@@ -603,7 +604,7 @@ class MainWindow(QMainWindow):
                 self.show_panel(panel_id)
                 panel.show_person(person_id)
                 return
-        self.statusBar().showMessage(f"Person {display_text(person_id)} (no profile panel in this build)", 5000)
+        self.statusBar().showMessage(f"Person {person_id} (no profile panel in this build)", 5000)
 
     def show_users_query(self, spec: dict[str, Any]) -> None:
         for panel_id, panel in self.panels.items():

@@ -12,8 +12,13 @@ Unicode's bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and the others) 
 follows them: a userId "admin\u202egnp.exe" showed as "adminexe.png", and an override left open
 in a value reversed the rest of its line. What the app shows writes them out (`\u202e`), and a
 value holding right-to-left letters is isolated, so its direction cannot spill into the text
-beside it (display_text; PlainTextDelegate for item views). The values themselves (filters,
-copies, exports) stay as they are.
+beside it (display_text). The values themselves (filters, copies, exports) stay as they are.
+
+Where it is applied is the widget, not each call: a DataLabel, a DataStatusBar, window_title,
+plain_tip and PlainTextDelegate (item views, combo boxes' lists and closed boxes) apply
+display_text to whatever they are given, so text from the database set on one of them cannot
+be shown raw by a call that forgot it (67 calls did it by hand, and a new label could forget).
+tests/ui/test_shown_text.py walks every panel's widgets for a raw control.
 """
 
 from __future__ import annotations
@@ -22,9 +27,21 @@ import re
 import unicodedata
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtGui import Qt as QtGui
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QMessageBox, QStyledItemDelegate, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QLabel,
+    QMessageBox,
+    QStatusBar,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 #: Unicode's Bidi_Control characters: ALM, LRM, RLM, the embeddings and overrides (LRE, RLE,
 #: PDF, LRO, RLO) and the isolates (LRI, RLI, FSI, PDI).
@@ -35,21 +52,49 @@ _BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 _ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
 _View = TypeVar("_View", bound=QAbstractItemView)
+_Combo = TypeVar("_Combo", bound=QComboBox)
+_PLAIN_COMBO = "tracklensPlainCombo"
 
 
 def display_text(text: str) -> str:
     """`text` as the app shows it: each bidirectional control written out as `\\u202e`, and the
     whole isolated when it holds right-to-left letters (what it shows in a label or cell then
-    cannot be reordered by the data, nor reorder what stands next to it)."""
+    cannot be reordered by the data, nor reorder what stands next to it).
+
+    Text shown already may be shown again, alone or inside a longer text ("Saved “⁨שלום⁩”."):
+    the isolates display_text puts around a value (a First Strong Isolate and its Pop enclosing
+    no other control) are kept, so a label applying it to a message that quotes a shown value
+    changes nothing there. Any other control, an isolate the data opened included, is written out."""
     if text.isascii():
         return text
-    if (len(text) >= 2 and text[0] == _ISOLATE and text[-1] == _POP_ISOLATE
-            and not _BIDI_CONTROL.search(text, 1, len(text) - 1)):
+    kept = _own_isolates(text)
+    if kept.get(0) == len(text) - 1:
         return text  # shown already (isolated, nothing to write out): showing it again changes nothing
-    text = _BIDI_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _BIDI_CONTROL.sub(lambda m: m.group() if m.start() in kept else f"\\u{ord(m.group()):04x}", text)
     if any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text):
         return f"{_ISOLATE}{text}{_POP_ISOLATE}"
     return text
+
+
+def _own_isolates(text: str) -> dict[int, int]:
+    """The positions of `text`'s First Strong Isolates that enclose, up to their Pop, no other
+    bidirectional control (nested ones of the kind aside), each with its Pop's (and the Pop's
+    with its own): what display_text writes around a value, which changes no other text."""
+    kept: dict[int, int] = {}
+    open_: list[list[int]] = []  # [position, 1 while it encloses nothing else]
+    for match in _BIDI_CONTROL.finditer(text):
+        char, at = match.group(), match.start()
+        if char == _ISOLATE:
+            open_.append([at, 1])
+        elif char == _POP_ISOLATE and open_:
+            start, clean = open_.pop()
+            if clean:
+                kept[start], kept[at] = at, start
+            elif open_:
+                open_[-1][1] = 0
+        elif open_:
+            open_[-1][1] = 0
+    return kept
 
 
 class PlainTextDelegate(QStyledItemDelegate):
@@ -64,6 +109,74 @@ def plain_items(view: _View) -> _View:
     """`view` (a table, tree or list) drawing its cells' text with display_text."""
     view.setItemDelegate(PlainTextDelegate(view))
     return view
+
+
+class DataLabel(QLabel):
+    """A label for text that may come from data (names, ids, values, errors quoting them): it
+    shows what it is given as plain text with its bidirectional controls written out
+    (display_text), and may be narrower than its text (plain_label). `rich`: a label whose
+    caller writes HTML, escaping the values in it (html.escape); display_text applies all the same."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, rich: bool = False) -> None:
+        super().__init__(parent)
+        plain_label(self)
+        if rich:
+            self.setTextFormat(Qt.TextFormat.RichText)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(display_text(text))
+
+
+class DataStatusBar(QStatusBar):
+    """A status bar whose messages (which quote report names, paths, ids) show their
+    bidirectional controls written out (display_text)."""
+
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
+        super().showMessage(display_text(text), timeout)
+
+
+class _ClosedBoxText(QObject):
+    """Draws a closed, non-editable combo box with its current text as display_text shows it
+    (Qt's own painting, with that one text changed); the box's text stays the value."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Paint or not isinstance(watched, QComboBox) or watched.isEditable():
+            return False
+        painter = QStylePainter(watched)
+        painter.setPen(watched.palette().color(QPalette.ColorRole.Text))
+        option = QStyleOptionComboBox()
+        watched.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        if watched.currentIndex() < 0 and watched.placeholderText():
+            option.palette.setBrush(QPalette.ColorRole.ButtonText,
+                                    option.palette.placeholderText())
+            option.currentText = watched.placeholderText()
+        option.currentText = display_text(option.currentText)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        painter.end()
+        return True
+
+
+_CLOSED_BOX_TEXT: list[_ClosedBoxText] = []
+
+
+def plain_combo(combo: _Combo) -> _Combo:
+    """`combo` showing its entries' text as display_text does, in its list (PlainTextDelegate)
+    and, when it is not editable, in the closed box (an editable box's text is the value being
+    typed, shown as it is)."""
+    combo.setItemDelegate(PlainTextDelegate(combo))
+    if not _CLOSED_BOX_TEXT:
+        _CLOSED_BOX_TEXT.append(_ClosedBoxText())
+    combo.installEventFilter(_CLOSED_BOX_TEXT[0])
+    combo.setProperty(_PLAIN_COMBO, True)
+    return combo
+
+
+def shown_text(combo: QComboBox) -> str:
+    """The text a closed combo box draws."""
+    text = combo.currentText()
+    return display_text(text) if combo.property(_PLAIN_COMBO) and not combo.isEditable() else text
 
 
 def plain_label(label: QLabel) -> QLabel:
@@ -105,8 +218,8 @@ def menu_text(text: str, limit: int = MENU_TEXT_LIMIT) -> str:
 def window_title(text: str) -> str:
     """A window title showing `text` as it is: Qt takes '[*]' in a title for the place of its
     'modified' mark and shows nothing there ('Filters on Buy [*] now' showed 'Filters on Buy  now');
-    '[*][*]' shows '[*]'."""
-    return text.replace("[*]", "[*][*]")
+    '[*][*]' shows '[*]'. Its bidirectional controls are written out (display_text)."""
+    return display_text(text).replace("[*]", "[*][*]")
 
 
 def ask(parent: QWidget | None, title: str, text: str, yes: str | None = None) -> bool:
@@ -115,9 +228,9 @@ def ask(parent: QWidget | None, title: str, text: str, yes: str | None = None) -
     `QMessageBox.question` takes its text for HTML when it looks like it (`Qt.AutoText`): a
     report, cohort or campaign name (typed by an analyst, or in a report file someone sent)
     such as `<b>all</b>` or nested `<table>`s was rendered, or stalled the dialog, instead of
-    being the name the user is asked about.
+    being the name the user is asked about. Its bidirectional controls are written out.
     """
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+    box = QMessageBox(QMessageBox.Icon.Question, window_title(title), display_text(text),
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     if yes is not None:

@@ -9,6 +9,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app.core.database import open_database
 from app.ui import settings as cfg
@@ -166,7 +167,7 @@ def test_a_missing_keychain_is_one_calm_notice_in_the_dialog(qtbot: Any, ui_sett
 
     dialog = ConnectDialog(ui_settings)
     qtbot.addWidget(dialog)
-    note = dialog.findChild(type(dialog.status), "keychainNote")
+    note = dialog.findChild(QLabel, "keychainNote")
     assert note is not None and "No system keychain" in note.text()
     with caplog.at_level(logging.WARNING):
         cfg.remember_connection(ui_settings, "postgresql://bob:hunter2@localhost/events")
@@ -178,7 +179,7 @@ def test_with_a_keychain_the_dialog_says_where_the_password_goes(qtbot: Any, ui_
                                                                 memory_keyring: Any) -> None:
     dialog = ConnectDialog(ui_settings)
     qtbot.addWidget(dialog)
-    assert "kept in the system keychain" in dialog.findChild(type(dialog.status), "keychainNote").text()
+    assert "kept in the system keychain" in dialog.findChild(QLabel, "keychainNote").text()
 
 
 @pytest.mark.parametrize("first_tab", [ConnectDialog.TAB_SQLITE, ConnectDialog.TAB_CLICKHOUSE])

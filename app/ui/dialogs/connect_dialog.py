@@ -41,7 +41,7 @@ from app.core.database import open_database, parse_url
 from app.core.errors import NoTracklensDatabase
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
-from app.ui.plain import plain_label
+from app.ui.plain import DataLabel
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
 SSL_MODES = ["prefer", "disable", "allow", "require", "verify-ca", "verify-full"]
@@ -86,7 +86,7 @@ class ConnectDialog(QDialog):
         self.tabs.addTab(self._url_tab(), "SQLAlchemy URL")
         layout.addWidget(self.tabs)
 
-        self.status = plain_label(QLabel("", self))  # a server's error messages
+        self.status = DataLabel("", self)  # a server's error messages
         self.status.setObjectName("testStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)

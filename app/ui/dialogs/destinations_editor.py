@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.files import write_text_atomically
 from app.outbound.destinations.config import parse_destinations
-from app.ui.plain import plain_label
+from app.ui.plain import DataLabel
 
 #: What a new file starts with: one of each kind, to edit (secrets may come from the environment).
 EXAMPLE = [
@@ -42,7 +41,7 @@ class DestinationsEditor(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("destinationsText")
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.status = plain_label(QLabel("", self))  # destination names and errors quoting the file
+        self.status = DataLabel("", self)  # destination names and errors quoting the file
         self.status.setObjectName("destinationsStatus")
         self.status.setWordWrap(True)
         check = QPushButton("Check", self)
@@ -52,7 +51,7 @@ class DestinationsEditor(QDialog):
         buttons.accepted.connect(self._save_clicked)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(plain_label(QLabel(path or "A new destinations file (you choose where on Save).", self)))
+        layout.addWidget(DataLabel(path or "A new destinations file (you choose where on Save).", self))
         layout.addWidget(self.text, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.files import write_text_atomically
 from app.ui.connection import Connection
 from app.ui.errors import ErrorInfo
-from app.ui.plain import plain_label
+from app.ui.plain import DataLabel, window_title
 from app.ui.workers import QueryChannel
 
 
@@ -48,7 +48,7 @@ class ShowQueryDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("showQueryDialog")
-        self.setWindowTitle(f"Query of {title}")
+        self.setWindowTitle(window_title(f"Query of {title}"))
         self.resize(820, 560)
         self.spec = spec
         self.json_text = json.dumps(spec, ensure_ascii=False, indent=2)
@@ -56,7 +56,7 @@ class ShowQueryDialog(QDialog):
         self.tabs = QTabWidget()
         self.json_view = _code_view(self.json_text)
         self.sql_view = _code_view("")
-        self.sql_status = plain_label(QLabel())  # errors may quote the query's values
+        self.sql_status = DataLabel()  # errors may quote the query's values
         self.sql_status.setObjectName("sqlStatus")
         self.sql_status.setWordWrap(True)
 
@@ -74,7 +74,7 @@ class ShowQueryDialog(QDialog):
         json_buttons.addWidget(self.save_json)
         json_buttons.addStretch(1)
         json_layout.addLayout(json_buttons)
-        self.json_message = plain_label(QLabel())
+        self.json_message = DataLabel()
         self.json_message.setObjectName("jsonMessage")
         self.json_message.setWordWrap(True)
         json_layout.addWidget(self.json_message)

@@ -33,7 +33,7 @@ from app.outbound.destinations.config import Destination, DestinationError, load
 from app.outbound.support import unsupported_reason
 from app.ui.dialogs.destinations_editor import DestinationsEditor
 from app.ui.panel import Panel
-from app.ui.plain import plain_items, plain_label
+from app.ui.plain import DataLabel, plain_items
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.widgets.sparkline import ROLE as SPARK_ROLE
@@ -111,7 +111,7 @@ class DestinationsPanel(Panel):
         super().__init__(context, parent)
         self.file: str | None = get_json(context.settings, SETTINGS_KEY) or None
         top = QHBoxLayout()
-        self.file_label = plain_label(QLabel("", self.body))
+        self.file_label = DataLabel("", self.body)
         self.file_label.setObjectName("destinationsFile")
         self.file_label.setWordWrap(True)  # not as wide as its sentence or path
         open_button = QPushButton("Destinations file…", self.body)
@@ -166,7 +166,7 @@ class DestinationsPanel(Panel):
                        self.from_date, QLabel("to", self.body), self.to_date, self.replay_button, self.stop_button):
             actions.addWidget(widget, keep_with_next=isinstance(widget, QLabel))
         self.body_layout.addLayout(actions)
-        self.message = plain_label(QLabel("", self.body))  # destination names, errors quoting the file
+        self.message = DataLabel("", self.body)  # destination names, errors quoting the file
         self.message.setObjectName("destinationsMessage")
         self.message.setWordWrap(True)
         self.body_layout.addWidget(self.message)

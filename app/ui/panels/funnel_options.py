@@ -26,6 +26,7 @@ from app.query.panel_state import FUNNEL_ORDER_CHOICES, FUNNEL_ORDER_TIPS
 from app.query.runners.funnel_base import MAX_EXCLUSIONS
 from app.ui.discovery import DiscoveryCache
 from app.ui.icons import field_icon
+from app.ui.plain import plain_combo
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
@@ -52,7 +53,7 @@ class ExclusionRow(QWidget):
         self.where = list(spec.get("where") or [])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.event_combo = QComboBox(self)
+        self.event_combo = plain_combo(QComboBox(self))  # event names as shown in its list
         self.event_combo.setObjectName("exclusionEvent")
         self.event_combo.setEditable(True)
         self.event_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.discovery import DiscoveryCache
-from app.ui.plain import plain_items
+from app.ui.plain import plain_combo, plain_items
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder
 
@@ -79,7 +79,7 @@ class StepsEditor(QWidget):
         row = QHBoxLayout()
         self.detail_label = QLabel("Step", self.detail)
         row.addWidget(self.detail_label)
-        self.event_combo = QComboBox(self.detail)
+        self.event_combo = plain_combo(QComboBox(self.detail))  # event names as shown in its list
         self.event_combo.setObjectName("stepEvent")
         self.event_combo.setEditable(True)
         self.event_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

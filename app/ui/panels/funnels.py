@@ -37,7 +37,7 @@ from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
 from app.ui.panels.state_panel import StateQueryPanel
-from app.ui.plain import menu_text, plain_items, plain_label
+from app.ui.plain import DataLabel, menu_text, plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.controls_column import ControlsColumn
@@ -197,7 +197,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         self.histogram = HistogramChart(self.stack)
         self.stack.addWidget(self.histogram)
         layout.addWidget(self.stack, 1)
-        self.summary = plain_label(QLabel("", holder))  # names breakdown groups (property values)
+        self.summary = DataLabel("", holder)  # may name breakdown groups (property values)
         self.summary.setObjectName("funnelSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)

@@ -46,7 +46,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
-from app.ui.plain import ask, display_text, plain_items, plain_label, plain_tip
+from app.ui.plain import DataLabel, ask, display_text, plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
@@ -95,7 +95,7 @@ class MessagesPanel(Panel):
         self._send_signals.progress.connect(self._on_send_progress)
         self.count_channel = self.new_channel()
         self.count_channel.result.connect(self._on_count)
-        self.count_channel.failed.connect(lambda info: self.editor.count_label.setText(f"⚠ {html.escape(display_text(info.message))}"))
+        self.count_channel.failed.connect(lambda info: self.editor.count_label.setText(f"⚠ {html.escape(info.message)}"))
         self.preview_channel = self.new_channel()
         self.preview_channel.result.connect(self._on_preview)
         self.preview_channel.failed.connect(lambda info: self._show_preview_error(info.message))
@@ -111,8 +111,8 @@ class MessagesPanel(Panel):
         self.save_channel = self.new_channel()
         self.save_channel.result.connect(self._on_stored)
         self.save_channel.failed.connect(lambda info: self._on_stored(f"⚠ {info.message}"))
-        self._store_queue: list[tuple[Job, QLabel]] = []
-        self._storing: QLabel | None = None
+        self._store_queue: list[tuple[Job, DataLabel]] = []
+        self._storing: DataLabel | None = None
         for side in (self.count_channel, self.preview_channel, self.send_channel, self.results_channel,
                      self.save_channel):
             self.show_retries_of(side)
@@ -167,7 +167,7 @@ class MessagesPanel(Panel):
         buttons.addStretch(1)
         layout.addLayout(buttons)
         # The panel's messages quote names, addresses and servers' errors (app.ui.plain).
-        self.list_message = plain_label(QLabel("", box))
+        self.list_message = DataLabel("", box)
         self.list_message.setObjectName("listMessage")
         self.list_message.setWordWrap(True)
         layout.addWidget(self.list_message)
@@ -185,7 +185,7 @@ class MessagesPanel(Panel):
         self.save_button = QPushButton("Save campaign", page)
         self.save_button.setObjectName("saveCampaign")
         self.save_button.clicked.connect(self.save_campaign)
-        self.editor_message = plain_label(QLabel("", page))
+        self.editor_message = DataLabel("", page)
         self.editor_message.setObjectName("editorMessage")
         self.editor_message.setWordWrap(True)
         row.addWidget(self.save_button)
@@ -207,7 +207,7 @@ class MessagesPanel(Panel):
         top.addWidget(self.person, 1)
         top.addWidget(self.preview_button)
         layout.addLayout(top)
-        self.preview_error = plain_label(QLabel("", page))
+        self.preview_error = DataLabel("", page)
         self.preview_error.setObjectName("previewError")
         self.preview_error.setWordWrap(True)
         self.preview_error.setStyleSheet("QLabel { color: #b00020; }")
@@ -252,7 +252,7 @@ class MessagesPanel(Panel):
         send_row.addWidget(self.send_button)
         send_row.addWidget(self.progress, 1)
         layout.addLayout(send_row)
-        self.send_message = plain_label(QLabel("", page))
+        self.send_message = DataLabel("", page)
         self.send_message.setObjectName("sendMessage")
         self.send_message.setWordWrap(True)
         self.send_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -262,7 +262,7 @@ class MessagesPanel(Panel):
     def _build_results(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        self.results_label = QLabel("Choose a campaign that was sent.", page)
+        self.results_label = DataLabel("Choose a campaign that was sent.", page, rich=True)  # names the campaign
         self.results_label.setObjectName("resultsLabel")
         self.results_label.setWordWrap(True)
         self.results_label.setTextFormat(Qt.TextFormat.RichText)
@@ -377,7 +377,7 @@ class MessagesPanel(Panel):
             return
         self._forget_answers_of_the_campaign_left()
         self.editor.set_definition(row["definition"])
-        self.editor_message.setText(display_text(row["error"] or ""))
+        self.editor_message.setText(row["error"] or "")
         self.load_results()
 
     def new_campaign(self) -> None:
@@ -395,12 +395,12 @@ class MessagesPanel(Panel):
             # A small local file the user just picked: read like the file dialog, on this thread.
             definition = load_campaign(path).to_dict()
         except CampaignError as exc:
-            self.list_message.setText(display_text(f"⚠ {exc}"))
+            self.list_message.setText(f"⚠ {exc}")
             return
         self.table.clearSelection()
         self._forget_answers_of_the_campaign_left()
         self.editor.set_definition(definition)
-        self.editor_message.setText(f"Read {display_text(Path(path).name)}: Save campaign stores it in this database.")
+        self.editor_message.setText(f"Read {Path(path).name}: Save campaign stores it in this database.")
         self.list_message.setText("")
 
     def save_file(self, path: str | Path) -> None:
@@ -408,16 +408,16 @@ class MessagesPanel(Panel):
         try:
             definition = self.editor.campaign().to_dict()
         except CampaignError as exc:
-            self.editor_message.setText(display_text(f"⚠ {exc}"))
+            self.editor_message.setText(f"⚠ {exc}")
             return
         target = Path(path)
         try:
             # Not in place: a failed write (a full disk) would have cut the file being replaced.
             write_text_atomically(target, json.dumps(definition, indent=2, ensure_ascii=False) + "\n")
         except (OSError, UnicodeError) as exc:
-            self.editor_message.setText(display_text(f"⚠ cannot write {target}: {exc}"))
+            self.editor_message.setText(f"⚠ cannot write {target}: {exc}")
             return
-        self.editor_message.setText(f"Saved to {display_text(target.name)}.")
+        self.editor_message.setText(f"Saved to {target.name}.")
 
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open campaign", "", "Campaigns (*.campaign.json);;JSON (*.json)")
@@ -440,7 +440,7 @@ class MessagesPanel(Panel):
         try:
             definition = self.editor.campaign().to_dict()
         except CampaignError as exc:
-            self.editor_message.setText(display_text(f"⚠ {exc}"))
+            self.editor_message.setText(f"⚠ {exc}")
             return
         engine = connection.engine
 
@@ -468,11 +468,11 @@ class MessagesPanel(Panel):
 
         self._store(job, self.list_message, f"Deleting {name!r}…")
 
-    def _store(self, job: Job, label: QLabel, pending: str) -> None:
+    def _store(self, job: Job, label: DataLabel, pending: str) -> None:
         """Queue a write of the list: it runs after those asked before it (a Delete right after a
         Save deletes what the save stored; a save waiting for the server is not dropped), and its
         outcome shows in `label`."""
-        label.setText(display_text(pending))  # it names the campaign
+        label.setText(pending)
         self._store_queue.append((job, label))
         if self._storing is None:
             self._store_next()
@@ -485,7 +485,7 @@ class MessagesPanel(Panel):
 
     def _on_stored(self, message: Any) -> None:
         if self._storing is not None:
-            self._storing.setText(display_text(str(message)))  # it names the campaign
+            self._storing.setText(str(message))
         self._store_next()
         self.refresh()
 
@@ -562,11 +562,11 @@ class MessagesPanel(Panel):
         return self.preview_channel.busy or self._preview_timer.isActive()
 
     def _show_preview_error(self, message: str) -> None:
-        self.preview_error.setText(display_text(f"⚠ {message}"))
+        self.preview_error.setText(f"⚠ {message}")
         self.preview_text.setPlainText("")
 
     def _on_preview(self, result: Any) -> None:
-        self.preview_error.setText(display_text(f"⚠ {result['error']}") if result.get("error") else "")
+        self.preview_error.setText(f"⚠ {result['error']}" if result.get("error") else "")
         if "address" not in result:
             self.preview_text.setPlainText("")
             return
@@ -597,7 +597,7 @@ class MessagesPanel(Panel):
         try:
             settings = SmtpSettings.parse(self.smtp_url.text())
         except CampaignError as exc:
-            self.send_message.setText(display_text(f"⚠ {exc}"))
+            self.send_message.setText(f"⚠ {exc}")
             return
         if settings.user is None or not password:
             self.send_message.setText("The SMTP URL needs a user (smtp://user@host) and a password to store.")
@@ -630,7 +630,7 @@ class MessagesPanel(Panel):
         try:
             campaign = self.editor.campaign()
         except CampaignError as exc:
-            self.send_message.setText(display_text(f"⚠ {exc}"))
+            self.send_message.setText(f"⚠ {exc}")
             return
         person, to, smtp = self.person.text().strip(), self.test_to.text().strip(), self._smtp()
         if not person:
@@ -658,7 +658,7 @@ class MessagesPanel(Panel):
         try:
             campaign = self.editor.campaign()
         except CampaignError as exc:
-            self.send_message.setText(display_text(f"⚠ {exc}"))
+            self.send_message.setText(f"⚠ {exc}")
             return
         smtp = self._smtp()
         engine = connection.engine
@@ -683,14 +683,14 @@ class MessagesPanel(Panel):
             b.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.send_message.setText(display_text(message))
+        self.send_message.setText(message)
         self.send_channel.submit(job)
 
     def _send_done(self, message: str) -> None:
         for b in (self.send_button, self.test_button, self.password_button):
             b.setEnabled(True)
         self.progress.hide()
-        self.send_message.setText(display_text(message))  # names the campaign, a person, an error
+        self.send_message.setText(message)
 
     def _on_send_failed(self, info: ErrorInfo) -> None:
         self._send_done(f"⚠ {info.message}")
@@ -713,7 +713,7 @@ class MessagesPanel(Panel):
         if summary.would_send == 0 and summary.held_out == 0:
             self._send_done(f"Nothing to send: {summary.line()}")
             return
-        text = (f"Send “{display_text(campaign.name)}” now to {summary.would_send:,} "
+        text = (f"Send “{campaign.name}” now to {summary.would_send:,} "
                 f"{'person' if summary.would_send == 1 else 'people'}?\n\n"
                 f"{summary.held_out:,} more will be held out (the control group, no message); "
                 f"{summary.already:,} already got it or were held out; "
@@ -744,7 +744,7 @@ class MessagesPanel(Panel):
             return {"step": "sent", "message": prefix + summary.line()}
 
         self.send_channel.submit(job)
-        self.send_message.setText(f"Sending “{display_text(campaign.name)}”…")
+        self.send_message.setText(f"Sending “{campaign.name}”…")
         self.progress.setRange(0, max(audience, 1))
         self.progress.setValue(0)
 
@@ -770,13 +770,13 @@ class MessagesPanel(Panel):
         self._show_plots(False)
 
     def _on_results_failed(self, info: ErrorInfo) -> None:
-        self.results_label.setText(html.escape(display_text(info.message)))  # a rich-text label (see app.ui.plain)
+        self.results_label.setText(html.escape(info.message))
         self.chart.clear()
         self.over_time.clear()
         self._show_plots(False)
 
     def _on_results(self, r: Any) -> None:
-        lines = [f"<b>{html.escape(display_text(str(r['campaign'])))}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
+        lines = [f"<b>{html.escape(r['campaign'])}</b>: audience {r['audience']:,}, sent {r['sent']:,}, "
                  f"held out {r['held_out']:,}, failed {r['failed']:,}"
                  + (f", pending {r['pending']:,}" if r["pending"] else "")
                  + (f", unconfirmed {r['unconfirmed']:,}" if r["unconfirmed"] else "")]
@@ -792,7 +792,7 @@ class MessagesPanel(Panel):
         within = goal["within"]
         window = f"{within['days']} days" if "days" in within else f"{within['hours']} hours"
         m, h = groups["message"], groups["holdout"]
-        lines.append(f"Goal: {html.escape(display_text(str(goal['event'])))} within {window}. Converted: message {m['converted']:,}/{m['people']:,} "
+        lines.append(f"Goal: {html.escape(str(goal['event']))} within {window}. Converted: message {m['converted']:,}/{m['people']:,} "
                      f"({_pct(m['rate'])}), holdout {h['converted']:,}/{h['people']:,} ({_pct(h['rate'])})")
         diff, lift = r.get("difference"), r.get("lift")
         if diff:

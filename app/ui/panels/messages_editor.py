@@ -32,7 +32,7 @@ from app.outbound.messages.errors import CampaignError
 from app.ui.discovery import DiscoveryCache
 from app.ui.panels.user_filters import DID_ROW
 from app.ui.panels.users import split_filters
-from app.ui.plain import PlainTextDelegate
+from app.ui.plain import DataLabel, plain_combo
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.filter_builder import FilterBuilder
 
@@ -83,7 +83,7 @@ class CampaignEditor(QWidget):
         self.match.setObjectName("audienceMatch")
         self.match.addItem("all of these (AND)", "all")
         self.match.addItem("any of these (OR)", "any")
-        self.count_label = QLabel("", audience)
+        self.count_label = DataLabel("", audience, rich=True)  # errors quote values
         self.count_label.setObjectName("audienceCount")
         self.count_label.setTextFormat(Qt.TextFormat.RichText)  # a bold count; errors escaped (app.ui.plain)
         top.addWidget(QLabel("match", audience))
@@ -149,7 +149,7 @@ class CampaignEditor(QWidget):
         self.goal_event = QComboBox(self)
         self.goal_event.setObjectName("goalEvent")
         self.goal_event.setEditable(True)
-        self.goal_event.setItemDelegate(PlainTextDelegate(self.goal_event))  # its list: names as shown
+        plain_combo(self.goal_event)  # names as shown, in its list and closed
         self.goal_days = QSpinBox(self)
         self.goal_days.setObjectName("goalDays")
         self.goal_days.setRange(1, 365)

@@ -33,7 +33,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.users_model import local_time, trait_text
-from app.ui.plain import display_text, plain_items, plain_label, plain_tip
+from app.ui.plain import DataLabel, display_text, plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import EventNameCombo, line_edit_of
 
@@ -106,7 +106,7 @@ class ProfilePanel(Panel):
         self.search_edit.setClearButtonEnabled(True)
         search_row.addWidget(self.search_edit, 1)
         self.body_layout.addLayout(search_row)
-        self.find_message = plain_label(QLabel("", self.body))
+        self.find_message = DataLabel("", self.body)
         self.find_message.setObjectName("findMessage")
         self.find_message.setWordWrap(True)
         self.find_message.hide()
@@ -131,7 +131,7 @@ class ProfilePanel(Panel):
         layout.setContentsMargins(0, 0, 0, 0)
         about = QGroupBox("Person", holder)
         form = QFormLayout(about)
-        self.id_label = plain_label(QLabel("", about))
+        self.id_label = DataLabel("", about)
         self.id_label.setObjectName("personId")
         self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.id_label.font()
@@ -142,8 +142,8 @@ class ProfilePanel(Panel):
         self.last_seen_label = QLabel("", about)
         self.events_label = QLabel("", about)
         self.events_label.setObjectName("eventCount")
-        self.place_label = plain_label(QLabel("", about))
-        self.device_label = plain_label(QLabel("", about))
+        self.place_label = DataLabel("", about)
+        self.device_label = DataLabel("", about)
         form.addRow("Id", self.id_label)
         form.addRow("First seen", self.first_seen_label)
         form.addRow("Last seen", self.last_seen_label)
@@ -315,13 +315,13 @@ class ProfilePanel(Panel):
             return
         self._shown_person = str(result["id"])
         latest = bool(result.get("latest"))
-        self.id_label.setText(display_text(str(result["id"])) + ("   (most recently active)" if latest else ""))
+        self.id_label.setText(str(result["id"]) + ("   (most recently active)" if latest else ""))
         self.first_seen_label.setText(local_time(result.get("first_seen")))
         self.last_seen_label.setText(local_time(result.get("last_seen")))
         self.events_label.setText(f"{int(result.get('events') or 0):,}")
         known = result.get("last_known") or {}
-        self.place_label.setText(display_text(describe_place(known)))
-        self.device_label.setText(display_text(describe_device(known)))
+        self.place_label.setText(describe_place(known))
+        self.device_label.setText(describe_device(known))
         self.identities.clear()
         for ident in result.get("identities") or []:
             linked = local_time(ident.get("linked_at"))
@@ -431,7 +431,7 @@ class ProfilePanel(Panel):
             self.show_person(str(users[0]["id"]))
             return
         if not users:
-            self.find_message.setText(f"Nobody has the id or an e-mail starting with “{display_text(self._find_text)}”.")
+            self.find_message.setText(f"Nobody has the id or an e-mail starting with “{self._find_text}”.")
             return
         names = ", ".join(display_text(str(u["traits"].get("email") or u["id"])) for u in users)
         self.find_message.setText(f"{total:,} persons match: {names}{'…' if total > len(users) else ''} — "

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTreeWidget,
@@ -38,7 +37,7 @@ from app.core.reports import (
     export_file_name,
     load_report_json,
 )
-from app.ui.plain import LIST_TEXT_LIMIT, ask, display_text, elided, plain_items, plain_label
+from app.ui.plain import LIST_TEXT_LIMIT, DataLabel, ask, elided, plain_items
 from app.ui.registry import register_extension
 
 log = logging.getLogger(__name__)
@@ -134,7 +133,7 @@ class ReportsDialog(QDialog):
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 300)
         layout.addWidget(self.tree, 1)
-        self.message = plain_label(QLabel("", self))  # report names and errors quoting a shared file
+        self.message = DataLabel("", self)  # report names and errors quoting a shared file
         self.message.setObjectName("reportMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -178,7 +177,7 @@ class ReportsDialog(QDialog):
         if self.store.unreadable:
             # A hand-edited file that no longer parses would otherwise just vanish from the list.
             more = f" (and {len(self.store.unreadable) - 1} more)" if len(self.store.unreadable) > 1 else ""
-            self.message.setText(display_text(f"⚠ Skipped in {self.store.folder}: {self.store.unreadable[0]}{more}"))
+            self.message.setText(f"⚠ Skipped in {self.store.folder}: {self.store.unreadable[0]}{more}")
 
     def selected(self) -> Report | None:
         item = self.tree.currentItem()
@@ -187,7 +186,7 @@ class ReportsDialog(QDialog):
         try:
             return self.store.get(str(item.data(0, Qt.ItemDataRole.UserRole)))
         except ReportError as exc:
-            self.message.setText(display_text(f"⚠ {exc}"))
+            self.message.setText(f"⚠ {exc}")
             return None
 
     def select(self, name: str) -> None:
@@ -215,7 +214,7 @@ class ReportsDialog(QDialog):
         try:
             self.store.rename(report.id, name)
         except ReportError as exc:
-            self.message.setText(display_text(f"⚠ {exc}"))
+            self.message.setText(f"⚠ {exc}")
             return
         self.fill()
         self.select(name.strip())
@@ -231,7 +230,7 @@ class ReportsDialog(QDialog):
         try:
             self.store.delete(report.id)
         except ReportError as exc:
-            self.message.setText(display_text(f"⚠ {exc}"))
+            self.message.setText(f"⚠ {exc}")
             return
         self.fill()
 
@@ -249,9 +248,9 @@ class ReportsDialog(QDialog):
         try:
             self.store.export(report.id, path)
         except (OSError, ReportError) as exc:
-            self.message.setText(display_text(f"⚠ cannot export to {path}: {getattr(exc, 'strerror', None) or exc}"))
+            self.message.setText(f"⚠ cannot export to {path}: {getattr(exc, 'strerror', None) or exc}")
             return False
-        self.message.setText(display_text(f"Exported to {path} — run it with: tracklens query --spec \"{path}\""))
+        self.message.setText(f"Exported to {path} — run it with: tracklens query --spec \"{path}\"")
         return True
 
     def _import(self) -> None:
@@ -263,11 +262,11 @@ class ReportsDialog(QDialog):
         try:
             report = import_report(self.store, path)
         except ReportError as exc:
-            self.message.setText(display_text(f"⚠ {exc}"))
+            self.message.setText(f"⚠ {exc}")
             return None
         self.fill()
         self.select(report.name)
-        self.message.setText(display_text(f"Imported “{elided(report.name, LIST_TEXT_LIMIT)}”."))
+        self.message.setText(f"Imported “{elided(report.name, LIST_TEXT_LIMIT)}”.")
         return report
 
 
@@ -307,9 +306,9 @@ class ReportsController:
             report = self.store.save(name, panel.panel_id, panel.saved_query(), panel.ui_state(),
                                      replace=replace)
         except (ReportError, NotImplementedError) as exc:
-            self.window.statusBar().showMessage(display_text(f"Could not save the report: {exc}"), 8000)
+            self.window.statusBar().showMessage(f"Could not save the report: {exc}", 8000)
             return None
-        self.window.statusBar().showMessage(display_text(f"Saved report “{report.name}”"), 5000)
+        self.window.statusBar().showMessage(f"Saved report “{report.name}”", 5000)
         return report
 
     def open(self, report: Report) -> bool:
@@ -319,11 +318,11 @@ class ReportsController:
         self.notes = []
         panel = self.window.panels.get(report.panel)
         if panel is None:
-            self.window.statusBar().showMessage(display_text(f"This build has no {report.panel} panel"), 8000)
+            self.window.statusBar().showMessage(f"This build has no {report.panel} panel", 8000)
             return False
         problem = unshowable(report.query, report.panel)
         if problem is not None:
-            self.window.statusBar().showMessage(display_text(f"Could not show the report “{report.name}”: {problem}"), 30000)
+            self.window.statusBar().showMessage(f"Could not show the report “{report.name}”: {problem}", 30000)
             return False
         self.window.show_panel(report.panel)
         try:
@@ -348,14 +347,14 @@ class ReportsController:
                 panel.set_ui_state(shown[0])
                 panel.set_query(shown[1])
             self.window.statusBar().showMessage(
-                display_text(f"Could not show the report “{report.name}”: {refused or exc}"), 30000)
+                f"Could not show the report “{report.name}”: {refused or exc}", 30000)
             return False
         panel.refresh()
         # The query is the one saved, so the report opens; a view option it could not show is
         # presentation (the same numbers), said here as a bad query value is in the panel.
         self.notes = notes
         if notes:
-            self.window.statusBar().showMessage(display_text(f"Opened report “{report.name}”, but {'; '.join(notes)}"), 30000)
+            self.window.statusBar().showMessage(f"Opened report “{report.name}”, but {'; '.join(notes)}", 30000)
         return True
 
     def open_file(self, path: str) -> Report | None:
@@ -368,10 +367,10 @@ class ReportsController:
         try:
             report = import_report(self.store, path)
         except (ReportError, OSError) as exc:
-            bar.showMessage(display_text(f"Could not open the report {Path(path).name}: {exc}"), 30000)
+            bar.showMessage(f"Could not open the report {Path(path).name}: {exc}", 30000)
             return None
         if self.open(report) and not self.notes:
-            bar.showMessage(display_text(f"Opened report “{report.name}”"), 8000)
+            bar.showMessage(f"Opened report “{report.name}”", 8000)
         return report
 
     def dialog(self) -> ReportsDialog:

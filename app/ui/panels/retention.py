@@ -39,7 +39,7 @@ from app.query.panel_state import (
 from app.ui.context import AppContext
 from app.ui.panels.funnel_chart import percent
 from app.ui.panels.state_panel import StateQueryPanel
-from app.ui.plain import display_text, plain_items
+from app.ui.plain import display_text, plain_combo, plain_items
 from app.ui.registry import register_panel
 from app.ui.theme import style_plot
 from app.ui.widgets.combo import line_edit_of
@@ -91,7 +91,7 @@ class EventChooser(QWidget):
         self.default = default
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.combo = QComboBox(self)
+        self.combo = plain_combo(QComboBox(self))  # event names as shown in its list
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         layout.addWidget(self.combo)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.query.model import FIRST_DATE, LAST_DATE, RANGE_UNITS
 from app.query.runners.users import MAX_COUNT
-from app.ui.plain import display_text, plain_label, plain_tip, window_title
+from app.ui.plain import DataLabel, display_text, plain_combo, plain_tip, window_title
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
@@ -92,7 +92,7 @@ class DidFilterRow(FilterRowBase):
         self.verb.setObjectName("didVerb")
         self.verb.addItem("did", "did")
         self.verb.addItem("did not do", "did_not")
-        self.event_combo = QComboBox(self)
+        self.event_combo = plain_combo(QComboBox(self))  # event names as shown in its list
         self.event_combo.setObjectName("didEvent")
         self.event_combo.setEditable(True)
         self.event_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -234,7 +234,7 @@ class DidFilterRow(FilterRowBase):
 
     def edit_event_filters(self) -> None:
         dialog = QDialog(self)
-        event = display_text(self.event_combo.currentText()) or "the event"
+        event = self.event_combo.currentText() or "the event"
         dialog.setWindowTitle(window_title(f"Filters on {event}"))
         layout = QVBoxLayout(dialog)
         editor = FilterBuilder(self.builder.discovery, dialog, traits=False, event_properties=True)
@@ -361,7 +361,7 @@ class FunnelFilterRow(FilterRowBase):
         self._spec: dict[str, Any] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = plain_label(QLabel("", self))  # step and event names from the database
+        self.label = DataLabel("", self)  # step and event names from the database
         self.label.setObjectName("funnelRowLabel")
         self.label.setWordWrap(True)
         self.label.setStyleSheet("QLabel { background: #eef3fb; border-radius: 3px; padding: 3px; }")
@@ -395,7 +395,7 @@ def retention_summary(spec: dict[str, Any]) -> str:
 
     def name(which: Any) -> str:
         event = which if isinstance(which, str) else (which or {}).get("event", "$any")
-        return "any event" if event == "$any" else display_text(str(event))
+        return "any event" if event == "$any" else str(event)
 
     unit = retention.get("unit", "day")
     born = spec.get("born")

@@ -42,7 +42,7 @@ from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
-from app.ui.plain import display_text, menu_text, plain_items, plain_label
+from app.ui.plain import DataLabel, menu_text, plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.controls_column import ControlsColumn
@@ -172,7 +172,7 @@ class UsersPanel(Panel):
         cohort_row.addWidget(self.cohorts_button)
         cohort_row.addStretch(1)
         column.addLayout(cohort_row)
-        self.cohort_message = plain_label(QLabel("", holder))  # a cohort name, errors
+        self.cohort_message = DataLabel("", holder)  # a cohort name, errors
         self.cohort_message.setObjectName("cohortMessage")
         self.cohort_message.setWordWrap(True)
         column.addWidget(self.cohort_message)
@@ -215,7 +215,7 @@ class UsersPanel(Panel):
         self.export_progress.setFormat("Exporting… %v of %m persons")
         self.export_cancel = QPushButton("Cancel export", holder)
         self.export_cancel.setObjectName("exportCancel")
-        self.export_message = plain_label(QLabel("", holder))  # paths, errors
+        self.export_message = DataLabel("", holder)  # paths, errors
         self.export_message.setObjectName("exportMessage")
         export_row.addWidget(self.export_progress, 1)
         export_row.addWidget(self.export_cancel)
@@ -441,11 +441,11 @@ class UsersPanel(Panel):
         definition = {k: v for k, v in self.query().items() if k not in ("columns", "limit", "count", "after")}
         self.cohort_message.setText("Saving the cohort…")
         cohort_store(self.context).create(name, definition, static=static, on_done=self._on_cohort_saved,
-                                          on_error=lambda message: self.cohort_message.setText(display_text(f"⚠ {message}")))
+                                          on_error=lambda message: self.cohort_message.setText(f"⚠ {message}"))
 
     def _on_cohort_saved(self, cohort: dict[str, Any]) -> None:
         kind = f"static, {int(cohort.get('size') or 0):,} persons" if cohort["kind"] == "static" else "dynamic"
-        self.cohort_message.setText(f"Saved cohort “{display_text(str(cohort['name']))}” ({kind}).")
+        self.cohort_message.setText(f"Saved cohort “{cohort['name']}” ({kind}).")
 
     def _manage_cohorts(self) -> None:
         dialog = CohortsDialog(cohort_store(self.context), self)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from app.ui.discovery import PropertyInfo
 from app.ui.icons import field_icon
+from app.ui.plain import plain_combo
 
 
 class BreakdownCombo(QComboBox):
@@ -20,6 +21,7 @@ class BreakdownCombo(QComboBox):
         self.none_label = none_label
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        plain_combo(self)  # property names as shown in its list
         self.addItem(none_label, None)
 
     def fill(self, properties: list[PropertyInfo], current: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from app.ui.plain import PlainTextDelegate
+from app.ui.plain import plain_combo
 
 
 def line_edit_of(combo: QComboBox) -> QLineEdit:
@@ -32,7 +32,7 @@ class EventNameCombo(QComboBox):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.setItemDelegate(PlainTextDelegate(self))  # its list shows names as display_text does
+        plain_combo(self)  # its list shows names as display_text does
         self.addItem(ALL_EVENTS)
 
     def means_all(self) -> bool:

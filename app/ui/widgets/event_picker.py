@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.plain import plain_items, plain_label, plain_tip
+from app.ui.plain import DataLabel, plain_items, plain_tip
 
 
 class EventPicker(QWidget):
@@ -39,7 +39,7 @@ class EventPicker(QWidget):
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
         #: What the volumes beside the names count (the panel's range and zone).
-        self.volume_caption = plain_label(QLabel("", self))  # may quote a database's error
+        self.volume_caption = DataLabel("", self)  # may quote a database's error
         self.volume_caption.setObjectName("eventVolumeCaption")
         self.volume_caption.setWordWrap(True)
         self.volume_caption.setStyleSheet("color: palette(mid);")

@@ -47,7 +47,7 @@ from app.query.panel_state import (
 )
 from app.ui.discovery import DiscoveryCache, PropertyInfo
 from app.ui.icons import field_icon
-from app.ui.plain import PlainTextDelegate, plain_items
+from app.ui.plain import plain_combo, plain_items
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
@@ -153,7 +153,7 @@ class PropertyFilterRow(FilterRowBase):
         line_edit_of(self.property_combo).setPlaceholderText("property…" if builder.event_properties else "trait…")
         # Names and values from the data, in the lists and the completers' pop-ups, as the app
         # shows them (app.ui.plain); what is chosen or typed stays the name or value itself.
-        self.property_combo.setItemDelegate(PlainTextDelegate(self.property_combo))
+        plain_combo(self.property_combo)
         completer = self.property_combo.completer()
         if completer is not None:
             completer.setFilterMode(Qt.MatchFlag.MatchContains)

@@ -7,9 +7,9 @@ an analyst with five panels open must see which one failed and keep working in t
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
-from app.ui.plain import display_text, plain_label
+from app.ui.plain import DataLabel
 
 
 class StateBar(QWidget):
@@ -41,7 +41,7 @@ class StateBar(QWidget):
         self._progress.setMaximumWidth(120)
         self._progress.setMaximumHeight(14)
         self._progress.setTextVisible(False)
-        self._label = plain_label(QLabel(self))  # messages quote ids and names from the database
+        self._label = DataLabel("", self)  # messages quote ids and names from the database
         self._label.setObjectName("stateMessage")
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._label.setWordWrap(True)
@@ -86,7 +86,7 @@ class StateBar(QWidget):
         self._state = state
         # A message quoting an id, a name or a value (a person not found, a refused filter) shows
         # it with its bidirectional controls written out: they cannot reorder the sentence.
-        self._label.setText(display_text(text))
+        self._label.setText(text)
         self._retry.setText("Retry")
         self._progress.setVisible(progress)
         self._cancel.setVisible(cancel)
