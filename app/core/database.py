@@ -42,7 +42,14 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
 def redact(url: str) -> str:
     """The URL with its password hidden, for status bars and logs."""
     parsed = parse_url(url)
-    return parsed.render_as_string(hide_password=True) if parsed is not None else url
+    if parsed is None:
+        return url
+    try:
+        return parsed.render_as_string(hide_password=True)
+    except UnicodeEncodeError:
+        # Bytes that are not UTF-8 in a URL typed on the command line (lone surrogates, which the
+        # URL's quoting cannot encode): written as escapes, the failure's message was a traceback.
+        return redact(url.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs: Any) -> Engine:

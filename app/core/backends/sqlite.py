@@ -176,7 +176,9 @@ def _tables_of(path: Path, *, wal: bool) -> list[str]:
     file has everything in the main file: it is opened `immutable`, which creates no `-shm`
     or `-wal` next to another application's file."""
     immutable = wal and not Path(f"{path}-wal").exists()
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
+    # The file name's own bytes, quoted: a name that is not UTF-8 (its bytes arrive as lone
+    # surrogates) made quote() raise, a traceback on every open after the one that created it.
+    uri = f"file:{quote(os.fsencode(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=30)
         try:
