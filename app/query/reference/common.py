@@ -108,6 +108,19 @@ def fold(text: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
+def event_matches(f: Filter, row: Event, data: Dataset, today: dt.date, people: Any, zone_name: str | None,
+                  now: dt.datetime) -> bool:
+    """An event against one of a query's filters; a person-level one (cohort, did, funnel,
+    retention) is asked of the event's person, which needs the oracle's `people` (load_people)."""
+    if isinstance(f, AnyFilter):
+        return any(event_matches(m, row, data, today, people, zone_name, now) for m in f.filters)
+    if isinstance(f, ValueFilter):
+        return matches(f, row, data, today)
+    if people is None:
+        raise NotImplementedError("person-level filters need the oracle's `people` (load_people)")
+    return bool(people.matches(f, row.person, data, zone_name, now))
+
+
 def matches(f: Filter, row: Event, data: Dataset, today: dt.date) -> bool:
     if isinstance(f, AnyFilter):
         return any(matches(m, row, data, today) for m in f.filters)

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
-from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches
+from app.query.model import Filter, parse_query
+from app.query.reference.common import Dataset, Event, code_points, display, event_matches, lookup
 from app.query.runners.funnel_base import FunnelQuery, rate, seconds, step_results
 from app.query.runners.funnel_time_to_convert import bin_bounds, bin_count
 from app.query.timerange import Bucketing, resolve_range, today
@@ -27,14 +27,7 @@ def funnel_paths(data: Dataset, q: FunnelQuery, now: dt.datetime, people: Any = 
     window = q.window.ms
 
     def match(f: Filter, r: Event) -> bool:
-        if isinstance(f, AnyFilter):
-            return any(match(m, r) for m in f.filters)
-        if isinstance(f, ValueFilter):
-            return matches(f, r, data, day)
-        # person-level filters (cohort, did, funnel): the event's person
-        if people is None:
-            raise NotImplementedError("person-level filters need the oracle's `people` (load_people)")
-        return bool(people.matches(f, r.person, data, q.timezone, now))
+        return event_matches(f, r, data, day, people, q.timezone, now)
 
     def qualifies(r: Event, k: int) -> bool:
         step = q.steps[k]

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from app.query.model import AnyFilter, Filter, ValueFilter, parse_query
-from app.query.reference.common import Dataset, Event, code_points, display, lookup, matches
+from app.query.model import Filter, parse_query
+from app.query.reference.common import Dataset, Event, code_points, display, event_matches, lookup
 from app.query.runners.retention import (
     ANY_EVENT,
     Cohorts,
@@ -32,13 +32,7 @@ def births(data: Dataset, q: RetentionQuery, now: dt.datetime, people: Any = Non
     period = cohorts.period
 
     def match(f: Filter, r: Event) -> bool:
-        if isinstance(f, AnyFilter):
-            return any(match(m, r) for m in f.filters)
-        if isinstance(f, ValueFilter):
-            return matches(f, r, data, day)
-        if people is None:
-            raise NotImplementedError("person-level filters need the oracle's `people` (load_people)")
-        return bool(people.matches(f, r.person, data, q.timezone, now))
+        return event_matches(f, r, data, day, people, q.timezone, now)
 
     def qualifies(r: Event, which: RetentionEvent) -> bool:
         named = r.event is not None if which.event == ANY_EVENT else r.event == which.event
