@@ -267,26 +267,34 @@ def _run_cancellable(work: Callable[[Any], Any]) -> Any:
     return box["result"]
 
 
-def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> None:
-    """--format csv of a users/funnel_persons/retention_persons query: EVERY matching person, streamed page by page
-    (app.query.export), not just the first page."""
+def _answer(engine: Any, work: Callable[[Any], Any]) -> Any:
+    """`work(token)` run by _run_cancellable, its errors in one line ('bad query: ...' for a
+    refused query), the engine released after."""
     from app.core.database import DatabaseError
-    from app.query import QueryCancelled, QueryError, parse_query
-    from app.query.export import export_users_csv
-    from app.query.runners.persons_base import PersonsQuery
+    from app.query import QueryCancelled, QueryError
 
-    parsed = parse_query(spec)
-    users_spec = parsed.users.to_dict() if isinstance(parsed, PersonsQuery) else spec
-    columns = list(users_spec.get("columns") or [])
     try:
-        written = _run_cancellable(lambda token: export_users_csv(engine, users_spec, sys.stdout, columns=columns,
-                                                                  cancel=token, timeout=timeout))
+        return _run_cancellable(work)
     except QueryError as exc:
         raise click.ClickException(f"bad query: {exc}") from None
     except (DatabaseError, QueryCancelled) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+
+
+def _export_people(engine: Any, spec: dict[str, Any], timeout: float | None) -> None:
+    """--format csv of a users/funnel_persons/retention_persons query: EVERY matching person, streamed page by page
+    (app.query.export), not just the first page."""
+    from app.query import parse_query
+    from app.query.export import export_users_csv
+    from app.query.runners.persons_base import PersonsQuery
+
+    parsed = parse_query(spec)
+    users_spec = parsed.users.to_dict() if isinstance(parsed, PersonsQuery) else spec
+    columns = list(users_spec.get("columns") or [])
+    written = _answer(engine, lambda token: export_users_csv(engine, users_spec, sys.stdout, columns=columns,
+                                                             cancel=token, timeout=timeout))
     if written == 0:
         sys.stdout.flush()  # the header first, then the note
         click.echo(NO_PEOPLE, err=True)
@@ -313,8 +321,7 @@ def _not_nan(value: float) -> float:
 def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain: bool) -> None:
     """Run a JSON query (see docs/query.md) and print the result."""
     from app.cli.database import open_existing
-    from app.core.database import DatabaseError
-    from app.query import QueryCancelled, QueryError, parse_query, run_query
+    from app.query import QueryError, parse_query, run_query
     from app.query.export import FIXED_COLUMNS
 
     spec = _read_spec(spec_path)
@@ -327,27 +334,13 @@ def query(db_url: str | None, spec_path: str, fmt: str, timeout: float, explain:
     if explain:
         from app.query.explain import explain_query
 
-        try:
-            statements = _run_cancellable(lambda token: explain_query(engine, spec, cancel=token, timeout=limit))
-        except QueryError as exc:
-            raise click.ClickException(f"bad query: {exc}") from None
-        except (DatabaseError, QueryCancelled) as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            engine.dispose()
+        statements = _answer(engine, lambda token: explain_query(engine, spec, cancel=token, timeout=limit))
         click.echo("\n\n".join(statements))
         return
     if fmt == "csv" and kind in PEOPLE_KINDS:
         _export_people(engine, spec, limit)
         return
-    try:
-        result: dict[str, Any] = _run_cancellable(lambda token: run_query(engine, spec, cancel=token, timeout=limit))
-    except QueryError as exc:
-        raise click.ClickException(f"bad query: {exc}") from None
-    except (DatabaseError, QueryCancelled) as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
+    result: dict[str, Any] = _answer(engine, lambda token: run_query(engine, spec, cancel=token, timeout=limit))
     if kind == "profile" and result.get("found") is False:
         # The answer is "nobody": say so and fail, for scripts (the JSON still goes to stdout).
         if fmt == "json":
