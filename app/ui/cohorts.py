@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
-from app.ui.plain import DataLabel, ask, display_text
+from app.ui.plain import DataLabel, ask, plain_combo, plain_items
 from app.ui.registry import register_extension
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 from app.ui.workers import SimpleToken
@@ -157,9 +157,9 @@ def cohort_store(context: AppContext) -> CohortStore:
 
 
 def cohort_label(cohort: dict[str, Any]) -> str:
-    """What the cohort lists and boxes show (the cohort is chosen by its id): its name with its
-    bidirectional controls written out (app.ui.plain), and its kind."""
-    name = display_text(str(cohort["name"]))
+    """What the cohort lists and boxes show (the cohort is chosen by its id): its name and its
+    kind. They draw it with display_text (plain_items, plain_combo)."""
+    name = str(cohort["name"])
     if cohort.get("kind") == "static":
         return f"{name}  (static, {cohort.get('size') or 0:,})"
     return f"{name}  (dynamic)"
@@ -184,7 +184,7 @@ class CohortFilterRow(FilterRowBase):
         self.op_combo.setObjectName("cohortOp")
         self.op_combo.addItem("person is in cohort", "in")
         self.op_combo.addItem("person is not in cohort", "not_in")
-        self.cohort_combo = QComboBox(self)
+        self.cohort_combo = plain_combo(QComboBox(self))  # names as shown, in its list and closed
         self.cohort_combo.setObjectName("cohortCombo")
         self.cohort_combo.setMinimumContentsLength(14)
         remove = QPushButton("✕", self)
@@ -307,7 +307,7 @@ class CohortsDialog(QDialog):
         self.resize(520, 380)
         self.store = store
         layout = QVBoxLayout(self)
-        self.list = QListWidget(self)
+        self.list = plain_items(QListWidget(self))
         self.list.setObjectName("cohortList")
         layout.addWidget(self.list, 1)
         self.message = DataLabel("", self)  # cohort names, errors

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from app.query.cohorts import create_cohort
 from app.ui.cohorts import CohortsDialog, cohort_store
 from app.ui.panels.messages import MessagesPanel
-from app.ui.plain import BIDI_CONTROLS, DataLabel, display_text, shown_text
+from app.ui.plain import BIDI_CONTROLS, DataLabel, display_text, plain_combo, shown_text
 from tests.outbound.conftest import add_people, person
 from tests.ui.conftest import settle, wait_panels
 from tests.ui.test_bidi_text import EVENT, SPOOF, SPOOF_SHOWN, VALUE, _hostile_person, drawn
@@ -127,6 +127,21 @@ def test_a_shown_text_check_sees_a_plain_label_and_not_a_data_label(qtbot: Any) 
     assert controls_at_work(holder) == [("QLabel(forgot)", f"Saved “{SPOOF}”")]
     assert holder.findChild(DataLabel).text() == f"Saved “{SPOOF_SHOWN}”"
     assert display_text(display_text(f"a {SPOOF} שלום")) == display_text(f"a {SPOOF} שלום")
+
+
+def test_a_closed_combo_box_draws_a_name_with_its_controls_written_out(qtbot: Any) -> None:
+    """A box that is not editable (the cohort filter's) draws its chosen entry as display_text
+    shows it, pixel for pixel; its text, what is chosen, stays the name."""
+    images = []
+    for text, plain in ((SPOOF, True), (SPOOF_SHOWN, False), (SPOOF, False)):
+        combo = plain_combo(QComboBox()) if plain else QComboBox()
+        qtbot.addWidget(combo)
+        combo.addItem(text)
+        combo.resize(260, 30)
+        images.append(combo.grab().toImage())
+        if plain:
+            assert combo.currentText() == SPOOF and shown_text(combo) == SPOOF_SHOWN
+    assert images[0] == images[1] and images[0] != images[2]
 
 
 def test_no_widget_shows_a_bidi_control_from_the_data(make_window: Any, sqlite_url: str, qtbot: Any,
