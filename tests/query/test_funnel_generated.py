@@ -35,7 +35,8 @@ def event_rows(draw: st.DrawFn) -> dict[str, Any]:
     # Coarse times (whole hours, a few exact repeats) make equal timestamps and window edges likely.
     ts = START + draw(st.integers(0, 12 * 24)) * HOUR + draw(st.sampled_from([0, 0, 0, 1, -1]))
     props = {}
-    plan = draw(st.sampled_from([MISSING, "pro", "free", 5, True, None]))
+    # and numbers no database reads exactly as written: beyond 64 bits, 1e23, -0.0
+    plan = draw(st.sampled_from([MISSING, "pro", "free", 5, True, None, 2**70, 1e23, -0.0, 0]))
     if plan is not MISSING:
         props["plan"] = plan
     return event_row(draw(st.sampled_from(["A", "B", "C", "A", "D", None])), draw(st.sampled_from(PEOPLE)), ts, props,
@@ -45,7 +46,9 @@ def event_rows(draw: st.DrawFn) -> dict[str, Any]:
 step = st.one_of(st.sampled_from(["A", "B", "C", "Nope"]),
                  st.fixed_dictionaries({"event": st.sampled_from(["A", "B"]),
                                         "where": st.sampled_from([[{"property": "plan", "op": "eq", "value": "pro"}],
-                                                                  [{"property": "plan", "op": "not_set"}]])}))
+                                                                  [{"property": "plan", "op": "not_set"}],
+                                                                  [{"property": "plan", "op": "gt", "value": 100}],
+                                                                  [{"property": "plan", "op": "eq", "value": 1e23}]])}))
 
 
 @st.composite

@@ -23,7 +23,12 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 START = int(dt.datetime(2026, 10, 1, tzinfo=dt.UTC).timestamp() * 1000)
 PEOPLE = ["a", "b", "B", "c", "ä", "d1", "d2"]
 MISSING = object()
-values = st.sampled_from([MISSING, None, 30, 30.0, 41, 7.5, "30", "x", "X", "Ä", True, False, [1]])
+values = st.one_of(st.sampled_from([MISSING, None, 30, 30.0, 41, 7.5, "30", "x", "X", "Ä", True, False, [1]]),
+                   # numbers at the edges of exact reading: beyond 64 bits (ClickHouse's parser
+                   # reads them as strings), floats from 1e16 up and -0.0 (PostgreSQL keeps
+                   # neither), and integers one double holds two of (2**60, 2**60 + 1)
+                   st.sampled_from([2**70, -(2**64), 2**64 - 1, 1e23, 1e16, -0.0, 0, 2**60, 2**60 + 1,
+                                    9007199254740993, "1180591620717411303424"]))
 
 
 @st.composite
@@ -40,6 +45,8 @@ def person(draw: st.DrawFn, pid: str) -> dict[str, Any]:
 
 filters = st.sampled_from([
     {"trait": "age", "op": "gt", "value": 29},
+    {"trait": "age", "op": "gte", "value": 2**60 + 1},
+    {"trait": "age", "op": "eq", "value": [0, 1.1805916207174113e21]},
     {"trait": "plan", "op": "eq", "value": "x", "ignore_case": True},
     {"trait": "plan", "op": "not_set"},
     {"did": {"event": "A", "min": 2}},
