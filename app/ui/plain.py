@@ -15,10 +15,13 @@ value holding right-to-left letters is isolated, so its direction cannot spill i
 beside it (display_text). The values themselves (filters, copies, exports) stay as they are.
 
 Where it is applied is the widget, not each call: a DataLabel, a DataStatusBar, window_title,
-plain_tip and PlainTextDelegate (item views, combo boxes' lists and closed boxes) apply
-display_text to whatever they are given, so text from the database set on one of them cannot
-be shown raw by a call that forgot it (67 calls did it by hand, and a new label could forget).
-tests/ui/test_shown_text.py walks every panel's widgets for a raw control.
+ask, plain_tip, plain_items (item views' cells) and plain_combo (a combo box's list and, when it
+is not editable, its closed box) apply display_text to whatever they are given, so text from the
+database set on one of them cannot be shown raw by a call that forgot it (67 calls did it by
+hand, and a new label could forget). What stays raw: the text of a line edit or an editable
+combo box, which is the value being typed (Qt draws it as it is; showing it otherwise would
+change the value). Painted charts call display_text where they draw. tests/ui/test_shown_text.py
+walks every panel's widgets for a control at work.
 """
 
 from __future__ import annotations
