@@ -45,7 +45,8 @@ class MaterializeError(ValueError):
 
 def column_name(prop: str) -> str:
     """The column of property `prop`: a plain identifier whatever the property's name holds."""
-    return MATERIALIZED_COLUMN_PREFIX + hashlib.sha1(prop.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: `--drop` of a name that is not UTF-8 says it is not materialized, no traceback
+    return MATERIALIZED_COLUMN_PREFIX + hashlib.sha1(prop.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def materialized(conn: Connection) -> dict[str, str]:

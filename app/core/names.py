@@ -13,6 +13,8 @@ import re
 #: The longest name accepted.
 MAX_NAME_LENGTH = 255
 _BAD_NAME = re.compile(r'["\\\x00-\x1f]')
+#: Lone surrogates: bytes that were not UTF-8 in a command-line argument, or a JSON "\ud800".
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def name_problem(value: str) -> str | None:
@@ -23,6 +25,8 @@ def name_problem(value: str) -> str | None:
         return f"is longer than {MAX_NAME_LENGTH} characters"
     if _BAD_NAME.search(value):
         return "may not contain double quotes, backslashes or control characters"
+    if _SURROGATE.search(value):
+        return "is not valid Unicode (it holds bytes that are not UTF-8, or a lone surrogate)"
     return None
 
 

@@ -130,12 +130,18 @@ def test_only_funnels_look_the_columns_up(sqlite_url: str) -> None:
 
 
 @pytest.mark.parametrize("name, message", [("$browser", "is a column already"), ("a\"b", "not a property name"),
-                                           ("", "not a property name")])
+                                           ("", "not a property name"),
+                                           ("caf\udce9", "is not valid Unicode")])
 def test_what_cannot_be_materialized_is_one_line(sqlite_url: str, name: str, message: str) -> None:
+    """'caf\udce9': a name with a byte that is not UTF-8 (b'caf\xe9' on the command line) was a
+    UnicodeEncodeError traceback, to add and to --drop alike."""
     open_database(sqlite_url).dispose()
     result = CliRunner().invoke(cli, ["materialize", "--db", sqlite_url, name])
-    assert result.exit_code != 0
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert message in result.output and "Traceback" not in result.output
+    dropped = CliRunner().invoke(cli, ["materialize", "--db", sqlite_url, "--drop", name])
+    assert dropped.exit_code == 1 and isinstance(dropped.exception, SystemExit), dropped.exception
+    assert dropped.output.startswith("Error: ") and len(dropped.output.strip().splitlines()) == 1
 
 
 def test_the_command_adds_lists_and_drops(sqlite_url: str) -> None:
