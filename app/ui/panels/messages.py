@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -50,6 +49,7 @@ from app.ui.plain import DataLabel, ask, display_text, plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
+from app.ui.widgets.controls_column import VerticalScroll
 from app.ui.workers import Job
 
 SMTP_SETTING = "messages/smtp_url"
@@ -176,8 +176,9 @@ class MessagesPanel(Panel):
     def _build_editor(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        scroll = QScrollArea(page)
-        scroll.setWidgetResizable(True)
+        # Never narrower than the campaign's form: at 1366 x 768 the form scrolled sideways in
+        # the panel's narrowest, its audience count and goal cut off.
+        scroll = VerticalScroll(page)
         self.editor = CampaignEditor(self.context.discovery, scroll)
         scroll.setWidget(self.editor)
         layout.addWidget(scroll, 1)

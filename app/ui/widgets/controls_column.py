@@ -6,7 +6,35 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 
-class ControlsColumn(QScrollArea):
+class VerticalScroll(QScrollArea):
+    """A scroll area that scrolls vertically, never sideways: it is never narrower than its
+    widget's minimum width (measured from size hints, also as rows come and go)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        """The widget's own minimum width beside the frame and the vertical scroll bar (shown
+        whenever the widget is taller than the area)."""
+        hint = super().minimumSizeHint()
+        widget = self.widget()
+        if widget is None:
+            return hint
+        need = (widget.minimumSizeHint().width() + 2 * self.frameWidth()
+                + self.verticalScrollBar().sizeHint().width())
+        return QSize(max(hint.width(), need), hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QScrollArea filters its widget's events; a row added or removed changes what the
+        # widget needs, which the layout or splitter holding the area asks again.
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+
+class ControlsColumn(VerticalScroll):
     """Add group boxes to `column` (parented to `holder`), then call `finish()`.
 
     Shared by the Segmentation, Funnels, Retention and User explorer panels so their editors
@@ -17,8 +45,6 @@ class ControlsColumn(QScrollArea):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.holder = QWidget(self)
         self.column = QVBoxLayout(self.holder)
         self.column.setContentsMargins(2, 2, 6, 2)
@@ -27,18 +53,3 @@ class ControlsColumn(QScrollArea):
         """Push the controls to the top and install them in the scroll area."""
         self.column.addStretch(1)
         self.setWidget(self.holder)
-
-    def minimumSizeHint(self) -> QSize:
-        """The controls' own minimum width beside the frame and the vertical scroll bar (shown
-        whenever the controls are taller than the column)."""
-        hint = super().minimumSizeHint()
-        need = (self.holder.minimumSizeHint().width() + 2 * self.frameWidth()
-                + self.verticalScrollBar().sizeHint().width())
-        return QSize(max(hint.width(), need), hint.height())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # QScrollArea filters its widget's events; a row added or removed changes what the
-        # controls need, which the splitter holding the column asks again.
-        if watched is self.holder and event.type() == QEvent.Type.LayoutRequest:
-            self.updateGeometry()
-        return super().eventFilter(watched, event)
