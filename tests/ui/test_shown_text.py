@@ -10,7 +10,6 @@ the user edits and filters with)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
@@ -35,8 +34,26 @@ from app.ui.panels.messages import MessagesPanel
 from app.ui.plain import BIDI_CONTROLS, DataLabel, display_text, plain_combo, shown_text
 from tests.outbound.conftest import add_people, person
 from tests.ui.conftest import settle, wait_panels
-from tests.ui.test_bidi_text import EVENT, SPOOF, SPOOF_SHOWN, VALUE, _hostile_person, drawn
-from tests.ui.test_bidi_text_more import COHORT, REPORT, TRAIT, _shop
+from tests.ui.test_bidi_text import (
+    EVENT,
+    EVENT_SHOWN,
+    SPOOF,
+    SPOOF_SHOWN,
+    VALUE,
+    VALUE_SHOWN,
+    _hostile_person,
+    drawn,
+)
+from tests.ui.test_bidi_text_more import (
+    CAMPAIGN_SHOWN,
+    COHORT,
+    COHORT_SHOWN,
+    REPORT,
+    REPORT_SHOWN,
+    TRAIT,
+    TRAIT_SHOWN,
+    _shop,
+)
 
 #: What display_text writes around a value holding right-to-left letters; every other control
 #: shown is one from the data, at work.
@@ -144,8 +161,9 @@ def test_a_closed_combo_box_draws_a_name_with_its_controls_written_out(qtbot: An
     assert images[0] == images[1] and images[0] != images[2]
 
 
-def test_no_widget_shows_a_bidi_control_from_the_data(make_window: Any, sqlite_url: str, qtbot: Any,
-                                                      tmp_path: Path) -> None:
+def test_no_widget_shows_a_bidi_control_from_the_data(make_window: Any, sqlite_url: str, qtbot: Any) -> None:
+    """Every panel, the profile, Messages (a preview), the saved reports and the cohorts showing
+    names and values that hold controls: each is shown written out, none at work."""
     engine = _shop(sqlite_url)
     _hostile_person(sqlite_url)
     add_people(engine, {"u07": person(7, **{TRAIT: VALUE})})
@@ -191,6 +209,10 @@ def test_no_widget_shows_a_bidi_control_from_the_data(make_window: Any, sqlite_u
     qtbot.addWidget(cohorts)
 
     assert controls_at_work(window, reports, cohorts) == []
+    texts = "\n".join(text for root in (window, reports, cohorts)
+                      for widget in [root, *root.findChildren(QWidget)] for _where, text in shown_texts(widget))
+    for written_out in (SPOOF_SHOWN, EVENT_SHOWN, VALUE_SHOWN, TRAIT_SHOWN, CAMPAIGN_SHOWN, REPORT_SHOWN, COHORT_SHOWN):
+        assert written_out in texts  # the walk read the places that show them
     others = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w not in (window, reports, cohorts)]
     assert controls_at_work(*others) == []
     drawn(profile, "shown_profile", (900, 600))
