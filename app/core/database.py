@@ -28,6 +28,10 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
     """Accept a SQLAlchemy URL or a bare file path (taken as a SQLite file); the URL's
     backend may rewrite it to the driver Tracklens ships. UnsupportedDatabase for others."""
     raw = os.fspath(url).strip()
+    if not raw:
+        # `--db "$DB"` with DB unset: the current folder, which said "cannot read ... (Is a directory)".
+        raise UnsupportedDatabase("no database given (an empty --db): give a SQLite file path or a URL, "
+                                  "e.g. events.sqlite or postgresql://user@host/db")
     if "://" not in raw:
         if _SCHEME_WITHOUT_SLASHES.match(raw):
             raise UnsupportedDatabase(f"{raw!r} is not a database URL: a URL has '://' after its scheme, "

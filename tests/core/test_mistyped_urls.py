@@ -56,3 +56,18 @@ def test_a_chdb_url_without_its_folder_is_refused_and_creates_nothing(tmp_path: 
     with pytest.raises(DatabaseError, match="names no folder"):
         open_database(url)
     assert sorted(os.listdir(tmp_path)) == ["export.jsonl"]
+
+
+@pytest.mark.parametrize("command", [["import", "--quiet"], ["query", "--spec", '{"kind": "users"}'],
+                                     ["collect", "--write-key", "k", "--port", "0"]])
+def test_an_empty_db_says_none_was_given(tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db "$DB"` with DB unset named the current folder: 'cannot read /home/ann (Is a directory)'."""
+    monkeypatch.chdir(tmp_path)
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps(MESSAGE) + "\n")
+    args = [command[0], "--db", "", *command[1:]] + ([str(export)] if command[0] == "import" else [])
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 1, out.output
+    [line] = out.stderr.strip().splitlines()
+    assert "no database given (an empty --db)" in line and "Is a directory" not in line, line
+    assert sorted(os.listdir(tmp_path)) == ["export.jsonl"]
