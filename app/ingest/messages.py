@@ -121,6 +121,17 @@ def _show_ms(ms: int) -> str:
         return f"in the year {1970 + ms // 31_556_952_000}"
 
 
+def _show_span(ms: int) -> str:
+    """How far a sentAt is from the arrival, in words ("3 days after", "12,000 years before")."""
+    word = "after" if ms >= 0 else "before"
+    ms = abs(ms)
+    for unit, size in (("years", 31_556_952_000), ("days", 86_400_000), ("hours", 3_600_000),
+                       ("minutes", 60_000), ("seconds", 1000)):
+        if ms >= size:
+            return f"{ms // size:,} {unit} {word}"
+    return f"{ms} ms {word}"
+
+
 def _in_window(ms: int, name: str, latest_ms: int) -> int:
     if EARLIEST_MS <= ms <= latest_ms:
         return ms
@@ -447,6 +458,13 @@ def normalize(message: Any, received_ms: int, *, arrived_now: bool = True, lates
             ts = received_ms
         stored_received = received_ms if arrived_now or own_received is None else own_received
         latest = latest_ms if latest_ms is not None else latest_allowed_ms()
+        if sent is not None and arrival is not None and not EARLIEST_MS <= ts <= latest:
+            # The correction, not the device's own time, is what a user must be told about:
+            # a sentAt far off the arrival moves a plausible timestamp by centuries.
+            raise InvalidMessage(
+                f"event time {_show_ms(ts)} is outside the accepted window (2000-01-01 to one "
+                f"day from now) after the clock-skew correction: sentAt {_show_ms(sent)} is "
+                f"{_show_span(sent - arrival)} the arrival time {_show_ms(arrival)}")
         ts = _in_window(ts, "event time", latest)
         stored_received = _in_window(stored_received, "receivedAt", max(latest, received_ms))
 

@@ -183,3 +183,14 @@ def test_integers_beyond_64_bits_are_kept() -> None:
 
 def test_epoch_millisecond_timestamps_are_accepted() -> None:
     assert norm({"type": "track", "event": "E", "userId": "u", "timestamp": 1714564800000}).ts == NOW
+
+
+def test_a_far_off_sent_at_is_named_as_the_cause_of_a_rejected_time() -> None:
+    # A device time that is fine, and a sentAt 6,000 years ahead of the arrival: the correction
+    # moves the event into the year -3976. The reason must name sentAt, not only that odd year.
+    with pytest.raises(InvalidMessage) as caught:
+        norm({"type": "track", "event": "E", "userId": "u", "timestamp": "2024-05-01T13:00:00Z",
+              "sentAt": "8024-05-01T13:00:00Z"})
+    reason = str(caught.value)
+    assert "after the clock-skew correction" in reason
+    assert "sentAt 8024-05-01T13:00:00+00:00 is 6,000 years after the arrival time" in reason
