@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from app.query import run_query
-from app.ui.panels.funnel_chart import PERCENT_TICKS
+from app.ui.panels.funnel_chart import NAME_FLAGS, NAME_HEIGHT, PERCENT_TICKS, FunnelChart
 from app.ui.panels.funnels import FunnelsPanel
 from tests.ui.conftest import settle
 
@@ -82,3 +84,37 @@ def test_axis_choice_is_a_view_option_kept_with_the_panel(make_window: Any, shop
     assert not panel.axis_combo.isVisibleTo(panel)
     panel.set_view("steps")
     assert panel.axis_combo.isVisibleTo(panel)
+
+
+def test_the_lines_under_narrow_bars_fit_their_column(qtbot: Any) -> None:
+    # A 1366-px screen gives the chart ~370 px: four steps of ~75 px. The lines under each bar
+    # ran into the next step's ("0.0% of step", "edian 13m 0(") and a step name wrapped onto a
+    # third line over them. Each line now takes the longest form that fits its column.
+    chart = FunnelChart()
+    qtbot.addWidget(chart)
+    steps = [{"event": name, "count": count, "conversion_from_first": count / 60,
+              "conversion_from_previous": count / previous, "median_seconds_from_previous": 780.0}
+             for name, count, previous in [("Product Viewed", 60, 60), ("Added To Cart", 45, 60),
+                                           ("Checkout Started With A Long Name", 30, 45),
+                                           ("Order Completed", 27, 30)]]
+    chart.set_data(steps)
+    bold = QFont(chart.font())
+    bold.setBold(True)
+    small = QFontMetricsF(chart.small_font())
+    for chart_width, shortened in [(370, True), (1100, False)]:
+        chart.resize(chart_width, 400)
+        chart.repaint()
+        column = chart.slot_rects()[0].width() - 4
+        for k in range(4):
+            lines = chart.lines_under(k, column)
+            assert all(small.horizontalAdvance(line) <= column for line in lines), (chart_width, lines)
+            title = chart.fitted_title(k, column)
+            box = QFontMetricsF(bold).boundingRect(QRectF(0, 0, column, 10_000), NAME_FLAGS, title)
+            assert box.width() <= column and box.height() <= NAME_HEIGHT, (chart_width, title)
+        if shortened:
+            assert chart.fitted_title(2, column).endswith("…")
+        else:
+            assert chart.lines_under(1, column) == ["75.0% of step 1", "75.0% from previous", "median 13m 00s"]
+            assert chart.fitted_title(2, column) == "3. Checkout Started With A Long Name"
+    # What a narrow column shortens is whole in the step's tool tip.
+    assert chart.step_tooltip(1).splitlines()[-1] == "75.0% from previous, median 13m 00s"

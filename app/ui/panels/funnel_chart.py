@@ -36,6 +36,8 @@ AXIS_COLOUR = QColor("#bbb")
 #: Room beneath the bars: the step name (two lines) and three lines of numbers.
 NAME_HEIGHT = 32
 BOTTOM_MARGIN = 90
+#: How a step's name is drawn under its bars.
+NAME_FLAGS = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 #: What the step chart's y axis measures (a display choice, not part of the query), with labels.
 AXIS_CHOICES = [("count", "Persons"), ("percent", "% of step 1")]
 #: The percent axis' gridlines: conversion from step 1 never exceeds 100 %.
@@ -151,6 +153,67 @@ class FunnelChart(QWidget):
         """Step k's (0-based) name under its bars: "2. Order Completed" (the event as display_text shows it)."""
         return f"{k + 1}. {display_text(self.step_names[k])}"
 
+    def fitted_title(self, k: int, width: float) -> str:
+        """Step k's title as drawn in a column `width` wide: on at most two lines, cut with "…"
+        where it needs more (a 1366-px screen gives each of four steps ~90 px); the tool tip
+        has it whole."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetricsF(bold)
+        title = self.step_title(k)
+
+        def fits(text: str) -> bool:
+            box = metrics.boundingRect(QRectF(0, 0, width, 10_000), NAME_FLAGS, text)
+            return box.width() <= width and box.height() <= NAME_HEIGHT
+
+        if fits(title):
+            return title
+        lo, hi = 0, len(title)  # the longest prefix that fits with "…" after it
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(title[:mid].rstrip() + "…"):
+                lo = mid
+            else:
+                hi = mid - 1
+        return title[:lo].rstrip() + "…"
+
+    def lines_under(self, k: int, width: float) -> list[str]:
+        """The small lines under step k's bars (no breakdown): the measure the bar's label does
+        not give, the conversion from the previous step and its median time. Each row takes the
+        longest of its forms that fits `width` under every step (one form per row, so the steps
+        read alike), cut with "…" where even the shortest does not, so none runs into the next
+        step's."""
+        rows = [self._forms_under(j) for j in range(len(self.series[0].steps))] if len(self.series) == 1 else []
+        if k >= len(rows):
+            return []
+        metrics = QFontMetricsF(self.small_font())
+        lines = []
+        for r, forms in enumerate(rows[k]):
+            # Step 1's "100.0% of step 1" says nothing the others' do not: it may be the one
+            # shortened alone, so the others keep their words.
+            same_row = [step_rows[r] for j, step_rows in enumerate(rows) if r < len(step_rows) and (j or r)]
+            first_fit = next((i for i in range(len(forms))
+                              if all(metrics.horizontalAdvance(f[i]) <= width for f in same_row or [forms])),
+                             len(forms) - 1)
+            line = next((text for text in forms[first_fit:] if metrics.horizontalAdvance(text) <= width), None)
+            lines.append(line if line is not None
+                         else metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, width))
+        return lines
+
+    def _forms_under(self, k: int) -> list[tuple[str, ...]]:
+        """Step k's rows under its bars, each as its forms, longest first."""
+        step = self.series[0].steps[k]
+        count = f"{int(step.get('count') or 0):,}"
+        first = percent(step.get("conversion_from_first"))
+        rows: list[tuple[str, ...]] = [(f"{count} persons", count) if self.axis == "percent"
+                else (f"{first} of step 1", f"{first} of 1st", first)]
+        if k > 0:
+            previous = percent(step.get("conversion_from_previous"))
+            median = duration(step.get("median_seconds_from_previous"))
+            rows.append((f"{previous} from previous", f"{previous} from prev.", previous))
+            rows.append((f"median {median}", f"med. {median}", median))
+        return rows
+
     def step_tooltip(self, k: int) -> str:
         """The hover text of step k (0-based): the axis' value first, then the other measure."""
         lines = [self.step_title(k)]
@@ -162,6 +225,11 @@ class FunnelChart(QWidget):
             rate = f"{percent(step_rate(step))} of step 1"
             value = f"{rate} ({count})" if self.axis == "percent" else f"{count} ({rate})"
             lines.append(value if len(self.series) == 1 else f"{display_text(series.label)}: {value}")
+        if len(self.series) == 1 and 0 < k < len(self.series[0].steps):
+            # Whole, what the lines under a narrow bar may shorten.
+            step = self.series[0].steps[k]
+            lines.append(f"{percent(step.get('conversion_from_previous'))} from previous, median "
+                         f"{duration(step.get('median_seconds_from_previous'))}")
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- painting
@@ -242,23 +310,13 @@ class FunnelChart(QWidget):
             painter.setFont(bold)
             # The step's name on up to two lines (long event names are common).
             name_rect = QRectF(x0 + 2, base_y + 4, slot_w - 4, NAME_HEIGHT)
-            name = self.step_title(k)
-            if painter.fontMetrics().horizontalAdvance(name) > 2 * (slot_w - 8):
-                name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(2 * (slot_w - 8)))
-            painter.drawText(name_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                             | Qt.TextFlag.TextWordWrap, name)
+            painter.drawText(name_rect, NAME_FLAGS, self.fitted_title(k, slot_w - 4))
             painter.setFont(small)
             painter.setPen(theme.muted())
-            if overall is not None and k < len(overall):
-                step = overall[k]
-                # The bar's label gives the axis' measure; this line gives the other one.
-                lines = [f"{int(step.get('count') or 0):,} persons" if self.axis == "percent"
-                         else f"{percent(step.get('conversion_from_first'))} of step 1"]
-                if k > 0:
-                    lines.append(f"{percent(step.get('conversion_from_previous'))} from previous")
-                    lines.append(f"median {duration(step.get('median_seconds_from_previous'))}")
+            if overall is not None:
                 painter.drawText(QRectF(x0 + 2, base_y + 6 + NAME_HEIGHT, slot_w - 4, 48),
-                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                                 "\n".join(self.lines_under(k, slot_w - 4)))
         painter.setFont(small)
         for g, (label, rect) in enumerate(legend):
             painter.fillRect(QRectF(rect.x(), rect.y() + 3, 12, 12), QColor(PALETTE[g % len(PALETTE)]))
