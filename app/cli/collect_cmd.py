@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from app.cli.database import cannot_open
 from app.core.database import DatabaseError, open_database, redact
 
 
@@ -62,7 +63,7 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         engine = open_database(db_url)
     except DatabaseError as exc:
         sock.close()
-        raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from exc
+        raise cannot_open(str(db_url), exc) from exc
 
     forwarder = None
     if destinations:

@@ -6,6 +6,13 @@ import click
 from sqlalchemy import Engine
 
 
+def cannot_open(db_url: str, exc: Exception) -> click.ClickException:
+    """'cannot open URL: why' in one line; for an empty --db only the why (there is no URL to name)."""
+    from app.core.database import redact
+
+    return click.ClickException(f"cannot open {redact(db_url)}: {exc}" if db_url.strip() else str(exc))
+
+
 def open_existing(db_url: str | None) -> Engine:
     """The database `--db` names (the demo database without it), opened without creating
     anything: another application's SQLite file is refused unchanged; errors in one line."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from app.cli.database import cannot_open
 from app.core.database import DatabaseError, open_database, redact
 from app.core.paths import demo_db_path
 
@@ -18,7 +19,7 @@ def _open(db_url: str | None) -> tuple[str, object]:
     try:
         return url, open_database(url)
     except DatabaseError as exc:
-        raise click.ClickException(f"cannot open {redact(url)}: {exc}") from None
+        raise cannot_open(url, exc) from None
 
 
 #: The oldest time the writer stores (app.ingest.messages.EARLIEST_MS); a day past now is its newest.

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from app.cli.database import cannot_open
 from app.cli.terminal import visible
 
 _UTC = dt.UTC
@@ -82,7 +83,7 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
     """Forward the stored events to webhooks, Segment-compatible endpoints and Mixpanel."""
     from sqlalchemy.exc import DBAPIError
 
-    from app.core.database import DatabaseError, describe_error, open_database, redact
+    from app.core.database import DatabaseError, describe_error, open_database
     from app.outbound.destinations import store
     from app.outbound.destinations.config import DestinationError, load_destinations
     from app.outbound.destinations.forwarder import STOPPED, DestinationWorker, Forwarder
@@ -116,7 +117,7 @@ def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_te
         # An existing Tracklens database only: a mistyped path or an empty database has no events to forward.
         engine = open_database(db_url, require_tracklens=True)
     except DatabaseError as exc:
-        raise click.ClickException(f"cannot open {redact(str(db_url))}: {exc}") from None
+        raise cannot_open(str(db_url), exc) from None
     from app.outbound.support import unsupported_reason
 
     reason = unsupported_reason(engine, "Destinations")

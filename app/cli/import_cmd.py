@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from app.core.database import DatabaseError, open_database, redact
+from app.cli.database import cannot_open
+from app.core.database import DatabaseError, open_database
 
 #: Most --workers: each is a process of its own (the app imported, ~100 MB); a typo (1000 for 10)
 #: could start one per chunk of a big file.
@@ -73,7 +74,7 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
-        raise click.ClickException(f"cannot open {redact(db_url)}: {exc}") from None
+        raise cannot_open(db_url, exc) from None
     try:
         enricher = Enricher(geoip_path) if geoip_path and not no_enrich else None
         writer = EventWriter(engine, enrich=not no_enrich, enricher=enricher)
