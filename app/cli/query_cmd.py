@@ -202,6 +202,10 @@ def _read_spec(spec_path: str) -> Any:
         raise click.ClickException("the query is not UTF-8 text") from None
     if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
         raise click.ClickException(f"bad query: too large: the query has more than {MAX_SPEC_BYTES:,} bytes")
+    if not text.strip():
+        where = "the standard input" if spec_path == "-" else f"the query file {spec_path}"
+        raise click.ClickException(f"{where} is empty: give a query as JSON, e.g. "
+                                   "'{\"kind\": \"segmentation\"}' (see tracklens query --help)")
     try:
         spec = json.loads(text)
     except json.JSONDecodeError as exc:

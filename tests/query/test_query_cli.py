@@ -61,6 +61,10 @@ def test_errors_are_one_line(sqlite_url: str, tmp_path: Path) -> None:
     assert bad.output.strip() == "Error: bad query: unit must be one of hour, day, week, month; got 'year'"
     not_json = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", "-"], input="{kind:")
     assert not_json.exit_code != 0 and "not valid JSON (line 1, column 2" in not_json.output
+    # An empty file (saved before anything was typed) is said to be empty, not 'not valid JSON'.
+    (tmp_path / "empty.json").write_text("\n")
+    empty = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", str(tmp_path / "empty.json")])
+    assert empty.exit_code != 0 and empty.output.startswith(f"Error: the query file {tmp_path / 'empty.json'} is empty")
     missing = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", str(tmp_path / "nope.json")])
     assert missing.exit_code != 0 and f"cannot read the query file {tmp_path / 'nope.json'}: " in missing.output
     inline = runner.invoke(cli, ["query", "--db", sqlite_url, "--spec", '{"kind": "segmentation", "unit": "year"}'])
