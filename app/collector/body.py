@@ -124,7 +124,10 @@ async def read_limited(
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object; 400 with a reason for anything else."""
+    """The body as a JSON object; 400 with a reason for anything else. A leading UTF-8 byte
+    order mark (a file Notepad saved, sent with curl) is ignored, as RFC 8259 allows and as
+    `tracklens import` does."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     if not raw.strip():
         raise CollectorError(400, "invalid_json", "the request body is empty")
     try:
