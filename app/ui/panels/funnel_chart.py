@@ -113,6 +113,10 @@ class FunnelChart(QWidget):
         self.y_ticks: list[int] = []
         #: "count" (persons) or "percent" (of step 1): what the bars' heights and labels show.
         self.axis = "count"
+        #: What the text under the bars is at a column width (the titles and the lines under
+        #: each step, worked out for all steps at once), for the data, axis and font it was
+        #: worked out with: a repaint (a hover, a resize back) reuses it. Dropped by set_data.
+        self._texts: dict[tuple[float, str, str], tuple[list[str], list[list[str]]]] = {}
 
     def set_axis(self, axis: str) -> None:
         if axis not in dict(AXIS_CHOICES):
@@ -133,6 +137,7 @@ class FunnelChart(QWidget):
         else:
             self.series = [BarSeries("All persons", list(steps))] if steps else []
         self.message = "" if steps else "Add steps to see the funnel."
+        self._texts.clear()
         self.update()
 
     def bar_counts(self) -> list[list[int]]:
@@ -157,25 +162,7 @@ class FunnelChart(QWidget):
         """Step k's title as drawn in a column `width` wide: on at most two lines, cut with "…"
         where it needs more (a 1366-px screen gives each of four steps ~90 px); the tool tip
         has it whole."""
-        bold = QFont(self.font())
-        bold.setBold(True)
-        metrics = QFontMetricsF(bold)
-        title = self.step_title(k)
-
-        def fits(text: str) -> bool:
-            box = metrics.boundingRect(QRectF(0, 0, width, 10_000), NAME_FLAGS, text)
-            return box.width() <= width and box.height() <= NAME_HEIGHT
-
-        if fits(title):
-            return title
-        lo, hi = 0, len(title)  # the longest prefix that fits with "…" after it
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if fits(title[:mid].rstrip() + "…"):
-                lo = mid
-            else:
-                hi = mid - 1
-        return title[:lo].rstrip() + "…"
+        return self._texts_at(width)[0][k]
 
     def lines_under(self, k: int, width: float) -> list[str]:
         """The small lines under step k's bars (no breakdown): the measure the bar's label does
@@ -183,22 +170,75 @@ class FunnelChart(QWidget):
         longest of its forms that fits `width` under every step (one form per row, so the steps
         read alike), cut with "…" where even the shortest does not, so none runs into the next
         step's."""
+        lines = self._texts_at(width)[1]
+        return list(lines[k]) if k < len(lines) else []
+
+    def _texts_at(self, width: float) -> tuple[list[str], list[list[str]]]:
+        """Every step's fitted title and lines under it at a column `width` wide, worked out
+        once for the data, the axis and the font (each step's lines depend on all the steps':
+        asked step by step, a paint measured every step's forms again for each, n² work)."""
+        key = (width, self.axis, self.font().key())
+        texts = self._texts.get(key)
+        if texts is None:
+            if len(self._texts) >= 8:  # a resize goes through many widths: keep a few
+                self._texts.clear()
+            texts = self._texts[key] = (self._fit_titles(width), self._fit_lines_under(width))
+        return texts
+
+    def _fit_titles(self, width: float) -> list[str]:
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetricsF(bold)
+
+        def fits(text: str) -> bool:
+            box = metrics.boundingRect(QRectF(0, 0, width, 10_000), NAME_FLAGS, text)
+            return box.width() <= width and box.height() <= NAME_HEIGHT
+
+        titles = []
+        for k in range(len(self.step_names)):
+            title = self.step_title(k)
+            if not fits(title):
+                lo, hi = 0, len(title)  # the longest prefix that fits with "…" after it
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if fits(title[:mid].rstrip() + "…"):
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                title = title[:lo].rstrip() + "…"
+            titles.append(title)
+        return titles
+
+    def _fit_lines_under(self, width: float) -> list[list[str]]:
         rows = [self._forms_under(j) for j in range(len(self.series[0].steps))] if len(self.series) == 1 else []
-        if k >= len(rows):
-            return []
         metrics = QFontMetricsF(self.small_font())
-        lines = []
-        for r, forms in enumerate(rows[k]):
-            # Step 1's "100.0% of step 1" says nothing the others' do not: it may be the one
-            # shortened alone, so the others keep their words.
+        advance: dict[str, float] = {}
+
+        def fits(text: str) -> bool:
+            if text not in advance:
+                advance[text] = metrics.horizontalAdvance(text)
+            return advance[text] <= width
+
+        # Per row, the first form that fits under every step. Step 1's "100.0% of step 1" says
+        # nothing the others' do not: it may be the one shortened alone, so the others keep
+        # their words.
+        first_fits: list[int | None] = []
+        for r in range(max((len(forms) for forms in rows), default=0)):
             same_row = [step_rows[r] for j, step_rows in enumerate(rows) if r < len(step_rows) and (j or r)]
-            first_fit = next((i for i in range(len(forms))
-                              if all(metrics.horizontalAdvance(f[i]) <= width for f in same_row or [forms])),
-                             len(forms) - 1)
-            line = next((text for text in forms[first_fit:] if metrics.horizontalAdvance(text) <= width), None)
-            lines.append(line if line is not None
-                         else metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, width))
-        return lines
+            first_fits.append(None if not same_row else next(
+                (i for i in range(len(same_row[0])) if all(fits(f[i]) for f in same_row)), len(same_row[0]) - 1))
+        out = []
+        for forms_of_step in rows:
+            lines = []
+            for r, forms in enumerate(forms_of_step):
+                first_fit = first_fits[r]
+                if first_fit is None:  # a funnel of one step: its own forms
+                    first_fit = next((i for i in range(len(forms)) if fits(forms[i])), len(forms) - 1)
+                line = next((text for text in forms[first_fit:] if fits(text)), None)
+                lines.append(line if line is not None
+                             else metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, width))
+            out.append(lines)
+        return out
 
     def _forms_under(self, k: int) -> list[tuple[str, ...]]:
         """Step k's rows under its bars, each as its forms, longest first."""
