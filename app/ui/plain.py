@@ -79,6 +79,13 @@ def display_text(text: str) -> str:
     return text
 
 
+def written_out(text: str) -> str:
+    """`text` with each bidirectional control written out as `\\u202e` and nothing else changed
+    (no isolates around it): for a JSON text, where it is the same value (a JSON escape), and
+    for code shown to be read (the SQL of View > Show query)."""
+    return text if text.isascii() else _BIDI_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _own_isolates(text: str) -> dict[int, int]:
     """The positions of `text`'s First Strong Isolates that enclose, up to their Pop, no other
     bidirectional control (nested ones of the kind aside), each with its Pop's (and the Pop's

@@ -3,21 +3,25 @@ panels, the profile, the Messages panel, the saved reports and the cohorts are f
 event names, ids, property and trait names and values, campaign, report and cohort names that
 hold them, and every text a widget shows is read: labels, group-box, window and tab titles,
 buttons, status and tool tips, read-only text boxes, closed combo boxes, and each item view's
-cells as its delegate draws them. A label that forgot (a plain QLabel given a name) fails here,
+cells as its delegate draws them, and the charts' (pyqtgraph's) axis ticks, axis titles, legend
+and text items. A label that forgot (a plain QLabel given a name) fails here,
 wherever it is. What stays raw on purpose: the line edits (an editable box's text is the value
 the user edits and filters with)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QGraphicsTextItem,
     QGroupBox,
     QHeaderView,
     QLabel,
@@ -28,11 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.outbound.destinations.config import parse_destinations
+from app.outbound.destinations.forwarder import DestinationWorker
+from app.outbound.retry import Backoff
 from app.query.cohorts import create_cohort
+from app.ui import settings as cfg
 from app.ui.cohorts import CohortsDialog, cohort_store
+from app.ui.dialogs.connect_dialog import ConnectDialog
+from app.ui.panels.destinations import DestinationsPanel
 from app.ui.panels.messages import MessagesPanel
 from app.ui.plain import BIDI_CONTROLS, DataLabel, display_text, plain_combo, shown_text
 from tests.outbound.conftest import add_people, person
+from tests.outbound.destinations_support import Receiver, write_destinations
 from tests.ui.conftest import settle, wait_panels
 from tests.ui.test_bidi_text import (
     EVENT,
@@ -124,6 +135,14 @@ def shown_texts(widget: QWidget) -> Iterator[tuple[str, str]]:
             for section in range(count):
                 header = model.headerData(section, orientation)
                 yield f"{name} header {section}", header if isinstance(header, str) else ""
+    elif isinstance(widget, pg.GraphicsView):
+        for item in widget.scene().items():
+            if isinstance(item, pg.AxisItem):  # ticks given as text (setTicks), drawn by the axis
+                for level in item._tickLevels or []:
+                    for _value, tick in level:
+                        yield f"{name} {item.orientation} axis tick", str(tick)
+            elif isinstance(item, QGraphicsTextItem):  # axis titles, legends, labels, text items
+                yield f"{name} {type(item.parentItem()).__name__} text", item.toPlainText()
 
 
 def controls_at_work(*roots: QWidget) -> list[tuple[str, str]]:
@@ -218,3 +237,64 @@ def test_no_widget_shows_a_bidi_control_from_the_data(make_window: Any, sqlite_u
     drawn(profile, "shown_profile", (900, 600))
     drawn(messages, "shown_messages", (1100, 700))
     engine.dispose()
+
+
+def test_the_dialogs_destinations_and_charts_show_no_bidi_control_from_the_data(
+    make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Any
+) -> None:
+    """Show query (a funnel of a hostile event), the Connect dialog (a URL the user typed,
+    remembered), the Destinations panel (a file whose path holds a control, a dead letter) and
+    the segmentation chart's totals view (an event name as an axis tick)."""
+    engine = _shop(sqlite_url)
+    _hostile_person(sqlite_url)
+    rx = Receiver().start()
+    try:
+        rx.script = [(400, {})]
+        spec = {"name": "ops-webhook", "type": "webhook", "url": rx.url, "batch": 100}
+        folder = tmp_path / SPOOF
+        folder.mkdir()
+        file = write_destinations(folder / "destinations.json", [spec])
+        (dest,) = parse_destinations([spec])
+        worker = DestinationWorker(engine, dest, backoff=Backoff(0.01, 0.05))
+        worker.catch_up()
+        worker.close()
+        window = make_window(sqlite_url)
+        wait_panels(qtbot, window)
+        cfg.remember_connection(window.settings, f"sqlite:///{tmp_path / SPOOF / 'shop.sqlite'}")
+
+        destinations: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+        destinations.set_destinations_file(str(file))
+        qtbot.waitUntil(lambda: destinations.table.rowCount() == 1 and destinations.settled, timeout=20_000)
+        assert destinations.dead.rowCount() == 1
+        segmentation = window.show_panel("segmentation")
+        segmentation.set_query(dict(segmentation.query(), events=[EVENT, "Order Completed"]))
+        segmentation.set_view("totals")
+        segmentation.refresh()
+        settle(qtbot, segmentation)
+        funnels = window.show_panel("funnels")
+        funnels.set_query(dict(funnels.query(), steps=[{"event": EVENT, "where": [
+            {"property": "plan", "op": "eq", "value": VALUE}]}, {"event": "Order Completed", "where": []}]))
+        funnels.setFocus()
+        show_query = window.show_query()
+        assert show_query is not None
+        qtbot.addWidget(show_query)
+        qtbot.waitUntil(lambda: show_query.copy_sql.isEnabled(), timeout=20_000)
+        connect = ConnectDialog(window.settings, window)
+        qtbot.addWidget(connect)
+        connect.show()
+
+        assert controls_at_work(window, show_query, connect) == []
+        texts = "\n".join(text for root in (window, show_query, connect)
+                          for widget in [root, *root.findChildren(QWidget)] for _where, text in shown_texts(widget))
+        for written_out in (SPOOF_SHOWN, EVENT_SHOWN, VALUE_SHOWN):
+            assert written_out in texts
+        assert f"{SPOOF_SHOWN}/destinations.json" in destinations.file_label.text()
+        # The JSON shown (copied, saved) is the same query, its controls as JSON escapes; the SQL
+        # copied is the SQL sent, as it is.
+        assert json.loads(show_query.json_view.toPlainText()) == funnels.query()
+        assert EVENT in show_query.sql_text and EVENT_SHOWN in show_query.sql_view.toPlainText()
+        assert "Copy copies them as they are" in show_query.sql_status.text()
+        assert EVENT_SHOWN in [tick for _v, tick in segmentation.chart.totals_plot.getAxis("bottom")._tickLevels[0]]
+    finally:
+        rx.stop()
+        engine.dispose()

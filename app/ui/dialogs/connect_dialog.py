@@ -41,7 +41,7 @@ from app.core.database import open_database, parse_url
 from app.core.errors import NoTracklensDatabase
 from app.ui import settings as cfg
 from app.ui.errors import ErrorInfo
-from app.ui.plain import DataLabel
+from app.ui.plain import DataLabel, plain_items
 from app.ui.workers import QueryChannel, SimpleToken, WorkerPool
 
 SSL_MODES = ["prefer", "disable", "allow", "require", "verify-ca", "verify-full"]
@@ -70,7 +70,7 @@ class ConnectDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Recent connections:"))
-        self.recent_list = QListWidget(self)
+        self.recent_list = plain_items(QListWidget(self))  # URLs the user typed: file names, hosts
         self.recent_list.setObjectName("recentList")
         self.recent_list.setMaximumHeight(110)
         for url in cfg.recent_connections(settings):

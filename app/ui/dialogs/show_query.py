@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.core.files import write_text_atomically
 from app.ui.connection import Connection
 from app.ui.errors import ErrorInfo
-from app.ui.plain import DataLabel, window_title
+from app.ui.plain import DataLabel, window_title, written_out
 from app.ui.workers import QueryChannel
 
 
@@ -51,7 +51,11 @@ class ShowQueryDialog(QDialog):
         self.setWindowTitle(window_title(f"Query of {title}"))
         self.resize(820, 560)
         self.spec = spec
-        self.json_text = json.dumps(spec, ensure_ascii=False, indent=2)
+        # A bidirectional control in a name or value (U+202E reverses what follows it) is
+        # written as its JSON escape: the same query, shown, copied and saved as it reads.
+        self.json_text = written_out(json.dumps(spec, ensure_ascii=False, indent=2))
+        #: The SQL as sent (what Copy copies); the view writes its bidirectional controls out.
+        self.sql_text = ""
 
         self.tabs = QTabWidget()
         self.json_view = _code_view(self.json_text)
@@ -86,7 +90,7 @@ class ShowQueryDialog(QDialog):
         sql_buttons = QHBoxLayout()
         self.copy_sql = QPushButton("Copy")
         self.copy_sql.setEnabled(False)
-        self.copy_sql.clicked.connect(lambda: self._copy(self.sql_view.toPlainText()))
+        self.copy_sql.clicked.connect(lambda: self._copy(self.sql_text))
         sql_buttons.addWidget(self.copy_sql)
         sql_buttons.addStretch(1)
         sql_layout.addLayout(sql_buttons)
@@ -119,9 +123,13 @@ class ShowQueryDialog(QDialog):
             self.channel.submit(job)
 
     def _on_sql(self, statements: Any) -> None:
-        self.sql_view.setPlainText("\n\n".join(statements))
+        self.sql_text = "\n\n".join(statements)
+        shown = written_out(self.sql_text)
+        self.sql_view.setPlainText(shown)
         self.sql_status.setText(f"{len(statements)} statement{'s' if len(statements) != 1 else ''} as sent, "
-                                "values written in (the engine binds them as parameters).")
+                                "values written in (the engine binds them as parameters)."
+                                + (" Bidirectional controls in the values are shown as \\u202e and the like; "
+                                   "Copy copies them as they are." if shown != self.sql_text else ""))
         self.copy_sql.setEnabled(bool(statements))
 
     def _on_failed(self, info: ErrorInfo) -> None:
