@@ -380,6 +380,32 @@ def test_long_subject_and_url_templates_open_and_save_whole(qtbot: Any) -> None:
     assert editor.definition()["channel"]["url"] == url
 
 
+def test_a_campaigns_texts_show_their_start_in_a_narrow_editor(qtbot: Any) -> None:
+    """At 1366 x 768 a new campaign's subject showed "o {{ traits.name | default('there') }}" and
+    its goal "Completed": a text set left the cursor after it, and a box narrower than its text
+    showed its end. A new or opened campaign shows the start of each text."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
+
+    editor = CampaignEditor(None)
+    qtbot.addWidget(editor)
+    editor.resize(300, 700)
+    editor.show()
+    for definition in (NEW_CAMPAIGN, campaign_dict(goal={"event": "Order Completed With A Long Name",
+                                                            "within": {"days": 7}})):
+        editor.set_definition(definition)
+        editor._fill_events()  # the event names arriving afterwards (discovery.events_changed)
+        QApplication.processEvents()
+        goal = editor.goal_event.lineEdit()
+        for edit in (editor.name, editor.from_edit, editor.subject, goal):
+            assert isinstance(edit, QLineEdit)
+            # A line edit scrolls its text to show the cursor: at 0, the text's start is shown.
+            assert edit.cursorPosition() == 0, (edit.objectName(), edit.text())
+            assert edit.cursorRect().left() < edit.fontMetrics().horizontalAdvance("M") + 8, edit.objectName()
+    assert editor.definition()["goal"]["event"] == "Order Completed With A Long Name"
+
+
 def test_new_campaign_fits_its_side_of_the_panel_in_the_smallest_window(make_window: Any, qtbot: Any,
                                                                          shop: Any) -> None:
     """A new campaign's audience count and its goal's 'within N days' were cut off at the panel's

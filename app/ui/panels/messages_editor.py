@@ -34,6 +34,7 @@ from app.ui.panels.user_filters import DID_ROW
 from app.ui.panels.users import split_filters
 from app.ui.plain import DataLabel, plain_combo
 from app.ui.widgets.bind import show_in_spin
+from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder
 
 NEW_CAMPAIGN: dict[str, Any] = {
@@ -181,6 +182,7 @@ class CampaignEditor(QWidget):
 
     def _fill_events(self) -> None:
         current = self.goal_event.currentText()
+        cursor = line_edit_of(self.goal_event).cursorPosition()  # (the start, or where one types)
         self.goal_event.blockSignals(True)
         self.goal_event.clear()
         self.goal_event.addItem("")
@@ -188,6 +190,7 @@ class CampaignEditor(QWidget):
             for name, _count in self.discovery.events():
                 self.goal_event.addItem(name)
         self.goal_event.setCurrentText(current)
+        line_edit_of(self.goal_event).setCursorPosition(cursor)
         self.goal_event.blockSignals(False)
 
     def _channel_switched(self) -> None:
@@ -290,5 +293,10 @@ class CampaignEditor(QWidget):
         finally:
             for w in widgets:
                 w.blockSignals(False)
+        # A text set leaves the cursor after it, and a box narrower than its text shows its end:
+        # at 1366 x 768 a new campaign's subject read "o {{ traits.name | default('there') }}" and
+        # its goal "Completed". Each shows its start, as a file or a list shows it.
+        for edit in (self.name, self.to_trait, self.from_edit, self.subject, self.url, line_edit_of(self.goal_event)):
+            edit.setCursorPosition(0)
         self.audience_changed.emit()
         self.changed.emit()
