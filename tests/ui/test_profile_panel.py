@@ -141,3 +141,32 @@ def test_traits_and_identities_show_whole(make_window: Any, shop_db: Any, qtbot:
     ids = panel.identities
     assert ids.count() == 4
     assert ids.visualItemRect(ids.item(3)).bottom() <= ids.viewport().height()
+
+
+def test_a_wide_profile_keeps_the_person_rows_together_and_every_identity_in_view(
+    make_window: Any, shop_db: Any, qtbot: Any
+) -> None:
+    """At 1920 x 1080 (the profile beside its traits) the Person box's rows were spread over
+    500 px, each value a line below its name, while its two long identities shared a two-row
+    box with a horizontal scroll bar that hid the second."""
+    url, engine = shop_db
+    assert not EventWriter(engine, enrich=False).write([
+        {"type": "identify", "userId": "u1-0000579", "anonymousId": f"06824523-c5e1-415b-a8da-b5e6e67dc9e{d}",
+         "traits": {"name": "Hanna Wang"}, "timestamp": "2026-11-01T10:00:00Z"} for d in range(1)]).rejected
+    window = make_window(url)
+    panel: ProfilePanel = window.panels["profile"]  # type: ignore[assignment]
+    dock = window.docks["profile"]
+    dock.setFloating(True)
+    dock.resize(960, 1000)
+    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
+        window.show_person("u1-0000579")
+    qtbot.waitUntil(lambda: panel.width() >= 900)
+    qtbot.wait(100)
+    assert panel.traits.parentWidget().x() > panel.id_label.parentWidget().x()  # side by side
+    for value in (panel.id_label, panel.first_seen_label, panel.last_seen_label, panel.events_label,
+                  panel.place_label, panel.device_label):
+        assert value.height() <= value.sizeHint().height() + 6, (value.objectName(), value.text())
+    ids = panel.identities
+    assert ids.count() == 2
+    for row in range(ids.count()):
+        assert ids.visualItemRect(ids.item(row)).bottom() <= ids.viewport().height(), ids.item(row).text()

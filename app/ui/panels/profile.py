@@ -130,7 +130,12 @@ class ProfilePanel(Panel):
         self._summary_layout = layout
         layout.setContentsMargins(0, 0, 0, 0)
         about = QGroupBox("Person", holder)
-        form = QFormLayout(about)
+        # The rows at the top, the room below them empty: in a tall box (beside the traits at
+        # 1920 x 1080) a form gave it to its rows, each value a line below its name.
+        about_layout = QVBoxLayout(about)
+        form = QFormLayout()
+        about_layout.addLayout(form)
+        about_layout.addStretch(1)
         self.id_label = DataLabel("", about)
         self.id_label.setObjectName("personId")
         self.id_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -153,6 +158,9 @@ class ProfilePanel(Panel):
         self.identities = plain_items(QListWidget(about))
         self.identities.setObjectName("identities")
         self.identities.setMaximumHeight(70)
+        # A horizontal scroll bar (ids longer than the box is wide) takes a row's place: the
+        # box grows by it rather than hide the last identity.
+        self.identities.horizontalScrollBar().rangeChanged.connect(lambda *_: self._fit_identities())
         form.addRow("Identities", self.identities)
         layout.addWidget(about, 1)
 
@@ -346,10 +354,16 @@ class ProfilePanel(Panel):
         row = self.traits.sizeHintForRow(0) if self.traits.topLevelItemCount() else 18
         shown = min(max(self.traits.topLevelItemCount(), 3), self.TRAIT_ROWS)
         self.traits.setMinimumHeight(self.traits.header().height() + shown * row + 6)
+        self._fit_identities()
+
+    def _fit_identities(self) -> None:
+        """The identities' box as tall as its rows (up to IDENTITY_ROWS) and its scroll bar."""
         line = self.identities.sizeHintForRow(0) if self.identities.count() else 18
         lines = min(max(self.identities.count(), 1), self.IDENTITY_ROWS)
-        self.identities.setMaximumHeight(lines * line + 8)
-        self.identities.setMinimumHeight(lines * line + 8)
+        bar = self.identities.horizontalScrollBar()
+        height = lines * line + 8 + (bar.sizeHint().height() if bar.maximum() > 0 else 0)
+        self.identities.setMaximumHeight(height)
+        self.identities.setMinimumHeight(height)
 
     def _append_timeline(self, rows: list[dict[str, Any]]) -> None:
         items = []
