@@ -285,9 +285,35 @@ def test_a_destinations_file_that_is_wrong_says_why_on_refresh_and_on_an_action(
     qtbot.waitUntil(lambda: panel.settled and panel.table.rowCount() == 0, timeout=20_000)
     wrong = panel.message.text()
     assert wrong.startswith("destinations[0].name must be letters") and "'ops webhook'" in wrong
-    assert panel.replay_button.isEnabled()
+    assert not panel.replay_button.isEnabled()  # the action is over, and no destination is left to act on
     file.write_text("[1, 2", encoding="utf-8")
     panel.refresh()
     qtbot.waitUntil(lambda: panel.settled and panel.message.text() != wrong, timeout=20_000)
     assert panel.table.rowCount() == 0 and panel.dead.rowCount() == 0
     assert "destinations.json" in panel.message.text()
+    write_destinations(file, [{"name": "ops-webhook", "type": "webhook", "url": "http://127.0.0.1:9/x"}])
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.settled and panel.table.rowCount() == 1, timeout=20_000)
+    assert panel.replay_button.isEnabled()  # usable again once the file is right
+
+
+def test_the_actions_wait_for_a_destination_to_act_on(make_window: Any, sqlite_url: str, qtbot: Any,
+                                                      tmp_path: Path) -> None:
+    """With no destinations file (a new user's first look) Pause, Resume, Re-send dead letters and
+    Replay were enabled and said only 'Select a destination first.', with nothing to select.
+    They are enabled once a destination is there (selected), and not when a file holds none."""
+    open_database(sqlite_url).dispose()
+    window = make_window(sqlite_url)
+    panel: DestinationsPanel = window.show_panel("destinations")  # type: ignore[assignment]
+    qtbot.waitUntil(lambda: panel.settled, timeout=20_000)
+    actions = (panel.pause_button, panel.resume_button, panel.retry_button, panel.replay_button)
+    assert panel.file is None and not any(button.isEnabled() for button in actions)
+    file = write_destinations(tmp_path / "destinations.json",
+                              [{"name": "ops-webhook", "type": "webhook", "url": "http://127.0.0.1:9/x"}])
+    panel.set_destinations_file(str(file))
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1 and panel.settled, timeout=20_000)
+    assert panel.selected_name() == "ops-webhook" and all(button.isEnabled() for button in actions)
+    write_destinations(file, [])
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 0 and panel.settled, timeout=20_000)
+    assert not any(button.isEnabled() for button in actions)

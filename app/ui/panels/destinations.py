@@ -181,6 +181,7 @@ class DestinationsPanel(Panel):
         self.action_channel.cancelled.connect(lambda: self._action_over("Cancelled."))
         self.show_retries_of(self.action_channel)
         self._show_file()
+        self._enable_actions(True)
 
     # -- Panel API --------------------------------------------------------------------------------
 
@@ -239,6 +240,7 @@ class DestinationsPanel(Panel):
         self.dead.setRowCount(0)
         self._rows = []
         self._letters = {}
+        self._enable_actions(not self.acting)
 
     def show_result(self, result: Any) -> None:
         self._rows = result["status"]
@@ -292,6 +294,7 @@ class DestinationsPanel(Panel):
         return editor
 
     def _show_dead_letters(self) -> None:
+        self._enable_actions(not self.acting)
         letters = self._letters.get(self.selected_name() or "", [])
         self.dead.setRowCount(len(letters))
         for r, letter in enumerate(letters):
@@ -361,6 +364,14 @@ class DestinationsPanel(Panel):
     def _action_buttons(self) -> tuple[QPushButton, ...]:
         return (self.pause_button, self.resume_button, self.retry_button, self.replay_button)
 
+    def _enable_actions(self, idle: bool) -> None:
+        """Pause, Resume, Re-send and Replay act on the selected destination: with none (no
+        file chosen, or a file without destinations) they did nothing but say 'Select a
+        destination first.', with nothing there to select."""
+        enabled = idle and self.selected_name() is not None
+        for button in self._action_buttons():
+            button.setEnabled(enabled)
+
     def _on_action_done(self, result: dict[str, Any]) -> None:
         self._action_over(result["message"])
         self.show_result(result)
@@ -368,8 +379,7 @@ class DestinationsPanel(Panel):
     def _action_over(self, message: str) -> None:
         self._action_message = message
         self.message.setText(message)
-        for button in self._action_buttons():
-            button.setEnabled(True)
+        self._enable_actions(True)
         self.stop_button.setEnabled(False)
 
     def _run(self) -> None:
