@@ -81,3 +81,24 @@ def test_counts_on_the_value_axis_have_thousands_separators(qtbot: Any) -> None:
     chart.set_data(BUCKETS, [Series("Average price", [0.5, 1.5, 2.0, 1.0, 2.5, 0.75, 1.25], 1.36)])
     qtbot.waitUntil(lambda: not chart.drawing)
     assert "1.0" in left_tick_labels(chart.time_plot) or "1" in left_tick_labels(chart.time_plot)
+
+
+def test_a_chart_without_data_shows_no_empty_axes_nor_an_empty_series_list(qtbot: Any) -> None:
+    """While the demo database was being created (and after a clear) Segmentation showed axes
+    from 0.1 to 0.9 over a date '00.500' and a blank series list under 'Show top 10'. A chart
+    with nothing to plot shows neither, before its first data and once cleared."""
+    chart = SeriesChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 400)
+    chart.show()
+    qtbot.waitExposed(chart)
+    assert not chart.time_plot.isVisible() and not chart.totals_plot.isVisible() and not chart.side.isVisible()
+    chart.set_data(BUCKETS, series(["a", "b"]))
+    qtbot.waitUntil(lambda: not chart.drawing)
+    assert chart.time_plot.isVisible() and chart.side.isVisible()
+    for view in ("line", "totals"):
+        chart.set_view(view)
+        chart.set_data([], [], view)
+        assert not chart.time_plot.isVisible() and not chart.totals_plot.isVisible() and not chart.side.isVisible()
+        chart.set_data(BUCKETS, series(["a"]), view)
+        assert (chart.totals_plot if view == "totals" else chart.time_plot).isVisible()

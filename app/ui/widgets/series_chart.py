@@ -386,6 +386,10 @@ class SeriesChart(QWidget):
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_step)
+        # No data yet (the demo being created, the first query running): no plot and no series
+        # list. Axes from 0 to 1 under a date "00.500" and an empty list said nothing true.
+        self.side.hide()
+        self.stack.setCurrentWidget(self.message_label)
 
     # ----------------------------------------------------------------- data
 
@@ -472,6 +476,8 @@ class SeriesChart(QWidget):
         else:
             self._draw_time()
             self.stack.setCurrentWidget(self.time_plot)
+        if not self.buckets and not self.series:
+            self.stack.setCurrentWidget(self.message_label)  # nothing to plot (cleared): no empty axes
 
     def _draw_time(self) -> None:
         plot = self.time_plot.getPlotItem()
