@@ -515,3 +515,48 @@ def test_no_more_than_the_bound_waits_for_the_collectors_commit_while_one_is_in_
     assert delivered_at_commit == [20]
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(30)]
     assert cursor_at(engine) == (30, 30)
+
+
+def test_batches_from_memory_send_the_records_as_held_and_a_cut_batch_moves_the_cursor_to_its_last(
+        engine: Engine, rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch sent from memory hands the feed's records to the request as they are, their ids
+    beside them (formats.RecordRows: no (id, *record) row per message, ~0.1 µs each,
+    docs/benchmarks/forward.md), filtered or not; a body too large for one request is cut to
+    what fits and the cursor moves to the last message sent: every message reaches each receiver
+    once, in order, as a read of the database sends it."""
+    handed: list[tuple[str, Any]] = []
+    fitted = forwarder_module.fitted_request
+
+    def spy(dest: Any, rows: Any, **kwargs: Any) -> Any:
+        handed.append((dest.name, rows))
+        return fitted(dest, rows, **kwargs)
+
+    monkeypatch.setattr(forwarder_module, "fitted_request", spy)
+    # ~12 webhook messages per request: the batches of 50 are cut to fit
+    monkeypatch.setitem(forwarder_module.MAX_BODY_BYTES, "webhook", 5_000)
+    fed = Forwarder(engine, parse_destinations(specs(rx.url + "/fed")), backoff=FAST)
+    read = [DestinationWorker(engine, d, backoff=FAST)
+            for d in parse_destinations([{**s, "name": s["name"] + "-read"} for s in specs(rx.url + "/read")])]
+    collector = Collector(engine, fed)
+    messages = mixed_messages(300)
+    try:
+        store_messages(engine, messages[:20])
+        drain(*fed.workers, *read)
+        for start in range(20, 300, 70):
+            collector.commit(messages[start:start + 70])
+            drain(*fed.workers, *read)
+    finally:
+        collector.close()
+        for w in (*fed.workers, *read):
+            w.close()
+    for kind in ("hook", "seg", "mp"):
+        got, want = by_path(rx, f"/fed/{kind}"), by_path(rx, f"/read/{kind}")
+        assert got == want and len(got) > 50, kind
+    assert [m["messageId"] for m in by_path(rx, "/fed/hook")] == stored_ids(engine)
+    assert max(len(h.messages()) for h in rx.ok_hits() if h.path.startswith("/fed/hook")) < 50  # (cut)
+    from_memory = [(name, rows) for name, rows in handed if name in ("hook", "seg", "mp")
+                   and not isinstance(rows, list)]
+    assert {name for name, _ in from_memory} == {"hook", "seg", "mp"}
+    for _name, rows in from_memory:
+        assert isinstance(rows, forwarder_module.RecordRows)
+        assert all(type(rec) is tuple and len(rec) == len(rows[0]) - 1 for rec in rows.records)

@@ -40,6 +40,7 @@ from app.outbound.destinations.config import MAX_BODY_BYTES, Destination
 from app.outbound.destinations.direct import MAX_REPLY_BYTES, DirectClient, Unreachable, decode_reply, usable
 from app.outbound.destinations.formats import (
     BodyTooLarge,
+    RecordRows,
     Request,
     batch_messages,
     encode_body,
@@ -247,7 +248,10 @@ class CommittedFeed:
         """Take the first `n` records peeked in `generation` (nothing if cleared since)."""
         with self._lock:
             if generation == self.generation:
-                for _ in range(min(n, len(self._records))):
+                if n >= len(self._records):  # (the usual case while caught up: one call, not n)
+                    self._records.clear()
+                    return
+                for _ in range(n):
                     self._records.popleft()
 
 
@@ -693,11 +697,12 @@ class DestinationWorker:
         cursor (read at `cursor_at`) past them (all, or up to the last sent when the body was
         split)."""
         matched = len(ids)
-        if self._selects_all:  # (no filter: zip, not an index and a test per record)
-            chosen = [(i, *rec) for i, rec in zip(ids, itertools.islice(records, start, start + matched),
-                                                  strict=True)]
+        # (the records as they are, with their ids beside them: no row tuple per message)
+        if self._selects_all:
+            chosen = RecordRows(ids, records[start:start + matched])
         else:
-            chosen = [(ids[i], *records[start + i]) for i in range(matched) if selected[i]]
+            kept = [i for i in range(matched) if selected[i]]
+            chosen = RecordRows([ids[i] for i in kept], [records[start + i] for i in kept])
         if not chosen:  # all filtered out: pass over them
             self._move(ids[-1], 0, cursor_at)
             self._take(feed, generation, start + matched, complete=start + matched == len(records))
