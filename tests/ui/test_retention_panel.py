@@ -113,5 +113,27 @@ def test_cohorts_nobody_was_born_in_show_no_rates(make_window: Any, shop_db: Any
     rows = shown_rates(panel)
     assert rows and all(cell == "—" for row in rows for cell in row)
     assert panel.curve.listDataItems() == []
+    assert not panel.curve.isVisibleTo(panel)  # no empty grid from 0.2 to 0.8 either
     assert panel.summary.text().startswith("No persons were born (did the start event) in 2001-01-01 – 2001-01-10")
     assert "came back" not in panel.summary.text()
+
+
+def test_the_curve_shows_only_with_a_curve_to_draw(make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    """Before its first result (while the demo database was being created) and once cleared,
+    the retention curve was an empty grid with axes from 0.2 to 0.8 under 'retained (%)'."""
+    url, _engine = shop_db
+    window = make_window(url)
+    fresh = RetentionPanel(window.context)  # as at the start, before a result
+    qtbot.addWidget(fresh)
+    fresh.show()
+    assert fresh.last_result is None and not fresh.curve.isVisibleTo(fresh)
+    panel: RetentionPanel = window.show_panel("retention")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    panel.start.set_event("Product Viewed")
+    panel.returning.set_event("Order Completed")
+    panel.range_picker.set_range_spec({"last": 30, "unit": "day"})
+    panel._edited()
+    settle(qtbot, panel)
+    assert panel.curve.isVisibleTo(panel) and len(panel.curve.listDataItems()) == 1
+    panel.clear()
+    assert not panel.curve.isVisibleTo(panel)

@@ -244,6 +244,9 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         self.curve.setLabel("bottom", "period")
         self.curve.setMouseEnabled(x=False, y=False)
         self.curve.addLegend(offset=(-10, 10))
+        # Shown with a curve to draw: before a result (the demo being created), cleared, or with
+        # nobody born, it was an empty grid with axes from 0.2 to 0.8.
+        self.curve.hide()
         split.addWidget(self.table)
         split.addWidget(self.curve)
         split.setSizes([420, 240])
@@ -308,6 +311,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         self.curve.clear()
+        self.curve.hide()
         self.summary.setText("")
 
     # ----------------------------------------------------------------- results
@@ -412,6 +416,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
 
     def _show_curve(self) -> None:
         self.curve.clear()
+        drawn = 0
         for i, group in enumerate(self.groups()):
             points = [(n, float(r) * 100) for n, r in enumerate(group.get("average") or []) if r is not None]
             if not points or not sum(int(c.get("size") or 0) for c in group.get("cohorts") or []):
@@ -423,7 +428,9 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
             self.curve.plot([p[0] for p in points], [p[1] for p in points], name=html.escape(display_text(label)),
                             pen=pg.mkPen(colour, width=width), symbol="o", symbolSize=6 if i == 0 else 4,
                             symbolBrush=colour, symbolPen=None)
+            drawn += 1
         self.curve.setYRange(0, 100, padding=0.02)
+        self.curve.setVisible(drawn > 0)
 
     # ----------------------------------------------------------------- drilling into persons
     def cell_menu(self, row: int, column: int) -> QMenu | None:
