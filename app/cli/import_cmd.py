@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -99,6 +100,11 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
 
     failure: str | None = None
     summary = ImportSummary()
+    # What start-up made (the modules, the database driver and chDB's client, the enricher) lives
+    # as long as the import: frozen, the storing process's full collections no longer walk it
+    # (docs/benchmarks/clickhouse.md, 2026-12-07). Unfrozen after, for a caller in a longer process.
+    gc.collect()
+    gc.freeze()
     try:
         import_files(writer, list(paths), progress=progress, on_file=on_file, summary=summary, workers=workers)
     except KeyboardInterrupt:
@@ -109,6 +115,7 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
         failure = (f"database error: {exc}; the batches committed before it are stored (the same import run "
                    "again skips them)")
     finally:
+        gc.unfreeze()
         if bar is not None:
             bar.close()
         engine.dispose()

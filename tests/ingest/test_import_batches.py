@@ -83,3 +83,32 @@ def test_worker_processes_collect_garbage_less_often(sqlite_url: str) -> None:
         engine.dispose()
     assert threshold == WORKER_GC_THRESHOLD != gc.get_threshold()
     assert frozen > 10_000  # the modules and objects of its start-up
+
+
+def test_the_import_command_freezes_its_start_up_while_importing_and_unfreezes_after(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The storing process's full collections skip what start-up made (docs/benchmarks/clickhouse.md,
+    2026-12-07); a caller running the command in a longer process (CliRunner, a script) gets its
+    collector back as it was, also when the import fails."""
+    from click.testing import CliRunner
+
+    from app.cli.main import cli
+    from app.ingest import importer
+
+    frozen: list[int] = []
+    real = importer.import_files
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        frozen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "import_files", watched)
+    path = _write(tmp_path / "export.jsonl")
+    assert gc.get_freeze_count() == 0
+    done = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
+    assert done.exit_code == 0, done.output
+    assert frozen[0] > 10_000 and gc.get_freeze_count() == 0
+
+    monkeypatch.setattr(importer, "import_files", lambda *a, **k: (_ for _ in ()).throw(importer.ImportFileError("x")))
+    done = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
+    assert done.exit_code == 1 and gc.get_freeze_count() == 0
