@@ -957,13 +957,29 @@ _INSERT_TYPES: weakref.WeakKeyDictionary[Any, dict[tuple[str, tuple[str, ...]], 
     weakref.WeakKeyDictionary())
 
 
+#: Whether _without_pandas has run in this process (it decides once, at the first insert).
+_PANDAS_DECIDED = False
+
+
 def _without_pandas() -> None:
     """clickhouse-connect asks whether each insert's data is a pandas DataFrame, importing pandas
     to ask: the first insert of a process that never used pandas loaded it (~0.3 s of CPU, ~1.5 us
     per event of a 200k-event import, and a heap the garbage collector then walks on every full
     collection). The writer never inserts a DataFrame, so unless pandas is loaded already (then
     asking costs nothing) clickhouse-connect is told it has none, as it tells itself when pandas
-    is not installed."""
+    is not installed.
+
+    Decided once per process, at its first insert. Process-wide, because clickhouse-connect keeps
+    the answer in module globals (`options.pd`) that every client and insert reads: there is no
+    narrower place to say it. That is right for Tracklens's processes (the CLI commands, the
+    collector, the app), none of which asks clickhouse-connect for a DataFrame; a program that
+    embeds the writer and imports pandas only after its first insert would find
+    clickhouse-connect's `query_df`/`insert_df` saying pandas is not installed (import pandas
+    before the first insert there)."""
+    global _PANDAS_DECIDED
+    if _PANDAS_DECIDED:
+        return
+    _PANDAS_DECIDED = True
     from clickhouse_connect.driver import options
 
     if "pd" not in vars(options) and "pandas" not in sys.modules:
