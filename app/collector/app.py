@@ -25,6 +25,7 @@ from app.collector.committer import CommitQueue, Outcome
 from app.collector.errors import CollectorError, DatabaseUnavailable
 from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 from app.collector.payload import PATH_TYPES, Prepared, client_address, prepare
+from app.collector.protocol import BODY_CUT_SHORT
 
 log = logging.getLogger("tracklens.collector")
 
@@ -57,9 +58,9 @@ class SafeJSONResponse(JSONResponse):
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
-    if status in (408, 413):
-        # The body was not read to its end: close, or the server would go on reading the rest
-        # of it (at the client's pace) to keep the connection alive.
+    if status in (408, 411, 413) or code == "incomplete_body":
+        # The body was not read to its end (or has no known end): close, or the server would go
+        # on reading the rest of it (at the client's pace) to keep the connection alive.
         headers["Connection"] = "close"
     return SafeJSONResponse({"code": code, "message": message, **extra}, status_code=status, headers=headers)
 
@@ -97,11 +98,17 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         keys = settings.keys
         authorized = keys.allows(key_from_authorization(request.headers.get("authorization")))
         check_media_type(request.headers.get("content-type"))
+        if "content-length" not in request.headers and "transfer-encoding" not in request.headers:
+            # HTTP/1.1 reads such a request as having no body (what follows would be taken for
+            # the next request), HTTP/1.0 clients expect the body to end at their close.
+            raise CollectorError(411, "length_required",
+                                 "send the body with a Content-Length header (or Transfer-Encoding: chunked)")
         raw = await read_limited(request.stream(),
                                  content_encoding=request.headers.get("content-encoding"),
                                  content_length=request.headers.get("content-length"),
                                  idle_timeout=settings.body_idle_timeout,
-                                 total_timeout=settings.body_total_timeout)
+                                 total_timeout=settings.body_total_timeout,
+                                 cut_short=lambda: bool(request.scope.get(BODY_CUT_SHORT)))
         body = parse_json_object(raw)
         if not authorized and not _body_has_key(keys, body, call_type is None):
             raise CollectorError(401, "unauthorized", "missing or unknown write key")

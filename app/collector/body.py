@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from app.collector.errors import CollectorError
@@ -72,11 +72,14 @@ async def read_limited(
     limit: int = MAX_REQUEST_BYTES,
     idle_timeout: float = BODY_IDLE_SECONDS,
     total_timeout: float = BODY_TOTAL_SECONDS,
+    cut_short: Callable[[], bool] = lambda: False,
 ) -> bytes:
     """The request body, decompressed, at most `limit` bytes; CollectorError otherwise.
 
     A body must keep flowing (no pause over `idle_timeout`) and arrive within `total_timeout`:
     a client that announces more than it sends would otherwise hold its connection forever.
+    A body that ends before its Content-Length, or whose sender stopped before its end
+    (`cut_short()`, a chunked body), is refused whole: a prefix may well parse as JSON.
     """
     encoding = (content_encoding or "").strip().lower()
     if encoding in ("", "identity"):
@@ -88,6 +91,7 @@ async def read_limited(
     else:
         raise CollectorError(415, "unsupported_encoding",
                              f"Content-Encoding {encoding!r} is not supported (use gzip or none)")
+    declared = None
     if content_length:
         try:
             declared = int(content_length)
@@ -118,6 +122,10 @@ async def read_limited(
             plain += chunk
         else:
             gzip_reader.feed(chunk)
+    if declared is not None and received < declared:
+        raise CollectorError(400, "incomplete_body", f"the body ended after {received:,} of {declared:,} bytes")
+    if cut_short():
+        raise CollectorError(400, "incomplete_body", "the body ended before its last chunk")
     if gzip_reader is not None:
         return gzip_reader.finish()
     return bytes(plain)

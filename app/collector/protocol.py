@@ -7,6 +7,13 @@ long as the client liked. Anyone who can reach the port could so take every file
 (a slowloris) and no client could connect any more. Here a request's line and headers must
 arrive within HEADER_SECONDS of its first byte (of the connection, for the first request), or
 the connection is closed.
+
+It also answers a client that shuts down its sending side (a half-close: `nc -N`, a proxy
+ending its upload) while its request is in flight. uvicorn closed the whole connection at that
+end of input: a request whose body had fully arrived was still stored but its answer was lost,
+and one whose body was cut short got no answer at all. The connection now stays open for the
+answer (a cut body ends early and is refused: app.collector.body.read_limited) and is closed
+after it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from app.collector.limits import HEADER_SECONDS
+
+#: Set in a request's ASGI scope when its client ended its input before the end of the body.
+BODY_CUT_SHORT = "tracklens.body_cut_short"
 
 
 class HeaderDeadlineProtocol(H11Protocol):
@@ -39,6 +49,20 @@ class HeaderDeadlineProtocol(H11Protocol):
             self._await_headers()  # part of a request line or headers: the clock runs
         else:
             self._stop_clock()  # a whole request line and headers arrived
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client will send nothing more. Between requests, close as uvicorn does; during
+        one, keep our side open for its answer (True), end its body where it stopped, and
+        close once answered."""
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or self.conn.their_state is h11.IDLE:
+            return None
+        cycle.keep_alive = False
+        if self.conn.their_state is h11.SEND_BODY:
+            cycle.scope[BODY_CUT_SHORT] = True  # type: ignore[literal-required]
+            cycle.more_body = False
+            cycle.message_event.set()
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_clock()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.collector.app import CollectorSettings, create_app
 from app.collector.auth import WriteKeys
 from app.collector.committer import CommitQueue
+from app.collector.payload import PATH_TYPES
 from app.core.schema import events
 from app.query import run_query
 from tests.collector.conftest import stored, stored_ids
@@ -376,3 +377,74 @@ def test_the_collect_command_closes_a_connection_that_sends_no_headers(tmp_path:
         assert httpx.post(running.url + "/v1/track", json=track(), auth=(WRITE_KEY, "")).status_code == 200
     finally:
         stop_process(running)
+
+
+def _half_closed(collector: ThreadCollector, request: bytes) -> tuple[int | None, dict[str, Any] | None]:
+    """Send `request`, shut down the sending side (as `nc -N` does), and read the answer:
+    (status, JSON body), or (None, None) when the connection closed without one."""
+    port = int(collector.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = _closed_within(sock, 10)
+    assert answer is not None, "the connection was held open"
+    if not answer:
+        return None, None
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def _request(path: str, body: bytes, framing: str, version: str = "1.1") -> bytes:
+    head = (f"POST {path} HTTP/{version}\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Basic dGVzdC13cml0ZS1rZXk6\r\n{framing}\r\n")
+    return head.encode() + body
+
+
+def _body_for(kind: str, message_id: str) -> bytes:
+    message = track(messageId=message_id, userId="u", previousId="p", groupId="g")
+    return json.dumps(message if PATH_TYPES[kind] else {"batch": [message]}).encode()
+
+
+def test_a_body_cut_short_by_a_half_close_is_answered_on_every_path_and_nothing_is_stored(
+    sqlite_collector: ThreadCollector,
+) -> None:
+    """A client that shut down its sending side mid-body got the connection closed without an
+    answer; one that shut it down after the whole body had its events stored, and still no
+    answer (so it sends them again)."""
+    for kind in PATH_TYPES:
+        body = _body_for(kind, f"cut-{kind}")
+        status, answer = _half_closed(sqlite_collector, _request(
+            f"/v1/{kind}", body[:-10], f"Content-Length: {len(body)}\r\n"))
+        assert (status, answer) == (400, {"code": "incomplete_body",
+                                          "message": f"the body ended after {len(body) - 10} of {len(body)} bytes"})
+        # A chunked body whose JSON is whole but whose last (empty) chunk never came.
+        chunk = f"{len(body):x}\r\n".encode() + body + b"\r\n"
+        status, answer = _half_closed(sqlite_collector, _request(
+            f"/v1/{kind}", chunk, "Transfer-Encoding: chunked\r\n"))
+        assert (status, answer) == (400, {"code": "incomplete_body", "message": "the body ended before its last chunk"})
+    assert stored_ids(sqlite_collector.engine) == []
+    # The whole body, then the half-close: stored, and the client is told so.
+    for kind in ("batch", "t"):
+        body = _body_for(kind, f"whole-{kind}")
+        status, answer = _half_closed(sqlite_collector, _request(
+            f"/v1/{kind}", body, f"Content-Length: {len(body)}\r\n"))
+        assert (status, answer) == (200, {"success": True, "accepted": 1, "rejected": []})
+    assert stored_ids(sqlite_collector.engine) == ["whole-batch", "whole-t"]
+
+
+def test_a_post_without_a_length_is_a_411_on_every_path(sqlite_collector: ThreadCollector) -> None:
+    """An HTTP/1.0 POST with neither Content-Length nor chunked encoding (its body ends where the
+    client closes) was closed without an answer, or told its body was empty; HTTP/1.1 read its
+    body as the next request."""
+    expected = (411, {"code": "length_required",
+                      "message": "send the body with a Content-Length header (or Transfer-Encoding: chunked)"})
+    for kind in PATH_TYPES:
+        body = _body_for(kind, f"nolength-{kind}")
+        assert _half_closed(sqlite_collector, _request(f"/v1/{kind}", body, "", "1.0")) == expected
+        assert _half_closed(sqlite_collector, _request(f"/v1/{kind}", body, "")) == expected
+    port = int(sqlite_collector.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:  # no half-close
+        sock.sendall(_request("/v1/batch", _body_for("batch", "nolength"), ""))
+        answer = _closed_within(sock, 10)
+    assert answer is not None and answer.startswith(b"HTTP/1.1 411 ")
+    assert stored_ids(sqlite_collector.engine) == []
