@@ -7,6 +7,8 @@ so Messages (637 px at least) scrolled 20 px beside a left side with width to sp
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any
 
 import pytest
@@ -77,3 +79,24 @@ def test_a_narrow_toolbar_wraps_and_keeps_each_label_with_its_box(
     holder = window.docks["segmentation"].widget()
     assert panel.summary.width() <= holder.viewport().width()
     assert panel.summary.text()
+
+
+def test_segmentation_dates_several_days_on_a_laptop_screen(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 the chart of 30 daily buckets had one date under it ("Dec 2026"): its plot
+    was 160 px beside a 240 px series list and the axis's step skipped from 2 days to 14. Now
+    the list takes 32% of the chart at most and the axis labels every week there."""
+    window = make_window(shop_db[0])
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    panel = window.show_panel("segmentation")
+    settle(qtbot, panel)
+    qtbot.wait(100)
+    chart = panel.chart
+    assert chart.unit == "day" and len(chart.buckets) >= 28
+    drawn = chart.date_axis.drawn_labels()
+    texts = [text for _rect, text in drawn]
+    assert len(texts) >= 4 and len(set(texts)) == len(texts), (chart.date_axis.geometry().width(), texts)
+    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", text) for text in texts), texts
+    rects = sorted((rect for rect, _text in drawn), key=lambda rect: rect.left())
+    assert all(a.right() + 4 <= b.left() for a, b in itertools.pairwise(rects)), drawn

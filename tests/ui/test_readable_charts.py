@@ -5,6 +5,7 @@ that name their month, and an empty database that says how to get data in."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from PySide6.QtCore import Qt
 
 from app.core.database import open_database
 from app.ui.panels.segmentation import SegmentationPanel
-from app.ui.widgets.series_chart import DEFAULT_TOP, Series, SeriesChart
+from app.ui.widgets.series_chart import DEFAULT_TOP, MONTHS, Series, SeriesChart
 from tests.ui.conftest import wait_panels
 
 DAY_BUCKETS = [f"2026-11-{d:02d}T00:00:00+01:00" for d in range(1, 31)]
@@ -179,3 +180,57 @@ def test_retention_and_live_view_also_say_how_to_get_data_in(make_window: Any, s
     qtbot.waitUntil(lambda: live.detail.topLevelItemCount() > 2, timeout=10_000)
     lines = [live.detail.topLevelItem(i).text(0) for i in range(live.detail.topLevelItemCount())]
     assert any(f"tracklens import --db {path} FILE" in line for line in lines), lines
+
+
+def _axis_labels(qtbot: Any, chart: SeriesChart, buckets: list[str], unit: str) -> list[tuple[Any, str]]:
+    chart.set_data(buckets, [Series("a", [float(i % 7) for i in range(len(buckets))], 1.0)], "line", unit)
+    qtbot.waitUntil(lambda: not chart.drawing)
+    qtbot.wait(50)
+    return chart.date_axis.drawn_labels()
+
+
+def _assert_readable(drawn: list[tuple[Any, str]], axis: Any) -> None:
+    """No two labels overlap (4 px apart at least) and none sticks out of the axis."""
+    rects = sorted((rect for rect, _text in drawn), key=lambda rect: rect.left())
+    for left, right in itertools.pairwise(rects):
+        assert left.right() + 4 <= right.left(), drawn
+    bounds = axis.boundingRect()
+    assert all(bounds.left() <= r.left() and r.right() <= bounds.right() for r in rects), drawn
+
+
+@pytest.mark.parametrize("width", [440, 1300])
+def test_a_narrow_chart_of_30_days_names_several_days(width: int, qtbot: Any) -> None:
+    """At 1366 x 768 Segmentation's chart is ~440 px wide: its 30 daily buckets had one label
+    under them ("Dec 2026", or "Nov 23" beside a narrower list), so no peak could be dated.
+    Now the axis has a label every week there (every other day on a wide chart), each a day
+    ("Nov 9"), none overlapping another or cut at an end; hours, weeks and months alike."""
+    chart = SeriesChart()
+    qtbot.addWidget(chart)
+    chart.resize(width, 400)
+    chart.show()
+    qtbot.waitExposed(chart)
+    drawn = _axis_labels(qtbot, chart, DAY_BUCKETS, "day")
+    texts = [text for _rect, text in drawn]
+    assert len(texts) >= (4 if width < 600 else 10), (chart.date_axis.geometry().width(), texts)
+    assert all(MONTH_DAY.match(text) for text in texts) and len(set(texts)) == len(texts), texts
+    _assert_readable(drawn, chart.date_axis)
+
+    hours = [f"2026-11-{d:02d}T{h:02d}:00:00+00:00" for d in (2, 3) for h in range(24)]
+    drawn = _axis_labels(qtbot, chart, hours, "hour")
+    texts = [text for _rect, text in drawn]
+    assert len(texts) >= 3 and "Nov 3" in texts and any(re.fullmatch(r"\d\d:00", t) for t in texts), texts
+    _assert_readable(drawn, chart.date_axis)
+
+    mondays = [dt.date(2026, 9, 7) + dt.timedelta(weeks=k) for k in range(12)]
+    drawn = _axis_labels(qtbot, chart, [f"{d}T00:00:00+00:00" for d in mondays], "week")
+    texts = [text for _rect, text in drawn]
+    assert len(texts) >= 2 and all(MONTH_DAY.match(t) for t in texts), texts
+    assert set(texts) <= {f"{MONTHS[d.month - 1]} {d.day}" for d in mondays}, texts  # week starts
+    _assert_readable(drawn, chart.date_axis)
+
+    months = [f"2025-{m:02d}-01T00:00:00+00:00" for m in range(6, 13)] + [
+        f"2026-{m:02d}-01T00:00:00+00:00" for m in range(1, 7)]
+    drawn = _axis_labels(qtbot, chart, months, "month")
+    texts = [text for _rect, text in drawn]
+    assert len(texts) >= 3 and any(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t) for t in texts), texts
+    _assert_readable(drawn, chart.date_axis)

@@ -22,20 +22,24 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.DateAxisItem import (
     DAY_SPACING,
-    HMS_ZOOM_LEVEL,
     HOUR_SPACING,
     MINUTE_SPACING,
     MONTH_SPACING,
-    MS_ZOOM_LEVEL,
     YEAR_SPACING,
-    TickSpec,
-    ZoomLevel,
-    makeMStepper,
-    makeSStepper,
-    makeYStepper,
 )
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QMouseEvent, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -64,6 +68,9 @@ VIEWS = ("line", "stacked", "totals")
 MAX_DRAWN = 30
 #: A breakdown draws its top groups only, until the user asks for more.
 DEFAULT_TOP = 10
+#: The series list's narrowest and widest (px): at most 32% of the chart between them, so at
+#: 1366 x 768 the plot is not left 160 px (one date label) beside a 240 px list.
+SIDE_WIDTHS = (120, 240)
 #: GUI-thread time spent drawing per event-loop turn, so the window never stalls. The chart's
 #: repaint (~6-13 ms with 12 curves) follows in the same pause, hence well under 50 ms / 2.
 FRAME_BUDGET_S = 0.008
@@ -125,61 +132,78 @@ def format_number(value: float) -> str:
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: 1970-01-05, the first Monday of the epoch, in seconds: weekly ticks fall on Mondays.
 FIRST_MONDAY_S = 4 * DAY_SPACING
+#: The steps the time axis may take, finest first: (unit, how many). Weeks are 7 days from a
+#: Monday (a week bucket's start); months and years start on the 1st of a month.
+STEPS = [("minute", n) for n in (1, 5, 15, 30)] + [("hour", n) for n in (1, 2, 3, 6, 12)] + [
+    ("day", n) for n in (1, 2, 7, 14, 28)] + [("month", n) for n in (1, 2, 3, 6)] + [
+    ("year", n) for n in (1, 2, 5, 10, 25, 50, 100)]
+UNIT_SECONDS = {"minute": MINUTE_SPACING, "hour": HOUR_SPACING, "day": DAY_SPACING,
+                "month": MONTH_SPACING, "year": YEAR_SPACING}
+#: The finest step each bucket size allows: no tick between two buckets.
+FINEST = {"hour": ("hour", 1), "day": ("day", 1), "week": ("day", 7), "month": ("month", 1)}
+#: Room between two labels, in pixels.
+LABEL_GAP = 8
 
 
-def _day_stepper(val: float, n: int, first: bool) -> float:
-    """pyqtgraph's stepper protocol: n-day steps, whole weeks (n = 7, 14, …) from a Monday."""
-    step = DAY_SPACING * n
-    origin = FIRST_MONDAY_S if n % 7 == 0 else 0
-    if first:
-        return float(origin + np.ceil((val - origin) / step) * step)
-    return val + step
+def _step_ticks(low: float, high: float, unit: str, n: int) -> list[float]:
+    """Tick times (local wall-clock seconds) from `low` to `high` every `n` units, on the
+    calendar: whole hours, midnights, Mondays (n = 7, 14, 28), the 1st of a month."""
+    if unit in ("minute", "hour", "day"):
+        step = UNIT_SECONDS[unit] * n
+        origin = FIRST_MONDAY_S if unit == "day" and n % 7 == 0 else 0
+        first = origin + np.ceil((low - origin) / step) * step
+        return [float(v) for v in np.arange(first, high + 1e-6, step)]
+    start = dt.datetime.fromtimestamp(max(low, 0.0), tz=dt.UTC)
+    months_each = n if unit == "month" else 12 * n
+    index = start.year * 12 + start.month - 1
+    index += -index % months_each
+    ticks: list[float] = []
+    while True:
+        moment = dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC).timestamp()
+        if moment > high:
+            return ticks
+        if moment >= low:
+            ticks.append(moment)
+        index += months_each
 
 
-def _day_label(moment: dt.datetime, _first: bool) -> str:
-    return f"{MONTHS[moment.month - 1]} {moment.day}"
-
-
-def _month_label(moment: dt.datetime, first: bool) -> str:
-    month = MONTHS[moment.month - 1]
-    return f"{month} {moment.year}" if first or moment.month == 1 else month
-
-
-def _time_label(moment: dt.datetime, _first: bool) -> str:
-    return f"{moment:%H:%M}"
-
-
-class _Spec(TickSpec):  # type: ignore[misc]
-    """A TickSpec that labels its ticks with a function (so every label can name its month)."""
-
-    def __init__(self, spacing: float, stepper: Any, label: Any, auto_skip: list[int] | None = None) -> None:
-        super().__init__(spacing, stepper, "", autoSkip=auto_skip)
-        self.label = label
+def _local_label(moment: dt.datetime, unit: str, first: bool) -> str:
+    """A tick's label: "14:00" (the day, "Nov 9", at midnight), "Nov 9", "Nov" ("Nov 2026" on
+    the first tick and in January, where the year changes), "2026"."""
+    if unit in ("minute", "hour") and (moment.hour or moment.minute):
+        return f"{moment:%H:%M}"
+    if unit in ("minute", "hour", "day"):
+        return f"{MONTHS[moment.month - 1]} {moment.day}"
+    if unit == "month":
+        month = MONTHS[moment.month - 1]
+        return f"{month} {moment.year}" if first or moment.month == 1 else month
+    return str(moment.year)
 
 
 class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
-    """Time ticks whose labels always name the month: "Dec 8", "Dec 15", "Jan 2026", "06:00".
+    """Time ticks as many as fit, each naming its bucket: "Nov 9", "14:00", "Nov 2026".
 
-    pyqtgraph's own levels label most day ticks with a bare "08" and only the 1st with
-    "Dec"; here a day-level tick is a date and weekly ticks fall on Mondays.
+    pyqtgraph's levels picked their step from an example label ("MMM 00") wider than most
+    dates and jumped from 2-day to 14-day steps, so a 30-day chart 160-250 px wide got one
+    label. Here the finest calendar step whose real labels fit side by side wins, never finer
+    than the buckets (`unit`), and the ticks are one level so none is dropped for crowding.
     """
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
         super().__init__(orientation, **kwargs)
-        months = ZoomLevel([_Spec(YEAR_SPACING, makeYStepper(1), lambda m, _f: f"Jan {m.year}", [1, 5, 10, 25]),
-                            _Spec(MONTH_SPACING, makeMStepper(1), _month_label, [1, 2, 3, 6])], "MMM 0000")
-        days = ZoomLevel([_Spec(DAY_SPACING, _day_stepper, _day_label, [1, 2, 7, 14])], "MMM 00")
-        hours = ZoomLevel([_Spec(DAY_SPACING, makeSStepper(DAY_SPACING), _day_label),
-                           _Spec(HOUR_SPACING, makeSStepper(HOUR_SPACING), _time_label, [1, 3, 6, 12])], "00:00")
-        minutes = ZoomLevel([_Spec(DAY_SPACING, makeSStepper(DAY_SPACING), _day_label),
-                             _Spec(MINUTE_SPACING, makeSStepper(MINUTE_SPACING), _time_label, [1, 5, 15])], "00:00")
-        self.zoomLevels = {np.inf: months, 10 * DAY_SPACING: days, 6 * HOUR_SPACING: hours,
-                           15 * MINUTE_SPACING: minutes, 30: HMS_ZOOM_LEVEL, 1: MS_ZOOM_LEVEL}
+        #: The buckets' size (hour, day, week, month) or None: the finest step to show.
+        self.unit: str | None = None
+        self._chosen: tuple[float, str] = (DAY_SPACING, "day")
+        self._values: list[float] = []
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
-        if not isinstance(spec, _Spec):
-            return list(super().tickStrings(values, scale, spacing))
+    def _metrics(self) -> QFontMetrics:
+        font = self.style.get("tickFont")
+        if font is not None:
+            return QFontMetrics(font)
+        metrics = getattr(self, "fontMetrics", None)
+        return metrics if isinstance(metrics, QFontMetrics) else QFontMetrics(QFont())
+
+    def _labels(self, values: Sequence[float], unit: str) -> list[str]:
         offset = self.utcOffset or 0
         out = []
         for i, value in enumerate(values):
@@ -188,20 +212,108 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
             except (OverflowError, ValueError, OSError):
                 out.append("")
                 continue
-            out.append(spec.label(moment, i == 0))
+            out.append(_local_label(moment, unit, i == 0))
         return out
 
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        if size <= 0 or not maxVal > minVal:
+            return []
+        offset = self.utcOffset or 0
+        per_pixel = (maxVal - minVal) / size
+        metrics = self._metrics()
+        finest = STEPS.index(FINEST[self.unit]) if self.unit in FINEST else 0
+        best: tuple[float, str, list[float]] | None = None
+        for unit, n in STEPS[finest:]:
+            spacing = UNIT_SECONDS[unit] * n
+            if spacing / per_pixel < 20:  # not even a short label fits: skip the work
+                continue
+            lo, hi = minVal - offset, maxVal - offset
+            # Months and years are counted from 1970: none before it (pyqtgraph's limit too).
+            calendar = unit in ("minute", "hour", "day") or lo >= 0
+            values = [v + offset for v in _step_ticks(lo, hi, unit, n)] if calendar else []
+            widths = [metrics.horizontalAdvance(text) for text in self._labels(values, unit)]
+            best = (spacing, unit, values)
+            if all((values[i + 1] - values[i]) / per_pixel >= (widths[i] + widths[i + 1]) / 2 + LABEL_GAP
+                   for i in range(len(values) - 1)):
+                break
+        if best is None:
+            return []
+        spacing, unit, values = best
+        self._chosen = (spacing, unit)
+        self._values = values
+        return [(spacing, values)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        chosen, unit = self._chosen
+        if spacing != chosen:
+            return list(super().tickStrings(values, scale, spacing))
+        return self._labels(values, unit)
+
+    def generateDrawSpecs(self, p: QPainter) -> Any:
+        """pyqtgraph's drawing, and the first and last labels it hides for sticking out of the
+        axis drawn inside it, beside their tick, where they crowd no other label."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None or self.orientation != "bottom" or not specs[2]:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        values = self._values
+        if len(tick_specs) != len(values):
+            return specs
+        bounds = self.boundingRect()
+        drawn = {text_specs[k][0].center().x(): k for k in range(len(text_specs))}
+        strings = self._labels(values, self._chosen[1])
+        top, height, flags = text_specs[0][0].top(), text_specs[0][0].height(), text_specs[0][1]
+        for index in {0, len(values) - 1}:
+            x = tick_specs[index][1].x()
+            if any(abs(x - centre) < 1 for centre in drawn):
+                continue
+            width = float(p.fontMetrics().horizontalAdvance(strings[index]) + 2)
+            left = min(max(x - width / 2, bounds.left()), bounds.right() - width)
+            rect = QRectF(left, top, width, height)
+            crowded = any(rect.adjusted(-LABEL_GAP / 2, 0, LABEL_GAP / 2, 0).intersects(other)
+                          for other, _f, _t in text_specs)
+            if not crowded and left - x < width / 2 and x - left < width:
+                text_specs.append((rect, flags, strings[index]))
+        if self._chosen[1] == "month":
+            self._year_on_first(p, tick_specs, text_specs, values, bounds)
+        return axis_spec, tick_specs, text_specs
+
+    def _year_on_first(self, p: QPainter, tick_specs: list[Any], text_specs: list[Any], values: list[float],
+                       bounds: QRectF) -> None:
+        """The leftmost month drawn names its year ("Jul 2025") when the first tick's label, which
+        named it, was hidden at the edge; left as it is where the longer label would crowd."""
+        order = sorted(range(len(text_specs)), key=lambda k: text_specs[k][0].left())
+        first = order[0]
+        rect, flags, text = text_specs[first]
+        if any(ch.isdigit() for ch in text):
+            return
+        index = min(range(len(values)), key=lambda k: abs(tick_specs[k][1].x() - rect.center().x()))
+        moment = dt.datetime.fromtimestamp(values[index] - (self.utcOffset or 0), tz=dt.UTC)
+        label = f"{text} {moment.year}"
+        width = float(p.fontMetrics().horizontalAdvance(label) + 2)
+        left = min(max(rect.center().x() - width / 2, bounds.left()), bounds.right() - width)
+        wider = QRectF(left, rect.top(), width, rect.height())
+        following = [text_specs[k][0] for k in order[1:2]]
+        if not any(wider.adjusted(0, 0, LABEL_GAP, 0).intersects(other) for other in following):
+            text_specs[first] = (wider, flags, label)
+
     def tick_labels(self) -> list[str]:
-        """The labels drawn now, every level (what a user reads under the chart)."""
-        low, high = self.range
-        view = self.linkedView()
-        if view is not None:
-            low, high = view.viewRange()[0]
-        size = self.geometry().width() or 600
-        labels: list[str] = []
-        for spacing, values in self.tickValues(low, high, size):
-            labels += self.tickStrings(values, 1.0, spacing)
-        return labels
+        """The labels drawn now (what a user reads under the chart)."""
+        return [text for _rect, text in self.drawn_labels()]
+
+    def drawn_labels(self) -> list[tuple[QRectF, str]]:
+        """Each label the axis draws at its present size and range, with its rectangle (a
+        label that would stick out of the axis is not drawn, as pyqtgraph does)."""
+        image = QImage(1, 1, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            painter.setFont(self.style.get("tickFont") or QFont())
+            specs = self.generateDrawSpecs(painter)
+        finally:
+            painter.end()
+        if specs is None:
+            return []
+        return [(QRectF(rect), str(text)) for rect, _flags, text in specs[2]]
 
 
 class CountAxis(pg.AxisItem):  # type: ignore[misc]
@@ -306,8 +418,8 @@ class SeriesChart(QWidget):
 
         self.side = QWidget(self)
         self.side.setObjectName("seriesSide")
-        self.side.setMinimumWidth(150)
-        self.side.setMaximumWidth(240)
+        self.side.setMinimumWidth(SIDE_WIDTHS[0])
+        self.side.setMaximumWidth(SIDE_WIDTHS[1])
         side_layout = QVBoxLayout(self.side)
         side_layout.setContentsMargins(0, 4, 0, 0)
         side_layout.setSpacing(2)
@@ -390,6 +502,10 @@ class SeriesChart(QWidget):
         # list. Axes from 0 to 1 under a date "00.500" and an empty list said nothing true.
         self.side.hide()
         self.stack.setCurrentWidget(self.message_label)
+
+    def resizeEvent(self, event: Any) -> None:
+        self.side.setMaximumWidth(max(SIDE_WIDTHS[0], min(SIDE_WIDTHS[1], int(self.width() * 0.32))))
+        super().resizeEvent(event)
 
     # ----------------------------------------------------------------- data
 
@@ -495,6 +611,7 @@ class SeriesChart(QWidget):
         xs, offset = bucket_seconds(self.buckets)
         self._xs = xs
         self.date_axis.utcOffset = -offset
+        self.date_axis.unit = self.unit
         self._pending = []
         if len(xs) == 0:
             self.drawn_count = 0
