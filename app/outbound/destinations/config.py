@@ -19,15 +19,38 @@ from app.core.files import SharedFileError, read_shared_json
 from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
 from app.outbound.support import HEADER_NAME
-from app.query.model import Filter, QueryError, SpecReader, check_event_name, parse_filters, read_strictly
+from app.query import limits
+from app.query.model import (
+    Filter,
+    QueryError,
+    SpecReader,
+    check_event_name,
+    parse_filters,
+    read_strictly,
+)
 
 TYPES = ("webhook", "segment", "mixpanel")
 KEYRING_SERVICE = "tracklens-destinations"
 #: Largest batch per destination type (Segment: 2,500 messages per request, which a Tracklens
 #: collector enforces too; Mixpanel's import: 2,000 events).
 MAX_BATCH = {"webhook": 1000, "segment": 2500, "mixpanel": 2000}
-#: Largest destinations file read (a file of a few destinations is a few KB).
-MAX_DESTINATIONS_BYTES = 4_000_000
+#: Largest destinations file read (a file of a few destinations is a few KB; this holds the
+#: largest destinations below, filters and templates included). A 4 MB file took seconds to refuse.
+MAX_DESTINATIONS_BYTES = 1_000_000
+#: Destinations in one file: each runs its own thread and keeps its own cursor.
+MAX_DESTINATIONS = 100
+#: Characters of a URL and of a header value (the usual limits of HTTP servers and proxies on a
+#: request line and a header are about 8 KB), and headers of one destination.
+MAX_URL_CHARS = 8192
+MAX_HEADER_CHARS = 8192
+MAX_HEADERS = 100
+#: Event names of one destination (an IN list, as a query's filter values).
+MAX_DESTINATION_EVENTS = limits.MAX_LIST_VALUES
+#: Nesting of the file's lists and objects (a template may nest 32 levels, an `any` group two
+#: per level): 400 nested `any` groups took a second to refuse, in a message of 3,000 characters.
+MAX_FILE_DEPTH = 40
+#: Characters of a secret (keys and tokens are a few dozen; each goes into every request).
+MAX_SECRET_CHARS = 1000
 #: Batch when the file gives none. Large: a destination that is up to date sends what arrived since
 #: its last request (usually far fewer), and one that lags catches up with a fraction of the
 #: per-request cost (reading, posting and the cursor commit cost ~20 µs per event at 100, ~11 at 500).
@@ -54,6 +77,11 @@ DESTINATION_KEYS = ("name", "type", "url", "headers", "events", "where", "batch"
 
 class DestinationError(ValueError):
     """The destinations file is wrong; the message names the place and what is expected."""
+
+
+def _short(text: str, width: int = 80) -> str:
+    """A value cut for an error message (a 100,000-character name made a message as long)."""
+    return text if len(text) <= width else text[:width] + "..."
 
 
 @dataclass(frozen=True)
@@ -111,8 +139,11 @@ def _check_header(name: str, value: str, path: str) -> None:
     """A header HTTP can carry: a token for a name, ASCII text without control characters for
     a value (http.client and httpx raised on others at the first POST, and a CR LF would start
     another header)."""
-    if not HEADER_NAME.match(name):
-        raise DestinationError(f"{path}: {name!r} is not a header name")
+    if len(name) > MAX_HEADER_CHARS or not HEADER_NAME.match(name):
+        raise DestinationError(f"{path}: {_short(name)!r} is not a header name")
+    if len(value) > MAX_HEADER_CHARS:
+        raise DestinationError(f"{path}.{_short(name)} is {len(value):,} characters long "
+                               f"(at most {MAX_HEADER_CHARS:,})")
     if any((c < " " and c != "\t") or c == "\x7f" for c in value):
         raise DestinationError(f"{path}.{name} holds a control character")
     if not value.isascii():
@@ -129,21 +160,34 @@ def _read_destination(data: Any, path: str) -> Destination:
     where = parse_filters(r.raw("where"), r.sub("where"))
     name = r.string("name", required=True)
     if not _NAME.match(name):
-        raise DestinationError(f"{path}.name must be letters, digits, '_', '.' or '-' (up to 64), got {name!r}")
+        raise DestinationError(f"{path}.name must be letters, digits, '_', '.' or '-' (up to 64), "
+                               f"got {_short(name)!r}")
     kind = r.string("type", required=True, choices=TYPES)
     url = r.string("url", required=True)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DestinationError(f"{path}.url must be an http:// or https:// URL, got {url!r}")
+    if len(url) > MAX_URL_CHARS:
+        raise DestinationError(f"{path}.url is {len(url):,} characters long (at most {MAX_URL_CHARS:,})")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number below 65536
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        parts = urlsplit("")
+    # A space or control character (a CR LF would start a header) made every POST fail with an
+    # exception the forwarder does not expect.
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c <= " " or c == "\x7f" for c in url):
+        raise DestinationError(f"{path}.url must be an http:// or https:// URL, got {_short(url)!r}")
     headers_raw = r.raw("headers", {})
     if not isinstance(headers_raw, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                     for k, v in headers_raw.items()):
         raise DestinationError(f"{path}.headers must be an object of strings")
+    if len(headers_raw) > MAX_HEADERS:
+        raise DestinationError(f"{path}.headers has {len(headers_raw):,} headers (at most {MAX_HEADERS})")
     for key, value in headers_raw.items():
         _check_header(key, value, f"{path}.headers")
     events_raw = r.raw("events", [])
     if not isinstance(events_raw, list):
         raise DestinationError(f"{path}.events must be a list of event names")
+    if len(events_raw) > MAX_DESTINATION_EVENTS:
+        raise DestinationError(f"{path}.events has {len(events_raw):,} names (at most {MAX_DESTINATION_EVENTS:,})")
     names = tuple(check_event_name(e, f"{path}.events[{i}]") for i, e in enumerate(events_raw))
     given_batch = r.has("batch")
     batch = r.integer("batch", DEFAULT_BATCHES[kind], minimum=1, maximum=MAX_BATCH[kind])
@@ -153,6 +197,8 @@ def _read_destination(data: Any, path: str) -> Destination:
     rate_raw = r.raw("rate")
     rate = None
     if rate_raw is not None:
+        if isinstance(rate_raw, str) and len(rate_raw) > 40:
+            raise DestinationError(f"{path}.rate must look like 10/s, 600/m or 1000/h, got {_short(rate_raw, 40)!r}")
         try:
             rate = parse_rate(rate_raw) if isinstance(rate_raw, str) else parse_rate(repr(rate_raw))
         except ValueError as exc:
@@ -166,6 +212,9 @@ def _read_destination(data: Any, path: str) -> Destination:
             raise DestinationError(f"{path}.{key} is not a field of a {kind} destination")
         if not isinstance(value, str) or not value:
             raise DestinationError(f"{path}.{key} must be a non-empty string")
+        if len(value) > MAX_SECRET_CHARS or not all(" " < c < "\x7f" for c in value):
+            raise DestinationError(f"{path}.{key} must be printable ASCII text without spaces "
+                                   f"(up to {MAX_SECRET_CHARS:,} characters)")
         given[key] = value
     template = r.raw("template")
     render = None
@@ -190,11 +239,27 @@ def _read_file(data: dict[str, Any]) -> list[Destination]:
     return [_read_destination(item, f"destinations[{i}]") for i, item in enumerate(data["destinations"])]
 
 
+def _check_depth(data: Any) -> None:
+    """Refuse a file nested deeper than MAX_FILE_DEPTH before it is read (iteratively)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if children and depth >= MAX_FILE_DEPTH:
+            raise DestinationError(f"too large: the file is nested more than {MAX_FILE_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def parse_destinations(data: Any) -> list[Destination]:
     """Unknown keys are named wherever they are (a destination's "evnets", a filter's "valeu")
     and whatever else is wrong with the file, as in a query (model.read_strictly)."""
     if not isinstance(data, list):
         raise DestinationError("a destinations file is a JSON list of destinations")
+    if len(data) > MAX_DESTINATIONS:
+        # Before anything is read: checking a file of 50,000 took seconds (and the sweep for
+        # unknown keys minutes), and each destination runs a thread.
+        raise DestinationError(f"the file lists {len(data):,} destinations (at most {MAX_DESTINATIONS})")
+    _check_depth(data)
     try:
         read = read_strictly(_read_file, {"destinations": data}, (QueryError, DestinationError))
     except QueryError as exc:
