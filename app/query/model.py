@@ -157,10 +157,17 @@ def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int
     minimum = limits.MIN_INT if minimum is None else minimum
     maximum = limits.MAX_INT if maximum is None else maximum
     if minimum is not None and value < minimum:
-        raise QueryError(f"{path} must be at least {minimum}, got {value}")
+        raise QueryError(f"{path} must be at least {minimum}, got {_integer_shown(value)}")
     if maximum is not None and value > maximum:
-        raise QueryError(f"{path} must be at most {maximum}, got {value}")
+        raise QueryError(f"{path} must be at most {maximum}, got {_integer_shown(value)}")
     return int(value)
+
+
+def _integer_shown(value: int) -> str:
+    """An integer for an error message: `"limit": 1e300` was written out in its 301 digits."""
+    text = str(value)
+    digits = len(text.lstrip("-"))
+    return text if digits <= 24 else f"a number of {digits:,} digits"
 
 
 def _describe(value: Any) -> str:

@@ -96,3 +96,15 @@ def test_an_integer_of_5000_digits_is_not_a_traceback(sqlite_url: str) -> None:
                              input='{"kind": "live", "after_id": ' + "9" * 5000 + "}")
     assert out.exit_code == 1
     assert out.stderr.startswith("Error: the query is not valid JSON") and len(out.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("number", ["1e300", "-1e300", "9" * 4000])
+def test_a_huge_number_is_not_written_out_in_the_message(sqlite_url: str, number: str) -> None:
+    """`"limit": 1e300` answered 'limit must be at most 10000, got 1000000000000000052504760255204420...'
+    in all its 301 digits (4,000 for an integer of 4,000)."""
+    out = CliRunner().invoke(cli, ["query", "--db", sqlite_url, "--spec", "-"],
+                             input='{"kind": "users", "limit": ' + number + "}")
+    assert out.exit_code == 1
+    digits = len(number.lstrip("-")) if "e" not in number else 301
+    bound = "at least 1" if number.startswith("-") else "at most 10000"
+    assert out.stderr == f"Error: bad query: limit must be {bound}, got a number of {digits:,} digits\n"
