@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+from app.ui.widgets.series_chart import MAX_DRAWN, Series, SeriesChart, SeriesList
 
 BUCKETS = [f"2026-11-{d:02d}T00:00:00+01:00" for d in range(1, 8)]
 
@@ -102,3 +104,42 @@ def test_a_chart_without_data_shows_no_empty_axes_nor_an_empty_series_list(qtbot
         assert not chart.time_plot.isVisible() and not chart.totals_plot.isVisible() and not chart.side.isVisible()
         chart.set_data(BUCKETS, series(["a"]), view)
         assert (chart.totals_plot if view == "totals" else chart.time_plot).isVisible()
+
+
+DEMO_EVENTS = ["Page Viewed", "Product Viewed", "Product List Viewed", "Product Clicked", "Products Searched",
+               "Filter Applied", "Consent Given", "Signed In", "Added To Cart", "Video Played",
+               "Wishlist Product Added", "Experiment Viewed"]
+
+
+def names_as_drawn(listing: SeriesList) -> list[str]:
+    """Each row's name as the list paints it: cut to the text area its row leaves."""
+    listing.doItemsLayout()
+    drawn = []
+    for row in range(listing.count()):
+        index = listing.model().index(row, 0)
+        option = QStyleOptionViewItem()
+        listing.initViewItemOption(option)  # the view's icon size, elide mode, font
+        option.rect = listing.visualRect(index)
+        option.rect.setWidth(listing.viewport().width())  # a list row is painted as wide as the list
+        listing.itemDelegate().initStyleOption(option, index)
+        area = listing.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, listing)
+        drawn.append(option.fontMetrics.elidedText(option.text, option.textElideMode, area.width() - 6))
+    return drawn
+
+
+def test_a_narrow_series_list_tells_the_demo_events_apart(qtbot: Any) -> None:
+    """At 1366 x 768 the series list is ~135 px: cut in the middle, "Product Viewed" and
+    "Product List Viewed" both read "Produ…iewed". There, names are cut at their end, so every
+    row reads differently; a wide list shows the names whole."""
+    listing = SeriesList()
+    qtbot.addWidget(listing)
+    listing.fill(series(DEMO_EVENTS), [True] * len(DEMO_EVENTS))
+    listing.resize(133, 300)
+    listing.show()
+    qtbot.waitExposed(listing)
+    drawn = names_as_drawn(listing)
+    assert any("…" in name for name in drawn), drawn
+    assert len(set(drawn)) == len(DEMO_EVENTS), drawn
+    listing.resize(300, 300)
+    qtbot.wait(10)
+    assert names_as_drawn(listing) == DEMO_EVENTS

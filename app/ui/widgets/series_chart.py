@@ -27,7 +27,7 @@ from pyqtgraph.graphicsItems.DateAxisItem import (
     MONTH_SPACING,
     YEAR_SPACING,
 )
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPixmap,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -47,6 +48,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QSpinBox,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -358,6 +362,33 @@ class SeriesList(QListWidget):
                 self.addItem(item)
         finally:
             self.blockSignals(False)
+        self._choose_elide()
+
+    def _choose_elide(self) -> None:
+        """Names cut in the middle keep a breakdown's value at their end; but in a narrow list
+        (a laptop screen) "Product Viewed" and "Product List Viewed" both read "Produ…iewed".
+        Where cutting at the end tells more of the names apart, the list cuts there."""
+        if not self.count():
+            return
+        labels = {self.item(r).text() for r in range(self.count())}
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = QRect(0, 0, self.viewport().width(), 20)  # a row is painted as wide as the list
+        delegate = self.itemDelegate()
+        if isinstance(delegate, QStyledItemDelegate):  # (plain_items' delegate is one)
+            delegate.initStyleOption(option, self.model().index(0, 0))
+        room = self.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, self).width() - 6
+        metrics = option.fontMetrics
+
+        def told_apart(mode: Qt.TextElideMode) -> int:
+            return len({metrics.elidedText(display_text(label), mode, room) for label in labels})
+
+        middle, right = (told_apart(mode) for mode in (Qt.TextElideMode.ElideMiddle, Qt.TextElideMode.ElideRight))
+        self.setTextElideMode(Qt.TextElideMode.ElideRight if right > middle else Qt.TextElideMode.ElideMiddle)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._choose_elide()
 
     def set_checked(self, row: int, on: bool) -> None:
         item = self.item(row)
