@@ -105,7 +105,13 @@ def _write_json(path: Path, data: Any, *, replace: bool = True) -> None:
     except OSError as exc:
         raise ReportError(f"cannot write {path} ({exc.strerror or exc})") from None
     try:
-        write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", replace=replace)
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a shared file's "\ud800": a traceback out of import
+        raise ReportError("cannot save it: its name or query holds text that is not valid Unicode "
+                          "(a lone surrogate such as \\ud800)") from None
+    try:
+        write_text_atomically(path, text, replace=replace)
     except FileExistsError:
         if replace:
             raise ReportError(f"cannot write {path} (File exists)") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.reports import ReportStore
+from app.core.reports import ReportError, ReportStore
 
 SEGMENTATION = {"kind": "segmentation", "events": ["Order Completed"]}
 
@@ -126,3 +126,16 @@ def test_a_hand_edited_save_time_that_is_not_a_time_is_none(tmp_path: Path, save
     assert store.get("edited").saved_at == ""
     store.rename("edited", "Renamed")
     assert json.loads((tmp_path / "edited.json").read_text())["saved_at"] == ""
+
+
+@pytest.mark.parametrize("text", ['{"name": "Bad \\ud800 name", "query": {"kind": "segmentation"}}',
+                                  '{"name": "Bad event", "query": {"kind": "segmentation", "events": ["\\udfff"]}}'])
+def test_a_shared_report_with_a_lone_surrogate_is_refused_in_one_line(tmp_path: Path, text: str) -> None:
+    """Importing a shared file whose name or query held "\\ud800" raised UnicodeEncodeError out
+    of import_file (a traceback from the Reports dialog's Import), and left nothing behind."""
+    store = ReportStore(tmp_path / "reports")
+    shared = tmp_path / "shared.tracklens.json"
+    shared.write_text(text)
+    with pytest.raises(ReportError, match=r"^cannot save it: its name or query holds text that is not valid Unicode"):
+        store.import_file(shared)
+    assert store.list() == []
