@@ -43,5 +43,6 @@ class Backoff:
     attempts: int = 3  # transmissions of one item within one run
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        # The exponent is bounded: a float times 2 ** 1024 overflows, after ~1,000 failures in a row.
+        ceiling = min(self.cap, self.base * 2.0 ** min(max(0, attempt - 1), 64))
         return (rng or random).uniform(ceiling / 2, ceiling)

@@ -50,6 +50,15 @@ def test_backoff_grows_with_jitter_and_a_cap() -> None:
         assert ceiling / 2 <= d <= ceiling
 
 
+def test_a_destination_failing_for_days_keeps_its_capped_backoff() -> None:
+    """After ~1,000 failures in a row (about 2.6 days of a receiver down, at 5 minutes' cap)
+    the backoff raised OverflowError (a float times 2 ** 1024) and stopped the worker."""
+    b = Backoff(base=1.0, cap=300.0, attempts=0)
+    rng = random.Random(1)
+    for attempt in (1025, 5000, 10**6):
+        assert 150.0 <= b.delay(attempt, rng) <= 300.0
+
+
 def test_rate_limits_a_real_run(engine: Engine, smtp: SmtpServer) -> None:
     people = {f"r{i}": person(i, gender="female") for i in range(12)}
     add_people(engine, people, orders=dict.fromkeys(people, 3))
