@@ -195,6 +195,32 @@ def test_a_retry_after_of_nothing_is_not_a_busy_loop(engine: Engine, rx: Receive
     assert second.at - first.at >= 0.95
 
 
+def test_a_retry_after_that_is_not_a_number_is_ignored(engine: Engine, rx: Receiver) -> None:
+    """A receiver answering 503 with 'Retry-After: ²' (a byte a hostile or broken receiver can
+    send: str.isdigit() says yes, float() says no) stopped the worker with ValueError. The
+    header is ignored like any other it cannot read: the backoff's wait, then delivered."""
+    store_messages(engine, [track(1, price=1)])
+    rx.script = [(503, {"Retry-After": "\u00b2"})]
+    w = worker(engine, webhook(rx.url))
+    assert w.step() == SENT
+    w.close()
+    assert [h.status for h in rx.hits] == [503, 200]
+    assert [m["messageId"] for m in rx.delivered()] == ["m-00001"]
+    assert parse_retry_after("\u00b2") is None and parse_retry_after("\u0663") is None  # (Arabic-Indic 3)
+
+
+def test_a_url_with_letters_beyond_ascii_is_sent_to(engine: Engine, rx: Receiver) -> None:
+    """A destination URL with a letter beyond ASCII in its path ('/hooks/café', or a control
+    pasted with it) stopped the worker with UnicodeEncodeError from the standard library's
+    connection. It is sent as httpx writes it: percent-encoded."""
+    store_messages(engine, [track(1, price=1)])
+    w = worker(engine, webhook(rx.url + "/hooks/caf\u00e9\u202e"))
+    assert w.step() == SENT
+    w.close()
+    assert [h.path for h in rx.hits] == ["/hooks/caf%C3%A9%E2%80%AE"]
+    assert [m["messageId"] for m in rx.delivered()] == ["m-00001"]
+
+
 def test_retry_after_forms() -> None:
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
