@@ -64,9 +64,11 @@ def proxied(url: str) -> bool:
 
 
 def usable(url: str) -> bool:
-    """Whether DirectClient sends to `url` exactly as the httpx client would."""
+    """Whether DirectClient sends to `url` exactly as the httpx client would. A URL with other
+    than ASCII in it (a name in its host, a letter in its path) is left to httpx, which writes
+    it out (IDNA, percent-encoding) where http.client refused it with UnicodeEncodeError."""
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not proxied(url)
+    return url.isascii() and parts.scheme in ("http", "https") and bool(parts.hostname) and not proxied(url)
 
 
 class DirectClient:
