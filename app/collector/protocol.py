@@ -13,12 +13,21 @@ ending its upload) while its request is in flight. uvicorn closed the whole conn
 end of input: a request whose body had fully arrived was still stored but its answer was lost,
 and one whose body was cut short got no answer at all. The connection now stays open for the
 answer (a cut body ends early and is refused: app.collector.body.read_limited) and is closed
-after it.
+after it. Requests the client sent before its half-close (pipelined behind the one in flight) are
+answered in turn, and the connection closed after the last.
+
+And it answers a request that is not valid HTTP/1.1 (a Content-Length that is not a number, two
+different ones, a Transfer-Encoding other than chunked, a broken request line) in the collector's
+own JSON shape, `{"code": "invalid_http", "message": <what is wrong>}`, instead of uvicorn's
+plain-text 400, and closes the connection: what follows such a request cannot be framed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
+from http import HTTPStatus
 from typing import Any
 
 import h11
@@ -29,6 +38,34 @@ from app.collector.limits import HEADER_SECONDS
 #: Set in a request's ASGI scope when its client ended its input before the end of the body.
 BODY_CUT_SHORT = "tracklens.body_cut_short"
 
+_NOT_CHUNKED = "Transfer-Encoding other than chunked is not supported (send gzip as Content-Encoding: gzip)"
+
+#: h11's words for a request it cannot read, and what the client is told instead.
+_HTTP_ERRORS = {
+    "bad Content-Length": "the Content-Length header is not a number of bytes",
+    "conflicting Content-Length headers": "the request has two different Content-Length headers",
+    "Only Transfer-Encoding: chunked is supported": _NOT_CHUNKED,
+    "multiple Transfer-Encoding headers": _NOT_CHUNKED,
+    "illegal request line": "the request line is not 'METHOD /path HTTP/1.1'",
+    "no request line received": "the request line is not 'METHOD /path HTTP/1.1'",
+    "Missing mandatory Host: header": "an HTTP/1.1 request needs a Host header",
+    "Found multiple Host: headers": "the request has more than one Host header",
+    "Receive buffer too long": "the request line and headers are too long",
+    "illegal chunk header": "a chunk of the chunked body does not begin with its size in hexadecimal",
+}
+
+
+def describe_http_error(exc: BaseException | None) -> tuple[int, str]:
+    """The status (4xx, never 5xx: clients resend a 5xx forever) and reason for h11's error."""
+    if not isinstance(exc, h11.ProtocolError):
+        return 400, "the request is not valid HTTP/1.1"
+    text = str(exc)  # h11 may append the bytes it refused: "illegal request line: bytearray(...)"
+    status = exc.error_status_hint if 400 <= exc.error_status_hint < 500 else 400
+    for words, reason in _HTTP_ERRORS.items():
+        if text.startswith(words):
+            return status, reason
+    return status, f"the request is not valid HTTP/1.1: {text[:200]}"
+
 
 class HeaderDeadlineProtocol(H11Protocol):
     """H11Protocol closing a connection whose request headers take longer than `header_timeout`."""
@@ -38,6 +75,7 @@ class HeaderDeadlineProtocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._input_ended = False  # the client shut down its sending side
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -53,16 +91,61 @@ class HeaderDeadlineProtocol(H11Protocol):
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client will send nothing more. Between requests, close as uvicorn does; during
         one, keep our side open for its answer (True), end its body where it stopped, and
-        close once answered."""
+        close once answered, or once the requests pipelined behind it are answered."""
+        self._input_ended = True
         cycle = self.cycle
         if cycle is None or cycle.response_complete or self.conn.their_state is h11.IDLE:
             return None
-        cycle.keep_alive = False
         if self.conn.their_state is h11.SEND_BODY:
             cycle.scope[BODY_CUT_SHORT] = True  # type: ignore[literal-required]
             cycle.more_body = False
             cycle.message_event.set()
+        if not self._pipelined():
+            cycle.keep_alive = False
         return True
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if not self._input_ended or self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if not self._pipelined():
+                cycle.keep_alive = False  # the last request the client sent: close once answered
+        elif self.conn.their_state is h11.IDLE:
+            self.transport.close()  # all answered; what is left is part of a request that will never end
+
+    def _pipelined(self) -> bool:
+        """Whether bytes of a further request wait behind the one in flight."""
+        return self.conn.their_state is h11.DONE and bool(self.conn.trailing_data[0])
+
+    def send_400_response(self, msg: str) -> None:
+        """A request h11 cannot read, answered in the collector's JSON shape (uvicorn: plain text).
+
+        Called by uvicorn while handling h11's RemoteProtocolError, hence sys.exc_info()."""
+        status, reason = describe_http_error(sys.exc_info()[1])
+        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE) or self.transport.is_closing():
+            self.transport.close()  # an answer has already begun: nothing more can be said
+            return
+        body = json.dumps(
+            {"code": "invalid_http", "message": reason}, ensure_ascii=True, separators=(",", ":")
+        ).encode("ascii")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        try:
+            for event in (
+                h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase.encode()),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                if data := self.conn.send(event):
+                    self.transport.write(data)
+        except h11.LocalProtocolError:
+            pass
+        self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_clock()

@@ -448,3 +448,76 @@ def test_a_post_without_a_length_is_a_411_on_every_path(sqlite_collector: Thread
         answer = _closed_within(sock, 10)
     assert answer is not None and answer.startswith(b"HTTP/1.1 411 ")
     assert stored_ids(sqlite_collector.engine) == []
+
+
+_MALFORMED = {
+    "content-length-not-a-number": (
+        b"Content-Length: abc\r\n",
+        "the Content-Length header is not a number of bytes",
+    ),
+    "two-content-lengths": (
+        b"Content-Length: 13\r\nContent-Length: 12\r\n",
+        "the request has two different Content-Length headers",
+    ),
+    "transfer-encoding-gzip": (
+        b"Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding other than chunked is not supported (send gzip as Content-Encoding: gzip)",
+    ),
+    "bad-chunk-size": (
+        b"Transfer-Encoding: chunked\r\n",
+        "a chunk of the chunked body does not begin with its size in hexadecimal",
+    ),
+    "request-line": (None, "the request line is not 'METHOD /path HTTP/1.1'"),
+}
+
+
+@pytest.mark.parametrize("half_close", [False, True], ids=["open", "half-closed"])
+@pytest.mark.parametrize("case", list(_MALFORMED))
+def test_malformed_http_is_answered_in_the_collectors_json_and_the_connection_closed(
+    sqlite_collector: ThreadCollector,
+    case: str,
+    half_close: bool,
+) -> None:
+    """Requests h11 cannot read were answered by uvicorn in plain text ('Invalid HTTP request
+    received.'), not the {"code", "message"} every other refusal has and Segment clients log."""
+    framing, reason = _MALFORMED[case]
+    body = b"zz\r\n" if case == "bad-chunk-size" else b'{"batch": []}'
+    request = b"HELLO THERE\r\n\r\n" if framing is None else _request("/v1/batch", body, framing.decode())
+    port = int(sqlite_collector.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        answer = _closed_within(sock, 10)
+    assert answer is not None, "the connection was held open"
+    head, _, content = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), answer
+    assert b"\r\nconnection: close" in head.lower() and b"content-type: application/json" in head.lower()
+    assert json.loads(content) == {"code": "invalid_http", "message": reason}
+    # The collector goes on serving.
+    assert (
+        httpx.post(sqlite_collector.url + "/v1/track", json=track(), auth=(WRITE_KEY, "")).status_code == 200
+    )
+
+
+def test_requests_pipelined_before_a_half_close_are_all_answered(sqlite_collector: ThreadCollector) -> None:
+    """A client that sent two or three requests in a row and then shut down its sending side got
+    the first answered and the others dropped: stored or not, it could not tell."""
+    bodies = [_body_for("batch", f"piped-{n}") for n in range(3)]
+    requests = [_request("/v1/batch", body, f"Content-Length: {len(body)}\r\n") for body in bodies]
+    port = int(sqlite_collector.url.rsplit(":", 1)[1])
+    for count in (2, 3):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"".join(requests[:count]))
+            sock.shutdown(socket.SHUT_WR)
+            answer = _closed_within(sock, 10)
+        assert answer is not None, "the connection was held open"
+        assert answer.count(b"HTTP/1.1 200 OK") == count, answer
+        assert answer.count(b'{"success":true,"accepted":1,"rejected":[]}') == count
+    # A request cut off in its headers behind them: the whole ones answered, then the connection closed.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(requests[0] + b"POST /v1/batch HTTP/1.1\r\nHost: x\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        answer = _closed_within(sock, 3)
+    assert answer is not None and answer.count(b"HTTP/1.1 200 OK") == 1, answer
+    assert sorted(set(stored_ids(sqlite_collector.engine))) == ["piped-0", "piped-1", "piped-2"]
