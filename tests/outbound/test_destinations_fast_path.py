@@ -79,19 +79,20 @@ def by_path(rx: Receiver, prefix: str) -> list[Any]:
     return [m for h in rx.ok_hits() if h.path.startswith(prefix) for m in h.messages()]
 
 
-def test_commits_sent_from_memory_equal_what_a_read_of_the_database_sends(engine: Engine, rx: Receiver) -> None:
-    """Each destination twice: one fed by the collector's commits, one reading the database only
-    (same filters, stepped at the same moments, so trait filters would see the same traits). What
-    the receiver gets from both is the same, message for message, in order."""
+def fed_beside_read(engine: Engine, rx: Receiver, count: int, stored_first: int) -> Forwarder:
+    """Each destination twice: one fed by the collector's commits (of 70, after `stored_first`
+    messages stored before), one reading the database only, stepped at the same moments (so
+    trait filters see the same traits). Both send the receiver the same, message for message,
+    in order, and the webhook every stored message. Gives the fed forwarder (closed)."""
     fed = Forwarder(engine, parse_destinations(specs(rx.url + "/fed")), backoff=FAST)
     read = [DestinationWorker(engine, d, backoff=FAST)
             for d in parse_destinations([{**s, "name": s["name"] + "-read"} for s in specs(rx.url + "/read")])]
     collector = Collector(engine, fed)
-    messages = mixed_messages(600)
+    messages = mixed_messages(count)
     try:
-        store_messages(engine, messages[:100])  # stored before: read from the database first
+        store_messages(engine, messages[:stored_first])  # stored before: read from the database first
         drain(*fed.workers, *read)
-        for start in range(100, 600, 70):  # then commits of 70 messages, a step between each
+        for start in range(stored_first, count, 70):  # then commits of 70 messages, a step between each
             collector.commit(messages[start:start + 70])
             drain(*fed.workers, *read)
     finally:
@@ -102,6 +103,14 @@ def test_commits_sent_from_memory_equal_what_a_read_of_the_database_sends(engine
         got, want = by_path(rx, f"/fed/{kind}"), by_path(rx, f"/read/{kind}")
         assert got == want and len(got) > 50, kind
     assert [m["messageId"] for m in by_path(rx, "/fed/hook")] == stored_ids(engine)
+    return fed
+
+
+def test_commits_sent_from_memory_equal_what_a_read_of_the_database_sends(engine: Engine, rx: Receiver) -> None:
+    """Each destination twice: one fed by the collector's commits, one reading the database only
+    (same filters, stepped at the same moments, so trait filters would see the same traits). What
+    the receiver gets from both is the same, message for message, in order."""
+    fed = fed_beside_read(engine, rx, 600, stored_first=100)
     # (on PostgreSQL too: the writer's text, which JSONB would return reordered, the same values)
     assert all(w.fast_batches >= 7 for w in fed.workers), [w.fast_batches for w in fed.workers]
 
@@ -534,25 +543,7 @@ def test_batches_from_memory_send_the_records_as_held_and_a_cut_batch_moves_the_
     monkeypatch.setattr(forwarder_module, "fitted_request", spy)
     # ~12 webhook messages per request: the batches of 50 are cut to fit
     monkeypatch.setitem(forwarder_module.MAX_BODY_BYTES, "webhook", 5_000)
-    fed = Forwarder(engine, parse_destinations(specs(rx.url + "/fed")), backoff=FAST)
-    read = [DestinationWorker(engine, d, backoff=FAST)
-            for d in parse_destinations([{**s, "name": s["name"] + "-read"} for s in specs(rx.url + "/read")])]
-    collector = Collector(engine, fed)
-    messages = mixed_messages(300)
-    try:
-        store_messages(engine, messages[:20])
-        drain(*fed.workers, *read)
-        for start in range(20, 300, 70):
-            collector.commit(messages[start:start + 70])
-            drain(*fed.workers, *read)
-    finally:
-        collector.close()
-        for w in (*fed.workers, *read):
-            w.close()
-    for kind in ("hook", "seg", "mp"):
-        got, want = by_path(rx, f"/fed/{kind}"), by_path(rx, f"/read/{kind}")
-        assert got == want and len(got) > 50, kind
-    assert [m["messageId"] for m in by_path(rx, "/fed/hook")] == stored_ids(engine)
+    fed_beside_read(engine, rx, 300, stored_first=20)
     assert max(len(h.messages()) for h in rx.ok_hits() if h.path.startswith("/fed/hook")) < 50  # (cut)
     from_memory = [(name, rows) for name, rows in handed if name in ("hook", "seg", "mp")
                    and not isinstance(rows, list)]
