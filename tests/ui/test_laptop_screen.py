@@ -63,16 +63,22 @@ def test_no_panel_scrolls_sideways_on_a_laptop_screen(
                 assert max(w.y() for w in shown) < min(w.geometry().bottom() for w in shown), name
 
 
-def test_a_narrow_toolbar_wraps_and_keeps_each_label_with_its_box(
-        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
-    """At 1366 x 768 Segmentation's results toolbar takes two rows: "by" stays beside the unit it
-    names, and the summary line wraps instead of widening the panel."""
-    window = make_window(shop_db[0])
+def laptop_segmentation(make_window: Any, url: str, qtbot: Any) -> tuple[Any, Any]:
+    """A window of 1366 x 768 on `url` showing Segmentation's first answer: the window, the panel."""
+    window = make_window(url)
     window.resize(1366, 768)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
     panel = window.show_panel("segmentation")
     settle(qtbot, panel)
     qtbot.wait(100)
+    return window, panel
+
+
+def test_a_narrow_toolbar_wraps_and_keeps_each_label_with_its_box(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 Segmentation's results toolbar takes two rows: "by" stays beside the unit it
+    names, and the summary line wraps instead of widening the panel."""
+    window, panel = laptop_segmentation(make_window, shop_db[0], qtbot)
     assert panel.export_button.y() > panel.range_picker.geometry().bottom()  # on a second row
     by = next(label for label in panel.findChildren(type(panel.summary)) if label.text() == "by")
     assert by.y() < panel.unit_combo.y() + panel.unit_combo.height() and by.geometry().right() < panel.unit_combo.x()
@@ -86,12 +92,7 @@ def test_segmentation_dates_several_days_on_a_laptop_screen(
     """At 1366 x 768 the chart of 30 daily buckets had one date under it ("Dec 2026"): its plot
     was 160 px beside a 240 px series list and the axis's step skipped from 2 days to 14. Now
     the list takes 32% of the chart at most and the axis labels every week there."""
-    window = make_window(shop_db[0])
-    window.resize(1366, 768)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
-    panel = window.show_panel("segmentation")
-    settle(qtbot, panel)
-    qtbot.wait(100)
+    _window, panel = laptop_segmentation(make_window, shop_db[0], qtbot)
     chart = panel.chart
     assert chart.unit == "day" and len(chart.buckets) >= 28
     drawn = chart.date_axis.drawn_labels()
