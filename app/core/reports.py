@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,43 @@ PANEL_FOR_KIND = {
 
 class ReportError(ValueError):
     """A report could not be saved, read or imported; one line for the user."""
+
+
+#: Characters of a report's name: a list row, a menu or a title shows it (a name of 1.5 MB, or one
+#: holding NUL or line breaks, was saved and listed as it was).
+MAX_NAME_CHARS = 200
+
+
+def _is_break(char: str) -> bool:
+    """A control character (Unicode's Cc: NUL, tab, CR, LF, DEL) or a line or paragraph separator."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def check_report_name(name: str) -> str:
+    """`name` without the blanks around it, or ReportError in one line: empty, longer than
+    MAX_NAME_CHARS, or holding a control character or line break (a row would show two lines or
+    a cut one). Bidirectional controls may stay: what shows a name writes them out (app.ui.plain)."""
+    name = name.strip()
+    if not name:
+        raise ReportError("a report needs a name")
+    if len(name) > MAX_NAME_CHARS:
+        raise ReportError(f"a report name may have at most {MAX_NAME_CHARS} characters (this one has {len(name):,})")
+    if any(_is_break(c) for c in name):
+        raise ReportError("a report name may not hold a control character (a line break, a tab, NUL)")
+    return name
+
+
+def fitting_report_name(name: str, room: int = MAX_NAME_CHARS) -> str:
+    """A shared file's name made one a report may have: each run of control characters and line
+    breaks becomes one space, and a longer name is cut to `room` characters ending in "…"."""
+    out: list[str] = []
+    for char in name:
+        if not _is_break(char):
+            out.append(char)
+        elif out and out[-1] != " ":
+            out.append(" ")
+    fitted = "".join(out).strip()
+    return fitted if len(fitted) <= room else fitted[: room - 1].rstrip() + "…"
 
 
 #: Largest report file read: a query may have 1 MB (app.query.limits), its widget state less.
@@ -76,6 +114,8 @@ class Report:
     id: str = ""
     #: Keys of the file this version does not know (a newer Tracklens's): a rename keeps them.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: What import changed in the shared file's name (not saved): one phrase, or "".
+    note: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.extra, "name": self.name, "panel": self.panel, "query": self.query, "ui": self.ui,
@@ -183,9 +223,7 @@ class ReportStore:
     def save(self, name: str, panel: str, query: Mapping[str, Any], ui: Mapping[str, Any] | None = None, *,
              replace: bool = False) -> Report:
         """Save a report; a report with the same name is replaced only when `replace`."""
-        name = name.strip()
-        if not name:
-            raise ReportError("a report needs a name")
+        name = check_report_name(name)
         existing = self.find(name)
         if existing is not None and not replace:
             raise ReportError(f"a report named {name!r} already exists")
@@ -215,9 +253,7 @@ class ReportStore:
         return candidate
 
     def rename(self, report_id: str, name: str) -> Report:
-        name = name.strip()
-        if not name:
-            raise ReportError("a report needs a name")
+        name = check_report_name(name)
         other = self.find(name)
         if other is not None and other.id != report_id:
             raise ReportError(f"a report named {name!r} already exists")
@@ -256,12 +292,23 @@ class ReportStore:
         else:
             query = data
         panel = panel_for(query)
-        base = (name or report_name_from_file(source)).strip() or "Imported report"
+        # A shared file's name is made to fit rather than refused: the query is what is shared,
+        # the name can be changed afterwards (Rename), and the dialog says what was changed.
+        given = (name or report_name_from_file(source)).strip()
+        base = fitting_report_name(given) or "Imported report"
         final, n = base, 2
         while self.find(final) is not None:
-            final = f"{base} ({n})"
+            suffix = f" ({n})"
+            final = fitting_report_name(base, MAX_NAME_CHARS - len(suffix)) + suffix
             n += 1
-        return self.save(final, panel, query, ui)
+        report = self.save(final, panel, query, ui)
+        notes = []
+        if any(_is_break(c) for c in given):
+            notes.append("the control characters in its name (line breaks, tabs, NUL) became spaces")
+        if len(fitting_report_name(given, len(given) + 1)) > MAX_NAME_CHARS:
+            notes.append(f"its name of {len(given):,} characters was cut to {MAX_NAME_CHARS}")
+        report.note = "; ".join(notes)
+        return report
 
 
 def _ui_state(data: Mapping[str, Any]) -> dict[str, Any]:

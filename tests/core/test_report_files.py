@@ -139,3 +139,39 @@ def test_a_shared_report_with_a_lone_surrogate_is_refused_in_one_line(tmp_path: 
     with pytest.raises(ReportError, match=r"^cannot save it: its name or query holds text that is not valid Unicode"):
         store.import_file(shared)
     assert store.list() == []
+
+
+@pytest.mark.parametrize("name", ["a\0b", "first line\nsecond", "tab\there", "x" * 1_500_000, "line\u2028break"])
+def test_a_report_name_with_control_characters_or_of_megabytes_is_refused(tmp_path: Path, name: str) -> None:
+    """Save and Rename took a name of 1.5 MB, or one holding NUL or a line break, and the list
+    showed it as it was; now one line says why, and nothing is written."""
+    store = ReportStore(tmp_path)
+    query = {"kind": "segmentation", "events": [{"event": "A"}]}
+    with pytest.raises(ReportError, match=r"at most 200 characters|control character") as raised:
+        store.save(name, "segmentation", query)
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 200
+    assert store.list() == []
+    kept = store.save("Weekly", "segmentation", query)
+    with pytest.raises(ReportError, match=r"at most 200 characters|control character"):
+        store.rename(kept.id, name)
+    assert [r.name for r in store.list()] == ["Weekly"]
+    assert store.save("x" * 200, "segmentation", query).name == "x" * 200  # the longest that fits
+    assert store.save("right\u202eleft", "segmentation", query).name == "right\u202eleft"  # shown written out
+
+
+def test_a_shared_report_with_an_odd_name_is_imported_under_a_name_that_fits(tmp_path: Path) -> None:
+    """A shared report file named with line breaks, NUL or 1.5 MB of text was imported with that
+    name; the query is what is shared, so it comes in under the name made to fit, with a note."""
+    store = ReportStore(tmp_path / "reports")
+    query = {"kind": "segmentation", "events": [{"event": "A"}]}
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps({"name": "Weekly\r\n\0signups", "query": query}), encoding="utf-8")
+    report = store.import_file(odd)
+    assert report.name == "Weekly signups" and "control characters" in report.note
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps({"name": "y" * 1_500_000, "query": query}), encoding="utf-8")
+    first, second = store.import_file(long), store.import_file(long)
+    assert first.name == "y" * 199 + "…" and "cut to 200" in first.note
+    assert second.name == "y" * 195 + "… (2)" and len(second.name) == 200
+    assert store.import_file(odd).name == "Weekly signups (2)"
+    assert all(len(r.name) <= 200 and "\n" not in r.name and "\0" not in r.name for r in store.list())

@@ -97,15 +97,19 @@ def test_the_destinations_file_is_edited_in_the_app_and_checked_before_saving(
     editor = panel.edit_file()
     assert json.loads(editor.text.toPlainText())[0]["name"] == "one"
     editor.text.setPlainText('[{"name": "two", "type": "webhook"}]')  # no url
-    assert not editor.save_to(str(file))
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.save_to(str(file))
+    assert not editor.ok and editor.isVisible()
     assert "✖" in editor.status.text() and "url" in editor.status.text()
     assert file.read_text() == before
     editor.text.setPlainText(json.dumps([{"name": "one", "type": "webhook", "url": "http://127.0.0.1:9/hook"},
                                          {"name": "two", "type": "segment", "url": "http://127.0.0.1:9",
                                           "write_key": "k"}]))
-    assert editor.check() and "2 destinations: one, two" in editor.status.text()
-    editor.save_to(str(file))
-    editor.accept()
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.check()
+    assert editor.ok and "2 destinations: one, two" in editor.status.text()
+    with qtbot.waitSignal(editor.saved, timeout=20_000):
+        editor.save_to(str(file))  # and the dialog closes
     qtbot.waitUntil(lambda: panel.table.rowCount() == 2 and not panel.busy, timeout=20_000)
     assert [panel.table.item(r, 0).text() for r in range(2)] == ["one", "two"]
 
@@ -125,10 +129,61 @@ def test_saving_the_destinations_file_keeps_its_permissions_link_and_leaves_no_t
     editor = DestinationsEditor(str(link))
     qtbot.addWidget(editor)
     editor.text.setPlainText('[{"name": "two", "type": "webhook", "url": "http://127.0.0.1:9/two"}]')
-    assert editor.save_to(str(link))
+    with qtbot.waitSignal(editor.saved, timeout=20_000):
+        editor.save_to(str(link))
     assert link.is_symlink() and '"two"' in real.read_text()
     assert (real.stat().st_mode & 0o777) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["destinations.json", "real.json"]
+
+
+def test_a_destinations_file_or_paste_over_the_loaders_cap_is_refused_in_one_line(
+        qtbot: Any, tmp_path: Path) -> None:
+    """A 50 MB file chosen by mistake was read whole into the editor (the window froze while Qt
+    laid it out, and Check parsed it on the GUI thread), and 50 MB pasted likewise: the editor now
+    keeps the loader's cap (MAX_DESTINATIONS_BYTES) and says so in the loader's words."""
+    import time
+
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtWidgets import QApplication
+
+    from app.outbound.destinations.config import MAX_DESTINATIONS_BYTES, DestinationError, load_destinations
+    from app.ui.dialogs.destinations_editor import DestinationsEditor
+
+    big = tmp_path / "destinations.json"
+    item = '{"name": "x", "type": "webhook", "url": "http://127.0.0.1:9/hook"}, '
+    big.write_text("[" + item * (50_000_000 // len(item)) + "1]")
+    with pytest.raises(DestinationError) as loader:
+        load_destinations(big)
+    started = time.perf_counter()
+    editor = DestinationsEditor(str(big))
+    qtbot.addWidget(editor)
+    assert time.perf_counter() - started < 1.0
+    assert editor.status.text() == f"✖ {loader.value}" == (
+        f"✖ {big} is over {MAX_DESTINATIONS_BYTES:,} bytes, too large for a destinations file")
+    assert editor.text.toPlainText() == ""
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.check()
+    assert not editor.ok and big.stat().st_size > 50_000_000 - len(item)  # the file is left as it was
+
+    pasted = QMimeData()
+    pasted.setText("[" + item * (50_000_000 // len(item)) + "1]")
+    started = time.perf_counter()
+    editor.text.insertFromMimeData(pasted)
+    assert time.perf_counter() - started < 2.0
+    assert editor.text.toPlainText() == ""
+    assert editor.status.text() == (f"✖ not pasted: the text is over {MAX_DESTINATIONS_BYTES:,} bytes, "
+                                    "too large for a destinations file")
+    near = QMimeData()  # under the cap in characters, over it in bytes
+    near.setText('["' + "é" * (MAX_DESTINATIONS_BYTES // 2) + '"]')
+    editor.text.insertFromMimeData(near)
+    assert editor.text.toPlainText() == "" and editor.status.text().startswith("✖ not pasted")
+    fits = QMimeData()
+    fits.setText('[{"name": "two", "type": "webhook", "url": "http://127.0.0.1:9/two"}]')
+    editor.text.insertFromMimeData(fits)
+    QApplication.processEvents()
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.check()
+    assert editor.ok and editor.status.text() == "✔ 1 destination: two"
 
 
 def _panel_to_replay(make_window: Any, sqlite_url: str, qtbot: Any, tmp_path: Path, url: str,

@@ -151,7 +151,9 @@ def test_pasted_json_nested_too_deeply_is_one_line(qtbot: Any) -> None:
     editor = DestinationsEditor(None)
     qtbot.addWidget(editor)
     editor.text.setPlainText(deep)
-    assert not editor.check() and editor.status.text() == "✖ the text is nested too deeply"
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.check()
+    assert not editor.ok and editor.status.text() == "✖ the text is nested too deeply"
     campaign = CampaignEditor(None)
     qtbot.addWidget(campaign)
     for text, says in ((deep, "nested too deeply"), ('{"n": ' + "7" * 5000 + "}", "not valid JSON")):
@@ -251,8 +253,10 @@ def test_a_destinations_files_errors_show_its_values_as_text(make_window: Any, q
     editor = DestinationsEditor(None)
     qtbot.addWidget(editor)
     editor.text.setPlainText(json.dumps([{"name": TABLES, "type": "webhook", "url": "https://hooks.example/x"}]))
-    assert not editor.check()
-    assert label_shows(editor.status).endswith(f"got {TABLES!r}")
+    with qtbot.waitSignal(editor.checked, timeout=20_000):
+        editor.check()
+    assert not editor.ok
+    assert label_shows(editor.status).endswith(f"got {TABLES[:80] + '...'!r}")  # cut by the loader (_short)
     assert label_shows(editor.status) == editor.status.text()
 
     panel = make_window().panels["destinations"]
@@ -398,7 +402,10 @@ def test_a_window_title_shows_an_event_name_with_a_modified_mark_as_it_is(make_w
 
 def test_a_report_named_with_megabytes_is_listed_with_its_name_cut(qtbot: Any, tmp_path: Path) -> None:
     """A report file someone sent may hold a name of up to ~2 MB: the list laid it out whole at
-    every repaint (0.6 s of CPU each). The list and the import line cut it; the report keeps it."""
+    every repaint (0.6 s of CPU each), and import kept it. Import now makes it fit (200 characters
+    ending in "…", said in the import line); a file copied into the folder by hand keeps its name,
+    and the list and the Delete question cut it."""
+    from app.core.reports import MAX_NAME_CHARS
     from app.ui.plain import LIST_TEXT_LIMIT
 
     name = "Weekly revenue" + " and revenue" * 25_000
@@ -407,10 +414,17 @@ def test_a_report_named_with_megabytes_is_listed_with_its_name_cut(qtbot: Any, t
     store = ReportStore(tmp_path / "reports")
     dialog = ReportsDialog(store, {"segmentation": "Segmentation"})
     qtbot.addWidget(dialog)
-    assert dialog.import_file(str(path)) is not None
+    imported = dialog.import_file(str(path))
+    fitted = name[:MAX_NAME_CHARS - 1].rstrip() + "…"
+    assert imported is not None and imported.name == fitted
+    assert dialog.tree.topLevelItem(0).text(0) == fitted
+    assert dialog.message.text() == f"Imported “{fitted}” (its name of {len(name):,} characters was cut to 200)."
+    store.delete(imported.id)
+    (tmp_path / "reports" / "copied.json").write_text(
+        json.dumps({"name": name, "panel": "segmentation", "query": {"kind": "segmentation"}}))
+    dialog.fill()
     shown_name = name[:LIST_TEXT_LIMIT - 1] + "…"
     assert dialog.tree.topLevelItem(0).text(0) == shown_name
-    assert dialog.message.text() == f"Imported “{shown_name}”."
     dialog.select(name)  # the whole name finds its item
     selected = dialog.selected()
     assert selected is not None and selected.name == name and [r.name for r in store.list()] == [name]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.core.reports import EXPORT_SUFFIX, ReportError, ReportStore
 from app.query import run_query
@@ -210,3 +211,23 @@ def test_saving_or_deleting_where_the_folder_refuses_is_one_line(make_window: An
     path.mkdir()  # what unlink() cannot remove, even as root
     dialog.delete(kept)
     assert dialog.message.text() == f"⚠ cannot delete {path} (Is a directory)"
+
+
+def test_a_long_report_name_is_cut_in_the_list_and_whole_in_its_tip(tmp_path: Path, qtbot: Any) -> None:
+    """Names of up to 200 characters: a row ends one it has no room for in "…", its tool tip
+    shows it whole; a name with a line break or NUL is refused in one line by Rename."""
+    store = ReportStore(tmp_path / "reports")
+    name = "Signups from the spring campaign by country " * 4 + "<b>end</b>"
+    store.save(name, "segmentation", {"kind": "segmentation"})
+    dialog = ReportsDialog(store, {"segmentation": "Segmentation"})
+    qtbot.addWidget(dialog)
+    dialog.show()
+    item = dialog.tree.topLevelItem(0)
+    assert item.text(0) == name and dialog.tree.textElideMode() == Qt.TextElideMode.ElideRight
+    assert dialog.tree.fontMetrics().horizontalAdvance(name) > dialog.tree.columnWidth(0)  # drawn cut
+    assert "&lt;b&gt;end&lt;/b&gt;" in item.toolTip(0)  # whole, and shown as text
+    assert item.toolTip(0).count("Signups") == 4
+    report = store.list()[0]
+    dialog.rename(report, "two\nlines")
+    assert dialog.message.text() == "⚠ a report name may not hold a control character (a line break, a tab, NUL)"
+    assert [r.name for r in store.list()] == [name]

@@ -37,13 +37,15 @@ from app.core.reports import (
     export_file_name,
     load_report_json,
 )
-from app.ui.plain import LIST_TEXT_LIMIT, DataLabel, ask, elided, plain_items
+from app.ui.plain import LIST_TEXT_LIMIT, DataLabel, ask, elided, plain_items, plain_tip
 from app.ui.registry import register_extension
 
 log = logging.getLogger(__name__)
 
 #: A report list item's whole name (its text may be cut).
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The longest name a tool tip shows whole (names the app makes are far shorter: MAX_NAME_CHARS).
+TIP_TEXT_LIMIT = 2000
 
 
 def check_query(query: dict[str, Any]) -> None:
@@ -169,6 +171,9 @@ class ReportsDialog(QDialog):
                                                report.saved_at.replace("T", " ")[:16]])
             item.setData(0, Qt.ItemDataRole.UserRole, report.id)
             item.setData(0, NAME_ROLE, report.name)  # the whole name (Rename shows it, to copy)
+            # A row too narrow for the name ends it in "…"; the tip shows it whole (a name the
+            # app makes has at most MAX_NAME_CHARS; one in a file copied in by hand is cut there).
+            item.setToolTip(0, plain_tip(elided(report.name, TIP_TEXT_LIMIT)))
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
@@ -266,7 +271,8 @@ class ReportsDialog(QDialog):
             return None
         self.fill()
         self.select(report.name)
-        self.message.setText(f"Imported “{elided(report.name, LIST_TEXT_LIMIT)}”.")
+        note = f" ({report.note})" if report.note else ""
+        self.message.setText(f"Imported “{elided(report.name, LIST_TEXT_LIMIT)}”{note}.")
         return report
 
 
