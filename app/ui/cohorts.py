@@ -9,10 +9,11 @@ the connection's worker pool, never on the GUI thread.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
-from app.ui.plain import DataLabel, ask, plain_combo, plain_items
+from app.ui.plain import DataLabel, ask, plain_combo, plain_items, plain_tip
 from app.ui.registry import register_extension
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
 from app.ui.workers import SimpleToken
@@ -156,10 +157,26 @@ def cohort_store(context: AppContext) -> CohortStore:
     return store
 
 
+def _is_break(char: str) -> bool:
+    """A control character (Unicode's Cc: NUL, tab, CR, LF) or a line or paragraph separator."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def cohort_name_problem(name: str) -> str | None:
+    """Why the app does not make a cohort of this name (one line), or None. The database takes up
+    to 255 characters (app.query.cohorts says so); a line break, tab or NUL made a list row of two
+    lines or a cut one, so the app's dialogs refuse them (bidirectional controls are shown written
+    out, app.ui.plain). Names made elsewhere (the CLI, another version) are listed all the same."""
+    if any(_is_break(c) for c in name):
+        return "a cohort name may not hold a control character (a line break, a tab, NUL)"
+    return None
+
+
 def cohort_label(cohort: dict[str, Any]) -> str:
-    """What the cohort lists and boxes show (the cohort is chosen by its id): its name and its
-    kind. They draw it with display_text (plain_items, plain_combo)."""
-    name = str(cohort["name"])
+    """What the cohort lists and boxes show (the cohort is chosen by its id): its name, each run of
+    control characters shown as one space, and its kind. They draw it with display_text
+    (plain_items, plain_combo)."""
+    name = "".join(" " if _is_break(c) else c for c in str(cohort["name"]))
     if cohort.get("kind") == "static":
         return f"{name}  (static, {cohort.get('size') or 0:,})"
     return f"{name}  (dynamic)"
@@ -281,10 +298,17 @@ class SaveCohortDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
+        self.problem = DataLabel("", self)  # why the name is refused
+        self.problem.setObjectName("cohortNameProblem")
+        self.problem.setWordWrap(True)
+        form.addRow(self.problem)
         form.addRow(buttons)
 
     def _accept(self) -> None:
-        if self.name_edit.text().strip():
+        problem = cohort_name_problem(self.name)
+        if problem is not None:
+            self.problem.setText(f"⚠ {problem}")
+        elif self.name:
             self.accept()
 
     @property
@@ -336,9 +360,14 @@ class CohortsDialog(QDialog):
     def _fill(self) -> None:
         current = self.selected()
         self.list.clear()
+        row_height = self.list.fontMetrics().height() + 6
         for cohort in self.store.cohorts():
             item = QListWidgetItem(cohort_label(cohort), self.list)
             item.setData(Qt.ItemDataRole.UserRole, cohort["id"])
+            # A row as wide as the list draws a longer name ending in "…" (its own width made the
+            # list scroll sideways); the tip shows the name whole.
+            item.setSizeHint(QSize(1, row_height))
+            item.setToolTip(plain_tip(str(cohort["name"])))
             if current is not None and cohort["id"] == current["id"]:
                 self.list.setCurrentItem(item)
         if self.store.error:
@@ -367,7 +396,14 @@ class CohortsDialog(QDialog):
             return
         name, ok = QInputDialog.getText(self, "Rename cohort", "New name", text=cohort["name"])
         if ok and name.strip():
-            self.store.rename(cohort["id"], name.strip(), on_error=self._error)
+            self.rename(cohort, name.strip())
+
+    def rename(self, cohort: dict[str, Any], name: str) -> None:
+        problem = cohort_name_problem(name)
+        if problem is not None:
+            self._error(problem)
+            return
+        self.store.rename(cohort["id"], name, on_error=self._error)
 
     def _delete(self) -> None:
         cohort = self.selected()
