@@ -138,7 +138,7 @@ def test_a_campaign_file_that_cannot_be_read_is_one_line(db: str, tmp_path: Path
 
 @pytest.mark.parametrize("content, message", [
     (DESTINATIONS.replace("TIMEOUT", "1" * 5000).encode(), "is not readable JSON: Exceeds the limit (4300 digits)"),
-    (b" " * 5_000_000, "is over 4,000,000 bytes, too large for a destinations file"),
+    (b" " * 5_000_000, "is over 1,000,000 bytes, too large for a destinations file"),
     (DESTINATIONS.replace("TIMEOUT", "5").replace("ops", "caf\xe9").encode("latin-1"), "is not UTF-8 text"),
 ])
 def test_a_destinations_file_that_cannot_be_read_is_one_line(db: str, tmp_path: Path, content: bytes,
