@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.core.reports import EXPORT_SUFFIX, ReportError, ReportStore
 from app.query import run_query
@@ -149,26 +150,64 @@ def test_reports_saved_from_panels_survive_a_restart(make_window: Any, shop_db: 
     assert isinstance(dialog, ReportsDialog)
 
 
-def test_ctrl_s_saves_the_focused_panels_query(make_window: Any, shop_db: Any, qtbot: Any, monkeypatch: Any) -> None:
-    from PySide6.QtWidgets import QInputDialog
-
+def test_ctrl_s_saves_the_focused_panels_query(make_window: Any, shop_db: Any, qtbot: Any) -> None:
     url, _engine = shop_db
     window = make_window(url)
     funnels = window.show_panel("funnels")
     settle(qtbot, funnels)
-    asked: list[str] = []
-
-    def answer(_parent: Any, _title: str, label: str, *_args: Any, **_kwargs: Any) -> tuple[str, bool]:
-        asked.append(label)
-        return "Checkout funnel", True
-
-    monkeypatch.setattr(QInputDialog, "getText", answer)
     funnels.steps_editor.list.setFocus()
     qtbot.waitUntil(lambda: window.current_panel() is funnels, timeout=5_000)
     window.save_report_action.trigger()  # what Ctrl+S does
-    assert asked == ["Save the Funnels query as"]
+    dialog = window.reports.name_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "Save the Funnels query as" in [label.text() for label in dialog.findChildren(QLabel)]
+    dialog.edit.setText("Checkout funnel")
+    dialog.accept()
+    assert not dialog.isVisible()
     report = ReportStore().find("Checkout funnel")
     assert report is not None and report.panel == "funnels" and report.query == funnels.query()
+
+
+@pytest.mark.parametrize(("pasted", "reason"), [
+    ("Weekly\nsign-ups", "a report name may not hold a control character (a line break, a tab, NUL)"),
+    ("Weekly\tsign-ups", "a report name may not hold a control character (a line break, a tab, NUL)"),
+    ("W" * 201, "a report name may have at most 200 characters (this one has 201)"),
+    ("   ", "a report needs a name"),
+])
+def test_a_name_ctrl_s_cannot_save_is_said_in_its_dialog_with_the_name_kept(
+        pasted: str, reason: str, make_window: Any, shop_db: Any, qtbot: Any) -> None:
+    """Ctrl+S, then a name pasted with a line break or tab in it, of 201 characters, or of
+    spaces only: the input dialog closed whatever was typed, the reason went to the status bar
+    for 8 seconds (nothing at all for spaces) and the name was lost. The reason now shows in the
+    dialog, under the name as typed; nothing is saved until the name is corrected."""
+    url, _engine = shop_db
+    window = make_window(url)
+    panel = window.show_panel("segmentation")
+    settle(qtbot, panel)
+    window.activateWindow()
+    panel.event_picker.setFocus()
+    qtbot.waitUntil(lambda: window.current_panel() is panel, timeout=5_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.reports.name_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(dialog.edit.hasFocus, timeout=5_000)  # the name box takes the typing
+    QApplication.clipboard().setText(pasted)
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.edit.text() == pasted
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    assert dialog.isVisible() and QApplication.activeModalWidget() is dialog  # no popup over it
+    problem = dialog.findChild(QLabel, "reportNameProblem")
+    assert problem.isVisible() and problem.text() == f"⚠ {reason}"
+    assert dialog.edit.text() == pasted
+    assert ReportStore().list() == []
+    # Corrected in place, the reason goes and the report is saved under the corrected name.
+    dialog.edit.selectAll()
+    qtbot.keyClicks(dialog.edit, "Weekly sign-ups")
+    assert not problem.isVisible()
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert [r.name for r in ReportStore().list()] == ["Weekly sign-ups"]
+    assert window.statusBar().currentMessage() == "Saved report “Weekly sign-ups”"
 
 
 def test_saving_or_deleting_where_the_folder_refuses_is_one_line(make_window: Any, qtbot: Any) -> None:
@@ -230,4 +269,12 @@ def test_a_long_report_name_is_cut_in_the_list_and_whole_in_its_tip(tmp_path: Pa
     report = store.list()[0]
     dialog.rename(report, "two\nlines")
     assert dialog.message.text() == "⚠ a report name may not hold a control character (a line break, a tab, NUL)"
+    assert [r.name for r in store.list()] == [name]
+    # Rename… says it in its own dialog, the name kept as typed (the input dialog closed and lost it).
+    asked = dialog.rename_dialog(report)
+    qtbot.addWidget(asked)
+    asked.edit.setText("two\nlines")
+    asked.accept()
+    assert asked.problem.text() == "⚠ a report name may not hold a control character (a line break, a tab, NUL)"
+    assert asked.edit.text() == "two\nlines" and asked.result() != asked.DialogCode.Accepted
     assert [r.name for r in store.list()] == [name]

@@ -10,6 +10,7 @@ instead of landing in a panel.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTreeWidget,
@@ -34,6 +36,7 @@ from app.core.reports import (
     Report,
     ReportError,
     ReportStore,
+    check_report_name,
     export_file_name,
     load_report_json,
 )
@@ -114,6 +117,68 @@ def ui_not_shown(saved: dict[str, Any], shown: dict[str, Any]) -> list[str]:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:60] + "…"
+
+
+class ReportNameDialog(QDialog):
+    """Asks for a report's name and keeps asking, in itself, until `submit` takes one.
+
+    QInputDialog closed on Save whatever was typed: a name the store refuses (a line break or tab
+    pasted in, more than MAX_NAME_CHARS characters) went to the status bar for 8 seconds with the
+    typed text gone, and a name of spaces closed it without a word. Here the reason shows under
+    the box, the text stays to be corrected, and nothing is saved until the name is one the
+    store takes. `submit(name)` saves and gives None, or the reason it could not (one line)."""
+
+    def __init__(self, title: str, label: str, submit: Callable[[str], str | None],
+                 parent: QWidget | None = None, text: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.submit = submit
+        self.box = layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(label, self))
+        self.edit = QLineEdit(text, self)
+        self.edit.setObjectName("reportName")
+        self.edit.setMinimumWidth(360)
+        layout.addWidget(self.edit)
+        self.problem = DataLabel("", self)  # quotes nothing typed, but a store's error may
+        self.problem.setObjectName("reportNameProblem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+                                   self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        # Once a reason shows, it follows the typing: gone when the name is one a report may have.
+        self.edit.textEdited.connect(lambda _text: self.problem.isVisible() and self._check())
+
+    def _check(self) -> str | None:
+        try:
+            name = check_report_name(self.edit.text())
+        except ReportError as exc:
+            self.show_problem(str(exc))
+            return None
+        self.show_problem("")
+        return name
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(f"⚠ {text}" if text else "")
+        self.problem.setVisible(bool(text))
+        self.box.activate()
+        # A shown dialog keeps its height: a reason of two lines was cut to one and a half.
+        self.resize(self.width(), max(self.height(), self.box.totalHeightForWidth(self.width())))
+
+    def accept(self) -> None:
+        if self._check() is None:
+            self.edit.setFocus()
+            return
+        problem = self.submit(self.edit.text())
+        if problem is not None:
+            if problem:  # "": the user chose not to go on (kept the report of that name)
+                self.show_problem(problem)
+            self.edit.setFocus()
+            return
+        super().accept()
 
 
 class ReportsDialog(QDialog):
@@ -211,18 +276,27 @@ class ReportsDialog(QDialog):
         report = self.selected()
         if report is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename report", "New name", text=report.name)
-        if ok:
-            self.rename(report, name)
+        self.rename_dialog(report).exec()
+
+    def rename_dialog(self, report: Report) -> ReportNameDialog:
+        """Asks for the new name; a name the store refuses is said in it, with the name as typed."""
+        return ReportNameDialog("Rename report", "New name", lambda name: self.renamed(report, name), self,
+                                text=report.name)
 
     def rename(self, report: Report, name: str) -> None:
+        problem = self.renamed(report, name)
+        if problem is not None:
+            self.message.setText(f"⚠ {problem}")
+
+    def renamed(self, report: Report, name: str) -> str | None:
+        """Rename; None, or why not in one line."""
         try:
             self.store.rename(report.id, name)
         except ReportError as exc:
-            self.message.setText(f"⚠ {exc}")
-            return
+            return str(exc)
         self.fill()
         self.select(name.strip())
+        return None
 
     def _delete(self) -> None:
         report = self.selected()
@@ -293,19 +367,33 @@ class ReportsController:
         self.store = store or ReportStore()
         #: What the last report opened had in its view options that its panel shows otherwise.
         self.notes: list[str] = []
+        #: The last Save report dialog (Ctrl+S), open until a name is saved or it is cancelled.
+        self.name_dialog: ReportNameDialog | None = None
 
-    def save_dialog(self, panel: Any) -> None:
-        """Ctrl+S: ask for a name (offering to replace a report of the same name)."""
-        name, ok = QInputDialog.getText(self.window, "Save report", f"Save the {panel.title} query as",
-                                        QLineEdit.EchoMode.Normal, "")
-        if not ok or not name.strip():
-            return
-        replace = False
-        if self.store.find(name.strip()) is not None:
-            if not ask(self.window, "Save report", f"Replace the report {name.strip()!r}?"):
-                return
-            replace = True
-        self.save(panel, name, replace=replace)
+    def save_dialog(self, panel: Any) -> ReportNameDialog:
+        """Ctrl+S: ask for a name (offering to replace a report of the same name); a name the
+        store refuses is said in the dialog, which stays open with the name as typed."""
+
+        def submit(name: str) -> str | None:
+            replace = False
+            if self.store.find(name.strip()) is not None:
+                if not ask(dialog, "Save report", f"Replace the report {name.strip()!r}?"):
+                    return ""
+                replace = True
+            try:
+                report = self.store.save(name, panel.panel_id, panel.saved_query(), panel.ui_state(),
+                                         replace=replace)
+            except (ReportError, NotImplementedError) as exc:
+                return f"Could not save the report: {exc}"
+            self.window.statusBar().showMessage(f"Saved report “{report.name}”", 5000)
+            return None
+
+        if self.name_dialog is not None:
+            self.name_dialog.deleteLater()  # the one before, closed
+        dialog = ReportNameDialog("Save report", f"Save the {panel.title} query as", submit, self.window)
+        self.name_dialog = dialog
+        dialog.open()  # window-modal, and the caller (a shortcut's slot) goes on
+        return dialog
 
     def save(self, panel: Any, name: str, *, replace: bool = False) -> Report | None:
         try:
