@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.ingest.enrich import Enricher
 from app.ingest.jsonread import loads, parse_int
@@ -193,11 +193,11 @@ class _Document:
     at a time from a sliding buffer (json.JSONDecoder.raw_decode), so memory stays bounded.
     """
 
-    def __init__(self, stream: _Prepend) -> None:
+    def __init__(self, stream: _Prepend, first_line: int = 1) -> None:
         self.stream = stream
         self.buf = ""
         self.pos = 0
-        self.line = 1
+        self.line = first_line
         self.eof = False
         self.decoder = json.JSONDecoder(parse_int=parse_int)
         self.tail = b""
@@ -418,40 +418,69 @@ class _Unreadable:
         raise self.error
 
 
-def _read_head(stream: io.BufferedIOBase) -> tuple[bytes, io.BufferedIOBase | _Unreadable]:
-    """The file's start (up to two complete content lines, at most MAX_LINE_BYTES) and the
-    stream of the rest.
+class _Head(NamedTuple):
+    """Where a file's content starts, and how it is laid out (see _layout)."""
 
+    #: JSON Lines (True), one JSON document (False), or None for a file without content.
+    lines: bool | None
+    #: The stream from the first content byte on.
+    stream: _Prepend
+    #: Number of the line the content starts on.
+    first_line: int
+    #: Bytes of the (decompressed) file before it: a byte order mark, whitespace.
+    offset: int
+
+
+def _read_head(stream: io.BufferedIOBase) -> tuple[bytes, int, int, io.BufferedIOBase | _Unreadable]:
+    """The file's start (up to two complete content lines, at most MAX_LINE_BYTES), the bytes and
+    line ends read past before it, and the stream of the rest.
+
+    A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) and the whitespace before the first
+    content are read past and not kept, however long: a file whose first megabyte was blank lines
+    or spaces was taken for an empty one, "0 messages" and every message after them lost.
     Read in small pieces (read1: what one read gives, kept even if the next fails) so that a
     file corrupt or cut off further on is still detected, and its first lines stored, the way
     later reads are: a gzip file cut off in its first 64 KB stored nothing.
     """
     head = b""
-    while len(head) < MAX_LINE_BYTES:
-        try:
+    skipped = newlines = 0
+    at_start = True
+    try:
+        while len(head) < MAX_LINE_BYTES:
             piece = stream.read1(min(1 << 16, MAX_LINE_BYTES - len(head)))
-        except (OSError, EOFError, zlib.error) as exc:
-            return head, _Unreadable(exc)
-        if not piece:
-            break
-        head += piece
-        if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 2:
-            break
-    return head, stream
+            if not piece:
+                break
+            if at_start:  # a byte order mark can only be the file's first bytes
+                head += piece
+                if len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
+                    continue
+                at_start = False
+                piece, head = head, b""
+                if piece.startswith(UTF8_BOM):
+                    piece, skipped = piece[len(UTF8_BOM):], len(UTF8_BOM)
+            if not head:
+                content = piece.lstrip(b" \t\r\n")
+                cut = len(piece) - len(content)
+                newlines += piece.count(b"\n", 0, cut)
+                skipped += cut
+                piece = content
+            head += piece
+            if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 2:
+                break
+    except (OSError, EOFError, zlib.error) as exc:
+        return head, skipped, newlines, _Unreadable(exc)
+    return head, skipped, newlines, stream
 
 
-def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
-    """(JSON Lines?, the stream with its head put back); None for a file without content.
+def _layout(source: _Source) -> _Head:
+    """How the file is laid out, and where its content starts.
 
     JSON Lines when the first or second content line is a JSON object on its own
     (so a corrupt first line does not hide a good file); otherwise one JSON document.
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
-    head, rest = _read_head(source.stream)
-    full = len(head) == MAX_LINE_BYTES
-    # A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) is not part of the first line:
-    # kept, it made that line invalid JSON and its message a rejected one.
-    head = head.removeprefix(UTF8_BOM)
+    head, skipped, newlines, rest = _read_head(source.stream)
+    full = len(head) >= MAX_LINE_BYTES
     prefixed = _Prepend(head, rest)
     lines = head.split(b"\n")
     complete = lines[:-1] if full else lines
@@ -459,14 +488,14 @@ def _layout(source: _Source) -> tuple[bool | None, _Prepend]:
     if not content and not head.strip():
         if isinstance(rest, _Unreadable):
             raise rest.error
-        return None, prefixed
+        return _Head(None, prefixed, newlines + 1, skipped)
     line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
-    return line_mode, prefixed
+    return _Head(line_mode, prefixed, newlines + 1, skipped)
 
 
-def _document_items(prefixed: _Prepend) -> Iterator[Item]:
-    document = _Document(prefixed)
+def _document_items(prefixed: _Prepend, first_line: int = 1) -> Iterator[Item]:
+    document = _Document(prefixed, first_line)
     try:
         yield from document.items({})
     except ValueError as exc:
@@ -476,13 +505,13 @@ def _document_items(prefixed: _Prepend) -> Iterator[Item]:
 
 def iter_messages(source: _Source) -> Iterator[Item]:
     """(line, message) for every message in a file of any supported layout (see _layout)."""
-    line_mode, prefixed = _layout(source)
-    if line_mode is None:
+    head = _layout(source)
+    if head.lines is None:
         return
-    if line_mode:
-        yield from _iter_json_lines(_bounded_lines(prefixed))
+    if head.lines:
+        yield from _iter_json_lines(_bounded_lines(head.stream), head.first_line)
     else:
-        yield from _document_items(prefixed)
+        yield from _document_items(head.stream, head.first_line)
 
 
 class _Prepend:
@@ -563,9 +592,9 @@ def import_files(writer: EventWriter, paths: list[str | os.PathLike[str]], *, ch
 _CHUNK_BYTES = 8 << 20
 
 
-def _line_chunks(stream: _Prepend, lines_per_chunk: int) -> Iterator[tuple[list[bytes | _LongLine], int]]:
+def _line_chunks(stream: _Prepend, lines_per_chunk: int,
+                 first: int = 1) -> Iterator[tuple[list[bytes | _LongLine], int]]:
     """(raw lines, number of the first) in chunks; blank lines included so numbers stay right."""
-    first = 1
     lines: list[bytes | _LongLine] = []
     size = 0
     most_bytes = _CHUNK_BYTES * max(1, lines_per_chunk // CHUNK)
@@ -658,7 +687,8 @@ def _file_for_workers(source: _Source) -> str | None:
     return real
 
 
-def _line_spans(raw: io.BufferedIOBase, start: int, lines_per_chunk: int) -> Iterator[tuple[int, int, int]]:
+def _line_spans(raw: io.BufferedIOBase, start: int, lines_per_chunk: int,
+                first_line: int = 1) -> Iterator[tuple[int, int, int]]:
     """(number of the first line, first byte, end byte) of each chunk of lines from `start` on:
     `lines_per_chunk` lines (blank and over-long ones included, so numbers stay right), fewer
     where the chunk's bytes reach _line_chunks' limit. Only newlines are looked at, a block at a
@@ -666,7 +696,7 @@ def _line_spans(raw: io.BufferedIOBase, start: int, lines_per_chunk: int) -> Ite
     pickling them to a worker cost the storing process ~1-2 us)."""
     most_bytes = _CHUNK_BYTES * max(1, lines_per_chunk // CHUNK)
     raw.seek(start)
-    first, lines, chunk_start, offset = 1, 0, start, start  # offset: the file's position of block[0]
+    first, lines, chunk_start, offset = first_line, 0, start, start  # offset: the file's position of block[0]
     while block := raw.read(_SCAN):
         at = 0
         while at < len(block):
@@ -737,7 +767,8 @@ def _ready(batches: list[Batch]) -> Callable[[], list[Batch]]:
 def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name: str, summary: ImportSummary,
                 chunk: int, progress: Callable[[int, int], None] | None) -> None:
     """Read and prepare on a helper thread (or worker processes) while this thread stores."""
-    line_mode, stream = _layout(source)
+    head = _layout(source)
+    line_mode, stream = head.lines, head.stream
     if line_mode is None:
         return
 
@@ -747,18 +778,16 @@ def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name
             # this process only finds where the chunks start and end (no line is read and pickled
             # here: ~1-2 us per line of the storing process's CPU, docs/benchmarks/clickhouse.md).
             opened = os.fstat(source.raw.fileno())
-            source.raw.seek(0)
-            start = len(UTF8_BOM) if source.raw.peek(len(UTF8_BOM))[:len(UTF8_BOM)] == UTF8_BOM else 0
-            for first, begin, end in _line_spans(source.raw, start, chunk):
+            for first, begin, end in _line_spans(source.raw, head.offset, chunk, head.first_line):
                 yield _at(preparers.submit(_prepare_span, path, (opened.st_dev, opened.st_ino), begin, end, first,
                                            chunk, name), end)
         elif line_mode:
             # JSON Lines: raw lines go to the workers, which parse them too.
-            for lines, first in _line_chunks(stream, chunk):
+            for lines, first in _line_chunks(stream, chunk, head.first_line):
                 yield _at(preparers.submit(_prepare_lines, lines, first, chunk, name), source.position())
         else:
             # One document: read element by element here (its parser keeps state), prepared here.
-            for batch in _prepare_items(preparers.enricher, _document_items(stream), chunk, name):
+            for batch in _prepare_items(preparers.enricher, _document_items(stream, head.first_line), chunk, name):
                 yield _at(_ready([batch]), source.position())
 
     def stored(result: IngestResult, tag: tuple[list[Problem], int]) -> None:

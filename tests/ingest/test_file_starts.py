@@ -1,0 +1,78 @@
+"""What a file holds before its first message: a byte order mark, blank lines, spaces (any amount),
+and text in another encoding. None of it may cost a message or a correct line number."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.database import open_database
+from app.ingest.importer import MAX_LINE_BYTES, import_files
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows
+
+
+def _message(i: int, **fields: Any) -> dict[str, Any]:
+    return {"type": "track", "messageId": f"m{i}", "userId": "u", "event": "E",
+            "timestamp": "2024-07-01T10:00:00Z", **fields}
+
+
+def _body(layout: str) -> str:
+    """Four messages, the third missing its type (rejected on the body's third line)."""
+    messages = [_message(0), _message(1), {"messageId": "bad"}, _message(3)]
+    if layout == "lines":
+        return "\n".join(json.dumps(m) for m in messages) + "\n"
+    return "[" + ",\n".join(json.dumps(m) for m in messages) + "]\n"
+
+
+@pytest.mark.parametrize("layout", ["lines", "document"])
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("blank", ["\n", " ", "\r\n\t"])
+def test_a_megabyte_of_blank_space_before_the_messages_is_read_past(tmp_path: Path, sqlite_url: str, layout: str,
+                                                                    compressed: bool, blank: str) -> None:
+    """A file whose first MAX_LINE_BYTES were blank lines or spaces (an export padded, or with empty
+    lines where a filter dropped the rest) was taken for an empty file: '0 messages', exit status 0,
+    every message after the blank space lost."""
+    repeat = MAX_LINE_BYTES // len(blank) + 1000
+    data = (b"\xef\xbb\xbf" + (blank * repeat + "\n" + _body(layout)).encode())
+    path = tmp_path / ("export.gz" if compressed else "export.jsonl")
+    path.write_bytes(gzip.compress(data) if compressed else data)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
+        blank_lines = blank.count("\n") * repeat + 1
+        assert [p.line for p in summary.problems] == [blank_lines + 3]
+    finally:
+        engine.dispose()
+
+
+def test_blank_lines_before_the_messages_keep_line_numbers_right_with_workers(tmp_path: Path,
+                                                                             sqlite_url: str) -> None:
+    """The worker processes read the file themselves from where its content starts."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n" * (MAX_LINE_BYTES + 5) + _body("lines").encode())
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=2, workers=1)
+        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
+        assert [p.line for p in summary.problems] == [MAX_LINE_BYTES + 5 + 3]
+    finally:
+        engine.dispose()
+
+
+def test_a_file_of_nothing_but_blank_space_is_empty(tmp_path: Path, sqlite_url: str) -> None:
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(b" \n" * MAX_LINE_BYTES)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.messages, summary.rejected) == (0, 0)
+    finally:
+        engine.dispose()
