@@ -8,6 +8,7 @@ go through EventWriter in large chunks (one transaction each).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -87,7 +88,7 @@ class _Source:
         # Peeked, not read and sought back: a pipe (`zcat x.gz | tracklens import /dev/stdin`,
         # `<(...)`) cannot seek.
         magic = self.raw.peek(2)[:2]
-        self.stream: io.BufferedIOBase = (
+        self.stream: io.BufferedIOBase | _Unreadable = _as_utf8(
             gzip.GzipFile(fileobj=self.raw, mode="rb") if magic == b"\x1f\x8b" else self.raw
         )
         self.size = os.fstat(self.raw.fileno()).st_size
@@ -100,8 +101,60 @@ class _Source:
 
     def close(self) -> None:
         if self.stream is not self.raw:
-            self.stream.close()
+            self.stream.close()  # and the streams it reads (gzip, UTF-16)
         self.raw.close()
+
+
+#: Byte order marks of UTF-16 text: Windows PowerShell 5 writes UTF-16 LE with one (`>`, Out-File).
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _as_utf8(stream: io.BufferedIOBase) -> io.BufferedIOBase | _Unreadable:
+    """`stream`, or for UTF-16 text (a byte order mark tells) the same text as UTF-8, read a piece
+    at a time: such a file was one rejected line, "not UTF-8 text near byte 0", nothing stored."""
+    try:
+        start = stream.peek(2)[:2]  # type: ignore[attr-defined]
+    except (OSError, EOFError, zlib.error) as exc:
+        return _Unreadable(exc)  # a gzip file cut off in its header: its first read says so
+    if start not in _UTF16_BOMS:
+        return stream
+    return io.BufferedReader(_FromUtf16(stream), buffer_size=_READ)
+
+
+class _FromUtf16(io.RawIOBase):
+    """UTF-16 text as UTF-8 bytes. An unpaired surrogate is kept (surrogatepass), so it fails
+    only the line holding it, as invalid UTF-8; an odd last byte becomes U+FFFD."""
+
+    def __init__(self, stream: io.BufferedIOBase) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-16")(errors="surrogatepass")
+        self.pending = b""
+        self.at = 0
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self.at >= len(self.pending) and not self.ended:
+            data = self.stream.read1(_READ)
+            if data:
+                text = self.decoder.decode(data)
+            else:
+                self.ended = True
+                try:
+                    text = self.decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    text = "\ufffd"
+            self.pending, self.at = text.encode("utf-8", "surrogatepass"), 0
+        size = min(len(buffer), len(self.pending) - self.at)
+        buffer[:size] = self.pending[self.at:self.at + size]
+        self.at += size
+        return size
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
 
 
 Item = tuple[int, Any]  # (line number, message dict or an Exception explaining why not)
@@ -417,6 +470,9 @@ class _Unreadable:
     def readline(self, _size: int = -1) -> bytes:
         raise self.error
 
+    def close(self) -> None:
+        pass
+
 
 class _Head(NamedTuple):
     """Where a file's content starts, and how it is laid out (see _layout)."""
@@ -431,7 +487,7 @@ class _Head(NamedTuple):
     offset: int
 
 
-def _read_head(stream: io.BufferedIOBase) -> tuple[bytes, int, int, io.BufferedIOBase | _Unreadable]:
+def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int, io.BufferedIOBase | _Unreadable]:
     """The file's start (up to two complete content lines, at most MAX_LINE_BYTES), the bytes and
     line ends read past before it, and the stream of the rest.
 

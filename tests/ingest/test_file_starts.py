@@ -76,3 +76,44 @@ def test_a_file_of_nothing_but_blank_space_is_empty(tmp_path: Path, sqlite_url: 
         assert (summary.messages, summary.rejected) == (0, 0)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("layout", ["lines", "document"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le-bom", "utf-16-be-bom", "utf-16-gzip"])
+def test_utf16_text_with_a_byte_order_mark_is_imported(tmp_path: Path, sqlite_url: str, layout: str,
+                                                       encoding: str) -> None:
+    """Windows PowerShell 5 writes UTF-16 (`Get-Content export.jsonl -First 100 > sample.jsonl`):
+    such a file was one rejected line, 'not UTF-8 text near byte 0', nothing stored."""
+    body = _body(layout).replace('"bad"', '"bad \u00e9\u4e2d"')
+    data = {"utf-16": body.encode("utf-16"),
+            "utf-16-le-bom": b"\xff\xfe" + body.encode("utf-16-le"),
+            "utf-16-be-bom": b"\xfe\xff" + body.encode("utf-16-be"),
+            "utf-16-gzip": gzip.compress(body.encode("utf-16"))}[encoding]
+    path = tmp_path / "sample.jsonl"
+    path.write_bytes(data)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+        assert [(p.line, p.reason) for p in summary.problems] == [(3, "missing type")]
+        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
+    finally:
+        engine.dispose()
+
+
+def test_a_broken_utf16_line_costs_only_that_line(tmp_path: Path, sqlite_url: str) -> None:
+    """An unpaired surrogate and an odd last byte are each a rejected line, never an ended import."""
+    lines = [json.dumps(_message(0)), json.dumps(_message(1)), json.dumps(_message(2))]
+    data = ("\n".join(lines) + "\n").encode("utf-16-le")
+    bad = json.dumps(_message(9, event="x")).encode("utf-16-le").replace(b"x\x00", b"\x00\xd8")
+    data = b"\xff\xfe" + data.replace(b"\n\x00", b"\n\x00" + bad + b"\n\x00", 1) + b"{\x00!"
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(data)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (3, 2), summary.problems
+        assert [p.line for p in summary.problems] == [2, 5]
+        assert all(p.reason.startswith("invalid JSON") for p in summary.problems)
+    finally:
+        engine.dispose()
