@@ -7,13 +7,16 @@ so Messages (637 px at least) scrolled 20 px beside a left side with width to sp
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
 
+from app.ui.widgets.series_chart import Series
 from app.ui.widgets.wrap_row import WrapRow
 from tests.ui.conftest import settle
 
@@ -98,6 +101,36 @@ def test_segmentation_dates_several_days_on_a_laptop_screen(
     drawn = chart.date_axis.drawn_labels()
     texts = [text for _rect, text in drawn]
     assert len(texts) >= 4 and len(set(texts)) == len(texts), (chart.date_axis.geometry().width(), texts)
-    assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", text) for text in texts), texts
+    # Each a day of a month named there or on a label before it ("Nov 9", "16", "23", "Dec 7").
+    by_place = [text for _rect, text in sorted(drawn, key=lambda shown: shown[0].left())]
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", by_place[0]), by_place
+    assert all(re.fullmatch(r"([A-Z][a-z]{2} )?\d{1,2}", text) for text in by_place), by_place
     rects = sorted((rect for rect, _text in drawn), key=lambda rect: rect.left())
     assert all(a.right() + 4 <= b.left() for a, b in itertools.pairwise(rects)), drawn
+
+
+@pytest.mark.parametrize("narrower", [0, 8])
+def test_weekly_dates_beside_a_slightly_narrower_dock(
+        narrower: int, make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 whole weekly labels ("Nov 16") fit under the chart with 1-3 px to spare:
+    30 days of May (its labels are the widest: "May 25" is 1.4 px wider than "Nov 23") with
+    counts in the thousands (a wider count axis) dropped to a label every 14 days, two dates
+    under the chart ("May 11", "May 25"), in the default layout and in a dock 8 px narrower.
+    Where whole weekly labels do not fit, the month is named only where it changes."""
+    window, panel = laptop_segmentation(make_window, shop_db[0], qtbot)
+    dock = window.docks["segmentation"]
+    if narrower:
+        wanted = dock.width() - narrower
+        window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
+        qtbot.waitUntil(lambda: dock.width() == wanted, timeout=5_000)
+    chart = panel.chart
+    may = [dt.date(2026, 5, 2) + dt.timedelta(days=k) for k in range(30)]
+    chart.set_data([f"{day}T00:00:00+00:00" for day in may], [Series("Page Viewed", [900 + 10 * k for k in range(30)],
+                                                                     31_350)], "line", "day")
+    qtbot.waitUntil(lambda: not chart.drawing)
+    qtbot.wait(50)
+    drawn = sorted(chart.date_axis.drawn_labels(), key=lambda shown: shown[0].left())
+    texts = [text for _rect, text in drawn]
+    assert texts in (["May 4", "May 11", "May 18", "May 25"], ["May 4", "11", "18", "25"]), (
+        dock.width(), chart.date_axis.geometry().width(), texts)
+    assert all(a.right() + 4 <= b.left() for (a, _a), (b, _b) in itertools.pairwise(drawn)), drawn

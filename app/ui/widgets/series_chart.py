@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
-    QFontMetrics,
+    QFontMetricsF,
     QIcon,
     QImage,
     QMouseEvent,
@@ -191,6 +191,12 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
     dates and jumped from 2-day to 14-day steps, so a 30-day chart 160-250 px wide got one
     label. Here the finest calendar step whose real labels fit side by side wins, never finer
     than the buckets (`unit`), and the ticks are one level so none is dropped for crowding.
+    Labels are measured as pyqtgraph lays them out, in the font they are drawn in.
+
+    A step of a week or more whose labels do not fit whole names the month only where it
+    changes ("May 4", "11", "18", "25", "Jun 1") before a coarser step is tried: at 1366 x 768
+    whole weekly labels fit with 1-3 px to spare, so a dock a few px narrower, the wider labels
+    of May or a count axis of thousands dropped to a label every 14 days (two dates).
     """
 
     def __init__(self, orientation: str = "bottom", **kwargs: Any) -> None:
@@ -198,25 +204,38 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
         #: The buckets' size (hour, day, week, month) or None: the finest step to show.
         self.unit: str | None = None
         self._chosen: tuple[float, str] = (DAY_SPACING, "day")
+        #: The chosen step's labels name the month only where it changes.
+        self._compact = False
         self._values: list[float] = []
 
-    def _metrics(self) -> QFontMetrics:
+    def _font(self) -> QFont:
+        """The font the labels are drawn in: the tick font if one is set, else the axis's own
+        (which the painter of its picture has)."""
         font = self.style.get("tickFont")
-        if font is not None:
-            return QFontMetrics(font)
-        metrics = getattr(self, "fontMetrics", None)
-        return metrics if isinstance(metrics, QFontMetrics) else QFontMetrics(QFont())
+        return QFont(font) if font is not None else self.font()
 
-    def _labels(self, values: Sequence[float], unit: str) -> list[str]:
+    @staticmethod
+    def _label_width(metrics: QFontMetricsF, text: str) -> float:
+        """A label's width as pyqtgraph lays it out (its bounding rectangle)."""
+        rect = metrics.boundingRect(QRectF(0, 0, 100, 100), Qt.AlignmentFlag.AlignCenter, text)
+        return max(rect.width(), metrics.horizontalAdvance(text))
+
+    def _labels(self, values: Sequence[float], unit: str, compact: bool = False) -> list[str]:
+        """The ticks' labels; `compact`: a day's label is its number where the month is the
+        one before's ("May 4", "11", "18")."""
         offset = self.utcOffset or 0
         out = []
+        month: tuple[int, int] | None = None
         for i, value in enumerate(values):
             try:
                 moment = dt.datetime.fromtimestamp(value - offset, tz=dt.UTC)
             except (OverflowError, ValueError, OSError):
                 out.append("")
+                month = None
                 continue
-            out.append(_local_label(moment, unit, i == 0))
+            same = month == (moment.year, moment.month)
+            month = (moment.year, moment.month)
+            out.append(str(moment.day) if compact and unit == "day" and same else _local_label(moment, unit, i == 0))
         return out
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
@@ -224,9 +243,9 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
             return []
         offset = self.utcOffset or 0
         per_pixel = (maxVal - minVal) / size
-        metrics = self._metrics()
+        metrics = QFontMetricsF(self._font())
         finest = STEPS.index(FINEST[self.unit]) if self.unit in FINEST else 0
-        best: tuple[float, str, list[float]] | None = None
+        best: tuple[float, str, list[float], bool] | None = None
         for unit, n in STEPS[finest:]:
             spacing = UNIT_SECONDS[unit] * n
             if spacing / per_pixel < 20:  # not even a short label fits: skip the work
@@ -235,14 +254,19 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
             # Months and years are counted from 1970: none before it (pyqtgraph's limit too).
             calendar = unit in ("minute", "hour", "day") or lo >= 0
             values = [v + offset for v in _step_ticks(lo, hi, unit, n)] if calendar else []
-            widths = [metrics.horizontalAdvance(text) for text in self._labels(values, unit)]
-            best = (spacing, unit, values)
-            if all((values[i + 1] - values[i]) / per_pixel >= (widths[i] + widths[i + 1]) / 2 + LABEL_GAP
-                   for i in range(len(values) - 1)):
+            fits = False
+            for compact in (False, True) if unit == "day" and n >= 7 else (False,):
+                widths = [self._label_width(metrics, text) for text in self._labels(values, unit, compact)]
+                best = (spacing, unit, values, compact)
+                fits = all((values[i + 1] - values[i]) / per_pixel >= (widths[i] + widths[i + 1]) / 2 + LABEL_GAP
+                           for i in range(len(values) - 1))
+                if fits:
+                    break
+            if fits:
                 break
         if best is None:
             return []
-        spacing, unit, values = best
+        spacing, unit, values, self._compact = best
         self._chosen = (spacing, unit)
         self._values = values
         return [(spacing, values)]
@@ -251,7 +275,7 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
         chosen, unit = self._chosen
         if spacing != chosen:
             return list(super().tickStrings(values, scale, spacing))
-        return self._labels(values, unit)
+        return self._labels(values, unit, self._compact)
 
     def generateDrawSpecs(self, p: QPainter) -> Any:
         """pyqtgraph's drawing, and the first and last labels it hides for sticking out of the
@@ -265,7 +289,7 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
             return specs
         bounds = self.boundingRect()
         drawn = {text_specs[k][0].center().x(): k for k in range(len(text_specs))}
-        strings = self._labels(values, self._chosen[1])
+        strings = self._labels(values, self._chosen[1], self._compact)
         top, height, flags = text_specs[0][0].top(), text_specs[0][0].height(), text_specs[0][1]
         for index in {0, len(values) - 1}:
             x = tick_specs[index][1].x()
@@ -278,22 +302,23 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
                           for other, _f, _t in text_specs)
             if not crowded and left - x < width / 2 and x - left < width:
                 text_specs.append((rect, flags, strings[index]))
-        if self._chosen[1] == "month":
-            self._year_on_first(p, tick_specs, text_specs, values, bounds)
+        if self._chosen[1] == "month" or self._compact:
+            self._name_on_first(p, tick_specs, text_specs, values, bounds)
         return axis_spec, tick_specs, text_specs
 
-    def _year_on_first(self, p: QPainter, tick_specs: list[Any], text_specs: list[Any], values: list[float],
+    def _name_on_first(self, p: QPainter, tick_specs: list[Any], text_specs: list[Any], values: list[float],
                        bounds: QRectF) -> None:
-        """The leftmost month drawn names its year ("Jul 2025") when the first tick's label, which
-        named it, was hidden at the edge; left as it is where the longer label would crowd."""
+        """The leftmost month drawn names its year ("Jul 2025"), and the leftmost compact day its
+        month ("May 11"), when the first tick's label, which named it, was hidden at the edge;
+        left as it is where the longer label would crowd."""
         order = sorted(range(len(text_specs)), key=lambda k: text_specs[k][0].left())
         first = order[0]
         rect, flags, text = text_specs[first]
-        if any(ch.isdigit() for ch in text):
-            return
+        if any(ch.isdigit() for ch in text) != text.isdigit():
+            return  # "Jul 2025", "May 11", "Jul": named already
         index = min(range(len(values)), key=lambda k: abs(tick_specs[k][1].x() - rect.center().x()))
         moment = dt.datetime.fromtimestamp(values[index] - (self.utcOffset or 0), tz=dt.UTC)
-        label = f"{text} {moment.year}"
+        label = f"{MONTHS[moment.month - 1]} {text}" if text.isdigit() else f"{text} {moment.year}"
         width = float(p.fontMetrics().horizontalAdvance(label) + 2)
         left = min(max(rect.center().x() - width / 2, bounds.left()), bounds.right() - width)
         wider = QRectF(left, rect.top(), width, rect.height())
@@ -311,7 +336,7 @@ class ReadableDateAxis(pg.DateAxisItem):  # type: ignore[misc]
         image = QImage(1, 1, QImage.Format.Format_ARGB32)
         painter = QPainter(image)
         try:
-            painter.setFont(self.style.get("tickFont") or QFont())
+            painter.setFont(self._font())
             specs = self.generateDrawSpecs(painter)
         finally:
             painter.end()
