@@ -100,11 +100,19 @@ class RunResult:
 
 
 async def _client(host: str, port: int, templates: list[bytes], prefix: str, stop_at: float, measure_from: float,
-                  result: RunResult, warm: RunResult) -> None:
+                  result: RunResult, warm: RunResult, interval: float = 0.0, offset: float = 0.0) -> None:
+    """Posts batches back to back, or one every `interval` seconds (a paced load: the collector then
+    takes the same rate whatever else it does, so CPU per event compares like with like), the first
+    `offset` seconds after the start so that paced clients do not all post at once."""
     reader, writer = await asyncio.open_connection(host, port)
     auth = base64.b64encode(f"{WRITE_KEY}:".encode()).decode()
     n = 0
+    first = time.monotonic() + offset
     while time.monotonic() < stop_at:
+        if interval:
+            ahead = first + n * interval - time.monotonic()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
         body = templates[n % len(templates)].replace(b"@@@@@@@@", f"{prefix}{n:07d}".encode())
         n += 1
         head = (f"POST /v1/batch HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"

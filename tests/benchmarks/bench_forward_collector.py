@@ -140,7 +140,7 @@ def _main_thread_cpu(pid: int) -> float:
 
 
 async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: float,
-                 received: Any) -> tuple[RunResult, RunResult, int, float]:
+                 received: Any, rate: float = 0.0) -> tuple[RunResult, RunResult, int, float]:
     templates = [_body_template(100, 10_000, seed) for seed in range(20)]
     start = time.monotonic()
     measure_from = start + warmup
@@ -156,8 +156,11 @@ async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: floa
         result.cpu, delivered[1] = _cpu_seconds(pid) - before, received.value
         main[0] = _main_thread_cpu(pid) - main_before
 
+    # --rate: each client posts its 100 messages every `interval` seconds, the clients spread over it
+    interval = clients * 100 / rate if rate else 0.0
     await asyncio.gather(sample(), *(
-        _client("127.0.0.1", port, templates, f"c{c:02d}r", stop_at, measure_from, result, warm)
+        _client("127.0.0.1", port, templates, f"c{c:02d}r", stop_at, measure_from, result, warm,
+                interval, interval * c / clients)
         for c in range(clients)))
     return result, warm, delivered[1] - delivered[0], main[0]
 
@@ -210,7 +213,7 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     try:
         ready_cpu = _cpu_seconds(pid)
         window, warm, delivered_window, main_cpu = asyncio.run(
-            _drive(collector_port, pid, clients, args.warmup, args.seconds, received))
+            _drive(collector_port, pid, clients, args.warmup, args.seconds, received, args.rate))
         total = window.accepted + warm.accepted
         stopped = time.monotonic()
         lag, drain = (0, 0.0) if variant == "none" else _drain(url, variant, stopped, args.drain)
@@ -276,6 +279,8 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=120.0, help="longest wait for forwarding to catch up")
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="events/s the clients offer in all (paced); 0: as fast as the collector takes them")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--trees", default="", help="NAME=PATH,...: other source trees to interleave (A/B)")
@@ -330,9 +335,13 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         START,
         "## In the collector (the goal as worded)",
         "",
-        f"`tests/benchmarks/bench_forward_collector.py --runs {args.runs} --clients {args.clients}`: a "
+        f"`tests/benchmarks/bench_forward_collector.py --runs {args.runs} --clients {args.clients}"
+        + (f" --rate {args.rate:g}" if args.rate else "") + "`: a "
         f"`tracklens collect` process receives batches of 100 demo messages (bench_collector.py's) from "
-        f"{args.clients.replace(',', ' or ')} concurrent keep-alive clients for {args.seconds:g} s after "
+        f"{args.clients.replace(',', ' or ')} concurrent keep-alive clients"
+        + (f" offering {args.rate:,.0f} events/s in all (paced: each client one batch every "
+           f"{int(args.clients.split(',')[0]) * 100 / args.rate:.3g} s)" if args.rate else " as fast as it answers")
+        + f" for {args.seconds:g} s after "
         f"{args.warmup:g} s warm-up, with no destination or with one (`--destinations`; `webhook:100` is "
         "a webhook with `batch: 100`, the others give no batch) "
         "forwarding to a local receiver in another process that answers 200 at once. Variants interleaved "
