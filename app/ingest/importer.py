@@ -551,9 +551,18 @@ def _layout(source: _Source) -> _Head:
 
 
 def _document_items(prefixed: _Prepend, first_line: int = 1) -> Iterator[Item]:
+    """The messages of the file's JSON documents, read to its end: documents written one after the
+    other (`cat monday.json tuesday.json`) are all read, and text after the last is a rejected
+    line. Only the first document was read: the others' messages were lost without a word."""
     document = _Document(prefixed, first_line)
     try:
-        yield from document.items({})
+        while True:
+            yield from document.items({})
+            after = document._skip_ws()
+            if not after:
+                return
+            if after not in "[{":
+                raise ValueError(f"{after!r} after the end of the JSON document")
     except ValueError as exc:
         yield document.line + document.buf.count("\n", 0, document.pos), ValueError(
             f"{exc}; the rest of this file cannot be read")

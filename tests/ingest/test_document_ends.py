@@ -1,0 +1,64 @@
+"""What follows the end of a JSON document in an import file: another document (files joined with
+`cat`), or text that is not JSON. Neither may be dropped without a word."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.database import open_database
+from app.ingest.importer import import_files
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows
+
+
+def _message(i: int) -> dict[str, Any]:
+    return {"type": "track", "messageId": f"m{i}", "userId": "u", "event": "E", "timestamp": "2024-07-01T10:00:00Z"}
+
+
+def _document(kind: str, first: int) -> str:
+    messages = [_message(first), _message(first + 1)]
+    if kind == "batch":
+        return json.dumps({"batch": messages, "sentAt": "2024-07-01T10:00:01Z"}, indent=2)
+    if kind == "array":
+        return json.dumps(messages, indent=2)
+    return json.dumps(messages[0], indent=2) + "\n" + json.dumps(messages[1], indent=2)  # two pretty messages
+
+
+@pytest.mark.parametrize("kind", ["batch", "array", "message"])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_documents_one_after_the_other_are_all_read(tmp_path: Path, sqlite_url: str, kind: str,
+                                                    compressed: bool) -> None:
+    """`cat monday.json tuesday.json > week.json`: only the first document was read, '2 stored, 0
+    rejected', the later days' messages lost without a word."""
+    text = "\n".join(_document(kind, first) for first in (0, 2, 4)) + "\n"
+    path = tmp_path / "week.json"
+    path.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (6, 0), summary.problems
+        assert [r["message_id"] for r in event_rows(engine)] == [f"m{i}" for i in range(6)]
+    finally:
+        engine.dispose()
+
+
+def test_text_after_the_document_is_a_rejected_line(tmp_path: Path, sqlite_url: str) -> None:
+    """Text after the document's end was ignored: a file cut and pasted together, or a log line
+    appended, looked fully imported."""
+    text = _document("batch", 0) + "\nERROR: export interrupted\n"
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (2, 1), summary.problems
+        [problem] = summary.problems
+        assert problem.line == text.count("\n")
+        assert problem.reason == "'E' after the end of the JSON document; the rest of this file cannot be read"
+    finally:
+        engine.dispose()
