@@ -170,3 +170,24 @@ def test_a_wide_profile_keeps_the_person_rows_together_and_every_identity_in_vie
     assert ids.count() == 2
     for row in range(ids.count()):
         assert ids.visualItemRect(ids.item(row)).bottom() <= ids.viewport().height(), ids.item(row).text()
+
+
+def test_at_1920_the_timeline_gets_the_height_the_person_rows_do_not_need(
+        cust_x_profile: tuple[Any, ProfilePanel, Engine], qtbot: Any) -> None:
+    """At 1920 x 1080 the Person and Traits boxes took 510 of the profile's 961 px (the
+    splitter's 480 : 420) for about 200 px of rows: a blank area under them, and the timeline
+    of 73 events got 350 px. The boxes are now as tall as their rows and the timeline has the
+    rest, as the window grows too."""
+    window, panel, _engine = cust_x_profile
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920, timeout=5_000)
+    window.show_panel("profile")
+    qtbot.waitUntil(lambda: panel.width() >= 900)
+    qtbot.wait(100)
+    about = panel.id_label.parentWidget()
+    assert panel.traits.parentWidget().x() > about.x()  # side by side
+    blank = about.height() - panel.identities.geometry().bottom()
+    assert blank <= 24, f"{blank} px blank under the Person rows"
+    timeline_box = panel.timeline.parentWidget()
+    assert timeline_box.height() >= 0.7 * panel.splitter.height(), (timeline_box.height(), panel.splitter.sizes())
+    assert panel.timeline.height() >= 600

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
@@ -113,10 +113,22 @@ class ProfilePanel(Panel):
         self.body_layout.addWidget(self.find_message)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self.body)
+        splitter.setObjectName("profileSplitter")
+        self.splitter = splitter
         self.body_layout.addWidget(splitter, 1)
         splitter.addWidget(self._build_summary())
         splitter.addWidget(self._build_timeline())
+        # The summary as tall as its rows and the timeline the rest, also when the window grows:
+        # the two split the height 480 : 420, so at 1920 x 1080 the Person rows and traits took
+        # 220 of 510 px, a blank area above a 350 px timeline. Until the user moves the handle.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         splitter.setSizes([480, 420])
+        self._split_by_user = False
+        splitter.splitterMoved.connect(self._on_split_moved)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self._fit_summary)
         self.search_edit.returnPressed.connect(self.find_person)
         context.discovery.events_changed.connect(self._fill_event_filter)
         self._fill_event_filter()
@@ -215,6 +227,23 @@ class ProfilePanel(Panel):
         self._summary_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide
                                           else QBoxLayout.Direction.TopToBottom)
         super().resizeEvent(event)
+        self._fit_timer.start(0)  # after the layouts took the new direction
+
+    def _on_split_moved(self, _pos: int, _index: int) -> None:
+        self._split_by_user = True
+
+    def _fit_summary(self) -> None:
+        """The summary (Person, Traits) as tall as its rows need, the timeline the rest; left
+        as the user set it once they moved the handle."""
+        if self._split_by_user:
+            return
+        total = sum(self.splitter.sizes())
+        summary = self.splitter.widget(0)
+        if total <= 0 or summary is None:
+            return
+        need = summary.minimumSizeHint().height()
+        if need < total:
+            self.splitter.setSizes([need, total - need])
 
     # ----------------------------------------------------------------- query
     def timeline_events(self) -> list[str]:
@@ -355,6 +384,7 @@ class ProfilePanel(Panel):
         shown = min(max(self.traits.topLevelItemCount(), 3), self.TRAIT_ROWS)
         self.traits.setMinimumHeight(self.traits.header().height() + shown * row + 6)
         self._fit_identities()
+        self._fit_timer.start(0)
 
     def _fit_identities(self) -> None:
         """The identities' box as tall as its rows (up to IDENTITY_ROWS) and its scroll bar."""
