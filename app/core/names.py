@@ -9,12 +9,19 @@ every database alike.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: The longest name accepted.
 MAX_NAME_LENGTH = 255
 _BAD_NAME = re.compile(r'["\\\x00-\x1f]')
 #: Lone surrogates: bytes that were not UTF-8 in a command-line argument, or a JSON "\ud800".
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_break(char: str) -> bool:
+    """A control character (Unicode's Cc: NUL, tab, CR, LF, DEL) or a line or paragraph separator:
+    what a one-line name (a saved report's, a cohort's) may not hold."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def name_problem(value: str) -> str | None:

@@ -13,13 +13,13 @@ import datetime as dt
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.core.files import write_text_atomically
+from app.core.names import is_break
 from app.core.paths import reports_dir
 
 #: What shared report files are called (the `.json` suffix keeps editors and `--spec` happy).
@@ -45,11 +45,6 @@ class ReportError(ValueError):
 MAX_NAME_CHARS = 200
 
 
-def _is_break(char: str) -> bool:
-    """A control character (Unicode's Cc: NUL, tab, CR, LF, DEL) or a line or paragraph separator."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
-
-
 def check_report_name(name: str) -> str:
     """`name` without the blanks around it, or ReportError in one line: empty, longer than
     MAX_NAME_CHARS, or holding a control character or line break (a row would show two lines or
@@ -59,7 +54,7 @@ def check_report_name(name: str) -> str:
         raise ReportError("a report needs a name")
     if len(name) > MAX_NAME_CHARS:
         raise ReportError(f"a report name may have at most {MAX_NAME_CHARS} characters (this one has {len(name):,})")
-    if any(_is_break(c) for c in name):
+    if any(is_break(c) for c in name):
         raise ReportError("a report name may not hold a control character (a line break, a tab, NUL)")
     return name
 
@@ -69,7 +64,7 @@ def fitting_report_name(name: str, room: int = MAX_NAME_CHARS) -> str:
     breaks becomes one space, and a longer name is cut to `room` characters ending in "…"."""
     out: list[str] = []
     for char in name:
-        if not _is_break(char):
+        if not is_break(char):
             out.append(char)
         elif out and out[-1] != " ":
             out.append(" ")
@@ -303,7 +298,7 @@ class ReportStore:
             n += 1
         report = self.save(final, panel, query, ui)
         notes = []
-        if any(_is_break(c) for c in given):
+        if any(is_break(c) for c in given):
             notes.append("the control characters in its name (line breaks, tabs, NUL) became spaces")
         if len(fitting_report_name(given, len(given) + 1)) > MAX_NAME_CHARS:
             notes.append(f"its name of {len(given):,} characters was cut to {MAX_NAME_CHARS}")

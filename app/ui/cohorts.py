@@ -9,7 +9,6 @@ the connection's worker pool, never on the GUI thread.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.names import is_break
 from app.ui.connection import Connection
 from app.ui.context import AppContext
 from app.ui.errors import classify_error
@@ -157,17 +157,12 @@ def cohort_store(context: AppContext) -> CohortStore:
     return store
 
 
-def _is_break(char: str) -> bool:
-    """A control character (Unicode's Cc: NUL, tab, CR, LF) or a line or paragraph separator."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
-
-
 def cohort_name_problem(name: str) -> str | None:
     """Why the app does not make a cohort of this name (one line), or None. The database takes up
     to 255 characters (app.query.cohorts says so); a line break, tab or NUL made a list row of two
     lines or a cut one, so the app's dialogs refuse them (bidirectional controls are shown written
     out, app.ui.plain). Names made elsewhere (the CLI, another version) are listed all the same."""
-    if any(_is_break(c) for c in name):
+    if any(is_break(c) for c in name):
         return "a cohort name may not hold a control character (a line break, a tab, NUL)"
     return None
 
@@ -176,7 +171,7 @@ def cohort_label(cohort: dict[str, Any]) -> str:
     """What the cohort lists and boxes show (the cohort is chosen by its id): its name, each run of
     control characters shown as one space, and its kind. They draw it with display_text
     (plain_items, plain_combo)."""
-    name = "".join(" " if _is_break(c) else c for c in str(cohort["name"]))
+    name = "".join(" " if is_break(c) else c for c in str(cohort["name"]))
     if cohort.get("kind") == "static":
         return f"{name}  (static, {cohort.get('size') or 0:,})"
     return f"{name}  (dynamic)"
