@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from app.cli.database import cannot_open
+from app.cli.options import Whole
 from app.core.database import DatabaseError, open_database, redact
 
 
@@ -20,7 +21,8 @@ def _is_utf8(text: str) -> bool:
 @click.command("collect")
 @click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file to store events in.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8088, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--port", default=8088, show_default=True, help="Port to listen on.",
+              type=Whole(0, 65535, what="a port number", example="8088"))
 @click.option("--write-key", "write_keys", multiple=True, envvar="TRACKLENS_WRITE_KEYS",
               help="A write key clients must send (repeatable; TRACKLENS_WRITE_KEYS holds "
                    "space-separated keys, which keeps them out of the process list).")

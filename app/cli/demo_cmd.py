@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from app.cli.database import cannot_open
+from app.cli.options import Number, Whole, iso_moment
 from app.core.database import DatabaseError, open_database, redact
 from app.core.paths import demo_db_path
 
@@ -35,10 +36,9 @@ def _parse_end(value: str | None, days: int) -> datetime | None:
             raise click.BadParameter(f"{days:,} days reach back before {EARLIEST:%Y-%m-%d}, the earliest time "
                                      "Tracklens stores", param_hint="--days")
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO-8601 date/time: {value}", param_hint="--end") from None
+    parsed = iso_moment(value, "--end")
+    if not isinstance(parsed, datetime):
+        parsed = datetime.combine(parsed, datetime.min.time())
     end = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if end > datetime.now(UTC) + timedelta(days=1):
         raise click.BadParameter(f"{value} is more than a day from now: Tracklens stores no event that far ahead",
@@ -51,13 +51,16 @@ def _parse_end(value: str | None, days: int) -> datetime | None:
 
 @click.command()
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
-@click.option("--events", default=200_000, show_default=True, type=click.IntRange(min=0),
+@click.option("--events", default=200_000, show_default=True,
+              type=Whole(min=0, what="a number of events", example="200000"),
               help="About how many events to generate (never more; the history still reaches --end).")
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(min=1), help="Length of the history.")
+@click.option("--days", default=90, show_default=True, help="Length of the history.",
+              type=Whole(min=1, what="a number of days", example="90"))
 @click.option("--end", default=None, help="Last moment of the history (ISO-8601, default: now).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+@click.option("--workers", type=Whole(min=0, what="a number of processes", example="1"), default=None,
+              metavar="N",
               help="0: generate in this process; 1: in a second process while this one stores "
                    "(default for 50,000 events or more on a machine with two cores or more).")
 def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None, quiet: bool,
@@ -71,12 +74,16 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
 
     if workers is None:
         workers = demo_workers(events)
-    end_dt = _parse_end(end, days)
+    # "Now" fixed here (as generate_demo would, to the second), so that an interrupted run can
+    # say which --end completes it.
+    end_dt = _parse_end(end, days) or datetime.now(UTC).replace(microsecond=0)
     url, engine = _open(db_url)
     started = time.perf_counter()
+    written = [0]  # events committed so far (a disabled bar counts nothing)
     with tqdm(total=events, unit="ev", unit_scale=True, file=sys.stderr, disable=quiet,
               desc="demo") as bar:
         def progress(done: int) -> None:
+            written[0] = done
             bar.update(done - bar.n)
 
         try:
@@ -84,6 +91,15 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
                                     progress=progress, workers=workers)
         except (DatabaseError, GeoIPError) as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            # Was click's bare "Aborted!": nothing said what was kept or how to finish.
+            again = "the same command again" if end is not None else \
+                f"the same command with --end {end_dt.isoformat().replace('+00:00', 'Z')}"
+            raise click.ClickException(
+                f"interrupted: the {written[0]:,} events committed so far are stored in {redact(url)}, "
+                f"which is usable; run {again} to complete this demo (what is stored is skipped)") from None
+        finally:
+            engine.dispose()  # type: ignore[attr-defined]
     elapsed = time.perf_counter() - started
     click.echo(
         f"demo: stored {summary.stored:,} events ({summary.visitors:,} visitors, {summary.identified:,} signed up) "
@@ -103,10 +119,12 @@ def _finite(value: float, name: str, what: str = "a number of events per second"
 
 @click.command()
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL or SQLite file (default: the demo database).")
-@click.option("--rate", default=5.0, show_default=True, type=click.FloatRange(min=0, max=100_000, min_open=True),
+@click.option("--rate", default=5.0, show_default=True,
+              type=Number(min=0, max=100_000, min_open=True, what="a number of events per second",
+                          example="5"),
               callback=lambda _ctx, _param, value: _finite(value, "--rate"), help="Events per second.")
 @click.option("--seed", default=None, type=int, help="Seed (default: random, so runs never collide).")
-@click.option("--duration", default=None, type=click.FloatRange(min=0),
+@click.option("--duration", default=None, type=Number(min=0, what="a number of seconds", example="60"),
               callback=lambda _ctx, _param, value: value if value is None or value == float("inf")
               else _finite(value, "--duration", "a number of seconds"),
               help="Stop after this many seconds (default: run until Ctrl+C).")

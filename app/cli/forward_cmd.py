@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from app.cli.database import cannot_open
+from app.cli.options import Whole, iso_moment
 from app.cli.terminal import visible
 
 _UTC = dt.UTC
@@ -25,20 +26,14 @@ _UTC = dt.UTC
 
 def _parse_when(text: str | None, option: str, *, end: bool) -> int | None:
     """Epoch ms of a date (the day's start; for --to the next day's start: the day is included)
-    or a date-time (naive = UTC)."""
+    or a date-time (naive = UTC). A typo is a usage error (status 2) saying what is wrong."""
     if text is None:
         return None
-    try:
-        if len(text.strip()) == 10:
-            day = dt.date.fromisoformat(text.strip())
-            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), _UTC)
-        else:
-            moment = dt.datetime.fromisoformat(text.strip())
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=_UTC)
-    except ValueError:
-        raise click.ClickException(f"{option} must be a date (2026-11-01) or a date-time "
-                                   f"(2026-11-01T12:00:00Z), got {text!r}") from None
+    moment = iso_moment(text, option)
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment + dt.timedelta(days=1 if end else 0), dt.time(), _UTC)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_UTC)
     return int(moment.timestamp() * 1000)
 
 
@@ -75,7 +70,8 @@ def _lag(seconds: float | None) -> str:
 @click.option("--resume", is_flag=True, help="Resume the --name destinations.")
 @click.option("--skip-stored", is_flag=True,
               help="Move the --name destinations' cursors to the newest stored event: they get only what comes next.")
-@click.option("--attempts", type=click.IntRange(min=1), default=6, show_default=True,
+@click.option("--attempts", type=Whole(min=1, what="a number of tries", example="6"), default=6,
+              show_default=True,
               help="Without --follow: tries per batch before leaving a failing destination for the next run.")
 def forward(db_url: str, destinations_file: str, names: tuple[str, ...], from_text: str | None, to_text: str | None,
             follow: bool, show_status: bool, as_json: bool, retry_dead: bool, pause: bool, resume: bool,

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from app.cli.database import cannot_open
+from app.cli.options import Whole
 from app.core.database import DatabaseError, open_database
 
 #: Most --workers: each is a process of its own (the app imported, ~100 MB); a typo (1000 for 10)
@@ -26,6 +27,11 @@ def expand_paths(names: tuple[str, ...]) -> list[Path]:
     missing path or a folder without export files."""
     out: list[Path] = []
     for name in names:
+        if name == "-" and sys.stdin is not None and sys.stdin.isatty():
+            # No pipe: the import waited in silence for messages typed by hand (and a first
+            # Ctrl+D did not end it), which looked like a command that hung.
+            raise click.UsageError("'-' imports what is piped in (zcat export.jsonl.gz | tracklens import "
+                                   "--db events.sqlite -), and nothing is: give the export file, or pipe it in")
         path = Path("/dev/stdin" if name == "-" and Path("/dev/stdin").exists() else name)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(EXPORT_SUFFIXES)
@@ -40,15 +46,28 @@ def expand_paths(names: tuple[str, ...]) -> list[Path]:
     return out
 
 
+#: What `tracklens import` reads, said when a file is none of it.
+NOT_AN_EXPORT = ("tracklens import reads Segment messages: JSON Lines (one JSON object per line) or "
+                 "{\"batch\": [...]} files, gzip or plain")
+
+
+def _described(names: tuple[str, ...]) -> str:
+    """The files given, as a person reads them ('-' is the standard input), at most three named."""
+    shown = ["the standard input" if n == "-" else n for n in names[:3]]
+    return ", ".join(shown) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+
+
 @click.command("import")
 @click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file to import into.")
 @click.option("--no-enrich", is_flag=True, help="Skip GeoIP / user-agent / referrer enrichment.")
 @click.option("--geoip", "geoip_path", default=None, type=click.Path(dir_okay=False),
               help="A MaxMind-format .mmdb to use instead of the bundled DB-IP City Lite.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--max-rejects", type=click.IntRange(min=0), default=None, metavar="N",
+@click.option("--max-rejects", type=Whole(min=0, what="a number of lines", example="100"), default=None,
+              metavar="N",
               help="Exit with status 1 when more than N lines were rejected (what was valid is stored).")
-@click.option("--workers", type=click.IntRange(min=0, max=MAX_WORKERS), default=None, metavar="N",
+@click.option("--workers", type=Whole(min=0, max=MAX_WORKERS, what="a number of processes", example="2"),
+              default=None, metavar="N",
               help="Processes that parse, validate and enrich while this one stores (default: one per "
                    "core besides the writer's for files over 4 MB; 0: all in this process).")
 @click.argument("files", nargs=-1, required=True)
@@ -59,7 +78,8 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     A folder imports the export files inside it (and its subfolders, in name order:
     *.json, *.jsonl, *.ndjson, *.gz). Re-importing a file stores nothing twice. Exit status
     0 when every file was read, even if some lines were rejected (they are listed; see
-    --max-rejects); 1 when a file or the database could not be used.
+    --max-rejects); 1 when a file or the database could not be used, or nothing could be
+    imported because every line was rejected (a file that is not an export).
     """
     from tqdm import tqdm
 
@@ -72,16 +92,21 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     paths = expand_paths(files)
     if workers is None:
         workers = auto_workers(sum(p.stat().st_size for p in paths))
+    # Ctrl+C while the database opens or the GeoIP database loads (a second or more) was click's
+    # bare "Aborted!", which did not say whether anything had been stored.
+    not_begun = "interrupted before the import began: nothing was stored"
     try:
         engine = open_database(db_url)
     except DatabaseError as exc:
         raise cannot_open(db_url, exc) from None
+    except KeyboardInterrupt:
+        raise click.ClickException(not_begun) from None
     try:
         enricher = Enricher(geoip_path) if geoip_path and not no_enrich else None
         writer = EventWriter(engine, enrich=not no_enrich, enricher=enricher)
-    except GeoIPError as exc:
+    except (GeoIPError, KeyboardInterrupt) as exc:
         engine.dispose()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(not_begun if isinstance(exc, KeyboardInterrupt) else str(exc)) from None
 
     bar: Any = None
     started = time.perf_counter()
@@ -137,6 +162,15 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
                        "(their events keep them)")
     if failure is not None:
         raise click.ClickException(failure)
+    if summary.files and not summary.messages:
+        # An empty export (a quiet day's file) is not a failure, but "0 messages" alone did not
+        # say which file held nothing, nor that it was read at all.
+        click.echo(f"import: nothing to import: {_described(files)} held no message", err=True)
+    elif summary.rejected and not summary.stored and not summary.duplicates:
+        # A file of another kind (CSV, a database, a picture, gzip of text) was one rejected
+        # "line" and status 0, as if it had been imported.
+        raise click.ClickException(
+            f"nothing was imported: every line was rejected (see above); {NOT_AN_EXPORT}")
     if max_rejects is not None and summary.rejected > max_rejects:
         raise click.ClickException(f"{summary.rejected:,} lines were rejected, more than --max-rejects {max_rejects:,} "
                                    "(the valid ones are stored)")

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import click
 
+from app.cli.options import Number
 from app.core.spreadsheet import spreadsheet_safe
 
 #: Seconds a query may run before it is stopped (`--timeout`; 0 for no limit).
@@ -183,11 +184,13 @@ def write_csv(header: list[str], rows: list[list[Any]], out: IO[str]) -> None:
 
 
 def _read_spec(spec_path: str) -> Any:
+    from app.cli.terminal import say_if_reading_a_terminal
     from app.query.limits import MAX_SPEC_BYTES, MAX_SPEC_DEPTH
 
     try:
         if spec_path == "-":
             # A BOM as from the file below (`type q.json | tracklens query --spec -`, PowerShell)
+            say_if_reading_a_terminal("the query")
             text = sys.stdin.read(MAX_SPEC_BYTES + 1).removeprefix("\ufeff")
         elif spec_path.lstrip().startswith(("{", "[")) and not os.path.isfile(spec_path):
             # The query itself, as typed: --spec '{"kind": "segmentation"}' (a list too, so that
@@ -317,7 +320,8 @@ def _not_nan(value: float) -> float:
 @click.option("--spec", "spec_path", required=True, help="JSON query file, '-' for standard input, or the JSON itself.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table", "csv"]), default="json", show_default=True,
               help="json prints the result as is; table/csv print its rows.")
-@click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=Number(min=0, max=MAX_TIMEOUT, what="a number of seconds", example="300"),
+              default=DEFAULT_TIMEOUT, show_default=True,
               callback=lambda _ctx, _param, value: _not_nan(value),
               help="Stop the query after this many seconds (0: no limit).")
 @click.option("--explain", is_flag=True, default=False,

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from app.cli.options import Whole
 from app.cli.terminal import visible
 
 _EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h)\s*$")
@@ -22,13 +23,16 @@ MAX_EVERY_S = 31 * 86400
 def _parse_every(text: str | None) -> float | None:
     if text is None:
         return None
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
     match = _EVERY.match(text.lower())
     digits = match.group(1).lstrip("0") if match else ""
     if match is None or not digits:
-        raise click.ClickException(f"--every must look like 30s, 15m or 1h, got {text!r}")
+        raise click.BadParameter(f"{shown} is not an interval: it must look like 30s, 15m or 1h",
+                                 param_hint="--every")
     seconds = int(digits[:9]) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
     if len(digits) > 9 or seconds > MAX_EVERY_S:
-        raise click.ClickException(f"--every is at most 31 days (744h), got {text!r}")
+        raise click.BadParameter(f"{shown} is too long: --every is at most 31 days (744h)",
+                                 param_hint="--every")
     return seconds
 
 
@@ -36,7 +40,8 @@ def _parse_every(text: str | None) -> float | None:
 @click.option("--db", "db_url", required=True, help="SQLAlchemy URL or SQLite file of the event database.")
 @click.argument("campaign_file", metavar="CAMPAIGN.json", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="List who would get what; send and record nothing.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most N messages in this run.")
+@click.option("--limit", type=Whole(min=1, what="a number of messages", example="100"), default=None,
+              help="Send at most N messages in this run.")
 @click.option("--every", default=None, metavar="15m", help="Run again at this interval until Ctrl+C.")
 @click.option("--rate", default=None, metavar="10/s", help="At most this many messages per second/minute/hour.")
 @click.option("--smtp", "smtp_url", default=None, metavar="URL",
@@ -63,8 +68,8 @@ def send(db_url: str, campaign_file: str, dry_run: bool, limit: int | None, ever
     interval = _parse_every(every)
     try:
         per_second = parse_rate(rate) if rate is not None else None
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # a typo in an option: a usage error (status 2), as click's own
+        raise click.BadParameter(str(exc), param_hint="--rate") from None
     smtp = smtp_url or os.environ.get("TRACKLENS_SMTP_URL") or None
     try:
         campaign = load_campaign(campaign_file)

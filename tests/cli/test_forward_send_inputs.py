@@ -92,8 +92,10 @@ def test_a_rate_slower_than_one_message_a_day_is_refused_before_anything_is_sent
                                           [{"name": "hook", "type": "webhook", "url": rx.url, "batch": 1,
                                             "rate": slow}])
         forwarded = run("forward", "--db", sqlite_url, "--destinations", str(destinations))
+        # --rate is a usage error (status 2); the destinations file's rate, a failed run
+        assert sent.exit_code == 2 and isinstance(sent.exception, SystemExit), sent.exception
+        assert forwarded.exit_code == 1 and isinstance(forwarded.exception, SystemExit), forwarded.exception
         for result in (sent, forwarded):
-            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
             assert "rate must be at least one message a day" in result.stderr, result.output
         assert rx.hits == []
     finally:
@@ -110,7 +112,7 @@ def test_an_every_longer_than_a_month_is_refused_before_the_first_run(sqlite_url
     campaign.write_text(json.dumps(campaign_dict()), encoding="utf-8")
     for every in ("99999999999999999999999h", "9" * 5000 + "s", "745h"):
         result = run("send", "--db", sqlite_url, str(campaign), "--dry-run", "--every", every)
-        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
         assert "--every is at most 31 days (744h)" in result.stderr and "would send" not in result.output
 
 
