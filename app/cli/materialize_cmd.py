@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 
@@ -46,9 +48,31 @@ def materialize(prop: str | None, db_url: str | None, drop: bool, list_: bool) -
         else:
             column = mp.materialize(engine, prop)
             click.echo(f"materialized {prop!r} as events.{column}")
+            _note_if_unknown(engine, prop)
     except mp.MaterializeError as exc:
         raise click.ClickException(str(exc)) from None
     except DBAPIError as exc:
         raise click.ClickException(describe_error(exc)) from None
     finally:
         engine.dispose()
+
+
+def _note_if_unknown(engine: Any, prop: str) -> None:
+    """A typo (`currncy`) was materialized without a word: a column nobody's events fill, and on
+    PostgreSQL the events table rewritten for it. Say so, with the closest stored name (events
+    with it may still come: it stays, and --drop takes it away)."""
+    import difflib
+
+    from app.query import run_query
+
+    try:
+        found = run_query(engine, {"kind": "discovery", "what": "properties"}, timeout=30)
+    except Exception:  # only a note: the materialize itself says what is wrong with the database
+        return
+    names = [p["name"] for p in found.get("properties", []) if isinstance(p, dict) and isinstance(p.get("name"), str)]
+    if not names or prop in names:
+        return
+    close = difflib.get_close_matches(prop, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    click.echo(f"materialize: no recent event has the property {prop!r}{hint}; its column stays empty until "
+               "events carry it (the same command with --drop removes it)", err=True)

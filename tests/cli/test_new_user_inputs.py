@@ -210,3 +210,22 @@ def test_import_of_standard_input_without_a_pipe_is_refused(sqlite_url: str) -> 
     assert err.strip().splitlines()[-1] == (
         "Error: '-' imports what is piped in (zcat export.jsonl.gz | tracklens import --db events.sqlite -), and "
         "nothing is: give the export file, or pipe it in")
+
+
+def test_materializing_a_property_no_event_has_says_so_with_the_closest_name(tmp_path: Path) -> None:
+    """`tracklens materialize currncy` (a typo) said 'materialized' and nothing else: a column
+    no event fills, and on PostgreSQL the events table rewritten for it."""
+    db = str(tmp_path / "events.sqlite")
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"type": "track", "event": "Order Completed", "userId": "ann", "messageId": "m1",
+                                "timestamp": "2026-11-01T10:00:00Z", "properties": {"currency": "EUR"}}) + "\n",
+                    encoding="utf-8")
+    assert run("import", "--quiet", "--db", db, str(path)).exit_code == 0
+    typo = run("materialize", "--db", db, "currncy")
+    assert typo.exit_code == 0, typo.output
+    assert typo.stderr.strip() == ("materialize: no recent event has the property 'currncy' (did you mean "
+                                   "'currency'?); its column stays empty until events carry it (the same command "
+                                   "with --drop removes it)")
+    right = run("materialize", "--db", db, "currency")
+    assert right.exit_code == 0 and right.stderr == "", right.output
+    assert right.stdout.startswith("materialized 'currency' as events.mp_")
