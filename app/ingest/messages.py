@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 import unicodedata
@@ -239,6 +240,9 @@ def _id(value: Any, name: str) -> str | None:
     if isinstance(value, str):
         text = value.strip()
     elif isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value in (math.inf, -math.inf):
+            # "userId": NaN or 1e400 (read as infinity) made one person "nan" or "inf" of every such message.
+            raise InvalidMessage(f"{name} must be a string or a finite number, got {value!r}")
         text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     else:
         raise InvalidMessage(f"{name} must be a string, got {type(value).__name__}")
