@@ -20,8 +20,11 @@ is not editable, its closed box) apply display_text to whatever they are given, 
 database set on one of them cannot be shown raw by a call that forgot it (67 calls did it by
 hand, and a new label could forget). What stays raw: the text of a line edit or an editable
 combo box, which is the value being typed (Qt draws it as it is; showing it otherwise would
-change the value). Painted charts call display_text where they draw. tests/ui/test_shown_text.py
-walks every panel's widgets for a control at work.
+change the value). Such a box (plain_edit, and plain_combo's when editable) says so instead:
+while its text holds a control, a warning sign at its end carries the text written out in its
+tool tip, so "admin\u202egnp.exe" chosen from a list, where it showed written out, does not
+sit unmarked in the box as "adminexe.png". Painted charts call display_text where they draw.
+tests/ui/test_shown_text.py walks every panel's widgets for a control at work.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ import unicodedata
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QStatusBar,
     QStyle,
@@ -56,7 +60,10 @@ _ISOLATE, _POP_ISOLATE = "\u2068", "\u2069"
 _RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
 _View = TypeVar("_View", bound=QAbstractItemView)
 _Combo = TypeVar("_Combo", bound=QComboBox)
+_Edit = TypeVar("_Edit", bound=QLineEdit)
 _PLAIN_COMBO = "tracklensPlainCombo"
+#: The object name of the warning sign a line edit shows while its text holds a control.
+CONTROL_MARK = "bidiControlMark"
 
 
 def display_text(text: str) -> str:
@@ -171,11 +178,51 @@ class _ClosedBoxText(QObject):
 _CLOSED_BOX_TEXT: list[_ClosedBoxText] = []
 
 
+def holds_control(text: str) -> bool:
+    """Whether `text` holds a bidirectional control (which reorders what Qt draws of it)."""
+    return not text.isascii() and _BIDI_CONTROL.search(text) is not None
+
+
+def control_mark(edit: QLineEdit) -> QAction | None:
+    """The warning sign at the end of `edit` (shown while its text holds a control), if made."""
+    return edit.findChild(QAction, CONTROL_MARK)
+
+
+def _mark_controls(edit: QLineEdit, text: str) -> None:
+    mark = control_mark(edit)
+    held = holds_control(text)
+    if mark is None:
+        if not held:
+            return
+        icon = edit.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        mark = QAction(icon, "", edit)
+        mark.setObjectName(CONTROL_MARK)
+        edit.addAction(mark, QLineEdit.ActionPosition.TrailingPosition)
+    mark.setVisible(held)
+    mark.setToolTip(plain_tip(f"Holds a bidirectional control character, shown here written out: {text}")
+                    if held else "")
+
+
+def plain_edit(edit: _Edit) -> _Edit:
+    """`edit` keeping the value typed as it is, with a warning sign at its end while that value
+    holds a bidirectional control (its tool tip shows the value written out)."""
+    edit.textChanged.connect(lambda text: _mark_controls(edit, text))
+    _mark_controls(edit, edit.text())
+    return edit
+
+
+def _mark_combo(combo: QComboBox, text: str) -> None:
+    edit = combo.lineEdit()
+    if edit is not None:
+        _mark_controls(edit, text)
+
+
 def plain_combo(combo: _Combo) -> _Combo:
     """`combo` showing its entries' text as display_text does, in its list (PlainTextDelegate)
     and, when it is not editable, in the closed box (an editable box's text is the value being
-    typed, shown as it is)."""
+    typed, shown as it is, with plain_edit's warning sign while it holds a control)."""
     combo.setItemDelegate(PlainTextDelegate(combo))
+    combo.editTextChanged.connect(lambda text: _mark_combo(combo, text))
     if not _CLOSED_BOX_TEXT:
         _CLOSED_BOX_TEXT.append(_ClosedBoxText())
     combo.installEventFilter(_CLOSED_BOX_TEXT[0])

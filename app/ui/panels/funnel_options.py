@@ -135,7 +135,7 @@ class FunnelOptions(QWidget):
             self.order.addItem(label, key)
             self.order.setItemData(self.order.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         form.addRow("Steps done", self.order)
-        self.hold = QComboBox(self)
+        self.hold = plain_combo(QComboBox(self))  # property names from the data, as shown
         self.hold.setObjectName("funnelHold")
         self.hold.setEditable(True)
         self.hold.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

@@ -45,7 +45,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.messages_editor import NEW_CAMPAIGN, CampaignEditor
-from app.ui.plain import DataLabel, ask, display_text, plain_items, plain_tip
+from app.ui.plain import DataLabel, ask, display_text, plain_edit, plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
@@ -198,7 +198,7 @@ class MessagesPanel(Panel):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         top = QHBoxLayout()
-        self.person = QLineEdit(page)
+        self.person = plain_edit(QLineEdit(page))
         self.person.setObjectName("previewPerson")
         self.person.setPlaceholderText("person id or e-mail")
         self.preview_button = QPushButton("Preview", page)

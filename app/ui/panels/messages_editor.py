@@ -32,7 +32,7 @@ from app.outbound.messages.errors import CampaignError
 from app.ui.discovery import DiscoveryCache
 from app.ui.panels.user_filters import DID_ROW
 from app.ui.panels.users import split_filters
-from app.ui.plain import DataLabel, plain_combo
+from app.ui.plain import DataLabel, plain_combo, plain_edit
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder
@@ -72,7 +72,7 @@ class CampaignEditor(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         outer.addLayout(form)
         outer.addStretch(1)
-        self.name = QLineEdit(self)
+        self.name = plain_edit(QLineEdit(self))  # a campaign's name from the database
         self.name.setObjectName("campaignName")
         form.addRow("Name", self.name)
 

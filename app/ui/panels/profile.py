@@ -33,7 +33,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.users_model import local_time, trait_text
-from app.ui.plain import DataLabel, display_text, plain_items, plain_tip
+from app.ui.plain import DataLabel, display_text, plain_edit, plain_items, plain_tip
 from app.ui.registry import register_panel
 from app.ui.widgets.combo import EventNameCombo, line_edit_of
 
@@ -100,7 +100,7 @@ class ProfilePanel(Panel):
         self._find_channel.failed.connect(lambda info: self.state_bar.set_error(info.message))
 
         search_row = QHBoxLayout()
-        self.search_edit = QLineEdit(self.body)
+        self.search_edit = plain_edit(QLineEdit(self.body))  # a value with a control is marked
         self.search_edit.setObjectName("profileSearch")
         self.search_edit.setPlaceholderText("Find a person: any id, or the start of an e-mail — Enter")
         self.search_edit.setClearButtonEnabled(True)

@@ -40,7 +40,7 @@ from app.core.reports import (
     export_file_name,
     load_report_json,
 )
-from app.ui.plain import LIST_TEXT_LIMIT, DataLabel, ask, elided, plain_items, plain_tip
+from app.ui.plain import LIST_TEXT_LIMIT, DataLabel, ask, elided, plain_edit, plain_items, plain_tip
 from app.ui.registry import register_extension
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class ReportNameDialog(QDialog):
         self.submit = submit
         self.box = layout = QVBoxLayout(self)
         layout.addWidget(QLabel(label, self))
-        self.edit = QLineEdit(text, self)
+        self.edit = plain_edit(QLineEdit(text, self))  # Rename: a name with a control is marked
         self.edit.setObjectName("reportName")
         self.edit.setMinimumWidth(360)
         layout.addWidget(self.edit)

@@ -220,7 +220,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         toolbar.addWidget(self.range_picker, 3)
         self.group_label = QLabel("Show", holder)
         toolbar.addWidget(self.group_label)
-        self.group_combo = QComboBox(holder)
+        self.group_combo = plain_combo(QComboBox(holder))  # breakdown values from the data, as shown
         self.group_combo.setObjectName("retentionGroup")
         toolbar.addWidget(self.group_combo)
         self.export_button = ExportButton(holder, "retention",

@@ -30,7 +30,7 @@ from app.ui.context import AppContext
 from app.ui.discovery import parse_events
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
-from app.ui.plain import plain_items
+from app.ui.plain import plain_combo, plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.breakdown_combo import BreakdownCombo
@@ -127,7 +127,8 @@ class SegmentationPanel(Panel):
         self.measure_combo.setObjectName("measureCombo")
         for key, label in MEASURES:
             self.measure_combo.addItem(label, key)
-        self.measure_property = QComboBox(measure_box)
+        # Property names from the data: its list as the app shows them (app.ui.plain).
+        self.measure_property = plain_combo(QComboBox(measure_box))
         self.measure_property.setObjectName("measureProperty")
         self.measure_property.setEditable(True)
         self.measure_property.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)

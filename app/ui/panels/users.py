@@ -42,7 +42,7 @@ from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
 from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
-from app.ui.plain import DataLabel, menu_text, plain_items
+from app.ui.plain import DataLabel, menu_text, plain_edit, plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
 from app.ui.widgets.controls_column import ControlsColumn
@@ -133,7 +133,7 @@ class UsersPanel(Panel):
 
         search_box = QGroupBox("Find a person", holder)
         search_layout = QVBoxLayout(search_box)
-        self.search_edit = QLineEdit(search_box)
+        self.search_edit = plain_edit(QLineEdit(search_box))  # a value with a control is marked
         self.search_edit.setObjectName("userSearch")
         self.search_edit.setPlaceholderText("Any id, or the start of an e-mail…")
         self.search_edit.setClearButtonEnabled(True)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.plain import DataLabel, plain_items, plain_tip
+from app.ui.plain import DataLabel, plain_edit, plain_items, plain_tip
 
 
 class EventPicker(QWidget):
@@ -33,7 +33,7 @@ class EventPicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
-        self.search = QLineEdit(self)
+        self.search = plain_edit(QLineEdit(self))
         self.search.setObjectName("eventSearch")
         self.search.setPlaceholderText("Search events…")
         self.search.setClearButtonEnabled(True)

@@ -47,7 +47,7 @@ from app.query.panel_state import (
 )
 from app.ui.discovery import DiscoveryCache, PropertyInfo
 from app.ui.icons import field_icon
-from app.ui.plain import plain_combo, plain_items
+from app.ui.plain import plain_combo, plain_edit, plain_items
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 
@@ -167,7 +167,7 @@ class PropertyFilterRow(FilterRowBase):
         self.values = QStackedWidget(self)
         self.values.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # page 0: text with completer, 1: number, 2: two numbers, 3: date, 4: days, 5: nothing
-        self.text_edit = QLineEdit(self)
+        self.text_edit = plain_edit(QLineEdit(self))  # a value with a control is marked
         self.text_edit.setObjectName("valueEdit")
         self.text_edit.setPlaceholderText("value")
         self._value_model = QStringListModel(self)
