@@ -61,9 +61,24 @@ class LazyGroup(click.Group):
         if name not in COMMANDS and not name.startswith("-") and not ctx.resilient_parsing:
             if name.lower().endswith(".json"):
                 ctx.fail(f"no such report file: {name}")
+            if name == "help":  # `tracklens help import`, as git and pip take it: "No such command 'help'."
+                self._show_help(ctx, [a for a in args[1:2] if not a.startswith("-")])
             close = difflib.get_close_matches(name, list(COMMANDS), n=1)
             ctx.fail(f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""))
         return super().resolve_command(ctx, args)
+
+    def _show_help(self, ctx: click.Context, names: list[str]) -> None:
+        """Print the help of the command named (of tracklens without one) and exit; a misspelt
+        name gets resolve_command's suggestion."""
+        if names and names[0] not in COMMANDS:
+            self.resolve_command(ctx, names)
+        command = self.get_command(ctx, names[0]) if names else None
+        if command is None:
+            click.echo(ctx.get_help())
+        else:
+            with command.make_context(names[0], [], parent=ctx, resilient_parsing=True) as sub:
+                click.echo(command.get_help(sub))
+        ctx.exit(0)
 
     def invoke(self, ctx: click.Context) -> Any:
         """A per-user folder that cannot be made (a read-only home) is one line, not a traceback,
