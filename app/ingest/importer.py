@@ -550,10 +550,35 @@ def _layout(source: _Source) -> _Head:
     return _Head(line_mode, prefixed, newlines + 1, skipped)
 
 
+#: The first bytes of files that are no JSON text, and what to say instead of "not UTF-8 text near byte 12".
+_NOT_JSON = (
+    (b"PK\x03\x04", "a zip archive, not JSON: unzip it first (tracklens import reads plain or gzip files)"),
+    (b"\x1f\x8b", "gzip data inside a gzip file: it was compressed twice; decompress it once first"),
+    (b"BZh", "bzip2-compressed, not JSON: decompress it first (tracklens import reads plain or gzip files)"),
+    (b"\xfd7zXZ\x00", "xz-compressed, not JSON: decompress it first (tracklens import reads plain or gzip files)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed, not JSON: decompress it first (tracklens import reads plain or gzip files)"),
+)
+
+
+def _not_json_text(head: bytes) -> str | None:
+    """What a file that cannot be JSON text is, when its first bytes tell (a compressed format,
+    UTF-16 without a byte order mark); None otherwise."""
+    for magic, kind in _NOT_JSON:
+        if head.startswith(magic):
+            return kind
+    if head[:2] in (b"{\x00", b"[\x00", b"\x00{", b"\x00["):  # UTF-16 LE or BE of "{" or "["
+        return "UTF-16 text without a byte order mark: save it as UTF-8 (or UTF-16 with a byte order mark)"
+    return None
+
+
 def _document_items(prefixed: _Prepend, first_line: int = 1) -> Iterator[Item]:
     """The messages of the file's JSON documents, read to its end: documents written one after the
     other (`cat monday.json tuesday.json`) are all read, and text after the last is a rejected
     line. Only the first document was read: the others' messages were lost without a word."""
+    kind = _not_json_text(prefixed.first)
+    if kind is not None:
+        yield first_line, ValueError(f"{kind}; the rest of this file cannot be read")
+        return
     document = _Document(prefixed, first_line)
     try:
         while True:

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import io
 import json
+import lzma
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,5 +65,41 @@ def test_text_after_the_document_is_a_rejected_line(tmp_path: Path, sqlite_url: 
         [problem] = summary.problems
         assert problem.line == text.count("\n")
         assert problem.reason == "'E' after the end of the JSON document; the rest of this file cannot be read"
+    finally:
+        engine.dispose()
+
+
+def _zip(text: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("export.json", text)
+    return out.getvalue()
+
+
+_NOT_TEXT: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "gzip twice": (lambda text: gzip.compress(gzip.compress(text)), "gzip data inside a gzip file: it was compressed twice"),
+    "zip": (_zip, "a zip archive, not JSON: unzip it first"),
+    "bzip2": (bz2.compress, "bzip2-compressed, not JSON"),
+    "xz": (lzma.compress, "xz-compressed, not JSON"),
+    "utf-16-le": (lambda text: text.decode().encode("utf-16-le"), "UTF-16 text without a byte order mark"),
+    "utf-16-be": (lambda text: text.decode().encode("utf-16-be"), "UTF-16 text without a byte order mark"),
+}
+
+
+@pytest.mark.parametrize("kind", list(_NOT_TEXT))
+def test_a_file_that_is_no_json_text_says_what_it_is(tmp_path: Path, sqlite_url: str, kind: str) -> None:
+    """A zip archive, a file gzipped twice, bzip2 or xz, or UTF-16 without a byte order mark was
+    'not UTF-8 text near byte 12' or 'invalid JSON (Expecting value: line 1 column 2 (char 1))'."""
+    encode, said = _NOT_TEXT[kind]
+    path = tmp_path / "export.json.gz"
+    path.write_bytes(encode((_document("batch", 0) + "\n").encode()))
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (0, 1), summary.problems
+        [problem] = summary.problems
+        assert problem.line == 1
+        assert problem.reason.startswith(said), problem.reason
+        assert problem.reason.endswith("; the rest of this file cannot be read")
     finally:
         engine.dispose()
