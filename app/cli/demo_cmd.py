@@ -89,8 +89,13 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
         try:
             summary = generate_demo(engine, events, seed=seed, end=end_dt, days=days,  # type: ignore[arg-type]
                                     progress=progress, workers=workers)
-        except (DatabaseError, GeoIPError) as exc:
+        except GeoIPError as exc:
             raise click.ClickException(str(exc)) from None
+        except DatabaseError as exc:
+            # Was the database's words alone ('attempt to write a readonly database'): which
+            # database, and whether anything was kept, went unsaid.
+            kept = f"the {written[0]:,} events committed before it are stored" if written[0] else "nothing was stored"
+            raise click.ClickException(f"cannot write the demo into {redact(url)}: {exc} ({kept})") from None
         except KeyboardInterrupt:
             # Was click's bare "Aborted!": nothing said what was kept or how to finish.
             again = "the same command again" if end is not None else \

@@ -229,3 +229,24 @@ def test_materializing_a_property_no_event_has_says_so_with_the_closest_name(tmp
     right = run("materialize", "--db", db, "currency")
     assert right.exit_code == 0 and right.stderr == "", right.output
     assert right.stdout.startswith("materialized 'currency' as events.mp_")
+
+
+def test_a_demo_the_database_refuses_names_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tracklens demo --db FILE` on a read-only file said only 'Error: attempt to write a
+    readonly database': not which database, nor whether anything was kept."""
+    from app.core.database import DatabaseError
+
+    db = str(tmp_path / "shared.sqlite")
+    store, calls = EventWriter.store, []
+
+    def refused_at_the_second_batch(self: EventWriter, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise DatabaseError("attempt to write a readonly database")
+        return store(self, *args, **kwargs)
+
+    monkeypatch.setattr(EventWriter, "store", refused_at_the_second_batch)
+    result = run("demo", "--quiet", "--workers", "0", "--events", "12000", "--db", db)
+    assert result.exit_code == 1, result.output
+    assert _error_line(result) == (f"Error: cannot write the demo into {db}: attempt to write a readonly database "
+                                   "(the 5,000 events committed before it are stored)")
