@@ -403,6 +403,11 @@ class _Document:
                 self.pos += 1
             else:
                 while True:
+                    if (char := self._skip_ws()) != '"':
+                        # Read as a value, a key of 1 GB of "{" was skipped to the end of the file,
+                        # then reported as "expected ':', found the end of the file".
+                        found = repr(char) if char else "the end of the file"
+                        raise ValueError(f"expected a key (a string in double quotes), found {found}")
                     _line, key = self._value()
                     self._expect(":")
                     if key == "batch":

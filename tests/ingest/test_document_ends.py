@@ -103,3 +103,22 @@ def test_a_file_that_is_no_json_text_says_what_it_is(tmp_path: Path, sqlite_url:
         assert problem.reason.endswith("; the rest of this file cannot be read")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("after", ["{" * (3 << 20), "5: 1}", "}"])
+def test_an_object_key_that_is_no_string_is_said_where_it_is(tmp_path: Path, sqlite_url: str, after: str) -> None:
+    """A key of megabytes of "{" was read to the end of the file as a value, then reported as
+    "expected ':', found the end of the file"; the batch read before it is still stored."""
+    text = '{"sentAt": "2024-07-01T10:00:01Z", "batch": [\n' + json.dumps(_message(0)) + "],\n" + after + "\n"
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (1, 1), summary.problems
+        [problem] = summary.problems
+        assert problem.line == 3
+        assert problem.reason == (f"expected a key (a string in double quotes), found {after[0]!r}; "
+                                  "the rest of this file cannot be read")
+    finally:
+        engine.dispose()
