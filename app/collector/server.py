@@ -18,6 +18,7 @@ from app.collector.committer import CommitQueue, InTransaction, OnCommitted
 from app.collector.limits import BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 from app.collector.protocol import HeaderDeadlineProtocol
 from app.core.database import DatabaseError, describe_error
+from app.core.heap import settle_for_serving
 
 log = logging.getLogger("tracklens.collector")
 
@@ -113,4 +114,6 @@ def serve(app: Starlette, host: str, port: int, *, access_log: bool = False, log
         # h11 with a deadline for the request line and headers (uvicorn has none: slowloris)
         http=HeaderDeadlineProtocol,
     )
+    # From here the process is the collector until it stops (app.core.heap).
+    settle_for_serving()
     uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
