@@ -134,3 +134,26 @@ def test_weekly_dates_beside_a_slightly_narrower_dock(
     assert texts in (["May 4", "May 11", "May 18", "May 25"], ["May 4", "11", "18", "25"]), (
         dock.width(), chart.date_axis.geometry().width(), texts)
     assert all(a.right() + 4 <= b.left() for (a, _a), (b, _b) in itertools.pairwise(drawn)), drawn
+
+
+def test_a_custom_range_wraps_instead_of_scrolling_sideways(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 a custom range (two dates beside the preset and the zone, one row of
+    515 px in the range picker) made Segmentation, Funnels and Retention scroll sideways
+    132, 141 and 215 px, the zone and Export off screen. The picker wraps like the toolbar, and
+    the toolbar (a WrapRow) gives it the height of its rows."""
+    window = make_window(shop_db[0])
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    for name in ("segmentation", "funnels", "retention"):
+        panel = window.show_panel(name)
+        panel.range_picker.set_preset("custom")
+        panel.refresh()
+        settle(qtbot, panel)
+        qtbot.wait(100)
+        holder = window.docks[name].widget()
+        assert holder.horizontalScrollBar().maximum() == 0, name
+        assert _cut_off(holder, panel) == [], name
+        picker = panel.range_picker
+        for part in (picker.preset, picker.start, picker.end, picker.zone):  # whole, none cut off
+            assert part.isVisible() and picker.rect().contains(part.geometry()), (name, part.objectName())

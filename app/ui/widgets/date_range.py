@@ -7,7 +7,9 @@ import zoneinfo
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimeZone, Signal
-from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QLabel, QWidget
+
+from app.ui.widgets.wrap_row import WrapRow
 
 #: preset id -> (label, relative range or None for fixed dates)
 PRESETS: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -44,8 +46,10 @@ class DateRangePicker(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        # Wraps (the zone under the dates) where a custom range's two dates and the zone do not
+        # fit one row: at 1366 x 768 they made Segmentation, Funnels and Retention scroll sideways
+        # 132, 141 and 215 px.
+        layout = WrapRow(self)
         layout.setSpacing(4)
         self.preset = QComboBox(self)
         self.preset.setObjectName("rangePreset")
@@ -73,8 +77,8 @@ class DateRangePicker(QWidget):
         self.zone.setCurrentText(local_zone_name())
         self._to_label = QLabel("–", self)
         layout.addWidget(self.preset)
-        layout.addWidget(self.start)
-        layout.addWidget(self._to_label)
+        layout.addWidget(self.start, keep_with_next=True)
+        layout.addWidget(self._to_label, keep_with_next=True)
         layout.addWidget(self.end)
         layout.addWidget(self.zone, 1)
         #: A saved relative range no preset offers (e.g. last 14 days), shown as its own item.

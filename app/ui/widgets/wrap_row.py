@@ -55,8 +55,10 @@ class WrapRow(QLayout):
 
     def heightForWidth(self, width: int) -> int:
         margins = self.contentsMargins()
-        rows = self._rows(width - margins.left() - margins.right())
-        return self._height(rows) + margins.top() + margins.bottom()
+        inner = width - margins.left() - margins.right()
+        rows = self._rows(inner)
+        heights = [self._row_height(row, self._fit(row, inner - self._gap() * (len(row) - 1))) for row in rows]
+        return sum(heights) + self._gap() * max(0, len(rows) - 1) + margins.top() + margins.bottom()
 
     def sizeHint(self) -> QSize:
         """Every control on one row at the width it asks for."""
@@ -78,11 +80,11 @@ class WrapRow(QLayout):
         y = inner.y()
         for row in self._rows(inner.width()):
             widths = self._fit(row, inner.width() - gap * (len(row) - 1))
-            height = self._row_height(row)
+            height = self._row_height(row, widths)
             x = inner.x()
             for index, width in zip(row, widths, strict=True):
                 item = self._items[index]
-                item_height = min(height, max(item.sizeHint().height(), item.minimumSize().height()))
+                item_height = min(height, self._item_height(item, width))
                 item.setGeometry(QRect(QPoint(x, y + (height - item_height) // 2), QSize(width, item_height)))
                 x += width + gap
             y += height + gap
@@ -127,9 +129,18 @@ class WrapRow(QLayout):
                 used = need
         return rows
 
-    def _row_height(self, row: list[int]) -> int:
-        return max((max(self._items[i].sizeHint().height(), self._items[i].minimumSize().height())
-                    for i in row), default=0)
+    def _row_height(self, row: list[int], widths: list[int] | None = None) -> int:
+        """The row's height; given the controls' widths, a control that wraps itself (a date
+        range picker) counts as tall as it is at its width."""
+        return max((self._item_height(self._items[i], widths[k] if widths is not None else None)
+                    for k, i in enumerate(row)), default=0)
+
+    @staticmethod
+    def _item_height(item: QLayoutItem, width: int | None) -> int:
+        height = max(item.sizeHint().height(), item.minimumSize().height())
+        if width is not None and item.hasHeightForWidth():
+            height = max(height, item.heightForWidth(width))
+        return height
 
     def _height(self, rows: list[list[int]]) -> int:
         return sum(self._row_height(row) for row in rows) + self._gap() * max(0, len(rows) - 1)
