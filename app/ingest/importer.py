@@ -200,6 +200,9 @@ def _iter_json_lines(stream: Iterable[bytes | _LongLine], first_line_no: int = 1
             continue
         if isinstance(value, dict) and isinstance(value.get("batch"), list):
             yield from ((line_no, m) for m in _with_batch_fields(value))
+        elif isinstance(value, dict) and value.get("batch") is not None and "type" not in value:
+            # Was "missing type": the reason named a field the line was never meant to have.
+            yield line_no, ValueError(f'"batch" must be a list of messages, got {type(value["batch"]).__name__}')
         else:
             yield line_no, value
 

@@ -122,3 +122,19 @@ def test_an_object_key_that_is_no_string_is_said_where_it_is(tmp_path: Path, sql
                                   "the rest of this file cannot be read")
     finally:
         engine.dispose()
+
+
+def test_a_batch_that_is_no_list_says_so(tmp_path: Path, sqlite_url: str) -> None:
+    """{"batch": {...}} on a line of its own was rejected as "missing type"."""
+    lines = [json.dumps(_message(0)), json.dumps({"batch": _message(1)}), json.dumps({"batch": "m2"}),
+             json.dumps({"batch": [_message(3)]})]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path])
+        assert (summary.stored, summary.rejected) == (2, 2), summary.problems
+        assert [(p.line, p.reason) for p in summary.problems] == [
+            (2, '"batch" must be a list of messages, got dict'), (3, '"batch" must be a list of messages, got str')]
+    finally:
+        engine.dispose()
