@@ -55,7 +55,11 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
             raise click.ClickException(str(exc)) from None
         if not destinations:
             click.echo(f"collect: {destinations_file} lists no destinations; nothing is forwarded", err=True)
-    from app.collector.server import CollectorOptions, build_app, listen, serve
+    try:
+        from app.collector.server import CollectorOptions, build_app, listen, serve
+    except ImportError as exc:
+        # app.collector.protocol.UnsupportedServer: an installed uvicorn or h11 it cannot work with
+        raise click.ClickException(str(exc)) from None
 
     try:
         sock = listen(host, port)

@@ -178,3 +178,19 @@ def test_a_uvicorn_without_the_internals_overridden_is_refused_in_one_line(tmp_p
                     f"the installed uvicorn 0.99.0 (h11 {h11.__version__}) lacks H11Protocol.handle_events using "
                     "send_400_response, H11Protocol.send_400_response: "
                     "pip install 'uvicorn>=0.30.4,<0.56' 'h11>=0.16,<0.17'"), last
+
+
+def test_tracklens_collect_on_an_unsupported_uvicorn_says_so_in_one_line(tmp_path: Path) -> None:
+    """`tracklens collect` on such a uvicorn printed a traceback ending in that line; now the line
+    alone, as every other reason the collector cannot start, with status 1."""
+    _stub_uvicorn(tmp_path, "send_bad_request")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    result = subprocess.run([sys.executable, "-m", "app", "collect", "--db", f"sqlite:///{tmp_path / 'events.db'}",
+                             "--host", "127.0.0.1", "--port", "0", "--write-key", "k"],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: the collector needs uvicorn>=0.30.4,<0.56 and h11>=0.16,<0.17; "
+        f"the installed uvicorn 0.99.0 (h11 {h11.__version__}) lacks H11Protocol.handle_events using "
+        "send_400_response, H11Protocol.send_400_response: pip install 'uvicorn>=0.30.4,<0.56' 'h11>=0.16,<0.17'"]
