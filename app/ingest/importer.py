@@ -463,6 +463,41 @@ def _parses_as_object(line: bytes) -> bool:
         return False
 
 
+def _opens_an_array(line: bytes) -> bool:
+    """Whether `line` is the start of a JSON document that ends opening an array (`{"batch": [`):
+    a pretty-printed batch document with a message a line, not a corrupt first line of JSON Lines.
+    Its second line, a whole message, made the file JSON Lines: `{"batch": [` and `]}` were
+    rejected, and with a comma leading each further line all messages after the first were lost."""
+    line = line.rstrip()
+    if not line.endswith(b"["):
+        return False
+    closers: list[bytes] = []
+    in_string = escaped = False
+    for byte in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            closers.append(b"]" if byte == 0x5B else b"}")
+        elif byte in b"]}":
+            if not closers:
+                return False
+            closers.pop()
+    if in_string or not closers or closers[-1] != b"]":
+        return False
+    try:
+        loads(line + b"".join(reversed(closers)))
+    except ValueError:
+        return False
+    return True
+
+
 class _Unreadable:
     """The rest of a stream whose read failed while its head was read: fails the same way."""
 
@@ -540,7 +575,8 @@ def _layout(source: _Source) -> _Head:
     """How the file is laid out, and where its content starts.
 
     JSON Lines when the first or second content line is a JSON object on its own
-    (so a corrupt first line does not hide a good file); otherwise one JSON document.
+    (so a corrupt first line does not hide a good file), unless the first line opens an array
+    the second continues (`{"batch": [` and one message a line); otherwise one JSON document.
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
     head, skipped, newlines, rest = _read_head(source.stream)
@@ -554,7 +590,8 @@ def _layout(source: _Source) -> _Head:
             raise rest.error
         return _Head(None, prefixed, newlines + 1, skipped)
     line_mode = bool(content) and content[0].startswith(b"{") and (
-        _parses_as_object(content[0]) or (len(content) > 1 and _parses_as_object(content[1])))
+        _parses_as_object(content[0]) or (
+            len(content) > 1 and _parses_as_object(content[1]) and not _opens_an_array(content[0])))
     return _Head(line_mode, prefixed, newlines + 1, skipped)
 
 

@@ -1,0 +1,85 @@
+"""Batch documents pretty-printed with one message a line are documents, not JSON Lines; JSON Lines
+files (a corrupt first line, or a one-line {"batch": [...]} first) stay JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.database import open_database
+from app.ingest.importer import import_files
+from app.ingest.writer import EventWriter
+from tests.ingest.conftest import event_rows
+
+
+def _message(i: int) -> str:
+    return json.dumps({"type": "track", "event": f"E{i}", "userId": "u1", "messageId": f"m{i}",
+                       "timestamp": f"2026-12-01T00:00:0{i}Z"})
+
+
+def _import(tmp_path: Path, sqlite_url: str, text: str, workers: int) -> tuple[Any, list[str]]:
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    engine = open_database(sqlite_url)
+    try:
+        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=2, workers=workers)
+        return summary, [r["message_id"] for r in event_rows(engine)]
+    finally:
+        engine.dispose()
+
+
+#: Documents with `{"batch": [` or `[` on a line of its own and then one message a line.
+_DOCUMENTS = {
+    "batch of one": '{"batch": [\n  ' + _message(0) + "\n]}\n",
+    "batch, commas leading": '{"batch": [\n  ' + "\n, ".join(_message(i) for i in range(4)) + "\n]}\n",
+    "batch, commas ending": '{"batch": [\n  ' + ",\n  ".join(_message(i) for i in range(4)) + "\n]}\n",
+    "batch with context": '{"context": {"app": {"name": "[x"}}, "batch": [\n  ' + _message(0) + "\n]}\n",
+    "array of one": "[\n  " + _message(0) + "\n]\n",
+    "array, commas leading": "[\n  " + "\n, ".join(_message(i) for i in range(4)) + "\n]\n",
+}
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("shape", list(_DOCUMENTS))
+def test_a_batch_with_one_message_a_line_is_read_as_a_document(tmp_path: Path, sqlite_url: str, shape: str,
+                                                               workers: int) -> None:
+    """`{"batch": [` on its own line and then a whole message on the next was taken for JSON Lines:
+    `{"batch": [` and `]}` were rejected as invalid JSON, and with a comma leading each further
+    message line every message after the first was lost. Now as the same document on one line."""
+    text = _DOCUMENTS[shape]
+    one_line, expected = _import(tmp_path, sqlite_url, json.dumps(json.loads(text)), 0)
+    (tmp_path / "events.sqlite").unlink()
+    summary, stored = _import(tmp_path, sqlite_url, text, workers)
+    assert (summary.stored, summary.rejected) == (one_line.stored, 0) == (len(expected), 0), summary.problems
+    assert stored == expected
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_rejected_message_of_a_one_message_a_line_batch_has_its_line(tmp_path: Path, sqlite_url: str,
+                                                                       workers: int) -> None:
+    lines = [_message(0), json.dumps({"messageId": "bad"}), _message(2)]
+    summary, stored = _import(tmp_path, sqlite_url, '{"batch": [\n' + "\n, ".join(lines) + "\n]}\n", workers)
+    assert stored == ["m0", "m2"]
+    assert [(p.line, p.reason) for p in summary.problems] == [(3, "missing type")]
+
+
+_LINES = [_message(1), json.dumps({"messageId": "bad"}), _message(3)]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("first", ['{"type": "track", "event": "E0", "userId": "u1", "propert',
+                                   '{"batch": [' + _message(0) + "]}",
+                                   '{"type": "track", "event": "E0", "context": "['])
+def test_json_lines_stay_json_lines(tmp_path: Path, sqlite_url: str, first: str, workers: int) -> None:
+    """A corrupt first line, or a one-line batch first, does not make the file a document."""
+    summary, stored = _import(tmp_path, sqlite_url, first + "\n" + "\n".join(_LINES) + "\n", workers)
+    if first.endswith("]}"):
+        assert stored == ["m0", "m1", "m3"]
+        assert [(p.line, p.reason) for p in summary.problems] == [(3, "missing type")]
+    else:
+        assert stored == ["m1", "m3"]
+        assert [p.line for p in summary.problems] == [1, 3]
+        assert summary.problems[1].reason == "missing type"
