@@ -16,10 +16,10 @@ section of docs/benchmarks/forward.md between its markers.
 
     .venv/bin/python tests/benchmarks/bench_forward_collector.py --runs 3 --clients 8,32
 
-`--trees before=/tmp/fwd-before` adds an A/B: each destination variant also runs with the
+`--trees before=/tmp/fwd-before` adds an A/B: each variant (none too) also runs with the
 collector of another source tree (e.g. `git archive <commit> | tar -x -C /tmp/fwd-before`),
-interleaved with this tree's (none, webhook@before, webhook, segment@before, segment, ...); the
-table then names the tree of each row.
+interleaved with this tree's (none@before, none, webhook@before, webhook, ...); the table then
+names the tree of each row, and a row `@before` is paired with `none@before`.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def _tree(path: Path | None) -> Iterator[None]:
 def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, work: Path, port: int,
              received: Any, tree: Path | None = None) -> Run:
     extra = ["--write-key", WRITE_KEY]
-    if variant != "none":
+    if variant.partition("@")[0] != "none":
         path = work / f"destinations-{variant}.json"
         path.write_text(json.dumps([_destination(variant, port)]))
         extra += ["--destinations", str(path)]
@@ -216,7 +216,7 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
             _drive(collector_port, pid, clients, args.warmup, args.seconds, received, args.rate))
         total = window.accepted + warm.accepted
         stopped = time.monotonic()
-        lag, drain = (0, 0.0) if variant == "none" else _drain(url, variant, stopped, args.drain)
+        lag, drain = (0, 0.0) if variant.partition("@")[0] == "none" else _drain(url, variant, stopped, args.drain)
         cpu_total = _cpu_seconds(pid) - ready_cpu
     finally:
         stop_process(running)
@@ -290,8 +290,8 @@ def main() -> None:
              (item.partition("=") for item in args.trees.split(",") if item)}
     variants = []
     for variant in args.variants.split(","):
-        if variant != "none":
-            variants += [f"{variant}@{name}" for name in trees]
+        # each tree's own run without a destination is its baseline
+        variants += [f"{variant}@{name}" for name in trees]
         variants.append(variant)
     client_counts = [int(c) for c in args.clients.split(",")]
     received = multiprocessing.Value("q", 0)
@@ -372,12 +372,13 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (backend, clients, variant), runs in results.items():
-        base = results.get((backend, clients, "none"))
+        kind, at, tree = variant.partition("@")
+        base = results.get((backend, clients, "none" + at + tree))
         rate = statistics.median(r.window.rate for r in runs)
         window_cpu = statistics.median(r.window.cpu_us_per_event for r in runs)
         total_cpu = statistics.median(r.cpu_total_us for r in runs)
         paired = thread = per_batch = "–"
-        if variant == "none":
+        if kind == "none":
             delivered = lag = drained = vs_w = vs_t = "–"
         else:
             if base:
@@ -395,7 +396,7 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
                 vs_w = f"{window_cpu / statistics.median(r.window.cpu_us_per_event for r in base) - 1:+.0%}"
                 vs_t = f"{total_cpu / statistics.median(r.cpu_total_us for r in base) - 1:+.0%}"
         lost = "" if all(r.stored == r.total and not r.window.errors for r in runs) else " (accepted ≠ stored!)"
-        batches = "–" if variant == "none" else \
+        batches = "–" if kind == "none" else \
             f"{sum(r.from_memory for r in runs):,} / {sum(r.read_back for r in runs):,}"
         lines.append(f"| {backend} | {clients} | {variant}{lost} | {rate:,.0f} | {delivered} | {lag} | {drained} | "
                      f"{window_cpu:.1f} µs | {vs_w} | {paired} | {total_cpu:.1f} µs | {vs_t} | {thread} | "
