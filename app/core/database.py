@@ -80,15 +80,44 @@ def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs:
     return engine
 
 
+#: Where a PostgreSQL password goes, shown with the error that asks for one.
+_PG_URL_WITH_PASSWORD = "postgresql://user:password@host/db"
+#: libpq's 'password authentication failed for user "ann"'.
+_PG_QUOTED_USER = re.compile(r'for user "([^"]*)"')
+#: libpq's 'FATAL:  database "shop" does not exist' and 'FATAL:  role "bob" does not exist'.
+_PG_MISSING = re.compile(r'FATAL:\s+(database|role) "([^"]*)" does not exist')
+
+
+def _without_driver_prefix(message: str) -> str:
+    """psycopg's 'connection failed: ' or 'connection is bad: ' before libpq's own words."""
+    return re.sub(r"^connection (failed|is bad): ", "", message)
+
+
 def describe_error(exc: BaseException) -> str:
     """A one-line explanation of a driver error, without SQL or traceback."""
     if isinstance(exc, DatabaseError | SchemaError):
         return str(exc)
     original = getattr(exc, "orig", None) or exc
-    message = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    lines = [line.strip() for line in str(original).strip().splitlines()]
+    message = lines[0] if lines and lines[0] else type(original).__name__
     low = message.lower()
+    if "fe_sendauth: no password supplied" in low:
+        # libpq's words alone ("fe_sendauth: no password supplied") did not say where a password goes.
+        return ("the PostgreSQL server asks for a password and none was given: put it in the URL "
+                f"({_PG_URL_WITH_PASSWORD}) or in the PGPASSWORD variable or ~/.pgpass")
     if "password authentication failed" in low:
-        return "wrong user name or password for the PostgreSQL server"
+        user = _PG_QUOTED_USER.search(message)
+        who = f" (user {user.group(1)!r})" if user else ""
+        return (f"wrong user name or password for the PostgreSQL server{who}: check the password in the URL "
+                f"({_PG_URL_WITH_PASSWORD}), in PGPASSWORD or in ~/.pgpass")
+    missing = _PG_MISSING.search(message)
+    if missing:
+        what, name = missing.groups()
+        if what == "role":
+            return f"the PostgreSQL server has no user {name!r}: check the user name in the URL"
+        return (f"the PostgreSQL server has no database {name!r}: create it (createdb {name}, or CREATE DATABASE "
+                "as a user allowed to) or correct the database name at the end of the URL; Tracklens creates "
+                "its tables, not the database")
     if "authentication_failed" in low or "authentication failed" in low or "password is incorrect" in low:
         return "wrong user name or password for the ClickHouse server"
     if any(marker in low for marker in ("could not translate host name", "name or service not known",
@@ -97,8 +126,13 @@ def describe_error(exc: BaseException) -> str:
         return f"cannot reach the database server: its host name is unknown (DNS) ({message})"
     if "file is not a database" in low or "file is encrypted" in low:
         return "this file is not a SQLite database"
-    if "connection refused" in low or "could not connect" in low or "timeout expired" in low:
-        return f"cannot reach the database server ({message})"
+    if ("connection refused" in low or "could not connect" in low or "timeout expired" in low
+            or "connection to server on socket" in low):
+        # libpq's next line asks the question that helps ("Is the server running on that host and
+        # accepting TCP/IP connections?"); the first line alone only said it failed.
+        hint = next((f"; {line[0].lower()}{line[1:]}" for line in lines[1:2] if line.startswith("Is the server")),
+                    "")
+        return f"cannot reach the database server ({_without_driver_prefix(message)}){hint}"
     if "does not exist" in low and "database" in low:
         return f"the database does not exist ({message})"
     if "unable to open database file" in low:
