@@ -764,6 +764,8 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, STATE_VERSION)
         for dock in self.docks.values():
             dock.show()
+        for panel in self.panels.values():
+            panel.set_layout_state({})
         for dock in self._front_docks:
             dock.raise_()
         self.resize(*DEFAULT_SIZE)
@@ -775,6 +777,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state_version", STATE_VERSION)
         for panel_id, panel in self.panels.items():
             cfg.set_json(self.settings, f"panels/{panel_id}/ui", panel.ui_state())
+            cfg.set_json(self.settings, f"panels/{panel_id}/layout", panel.layout_state())
             try:
                 cfg.set_json(self.settings, f"panels/{panel_id}/query", panel.query())
             except NotImplementedError:
@@ -796,6 +799,9 @@ class MainWindow(QMainWindow):
         for panel_id, panel in self.panels.items():
             ui = cfg.get_json(self.settings, f"panels/{panel_id}/ui")
             spec = cfg.get_json(self.settings, f"panels/{panel_id}/query")
+            layout = cfg.get_json(self.settings, f"panels/{panel_id}/layout")
+            if isinstance(layout, dict) and restored:  # with the dock layout it belongs to
+                panel.set_layout_state(layout)
             try:
                 if isinstance(ui, dict):
                     panel.set_ui_state(ui)

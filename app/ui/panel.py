@@ -120,6 +120,14 @@ class Panel(QWidget):
     def set_ui_state(self, state: dict[str, Any]) -> None:
         """Restore what `ui_state` returned."""
 
+    def layout_state(self) -> dict[str, Any]:
+        """Where the user put the panel's own dividers, JSON-able: saved with the window's layout
+        (not in reports, which another screen opens), restored at the next start."""
+        return {}
+
+    def set_layout_state(self, state: dict[str, Any]) -> None:
+        """Restore what `layout_state` returned; {} is the default layout."""
+
     def show_result(self, result: Any) -> None:
         """Present a result of `query()`; runs on the GUI thread."""
         raise NotImplementedError

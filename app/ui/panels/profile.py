@@ -124,7 +124,9 @@ class ProfilePanel(Panel):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([480, 420])
-        self._split_by_user = False
+        #: The summary's height where the user dragged the handle (None: fitted to its rows);
+        #: kept with the window's layout (layout_state), so it comes back at the next start.
+        self._summary_height: int | None = None
         splitter.splitterMoved.connect(self._on_split_moved)
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
@@ -230,20 +232,27 @@ class ProfilePanel(Panel):
         self._fit_timer.start(0)  # after the layouts took the new direction
 
     def _on_split_moved(self, _pos: int, _index: int) -> None:
-        self._split_by_user = True
+        self._summary_height = self.splitter.sizes()[0]
 
     def _fit_summary(self) -> None:
-        """The summary (Person, Traits) as tall as its rows need, the timeline the rest; left
-        as the user set it once they moved the handle."""
-        if self._split_by_user:
-            return
+        """The summary (Person, Traits) as tall as its rows need, the timeline the rest; as
+        tall as the user made it once they moved the handle (now or before the app restarted:
+        sizes given before the splitter has its height would be scaled to it)."""
         total = sum(self.splitter.sizes())
         summary = self.splitter.widget(0)
         if total <= 0 or summary is None:
             return
-        need = summary.minimumSizeHint().height()
-        if need < total:
+        need = summary.minimumSizeHint().height() if self._summary_height is None else self._summary_height
+        if need < total and self.splitter.sizes()[0] != need:
             self.splitter.setSizes([need, total - need])
+
+    def layout_state(self) -> dict[str, Any]:
+        return {} if self._summary_height is None else {"summary_height": self._summary_height}
+
+    def set_layout_state(self, state: dict[str, Any]) -> None:
+        height = state.get("summary_height")
+        self._summary_height = height if isinstance(height, int) and not isinstance(height, bool) and height > 0 else None
+        self._fit_timer.start(0)
 
     # ----------------------------------------------------------------- query
     def timeline_events(self) -> list[str]:
