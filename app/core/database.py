@@ -15,13 +15,26 @@ from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
 from app.core.schema import meta, metadata
-from app.core.urls import parse_url
+from app.core.urls import hide_password, parse_url
 
 #: A database scheme followed by ':' but not '://' ('sqlite:x.db', 'chdb:events', 'file:y.db'):
 #: a mistyped URL, which as a file path would silently create a SQLite file of that name.
 _SCHEME_WITHOUT_SLASHES = re.compile(
     r"(sqlite|postgres|postgresql|chdb|clickhouse|clickhousedb|mysql|mariadb|duckdb|file)(\+[\w.]+)?:(?!//)",
     re.IGNORECASE)
+
+#: A database scheme and '//' without the ':' between them ('sqlite//x.db', 'postgresql//u@h/db').
+_SCHEME_WITHOUT_COLON = re.compile(
+    r"(sqlite|postgres|postgresql|chdb|clickhouse|clickhousedb)(\+[\w.]+)?//", re.IGNORECASE)
+
+#: The port of a URL ('host:54x/db'): after the host, which follows the last '@' or the '//'.
+_PORT = re.compile(r"://(?:.*@)?[^/?:@]*:([^/?]*)")
+
+
+def _with_colon(raw: str, missing: re.Match[str]) -> str:
+    """'sqlite//x.db' as the URL meant, by the backend of its scheme: 'sqlite:///x.db'."""
+    scheme = missing.group(0)[:-2]
+    return backend_for_url(f"{scheme}://").with_colon(scheme, raw[missing.end():])
 
 
 def normalize_url(url: str | os.PathLike[str]) -> str:
@@ -36,24 +49,28 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
         if _SCHEME_WITHOUT_SLASHES.match(raw):
             raise UnsupportedDatabase(f"{raw!r} is not a database URL: a URL has '://' after its scheme, "
                                       "e.g. sqlite:///path/to/events.sqlite or chdb:///path/to/folder")
+        missing_colon = _SCHEME_WITHOUT_COLON.match(raw)
+        if missing_colon and not Path(raw).expanduser().parent.exists():
+            # 'sqlite//x.db' was the file x.db in a folder 'sqlite': "folder does not exist".
+            raise UnsupportedDatabase(f"{redact(raw)!r} is not a database URL (a URL has '://' after its scheme): "
+                                      f"did you mean {redact(_with_colon(raw, missing_colon))!r}?")
         # A '?' or '%' in a file name is part of it, not the URL's query or an escape ('d b?.sqlite'
         # was stored into a file named 'd b'): quoted, as SQLAlchemy unquotes the database part.
         path = str(Path(raw).expanduser().resolve()).replace("%", "%25").replace("?", "%3F")
         return "sqlite:///" + path
-    return backend_for_url(raw).normalize_url(raw)
+    backend = backend_for_url(raw)
+    parsed = parse_url(raw)
+    if parsed is not None and parsed.password is not None and "@" in (parsed.host or ""):
+        # SQLAlchemy ends the password at its first '@': 'ann:p@ss@host' connected to the host
+        # 'ss@host', and the driver's error printed that piece of the password.
+        raise UnsupportedDatabase("the URL's password holds an '@', which ends it: write each '@' in the password "
+                                  "as %40 (postgresql://user:p%40ss@host/db for the password p@ss)")
+    return backend.normalize_url(raw)
 
 
 def redact(url: str) -> str:
     """The URL with its password hidden, for status bars and logs."""
-    parsed = parse_url(url)
-    if parsed is None:
-        return url
-    try:
-        return parsed.render_as_string(hide_password=True)
-    except UnicodeEncodeError:
-        # Bytes that are not UTF-8 in a URL typed on the command line (lone surrogates, which the
-        # URL's quoting cannot encode): written as escapes, the failure's message was a traceback.
-        return redact(url.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return hide_password(url)
 
 
 def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs: Any) -> Engine:
@@ -66,7 +83,9 @@ def create_db_engine(url: str | os.PathLike[str], *, wal: bool = True, **kwargs:
         raise DatabaseError(str(exc)) from exc
     parsed = parse_url(normalized)
     if parsed is None:
-        raise DatabaseError(f"not a database URL: {url!s}")
+        port = _PORT.search(normalized)
+        why = f" (its port {port.group(1)!r} is not a number)" if port and not port.group(1).isdigit() else ""
+        raise DatabaseError(f"not a database URL{why}: {redact(os.fspath(url))}")
     options: dict[str, Any] = {"pool_pre_ping": backend.pings_connections(parsed), "future": True,
                                **backend.engine_options(parsed)}
     options.update(kwargs)

@@ -16,6 +16,7 @@ from app.core.backends.base import Backend, UnsupportedDatabase
 from app.core.backends.clickhouse import ClickHouseBackend
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
+from app.core.urls import closest_scheme, hide_password
 
 __all__ = ["BACKENDS", "Backend", "UnsupportedDatabase", "backend_for", "backend_for_url", "column_type",
            "supported_list"]
@@ -56,5 +57,9 @@ def backend_for_url(url: str) -> Backend:
     for backend in BACKENDS.values():
         if scheme in backend.schemes:
             return backend
-    raise UnsupportedDatabase(f"Tracklens does not work with {scheme or url!r} databases; "
+    known = [scheme for backend in BACKENDS.values() for scheme in backend.schemes]
+    close = closest_scheme(scheme, known) if scheme else None
+    # 'sqlte://' named only what is supported, and the reader had to spot the typo in a long list.
+    meant = f" (did you mean {hide_password(close + url[len(scheme):])!r}?)" if close else ""
+    raise UnsupportedDatabase(f"Tracklens does not work with {scheme or url!r} databases{meant}; "
                               f"it supports {supported_list()}")

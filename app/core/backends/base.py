@@ -121,6 +121,10 @@ class Backend:
         """The URL as given, or rewritten to the driver Tracklens ships."""
         return url
 
+    def with_colon(self, scheme: str, rest: str) -> str:
+        """The URL 'SCHEME//REST' (its ':' left out) was meant to be: 'SCHEME://REST'."""
+        return f"{scheme}://{rest}"
+
     def engine_options(self, url: URL) -> dict[str, Any]:
         """create_engine() options for this database (pool, connect_args)."""
         return {}

@@ -278,6 +278,11 @@ class SQLiteBackend(Backend):
         scheme, rest = url.split("://", 1)  # rest: "/" + the database as written, "?" + the query
         return f"{scheme}:///file:{rest[1:]}"
 
+    def with_colon(self, scheme: str, rest: str) -> str:
+        """'sqlite//x.db' meant the file x.db: 'sqlite:///x.db' (the file's path after three slashes;
+        'sqlite://x.db' would be a database in memory)."""
+        return f"{scheme}://{rest}" if rest.startswith("/") else f"{scheme}:///{rest}"
+
     def engine_options(self, url: URL) -> dict[str, Any]:
         """Refuses a database in memory: `sqlite://` (a URL missing its path) gave an import, a
         demo or a collector a database that vanished when the command ended, after it had
