@@ -531,7 +531,7 @@ class _Head(NamedTuple):
 
 
 def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int, io.BufferedIOBase | _Unreadable]:
-    """The file's start (up to two complete content lines, at most MAX_LINE_BYTES), the bytes and
+    """The file's start (up to three complete content lines, at most MAX_LINE_BYTES), the bytes and
     line ends read past before it, and the stream of the rest.
 
     A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) and the whitespace before the first
@@ -564,7 +564,7 @@ def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int
                 skipped += cut
                 piece = content
             head += piece
-            if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 2:
+            if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 3:
                 break
     except (OSError, EOFError, zlib.error) as exc:
         return head, skipped, newlines, _Unreadable(exc)
@@ -576,7 +576,8 @@ def _layout(source: _Source) -> _Head:
 
     JSON Lines when the first or second content line is a JSON object on its own
     (so a corrupt first line does not hide a good file), unless the first line opens an array
-    the second continues (`{"batch": [` and one message a line); otherwise one JSON document.
+    the second continues (`{"batch": [` and one message a line, the third line going on with
+    "," or "]"); otherwise one JSON document.
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
     head, skipped, newlines, rest = _read_head(source.stream)
@@ -584,15 +585,27 @@ def _layout(source: _Source) -> _Head:
     prefixed = _Prepend(head, rest)
     lines = head.split(b"\n")
     complete = lines[:-1] if full else lines
-    content = [s for s in (line.strip() for line in complete[:2000]) if s][:2]
+    content = [s for s in (line.strip() for line in complete[:2000]) if s][:3]
     if not content and not head.strip():
         if isinstance(rest, _Unreadable):
             raise rest.error
         return _Head(None, prefixed, newlines + 1, skipped)
     line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (
-            len(content) > 1 and _parses_as_object(content[1]) and not _opens_an_array(content[0])))
+            len(content) > 1 and _parses_as_object(content[1]) and not _continues_an_array(content)))
     return _Head(line_mode, prefixed, newlines + 1, skipped)
+
+
+def _continues_an_array(content: list[bytes]) -> bool:
+    """Whether the first content lines are a document with one message a line: the first opens an
+    array (`{"batch": [`), the second is a whole message, and the third, if read, goes on as an
+    array does after an element, with "," or "]". A third line that is a message of its own
+    cannot follow an element of an array: the first line was a corrupt line of JSON Lines (a cut
+    `{"batch": [`), and read as a document every message after the second was lost, said only as
+    "expected ',' or ']', found '{'" (3,000 good lines: 1 stored)."""
+    if not _opens_an_array(content[0]):
+        return False
+    return len(content) < 3 or content[2][:1] in (b",", b"]")
 
 
 #: The first bytes of files that are no JSON text, and what to say instead of "not UTF-8 text near byte 12".

@@ -72,7 +72,8 @@ _LINES = [_message(1), json.dumps({"messageId": "bad"}), _message(3)]
 @pytest.mark.parametrize("workers", [0, 2])
 @pytest.mark.parametrize("first", ['{"type": "track", "event": "E0", "userId": "u1", "propert',
                                    '{"batch": [' + _message(0) + "]}",
-                                   '{"type": "track", "event": "E0", "context": "['])
+                                   '{"type": "track", "event": "E0", "context": "[',
+                                   '{"batch": [', '{"type": "track", "batch": [', '{"context": {}, "batch": ['])
 def test_json_lines_stay_json_lines(tmp_path: Path, sqlite_url: str, first: str, workers: int) -> None:
     """A corrupt first line, or a one-line batch first, does not make the file a document."""
     summary, stored = _import(tmp_path, sqlite_url, first + "\n" + "\n".join(_LINES) + "\n", workers)
@@ -83,3 +84,17 @@ def test_json_lines_stay_json_lines(tmp_path: Path, sqlite_url: str, first: str,
         assert stored == ["m1", "m3"]
         assert [p.line for p in summary.problems] == [1, 3]
         assert summary.problems[1].reason == "missing type"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("first", ['{"batch": [', '{"context": {"app": {"name": "x"}}, "batch": ['])
+def test_a_cut_batch_line_first_does_not_lose_the_json_lines_after_it(tmp_path: Path, sqlite_url: str, first: str,
+                                                                      workers: int) -> None:
+    """A JSON Lines file whose first line is a cut `{"batch": [` was read as a document with one
+    message a line: 1 of its 1,000 good lines stored, the rest lost behind "expected ',' or ']',
+    found '{'; the rest of this file cannot be read". Now every good line is stored and line 1
+    is the one rejected."""
+    text = first + "\n" + "".join(_message(i % 10).replace(f'"m{i % 10}"', f'"m{i}"') + "\n" for i in range(1000))
+    summary, stored = _import(tmp_path, sqlite_url, text, workers)
+    assert stored == [f"m{i}" for i in range(1000)]
+    assert [(p.line, p.reason.startswith("invalid JSON")) for p in summary.problems] == [(1, True)]
