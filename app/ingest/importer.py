@@ -540,6 +540,9 @@ def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int
     Read in small pieces (read1: what one read gives, kept even if the next fails) so that a
     file corrupt or cut off further on is still detected, and its first lines stored, the way
     later reads are: a gzip file cut off in its first 64 KB stored nothing.
+    Once a read gives the end, the rest is an empty stream, not read again: a terminal's read
+    after a Ctrl+D waits for more typing, so `tracklens import /dev/stdin` ended only at a
+    second Ctrl+D.
     """
     head = b""
     skipped = newlines = 0
@@ -548,7 +551,7 @@ def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int
         while len(head) < MAX_LINE_BYTES:
             piece = stream.read1(min(1 << 16, MAX_LINE_BYTES - len(head)))
             if not piece:
-                break
+                return head, skipped, newlines, io.BytesIO()
             if at_start:  # a byte order mark can only be the file's first bytes
                 head += piece
                 if len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
