@@ -294,6 +294,11 @@ class _Document:
             if not self._more():
                 return ""
 
+    def peek(self) -> str:
+        """The next character that is not whitespace, left unread ("" at the end of the file):
+        whether another document follows the one just read."""
+        return self._skip_ws()
+
     def _expect(self, chars: str) -> str:
         char = self._skip_ws()
         if not char or char not in chars:
@@ -644,7 +649,7 @@ def _document_items(prefixed: _Prepend, first_line: int = 1) -> Iterator[Item]:
     try:
         while True:
             yield from document.items({})
-            after = document._skip_ws()
+            after = document.peek()
             if not after:
                 return
             if after not in "[{":
