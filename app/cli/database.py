@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from sqlalchemy import Engine
 
+#: Reasons that name the file themselves (by its absolute path): the line was 'cannot open X:
+#: cannot open X: its folder is read-only ...'.
+_NAMES_THE_FILE = re.compile(r"cannot (open|create|write to) (/|[A-Za-z]:\\)")
+
 
 def cannot_open(db_url: str, exc: Exception) -> click.ClickException:
-    """'cannot open URL: why' in one line; for an empty --db only the why (there is no URL to name)."""
+    """'cannot open URL: why' in one line; for an empty --db, or a why that names the file
+    already, only the why."""
     from app.core.database import redact
 
-    return click.ClickException(f"cannot open {redact(db_url)}: {exc}" if db_url.strip() else str(exc))
+    why = str(exc)
+    if not db_url.strip() or _NAMES_THE_FILE.match(why):
+        return click.ClickException(why)
+    return click.ClickException(f"cannot open {redact(db_url)}: {why}")
 
 
 def open_existing(db_url: str | None) -> Engine:

@@ -34,8 +34,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.util import asbool
 
 from app.core.backends.base import Backend
@@ -146,6 +146,43 @@ def _hour_of(ts: str) -> str:
 
 #: The first 16 bytes of every SQLite database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+#: SQLite's codes for a write it refused ("attempt to write a readonly database") and a file it
+#: could not open or create ("unable to open database file").
+_REFUSED = ("SQLITE_READONLY", "SQLITE_CANTOPEN")
+
+
+def _why_refused(path: Path) -> str | None:
+    """What keeps Tracklens from writing the SQLite file `path` (None: not its permissions)."""
+    folder = path.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return (f"{path} is read-only: its permissions do not let you write to it; make it writable, or work on a "
+                "copy you can write to")
+    if not folder.is_dir() or os.access(folder, os.W_OK):
+        return None
+    if path.exists():
+        return (f"cannot write to {path}: its folder {folder} is read-only, and SQLite writes its journal "
+                f"({path.name}-wal) beside the file; copy the file to a folder you can write to")
+    return f"cannot create {path}: its folder {folder} is read-only; choose a folder you can write to"
+
+
+def _say_why_refused(path: Path, ctx: ExceptionContext) -> BaseException | None:
+    """SQLite's "attempt to write a readonly database" named neither the file nor why
+    (materialize said just that; a new file in a read-only folder was "unable to open database
+    file"): the same error, its words replaced by the file and what refuses it."""
+    orig = ctx.original_exception
+    failure = ctx.sqlalchemy_exception
+    if not isinstance(orig, sqlite3.Error) or not isinstance(failure, DBAPIError) \
+            or not str(getattr(orig, "sqlite_errorname", "")).startswith(_REFUSED):
+        return None
+    why = _why_refused(path)
+    if why is None:
+        return None  # not the permissions (mode=ro in the URL, a -shm made by another user): SQLite's words
+    said = type(orig)(why)
+    for name in ("sqlite_errorcode", "sqlite_errorname"):
+        setattr(said, name, getattr(orig, name, None))
+    return type(failure)(failure.statement, failure.params, said, connection_invalidated=failure.connection_invalidated)
 
 
 def _file_of(url: URL) -> Path | None:
@@ -311,6 +348,7 @@ class SQLiteBackend(Backend):
         event.listen(engine, "connect", _functions)
         path = _file_of(engine.url)
         if path is not None:
+            event.listen(engine, "handle_error", functools.partial(_say_why_refused, path.resolve()), retval=True)
             watch = _WATCHES[engine] = _FileWatch(path.resolve())
             watch.attach(engine)
 
@@ -382,6 +420,13 @@ class SQLiteBackend(Backend):
         """BEGIN IMMEDIATE: the write lock up front (readers still proceed under WAL), so the
         writer's reads (duplicates, identities, people) stay true until it commits."""
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # BEGIN IMMEDIATE succeeds on a file its user may not write; the writer's inserts (on the
+        # driver's cursor, past SQLAlchemy's error hook) then failed with SQLite's words alone,
+        # "attempt to write a readonly database". One access() per transaction says which file.
+        path = _file_of(conn.engine.url)
+        if path is not None and path.exists() and not os.access(path, os.W_OK):
+            why = _why_refused(path)
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(why))
 
     # -- schema -------------------------------------------------------------------------------
 
