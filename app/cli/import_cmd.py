@@ -133,12 +133,16 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
     try:
         import_files(writer, list(paths), progress=progress, on_file=on_file, summary=summary, workers=workers)
     except KeyboardInterrupt:
-        failure = "interrupted: the batches committed so far are stored; run the same import again to finish"
+        failure = ("interrupted: the batches committed so far are stored; run the same import again to finish"
+                   if summary.stored or summary.duplicates else
+                   "interrupted before anything was stored; run the same import again")
     except ImportFileError as exc:
         failure = str(exc)
     except DatabaseError as exc:
-        failure = (f"database error: {exc}; the batches committed before it are stored (the same import run "
-                   "again skips them)")
+        # "the batches committed before it are stored" under "0 stored" read as if some were.
+        failure = (f"database error: {exc}; " + ("the batches committed before it are stored (the same import run "
+                                                 "again skips them)" if summary.stored or summary.duplicates
+                                                 else "nothing was stored"))
     finally:
         gc.unfreeze()
         if bar is not None:

@@ -295,3 +295,29 @@ def test_a_database_error_midway_says_what_is_stored_and_that_a_rerun_finishes(
     again = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
     assert again.exit_code == 0, again.output
     assert "7,000 stored, 5,000 duplicates skipped" in again.output
+
+
+@pytest.mark.parametrize("stop", ["database error", "Ctrl+C"])
+def test_a_stop_before_anything_is_stored_says_nothing_was(
+        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, stop: str) -> None:
+    """Refused (or interrupted) at its first batch, an import printed "0 stored" and then "the
+    batches committed before it (so far) are stored", which read as if some were."""
+    from app.core.database import DatabaseError
+
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps({"type": "track", "event": "E", "userId": "u", "messageId": f"m{i}",
+                                        "timestamp": "2026-11-01T10:00:00Z"}) + "\n" for i in range(10)))
+
+    def refused(self: EventWriter, *args: Any, **kwargs: Any) -> Any:
+        if stop == "Ctrl+C":
+            raise KeyboardInterrupt
+        raise DatabaseError("attempt to write a readonly database")
+
+    monkeypatch.setattr(EventWriter, "store", refused)
+    result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", "--workers", "0", str(path)])
+    assert result.exit_code == 1
+    assert "0 stored" in result.output
+    said = ("database error: attempt to write a readonly database; nothing was stored" if stop == "database error"
+            else "interrupted before anything was stored; run the same import again")
+    assert said in result.output, result.output
+    assert "committed" not in result.output
