@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -50,6 +51,7 @@ from app.ui.registry import register_panel
 from app.ui.settings import get_json, set_json
 from app.ui.theme import style_plot
 from app.ui.widgets.controls_column import VerticalScroll
+from app.ui.widgets.wrap_row import WrapRow
 from app.ui.workers import Job
 
 SMTP_SETTING = "messages/smtp_url"
@@ -128,6 +130,9 @@ class MessagesPanel(Panel):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         self.body_layout.addWidget(split, 1)
+        self.split = split
+        self._split_by_user = False
+        split.splitterMoved.connect(self._on_split_moved)
 
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
@@ -137,6 +142,25 @@ class MessagesPanel(Panel):
         self._preview_timer.timeout.connect(self.preview)
         self.editor.audience_changed.connect(lambda: self._count_timer.start(COUNT_DELAY_MS))
         self.editor.changed.connect(self._on_edited)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_list)  # once the splitter has its new width
+
+    def _on_split_moved(self, _pos: int, _index: int) -> None:
+        self._split_by_user = True
+
+    def _fit_list(self) -> None:
+        """The campaign list as wide as its buttons on one row where the form beside it keeps
+        the width it asks for: the splitter's 2 : 3 share wrapped Delete under the others at
+        1760 x 900. Narrower, the share stands (the buttons wrap, the form keeps its room);
+        left as it is once the user moved the handle."""
+        if self._split_by_user:
+            return
+        sizes = self.split.sizes()
+        listed, total = self.list_buttons.sizeHint().width(), sum(sizes)
+        if sizes[0] < listed and total - listed >= self.tabs.sizeHint().width():
+            self.split.setSizes([listed, total - listed])
 
     # ----------------------------------------------------------------- building
     def _build_list(self) -> QWidget:
@@ -153,7 +177,9 @@ class MessagesPanel(Panel):
         self.table.verticalHeader().hide()
         self.table.itemSelectionChanged.connect(self._on_selected)
         layout.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
+        # Wraps when narrow: one row asked 353 px for the list, so at 1280 x 720 the panel
+        # (list beside the campaign's form) scrolled sideways 92 px in its dock.
+        buttons = self.list_buttons = WrapRow()
         self.new_button = QPushButton("New", box)
         self.open_button = QPushButton("Open file…", box)
         self.export_button = QPushButton("Save to file…", box)
@@ -164,7 +190,6 @@ class MessagesPanel(Panel):
         self.delete_button.clicked.connect(self.delete_selected)
         for b in (self.new_button, self.open_button, self.export_button, self.delete_button):
             buttons.addWidget(b)
-        buttons.addStretch(1)
         layout.addLayout(buttons)
         # The panel's messages quote names, addresses and servers' errors (app.ui.plain).
         self.list_message = DataLabel("", box)
