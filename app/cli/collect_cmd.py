@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from app.cli.database import cannot_open
 from app.cli.options import Whole
 from app.core.database import DatabaseError, open_database, redact
+
+if TYPE_CHECKING:
+    from app.collector.app import RunTotals
 
 
 def _is_utf8(text: str) -> bool:
@@ -16,6 +21,12 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _summary(totals: RunTotals) -> str:
+    """'12,345 messages stored, 3 rejected' (the rejected only when there were any)."""
+    text = f"{totals.stored:,} message{'' if totals.stored == 1 else 's'} stored"
+    return text + (f", {totals.rejected:,} rejected" if totals.rejected else "")
 
 
 @click.command("collect")
@@ -56,7 +67,9 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         if not destinations:
             click.echo(f"collect: {destinations_file} lists no destinations; nothing is forwarded", err=True)
     try:
-        from app.collector.server import CollectorOptions, build_app, listen, serve
+        from app.collector.app import RunTotals
+        from app.collector.server import CollectorOptions, build_app, hold_stop_signals, listen, serve
+        from app.collector.writable import NotWritable, check_writable
     except ImportError as exc:
         # app.collector.protocol.UnsupportedServer: an installed uvicorn or h11 it cannot work with
         raise click.ClickException(str(exc)) from None
@@ -70,6 +83,13 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
     except DatabaseError as exc:
         sock.close()
         raise cannot_open(str(db_url), exc) from exc
+    try:
+        # Before the banner: a database it cannot write answered every batch 503, forever.
+        check_writable(engine)
+    except NotWritable as exc:
+        engine.dispose()
+        sock.close()
+        raise click.ClickException(str(exc)) from None
 
     forwarder = None
     if destinations:
@@ -85,25 +105,36 @@ def collect(db_url: str, host: str, port: int, write_keys: tuple[str, ...], no_a
         # Told what each commit stored, so a caught-up destination sends it from memory; its
         # cursor moves go into the collector's next commit.
         forwarder = Forwarder(engine, destinations)
-    app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy,
-                                             on_committed=forwarder.committed if forwarder else None,
-                                             in_transaction=forwarder.in_transaction if forwarder else None,
-                                             on_stopped=forwarder.stop if forwarder else None))
-    auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
-    # The port bound (--port 0: the one the system chose), and an IPv6 address in brackets.
-    where = f"[{host}]" if ":" in host else host
-    click.echo(f"Tracklens collector: http://{where}:{sock.getsockname()[1]}/v1/batch -> "
-               f"{redact(str(engine.url))} ({auth})", err=True)
-    if forwarder is not None:
-        forwarder.start()
-        click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
+    totals = RunTotals()
+
+    def stopped() -> None:
+        """After the last commit; uvicorn re-raises SIGTERM afterwards, so the last line is said here."""
+        if forwarder is not None:
+            forwarder.stop()
+        click.echo(f"collect: stopped; {_summary(totals)}", err=True)
+
+    # From here on, a Ctrl+C stops the collector as uvicorn does (drain, commit, last line).
+    release = hold_stop_signals()
     try:
+        app = build_app(engine, CollectorOptions(write_keys=keys, no_auth=no_auth, trust_proxy=trust_proxy,
+                                                 on_committed=forwarder.committed if forwarder else None,
+                                                 in_transaction=forwarder.in_transaction if forwarder else None,
+                                                 on_stopped=stopped, totals=totals, on_started=release))
+        auth = "no authentication" if no_auth else f"{len(keys)} write key(s)"
+        # The port bound (--port 0: the one the system chose), and an IPv6 address in brackets.
+        where = f"[{host}]" if ":" in host else host
+        click.echo(f"Tracklens collector: http://{where}:{sock.getsockname()[1]}/v1/batch -> "
+                   f"{redact(str(engine.url))} ({auth})", err=True)
+        if forwarder is not None:
+            forwarder.start()
+            click.echo(f"forwarding to {', '.join(d.name for d in destinations)}", err=True)
         serve(app, host, port, access_log=access_log, sock=sock)
     except KeyboardInterrupt:
         # Ctrl+C is how the collector is stopped: uvicorn drained the requests and the queue was
         # committed before it raised the signal again. Not "Aborted!" with status 1.
         pass
     finally:
+        release()  # also when the application never started
         if forwarder is not None:
             forwarder.stop()
         engine.dispose()

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +37,15 @@ RETRY_AFTER_SECONDS = 2
 
 
 @dataclass
+class RunTotals:
+    """Messages acknowledged as stored and messages rejected since the collector started, as
+    the answers said (re-sent duplicates are acknowledged, so they count as stored)."""
+
+    stored: int = 0
+    rejected: int = 0
+
+
+@dataclass
 class CollectorSettings:
     keys: WriteKeys
     trust_proxy: bool = False
@@ -46,6 +55,10 @@ class CollectorSettings:
     #: run at shutdown after the last commit (`collect --destinations`: stop the forwarder, which
     #: releases its destinations; uvicorn re-raises SIGTERM afterwards, so nothing runs later)
     on_stopped: Callable[[], None] | None = None
+    #: what the clients were told this run (`collect`'s last line)
+    totals: RunTotals = field(default_factory=RunTotals)
+    #: run at startup, once uvicorn handles SIGINT/SIGTERM (`collect`: hold_stop_signals' release)
+    on_started: Callable[[], None] | None = None
 
 
 class SafeJSONResponse(JSONResponse):
@@ -117,6 +130,8 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         prepared = prepare(call_type, body, ip=ip)
         outcome = await committer.submit(prepared.messages, received_at) if prepared.messages else Outcome(0)
         rejected = _rejections(prepared, outcome)
+        settings.totals.stored += outcome.accepted
+        settings.totals.rejected += len(rejected)
         if call_type is not None and rejected:
             return _error(400, "invalid_message", rejected[0]["reason"], rejected=rejected)
         if prepared.count and len(rejected) == prepared.count:
@@ -172,6 +187,8 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         committer.start()
+        if settings.on_started is not None:
+            settings.on_started()
         try:
             yield
         finally:
