@@ -1,6 +1,7 @@
-"""The User profile's divider between the person (Person, Traits) and their timeline stays where
-the user dragged it: when the panel is closed and opened again, and at the next start. It is
-part of the window's layout (View → Reset layout puts it back), not of a saved report."""
+"""The User profile's divider between the person (Person, Traits) and their timeline, and the
+User explorer's between its filters and the persons, stay where the user dragged them: when the
+panel is closed and opened again, and at the next start. They are part of the window's layout
+(View → Reset layout puts them back), not of a saved report."""
 
 from __future__ import annotations
 
@@ -8,20 +9,22 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QSplitter
 from sqlalchemy import Engine
 
 from app.ui.panels.profile import ProfilePanel
 from tests.ui.test_profile_panel import long_history
 
 
-def drag_divider(panel: ProfilePanel, by: int, qtbot: Any) -> None:
-    """Drag the handle between the summary and the timeline `by` px down, as a user does."""
-    handle = panel.splitter.handle(1)
+def drag_divider(splitter: QSplitter, by: int, qtbot: Any) -> None:
+    """Drag the splitter's handle `by` px down (or right), as a user does."""
+    handle = splitter.handle(1)
     middle = handle.rect().center()
+    step = QPoint(0, by) if splitter.orientation() == Qt.Orientation.Vertical else QPoint(by, 0)
     QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, middle)
-    QTest.mouseMove(handle, middle + QPoint(0, by // 2))
-    QTest.mouseMove(handle, middle + QPoint(0, by))
-    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, middle + QPoint(0, by))
+    QTest.mouseMove(handle, middle + step / 2)
+    QTest.mouseMove(handle, middle + step)
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, middle + step)
     qtbot.wait(50)
 
 
@@ -42,7 +45,7 @@ def test_the_profile_divider_stays_where_the_user_left_it(
     qtbot.waitUntil(lambda: panel.isVisible() and panel.splitter.height() > 0)
     qtbot.wait(100)
     fitted = summary_height(panel)
-    drag_divider(panel, 150, qtbot)
+    drag_divider(panel.splitter, 150, qtbot)
     moved = summary_height(panel)
     assert moved >= fitted + 100, (fitted, moved)
 
@@ -75,3 +78,35 @@ def test_the_profile_divider_stays_where_the_user_left_it(
     again.resize(window.size())
     again.show_panel("profile")
     qtbot.waitUntil(lambda: summary_height(restored) == fitted, timeout=5_000)
+
+
+def test_the_user_explorers_divider_stays_where_the_user_left_it(
+        make_window: Any, shop_db: tuple[str, Engine], ui_settings: Any, qtbot: Any) -> None:
+    """The filters column went back to 430 px at every start."""
+    url, _engine = shop_db
+    window = make_window(url)
+    panel = window.show_panel("users")
+    split = panel.findChild(QSplitter)  # the filters | the persons
+    qtbot.waitUntil(lambda: panel.isVisible() and split.width() > 0)
+    qtbot.wait(100)
+    default = split.sizes()[0]
+    drag_divider(split, 120, qtbot)
+    moved = split.sizes()[0]
+    assert moved >= default + 100, (default, moved)
+
+    window.close()
+    again = make_window(url, settings=ui_settings)
+    again.resize(window.size())
+    qtbot.waitUntil(lambda: again.size() == window.size(), timeout=5_000)
+    restored = again.show_panel("users")
+    split = restored.findChild(QSplitter)
+    qtbot.waitUntil(lambda: restored.isVisible() and split.width() > 0)
+    qtbot.wait(100)
+    assert split.sizes()[0] == moved, (default, moved, split.sizes())
+    assert restored.ui_state() == {}
+
+    again.reset_layout()  # the default window, as much of it as the 800 px offscreen screen has
+    again.show_panel("users")
+    qtbot.wait(100)
+    assert restored.layout_state() == {}
+    assert split.sizes()[0] <= default, (default, split.sizes())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -111,6 +111,11 @@ class UsersPanel(Panel):
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([430, 800])
+        self.splitter = splitter
+        #: The filters column's width where the user dragged the handle (None: the default);
+        #: kept with the window's layout (layout_state), so it comes back at the next start.
+        self._filters_width: int | None = None
+        splitter.splitterMoved.connect(self._on_split_moved)
 
         self.model = UsersPageModel(self)
         self.model.display_mode = str(self.context.settings.value("people/display", "name"))
@@ -125,6 +130,35 @@ class UsersPanel(Panel):
         self._bind()
         self.binder.show_all()
         self._building = False
+
+    # ----------------------------------------------------------------- the divider
+    def _on_split_moved(self, _pos: int, _index: int) -> None:
+        self._filters_width = self.splitter.sizes()[0]
+
+    def layout_state(self) -> dict[str, Any]:
+        return {} if self._filters_width is None else {"filters_width": self._filters_width}
+
+    def set_layout_state(self, state: dict[str, Any]) -> None:
+        width = state.get("filters_width")
+        moved = self._filters_width is not None
+        self._filters_width = width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else None
+        if self._filters_width is None and moved:  # the default: the filters 430 px, the persons the rest
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([430, total - 430] if total > 430 else [430, 800])
+        QTimer.singleShot(0, self, self._keep_split)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._keep_split)  # once the splitter has its new width
+
+    def _keep_split(self) -> None:
+        """The filters column as wide as the user made it (sizes given before the splitter has
+        its width would be scaled to it)."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        want = self._filters_width
+        if want is not None and want < total and sizes[0] != want:
+            self.splitter.setSizes([want, total - want])
 
     # ----------------------------------------------------------------- construction
     def _build_filters(self) -> QWidget:
