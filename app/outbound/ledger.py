@@ -35,11 +35,34 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _detail(text: str | None) -> str | None:
+def one_line(text: str | None) -> str | None:
+    """A stored reason or answer: one line (a server's multi-line body reads in a table cell), capped."""
     if text is None:
         return None
-    one_line = " ".join(str(text).split())
-    return one_line[:_DETAIL_MAX]
+    return " ".join(str(text).split())[:_DETAIL_MAX]
+
+
+def new_owner() -> str:
+    """host|pid|run: lets another sender on this host see that the holder's process is gone."""
+    return f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
+
+
+def owner_gone(owner: str | None) -> bool:
+    """True when `owner` (from new_owner) ran on this host and its process no longer exists.
+    False when that cannot be told (another host, not POSIX): the caller's lease decides then."""
+    if not owner or os.name != "posix":
+        return False
+    host, _, rest = owner.partition("|")
+    pid_text = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -60,8 +83,7 @@ class Ledger:
         self.engine = engine
         self.stream = stream
         self.lease_ms = int(lease_seconds * 1000)
-        self.host = socket.gethostname()
-        self.owner = f"{self.host}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
+        self.owner = new_owner()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -125,15 +147,15 @@ class Ledger:
     def mark_failed(self, item: str, attempts: int, reason: str) -> int:
         t = now_ms()
         self._finish(item, state=FAILED, owner=None, attempts=attempts, done_at=t, updated_at=t,
-                     detail=_detail(reason))
+                     detail=one_line(reason))
         return t
 
     def mark_retry(self, item: str, attempts: int, reason: str, next_attempt_at: int) -> None:
-        self._finish(item, state=RETRY, owner=None, attempts=attempts, detail=_detail(reason),
+        self._finish(item, state=RETRY, owner=None, attempts=attempts, detail=one_line(reason),
                      next_attempt_at=next_attempt_at)
 
     def mark_unknown(self, item: str, attempts: int, reason: str) -> None:
-        self._finish(item, state=UNKNOWN, owner=None, attempts=attempts, detail=_detail(reason))
+        self._finish(item, state=UNKNOWN, owner=None, attempts=attempts, detail=one_line(reason))
 
     def release(self, item: str, attempts: int) -> None:
         """Give back an item that was certainly not sent (the run stopped before delivering it)."""
@@ -156,28 +178,13 @@ class Ledger:
         with self.engine.connect() as conn:
             rows = conn.execute(select(L.c.item, L.c.owner, L.c.updated_at)
                                 .where(L.c.stream == self.stream, L.c.state == SENDING)).all()
-        gone = [r.item for r in rows if r.owner != self.owner and (r.updated_at < cutoff or self._dead(r.owner))]
+        gone = [r.item for r in rows if r.owner != self.owner and (r.updated_at < cutoff or owner_gone(r.owner))]
         for item in gone:
             with self.engine.begin() as conn:
                 conn.execute(update(L).where(L.c.stream == self.stream, L.c.item == item, L.c.state == SENDING)
                              .values(state=UNKNOWN, owner=None, updated_at=now_ms(),
                                      detail="the sender stopped while delivering: it may or may not have arrived"))
         return gone
-
-    def _dead(self, owner: str | None) -> bool:
-        if not owner or os.name != "posix":
-            return False
-        host, _, rest = owner.partition("|")
-        pid_text = rest.partition("|")[0]
-        if host != self.host or not pid_text.isdigit():
-            return False
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
 
     def requeue_unknown(self) -> int:
         """The operator's decision to deliver `unknown` items again (they may arrive twice)."""

@@ -50,6 +50,7 @@ from app.outbound.destinations.formats import (
     resend_request,
     source_messages,
 )
+from app.outbound.ledger import new_owner
 from app.outbound.ratelimit import RateLimiter
 from app.outbound.retry import Backoff
 from app.outbound.support import server_of
@@ -308,7 +309,7 @@ class DestinationWorker:
         self.dest = dest
         self.stop = stop or threading.Event()
         self.backoff = backoff
-        self.owner = owner or store.new_owner()
+        self.owner = owner or new_owner()
         #: None: retry temporary failures until they pass or `stop` (the durable default).
         self.max_attempts = max_attempts
         self.client = client or DeadlineClient(timeout=dest.timeout, follow_redirects=False)

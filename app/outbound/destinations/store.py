@@ -13,10 +13,6 @@ than the lease -- is replaced, so a restart after a crash or SIGKILL resumes at 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +43,7 @@ from app.core.schema import destination_deliveries as M
 from app.core.schema import event_context, events, events_with_context, users
 from app.outbound.destinations.config import Destination
 from app.outbound.destinations.formats import row_columns
+from app.outbound.ledger import now_ms, one_line, owner_gone
 from app.query.filters import FilterContext, compile_filters, needs_users
 
 #: A holder silent for longer than this (another host, or a reused process id) is replaced.
@@ -56,38 +53,6 @@ MINUTE_MS = 60_000
 DELIVERIES_KEPT_MS = 2 * 24 * 3_600_000
 #: The status sparkline: this many buckets of this length, ending with the current one.
 SPARK_BUCKETS, SPARK_BUCKET_MS = 48, 30 * MINUTE_MS
-_TEXT_MAX = 1000
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def one_line(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return " ".join(str(text).split())[:_TEXT_MAX]
-
-
-def new_owner() -> str:
-    """host|pid|run: lets another forwarder on this host see that the holder's process is gone."""
-    return f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
-
-
-def _holder_gone(owner: str | None) -> bool:
-    if not owner or os.name != "posix":
-        return False
-    host, _, rest = owner.partition("|")
-    pid_text = rest.partition("|")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 # -- cursors ------------------------------------------------------------------------------------
@@ -154,7 +119,7 @@ def claim(engine: Engine, name: str, owner: str, *, lease_ms: int = LEASE_MS) ->
         if result.rowcount == 1:
             return True
         holder = conn.execute(select(C.c.owner).where(C.c.name == name)).scalar()
-        if not _holder_gone(holder):
+        if not owner_gone(holder):
             return False
         result = conn.execute(update(C).where(C.c.name == name, C.c.owner == holder)
                               .values(owner=owner, heartbeat_at=t))
@@ -487,7 +452,7 @@ def status(engine: Engine, destinations: Sequence[Destination]) -> list[Status]:
                 and_(D.c.destination == dest.name, D.c.resent_at.is_(None)))).scalar() or 0)
             recent = tuple(deliveries(conn, dest.name, now=t))
         active = cur.owner is not None and cur.heartbeat_at is not None and cur.heartbeat_at >= t - LEASE_MS \
-            and not _holder_gone(cur.owner)
+            and not owner_gone(cur.owner)
         out.append(Status(dest.name, dest.type, cur.position, cur.delivered, count,
                           (t - oldest) / 1000 if oldest is not None else None, cur.paused, cur.failing_since,
                           cur.last_error, cur.last_success_at, dead, active, recent))
