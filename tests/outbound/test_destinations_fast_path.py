@@ -7,6 +7,7 @@ writer's text goes out: JSONB would return the same values with its own key orde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -53,6 +54,21 @@ class Collector:
 
     def close(self) -> None:
         self.queue.close(timeout=10)
+
+
+@contextlib.contextmanager
+def hook_fed_by_collector(engine: Engine, rx: Receiver, **options: Any) -> Iterator[tuple[DestinationWorker, Collector]]:
+    """The webhook destination `hook` (to `rx`, with `options`) and a collector handing it its
+    commits; both closed after, the collector first (its last commit may carry a cursor move)."""
+    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url, **options}]),
+                          backoff=FAST)
+    (w,) = forwarder.workers
+    collector = Collector(engine, forwarder)
+    try:
+        yield w, collector
+    finally:
+        collector.close()
+        w.close()
 
 
 def drain(*workers: DestinationWorker) -> None:
@@ -120,11 +136,7 @@ def test_a_destination_behind_reads_the_database_then_continues_from_memory(engi
     """Behind: full batches read from the database while commits keep arriving (their records
     are dropped). Caught up: the feed's records already sent by the last read are skipped, the
     rest go from memory. Every stored message reaches the receiver once, in order."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
-                                                       "batch": 100}]), backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx, batch=100) as (w, collector):
         store_messages(engine, [track(i, price=i) for i in range(450)])
         i = 450
         for _ in range(40):
@@ -132,9 +144,6 @@ def test_a_destination_behind_reads_the_database_then_continues_from_memory(engi
             i += 30
             w.step()
         drain(w)
-    finally:
-        collector.close()
-        w.close()
     assert [m["messageId"] for m in rx.delivered()] == stored_ids(engine)
     assert w.read_batches >= 5
     assert w.fast_batches >= 10
@@ -180,19 +189,12 @@ def test_stale_records_and_another_writers_rows_are_never_sent_twice_or_skipped(
 def test_a_commit_that_found_a_message_already_stored_sends_the_stored_one(engine: Engine, rx: Receiver) -> None:
     """Another program stored a messageId just before the collector's commit of the same id: the
     collector's copy was not stored, so it must not be the one sent (the stored row is)."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url}]),
-                          backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx) as (w, collector):
         collector.commit([track(i) for i in range(3)])
         drain(w)
         store_messages(engine, [track(3, source="import")])
         collector.commit([track(3, source="collector"), track(4)])
         drain(w)
-    finally:
-        collector.close()
-        w.close()
     got = rx.delivered()
     assert [m["messageId"] for m in got] == [f"m-{i:05d}" for i in range(5)]
     assert got[3]["properties"] == {"source": "import"}
@@ -200,19 +202,12 @@ def test_a_commit_that_found_a_message_already_stored_sends_the_stored_one(engin
 
 def test_a_batch_refused_from_memory_is_parked_as_a_dead_letter_and_the_rest_goes_on(engine: Engine,
                                                                                      rx: Receiver) -> None:
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
-                                                       "batch": 3}]), backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx, batch=3) as (w, collector):
         collector.commit([track(i) for i in range(2)])
         drain(w)
         rx.script = [(400, {})]
         collector.commit([track(i, price=i) for i in range(2, 8)])
         drain(w)
-    finally:
-        collector.close()
-        w.close()
     (letter,) = store.dead_letters(engine, "hook")
     assert [m["messageId"] for m in letter.messages] == ["m-00002", "m-00003", "m-00004"]
     assert letter.messages[1]["properties"] == {"price": 3} and letter.status == 400
@@ -279,11 +274,7 @@ def test_a_caught_up_destination_checks_two_ids_not_its_cursor_row_and_still_sto
     cursor row. A pause from elsewhere (the panel, `forward --pause`) still stops it: the move
     after at most one more batch finds the row paused, and nothing more goes until resumed; then
     the rest arrives, everything once and in order."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
-                                                       "batch": 100}]), backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx, batch=100) as (w, collector):
         collector.commit([track(i) for i in range(5)])
         drain(w)  # the first read: from the database
         for start in range(5, 50, 9):
@@ -300,9 +291,6 @@ def test_a_caught_up_destination_checks_two_ids_not_its_cursor_row_and_still_sto
         assert len(rx.delivered()) == after_pause
         store.set_paused(engine, "hook", False)
         drain(w)
-    finally:
-        collector.close()
-        w.close()
     assert known == 5 and reads == 1  # every commit after the first read: two ids checked
     assert after_pause <= 60
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(90)]
@@ -352,11 +340,7 @@ def test_the_batches_a_poll_gathered_are_checked_by_one_lookup_and_sent_in_order
 def test_a_cursor_moved_by_hand_while_known_is_obeyed(engine: Engine, rx: Receiver) -> None:
     """`forward --skip-stored` moves the cursor of a running destination: the worker's next move
     finds it elsewhere, reads it again and goes on from there (no message below it again)."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url}]),
-                          backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx) as (w, collector):
         collector.commit([track(i) for i in range(5)])
         drain(w)
         collector.commit([track(i) for i in range(5, 10)])
@@ -368,9 +352,6 @@ def test_a_cursor_moved_by_hand_while_known_is_obeyed(engine: Engine, rx: Receiv
         for start in range(20, 40, 10):
             collector.commit([track(i) for i in range(start, start + 10)])
             drain(w)
-    finally:
-        collector.close()
-        w.close()
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in (*range(10), *range(20, 40))]
 
 
@@ -378,11 +359,7 @@ def test_a_destination_behind_catches_up_into_the_commits_it_holds(engine: Engin
     """Behind while the collector keeps committing: the commits are kept, and once a read of the
     database reaches the first of them the rest goes from memory, instead of every batch being
     read back until a read comes back short. Every message once, in order."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
-                                                       "batch": 100}]), backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
-    try:
+    with hook_fed_by_collector(engine, rx, batch=100) as (w, collector):
         store_messages(engine, [track(i) for i in range(300)])  # the backlog
         i = 300
         for _ in range(12):
@@ -390,9 +367,6 @@ def test_a_destination_behind_catches_up_into_the_commits_it_holds(engine: Engin
             i += 60
             w.step()
         drain(w)
-    finally:
-        collector.close()
-        w.close()
     assert [m["messageId"] for m in rx.delivered()] == stored_ids(engine)
     assert w.read_batches <= 4 and w.fast_batches >= 8, (w.read_batches, w.fast_batches)
 
@@ -409,20 +383,13 @@ def test_cursor_moves_go_into_the_collectors_next_commit(engine: Engine, rx: Rec
     the batch (a crash sends it again); after it the cursor is past the batch, each message
     counted once. The last move is committed by the forwarder when it stops. Everything arrives
     once, in order."""
-    forwarder = Forwarder(engine, parse_destinations([{"name": "hook", "type": "webhook", "url": rx.url,
-                                                       "batch": 100}]), backoff=FAST)
-    (w,) = forwarder.workers
-    collector = Collector(engine, forwarder)
     seen = []
-    try:
+    with hook_fed_by_collector(engine, rx, batch=100) as (w, collector):
         for start in range(0, 50, 10):
             collector.commit([track(i) for i in range(start, start + 10)])  # carries the last move
             seen.append(cursor_at(engine))
             assert w.step() == "sent"
             assert cursor_at(engine) == seen[-1]  # delivered, the stored cursor not moved yet
-    finally:
-        collector.close()
-        w.close()
     assert [m["messageId"] for m in rx.delivered()] == [f"m-{i:05d}" for i in range(50)]
     assert seen == [(0, 0), (10, 10), (20, 20), (30, 30), (40, 40)]  # (ids 1-10 are the first commit's)
     assert cursor_at(engine) == (50, 50)  # the last move: committed at the stop
