@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
-from app.ingest.importer import import_files
-from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from tests.ingest.conftest import import_into
 
 
 def _message(i: int) -> dict[str, Any]:
@@ -43,13 +40,9 @@ def test_documents_one_after_the_other_are_all_read(tmp_path: Path, sqlite_url: 
     text = "\n".join(_document(kind, first) for first in (0, 2, 4)) + "\n"
     path = tmp_path / "week.json"
     path.write_bytes(gzip.compress(text.encode()) if compressed else text.encode())
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (6, 0), summary.problems
-        assert [r["message_id"] for r in event_rows(engine)] == [f"m{i}" for i in range(6)]
-    finally:
-        engine.dispose()
+    summary, stored = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (6, 0), summary.problems
+    assert stored == [f"m{i}" for i in range(6)]
 
 
 def test_text_after_the_document_is_a_rejected_line(tmp_path: Path, sqlite_url: str) -> None:
@@ -58,15 +51,11 @@ def test_text_after_the_document_is_a_rejected_line(tmp_path: Path, sqlite_url: 
     text = _document("batch", 0) + "\nERROR: export interrupted\n"
     path = tmp_path / "export.json"
     path.write_text(text)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (2, 1), summary.problems
-        [problem] = summary.problems
-        assert problem.line == text.count("\n")
-        assert problem.reason == "'E' after the end of the JSON document; the rest of this file cannot be read"
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (2, 1), summary.problems
+    [problem] = summary.problems
+    assert problem.line == text.count("\n")
+    assert problem.reason == "'E' after the end of the JSON document; the rest of this file cannot be read"
 
 
 def _zip(text: bytes) -> bytes:
@@ -93,16 +82,12 @@ def test_a_file_that_is_no_json_text_says_what_it_is(tmp_path: Path, sqlite_url:
     encode, said = _NOT_TEXT[kind]
     path = tmp_path / "export.json.gz"
     path.write_bytes(encode((_document("batch", 0) + "\n").encode()))
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (0, 1), summary.problems
-        [problem] = summary.problems
-        assert problem.line == 1
-        assert problem.reason.startswith(said), problem.reason
-        assert problem.reason.endswith("; the rest of this file cannot be read")
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (0, 1), summary.problems
+    [problem] = summary.problems
+    assert problem.line == 1
+    assert problem.reason.startswith(said), problem.reason
+    assert problem.reason.endswith("; the rest of this file cannot be read")
 
 
 @pytest.mark.parametrize("after", ["{" * (3 << 20), "5: 1}", "}"])
@@ -112,16 +97,12 @@ def test_an_object_key_that_is_no_string_is_said_where_it_is(tmp_path: Path, sql
     text = '{"sentAt": "2024-07-01T10:00:01Z", "batch": [\n' + json.dumps(_message(0)) + "],\n" + after + "\n"
     path = tmp_path / "export.json"
     path.write_text(text)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (1, 1), summary.problems
-        [problem] = summary.problems
-        assert problem.line == 3
-        assert problem.reason == (f"expected a key (a string in double quotes), found {after[0]!r}; "
-                                  "the rest of this file cannot be read")
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (1, 1), summary.problems
+    [problem] = summary.problems
+    assert problem.line == 3
+    assert problem.reason == (f"expected a key (a string in double quotes), found {after[0]!r}; "
+                              "the rest of this file cannot be read")
 
 
 def test_a_batch_that_is_no_list_says_so(tmp_path: Path, sqlite_url: str) -> None:
@@ -130,11 +111,7 @@ def test_a_batch_that_is_no_list_says_so(tmp_path: Path, sqlite_url: str) -> Non
              json.dumps({"batch": [_message(3)]})]
     path = tmp_path / "export.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (2, 2), summary.problems
-        assert [(p.line, p.reason) for p in summary.problems] == [
-            (2, '"batch" must be a list of messages, got dict'), (3, '"batch" must be a list of messages, got str')]
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (2, 2), summary.problems
+    assert [(p.line, p.reason) for p in summary.problems] == [
+        (2, '"batch" must be a list of messages, got dict'), (3, '"batch" must be a list of messages, got str')]

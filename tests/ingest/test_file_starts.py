@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
-from app.ingest.importer import MAX_LINE_BYTES, import_files
-from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from app.ingest.importer import MAX_LINE_BYTES
+from tests.ingest.conftest import import_into
 
 
 def _message(i: int, **fields: Any) -> dict[str, Any]:
@@ -41,15 +39,11 @@ def test_a_megabyte_of_blank_space_before_the_messages_is_read_past(tmp_path: Pa
     data = (b"\xef\xbb\xbf" + (blank * repeat + "\n" + _body(layout)).encode())
     path = tmp_path / ("export.gz" if compressed else "export.jsonl")
     path.write_bytes(gzip.compress(data) if compressed else data)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
-        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
-        blank_lines = blank.count("\n") * repeat + 1
-        assert [p.line for p in summary.problems] == [blank_lines + 3]
-    finally:
-        engine.dispose()
+    summary, stored = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+    assert stored == ["m0", "m1", "m3"]
+    blank_lines = blank.count("\n") * repeat + 1
+    assert [p.line for p in summary.problems] == [blank_lines + 3]
 
 
 def test_blank_lines_before_the_messages_keep_line_numbers_right_with_workers(tmp_path: Path,
@@ -57,25 +51,17 @@ def test_blank_lines_before_the_messages_keep_line_numbers_right_with_workers(tm
     """The worker processes read the file themselves from where its content starts."""
     path = tmp_path / "export.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"\n" * (MAX_LINE_BYTES + 5) + _body("lines").encode())
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=2, workers=1)
-        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
-        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
-        assert [p.line for p in summary.problems] == [MAX_LINE_BYTES + 5 + 3]
-    finally:
-        engine.dispose()
+    summary, stored = import_into(sqlite_url, path, chunk=2, workers=1)
+    assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+    assert stored == ["m0", "m1", "m3"]
+    assert [p.line for p in summary.problems] == [MAX_LINE_BYTES + 5 + 3]
 
 
 def test_a_file_of_nothing_but_blank_space_is_empty(tmp_path: Path, sqlite_url: str) -> None:
     path = tmp_path / "blank.jsonl"
     path.write_bytes(b" \n" * MAX_LINE_BYTES)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.messages, summary.rejected) == (0, 0)
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.messages, summary.rejected) == (0, 0)
 
 
 @pytest.mark.parametrize("layout", ["lines", "document"])
@@ -91,14 +77,10 @@ def test_utf16_text_with_a_byte_order_mark_is_imported(tmp_path: Path, sqlite_ur
             "utf-16-gzip": gzip.compress(body.encode("utf-16"))}[encoding]
     path = tmp_path / "sample.jsonl"
     path.write_bytes(data)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (3, 1), summary.problems
-        assert [(p.line, p.reason) for p in summary.problems] == [(3, "missing type")]
-        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m3"]
-    finally:
-        engine.dispose()
+    summary, stored = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (3, 1), summary.problems
+    assert [(p.line, p.reason) for p in summary.problems] == [(3, "missing type")]
+    assert stored == ["m0", "m1", "m3"]
 
 
 def test_a_broken_utf16_line_costs_only_that_line(tmp_path: Path, sqlite_url: str) -> None:
@@ -109,11 +91,7 @@ def test_a_broken_utf16_line_costs_only_that_line(tmp_path: Path, sqlite_url: st
     data = b"\xff\xfe" + data.replace(b"\n\x00", b"\n\x00" + bad + b"\n\x00", 1) + b"{\x00!"
     path = tmp_path / "broken.jsonl"
     path.write_bytes(data)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        assert (summary.stored, summary.rejected) == (3, 2), summary.problems
-        assert [p.line for p in summary.problems] == [2, 5]
-        assert all(p.reason.startswith("invalid JSON") for p in summary.problems)
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path)
+    assert (summary.stored, summary.rejected) == (3, 2), summary.problems
+    assert [p.line for p in summary.problems] == [2, 5]
+    assert all(p.reason.startswith("invalid JSON") for p in summary.problems)

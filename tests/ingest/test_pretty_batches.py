@@ -9,10 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
-from app.ingest.importer import import_files
-from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from tests.ingest.conftest import import_into
 
 
 def _message(i: int) -> str:
@@ -23,12 +20,7 @@ def _message(i: int) -> str:
 def _import(tmp_path: Path, sqlite_url: str, text: str, workers: int) -> tuple[Any, list[str]]:
     path = tmp_path / "export.json"
     path.write_text(text)
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=2, workers=workers)
-        return summary, [r["message_id"] for r in event_rows(engine)]
-    finally:
-        engine.dispose()
+    return import_into(sqlite_url, path, chunk=2, workers=workers)
 
 
 #: Documents with `{"batch": [` or `[` on a line of its own and then one message a line.
