@@ -237,11 +237,7 @@ class CommitQueue:
             else:
                 self._settle_alone(jobs[0], exc)
             return
-        self.transactions += 1
-        self.last_failure = None
-        self.committed_messages += len(messages) - len(result.rejected)
-        self._count_left_out(result)
-        self._maybe_refresh_statistics()
+        self._count_commit(len(messages), result)
         by_position: dict[int, str] = {r.index: r.reason for r in result.rejected}
         offset = 0
         for job in jobs:
@@ -290,6 +286,15 @@ class CommitQueue:
             told(True)
         return result
 
+    def _count_commit(self, sent: int, result: IngestResult) -> None:
+        """Count one transaction the database committed, whichever path made it (a shared round or
+        a part of a split batch): /health's `committed` and `transactions` must say what is stored."""
+        self.transactions += 1
+        self.last_failure = None
+        self.committed_messages += sent - len(result.rejected)
+        self._count_left_out(result)
+        self._maybe_refresh_statistics()
+
     def _count_left_out(self, result: IngestResult) -> None:
         if result.traits_left_out:
             self.traits_left_out += result.traits_left_out
@@ -336,7 +341,7 @@ class CommitQueue:
                     raise
                 sub = self._bisect(part, received_at, part_exc)
             else:
-                self._count_left_out(result)
+                self._count_commit(len(part), result)
                 sub = Outcome(len(part) - len(result.rejected), [(r.index, r.reason) for r in result.rejected])
             total.accepted += sub.accepted
             total.rejected.extend((i + base, why) for i, why in sub.rejected)

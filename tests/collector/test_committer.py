@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
@@ -16,6 +17,7 @@ from app.collector.errors import DatabaseUnavailable
 from app.core.database import DatabaseError
 from app.ingest.writer import EventWriter, IngestResult
 from tests.collector.conftest import stored, stored_ids
+from tests.collector.harness import WRITE_KEY, collector_in_thread
 from tests.collector.messages import track
 
 
@@ -158,3 +160,30 @@ def test_a_filling_database_gets_planner_statistics_as_it_grows(engine: Engine,
     asyncio.run(send(30))
     queue.close(10)
     assert refreshed == [3, 6, 12]
+
+
+def test_health_counts_what_a_split_batch_stored(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch the database partly refuses is split and retried; /health's counters (with a write
+    key) must then say what was stored, as they do for a batch stored whole."""
+    from app.ingest.messages import Record
+
+    insert_events = EventWriter._insert_events
+
+    def refuse_one(self: EventWriter, conn: Any, records: list[Record]) -> None:
+        # What the database does with a value it will not store: a DataError inside the transaction.
+        if any(r.event == "Refused by the database" for r in records):
+            raise DataError("INSERT INTO events", {}, Exception("value out of range"))
+        insert_events(self, conn, records)
+
+    monkeypatch.setattr(EventWriter, "_insert_events", refuse_one)
+    batch = [track(), track(), track(), {**track(), "event": "Refused by the database"}]
+    with collector_in_thread(sqlite_url) as running, httpx.Client(base_url=running.url,
+                                                                  auth=(WRITE_KEY, "")) as http:
+        answer = http.post("/v1/batch", json={"batch": batch})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["accepted"] == 3
+        health = http.get("/health").json()
+        held = stored_ids(running.engine)
+    assert len(held) == 3
+    # split in halves: [0, 1] committed, [2, 3] refused, then [2] committed and [3] refused alone
+    assert (health["committed"], health["transactions"]) == (3, 2)
