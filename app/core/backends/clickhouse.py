@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -903,9 +904,35 @@ def _stderr_captured() -> Iterator[Callable[[], str]]:
             os.close(saved)
 
 
+def _chdb_read_only(folder: str) -> str | None:
+    """What keeps this user from writing the chDB folder (None: not its permissions). chDB writes
+    in its folder even to read (its `status` lock, the tables' logs), so a folder its user may
+    only read cannot be opened at all; said before, it read "open in another process"."""
+    path = Path(folder)
+    if path.is_dir():
+        if os.access(path, os.W_OK):
+            return None
+        return (f"the chDB folder {folder} is read-only: its permissions do not let you write to it, and chDB "
+                "writes in its folder even to read; make it writable, or work on a copy you can write to")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is None or not parent.is_dir() or os.access(parent, os.W_OK):
+        return None
+    return f"cannot create the chDB folder {folder}: {parent} is read-only; choose a folder you can write to"
+
+
 def _chdb_open_error(folder: str, text_: str) -> str:
     low = text_.lower()
-    if "cannot lock file" in low or "embeddedserver" in low:
+    if "cannot lock file" in low:
+        return (f"the chDB folder {folder} is open in another process (chDB opens a folder in one process "
+                "at a time): close that program first, or use a ClickHouse server")
+    read_only = _chdb_read_only(folder)
+    if read_only is not None:
+        return read_only
+    if "permission denied" in low:  # the folder may be written, some file or folder in it may not
+        return (f"the chDB folder {folder} is partly read-only (chDB said \"Permission denied\" on what is in "
+                "it), and chDB writes in its folder even to read; make the folder and everything in it writable, or "
+                "work on a copy you can write to")
+    if "embeddedserver" in low:  # chDB's start failed without saying why: most often another process
         return (f"the chDB folder {folder} is open in another process (chDB opens a folder in one process "
                 "at a time): close that program first, or use a ClickHouse server")
     if _open_folder and _open_folder[0] != folder:
