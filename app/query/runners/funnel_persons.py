@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app.query.filters import FilterContext, register_filter_compiler
-from app.query.model import Filter, QueryError, SpecReader, query_model, register_filter
+from app.query.filters import FilterContext
+from app.query.model import Filter, QueryError, SpecReader, query_model
 from app.query.runner import register_runner
 from app.query.runners.funnel_arrays import funnel_sql
 from app.query.runners.funnel_base import FunnelQuery
-from app.query.runners.persons_base import PersonsQuery, PersonsRunner
+from app.query.runners.persons_base import PersonsQuery, PersonsRunner, cte_prefix, register_person_filter
 from app.query.runners.users import context_now, users_condition
 
 STATUSES = ("reached", "dropped")
@@ -87,12 +87,6 @@ class FunnelFilter(Filter):
         return out
 
 
-def _parse_funnel_filter(r: SpecReader) -> Filter:
-    f = FunnelFilter.read(r)
-    r.done()
-    return f
-
-
 #: id(FunnelFilter) -> the exclusions its funnel hash-joins, while a funnel_persons query that
 #: chose them with the database's counts (FunnelSQL.choose_exclusion_forms) builds its statements.
 _HASHED: ContextVar[Mapping[int, frozenset[int]]] = ContextVar("funnel_filter_hashed_exclusions",
@@ -102,22 +96,14 @@ _HASHED: ContextVar[Mapping[int, frozenset[int]]] = ContextVar("funnel_filter_ha
 def compile_funnel_filter(f: FunnelFilter, ctx: FilterContext) -> Any:
     if ctx.person is None:
         raise QueryError("funnel filters need a person to apply to")
-    sql = funnel_sql(f.funnel, ctx.dialect, context_now(ctx), prefix=_prefix(f))  # one pass on ClickHouse
+    prefix = cte_prefix("ff", _occurrence)
+    sql = funnel_sql(f.funnel, ctx.dialect, context_now(ctx), prefix=prefix)  # one pass on ClickHouse
     sql.hashed_exclusions = _HASHED.get().get(id(f), frozenset())
     return sql.persons_condition(ctx.person, f.step, f.status, f.group, f.other)
 
 
-_occurrence = itertools.count(1)
-
-
-def _prefix(f: FunnelFilter) -> str:
-    """Distinct CTE names for every nested funnel (the same funnel may be used twice in one
-    statement). SQL snapshot tests mask the number."""
-    return f"ff{next(_occurrence)}_"
-
-
-register_filter("funnel", _parse_funnel_filter, FunnelFilter.KEYS[1:])
-register_filter_compiler(FunnelFilter, compile_funnel_filter)
+_occurrence = itertools.count(1)  # see cte_prefix
+register_person_filter(FunnelFilter, compile_funnel_filter)
 
 
 @query_model("funnel_persons")

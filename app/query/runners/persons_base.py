@@ -7,15 +7,34 @@ option. Subclasses name the filter class (its `read(SpecReader)` takes the kind'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Select
 
-from app.query.model import Query, SpecReader
+from app.query.filters import FilterContext, register_filter_compiler
+from app.query.model import Filter, Query, SpecReader, register_filter
 from app.query.runner import QueryRunner
 from app.query.runners.users import UsersQuery, UsersRunner
+
+
+def register_person_filter(cls: Any, compiler: Callable[[Any, FilterContext], Any]) -> None:
+    """Let the kind's filter stand in any `where` too, keyed by the first of its KEYS: read by
+    `cls.read`, refused with any key it has not read, compiled by `compiler`."""
+    def parse(r: SpecReader) -> Filter:
+        f: Filter = cls.read(r)
+        r.done()
+        return f
+
+    register_filter(cls.KEYS[0], parse, cls.KEYS[1:])
+    register_filter_compiler(cls, compiler)
+
+
+def cte_prefix(stem: str, occurrence: Iterator[int]) -> str:
+    """Distinct CTE names (`stem1_`, `stem2_`, ...) for every nested statement of a filter: the
+    same one may be used twice in a statement. SQL snapshot tests reset `occurrence`."""
+    return f"{stem}{next(occurrence)}_"
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import itertools
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.query.filters import FilterContext, register_filter_compiler
-from app.query.model import Filter, QueryError, SpecReader, _parse_date, query_model, register_filter
+from app.query.filters import FilterContext
+from app.query.model import Filter, QueryError, SpecReader, _parse_date, query_model
 from app.query.runner import register_runner
-from app.query.runners.persons_base import PersonsQuery, PersonsRunner
+from app.query.runners.persons_base import PersonsQuery, PersonsRunner, cte_prefix, register_person_filter
 from app.query.runners.retention import Cohorts, RetentionQuery, RetentionSQL
 from app.query.runners.users import context_now
 
@@ -61,29 +61,15 @@ class RetentionFilter(Filter):
         return None if self.cohort is None else cohorts.index_of_date(self.cohort, "born")
 
 
-def _parse_retention_filter(r: SpecReader) -> Filter:
-    f = RetentionFilter.read(r)
-    r.done()
-    return f
-
-
 def compile_retention_filter(f: RetentionFilter, ctx: FilterContext) -> Any:
     if ctx.person is None:
         raise QueryError("retention filters need a person to apply to")
-    sql = RetentionSQL(f.retention, ctx.dialect, context_now(ctx), prefix=_prefix())
+    sql = RetentionSQL(f.retention, ctx.dialect, context_now(ctx), prefix=cte_prefix("rf", _occurrence))
     return sql.persons_condition(ctx.person, f.cohort_index(sql.cohorts), f.period, f.status)
 
 
-_occurrence = itertools.count(1)
-
-
-def _prefix() -> str:
-    """Distinct CTE names for every nested retention (one may be used twice in a statement)."""
-    return f"rf{next(_occurrence)}_"
-
-
-register_filter("retention", _parse_retention_filter, RetentionFilter.KEYS[1:])
-register_filter_compiler(RetentionFilter, compile_retention_filter)
+_occurrence = itertools.count(1)  # see cte_prefix
+register_person_filter(RetentionFilter, compile_retention_filter)
 
 
 @query_model("retention_persons")
