@@ -6,8 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +18,8 @@ from app.cli.main import cli
 from app.ingest.importer import MAX_LINE_BYTES, import_files
 from app.ingest.writer import EventWriter
 from tests.ingest.conftest import event_rows
+
+T = TypeVar("T")
 
 
 def _message(i: int, **fields: Any) -> dict[str, Any]:
@@ -66,6 +69,17 @@ def test_a_deeply_nested_element_of_a_batch_document_is_skipped(tmp_path: Path, 
     assert summary.problems[0].line == 7
 
 
+def _with_peak(run: Callable[[], T]) -> tuple[T, int]:
+    """run()'s result and the peak of Python's allocations while it ran (tracemalloc): what the
+    memory-bound tests compare with MAX_LINE_BYTES."""
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_huge_line_is_rejected_without_being_held_in_memory(tmp_path: Path, sqlite_url: str) -> None:
     from app.core.database import open_database
 
@@ -78,12 +92,7 @@ def test_a_huge_line_is_rejected_without_being_held_in_memory(tmp_path: Path, sq
         out.write(b'"}}\n')
         out.write(("\n".join(json.dumps(_message(i)) for i in range(5, 10)) + "\n").encode())
     engine = open_database(sqlite_url)
-    tracemalloc.start()
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    summary, peak = _with_peak(lambda: import_files(EventWriter(engine, enrich=False), [path]))
     assert (summary.stored, summary.rejected) == (10, 1)
     assert summary.problems[0].line == 6
     assert "over the 1,048,576-byte limit" in summary.problems[0].reason
@@ -95,12 +104,7 @@ def test_a_sparse_file_of_nothing_but_zero_bytes_is_refused_in_bounded_memory(tm
     path = tmp_path / "sparse.jsonl"
     with path.open("wb") as out:
         out.truncate(300 << 20)  # 300 MB of NUL bytes, no newline (takes no disk)
-    tracemalloc.start()
-    try:
-        result = CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)])
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = _with_peak(lambda: CliRunner().invoke(cli, ["import", "--db", sqlite_url, "--quiet", str(path)]))
     assert "Traceback" not in result.output
     assert "0 stored" in result.output and "1 rejected" in result.output
     assert peak < 12 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
@@ -119,12 +123,7 @@ def test_a_huge_element_of_a_document_is_skipped_and_the_rest_stored(tmp_path: P
         out.write(b"1" * (3 << 20) + b",\n")  # a 3 MB number
         out.write(",\n".join(json.dumps(_message(i)) for i in range(3, 6)).encode() + b"\n]\n")
     engine = open_database(sqlite_url)
-    tracemalloc.start()
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path])
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    summary, peak = _with_peak(lambda: import_files(EventWriter(engine, enrich=False), [path]))
     assert (summary.stored, summary.rejected) == (6, 2), summary.problems
     assert [p.line for p in summary.problems] == [5, 6]
     assert all("byte limit" in p.reason for p in summary.problems)
@@ -205,10 +204,7 @@ def test_a_pretty_printed_single_message_is_imported_or_rejected_never_dropped(t
         assert [r["message_id"] for r in event_rows(engine)] == ["m1"]
         summary = import_files(writer, [junk])
         assert (summary.stored, summary.rejected) == (0, 1) and summary.problems[0].reason == "missing type"
-        tracemalloc.start()
-        summary = import_files(writer, [big])
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        summary, peak = _with_peak(lambda: import_files(writer, [big]))
         assert (summary.stored, summary.rejected) == (0, 1)
         assert 'without "batch" over the 1,048,576-byte limit' in summary.problems[0].reason
         assert peak < 8 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
