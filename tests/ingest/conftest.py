@@ -27,7 +27,7 @@ def event_rows(engine: Engine, *where: Any) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def import_into(url: str, path: Path, **options: Any) -> tuple[ImportSummary, list[str]]:
+def import_into(url: str, path: str | Path, **options: Any) -> tuple[ImportSummary, list[str]]:
     """Import one file into the database at `url` as `tracklens import` does, without enrichment:
     the summary and the messageIds stored, in order. `options` go to import_files (chunk, workers)."""
     engine = open_database(url)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from app.cli.main import cli
 from app.ingest.importer import ImportFileError, import_files
 from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from tests.ingest.conftest import event_rows, import_into
 
 
 def _messages(n: int, prefix: str = "m") -> list[dict[str, Any]]:
@@ -75,7 +75,6 @@ def test_lines_without_message_ids_are_idempotent_too(tmp_path: Path, engine: En
 
 @pytest.mark.parametrize("layout", ["array", "pretty-batch", "batch-lines"])
 def test_document_layouts(tmp_path: Path, sqlite_url: str, layout: str) -> None:
-    from app.core.database import open_database
 
     msgs = _messages(12)
     path = tmp_path / "in.json"
@@ -85,10 +84,9 @@ def test_document_layouts(tmp_path: Path, sqlite_url: str, layout: str) -> None:
         path.write_text(json.dumps({"sentAt": "2023-07-01T10:01:00Z", "batch": msgs, "writeKey": "k"}, indent=2))
     else:
         path.write_text("\n".join(json.dumps({"batch": msgs[i:i + 4]}) for i in range(0, 12, 4)))
-    engine = open_database(sqlite_url)
-    summary = import_files(EventWriter(engine, enrich=False), [path])
+    summary, stored = import_into(sqlite_url, path)
     assert (summary.stored, summary.rejected) == (12, 0)
-    assert [r["message_id"] for r in event_rows(engine)] == [f"m{i}" for i in range(12)]
+    assert stored == [f"m{i}" for i in range(12)]
 
 
 def test_document_streams_across_read_chunks(tmp_path: Path, sqlite_url: str,
@@ -107,13 +105,11 @@ def test_document_streams_across_read_chunks(tmp_path: Path, sqlite_url: str,
 
 
 def test_broken_document_reports_the_line_and_keeps_what_was_read(tmp_path: Path, sqlite_url: str) -> None:
-    from app.core.database import open_database
 
     text = json.dumps({"batch": _messages(3)}, indent=2)
     path = tmp_path / "broken.json"
     path.write_text(text[: text.rindex("}", 0, len(text) - 5)] + "}, {oops]}")
-    engine = open_database(sqlite_url)
-    summary = import_files(EventWriter(engine, enrich=False), [path])
+    summary, _ = import_into(sqlite_url, path)
     assert summary.stored == 3
     assert summary.rejected == 1
     assert "cannot be read" in summary.problems[0].reason

@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.database import open_database
-from app.ingest.importer import import_files
-from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from tests.ingest.conftest import import_into
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
 
@@ -38,12 +35,7 @@ def test_one_ctrl_d_ends_what_is_typed_at_a_terminal(tmp_path: Path, sqlite_url:
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
         first = b"".join(_typed(f"m{i}") for i in range(lines))
         os.write(master, first + eof + _typed("after") + eof)
-        engine = open_database(sqlite_url)
-        try:
-            summary = import_files(EventWriter(engine, enrich=False), [os.ttyname(slave)], workers=0)
-            stored = [r["message_id"] for r in event_rows(engine)]
-        finally:
-            engine.dispose()
+        summary, stored = import_into(sqlite_url, os.ttyname(slave), workers=0)
     finally:
         os.close(slave)
         os.close(master)

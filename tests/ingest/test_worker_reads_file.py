@@ -16,17 +16,14 @@ from typing import Any
 
 import pytest
 
-from app.core.database import open_database
 from app.ingest.importer import (
     MAX_LINE_BYTES,
     _line_chunks,
     _line_spans,
     _prepare_span,
     _Prepend,
-    import_files,
 )
-from app.ingest.writer import EventWriter
-from tests.ingest.conftest import event_rows
+from tests.ingest.conftest import import_into
 
 
 def _message(i: int, **fields: Any) -> dict[str, Any]:
@@ -56,13 +53,9 @@ def test_the_chunks_found_hold_the_lines_that_were_read_and_sent(data: bytes, pe
 def test_a_byte_order_mark_does_not_cost_the_first_message_with_workers(tmp_path: Path, sqlite_url: str) -> None:
     path = tmp_path / "export.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + _text(4))
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=3, workers=1)
-        assert (summary.stored, summary.rejected) == (4, 0), summary.problems
-        assert [r["message_id"] for r in event_rows(engine)] == ["m0", "m1", "m2", "m3"]
-    finally:
-        engine.dispose()
+    summary, stored = import_into(sqlite_url, path, chunk=3, workers=1)
+    assert (summary.stored, summary.rejected) == (4, 0), summary.problems
+    assert stored == ["m0", "m1", "m2", "m3"]
 
 
 @pytest.mark.skipif(not Path("/dev/stdin").exists(), reason="no /dev/stdin")
@@ -100,11 +93,7 @@ def test_a_huge_line_in_a_worker_s_chunk_is_rejected_without_being_held(tmp_path
     assert len(records) == 10 and [p.line for p in problems] == [6]
     assert peak < 12 * MAX_LINE_BYTES, f"peak {peak / 2**20:.0f} MiB"
 
-    engine = open_database(sqlite_url)
-    try:
-        summary = import_files(EventWriter(engine, enrich=False), [path], chunk=4, workers=1)
-    finally:
-        engine.dispose()
+    summary, _ = import_into(sqlite_url, path, chunk=4, workers=1)
     assert (summary.stored, summary.rejected) == (10, 1)
     assert summary.problems[0].line == 6 and "over the 1,048,576-byte limit" in summary.problems[0].reason
 
