@@ -18,7 +18,7 @@ from app.core.database import open_database
 from tests.cli.roles import select_only_url
 from tests.collector.conftest import stored
 from tests.collector.harness import REPO, start_process, stop_process
-from tests.query.test_read_only_open import _without_root_powers
+from tests.support.permissions import without_root_powers
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer
 
@@ -58,7 +58,7 @@ def test_a_read_only_sqlite_file_is_refused_before_listening(tmp_path: Path) -> 
     open_database(str(path)).dispose()
     path.chmod(0o444)
     port = free_port()
-    first, status, rest = _start(str(path), port, _without_root_powers())
+    first, status, rest = _start(str(path), port, without_root_powers())
     assert first == f"Error: cannot write to {path}: the file is read-only", first + rest
     assert (status, rest) == (1, "")
     assert _port_is_free(port)

@@ -6,8 +6,6 @@ as root."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,23 +15,14 @@ import pytest
 
 from app.core.database import open_database
 from app.ingest.writer import EventWriter
+from tests.support.permissions import without_root_powers
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _without_root_powers() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
-    caps = "-dac_override,-dac_read_search,-fowner"
-    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
-
-
 def _tracklens(*args: str) -> tuple[int, str]:
     """`tracklens ARGS` as a user without root's powers: its status and last line on stderr."""
-    done = subprocess.run([*_without_root_powers(), sys.executable, "-m", "app", *args], cwd=REPO,
+    done = subprocess.run([*without_root_powers(), sys.executable, "-m", "app", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=180)
     assert "Traceback" not in done.stderr, done.stderr
     lines = done.stderr.strip().splitlines()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.main import cli
+from tests.support.permissions import without_root_powers
 
 
 def _one_error_line(output: str) -> str:
@@ -53,13 +53,7 @@ def test_the_app_with_a_settings_folder_it_cannot_make_says_which(tmp_path: Path
 
 def test_a_read_only_home_is_one_line(tmp_path: Path) -> None:
     """As a user meets it: permissions enforced (setpriv drops root's powers to override them)."""
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: file permissions cannot be enforced")
-        caps = "-dac_override,-dac_read_search,-fowner"
-        prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+    prefix = without_root_powers()
     home = tmp_path / "home"
     home.mkdir()
     home.chmod(0o555)

@@ -7,8 +7,6 @@ tests run as root."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,21 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.permissions import without_root_powers
 from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 READ_ONLY = "is read-only: its permissions do not let you write to it"
 OTHER_PROCESS = "is open in another process"
-
-
-def _without_root_powers() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
-    caps = "-dac_override,-dac_read_search,-fowner"
-    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
 
 
 def _export(tmp_path: Path) -> Path:
@@ -46,7 +35,7 @@ def _tracklens(command: str, url: str, tmp_path: Path) -> tuple[int, str]:
     args = {"query": ["query", "--db", url, "--spec", "-"],
             "import": ["import", "--quiet", "--db", url, str(_export(tmp_path))],
             "collect": ["collect", "--db", url, "--write-key", "k", "--port", str(free_port())]}[command]
-    done = subprocess.run([*_without_root_powers(), sys.executable, "-m", "app", *args], cwd=REPO,
+    done = subprocess.run([*without_root_powers(), sys.executable, "-m", "app", *args], cwd=REPO,
                           input=json.dumps({"kind": "segmentation"}), capture_output=True, text=True, timeout=180)
     assert "Traceback" not in done.stderr, done.stderr
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]

@@ -5,8 +5,6 @@ header), not its tables, not its folder; it says "PATH is not a Tracklens databa
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +17,7 @@ from sqlalchemy import create_engine, inspect
 from app.cli.main import cli
 from app.core.database import DatabaseError, open_database
 from app.ingest.writer import EventWriter
+from tests.support.permissions import without_root_powers
 
 LIVE = json.dumps({"kind": "live"})
 
@@ -130,18 +129,6 @@ def test_a_read_only_uri_opens_the_file_it_names(tmp_path: Path) -> None:
     assert not any("?" in name for name in _files(tmp_path)), _files(tmp_path)
 
 
-def _without_root_powers() -> list[str]:
-    """A prefix running a command with file permissions enforced: as it is for a user, through
-    setpriv (util-linux) dropping root's powers to override them when the tests run as root."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: file permissions cannot be enforced")
-    caps = "-dac_override,-dac_read_search,-fowner"
-    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
-
-
 def test_a_wal_database_in_a_read_only_folder_is_explained(tmp_path: Path) -> None:
     """A database handed over on a read-only share: SQLite cannot read a WAL-mode file without
     creating its -shm file beside it, and said only "attempt to write a readonly database"."""
@@ -155,7 +142,7 @@ def test_a_wal_database_in_a_read_only_folder_is_explained(tmp_path: Path) -> No
     path.chmod(0o444)
     folder.chmod(0o555)
     try:
-        done = subprocess.run([*_without_root_powers(), sys.executable, "-m", "app", "query", "--db", str(path),
+        done = subprocess.run([*without_root_powers(), sys.executable, "-m", "app", "query", "--db", str(path),
                                "--spec", "-"], input=LIVE, capture_output=True, text=True, timeout=120)
     finally:
         folder.chmod(0o755)
