@@ -20,13 +20,19 @@ class UnknownKeys(QueryError):
     else is wrong with the query: `also` is then the first other problem (one line)."""
 
     def __init__(self, message: str, *, keys: tuple[str, ...] = (), data: object = None,
-                 also: str | None = None) -> None:
+                 also: str | None = None, suggestions: dict[str, str] | None = None,
+                 hinted: str | None = None) -> None:
+        #: the unknown keys and where they are, without suggestions (the GUI adds its own words)
         self.message = message
         self.keys = keys
         #: the JSON object holding the keys (the parser's sweep finds its path by it)
         self.data = data
         self.also = also
-        super().__init__(message if also is None else f"{message}; also {also}")
+        #: unknown key -> the known key of its object it most likely means ("evnets" -> "events")
+        self.suggestions = suggestions or {}
+        #: `message` with each suggestion after its key: what str() says
+        self.hinted = hinted or message
+        super().__init__(self.hinted if also is None else f"{self.hinted}; also {also}")
 
 
 class QueryTooLarge(QueryError):

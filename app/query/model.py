@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self, TypeVar
@@ -21,6 +21,7 @@ from app.core.names import MAX_NAME_LENGTH, name_problem
 from app.core.schema import ENRICHED_COLUMNS
 from app.query import limits
 from app.query.errors import QueryError, QueryTooLarge, UnknownKeys
+from app.query.suggest import did_you_mean, hint
 from app.query.zones import zone_info
 
 # --------------------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class SpecReader:
         so a typo such as `"valeu"` is named as such (not as a missing value) and is found
         whatever else is wrong with the object."""
         self._seen.update(keys)
-        self._check(set(self.data) - set(keys))
+        self._check(set(self.data) - set(keys), keys)
 
     def sub(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -85,7 +86,8 @@ class SpecReader:
         if not isinstance(value, str):
             raise QueryError(f"{self.sub(key)} must be a string, got {_describe(value)}")
         if choices is not None and value not in choices:
-            raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {_short(value)!r}")
+            raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {_short(value)!r}"
+                             f"{hint(value, choices)}")
         return value
 
     def integer(self, key: str, default: int | None = None, *, minimum: int | None = None,
@@ -115,17 +117,25 @@ class SpecReader:
 
     def done(self) -> None:
         self.finished = True
-        self._check(set(self.data) - self._seen)
+        self._check(set(self.data) - self._seen, self._seen)
 
-    def _check(self, unknown: set[str]) -> None:
+    def _check(self, unknown: set[str], known: Iterable[str]) -> None:
         if unknown:
             keys = tuple(sorted(unknown))
-            raise UnknownKeys(unknown_keys_message(keys, self.path), keys=keys, data=self.data)
+            known = sorted(known)
+            suggestions = {key: meant for key in keys if (meant := did_you_mean(key, known)) is not None}
+            raise UnknownKeys(unknown_keys_message(keys, self.path), keys=keys, data=self.data,
+                              suggestions=suggestions, hinted=unknown_keys_message(keys, self.path, suggestions))
 
 
-def unknown_keys_message(keys: Sequence[str], path: str) -> str:
+def unknown_keys_message(keys: Sequence[str], path: str, suggestions: Mapping[str, str] | None = None) -> str:
+    """`unknown keys 'evnets', 'x' in where[0]`; with `suggestions`, each key followed by the
+    key it most likely means: `'evnets' (did you mean 'events'?)`."""
     where = f" in {path}" if path else ""
-    return f"unknown key{'s' if len(keys) > 1 else ''} {', '.join(repr(_short(k)) for k in keys)}{where}"
+    suggestions = suggestions or {}
+    named = ", ".join(repr(_short(k)) + (f" (did you mean {suggestions[k]!r}?)" if k in suggestions else "")
+                      for k in keys)
+    return f"unknown key{'s' if len(keys) > 1 else ''} {named}{where}"
 
 
 class _NotAnObject:
@@ -410,9 +420,9 @@ def parse_filter(data: Any, path: str, *, allow: Sequence[str] = ("property", "t
             return parser(r)
     targets = [t for t in ("property", "trait") if t in r.data]
     if len(targets) != 1:
-        if not targets:  # {"propery": ...}: a typo, or a filter of a newer Tracklens
-            r.expect(*CONDITION_KEYS)
         known = ["property", "trait", "any", *FILTER_PARSERS]
+        if not targets:  # {"propery": ...}: a typo, or a filter of a newer Tracklens (none of
+            r.expect(*CONDITION_KEYS, *known)  # `known` is in it: they name what it may mean)
         raise QueryError(f"{path} must have exactly one of {', '.join(repr(k) for k in known)}")
     target = targets[0]
     r.expect(target, *CONDITION_KEYS)
@@ -642,9 +652,11 @@ def read_strictly(parse: Callable[[Any], T], spec: Any,
             found, other = [], None
         if not found:
             raise
-        message = "; ".join(unknown_keys_message(keys, path) for path, keys in found)
-        keys = tuple(key for _, group in found for key in group)
-        raise UnknownKeys(message, keys=keys, also=other) from None
+        message = "; ".join(unknown_keys_message(keys, path) for path, keys, _ in found)
+        hinted = "; ".join(unknown_keys_message(keys, path, meant) for path, keys, meant in found)
+        keys = tuple(key for _, group, _ in found for key in group)
+        suggestions = {key: value for _, _, meant in found for key, value in meant.items()}
+        raise UnknownKeys(message, keys=keys, also=other, suggestions=suggestions, hinted=hinted) from None
 
 
 #: Parses of a query's copy the sweep may spend, counted in JSON objects read (SpecReaders):
@@ -658,10 +670,10 @@ _FILLERS: tuple[Callable[[], Any], ...] = (lambda: "x", lambda: 1, lambda: True,
 
 
 def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[type[Exception], ...]
-                        ) -> tuple[list[tuple[str, tuple[str, ...]]], str | None]:
+                        ) -> tuple[list[tuple[str, tuple[str, ...], dict[str, str]]], str | None]:
     """Every unknown key of a refused query (or campaign: any `parse` reading with SpecReader),
-    as (path, keys) in the order the parser meets them, and the first problem that is not an
-    unknown key (None when there is none).
+    as (path, keys, suggestions) in the order the parser meets them, and the first problem that
+    is not an unknown key (None when there is none).
 
     The parser stops at its first problem, so keys after it are never looked at. Parse a copy
     again and again, each time taking out the unknown keys found, or setting aside what was
@@ -672,7 +684,7 @@ def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[t
     paths: dict[int, str] = {}
     parents: dict[int, tuple[Any, Any]] = {}
     copy = _copy_json(spec, "", paths, parents)
-    found: list[tuple[str, tuple[str, ...]]] = []
+    found: list[tuple[str, tuple[str, ...], dict[str, str]]] = []
     other: str | None = None
     fills: dict[tuple[int, Any], int] = {}
     kept: list[Any] = []  # what was taken out or put in, kept alive: objects are known by id
@@ -686,9 +698,9 @@ def _sweep_unknown_keys(spec: Any, parse: Callable[[Any], Any], refused: tuple[t
                 parse(copy)
             except UnknownKeys as exc:
                 if not isinstance(exc.data, dict) or id(exc.data) not in paths:
-                    found.append((_path_of(exc), exc.keys))
+                    found.append((_path_of(exc), exc.keys, exc.suggestions))
                     break  # not an object of the copy: nothing to take the keys out of
-                found.append((paths[id(exc.data)], exc.keys))
+                found.append((paths[id(exc.data)], exc.keys, exc.suggestions))
                 for key in exc.keys:
                     del exc.data[key]
                 continue
@@ -855,7 +867,7 @@ KINDS = ("segmentation", "funnel", "users", "profile", "live", "discovery", "fun
 
 def _load_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise QueryError(f"unknown query kind {_short(kind)!r}; expected one of {', '.join(KINDS)}")
+        raise QueryError(f"unknown query kind {_short(kind)!r}{hint(kind, KINDS)}; expected one of {', '.join(KINDS)}")
     try:
         importlib.import_module(f"app.query.runners.{kind}")
     except ModuleNotFoundError as exc:
@@ -884,7 +896,8 @@ class Measure:
             return cls("total")
         if isinstance(data, str):
             if data not in MEASURES:
-                raise QueryError(f"{path} must be 'total', 'unique' or {{'sum'|'avg'|'median': property}}; got {data!r}")
+                raise QueryError(f"{path} must be 'total', 'unique' or {{'sum'|'avg'|'median': property}}; "
+                                 f"got {_short(data)!r}{hint(data, MEASURES)}")
             return cls(data)
         r = SpecReader(data, path)
         r.expect(*NUMERIC_MEASURES)

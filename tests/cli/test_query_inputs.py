@@ -51,3 +51,19 @@ def test_reading_a_folder_that_is_no_chdb_database_leaves_it_alone(tmp_path: Pat
         assert done.returncode == 1, done.stderr
         assert done.stderr.strip() == f"Error: no Tracklens database at {folder} (the folder holds no chDB database)"
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_misspelt_key_or_value_of_a_query_file_says_what_it_most_likely_means(tmp_path: Path) -> None:
+    """`tracklens query --spec` on a query (or a saved report holding one) with "evnets" or
+    "unit": "dya" said `unknown key 'evnets'` or `got 'dya'` and left the right word to the docs."""
+    report = tmp_path / "weekly.tracklens.json"
+    report.write_text('{"name": "Weekly", "panel": "segmentation", "query": '
+                      '{"kind": "segmentation", "evnets": ["Signed Up"], "unit": "dya"}}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["query", "--db", str(tmp_path / "none.sqlite"), "--spec", str(report)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Error: bad query: unknown key 'evnets' (did you mean 'events'?); also unit must "
+                                     "be one of hour, day, week, month; got 'dya' (did you mean 'day'?)")
+    typed = CliRunner().invoke(cli, ["query", "--db", str(tmp_path / "none.sqlite"), "--spec",
+                                     '{"kind": "funnel", "steps": ["A", "B"], "window": {"dyas": 3}}'])
+    assert typed.stderr.startswith("Error: bad query: unknown key 'dyas' (did you mean 'days'?) in window")
+    assert not (tmp_path / "none.sqlite").exists()

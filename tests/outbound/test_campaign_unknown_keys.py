@@ -39,16 +39,16 @@ def test_the_campaign_reads() -> None:
 
 @pytest.mark.parametrize("change, message", [
     (lambda c: (c.update(audiance=c.pop("audience")), c["channel"].pop("from")),
-     "unknown key 'audiance'; also channel.from is required"),
+     "unknown key 'audiance' (did you mean 'audience'?); also channel.from is required"),
     (lambda c: (c["audience"]["where"][0].update(valeu="pro"), c.update(name="")),
-     "unknown key 'valeu' in audience.where[0]; also name must be 1-200 printable characters"),
+     "unknown key 'valeu' (did you mean 'value'?) in audience.where[0]; also name must be 1-200 printable characters"),
     (lambda c: (c["audience"]["did"][0].pop("event"), c["audience"]["did"][0].update(where=[{"property": "x", "op": "set", "Op": 1}])),
-     "unknown key 'Op' in audience.did[0].where[0]; also audience.did[0].event must be a non-empty string, got null"),
+     "unknown key 'Op' (did you mean 'op'?) in audience.did[0].where[0]; also audience.did[0].event must be a non-empty string, got null"),
     (lambda c: (c.update(holdout=2, audiance={}), c["goal"]["within"].update(dayz=3)),
-     "unknown key 'audiance'; unknown key 'dayz' in goal.within; also holdout must be a share from 0 up to "
+     "unknown key 'audiance' (did you mean 'audience'?); unknown key 'dayz' (did you mean 'days'?) in goal.within; also holdout must be a share from 0 up to "
      "(not including) 1, got 2"),
     (lambda c: (c["channel"].update(type="sms", subjct="Hi"), c["audience"].update(mtch="any")),
-     "unknown key 'mtch' in audience; unknown key 'subjct' in channel; also channel.type must be one of email, "
+     "unknown key 'mtch' (did you mean 'match'?) in audience; unknown key 'subjct' (did you mean 'subject'?) in channel; also channel.type must be one of email, "
      "webhook; got 'sms'"),
 ])
 def test_unknown_keys_of_a_campaign_are_named_whatever_else_is_wrong(change: Any, message: str) -> None:
@@ -63,5 +63,5 @@ def test_a_campaign_file_names_its_unknown_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CampaignError) as caught:
         load_campaign(path)
-    assert str(caught.value) == ("welcome.campaign.json: unknown key 'audiance'; also channel.type must be one of "
+    assert str(caught.value) == ("welcome.campaign.json: unknown key 'audiance' (did you mean 'audience'?); also channel.type must be one of "
                                  "email, webhook; got 'carrier pigeon'")

@@ -53,18 +53,18 @@ def test_a_good_file_reads_as_written() -> None:
     # a typo in a filter beside a bad type in the same destination
     (lambda f: (f[1].update(type="rudderstack", where=[{"property": "plan", "op": "eq", "value": "pro",
                                                              "ignore_cse": True}])),
-     "unknown key 'ignore_cse' in destinations[1].where[0]; also destinations[1].type must be one of webhook, segment, "
+     "unknown key 'ignore_cse' (did you mean 'ignore_case'?) in destinations[1].where[0]; also destinations[1].type must be one of webhook, segment, "
      "mixpanel; got 'rudderstack'"),
     # a typo in a later destination behind a bad url in an earlier one
     (lambda f: (f[0].update(url="ftp://hooks.example"), f[2].update(evnets=["Signed Up"])),
-     "unknown key 'evnets' in destinations[2]; also destinations[0].url must be an http:// or https:// URL, "
+     "unknown key 'evnets' (did you mean 'events'?) in destinations[2]; also destinations[0].url must be an http:// or https:// URL, "
      "got 'ftp://hooks.example'"),
     # a typo in a filter of a group, behind a destination without a name and a bad filter before it
     (lambda f: (f[0].pop("name"), f[0]["where"][0].update(op="bigger"), f[0]["where"][1]["any"][1].update(Op="set")),
-     "unknown key 'Op' in destinations[0].where[1].any[1]; also destinations[0].where[0].op must be one of "),
+     "unknown key 'Op' (did you mean 'op'?) in destinations[0].where[1].any[1]; also destinations[0].where[0].op must be one of "),
     # the destination's own typo beside a secret given to the wrong type
     (lambda f: (f[1].update(wehre=[], api_secret="s")),
-     "unknown key 'wehre' in destinations[1]; also destinations[1].api_secret is not a field of a segment "
+     "unknown key 'wehre' (did you mean 'where'?) in destinations[1]; also destinations[1].api_secret is not a field of a segment "
      "destination"),
 ])
 def test_an_unknown_key_is_named_beside_another_problem(change: Any, message: str) -> None:
@@ -81,8 +81,8 @@ def test_every_unknown_key_of_the_file_is_named() -> None:
         f.append({"name": "late", "type": "webhook", "url": "https://late.example",
                   "where": [{"property": "a", "op": "set", "ignore_cse": True}]})
     assert _refusal(typos) == (
-        "unknown key 'evnets' in destinations[0]; unknown key 'Value' in destinations[0].where[0]; "
-        "unknown key 'wehre' in destinations[2]; unknown key 'ignore_cse' in destinations[3].where[0]; "
+        "unknown key 'evnets' (did you mean 'events'?) in destinations[0]; unknown key 'Value' (did you mean 'value'?) in destinations[0].where[0]; "
+        "unknown key 'wehre' (did you mean 'where'?) in destinations[2]; unknown key 'ignore_cse' (did you mean 'ignore_case'?) in destinations[3].where[0]; "
         "also destinations[0].where[1].any[0].trait must be a non-empty string, got the number 1")
 
 
@@ -94,7 +94,7 @@ def test_forward_and_collect_name_the_unknown_keys_in_one_line(tmp_path: Path) -
     data[1]["type"] = "rudderstack"
     path = tmp_path / "destinations.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    message = ("Error: unknown key 'ignore_cse' in destinations[0].where[0]; also destinations[1].type must be one of "
+    message = ("Error: unknown key 'ignore_cse' (did you mean 'ignore_case'?) in destinations[0].where[0]; also destinations[1].type must be one of "
                "webhook, segment, mixpanel; got 'rudderstack'")
     for args in (["forward", "--db", db, "--destinations", str(path), "--status"],
                  ["collect", "--db", db, "--no-auth", "--port", "0", "--destinations", str(path)]):

@@ -174,7 +174,7 @@ def test_empty_ranges_and_unknown_names_are_empty_not_errors(engine: Engine) -> 
     ({"window": {"days": 1, "hours": 2}}, "exactly one of"),
     ({"window": {"days": 400}}, "at most 366 days"),
     ({"window": {"days": None}}, "window.days is required"),  # was a TypeError traceback
-    ({"steps": [{"event": "A", "wher": []}]}, "unknown key 'wher' in steps[0]"),
+    ({"steps": [{"event": "A", "wher": []}]}, "unknown key 'wher' (did you mean 'where'?) in steps[0]"),
 ])
 def test_bad_specs_are_one_line_query_errors(sqlite_url: str, spec: dict[str, Any], message: str) -> None:
     from app.core.database import open_database

@@ -90,28 +90,28 @@ _BAD_OP = {"property": "plan", "op": "is", "value": "pro"}
     # exactly one of ...": the typo itself went unnamed, and a reader showing the query anyway
     # (a saved report opens a half-made one) made it a filter without a value, or dropped it.
     ({"kind": "segmentation", "where": [{**_GT, "value": None, "valeu": 100}]},
-     "unknown key 'valeu' in where[0]; also where[0].value is required for operator 'gt'"),
+     "unknown key 'valeu' (did you mean 'value'?) in where[0]; also where[0].value is required for operator 'gt'"),
     ({"kind": "segmentation", "where": [{"propery": "price", "op": "eq", "value": 1}]},
-     "unknown key 'propery' in where[0]; also where[0] must have exactly one of "),
+     "unknown key 'propery' (did you mean 'property'?) in where[0]; also where[0] must have exactly one of "),
     # Unknown keys behind a problem the parser stopped at: they were never looked at.
     ({"kind": "segmentation", "where": [_BAD_OP], "sampling": 10},
      "unknown key 'sampling'; also where[0].op must be one of "),
     ({"kind": "segmentation", "where": [_BAD_OP, {**_GT, "Value": 5}]},
-     "unknown key 'Value' in where[1]; also where[0].op must be one of "),
+     "unknown key 'Value' (did you mean 'value'?) in where[1]; also where[0].op must be one of "),
     ({"kind": "segmentation", "events": 5, "where": [1, {**_GT, "valeu": 5}]},
-     "unknown key 'valeu' in where[1]; also events must be a list, got the number 5"),
+     "unknown key 'valeu' (did you mean 'value'?) in where[1]; also events must be a list, got the number 5"),
     ({"kind": "segmentation", "where": [{"any": [_BAD_OP, {**_GT, "ignore_cases": True}]}]},
-     "unknown key 'ignore_cases' in where[0].any[1]; also where[0].any[0].op must be one of "),
+     "unknown key 'ignore_cases' (did you mean 'ignore_case'?) in where[0].any[1]; also where[0].any[0].op must be one of "),
     ({"kind": "funnel", "steps": ["A", {"event": "", "where": []}, {"event": "C", "wheres": [_GT]}]},
-     "unknown key 'wheres' in steps[2]; also steps[1].event must be a non-empty string"),
+     "unknown key 'wheres' (did you mean 'where'?) in steps[2]; also steps[1].event must be a non-empty string"),
     ({"kind": "funnel", "steps": ["A", "B"], "view": "sankey", "breakdown": {"property": "plan", "top": 3}},
      "unknown key 'top' in breakdown; also view must be one of "),
     ({"kind": "retention", "start": {"event": "A", "where": [{**_GT, "value": None}]}, "return": {"event": "B", "whre": []}},
-     "unknown key 'whre' in return; also start.where[0].value is required for operator 'gt'"),
+     "unknown key 'whre' (did you mean 'where'?) in return; also start.where[0].value is required for operator 'gt'"),
     ({"kind": "users", "where": [{"trait": "age", "op": "gt"}], "did": [{"event": "A", "mx": 3}]},
-     "unknown key 'mx' in did[0]; also where[0].value is required for operator 'gt'"),
+     "unknown key 'mx' (did you mean 'max'?) in did[0]; also where[0].value is required for operator 'gt'"),
     ({"kind": "segmentation", "range": {"last": 0, "unit": "day", "form": "2026-01-01"}},
-     "unknown key 'form' in range; also range.last must be at least 1, got 0"),
+     "unknown key 'form' (did you mean 'from'?) in range; also range.last must be at least 1, got 0"),
 ])
 def test_unknown_keys_are_named_whatever_else_is_wrong(spec: dict, message: str) -> None:
     with pytest.raises(QueryError) as caught:

@@ -27,17 +27,17 @@ def _refusal(spec: Any) -> str:
     # The step has no event: the sweep took the whole step out, so its filter's 'valeu' was
     # never looked at and the error named only the missing event.
     ({"kind": "funnel", "steps": ["A", {"where": [{**_GT, "valeu": 5}]}, "C"]},
-     "unknown key 'valeu' in steps[1].where[0]; also steps[1].event must be a non-empty string, got null"),
+     "unknown key 'valeu' (did you mean 'value'?) in steps[1].where[0]; also steps[1].event must be a non-empty string, got null"),
     ({"kind": "retention", "start": {"where": [{"any": [{**_GT, "ignore_cases": True}]}]}, "return": "B"},
-     "unknown key 'ignore_cases' in start.where[0].any[0]; also start.event must be a non-empty string, got null"),
+     "unknown key 'ignore_cases' (did you mean 'ignore_case'?) in start.where[0].any[0]; also start.event must be a non-empty string, got null"),
     ({"kind": "users", "did": [{"where": [{**_GT, "Value": 3}], "range": {"last": 7, "units": "day"}}]},
-     "unknown key 'Value' in did[0].where[0]; unknown key 'units' in did[0].range; "
+     "unknown key 'Value' (did you mean 'value'?) in did[0].where[0]; unknown key 'units' (did you mean 'unit'?) in did[0].range; "
      "also did[0].event must be a non-empty string, got null"),
     # No steps: the first exclusion (with a filter) is refused for its to_step, and the sweep
     # set aside the whole list of exclusions, the second one's typo with it.
     ({"kind": "funnel", "exclusions": [{"event": "X", "where": [_GT], "from_step": 1, "to_step": 2},
                                        {"event": "Y", "from_step": 1, "to_step": 2, "wher": []}]},
-     "unknown key 'wher' in exclusions[1]; also steps must list at least one step"),
+     "unknown key 'wher' (did you mean 'where'?) in exclusions[1]; also steps must list at least one step"),
 ])
 def test_an_unknown_key_beside_a_missing_required_value_is_named(spec: dict, message: str) -> None:
     assert _refusal(spec) == message
@@ -52,15 +52,15 @@ def test_many_nested_unknown_keys_are_all_named() -> None:
             "exclusions": [{"event": "X", "from_step": 1, "to_step": 2, "where": [{"any": [{**_GT, "x": 1}]}]}],
             "breakdown": {"property": "plan", "top": 3}}
     assert _refusal(spec) == (
-        "unknown key 'windw'; unknown key 'valeu' in steps[1].where[0]; unknown key 'Op' in steps[1].where[1]; "
-        "unknown key 'wheres' in steps[2]; unknown key 'top' in breakdown; "
+        "unknown key 'windw' (did you mean 'window'?); unknown key 'valeu' (did you mean 'value'?) in steps[1].where[0]; unknown key 'Op' (did you mean 'op'?) in steps[1].where[1]; "
+        "unknown key 'wheres' (did you mean 'where'?) in steps[2]; unknown key 'top' in breakdown; "
         "unknown key 'x' in exclusions[0].where[0].any[0]")
 
 
 def test_an_unknown_key_behind_many_other_problems_is_named() -> None:
     """The sweep set aside at most 32 refused parts: a typo behind 40 bad filters was not named."""
     spec = {"kind": "segmentation", "where": [{"property": "p", "op": "is", "value": 1}] * 40 + [{**_GT, "valeu": 5}]}
-    assert _refusal(spec).startswith("unknown key 'valeu' in where[40]; also where[0].op must be one of ")
+    assert _refusal(spec).startswith("unknown key 'valeu' (did you mean 'value'?) in where[40]; also where[0].op must be one of ")
     many = {"kind": "segmentation", "where": [{**_GT, f"k{i}": 1} for i in range(40)]}
     assert _refusal(many) == "; ".join(f"unknown key 'k{i}' in where[{i}]" for i in range(40))
 
@@ -73,7 +73,7 @@ def test_an_unknown_key_behind_thousands_of_problems_at_the_spec_limits_is_named
     where = [{"any": [{"property": "plan", "op": "is", "value": 1} for _ in range(24)]} for _ in range(200)]
     where[-1]["any"][-1]["valeu"] = 1
     assert _refusal({"kind": "segmentation", "where": where}).startswith(
-        "unknown key 'valeu' in where[199].any[23]; also where[0].any[0].op must be one of ")
+        "unknown key 'valeu' (did you mean 'value'?) in where[199].any[23]; also where[0].any[0].op must be one of ")
 
 
 def test_the_error_without_unknown_keys_is_unchanged() -> None:

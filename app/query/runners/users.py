@@ -58,6 +58,7 @@ from app.query.model import (
     QueryError,
     Range,
     SpecReader,
+    _short,
     check_event_name,
     check_int,
     check_name,
@@ -69,6 +70,7 @@ from app.query.model import (
     register_filter,
 )
 from app.query.runner import QueryRunner, register_runner
+from app.query.suggest import hint
 from app.query.timerange import Period, resolve_range, today
 from app.query.zones import zone_info
 
@@ -250,7 +252,8 @@ class Sort:
         r.done()
         if isinstance(by, str):
             if by not in SORT_KEYS:
-                raise QueryError(f"{path}.by must be one of {', '.join(SORT_KEYS)} or {{'trait': name}}; got {by!r}")
+                raise QueryError(f"{path}.by must be one of {', '.join(SORT_KEYS)} or {{'trait': name}}; "
+                                 f"got {_short(by)!r}{hint(by, SORT_KEYS)}")
             return cls(by, None, desc)
         t = SpecReader(by, f"{path}.by")
         t.expect("trait")
