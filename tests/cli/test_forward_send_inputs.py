@@ -250,3 +250,20 @@ def test_a_destinations_file_without_destinations_says_so(sqlite_url: str, tmp_p
         result = run("forward", "--db", sqlite_url, "--destinations", str(empty), *extra)
         assert result.exit_code == 1, result.output
         assert f"{empty} lists no destinations: nothing to forward" in result.output
+
+
+def test_an_empty_destinations_file_is_said_to_be_empty(sqlite_url: str, tmp_path: Path) -> None:
+    """`forward --destinations F` on a file made but not yet written (0 bytes, or a line break)
+    said 'F is not valid JSON (line 1: Expecting value)'; it now says the file is empty and
+    what it should hold, and the example it gives is a file forward takes."""
+    open_database(sqlite_url).dispose()
+    empty = tmp_path / "destinations.json"
+    for content in ("", "\n  \n"):
+        empty.write_text(content)
+        result = run("forward", "--db", sqlite_url, "--destinations", str(empty))
+        assert result.exit_code == 1, result.output
+        assert result.stderr.strip() == (f"Error: {empty} is empty: a destinations file is a JSON list of destinations, "
+                                         'e.g. [{"name": "hook", "type": "webhook", "url": "https://example.com/hook"}]')
+    empty.write_text('[{"name": "hook", "type": "webhook", "url": "https://example.com/hook"}]')
+    status = run("forward", "--db", sqlite_url, "--destinations", str(empty), "--status")
+    assert status.exit_code == 0 and "hook" in status.output, status.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from app.query.model import (
     Filter,
     QueryError,
     SpecReader,
+    _describe,
     check_event_name,
     parse_filters,
     read_strictly,
@@ -67,6 +69,8 @@ GROWN_BATCHES = {"segment": MAX_BATCH["segment"], "mixpanel": MAX_BATCH["mixpane
 #: message whose body alone is larger is parked as a dead letter without being sent.
 MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000, "webhook": 5_000_000}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: The smallest destinations file, as the refusal of a file that is not one shows it.
+EXAMPLE = '[{"name": "hook", "type": "webhook", "url": "https://example.com/hook"}]'
 #: Fields that may hold a secret, per type.
 SECRETS = {"segment": ("write_key",), "mixpanel": ("api_secret", "project_token"), "webhook": ()}
 SECRET_KEYS = ("write_key", "project_token", "api_secret")
@@ -254,7 +258,7 @@ def parse_destinations(data: Any) -> list[Destination]:
     """Unknown keys are named wherever they are (a destination's "evnets", a filter's "valeu")
     and whatever else is wrong with the file, as in a query (model.read_strictly)."""
     if not isinstance(data, list):
-        raise DestinationError("a destinations file is a JSON list of destinations")
+        raise DestinationError(_not_a_list(data))
     if len(data) > MAX_DESTINATIONS:
         # Before anything is read: checking a file of 50,000 took seconds (and the sweep for
         # unknown keys minutes), and each destination runs a thread.
@@ -279,6 +283,33 @@ def parse_destinations(data: Any) -> list[Destination]:
     return out
 
 
+def _not_a_list(data: Any) -> str:
+    """Why `data` is no destinations file, and what to write instead: a file of one destination
+    (an object) or one wrapped in {"destinations": [...]} was 'a JSON list of destinations' with
+    nothing on what was wrong with it."""
+    wanted = "a destinations file is a JSON list of destinations"
+    if isinstance(data, dict):
+        if isinstance(data.get("destinations"), list):
+            return f'{wanted}: the list itself, without {{"destinations": ...}} around it'
+        if any(key in data for key in ("name", "type", "url")):
+            return f"{wanted}, not one destination: put it in a list, [{{...}}]"
+        return f"{wanted}, not an object: e.g. {EXAMPLE}"
+    return f"{wanted}, e.g. {EXAMPLE}; got {_describe(data)}"
+
+
+def _is_blank(path: str | os.PathLike[str]) -> bool:
+    """Whether the file at `path` is a regular file holding nothing but white space, within the
+    size a destinations file may have (a FIFO or a device is not read twice)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_DESTINATIONS_BYTES + 1)
+    except OSError:
+        return False
+    return len(raw) <= MAX_DESTINATIONS_BYTES and not raw.decode("utf-8-sig", "replace").strip()
+
+
 def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
     """Read and check a destinations file (DestinationError with a one-line reason)."""
     try:
@@ -286,5 +317,10 @@ def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
     except OSError as exc:
         raise DestinationError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
     except SharedFileError as exc:
+        # An empty file (made before anything was written in it) was 'not valid JSON (line 1:
+        # Expecting value)', as if something in it were wrong.
+        if _is_blank(path):
+            raise DestinationError(f"{os.fspath(path)} is empty: a destinations file is a JSON list of "
+                                   f"destinations, e.g. {EXAMPLE}") from None
         raise DestinationError(f"{os.fspath(path)} is {exc}") from None
     return parse_destinations(data)
