@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -20,44 +21,47 @@ _DATE_SHAPED = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ].*)?$")
 DATE_EXAMPLES = "a date (2026-11-01) or a date-time (2026-11-01T12:00:00Z)"
 
 
-class Whole(click.IntRange):
+class _SaysWhatItWants(click.ParamType):
+    """The shared part of Whole and Number: a value `parse` cannot read is refused naming what is
+    wanted (`what`, e.g. 'a port number') and an example; the range class does the rest."""
+
+    #: reads the typed text (int or float), raising ValueError for what is not a number
+    parse: Callable[[str], object]
+
+    def __init__(self, *args: Any, what: str, example: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.what = what
+        self.example = example
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            try:
+                type(self).parse(value)
+            except ValueError:
+                self.fail(f"{value!r} is not {self.what} (e.g. {self.example})", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Whole(_SaysWhatItWants, click.IntRange):
     """An IntRange whose refusal of a non-number names what is wanted (`what`, e.g. 'a port number')."""
 
     name = "integer"
+    parse = int
 
     def __init__(self, min: int | None = None, max: int | None = None, *,
                  what: str = "a whole number", example: str = "10") -> None:
-        super().__init__(min=min, max=max)
-        self.what = what
-        self.example = example
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str):
-            try:
-                int(value)
-            except ValueError:
-                self.fail(f"{value!r} is not {self.what} (e.g. {self.example})", param, ctx)
-        return super().convert(value, param, ctx)
+        super().__init__(min=min, max=max, what=what, example=example)
 
 
-class Number(click.FloatRange):
+class Number(_SaysWhatItWants, click.FloatRange):
     """A FloatRange whose refusal of a non-number names what is wanted (e.g. 'a number of seconds')."""
 
     name = "number"
+    parse = float
 
     def __init__(self, min: float | None = None, max: float | None = None, *,
                  min_open: bool = False, what: str = "a number", example: str = "10") -> None:
-        super().__init__(min=min, max=max, min_open=min_open)
-        self.what = what
-        self.example = example
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str):
-            try:
-                float(value)
-            except ValueError:
-                self.fail(f"{value!r} is not {self.what} (e.g. {self.example})", param, ctx)
-        return super().convert(value, param, ctx)
+        super().__init__(min=min, max=max, min_open=min_open, what=what, example=example)
 
 
 def iso_moment(text: str, option: str) -> dt.date | dt.datetime:
