@@ -227,10 +227,10 @@ def test_a_report_with_an_unknown_key_is_refused_whatever_else_is_wrong_with_it(
              "unknown key 'sampling' (saved by a newer Tracklens?); also where[0].op must be one of "),
             ("Typo after a bad filter", {"kind": "segmentation", "events": ["Signed Up"],
                                          "where": [bad_op, {"property": "price", "op": "gt", "valeu": 100}]},
-             "unknown key 'valeu' in where[1] (saved by a newer Tracklens?); also where[0].op must be one of "),
+             "unknown key 'valeu' (did you mean 'value'?) in where[1]; also where[0].op must be one of "),
             ("Typo", {"kind": "segmentation", "events": ["Signed Up"],
                       "where": [{"property": "price", "op": "gt", "valeu": 100}]},
-             "unknown key 'valeu' in where[0] (saved by a newer Tracklens?)")):
+             "unknown key 'valeu' (did you mean 'value'?) in where[0]")):
         report = window.reports.store.save(name, "segmentation", query)
         assert not window.reports.open(report)
         message = window.statusBar().currentMessage()

@@ -93,6 +93,10 @@ def unshowable(query: dict[str, Any], panel: str | None = None) -> str | None:
         parse_query(as_panel_takes(query, panel))
     except UnknownKeys as exc:
         also = f"; also {exc.also}" if exc.also else ""
+        # A key with a likely meaning is a typo (say which key was meant); one without, maybe a
+        # newer Tracklens's option.
+        if exc.suggestions:
+            return f"{exc.hinted}{also}"
         return f"{exc.message} (saved by a newer Tracklens?){also}"
     except QueryError:
         pass
