@@ -93,6 +93,11 @@ class SharedFileError(ValueError):
     """A shared JSON file that cannot be read; str(exc) is one line, without the file's name."""
 
 
+class EmptySharedFile(SharedFileError):
+    """A shared JSON file holding nothing but white space (made, not yet written): the caller
+    says what it should hold, rather than 'not valid JSON', as if something in it were wrong."""
+
+
 def read_shared_json(path: str | os.PathLike[str], max_bytes: int, what: str) -> Any:
     """The JSON of a file anyone may have sent (a campaign, a destinations file), read in bounded
     memory: at most `max_bytes` (a file of gigabytes, or /dev/zero, was read whole), UTF-8 with or
@@ -103,6 +108,8 @@ def read_shared_json(path: str | os.PathLike[str], max_bytes: int, what: str) ->
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise SharedFileError(f"over {max_bytes:,} bytes, too large for {what}")
+    if not raw.decode("utf-8-sig", "replace").strip():
+        raise EmptySharedFile(f"empty: {what} holds nothing yet")
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except RecursionError:

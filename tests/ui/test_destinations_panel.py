@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -372,3 +373,15 @@ def test_the_actions_wait_for_a_destination_to_act_on(make_window: Any, sqlite_u
     panel.refresh()
     qtbot.waitUntil(lambda: panel.table.rowCount() == 0 and panel.settled, timeout=20_000)
     assert not any(button.isEnabled() for button in actions)
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t"], ids=["nothing", "white space"])
+def test_checking_an_empty_editor_says_what_to_write(text: str) -> None:
+    """Check on an empty editor said '✖ Expecting value: line 1 column 1 (char 0)'."""
+    from app.outbound.destinations.config import EXAMPLE
+    from app.ui.dialogs.destinations_editor import check_text
+
+    good, line = check_text(text)
+    assert not good
+    assert line == f"✖ empty: a destinations file is a JSON list of destinations, e.g. {EXAMPLE}"
+    assert check_text(EXAMPLE)[0] and parse_destinations(json.loads(EXAMPLE))

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.core.files import SharedFileError, read_shared_json
+from app.core.files import EmptySharedFile, SharedFileError, read_shared_json
 from app.outbound.destinations.template import Renderer, TemplateError, compile_template
 from app.outbound.ratelimit import parse_rate
 from app.outbound.support import HEADER_NAME
@@ -71,6 +70,8 @@ MAX_BODY_BYTES = {"segment": 500_000, "mixpanel": 10_000_000, "webhook": 5_000_0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: The smallest destinations file, as the refusal of a file that is not one shows it.
 EXAMPLE = '[{"name": "hook", "type": "webhook", "url": "https://example.com/hook"}]'
+#: What an empty file (the file, or the editor's text) is told it should hold.
+WANTED = f"a destinations file is a JSON list of destinations, e.g. {EXAMPLE}"
 #: Fields that may hold a secret, per type.
 SECRETS = {"segment": ("write_key",), "mixpanel": ("api_secret", "project_token"), "webhook": ()}
 SECRET_KEYS = ("write_key", "project_token", "api_secret")
@@ -297,30 +298,14 @@ def _not_a_list(data: Any) -> str:
     return f"{wanted}, e.g. {EXAMPLE}; got {_describe(data)}"
 
 
-def _is_blank(path: str | os.PathLike[str]) -> bool:
-    """Whether the file at `path` is a regular file holding nothing but white space, within the
-    size a destinations file may have (a FIFO or a device is not read twice)."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_DESTINATIONS_BYTES + 1)
-    except OSError:
-        return False
-    return len(raw) <= MAX_DESTINATIONS_BYTES and not raw.decode("utf-8-sig", "replace").strip()
-
-
 def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
     """Read and check a destinations file (DestinationError with a one-line reason)."""
     try:
         data = read_shared_json(path, MAX_DESTINATIONS_BYTES, "a destinations file")
     except OSError as exc:
         raise DestinationError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
+    except EmptySharedFile:
+        raise DestinationError(f"{os.fspath(path)} is empty: {WANTED}") from None
     except SharedFileError as exc:
-        # An empty file (made before anything was written in it) was 'not valid JSON (line 1:
-        # Expecting value)', as if something in it were wrong.
-        if _is_blank(path):
-            raise DestinationError(f"{os.fspath(path)} is empty: a destinations file is a JSON list of "
-                                   f"destinations, e.g. {EXAMPLE}") from None
         raise DestinationError(f"{os.fspath(path)} is {exc}") from None
     return parse_destinations(data)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.files import SharedFileError, read_shared_json
+from app.core.files import EmptySharedFile, SharedFileError, read_shared_json
 from app.outbound.messages.errors import CampaignError
 from app.outbound.messages.templates import JsonTemplate, Template
 from app.outbound.support import HEADER_NAME
@@ -201,6 +201,10 @@ def load_campaign(path: str | Path) -> Campaign:
         raise CampaignError(f"{p}: no such file") from None
     except OSError as exc:
         raise CampaignError(f"{p}: cannot read ({exc})") from None
+    except EmptySharedFile:
+        # (was "not valid JSON (line 1: Expecting value)", as if something in it were wrong)
+        raise CampaignError(f"{p} is empty: a campaign is a JSON object with its name, audience and channel "
+                            "(docs/messages.md, 'A campaign is a file')") from None
     except SharedFileError as exc:
         raise CampaignError(f"{p}: {exc}") from None
     try:

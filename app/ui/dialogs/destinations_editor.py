@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.files import write_text_atomically
 from app.outbound.destinations.config import (
     MAX_DESTINATIONS_BYTES,
+    WANTED,
     DestinationError,
     load_destinations,
     parse_destinations,
@@ -73,6 +74,8 @@ def check_text(text: str) -> tuple[bool, str]:
     problem = too_large(text)
     if problem is not None:
         return False, f"✖ {problem}"
+    if not text.strip():  # (was "Expecting value: line 1 column 1 (char 0)")
+        return False, f"✖ empty: {WANTED}"
     try:
         found = parse_destinations(json.loads(text))
     except ValueError as exc:  # JSONDecodeError and DestinationError
