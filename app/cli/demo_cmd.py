@@ -95,7 +95,10 @@ def demo(db_url: str | None, events: int, seed: int, days: int, end: str | None,
             # Was the database's words alone ('attempt to write a readonly database'): which
             # database, and whether anything was kept, went unsaid.
             kept = f"the {written[0]:,} events committed before it are stored" if written[0] else "nothing was stored"
-            raise click.ClickException(f"cannot write the demo into {redact(url)}: {exc} ({kept})") from None
+            where = redact(url)
+            # (a reason that names the file, as a read-only SQLite file's does, named it twice)
+            into = "" if str(exc).startswith(where) else f" into {where}"
+            raise click.ClickException(f"cannot write the demo{into}: {exc} ({kept})") from None
         except KeyboardInterrupt:
             # Was click's bare "Aborted!": nothing said what was kept or how to finish.
             again = "the same command again" if end is not None else \

@@ -68,7 +68,7 @@ def test_a_read_only_file_is_named_and_said_read_only(shared: Path, tmp_path: Pa
     status, line = _tracklens("materialize", "--db", str(shared), "plan")
     assert (status, line) == (1, f"Error: {shared} {READ_ONLY}")
     status, line = _tracklens("demo", "--quiet", "--workers", "0", "--events", "10", "--db", str(shared))
-    assert (status, line) == (1, f"Error: cannot write the demo into {shared}: {shared} {READ_ONLY} (nothing was "
+    assert (status, line) == (1, f"Error: cannot write the demo: {shared} {READ_ONLY} (nothing was "
                                  "stored)")
     assert shared.read_bytes() == before
     # Reading it stays possible.
