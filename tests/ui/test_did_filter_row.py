@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDateEdit, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDateEdit, QLabel, QLayout, QWidget
 
 from app.query.model import FIRST_DATE, LAST_DATE, QueryError
 from app.query.runners.users import MAX_COUNT, DidFilter
@@ -55,11 +55,14 @@ CLAUSES = [
 def shown(row: DidFilterRow) -> str:
     """The row as a user reads it: its visible widgets' texts, line by line, left to right."""
     words: list[str] = []
-    outer = row.layout()
-    for line in range(outer.count()):
-        layout = outer.itemAt(line).layout()
+
+    def read(layout: QLayout) -> None:  # its lines may hold lines of their own (a wrapping row)
         for i in range(layout.count()):
-            widget = layout.itemAt(i).widget()
+            item = layout.itemAt(i)
+            if (inner := item.layout()) is not None:
+                read(inner)
+                continue
+            widget = item.widget()
             if widget is None or not widget.isVisibleTo(row) or widget.objectName() == "removeButton":
                 continue
             if isinstance(widget, QComboBox):
@@ -68,6 +71,8 @@ def shown(row: DidFilterRow) -> str:
                 words.append(widget.text())
             elif widget.text() != "where…":  # type: ignore[attr-defined]
                 words.append(widget.text())  # type: ignore[attr-defined]
+
+    read(row.layout())
     return " ".join(words)
 
 

@@ -65,7 +65,8 @@ def test_no_panel_scrolls_sideways_on_a_laptop_screen(
         if size == (1760, 900):  # the default window: every toolbar on one row, as before
             for row in panel.findChildren(WrapRow):
                 shown = [w for i in range(row.count()) if (w := row.itemAt(i).widget()) is not None and w.isVisible()]
-                assert max(w.y() for w in shown) < min(w.geometry().bottom() for w in shown), name
+                if shown:  # a folded filter builder's buttons (the Live View's) are not shown at all
+                    assert max(w.y() for w in shown) < min(w.geometry().bottom() for w in shown), name
 
 
 def laptop_segmentation(make_window: Any, url: str, qtbot: Any) -> tuple[Any, Any]:

@@ -30,6 +30,7 @@ from app.ui.plain import DataLabel, display_text, plain_combo, plain_tip, window
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
 from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
+from app.ui.widgets.wrap_row import WrapRow
 
 #: Quantifier id -> label. "at most" includes persons who never did it.
 QUANTIFIERS = [("at_least", "at least"), ("at_most", "at most"), ("exactly", "exactly"),
@@ -79,14 +80,18 @@ class DidFilterRow(FilterRowBase):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(2)
-        top = QHBoxLayout()
-        top.setSpacing(4)
-        counts = QHBoxLayout()
-        counts.setSpacing(4)
-        period_row = QHBoxLayout()
-        period_row.setSpacing(4)
+        # Three rows that wrap when narrow: on one line each, "did [event] where… ✕" asked 341 px,
+        # which held the User explorer's filters column at 388 px on a laptop screen. The ✕
+        # stays at the top right, where the row starts.
+        head = QHBoxLayout()
+        head.setSpacing(4)
+        top, counts, period_row = WrapRow(), WrapRow(), WrapRow()
+        head.addLayout(top, 1)
+        outer.addLayout(head)
         for layout in (top, counts, period_row):
-            outer.addLayout(layout)
+            layout.setSpacing(4)
+        outer.addLayout(counts)
+        outer.addLayout(period_row)
 
         self.verb = QComboBox(self)
         self.verb.setObjectName("didVerb")
@@ -109,7 +114,7 @@ class DidFilterRow(FilterRowBase):
         top.addWidget(self.verb)
         top.addWidget(self.event_combo, 1)
         top.addWidget(self.filters_button)
-        top.addWidget(remove)
+        head.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
 
         self.quantifier = QComboBox(self)
         self.quantifier.setObjectName("didQuantifier")
@@ -131,9 +136,10 @@ class DidFilterRow(FilterRowBase):
             # Shown at full width where there is room; "between N and M times" still fits the
             # narrowest controls column (a ten-digit count is then scrolled within its box).
             spin.setMinimumWidth(80)
-        for widget in (self.quantifier, self.count, self.and_label, self.count_high, self.times_label):
-            counts.addWidget(widget)
-        counts.addStretch(1)
+        counts.addWidget(self.quantifier)
+        for widget in (self.count, self.and_label, self.count_high):  # "3 and 5 times" stays together
+            counts.addWidget(widget, keep_with_next=True)
+        counts.addWidget(self.times_label)
 
         self.period = QComboBox(self)
         self.period.setObjectName("didPeriod")
@@ -160,9 +166,12 @@ class DidFilterRow(FilterRowBase):
         today = QDate.currentDate()
         self.start.setDate(today.addDays(-29))
         self.end.setDate(today)
-        for part in (self.period, self.days, self.unit, self.start, self.and_dates, self.end):
-            period_row.addWidget(part)
-        period_row.addStretch(1)
+        period_row.addWidget(self.period)
+        period_row.addWidget(self.days, keep_with_next=True)  # "30 days"
+        period_row.addWidget(self.unit)
+        period_row.addWidget(self.start, keep_with_next=True)  # "2026-01-01 and"
+        period_row.addWidget(self.and_dates)
+        period_row.addWidget(self.end)
 
         self._fill_events()
         self.event_combo.setCurrentIndex(-1)

@@ -49,6 +49,13 @@ from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.export import ExportButton
 from app.ui.widgets.filter_builder import FilterBuilder
 
+#: The filters column's width where the panel has room for it beside the persons.
+FILTERS_WIDTH = 430
+#: What the persons keep before the filters column gives way (down to its controls' minimum):
+#: their first four columns (person, first and last seen, events) whole beside the table's
+#: scroll bar took 408 px. At 1366 x 768 the column stayed 430 px and left the table 301 (two
+#: columns whole); its rows wrap now, so the column can be narrower.
+PERSONS_WIDTH = 430
 #: Traits shown by default when discovery knows them (else the first few discovered).
 DEFAULT_TRAITS = ("email", "name", "gender", "age", "plan")
 MAX_DEFAULT_TRAITS = 5
@@ -107,10 +114,11 @@ class UsersPanel(Panel):
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
         self.body_layout.addWidget(splitter)
-        splitter.addWidget(self._build_filters())
+        self.filters_column = self._build_filters()
+        splitter.addWidget(self.filters_column)
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([430, 800])
+        splitter.setSizes([FILTERS_WIDTH, 800])
         self.splitter = splitter
         #: The filters column's width where the user dragged the handle (None: the default);
         #: kept with the window's layout (layout_state), so it comes back at the next start.
@@ -140,24 +148,26 @@ class UsersPanel(Panel):
 
     def set_layout_state(self, state: dict[str, Any]) -> None:
         width = state.get("filters_width")
-        moved = self._filters_width is not None
         self._filters_width = width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else None
-        if self._filters_width is None and moved:  # the default: the filters 430 px, the persons the rest
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([430, total - 430] if total > 430 else [430, 800])
-        QTimer.singleShot(0, self, self._keep_split)
+        QTimer.singleShot(0, self, self._keep_split)  # forgotten: the default split again
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._keep_split)  # once the splitter has its new width
 
+    def default_filters_width(self, total: int) -> int:
+        """The filters column's width in a splitter `total` px wide when the user has not moved
+        the divider: FILTERS_WIDTH where the persons keep PERSONS_WIDTH beside it, else what
+        is left to it, but never less than its controls need (their rows wrap)."""
+        return max(self.filters_column.minimumSizeHint().width(), min(FILTERS_WIDTH, total - PERSONS_WIDTH))
+
     def _keep_split(self) -> None:
-        """The filters column as wide as the user made it (sizes given before the splitter has
-        its width would be scaled to it)."""
+        """The filters column as wide as the user made it, else its default for the panel's
+        width (sizes given before the splitter has its width would be scaled to it)."""
         sizes = self.splitter.sizes()
         total = sum(sizes)
-        want = self._filters_width
-        if want is not None and want < total and sizes[0] != want:
+        want = self._filters_width if self._filters_width is not None else self.default_filters_width(total)
+        if 0 < want < total and sizes[0] != want:
             self.splitter.setSizes([want, total - want])
 
     # ----------------------------------------------------------------- construction

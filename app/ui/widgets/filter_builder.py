@@ -50,6 +50,7 @@ from app.ui.icons import field_icon
 from app.ui.plain import plain_combo, plain_edit, plain_items
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
+from app.ui.widgets.wrap_row import WrapRow
 
 #: The vocabularies are the query model's (app.query.panel_state holds their labels); these
 #: names stay for the modules that imported them from here.
@@ -538,14 +539,15 @@ class FilterBuilder(QWidget):
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(3)
         layout.addLayout(self.rows_layout)
-        self.buttons = QHBoxLayout()
+        # Wraps when narrow: on one row the User explorer's four add buttons asked 343 px, so its
+        # filters column could not be narrower on a laptop screen, where the persons need the room.
+        self.buttons = WrapRow()
         self.add_button = QPushButton("+ Filter", self)
         self.add_button.setObjectName("addFilter")
         self.add_group_button = QPushButton("+ OR group", self)
         self.add_group_button.setObjectName("addOrGroup")
         self.buttons.addWidget(self.add_button)
         self.buttons.addWidget(self.add_group_button)
-        self.buttons.addStretch(1)
         layout.addLayout(self.buttons)
         self.rows: list[FilterRowBase] = []
         self.add_button.clicked.connect(lambda: self.add_row())
@@ -559,7 +561,7 @@ class FilterBuilder(QWidget):
         self.row_types.append(row_type)
         button = QPushButton(row_type.button_label, self)
         button.setObjectName(f"add_{row_type.key}")
-        self.buttons.insertWidget(self.buttons.count() - 1, button)
+        self.buttons.addWidget(button)
         button.clicked.connect(lambda: self._append(row_type.factory(self, self)))
         return button
 
