@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.ui.connection import Connection
 from app.ui.context import AppContext
@@ -23,6 +23,64 @@ from app.ui.workers import Job, QueryChannel, TokenFactory, default_token_factor
 
 #: Busy indicators appear only for queries slower than this, so fast ones do not flicker.
 BUSY_DELAY_MS = 150
+
+
+class KeptDivider(QObject):
+    """The divider of a two-pane splitter where the user dragged it, kept as the size of one pane
+    (`pane`: the one that does not stretch, the controls column, the table under a chart; 0 when
+    they collapsed it). It is re-applied after each resize and relayout: sizes given before the
+    splitter has its size, or while a pane is hidden, would be shared out again by the splitter.
+    Until the user moves it (and after Reset layout) the divider is at its default place:
+    `default` (sizes as given to `setSizes`), or else the share of the panes' stretch factors."""
+
+    def __init__(self, splitter: QSplitter, pane: int, default: list[int] | None = None) -> None:
+        super().__init__(splitter)
+        self.splitter = splitter
+        self.pane = pane
+        self.default = default
+        #: The kept pane's size where the user left it; None until they move the handle.
+        self.size: int | None = None
+        if default is not None:
+            splitter.setSizes(default)
+        splitter.splitterMoved.connect(self._moved)
+        splitter.installEventFilter(self)
+
+    def _moved(self, _pos: int, _index: int) -> None:
+        self.size = self.splitter.sizes()[self.pane]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.size is not None and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest,
+                                                      QEvent.Type.Show):
+            QTimer.singleShot(0, self, self.apply)  # after the splitter shared out its new size
+        return False
+
+    def apply(self) -> None:
+        """The kept pane as big as the user made it, the other one the rest (when it fits)."""
+        splitter, want = self.splitter, self.size
+        if want is None or any(pane is None or pane.isHidden() for pane in self._panes()):
+            return
+        sizes = splitter.sizes()
+        total = sum(sizes)
+        if len(sizes) == 2 and 0 <= want < total and sizes[self.pane] != want:
+            splitter.setSizes([want, total - want] if self.pane == 0 else [total - want, want])
+
+    def forget(self) -> None:
+        """Back to the default place (View → Reset layout)."""
+        if self.size is None:
+            return
+        self.size = None
+        if self.default is not None:
+            self.splitter.setSizes(self.default)
+            return
+        total = sum(self.splitter.sizes())
+        across = self.splitter.orientation() == Qt.Orientation.Horizontal
+        stretch = [1 if pane is None else max(pane.sizePolicy().horizontalStretch() if across
+                                              else pane.sizePolicy().verticalStretch(), 1)
+                   for pane in self._panes()]
+        self.splitter.setSizes([total * share // sum(stretch) for share in stretch])
+
+    def _panes(self) -> list[QWidget | None]:
+        return [self.splitter.widget(i) for i in range(self.splitter.count())]
 
 
 class Panel(QWidget):
@@ -88,6 +146,8 @@ class Panel(QWidget):
         self.undo_stack = QUndoStack(self)
         self._undo_query: dict[str, Any] | None = None
         self._undoing = False
+        #: The panel's own dividers by their layout_state key (keep_divider).
+        self._dividers: dict[str, KeptDivider] = {}
 
         self.state_bar.retry_clicked.connect(self._retry)
         self.state_bar.cancel_clicked.connect(self.cancel)
@@ -123,10 +183,24 @@ class Panel(QWidget):
     def layout_state(self) -> dict[str, Any]:
         """Where the user put the panel's own dividers, JSON-able: saved with the window's layout
         (not in reports, which another screen opens), restored at the next start."""
-        return {}
+        return {key: divider.size for key, divider in self._dividers.items() if divider.size is not None}
 
     def set_layout_state(self, state: dict[str, Any]) -> None:
         """Restore what `layout_state` returned; {} is the default layout."""
+        for key, divider in self._dividers.items():
+            size = state.get(key)
+            if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+                divider.size = size
+                QTimer.singleShot(0, divider, divider.apply)  # once the splitter has its size
+            else:
+                divider.forget()
+
+    def keep_divider(self, key: str, splitter: QSplitter, pane: int,
+                     default: list[int] | None = None) -> KeptDivider:
+        """Keep `splitter`'s divider where the user drags it, across restarts (layout_state under
+        `key`: the size of `pane`, the pane that does not stretch); `default`: its first sizes."""
+        divider = self._dividers[key] = KeptDivider(splitter, pane, default)
+        return divider
 
     def show_result(self, result: Any) -> None:
         """Present a result of `query()`; runs on the GUI thread."""

@@ -140,6 +140,7 @@ class DestinationsPanel(Panel):
         self.dead.setHorizontalHeaderLabels(list(DEAD_COLUMNS))
         self.dead.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.dead.horizontalHeader().setStretchLastSection(True)
+        self.keep_divider("dead_letters_height", split, 1)
         self.body_layout.addWidget(split, 1)
 
         actions = WrapRow()  # wraps when narrow: one row asked for 811 px, wider than a laptop's dock

@@ -180,7 +180,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         self.table.verticalHeader().setVisible(False)
         steps_page.addWidget(self.chart)
         steps_page.addWidget(self.table)
-        steps_page.setSizes([460, 200])
+        self.keep_divider("steps_table_height", steps_page, 1, [460, 200])
         self.stack.addWidget(steps_page)
         # Conversion over time.
         trends_page = QSplitter(Qt.Orientation.Vertical, self.stack)
@@ -191,7 +191,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
         self.trend_table.verticalHeader().setVisible(False)
         trends_page.addWidget(self.trend_chart)
         trends_page.addWidget(self.trend_table)
-        trends_page.setSizes([460, 160])
+        self.keep_divider("trends_table_height", trends_page, 1, [460, 160])
         self.stack.addWidget(trends_page)
         # Time to convert.
         self.histogram = HistogramChart(self.stack)

@@ -164,7 +164,7 @@ class LiveViewPanel(Panel):
         self.detail.setColumnWidth(0, 180)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([500, 180])
+        self.keep_divider("detail_height", split, 1, [500, 180])
         self.body_layout.addWidget(split, 1)
 
         self.timer = QTimer(self)

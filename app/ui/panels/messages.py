@@ -131,8 +131,8 @@ class MessagesPanel(Panel):
         split.setStretchFactor(1, 3)
         self.body_layout.addWidget(split, 1)
         self.split = split
-        self._split_by_user = False
-        split.splitterMoved.connect(self._on_split_moved)
+        #: The list's width where the user dragged the handle (kept across restarts).
+        self._list_divider = self.keep_divider("list_width", split, 0)
 
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
@@ -147,15 +147,16 @@ class MessagesPanel(Panel):
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._fit_list)  # once the splitter has its new width
 
-    def _on_split_moved(self, _pos: int, _index: int) -> None:
-        self._split_by_user = True
+    def set_layout_state(self, state: dict[str, Any]) -> None:
+        super().set_layout_state(state)
+        QTimer.singleShot(0, self, self._fit_list)  # the default again: fitted to the buttons
 
     def _fit_list(self) -> None:
         """The campaign list as wide as its buttons on one row where the form beside it keeps
         the width it asks for: the splitter's 2 : 3 share wrapped Delete under the others at
         1760 x 900. Narrower, the share stands (the buttons wrap, the form keeps its room);
-        left as it is once the user moved the handle."""
-        if self._split_by_user:
+        as the user left it once they moved the handle (before a restart too)."""
+        if self._list_divider.size is not None:
             return
         sizes = self.split.sizes()
         listed, total = self.list_buttons.sizeHint().width(), sum(sizes)

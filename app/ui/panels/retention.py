@@ -249,7 +249,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         self.curve.hide()
         split.addWidget(self.table)
         split.addWidget(self.curve)
-        split.setSizes([420, 240])
+        self.keep_divider("curve_height", split, 1, [420, 240])
         layout.addWidget(split, 1)
         self.summary = QLabel("", holder)
         self.summary.setObjectName("retentionSummary")

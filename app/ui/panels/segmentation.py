@@ -92,7 +92,7 @@ class SegmentationPanel(Panel):
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 900])
+        self.keep_divider("controls_width", splitter, 0, [300, 900])
 
         #: The picker's volumes count the panel's own range and zone, asked on a side channel.
         self.volume_channel = self.new_channel()
@@ -203,7 +203,7 @@ class SegmentationPanel(Panel):
         self.table.verticalHeader().setVisible(False)
         split.addWidget(self.chart)
         split.addWidget(self.table)
-        split.setSizes([520, 220])
+        self.keep_divider("table_height", split, 1, [520, 220])
         layout.addWidget(split, 1)
         self.summary = QLabel("", holder)
         self.summary.setObjectName("segmentationSummary")

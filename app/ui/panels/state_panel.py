@@ -49,7 +49,7 @@ class StateQueryPanel(Panel, Generic[S]):
         splitter.setStretchFactor(1, 1)
         # The column at its minimum (its controls' width), the results the rest: a column of
         # 340 px wrapped Funnels' results toolbar onto a second row in the default window.
-        splitter.setSizes([1, 900])
+        self.keep_divider("controls_width", splitter, 0, [1, 900])
         context.discovery.properties_changed.connect(self._on_properties_discovered)
         context.discovery.events_changed.connect(self._on_events_discovered)
         self._on_properties_discovered()
