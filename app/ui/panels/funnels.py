@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 
 from app.query.panel_state import FUNNEL_VIEW_CHOICES, UNIT_CHOICES, WINDOW_UNIT_CHOICES, FunnelState
 from app.query.timerange import incomplete_bucket
-from app.ui.context import AppContext
 from app.ui.panels.funnel_chart import AXIS_CHOICES, FunnelChart, HistogramChart, duration, percent
 from app.ui.panels.funnel_options import FunnelOptions
 from app.ui.panels.funnel_steps import StepsEditor
@@ -87,9 +86,7 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
     title = "Funnels"
     order = 20
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea
-
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, FunnelState(), parent)
+    state_type = FunnelState
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -214,9 +211,6 @@ class FunnelsPanel(StateQueryPanel[FunnelState]):
     # ----------------------------------------------------------------- query
     def view(self) -> str:
         return str(self.view_combo.currentData())
-
-    def query(self) -> dict[str, Any]:
-        return self.state.to_query()
 
     def set_query(self, spec: dict[str, Any]) -> None:
         # A query without steps (a session closed before any were picked) still gets the

@@ -38,8 +38,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import Engine
 
 from app.core.files import write_text_atomically
+from app.outbound.messages.campaign import Campaign
 from app.outbound.messages.errors import CampaignError
 from app.outbound.support import unsupported_reason
 from app.ui.context import AppContext
@@ -78,6 +80,19 @@ def group_interval(converted: int, people: int) -> tuple[float, float]:
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _campaign_errors_answered(job: Job) -> Job:
+    """`job`, answering the sender's CampaignError (a template, an address, the SMTP URL) as
+    {"error": ...}, which the panel says beside its send buttons, rather than failing."""
+
+    def answered(token: Any) -> Any:
+        try:
+            return job(token)
+        except CampaignError as exc:
+            return {"error": str(exc)}
+
+    return answered
 
 
 @register_panel
@@ -648,55 +663,48 @@ class MessagesPanel(Panel):
         self._remember_smtp()
         return self.smtp_url.text().strip() or None
 
-    def send_test(self) -> None:
-        """Render for the chosen person and deliver to the typed address (`tracklens send --test-to`)."""
+    def _campaign_to_send(self) -> tuple[Engine, Campaign] | None:
+        """The database's engine and the edited campaign, or None once the panel said why not
+        (no database, a campaign that does not parse)."""
         connection = self.context.connection
         if connection is None:
             self.send_message.setText("Not connected to a database.")
-            return
+            return None
         try:
-            campaign = self.editor.campaign()
+            return connection.engine, self.editor.campaign()
         except CampaignError as exc:
             self.send_message.setText(f"⚠ {exc}")
+            return None
+
+    def send_test(self) -> None:
+        """Render for the chosen person and deliver to the typed address (`tracklens send --test-to`)."""
+        if (ready := self._campaign_to_send()) is None:
             return
+        engine, campaign = ready
         person, to, smtp = self.person.text().strip(), self.test_to.text().strip(), self._smtp()
         if not person:
             self.send_message.setText("Choose the person the test is rendered for (Preview for).")
             return
-        engine = connection.engine
 
         def job(token: Any) -> Any:
             from app.outbound.messages.sender import send_test
 
-            try:
-                out = send_test(engine, campaign, person, to, smtp_url=smtp)
-            except CampaignError as exc:
-                return {"error": str(exc)}
+            out = send_test(engine, campaign, person, to, smtp_url=smtp)
             return {"step": "tested", "message": f"Test message for {person} sent to {out.address}."}
 
         self._start_send_job(job, "Sending the test message…")
 
     def send_now(self) -> None:
         """Plan with the sender's dry run, confirm with its numbers, then send on the worker."""
-        connection = self.context.connection
-        if connection is None:
-            self.send_message.setText("Not connected to a database.")
+        if (ready := self._campaign_to_send()) is None:
             return
-        try:
-            campaign = self.editor.campaign()
-        except CampaignError as exc:
-            self.send_message.setText(f"⚠ {exc}")
-            return
+        engine, campaign = ready
         smtp = self._smtp()
-        engine = connection.engine
 
         def job(token: Any) -> Any:
             from app.outbound.messages.workbench import plan
 
-            try:
-                summary = plan(engine, campaign, smtp)
-            except CampaignError as exc:
-                return {"error": str(exc)}
+            summary = plan(engine, campaign, smtp)
             return {"step": "planned", "campaign": campaign, "smtp": smtp, "summary": summary}
 
         self._start_send_job(job, "Working out who gets it…")
@@ -706,12 +714,13 @@ class MessagesPanel(Panel):
         return self.send_channel.busy
 
     def _start_send_job(self, job: Any, message: str) -> None:
+        """Run `job` on the send channel, the send buttons off meanwhile."""
         for b in (self.send_button, self.test_button, self.password_button):
             b.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.show()
         self.send_message.setText(message)
-        self.send_channel.submit(job)
+        self.send_channel.submit(_campaign_errors_answered(job))
 
     def _send_done(self, message: str) -> None:
         for b in (self.send_button, self.test_button, self.password_button):
@@ -763,14 +772,11 @@ class MessagesPanel(Panel):
             from app.outbound.messages.sender import SendOptions, send_campaign
 
             options = SendOptions(progress=lambda s: signals.progress.emit(s.audience, audience))
-            try:
-                summary = send_campaign(engine, campaign, smtp_url=smtp, options=options)
-            except CampaignError as exc:
-                return {"error": str(exc)}
+            summary = send_campaign(engine, campaign, smtp_url=smtp, options=options)
             prefix = "⚠ " if summary.stopped or summary.failed else ""
             return {"step": "sent", "message": prefix + summary.line()}
 
-        self.send_channel.submit(job)
+        self.send_channel.submit(_campaign_errors_answered(job))
         self.send_message.setText(f"Sending “{campaign.name}”…")
         self.progress.setRange(0, max(audience, 1))
         self.progress.setValue(0)

@@ -144,9 +144,7 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
     title = "Retention"
     order = 25
     default_area = Qt.DockWidgetArea.LeftDockWidgetArea
-
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, RetentionState(), parent)
+    state_type = RetentionState
 
     # ----------------------------------------------------------------- construction
     def _build_controls(self) -> QWidget:
@@ -263,9 +261,6 @@ class RetentionPanel(StateQueryPanel[RetentionState]):
         return holder
 
     # ----------------------------------------------------------------- query
-    def query(self) -> dict[str, Any]:
-        return self.state.to_query()
-
     def set_query(self, spec: dict[str, Any]) -> None:
         # Without a start event (a session closed before one was picked) the default applies.
         start = spec.get("start")

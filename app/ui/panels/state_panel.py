@@ -28,18 +28,20 @@ NO_BREAKDOWN = "(no breakdown)"
 
 
 class StateQueryPanel(Panel, Generic[S]):
-    """Subclasses build `_build_controls()` (with a `breakdown_combo`) and `_build_results()`,
-    and say whether the state names a query (`_has_query`) and how to suggest one
-    (`_apply_default`)."""
+    """Subclasses name their state's class (`state_type`), build `_build_controls()` (with a
+    `breakdown_combo`) and `_build_results()`, and say whether the state names a query
+    (`_has_query`) and how to suggest one (`_apply_default`)."""
 
     shows_discovery = True
+    #: The class of the query state the panel shows (FunnelState, RetentionState).
+    state_type: type[S]
     breakdown_combo: BreakdownCombo
     filter_builder: FilterBuilder
 
-    def __init__(self, context: AppContext, state: S, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         #: The query this panel shows; the controls are bound to it (query() is its JSON).
-        self.state: S = state
+        self.state: S = self.state_type()
         self.binder = Binder(self.state, self._edited)
         self._defaults_applied = False
         splitter = QSplitter(Qt.Orientation.Horizontal, self.body)
@@ -54,6 +56,9 @@ class StateQueryPanel(Panel, Generic[S]):
         context.discovery.events_changed.connect(self._on_events_discovered)
         self._on_properties_discovered()
         self.binder.show_all()
+
+    def query(self) -> dict[str, Any]:
+        return self.state.to_query()
 
     def _build_controls(self) -> QWidget:
         raise NotImplementedError
