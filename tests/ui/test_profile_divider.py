@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QSplitter
 from sqlalchemy import Engine
 
 from app.ui.panels.profile import ProfilePanel
-from tests.ui.test_profile_panel import long_history
 
 
 def drag_divider(splitter: QSplitter, by: int, qtbot: Any) -> None:
@@ -33,15 +32,12 @@ def summary_height(panel: ProfilePanel) -> int:
 
 
 def test_the_profile_divider_stays_where_the_user_left_it(
-        make_window: Any, shop_db: tuple[str, Engine], ui_settings: Any, qtbot: Any) -> None:
+        cust_x_profile: tuple[Any, ProfilePanel, Engine], make_window: Any, shop_db: tuple[str, Engine],
+        ui_settings: Any, qtbot: Any) -> None:
     """The divider went back to its fitted place (the summary as tall as its rows) at the next
     start: the user's split was kept only until the app closed."""
-    url, engine = shop_db
-    long_history(engine)
-    window = make_window(url)
-    panel = window.panels["profile"]
-    with qtbot.waitSignal(panel.query_finished, timeout=10_000):
-        window.show_person("cust-x")
+    window, panel, _engine = cust_x_profile
+    url = shop_db[0]
     qtbot.waitUntil(lambda: panel.isVisible() and panel.splitter.height() > 0)
     qtbot.wait(100)
     fitted = summary_height(panel)
