@@ -7,7 +7,6 @@ the collector's web stack.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import click
 
 from app import __version__
 from app.core.paths import FolderError
+from app.core.suggest import did_you_mean
 
 #: subcommand name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -63,8 +63,8 @@ class LazyGroup(click.Group):
                 ctx.fail(f"no such report file: {name}")
             if name == "help":  # `tracklens help import`, as git and pip take it: "No such command 'help'."
                 self._show_help(ctx, [a for a in args[1:2] if not a.startswith("-")])
-            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
-            ctx.fail(f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else ""))
+            meant = did_you_mean(name, COMMANDS)
+            ctx.fail(f"No such command {name!r}." + (f" Did you mean {meant!r}?" if meant else ""))
         return super().resolve_command(ctx, args)
 
     def _show_help(self, ctx: click.Context, names: list[str]) -> None:

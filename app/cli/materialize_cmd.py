@@ -61,8 +61,7 @@ def _note_if_unknown(engine: Any, prop: str) -> None:
     """A typo (`currncy`) was materialized without a word: a column nobody's events fill, and on
     PostgreSQL the events table rewritten for it. Say so, with the closest stored name (events
     with it may still come: it stays, and --drop takes it away)."""
-    import difflib
-
+    from app.core.suggest import hint
     from app.query import run_query
 
     try:
@@ -72,7 +71,5 @@ def _note_if_unknown(engine: Any, prop: str) -> None:
     names = [p["name"] for p in found.get("properties", []) if isinstance(p, dict) and isinstance(p.get("name"), str)]
     if not names or prop in names:
         return
-    close = difflib.get_close_matches(prop, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    click.echo(f"materialize: no recent event has the property {prop!r}{hint}; its column stays empty until "
+    click.echo(f"materialize: no recent event has the property {prop!r}{hint(prop, names)}; its column stays empty until "
                "events carry it (the same command with --drop removes it)", err=True)

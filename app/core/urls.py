@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from sqlalchemy import make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
+
+from app.core.suggest import did_you_mean
 
 #: 'scheme://user:' and the password up to the URL's last '@' (greedy): a password holding an
 #: unescaped '@' ('p@ss') is cut by SQLAlchemy at its first '@', the rest taken for the host.
@@ -43,5 +44,4 @@ def hide_password(url: str) -> str:
 
 def closest_scheme(scheme: str, known: list[str]) -> str | None:
     """The known scheme `scheme` is most likely a typo of ('sqlte://' -> 'sqlite://'), or None."""
-    close = difflib.get_close_matches(scheme.lower(), known, n=1, cutoff=0.6)
-    return close[0] if close else None
+    return did_you_mean(scheme, known)

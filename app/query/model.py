@@ -19,9 +19,9 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from app.core.names import MAX_NAME_LENGTH, name_problem
 from app.core.schema import ENRICHED_COLUMNS
+from app.core.suggest import did_you_mean, hint
 from app.query import limits
 from app.query.errors import QueryError, QueryTooLarge, UnknownKeys
-from app.query.suggest import did_you_mean, hint
 from app.query.zones import zone_info
 
 # --------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from sqlalchemy.engine import Dialect
 from app.core.backends import backend_for
 from app.core.rollups import HOUR_MS
 from app.core.schema import event_hours, events, identities, users
+from app.core.suggest import hint
 from app.query import limits
 from app.query.filters import FilterContext, compile_filter, compile_filters, register_filter_compiler
 from app.query.isotime import iso_utc
@@ -70,7 +71,6 @@ from app.query.model import (
     register_filter,
 )
 from app.query.runner import QueryRunner, register_runner
-from app.query.suggest import hint
 from app.query.timerange import Period, resolve_range, today
 from app.query.zones import zone_info
 

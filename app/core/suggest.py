@@ -1,4 +1,5 @@
-"""'Did you mean ...?' for a key or value a spec or file does not know.
+"""'Did you mean ...?' for a word Tracklens does not know: a spec's key or value, a command,
+a database scheme, a property name.
 
 A refusal that names only the typo ("unknown key 'evnets'") leaves the reader to find the right
 word in the docs; the nearest known word (difflib's similarity ratio, at its default cut-off
