@@ -40,7 +40,7 @@ class SpecReader:
         if not isinstance(data, Mapping):
             if readers is not None:
                 readers.append(_NotAnObject(data, path))
-            raise QueryError(f"{path or 'query'} must be a JSON object, got {_describe(data)}")
+            raise QueryError(f"{path or 'query'} must be a JSON object, got {describe_value(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
         self._seen: set[str] = set()
@@ -84,7 +84,7 @@ class SpecReader:
                 raise QueryError(f"{self.sub(key)} is required")
             return default
         if not isinstance(value, str):
-            raise QueryError(f"{self.sub(key)} must be a string, got {_describe(value)}")
+            raise QueryError(f"{self.sub(key)} must be a string, got {describe_value(value)}")
         if choices is not None and value not in choices:
             raise QueryError(f"{self.sub(key)} must be one of {', '.join(choices)}; got {_short(value)!r}"
                              f"{hint(value, choices)}")
@@ -104,7 +104,7 @@ class SpecReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise QueryError(f"{self.sub(key)} must be true or false, got {_describe(value)}")
+            raise QueryError(f"{self.sub(key)} must be true or false, got {describe_value(value)}")
         return value
 
     def items(self, key: str) -> list[Any]:
@@ -112,7 +112,7 @@ class SpecReader:
         if value is None:
             return []
         if not isinstance(value, list | tuple):
-            raise QueryError(f"{self.sub(key)} must be a list, got {_describe(value)}")
+            raise QueryError(f"{self.sub(key)} must be a list, got {describe_value(value)}")
         return list(value)
 
     def done(self) -> None:
@@ -159,7 +159,7 @@ def check_int(value: Any, path: str, *, minimum: int | None = None, maximum: int
     """An integer (JSON numbers like 7.0 are accepted), within bounds; without explicit bounds,
     within the databases' 64-bit integers (a bound parameter of 10**30 fails in the driver)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise QueryError(f"{path} must be an integer, got {_describe(value)}")
+        raise QueryError(f"{path} must be an integer, got {describe_value(value)}")
     if isinstance(value, float):
         if not value.is_integer():
             raise QueryError(f"{path} must be an integer, got {value!r}")
@@ -180,7 +180,9 @@ def _integer_shown(value: int) -> str:
     return text if digits <= 24 else f"a number of {digits:,} digits"
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A JSON value as a refusal names what it got instead of the type it wants ('a boolean',
+    'the number 3', "the string 'x'", cut when long): a query's or a destinations file's."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -206,7 +208,7 @@ def _short(text: str, width: int = 80) -> str:
 def check_name(value: Any, path: str) -> str:
     """A property/trait name: a non-empty string a JSON path can quote (app.core.names)."""
     if not isinstance(value, str) or not value:
-        raise QueryError(f"{path} must be a non-empty string, got {_describe(value)}")
+        raise QueryError(f"{path} must be a non-empty string, got {describe_value(value)}")
     problem = name_problem(value)
     if problem is not None:
         raise QueryError(f"{path} {problem}" + (f": {value!r}" if len(value) <= MAX_NAME_LENGTH else ""))
@@ -223,7 +225,7 @@ def check_event_name(value: Any, path: str) -> str:
     a JSON path, so quotes and backslashes are fine: names like 'Say "hi"' must be queryable.
     """
     if not isinstance(value, str) or not value:
-        raise QueryError(f"{path} must be a non-empty string, got {_describe(value)}")
+        raise QueryError(f"{path} must be a non-empty string, got {describe_value(value)}")
     if len(value) > 255:
         raise QueryError(f"{path} is longer than 255 characters")
     if _CONTROL.search(value):
@@ -281,7 +283,7 @@ def _parse_date(value: Any, path: str) -> dt.date:
     if value is None:
         raise QueryError(f"{path} is required (a date like 2026-09-01), or use {{'last': N, 'unit': 'day'}}")
     if not isinstance(value, str):
-        raise QueryError(f"{path} must be a date string like 2026-09-01, got {_describe(value)}")
+        raise QueryError(f"{path} must be a date string like 2026-09-01, got {describe_value(value)}")
     try:
         if not _DATE.fullmatch(value):
             raise ValueError(value)
@@ -316,7 +318,7 @@ def check_timezone(value: Any, path: str = "timezone") -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise QueryError(f"{path} must be an IANA time zone name like 'Europe/Berlin', got {_describe(value)}")
+        raise QueryError(f"{path} must be an IANA time zone name like 'Europe/Berlin', got {describe_value(value)}")
     zone_info(value, path)
     return value
 
@@ -399,7 +401,7 @@ def parse_filters(data: Any, path: str = "where", *, allow: Sequence[str] = ("pr
     if data is None:
         return ()
     if not isinstance(data, list | tuple):
-        raise QueryError(f"{path} must be a list of filters, got {_describe(data)}")
+        raise QueryError(f"{path} must be a list of filters, got {describe_value(data)}")
     limits.check_count(len(data), limits.MAX_FILTERS, path)
     return tuple(parse_filter(item, f"{path}[{i}]", allow=allow) for i, item in enumerate(data))
 
@@ -443,14 +445,14 @@ def _scalar(value: Any, path: str) -> Scalar:
         if value != value or value in (float("inf"), float("-inf")):
             raise QueryError(f"{path} must be a finite number")
         if isinstance(value, int) and not limits.MIN_INT <= value <= limits.MAX_INT:
-            raise QueryError(f"{path} must be a number within 64-bit integers (or a float), got {_describe(value)}")
+            raise QueryError(f"{path} must be a number within 64-bit integers (or a float), got {describe_value(value)}")
         return value
-    raise QueryError(f"{path} must be a string, number or boolean, got {_describe(value)}")
+    raise QueryError(f"{path} must be a string, number or boolean, got {describe_value(value)}")
 
 
 def _number(value: Any, path: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise QueryError(f"{path} must be a number, got {_describe(value)}")
+        raise QueryError(f"{path} must be a number, got {describe_value(value)}")
     return _scalar(value, path)  # type: ignore[return-value]
 
 
@@ -747,7 +749,7 @@ def _path_of(exc: UnknownKeys) -> str:
 
 def _parse_query(spec: Any) -> Query:
     if not isinstance(spec, Mapping):
-        raise QueryError(f"a query must be a JSON object, got {_describe(spec)}")
+        raise QueryError(f"a query must be a JSON object, got {describe_value(spec)}")
     if not _SHAPE_CHECKED.get():
         limits.check_spec_shape(spec)
     kind = spec.get("kind")

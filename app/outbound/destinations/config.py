@@ -24,8 +24,8 @@ from app.query.model import (
     Filter,
     QueryError,
     SpecReader,
-    _describe,
     check_event_name,
+    describe_value,
     parse_filters,
     read_strictly,
 )
@@ -295,7 +295,7 @@ def _not_a_list(data: Any) -> str:
         if any(key in data for key in ("name", "type", "url")):
             return f"{wanted}, not one destination: put it in a list, [{{...}}]"
         return f"{wanted}, not an object: e.g. {EXAMPLE}"
-    return f"{wanted}, e.g. {EXAMPLE}; got {_describe(data)}"
+    return f"{wanted}, e.g. {EXAMPLE}; got {describe_value(data)}"
 
 
 def load_destinations(path: str | os.PathLike[str]) -> list[Destination]:
