@@ -11,21 +11,33 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
 
-from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url
+from app.core.backends import UnsupportedDatabase, backend_for, backend_for_url, backend_schemes
 from app.core.errors import DatabaseError, NoTracklensDatabase
 from app.core.migrations import SchemaError, ensure_schema, note_opened_at, schema_version
 from app.core.schema import meta, metadata
 from app.core.urls import hide_password, parse_url
 
-#: A database scheme followed by ':' but not '://' ('sqlite:x.db', 'chdb:events', 'file:y.db'):
-#: a mistyped URL, which as a file path would silently create a SQLite file of that name.
-_SCHEME_WITHOUT_SLASHES = re.compile(
-    r"(sqlite|postgres|postgresql|chdb|clickhouse|clickhousedb|mysql|mariadb|duckdb|file)(\+[\w.]+)?:(?!//)",
-    re.IGNORECASE)
+#: Schemes of databases Tracklens has no backend for, and SQLite's `file:` URI: no file path
+#: starts with one followed by ':' either.
+_OTHER_SCHEMES = ("mysql", "mariadb", "duckdb", "file")
 
-#: A database scheme and '//' without the ':' between them ('sqlite//x.db', 'postgresql//u@h/db').
-_SCHEME_WITHOUT_COLON = re.compile(
-    r"(sqlite|postgres|postgresql|chdb|clickhouse|clickhousedb)(\+[\w.]+)?//", re.IGNORECASE)
+
+def _schemes(names: list[str]) -> str:
+    """A pattern of the schemes `names`, each with an optional '+driver'."""
+    return "(" + "|".join(re.escape(name) for name in names) + r")(\+[\w.]+)?"
+
+
+def _scheme_without_slashes(raw: str) -> re.Match[str] | None:
+    """A database scheme followed by ':' but not '://' ('sqlite:x.db', 'chdb:events', 'file:y.db'):
+    a mistyped URL, which as a file path would silently create a SQLite file of that name."""
+    return re.match(_schemes([*backend_schemes(), *_OTHER_SCHEMES]) + ":(?!//)", raw, re.IGNORECASE)
+
+
+def _scheme_without_colon(raw: str) -> re.Match[str] | None:
+    """A backend's scheme and '//' without the ':' between them ('sqlite//x.db',
+    'postgresql//u@h/db'). The schemes are the backends' own: a list kept here missed a scheme
+    added to a backend, whose 'scheme//path' then became a file in a folder of that name."""
+    return re.match(_schemes(backend_schemes()) + "//", raw, re.IGNORECASE)
 
 #: The port of a URL ('host:54x/db'): after the host, which follows the last '@' or the '//'.
 _PORT = re.compile(r"://(?:.*@)?[^/?:@]*:([^/?]*)")
@@ -46,10 +58,10 @@ def normalize_url(url: str | os.PathLike[str]) -> str:
         raise UnsupportedDatabase("no database given (an empty --db): give a SQLite file path or a URL, "
                                   "e.g. events.sqlite or postgresql://user@host/db")
     if "://" not in raw:
-        if _SCHEME_WITHOUT_SLASHES.match(raw):
+        if _scheme_without_slashes(raw):
             raise UnsupportedDatabase(f"{raw!r} is not a database URL: a URL has '://' after its scheme, "
                                       "e.g. sqlite:///path/to/events.sqlite or chdb:///path/to/folder")
-        missing_colon = _SCHEME_WITHOUT_COLON.match(raw)
+        missing_colon = _scheme_without_colon(raw)
         if missing_colon and not Path(raw).expanduser().parent.exists():
             # 'sqlite//x.db' was the file x.db in a folder 'sqlite': "folder does not exist".
             raise UnsupportedDatabase(f"{redact(raw)!r} is not a database URL (a URL has '://' after its scheme): "

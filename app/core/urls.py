@@ -8,8 +8,6 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 
-from app.core.suggest import did_you_mean
-
 #: 'scheme://user:' and the password up to the URL's last '@' (greedy): a password holding an
 #: unescaped '@' ('p@ss') is cut by SQLAlchemy at its first '@', the rest taken for the host.
 #: The ':' after the scheme may be missing ('postgresql//ann:pw@host/db', a typo).
@@ -40,8 +38,3 @@ def hide_password(url: str) -> str:
     parsed = parse_url(url) if url.count("@") <= 1 else None
     shown = parsed.render_as_string(hide_password=True) if parsed is not None else _USERINFO.sub(r"\1:***@", url, 1)
     return _QUERY_PASSWORD.sub(r"\1***", shown)
-
-
-def closest_scheme(scheme: str, known: list[str]) -> str | None:
-    """The known scheme `scheme` is most likely a typo of ('sqlte://' -> 'sqlite://'), or None."""
-    return did_you_mean(scheme, known)

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.main import cli
+from app.core.backends import BACKENDS, UnsupportedDatabase
 from app.core.database import DatabaseError, normalize_url, open_database
 
 MESSAGE = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1",
@@ -72,3 +73,32 @@ def test_an_empty_db_says_none_was_given(tmp_path: Path, command: list[str], mon
     # One reason, not 'cannot open : no database given' (there is no URL to name).
     assert line.startswith("Error: no database given (an empty --db): "), line
     assert sorted(os.listdir(tmp_path)) == ["export.jsonl"]
+
+
+EVERY_SCHEME = [scheme for backend in BACKENDS.values() for scheme in backend.schemes]
+
+
+@pytest.mark.parametrize("scheme", EVERY_SCHEME)
+def test_every_backend_scheme_typed_without_its_colon_or_slashes_is_refused(tmp_path: Path, scheme: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scheme a backend answers to is a mistyped URL when its ':' or its '//' is left out."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnsupportedDatabase, match=rf"^'{scheme}//events' is not a database URL .* did you mean "):
+        normalize_url(f"{scheme}//events")
+    with pytest.raises(UnsupportedDatabase, match=rf"^'{scheme}:events' is not a database URL: "):
+        normalize_url(f"{scheme}:events")
+
+
+def test_a_scheme_added_to_a_backend_is_a_mistyped_url_without_its_colon(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks kept their own list of the backends' schemes: a scheme added to a backend and
+    typed 'sqlite3//events.db' became the file events.db in a folder 'sqlite3' ("folder does not
+    exist") instead of its 'did you mean'; 'sqlite3:events.db' created a file of that name."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(BACKENDS["sqlite"], "schemes", ("sqlite", "sqlite3"))
+    with pytest.raises(UnsupportedDatabase, match=r"did you mean 'sqlite3:///events\.db'"):
+        normalize_url("sqlite3//events.db")
+    with pytest.raises(UnsupportedDatabase, match=r"'sqlite3:events\.db' is not a database URL"):
+        normalize_url("sqlite3:events.db")
+    with pytest.raises(UnsupportedDatabase, match=r"did you mean 'sqlite3:///events\.db'"):
+        normalize_url("sqlte3:///events.db")

@@ -16,10 +16,11 @@ from app.core.backends.base import Backend, UnsupportedDatabase
 from app.core.backends.clickhouse import ClickHouseBackend
 from app.core.backends.postgresql import PostgreSQLBackend
 from app.core.backends.sqlite import SQLiteBackend
-from app.core.urls import closest_scheme, hide_password
+from app.core.suggest import did_you_mean
+from app.core.urls import hide_password
 
-__all__ = ["BACKENDS", "Backend", "UnsupportedDatabase", "backend_for", "backend_for_url", "column_type",
-           "supported_list"]
+__all__ = ["BACKENDS", "Backend", "UnsupportedDatabase", "backend_for", "backend_for_url", "backend_schemes",
+           "column_type", "supported_list"]
 
 #: dialect name -> its backend (one shared, stateless instance each)
 BACKENDS: dict[str, Backend] = {b.name: b for b in (SQLiteBackend(), PostgreSQLBackend(), ClickHouseBackend())}
@@ -33,6 +34,12 @@ def column_type(kind: str) -> Any:
         if own is not None:
             generic = generic.with_variant(own, backend.name)
     return generic
+
+
+def backend_schemes() -> list[str]:
+    """Every URL scheme a backend answers to ('sqlite', 'postgres', 'chdb', ...), read from the
+    backends each time: a scheme added to one is known to every check of a typed URL at once."""
+    return [scheme for backend in BACKENDS.values() for scheme in backend.schemes]
 
 
 def supported_list() -> str:
@@ -57,8 +64,7 @@ def backend_for_url(url: str) -> Backend:
     for backend in BACKENDS.values():
         if scheme in backend.schemes:
             return backend
-    known = [scheme for backend in BACKENDS.values() for scheme in backend.schemes]
-    close = closest_scheme(scheme, known) if scheme else None
+    close = did_you_mean(scheme, backend_schemes())
     # 'sqlte://' named only what is supported, and the reader had to spot the typo in a long list.
     meant = f" (did you mean {hide_password(close + url[len(scheme):])!r}?)" if close else ""
     raise UnsupportedDatabase(f"Tracklens does not work with {scheme or url!r} databases{meant}; "
