@@ -11,9 +11,6 @@ is not refused here: the collector answers 503 until it is back, as it does whil
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sqlalchemy import Engine, delete, false, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,13 +20,8 @@ from app.core.schema import event_context, events, identities, users
 
 
 class NotWritable(Exception):
-    """The collector cannot store events in the database: `where` (a path or the URL without
-    its password) and why, for one line."""
-
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(f"cannot write to {where}: {reason}")
-        self.where = where
-        self.reason = reason
+    """The collector cannot store events in the database: one line naming it (a path or the URL
+    without its password) and saying why."""
 
 
 def check_writable(engine: Engine) -> None:
@@ -53,19 +45,9 @@ def check_writable(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         if is_disconnect(exc):
             return  # passing (locked, connection lost): the 503s while serving say it
-        where = backend.describe_location(engine.url)
-        raise NotWritable(where, _why(where, describe_error(exc))) from exc
-
-
-def _why(where: str, reason: str) -> str:
-    """The driver's reason, or for a file or folder the permission that explains it."""
-    path = Path(where)
-    if not path.is_absolute() or not path.exists():
-        return reason
-    kind = "folder" if path.is_dir() else "file"
-    if not os.access(path, os.W_OK):
-        return f"the {kind} is read-only"
-    if kind == "file" and not os.access(path.parent, os.W_OK):
-        return (f"its folder is read-only, and the database must create its journal "
-                f"({path.name}-wal or {path.name}-journal) beside it")
-    return reason
+        # A file or folder's permissions, in the words every command says them in; else the
+        # database's own reason (a role that may only read).
+        why = backend.why_not_writable(engine.url)
+        if why is None:
+            why = f"cannot write to {backend.describe_location(engine.url)}: {describe_error(exc)}"
+        raise NotWritable(why) from exc

@@ -59,7 +59,10 @@ def test_a_read_only_sqlite_file_is_refused_before_listening(tmp_path: Path) -> 
     path.chmod(0o444)
     port = free_port()
     first, status, rest = _start(str(path), port, without_root_powers())
-    assert first == f"Error: cannot write to {path}: the file is read-only", first + rest
+    # As `import`, `demo` and `materialize` say it (tests/cli/test_db_read_only.py); it said "cannot
+    # write to PATH: the file is read-only" in words of its own, without what to do.
+    assert first == (f"Error: {path} is read-only: its permissions do not let you write to it; make it writable, "
+                     "or work on a copy you can write to"), first + rest
     assert (status, rest) == (1, "")
     assert _port_is_free(port)
 

@@ -155,6 +155,12 @@ class Backend:
         """Where the database is, for messages (no password)."""
         return url.render_as_string(hide_password=True)
 
+    def why_not_writable(self, url: URL) -> str | None:
+        """What keeps this user from writing the database at `url`, where the permissions of its
+        file or folder tell, as the one line a refused write says (naming the file or folder and
+        what to do); None when they allow it or the database is a server's (its own words say)."""
+        return None
+
     # -- the writer -----------------------------------------------------------------------------
 
     def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:

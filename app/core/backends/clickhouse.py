@@ -340,6 +340,13 @@ class ClickHouseBackend(Backend):
             return chdb_folder(url) + ("" if database == "default" else f" (database {database})")
         return super().describe_location(url)
 
+    def why_not_writable(self, url: URL) -> str | None:
+        if not self.is_embedded(url):
+            return None
+        from app.core.backends.clickhouse_dialect import chdb_folder
+
+        return _chdb_read_only(chdb_folder(url))
+
     # -- the writer ---------------------------------------------------------------------------
 
     def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:

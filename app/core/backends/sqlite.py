@@ -403,6 +403,10 @@ class SQLiteBackend(Backend):
         path = _file_of(url)
         return str(path) if path is not None else super().describe_location(url)
 
+    def why_not_writable(self, url: URL) -> str | None:
+        path = _file_of(url)
+        return _why_refused(path) if path is not None else None
+
     # -- the writer ---------------------------------------------------------------------------
 
     def insert_ignoring_conflicts(self, table: Table, index_elements: list[str]) -> Any:
