@@ -426,11 +426,12 @@ class SQLiteBackend(Backend):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         # BEGIN IMMEDIATE succeeds on a file its user may not write; the writer's inserts (on the
         # driver's cursor, past SQLAlchemy's error hook) then failed with SQLite's words alone,
-        # "attempt to write a readonly database". One access() per transaction says which file.
-        path = _file_of(conn.engine.url)
-        if path is not None and path.exists() and not os.access(path, os.W_OK):
-            why = _why_refused(path)
-            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(why))
+        # "attempt to write a readonly database". One access() per transaction (permissions can
+        # change while a writer runs) says which file: the one the engine opened, found once by
+        # configure_engine, not again from the URL at each transaction.
+        watch = _WATCHES.get(conn.engine)
+        if watch is not None and not os.access(watch.path, os.W_OK) and watch.path.exists():
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(_why_refused(watch.path)))
 
     # -- schema -------------------------------------------------------------------------------
 
