@@ -86,7 +86,7 @@ def test_a_role_that_may_only_read_is_refused_before_listening(pg_server: Postgr
     port = free_port()
     first, status, rest = _start(reader, port)
     role, database = make_url(reader).username, make_url(reader).database
-    assert re.fullmatch(rf"Error: cannot write to postgresql\+psycopg://{role}@127\.0\.0\.1:\d+/{database}: "
+    assert re.fullmatch(rf"Error: cannot write to postgresql://{role}@127\.0\.0\.1:\d+/{database}: "
                         "permission denied for table events", first), first + rest
     assert (status, rest) == (1, "")
     assert _port_is_free(port)

@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from app.cli.main import cli
+from tests.support.postgres import PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -67,3 +69,13 @@ def test_a_misspelt_key_or_value_of_a_query_file_says_what_it_most_likely_means(
                                      '{"kind": "funnel", "steps": ["A", "B"], "window": {"dyas": 3}}'])
     assert typed.stderr.startswith("Error: bad query: unknown key 'dyas' (did you mean 'days'?) in window")
     assert not (tmp_path / "none.sqlite").exists()
+
+
+@pytest.mark.postgres
+def test_an_empty_postgresql_database_is_named_as_typed(pg_server: PostgresServer) -> None:
+    """`query --db postgresql://.../db` on a database with no tables said 'no Tracklens database
+    at postgresql+psycopg://...': the driver normalize_url puts in, a word the user never typed."""
+    typed = pg_server.create_database().replace("postgresql+psycopg://", "postgresql://")
+    result = CliRunner().invoke(cli, ["query", "--db", typed, "--spec", '{"kind": "users"}'])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == f"Error: no Tracklens database at {typed} (the database is empty)"

@@ -100,6 +100,11 @@ class PostgreSQLBackend(Backend):
         scheme, rest = url.split("://", 1)
         return f"postgresql+psycopg://{rest}" if scheme in self.schemes else url
 
+    def describe_location(self, url: URL) -> str:
+        # The URL as typed: '+psycopg' is the driver normalize_url put in, not a word the user wrote.
+        shown = url.set(drivername="postgresql") if url.drivername == "postgresql+psycopg" else url
+        return super().describe_location(shown)
+
     def engine_options(self, url: URL) -> dict[str, Any]:
         # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic
         # plan: for the writer's `message_id IN (900 params)` duplicate check that plan scanned the
