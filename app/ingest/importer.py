@@ -40,6 +40,9 @@ UTF8_BOM = b"\xef\xbb\xbf"
 MAX_LINE_BYTES = 1 << 20
 #: Most of a batch document's array held until its object ends (8x Segment's 500 KB batch).
 HOLD_BYTES = 4 << 20
+#: Content lines read before deciding whether a file is JSON Lines or one document (see _layout):
+#: so many corrupt lines at its start still leave two whole messages a line to tell it by.
+HEAD_LINES = 10
 
 
 class ImportFileError(Exception):
@@ -536,7 +539,7 @@ class _Head(NamedTuple):
 
 
 def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int, io.BufferedIOBase | _Unreadable]:
-    """The file's start (up to three complete content lines, at most MAX_LINE_BYTES), the bytes and
+    """The file's start (up to HEAD_LINES complete content lines, at most MAX_LINE_BYTES), the bytes and
     line ends read past before it, and the stream of the rest.
 
     A UTF-8 byte order mark (Notepad, PowerShell 5's utf8) and the whitespace before the first
@@ -572,7 +575,7 @@ def _read_head(stream: io.BufferedIOBase | _Unreadable) -> tuple[bytes, int, int
                 skipped += cut
                 piece = content
             head += piece
-            if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= 3:
+            if sum(1 for line in head.split(b"\n")[:-1] if line.strip()) >= HEAD_LINES:
                 break
     except (OSError, EOFError, zlib.error) as exc:
         return head, skipped, newlines, _Unreadable(exc)
@@ -585,7 +588,8 @@ def _layout(source: _Source) -> _Head:
     JSON Lines when the first or second content line is a JSON object on its own
     (so a corrupt first line does not hide a good file), unless the first line opens an array
     the second continues (`{"batch": [` and one message a line, the third line going on with
-    "," or "]"); otherwise one JSON document.
+    "," or "]"); also when a later line of the first HEAD_LINES is a message no document could
+    hold there (_no_document_can_hold: several corrupt lines first); otherwise one JSON document.
     """
     # Decide from the first MAX_LINE_BYTES: a first line longer than that is a minified document.
     head, skipped, newlines, rest = _read_head(source.stream)
@@ -593,7 +597,7 @@ def _layout(source: _Source) -> _Head:
     prefixed = _Prepend(head, rest)
     lines = head.split(b"\n")
     complete = lines[:-1] if full else lines
-    content = [s for s in (line.strip() for line in complete[:2000]) if s][:3]
+    content = [s for s in (line.strip() for line in complete[:2000]) if s][:HEAD_LINES]
     if not content and not head.strip():
         if isinstance(rest, _Unreadable):
             raise rest.error
@@ -601,7 +605,42 @@ def _layout(source: _Source) -> _Head:
     line_mode = bool(content) and content[0].startswith(b"{") and (
         _parses_as_object(content[0]) or (
             len(content) > 1 and _parses_as_object(content[1]) and not _continues_an_array(content)))
-    return _Head(line_mode, prefixed, newlines + 1, skipped)
+    return _Head(line_mode or _no_document_can_hold(content), prefixed, newlines + 1, skipped)
+
+
+def _no_document_can_hold(content: list[bytes]) -> bool:
+    """Whether the first content lines hold a whole message on a line of its own (not the first)
+    followed by a line that no JSON document could go on with there, after lines that are not
+    whole documents themselves: then the file is JSON Lines whose first lines are corrupt.
+
+    In a document, a value is followed by "," or a closing "]" or "}"; a line after it that is
+    another message (`{...}`) is not. Read as a document, such a file was lost from there on:
+    a JSON Lines file whose first two lines were cut (`{"batch": [` and half a message), or
+    which began in the middle of a line (`split -b`), stored nothing of its thousands of good
+    lines ("...; the rest of this file cannot be read"). Only the first such line is looked at,
+    and the lines before it read as documents (`cat pretty.json more.jsonl`) keep the file one.
+    """
+    for at in range(1, len(content) - 1):
+        if content[at + 1][:1] not in (b",", b"]", b"}") and _parses_as_object(content[at]):
+            return not _reads_as_documents(b"\n".join(content[:at]))
+    return False
+
+
+def _reads_as_documents(text: bytes) -> bool:
+    """Whether `text` is whole JSON documents one after another (read a value at a time)."""
+    document = _Document(_Prepend(text, io.BytesIO()))
+    try:
+        while True:
+            for _line, item in document.items({}):
+                if isinstance(item, Exception):
+                    return False
+            after = document.peek()
+            if not after:
+                return True
+            if after not in "[{":
+                return False
+    except ValueError:
+        return False
 
 
 def _continues_an_array(content: list[bytes]) -> bool:

@@ -90,3 +90,52 @@ def test_a_cut_batch_line_first_does_not_lose_the_json_lines_after_it(tmp_path: 
     summary, stored = _import(tmp_path, sqlite_url, text, workers)
     assert stored == [f"m{i}" for i in range(1000)]
     assert [(p.line, p.reason.startswith("invalid JSON")) for p in summary.problems] == [(1, True)]
+
+
+def _lines_from(first: int, count: int) -> str:
+    return "".join(_message(i % 10).replace(f'"m{i % 10}"', f'"m{i}"') + "\n" for i in range(first, first + count))
+
+
+#: Corrupt starts of JSON Lines files: what a document reader could not get past.
+_CORRUPT_STARTS = {
+    "cut batch line and cut message": ['{"batch": [', _message(0)[:30]],
+    "cut batch line, cut message, cut line": ['{"batch": [', _message(0)[:30] + ",", '{"type": "tra'],
+    "middle of a line (split -b)": [_message(0)[40:]],
+    "eight cut lines": ['{"context": {"app": {"name": "x"}}, "batch": ['] + [_message(0)[:20 + i] for i in range(7)],
+}
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("start", list(_CORRUPT_STARTS))
+def test_json_lines_after_several_corrupt_lines_are_all_stored(tmp_path: Path, sqlite_url: str, start: str,
+                                                               workers: int) -> None:
+    """A JSON Lines file whose first two lines were both corrupt (a cut `{"batch": [`, then a cut
+    message), or which began in the middle of a line, was read as one document: of its 1,000 good
+    lines none was stored, behind one rejection "...; the rest of this file cannot be read". Now
+    each corrupt line is rejected with its number and every good line is stored."""
+    corrupt = _CORRUPT_STARTS[start]
+    summary, stored = _import(tmp_path, sqlite_url, "\n".join(corrupt) + "\n" + _lines_from(1, 1000), workers)
+    assert stored == [f"m{i}" for i in range(1, 1001)]
+    assert [p.line for p in summary.problems] == list(range(1, len(corrupt) + 1)), summary.problems
+    assert not any("the rest of this file" in p.reason for p in summary.problems)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_pretty_document_followed_by_json_lines_is_still_read_whole(tmp_path: Path, sqlite_url: str,
+                                                                      workers: int) -> None:
+    """`cat pretty.json more.jsonl`: the document's lines are not taken for corrupt JSON Lines."""
+    document = json.dumps(json.loads(_message(0)), indent=2)
+    summary, stored = _import(tmp_path, sqlite_url, document + "\n" + _lines_from(1, 20), workers)
+    assert (stored, summary.rejected) == ([f"m{i}" for i in range(21)], 0)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_pretty_document_with_a_corrupt_message_is_read_as_before(tmp_path: Path, sqlite_url: str,
+                                                                    workers: int) -> None:
+    """A document with one message a line, one of them cut: what comes before it is stored and the
+    rest is one rejection, as before (no line of it is taken for a line of JSON Lines)."""
+    lines = [_message(0) + ",", _message(1)[:30] + ",", _message(2) + ",", _message(3), "]}"]
+    summary, stored = _import(tmp_path, sqlite_url, '{"batch": [\n' + "\n".join(lines) + "\n", workers)
+    assert stored == ["m0"]
+    [problem] = summary.problems
+    assert problem.line == 3 and problem.reason.endswith("the rest of this file cannot be read")
