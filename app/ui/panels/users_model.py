@@ -42,6 +42,11 @@ CACHE_PAGES = 24
 WANTED_PAGES = 4
 
 FIXED_COLUMNS = [("id", "Person"), ("first_seen", "First seen"), ("last_seen", "Last seen"), ("events", "Events")]
+_FIXED_LABELS = dict(FIXED_COLUMNS)
+#: Trait columns shown right after the person, before the fixed columns: at 1366 x 768 the
+#: e-mail as fifth column was never whole on screen, and it is how people are told apart (the
+#: people lists of Mixpanel and PostHog put it first too). Other traits follow the fixed columns.
+LEADING_TRAITS = ("email",)
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -135,6 +140,8 @@ class UsersPageModel(QAbstractTableModel):
         super().__init__(parent)
         self._spec: dict[str, Any] | None = None
         self._traits: list[str] = []
+        #: column_keys(), kept: data() asks for every cell painted.
+        self._keys: list[str] = self._column_order()
         self._total = 0
         self._pages: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
         self._cursors: dict[int, str | None] = {0: None}
@@ -165,6 +172,7 @@ class UsersPageModel(QAbstractTableModel):
         """Which traits get a column; pages already shown keep every trait, so no refetch."""
         self.beginResetModel()
         self._traits = list(traits)
+        self._keys = self._column_order()
         self.endResetModel()
 
     def set_display_mode(self, mode: str) -> None:
@@ -177,7 +185,15 @@ class UsersPageModel(QAbstractTableModel):
         return list(self._traits)
 
     def column_keys(self) -> list[str]:
-        return [key for key, _label in FIXED_COLUMNS] + [f"trait:{t}" for t in self._traits]
+        """The columns left to right: the person, a LEADING_TRAITS trait shown, the fixed
+        columns, the other traits in the order chosen."""
+        return list(self._keys)
+
+    def _column_order(self) -> list[str]:
+        leading = [t for t in LEADING_TRAITS if t in self._traits]
+        rest = [t for t in self._traits if t not in leading]
+        first, *fixed = (key for key, _label in FIXED_COLUMNS)
+        return [first, *(f"trait:{t}" for t in leading), *fixed, *(f"trait:{t}" for t in rest)]
 
     def reset(self, spec: dict[str, Any] | None, first_page: dict[str, Any] | None) -> None:
         """Show a new answer: `spec` without paging keys, `first_page` its page 0 (with total)."""
@@ -223,46 +239,47 @@ class UsersPageModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(FIXED_COLUMNS) + len(self._traits)
+        return 0 if parent.isValid() else len(self._keys)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        if section < len(FIXED_COLUMNS):
-            return FIXED_COLUMNS[section][1]
-        index = section - len(FIXED_COLUMNS)
-        return self._traits[index] if index < len(self._traits) else None
+        if not 0 <= section < len(self._keys):
+            return None
+        key = self._keys[section]
+        return key[len("trait:"):] if key.startswith("trait:") else _FIXED_LABELS[key]
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
+        if not 0 <= column < len(self._keys):
+            return None
+        key = self._keys[column]
         person = self.person_at(row)
         if person is None:
             if role == Qt.ItemDataRole.DisplayRole:
                 self._want(row // PAGE_SIZE)
-                return "…" if column == 0 else ""
+                return "…" if key == "id" else ""
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#999")
             return None
         if role == Qt.ItemDataRole.UserRole:
             return person
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and key == "events":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        if column == 0:
+        if key == "id":
             ident = str(person.get("id"))
             if role == Qt.ItemDataRole.ToolTipRole:
                 return plain_tip(f"id: {ident}")
             return display_name(ident, person.get("traits"), self.display_mode)
-        if column == 1:
-            return local_time(person.get("first_seen"))
-        if column == 2:
-            return local_time(person.get("last_seen"))
-        if column == 3:
+        if key in ("first_seen", "last_seen"):
+            return local_time(person.get(key))
+        if key == "events":
             return f"{int(person.get('events') or 0):,}"
-        trait = self._traits[column - len(FIXED_COLUMNS)]
+        trait = key[len("trait:"):]
         text = trait_text((person.get("traits") or {}).get(trait))
         return plain_tip(text) if role == Qt.ItemDataRole.ToolTipRole else text
 

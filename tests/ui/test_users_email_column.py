@@ -1,0 +1,83 @@
+"""The persons table shows the e-mail right after the person (as Mixpanel's and PostHog's people
+lists do): fifth, after the seen dates and the events, it was not whole on a laptop screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.database import open_database
+from app.demo.generator import generate_demo
+from app.ingest.writer import EventWriter
+from app.ui.panels.users import UsersPanel
+from tests.ui.conftest import settle
+from tests.ui.test_user_explorer_column import _whole_columns
+
+
+def _headers(panel: UsersPanel) -> list[str]:
+    model = panel.model
+    return [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
+
+
+def test_the_email_comes_right_after_the_person(make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """Person, email, First seen, Last seen, Events, then the other traits; each column shows its
+    own values and sorts by its own key."""
+    window = make_window(shop_db[0])
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    panel.refresh()
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: "trait:email" in panel.model.column_keys())
+    assert _headers(panel)[:5] == ["Person", "email", "First seen", "Last seen", "Events"]
+    model = panel.model
+    qtbot.waitUntil(lambda: model.is_loaded(0))
+    person = model.person_at(0)
+    assert person is not None
+    assert model.data(model.index(0, 1)) == person["traits"]["email"]
+    assert model.data(model.index(0, 4)) == f"{person['events']:,}"
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    panel.table.horizontalHeader().sectionClicked.emit(1)
+    assert panel.query()["sort"]["by"] == {"trait": "email"}
+    panel.table.horizontalHeader().sectionClicked.emit(2)
+    assert panel.query()["sort"]["by"] == "first_seen"
+
+
+def test_a_saved_column_choice_is_kept(make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """The traits a report (or the Columns menu) chose are the ones shown, the e-mail first among
+    them; without the e-mail there is no e-mail column; the saved choice itself is unchanged."""
+    window = make_window(shop_db[0])
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    for columns, headers in ((["plan", "email"], ["Person", "email", "First seen", "Last seen", "Events", "plan"]),
+                             (["plan", "age"], ["Person", "First seen", "Last seen", "Events", "plan", "age"])):
+        panel.set_query({"kind": "users", "columns": columns})
+        panel.refresh()
+        settle(qtbot, panel)
+        assert _headers(panel) == headers
+        assert panel.query()["columns"] == columns
+
+
+@pytest.fixture
+def demo_db(sqlite_url: str) -> Any:
+    engine = open_database(sqlite_url)
+    generate_demo(engine, 4000, seed=1, days=30, writer=EventWriter(engine, enrich=False))
+    yield sqlite_url
+    engine.dispose()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "needs app/ui/panels/users.py (helper-101's): _fit_columns gives the Person column up to 220 px "
+    "(a visitor's UUID) and the e-mail up to 260, more than the 414 px the table has at 1366 x 768"))
+def test_at_1366_the_email_is_whole_on_the_demo(make_window: Any, demo_db: str, qtbot: Any) -> None:
+    """At 1366 x 768 the e-mail column was cut (fifth, after 'First seen', 'Last seen' and
+    'Events'); the persons table shows it whole beside the person."""
+    window = make_window(demo_db)
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    panel.refresh()
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: "trait:email" in panel.model.column_keys())
+    qtbot.wait(100)  # the table's columns fitted to the answer
+    assert "email" in _whole_columns(panel), (panel.splitter.sizes(), _whole_columns(panel))
