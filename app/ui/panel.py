@@ -8,6 +8,7 @@ StateBar. Subclasses implement `query`, `set_query` and `show_result`; see docs/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -25,22 +26,37 @@ from app.ui.workers import Job, QueryChannel, TokenFactory, default_token_factor
 BUSY_DELAY_MS = 150
 
 
+#: A divider's default place: the splitter's first sizes (as given to `setSizes`), or a function
+#: of the splitter's length giving the kept pane's size there (None: the splitter's own share
+#: stands), computed again after each resize of the splitter until the user moves the handle.
+DividerDefault = list[int] | Callable[[int], int | None] | None
+
+
 class KeptDivider(QObject):
     """The divider of a two-pane splitter where the user dragged it, kept as the size of one pane
     (`pane`: the one that does not stretch, the controls column, the table under a chart; 0 when
     they collapsed it). It is re-applied after each resize and relayout: sizes given before the
     splitter has its size, or while a pane is hidden, would be shared out again by the splitter.
     Until the user moves it (and after Reset layout) the divider is at its default place:
-    `default` (sizes as given to `setSizes`), or else the share of the panes' stretch factors."""
+    `default` as sizes; or, as a function, computed again after each resize of the splitter (the
+    profile's summary fitted to its rows, the User explorer's 430 px or what the persons leave,
+    the Messages' list fitted to its buttons); or else the share of the panes' stretch factors.
 
-    def __init__(self, splitter: QSplitter, pane: int, default: list[int] | None = None) -> None:
+    A burst of resizes and relayouts applies once (one zero-time timer, restarted), and sizes
+    are set only when they differ from the wanted ones: a refused size (a pane's minimum) moves
+    nothing, so it asks for no new relayout."""
+
+    def __init__(self, splitter: QSplitter, pane: int, default: DividerDefault = None) -> None:
         super().__init__(splitter)
         self.splitter = splitter
         self.pane = pane
         self.default = default
         #: The kept pane's size where the user left it; None until they move the handle.
         self.size: int | None = None
-        if default is not None:
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.apply)
+        if isinstance(default, list):
             splitter.setSizes(default)
         splitter.splitterMoved.connect(self._moved)
         splitter.installEventFilter(self)
@@ -49,35 +65,46 @@ class KeptDivider(QObject):
         self.size = self.splitter.sizes()[self.pane]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.size is not None and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest,
-                                                      QEvent.Type.Show):
-            QTimer.singleShot(0, self, self.apply)  # after the splitter shared out its new size
+        kind = event.type()
+        kept = self.size is not None and kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show)
+        if kept or (kind == QEvent.Type.Resize and callable(self.default)):
+            self.apply_soon()  # after the splitter shared out its new size
         return False
 
+    def apply_soon(self) -> None:
+        """Apply once the splitter has its size and its panes their new hints."""
+        self._timer.start(0)
+
     def apply(self) -> None:
-        """The kept pane as big as the user made it, the other one the rest (when it fits)."""
+        """The kept pane as big as the user made it (or at its computed default), the other one
+        the rest (when it fits)."""
         splitter, want = self.splitter, self.size
-        if want is None or any(pane is None or pane.isHidden() for pane in self._panes()):
+        if any(pane is None or pane.isHidden() for pane in self._panes()):
             return
         sizes = splitter.sizes()
         total = sum(sizes)
-        if len(sizes) == 2 and 0 <= want < total and sizes[self.pane] != want:
-            splitter.setSizes([want, total - want] if self.pane == 0 else [total - want, want])
+        if want is None and callable(self.default):
+            want = self.default(total)
+        if want is None or len(sizes) != 2 or not 0 <= want < total or sizes[self.pane] == want:
+            return
+        splitter.setSizes([want, total - want] if self.pane == 0 else [total - want, want])
 
     def forget(self) -> None:
         """Back to the default place (View → Reset layout)."""
-        if self.size is None:
-            return
-        self.size = None
-        if self.default is not None:
-            self.splitter.setSizes(self.default)
-            return
-        total = sum(self.splitter.sizes())
-        across = self.splitter.orientation() == Qt.Orientation.Horizontal
-        stretch = [1 if pane is None else max(pane.sizePolicy().horizontalStretch() if across
-                                              else pane.sizePolicy().verticalStretch(), 1)
-                   for pane in self._panes()]
-        self.splitter.setSizes([total * share // sum(stretch) for share in stretch])
+        if self.size is not None:
+            self.size = None
+            if isinstance(self.default, list):
+                self.splitter.setSizes(self.default)
+                return
+            total = sum(self.splitter.sizes())
+            across = self.splitter.orientation() == Qt.Orientation.Horizontal
+            stretch = [1 if pane is None else max(pane.sizePolicy().horizontalStretch() if across
+                                                  else pane.sizePolicy().verticalStretch(), 1)
+                       for pane in self._panes()]
+            self.splitter.setSizes([total * share // sum(stretch) for share in stretch])
+        if callable(self.default):
+            self.apply()  # the computed default now, and again once the window has its size
+            self.apply_soon()
 
     def _panes(self) -> list[QWidget | None]:
         return [self.splitter.widget(i) for i in range(self.splitter.count())]
@@ -191,14 +218,15 @@ class Panel(QWidget):
             size = state.get(key)
             if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
                 divider.size = size
-                QTimer.singleShot(0, divider, divider.apply)  # once the splitter has its size
+                divider.apply_soon()  # once the splitter has its size
             else:
                 divider.forget()
 
     def keep_divider(self, key: str, splitter: QSplitter, pane: int,
-                     default: list[int] | None = None) -> KeptDivider:
+                     default: DividerDefault = None) -> KeptDivider:
         """Keep `splitter`'s divider where the user drags it, across restarts (layout_state under
-        `key`: the size of `pane`, the pane that does not stretch); `default`: its first sizes."""
+        `key`: the size of `pane`, the pane that does not stretch); `default`: its first sizes,
+        or the function giving `pane`'s size for the splitter's length until the user drags."""
         divider = self._dividers[key] = KeptDivider(splitter, pane, default)
         return divider
 

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -146,8 +145,9 @@ class MessagesPanel(Panel):
         split.setStretchFactor(1, 3)
         self.body_layout.addWidget(split, 1)
         self.split = split
-        #: The list's width where the user dragged the handle (kept across restarts).
-        self._list_divider = self.keep_divider("list_width", split, 0)
+        #: The list's width where the user dragged the handle (kept across restarts), else fitted
+        #: to its buttons.
+        self.keep_divider("list_width", split, 0, self._list_fit)
 
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
@@ -158,25 +158,15 @@ class MessagesPanel(Panel):
         self.editor.audience_changed.connect(lambda: self._count_timer.start(COUNT_DELAY_MS))
         self.editor.changed.connect(self._on_edited)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        QTimer.singleShot(0, self, self._fit_list)  # once the splitter has its new width
-
-    def set_layout_state(self, state: dict[str, Any]) -> None:
-        super().set_layout_state(state)
-        QTimer.singleShot(0, self, self._fit_list)  # the default again: fitted to the buttons
-
-    def _fit_list(self) -> None:
+    def _list_fit(self, total: int) -> int | None:
         """The campaign list as wide as its buttons on one row where the form beside it keeps
         the width it asks for: the splitter's 2 : 3 share wrapped Delete under the others at
-        1760 x 900. Narrower, the share stands (the buttons wrap, the form keeps its room);
-        as the user left it once they moved the handle (before a restart too)."""
-        if self._list_divider.size is not None:
-            return
-        sizes = self.split.sizes()
-        listed, total = self.list_buttons.sizeHint().width(), sum(sizes)
-        if sizes[0] < listed and total - listed >= self.tabs.sizeHint().width():
-            self.split.setSizes([listed, total - listed])
+        1760 x 900. Narrower (None), the share stands (the buttons wrap, the form keeps its
+        room); as the user left it once they moved the handle (before a restart too)."""
+        listed = self.list_buttons.sizeHint().width()
+        if self.split.sizes()[0] < listed and total - listed >= self.tabs.sizeHint().width():
+            return listed
+        return None
 
     # ----------------------------------------------------------------- building
     def _build_list(self) -> QWidget:

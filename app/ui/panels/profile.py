@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
@@ -124,13 +124,9 @@ class ProfilePanel(Panel):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([480, 420])
-        #: The summary's height where the user dragged the handle (None: fitted to its rows);
-        #: kept with the window's layout (layout_state), so it comes back at the next start.
-        self._summary_height: int | None = None
-        splitter.splitterMoved.connect(self._on_split_moved)
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.timeout.connect(self._fit_summary)
+        #: The summary's height where the user dragged the handle, else fitted to its rows; kept
+        #: with the window's layout, so it comes back at the next start.
+        self._summary_divider = self.keep_divider("summary_height", splitter, 0, self._summary_need)
         self.search_edit.returnPressed.connect(self.find_person)
         context.discovery.events_changed.connect(self._fill_event_filter)
         self._fill_event_filter()
@@ -229,30 +225,12 @@ class ProfilePanel(Panel):
         self._summary_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide
                                           else QBoxLayout.Direction.TopToBottom)
         super().resizeEvent(event)
-        self._fit_timer.start(0)  # after the layouts took the new direction
+        self._summary_divider.apply_soon()  # after the layouts took the new direction
 
-    def _on_split_moved(self, _pos: int, _index: int) -> None:
-        self._summary_height = self.splitter.sizes()[0]
-
-    def _fit_summary(self) -> None:
-        """The summary (Person, Traits) as tall as its rows need, the timeline the rest; as
-        tall as the user made it once they moved the handle (now or before the app restarted:
-        sizes given before the splitter has its height would be scaled to it)."""
-        total = sum(self.splitter.sizes())
+    def _summary_need(self, _total: int) -> int | None:
+        """The summary (Person, Traits) as tall as its rows need, the timeline the rest."""
         summary = self.splitter.widget(0)
-        if total <= 0 or summary is None:
-            return
-        need = summary.minimumSizeHint().height() if self._summary_height is None else self._summary_height
-        if need < total and self.splitter.sizes()[0] != need:
-            self.splitter.setSizes([need, total - need])
-
-    def layout_state(self) -> dict[str, Any]:
-        return {} if self._summary_height is None else {"summary_height": self._summary_height}
-
-    def set_layout_state(self, state: dict[str, Any]) -> None:
-        height = state.get("summary_height")
-        self._summary_height = height if isinstance(height, int) and not isinstance(height, bool) and height > 0 else None
-        self._fit_timer.start(0)
+        return None if summary is None else summary.minimumSizeHint().height()
 
     # ----------------------------------------------------------------- query
     def timeline_events(self) -> list[str]:
@@ -393,7 +371,7 @@ class ProfilePanel(Panel):
         shown = min(max(self.traits.topLevelItemCount(), 3), self.TRAIT_ROWS)
         self.traits.setMinimumHeight(self.traits.header().height() + shown * row + 6)
         self._fit_identities()
-        self._fit_timer.start(0)
+        self._summary_divider.apply_soon()
 
     def _fit_identities(self) -> None:
         """The identities' box as tall as its rows (up to IDENTITY_ROWS) and its scroll bar."""

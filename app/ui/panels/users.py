@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -120,10 +120,9 @@ class UsersPanel(Panel):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([FILTERS_WIDTH, 800])
         self.splitter = splitter
-        #: The filters column's width where the user dragged the handle (None: the default);
-        #: kept with the window's layout (layout_state), so it comes back at the next start.
-        self._filters_width: int | None = None
-        splitter.splitterMoved.connect(self._on_split_moved)
+        #: The filters column's width where the user dragged the handle, else its default for the
+        #: panel's width; kept with the window's layout, so it comes back at the next start.
+        self.keep_divider("filters_width", splitter, 0, self.default_filters_width)
 
         self.model = UsersPageModel(self)
         self.model.display_mode = str(self.context.settings.value("people/display", "name"))
@@ -140,35 +139,11 @@ class UsersPanel(Panel):
         self._building = False
 
     # ----------------------------------------------------------------- the divider
-    def _on_split_moved(self, _pos: int, _index: int) -> None:
-        self._filters_width = self.splitter.sizes()[0]
-
-    def layout_state(self) -> dict[str, Any]:
-        return {} if self._filters_width is None else {"filters_width": self._filters_width}
-
-    def set_layout_state(self, state: dict[str, Any]) -> None:
-        width = state.get("filters_width")
-        self._filters_width = width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else None
-        QTimer.singleShot(0, self, self._keep_split)  # forgotten: the default split again
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        QTimer.singleShot(0, self, self._keep_split)  # once the splitter has its new width
-
     def default_filters_width(self, total: int) -> int:
         """The filters column's width in a splitter `total` px wide when the user has not moved
         the divider: FILTERS_WIDTH where the persons keep PERSONS_WIDTH beside it, else what
         is left to it, but never less than its controls need (their rows wrap)."""
         return max(self.filters_column.minimumSizeHint().width(), min(FILTERS_WIDTH, total - PERSONS_WIDTH))
-
-    def _keep_split(self) -> None:
-        """The filters column as wide as the user made it, else its default for the panel's
-        width (sizes given before the splitter has its width would be scaled to it)."""
-        sizes = self.splitter.sizes()
-        total = sum(sizes)
-        want = self._filters_width if self._filters_width is not None else self.default_filters_width(total)
-        if 0 < want < total and sizes[0] != want:
-            self.splitter.setSizes([want, total - want])
 
     # ----------------------------------------------------------------- construction
     def _build_filters(self) -> QWidget:
