@@ -52,7 +52,7 @@ from app.ui.widgets.filter_builder import FilterBuilder
 #: The filters column's width where the panel has room for it beside the persons.
 FILTERS_WIDTH = 430
 #: What the persons keep before the filters column gives way (down to its controls' minimum):
-#: their first four columns (person, first and last seen, events) whole beside the table's
+#: their first columns (person, e-mail, first seen) whole beside the table's
 #: scroll bar took 408 px. At 1366 x 768 the column stayed 430 px and left the table 301 (two
 #: columns whole); its rows wrap now, so the column can be narrower.
 PERSONS_WIDTH = 430
@@ -342,13 +342,20 @@ class UsersPanel(Panel):
         metrics = self.table.fontMetrics()
         model = self.model
         sample = [model.index(r, 0) for r in range(min(model.rowCount(), PAGE_SIZE)) if model.is_loaded(r)]
+        widths: list[int] = []
         for column in range(model.columnCount()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
             widest = metrics.horizontalAdvance(title) + 28
             for index in sample[:40]:
                 text = model.data(index.siblingAtColumn(column))
                 widest = max(widest, metrics.horizontalAdvance(str(text or "")) + 16)
-            header.resizeSection(column, min(widest, 220 if column == 0 else 260))
+            widths.append(min(widest, 220 if column == 0 else 260))
+        if model.column_keys()[1:2] == ["trait:email"]:
+            # The e-mail beside the person whole where the table has room for it (a visitor's
+            # UUID is cut at any width; a name needs less): at 1366 x 768 220 + 260 > 414 px.
+            widths[0] = max(120, min(widths[0], self.table.viewport().width() - widths[1]))
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
 
     # ----------------------------------------------------------------- sorting and columns
     def _on_header_clicked(self, section: int) -> None:
