@@ -160,6 +160,11 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
         if summary.rejected > len(summary.problems):
             click.echo(f"  ... and {summary.rejected - len(summary.problems):,} more rejected "
                        f"(first {KEEP_PROBLEMS} shown)")
+        # Parts of lines not used while their messages were (a batch context that is no object).
+        for note in summary.notes:
+            click.echo(f"  {note.file}:{note.line}: {note.reason}")
+        if summary.ignored > len(summary.notes):
+            click.echo(f"  ... and {summary.ignored - len(summary.notes):,} more ignored (first {KEEP_PROBLEMS} shown)")
         if summary.traits_left_out:
             click.echo(f"  {summary.traits_left_out:,} stored messages had traits left out of their person's profile, "
                        f"which holds at most {MAX_PROFILE_TRAITS:,} traits and {MAX_PROFILE_BYTES // 1024} KB "

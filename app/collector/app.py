@@ -132,16 +132,21 @@ def create_app(committer: CommitQueue, settings: CollectorSettings,
         rejected = _rejections(prepared, outcome)
         settings.totals.stored += outcome.accepted
         settings.totals.rejected += len(rejected)
+        # Said only when there is something: clients (and tests) read the answer's exact shape.
+        ignored = {"ignored": prepared.ignored} if prepared.ignored else {}
         if call_type is not None and rejected:
             return _error(400, "invalid_message", rejected[0]["reason"], rejected=rejected)
         if prepared.count and len(rejected) == prepared.count:
             return _error(400, "invalid_messages",
                           f"all {prepared.count} messages were rejected; first: {rejected[0]['reason']}",
-                          rejected=rejected)
+                          rejected=rejected, **ignored)
         if rejected:
             log.info("stored %d of %d messages; rejected: %s", outcome.accepted, prepared.count,
                      "; ".join(f"#{r['index']}: {r['reason']}" for r in rejected[:5]))
-        return SafeJSONResponse({"success": True, "accepted": outcome.accepted, "rejected": rejected})
+        if prepared.ignored:
+            log.info("stored %d of %d messages; %s", outcome.accepted, prepared.count,
+                     "; ".join(i["reason"] for i in prepared.ignored))
+        return SafeJSONResponse({"success": True, "accepted": outcome.accepted, "rejected": rejected, **ignored})
 
     async def health(request: Request) -> Response:
         """Status for anyone (load balancers); counters and the database's error only with a key,

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.collector.errors import CollectorError
 from app.collector.limits import MAX_BATCH_MESSAGES
+from app.ingest.messages import unusable_batch_field
 
 #: Path segment after /v1/ -> the call type it carries; None marks a batch.
 #: The one-letter forms are the short paths analytics.js posts to.
@@ -48,6 +49,8 @@ class Prepared:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     #: how many messages the request carried
     count: int = 0
+    #: envelope fields not applied to the messages, which were kept: {"field", "reason"}
+    ignored: list[dict[str, str]] = field(default_factory=list)
 
 
 def client_address(peer: str | None, forwarded_for: str | None, *, trust_proxy: bool) -> str | None:
@@ -113,6 +116,10 @@ def prepare(call_type: str | None, body: dict[str, Any], *, ip: str | None) -> P
                              f"a batch holds at most {MAX_BATCH_MESSAGES} messages, this one has {len(batch)}")
     prepared.count = len(batch)
     shared = {name: body[name] for name in _SHARED_OBJECTS if isinstance(body.get(name), dict)}
+    # One that is not an object was dropped without a word: the client never learnt that its
+    # messages were stored without their batch's context (its library, locale, address).
+    prepared.ignored = [{"field": name, "reason": reason} for name in _SHARED_OBJECTS
+                        if (reason := unusable_batch_field(name, body.get(name), len(batch))) is not None]
     sent_at = body.get("sentAt")
     for index, item in enumerate(batch):
         if not isinstance(item, dict):

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from app.ingest.enrich import Enricher
 from app.ingest.jsonread import loads, parse_int
-from app.ingest.messages import OversizedNumber
+from app.ingest.messages import OversizedNumber, unusable_batch_field
 from app.ingest.pipeline import store_in_order
 from app.ingest.workers import Batch, Preparers
 from app.ingest.writer import EventWriter, IngestResult, prepare_messages
@@ -51,11 +51,13 @@ class ImportFileError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """A line or element that was not stored, and why."""
+    """A line or element that was not stored, and why; or (`ignored`) a part of a line that was
+    not used while the rest of it was (a batch's context that is not an object)."""
 
     file: str
     line: int
     reason: str
+    ignored: bool = False
 
 
 @dataclass
@@ -69,6 +71,9 @@ class ImportSummary:
     files: int = 0
     #: stored messages with a trait left out of their person's profile (IngestResult.traits_left_out)
     traits_left_out: int = 0
+    #: parts of lines not used (Problem.ignored), counted; the first KEEP_PROBLEMS kept in `notes`
+    ignored: int = 0
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def messages(self) -> int:
@@ -78,6 +83,11 @@ class ImportSummary:
         self.rejected += 1
         if len(self.problems) < KEEP_PROBLEMS:
             self.problems.append(problem)
+
+    def note(self, problem: Problem) -> None:
+        self.ignored += 1
+        if len(self.notes) < KEEP_PROBLEMS:
+            self.notes.append(problem)
 
 
 class _Source:
@@ -160,7 +170,13 @@ class _FromUtf16(io.RawIOBase):
         super().close()
 
 
-Item = tuple[int, Any]  # (line number, message dict or an Exception explaining why not)
+class _Ignored(NamedTuple):
+    """Stands among a file's messages for a part of a line that was not used (see Problem.ignored)."""
+
+    reason: str
+
+
+Item = tuple[int, Any]  # (line number, message dict, an Exception explaining why not, or _Ignored)
 
 
 class _LongLine:
@@ -202,6 +218,8 @@ def _iter_json_lines(stream: Iterable[bytes | _LongLine], first_line_no: int = 1
             yield line_no, ValueError(f"invalid JSON ({_short(exc)})")
             continue
         if isinstance(value, dict) and isinstance(value.get("batch"), list):
+            if (ignored := unusable_batch_field("context", value.get("context"), len(value["batch"]))) is not None:
+                yield line_no, _Ignored(ignored)
             yield from ((line_no, m) for m in _with_batch_fields(value))
         elif isinstance(value, dict) and value.get("batch") is not None and "type" not in value:
             # Was "missing type": the reason named a field the line was never meant to have.
@@ -221,7 +239,8 @@ def _given_batch_fields(message: Any, fields: dict[str, Any]) -> Any:
 
     A message whose own context is not an object is left for validation to reject ("context
     must be an object"): merging into it raised TypeError, which ended the whole import with a
-    traceback and left the rest of the file unread.
+    traceback and left the rest of the file unread. A batch context that is not an object is
+    not merged (its reader says so: unusable_batch_field).
     """
     if not isinstance(message, dict):
         return message
@@ -409,6 +428,7 @@ class _Document:
         kept = 0
         is_batch = False
         held: list[Item] | None = []
+        count = 0
         try:
             if self._skip_ws() == "}":
                 self.pos += 1
@@ -429,6 +449,7 @@ class _Document:
                         # same batch on one line kept it). A longer one streams with the fields before it.
                         held_bytes = 0
                         for line, message in self._array():
+                            count += 1
                             if held is not None:
                                 held.append((line, message))
                                 held_bytes += self.last_size
@@ -456,9 +477,13 @@ class _Document:
             # Cut or broken further on: what was read is still stored, as when streaming.
             for line, message in held or ():
                 yield line, _given_batch_fields(message, batch_fields)
+            if is_batch and (ignored := unusable_batch_field("context", batch_fields.get("context"), count)):
+                yield start, _Ignored(ignored)
             raise
         for line, message in held or ():
             yield line, _given_batch_fields(message, batch_fields)
+        if is_batch and (ignored := unusable_batch_field("context", batch_fields.get("context"), count)):
+            yield start, _Ignored(ignored)
         if not is_batch:
             yield start, single if single is not None else ValueError(
                 f'a JSON object without "batch" over the {MAX_LINE_BYTES:,}-byte limit of one message')
@@ -814,12 +839,16 @@ def _line_chunks(stream: _Prepend, lines_per_chunk: int,
 def _batch_messages(items: Iterator[Item], chunk: int, name: str, numbers: list[int], unreadable: list[Problem],
                     ended: list[BaseException | None]) -> Iterator[Any]:
     """The next batch's messages as they are read (at most `chunk`), their line numbers into
-    `numbers`, unreadable lines into `unreadable`; once the items end, how into `ended`: None, or
-    the read error, raised after this batch is stored (whatever was read before it is kept)."""
+    `numbers`, unreadable lines (and ignored parts: Problem.ignored) into `unreadable`; once the
+    items end, how into `ended`: None, or the read error, raised after this batch is stored
+    (whatever was read before it is kept)."""
     try:
         for line, message in items:
             if isinstance(message, Exception):
                 unreadable.append(Problem(name, line, str(message)))
+                continue
+            if isinstance(message, _Ignored):
+                unreadable.append(Problem(name, line, message.reason, ignored=True))
                 continue
             numbers.append(line)
             yield message
@@ -991,7 +1020,10 @@ def _import_one(writer: EventWriter, preparers: Preparers, source: _Source, name
         summary.duplicates += result.duplicates
         summary.traits_left_out += result.traits_left_out
         for problem in problems:
-            summary.reject(problem)
+            if problem.ignored:
+                summary.note(problem)
+            else:
+                summary.reject(problem)
         if progress is not None:
             progress(position, summary.messages)
 

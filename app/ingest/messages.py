@@ -261,6 +261,17 @@ def _obj(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
+def unusable_batch_field(name: str, value: Any, messages: int) -> str | None:
+    """Why a batch's shared `name` (its context or integrations, for each of its messages) is
+    not applied, or None: it must be an object or absent. The messages themselves are fine, so
+    they are kept; this says so instead of dropping the field without a word (the importer's
+    rejected lines, the collector's answer)."""
+    if value is None or isinstance(value, dict):
+        return None
+    return (f"the batch's {name} must be an object, got {type(value).__name__}: ignored "
+            f"(not applied to its {messages:,} message{'' if messages == 1 else 's'})")
+
+
 def finite(value: Any) -> Any:
     """`value` with NaN and infinities as None, as orjson writes them (for the standard library)."""
     if isinstance(value, float):

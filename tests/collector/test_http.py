@@ -263,6 +263,32 @@ def test_batch_context_and_integrations_merge_into_each_message(client: httpx.Cl
     assert plain_ctx["locale"] == "en-US"
 
 
+@pytest.mark.parametrize("path", ["batch", "import"])
+def test_a_batch_context_that_is_no_object_is_said_ignored_and_its_messages_stored(
+    client: httpx.Client, sqlite_collector: ThreadCollector, path: str,
+) -> None:
+    """`{"batch": [...], "context": "x"}`: the messages were stored and the context dropped without
+    a word (the answer was the same as for a batch without one). Now the answer says so."""
+    own, plain = track(context={"locale": "de-DE"}), track()
+    response = client.post(f"/v1/{path}", json={"batch": [own, plain], "context": "x", "integrations": [1]})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"success": True, "accepted": 2, "rejected": [], "ignored": [
+        {"field": "context", "reason": "the batch's context must be an object, got str: ignored "
+                                       "(not applied to its 2 messages)"},
+        {"field": "integrations", "reason": "the batch's integrations must be an object, got list: ignored "
+                                            "(not applied to its 2 messages)"}]}
+    rows = {r["message_id"]: r["context"] for r in stored(sqlite_collector.engine)}
+    assert rows[own["messageId"]]["locale"] == "de-DE"
+    assert set(rows) == {own["messageId"], plain["messageId"]}
+
+
+def test_an_ignored_batch_context_is_said_when_every_message_is_rejected_too(client: httpx.Client) -> None:
+    response = client.post("/v1/batch", json={"batch": [{"type": "track", "anonymousId": "a"}], "context": 5})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_messages"
+    assert [i["field"] for i in response.json()["ignored"]] == ["context"]
+
+
 def test_context_ip_comes_from_the_client_address_when_absent(client: httpx.Client,
                                                                sqlite_collector: ThreadCollector) -> None:
     given = track(context={"ip": "8.8.8.8"})
