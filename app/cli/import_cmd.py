@@ -120,8 +120,10 @@ def import_(db_url: str, no_enrich: bool, geoip_path: str | None, quiet: bool, m
 
     def progress(position: int, messages: int) -> None:
         if bar is not None:
-            bar.update(position - bar.n)
+            # The count first: update() is what redraws (at most every 0.1 s), and given after it
+            # the count showed the batch before until the bar closed.
             bar.set_postfix(messages=f"{messages:,}", refresh=False)
+            bar.update(position - bar.n)
 
     failure: str | None = None
     summary = ImportSummary()
