@@ -258,6 +258,11 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _newlines(text: str, start: int, end: int) -> int:
+    """Newlines in text[start:end]: every line number of a document is counted here."""
+    return text.count("\n", start, end)
+
+
 #: What ends a number or literal; what matters inside a string; what nests outside strings.
 _SCALAR_END = re.compile(r"[,\]}\s]")
 _STRING_BODY = re.compile(r'(?:[^"\\]++|\\.)*+', re.DOTALL)
@@ -281,6 +286,20 @@ class _Document:
         self.tail = b""
         #: Characters of the last value _value() returned (0 for one it skipped).
         self.last_size = 0
+        #: How far into buf newlines are counted (line_at), and how many there are before it.
+        self.seen = 0
+        self.seen_lines = 0
+
+    def line_at(self, pos: int) -> int:
+        """The line of buf[pos]. Newlines are counted on from the position asked before, not from
+        the buffer's start each time: per element that was quadratic in the elements of a buffer
+        (a 2.5 MB pretty-printed batch of 6,000 messages scanned 2.8 GB; 900 KB of `{},` took
+        51 s on a loaded machine)."""
+        if pos < self.seen:
+            self.seen = self.seen_lines = 0
+        self.seen_lines += _newlines(self.buf, self.seen, pos)
+        self.seen = pos
+        return self.line + self.seen_lines
 
     def _more(self) -> bool:
         if self.eof:
@@ -302,9 +321,10 @@ class _Document:
             else:
                 raise ValueError(f"not UTF-8 text near byte {exc.start}") from None
         # Drop what was consumed, counting its lines for error messages.
-        self.line += self.buf.count("\n", 0, self.pos)
+        self.line = self.line_at(self.pos)
         self.buf = self.buf[self.pos:] + text
         self.pos = 0
+        self.seen = self.seen_lines = 0
         return True
 
     def _skip_ws(self) -> str:
@@ -351,7 +371,7 @@ class _Document:
                     return self._skip_value(f"an element over the {MAX_LINE_BYTES:,}-byte limit")
                 if self._more():
                     continue
-            line = self.line + self.buf.count("\n", 0, self.pos)
+            line = self.line_at(self.pos)
             self.last_size = end - self.pos
             self.pos = end
             return line, value
@@ -363,7 +383,7 @@ class _Document:
         regular expressions and str.count, so even a file of nothing but brackets is skipped
         at C speed.
         """
-        line = self.line + self.buf.count("\n", 0, self.pos)
+        line = self.line_at(self.pos)
         if self.buf[self.pos] not in '[{"':
             while (found := _SCALAR_END.search(self.buf, self.pos)) is None:
                 self.pos = len(self.buf)
@@ -419,7 +439,7 @@ class _Document:
         if first == "[":
             yield from self._array()
             return
-        start = self.line + self.buf.count("\n", 0, self.pos)
+        start = self.line_at(self.pos)
         self._expect("{")
         # Until a "batch" key shows up the object may be one message, pretty-printed (a payload
         # copied from a debugger): its fields are kept, up to one element's limit. Such a file
@@ -719,7 +739,7 @@ def _document_items(prefixed: _Prepend, first_line: int = 1) -> Iterator[Item]:
             if after not in "[{":
                 raise ValueError(f"{after!r} after the end of the JSON document")
     except ValueError as exc:
-        yield document.line + document.buf.count("\n", 0, document.pos), ValueError(
+        yield document.line_at(document.pos), ValueError(
             f"{exc}; the rest of this file cannot be read")
 
 
