@@ -62,17 +62,25 @@ def test_each_panels_dividers_stay_where_the_user_left_them(
     qtbot.waitUntil(lambda: again.size() == window.size(), timeout=5_000)
     restored = again.show_panel(panel_id)
     qtbot.waitUntil(lambda: len(shown_splitters(restored)) == count, timeout=10_000)
-    qtbot.wait(200)
-    assert [kept(split) for split in shown_splitters(restored)] == moved, (names, before, moved)
+
+    def restored_where_moved() -> None:
+        assert [kept(split) for split in shown_splitters(restored)] == moved, (names, before, moved)
+
+    qtbot.waitUntil(restored_where_moved, timeout=5_000)  # applied after the layout (was a fixed 200 ms)
     assert "layout" not in str(restored.ui_state())  # not part of a report
 
     again.reset_layout()  # the default window, as much of it as the 800 px offscreen screen has
     assert restored.layout_state() == {}
     again.resize(window.size())
     again.show_panel(panel_id)
-    qtbot.wait(300)
-    # Back at the default place. Not to the pixel: the reset window was shrunk to the offscreen
-    # screen and resized back, and its docks stay smaller (Funnels' results 728 px tall, not 755,
-    # even with no divider moved), so a chart | table shares out a little less height.
-    now = [kept(split) for split in shown_splitters(restored)]
-    assert all(abs(size - default) <= 12 for size, default in zip(now, defaults, strict=True)), (now, defaults, moved)
+
+    def back_at_default() -> None:
+        # Back at the default place. Not to the pixel: the reset window was shrunk to the offscreen
+        # screen and resized back, and its docks stay smaller (Funnels' results 728 px tall, not 755,
+        # even with no divider moved), so a chart | table shares out a little less height.
+        now = [kept(split) for split in shown_splitters(restored)]
+        assert len(now) == len(defaults), (now, defaults)  # the same splitters (as zip(strict) checks, but waited for)
+        assert all(abs(size - default) <= 12 for size, default in zip(now, defaults, strict=True)), (
+            now, defaults, moved)
+
+    qtbot.waitUntil(back_at_default, timeout=5_000)  # after the resize's relayout (was a fixed 300 ms)

@@ -39,7 +39,10 @@ def test_the_profile_divider_stays_where_the_user_left_it(
     window, panel, _engine = cust_x_profile
     url = shop_db[0]
     qtbot.waitUntil(lambda: panel.isVisible() and panel.splitter.height() > 0)
-    qtbot.wait(100)
+    # At its fitted place (the divider's zero-time timer after the resize), the summary as tall
+    # as its rows: waited for, not a fixed 100 ms, as the place is compared with below.
+    qtbot.waitUntil(lambda: summary_height(panel) == panel.splitter.widget(0).minimumSizeHint().height(),
+                    timeout=5_000)
     fitted = summary_height(panel)
     drag_divider(panel.splitter, 150, qtbot)
     moved = summary_height(panel)
@@ -62,8 +65,11 @@ def test_the_profile_divider_stays_where_the_user_left_it(
     restored = again.panels["profile"]
     again.show_panel("profile")
     qtbot.waitUntil(lambda: restored.isVisible() and restored.splitter.height() > 0 and restored.person == "cust-x")
-    qtbot.wait(100)
-    assert summary_height(restored) == moved, (fitted, moved, restored.splitter.sizes())
+
+    def kept() -> None:
+        assert summary_height(restored) == moved, (fitted, moved, restored.splitter.sizes())
+
+    qtbot.waitUntil(kept, timeout=5_000)  # the saved place applied after the layout (was a fixed 100 ms)
     with qtbot.waitSignal(restored.query_finished, timeout=10_000):
         again.show_person("cust-x")
     qtbot.wait(100)
@@ -84,7 +90,9 @@ def test_the_user_explorers_divider_stays_where_the_user_left_it(
     panel = window.show_panel("users")
     split = panel.findChild(QSplitter)  # the filters | the persons
     qtbot.waitUntil(lambda: panel.isVisible() and split.width() > 0)
-    qtbot.wait(100)
+    # At its default place for the panel's width (the divider's zero-time timer after the resize):
+    # waited for, not a fixed 100 ms, as the place is compared with below.
+    qtbot.waitUntil(lambda: split.sizes()[0] == panel.default_filters_width(sum(split.sizes())), timeout=5_000)
     default = split.sizes()[0]
     drag_divider(split, 120, qtbot)
     moved = split.sizes()[0]
@@ -97,12 +105,18 @@ def test_the_user_explorers_divider_stays_where_the_user_left_it(
     restored = again.show_panel("users")
     split = restored.findChild(QSplitter)
     qtbot.waitUntil(lambda: restored.isVisible() and split.width() > 0)
-    qtbot.wait(100)
-    assert split.sizes()[0] == moved, (default, moved, split.sizes())
+
+    def kept() -> None:
+        assert split.sizes()[0] == moved, (default, moved, split.sizes())
+
+    qtbot.waitUntil(kept, timeout=5_000)  # the saved place applied after the layout (was a fixed 100 ms)
     assert restored.ui_state() == {}
 
     again.reset_layout()  # the default window, as much of it as the 800 px offscreen screen has
     again.show_panel("users")
-    qtbot.wait(100)
+
+    def back() -> None:
+        assert split.sizes()[0] <= default, (default, split.sizes())
+
+    qtbot.waitUntil(back, timeout=5_000)  # the default place after the relayout (was a fixed 100 ms)
     assert restored.layout_state() == {}
-    assert split.sizes()[0] <= default, (default, split.sizes())

@@ -133,14 +133,16 @@ def test_traits_and_identities_show_whole(make_window: Any, shop_db: Any, qtbot:
     window.resize(1400, 1000)
     with qtbot.waitSignal(panel.query_finished, timeout=10_000):
         window.show_person("many")
-    qtbot.wait(100)
-    tree = panel.traits
-    assert tree.topLevelItemCount() == 11
-    last = tree.visualItemRect(tree.topLevelItem(10))
-    assert last.bottom() <= tree.viewport().height(), "the last trait is cut off"
-    ids = panel.identities
-    assert ids.count() == 4
-    assert ids.visualItemRect(ids.item(3)).bottom() <= ids.viewport().height()
+    tree, ids = panel.traits, panel.identities
+
+    def whole() -> None:
+        assert tree.topLevelItemCount() == 11
+        last = tree.visualItemRect(tree.topLevelItem(10))
+        assert last.bottom() <= tree.viewport().height(), "the last trait is cut off"
+        assert ids.count() == 4
+        assert ids.visualItemRect(ids.item(3)).bottom() <= ids.viewport().height()
+
+    qtbot.waitUntil(whole, timeout=5_000)  # the boxes fitted to the rows shown (was a fixed 100 ms)
 
 
 def test_a_wide_profile_keeps_the_person_rows_together_and_every_identity_in_view(
@@ -161,15 +163,18 @@ def test_a_wide_profile_keeps_the_person_rows_together_and_every_identity_in_vie
     with qtbot.waitSignal(panel.query_finished, timeout=10_000):
         window.show_person("u1-0000579")
     qtbot.waitUntil(lambda: panel.width() >= 900)
-    qtbot.wait(100)
-    assert panel.traits.parentWidget().x() > panel.id_label.parentWidget().x()  # side by side
-    for value in (panel.id_label, panel.first_seen_label, panel.last_seen_label, panel.events_label,
-                  panel.place_label, panel.device_label):
-        assert value.height() <= value.sizeHint().height() + 6, (value.objectName(), value.text())
     ids = panel.identities
-    assert ids.count() == 2
-    for row in range(ids.count()):
-        assert ids.visualItemRect(ids.item(row)).bottom() <= ids.viewport().height(), ids.item(row).text()
+
+    def together() -> None:
+        assert panel.traits.parentWidget().x() > panel.id_label.parentWidget().x()  # side by side
+        for value in (panel.id_label, panel.first_seen_label, panel.last_seen_label, panel.events_label,
+                      panel.place_label, panel.device_label):
+            assert value.height() <= value.sizeHint().height() + 6, (value.objectName(), value.text())
+        assert ids.count() == 2
+        for row in range(ids.count()):
+            assert ids.visualItemRect(ids.item(row)).bottom() <= ids.viewport().height(), ids.item(row).text()
+
+    qtbot.waitUntil(together, timeout=5_000)  # the profile's layout at its width (was a fixed 100 ms)
 
 
 def test_at_1920_the_timeline_gets_the_height_the_person_rows_do_not_need(
@@ -183,11 +188,16 @@ def test_at_1920_the_timeline_gets_the_height_the_person_rows_do_not_need(
     qtbot.waitUntil(lambda: window.width() == 1920, timeout=5_000)
     window.show_panel("profile")
     qtbot.waitUntil(lambda: panel.width() >= 900)
-    qtbot.wait(100)
     about = panel.id_label.parentWidget()
-    assert panel.traits.parentWidget().x() > about.x()  # side by side
-    blank = about.height() - panel.identities.geometry().bottom()
-    assert blank <= 24, f"{blank} px blank under the Person rows"
     timeline_box = panel.timeline.parentWidget()
-    assert timeline_box.height() >= 0.7 * panel.splitter.height(), (timeline_box.height(), panel.splitter.sizes())
-    assert panel.timeline.height() >= 600
+
+    def fitted() -> None:
+        assert panel.traits.parentWidget().x() > about.x()  # side by side
+        blank = about.height() - panel.identities.geometry().bottom()
+        assert blank <= 24, f"{blank} px blank under the Person rows"
+        assert timeline_box.height() >= 0.7 * panel.splitter.height(), (timeline_box.height(), panel.splitter.sizes())
+        assert panel.timeline.height() >= 600
+
+    # The summary fitted to its rows (the divider's zero-time timer after the resize): waited
+    # for, not a fixed 100 ms; boxes that stay taller than their rows fail here.
+    qtbot.waitUntil(fitted, timeout=5_000)
