@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -126,6 +126,17 @@ class _NumberEdit(QLineEdit):
         self.setText("" if value is None else str(value))
 
 
+class _ValueStack(QStackedWidget):
+    """The value editors, asking for the width of the one shown (at least the stack's minimum):
+    a QStackedWidget asks for its widest page's, 'between's two numbers (285 px), so a row with
+    a text value wrapped where it had room for one line."""
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        hint = page.sizeHint() if page is not None else QSize()
+        return hint.expandedTo(self.minimumSizeHint())
+
+
 class PropertyFilterRow(FilterRowBase):
     """[property ▾] [operator ▾] [value] [Aa]: one condition on a property or trait.
 
@@ -149,7 +160,10 @@ class PropertyFilterRow(FilterRowBase):
         self.property_combo.setObjectName("propertyCombo")
         self.property_combo.setEditable(True)
         self.property_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.property_combo.setMinimumContentsLength(12)
+        # 8 and 6 characters at least (12 and 8 before), so that both share the row's first line
+        # beside its ✕ in a 300 px controls column (Segmentation's at 1920 x 1080), also in an OR
+        # group; where there is more room they stretch.
+        self.property_combo.setMinimumContentsLength(8)
         self.property_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         line_edit_of(self.property_combo).setPlaceholderText("property…" if builder.event_properties else "trait…")
         # Names and values from the data, in the lists and the completers' pop-ups, as the app
@@ -163,9 +177,9 @@ class PropertyFilterRow(FilterRowBase):
                 plain_items(popup)
         self.op_combo = QComboBox(self)
         self.op_combo.setObjectName("opCombo")
-        self.op_combo.setMinimumContentsLength(8)
+        self.op_combo.setMinimumContentsLength(6)
         self.op_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.values = QStackedWidget(self)
+        self.values = _ValueStack(self)
         self.values.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # page 0: text with completer, 1: number, 2: two numbers, 3: date, 4: days, 5: nothing
         self.text_edit = plain_edit(QLineEdit(self))  # a value with a control is marked
@@ -204,22 +218,19 @@ class PropertyFilterRow(FilterRowBase):
         self.case_button.setAutoRaise(True)
         self.case_button.setToolTip("Ignore case (A–Z): checked, 'berlin' also matches 'Berlin'")
         remove = _remove_button(self)
-        # Two lines: on one, the row was wider than a panel's controls column (which never
-        # scrolls sideways), and the value, Aa and the remove button were cut off.
-        outer = QVBoxLayout()
-        outer.setSpacing(2)
-        layout.addLayout(outer)
-        top = QHBoxLayout()
-        top.setSpacing(4)
-        top.addWidget(self.property_combo, 3)
-        top.addWidget(self.op_combo, 2)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(4)
-        bottom.addWidget(self.values, 1)
-        bottom.addWidget(self.case_button)
-        bottom.addWidget(remove)
-        outer.addLayout(top)
-        outer.addLayout(bottom)
+        # Wraps as the did and cohort rows do (2bd7e45, 0158c31): one line where there is room,
+        # else [property][operator] over [value][Aa], and each on a line of its own in a narrow
+        # column. Two fixed lines asked 264 px, which held the User explorer's filters column at
+        # 312 px on a laptop screen (and an OR group's at 326), where the persons need the room.
+        # The ✕ stays at the row's top right.
+        parts = WrapRow()
+        parts.setSpacing(4)
+        parts.addWidget(self.property_combo, 3)
+        parts.addWidget(self.op_combo, 2)
+        parts.addWidget(self.values, 5, keep_with_next=True)  # "Aa" stays beside the value it is for
+        parts.addWidget(self.case_button)
+        layout.addLayout(parts, 1)
+        layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
 
         self._type = "string"
         self._fill_properties()
@@ -454,14 +465,17 @@ class OrGroup(FilterRowBase):
         outer.addWidget(frame)
         layout = QVBoxLayout(frame)
         layout.setContentsMargins(6, 4, 6, 4)
+        # "any of (OR)  [+ condition]" wraps where narrow, the ✕ at the top right, as the rows
+        # in the group do: the title takes the spare width, so the button stays at the right.
         header = QHBoxLayout()
-        header.addWidget(QLabel("<b>any of</b> (OR)", frame))
-        header.addStretch(1)
+        title = WrapRow()
+        title.addWidget(QLabel("<b>any of</b> (OR)", frame), 1)
         add = QPushButton("+ condition", frame)
         add.setObjectName("addOrCondition")
         remove = _remove_button(frame)
-        header.addWidget(add)
-        header.addWidget(remove)
+        title.addWidget(add)
+        header.addLayout(title, 1)
+        header.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(2)

@@ -1,0 +1,145 @@
+"""A trait/property condition and an OR group wrap like the did and cohort rows (2bd7e45, 0158c31):
+one line where there is room, more where narrow, the ✕ at the row's top right; so adding one does
+not widen the User explorer's filters column on a laptop screen, where the persons need the room."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
+
+from app.ui.panels.users import UsersPanel
+from app.ui.widgets.controls_column import ControlsColumn
+from app.ui.widgets.filter_builder import FilterBuilder, OrGroup, PropertyFilterRow
+from tests.ui.conftest import settle
+from tests.ui.test_user_explorer_column import _cut_controls
+
+TRAIT = {"trait": "gender", "op": "eq", "value": "female"}
+OR_GROUP = {"any": [{"trait": "age", "op": "between", "value": [20, 30]},
+                    {"trait": "country", "op": "eq", "value": "DE"}]}
+#: The column's minimum with no condition is 226 px (its search box and add buttons); a trait
+#: condition held it at 312 and an OR group at 326 before they wrapped.
+NEAR_THE_EMPTY_COLUMN = 250
+
+
+def test_a_trait_condition_or_an_or_group_does_not_widen_the_filters_column_at_1366(
+        make_window: Any, shop_db: tuple[str, Any], qtbot: Any) -> None:
+    """At 1366 x 768 the filters column is 301 px. A trait condition ('[trait ▾] [is ▾]' over
+    '[value] Aa ✕', 264 px whatever the room) widened it to 312, an OR group of two to 326, and
+    left the persons that much less. Now they wrap: the column keeps its width, its minimum stays
+    near the empty column's, and every control is whole, also dragged to its narrowest."""
+    window = make_window(shop_db[0])
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    column = panel.findChild(ControlsColumn)
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: 0 < panel.splitter.sizes()[0] < 430, timeout=5_000)  # the laptop default
+    width = panel.splitter.sizes()[0]
+
+    for where in ([TRAIT], [OR_GROUP], [TRAIT, OR_GROUP]):
+        panel.set_query({"kind": "users", "where": where})
+        panel.refresh()
+        settle(qtbot, panel)
+        count = len(where)
+        qtbot.waitUntil(lambda count=count: len(panel.filter_builder.rows) == count
+                        and all(row.isVisible() for row in panel.filter_builder.rows))
+        qtbot.waitUntil(lambda: column.holder.width() <= column.viewport().width()
+                        and not _cut_controls(column), timeout=5_000)
+        minimum = column.minimumSizeHint().width()
+        assert minimum <= NEAR_THE_EMPTY_COLUMN, (where, minimum)
+        assert panel.splitter.sizes()[0] == width, (where, panel.splitter.sizes(), width)
+        assert window.docks["users"].widget().horizontalScrollBar().maximum() == 0
+
+    splitter = column.parentWidget()
+    assert isinstance(splitter, QSplitter)
+    splitter.setSizes([1, 10_000])  # the column dragged as narrow as it goes
+    qtbot.waitUntil(lambda: column.width() == column.minimumSizeHint().width()
+                    and column.holder.width() <= column.viewport().width()
+                    and not _cut_controls(column), timeout=5_000)
+    assert column.width() <= NEAR_THE_EMPTY_COLUMN
+
+
+def _builder_at(qtbot: Any, width: int, where: list[dict[str, Any]]) -> tuple[QWidget, FilterBuilder]:
+    """A trait filter builder `width` px wide showing `where`, and its window (which the test
+    keeps: qtbot holds it weakly, and the builder goes with it)."""
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    builder = FilterBuilder(traits=True, event_properties=False)
+    layout.addWidget(builder)
+    layout.addStretch(1)
+    builder.set_filters(where)
+    holder.resize(width, 400)
+    holder.show()
+    qtbot.waitExposed(holder)
+    qtbot.waitUntil(lambda: builder.width() == width)
+    return holder, builder
+
+
+def _on_one_line(widgets: list[QWidget]) -> bool:
+    """The widgets side by side, left to right, each beside the previous one."""
+    rects = [QRect(w.mapTo(w.window(), w.rect().topLeft()), w.size()) for w in widgets]
+    middle = rects[0].center().y()
+    return all(abs(r.center().y() - middle) <= 2 for r in rects) and all(
+        a.right() < b.left() for a, b in pairwise(rects))
+
+
+def test_at_a_wide_column_a_condition_is_one_line_and_wraps_when_narrow(qtbot: Any) -> None:
+    """Where there is room (480 px), '[trait ▾] [is ▾] [value] Aa ✕' is one line (it was two lines
+    at any width, and asked for 'between's two numbers' width whatever the value); 'between' then
+    wraps its numbers under the boxes; where narrow, its boxes go onto more lines, each whole, the
+    ✕ at the top right."""
+    _window, builder = _builder_at(qtbot, 480, [TRAIT, {"trait": "age", "op": "gt", "value": 30}])
+    row, number = builder.rows
+    assert isinstance(row, PropertyFilterRow) and isinstance(number, PropertyFilterRow)
+    remove = row.findChild(QWidget, "removeButton")
+    line = [row.property_combo, row.op_combo, row.values, row.case_button, remove]
+    qtbot.waitUntil(lambda: _on_one_line(line))
+    assert row.height() < 2 * row.property_combo.height()  # the height of one line
+    qtbot.waitUntil(lambda: _on_one_line([number.property_combo, number.op_combo, number.values]))
+    number.op_combo.setCurrentIndex(number.op_combo.findData("between"))
+    qtbot.waitUntil(lambda: number.values.geometry().top() > number.op_combo.geometry().bottom())
+    assert number.low_edit.visibleRegion().boundingRect().width() == number.low_edit.width()
+    assert number.high_edit.visibleRegion().boundingRect().width() == number.high_edit.width()
+
+    _narrow_window, narrow = _builder_at(qtbot, row.minimumSizeHint().width(), [TRAIT])
+    row = narrow.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    remove = row.findChild(QWidget, "removeButton")
+    parts = [row.property_combo, row.op_combo, row.values, row.case_button]
+    qtbot.waitUntil(lambda: row.height() > 2 * row.property_combo.height())  # three lines
+    assert row.minimumSizeHint().width() < 200
+    for widget in [*parts, remove]:
+        assert widget.isVisible() and widget.visibleRegion().boundingRect().width() == widget.width()
+        assert row.rect().contains(QRect(widget.mapTo(row, widget.rect().topLeft()), widget.size()))
+    assert remove.geometry().right() == row.width() - 1  # top right
+    assert remove.geometry().top() <= row.property_combo.geometry().center().y()
+
+
+def test_at_a_wide_column_an_or_group_is_as_before_and_wraps_when_narrow(qtbot: Any) -> None:
+    """'any of (OR) [+ condition] ✕' and its conditions on one line each where there is room; at
+    the group's minimum (278 px before, fixed by its conditions' two lines) everything wraps whole."""
+    _window, builder = _builder_at(qtbot, 700, [OR_GROUP])
+    group = builder.rows[0]
+    assert isinstance(group, OrGroup)
+    add = group.findChild(QWidget, "addOrCondition")
+    frame = group.findChild(QFrame)
+    remove = frame.findChild(QWidget, "removeButton", Qt.FindChildOption.FindDirectChildrenOnly)
+    qtbot.waitUntil(lambda: all(_on_one_line([row.property_combo, row.op_combo, row.values])
+                                for row in group.rows if isinstance(row, PropertyFilterRow)))
+    assert _on_one_line([add, remove])
+    assert group.minimumSizeHint().width() < 210
+
+    _narrow_window, narrow = _builder_at(qtbot, group.minimumSizeHint().width(), [OR_GROUP])
+    group = narrow.rows[0]
+    assert isinstance(group, OrGroup)
+    qtbot.waitUntil(lambda: group.width() == narrow.width())
+    for widget in group.findChildren(QWidget):
+        if widget.isVisibleTo(group) and widget.objectName() in {
+                "propertyCombo", "opCombo", "valueEdit", "ignoreCase", "removeButton", "addOrCondition"}:
+            rect = QRect(widget.mapTo(group, widget.rect().topLeft()), widget.size())
+            assert group.rect().contains(rect), (widget.objectName(), rect, group.rect())
