@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
 
 from app.ui.panels.users import UsersPanel
@@ -143,3 +143,22 @@ def test_at_a_wide_column_an_or_group_is_as_before_and_wraps_when_narrow(qtbot: 
                 "propertyCombo", "opCombo", "valueEdit", "ignoreCase", "removeButton", "addOrCondition"}:
             rect = QRect(widget.mapTo(group, widget.rect().topLeft()), widget.size())
             assert group.rect().contains(rect), (widget.objectName(), rect, group.rect())
+
+
+def test_a_name_longer_than_its_box_shows_its_start(qtbot: Any) -> None:
+    """In a narrow OR group (the User explorer at 1366 x 768) 'country (trait)' was shown as
+    'untry (trait)': the box's line edit showed the end of the name, where its cursor was left.
+    Now the name's first letter is at the box's left edge, and the tooltip holds the whole name."""
+    group = {"any": [{"trait": "age", "op": "gt", "value": 30},
+                     {"trait": "preferred_delivery_country", "op": "eq", "value": "DE"}]}
+    holder, builder = _builder_at(qtbot, 270, [group])  # the names' boxes ~76 px wide
+    combos = [row.property_combo for row in builder.rows[0].findChildren(PropertyFilterRow)]
+    long_name = combos[1]
+    assert long_name.currentText() == "preferred_delivery_country (trait)"
+    edit = long_name.lineEdit()
+    assert edit is not None
+    qtbot.waitUntil(lambda: 0 < edit.width() < edit.fontMetrics().horizontalAdvance(long_name.currentText()) // 2)
+    holder.grab()  # painted: the line edit scrolls its text as it paints
+    at_left = edit.cursorPositionAt(QPoint(edit.textMargins().left() + 1, edit.height() // 2))
+    assert at_left == 0, (at_left, edit.width())
+    assert long_name.toolTip() == "preferred_delivery_country (trait)"

@@ -267,9 +267,18 @@ class PropertyFilterRow(FilterRowBase):
             data = self.property_combo.itemData(i)
             if isinstance(data, PropertyInfo) and data.key == info.key:
                 self.property_combo.setCurrentIndex(i)
+                self._show_name_start()
                 return
         self.property_combo.addItem(field_icon(info.source), info.label, info)
         self.property_combo.setCurrentIndex(self.property_combo.count() - 1)
+        self._show_name_start()
+
+    def _show_name_start(self) -> None:
+        """A name longer than its box shows its start ('country (tr'), not its end ('untry
+        (trait)', where the line edit leaves its cursor), and whole in the tooltip: in a narrow
+        column (an OR group at 1366 x 768) the box is shorter than many names."""
+        line_edit_of(self.property_combo).setCursorPosition(0)
+        self.property_combo.setToolTip(self.property_combo.currentText())
 
     def current_property(self) -> PropertyInfo | None:
         index = self.property_combo.currentIndex()
@@ -299,6 +308,7 @@ class PropertyFilterRow(FilterRowBase):
         self.changed.emit()
 
     def _on_property_changed(self, _index: int) -> None:
+        self._show_name_start()
         info = self.current_property()
         self._set_type(info.type if info is not None else "string")
         self._load_values()
