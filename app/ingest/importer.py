@@ -672,20 +672,9 @@ def _no_document_can_hold(content: list[bytes]) -> bool:
 
 
 def _reads_as_documents(text: bytes) -> bool:
-    """Whether `text` is whole JSON documents one after another (read a value at a time)."""
-    document = _Document(_Prepend(text, io.BytesIO()))
-    try:
-        while True:
-            for _line, item in document.items({}):
-                if isinstance(item, Exception):
-                    return False
-            after = document.peek()
-            if not after:
-                return True
-            if after not in "[{":
-                return False
-    except ValueError:
-        return False
+    """Whether `text` is whole JSON documents one after another: read as such a file is read
+    (_document_items), without a rejected element or anything after them."""
+    return not any(isinstance(item, Exception) for _line, item in _document_items(_Prepend(text, io.BytesIO())))
 
 
 def _continues_an_array(content: list[bytes]) -> bool:
