@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from app.core.database import open_database
 from app.demo.generator import generate_demo
 from app.ingest.writer import EventWriter
+from app.ui.panels import users_model
 from app.ui.panels.users import UsersPanel
 from tests.ui.conftest import settle
 from tests.ui.test_user_explorer_column import _whole_columns
@@ -78,5 +80,42 @@ def test_at_1366_the_email_is_whole_on_the_demo(make_window: Any, demo_db: str, 
     qtbot.waitUntil(lambda: "trait:email" in panel.model.column_keys())
     try:  # the table's columns fitted to the answer (waited for: a fixed wait is short under load)
         qtbot.waitUntil(lambda: "email" in _whole_columns(panel), timeout=5_000)
-    except AssertionError:
+    except WaitTimeout:
         raise AssertionError((panel.splitter.sizes(), _whole_columns(panel))) from None
+
+
+@pytest.fixture
+def company_db(sqlite_url: str) -> Any:
+    """Ten persons known by a long e-mail (their label in the Person column: they have no name)
+    and a long company name."""
+    engine = open_database(sqlite_url)
+    messages = [{"type": "identify", "messageId": f"co-{i}", "timestamp": "2026-01-05T10:00:00Z",
+                 "userId": f"user-{i:04d}", "traits": {
+                     "email": f"purchasing.department.{i:02d}@example-wholesale.co.uk",
+                     "company": f"Northern Wholesale Catering Supplies {i:02d} Ltd"}}
+                for i in range(10)]
+    EventWriter(engine, enrich=False).write(messages)
+    yield sqlite_url
+    engine.dispose()
+
+
+def test_the_leading_trait_gets_the_room_whatever_it_is(
+        make_window: Any, company_db: str, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table gives the trait right after the person its room by asking the model which trait
+    leads: with LEADING_TRAITS another trait ('company'), that column is whole at 1366 x 768
+    too. The view spelled 'trait:email' itself, so the company was cut beside a 220 px Person."""
+    monkeypatch.setattr(users_model, "LEADING_TRAITS", ("company",))
+    window = make_window(company_db)
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    panel.set_query({"kind": "users", "columns": ["email", "company"]})
+    panel.refresh()
+    settle(qtbot, panel)
+    assert _headers(panel)[:3] == ["Person", "company", "First seen"]
+    try:  # the table's columns fitted to the answer (waited for: a fixed wait is short under load)
+        qtbot.waitUntil(lambda: "company" in _whole_columns(panel), timeout=5_000)
+    except WaitTimeout:
+        header = panel.table.horizontalHeader()
+        raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
+                              _whole_columns(panel))) from None

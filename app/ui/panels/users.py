@@ -41,7 +41,7 @@ from app.ui.context import AppContext
 from app.ui.errors import ErrorInfo
 from app.ui.panel import Panel
 from app.ui.panels.user_filters import DID_ROW, FUNNEL_ROW, RETENTION_ROW
-from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for
+from app.ui.panels.users_model import PAGE_SIZE, UsersPageModel, sort_key_for, trait_key
 from app.ui.plain import DataLabel, menu_text, plain_edit, plain_items
 from app.ui.registry import register_panel
 from app.ui.widgets.bind import Binder
@@ -350,10 +350,12 @@ class UsersPanel(Panel):
                 text = model.data(index.siblingAtColumn(column))
                 widest = max(widest, metrics.horizontalAdvance(str(text or "")) + 16)
             widths.append(min(widest, 220 if column == 0 else 260))
-        if model.column_keys()[1:2] == ["trait:email"]:
-            # The e-mail beside the person whole where the table has room for it (a visitor's
-            # UUID is cut at any width; a name needs less): at 1366 x 768 220 + 260 > 414 px.
-            widths[0] = max(120, min(widths[0], self.table.viewport().width() - widths[1]))
+        leading = len(model.leading_traits())
+        if leading:
+            # The leading traits (the e-mail) beside the person whole where the table has room
+            # for them (a visitor's UUID is cut at any width; a name needs less): at 1366 x 768
+            # 220 + 260 > 414 px.
+            widths[0] = max(120, min(widths[0], self.table.viewport().width() - sum(widths[1:1 + leading])))
         for column, width in enumerate(widths):
             header.resizeSection(column, width)
 
@@ -384,7 +386,7 @@ class UsersPanel(Panel):
         keys = self.model.column_keys()
         sort = self.state.sort
         by = sort.get("by")
-        key = f"trait:{by['trait']}" if isinstance(by, dict) else str(by)
+        key = trait_key(str(by["trait"])) if isinstance(by, dict) else str(by)
         header = self.table.horizontalHeader()
         if key in keys:
             order = Qt.SortOrder.DescendingOrder if sort.get("desc", True) else Qt.SortOrder.AscendingOrder

@@ -47,6 +47,8 @@ _FIXED_LABELS = dict(FIXED_COLUMNS)
 #: e-mail as fifth column was never whole on screen, and it is how people are told apart (the
 #: people lists of Mixpanel and PostHog put it first too). Other traits follow the fixed columns.
 LEADING_TRAITS = ("email",)
+#: How a trait's column key starts ('trait:email'); built and read only by trait_key/key_trait.
+_TRAIT_PREFIX = "trait:"
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -78,11 +80,21 @@ def trait_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def trait_key(name: str) -> str:
+    """The column key of trait `name` ('trait:email'): the model's columns and the panel's
+    sort indicator spell it through here only, so they cannot disagree."""
+    return _TRAIT_PREFIX + name
+
+
+def key_trait(key: str) -> str | None:
+    """The trait a column key shows ('trait:age' -> 'age'); None for a fixed column ('id')."""
+    return key[len(_TRAIT_PREFIX):] if key.startswith(_TRAIT_PREFIX) else None
+
+
 def sort_key_for(column: str) -> Any:
     """The users query's sort `by` for a column key ('id', 'events', 'trait:age' ...)."""
-    if column.startswith("trait:"):
-        return {"trait": column[len("trait:"):]}
-    return column
+    trait = key_trait(column)
+    return column if trait is None else {"trait": trait}
 
 
 def cursor_at(engine: Any, spec: dict[str, Any], after: str | None, skip: int, token: Any) -> str | None:
@@ -140,6 +152,8 @@ class UsersPageModel(QAbstractTableModel):
         super().__init__(parent)
         self._spec: dict[str, Any] | None = None
         self._traits: list[str] = []
+        #: The LEADING_TRAITS shown, columns 1.. (leading_traits()).
+        self._leading: list[str] = []
         #: column_keys(), kept: data() asks for every cell painted.
         self._keys: list[str] = self._column_order()
         self._total = 0
@@ -189,11 +203,16 @@ class UsersPageModel(QAbstractTableModel):
         columns, the other traits in the order chosen."""
         return list(self._keys)
 
+    def leading_traits(self) -> list[str]:
+        """The LEADING_TRAITS shown right after the person (columns 1, 2, ...), which the view
+        keeps whole beside it: asked here, so the view never names them itself."""
+        return list(self._leading)
+
     def _column_order(self) -> list[str]:
-        leading = [t for t in LEADING_TRAITS if t in self._traits]
-        rest = [t for t in self._traits if t not in leading]
+        self._leading = [t for t in LEADING_TRAITS if t in self._traits]
+        rest = [t for t in self._traits if t not in self._leading]
         first, *fixed = (key for key, _label in FIXED_COLUMNS)
-        return [first, *(f"trait:{t}" for t in leading), *fixed, *(f"trait:{t}" for t in rest)]
+        return [first, *map(trait_key, self._leading), *fixed, *map(trait_key, rest)]
 
     def reset(self, spec: dict[str, Any] | None, first_page: dict[str, Any] | None) -> None:
         """Show a new answer: `spec` without paging keys, `first_page` its page 0 (with total)."""
@@ -247,7 +266,8 @@ class UsersPageModel(QAbstractTableModel):
         if not 0 <= section < len(self._keys):
             return None
         key = self._keys[section]
-        return key[len("trait:"):] if key.startswith("trait:") else _FIXED_LABELS[key]
+        trait = key_trait(key)
+        return _FIXED_LABELS[key] if trait is None else trait
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -279,8 +299,7 @@ class UsersPageModel(QAbstractTableModel):
             return local_time(person.get(key))
         if key == "events":
             return f"{int(person.get('events') or 0):,}"
-        trait = key[len("trait:"):]
-        text = trait_text((person.get("traits") or {}).get(trait))
+        text = trait_text((person.get("traits") or {}).get(key_trait(key) or ""))
         return plain_tip(text) if role == Qt.ItemDataRole.ToolTipRole else text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
