@@ -193,9 +193,6 @@ class CohortFilterRow(FilterRowBase):
         # Wraps when narrow, as the did row does (2bd7e45): on one line "person is not in cohort
         # [cohort] ✕" asked 343 px and widened the User explorer's filters column to 391 px on a
         # laptop screen, where the persons need the room. The ✕ stays at the row's top right.
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
         choice = WrapRow()
         choice.setSpacing(4)
         self.op_combo = QComboBox(self)
@@ -205,19 +202,13 @@ class CohortFilterRow(FilterRowBase):
         self.cohort_combo = plain_combo(QComboBox(self))  # names as shown, in its list and closed
         self.cohort_combo.setObjectName("cohortCombo")
         self.cohort_combo.setMinimumContentsLength(14)
-        remove = QPushButton("✕", self)
-        remove.setObjectName("removeButton")
-        remove.setFlat(True)
-        remove.setMaximumWidth(28)
         choice.addWidget(self.op_combo, 2)
         choice.addWidget(self.cohort_combo, 3)
-        layout.addLayout(choice, 1)
-        layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+        self.lay_out_lines(choice, flat=True)
         self._fill()
         store.changed.connect(self._fill)
         self.op_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.cohort_combo.currentIndexChanged.connect(self._on_cohort)
-        remove.clicked.connect(self.remove_requested)
 
     def _fill(self) -> None:
         wanted = self.cohort_id()

@@ -29,7 +29,7 @@ from app.query.runners.users import MAX_COUNT
 from app.ui.plain import DataLabel, display_text, plain_combo, plain_tip, window_title
 from app.ui.widgets.bind import show_in_spin
 from app.ui.widgets.combo import line_edit_of
-from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType
+from app.ui.widgets.filter_builder import FilterBuilder, FilterRowBase, RowType, remove_button
 from app.ui.widgets.wrap_row import WrapRow
 
 #: Quantifier id -> label. "at most" includes persons who never did it.
@@ -77,21 +77,12 @@ class DidFilterRow(FilterRowBase):
         self._count_kept = False
         self._range_kept = False
         self._showing = False
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(2)
         # Three rows that wrap when narrow: on one line each, "did [event] where… ✕" asked 341 px,
         # which held the User explorer's filters column at 388 px on a laptop screen. The ✕
         # stays at the top right, where the row starts.
-        head = QHBoxLayout()
-        head.setSpacing(4)
         top, counts, period_row = WrapRow(), WrapRow(), WrapRow()
-        head.addLayout(top, 1)
-        outer.addLayout(head)
         for layout in (top, counts, period_row):
             layout.setSpacing(4)
-        outer.addLayout(counts)
-        outer.addLayout(period_row)
 
         self.verb = QComboBox(self)
         self.verb.setObjectName("didVerb")
@@ -107,14 +98,10 @@ class DidFilterRow(FilterRowBase):
         self.filters_button = QPushButton("where…", self)
         self.filters_button.setObjectName("didFilters")
         self.filters_button.setToolTip("Filters on the event's properties")
-        remove = QPushButton("✕", self)
-        remove.setObjectName("removeButton")
-        remove.setFlat(True)
-        remove.setMaximumWidth(28)
         top.addWidget(self.verb)
         top.addWidget(self.event_combo, 1)
         top.addWidget(self.filters_button)
-        head.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+        self.lay_out_lines(top, counts, period_row, flat=True)
 
         self.quantifier = QComboBox(self)
         self.quantifier.setObjectName("didQuantifier")
@@ -194,7 +181,6 @@ class DidFilterRow(FilterRowBase):
         self.start.dateChanged.connect(lambda _d: self.changed.emit())
         self.end.dateChanged.connect(lambda _d: self.changed.emit())
         self.filters_button.clicked.connect(self.edit_event_filters)
-        remove.clicked.connect(self.remove_requested)
         self._sync()
 
     def _count_edited(self, *_args: Any) -> None:
@@ -374,10 +360,7 @@ class FunnelFilterRow(FilterRowBase):
         self.label.setObjectName("funnelRowLabel")
         self.label.setWordWrap(True)
         self.label.setStyleSheet("QLabel { background: #eef3fb; border-radius: 3px; padding: 3px; }")
-        remove = QPushButton("✕", self)
-        remove.setObjectName("removeButton")
-        remove.setFlat(True)
-        remove.setMaximumWidth(28)
+        remove = remove_button(self, flat=True)
         layout.addWidget(self.label, 1)
         layout.addWidget(remove)
         remove.clicked.connect(self.remove_requested)

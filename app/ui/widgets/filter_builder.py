@@ -17,12 +17,15 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QDate, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QBoxLayout,
     QComboBox,
     QCompleter,
     QDateEdit,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -58,7 +61,7 @@ OPERATORS: dict[str, list[tuple[str, str]]] = {kind: operator_choices(kind) for 
 
 
 __all__ = ["DATE_OPS", "NO_VALUE_OPS", "NUMBER_ONLY_OPS", "OPERATORS", "FilterBuilder", "FilterRowBase",
-           "OrGroup", "PropertyFilterRow", "RowType", "guess_type"]
+           "OrGroup", "PropertyFilterRow", "RowType", "guess_type", "remove_button"]
 
 
 class FilterRowBase(QWidget):
@@ -90,12 +93,51 @@ class FilterRowBase(QWidget):
     def set_json(self, spec: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def lay_out_lines(self, first: QLayout, *more: QLayout, flat: bool = False,
+                      into: QBoxLayout | None = None) -> QAbstractButton:
+        """Lay out the row's lines of parts (WrapRows, which wrap where narrow) one under another,
+        with the row's ✕ at the top right of the first: where the row starts, however its lines
+        wrap. The lines go into `into` (an OR group's frame), else into a layout of the row's own.
+        One place for what the did, cohort and property rows and the OR group's header share.
 
-def _remove_button(parent: QWidget) -> QToolButton:
-    button = QToolButton(parent)
-    button.setText("✕")
-    button.setToolTip("Remove")
-    button.setAutoRaise(True)
+        The ✕ (`remove_button`, `flat` as there) is made here, after the parts, so it follows
+        them in the tab order; it emits `remove_requested`, and is returned.
+        """
+        if into is None:
+            into = QVBoxLayout(self)
+            into.setContentsMargins(0, 0, 0, 0)
+            into.setSpacing(2)
+        button = remove_button(into.parentWidget() or self, flat=flat)
+        head = QHBoxLayout()
+        head.setSpacing(first.spacing())  # the ✕ as far from the parts as they are apart (-1: the style's)
+        head.addLayout(first, 1)  # the parts take the spare width: the ✕ stays at the right
+        head.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        into.addLayout(head)
+        for line in more:
+            into.addLayout(line)
+        button.clicked.connect(self.remove_requested)
+        return button
+
+
+def remove_button(parent: QWidget, *, flat: bool = False) -> QAbstractButton:
+    """The ✕ that removes a row; tests and users find it by its object name, `removeButton`.
+
+    Two looks, kept as they were: an auto-raised tool button with the tooltip "Remove" (trait and
+    property conditions, OR groups), or with `flat` a flat push button at most 28 px wide and no
+    tooltip (did, cohort, funnel and retention rows).
+    """
+    button: QAbstractButton
+    if flat:
+        push = QPushButton("✕", parent)
+        push.setFlat(True)
+        push.setMaximumWidth(28)
+        button = push
+    else:
+        tool = QToolButton(parent)
+        tool.setText("✕")
+        tool.setToolTip("Remove")
+        tool.setAutoRaise(True)
+        button = tool
     button.setObjectName("removeButton")
     return button
 
@@ -153,9 +195,6 @@ class PropertyFilterRow(FilterRowBase):
         #: True while the row shows its state (widget signals then must not write it back).
         self._showing = False
         self.setObjectName("filterRow")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
         self.property_combo = QComboBox(self)
         self.property_combo.setObjectName("propertyCombo")
         self.property_combo.setEditable(True)
@@ -217,7 +256,6 @@ class PropertyFilterRow(FilterRowBase):
         self.case_button.setCheckable(True)
         self.case_button.setAutoRaise(True)
         self.case_button.setToolTip("Ignore case (A–Z): checked, 'berlin' also matches 'Berlin'")
-        remove = _remove_button(self)
         # Wraps as the did and cohort rows do (2bd7e45, 0158c31): one line where there is room,
         # else [property][operator] over [value][Aa], and each on a line of its own in a narrow
         # column. Two fixed lines asked 264 px, which held the User explorer's filters column at
@@ -229,8 +267,7 @@ class PropertyFilterRow(FilterRowBase):
         parts.addWidget(self.op_combo, 2)
         parts.addWidget(self.values, 5, keep_with_next=True)  # "Aa" stays beside the value it is for
         parts.addWidget(self.case_button)
-        layout.addLayout(parts, 1)
-        layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+        self.lay_out_lines(parts)
 
         self._type = "string"
         self._fill_properties()
@@ -246,7 +283,6 @@ class PropertyFilterRow(FilterRowBase):
         self.date_edit.dateChanged.connect(self._on_value_edited)
         self.days_edit.valueChanged.connect(self._on_value_edited)
         self.case_button.toggled.connect(self._on_case_toggled)
-        remove.clicked.connect(self.remove_requested)
 
     # ----------------------------------------------------------------- properties
     def _fill_properties(self) -> None:
@@ -476,23 +512,18 @@ class OrGroup(FilterRowBase):
         layout = QVBoxLayout(frame)
         layout.setContentsMargins(6, 4, 6, 4)
         # "any of (OR)  [+ condition]" wraps where narrow, the ✕ at the top right, as the rows
-        # in the group do: the title takes the spare width, so the button stays at the right.
-        header = QHBoxLayout()
+        # in the group do.
         title = WrapRow()
         title.addWidget(QLabel("<b>any of</b> (OR)", frame), 1)
         add = QPushButton("+ condition", frame)
         add.setObjectName("addOrCondition")
-        remove = _remove_button(frame)
         title.addWidget(add)
-        header.addLayout(title, 1)
-        header.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(header)
+        self.lay_out_lines(title, into=layout)
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(2)
         layout.addLayout(self.rows_layout)
         self.rows: list[FilterRowBase] = []
         add.clicked.connect(lambda: self.add_row())
-        remove.clicked.connect(self.remove_requested)
 
     def add_row(self, spec: dict[str, Any] | None = None) -> FilterRowBase:
         row = self.builder.make_row(spec, parent=self)
