@@ -214,6 +214,21 @@ def settle(qtbot: Any, panel: Any, timeout: int = 20_000) -> None:
                     and panel.last_result_spec == panel.query(), timeout=timeout)
 
 
+def settled_labels(qtbot: Any, chart: Any, timeout: int = 5_000) -> list[Any]:
+    """The date labels a chart's axis draws once its layout has settled: the same axis rectangle
+    and labels on three polls in a row, with events handled between them. A fixed 50 ms wait
+    could end before the layout's posted requests ran on a loaded machine."""
+    seen: list[tuple[Any, list[Any]]] = []
+
+    def stable() -> None:
+        axis = chart.date_axis
+        seen.append((axis.geometry(), axis.drawn_labels()))
+        assert len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and seen[-1][1], seen[-3:]
+
+    qtbot.waitUntil(stable, timeout=timeout)
+    return seen[-1][1]
+
+
 def modal_titles(action: Callable[[], object]) -> list[str]:
     """The window titles of the modal dialogs `action` opens, each closed (rejected) as it shows:
     what a user reads in the title bar, not the text the code set."""

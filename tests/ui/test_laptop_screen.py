@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QAbstractSpi
 
 from app.ui.widgets.series_chart import Series
 from app.ui.widgets.wrap_row import WrapRow
-from tests.ui.conftest import settle
+from tests.ui.conftest import settle, settled_labels
 
 PANELS = ("segmentation", "live", "funnels", "users", "retention", "destinations", "messages", "profile")
 QUERIES = ("segmentation", "funnels", "users", "retention")
@@ -111,7 +111,7 @@ def test_segmentation_dates_several_days_on_a_laptop_screen(
     _window, panel = laptop_segmentation(make_window, shop_db[0], qtbot)
     chart = panel.chart
     assert chart.unit == "day" and len(chart.buckets) >= 28
-    drawn = chart.date_axis.drawn_labels()
+    drawn = settled_labels(qtbot, chart)
     texts = [text for _rect, text in drawn]
     assert len(texts) >= 4 and len(set(texts)) == len(texts), (chart.date_axis.geometry().width(), texts)
     # Each a day of a month named there or on a label before it ("Nov 9", "16", "23", "Dec 7").
@@ -141,8 +141,7 @@ def test_weekly_dates_beside_a_slightly_narrower_dock(
     chart.set_data([f"{day}T00:00:00+00:00" for day in may], [Series("Page Viewed", [900 + 10 * k for k in range(30)],
                                                                      31_350)], "line", "day")
     qtbot.waitUntil(lambda: not chart.drawing)
-    qtbot.wait(50)
-    drawn = sorted(chart.date_axis.drawn_labels(), key=lambda shown: shown[0].left())
+    drawn = sorted(settled_labels(qtbot, panel.chart), key=lambda shown: shown[0].left())
     texts = [text for _rect, text in drawn]
     assert texts in (["May 4", "May 11", "May 18", "May 25"], ["May 4", "11", "18", "25"]), (
         dock.width(), chart.date_axis.geometry().width(), texts)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from app.core.database import open_database
 from app.ui.panels.segmentation import SegmentationPanel
 from app.ui.widgets.series_chart import DEFAULT_TOP, MONTHS, Series, SeriesChart
-from tests.ui.conftest import wait_panels
+from tests.ui.conftest import settled_labels, wait_panels
 
 DAY_BUCKETS = [f"2026-11-{d:02d}T00:00:00+01:00" for d in range(1, 31)]
 MONTH_DAY = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}$")
@@ -107,8 +107,7 @@ def test_time_ticks_always_name_the_month(qtbot: Any) -> None:
     chart.show()
     chart.set_data(DAY_BUCKETS, [Series("a", list(range(30)), 435)], "line", "day")
     qtbot.waitUntil(lambda: not chart.drawing)
-    qtbot.wait(50)
-    labels = chart.date_axis.tick_labels()
+    labels = [text for _rect, text in settled_labels(qtbot, chart)]
     assert len(labels) >= 3
     assert all(MONTH_DAY.match(label) for label in labels), labels
     # Weekly ticks fall on Mondays: 2026-11-02, 09, 16, 23, 30.
@@ -185,8 +184,7 @@ def test_retention_and_live_view_also_say_how_to_get_data_in(make_window: Any, s
 def _axis_labels(qtbot: Any, chart: SeriesChart, buckets: list[str], unit: str) -> list[tuple[Any, str]]:
     chart.set_data(buckets, [Series("a", [float(i % 7) for i in range(len(buckets))], 1.0)], "line", unit)
     qtbot.waitUntil(lambda: not chart.drawing)
-    qtbot.wait(50)
-    return chart.date_axis.drawn_labels()
+    return settled_labels(qtbot, chart)
 
 
 def _assert_readable(drawn: list[tuple[Any, str]], axis: Any) -> None:
