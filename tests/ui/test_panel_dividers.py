@@ -45,7 +45,13 @@ def test_each_panels_dividers_stay_where_the_user_left_them(
             panel.set_query({**panel.query(), **edit})
             panel.refresh()
     qtbot.waitUntil(lambda: len(shown_splitters(panel)) == count)
-    qtbot.wait(100)
+    seen: list[list[list[int]]] = []
+
+    def laid_out() -> None:  # the same sizes on three polls in a row (not a fixed 100 ms wait)
+        seen.append([split.sizes() for split in shown_splitters(panel)])
+        assert len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3], seen[-3:]
+
+    qtbot.waitUntil(laid_out, timeout=5_000)
     splits = shown_splitters(panel)
     names = [split.objectName() or str(i) for i, split in enumerate(panel.findChildren(QSplitter))]
     before = [split.sizes() for split in splits]
