@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyle
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from app.core.database import open_database
@@ -119,3 +120,72 @@ def test_the_leading_trait_gets_the_room_whatever_it_is(
         header = panel.table.horizontalHeader()
         raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
                               _whole_columns(panel))) from None
+
+
+#: 40 characters: 277 px at the default font, more than the 260 px a column was given.
+LONG_EMAIL = "max.schneider-hoffmann{:02d}@example-mail.de"
+
+
+@pytest.fixture
+def long_email_db(sqlite_url: str) -> Any:
+    """Forty persons (the table scrolls) with a short name (their label in the Person column)
+    and a 40-character e-mail."""
+    engine = open_database(sqlite_url)
+    messages = [{"type": "identify", "messageId": f"le-{i}", "timestamp": "2026-01-05T10:00:00Z",
+                 "userId": f"u{i}", "traits": {"name": f"Max {i}", "email": LONG_EMAIL.format(i)}}
+                for i in range(40)]
+    EventWriter(engine, enrich=False).write(messages)
+    yield sqlite_url
+    engine.dispose()
+
+
+def _cut_emails(panel: UsersPanel) -> list[str]:
+    """The e-mails on the table's first rows not shown whole: their cell is off the table's
+    right edge or narrower than the text and the item view's margins (Qt elides it: '…')."""
+    table, model = panel.table, panel.model
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    metrics = table.fontMetrics()
+    cut = []
+    for row in range(min(model.rowCount(), 10)):
+        index = model.index(row, 1)
+        text = str(model.data(index))
+        rect = table.visualRect(index)
+        if rect.right() >= table.viewport().width() or rect.width() - 2 * margin < metrics.horizontalAdvance(text):
+            cut.append(text)
+    return cut
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
+def test_on_a_laptop_screen_a_40_character_email_is_whole(
+        make_window: Any, long_email_db: str, qtbot: Any, size: tuple[int, int]) -> None:
+    """The e-mail column was cut at 260 px ('max.schneider-hoffmann09@example-…') beside a
+    34 px sliver of 'First seen', and its widths were fitted while the explorer was a tab behind
+    another panel (~140 px wide) and never again. Now the columns are fitted to the table's
+    width when it changes, and the e-mail takes the room beside a 120 px Person: whole."""
+    window = make_window(long_email_db)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5_000)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.model.leading_traits() == ["email"] and panel.model.is_loaded(0))
+    try:
+        qtbot.waitUntil(lambda: not _cut_emails(panel), timeout=5_000)
+    except WaitTimeout:
+        header = panel.table.horizontalHeader()
+        raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
+                              _cut_emails(panel)[:2])) from None
+    assert _whole_columns(panel)[:2] == ["Person", "email"]
+
+
+def test_a_column_the_user_sized_keeps_its_width(make_window: Any, long_email_db: str, qtbot: Any) -> None:
+    """The columns follow the table's width only until the user sizes one."""
+    window = make_window(long_email_db)
+    window.resize(1366, 768)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    header = panel.table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(1) > 260, timeout=5_000)
+    header.resizeSection(1, 180)  # as a drag of its edge does
+    window.resize(1760, 900)
+    qtbot.waitUntil(lambda: panel.table.viewport().width() > 414, timeout=5_000)
+    assert not panel._refit_timer.isActive() and header.sectionSize(1) == 180  # no refit ran, none is due

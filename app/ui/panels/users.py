@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -59,6 +59,9 @@ PERSONS_WIDTH = 430
 #: Traits shown by default when discovery knows them (else the first few discovered).
 DEFAULT_TRAITS = ("email", "name", "gender", "age", "plan")
 MAX_DEFAULT_TRAITS = 5
+#: The most a leading trait's column (the e-mail) takes of the room beside the person: a 50
+#: character e-mail, not a pasted essay that would push every other column away.
+LEADING_WIDEST = 400
 
 
 class _ExportSignals(QObject):
@@ -257,6 +260,14 @@ class UsersPanel(Panel):
         self.table.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
         self.table.setWordWrap(False)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        # The columns follow the table's width until the user sizes one: the first answer often
+        # comes while the explorer is a tab behind another panel, laid out ~140 px wide.
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._fit_columns)
+        self.table.viewport().installEventFilter(self)
+        self.table.horizontalHeader().sectionResized.connect(self._on_section_resized)
         layout.addWidget(self.table, 1)
         hint = QLabel("Double-click a person to open their profile. Click a header to sort.", holder)
         hint.setStyleSheet("color: #777;")
@@ -332,32 +343,62 @@ class UsersPanel(Panel):
             self.open_person.emit(str(result["users"][0]["id"]))
 
     _resized_once = False
+    #: The user sized a column: the table stops fitting its columns to its width.
+    _columns_by_hand = False
+    _fitting = False
     #: The query Enter in the search box asked for: its answer opens the profile if it finds one.
     _open_single_when_found: dict[str, Any] | None = None
 
     def _fit_columns(self) -> None:
         """Widths from the header text and the first page only: Qt's resizeColumnsToContents
-        would ask the model for a thousand rows (and so for pages nobody looks at)."""
+        would ask the model for a thousand rows (and so for pages nobody looks at). Run at the
+        first answer and again when the table's width changes (eventFilter)."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
         model = self.model
         sample = [model.index(r, 0) for r in range(min(model.rowCount(), PAGE_SIZE)) if model.is_loaded(r)]
-        widths: list[int] = []
+        if not sample:  # cleared, or the first page left the cache: keep the widths fitted last
+            return
+        whole: list[int] = []
         for column in range(model.columnCount()):
             title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
             widest = metrics.horizontalAdvance(title) + 28
             for index in sample[:40]:
                 text = model.data(index.siblingAtColumn(column))
                 widest = max(widest, metrics.horizontalAdvance(str(text or "")) + 16)
-            widths.append(min(widest, 220 if column == 0 else 260))
+            whole.append(widest)
+        widths = [min(widest, 220 if column == 0 else 260) for column, widest in enumerate(whole)]
         leading = len(model.leading_traits())
         if leading:
             # The leading traits (the e-mail) beside the person whole where the table has room
-            # for them (a visitor's UUID is cut at any width; a name needs less): at 1366 x 768
-            # 220 + 260 > 414 px.
-            widths[0] = max(120, min(widths[0], self.table.viewport().width() - sum(widths[1:1 + leading])))
-        for column, width in enumerate(widths):
-            header.resizeSection(column, width)
+            # for them: a long e-mail takes the room beside a 120 px Person (at 1366 x 768 a
+            # 40-character e-mail was cut at 260 px beside a 34 px sliver of 'First seen'), then
+            # the Person gives way (a visitor's UUID is cut at any width; a name needs less).
+            room = self.table.viewport().width()
+            spare = room - 120 - sum(widths[1:1 + leading])
+            for column in range(1, 1 + leading):
+                grow = max(0, min(spare, min(whole[column], LEADING_WIDEST) - widths[column]))
+                widths[column] += grow
+                spare -= grow
+            widths[0] = max(120, min(widths[0], room - sum(widths[1:1 + leading])))
+        self._fitting = True
+        try:
+            for column, width in enumerate(widths):
+                header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, _section: int, _old: int, _new: int) -> None:
+        if not self._fitting:
+            self._columns_by_hand = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Fit the columns again when the table's width changes (shown, window or divider
+        resized) until the user sizes a column themselves."""
+        if (isinstance(event, QResizeEvent) and watched is self.table.viewport() and self._resized_once
+                and not self._columns_by_hand and event.oldSize().width() != event.size().width()):
+            self._refit_timer.start()
+        return super().eventFilter(watched, event)
 
     # ----------------------------------------------------------------- sorting and columns
     def _on_header_clicked(self, section: int) -> None:
