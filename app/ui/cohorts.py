@@ -204,7 +204,7 @@ class CohortFilterRow(FilterRowBase):
         self.cohort_combo.setMinimumContentsLength(14)
         choice.addWidget(self.op_combo, 2)
         choice.addWidget(self.cohort_combo, 3)
-        self.lay_out_lines(choice, flat=True)
+        self.lay_out_lines(choice, removes="Remove this cohort filter")
         self._fill()
         store.changed.connect(self._fill)
         self.op_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())

@@ -101,7 +101,7 @@ class DidFilterRow(FilterRowBase):
         top.addWidget(self.verb)
         top.addWidget(self.event_combo, 1)
         top.addWidget(self.filters_button)
-        self.lay_out_lines(top, counts, period_row, flat=True)
+        self.lay_out_lines(top, counts, period_row, removes="Remove this event filter")
 
         self.quantifier = QComboBox(self)
         self.quantifier.setObjectName("didQuantifier")
@@ -350,6 +350,9 @@ def funnel_summary(spec: dict[str, Any]) -> str:
 class FunnelFilterRow(FilterRowBase):
     """A funnel step's persons (set by clicking a step in Funnels): shown, removable, not edited."""
 
+    #: What the row's ✕ says it removes (its tooltip and accessible name).
+    REMOVES = "Remove this funnel step filter"
+
     def __init__(self, builder: FilterBuilder, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("funnelRow")
@@ -360,7 +363,7 @@ class FunnelFilterRow(FilterRowBase):
         self.label.setObjectName("funnelRowLabel")
         self.label.setWordWrap(True)
         self.label.setStyleSheet("QLabel { background: #eef3fb; border-radius: 3px; padding: 3px; }")
-        remove = remove_button(self, flat=True)
+        remove = remove_button(self, self.REMOVES)
         layout.addWidget(self.label, 1)
         layout.addWidget(remove)
         remove.clicked.connect(self.remove_requested)
@@ -399,6 +402,8 @@ def retention_summary(spec: dict[str, Any]) -> str:
 
 class RetentionFilterRow(FunnelFilterRow):
     """A retention cell's persons (set by clicking a cell in Retention): shown, removable, not edited."""
+
+    REMOVES = "Remove this retention cell filter"
 
     def set_json(self, spec: dict[str, Any]) -> None:
         self._spec = dict(spec)

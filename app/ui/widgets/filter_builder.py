@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QDate, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QBoxLayout,
     QComboBox,
     QCompleter,
@@ -93,21 +92,21 @@ class FilterRowBase(QWidget):
     def set_json(self, spec: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def lay_out_lines(self, first: QLayout, *more: QLayout, flat: bool = False,
-                      into: QBoxLayout | None = None) -> QAbstractButton:
+    def lay_out_lines(self, first: QLayout, *more: QLayout, removes: str,
+                      into: QBoxLayout | None = None) -> QToolButton:
         """Lay out the row's lines of parts (WrapRows, which wrap where narrow) one under another,
         with the row's ✕ at the top right of the first: where the row starts, however its lines
         wrap. The lines go into `into` (an OR group's frame), else into a layout of the row's own.
         One place for what the did, cohort and property rows and the OR group's header share.
 
-        The ✕ (`remove_button`, `flat` as there) is made here, after the parts, so it follows
-        them in the tab order; it emits `remove_requested`, and is returned.
+        The ✕ (`remove_button`, saying it removes `removes`) is made here, after the parts, so
+        it follows them in the tab order; it emits `remove_requested`, and is returned.
         """
         if into is None:
             into = QVBoxLayout(self)
             into.setContentsMargins(0, 0, 0, 0)
             into.setSpacing(2)
-        button = remove_button(into.parentWidget() or self, flat=flat)
+        button = remove_button(into.parentWidget() or self, removes)
         head = QHBoxLayout()
         head.setSpacing(first.spacing())  # the ✕ as far from the parts as they are apart (-1: the style's)
         head.addLayout(first, 1)  # the parts take the spare width: the ✕ stays at the right
@@ -119,25 +118,20 @@ class FilterRowBase(QWidget):
         return button
 
 
-def remove_button(parent: QWidget, *, flat: bool = False) -> QAbstractButton:
-    """The ✕ that removes a row; tests and users find it by its object name, `removeButton`.
+def remove_button(parent: QWidget, removes: str) -> QToolButton:
+    """The ✕ that removes a row, one look for every row kind; tests and users find it by its
+    object name, `removeButton`. Its tooltip and accessible name say what it removes
+    ("Remove this condition"), as a bare ✕ does not, to a screen reader or a hovering user.
 
-    Two looks, kept as they were: an auto-raised tool button with the tooltip "Remove" (trait and
-    property conditions, OR groups), or with `flat` a flat push button at most 28 px wide and no
-    tooltip (did, cohort, funnel and retention rows).
+    An auto-raised tool button: it is as big as its ✕ needs at any font and shows its frame under
+    the mouse. (The did, cohort, funnel and retention rows had a flat push button capped at 28 px,
+    which at 14 pt was narrower than it asked, with no tooltip: two looks for one action.)
     """
-    button: QAbstractButton
-    if flat:
-        push = QPushButton("✕", parent)
-        push.setFlat(True)
-        push.setMaximumWidth(28)
-        button = push
-    else:
-        tool = QToolButton(parent)
-        tool.setText("✕")
-        tool.setToolTip("Remove")
-        tool.setAutoRaise(True)
-        button = tool
+    button = QToolButton(parent)
+    button.setText("✕")
+    button.setToolTip(removes)
+    button.setAccessibleName(removes)
+    button.setAutoRaise(True)
     button.setObjectName("removeButton")
     return button
 
@@ -267,7 +261,7 @@ class PropertyFilterRow(FilterRowBase):
         parts.addWidget(self.op_combo, 2)
         parts.addWidget(self.values, 5, keep_with_next=True)  # "Aa" stays beside the value it is for
         parts.addWidget(self.case_button)
-        self.lay_out_lines(parts)
+        self.lay_out_lines(parts, removes="Remove this condition")
 
         self._type = "string"
         self._fill_properties()
@@ -518,7 +512,7 @@ class OrGroup(FilterRowBase):
         add = QPushButton("+ condition", frame)
         add.setObjectName("addOrCondition")
         title.addWidget(add)
-        self.lay_out_lines(title, into=layout)
+        self.lay_out_lines(title, removes="Remove this OR group", into=layout)
         self.rows_layout = QVBoxLayout()
         self.rows_layout.setSpacing(2)
         layout.addLayout(self.rows_layout)
