@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import OrderedDict
+from itertools import takewhile
 from typing import Any
 
 from PySide6.QtCore import (
@@ -152,8 +153,6 @@ class UsersPageModel(QAbstractTableModel):
         super().__init__(parent)
         self._spec: dict[str, Any] | None = None
         self._traits: list[str] = []
-        #: The LEADING_TRAITS shown, columns 1.. (leading_traits()).
-        self._leading: list[str] = []
         #: column_keys(), kept: data() asks for every cell painted.
         self._keys: list[str] = self._column_order()
         self._total = 0
@@ -205,14 +204,16 @@ class UsersPageModel(QAbstractTableModel):
 
     def leading_traits(self) -> list[str]:
         """The LEADING_TRAITS shown right after the person (columns 1, 2, ...), which the view
-        keeps whole beside it: asked here, so the view never names them itself."""
-        return list(self._leading)
+        keeps whole beside it: asked here, so the view never names them itself. Read off the
+        column keys, so it cannot disagree with the columns shown."""
+        leading = takewhile(lambda trait: trait in LEADING_TRAITS, map(key_trait, self._keys[1:]))
+        return [trait for trait in leading if trait is not None]
 
     def _column_order(self) -> list[str]:
-        self._leading = [t for t in LEADING_TRAITS if t in self._traits]
-        rest = [t for t in self._traits if t not in self._leading]
+        leading = [t for t in LEADING_TRAITS if t in self._traits]
+        rest = [t for t in self._traits if t not in leading]
         first, *fixed = (key for key, _label in FIXED_COLUMNS)
-        return [first, *map(trait_key, self._leading), *fixed, *map(trait_key, rest)]
+        return [first, *map(trait_key, leading), *fixed, *map(trait_key, rest)]
 
     def reset(self, spec: dict[str, Any] | None, first_page: dict[str, Any] | None) -> None:
         """Show a new answer: `spec` without paging keys, `first_page` its page 0 (with total)."""
