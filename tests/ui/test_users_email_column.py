@@ -189,3 +189,89 @@ def test_a_column_the_user_sized_keeps_its_width(make_window: Any, long_email_db
     window.resize(1760, 900)
     qtbot.waitUntil(lambda: panel.table.viewport().width() > 414, timeout=5_000)
     assert not panel._refit_timer.isActive() and header.sectionSize(1) == 180  # no refit ran, none is due
+
+
+def test_reset_layout_fits_the_columns_the_user_sized_again(make_window: Any, long_email_db: str, qtbot: Any) -> None:
+    """Once a column was sized by hand the table never fitted its columns again, View > Reset
+    layout included: the e-mail column stayed 180 px, the e-mails cut. Reset layout gives the
+    columns back to fitting, at the table's width then and at each change of it."""
+    window = make_window(long_email_db)
+    window.resize(1366, 768)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    settle(qtbot, panel)
+    header = panel.table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(1) > 260, timeout=5_000)
+    header.resizeSection(1, 180)  # as a drag of its edge does
+    assert panel._columns_by_hand
+    window.reset_layout_action.trigger()
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1366, 768), timeout=5_000)
+    try:
+        qtbot.waitUntil(lambda: not _cut_emails(panel), timeout=5_000)
+    except WaitTimeout:
+        raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
+                              _cut_emails(panel)[:2])) from None
+    assert not panel._columns_by_hand
+
+
+def _columns_action(panel: UsersPanel, name: str) -> Any:
+    """The Columns menu's entry for trait `name`, as the menu shows it."""
+    panel.columns_menu.aboutToShow.emit()
+    return next(a for a in panel.columns_menu.actions() if a.text() == name)
+
+
+def test_a_column_that_comes_later_is_fitted_too(make_window: Any, long_email_db: str, qtbot: Any) -> None:
+    """The columns were fitted at the first answer with persons only: an e-mail column added
+    from the Columns menu came 100 px wide, every e-mail cut ('max.schnei…'). An answer with
+    other columns fits them again, unless the user sized a column by hand."""
+    window = make_window(long_email_db)
+    window.resize(1366, 768)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    panel.set_query({"kind": "users", "columns": ["name"]})
+    panel.refresh()
+    settle(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.model.is_loaded(0))
+    assert panel.model.leading_traits() == []
+    _columns_action(panel, "email").trigger()
+    settle(qtbot, panel)
+    assert panel.model.leading_traits() == ["email"]
+    header = panel.table.horizontalHeader()
+    try:
+        qtbot.waitUntil(lambda: panel.model.is_loaded(0) and not _cut_emails(panel), timeout=5_000)
+    except WaitTimeout:
+        raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
+                              _cut_emails(panel)[:2])) from None
+    header.resizeSection(1, 180)  # sized by hand: another column set leaves it as it is
+    _columns_action(panel, "name").trigger()
+    settle(qtbot, panel)
+    assert panel.model.column_keys()[-1] == "events"
+    assert not panel._refit_timer.isActive() and header.sectionSize(1) == 180
+
+
+def test_a_column_chosen_while_an_answer_waits_is_fitted_by_the_next(
+        make_window: Any, long_email_db: str, qtbot: Any) -> None:
+    """An answer asked before the e-mail column was chosen (it arrived meanwhile) has no e-mails:
+    the columns fitted to it leave the e-mail column as wide as its title. The answer asked
+    again with the e-mails fits them whole."""
+    window = make_window(long_email_db)
+    window.resize(1366, 768)
+    panel: UsersPanel = window.show_panel("users")  # type: ignore[assignment]
+    panel.set_query({"kind": "users", "columns": ["name"]})
+    panel.refresh()
+    settle(qtbot, panel)
+    choose = _columns_action(panel, "email")
+
+    def choose_once(_result: Any) -> None:  # the answer came, not shown yet (app.ui.pacing)
+        panel.channel.result.disconnect(choose_once)
+        choose.trigger()
+
+    panel.channel.result.connect(choose_once)
+    panel.set_sort("events")
+    settle(qtbot, panel)
+    assert panel.model.leading_traits() == ["email"]
+    header = panel.table.horizontalHeader()
+    try:
+        qtbot.waitUntil(lambda: panel.model.is_loaded(0) and not _cut_emails(panel), timeout=5_000)
+    except WaitTimeout:
+        raise AssertionError((panel.table.viewport().width(), [header.sectionSize(c) for c in range(3)],
+                              _cut_emails(panel)[:2])) from None

@@ -307,7 +307,9 @@ class UsersPanel(Panel):
         return {**page, "limit": PAGE_SIZE, "count": True, "columns": self.model.trait_columns()}
 
     def run_query(self, spec: dict[str, Any]) -> None:
-        super().run_query(self.page_query(spec))
+        page = self.page_query(spec)
+        self._asked_columns = page["columns"]
+        super().run_query(page)
         if self._pending_spec is not None:
             self._pending_spec = spec  # last_result_spec: the query answered, as query() gives it
 
@@ -333,9 +335,15 @@ class UsersPanel(Panel):
         total = int(result.get("total") or 0)
         self.total_label.setText(f"{total:,} person{'s' if total != 1 else ''}")
         self.table.scrollToTop()
-        if not self._resized_once and total:
+        # The answer was asked with the trait columns of the last run_query: a newer one supersedes it.
+        self._answer_columns = self._asked_columns
+        # Fitted at the first answer with persons, and again when the columns are others than those
+        # fitted (the Columns menu, traits discovered): a new column was left 100 px wide, an
+        # e-mail column that came with a later answer cut at its default width.
+        if total and (not self._resized_once
+                      or (not self._columns_by_hand and self.model.column_keys() != self._fitted_keys)):
             self._resized_once = True
-            QTimer.singleShot(0, self._fit_columns)
+            self._refit_timer.start()
         # Only the answer to the search Enter was pressed for: another list asked for meanwhile
         # (a funnel step, a cohort) is not a person the user asked to open.
         wanted, self._open_single_when_found = self._open_single_when_found, None
@@ -343,8 +351,13 @@ class UsersPanel(Panel):
             self.open_person.emit(str(result["users"][0]["id"]))
 
     _resized_once = False
-    #: The user sized a column: the table stops fitting its columns to its width.
+    #: The user sized a column: the table stops fitting its columns to its width, until Reset layout.
     _columns_by_hand = False
+    #: The trait columns the query on its way was asked with (run_query), and those of the answer shown.
+    _asked_columns: list[str] | None = None
+    _answer_columns: list[str] | None = None
+    #: The column keys the widths were last fitted to with an answer that has their values.
+    _fitted_keys: list[str] | None = None
     _fitting = False
     #: The query Enter in the search box asked for: its answer opens the profile if it finds one.
     _open_single_when_found: dict[str, Any] | None = None
@@ -352,7 +365,8 @@ class UsersPanel(Panel):
     def _fit_columns(self) -> None:
         """Widths from the header text and the first page only: Qt's resizeColumnsToContents
         would ask the model for a thousand rows (and so for pages nobody looks at). Run at the
-        first answer and again when the table's width changes (eventFilter)."""
+        first answer, when an answer brings other columns, when the table's width changes
+        (eventFilter) and at Reset layout (set_layout_state)."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
         model = self.model
@@ -387,6 +401,17 @@ class UsersPanel(Panel):
                 header.resizeSection(column, width)
         finally:
             self._fitting = False
+        # Rows asked with other trait columns (traits discovered while the first page loaded)
+        # leave a new column empty: the answer asked again fits it.
+        self._fitted_keys = model.column_keys() if self._answer_columns == model.trait_columns() else None
+
+    def set_layout_state(self, state: dict[str, Any]) -> None:
+        """Column widths are not part of the layout kept: any layout restored (Reset layout's {})
+        gives the columns back to fitting, now and at each change of the table's width."""
+        super().set_layout_state(state)
+        self._columns_by_hand = False
+        if self._resized_once:
+            self._refit_timer.start()
 
     def _on_section_resized(self, _section: int, _old: int, _new: int) -> None:
         if not self._fitting:
