@@ -7,9 +7,11 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QFrame, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QSplitter, QStyleFactory, QVBoxLayout, QWidget
 
+from app.query.panel_state import OPERATORS_BY_TYPE, operator_label
 from app.ui.panels.users import UsersPanel
 from app.ui.widgets.controls_column import ControlsColumn
 from app.ui.widgets.filter_builder import FilterBuilder, OrGroup, PropertyFilterRow
@@ -91,8 +93,8 @@ def _on_one_line(widgets: list[QWidget]) -> bool:
 def test_at_a_wide_column_a_condition_is_one_line_and_wraps_when_narrow(qtbot: Any) -> None:
     """Where there is room (480 px), '[trait ▾] [is ▾] [value] Aa ✕' is one line (it was two lines
     at any width, and asked for 'between's two numbers' width whatever the value); 'between' then
-    wraps its numbers under the boxes; where narrow, its boxes go onto more lines, each whole, the
-    ✕ at the top right."""
+    wraps its numbers under the boxes; where narrow, the value goes under the property and its
+    operator (which stay side by side, narrower), each whole, the ✕ at the top right."""
     _window, builder = _builder_at(qtbot, 480, [TRAIT, {"trait": "age", "op": "gt", "value": 30}])
     row, number = builder.rows
     assert isinstance(row, PropertyFilterRow) and isinstance(number, PropertyFilterRow)
@@ -111,7 +113,8 @@ def test_at_a_wide_column_a_condition_is_one_line_and_wraps_when_narrow(qtbot: A
     assert isinstance(row, PropertyFilterRow)
     remove = row.findChild(QWidget, "removeButton")
     parts = [row.property_combo, row.op_combo, row.values, row.case_button]
-    qtbot.waitUntil(lambda: row.height() > 2 * row.property_combo.height())  # three lines
+    qtbot.waitUntil(lambda: row.values.geometry().top() > row.op_combo.geometry().bottom())  # two lines
+    assert _on_one_line([row.property_combo, row.op_combo, remove])
     assert row.minimumSizeHint().width() < 200
     for widget in [*parts, remove]:
         assert widget.isVisible() and widget.visibleRegion().boundingRect().width() == widget.width()
@@ -151,14 +154,107 @@ def test_a_name_longer_than_its_box_shows_its_start(qtbot: Any) -> None:
     Now the name's first letter is at the box's left edge, and the tooltip holds the whole name."""
     group = {"any": [{"trait": "age", "op": "gt", "value": 30},
                      {"trait": "preferred_delivery_country", "op": "eq", "value": "DE"}]}
-    holder, builder = _builder_at(qtbot, 270, [group])  # the names' boxes ~76 px wide
+    holder, builder = _builder_at(qtbot, 270, [group])  # the names' boxes ~150 px wide, their text 200
     combos = [row.property_combo for row in builder.rows[0].findChildren(PropertyFilterRow)]
     long_name = combos[1]
     assert long_name.currentText() == "preferred_delivery_country (trait)"
     edit = long_name.lineEdit()
     assert edit is not None
-    qtbot.waitUntil(lambda: 0 < edit.width() < edit.fontMetrics().horizontalAdvance(long_name.currentText()) // 2)
+    qtbot.waitUntil(lambda: 0 < edit.width() < edit.fontMetrics().horizontalAdvance(long_name.currentText()) * 2 // 3)
     holder.grab()  # painted: the line edit scrolls its text as it paints
     at_left = edit.cursorPositionAt(QPoint(edit.textMargins().left() + 1, edit.height() // 2))
     assert at_left == 0, (at_left, edit.width())
     assert long_name.toolTip() == "preferred_delivery_country (trait)"
+
+
+#: Conditions with the longest operator texts, in the Segmentation filters and the User explorer's.
+LONG_OPERATORS = {
+    "segmentation": [{"property": "country", "op": "not_contains", "value": "DE"},
+                     {"any": [{"property": "amount", "op": "gte", "value": 30},
+                              {"property": "plan", "op": "starts_with", "value": "pro"}]}],
+    "users": [{"trait": "email", "op": "not_contains", "value": "example"},
+              {"any": [{"trait": "signup", "op": "in_last_days", "value": 7},
+                       {"trait": "plan", "op": "starts_with", "value": "pro"}]}],
+}
+
+
+@pytest.fixture(params=[0, 14], ids=["default font", "14 pt"])
+def font_size(request: pytest.FixtureRequest, qapp: QApplication) -> Any:
+    """The app's font at `request.param` points (0: the default, 9 pt here), the default after."""
+    default = qapp.font()
+    if request.param:
+        font = qapp.font()
+        font.setPointSize(request.param)
+        qapp.setFont(font)
+    yield request.param
+    qapp.setFont(default)
+
+
+@pytest.mark.parametrize("panel_id", ["segmentation", "users"])
+def test_in_a_270_px_filters_column_a_condition_takes_two_lines(
+        font_size: int, make_window: Any, shop_db: tuple[str, Any], qtbot: Any, panel_id: str) -> None:
+    """The Segmentation and User explorer filter columns dragged to 270 px (or as narrow as they
+    go: Segmentation's is 289 px at 9 pt, 396 at 14; the User explorer's 312 at 14): a condition
+    was three lines, [property ▾] over [does not contain ▾] over [value] Aa, also in an OR group,
+    because the operator box was as wide as a line's rest. Now the property and its operator share
+    the first line beside the ✕ (narrower, the operator's text cut with "…", whole in its tooltip)
+    and the value is the second; no control is cut by the column."""
+    window = make_window(shop_db[0])
+    panel = window.show_panel(panel_id)
+    settle(qtbot, panel)
+    where = LONG_OPERATORS[panel_id]
+    panel.set_query({**panel.query(), "where": where})
+    builder: FilterBuilder = panel.filter_builder
+    qtbot.waitUntil(lambda: len(builder.rows) == len(where) and all(r.isVisible() for r in builder.rows))
+    column = panel.findChild(ControlsColumn)
+    splitter = column.parentWidget()
+    assert isinstance(splitter, QSplitter)
+    splitter.setSizes([270, 10_000])
+    narrowest = max(270, column.minimumSizeHint().width())
+    conditions = [row for row in builder.findChildren(PropertyFilterRow) if row.isVisible()]
+    assert len(conditions) == 3
+
+    def two_lines() -> None:
+        assert column.width() == narrowest
+        assert column.holder.width() <= column.viewport().width() and not _cut_controls(column)
+        for row in conditions:
+            line = max(row.property_combo.height(), row.values.height())
+            assert row.height() <= 2 * line + 4, (row.current_op(), row.height(), line)
+            assert _on_one_line([row.property_combo, row.op_combo, row.findChild(QWidget, "removeButton")])
+
+    qtbot.waitUntil(two_lines, timeout=5_000)
+    for row in conditions:
+        assert row.op_combo.toolTip() == operator_label(row.current_op(), row._type)
+
+
+@pytest.mark.parametrize("style_name", ["Fusion", "Windows"])
+def test_the_whole_operator_text_is_in_the_tooltip_and_the_list(qtbot: Any, style_name: str) -> None:
+    """Where the operator box is narrower than its text ('does not c…'), the tooltip says the whole
+    text, and the drop-down list shows every operator whole, whatever the box's width (the Windows
+    styles, unlike Fusion, make the list only as wide as the box: 61 px, 'in the last … days' cut);
+    the query keeps the operator's value (a saved report means the same)."""
+    where = [{"trait": "email", "op": "not_contains", "value": "x"}]
+    _window, builder = _builder_at(qtbot, 180, where)
+    row = builder.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    combo = row.op_combo
+    style = QStyleFactory.create(style_name)  # kept here: the combo box does not own it
+    combo.setStyle(style)
+    metrics = combo.fontMetrics()
+    qtbot.waitUntil(lambda: 0 < combo.width() < metrics.horizontalAdvance("does not contain"))
+    assert combo.toolTip() == "does not contain"
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        operator_label(op) for op in OPERATORS_BY_TYPE["string"]]
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    widest = max(metrics.horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+    assert view.viewport().width() >= widest
+    combo.hidePopup()
+    combo.setCurrentIndex(combo.findData("starts_with"))
+    assert combo.toolTip() == "starts with"
+    assert builder.filters() == [{"trait": "email", "op": "starts_with", "value": "x"}]
+    # The first operator of a type, and the same operator in another type's words ('is', '=').
+    builder.set_filters([{"trait": "email", "op": "eq", "value": "x"}, {"trait": "age", "op": "eq", "value": 3}])
+    shown = [r.op_combo.toolTip() for r in builder.rows if isinstance(r, PropertyFilterRow)]
+    assert shown == ["is", "="]

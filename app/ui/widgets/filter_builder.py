@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QDoubleValidator
+from PySide6.QtGui import QDoubleValidator, QPaintEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -173,6 +176,71 @@ class _ValueStack(QStackedWidget):
         return hint.expandedTo(self.minimumSizeHint())
 
 
+class _PropertyCombo(QComboBox):
+    """The property box: asks for 8 characters, and gives up to 5 of them where the row has
+    less room, so that it keeps its operator beside it (the name's start shows, its whole in
+    the tooltip)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        give = self.fontMetrics().horizontalAdvance("x") * (self.minimumContentsLength() - 3)
+        return QSize(hint.width() - give, hint.height())
+
+
+class _OperatorCombo(QComboBox):
+    """The operator box: as wide as its chosen operator's text where there is room, narrower where
+    there is not, its text then cut with "…"; the whole text is in the drop-down list (never
+    narrower than its longest entry) and in the tooltip. A box as wide as 'does not contain' put
+    the property, the operator and the value of a condition on three lines in a 270 px column; a
+    box of fixed width cut it ('does not con') where it was one line."""
+
+    #: What the box shows at its narrowest: the start of the text, then "…".
+    _SHORTEST = "is…"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentIndexChanged.connect(self.show_current)
+
+    def show_current(self, *_args: Any) -> None:
+        """The tooltip and the width asked for follow the operator shown; called also after
+        items were changed with the signals blocked."""
+        self.setToolTip(self.currentText())
+        self.updateGeometry()
+
+    def _size_for(self, text: str) -> QSize:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        metrics = self.fontMetrics()
+        contents = QSize(metrics.horizontalAdvance(text), max(metrics.height(), 14) + 2)
+        size = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, contents, self)
+        return QSize(size.width(), super().sizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return self._size_for(self.currentText())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._size_for(self._SHORTEST).boundedTo(self.sizeHint())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        """As QComboBox paints, with the text cut to the room it has (Qt clips it, without "…")."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        room = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight, room - 2)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def showPopup(self) -> None:
+        """The list as wide as its longest entry, whatever the box's width (not every style widens it)."""
+        view = self.view()
+        if view is not None:
+            view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth()
+                                 + view.verticalScrollBar().sizeHint().width())
+        super().showPopup()
+
+
 class PropertyFilterRow(FilterRowBase):
     """[property ▾] [operator ▾] [value] [Aa]: one condition on a property or trait.
 
@@ -189,13 +257,13 @@ class PropertyFilterRow(FilterRowBase):
         #: True while the row shows its state (widget signals then must not write it back).
         self._showing = False
         self.setObjectName("filterRow")
-        self.property_combo = QComboBox(self)
+        self.property_combo = _PropertyCombo(self)
         self.property_combo.setObjectName("propertyCombo")
         self.property_combo.setEditable(True)
         self.property_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        # 8 and 6 characters at least (12 and 8 before), so that both share the row's first line
-        # beside its ✕ in a 300 px controls column (Segmentation's at 1920 x 1080), also in an OR
-        # group; where there is more room they stretch.
+        # 8 characters at least (12 before), so that it shares the row's first line with its
+        # operator beside the ✕ in a 300 px controls column (Segmentation's at 1920 x 1080), also
+        # in an OR group; where there is more room they stretch, where less both give (_PropertyCombo).
         self.property_combo.setMinimumContentsLength(8)
         self.property_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         line_edit_of(self.property_combo).setPlaceholderText("property…" if builder.event_properties else "trait…")
@@ -208,10 +276,8 @@ class PropertyFilterRow(FilterRowBase):
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
             if (popup := completer.popup()) is not None:
                 plain_items(popup)
-        self.op_combo = QComboBox(self)
+        self.op_combo = _OperatorCombo(self)
         self.op_combo.setObjectName("opCombo")
-        self.op_combo.setMinimumContentsLength(6)
-        self.op_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.values = _ValueStack(self)
         self.values.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         # page 0: text with completer, 1: number, 2: two numbers, 3: date, 4: days, 5: nothing
@@ -251,13 +317,14 @@ class PropertyFilterRow(FilterRowBase):
         self.case_button.setAutoRaise(True)
         self.case_button.setToolTip("Ignore case (A–Z): checked, 'berlin' also matches 'Berlin'")
         # Wraps as the did and cohort rows do (2bd7e45, 0158c31): one line where there is room,
-        # else [property][operator] over [value][Aa], and each on a line of its own in a narrow
-        # column. Two fixed lines asked 264 px, which held the User explorer's filters column at
-        # 312 px on a laptop screen (and an OR group's at 326), where the persons need the room.
-        # The ✕ stays at the row's top right.
+        # else [property][operator] over [value][Aa]. Two fixed lines asked 264 px, which held the
+        # User explorer's filters column at 312 px on a laptop screen (and an OR group's at 326),
+        # where the persons need the room. The property keeps its operator beside it, both
+        # narrower where the column is (a 270 px column put them on two lines, the value on a
+        # third). The ✕ stays at the row's top right.
         parts = WrapRow()
         parts.setSpacing(4)
-        parts.addWidget(self.property_combo, 3)
+        parts.addWidget(self.property_combo, 3, keep_with_next=True)
         parts.addWidget(self.op_combo, 2)
         parts.addWidget(self.values, 5, keep_with_next=True)  # "Aa" stays beside the value it is for
         parts.addWidget(self.case_button)
@@ -370,6 +437,7 @@ class PropertyFilterRow(FilterRowBase):
         index = self.op_combo.findData(current)
         self.op_combo.setCurrentIndex(max(0, index))
         self.op_combo.blockSignals(False)
+        self.op_combo.show_current()
         self._show_value_editor()
 
     def _on_op_changed(self, _index: int) -> None:
