@@ -10,6 +10,9 @@ message (at most --drain seconds). Measured per run:
   per stored event, during the load window and from "ready" until everything was delivered;
 - events/s collected and delivered during the window, the lag when the load stopped, and the
   seconds it took to deliver the rest.
+- per thread (named in the OS by SITECUSTOMIZE, put on the collector's PYTHONPATH): the window's
+  CPU (user, system), minor faults and context switches per event; the commit thread's hand-off
+  to the forwarder and cursor moves timed; SQLAlchemy's statements per thread and per commit.
 The receiver is another process answering 200 at once and counting the messages it received.
 The PostgreSQL server's CPU is not counted (nor the clients' or the receiver's). Writes a
 section of docs/benchmarks/forward.md between its markers.
@@ -40,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,143 @@ from tests.collector.harness import WRITE_KEY, free_port, start_process, stop_pr
 #: "none" (no destination), or a destination type with an optional ":batch" (default: none given)
 VARIANTS = ("none", "webhook:100", "webhook", "segment", "mixpanel")
 START, END = "<!-- bench_forward_collector:start -->", "<!-- bench_forward_collector:end -->"
+
+#: Put on the collector's PYTHONPATH (a sitecustomize.py in the run's folder): names each Python
+#: thread in the OS (prctl PR_SET_NAME, 15 bytes, without "tracklens-"), so /proc/<pid>/task/*/comm
+#: tells the threads apart (Python 3.11 leaves them all "python"), and with BENCH_SQL_OUT counts,
+#: per thread, the statements SQLAlchemy executes (by verb and table), their CPU in the driver
+#: (time.thread_time around cursor.execute) and the commits, written there as JSON every 0.5 s
+#: (its own thread, "bench-sql-dump", left out of the others).
+#: (The writer's event inserts go to the driver directly and are not counted; they are the same
+#: with or without a destination.)
+SITECUSTOMIZE = """
+import ctypes, os, threading, time
+
+_prctl = ctypes.CDLL(None).prctl
+_bootstrap = threading.Thread._bootstrap_inner
+
+
+#: CPU seconds (time.thread_time) and calls of the commit thread's parts, by name
+PARTS = {}
+
+
+def _timed(name, call):
+    def timed(*args, **kwargs):
+        start = time.thread_time()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            part = PARTS.setdefault(name, [0.0, 0])
+            part[0] += time.thread_time() - start
+            part[1] += 1
+    return timed
+
+
+def _time_commit_parts(commits):
+    # The collector's CommitQueue (the thread's target's owner): its writer's halves and the
+    # forwarder's hand-off and cursor moves, each timed (what a destination adds to the thread).
+    writer = commits._writer
+    for half in ("prepare", "store", "write"):
+        if hasattr(writer, half):
+            setattr(writer, half, _timed(half, getattr(writer, half)))
+    for hook in ("_on_committed", "_in_transaction"):
+        if getattr(commits, hook, None) is not None:
+            setattr(commits, hook, _timed(hook.lstrip("_"), getattr(commits, hook)))
+
+
+def _named(self):
+    try:
+        _prctl(15, self.name.removeprefix("tracklens-")[:15].encode(), 0, 0, 0)
+        if self.name == "tracklens-commit" and os.environ.get("BENCH_SQL_OUT"):
+            _time_commit_parts(self._target.__self__)
+    except Exception:
+        pass
+    _bootstrap(self)
+
+
+threading.Thread._bootstrap_inner = _named
+if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's (sys.setswitchinterval)
+    import sys
+    sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+
+if os.environ.get("BENCH_SQL_OUT"):
+    import json, re
+    from collections import defaultdict
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    _stats = defaultdict(lambda: defaultdict(lambda: [0, 0, 0.0]))  # thread -> key -> [n, rows, cpu s]
+    _local = threading.local()
+    _word = re.compile(r"^\\s*(\\w+)(?:.*?\\b(?:INTO|UPDATE|FROM)\\s+\\"?(\\w+))?", re.S | re.I)
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        _local.t = time.thread_time()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        cpu = time.thread_time() - getattr(_local, "t", time.thread_time())
+        m = _word.match(statement)
+        key = " ".join(g for g in (m.groups() if m else ("?",)) if g).upper() if m else "?"
+        if m and m.group(1).upper() == "UPDATE":
+            key = "UPDATE " + (re.match(r"\\s*UPDATE\\s+\\"?(\\w+)", statement, re.I) or m).group(1)
+        row = _stats[threading.current_thread().name][key]
+        row[0] += 1
+        row[1] += len(parameters) if executemany and isinstance(parameters, (list, tuple)) else 1
+        row[2] += cpu
+
+    @event.listens_for(Engine, "commit")
+    def _commit(conn):
+        _stats[threading.current_thread().name]["COMMIT"][0] += 1
+
+    def _write():  # every half second: uvicorn ends the process by the signal it caught, atexit never runs
+        while True:
+            time.sleep(0.5)
+            path = os.environ["BENCH_SQL_OUT"]
+            with open(path + ".part", "w") as f:
+                json.dump({**{t: {k: list(v) for k, v in kinds.items()} for t, kinds in list(_stats.items())},
+                           "commit parts": {k: [v[1], 0, v[0]] for k, v in PARTS.items()}}, f)
+            os.replace(path + ".part", path)
+
+    threading.Thread(target=_write, name="bench-sql-dump", daemon=True).start()
+"""
+
+
+#: what _threads_cpu reads per thread, after its name
+COUNTERS = ("cpu", "user", "system", "minor faults", "voluntary switches", "involuntary switches")
+
+
+def _threads_cpu(pid: int) -> dict[int, tuple[str, tuple[float, ...]]]:
+    """Each thread of the process: tid -> (its name in the OS, COUNTERS so far: CPU seconds, user
+    and system seconds, minor page faults, voluntary and involuntary context switches)."""
+    found: dict[int, tuple[str, tuple[float, ...]]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            status = dict(line.split(":", 1) for line in (task / "status").read_text().splitlines() if ":" in line)
+        except OSError:  # the thread ended
+            continue
+        user, system = int(fields[11]) / tick, int(fields[12]) / tick
+        found[int(task.name)] = (name, (user + system, user, system, float(fields[7]),
+                                        float(status["voluntary_ctxt_switches"]),
+                                        float(status["nonvoluntary_ctxt_switches"])))
+    return found
+
+
+def _by_thread(pid: int, before: dict[int, tuple[str, tuple[float, ...]]],
+               after: dict[int, tuple[str, tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
+    """COUNTERS each named thread (summed over threads of one name) added between two readings;
+    the main thread (the HTTP event loop) is "http"."""
+    spent: dict[str, tuple[float, ...]] = {}
+    for tid, (name, counts) in after.items():
+        name = "http" if tid == pid else name
+        name = "forward" if name.startswith("forward-") else name
+        was = before.get(tid, ("", (0.0,) * len(counts)))[1]
+        sum_ = spent.get(name, (0.0,) * len(counts))
+        spent[name] = tuple(t + c - w for t, c, w in zip(sum_, counts, was, strict=True))
+    return spent
 
 
 def _receiver(port: int, received: Any) -> None:
@@ -121,6 +261,12 @@ class Run:
     #: (its shutdown log line; absent before the moves went into the collector's commits)
     moves_collector: int = 0
     moves_own: int = 0
+    #: the window's COUNTERS per accepted event of each thread by name (http, commit, forward, ...):
+    #: CPU, user, system in µs, faults and switches per 1,000 events
+    threads_us: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    #: per thread name: statement kind -> [statements, rows, CPU s in the driver] in the whole run,
+    #: and "COMMIT" -> [commits, 0, 0] (SITECUSTOMIZE)
+    sql: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     @property
     def others_us(self) -> float:
@@ -140,7 +286,8 @@ def _main_thread_cpu(pid: int) -> float:
 
 
 async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: float,
-                 received: Any, rate: float = 0.0) -> tuple[RunResult, RunResult, int, float]:
+                 received: Any, rate: float = 0.0) -> tuple[RunResult, RunResult, int, float,
+                                                                     dict[str, tuple[float, ...]]]:
     templates = [_body_template(100, 10_000, seed) for seed in range(20)]
     start = time.monotonic()
     measure_from = start + warmup
@@ -148,13 +295,16 @@ async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: floa
     result, warm = RunResult(seconds=seconds), RunResult(seconds=warmup)
     delivered = [0, 0]
     main = [float("nan")]
+    threads: dict[str, tuple[float, ...]] = {}
 
     async def sample() -> None:
         await asyncio.sleep(warmup)
         before, delivered[0], main_before = _cpu_seconds(pid), received.value, _main_thread_cpu(pid)
+        threads_before = _threads_cpu(pid)
         await asyncio.sleep(seconds)
         result.cpu, delivered[1] = _cpu_seconds(pid) - before, received.value
         main[0] = _main_thread_cpu(pid) - main_before
+        threads.update(_by_thread(pid, threads_before, _threads_cpu(pid)))
 
     # --rate: each client posts its 100 messages every `interval` seconds, the clients spread over it
     interval = clients * 100 / rate if rate else 0.0
@@ -162,7 +312,7 @@ async def _drive(port: int, pid: int, clients: int, warmup: float, seconds: floa
         _client("127.0.0.1", port, templates, f"c{c:02d}r", stop_at, measure_from, result, warm,
                 interval, interval * c / clients)
         for c in range(clients)))
-    return result, warm, delivered[1] - delivered[0], main[0]
+    return result, warm, delivered[1] - delivered[0], main[0], threads
 
 
 def _destination(variant: str, port: int) -> dict[str, Any]:
@@ -206,13 +356,22 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
         received.value = 0
     log_path = work / "collector.log"
     log_from = log_path.stat().st_size if log_path.exists() else 0
+    site = work / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    sql_out = work / "sql.json"
+    sql_out.unlink(missing_ok=True)
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+           "BENCH_SQL_OUT": str(sql_out)}
+    if args.switch_interval:
+        env["BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
     with _tree(tree):
-        running = start_process(url, log_path, extra=extra)
+        running = start_process(url, log_path, extra=extra, env_extra=env)
     pid = running.process.pid
     collector_port = int(running.url.rsplit(":", 1)[1])
     try:
         ready_cpu = _cpu_seconds(pid)
-        window, warm, delivered_window, main_cpu = asyncio.run(
+        window, warm, delivered_window, main_cpu, threads = asyncio.run(
             _drive(collector_port, pid, clients, args.warmup, args.seconds, received, args.rate))
         total = window.accepted + warm.accepted
         stopped = time.monotonic()
@@ -229,9 +388,13 @@ def run_once(url: str, variant: str, clients: int, args: argparse.Namespace, wor
     memory, read = (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
     thread_us = float(found[-1][2]) / received.value * 1e6 if found and found[-1][2] and received.value else float("nan")
     moves = (int(found[-1][3]), int(found[-1][4])) if found and found[-1][3] else (0, 0)
+    sql = json.loads(sql_out.read_text()) if sql_out.exists() else {}
+    scale = (1e6, 1e6, 1e6, 1e3, 1e3, 1e3)
+    threads_us = {name: tuple(c / window.accepted * k for c, k in zip(counts, scale, strict=True))
+                  for name, counts in threads.items()} if window.accepted else {}
     return Run(variant, window, total, delivered_window, lag, drain, cpu_total / total * 1e6 if total else float("nan"),
                window.stored + warm.accepted, memory, read, thread_us, received.value,
-               main_cpu / window.accepted * 1e6 if window.accepted else float("nan"), *moves)
+               main_cpu / window.accepted * 1e6 if window.accepted else float("nan"), *moves, threads_us, sql)
 
 
 def _drain(url: str, variant: str, stopped: float, longest: float) -> tuple[int, float]:
@@ -282,6 +445,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="events/s the clients offer in all (paced); 0: as fast as the collector takes them")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--switch-interval", type=float, default=0.0,
+                        help="the collector's sys.setswitchinterval (s); 0: Python's default (0.005)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--trees", default="", help="NAME=PATH,...: other source trees to interleave (A/B)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks" / "forward.md")
@@ -328,6 +493,67 @@ def _report(backend: str, clients: int, r: Run) -> None:
           f"read {r.read_back}, forwarder thread {r.thread_us:.1f} µs/delivered event, HTTP thread "
           f"{r.main_us:.1f} µs/event, other threads {r.others_us:.1f} µs/event, cursor moves in the collector's "
           f"commits {r.moves_collector} / own {r.moves_own}", flush=True)
+    print("  window per event by thread (CPU µs = user + system; minor faults, voluntary / involuntary switches "
+          "per 1,000 events): " + "; ".join(
+              f"{name} {c[0]:.2f} = {c[1]:.2f} + {c[2]:.2f}, {c[3]:.1f}, {c[4]:.1f} / {c[5]:.1f}"
+              for name, c in sorted(r.threads_us.items(), key=lambda kv: -kv[1][0]) if c[0] or c[4]), flush=True)
+    commits = r.sql.get("tracklens-commit", {}).get("COMMIT", [0])[0]
+    for thread, kinds in sorted(r.sql.items()):
+        if thread == "MainThread":  # the schema's creation at startup
+            continue
+        print(f"  SQL in {thread} (whole run; {commits} commits of the commit thread, {r.total / commits if commits else 0:.0f} "
+              "events per commit): " + ", ".join(
+                  f"{kind} {n:.0f}" + (f" ({rows:.0f} rows)" if rows != n else "") + (f" {cpu * 1e3:.0f} ms" if cpu else "")
+                  for kind, (n, rows, cpu) in sorted(kinds.items(), key=lambda kv: -kv[1][0])), flush=True)
+
+
+def _part_us(run: Run, part: str) -> float:
+    """The commit thread's CPU in one of its timed parts over the whole run, per accepted event (µs)."""
+    _n, _rows, cpu = run.sql.get("commit parts", {}).get(part, (0, 0, 0.0))
+    return cpu / run.total * 1e6 if run.total else float("nan")
+
+
+def _thread_table(results: dict[tuple[str, int, str], list[Run]]) -> list[str]:
+    """Medians of each thread's window CPU per event, and what the commit thread did per commit."""
+    lines = [
+        "",
+        "Per thread (medians; threads named in the OS by a sitecustomize.py the benchmark puts on the "
+        "collector's PYTHONPATH): *window* CPU per accepted event of the commit thread, the HTTP event loop "
+        "and the forwarder's thread; the commit thread's *hand-off* (`Forwarder.committed`) and *moves* "
+        "(`Forwarder.in_transaction`, the cursor moves in its transactions), timed with `time.thread_time()` "
+        "over the whole run; *events per commit* and its *statements per commit* counted by a SQLAlchemy "
+        "listener (the event inserts go to the driver directly and are not counted); context switches "
+        "(voluntary / involuntary) of the commit thread per 1,000 events.",
+        "",
+        "| database | clients | destination | commit | HTTP | forwarder | hand-off | moves | events per commit "
+        "| statements per commit | commit thread switches |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    nan = float("nan")
+    for (backend, clients, variant), runs in results.items():
+        def med(values: Iterator[float]) -> float:
+            found = [v for v in values if v == v]
+            return statistics.median(found) if found else nan
+
+        def thread(name: str, i: int = 0, runs: list[Run] = runs) -> float:
+            return med(r.threads_us.get(name, (nan,) * 6)[i] for r in runs)
+
+        def per_commit(r: Run, statements: bool) -> float:
+            kinds = r.sql.get("tracklens-commit", {})
+            commits = kinds.get("COMMIT", (0,))[0]
+            if not commits:
+                return nan
+            if not statements:
+                return r.total / commits
+            return sum(v[0] for k, v in kinds.items() if k not in ("COMMIT", "BEGIN")) / commits
+
+        lines.append(
+            f"| {backend} | {clients} | {variant} | {thread('commit'):.1f} µs | {thread('http'):.1f} µs | "
+            f"{thread('forward'):.1f} µs | {med(_part_us(r, 'on_committed') for r in runs):.2f} µs | "
+            f"{med(_part_us(r, 'in_transaction') for r in runs):.2f} µs | "
+            f"{med(per_commit(r, False) for r in runs):.0f} | {med(per_commit(r, True) for r in runs):.2f} | "
+            f"{thread('commit', 4):.0f} / {thread('commit', 5):.0f} |".replace("nan µs", "–").replace("nan", "–"))
+    return lines
 
 
 def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Run]], loads: list[str]) -> None:
@@ -403,6 +629,7 @@ def _write(args: argparse.Namespace, results: dict[tuple[str, int, str], list[Ru
                      f"{statistics.median(r.main_us for r in runs):.1f} / "
                      f"{statistics.median(r.others_us for r in runs):.1f} µs | {per_batch} | "
                      f"{batches} |")
+    lines += _thread_table(results)
     lines.append(END)
     section = "\n".join(lines)
     text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Destinations benchmark\n"
