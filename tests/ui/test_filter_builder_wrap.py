@@ -152,19 +152,44 @@ def test_a_name_longer_than_its_box_shows_its_start(qtbot: Any) -> None:
     """In a narrow OR group (the User explorer at 1366 x 768) 'country (trait)' was shown as
     'untry (trait)': the box's line edit showed the end of the name, where its cursor was left.
     Now the name's first letter is at the box's left edge, and the tooltip holds the whole name."""
+    name = "preferred_delivery_country_or_region"
     group = {"any": [{"trait": "age", "op": "gt", "value": 30},
-                     {"trait": "preferred_delivery_country", "op": "eq", "value": "DE"}]}
+                     {"trait": name, "op": "eq", "value": "DE"}]}
     holder, builder = _builder_at(qtbot, 270, [group])  # the names' boxes ~150 px wide, their text 200
     combos = [row.property_combo for row in builder.rows[0].findChildren(PropertyFilterRow)]
     long_name = combos[1]
-    assert long_name.currentText() == "preferred_delivery_country (trait)"
+    assert long_name.currentText() == name
     edit = long_name.lineEdit()
     assert edit is not None
     qtbot.waitUntil(lambda: 0 < edit.width() < edit.fontMetrics().horizontalAdvance(long_name.currentText()) * 2 // 3)
     holder.grab()  # painted: the line edit scrolls its text as it paints
     at_left = edit.cursorPositionAt(QPoint(edit.textMargins().left() + 1, edit.height() // 2))
     assert at_left == 0, (at_left, edit.width())
-    assert long_name.toolTip() == "preferred_delivery_country (trait)"
+    assert long_name.toolTip() == name
+
+
+def test_a_box_of_traits_only_names_them_without_saying_trait(qtbot: Any) -> None:
+    """The User explorer's conditions list only traits, each with the trait icon: ' (trait)' after
+    every name took ~40 px of a 270 px column, so that 'email' showed as 'email (t' beside its
+    operator. Segmentation's, where traits sit among event properties, still say it."""
+    _holder, builder = _builder_at(qtbot, 270, [{"trait": "email", "op": "contains", "value": "@"}])
+    row = builder.rows[0]
+    assert isinstance(row, PropertyFilterRow)
+    assert row.property_combo.currentText() == "email"
+    info = row.current_property()
+    assert info is not None and (info.name, info.source) == ("email", "trait")
+    assert row.property_combo.itemIcon(row.property_combo.currentIndex()).cacheKey() != 0
+    assert builder.filters() == [{"trait": "email", "op": "contains", "value": "@"}]
+    row.property_combo.setEditText("email")  # typed by hand: the same trait
+    assert builder.filters() == [{"trait": "email", "op": "contains", "value": "@"}]
+
+    mixed = FilterBuilder()
+    qtbot.addWidget(mixed)
+    mixed.set_filters([{"trait": "email", "op": "contains", "value": "@"}])
+    both = mixed.rows[0]
+    assert isinstance(both, PropertyFilterRow)
+    assert both.property_combo.currentText() == "email (trait)"
+    assert mixed.filters() == [{"trait": "email", "op": "contains", "value": "@"}]
 
 
 #: Conditions with the longest operator texts, in the Segmentation filters and the User explorer's.

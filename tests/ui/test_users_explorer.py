@@ -58,13 +58,13 @@ def test_example_cohort_built_with_the_widgets_is_the_engines_answer(make_window
     qtbot.mouseClick(builder.add_button, Qt.MouseButton.LeftButton)
     gender = builder.rows[-1]
     assert isinstance(gender, PropertyFilterRow)
-    choose(gender.property_combo, "gender (trait)")
+    choose(gender.property_combo, "gender")
     gender.text_edit.setText("female")
     # … older than 35 …
     qtbot.mouseClick(builder.add_button, Qt.MouseButton.LeftButton)
     age = builder.rows[-1]
     assert isinstance(age, PropertyFilterRow)
-    choose(age.property_combo, "age (trait)")
+    choose(age.property_combo, "age")
     choose(age.op_combo, ">")
     age.number_edit.setText("35")
     # … who did Order Completed at least 3 times in the last 30 days.
