@@ -192,6 +192,22 @@ def test_a_box_of_traits_only_names_them_without_saying_trait(qtbot: Any) -> Non
     assert mixed.filters() == [{"trait": "email", "op": "contains", "value": "@"}]
 
 
+def test_a_short_name_leaves_its_operator_the_room(qtbot: Any) -> None:
+    """A short trait name's box asked for 8 characters whatever the name, and in an OR group of a
+    270 px column its operator was cut to make room ('starts w…' beside a box with room to spare
+    after 'plan'). Now the box asks for its name, the operator shows whole, both on one line."""
+    group = {"any": [{"trait": "age", "op": "gt", "value": 30},
+                     {"trait": "plan", "op": "starts_with", "value": "pro"}]}
+    _holder, builder = _builder_at(qtbot, 248, [group])
+    row = builder.rows[0].findChildren(PropertyFilterRow)[1]
+    combo, op = row.property_combo, row.op_combo
+    assert op.currentText() == "starts with"
+    qtbot.waitUntil(lambda: op.width() > 0 and _on_one_line([combo, op]))
+    assert op.width() >= op.sizeHint().width(), (op.width(), op.sizeHint().width(), combo.width())
+    edit = combo.lineEdit()
+    assert edit is not None and edit.width() >= edit.fontMetrics().horizontalAdvance("plan")
+
+
 #: Conditions with the longest operator texts, in the Segmentation filters and the User explorer's.
 LONG_OPERATORS = {
     "segmentation": [{"property": "country", "op": "not_contains", "value": "DE"},

@@ -177,13 +177,29 @@ class _ValueStack(QStackedWidget):
 
 
 class _PropertyCombo(QComboBox):
-    """The property box: asks for 8 characters, and gives up to 5 of them where the row has
-    less room, so that it keeps its operator beside it (the name's start shows, its whole in
-    the tooltip)."""
+    """The property box: asks for 8 characters, or for its name where that is shorter, and
+    gives up to 5 of them where the row has less room, so that it keeps its operator beside it
+    (the name's start shows, its whole in the tooltip). A short name ('email') asking for 8
+    characters took room its operator needed ('does not co…' in a 270 px column)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editTextChanged.connect(self.updateGeometry)
+
+    def _chars(self, n: int) -> int:
+        return self.fontMetrics().horizontalAdvance("x") * n
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        edit = self.lineEdit()
+        shown = self.currentText() or (edit.placeholderText() if edit is not None else "")
+        name = self.fontMetrics().horizontalAdvance(shown)
+        shorter = max(0, self._chars(self.minimumContentsLength()) - max(name, self._chars(3)))
+        return QSize(hint.width() - shorter, hint.height())
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
-        give = self.fontMetrics().horizontalAdvance("x") * (self.minimumContentsLength() - 3)
+        give = self._chars(self.minimumContentsLength() - 3)
         return QSize(hint.width() - give, hint.height())
 
 
